@@ -1,0 +1,140 @@
+//! Configuration and token errors.
+
+use core::fmt;
+
+use jsonwebtoken::Algorithm;
+
+/// A verifier configuration that cannot be used safely; returned when it is built, so
+/// that a misconfigured service fails at start-up rather than letting requests through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No key was configured: every token would be refused.
+    NoKeys,
+    /// A secret was given for an algorithm that is not HMAC.
+    NotHmac(Algorithm),
+    /// An HMAC algorithm was paired with a public key (RFC 8725 §2.1).
+    HmacWithPublicKey(Algorithm),
+    /// An HMAC secret shorter than the hash output.
+    WeakSecret {
+        /// The algorithm.
+        algorithm: Algorithm,
+        /// The shortest acceptable secret, in bytes.
+        min_len: usize,
+        /// The length given.
+        len: usize,
+    },
+    /// The key could not be parsed for the algorithm.
+    InvalidKey(Algorithm),
+    /// Two keys share a `kid`.
+    DuplicateKid(String),
+    /// No claim to read scopes from.
+    NoScopeClaims,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoKeys => f.write_str("no verification key configured; add one with `VerifierBuilder::key`"),
+            Self::NotHmac(alg) => write!(f, "a shared secret only works with HS256/HS384/HS512, not {alg:?}; use `Key::public_pem` for {alg:?}"),
+            Self::HmacWithPublicKey(alg) => write!(f, "{alg:?} is an HMAC algorithm and never verifies with a public key; use `Key::secret`"),
+            Self::WeakSecret { algorithm, min_len, len } => write!(f, "the {algorithm:?} secret is {len} bytes; it must be at least {min_len} (generate one with `openssl rand -hex 32`)"),
+            Self::InvalidKey(alg) => write!(f, "the key is not a valid {alg:?} public key"),
+            Self::DuplicateKid(kid) => write!(f, "two keys have the kid `{kid}`"),
+            Self::NoScopeClaims => f.write_str("no claim to read scopes from; keep the default or name at least one"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Why a bearer token was refused: each maps to `401 invalid_token`.
+///
+/// [`TokenError::description`] is the short, static text used as `error_description`;
+/// it never contains anything taken from the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// Not a well-formed JWT (structure, base64, JSON, unknown or `none` algorithm).
+    Malformed,
+    /// The header's `alg` is not one a configured key verifies.
+    AlgorithmNotAllowed,
+    /// The header's `kid` names no configured key.
+    UnknownKey,
+    /// The signature does not verify.
+    BadSignature,
+    /// `exp` is in the past (beyond the leeway).
+    Expired,
+    /// `nbf` is in the future (beyond the leeway).
+    NotYetValid,
+    /// A required claim is absent.
+    MissingClaim(&'static str),
+    /// `exp` or `nbf` is not a number.
+    InvalidClaim(&'static str),
+    /// `iss` is not the configured issuer.
+    WrongIssuer,
+    /// `aud` does not contain the configured audience, or the token has an audience
+    /// and none is configured.
+    WrongAudience,
+    /// A scope claim is neither a string nor an array of strings.
+    InvalidScopeClaim,
+    /// The claims do not deserialize into the type a handler asked for.
+    ClaimsMismatch,
+}
+
+impl TokenError {
+    /// A short description for developers, safe to send (`error_description`).
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Malformed => "The access token is malformed",
+            Self::AlgorithmNotAllowed => "The token algorithm is not accepted",
+            Self::UnknownKey => "The token key id is unknown",
+            Self::BadSignature => "The token signature is invalid",
+            Self::Expired => "The access token expired",
+            Self::NotYetValid => "The access token is not yet valid",
+            Self::MissingClaim("exp") => "The token has no exp claim",
+            Self::MissingClaim("iss") => "The token has no iss claim",
+            Self::MissingClaim("aud") => "The token has no aud claim",
+            Self::MissingClaim(_) => "The token lacks a required claim",
+            Self::InvalidClaim(_) => "The token has an invalid time claim",
+            Self::WrongIssuer => "The token issuer is not accepted",
+            Self::WrongAudience => "The token audience is not accepted",
+            Self::InvalidScopeClaim => "The token scope claim is invalid",
+            Self::ClaimsMismatch => "The token claims are not as expected",
+        }
+    }
+
+    pub(crate) fn from_jwt(error: &jsonwebtoken::errors::Error) -> Self {
+        use jsonwebtoken::errors::ErrorKind as K;
+        match error.kind() {
+            K::InvalidSignature => Self::BadSignature,
+            K::ExpiredSignature => Self::Expired,
+            K::ImmatureSignature => Self::NotYetValid,
+            K::InvalidIssuer => Self::WrongIssuer,
+            K::InvalidAudience => Self::WrongAudience,
+            K::InvalidAlgorithm | K::InvalidAlgorithmName => Self::AlgorithmNotAllowed,
+            K::MissingRequiredClaim(claim) => Self::MissingClaim(static_claim(claim)),
+            K::InvalidClaimFormat(claim) => Self::InvalidClaim(static_claim(claim)),
+            _ => Self::Malformed,
+        }
+    }
+}
+
+fn static_claim(claim: &str) -> &'static str {
+    match claim {
+        "exp" => "exp",
+        "nbf" => "nbf",
+        "iss" => "iss",
+        "aud" => "aud",
+        "sub" => "sub",
+        _ => "claim",
+    }
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())
+    }
+}
+
+impl std::error::Error for TokenError {}

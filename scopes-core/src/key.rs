@@ -1,0 +1,115 @@
+//! Verification keys, each pinned to one algorithm (RFC 8725 §3.1).
+
+use core::fmt;
+
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
+
+use crate::ConfigError;
+
+/// A key that verifies tokens signed with exactly one algorithm.
+///
+/// The algorithm is fixed here, by configuration; a token's `alg` header only selects
+/// among configured keys, it is never trusted to pick the algorithm (RFC 8725 §3.1).
+/// The constructors make the classic confusion impossible: a secret is only ever an HMAC
+/// key and a public key is never used for HMAC.
+#[derive(Clone)]
+pub struct Key {
+    pub(crate) algorithm: Algorithm,
+    pub(crate) kid: Option<String>,
+    pub(crate) key: DecodingKey,
+}
+
+impl Key {
+    /// An HMAC key (`HS256`, `HS384` or `HS512`) from the raw secret bytes.
+    ///
+    /// A secret shorter than the hash output (32 bytes for `HS256`) is refused
+    /// (RFC 7518 §3.2, RFC 8725 §3.5).
+    pub fn secret(algorithm: Algorithm, secret: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
+        let secret = secret.as_ref();
+        let min_len = match algorithm {
+            Algorithm::HS256 => 32,
+            Algorithm::HS384 => 48,
+            Algorithm::HS512 => 64,
+            _ => return Err(ConfigError::NotHmac(algorithm)),
+        };
+        if secret.len() < min_len {
+            return Err(ConfigError::WeakSecret { algorithm, min_len, len: secret.len() });
+        }
+        Ok(Self::new(algorithm, DecodingKey::from_secret(secret)))
+    }
+
+    /// An `HS256` key from the secret; the tutorial's setup.
+    pub fn hs256(secret: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
+        Self::secret(Algorithm::HS256, secret)
+    }
+
+    /// A public key in PEM (`-----BEGIN PUBLIC KEY-----`, or `BEGIN RSA PUBLIC KEY` for
+    /// RSA) for an RSA (`RS*`, `PS*`), ECDSA (`ES256`, `ES384`) or `EdDSA` algorithm.
+    pub fn public_pem(algorithm: Algorithm, pem: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
+        let pem = pem.as_ref();
+        let key = match public_family(algorithm)? {
+            AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
+            AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
+            AlgorithmFamily::Ed => DecodingKey::from_ed_pem(pem),
+            AlgorithmFamily::Hmac => unreachable!("public_family refuses HMAC"),
+        }
+        .map_err(|_| ConfigError::InvalidKey(algorithm))?;
+        Ok(Self::new(algorithm, key))
+    }
+
+    /// A public key in DER, in the form jsonwebtoken verifies with: PKCS#1
+    /// `RSAPublicKey` for RSA, the uncompressed SEC1 point for ECDSA, the raw 32 bytes
+    /// for Ed25519.
+    pub fn public_der(algorithm: Algorithm, der: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
+        let der = der.as_ref();
+        if der.is_empty() {
+            return Err(ConfigError::InvalidKey(algorithm));
+        }
+        let key = match public_family(algorithm)? {
+            AlgorithmFamily::Rsa => DecodingKey::from_rsa_der(der),
+            AlgorithmFamily::Ec => DecodingKey::from_ec_der(der),
+            AlgorithmFamily::Ed => DecodingKey::from_ed_der(der),
+            AlgorithmFamily::Hmac => unreachable!("public_family refuses HMAC"),
+        };
+        Ok(Self::new(algorithm, key))
+    }
+
+    /// Names the key; a token whose header carries a `kid` is verified only with the key
+    /// of that id.
+    #[must_use]
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    /// The one algorithm this key verifies.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The key id, if any.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    fn new(algorithm: Algorithm, key: DecodingKey) -> Self {
+        Self { algorithm, kid: None, key }
+    }
+}
+
+fn public_family(algorithm: Algorithm) -> Result<AlgorithmFamily, ConfigError> {
+    match algorithm.family() {
+        AlgorithmFamily::Hmac => Err(ConfigError::HmacWithPublicKey(algorithm)),
+        family => Ok(family),
+    }
+}
+
+/// Redacts the key material.
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key")
+            .field("algorithm", &self.algorithm)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}

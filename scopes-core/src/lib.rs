@@ -1,0 +1,141 @@
+//! FastAPI's OAuth2 scopes for axum, checked at compile time.
+//!
+//! Declare the scope table once, annotate handlers, and every request is verified and
+//! answered as RFC 6750 says:
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use scopes_core::{Claims, Key, Verifier, requires_scopes, scopes};
+//!
+//! scopes! {
+//!     /// The scopes of this API.
+//!     pub Scopes {
+//!         "me": "Read information about the current user.",
+//!         "items": "Read items.",
+//!         "admin": "Everything." implies ["me", "items"],
+//!     }
+//! }
+//!
+//! #[derive(serde::Deserialize)]
+//! struct User {
+//!     sub: String,
+//! }
+//!
+//! #[requires_scopes("items")]
+//! async fn read_items() -> &'static str {
+//!     "[]"
+//! }
+//!
+//! #[requires_scopes("me", any("items", "admin"))]
+//! async fn read_own_items(Claims(user): Claims<User>) -> String {
+//!     format!("items of {}", user.sub)
+//! }
+//!
+//! # fn main() -> Result<(), scopes_core::ConfigError> {
+//! let verifier = Verifier::new(Key::hs256(
+//!     "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7",
+//! )?)?;
+//! let app: Router = Router::new()
+//!     .route("/items/", get(read_items))
+//!     .route("/users/me/items/", get(read_own_items))
+//!     .with_state(verifier);
+//! # Ok(()) }
+//! ```
+//!
+//! A scope the table does not declare is a compile error on the literal:
+//!
+//! ```compile_fail
+//! # use scopes_core::{requires_scopes, scopes};
+//! scopes! { pub Scopes { "items": "Read items." } }
+//!
+//! #[requires_scopes("itemz")] // unknown scope `itemz` in `#[requires_scopes]`; did you mean `items`?
+//! async fn read_items() {}
+//! # fn main() {}
+//! ```
+//!
+//! # Features
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `macros` | yes | `scopes!` and `#[requires_scopes]` |
+//! | `aws_lc_rs` | yes | jsonwebtoken's aws-lc-rs crypto backend |
+//! | `rust_crypto` | no | jsonwebtoken's pure-Rust backend; with both enabled, aws-lc-rs is used |
+//!
+//! # The table: `scopes!`
+//!
+//! `scopes! { [attrs] [vis] Name { "scope": "description" [implies ["other", …]], … } }`
+//! reads like FastAPI's `scopes={"me": "…", "items": "…"}`. It generates the unit
+//! struct `Name` implementing [`ScopeTable`] (names, descriptions, indices, lookup,
+//! iteration, the implication closure) and a hidden macro of the same name that
+//! `#[requires_scopes]` calls to check scope names at compile time. Scope names follow
+//! RFC 6749 §3.3 (printable ASCII without space, `"` or `\`); `implies` is resolved
+//! transitively and a cycle is an error.
+//!
+//! # The attribute: `#[requires_scopes]`
+//!
+//! - `#[requires_scopes("a", "b")]`: all of them;
+//! - `#[requires_scopes(any("a", "b"))]`: one of them; `all(...)` and `any(...)` nest;
+//! - `#[requires_scopes("a", table = crate::auth::Scopes)]`: a table other than the
+//!   default.
+//!
+//! **How the table is found:** without `table = …`, the attribute uses the table named
+//! `Scopes` where the handler is, exactly as if the handler's code said `Scopes`:
+//! declare it in the same module or `use crate::path::Scopes;` (rustc suggests the
+//! import if it is missing). A table with another name, or a second table, is named
+//! with `table = path`. The table must be declared in the same crate as the handlers.
+//!
+//! The attribute injects [`Authorized`] as the first parameter: the token is verified
+//! and the scopes checked before any other extractor runs. The requirement is compiled
+//! into bitmasks; at request time the check is a mask test. It goes above
+//! `#[axum::debug_handler]`, which then checks the rewritten handler. Handlers must be
+//! free `async fn`s (not methods).
+//!
+//! # Tokens
+//!
+//! A [`Verifier`] (in the router state, reached through `FromRef`) checks the signature
+//! with keys pinned to one algorithm each ([`Key`]), `exp` (required), `nbf`, and
+//! `iss`/`aud` when configured. Scopes are read from `scope` (space-delimited),
+//! `scopes` (array, as FastAPI mints them) and `scp` (either), configurable; names the
+//! table does not know are ignored. Refusals are [`AuthRejection`]s.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// Lets the crate's own tests and docs expand `::scopes_core::…` paths.
+extern crate self as scopes_core;
+
+mod bearer;
+mod crypto;
+mod error;
+mod extract;
+mod key;
+mod rejection;
+mod requirement;
+mod scope_claims;
+mod set;
+mod table;
+mod verifier;
+
+pub use bearer::InvalidRequest;
+pub use error::{ConfigError, TokenError};
+pub use extract::{Authorized, Claims};
+pub use jsonwebtoken::Algorithm;
+pub use key::Key;
+pub use rejection::AuthRejection;
+pub use requirement::{RequiredScopes, Requirement};
+pub use set::ScopeSet;
+pub use table::{ScopeInfo, ScopeTable, Words};
+pub use verifier::{VerifiedToken, Verifier, VerifierBuilder};
+
+#[cfg(feature = "macros")]
+pub use scopes_macros::{requires_scopes, scopes};
+
+/// Not public API: what the macros expand to.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::extract::Authorized;
+    pub use crate::requirement::{RequiredScopes, Requirement};
+    pub use crate::set::ScopeSet;
+    pub use crate::table::{ScopeInfo, ScopeTable};
+    #[cfg(feature = "macros")]
+    pub use scopes_macros::__expand_requires_scopes;
+}

@@ -1,0 +1,67 @@
+//! What a handler requires, precomputed by `#[requires_scopes]`.
+
+use core::fmt;
+
+use crate::{ScopeSet, ScopeTable};
+
+/// A scope requirement in disjunctive normal form: it is met when the granted set
+/// contains **any one** of the alternatives entirely.
+///
+/// `#[requires_scopes("a", any("b", "c"))]` becomes the alternatives `{a, b}` and
+/// `{a, c}`, computed at compile time; checking is a mask test per alternative.
+pub struct Requirement<T: ScopeTable> {
+    alternatives: &'static [ScopeSet<T>],
+    scope: &'static str,
+}
+
+impl<T: ScopeTable> Requirement<T> {
+    /// A requirement from its alternatives and the space-delimited scope list that goes
+    /// into the `WWW-Authenticate` challenge. Built by `#[requires_scopes]`.
+    pub const fn new(alternatives: &'static [ScopeSet<T>], scope: &'static str) -> Self {
+        Self { alternatives, scope }
+    }
+
+    /// Whether `granted` meets the requirement. No allocation, no string comparison.
+    #[inline]
+    pub fn is_met_by(&self, granted: &ScopeSet<T>) -> bool {
+        self.alternatives.iter().any(|needed| granted.contains_all(needed))
+    }
+
+    /// The alternatives; any one of them suffices.
+    pub fn alternatives(&self) -> &'static [ScopeSet<T>] {
+        self.alternatives
+    }
+
+    /// Every scope the requirement names, space-delimited, in the order written: the
+    /// value of `scope="..."` in an `insufficient_scope` challenge. A token holding all
+    /// of them always meets the requirement.
+    pub fn scope(&self) -> &'static str {
+        self.scope
+    }
+}
+
+impl<T: ScopeTable> Clone for Requirement<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: ScopeTable> Copy for Requirement<T> {}
+
+impl<T: ScopeTable> fmt::Debug for Requirement<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Requirement")
+            .field("table", &T::NAME)
+            .field("any_of", &self.alternatives)
+            .finish()
+    }
+}
+
+/// A type that names a requirement on a table; `#[requires_scopes]` generates one per
+/// handler (a hidden unit struct) and injects `Authorized<ThatType>`.
+pub trait RequiredScopes: Send + Sync + 'static {
+    /// The table the scopes belong to.
+    type Table: ScopeTable;
+    /// The requirement itself.
+    const REQUIREMENT: Requirement<Self::Table>;
+}
