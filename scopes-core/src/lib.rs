@@ -101,6 +101,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // Lets the crate's own tests and docs expand `::scopes_core::…` paths.
+#[allow(unused_extern_crates)]
 extern crate self as scopes_core;
 
 mod bearer;

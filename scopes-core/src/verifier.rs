@@ -195,7 +195,7 @@ impl VerifierBuilder {
     }
 
     /// Checks the configuration and builds the verifier.
-    pub fn build(self) -> Result<Verifier, ConfigError> {
+    pub fn build(mut self) -> Result<Verifier, ConfigError> {
         crate::crypto::install_provider();
         if self.keys.is_empty() {
             return Err(ConfigError::NoKeys);
@@ -210,15 +210,17 @@ impl VerifierBuilder {
                 return Err(ConfigError::DuplicateKid(kid.clone()));
             }
         }
-        let keys = self
-            .keys
+        let keys = std::mem::take(&mut self.keys)
             .into_iter()
             .map(|key| {
                 let validation = self.validation(&key);
                 PinnedKey { key, validation }
             })
             .collect();
-        let scope_claims = self.scope_claims.into_iter().map(String::into_boxed_str).collect();
+        let scope_claims = std::mem::take(&mut self.scope_claims)
+            .into_iter()
+            .map(String::into_boxed_str)
+            .collect();
         Ok(Verifier { inner: Arc::new(Inner { keys, scope_claims }) })
     }
 

@@ -1,0 +1,64 @@
+//! Collecting errors, and suggesting a fix for a misspelt name.
+
+use std::fmt::Display;
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+
+/// Errors collected over a whole pass, so the user sees every mistake at once.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(errors) => errors.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub(crate) fn at(&mut self, span: Span, message: impl Display) {
+        self.push(syn::Error::new(span, message));
+    }
+
+    pub(crate) fn spanned(&mut self, tokens: impl ToTokens, message: impl Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+
+    pub(crate) fn into_result(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+/// The user's item unchanged, followed by the errors: the IDE and the rest of the crate
+/// keep seeing the item.
+pub(crate) fn item_with_errors(item: TokenStream, error: &syn::Error) -> TokenStream {
+    let mut tokens = item;
+    tokens.extend(error.to_compile_error());
+    tokens
+}
+
+/// The closest of `known` to `name` if it is close enough to be a likely typo.
+pub(crate) fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    known
+        .into_iter()
+        .map(|candidate| {
+            let distance = strsim::levenshtein(name, candidate)
+                .min(strsim::levenshtein(&name.to_lowercase(), &candidate.to_lowercase()) + 1);
+            (distance, candidate)
+        })
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// "`a`, `b`, `c`" (at most `max` names, then "…").
+pub(crate) fn list<'a>(names: impl IntoIterator<Item = &'a str>, max: usize) -> String {
+    let names: Vec<&str> = names.into_iter().collect();
+    let mut out: Vec<String> = names.iter().take(max).map(|n| format!("`{n}`")).collect();
+    if names.len() > max {
+        out.push(format!("and {} more", names.len() - max));
+    }
+    out.join(", ")
+}

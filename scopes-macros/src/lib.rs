@@ -1,0 +1,32 @@
+//! Implementation detail of [`scopes-core`](https://docs.rs/scopes-core): the
+//! `scopes!` and `#[requires_scopes]` macros. Depend on `scopes-core`, which re-exports
+//! them and holds the types they expand to.
+
+use proc_macro::TokenStream;
+
+mod diagnostics;
+mod requires_scopes;
+mod scope_token;
+mod scopes;
+mod table_data;
+
+/// Declares a scope table. See `scopes_core` for the syntax and what it generates.
+#[proc_macro]
+pub fn scopes(input: TokenStream) -> TokenStream {
+    scopes::expand(input.into()).into()
+}
+
+/// Requires scopes of a handler. See `scopes_core` for the forms and how the table is
+/// found.
+#[proc_macro_attribute]
+pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
+    requires_scopes::expand_attribute(args.into(), item.into()).into()
+}
+
+/// Not public API: the second half of `#[requires_scopes]`, called by the table's
+/// hidden macro with the table's scopes.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __expand_requires_scopes(input: TokenStream) -> TokenStream {
+    requires_scopes::expand_with_table(input.into()).into()
+}

@@ -1,0 +1,461 @@
+//! Every RFC 6750 response row, driven through a `Router` with `oneshot`.
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use jsonwebtoken::{Algorithm, Header};
+use scopes_core::{Claims, Key, Verifier, requires_scopes, scopes};
+use scopes_tests::{Reply, Request, claims, get as get_with, hs256, now, send, sign, sign_with_header};
+use serde::Deserialize;
+use serde_json::json;
+
+scopes! {
+    /// The tutorial's scopes, seed 000's fine-grained ones, and implications.
+    pub Scopes {
+        "me": "Read information about the current user.",
+        "items": "Read items.",
+        "users:read": "View user information",
+        "orders:write": "Create/update orders",
+        "payments:process": "Process payments",
+        "admin": "Administer the shop." implies ["me", "items"],
+        "superuser": "Everything." implies ["admin", "payments:process"],
+    }
+}
+
+#[requires_scopes("items")]
+async fn read_items() -> &'static str {
+    "items"
+}
+
+#[requires_scopes("items", "me")]
+async fn read_own_items() -> &'static str {
+    "own items"
+}
+
+#[requires_scopes(any("users:read", "admin"))]
+async fn read_users() -> &'static str {
+    "users"
+}
+
+#[requires_scopes("me", any("orders:write", all("users:read", "payments:process")))]
+async fn checkout() -> &'static str {
+    "checked out"
+}
+
+#[requires_scopes("payments:process")]
+async fn pay() -> &'static str {
+    "paid"
+}
+
+#[derive(Deserialize)]
+struct NewItem {
+    name: String,
+}
+
+#[requires_scopes("items")]
+async fn create_item(Json(item): Json<NewItem>) -> String {
+    format!("created {}", item.name)
+}
+
+#[derive(Deserialize)]
+struct User {
+    sub: String,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Strict {
+    tenant: String,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    page: u32,
+}
+
+/// Other extractors keep working after the injected one, and so do claims.
+#[requires_scopes("me")]
+#[axum::debug_handler(state = Verifier)]
+async fn item_of_user(
+    State(_verifier): State<Verifier>,
+    Path(id): Path<u32>,
+    Query(page): Query<Page>,
+    Claims(user): Claims<User>,
+) -> String {
+    format!("item {id} page {} of {}", page.page, user.sub)
+}
+
+#[requires_scopes("me")]
+async fn strict_claims(Claims(_claims): Claims<Strict>) -> &'static str {
+    "strict"
+}
+
+/// No attribute: `Claims` alone requires a valid token and no scope.
+async fn status(Claims(user): Claims<User>) -> String {
+    format!("ok {}", user.sub)
+}
+
+fn app(verifier: Verifier) -> Router {
+    Router::new()
+        .route("/items/", get(read_items).post(create_item))
+        .route("/users/me/items/", get(read_own_items))
+        .route("/users/", get(read_users))
+        .route("/checkout", post(checkout))
+        .route("/pay", post(pay))
+        .route("/items/{id}", get(item_of_user))
+        .route("/strict", get(strict_claims))
+        .route("/status/", get(status))
+        .with_state(verifier)
+}
+
+fn hs_app() -> Router {
+    app(Verifier::new(Key::hs256(scopes_tests::SECRET).unwrap()).unwrap())
+}
+
+const NOT_AUTHENTICATED: &str = r#"{"detail":"Not authenticated"}"#;
+const INVALID: &str = r#"{"detail":"Could not validate credentials"}"#;
+const NOT_ENOUGH: &str = r#"{"detail":"Not enough permissions"}"#;
+
+fn invalid_token(description: &str) -> Reply {
+    let challenge = format!(r#"Bearer error="invalid_token", error_description="{description}""#);
+    Reply::new(401, Some(&challenge), INVALID)
+}
+
+fn insufficient(scope: &str) -> Reply {
+    let challenge = format!(r#"Bearer error="insufficient_scope", scope="{scope}""#);
+    Reply::new(403, Some(&challenge), NOT_ENOUGH)
+}
+
+fn ok(body: &str) -> Reply {
+    Reply::new(200, None, body)
+}
+
+fn with_authorization(uri: &str, values: &[&str]) -> Request<Body> {
+    let mut request = Request::get(uri);
+    for value in values {
+        request = request.header("authorization", *value);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn no_or_empty_credentials_answer_401_with_a_bare_challenge() {
+    let app = hs_app();
+    let missing = Reply::new(401, Some("Bearer"), NOT_AUTHENTICATED);
+    for values in [&[][..], &["Bearer"], &["Bearer   "], &["Basic am9objpzZWNyZXQ="]] {
+        assert_eq!(send(&app, with_authorization("/items/", values)).await, missing, "{values:?}");
+    }
+}
+
+#[tokio::test]
+async fn malformed_or_doubled_credentials_answer_400_invalid_request() {
+    let app = hs_app();
+    let token = hs256(&["items"]);
+    let malformed = Reply::new(
+        400,
+        Some(r#"Bearer error="invalid_request", error_description="The Authorization header is malformed""#),
+        r#"{"detail":"The Authorization header is malformed"}"#,
+    );
+    let multiple = Reply::new(
+        400,
+        Some(r#"Bearer error="invalid_request", error_description="The request carries more than one credential""#),
+        r#"{"detail":"The request carries more than one credential"}"#,
+    );
+    let spaced = format!("Bearer {token} {token}");
+    assert_eq!(send(&app, with_authorization("/items/", &[&spaced])).await, malformed);
+    let listed = format!("Bearer {token}, Bearer {token}");
+    assert_eq!(send(&app, with_authorization("/items/", &[&listed])).await, malformed);
+    let quoted = "Bearer \"abc\"";
+    assert_eq!(send(&app, with_authorization("/items/", &[quoted])).await, malformed);
+    let twice = format!("Bearer {token}");
+    assert_eq!(send(&app, with_authorization("/items/", &[&twice, &twice])).await, multiple);
+    let in_query = get_with(&format!("/items/?access_token={token}"), &token);
+    assert_eq!(send(&app, in_query).await, multiple);
+}
+
+#[tokio::test]
+async fn bad_tokens_answer_401_invalid_token() {
+    let app = hs_app();
+    let cases = [
+        ("not.a.jwt", "The access token is malformed"),
+        ("abc", "The access token is malformed"),
+        ("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJqb2huZG9lIiwic2NvcGVzIjpbIml0ZW1zIl19.", "The access token is malformed"),
+    ];
+    for (token, description) in cases {
+        assert_eq!(send(&app, get_with("/items/", token)).await, invalid_token(description), "{token}");
+    }
+
+    // A valid token with one character of the signature changed.
+    let good = hs256(&["items"]);
+    let mut tampered = good.clone().into_bytes();
+    let last = tampered.len() - 2;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    assert_eq!(send(&app, get_with("/items/", &tampered)).await, invalid_token("The token signature is invalid"));
+
+    // The payload swapped for one granting more scopes, the signature kept.
+    let greedy = hs256(&["items", "me", "superuser"]);
+    let parts: Vec<&str> = good.split('.').collect();
+    let forged = format!("{}.{}.{}", parts[0], greedy.split('.').nth(1).unwrap(), parts[2]);
+    assert_eq!(send(&app, get_with("/items/", &forged)).await, invalid_token("The token signature is invalid"));
+
+    let expired = sign(Algorithm::HS256, &json!({ "sub": "johndoe", "exp": now() - 120, "scopes": ["items"] }));
+    assert_eq!(send(&app, get_with("/items/", &expired)).await, invalid_token("The access token expired"));
+
+    let early = sign(
+        Algorithm::HS256,
+        &json!({ "sub": "johndoe", "exp": now() + 600, "nbf": now() + 300, "scopes": ["items"] }),
+    );
+    assert_eq!(send(&app, get_with("/items/", &early)).await, invalid_token("The access token is not yet valid"));
+
+    let eternal = sign(Algorithm::HS256, &json!({ "sub": "johndoe", "scopes": ["items"] }));
+    assert_eq!(send(&app, get_with("/items/", &eternal)).await, invalid_token("The token has no exp claim"));
+
+    let other_algorithm = sign(Algorithm::HS512, &claims(&["items"]));
+    assert_eq!(
+        send(&app, get_with("/items/", &other_algorithm)).await,
+        invalid_token("The token algorithm is not accepted")
+    );
+
+    let numeric_scopes = sign(Algorithm::HS256, &json!({ "sub": "johndoe", "exp": now() + 600, "scopes": 7 }));
+    assert_eq!(
+        send(&app, get_with("/items/", &numeric_scopes)).await,
+        invalid_token("The token scope claim is invalid")
+    );
+}
+
+#[tokio::test]
+async fn expiry_within_the_leeway_is_accepted() {
+    let app = hs_app();
+    let just_expired = sign(Algorithm::HS256, &json!({ "sub": "johndoe", "exp": now() - 5, "scopes": ["items"] }));
+    assert_eq!(send(&app, get_with("/items/", &just_expired)).await, ok("items"));
+}
+
+#[tokio::test]
+async fn issuer_and_audience_are_checked_when_configured() {
+    let verifier = Verifier::builder()
+        .key(Key::hs256(scopes_tests::SECRET).unwrap())
+        .issuer("https://issuer.example")
+        .audience("https://api.example")
+        .build()
+        .unwrap();
+    let app = app(verifier);
+    let token = |extra: serde_json::Value| {
+        let mut claims = claims(&["items"]);
+        claims.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        sign(Algorithm::HS256, &claims)
+    };
+    let good = token(json!({ "iss": "https://issuer.example", "aud": ["other", "https://api.example"] }));
+    assert_eq!(send(&app, get_with("/items/", &good)).await, ok("items"));
+
+    let wrong_issuer = token(json!({ "iss": "https://evil.example", "aud": "https://api.example" }));
+    assert_eq!(
+        send(&app, get_with("/items/", &wrong_issuer)).await,
+        invalid_token("The token issuer is not accepted")
+    );
+    let wrong_audience = token(json!({ "iss": "https://issuer.example", "aud": "https://other.example" }));
+    assert_eq!(
+        send(&app, get_with("/items/", &wrong_audience)).await,
+        invalid_token("The token audience is not accepted")
+    );
+    let no_issuer = token(json!({ "aud": "https://api.example" }));
+    assert_eq!(send(&app, get_with("/items/", &no_issuer)).await, invalid_token("The token has no iss claim"));
+    let no_audience = token(json!({ "iss": "https://issuer.example" }));
+    assert_eq!(send(&app, get_with("/items/", &no_audience)).await, invalid_token("The token has no aud claim"));
+}
+
+#[tokio::test]
+async fn a_token_for_another_audience_is_refused_when_none_is_configured() {
+    let token = sign(Algorithm::HS256, &json!({ "exp": now() + 600, "aud": "another-api", "scopes": ["items"] }));
+    assert_eq!(
+        send(&hs_app(), get_with("/items/", &token)).await,
+        invalid_token("The token audience is not accepted")
+    );
+}
+
+#[tokio::test]
+async fn insufficient_scope_answers_403_with_the_required_scopes() {
+    let app = hs_app();
+    assert_eq!(send(&app, get_with("/items/", &hs256(&[]))).await, insufficient("items"));
+    assert_eq!(send(&app, get_with("/items/", &hs256(&["me"]))).await, insufficient("items"));
+    assert_eq!(send(&app, get_with("/users/me/items/", &hs256(&["me"]))).await, insufficient("items me"));
+    assert_eq!(send(&app, get_with("/users/me/items/", &hs256(&["items"]))).await, insufficient("items me"));
+    assert_eq!(send(&app, get_with("/users/me/items/", &hs256(&["items", "me"]))).await, ok("own items"));
+    // Unknown names in the token are ignored, not errors; names are case-sensitive.
+    assert_eq!(send(&app, get_with("/items/", &hs256(&["openid", "items", "profile"]))).await, ok("items"));
+    assert_eq!(send(&app, get_with("/items/", &hs256(&["Items"]))).await, insufficient("items"));
+}
+
+#[tokio::test]
+async fn any_all_nested_and_implied_requirements() {
+    let app = hs_app();
+    let post = |uri: &str, token: &str| {
+        Request::post(uri).header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap()
+    };
+    assert_eq!(send(&app, get_with("/users/", &hs256(&["users:read"]))).await, ok("users"));
+    assert_eq!(send(&app, get_with("/users/", &hs256(&["admin"]))).await, ok("users"));
+    assert_eq!(send(&app, get_with("/users/", &hs256(&["me", "items"]))).await, insufficient("users:read admin"));
+
+    let needed = "me orders:write users:read payments:process";
+    assert_eq!(send(&app, post("/checkout", &hs256(&["me", "orders:write"]))).await, ok("checked out"));
+    assert_eq!(
+        send(&app, post("/checkout", &hs256(&["me", "users:read", "payments:process"]))).await,
+        ok("checked out")
+    );
+    assert_eq!(send(&app, post("/checkout", &hs256(&["me", "users:read"]))).await, insufficient(needed));
+    assert_eq!(send(&app, post("/checkout", &hs256(&["orders:write"]))).await, insufficient(needed));
+
+    // `admin` implies `me` and `items`; `superuser` implies `admin`, hence both, transitively.
+    assert_eq!(send(&app, get_with("/users/me/items/", &hs256(&["admin"]))).await, ok("own items"));
+    assert_eq!(send(&app, get_with("/users/me/items/", &hs256(&["superuser"]))).await, ok("own items"));
+    assert_eq!(send(&app, post("/pay", &hs256(&["superuser"]))).await, ok("paid"));
+    assert_eq!(send(&app, post("/pay", &hs256(&["admin"]))).await, insufficient("payments:process"));
+}
+
+#[tokio::test]
+async fn scopes_are_read_from_scope_scopes_and_scp() {
+    let app = hs_app();
+    let with = |claim: serde_json::Value| {
+        let mut claims = json!({ "sub": "johndoe", "exp": now() + 600 });
+        claims.as_object_mut().unwrap().extend(claim.as_object().unwrap().clone());
+        sign(Algorithm::HS256, &claims)
+    };
+    for claim in [
+        json!({ "scope": "openid items me" }),
+        json!({ "scopes": ["items", "me"] }),
+        json!({ "scp": "items me" }),
+        json!({ "scp": ["items", "me"] }),
+        json!({ "scope": "items", "scp": ["me"] }),
+    ] {
+        assert_eq!(send(&app, get_with("/users/me/items/", &with(claim.clone()))).await, ok("own items"), "{claim}");
+    }
+    // Claims not configured are not read.
+    let permissions = with(json!({ "permissions": ["items", "me"] }));
+    assert_eq!(send(&app, get_with("/users/me/items/", &permissions)).await, insufficient("items me"));
+
+    let auth0 = Verifier::builder()
+        .key(Key::hs256(scopes_tests::SECRET).unwrap())
+        .scope_claims(["permissions"])
+        .build()
+        .unwrap();
+    assert_eq!(send(&app_with(auth0), get_with("/users/me/items/", &permissions)).await, ok("own items"));
+}
+
+fn app_with(verifier: Verifier) -> Router {
+    app(verifier)
+}
+
+#[tokio::test]
+async fn a_bad_token_answers_401_or_403_before_a_bad_body_answers_422() {
+    let app = hs_app();
+    let post = |token: Option<&str>, body: &str| {
+        let mut request = Request::post("/items/").header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request.body(Body::from(body.to_owned())).unwrap()
+    };
+    let bad_body = "{ not json";
+    assert_eq!(send(&app, post(None, bad_body)).await, Reply::new(401, Some("Bearer"), NOT_AUTHENTICATED));
+    assert_eq!(
+        send(&app, post(Some("x.y.z"), bad_body)).await,
+        invalid_token("The access token is malformed")
+    );
+    assert_eq!(send(&app, post(Some(&hs256(&["me"])), bad_body)).await, insufficient("items"));
+    let accepted = send(&app, post(Some(&hs256(&["items"])), bad_body)).await;
+    assert_eq!(accepted.status, 400, "a valid token lets the body be parsed: {accepted:?}");
+    let unprocessable = send(&app, post(Some(&hs256(&["items"])), r#"{"title": "x"}"#)).await;
+    assert_eq!(unprocessable.status, 422, "{unprocessable:?}");
+    assert_eq!(send(&app, post(Some(&hs256(&["items"])), r#"{"name": "Foo"}"#)).await, ok("created Foo"));
+}
+
+#[tokio::test]
+async fn other_extractors_and_claims_work_in_annotated_handlers() {
+    let app = hs_app();
+    let token = hs256(&["me"]);
+    assert_eq!(send(&app, get_with("/items/7?page=2", &token)).await, ok("item 7 page 2 of johndoe"));
+    assert_eq!(send(&app, get_with("/status/", &hs256(&[]))).await, ok("ok johndoe"));
+    assert_eq!(
+        send(&app, get_with("/status/", "garbage")).await,
+        invalid_token("The access token is malformed")
+    );
+    assert_eq!(
+        send(&app, get_with("/strict", &token)).await,
+        invalid_token("The token claims are not as expected")
+    );
+}
+
+#[tokio::test]
+async fn rs256_es256_and_eddsa_tokens_verify_with_their_public_keys() {
+    let cases = [
+        (Algorithm::RS256, Key::public_pem(Algorithm::RS256, scopes_tests::RSA_PUBLIC).unwrap()),
+        (Algorithm::PS256, Key::public_pem(Algorithm::PS256, scopes_tests::RSA_PUBLIC).unwrap()),
+        (Algorithm::ES256, Key::public_pem(Algorithm::ES256, scopes_tests::EC_PUBLIC).unwrap()),
+        (Algorithm::EdDSA, Key::public_pem(Algorithm::EdDSA, scopes_tests::ED_PUBLIC).unwrap()),
+        (Algorithm::EdDSA, Key::public_der(Algorithm::EdDSA, scopes_tests::ED_PUBLIC_RAW).unwrap()),
+    ];
+    for (algorithm, key) in cases {
+        let app = app(Verifier::new(key).unwrap());
+        let granted = sign(algorithm, &claims(&["items", "me"]));
+        assert_eq!(send(&app, get_with("/users/me/items/", &granted)).await, ok("own items"), "{algorithm:?}");
+        let short = sign(algorithm, &claims(&["me"]));
+        assert_eq!(send(&app, get_with("/users/me/items/", &short)).await, insufficient("items me"));
+        // The HS256 tutorial token is refused: this key verifies one algorithm only.
+        assert_eq!(
+            send(&app, get_with("/items/", &hs256(&["items"]))).await,
+            invalid_token("The token algorithm is not accepted"),
+            "{algorithm:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_token_signed_by_another_key_is_refused() {
+    let app = app(Verifier::new(Key::public_pem(Algorithm::RS256, scopes_tests::OTHER_RSA_PUBLIC).unwrap()).unwrap());
+    let token = sign(Algorithm::RS256, &claims(&["items"]));
+    assert_eq!(send(&app, get_with("/items/", &token)).await, invalid_token("The token signature is invalid"));
+}
+
+#[tokio::test]
+async fn the_public_key_is_never_an_hmac_secret() {
+    // The classic confusion: sign HS256 with the RSA public key's PEM as the secret.
+    let app = app(Verifier::new(Key::public_pem(Algorithm::RS256, scopes_tests::RSA_PUBLIC).unwrap()).unwrap());
+    let forged = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims(&["items"]),
+        &jsonwebtoken::EncodingKey::from_secret(scopes_tests::RSA_PUBLIC.as_bytes()),
+    )
+    .unwrap();
+    assert_eq!(send(&app, get_with("/items/", &forged)).await, invalid_token("The token algorithm is not accepted"));
+}
+
+#[tokio::test]
+async fn keys_are_chosen_by_kid_then_by_algorithm() {
+    let verifier = Verifier::builder()
+        .key(Key::public_pem(Algorithm::RS256, scopes_tests::OTHER_RSA_PUBLIC).unwrap().with_kid("old"))
+        .key(Key::public_pem(Algorithm::RS256, scopes_tests::RSA_PUBLIC).unwrap().with_kid("new"))
+        .key(Key::public_pem(Algorithm::ES256, scopes_tests::EC_PUBLIC).unwrap().with_kid("ec"))
+        .build()
+        .unwrap();
+    let app = app(verifier);
+    let with_kid = |algorithm: Algorithm, kid: Option<&str>| {
+        let mut header = Header::new(algorithm);
+        header.kid = kid.map(str::to_owned);
+        sign_with_header(header, &claims(&["items"]))
+    };
+    assert_eq!(send(&app, get_with("/items/", &with_kid(Algorithm::RS256, Some("new")))).await, ok("items"));
+    assert_eq!(send(&app, get_with("/items/", &with_kid(Algorithm::ES256, Some("ec")))).await, ok("items"));
+    assert_eq!(
+        send(&app, get_with("/items/", &with_kid(Algorithm::RS256, Some("old")))).await,
+        invalid_token("The token signature is invalid")
+    );
+    assert_eq!(
+        send(&app, get_with("/items/", &with_kid(Algorithm::RS256, Some("gone")))).await,
+        invalid_token("The token key id is unknown")
+    );
+    assert_eq!(
+        send(&app, get_with("/items/", &with_kid(Algorithm::RS256, Some("ec")))).await,
+        invalid_token("The token algorithm is not accepted")
+    );
+}
