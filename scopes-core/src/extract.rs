@@ -8,36 +8,37 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::bearer::bearer_token;
-use crate::{AuthRejection, RequiredScopes, ScopeSet, Verifier, VerifiedToken};
+use crate::{AuthRejection, RequiredScopes, ScopeSet, ScopeTable, Verifier, VerifiedToken};
 
-/// Verifies the bearer token and checks the scopes `R` requires.
+/// Verifies the bearer token and checks the scopes `R` requires of table `T`.
 ///
 /// `#[requires_scopes]` injects it as the handler's first parameter, so the token is
 /// checked before any other extractor runs (a bad token answers 401/403, never a 422
 /// about the body). It can also be written by hand with a type implementing
 /// [`RequiredScopes`].
-pub struct Authorized<R: RequiredScopes> {
-    granted: ScopeSet<R::Table>,
+pub struct Authorized<T: ScopeTable, R: RequiredScopes<T>> {
+    granted: ScopeSet<T>,
     requirement: PhantomData<fn() -> R>,
 }
 
-impl<R: RequiredScopes> Authorized<R> {
+impl<T: ScopeTable, R: RequiredScopes<T>> Authorized<T, R> {
     /// The scopes the token grants (implications included).
-    pub fn granted(&self) -> ScopeSet<R::Table> {
+    pub fn granted(&self) -> ScopeSet<T> {
         self.granted
     }
 }
 
-impl<R: RequiredScopes> fmt::Debug for Authorized<R> {
+impl<T: ScopeTable, R: RequiredScopes<T>> fmt::Debug for Authorized<T, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Authorized").field("granted", &self.granted).finish()
     }
 }
 
-impl<S, R> FromRequestParts<S> for Authorized<R>
+impl<S, T, R> FromRequestParts<S> for Authorized<T, R>
 where
     S: Send + Sync,
-    R: RequiredScopes,
+    T: ScopeTable,
+    R: RequiredScopes<T>,
     Verifier: FromRef<S>,
 {
     type Rejection = AuthRejection;
@@ -45,7 +46,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Verifier::from_ref(state);
         let token = verified(parts, &verifier)?;
-        let granted = verifier.granted::<R::Table>(&token)?;
+        let granted = verifier.granted::<T>(&token)?;
         let requirement = R::REQUIREMENT;
         if !requirement.is_met_by(&granted) {
             return Err(AuthRejection::InsufficientScope { scope: requirement.scope() });

@@ -57,11 +57,12 @@ impl<T: ScopeTable> fmt::Debug for Requirement<T> {
     }
 }
 
-/// A type that names a requirement on a table; `#[requires_scopes]` generates one per
-/// handler (a hidden unit struct) and injects `Authorized<ThatType>`.
-pub trait RequiredScopes: Send + Sync + 'static {
-    /// The table the scopes belong to.
-    type Table: ScopeTable;
+/// A type that names a requirement on the table `T`; `#[requires_scopes]` generates one
+/// per handler (a hidden unit struct) and injects `Authorized<T, ThatType>`.
+///
+/// The table is a parameter rather than an associated type so that a private table can
+/// serve `pub` handlers (an associated type would leak it).
+pub trait RequiredScopes<T: ScopeTable>: Send + Sync + 'static {
     /// The requirement itself.
-    const REQUIREMENT: Requirement<Self::Table>;
+    const REQUIREMENT: Requirement<T>;
 }

@@ -1,0 +1,14 @@
+use scopes_core::{requires_scopes, scopes};
+
+scopes! {
+    pub Scopes {
+        "me": "Read information about the current user.",
+        "items": "Read items.",
+        "users:read": "View user information",
+    }
+}
+
+#[requires_scopes("me")]
+fn not_async() {}
+
+fn main() {}

@@ -1,0 +1,20 @@
+use scopes_core::{requires_scopes, scopes};
+
+scopes! {
+    pub Scopes {
+        "me": "Read information about the current user.",
+        "items": "Read items.",
+        "users:read": "View user information",
+    }
+}
+
+#[requires_scopes(one_of("me", "items"))]
+async fn misspelt_any() {}
+
+#[requires_scopes(me)]
+async fn unquoted() {}
+
+#[requires_scopes("me", tabel = Scopes)]
+async fn misspelt_table() {}
+
+fn main() {}

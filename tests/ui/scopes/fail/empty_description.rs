@@ -1,0 +1,8 @@
+scopes_core::scopes! {
+    pub Scopes {
+        "items": "",
+        "me": "   ",
+    }
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+scopes_core::scopes! {
+    pub Scopes {
+        "": "Nameless.",
+    }
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+scopes_core::scopes! {
+    pub Scopes {}
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+scopes_core::scopes! {
+    pub struct Scopes {
+        "items": "Read items.",
+    }
+}
+
+fn main() {}

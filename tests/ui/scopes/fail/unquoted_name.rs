@@ -1,0 +1,7 @@
+scopes_core::scopes! {
+    pub Scopes {
+        items: "Read items.",
+    }
+}
+
+fn main() {}
