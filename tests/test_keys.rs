@@ -5,16 +5,26 @@ use scopes_tests::{ED_PUBLIC, RSA_PUBLIC, SECRET};
 
 #[test]
 fn a_verifier_needs_a_key() {
-    assert_eq!(Verifier::builder().build().unwrap_err(), ConfigError::NoKeys);
     assert_eq!(
-        Verifier::builder().key(Key::hs256(SECRET).unwrap()).scope_claims(Vec::<String>::new()).build().unwrap_err(),
+        Verifier::builder().build().unwrap_err(),
+        ConfigError::NoKeys
+    );
+    assert_eq!(
+        Verifier::builder()
+            .key(Key::hs256(SECRET).unwrap())
+            .scope_claims(Vec::<String>::new())
+            .build()
+            .unwrap_err(),
         ConfigError::NoScopeClaims
     );
 }
 
 #[test]
 fn a_secret_is_only_an_hmac_key_and_a_public_key_never_is() {
-    assert_eq!(Key::secret(Algorithm::RS256, SECRET).unwrap_err(), ConfigError::NotHmac(Algorithm::RS256));
+    assert_eq!(
+        Key::secret(Algorithm::RS256, SECRET).unwrap_err(),
+        ConfigError::NotHmac(Algorithm::RS256)
+    );
     assert_eq!(
         Key::public_pem(Algorithm::HS256, RSA_PUBLIC).unwrap_err(),
         ConfigError::HmacWithPublicKey(Algorithm::HS256)
@@ -28,7 +38,14 @@ fn a_secret_is_only_an_hmac_key_and_a_public_key_never_is() {
 #[test]
 fn weak_hmac_secrets_are_refused() {
     let weak = Key::hs256("secret").unwrap_err();
-    assert_eq!(weak, ConfigError::WeakSecret { algorithm: Algorithm::HS256, min_len: 32, len: 6 });
+    assert_eq!(
+        weak,
+        ConfigError::WeakSecret {
+            algorithm: Algorithm::HS256,
+            min_len: 32,
+            len: 6
+        }
+    );
     assert_eq!(
         weak.to_string(),
         "the HS256 secret is 6 bytes; it must be at least 32 (generate one with `openssl rand -hex 32`)"
@@ -39,17 +56,33 @@ fn weak_hmac_secrets_are_refused() {
 
 #[test]
 fn keys_must_parse_for_their_algorithm() {
-    assert_eq!(Key::public_pem(Algorithm::ES256, RSA_PUBLIC).unwrap_err(), ConfigError::InvalidKey(Algorithm::ES256));
-    assert_eq!(Key::public_pem(Algorithm::RS256, ED_PUBLIC).unwrap_err(), ConfigError::InvalidKey(Algorithm::RS256));
-    assert_eq!(Key::public_pem(Algorithm::EdDSA, "not a pem").unwrap_err(), ConfigError::InvalidKey(Algorithm::EdDSA));
-    assert_eq!(Key::public_der(Algorithm::EdDSA, []).unwrap_err(), ConfigError::InvalidKey(Algorithm::EdDSA));
+    assert_eq!(
+        Key::public_pem(Algorithm::ES256, RSA_PUBLIC).unwrap_err(),
+        ConfigError::InvalidKey(Algorithm::ES256)
+    );
+    assert_eq!(
+        Key::public_pem(Algorithm::RS256, ED_PUBLIC).unwrap_err(),
+        ConfigError::InvalidKey(Algorithm::RS256)
+    );
+    assert_eq!(
+        Key::public_pem(Algorithm::EdDSA, "not a pem").unwrap_err(),
+        ConfigError::InvalidKey(Algorithm::EdDSA)
+    );
+    assert_eq!(
+        Key::public_der(Algorithm::EdDSA, []).unwrap_err(),
+        ConfigError::InvalidKey(Algorithm::EdDSA)
+    );
 }
 
 #[test]
 fn kids_are_unique() {
     let error = Verifier::builder()
         .key(Key::hs256(SECRET).unwrap().with_kid("a"))
-        .key(Key::public_pem(Algorithm::RS256, RSA_PUBLIC).unwrap().with_kid("a"))
+        .key(
+            Key::public_pem(Algorithm::RS256, RSA_PUBLIC)
+                .unwrap()
+                .with_kid("a"),
+        )
         .build()
         .unwrap_err();
     assert_eq!(error, ConfigError::DuplicateKid("a".into()));
@@ -64,6 +97,12 @@ fn debug_output_never_shows_key_material() {
         .unwrap();
     let shown = format!("{verifier:?}");
     assert!(!shown.contains(SECRET), "{shown}");
-    assert!(!shown.contains(&format!("{:?}", SECRET.as_bytes())), "{shown}");
-    assert!(shown.contains("HS256") && shown.contains("k1") && shown.contains("https://issuer.example"), "{shown}");
+    assert!(
+        !shown.contains(&format!("{:?}", SECRET.as_bytes())),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("HS256") && shown.contains("k1") && shown.contains("https://issuer.example"),
+        "{shown}"
+    );
 }

@@ -6,7 +6,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use jsonwebtoken::{Algorithm, Header};
 use scopes_core::{Claims, Key, Verifier, requires_scopes, scopes};
-use scopes_tests::{Reply, Request, claims, get as get_with, hs256, now, send, sign, sign_with_header};
+use scopes_tests::{
+    Reply, Request, claims, get as get_with, hs256, now, send, sign, sign_with_header,
+};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -143,8 +145,17 @@ fn with_authorization(uri: &str, values: &[&str]) -> Request<Body> {
 async fn no_or_empty_credentials_answer_401_with_a_bare_challenge() {
     let app = hs_app();
     let missing = Reply::new(401, Some("Bearer"), NOT_AUTHENTICATED);
-    for values in [&[][..], &["Bearer"], &["Bearer   "], &["Basic am9objpzZWNyZXQ="]] {
-        assert_eq!(send(&app, with_authorization("/items/", values)).await, missing, "{values:?}");
+    for values in [
+        &[][..],
+        &["Bearer"],
+        &["Bearer   "],
+        &["Basic am9objpzZWNyZXQ="],
+    ] {
+        assert_eq!(
+            send(&app, with_authorization("/items/", values)).await,
+            missing,
+            "{values:?}"
+        );
     }
 }
 
@@ -154,22 +165,38 @@ async fn malformed_or_doubled_credentials_answer_400_invalid_request() {
     let token = hs256(&["items"]);
     let malformed = Reply::new(
         400,
-        Some(r#"Bearer error="invalid_request", error_description="The Authorization header is malformed""#),
+        Some(
+            r#"Bearer error="invalid_request", error_description="The Authorization header is malformed""#,
+        ),
         r#"{"detail":"The Authorization header is malformed"}"#,
     );
     let multiple = Reply::new(
         400,
-        Some(r#"Bearer error="invalid_request", error_description="The request carries more than one credential""#),
+        Some(
+            r#"Bearer error="invalid_request", error_description="The request carries more than one credential""#,
+        ),
         r#"{"detail":"The request carries more than one credential"}"#,
     );
     let spaced = format!("Bearer {token} {token}");
-    assert_eq!(send(&app, with_authorization("/items/", &[&spaced])).await, malformed);
+    assert_eq!(
+        send(&app, with_authorization("/items/", &[&spaced])).await,
+        malformed
+    );
     let listed = format!("Bearer {token}, Bearer {token}");
-    assert_eq!(send(&app, with_authorization("/items/", &[&listed])).await, malformed);
+    assert_eq!(
+        send(&app, with_authorization("/items/", &[&listed])).await,
+        malformed
+    );
     let quoted = "Bearer \"abc\"";
-    assert_eq!(send(&app, with_authorization("/items/", &[quoted])).await, malformed);
+    assert_eq!(
+        send(&app, with_authorization("/items/", &[quoted])).await,
+        malformed
+    );
     let twice = format!("Bearer {token}");
-    assert_eq!(send(&app, with_authorization("/items/", &[&twice, &twice])).await, multiple);
+    assert_eq!(
+        send(&app, with_authorization("/items/", &[&twice, &twice])).await,
+        multiple
+    );
     let in_query = get_with(&format!("/items/?access_token={token}"), &token);
     assert_eq!(send(&app, in_query).await, multiple);
 }
@@ -180,10 +207,17 @@ async fn bad_tokens_answer_401_invalid_token() {
     let cases = [
         ("not.a.jwt", "The access token is malformed"),
         ("abc", "The access token is malformed"),
-        ("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJqb2huZG9lIiwic2NvcGVzIjpbIml0ZW1zIl19.", "The access token is malformed"),
+        (
+            "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJqb2huZG9lIiwic2NvcGVzIjpbIml0ZW1zIl19.",
+            "The access token is malformed",
+        ),
     ];
     for (token, description) in cases {
-        assert_eq!(send(&app, get_with("/items/", token)).await, invalid_token(description), "{token}");
+        assert_eq!(
+            send(&app, get_with("/items/", token)).await,
+            invalid_token(description),
+            "{token}"
+        );
     }
 
     // A valid token with one character of the signature changed.
@@ -192,25 +226,51 @@ async fn bad_tokens_answer_401_invalid_token() {
     let last = tampered.len() - 2;
     tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
-    assert_eq!(send(&app, get_with("/items/", &tampered)).await, invalid_token("The token signature is invalid"));
+    assert_eq!(
+        send(&app, get_with("/items/", &tampered)).await,
+        invalid_token("The token signature is invalid")
+    );
 
     // The payload swapped for one granting more scopes, the signature kept.
     let greedy = hs256(&["items", "me", "superuser"]);
     let parts: Vec<&str> = good.split('.').collect();
-    let forged = format!("{}.{}.{}", parts[0], greedy.split('.').nth(1).unwrap(), parts[2]);
-    assert_eq!(send(&app, get_with("/items/", &forged)).await, invalid_token("The token signature is invalid"));
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        greedy.split('.').nth(1).unwrap(),
+        parts[2]
+    );
+    assert_eq!(
+        send(&app, get_with("/items/", &forged)).await,
+        invalid_token("The token signature is invalid")
+    );
 
-    let expired = sign(Algorithm::HS256, &json!({ "sub": "johndoe", "exp": now() - 120, "scopes": ["items"] }));
-    assert_eq!(send(&app, get_with("/items/", &expired)).await, invalid_token("The access token expired"));
+    let expired = sign(
+        Algorithm::HS256,
+        &json!({ "sub": "johndoe", "exp": now() - 120, "scopes": ["items"] }),
+    );
+    assert_eq!(
+        send(&app, get_with("/items/", &expired)).await,
+        invalid_token("The access token expired")
+    );
 
     let early = sign(
         Algorithm::HS256,
         &json!({ "sub": "johndoe", "exp": now() + 600, "nbf": now() + 300, "scopes": ["items"] }),
     );
-    assert_eq!(send(&app, get_with("/items/", &early)).await, invalid_token("The access token is not yet valid"));
+    assert_eq!(
+        send(&app, get_with("/items/", &early)).await,
+        invalid_token("The access token is not yet valid")
+    );
 
-    let eternal = sign(Algorithm::HS256, &json!({ "sub": "johndoe", "scopes": ["items"] }));
-    assert_eq!(send(&app, get_with("/items/", &eternal)).await, invalid_token("The token has no exp claim"));
+    let eternal = sign(
+        Algorithm::HS256,
+        &json!({ "sub": "johndoe", "scopes": ["items"] }),
+    );
+    assert_eq!(
+        send(&app, get_with("/items/", &eternal)).await,
+        invalid_token("The token has no exp claim")
+    );
 
     let other_algorithm = sign(Algorithm::HS512, &claims(&["items"]));
     assert_eq!(
@@ -218,7 +278,10 @@ async fn bad_tokens_answer_401_invalid_token() {
         invalid_token("The token algorithm is not accepted")
     );
 
-    let numeric_scopes = sign(Algorithm::HS256, &json!({ "sub": "johndoe", "exp": now() + 600, "scopes": 7 }));
+    let numeric_scopes = sign(
+        Algorithm::HS256,
+        &json!({ "sub": "johndoe", "exp": now() + 600, "scopes": 7 }),
+    );
     assert_eq!(
         send(&app, get_with("/items/", &numeric_scopes)).await,
         invalid_token("The token scope claim is invalid")
@@ -228,8 +291,14 @@ async fn bad_tokens_answer_401_invalid_token() {
 #[tokio::test]
 async fn expiry_within_the_leeway_is_accepted() {
     let app = hs_app();
-    let just_expired = sign(Algorithm::HS256, &json!({ "sub": "johndoe", "exp": now() - 5, "scopes": ["items"] }));
-    assert_eq!(send(&app, get_with("/items/", &just_expired)).await, ok("items"));
+    let just_expired = sign(
+        Algorithm::HS256,
+        &json!({ "sub": "johndoe", "exp": now() - 5, "scopes": ["items"] }),
+    );
+    assert_eq!(
+        send(&app, get_with("/items/", &just_expired)).await,
+        ok("items")
+    );
 }
 
 #[tokio::test]
@@ -243,31 +312,46 @@ async fn issuer_and_audience_are_checked_when_configured() {
     let app = app(verifier);
     let token = |extra: serde_json::Value| {
         let mut claims = claims(&["items"]);
-        claims.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        claims
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         sign(Algorithm::HS256, &claims)
     };
-    let good = token(json!({ "iss": "https://issuer.example", "aud": ["other", "https://api.example"] }));
+    let good =
+        token(json!({ "iss": "https://issuer.example", "aud": ["other", "https://api.example"] }));
     assert_eq!(send(&app, get_with("/items/", &good)).await, ok("items"));
 
-    let wrong_issuer = token(json!({ "iss": "https://evil.example", "aud": "https://api.example" }));
+    let wrong_issuer =
+        token(json!({ "iss": "https://evil.example", "aud": "https://api.example" }));
     assert_eq!(
         send(&app, get_with("/items/", &wrong_issuer)).await,
         invalid_token("The token issuer is not accepted")
     );
-    let wrong_audience = token(json!({ "iss": "https://issuer.example", "aud": "https://other.example" }));
+    let wrong_audience =
+        token(json!({ "iss": "https://issuer.example", "aud": "https://other.example" }));
     assert_eq!(
         send(&app, get_with("/items/", &wrong_audience)).await,
         invalid_token("The token audience is not accepted")
     );
     let no_issuer = token(json!({ "aud": "https://api.example" }));
-    assert_eq!(send(&app, get_with("/items/", &no_issuer)).await, invalid_token("The token has no iss claim"));
+    assert_eq!(
+        send(&app, get_with("/items/", &no_issuer)).await,
+        invalid_token("The token has no iss claim")
+    );
     let no_audience = token(json!({ "iss": "https://issuer.example" }));
-    assert_eq!(send(&app, get_with("/items/", &no_audience)).await, invalid_token("The token has no aud claim"));
+    assert_eq!(
+        send(&app, get_with("/items/", &no_audience)).await,
+        invalid_token("The token has no aud claim")
+    );
 }
 
 #[tokio::test]
 async fn a_token_for_another_audience_is_refused_when_none_is_configured() {
-    let token = sign(Algorithm::HS256, &json!({ "exp": now() + 600, "aud": "another-api", "scopes": ["items"] }));
+    let token = sign(
+        Algorithm::HS256,
+        &json!({ "exp": now() + 600, "aud": "another-api", "scopes": ["items"] }),
+    );
     assert_eq!(
         send(&hs_app(), get_with("/items/", &token)).await,
         invalid_token("The token audience is not accepted")
@@ -277,40 +361,105 @@ async fn a_token_for_another_audience_is_refused_when_none_is_configured() {
 #[tokio::test]
 async fn insufficient_scope_answers_403_with_the_required_scopes() {
     let app = hs_app();
-    assert_eq!(send(&app, get_with("/items/", &hs256(&[]))).await, insufficient("items"));
-    assert_eq!(send(&app, get_with("/items/", &hs256(&["me"]))).await, insufficient("items"));
-    assert_eq!(send(&app, get_with("/users/me/items/", &hs256(&["me"]))).await, insufficient("items me"));
-    assert_eq!(send(&app, get_with("/users/me/items/", &hs256(&["items"]))).await, insufficient("items me"));
-    assert_eq!(send(&app, get_with("/users/me/items/", &hs256(&["items", "me"]))).await, ok("own items"));
+    assert_eq!(
+        send(&app, get_with("/items/", &hs256(&[]))).await,
+        insufficient("items")
+    );
+    assert_eq!(
+        send(&app, get_with("/items/", &hs256(&["me"]))).await,
+        insufficient("items")
+    );
+    assert_eq!(
+        send(&app, get_with("/users/me/items/", &hs256(&["me"]))).await,
+        insufficient("items me")
+    );
+    assert_eq!(
+        send(&app, get_with("/users/me/items/", &hs256(&["items"]))).await,
+        insufficient("items me")
+    );
+    assert_eq!(
+        send(&app, get_with("/users/me/items/", &hs256(&["items", "me"]))).await,
+        ok("own items")
+    );
     // Unknown names in the token are ignored, not errors; names are case-sensitive.
-    assert_eq!(send(&app, get_with("/items/", &hs256(&["openid", "items", "profile"]))).await, ok("items"));
-    assert_eq!(send(&app, get_with("/items/", &hs256(&["Items"]))).await, insufficient("items"));
+    assert_eq!(
+        send(
+            &app,
+            get_with("/items/", &hs256(&["openid", "items", "profile"]))
+        )
+        .await,
+        ok("items")
+    );
+    assert_eq!(
+        send(&app, get_with("/items/", &hs256(&["Items"]))).await,
+        insufficient("items")
+    );
 }
 
 #[tokio::test]
 async fn any_all_nested_and_implied_requirements() {
     let app = hs_app();
     let post = |uri: &str, token: &str| {
-        Request::post(uri).header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap()
+        Request::post(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
     };
-    assert_eq!(send(&app, get_with("/users/", &hs256(&["users:read"]))).await, ok("users"));
-    assert_eq!(send(&app, get_with("/users/", &hs256(&["admin"]))).await, ok("users"));
-    assert_eq!(send(&app, get_with("/users/", &hs256(&["me", "items"]))).await, insufficient("users:read admin"));
+    assert_eq!(
+        send(&app, get_with("/users/", &hs256(&["users:read"]))).await,
+        ok("users")
+    );
+    assert_eq!(
+        send(&app, get_with("/users/", &hs256(&["admin"]))).await,
+        ok("users")
+    );
+    assert_eq!(
+        send(&app, get_with("/users/", &hs256(&["me", "items"]))).await,
+        insufficient("users:read admin")
+    );
 
     let needed = "me orders:write users:read payments:process";
-    assert_eq!(send(&app, post("/checkout", &hs256(&["me", "orders:write"]))).await, ok("checked out"));
     assert_eq!(
-        send(&app, post("/checkout", &hs256(&["me", "users:read", "payments:process"]))).await,
+        send(&app, post("/checkout", &hs256(&["me", "orders:write"]))).await,
         ok("checked out")
     );
-    assert_eq!(send(&app, post("/checkout", &hs256(&["me", "users:read"]))).await, insufficient(needed));
-    assert_eq!(send(&app, post("/checkout", &hs256(&["orders:write"]))).await, insufficient(needed));
+    assert_eq!(
+        send(
+            &app,
+            post(
+                "/checkout",
+                &hs256(&["me", "users:read", "payments:process"])
+            )
+        )
+        .await,
+        ok("checked out")
+    );
+    assert_eq!(
+        send(&app, post("/checkout", &hs256(&["me", "users:read"]))).await,
+        insufficient(needed)
+    );
+    assert_eq!(
+        send(&app, post("/checkout", &hs256(&["orders:write"]))).await,
+        insufficient(needed)
+    );
 
     // `admin` implies `me` and `items`; `superuser` implies `admin`, hence both, transitively.
-    assert_eq!(send(&app, get_with("/users/me/items/", &hs256(&["admin"]))).await, ok("own items"));
-    assert_eq!(send(&app, get_with("/users/me/items/", &hs256(&["superuser"]))).await, ok("own items"));
-    assert_eq!(send(&app, post("/pay", &hs256(&["superuser"]))).await, ok("paid"));
-    assert_eq!(send(&app, post("/pay", &hs256(&["admin"]))).await, insufficient("payments:process"));
+    assert_eq!(
+        send(&app, get_with("/users/me/items/", &hs256(&["admin"]))).await,
+        ok("own items")
+    );
+    assert_eq!(
+        send(&app, get_with("/users/me/items/", &hs256(&["superuser"]))).await,
+        ok("own items")
+    );
+    assert_eq!(
+        send(&app, post("/pay", &hs256(&["superuser"]))).await,
+        ok("paid")
+    );
+    assert_eq!(
+        send(&app, post("/pay", &hs256(&["admin"]))).await,
+        insufficient("payments:process")
+    );
 }
 
 #[tokio::test]
@@ -318,7 +467,10 @@ async fn scopes_are_read_from_scope_scopes_and_scp() {
     let app = hs_app();
     let with = |claim: serde_json::Value| {
         let mut claims = json!({ "sub": "johndoe", "exp": now() + 600 });
-        claims.as_object_mut().unwrap().extend(claim.as_object().unwrap().clone());
+        claims
+            .as_object_mut()
+            .unwrap()
+            .extend(claim.as_object().unwrap().clone());
         sign(Algorithm::HS256, &claims)
     };
     for claim in [
@@ -328,18 +480,28 @@ async fn scopes_are_read_from_scope_scopes_and_scp() {
         json!({ "scp": ["items", "me"] }),
         json!({ "scope": "items", "scp": ["me"] }),
     ] {
-        assert_eq!(send(&app, get_with("/users/me/items/", &with(claim.clone()))).await, ok("own items"), "{claim}");
+        assert_eq!(
+            send(&app, get_with("/users/me/items/", &with(claim.clone()))).await,
+            ok("own items"),
+            "{claim}"
+        );
     }
     // Claims not configured are not read.
     let permissions = with(json!({ "permissions": ["items", "me"] }));
-    assert_eq!(send(&app, get_with("/users/me/items/", &permissions)).await, insufficient("items me"));
+    assert_eq!(
+        send(&app, get_with("/users/me/items/", &permissions)).await,
+        insufficient("items me")
+    );
 
     let auth0 = Verifier::builder()
         .key(Key::hs256(scopes_tests::SECRET).unwrap())
         .scope_claims(["permissions"])
         .build()
         .unwrap();
-    assert_eq!(send(&app_with(auth0), get_with("/users/me/items/", &permissions)).await, ok("own items"));
+    assert_eq!(
+        send(&app_with(auth0), get_with("/users/me/items/", &permissions)).await,
+        ok("own items")
+    );
 }
 
 fn app_with(verifier: Verifier) -> Router {
@@ -357,25 +519,43 @@ async fn a_bad_token_answers_401_or_403_before_a_bad_body_answers_422() {
         request.body(Body::from(body.to_owned())).unwrap()
     };
     let bad_body = "{ not json";
-    assert_eq!(send(&app, post(None, bad_body)).await, Reply::new(401, Some("Bearer"), NOT_AUTHENTICATED));
+    assert_eq!(
+        send(&app, post(None, bad_body)).await,
+        Reply::new(401, Some("Bearer"), NOT_AUTHENTICATED)
+    );
     assert_eq!(
         send(&app, post(Some("x.y.z"), bad_body)).await,
         invalid_token("The access token is malformed")
     );
-    assert_eq!(send(&app, post(Some(&hs256(&["me"])), bad_body)).await, insufficient("items"));
+    assert_eq!(
+        send(&app, post(Some(&hs256(&["me"])), bad_body)).await,
+        insufficient("items")
+    );
     let accepted = send(&app, post(Some(&hs256(&["items"])), bad_body)).await;
-    assert_eq!(accepted.status, 400, "a valid token lets the body be parsed: {accepted:?}");
+    assert_eq!(
+        accepted.status, 400,
+        "a valid token lets the body be parsed: {accepted:?}"
+    );
     let unprocessable = send(&app, post(Some(&hs256(&["items"])), r#"{"title": "x"}"#)).await;
     assert_eq!(unprocessable.status, 422, "{unprocessable:?}");
-    assert_eq!(send(&app, post(Some(&hs256(&["items"])), r#"{"name": "Foo"}"#)).await, ok("created Foo"));
+    assert_eq!(
+        send(&app, post(Some(&hs256(&["items"])), r#"{"name": "Foo"}"#)).await,
+        ok("created Foo")
+    );
 }
 
 #[tokio::test]
 async fn other_extractors_and_claims_work_in_annotated_handlers() {
     let app = hs_app();
     let token = hs256(&["me"]);
-    assert_eq!(send(&app, get_with("/items/7?page=2", &token)).await, ok("item 7 page 2 of johndoe"));
-    assert_eq!(send(&app, get_with("/status/", &hs256(&[]))).await, ok("ok johndoe"));
+    assert_eq!(
+        send(&app, get_with("/items/7?page=2", &token)).await,
+        ok("item 7 page 2 of johndoe")
+    );
+    assert_eq!(
+        send(&app, get_with("/status/", &hs256(&[]))).await,
+        ok("ok johndoe")
+    );
     assert_eq!(
         send(&app, get_with("/status/", "garbage")).await,
         invalid_token("The access token is malformed")
@@ -389,18 +569,40 @@ async fn other_extractors_and_claims_work_in_annotated_handlers() {
 #[tokio::test]
 async fn rs256_es256_and_eddsa_tokens_verify_with_their_public_keys() {
     let cases = [
-        (Algorithm::RS256, Key::public_pem(Algorithm::RS256, scopes_tests::RSA_PUBLIC).unwrap()),
-        (Algorithm::PS256, Key::public_pem(Algorithm::PS256, scopes_tests::RSA_PUBLIC).unwrap()),
-        (Algorithm::ES256, Key::public_pem(Algorithm::ES256, scopes_tests::EC_PUBLIC).unwrap()),
-        (Algorithm::EdDSA, Key::public_pem(Algorithm::EdDSA, scopes_tests::ED_PUBLIC).unwrap()),
-        (Algorithm::EdDSA, Key::public_der(Algorithm::EdDSA, scopes_tests::ED_PUBLIC_RAW).unwrap()),
+        (
+            Algorithm::RS256,
+            Key::public_pem(Algorithm::RS256, scopes_tests::RSA_PUBLIC).unwrap(),
+        ),
+        (
+            Algorithm::PS256,
+            Key::public_pem(Algorithm::PS256, scopes_tests::RSA_PUBLIC).unwrap(),
+        ),
+        (
+            Algorithm::ES256,
+            Key::public_pem(Algorithm::ES256, scopes_tests::EC_PUBLIC).unwrap(),
+        ),
+        (
+            Algorithm::EdDSA,
+            Key::public_pem(Algorithm::EdDSA, scopes_tests::ED_PUBLIC).unwrap(),
+        ),
+        (
+            Algorithm::EdDSA,
+            Key::public_der(Algorithm::EdDSA, scopes_tests::ED_PUBLIC_RAW).unwrap(),
+        ),
     ];
     for (algorithm, key) in cases {
         let app = app(Verifier::new(key).unwrap());
         let granted = sign(algorithm, &claims(&["items", "me"]));
-        assert_eq!(send(&app, get_with("/users/me/items/", &granted)).await, ok("own items"), "{algorithm:?}");
+        assert_eq!(
+            send(&app, get_with("/users/me/items/", &granted)).await,
+            ok("own items"),
+            "{algorithm:?}"
+        );
         let short = sign(algorithm, &claims(&["me"]));
-        assert_eq!(send(&app, get_with("/users/me/items/", &short)).await, insufficient("items me"));
+        assert_eq!(
+            send(&app, get_with("/users/me/items/", &short)).await,
+            insufficient("items me")
+        );
         // The HS256 tutorial token is refused: this key verifies one algorithm only.
         assert_eq!(
             send(&app, get_with("/items/", &hs256(&["items"]))).await,
@@ -412,30 +614,54 @@ async fn rs256_es256_and_eddsa_tokens_verify_with_their_public_keys() {
 
 #[tokio::test]
 async fn a_token_signed_by_another_key_is_refused() {
-    let app = app(Verifier::new(Key::public_pem(Algorithm::RS256, scopes_tests::OTHER_RSA_PUBLIC).unwrap()).unwrap());
+    let app = app(Verifier::new(
+        Key::public_pem(Algorithm::RS256, scopes_tests::OTHER_RSA_PUBLIC).unwrap(),
+    )
+    .unwrap());
     let token = sign(Algorithm::RS256, &claims(&["items"]));
-    assert_eq!(send(&app, get_with("/items/", &token)).await, invalid_token("The token signature is invalid"));
+    assert_eq!(
+        send(&app, get_with("/items/", &token)).await,
+        invalid_token("The token signature is invalid")
+    );
 }
 
 #[tokio::test]
 async fn the_public_key_is_never_an_hmac_secret() {
     // The classic confusion: sign HS256 with the RSA public key's PEM as the secret.
-    let app = app(Verifier::new(Key::public_pem(Algorithm::RS256, scopes_tests::RSA_PUBLIC).unwrap()).unwrap());
+    let app = app(Verifier::new(
+        Key::public_pem(Algorithm::RS256, scopes_tests::RSA_PUBLIC).unwrap(),
+    )
+    .unwrap());
     let forged = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &claims(&["items"]),
         &jsonwebtoken::EncodingKey::from_secret(scopes_tests::RSA_PUBLIC.as_bytes()),
     )
     .unwrap();
-    assert_eq!(send(&app, get_with("/items/", &forged)).await, invalid_token("The token algorithm is not accepted"));
+    assert_eq!(
+        send(&app, get_with("/items/", &forged)).await,
+        invalid_token("The token algorithm is not accepted")
+    );
 }
 
 #[tokio::test]
 async fn keys_are_chosen_by_kid_then_by_algorithm() {
     let verifier = Verifier::builder()
-        .key(Key::public_pem(Algorithm::RS256, scopes_tests::OTHER_RSA_PUBLIC).unwrap().with_kid("old"))
-        .key(Key::public_pem(Algorithm::RS256, scopes_tests::RSA_PUBLIC).unwrap().with_kid("new"))
-        .key(Key::public_pem(Algorithm::ES256, scopes_tests::EC_PUBLIC).unwrap().with_kid("ec"))
+        .key(
+            Key::public_pem(Algorithm::RS256, scopes_tests::OTHER_RSA_PUBLIC)
+                .unwrap()
+                .with_kid("old"),
+        )
+        .key(
+            Key::public_pem(Algorithm::RS256, scopes_tests::RSA_PUBLIC)
+                .unwrap()
+                .with_kid("new"),
+        )
+        .key(
+            Key::public_pem(Algorithm::ES256, scopes_tests::EC_PUBLIC)
+                .unwrap()
+                .with_kid("ec"),
+        )
         .build()
         .unwrap();
     let app = app(verifier);
@@ -444,18 +670,44 @@ async fn keys_are_chosen_by_kid_then_by_algorithm() {
         header.kid = kid.map(str::to_owned);
         sign_with_header(header, &claims(&["items"]))
     };
-    assert_eq!(send(&app, get_with("/items/", &with_kid(Algorithm::RS256, Some("new")))).await, ok("items"));
-    assert_eq!(send(&app, get_with("/items/", &with_kid(Algorithm::ES256, Some("ec")))).await, ok("items"));
     assert_eq!(
-        send(&app, get_with("/items/", &with_kid(Algorithm::RS256, Some("old")))).await,
+        send(
+            &app,
+            get_with("/items/", &with_kid(Algorithm::RS256, Some("new")))
+        )
+        .await,
+        ok("items")
+    );
+    assert_eq!(
+        send(
+            &app,
+            get_with("/items/", &with_kid(Algorithm::ES256, Some("ec")))
+        )
+        .await,
+        ok("items")
+    );
+    assert_eq!(
+        send(
+            &app,
+            get_with("/items/", &with_kid(Algorithm::RS256, Some("old")))
+        )
+        .await,
         invalid_token("The token signature is invalid")
     );
     assert_eq!(
-        send(&app, get_with("/items/", &with_kid(Algorithm::RS256, Some("gone")))).await,
+        send(
+            &app,
+            get_with("/items/", &with_kid(Algorithm::RS256, Some("gone")))
+        )
+        .await,
         invalid_token("The token key id is unknown")
     );
     assert_eq!(
-        send(&app, get_with("/items/", &with_kid(Algorithm::RS256, Some("ec")))).await,
+        send(
+            &app,
+            get_with("/items/", &with_kid(Algorithm::RS256, Some("ec")))
+        )
+        .await,
         invalid_token("The token algorithm is not accepted")
     );
 }

@@ -52,25 +52,45 @@ struct TutorialClaims {
 }
 
 fn token() -> String {
-    let exp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600;
+    let exp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
     let claims = serde_json::json!({ "sub": "johndoe", "exp": exp, "scopes": ["me", "items"] });
-    encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
 }
 
 fn request(uri: &str, bearer: &str) -> Request<Body> {
-    Request::get(uri).header("authorization", bearer).body(Body::empty()).unwrap()
+    Request::get(uri)
+        .header("authorization", bearer)
+        .body(Body::empty())
+        .unwrap()
 }
 
 fn benches(c: &mut Criterion) {
     let token = token();
     let bearer = format!("Bearer {token}");
     let verifier = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
-    let app: Router = Router::new().route("/guarded", get(guarded)).route("/bare", get(bare)).with_state(verifier);
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let app: Router = Router::new()
+        .route("/guarded", get(guarded))
+        .route("/bare", get(bare))
+        .with_state(verifier);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
 
     // The routes answer as expected before they are measured.
     for uri in ["/guarded", "/bare"] {
-        let status = runtime.block_on(app.clone().oneshot(request(uri, &bearer))).unwrap().status();
+        let status = runtime
+            .block_on(app.clone().oneshot(request(uri, &bearer)))
+            .unwrap()
+            .status();
         assert_eq!(status, 200, "{uri}");
     }
 
@@ -86,10 +106,18 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(requirement).is_met_by(black_box(&granted)));
     });
     group.bench_function("route_with_requires_scopes", |b| {
-        b.iter(|| runtime.block_on(app.clone().oneshot(request("/guarded", &bearer))).unwrap());
+        b.iter(|| {
+            runtime
+                .block_on(app.clone().oneshot(request("/guarded", &bearer)))
+                .unwrap()
+        });
     });
     group.bench_function("route_bare", |b| {
-        b.iter(|| runtime.block_on(app.clone().oneshot(request("/bare", &bearer))).unwrap());
+        b.iter(|| {
+            runtime
+                .block_on(app.clone().oneshot(request("/bare", &bearer)))
+                .unwrap()
+        });
     });
     let key = DecodingKey::from_secret(SECRET.as_bytes());
     let validation = Validation::new(Algorithm::HS256);
@@ -101,8 +129,13 @@ fn benches(c: &mut Criterion) {
 
 /// Criterion's mean estimate of `name`, in nanoseconds.
 fn mean_ns(dir: &Path, name: &str) -> Option<f64> {
-    let path = dir.join("scopes").join(name).join("new").join("estimates.json");
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    let path = dir
+        .join("scopes")
+        .join(name)
+        .join("new")
+        .join("estimates.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
     json["mean"]["point_estimate"].as_f64()
 }
 
@@ -111,11 +144,19 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
         .join("criterion");
-    let mut criterion = Criterion::default().output_directory(&dir).configure_from_args();
+    let mut criterion = Criterion::default()
+        .output_directory(&dir)
+        .configure_from_args();
     benches(&mut criterion);
     criterion.final_summary();
 
-    let means = ["mask_check", "route_with_requires_scopes", "route_bare", "jsonwebtoken_decode"].map(|n| mean_ns(&dir, n));
+    let means = [
+        "mask_check",
+        "route_with_requires_scopes",
+        "route_bare",
+        "jsonwebtoken_decode",
+    ]
+    .map(|n| mean_ns(&dir, n));
     if let [Some(check), Some(guarded), Some(bare), Some(decode)] = means {
         let ratio = guarded / (bare + decode);
         eprintln!();

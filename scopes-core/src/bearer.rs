@@ -39,7 +39,9 @@ pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, AuthRejection> {
     if headers.next().is_some() {
         return Err(InvalidRequest::MultipleCredentials.into());
     }
-    let value = value.to_str().map_err(|_| InvalidRequest::MalformedAuthorization)?;
+    let value = value
+        .to_str()
+        .map_err(|_| InvalidRequest::MalformedAuthorization)?;
     let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(AuthRejection::MissingCredentials);
@@ -61,9 +63,9 @@ pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, AuthRejection> {
 fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
     !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
 }
 
 fn has_query_token(query: Option<&str>) -> bool {
@@ -99,8 +101,17 @@ mod tests {
 
     #[test]
     fn absent_empty_or_other_scheme_is_missing() {
-        for values in [&[][..], &["Bearer"], &["Bearer "], &["Basic dXNlcjpwYXNz"], &["Negotiate"]] {
-            assert!(matches!(read(values), Err(AuthRejection::MissingCredentials)), "{values:?}");
+        for values in [
+            &[][..],
+            &["Bearer"],
+            &["Bearer "],
+            &["Basic dXNlcjpwYXNz"],
+            &["Negotiate"],
+        ] {
+            assert!(
+                matches!(read(values), Err(AuthRejection::MissingCredentials)),
+                "{values:?}"
+            );
         }
     }
 
@@ -116,6 +127,9 @@ mod tests {
         assert_eq!(read(&["Bearer a", "Bearer b"]).unwrap_err(), multiple);
         let both = bearer_token(&parts(&["Bearer a"], "/x?y=1&access_token=b")).unwrap_err();
         assert_eq!(both, multiple);
-        assert_eq!(bearer_token(&parts(&["Bearer a"], "/x?my_access_token=b")).unwrap(), "a");
+        assert_eq!(
+            bearer_token(&parts(&["Bearer a"], "/x?my_access_token=b")).unwrap(),
+            "a"
+        );
     }
 }

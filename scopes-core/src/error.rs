@@ -35,13 +35,30 @@ pub enum ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NoKeys => f.write_str("no verification key configured; add one with `VerifierBuilder::key`"),
-            Self::NotHmac(alg) => write!(f, "a shared secret only works with HS256/HS384/HS512, not {alg:?}; use `Key::public_pem` for {alg:?}"),
-            Self::HmacWithPublicKey(alg) => write!(f, "{alg:?} is an HMAC algorithm and never verifies with a public key; use `Key::secret`"),
-            Self::WeakSecret { algorithm, min_len, len } => write!(f, "the {algorithm:?} secret is {len} bytes; it must be at least {min_len} (generate one with `openssl rand -hex 32`)"),
+            Self::NoKeys => {
+                f.write_str("no verification key configured; add one with `VerifierBuilder::key`")
+            }
+            Self::NotHmac(alg) => write!(
+                f,
+                "a shared secret only works with HS256/HS384/HS512, not {alg:?}; use `Key::public_pem` for {alg:?}"
+            ),
+            Self::HmacWithPublicKey(alg) => write!(
+                f,
+                "{alg:?} is an HMAC algorithm and never verifies with a public key; use `Key::secret`"
+            ),
+            Self::WeakSecret {
+                algorithm,
+                min_len,
+                len,
+            } => write!(
+                f,
+                "the {algorithm:?} secret is {len} bytes; it must be at least {min_len} (generate one with `openssl rand -hex 32`)"
+            ),
             Self::InvalidKey(alg) => write!(f, "the key is not a valid {alg:?} public key"),
             Self::DuplicateKid(kid) => write!(f, "two keys have the kid `{kid}`"),
-            Self::NoScopeClaims => f.write_str("no claim to read scopes from; keep the default or name at least one"),
+            Self::NoScopeClaims => {
+                f.write_str("no claim to read scopes from; keep the default or name at least one")
+            }
         }
     }
 }

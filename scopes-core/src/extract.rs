@@ -8,7 +8,7 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::bearer::bearer_token;
-use crate::{AuthRejection, RequiredScopes, ScopeSet, ScopeTable, Verifier, VerifiedToken};
+use crate::{AuthRejection, RequiredScopes, ScopeSet, ScopeTable, VerifiedToken, Verifier};
 
 /// Verifies the bearer token and checks the scopes `R` requires of table `T`.
 ///
@@ -30,7 +30,9 @@ impl<T: ScopeTable, R: RequiredScopes<T>> Authorized<T, R> {
 
 impl<T: ScopeTable, R: RequiredScopes<T>> fmt::Debug for Authorized<T, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Authorized").field("granted", &self.granted).finish()
+        f.debug_struct("Authorized")
+            .field("granted", &self.granted)
+            .finish()
     }
 }
 
@@ -49,9 +51,14 @@ where
         let granted = verifier.granted::<T>(&token)?;
         let requirement = R::REQUIREMENT;
         if !requirement.is_met_by(&granted) {
-            return Err(AuthRejection::InsufficientScope { scope: requirement.scope() });
+            return Err(AuthRejection::InsufficientScope {
+                scope: requirement.scope(),
+            });
         }
-        Ok(Self { granted, requirement: PhantomData })
+        Ok(Self {
+            granted,
+            requirement: PhantomData,
+        })
     }
 }
 

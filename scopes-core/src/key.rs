@@ -33,7 +33,11 @@ impl Key {
             _ => return Err(ConfigError::NotHmac(algorithm)),
         };
         if secret.len() < min_len {
-            return Err(ConfigError::WeakSecret { algorithm, min_len, len: secret.len() });
+            return Err(ConfigError::WeakSecret {
+                algorithm,
+                min_len,
+                len: secret.len(),
+            });
         }
         Ok(Self::new(algorithm, DecodingKey::from_secret(secret)))
     }
@@ -93,7 +97,11 @@ impl Key {
     }
 
     fn new(algorithm: Algorithm, key: DecodingKey) -> Self {
-        Self { algorithm, kid: None, key }
+        Self {
+            algorithm,
+            kid: None,
+            key,
+        }
     }
 }
 

@@ -51,10 +51,16 @@ impl AuthRejection {
         match self {
             Self::MissingCredentials => "Bearer".to_owned(),
             Self::InvalidRequest(why) => {
-                format!(r#"Bearer error="invalid_request", error_description="{}""#, why.description())
+                format!(
+                    r#"Bearer error="invalid_request", error_description="{}""#,
+                    why.description()
+                )
             }
             Self::InvalidToken(why) => {
-                format!(r#"Bearer error="invalid_token", error_description="{}""#, why.description())
+                format!(
+                    r#"Bearer error="invalid_token", error_description="{}""#,
+                    why.description()
+                )
             }
             Self::InsufficientScope { scope } => {
                 format!(r#"Bearer error="insufficient_scope", scope="{scope}""#)
@@ -81,7 +87,10 @@ impl IntoResponse for AuthRejection {
             .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
         (
             self.status(),
-            [(WWW_AUTHENTICATE, challenge), (CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            [
+                (WWW_AUTHENTICATE, challenge),
+                (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            ],
             body,
         )
             .into_response()

@@ -18,13 +18,18 @@ impl<T: ScopeTable> Requirement<T> {
     /// A requirement from its alternatives and the space-delimited scope list that goes
     /// into the `WWW-Authenticate` challenge. Built by `#[requires_scopes]`.
     pub const fn new(alternatives: &'static [ScopeSet<T>], scope: &'static str) -> Self {
-        Self { alternatives, scope }
+        Self {
+            alternatives,
+            scope,
+        }
     }
 
     /// Whether `granted` meets the requirement. No allocation, no string comparison.
     #[inline]
     pub fn is_met_by(&self, granted: &ScopeSet<T>) -> bool {
-        self.alternatives.iter().any(|needed| granted.contains_all(needed))
+        self.alternatives
+            .iter()
+            .any(|needed| granted.contains_all(needed))
     }
 
     /// The alternatives; any one of them suffices.

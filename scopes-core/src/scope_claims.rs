@@ -16,8 +16,11 @@ pub(crate) fn granted_scopes<T: ScopeTable>(
 ) -> Result<ScopeSet<T>, TokenError> {
     let mut granted = ScopeSet::EMPTY;
     let mut de = serde_json::Deserializer::from_str(claims_json);
-    de.deserialize_map(ClaimsVisitor { claim_names, granted: &mut granted })
-        .map_err(|_| TokenError::InvalidScopeClaim)?;
+    de.deserialize_map(ClaimsVisitor {
+        claim_names,
+        granted: &mut granted,
+    })
+    .map_err(|_| TokenError::InvalidScopeClaim)?;
     Ok(granted)
 }
 
@@ -36,7 +39,9 @@ impl<'de, T: ScopeTable> Visitor<'de> for ClaimsVisitor<'_, T> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             if self.claim_names.iter().any(|name| **name == *key) {
-                map.next_value_seed(ScopesSeed { granted: &mut *self.granted })?;
+                map.next_value_seed(ScopesSeed {
+                    granted: &mut *self.granted,
+                })?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -79,4 +84,3 @@ impl<'de, T: ScopeTable> Visitor<'de> for ScopesSeed<'_, T> {
         Ok(())
     }
 }
-

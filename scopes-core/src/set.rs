@@ -22,7 +22,10 @@ impl<T: ScopeTable> ScopeSet<T> {
     ///
     /// `scopes!` and `#[requires_scopes]` use this to build sets at compile time.
     pub const fn from_words(words: T::Words) -> Self {
-        Self { words, table: PhantomData }
+        Self {
+            words,
+            table: PhantomData,
+        }
     }
 
     /// The raw words.
@@ -60,7 +63,11 @@ impl<T: ScopeTable> ScopeSet<T> {
     /// # Panics
     /// If `index` is not an index of the table.
     pub fn insert(&mut self, index: usize) {
-        assert!(index < T::SCOPES.len(), "scope index {index} out of range for {}", T::NAME);
+        assert!(
+            index < T::SCOPES.len(),
+            "scope index {index} out of range for {}",
+            T::NAME
+        );
         self.words.as_mut()[index / 64] |= 1 << (index % 64);
     }
 
@@ -97,7 +104,11 @@ impl<T: ScopeTable> ScopeSet<T> {
 
     /// The number of scopes in the set.
     pub fn len(&self) -> usize {
-        self.words.as_ref().iter().map(|word| word.count_ones() as usize).sum()
+        self.words
+            .as_ref()
+            .iter()
+            .map(|word| word.count_ones() as usize)
+            .sum()
     }
 
     /// The scopes of the set, in table order.
@@ -137,7 +148,9 @@ impl<T: ScopeTable> Hash for ScopeSet<T> {
 
 impl<T: ScopeTable> fmt::Debug for ScopeSet<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.iter().map(|scope| scope.name)).finish()
+        f.debug_set()
+            .entries(self.iter().map(|scope| scope.name))
+            .finish()
     }
 }
 

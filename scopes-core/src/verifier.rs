@@ -80,7 +80,9 @@ impl Verifier {
         let pinned = self.key_for(token)?;
         let data = decode::<Box<RawValue>>(token, &pinned.key.key, &pinned.validation)
             .map_err(|error| TokenError::from_jwt(&error))?;
-        Ok(VerifiedToken { claims: Arc::from(data.claims) })
+        Ok(VerifiedToken {
+            claims: Arc::from(data.claims),
+        })
     }
 
     /// The scopes of table `T` that the verified token grants, implications included.
@@ -105,7 +107,11 @@ impl Verifier {
                     .iter()
                     .find(|k| k.key.kid.as_deref() == Some(kid.as_str()))
                     .ok_or(TokenError::UnknownKey)?;
-                if pinned.key.algorithm == header.alg { Ok(pinned) } else { Err(TokenError::AlgorithmNotAllowed) }
+                if pinned.key.algorithm == header.alg {
+                    Ok(pinned)
+                } else {
+                    Err(TokenError::AlgorithmNotAllowed)
+                }
             }
             _ => keys
                 .iter()
@@ -221,7 +227,9 @@ impl VerifierBuilder {
             .into_iter()
             .map(String::into_boxed_str)
             .collect();
-        Ok(Verifier { inner: Arc::new(Inner { keys, scope_claims }) })
+        Ok(Verifier {
+            inner: Arc::new(Inner { keys, scope_claims }),
+        })
     }
 
     fn validation(&self, key: &Key) -> Validation {

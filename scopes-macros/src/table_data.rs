@@ -19,7 +19,11 @@ pub(crate) struct TableData {
 
 impl TableData {
     pub(crate) fn to_tokens(&self) -> TokenStream {
-        let Self { name, words, scopes } = self;
+        let Self {
+            name,
+            words,
+            scopes,
+        } = self;
         quote!({ name = #name, words = #words, scopes = [#(#scopes),*] })
     }
 
@@ -48,7 +52,11 @@ impl Parse for TableData {
             .iter()
             .map(LitStr::value)
             .collect();
-        Ok(Self { name, words, scopes })
+        Ok(Self {
+            name,
+            words,
+            scopes,
+        })
     }
 }
 

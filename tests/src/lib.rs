@@ -32,7 +32,10 @@ const ED_PRIVATE: &str = include_str!("../keys/ed_private.pem");
 
 /// Seconds since the epoch.
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
 }
 
 /// Claims valid for ten minutes, with `sub` and the FastAPI-style `scopes` array.
@@ -48,8 +51,15 @@ pub fn sign(algorithm: Algorithm, claims: &Value) -> String {
 /// A token for `claims` with the given header, signed with the test key of its `alg`.
 pub fn sign_with_header(header: Header, claims: &Value) -> String {
     let key = match header.alg {
-        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => EncodingKey::from_secret(SECRET.as_bytes()),
-        Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 | Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512 => {
+        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
+            EncodingKey::from_secret(SECRET.as_bytes())
+        }
+        Algorithm::RS256
+        | Algorithm::RS384
+        | Algorithm::RS512
+        | Algorithm::PS256
+        | Algorithm::PS384
+        | Algorithm::PS512 => {
             EncodingKey::from_rsa_pem(RSA_PRIVATE.as_bytes()).expect("test RSA key")
         }
         Algorithm::ES256 => EncodingKey::from_ec_pem(EC_PRIVATE.as_bytes()).expect("test EC key"),
@@ -88,17 +98,33 @@ impl Reply {
 
 /// Sends `request` through `app`.
 pub async fn send(app: &Router, request: Request<Body>) -> Reply {
-    let response = app.clone().oneshot(request).await.expect("routers are infallible");
+    let response = app
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("routers are infallible");
     let status = response.status();
     let challenge = response
         .headers()
         .get(axum::http::header::WWW_AUTHENTICATE)
         .map(|value| value.to_str().expect("an ASCII challenge").to_owned());
-    let body = response.into_body().collect().await.expect("a readable body").to_bytes();
-    Reply { status, challenge, body: String::from_utf8(body.to_vec()).expect("a UTF-8 body") }
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a readable body")
+        .to_bytes();
+    Reply {
+        status,
+        challenge,
+        body: String::from_utf8(body.to_vec()).expect("a UTF-8 body"),
+    }
 }
 
 /// `GET uri` with `Authorization: Bearer token`.
 pub fn get(uri: &str, token: &str) -> Request<Body> {
-    Request::get(uri).header("authorization", format!("Bearer {token}")).body(Body::empty()).expect("a valid request")
+    Request::get(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("a valid request")
 }

@@ -28,7 +28,10 @@ enum Arg {
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut args = Self { scopes: Vec::new(), tables: Vec::new() };
+        let mut args = Self {
+            scopes: Vec::new(),
+            tables: Vec::new(),
+        };
         for arg in Punctuated::<Arg, Token![,]>::parse_terminated(input)? {
             match arg {
                 Arg::Expr(expr) => args.scopes.push(expr),

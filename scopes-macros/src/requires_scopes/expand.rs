@@ -11,7 +11,12 @@ use crate::table_data::{TableData, words_literal};
 
 use super::valid::Resolved;
 
-pub(crate) fn handler(mut function: ItemFn, path: &Path, table: &TableData, resolved: &Resolved) -> TokenStream {
+pub(crate) fn handler(
+    mut function: ItemFn,
+    path: &Path,
+    table: &TableData,
+    resolved: &Resolved,
+) -> TokenStream {
     // Spanned on the table path (the attribute itself by default), so that a type error
     // about the injected extractor, such as a state without a `Verifier`, points there.
     let span = path.span();
@@ -30,7 +35,9 @@ pub(crate) fn handler(mut function: ItemFn, path: &Path, table: &TableData, reso
     function.sig.inputs.insert(0, injected);
     // The injected parameter names the table, which may be less visible than the
     // handler (a private table at the crate root serving `pub` handlers).
-    function.attrs.push(syn::parse_quote!(#[allow(private_interfaces)]));
+    function
+        .attrs
+        .push(syn::parse_quote!(#[allow(private_interfaces)]));
 
     let requirement_impl = quote_spanned! {span=>
         #[doc(hidden)]

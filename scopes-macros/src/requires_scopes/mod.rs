@@ -72,7 +72,12 @@ impl Parse for Forwarded {
         input.parse::<item>()?;
         input.parse::<Token![=]>()?;
         let item = bracketed_tokens(input)?;
-        Ok(Self { table: data, path: syn::parse2(path)?, args, item })
+        Ok(Self {
+            table: data,
+            path: syn::parse2(path)?,
+            args,
+            item,
+        })
     }
 }
 

@@ -21,7 +21,10 @@ pub(crate) fn check_syntax(args: &Args, item: &ItemFn, errors: &mut Errors) {
         );
     }
     for (keyword, _) in args.tables.iter().skip(1) {
-        errors.spanned(keyword, "`table` is given twice in `#[requires_scopes]`; name one table");
+        errors.spanned(
+            keyword,
+            "`table` is given twice in `#[requires_scopes]`; name one table",
+        );
     }
     check_list(&args.scopes, errors);
 
@@ -48,13 +51,20 @@ fn check_list(list: &[Expr], errors: &mut Errors) {
                 if !seen.insert(literal.value()) {
                     errors.spanned(
                         literal,
-                        format_args!("duplicate scope `{}` in `#[requires_scopes]`; list it once", literal.value()),
+                        format_args!(
+                            "duplicate scope `{}` in `#[requires_scopes]`; list it once",
+                            literal.value()
+                        ),
                     );
                 }
             }
             Expr::All(span, inner) | Expr::Any(span, inner) => {
                 if inner.is_empty() {
-                    let keyword = if matches!(expr, Expr::All(..)) { "all" } else { "any" };
+                    let keyword = if matches!(expr, Expr::All(..)) {
+                        "all"
+                    } else {
+                        "any"
+                    };
                     errors.at(
                         *span,
                         format_args!("empty `{keyword}()` in `#[requires_scopes]`; list at least one scope, e.g. `{keyword}(\"items\")`"),
@@ -75,7 +85,12 @@ pub(crate) struct Resolved {
 }
 
 /// The second half: every name must be a scope of the table.
-pub(crate) fn resolve(args: &Args, table: &TableData, table_path: &Path, errors: &mut Errors) -> Resolved {
+pub(crate) fn resolve(
+    args: &Args,
+    table: &TableData,
+    table_path: &Path,
+    errors: &mut Errors,
+) -> Resolved {
     let mut scope: Vec<String> = Vec::new();
     let alternatives = simplify(dnf_all(&args.scopes, table, table_path, &mut scope, errors));
     if alternatives.len() > MAX_ALTERNATIVES {
@@ -87,10 +102,19 @@ pub(crate) fn resolve(args: &Args, table: &TableData, table_path: &Path, errors:
             ),
         );
     }
-    Resolved { alternatives, scope: scope.join(" ") }
+    Resolved {
+        alternatives,
+        scope: scope.join(" "),
+    }
 }
 
-fn dnf(expr: &Expr, table: &TableData, path: &Path, scope: &mut Vec<String>, errors: &mut Errors) -> Vec<Vec<usize>> {
+fn dnf(
+    expr: &Expr,
+    table: &TableData,
+    path: &Path,
+    scope: &mut Vec<String>,
+    errors: &mut Errors,
+) -> Vec<Vec<usize>> {
     match expr {
         Expr::Scope(literal) => match lookup(literal, table, path, errors) {
             Some(index) => {
@@ -103,11 +127,20 @@ fn dnf(expr: &Expr, table: &TableData, path: &Path, scope: &mut Vec<String>, err
             None => vec![vec![]],
         },
         Expr::All(_, list) => dnf_all(list, table, path, scope, errors),
-        Expr::Any(_, list) => list.iter().flat_map(|e| dnf(e, table, path, scope, errors)).collect(),
+        Expr::Any(_, list) => list
+            .iter()
+            .flat_map(|e| dnf(e, table, path, scope, errors))
+            .collect(),
     }
 }
 
-fn dnf_all(list: &[Expr], table: &TableData, path: &Path, scope: &mut Vec<String>, errors: &mut Errors) -> Vec<Vec<usize>> {
+fn dnf_all(
+    list: &[Expr],
+    table: &TableData,
+    path: &Path,
+    scope: &mut Vec<String>,
+    errors: &mut Errors,
+) -> Vec<Vec<usize>> {
     let mut product: Vec<Vec<usize>> = vec![Vec::new()];
     for expr in list {
         let choices = dnf(expr, table, path, scope, errors);
@@ -138,7 +171,10 @@ fn simplify(mut alternatives: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
     alternatives.sort_by_key(Vec::len);
     let mut kept: Vec<Vec<usize>> = Vec::new();
     for alternative in alternatives {
-        if !kept.iter().any(|smaller| smaller.iter().all(|i| alternative.contains(i))) {
+        if !kept
+            .iter()
+            .any(|smaller| smaller.iter().all(|i| alternative.contains(i)))
+        {
             kept.push(alternative);
         }
     }

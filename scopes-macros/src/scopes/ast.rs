@@ -33,7 +33,10 @@ impl Parse for Table {
             ));
         }
         let name: Ident = input.parse().map_err(|error| {
-            syn::Error::new(error.span(), "expected the table name, as in `scopes! { pub Scopes { ... } }`")
+            syn::Error::new(
+                error.span(),
+                "expected the table name, as in `scopes! { pub Scopes { ... } }`",
+            )
         })?;
         let content;
         braced!(content in input);
@@ -41,7 +44,12 @@ impl Parse for Table {
         if !input.is_empty() {
             return Err(input.error("`scopes!` declares one table; write one `scopes!` per table"));
         }
-        Ok(Self { attrs, vis, name, entries: entries.into_iter().collect() })
+        Ok(Self {
+            attrs,
+            vis,
+            name,
+            entries: entries.into_iter().collect(),
+        })
     }
 }
 
@@ -61,20 +69,29 @@ impl Parse for Entry {
         }
         input.parse::<Token![:]>()?;
         let description: LitStr = input.parse().map_err(|error| {
-            syn::Error::new(error.span(), "expected the scope's description, a string literal: `\"items\": \"Read items.\"`")
+            syn::Error::new(
+                error.span(),
+                "expected the scope's description, a string literal: `\"items\": \"Read items.\"`",
+            )
         })?;
         let mut implies = Vec::new();
         if input.peek(kw::implies) {
             input.parse::<kw::implies>()?;
             let list;
             bracketed!(list in input);
-            implies = Punctuated::<LitStr, Token![,]>::parse_terminated(&list)?.into_iter().collect();
+            implies = Punctuated::<LitStr, Token![,]>::parse_terminated(&list)?
+                .into_iter()
+                .collect();
         } else if !input.is_empty() && !input.peek(Token![,]) {
             let lookahead = input.lookahead1();
             lookahead.peek(Token![,]);
             lookahead.peek(kw::implies);
             return Err(lookahead.error());
         }
-        Ok(Self { name, description, implies })
+        Ok(Self {
+            name,
+            description,
+            implies,
+        })
     }
 }

@@ -9,7 +9,9 @@ use super::ast::Table;
 use super::valid::Checked;
 
 pub(crate) fn table(table: &Table, checked: &Checked) -> TokenStream {
-    let Table { attrs, vis, name, .. } = table;
+    let Table {
+        attrs, vis, name, ..
+    } = table;
     let private = quote!(::scopes_core::__private);
     let words = words_for(checked.scopes.len());
     let table_name = name.to_string();
@@ -38,7 +40,11 @@ pub(crate) fn table(table: &Table, checked: &Checked) -> TokenStream {
     let data = TableData {
         name: table_name.clone(),
         words,
-        scopes: checked.scopes.iter().map(|scope| scope.name.clone()).collect(),
+        scopes: checked
+            .scopes
+            .iter()
+            .map(|scope| scope.name.clone())
+            .collect(),
     }
     .to_tokens();
     let twin = format_ident!("__scopes_table_{}", name);

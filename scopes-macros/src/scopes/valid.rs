@@ -48,7 +48,10 @@ pub(crate) fn check(table: &Table) -> (Checked, Errors) {
             continue;
         }
         if index_of.contains_key(&name) {
-            errors.spanned(&entry.name, format_args!("duplicate scope `{name}` in `scopes!`; declare each scope once"));
+            errors.spanned(
+                &entry.name,
+                format_args!("duplicate scope `{name}` in `scopes!`; declare each scope once"),
+            );
             continue;
         }
         if entry.description.value().trim().is_empty() {
@@ -61,7 +64,10 @@ pub(crate) fn check(table: &Table) -> (Checked, Errors) {
         entries.push(position);
     }
 
-    let names: Vec<String> = entries.iter().map(|&p| table.entries[p].name.value()).collect();
+    let names: Vec<String> = entries
+        .iter()
+        .map(|&p| table.entries[p].name.value())
+        .collect();
     let mut edges: Vec<Vec<(usize, &syn::LitStr)>> = vec![Vec::new(); entries.len()];
     for (index, &position) in entries.iter().enumerate() {
         for implied in &table.entries[position].implies {
@@ -69,16 +75,27 @@ pub(crate) fn check(table: &Table) -> (Checked, Errors) {
             match index_of.get(&target) {
                 Some(&to) if edges[index].iter().any(|(seen, _)| *seen == to) => errors.spanned(
                     implied,
-                    format_args!("`{}` implies `{target}` twice in `scopes!`; list it once", names[index]),
+                    format_args!(
+                        "`{}` implies `{target}` twice in `scopes!`; list it once",
+                        names[index]
+                    ),
                 ),
                 Some(&to) => edges[index].push((to, implied)),
                 None => {
                     let hint = closest(&target, names.iter().map(String::as_str))
                         .map(|near| format!("; did you mean `{near}`?"))
-                        .unwrap_or_else(|| format!("; declared scopes: {}", list(names.iter().map(String::as_str), 8)));
+                        .unwrap_or_else(|| {
+                            format!(
+                                "; declared scopes: {}",
+                                list(names.iter().map(String::as_str), 8)
+                            )
+                        });
                     errors.spanned(
                         implied,
-                        format_args!("scope `{}` implies unknown scope `{target}` in `scopes!`{hint}", names[index]),
+                        format_args!(
+                            "scope `{}` implies unknown scope `{target}` in `scopes!`{hint}",
+                            names[index]
+                        ),
                     );
                 }
             }
@@ -134,8 +151,11 @@ fn report_cycles(edges: &[Vec<(usize, &syn::LitStr)>], names: &[String], errors:
                 State::New => visit(*to, edges, names, state, path, errors),
                 State::OnPath => {
                     let start = path.iter().position(|n| n == to).unwrap_or(0);
-                    let cycle: Vec<String> =
-                        path[start..].iter().chain([to]).map(|&n| format!("`{}`", names[n])).collect();
+                    let cycle: Vec<String> = path[start..]
+                        .iter()
+                        .chain([to])
+                        .map(|&n| format!("`{}`", names[n]))
+                        .collect();
                     errors.spanned(
                         literal,
                         format_args!(
