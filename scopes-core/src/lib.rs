@@ -130,6 +130,11 @@ pub use verifier::{VerifiedToken, Verifier, VerifierBuilder};
 #[cfg(feature = "macros")]
 pub use scopes_macros::{requires_scopes, scopes};
 
+/// The README's example compiles.
+#[cfg(all(doctest, feature = "macros"))]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctest;
+
 /// Not public API: what the macros expand to.
 #[doc(hidden)]
 pub mod __private {
