@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use proc_macro2::Span;
+use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, Path};
 
 use crate::diagnostics::{Errors, closest, list};
@@ -92,73 +93,94 @@ pub(crate) fn resolve(
     errors: &mut Errors,
 ) -> Resolved {
     let mut scope: Vec<String> = Vec::new();
-    let alternatives = simplify(dnf_all(&args.scopes, table, table_path, &mut scope, errors));
-    if alternatives.len() > MAX_ALTERNATIVES {
-        errors.at(
-            Span::call_site(),
+    let mut resolver = Resolver {
+        table,
+        path: table_path,
+        scope: &mut scope,
+        errors,
+    };
+    let alternatives = resolver.all(&args.scopes).unwrap_or_else(|TooComplex| {
+        // The table path carries the attribute's span (this half's call site is the
+        // table's macro).
+        resolver.errors.at(
+            table_path.span(),
             format_args!(
-                "`#[requires_scopes]` expands to {} alternatives (at most {MAX_ALTERNATIVES}); simplify the `any(...)`s",
-                alternatives.len()
+                "`#[requires_scopes]` expands to more than {MAX_ALTERNATIVES} alternatives; simplify the `any(...)`s"
             ),
         );
-    }
+        Vec::new()
+    });
     Resolved {
         alternatives,
         scope: scope.join(" "),
     }
 }
 
-fn dnf(
-    expr: &Expr,
-    table: &TableData,
-    path: &Path,
-    scope: &mut Vec<String>,
-    errors: &mut Errors,
-) -> Vec<Vec<usize>> {
-    match expr {
-        Expr::Scope(literal) => match lookup(literal, table, path, errors) {
-            Some(index) => {
-                if !scope.contains(&table.scopes[index]) {
-                    scope.push(table.scopes[index].clone());
+/// The requirement has more alternatives than is reasonable to check per request.
+/// Never truncated: that would weaken the requirement.
+struct TooComplex;
+
+struct Resolver<'a> {
+    table: &'a TableData,
+    path: &'a Path,
+    scope: &'a mut Vec<String>,
+    errors: &'a mut Errors,
+}
+
+impl Resolver<'_> {
+    /// Disjunctive normal form of one expression.
+    fn dnf(&mut self, expr: &Expr) -> Result<Vec<Vec<usize>>, TooComplex> {
+        match expr {
+            Expr::Scope(literal) => match lookup(literal, self.table, self.path, self.errors) {
+                Some(index) => {
+                    let name = &self.table.scopes[index];
+                    if !self.scope.contains(name) {
+                        self.scope.push(name.clone());
+                    }
+                    Ok(vec![vec![index]])
                 }
-                vec![vec![index]]
+                // Keep going so that every unknown name is reported; the error stops
+                // the expansion.
+                None => Ok(vec![vec![]]),
+            },
+            Expr::All(_, list) => self.all(list),
+            Expr::Any(_, list) => {
+                let mut alternatives = Vec::new();
+                for expr in list {
+                    alternatives.extend(self.dnf(expr)?);
+                }
+                bounded(simplify(alternatives))
             }
-            // Keep going so that every unknown name is reported.
-            None => vec![vec![]],
-        },
-        Expr::All(_, list) => dnf_all(list, table, path, scope, errors),
-        Expr::Any(_, list) => list
-            .iter()
-            .flat_map(|e| dnf(e, table, path, scope, errors))
-            .collect(),
+        }
+    }
+
+    /// Disjunctive normal form of the conjunction of `list`.
+    fn all(&mut self, list: &[Expr]) -> Result<Vec<Vec<usize>>, TooComplex> {
+        let mut product: Vec<Vec<usize>> = vec![Vec::new()];
+        for expr in list {
+            let choices = self.dnf(expr)?;
+            let next = product
+                .iter()
+                .flat_map(|left| {
+                    choices.iter().map(move |right| {
+                        let mut both = left.clone();
+                        both.extend(right.iter().copied());
+                        both
+                    })
+                })
+                .collect();
+            product = bounded(simplify(next))?;
+        }
+        Ok(product)
     }
 }
 
-fn dnf_all(
-    list: &[Expr],
-    table: &TableData,
-    path: &Path,
-    scope: &mut Vec<String>,
-    errors: &mut Errors,
-) -> Vec<Vec<usize>> {
-    let mut product: Vec<Vec<usize>> = vec![Vec::new()];
-    for expr in list {
-        let choices = dnf(expr, table, path, scope, errors);
-        product = product
-            .iter()
-            .flat_map(|left| {
-                choices.iter().map(move |right| {
-                    let mut both: Vec<usize> = left.clone();
-                    both.extend(right.iter().filter(|i| !left.contains(i)).copied());
-                    both
-                })
-            })
-            .collect();
-        if product.len() > MAX_ALTERNATIVES * 8 {
-            break;
-        }
+fn bounded(alternatives: Vec<Vec<usize>>) -> Result<Vec<Vec<usize>>, TooComplex> {
+    if alternatives.len() > MAX_ALTERNATIVES {
+        Err(TooComplex)
+    } else {
+        Ok(alternatives)
     }
-    product
 }
 
 /// Sorts each alternative and drops those that another alternative makes redundant
