@@ -302,6 +302,23 @@ async fn expiry_within_the_leeway_is_accepted() {
 }
 
 #[tokio::test]
+async fn the_leeway_is_configurable() {
+    let strict = Verifier::builder()
+        .key(Key::hs256(scopes_tests::SECRET).unwrap())
+        .leeway(std::time::Duration::ZERO)
+        .build()
+        .unwrap();
+    let just_expired = sign(
+        Algorithm::HS256,
+        &json!({ "sub": "johndoe", "exp": now() - 5, "scopes": ["items"] }),
+    );
+    assert_eq!(
+        send(&app(strict), get_with("/items/", &just_expired)).await,
+        invalid_token("The access token expired")
+    );
+}
+
+#[tokio::test]
 async fn issuer_and_audience_are_checked_when_configured() {
     let verifier = Verifier::builder()
         .key(Key::hs256(scopes_tests::SECRET).unwrap())

@@ -23,6 +23,10 @@ pub const OTHER_RSA_PUBLIC: &str = include_str!("../keys/other_rsa_public.pem");
 pub const EC_PUBLIC: &str = include_str!("../keys/ec_public.pem");
 /// The Ed25519 public key.
 pub const ED_PUBLIC: &str = include_str!("../keys/ed_public.pem");
+/// The RSA public key as PKCS#1 `RSAPublicKey` DER.
+pub const RSA_PUBLIC_DER: &[u8] = include_bytes!("../keys/rsa_public.der");
+/// The P-256 public key as an uncompressed SEC1 point.
+pub const EC_PUBLIC_RAW: &[u8] = include_bytes!("../keys/ec_public.raw");
 /// The Ed25519 public key, raw.
 pub const ED_PUBLIC_RAW: &[u8] = include_bytes!("../keys/ed_public.raw");
 

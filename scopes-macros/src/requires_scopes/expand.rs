@@ -41,7 +41,8 @@ pub(crate) fn handler(
 
     let requirement_impl = quote_spanned! {span=>
         #[doc(hidden)]
-        #[allow(non_camel_case_types)]
+        #[allow(non_camel_case_types, unreachable_pub)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
         #vis struct #requirement;
 
         impl #private::RequiredScopes<#path> for #requirement {
