@@ -74,6 +74,8 @@ fn request(uri: &str, bearer: &str) -> Request<Body> {
 }
 
 fn benches(c: &mut Criterion) {
+    // `cargo bench --workspace` enables both jsonwebtoken backends; pick one before signing.
+    scopes_core::install_crypto_provider();
     let token = token();
     let bearer = format!("Bearer {token}");
     let verifier = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();

@@ -59,7 +59,7 @@
 //! |---|---|---|
 //! | `macros` | yes | `scopes!` and `#[requires_scopes]` |
 //! | `aws_lc_rs` | yes | jsonwebtoken's aws-lc-rs crypto backend |
-//! | `rust_crypto` | no | jsonwebtoken's pure-Rust backend; with both enabled, aws-lc-rs is used |
+//! | `rust_crypto` | no | jsonwebtoken's pure-Rust backend; with both enabled, aws-lc-rs is used (see [`install_crypto_provider`]) |
 //!
 //! # The table: `scopes!`
 //!
@@ -117,6 +117,7 @@ mod table;
 mod verifier;
 
 pub use bearer::InvalidRequest;
+pub use crypto::install_crypto_provider;
 pub use error::{ConfigError, TokenError};
 pub use extract::{Authorized, Claims};
 pub use jsonwebtoken::Algorithm;

@@ -202,7 +202,7 @@ impl VerifierBuilder {
 
     /// Checks the configuration and builds the verifier.
     pub fn build(mut self) -> Result<Verifier, ConfigError> {
-        crate::crypto::install_provider();
+        crate::crypto::ensure_provider()?;
         if self.keys.is_empty() {
             return Err(ConfigError::NoKeys);
         }

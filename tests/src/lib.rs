@@ -54,6 +54,8 @@ pub fn sign(algorithm: Algorithm, claims: &Value) -> String {
 
 /// A token for `claims` with the given header, signed with the test key of its `alg`.
 pub fn sign_with_header(header: Header, claims: &Value) -> String {
+    // Both jsonwebtoken backends are enabled in this workspace; pick one before signing.
+    scopes_core::install_crypto_provider();
     let key = match header.alg {
         Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
             EncodingKey::from_secret(SECRET.as_bytes())
