@@ -13,7 +13,7 @@ pub enum ConfigError {
     NoKeys,
     /// A secret was given for an algorithm that is not HMAC.
     NotHmac(Algorithm),
-    /// An HMAC algorithm was paired with a public key (RFC 8725 §2.1).
+    /// An HMAC algorithm was paired with a PEM or DER key (RFC 8725 §2.1).
     HmacWithPublicKey(Algorithm),
     /// An HMAC secret shorter than the hash output.
     WeakSecret {
@@ -48,7 +48,7 @@ impl fmt::Display for ConfigError {
             ),
             Self::HmacWithPublicKey(alg) => write!(
                 f,
-                "{alg:?} is an HMAC algorithm and never verifies with a public key; use `Key::secret`"
+                "{alg:?} is an HMAC algorithm: it takes a shared secret (`Key::secret`, `Signer::secret`), never a PEM or DER key"
             ),
             Self::WeakSecret {
                 algorithm,

@@ -113,6 +113,7 @@ mod rejection;
 mod requirement;
 mod scope_claims;
 mod set;
+mod signer;
 mod table;
 mod verifier;
 
@@ -125,6 +126,7 @@ pub use key::Key;
 pub use rejection::AuthRejection;
 pub use requirement::{RequiredScopes, Requirement};
 pub use set::ScopeSet;
+pub use signer::{MintError, ScopeClaim, Signer};
 pub use table::{ScopeInfo, ScopeTable, Words};
 pub use verifier::{VerifiedToken, Verifier, VerifierBuilder};
 

@@ -30,9 +30,12 @@ pub const EC_PUBLIC_RAW: &[u8] = include_bytes!("../keys/ec_public.raw");
 /// The Ed25519 public key, raw.
 pub const ED_PUBLIC_RAW: &[u8] = include_bytes!("../keys/ed_public.raw");
 
-const RSA_PRIVATE: &str = include_str!("../keys/rsa_private.pem");
-const EC_PRIVATE: &str = include_str!("../keys/ec_private.pem");
-const ED_PRIVATE: &str = include_str!("../keys/ed_private.pem");
+/// The private half of the RSA test key.
+pub const RSA_PRIVATE: &str = include_str!("../keys/rsa_private.pem");
+/// The private half of the P-256 test key.
+pub const EC_PRIVATE: &str = include_str!("../keys/ec_private.pem");
+/// The private half of the Ed25519 test key.
+pub const ED_PRIVATE: &str = include_str!("../keys/ed_private.pem");
 
 /// Seconds since the epoch.
 pub fn now() -> u64 {
