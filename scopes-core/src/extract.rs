@@ -8,7 +8,10 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::bearer::bearer_token;
-use crate::{AuthRejection, RequiredScopes, ScopeSet, ScopeTable, VerifiedToken, Verifier};
+use crate::requirement::scope_union;
+use crate::{
+    AuthRejection, RequiredScopes, Requirement, ScopeSet, ScopeTable, VerifiedToken, Verifier,
+};
 
 /// Verifies the bearer token and checks the scopes `R` requires of table `T`.
 ///
@@ -49,15 +52,144 @@ where
         let verifier = Verifier::from_ref(state);
         let token = verified(parts, &verifier)?;
         let granted = verifier.granted::<T>(&token)?;
-        let requirement = R::REQUIREMENT;
-        if !requirement.is_met_by(&granted) {
-            return Err(AuthRejection::InsufficientScope {
-                scope: requirement.scope(),
-            });
+        let required = R::composed();
+        let layers = parts
+            .extensions
+            .get::<LayerScopes<T>>()
+            .map_or(&[][..], |layers| &layers.0[..]);
+        let met =
+            |requirements: &[Requirement<T>]| requirements.iter().all(|r| r.is_met_by(&granted));
+        if !met(required) || !layers.iter().all(|layer| met(layer)) {
+            let all = required
+                .iter()
+                .chain(layers.iter().flat_map(|layer| layer.iter()));
+            return Err(insufficient(all));
         }
+        parts.extensions.insert(RequestScopes { required, granted });
         Ok(Self {
             granted,
             requirement: PhantomData,
+        })
+    }
+}
+
+/// The refusal listing every scope of `requirements`; borrowed when there is one.
+fn insufficient<'a, T: ScopeTable>(
+    requirements: impl Iterator<Item = &'a Requirement<T>> + Clone,
+) -> AuthRejection {
+    let mut single = requirements.clone();
+    let scope = match (single.next(), single.next()) {
+        (Some(only), None) => only.scope().into(),
+        _ => scope_union(requirements).join(" ").into(),
+    };
+    AuthRejection::InsufficientScope { scope }
+}
+
+/// Requirements of router layers that a request passed, for the handler's check and
+/// challenge to include.
+pub(crate) struct LayerScopes<T: ScopeTable>(pub(crate) Vec<&'static [Requirement<T>]>);
+
+impl<T: ScopeTable> Clone for LayerScopes<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+/// What the handler's check saw, for [`SecurityScopes`].
+struct RequestScopes<T: ScopeTable> {
+    required: &'static [Requirement<T>],
+    granted: ScopeSet<T>,
+}
+
+impl<T: ScopeTable> Clone for RequestScopes<T> {
+    fn clone(&self) -> Self {
+        Self {
+            required: self.required,
+            granted: self.granted,
+        }
+    }
+}
+
+/// The scopes required of the current request and those the token grants: FastAPI's
+/// `SecurityScopes`, plus the grant.
+///
+/// In a `#[requires_scopes]` handler, `required` lists the handler's scopes, then those
+/// of the scoped extractors it takes, then those of its router layers. Elsewhere it
+/// lists the layers' only, and the extractor verifies the token itself.
+pub struct SecurityScopes<T: ScopeTable> {
+    required: &'static [Requirement<T>],
+    layers: Vec<&'static [Requirement<T>]>,
+    granted: ScopeSet<T>,
+}
+
+impl<T: ScopeTable> SecurityScopes<T> {
+    /// The required scope names, each once, the handler's first.
+    pub fn scopes(&self) -> Vec<&'static str> {
+        scope_union(
+            self.required
+                .iter()
+                .chain(self.layers.iter().flat_map(|layer| layer.iter())),
+        )
+    }
+
+    /// The required scopes, space-delimited (FastAPI's `scope_str`).
+    pub fn scope_str(&self) -> String {
+        self.scopes().join(" ")
+    }
+
+    /// The scopes the token grants, implications included.
+    pub fn granted(&self) -> ScopeSet<T> {
+        self.granted
+    }
+}
+
+impl<T: ScopeTable> Clone for SecurityScopes<T> {
+    fn clone(&self) -> Self {
+        Self {
+            required: self.required,
+            layers: self.layers.clone(),
+            granted: self.granted,
+        }
+    }
+}
+
+impl<T: ScopeTable> fmt::Debug for SecurityScopes<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecurityScopes")
+            .field("scopes", &self.scopes())
+            .field("granted", &self.granted)
+            .finish()
+    }
+}
+
+impl<S, T> FromRequestParts<S> for SecurityScopes<T>
+where
+    S: Send + Sync,
+    T: ScopeTable,
+    Verifier: FromRef<S>,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let layers = parts
+            .extensions
+            .get::<LayerScopes<T>>()
+            .map(|layers| layers.0.clone())
+            .unwrap_or_default();
+        if let Some(seen) = parts.extensions.get::<RequestScopes<T>>() {
+            return Ok(Self {
+                required: seen.required,
+                layers,
+                granted: seen.granted,
+            });
+        }
+        let verifier = Verifier::from_ref(state);
+        let token = verified(parts, &verifier)?;
+        let granted = verifier.granted::<T>(&token)?;
+        Ok(Self {
+            required: &[],
+            layers,
+            granted,
         })
     }
 }
@@ -98,7 +230,10 @@ where
 
 /// The token verified earlier in this request, or the request's bearer token verified
 /// now and remembered for the extractors that follow.
-fn verified(parts: &mut Parts, verifier: &Verifier) -> Result<VerifiedToken, AuthRejection> {
+pub(crate) fn verified(
+    parts: &mut Parts,
+    verifier: &Verifier,
+) -> Result<VerifiedToken, AuthRejection> {
     if let Some(token) = parts.extensions.get::<VerifiedToken>() {
         return Ok(token.clone());
     }

@@ -109,6 +109,7 @@ mod crypto;
 mod error;
 mod extract;
 mod key;
+mod layer;
 mod rejection;
 mod requirement;
 mod scope_claims;
@@ -120,9 +121,10 @@ mod verifier;
 pub use bearer::InvalidRequest;
 pub use crypto::install_crypto_provider;
 pub use error::{ConfigError, TokenError};
-pub use extract::{Authorized, Claims};
+pub use extract::{Authorized, Claims, SecurityScopes};
 pub use jsonwebtoken::Algorithm;
 pub use key::Key;
+pub use layer::{RequireScopes, RequireScopesLayer, ResponseFuture};
 pub use rejection::AuthRejection;
 pub use requirement::{RequiredScopes, Requirement};
 pub use set::ScopeSet;
@@ -142,9 +144,10 @@ struct ReadmeDoctest;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::extract::Authorized;
-    pub use crate::requirement::{RequiredScopes, Requirement};
+    pub use crate::requirement::{Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement};
     pub use crate::set::ScopeSet;
     pub use crate::table::{ScopeInfo, ScopeTable};
+    pub use axum::extract::{FromRef, FromRequestParts};
     #[cfg(feature = "macros")]
     pub use scopes_macros::__expand_requires_scopes;
 }

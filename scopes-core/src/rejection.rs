@@ -1,6 +1,7 @@
 //! RFC 6750 §3 responses.
 
 use core::fmt;
+use std::borrow::Cow;
 
 use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
@@ -20,7 +21,7 @@ use crate::{InvalidRequest, TokenError};
 /// The body is JSON, `{"detail": "…"}`, as FastAPI answers. Nothing in the response
 /// is taken from the request: descriptions are fixed strings and `scope` lists the
 /// scopes the handler requires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AuthRejection {
     /// No bearer token: no `Authorization` header, another scheme, or an empty token.
@@ -31,8 +32,9 @@ pub enum AuthRejection {
     InvalidToken(TokenError),
     /// The token is valid but does not grant the scopes required.
     InsufficientScope {
-        /// The required scopes, space-delimited.
-        scope: &'static str,
+        /// The required scopes, space-delimited: the handler's, then its extractors',
+        /// then its router's, each once.
+        scope: Cow<'static, str>,
     },
 }
 
@@ -114,6 +116,13 @@ impl std::error::Error for AuthRejection {
             Self::InvalidToken(why) => Some(why),
             _ => None,
         }
+    }
+}
+
+/// For extractors whose `Rejection` is a plain `Response`.
+impl From<AuthRejection> for Response {
+    fn from(rejection: AuthRejection) -> Self {
+        rejection.into_response()
     }
 }
 

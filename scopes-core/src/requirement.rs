@@ -62,12 +62,77 @@ impl<T: ScopeTable> fmt::Debug for Requirement<T> {
     }
 }
 
-/// A type that names a requirement on the table `T`; `#[requires_scopes]` generates one
-/// per handler (a hidden unit struct) and injects `Authorized<T, ThatType>`.
+/// A type that names a requirement on the table `T`.
+///
+/// `#[requires_scopes]` implements it for a hidden unit struct per handler (and injects
+/// `Authorized<T, ThatStruct>`), for an extractor when it annotates the extractor's
+/// `impl FromRequestParts`, and for a struct it annotates (a requirement to reuse, e.g.
+/// in [`RequireScopesLayer`](crate::RequireScopesLayer)).
 ///
 /// The table is a parameter rather than an associated type so that a private table can
 /// serve `pub` handlers (an associated type would leak it).
 pub trait RequiredScopes<T: ScopeTable>: Send + Sync + 'static {
-    /// The requirement itself.
+    /// The type's own requirement.
     const REQUIREMENT: Requirement<T>;
+
+    /// Everything a request must meet: for a handler, its own requirement first, then
+    /// those of the scoped extractors it takes (FastAPI's `SecurityScopes` order).
+    fn composed() -> &'static [Requirement<T>] {
+        core::slice::from_ref(const { &Self::REQUIREMENT })
+    }
+}
+
+/// The union of the scopes `requirements` name, space-delimited, first mention first.
+pub(crate) fn scope_union<'a, T: ScopeTable>(
+    requirements: impl IntoIterator<Item = &'a Requirement<T>>,
+) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for requirement in requirements {
+        for name in requirement
+            .scope()
+            .split(' ')
+            .filter(|name| !name.is_empty())
+        {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// Autoref specialization: `(&&Probe::<T, P>::new()).requirement()` is `P`'s requirement
+/// when `P: RequiredScopes<T>`, else `None`. The handler attribute probes each parameter
+/// type with it, since a macro cannot see which types are scoped extractors.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Probe<T, P>(core::marker::PhantomData<fn() -> (T, P)>);
+
+impl<T, P> Probe<T, P> {
+    #[doc(hidden)]
+    pub const fn new() -> Self {
+        Self(core::marker::PhantomData)
+    }
+}
+
+#[doc(hidden)]
+pub trait ProbeScoped<T: ScopeTable> {
+    fn requirement(&self) -> Option<Requirement<T>>;
+}
+
+impl<T: ScopeTable, P: RequiredScopes<T>> ProbeScoped<T> for &Probe<T, P> {
+    fn requirement(&self) -> Option<Requirement<T>> {
+        Some(P::REQUIREMENT)
+    }
+}
+
+#[doc(hidden)]
+pub trait ProbePlain<T: ScopeTable> {
+    fn requirement(&self) -> Option<Requirement<T>>;
+}
+
+impl<T: ScopeTable, P> ProbePlain<T> for Probe<T, P> {
+    fn requirement(&self) -> Option<Requirement<T>> {
+        None
+    }
 }

@@ -1,33 +1,50 @@
-//! Rewrites the handler: a hidden requirement type, and `Authorized<Table, it>` injected
-//! first.
+//! Emits the requirement and rewrites what the attribute annotates.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, Path};
+use syn::{FnArg, ImplItem, Item, ItemFn, ItemImpl, Path, Type};
 
 use crate::table_data::{TableData, words_literal};
 
+use super::target::{ExtractorParts, mentions_any};
 use super::valid::Resolved;
 
+/// `::scopes_core::__private`, spanned on the table path: the attribute itself by
+/// default, so type errors about what we emit point there.
+fn private(path: &Path) -> TokenStream {
+    quote_spanned!(path.span()=> ::scopes_core::__private)
+}
+
+/// `const REQUIREMENT: Requirement<Table> = …;`
+fn requirement_const(path: &Path, table: &TableData, resolved: &Resolved) -> TokenStream {
+    let private = private(path);
+    let alternatives = resolved.alternatives.iter().map(|alternative| {
+        let bits = words_literal(alternative.iter().copied(), table.words);
+        quote!(#private::ScopeSet::from_words(#bits))
+    });
+    let scope = &resolved.scope;
+    quote_spanned! {path.span()=>
+        const REQUIREMENT: #private::Requirement<#path> =
+            #private::Requirement::new(&[#(#alternatives),*], #scope);
+    }
+}
+
+/// A handler: a hidden requirement type composed with the parameters' requirements,
+/// and `Authorized<Table, it>` injected as the first parameter.
 pub(crate) fn handler(
     mut function: ItemFn,
     path: &Path,
     table: &TableData,
     resolved: &Resolved,
 ) -> TokenStream {
-    // Spanned on the table path (the attribute itself by default), so that a type error
-    // about the injected extractor, such as a state without a `Verifier`, points there.
+    let private = private(path);
     let span = path.span();
-    let private = quote_spanned!(span=> ::scopes_core::__private);
     let vis = &function.vis;
     let requirement = format_ident!("__scopes_requirement_{}", function.sig.ident.unraw());
-    let alternatives = resolved.alternatives.iter().map(|alternative| {
-        let bits = words_literal(alternative.iter().copied(), table.words);
-        quote!(#private::ScopeSet::from_words(#bits))
-    });
-    let scope = &resolved.scope;
+    let own = requirement_const(path, table, resolved);
+    let composed = composed(&function, path);
 
     let injected: FnArg = syn::parse_quote_spanned! {span=>
         _: #private::Authorized<#path, #requirement>
@@ -39,19 +56,128 @@ pub(crate) fn handler(
         .attrs
         .push(syn::parse_quote!(#[allow(private_interfaces)]));
 
-    let requirement_impl = quote_spanned! {span=>
+    quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, unreachable_pub)]
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
         #vis struct #requirement;
 
         impl #private::RequiredScopes<#path> for #requirement {
-            const REQUIREMENT: #private::Requirement<#path> =
-                #private::Requirement::new(&[#(#alternatives),*], #scope);
+            #own
+            #composed
         }
-    };
-    quote! {
-        #requirement_impl
+
         #function
+    }
+}
+
+/// `fn composed()`: the handler's requirement, then each parameter type's that is a
+/// scoped extractor (found by autoref specialization, since a macro cannot tell), built
+/// once. Parameters whose types use the handler's generics cannot be probed here.
+fn composed(function: &ItemFn, path: &Path) -> TokenStream {
+    let private = private(path);
+    let generics: Vec<String> = function
+        .sig
+        .generics
+        .type_params()
+        .map(|p| p.ident.to_string())
+        .collect();
+    let probed: Vec<&Type> = function
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) if !mentions_any(&typed.ty.to_token_stream(), &generics) => {
+                Some(&*typed.ty)
+            }
+            _ => None,
+        })
+        .collect();
+    if probed.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        fn composed() -> &'static [#private::Requirement<#path>] {
+            static COMPOSED: ::std::sync::OnceLock<::std::boxed::Box<[#private::Requirement<#path>]>> =
+                ::std::sync::OnceLock::new();
+            COMPOSED.get_or_init(|| {
+                #[allow(unused_imports)]
+                use #private::{ProbePlain as _, ProbeScoped as _};
+                let mut composed = ::std::vec![<Self as #private::RequiredScopes<#path>>::REQUIREMENT];
+                #(
+                    composed.extend((&&#private::Probe::<#path, #probed>::new()).requirement());
+                )*
+                composed.into_boxed_slice()
+            })
+        }
+    }
+}
+
+/// A scoped extractor: its type gets the requirement, and `from_request_parts` checks
+/// it first, so the extractor enforces its scopes wherever it is used.
+pub(crate) fn extractor(
+    mut block: ItemImpl,
+    parts: &ExtractorParts,
+    path: &Path,
+    table: &TableData,
+    resolved: &Resolved,
+) -> TokenStream {
+    let private = private(path);
+    let self_ty = &block.self_ty;
+    let own = requirement_const(path, table, resolved);
+    let ExtractorParts {
+        state,
+        parts: parts_arg,
+        state_arg,
+    } = parts;
+
+    let check: syn::Stmt = syn::parse_quote_spanned! {path.span()=>
+        let _ = <#private::Authorized<#path, Self> as #private::FromRequestParts<#state>>::from_request_parts(
+            #parts_arg,
+            #state_arg,
+        )
+        .await?;
+    };
+    for item in &mut block.items {
+        if let ImplItem::Fn(function) = item
+            && function.sig.ident == "from_request_parts"
+        {
+            function.block.stmts.insert(0, check.clone());
+        }
+    }
+    block.generics.make_where_clause().predicates.push(
+        syn::parse_quote_spanned!(path.span()=> ::scopes_core::Verifier: #private::FromRef<#state>),
+    );
+
+    quote! {
+        impl #private::RequiredScopes<#path> for #self_ty {
+            #own
+        }
+
+        #block
+    }
+}
+
+/// A struct or enum naming a requirement, for layers or `Authorized<Table, It>`.
+pub(crate) fn marker(
+    item: Item,
+    path: &Path,
+    table: &TableData,
+    resolved: &Resolved,
+) -> TokenStream {
+    let private = private(path);
+    let (name, generics) = match &item {
+        Item::Struct(item) => (&item.ident, &item.generics),
+        Item::Enum(item) => (&item.ident, &item.generics),
+        _ => unreachable!("Target::parse admits structs and enums only"),
+    };
+    let (impl_generics, type_generics, where_clause) = generics.split_for_impl();
+    let own = requirement_const(path, table, resolved);
+    quote! {
+        #item
+
+        impl #impl_generics #private::RequiredScopes<#path> for #name #type_generics #where_clause {
+            #own
+        }
     }
 }

@@ -7,39 +7,36 @@
 
 mod ast;
 mod expand;
+mod target;
 mod valid;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::parse::{Parse, ParseStream};
-use syn::{Ident, ItemFn, Path, Token, bracketed};
+use syn::{Ident, Path, Token, bracketed};
 
 use crate::diagnostics::{Errors, item_with_errors};
 use crate::table_data::TableData;
 
 use ast::Args;
+use target::Target;
 
 syn::custom_keyword!(table);
 syn::custom_keyword!(args);
 syn::custom_keyword!(item);
 
 pub(crate) fn expand_attribute(args: TokenStream, item: TokenStream) -> TokenStream {
-    let function = match syn::parse2::<ItemFn>(item.clone()) {
-        Ok(function) => function,
-        Err(_) => {
-            let error = syn::Error::new_spanned(
-                first_token(&item),
-                "`#[requires_scopes]` can only be used on an `async fn` handler",
-            );
-            return item_with_errors(item, &error);
-        }
+    let target = match Target::parse(item.clone()) {
+        Ok(target) => target,
+        Err(error) => return item_with_errors(item, &error),
     };
     let parsed = match syn::parse2::<Args>(args.clone()) {
         Ok(parsed) => parsed,
         Err(error) => return item_with_errors(item, &error),
     };
     let mut errors = Errors::default();
-    valid::check_syntax(&parsed, &function, &mut errors);
+    valid::check_args(&parsed, &mut errors);
+    target.check(&mut errors);
     if let Err(error) = errors.into_result() {
         return item_with_errors(item, &error);
     }
@@ -92,22 +89,36 @@ pub(crate) fn expand_with_table(input: TokenStream) -> TokenStream {
         Ok(forwarded) => forwarded,
         Err(error) => return error.to_compile_error(),
     };
-    // Both parsed fine in the first half.
-    let (args, function) = match (
+    // Both parsed and passed the checks in the first half.
+    let (args, target) = match (
         syn::parse2::<Args>(forwarded.args),
-        syn::parse2::<ItemFn>(forwarded.item.clone()),
+        Target::parse(forwarded.item.clone()),
     ) {
-        (Ok(args), Ok(function)) => (args, function),
+        (Ok(args), Ok(target)) => (args, target),
         (Err(error), _) | (_, Err(error)) => return item_with_errors(forwarded.item, &error),
     };
     let mut errors = Errors::default();
     let resolved = valid::resolve(&args, &forwarded.table, &forwarded.path, &mut errors);
-    if let Err(error) = errors.into_result() {
-        return item_with_errors(forwarded.item, &error);
+    let expanded = match target {
+        Target::Handler(function) => Some(expand::handler(
+            function,
+            &forwarded.path,
+            &forwarded.table,
+            &resolved,
+        )),
+        Target::Extractor(block) => target::extractor_parts(&block, &mut errors).map(|parts| {
+            expand::extractor(block, &parts, &forwarded.path, &forwarded.table, &resolved)
+        }),
+        Target::Marker(item) => Some(expand::marker(
+            item,
+            &forwarded.path,
+            &forwarded.table,
+            &resolved,
+        )),
+    };
+    match (errors.into_result(), expanded) {
+        (Ok(()), Some(expanded)) => expanded,
+        (Err(error), _) => item_with_errors(forwarded.item, &error),
+        (Ok(()), None) => forwarded.item,
     }
-    expand::handler(function, &forwarded.path, &forwarded.table, &resolved)
-}
-
-fn first_token(item: &TokenStream) -> TokenStream {
-    item.clone().into_iter().take(1).collect()
 }

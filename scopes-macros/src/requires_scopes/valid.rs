@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, LitStr, Path};
+use syn::{LitStr, Path};
 
 use crate::diagnostics::{Errors, closest, list};
 use crate::table_data::TableData;
@@ -13,8 +13,8 @@ use super::ast::{Args, Expr};
 
 const MAX_ALTERNATIVES: usize = 64;
 
-/// The first half's checks: the handler's shape and the arguments' structure.
-pub(crate) fn check_syntax(args: &Args, item: &ItemFn, errors: &mut Errors) {
+/// The first half's checks on the arguments: what needs no table.
+pub(crate) fn check_args(args: &Args, errors: &mut Errors) {
     if args.scopes.is_empty() {
         errors.at(
             Span::call_site(),
@@ -28,20 +28,6 @@ pub(crate) fn check_syntax(args: &Args, item: &ItemFn, errors: &mut Errors) {
         );
     }
     check_list(&args.scopes, errors);
-
-    let sig = &item.sig;
-    if sig.asyncness.is_none() {
-        errors.spanned(
-            sig.fn_token,
-            "`#[requires_scopes]` goes on an `async fn` handler; write `async fn`",
-        );
-    }
-    if let Some(FnArg::Receiver(receiver)) = sig.inputs.first() {
-        errors.spanned(
-            receiver,
-            "`#[requires_scopes]` handlers are free functions; a method taking `self` cannot be an axum handler",
-        );
-    }
 }
 
 fn check_list(list: &[Expr], errors: &mut Errors) {

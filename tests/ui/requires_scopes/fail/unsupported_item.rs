@@ -9,7 +9,7 @@ scopes! {
 }
 
 #[requires_scopes("me")]
-struct Handler;
+mod handlers {}
 
 #[requires_scopes("me")]
 const HANDLER: u8 = 0;

@@ -1,0 +1,183 @@
+//! What the attribute annotates: a handler, a scoped extractor's `impl`, or a struct or
+//! enum that names a reusable requirement.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::{
+    FnArg, GenericArgument, ImplItem, ImplItemFn, Item, ItemFn, ItemImpl, Pat, PathArguments, Type,
+};
+
+use crate::diagnostics::Errors;
+
+pub(crate) enum Target {
+    Handler(ItemFn),
+    Extractor(ItemImpl),
+    Marker(Item),
+}
+
+impl Target {
+    pub(crate) fn parse(item: TokenStream) -> syn::Result<Self> {
+        let unsupported = |tokens: &dyn ToTokens| {
+            syn::Error::new_spanned(
+                first_token(tokens.to_token_stream()),
+                "`#[requires_scopes]` goes on an `async fn` handler, an `impl FromRequestParts` block (a scoped extractor) or a struct naming a requirement",
+            )
+        };
+        match syn::parse2::<Item>(item.clone()) {
+            Ok(Item::Fn(function)) => Ok(Self::Handler(function)),
+            Ok(Item::Impl(block)) => Ok(Self::Extractor(block)),
+            Ok(item @ (Item::Struct(_) | Item::Enum(_))) => Ok(Self::Marker(item)),
+            Ok(other) => Err(unsupported(&other)),
+            // An associated fn of an impl block does not parse as an item.
+            Err(_) => match syn::parse2::<ItemFn>(item.clone()) {
+                Ok(function) => Ok(Self::Handler(function)),
+                Err(_) => Err(unsupported(&item)),
+            },
+        }
+    }
+
+    pub(crate) fn check(&self, errors: &mut Errors) {
+        match self {
+            Self::Handler(function) => check_handler(function, errors),
+            Self::Extractor(block) => {
+                let _ = extractor_parts(block, errors);
+            }
+            Self::Marker(_) => {}
+        }
+    }
+}
+
+fn check_handler(function: &ItemFn, errors: &mut Errors) {
+    let sig = &function.sig;
+    if sig.asyncness.is_none() {
+        errors.spanned(
+            sig.fn_token,
+            "`#[requires_scopes]` goes on an `async fn` handler; write `async fn`",
+        );
+    }
+    if let Some(FnArg::Receiver(receiver)) = sig.inputs.first() {
+        errors.spanned(
+            receiver,
+            "`#[requires_scopes]` handlers are free functions; a method taking `self` cannot be an axum handler",
+        );
+    }
+}
+
+/// What the rewrite of a scoped extractor's impl needs.
+pub(crate) struct ExtractorParts {
+    /// The state type `S` of `FromRequestParts<S>`.
+    pub(crate) state: Type,
+    /// The names of `from_request_parts`'s two parameters.
+    pub(crate) parts: syn::Ident,
+    pub(crate) state_arg: syn::Ident,
+}
+
+/// Checks `impl FromRequestParts<S> for Concrete { async fn from_request_parts(..) }`.
+pub(crate) fn extractor_parts(block: &ItemImpl, errors: &mut Errors) -> Option<ExtractorParts> {
+    let Some((_, trait_path, _)) = &block.trait_ else {
+        errors.spanned(
+            &block.self_ty,
+            "`#[requires_scopes]` on an impl block goes on `impl FromRequestParts<S> for YourExtractor`",
+        );
+        return None;
+    };
+    let last = trait_path.segments.last()?;
+    if last.ident != "FromRequestParts" {
+        let hint = if last.ident == "FromRequest" {
+            "; a scoped extractor reads no body: implement `FromRequestParts`"
+        } else {
+            ""
+        };
+        errors.spanned(
+            &last.ident,
+            format_args!(
+                "`#[requires_scopes]` on an impl block goes on `impl FromRequestParts<S> for YourExtractor`{hint}"
+            ),
+        );
+        return None;
+    }
+    let state = match &last.arguments {
+        PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+            GenericArgument::Type(ty) => Some(ty.clone()),
+            _ => None,
+        }),
+        _ => None,
+    };
+    let Some(state) = state else {
+        errors.spanned(last, "expected the state type: `FromRequestParts<S>`");
+        return None;
+    };
+    let generic_names: Vec<String> = block
+        .generics
+        .type_params()
+        .map(|p| p.ident.to_string())
+        .collect();
+    if mentions_any(&block.self_ty.to_token_stream(), &generic_names) {
+        errors.spanned(
+            &block.self_ty,
+            "`#[requires_scopes]` needs a concrete extractor type here: its generics cannot be part of the requirement",
+        );
+        return None;
+    }
+    let function = block.items.iter().find_map(|item| match item {
+        ImplItem::Fn(function) if function.sig.ident == "from_request_parts" => Some(function),
+        _ => None,
+    });
+    let Some(function) = function else {
+        errors.spanned(
+            &block.self_ty,
+            "this impl has no `async fn from_request_parts`",
+        );
+        return None;
+    };
+    if function.sig.asyncness.is_none() {
+        errors.spanned(
+            function.sig.fn_token,
+            "`#[requires_scopes]` needs `async fn from_request_parts` to add its check in front",
+        );
+        return None;
+    }
+    let names = parameter_names(function);
+    match names.as_slice() {
+        [Some(parts), Some(state_arg)] => Some(ExtractorParts {
+            state,
+            parts: parts.clone(),
+            state_arg: state_arg.clone(),
+        }),
+        _ => {
+            errors.spanned(
+                &function.sig.inputs,
+                "`#[requires_scopes]` needs the parameters of `from_request_parts` named, e.g. `(parts: &mut Parts, state: &S)`",
+            );
+            None
+        }
+    }
+}
+
+fn parameter_names(function: &ImplItemFn) -> Vec<Option<syn::Ident>> {
+    function
+        .sig
+        .inputs
+        .iter()
+        .map(|input| match input {
+            FnArg::Typed(typed) => match &*typed.pat {
+                Pat::Ident(ident) => Some(ident.ident.clone()),
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
+/// Whether `tokens` mention any of `names` as an identifier (generic parameters).
+pub(crate) fn mentions_any(tokens: &TokenStream, names: &[String]) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        TokenTree::Ident(ident) => names.iter().any(|name| ident == name),
+        TokenTree::Group(group) => mentions_any(&group.stream(), names),
+        _ => false,
+    })
+}
+
+pub(crate) fn first_token(item: TokenStream) -> TokenStream {
+    item.into_iter().take(1).collect()
+}
