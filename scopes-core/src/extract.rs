@@ -65,7 +65,11 @@ where
                 .chain(layers.iter().flat_map(|layer| layer.iter()));
             return Err(insufficient(all));
         }
-        parts.extensions.insert(RequestScopes { required, granted });
+        // The handler's check runs first and sees the whole composition; the checks of
+        // the scoped extractors after it must not narrow what it recorded.
+        if parts.extensions.get::<RequestScopes<T>>().is_none() {
+            parts.extensions.insert(RequestScopes { required, granted });
+        }
         Ok(Self {
             granted,
             requirement: PhantomData,

@@ -1,0 +1,279 @@
+//! Scopes declared at different levels compose, as in FastAPI: the handler's, those of
+//! the scoped extractors it takes, and those of its router layers.
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::Response;
+use axum::routing::get;
+use scopes_core::{
+    Claims, Key, RequireScopesLayer, SecurityScopes, Verifier, requires_scopes, scopes,
+};
+use scopes_tests::{Reply, get as get_with, hs256, send};
+use serde::Deserialize;
+
+scopes! {
+    /// The tutorial's scopes and a few more.
+    pub Scopes {
+        "me": "Read information about the current user.",
+        "items": "Read items.",
+        "orders": "Read orders.",
+        "admin": "Administer.",
+        "staff": "Staff member.",
+    }
+}
+
+#[derive(Deserialize)]
+struct User {
+    sub: String,
+}
+
+/// `Security(get_current_active_user, scopes=["me"])`.
+struct CurrentUser(User);
+
+#[requires_scopes("me")]
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Claims(user) = Claims::<User>::from_request_parts(parts, state).await?;
+        Ok(CurrentUser(user))
+    }
+}
+
+/// An extractor whose requirement is an `any`.
+struct Operator;
+
+#[requires_scopes(any("admin", "staff"))]
+impl<S: Send + Sync> FromRequestParts<S> for Operator {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let _ = (parts, state);
+        Ok(Operator)
+    }
+}
+
+#[requires_scopes("admin")]
+struct AdminOnly;
+
+#[requires_scopes(any("staff", "admin"))]
+struct StaffOrAdmin;
+
+/// `read_own_items`: `items` here, `me` through the extractor.
+#[requires_scopes("items")]
+async fn read_own_items(CurrentUser(user): CurrentUser) -> String {
+    format!("items of {}", user.sub)
+}
+
+/// The extractor alone, no attribute: its own scopes still apply.
+async fn read_users_me(CurrentUser(user): CurrentUser) -> String {
+    user.sub
+}
+
+/// A scope both here and in the extractor is listed once.
+#[requires_scopes("me", "orders")]
+async fn read_orders(CurrentUser(_): CurrentUser) -> &'static str {
+    "orders"
+}
+
+/// `all` here, `any` in the extractor.
+#[requires_scopes("items", "orders")]
+async fn operate(_: Operator) -> &'static str {
+    "operated"
+}
+
+#[requires_scopes("items")]
+async fn security_scopes(CurrentUser(_): CurrentUser, security: SecurityScopes<Scopes>) -> String {
+    format!(
+        "required [{}] granted [{}]",
+        security.scope_str(),
+        security.granted()
+    )
+}
+
+async fn layer_only(security: SecurityScopes<Scopes>) -> String {
+    format!(
+        "required [{}] granted [{}]",
+        security.scope_str(),
+        security.granted()
+    )
+}
+
+fn app() -> Router {
+    let verifier = Verifier::new(Key::hs256(scopes_tests::SECRET).unwrap()).unwrap();
+    let admin: Router<Verifier> = Router::new()
+        .route("/items/", get(read_own_items))
+        .route("/status/", get(layer_only))
+        .route_layer(RequireScopesLayer::<Scopes, AdminOnly>::new(
+            verifier.clone(),
+        ));
+    let staff: Router<Verifier> = Router::new()
+        .route("/orders/", get(read_orders))
+        .route_layer(RequireScopesLayer::<Scopes, StaffOrAdmin>::new(
+            verifier.clone(),
+        ));
+    Router::new()
+        .route("/users/me/", get(read_users_me))
+        .route("/users/me/items/", get(read_own_items))
+        .route("/orders/", get(read_orders))
+        .route("/operate/", get(operate))
+        .route("/security/", get(security_scopes))
+        .nest("/admin", admin)
+        .nest("/staff", staff)
+        .with_state(verifier)
+}
+
+fn insufficient(scope: &str) -> Reply {
+    let challenge = format!(r#"Bearer error="insufficient_scope", scope="{scope}""#);
+    Reply::new(
+        403,
+        Some(&challenge),
+        r#"{"detail":"Not enough permissions"}"#,
+    )
+}
+
+fn ok(body: &str) -> Reply {
+    Reply::new(200, None, body)
+}
+
+#[tokio::test]
+async fn handler_and_extractor_scopes_compose_handler_first() {
+    let app = app();
+    for scopes in [&[][..], &["items"], &["me"]] {
+        assert_eq!(
+            send(&app, get_with("/users/me/items/", &hs256(scopes))).await,
+            insufficient("items me"),
+            "{scopes:?}"
+        );
+    }
+    assert_eq!(
+        send(&app, get_with("/users/me/items/", &hs256(&["me", "items"]))).await,
+        ok("items of johndoe")
+    );
+}
+
+#[tokio::test]
+async fn a_scoped_extractor_enforces_its_scopes_without_the_attribute() {
+    let app = app();
+    assert_eq!(
+        send(&app, get_with("/users/me/", &hs256(&["items"]))).await,
+        insufficient("me")
+    );
+    assert_eq!(
+        send(&app, get_with("/users/me/", &hs256(&["me"]))).await,
+        ok("johndoe")
+    );
+    let missing = Reply::new(401, Some("Bearer"), r#"{"detail":"Not authenticated"}"#);
+    let request = axum::http::Request::get("/users/me/")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, request).await, missing);
+}
+
+#[tokio::test]
+async fn shared_scopes_are_listed_once() {
+    let app = app();
+    assert_eq!(
+        send(&app, get_with("/orders/", &hs256(&["me"]))).await,
+        insufficient("me orders")
+    );
+    assert_eq!(
+        send(&app, get_with("/orders/", &hs256(&["me", "orders"]))).await,
+        ok("orders")
+    );
+}
+
+#[tokio::test]
+async fn all_at_one_level_and_any_at_another() {
+    let app = app();
+    let needed = "items orders admin staff";
+    assert_eq!(
+        send(&app, get_with("/operate/", &hs256(&["items", "orders"]))).await,
+        insufficient(needed)
+    );
+    assert_eq!(
+        send(&app, get_with("/operate/", &hs256(&["admin", "staff"]))).await,
+        insufficient(needed)
+    );
+    assert_eq!(
+        send(
+            &app,
+            get_with("/operate/", &hs256(&["items", "orders", "staff"]))
+        )
+        .await,
+        ok("operated")
+    );
+    assert_eq!(
+        send(
+            &app,
+            get_with("/operate/", &hs256(&["items", "orders", "admin"]))
+        )
+        .await,
+        ok("operated")
+    );
+}
+
+#[tokio::test]
+async fn layer_scopes_are_checked_first_and_listed_last() {
+    let app = app();
+    // The layer refuses first, naming its own scopes.
+    assert_eq!(
+        send(&app, get_with("/admin/items/", &hs256(&["me", "items"]))).await,
+        insufficient("admin")
+    );
+    // Past the layer, the handler names everything the route needs.
+    assert_eq!(
+        send(&app, get_with("/admin/items/", &hs256(&["admin", "me"]))).await,
+        insufficient("items me admin")
+    );
+    assert_eq!(
+        send(
+            &app,
+            get_with("/admin/items/", &hs256(&["admin", "me", "items"]))
+        )
+        .await,
+        ok("items of johndoe")
+    );
+    // `any` on the layer, `all` on the handler.
+    assert_eq!(
+        send(&app, get_with("/staff/orders/", &hs256(&["me", "orders"]))).await,
+        insufficient("staff admin")
+    );
+    assert_eq!(
+        send(
+            &app,
+            get_with("/staff/orders/", &hs256(&["me", "orders", "admin"]))
+        )
+        .await,
+        ok("orders")
+    );
+    assert_eq!(
+        send(&app, get_with("/staff/orders/", &hs256(&["staff", "me"]))).await,
+        insufficient("me orders staff admin")
+    );
+    // A bad token is refused by the layer like anywhere else.
+    let invalid = send(&app, get_with("/admin/status/", "not-a-jwt")).await;
+    assert_eq!(invalid.status, 401, "{invalid:?}");
+}
+
+#[tokio::test]
+async fn security_scopes_reports_what_was_required_and_granted() {
+    let app = app();
+    assert_eq!(
+        send(
+            &app,
+            get_with("/security/", &hs256(&["me", "items", "openid"]))
+        )
+        .await,
+        ok("required [items me] granted [me items]")
+    );
+    assert_eq!(
+        send(
+            &app,
+            get_with("/admin/status/", &hs256(&["admin", "staff"]))
+        )
+        .await,
+        ok("required [admin] granted [admin staff]")
+    );
+}
