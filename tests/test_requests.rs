@@ -209,7 +209,7 @@ async fn bad_tokens_answer_401_invalid_token() {
         ("abc", "The access token is malformed"),
         (
             "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJqb2huZG9lIiwic2NvcGVzIjpbIml0ZW1zIl19.",
-            "The access token is malformed",
+            "The token algorithm is not accepted",
         ),
     ];
     for (token, description) in cases {
@@ -285,6 +285,67 @@ async fn bad_tokens_answer_401_invalid_token() {
     assert_eq!(
         send(&app, get_with("/items/", &numeric_scopes)).await,
         invalid_token("The token scope claim is invalid")
+    );
+}
+
+#[tokio::test]
+async fn odd_headers_and_claims_are_refused() {
+    let app = hs_app();
+    // A critical header extension nobody here understands.
+    let mut header = Header::new(Algorithm::HS256);
+    header.extras.insert("crit", json!(["exp"]));
+    let critical = sign_with_header(header, &claims(&["items"]));
+    assert_eq!(
+        send(&app, get_with("/items/", &critical)).await,
+        invalid_token("The access token is malformed")
+    );
+
+    let cases = [
+        (
+            json!({ "exp": "tomorrow", "scopes": ["items"] }),
+            "The token has an invalid time claim",
+        ),
+        (
+            json!({ "exp": -1, "scopes": ["items"] }),
+            "The token has an invalid time claim",
+        ),
+        (
+            json!({ "exp": now() + 600, "nbf": "soon", "scopes": ["items"] }),
+            "The token has an invalid time claim",
+        ),
+        (
+            json!({ "exp": now() + 600, "aud": 7, "scopes": ["items"] }),
+            "The token audience is not accepted",
+        ),
+        (
+            json!({ "exp": now() + 600, "scopes": ["items", 1] }),
+            "The token scope claim is invalid",
+        ),
+        (
+            json!({ "exp": now() + 600, "scope": {"items": true} }),
+            "The token scope claim is invalid",
+        ),
+        (
+            json!(["not", "an", "object"]),
+            "The access token is malformed",
+        ),
+    ];
+    for (claims, description) in cases {
+        let token = sign(Algorithm::HS256, &claims);
+        assert_eq!(
+            send(&app, get_with("/items/", &token)).await,
+            invalid_token(description),
+            "{claims}"
+        );
+    }
+    // NumericDate may be fractional.
+    let fractional = sign(
+        Algorithm::HS256,
+        &json!({ "exp": now() as f64 + 600.5, "scopes": ["items"] }),
+    );
+    assert_eq!(
+        send(&app, get_with("/items/", &fractional)).await,
+        ok("items")
     );
 }
 

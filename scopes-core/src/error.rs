@@ -127,32 +127,6 @@ impl TokenError {
             Self::ClaimsMismatch => "The token claims are not as expected",
         }
     }
-
-    pub(crate) fn from_jwt(error: &jsonwebtoken::errors::Error) -> Self {
-        use jsonwebtoken::errors::ErrorKind as K;
-        match error.kind() {
-            K::InvalidSignature => Self::BadSignature,
-            K::ExpiredSignature => Self::Expired,
-            K::ImmatureSignature => Self::NotYetValid,
-            K::InvalidIssuer => Self::WrongIssuer,
-            K::InvalidAudience => Self::WrongAudience,
-            K::InvalidAlgorithm | K::InvalidAlgorithmName => Self::AlgorithmNotAllowed,
-            K::MissingRequiredClaim(claim) => Self::MissingClaim(static_claim(claim)),
-            K::InvalidClaimFormat(claim) => Self::InvalidClaim(static_claim(claim)),
-            _ => Self::Malformed,
-        }
-    }
-}
-
-fn static_claim(claim: &str) -> &'static str {
-    match claim {
-        "exp" => "exp",
-        "nbf" => "nbf",
-        "iss" => "iss",
-        "aud" => "aud",
-        "sub" => "sub",
-        _ => "claim",
-    }
 }
 
 impl fmt::Display for TokenError {

@@ -50,8 +50,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Verifier::from_ref(state);
-        let token = verified(parts, &verifier)?;
-        let granted = verifier.granted::<T>(&token)?;
+        let granted = verified_granting::<T>(parts, &verifier)?;
         let required = R::composed();
         let layers = parts
             .extensions
@@ -230,6 +229,21 @@ where
         let token = verified(parts, &Verifier::from_ref(state))?;
         Ok(Self(token.claims()?))
     }
+}
+
+/// The scopes of table `T` the request's token grants: read from the token verified
+/// earlier in this request, or in the same pass as its verification now (the token is
+/// then remembered for the extractors that follow).
+pub(crate) fn verified_granting<T: ScopeTable>(
+    parts: &mut Parts,
+    verifier: &Verifier,
+) -> Result<ScopeSet<T>, AuthRejection> {
+    if let Some(token) = parts.extensions.get::<VerifiedToken>() {
+        return Ok(verifier.granted::<T>(token)?);
+    }
+    let (token, granted) = verifier.verify_and_grant::<T>(bearer_token(parts)?)?;
+    parts.extensions.insert(token);
+    Ok(granted)
 }
 
 /// The token verified earlier in this request, or the request's bearer token verified

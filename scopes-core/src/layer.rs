@@ -13,7 +13,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::extract::{LayerScopes, verified};
+use crate::extract::{LayerScopes, verified_granting};
 use crate::{AuthRejection, RequiredScopes, ScopeTable, Verifier};
 
 /// Requires the scopes of `R` (a struct annotated with `#[requires_scopes]`) on every
@@ -135,8 +135,7 @@ fn check<T: ScopeTable, R: RequiredScopes<T>>(
     parts: &mut http::request::Parts,
     verifier: &Verifier,
 ) -> Result<(), AuthRejection> {
-    let token = verified(parts, verifier)?;
-    let granted = verifier.granted::<T>(&token)?;
+    let granted = verified_granting::<T>(parts, verifier)?;
     let requirement = R::composed();
     if !requirement.iter().all(|r| r.is_met_by(&granted)) {
         let scope = crate::requirement::scope_union(requirement).join(" ");

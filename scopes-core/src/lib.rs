@@ -105,6 +105,7 @@
 extern crate self as scopes_core;
 
 mod bearer;
+mod claims;
 mod crypto;
 mod error;
 mod extract;
@@ -112,7 +113,6 @@ mod key;
 mod layer;
 mod rejection;
 mod requirement;
-mod scope_claims;
 mod set;
 mod signer;
 mod table;

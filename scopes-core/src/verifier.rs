@@ -2,12 +2,16 @@
 
 use core::fmt;
 use core::time::Duration;
+use std::borrow::Cow;
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::{Validation, decode, decode_header};
-use serde_json::value::RawValue;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::Algorithm;
+use serde::Deserialize;
 
-use crate::scope_claims::granted_scopes;
+use crate::claims::{Found, Grant, Rules, read};
 use crate::{ConfigError, Key, ScopeSet, ScopeTable, TokenError};
 
 /// Verifies bearer tokens. Cheap to clone (an `Arc`), so keep one in the router state.
@@ -15,6 +19,11 @@ use crate::{ConfigError, Key, ScopeSet, ScopeTable, TokenError};
 /// The extractors reach it through [`FromRef`](axum::extract::FromRef): a router whose
 /// state provides no `Verifier` does not compile, so no route is ever left unprotected
 /// by a missing configuration.
+///
+/// A token is checked in one pass: its header names an algorithm that a configured key
+/// is pinned to (by `kid` first), jsonwebtoken's crypto backend verifies the signature,
+/// and one reading of the claims checks `exp` (required), `nbf`, `iss` and `aud` and
+/// collects the scopes.
 ///
 /// ```
 /// use scopes_core::{Key, Verifier};
@@ -32,35 +41,45 @@ pub struct Verifier {
 }
 
 struct Inner {
-    keys: Vec<PinnedKey>,
+    keys: Vec<Key>,
+    issuers: Box<[Box<str>]>,
+    audiences: Box<[Box<str>]>,
+    leeway_secs: u64,
     scope_claims: Box<[Box<str>]>,
 }
 
-/// A key with the validation rules for its one algorithm.
-struct PinnedKey {
-    key: Key,
-    validation: Validation,
-}
-
-/// A token whose signature and claims were verified: the raw JSON claims.
+/// A token whose signature and claims were verified: its claims, as JSON.
 ///
 /// The extractors keep it in the request extensions so that a handler taking several
 /// of them verifies the token once.
 #[derive(Clone, Debug)]
 pub struct VerifiedToken {
-    claims: Arc<RawValue>,
+    claims: Arc<str>,
 }
 
 impl VerifiedToken {
     /// The claims as JSON text.
     pub fn claims_json(&self) -> &str {
-        self.claims.get()
+        &self.claims
     }
 
     /// Deserializes the claims into `C`.
     pub fn claims<C: serde::de::DeserializeOwned>(&self) -> Result<C, TokenError> {
-        serde_json::from_str(self.claims.get()).map_err(|_| TokenError::ClaimsMismatch)
+        serde_json::from_str(&self.claims).map_err(|_| TokenError::ClaimsMismatch)
     }
+}
+
+/// The JOSE header fields that matter here; the rest is ignored, except `crit`.
+#[derive(Deserialize)]
+struct JoseHeader<'a> {
+    #[serde(borrow)]
+    alg: Cow<'a, str>,
+    #[serde(borrow, default)]
+    kid: Option<Cow<'a, str>>,
+    /// Extensions the token says must be understood: none are, so any refuses it
+    /// (RFC 7515 §4.1.11).
+    #[serde(default)]
+    crit: Option<serde::de::IgnoredAny>,
 }
 
 impl Verifier {
@@ -77,60 +96,135 @@ impl Verifier {
 
     /// Verifies the token's signature, `exp`, `nbf`, and `iss`/`aud` when configured.
     pub fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
-        let pinned = self.key_for(token)?;
-        let data = decode::<Box<RawValue>>(token, &pinned.key.key, &pinned.validation)
-            .map_err(|error| TokenError::from_jwt(&error))?;
+        self.check(token, &mut ())
+    }
+
+    /// Verifies the token and reads the scopes of table `T` it grants, in one pass.
+    pub fn verify_and_grant<T: ScopeTable>(
+        &self,
+        token: &str,
+    ) -> Result<(VerifiedToken, ScopeSet<T>), TokenError> {
+        let mut granted = ScopeSet::EMPTY;
+        let verified = self.check(token, &mut granted)?;
+        Ok((verified, granted))
+    }
+
+    /// The scopes of table `T` that a verified token grants, implications included.
+    /// Names the table does not know are ignored.
+    pub fn granted<T: ScopeTable>(&self, token: &VerifiedToken) -> Result<ScopeSet<T>, TokenError> {
+        let mut granted = ScopeSet::EMPTY;
+        read(&token.claims, &self.rules(), &mut granted)?;
+        Ok(granted)
+    }
+
+    fn rules(&self) -> Rules<'_> {
+        Rules {
+            issuers: &self.inner.issuers,
+            audiences: &self.inner.audiences,
+            scope_claims: &self.inner.scope_claims,
+        }
+    }
+
+    fn check<G: Grant>(&self, token: &str, grant: &mut G) -> Result<VerifiedToken, TokenError> {
+        let (message, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
+        let (header, payload) = message.split_once('.').ok_or(TokenError::Malformed)?;
+        let header = decode_segment(header)?;
+        let header: JoseHeader<'_> =
+            serde_json::from_slice(&header).map_err(|_| TokenError::Malformed)?;
+        if header.crit.is_some() {
+            return Err(TokenError::Malformed);
+        }
+        let algorithm: Algorithm = header
+            .alg
+            .parse()
+            .map_err(|_| TokenError::AlgorithmNotAllowed)?;
+        let key = self.key_for(algorithm, header.kid.as_deref())?;
+        match jsonwebtoken::crypto::verify(signature, message.as_bytes(), &key.key, algorithm) {
+            Ok(true) => {}
+            Ok(false) => return Err(TokenError::BadSignature),
+            Err(_) => return Err(TokenError::Malformed),
+        }
+        let claims =
+            String::from_utf8(decode_segment(payload)?).map_err(|_| TokenError::Malformed)?;
+        let found = read(&claims, &self.rules(), grant)?;
+        self.validate(&found)?;
         Ok(VerifiedToken {
-            claims: Arc::from(data.claims),
+            claims: claims.into(),
         })
     }
 
-    /// The scopes of table `T` that the verified token grants, implications included.
-    /// Names the table does not know are ignored.
-    pub fn granted<T: ScopeTable>(&self, token: &VerifiedToken) -> Result<ScopeSet<T>, TokenError> {
-        granted_scopes(token.claims.get(), &self.inner.scope_claims)
-    }
-
-    /// Picks the key: by `kid` when the token names one, else by `alg`. With a single
-    /// key the header is not parsed here; jsonwebtoken checks `alg` against the key's.
-    fn key_for(&self, token: &str) -> Result<&PinnedKey, TokenError> {
+    /// The key for the token's header: by `kid` when the token names one and keys have
+    /// ids, else the first key pinned to the token's algorithm.
+    fn key_for(&self, algorithm: Algorithm, kid: Option<&str>) -> Result<&Key, TokenError> {
         let keys = &self.inner.keys;
-        if let [only] = keys.as_slice()
-            && only.key.kid.is_none()
-        {
-            return Ok(only);
-        }
-        let header = decode_header(token).map_err(|error| TokenError::from_jwt(&error))?;
-        match &header.kid {
-            Some(kid) if keys.iter().any(|k| k.key.kid.is_some()) => {
-                let pinned = keys
-                    .iter()
-                    .find(|k| k.key.kid.as_deref() == Some(kid.as_str()))
-                    .ok_or(TokenError::UnknownKey)?;
-                if pinned.key.algorithm == header.alg {
-                    Ok(pinned)
-                } else {
-                    Err(TokenError::AlgorithmNotAllowed)
-                }
-            }
+        let key = match kid {
+            Some(kid) if keys.iter().any(|k| k.kid.is_some()) => keys
+                .iter()
+                .find(|k| k.kid.as_deref() == Some(kid))
+                .ok_or(TokenError::UnknownKey)?,
             _ => keys
                 .iter()
-                .find(|k| k.key.algorithm == header.alg)
-                .ok_or(TokenError::AlgorithmNotAllowed),
+                .find(|k| k.algorithm == algorithm)
+                .ok_or(TokenError::AlgorithmNotAllowed)?,
+        };
+        if key.algorithm == algorithm {
+            Ok(key)
+        } else {
+            Err(TokenError::AlgorithmNotAllowed)
         }
     }
+
+    /// RFC 7519 §4.1 checks, in jsonwebtoken's order: presence, time, issuer, audience.
+    fn validate(&self, found: &Found) -> Result<(), TokenError> {
+        let inner = &self.inner;
+        let exp = found.exp.ok_or(TokenError::MissingClaim("exp"))?;
+        if !inner.issuers.is_empty() && found.issuer_matches.is_none() {
+            return Err(TokenError::MissingClaim("iss"));
+        }
+        if !inner.audiences.is_empty() && found.audience_matches.is_none() {
+            return Err(TokenError::MissingClaim("aud"));
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_err(|_| TokenError::Expired)?
+            .as_secs_f64();
+        let leeway = inner.leeway_secs as f64;
+        if exp < now - leeway {
+            return Err(TokenError::Expired);
+        }
+        if found.nbf.is_some_and(|nbf| nbf > now + leeway) {
+            return Err(TokenError::NotYetValid);
+        }
+        if !inner.issuers.is_empty() && found.issuer_matches == Some(false) {
+            return Err(TokenError::WrongIssuer);
+        }
+        // A token meant for some audience is refused when none is configured: it may
+        // be meant for another API that trusts the same keys.
+        if found.audience_matches == Some(false)
+            || (inner.audiences.is_empty() && found.audience_matches.is_some())
+        {
+            return Err(TokenError::WrongAudience);
+        }
+        Ok(())
+    }
+}
+
+/// A base64url segment (no padding) of a compact JWS.
+fn decode_segment(segment: &str) -> Result<Vec<u8>, TokenError> {
+    URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| TokenError::Malformed)
 }
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let keys: Vec<&Key> = self.inner.keys.iter().map(|k| &k.key).collect();
-        let first = self.inner.keys.first().map(|k| &k.validation);
+        let inner = &self.inner;
         f.debug_struct("Verifier")
-            .field("keys", &keys)
-            .field("issuer", &first.and_then(|v| v.iss.as_ref()))
-            .field("audience", &first.and_then(|v| v.aud.as_ref()))
-            .field("leeway_secs", &first.map(|v| v.leeway))
-            .field("scope_claims", &self.inner.scope_claims)
+            .field("keys", &inner.keys)
+            .field("issuers", &inner.issuers)
+            .field("audiences", &inner.audiences)
+            .field("leeway_secs", &inner.leeway_secs)
+            .field("scope_claims", &inner.scope_claims)
             .finish()
     }
 }
@@ -201,7 +295,7 @@ impl VerifierBuilder {
     }
 
     /// Checks the configuration and builds the verifier.
-    pub fn build(mut self) -> Result<Verifier, ConfigError> {
+    pub fn build(self) -> Result<Verifier, ConfigError> {
         crate::crypto::ensure_provider()?;
         if self.keys.is_empty() {
             return Err(ConfigError::NoKeys);
@@ -216,36 +310,15 @@ impl VerifierBuilder {
                 return Err(ConfigError::DuplicateKid(kid.clone()));
             }
         }
-        let keys = std::mem::take(&mut self.keys)
-            .into_iter()
-            .map(|key| {
-                let validation = self.validation(&key);
-                PinnedKey { key, validation }
-            })
-            .collect();
-        let scope_claims = std::mem::take(&mut self.scope_claims)
-            .into_iter()
-            .map(String::into_boxed_str)
-            .collect();
+        let boxed = |items: Vec<String>| items.into_iter().map(String::into_boxed_str).collect();
         Ok(Verifier {
-            inner: Arc::new(Inner { keys, scope_claims }),
+            inner: Arc::new(Inner {
+                keys: self.keys,
+                issuers: boxed(self.issuers),
+                audiences: boxed(self.audiences),
+                leeway_secs: self.leeway.as_secs(),
+                scope_claims: boxed(self.scope_claims),
+            }),
         })
-    }
-
-    fn validation(&self, key: &Key) -> Validation {
-        let mut validation = Validation::new(key.algorithm);
-        validation.leeway = self.leeway.as_secs();
-        validation.validate_nbf = true;
-        let mut required = vec!["exp"];
-        if !self.issuers.is_empty() {
-            validation.set_issuer(&self.issuers);
-            required.push("iss");
-        }
-        if !self.audiences.is_empty() {
-            validation.set_audience(&self.audiences);
-            required.push("aud");
-        }
-        validation.set_required_spec_claims(&required);
-        validation
     }
 }
