@@ -2,6 +2,7 @@
 
 use core::fmt;
 use core::marker::PhantomData;
+use std::borrow::Cow;
 
 use axum::extract::{FromRef, FromRequestParts};
 use http::request::Parts;
@@ -10,7 +11,8 @@ use serde::de::DeserializeOwned;
 use crate::bearer::bearer_token;
 use crate::requirement::scope_union;
 use crate::{
-    AuthRejection, RequiredScopes, Requirement, ScopeSet, ScopeTable, VerifiedToken, Verifier,
+    AuthRejection, Rejection, RequiredScopes, Requirement, ScopeSet, ScopeTable, VerifiedToken,
+    Verifier,
 };
 
 /// Verifies the bearer token and checks the scopes `R` requires of table `T`.
@@ -46,12 +48,13 @@ where
     R: RequiredScopes<T>,
     Verifier: FromRef<S>,
 {
-    type Rejection = AuthRejection;
+    type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Verifier::from_ref(state);
-        let granted = verified_granting::<T>(parts, &verifier)?;
         let required = R::composed();
+        let granted = verified_granting::<T>(parts, &verifier)
+            .map_err(|reason| verifier.reject(reason, || required_scope(required, parts)))?;
         let layers = parts
             .extensions
             .get::<LayerScopes<T>>()
@@ -59,10 +62,12 @@ where
         let met =
             |requirements: &[Requirement<T>]| requirements.iter().all(|r| r.is_met_by(&granted));
         if !met(required) || !layers.iter().all(|layer| met(layer)) {
-            let all = required
-                .iter()
-                .chain(layers.iter().flat_map(|layer| layer.iter()));
-            return Err(insufficient(all));
+            let scope = required_scope(required, parts);
+            return Err(
+                verifier.reject(AuthRejection::InsufficientScope { scope }, || {
+                    Cow::Borrowed("")
+                }),
+            );
         }
         // The handler's check runs first and sees the whole composition; the checks of
         // the scoped extractors after it must not narrow what it recorded.
@@ -76,16 +81,23 @@ where
     }
 }
 
-/// The refusal listing every scope of `requirements`; borrowed when there is one.
-fn insufficient<'a, T: ScopeTable>(
-    requirements: impl Iterator<Item = &'a Requirement<T>> + Clone,
-) -> AuthRejection {
-    let mut single = requirements.clone();
-    let scope = match (single.next(), single.next()) {
-        (Some(only), None) => only.scope().into(),
-        _ => scope_union(requirements).join(" ").into(),
-    };
-    AuthRejection::InsufficientScope { scope }
+/// Every scope the route requires: `required`, then the router layers' that the
+/// request passed; borrowed when there is a single requirement.
+fn required_scope<T: ScopeTable>(required: &[Requirement<T>], parts: &Parts) -> Cow<'static, str> {
+    let layers = parts
+        .extensions
+        .get::<LayerScopes<T>>()
+        .map_or(&[][..], |layers| &layers.0[..]);
+    match (required, layers) {
+        ([only], []) => Cow::Borrowed(only.scope()),
+        _ => scope_union(
+            required
+                .iter()
+                .chain(layers.iter().flat_map(|layer| layer.iter())),
+        )
+        .join(" ")
+        .into(),
+    }
 }
 
 /// Requirements of router layers that a request passed, for the handler's check and
@@ -171,7 +183,7 @@ where
     T: ScopeTable,
     Verifier: FromRef<S>,
 {
-    type Rejection = AuthRejection;
+    type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let layers = parts
@@ -187,8 +199,8 @@ where
             });
         }
         let verifier = Verifier::from_ref(state);
-        let token = verified(parts, &verifier)?;
-        let granted = verifier.granted::<T>(&token)?;
+        let granted = verified_granting::<T>(parts, &verifier)
+            .map_err(|reason| verifier.reject(reason, || required_scope::<T>(&[], parts)))?;
         Ok(Self {
             required: &[],
             layers,
@@ -223,11 +235,14 @@ where
     C: DeserializeOwned,
     Verifier: FromRef<S>,
 {
-    type Rejection = AuthRejection;
+    type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let token = verified(parts, &Verifier::from_ref(state))?;
-        Ok(Self(token.claims()?))
+        let verifier = Verifier::from_ref(state);
+        verified(parts, &verifier)
+            .and_then(|token| Ok(token.claims()?))
+            .map(Self)
+            .map_err(|reason| verifier.reject(reason, || Cow::Borrowed("")))
     }
 }
 
@@ -248,10 +263,7 @@ pub(crate) fn verified_granting<T: ScopeTable>(
 
 /// The token verified earlier in this request, or the request's bearer token verified
 /// now and remembered for the extractors that follow.
-pub(crate) fn verified(
-    parts: &mut Parts,
-    verifier: &Verifier,
-) -> Result<VerifiedToken, AuthRejection> {
+fn verified(parts: &mut Parts, verifier: &Verifier) -> Result<VerifiedToken, AuthRejection> {
     if let Some(token) = parts.extensions.get::<VerifiedToken>() {
         return Ok(token.clone());
     }

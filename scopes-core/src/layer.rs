@@ -14,7 +14,10 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::extract::{LayerScopes, verified_granting};
-use crate::{AuthRejection, RequiredScopes, ScopeTable, Verifier};
+use std::borrow::Cow;
+
+use crate::requirement::scope_union;
+use crate::{AuthRejection, Rejection, RequiredScopes, ScopeTable, Verifier};
 
 /// Requires the scopes of `R` (a struct annotated with `#[requires_scopes]`) on every
 /// route it wraps.
@@ -134,14 +137,14 @@ where
 fn check<T: ScopeTable, R: RequiredScopes<T>>(
     parts: &mut http::request::Parts,
     verifier: &Verifier,
-) -> Result<(), AuthRejection> {
-    let granted = verified_granting::<T>(parts, verifier)?;
+) -> Result<(), Rejection> {
     let requirement = R::composed();
+    let scope = || Cow::Owned(scope_union(requirement).join(" "));
+    let granted =
+        verified_granting::<T>(parts, verifier).map_err(|reason| verifier.reject(reason, scope))?;
     if !requirement.iter().all(|r| r.is_met_by(&granted)) {
-        let scope = crate::requirement::scope_union(requirement).join(" ");
-        return Err(AuthRejection::InsufficientScope {
-            scope: scope.into(),
-        });
+        let reason = AuthRejection::InsufficientScope { scope: scope() };
+        return Err(verifier.reject(reason, || Cow::Borrowed("")));
     }
     match parts.extensions.get_mut::<LayerScopes<T>>() {
         Some(layers) => layers.0.push(requirement),

@@ -84,6 +84,13 @@ impl AuthRejection {
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
         tracing::debug!(status = self.status().as_u16(), reason = %self, "request refused");
+        self.default_response()
+    }
+}
+
+impl AuthRejection {
+    /// The RFC 6750 response, JSON body `{"detail": …}`.
+    pub(crate) fn default_response(&self) -> Response {
         let body = serde_json::json!({ "detail": self.detail() }).to_string();
         let challenge = HeaderValue::from_str(&self.challenge())
             .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));

@@ -11,7 +11,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 
+use crate::AuthRejection;
 use crate::claims::{Found, Grant, Rules, read};
+use crate::respond::{Rejection, Responder, ResponseMode};
 use crate::{ConfigError, Key, ScopeSet, ScopeTable, TokenError};
 
 /// Verifies bearer tokens. Cheap to clone (an `Arc`), so keep one in the router state.
@@ -41,6 +43,7 @@ pub struct Verifier {
 }
 
 struct Inner {
+    responder: Responder,
     keys: Vec<Key>,
     issuers: Box<[Box<str>]>,
     audiences: Box<[Box<str>]>,
@@ -115,6 +118,20 @@ impl Verifier {
         let mut granted = ScopeSet::EMPTY;
         read(&token.claims, &self.rules(), &mut granted)?;
         Ok(granted)
+    }
+
+    /// The refusal for `reason`, answered by this verifier's policy; `required` lists
+    /// the scopes the route requires (for FastAPI-style challenges).
+    pub(crate) fn reject(
+        &self,
+        reason: AuthRejection,
+        required: impl FnOnce() -> Cow<'static, str>,
+    ) -> Rejection {
+        let required = match (&reason, self.inner.responder.mode) {
+            (AuthRejection::InvalidToken(_), ResponseMode::FastApi) => required(),
+            _ => Cow::Borrowed(""),
+        };
+        Rejection::new(reason, required, self.inner.responder.clone())
     }
 
     fn rules(&self) -> Rules<'_> {
@@ -225,6 +242,7 @@ impl fmt::Debug for Verifier {
             .field("audiences", &inner.audiences)
             .field("leeway_secs", &inner.leeway_secs)
             .field("scope_claims", &inner.scope_claims)
+            .field("responder", &inner.responder)
             .finish()
     }
 }
@@ -237,6 +255,7 @@ impl fmt::Debug for Verifier {
 #[derive(Debug)]
 #[must_use]
 pub struct VerifierBuilder {
+    responder: Responder,
     keys: Vec<Key>,
     issuers: Vec<String>,
     audiences: Vec<String>,
@@ -247,6 +266,7 @@ pub struct VerifierBuilder {
 impl Default for VerifierBuilder {
     fn default() -> Self {
         Self {
+            responder: Responder::default(),
             keys: Vec::new(),
             issuers: Vec::new(),
             audiences: Vec::new(),
@@ -294,6 +314,38 @@ impl VerifierBuilder {
         self
     }
 
+    /// How refusals are answered: RFC 6750 (the default) or as FastAPI's tutorial does.
+    pub fn response_mode(mut self, mode: ResponseMode) -> Self {
+        self.responder.mode = mode;
+        self
+    }
+
+    /// Shapes the response of every refusal, e.g. as `application/problem+json`. The
+    /// status and the `WWW-Authenticate` challenge are set after the hook, so they stay
+    /// what RFC 6750 (or the [`ResponseMode`]) prescribes.
+    ///
+    /// ```
+    /// # use axum::response::IntoResponse;
+    /// # use scopes_core::{Key, Rejection, Verifier};
+    /// # fn main() -> Result<(), scopes_core::ConfigError> {
+    /// let verifier = Verifier::builder()
+    ///     .key(Key::hs256([7; 32])?)
+    ///     .on_rejection(|rejection: &Rejection| {
+    ///         let status = rejection.status().as_u16();
+    ///         let body = serde_json::json!({ "title": rejection.reason().detail(), "status": status });
+    ///         ([("content-type", "application/problem+json")], body.to_string()).into_response()
+    ///     })
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_rejection<F>(mut self, shape: F) -> Self
+    where
+        F: Fn(&Rejection) -> axum::response::Response + Send + Sync + 'static,
+    {
+        self.responder.shape = Some(Arc::new(shape));
+        self
+    }
+
     /// Checks the configuration and builds the verifier.
     pub fn build(self) -> Result<Verifier, ConfigError> {
         crate::crypto::ensure_provider()?;
@@ -313,6 +365,7 @@ impl VerifierBuilder {
         let boxed = |items: Vec<String>| items.into_iter().map(String::into_boxed_str).collect();
         Ok(Verifier {
             inner: Arc::new(Inner {
+                responder: self.responder,
                 keys: self.keys,
                 issuers: boxed(self.issuers),
                 audiences: boxed(self.audiences),
