@@ -4,7 +4,7 @@ use core::fmt;
 use core::marker::PhantomData;
 use std::borrow::Cow;
 
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -243,6 +243,29 @@ where
             .and_then(|token| Ok(token.claims()?))
             .map(Self)
             .map_err(|reason| verifier.reject(reason, || Cow::Borrowed("")))
+    }
+}
+
+/// Optional authentication: `None` when the request carries no bearer token, the
+/// claims when it carries a valid one, and a refusal when it carries a bad one (a bad
+/// token is never mistaken for an anonymous request).
+impl<S, C> OptionalFromRequestParts<S> for Claims<C>
+where
+    S: Send + Sync,
+    C: DeserializeOwned,
+    Verifier: FromRef<S>,
+{
+    type Rejection = Rejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <Self as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(claims) => Ok(Some(claims)),
+            Err(rejection) if *rejection.reason() == AuthRejection::MissingCredentials => Ok(None),
+            Err(rejection) => Err(rejection),
+        }
     }
 }
 

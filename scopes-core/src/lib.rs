@@ -117,6 +117,7 @@ mod respond;
 mod set;
 mod signer;
 mod table;
+mod token_endpoint;
 mod verifier;
 
 pub use bearer::InvalidRequest;
@@ -132,6 +133,7 @@ pub use respond::{Rejection, ResponseMode};
 pub use set::ScopeSet;
 pub use signer::{MintError, ScopeClaim, Signer};
 pub use table::{ScopeInfo, ScopeTable, Words};
+pub use token_endpoint::{AccessTokenResponse, GrantError, PasswordForm, grant_scopes};
 pub use verifier::{VerifiedToken, Verifier, VerifierBuilder};
 
 #[cfg(feature = "macros")]

@@ -120,6 +120,20 @@ impl Verifier {
         Ok(granted)
     }
 
+    /// A refusal answered by this verifier's policy, for extractors of your own (a token
+    /// whose user no longer exists, say). `required` lists the scopes the route
+    /// requires, for FastAPI-style challenges: [`SecurityScopes::scope_str`] gives it.
+    ///
+    /// [`SecurityScopes::scope_str`]: crate::SecurityScopes::scope_str
+    pub fn refuse(
+        &self,
+        reason: AuthRejection,
+        required: impl Into<Cow<'static, str>>,
+    ) -> Rejection {
+        let required = required.into();
+        self.reject(reason, move || required)
+    }
+
     /// The refusal for `reason`, answered by this verifier's policy; `required` lists
     /// the scopes the route requires (for FastAPI-style challenges).
     pub(crate) fn reject(

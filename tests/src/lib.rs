@@ -137,3 +137,120 @@ pub fn get(uri: &str, token: &str) -> Request<Body> {
         .body(Body::empty())
         .expect("a valid request")
 }
+
+/// A minimal HTTP/1.1 client over a loopback socket, for end-to-end tests against a
+/// real server: one request per connection (`Connection: close`), bounded by a timeout.
+pub mod http {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    use super::{Reply, StatusCode};
+
+    /// A response with all its headers (lower-case names).
+    #[derive(Debug)]
+    pub struct Response {
+        /// The status.
+        pub status: StatusCode,
+        /// The headers, in order.
+        pub headers: Vec<(String, String)>,
+        /// The body.
+        pub body: String,
+    }
+
+    impl Response {
+        /// The first header called `name`.
+        pub fn header(&self, name: &str) -> Option<&str> {
+            self.headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        }
+
+        /// The status, challenge and body, for exact comparison.
+        pub fn reply(&self) -> Reply {
+            Reply {
+                status: self.status,
+                challenge: self.header("www-authenticate").map(str::to_owned),
+                body: self.body.clone(),
+            }
+        }
+    }
+
+    /// Sends one request to `addr` and reads the whole response (within 10 s).
+    pub async fn send(
+        addr: SocketAddr,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Response {
+        let exchange = async {
+            let mut stream = TcpStream::connect(addr).await.expect("the server listens");
+            let mut request =
+                format!("{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n");
+            for (name, value) in headers {
+                request.push_str(&format!("{name}: {value}\r\n"));
+            }
+            request.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
+            stream
+                .write_all(request.as_bytes())
+                .await
+                .expect("the request is sent");
+            let mut raw = Vec::new();
+            stream
+                .read_to_end(&mut raw)
+                .await
+                .expect("the response is read");
+            raw
+        };
+        let raw = tokio::time::timeout(Duration::from_secs(10), exchange)
+            .await
+            .expect("an answer within 10 s");
+        parse(&String::from_utf8(raw).expect("a UTF-8 response"))
+    }
+
+    fn parse(raw: &str) -> Response {
+        let (head, body) = raw.split_once("\r\n\r\n").expect("headers end");
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .and_then(|line| line.split(' ').nth(1))
+            .expect("a status line");
+        let headers = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
+            .collect::<Vec<_>>();
+        let chunked = headers
+            .iter()
+            .any(|(n, v)| n == "transfer-encoding" && v == "chunked");
+        Response {
+            status: status
+                .parse::<u16>()
+                .ok()
+                .and_then(|s| StatusCode::from_u16(s).ok())
+                .expect("a status"),
+            body: if chunked {
+                dechunk(body)
+            } else {
+                body.to_owned()
+            },
+            headers,
+        }
+    }
+
+    fn dechunk(mut body: &str) -> String {
+        let mut out = String::new();
+        while let Some((size, rest)) = body.split_once("\r\n") {
+            let size = usize::from_str_radix(size.trim(), 16).expect("a chunk size");
+            if size == 0 {
+                break;
+            }
+            out.push_str(&rest[..size]);
+            body = &rest[size + 2..];
+        }
+        out
+    }
+}
