@@ -62,6 +62,14 @@ async fn lenient(claims: Result<Claims<User>, Rejection>) -> String {
     }
 }
 
+/// Optional authentication.
+async fn greeting(user: Option<Claims<User>>) -> String {
+    match user {
+        Some(Claims(user)) => format!("hello {}", user.sub),
+        None => "hello stranger".to_owned(),
+    }
+}
+
 fn app(builder: VerifierBuilder) -> Router {
     let verifier = builder
         .key(Key::hs256(scopes_tests::SECRET).unwrap())
@@ -71,6 +79,7 @@ fn app(builder: VerifierBuilder) -> Router {
         .route("/users/me/items/", get(read_own_items))
         .route("/status/", get(read_system_status))
         .route("/lenient/", get(lenient))
+        .route("/greeting/", get(greeting))
         .with_state(verifier)
 }
 
@@ -222,4 +231,31 @@ async fn handlers_can_match_on_the_reason() {
         send(&app, get_with("/lenient/", "x.y.z")).await,
         Reply::new(200, None, "refused: The access token is malformed")
     );
+}
+
+#[tokio::test]
+async fn optional_authentication_still_refuses_bad_tokens() {
+    let app = app(Verifier::builder());
+    assert_eq!(
+        send(&app, anonymous("/greeting/")).await,
+        Reply::new(200, None, "hello stranger")
+    );
+    assert_eq!(
+        send(&app, get_with("/greeting/", &hs256(&[]))).await,
+        Reply::new(200, None, "hello johndoe")
+    );
+    let expired = send(&app, get_with("/greeting/", &expired())).await;
+    assert_eq!(
+        expired,
+        Reply::new(
+            401,
+            Some(r#"Bearer error="invalid_token", error_description="The access token expired""#),
+            r#"{"detail":"Could not validate credentials"}"#
+        )
+    );
+    let malformed = Request::get("/greeting/")
+        .header("authorization", "Bearer a b")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, malformed).await.status, 400);
 }

@@ -84,6 +84,39 @@
 //! import if it is missing). A table with another name, or a second table, is named
 //! with `table = path`. The table must be declared in the same crate as the handlers.
 //!
+//! # Composition, as in FastAPI
+//!
+//! On an `impl FromRequestParts` block the attribute makes a *scoped extractor*, the
+//! counterpart of `Security(get_current_active_user, scopes=["me"])`: the extractor
+//! checks its scopes wherever it is used, and a `#[requires_scopes]` handler taking it
+//! requires both, listing the union (the handler's first) when it refuses. On a struct it
+//! names a requirement for [`RequireScopesLayer`] (router level). [`SecurityScopes`] shows
+//! a handler what was required and granted.
+//!
+//! ```
+//! # use axum::{extract::FromRequestParts, http::request::Parts, response::Response};
+//! # use scopes_core::{Claims, requires_scopes, scopes};
+//! # scopes! { pub Scopes { "me": "Me.", "items": "Items." } }
+//! # #[derive(serde::Deserialize)] struct User { sub: String }
+//! struct CurrentUser(User);
+//!
+//! #[requires_scopes("me")]
+//! impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+//!     type Rejection = Response;
+//!
+//!     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+//!         let Claims(user) = Claims::<User>::from_request_parts(parts, state).await?;
+//!         Ok(CurrentUser(user))
+//!     }
+//! }
+//!
+//! #[requires_scopes("items")] // requires `items` and `me`; refusals say scope="items me"
+//! async fn read_own_items(CurrentUser(user): CurrentUser) -> String {
+//!     user.sub
+//! }
+//! # fn main() {}
+//! ```
+//!
 //! The attribute injects [`Authorized`] as the first parameter: the token is verified
 //! and the scopes checked before any other extractor runs. The requirement is compiled
 //! into bitmasks; at request time the check is a mask test. It goes above
@@ -96,7 +129,16 @@
 //! with keys pinned to one algorithm each ([`Key`]), `exp` (required), `nbf`, and
 //! `iss`/`aud` when configured. Scopes are read from `scope` (space-delimited),
 //! `scopes` (array, as FastAPI mints them) and `scp` (either), configurable; names the
-//! table does not know are ignored. Refusals are [`AuthRejection`]s.
+//! table does not know are ignored. Extractors refuse with a [`Rejection`]: its
+//! [`reason`](Rejection::reason) is an [`AuthRejection`] to match on, and its response
+//! follows the verifier's [`ResponseMode`] (RFC 6750 by default, or FastAPI's answers)
+//! and [`on_rejection`](VerifierBuilder::on_rejection) hook.
+//!
+//! # Token endpoints
+//!
+//! [`PasswordForm`], [`grant_scopes`], [`AccessTokenResponse`] and [`GrantError`] make a
+//! password-grant `/token` route; [`Signer`] mints tokens (also handy in tests). See the
+//! tutorial port in the repository's `examples/`.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
