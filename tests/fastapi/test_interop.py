@@ -1,0 +1,123 @@
+"""The Rust port and FastAPI's own tutorial app, side by side on 127.0.0.1: tokens each
+mints are accepted by the other, and the port in its FastAPI mode answers the tutorial
+session exactly as FastAPI does. Run by .ci/run (see README)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+
+HERE = Path(__file__).resolve().parent
+SECRET = "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7"
+PORT_BIN = os.environ.get("SCOPES_TUTORIAL_BIN", str(HERE.parents[1] / "target" / "debug" / "tutorial"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_listening(port, process, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
+
+
+def start(command, port, env=None):
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, cwd=HERE,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until_listening(port, process)
+    return process
+
+
+@pytest.fixture(scope="module")
+def servers():
+    fastapi_port, rust_port, rust_fastapi_port = free_port(), free_port(), free_port()
+    processes = [
+        start([sys.executable, "-m", "uvicorn", "tutorial005:app", "--host", "127.0.0.1", "--port", str(fastapi_port)],
+              fastapi_port),
+        start([PORT_BIN], rust_port, {"ADDR": f"127.0.0.1:{rust_port}"}),
+        start([PORT_BIN], rust_fastapi_port, {"ADDR": f"127.0.0.1:{rust_fastapi_port}", "SCOPES_RESPONSE_MODE": "fastapi"}),
+    ]
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in
+            [("fastapi", fastapi_port), ("rust", rust_port), ("rust_fastapi_mode", rust_fastapi_port)]}
+    yield urls
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def login(base, username="johndoe", password="secret", scope="me items"):
+    response = httpx.post(f"{base}/token", data={"username": username, "password": password, "scope": scope}, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def call(base, path, token=None):
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    response = httpx.get(f"{base}{path}", headers=headers, timeout=10)
+    return response.status_code, response.headers.get("www-authenticate"), response.json()
+
+
+def test_fastapi_tokens_work_on_the_port(servers):
+    full = login(servers["fastapi"])
+    me = login(servers["fastapi"], scope="me")
+    assert call(servers["rust"], "/users/me/items/", full) == (200, None, [{"item_id": "Foo", "owner": "johndoe"}])
+    assert call(servers["rust"], "/users/me/", me)[0] == 200
+    assert call(servers["rust"], "/users/me/items/", me) == (
+        403, 'Bearer error="insufficient_scope", scope="items me"', {"detail": "Not enough permissions"})
+
+
+def test_port_tokens_work_on_fastapi(servers):
+    full = login(servers["rust"])
+    me = login(servers["rust"], scope="me")
+    claims = jwt.decode(full, SECRET, algorithms=["HS256"])
+    assert claims["sub"] == "johndoe" and claims["scopes"] == ["me", "items"]
+    assert call(servers["fastapi"], "/users/me/items/", full) == (200, None, [{"item_id": "Foo", "owner": "johndoe"}])
+    assert call(servers["fastapi"], "/users/me/items/", me) == (
+        401, 'Bearer scope="items me"', {"detail": "Not enough permissions"})
+
+
+def test_the_fastapi_mode_answers_the_session_as_fastapi(servers):
+    fastapi, rust = servers["fastapi"], servers["rust_fastapi_mode"]
+    expired = jwt.encode({"sub": "johndoe", "scopes": ["me", "items"], "exp": int(time.time()) - 60}, SECRET, "HS256")
+    ghost = jwt.encode({"sub": "ghost", "scopes": ["me", "items"], "exp": int(time.time()) + 600}, SECRET, "HS256")
+    no_sub = jwt.encode({"scopes": ["me", "items"], "exp": int(time.time()) + 600}, SECRET, "HS256")
+    tokens = {
+        "full": (login(fastapi), login(rust)),
+        "me": (login(fastapi, scope="me"), login(rust, scope="me")),
+        "items": (login(fastapi, scope="items"), login(rust, scope="items")),
+        "none": (login(fastapi, scope=""), login(rust, scope="")),
+        "alice": (login(fastapi, "alice", "secret2"), login(rust, "alice", "secret2")),
+        "expired": (expired, expired),
+        "ghost": (ghost, ghost),
+        "no sub": (no_sub, no_sub),
+        "tampered": (login(fastapi)[:-4] + "AAAA", login(rust)[:-4] + "AAAA"),
+        "anonymous": (None, None),
+    }
+    compared = 0
+    for path in ["/users/me/", "/users/me/items/", "/status/"]:
+        for name, (from_fastapi, from_rust) in tokens.items():
+            assert call(rust, path, from_rust) == call(fastapi, path, from_fastapi), (path, name)
+            compared += 1
+    assert compared == 30
+
+    for username, password in [("johndoe", "wrong"), ("nobody", "secret")]:
+        theirs = httpx.post(f"{fastapi}/token", data={"username": username, "password": password}, timeout=10)
+        ours = httpx.post(f"{rust}/token", data={"username": username, "password": password}, timeout=10)
+        assert (ours.status_code, ours.json()["detail"]) == (theirs.status_code, theirs.json()["detail"]) == (
+            400, "Incorrect username or password")
