@@ -1,0 +1,145 @@
+//! The token endpoint helpers: the password form, granting against the table, the
+//! token response and RFC 6749 §5.2 errors.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use scopes_core::{
+    AccessTokenResponse, GrantError, PasswordForm, ScopeSet, ScopeTable, grant_scopes, scopes,
+};
+use scopes_tests::{Reply, Request, send};
+
+scopes! {
+    /// Seed 000's fine-grained scopes.
+    pub Scopes {
+        "users:read": "View user information",
+        "users:write": "Create/update users",
+        "orders:read": "View orders",
+        "admin": "Everything." implies ["users:read", "users:write", "orders:read"],
+    }
+}
+
+fn set(names: &[&str]) -> ScopeSet<Scopes> {
+    let mut set = ScopeSet::EMPTY;
+    for name in names {
+        set.insert(<Scopes as ScopeTable>::index_of(name).unwrap());
+    }
+    set
+}
+
+#[test]
+fn granting_is_limited_to_what_the_user_may_have() {
+    let allowed = set(&["users:read", "orders:read"]);
+    let granted = grant_scopes(["users:read", "users:write", "orders:read"], &allowed).unwrap();
+    assert_eq!(granted.to_string(), "users:read orders:read");
+    // Asking for `admin` does not smuggle in what it implies.
+    assert_eq!(grant_scopes(["admin"], &allowed).unwrap(), ScopeSet::EMPTY);
+    assert_eq!(grant_scopes([], &allowed).unwrap(), ScopeSet::EMPTY);
+    assert_eq!(
+        grant_scopes(["users:read", "billing"], &allowed).unwrap_err(),
+        GrantError::InvalidScope("billing".into())
+    );
+}
+
+async fn echo(form: PasswordForm) -> String {
+    let scopes: Vec<&str> = form.scopes().collect();
+    format!(
+        "{} {} {:?} {:?} {:?} {:?}",
+        form.username, form.password, scopes, form.grant_type, form.client_id, form.client_secret
+    )
+}
+
+fn post_form(body: &str) -> Request<Body> {
+    Request::post("/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_password_form_reads_rfc_6749_parameters() {
+    let app = Router::new().route("/token", post(echo));
+    assert_eq!(
+        send(&app, post_form("grant_type=password&username=johndoe&password=s%20cret&scope=users%3Aread++admin&client_id=cli&client_secret=shh")).await,
+        Reply::new(200, None, r#"johndoe s cret ["users:read", "admin"] Some("password") Some("cli") Some("shh")"#)
+    );
+    assert_eq!(
+        send(&app, post_form("username=johndoe&password=secret")).await,
+        Reply::new(200, None, "johndoe secret [] None None None")
+    );
+    let unsupported = send(
+        &app,
+        post_form("grant_type=client_credentials&username=a&password=b"),
+    )
+    .await;
+    assert_eq!(
+        unsupported,
+        Reply::new(
+            400,
+            None,
+            r#"{"detail":"only the `password` grant type is supported here","error":"unsupported_grant_type","error_description":"only the `password` grant type is supported here"}"#
+        )
+    );
+    for body in ["username=johndoe", "password=secret", ""] {
+        let reply = send(&app, post_form(body)).await;
+        assert_eq!(reply.status, 400, "{body}");
+        assert!(
+            reply.body.contains(r#""error":"invalid_request""#),
+            "{reply:?}"
+        );
+    }
+    let json = Request::post("/token")
+        .header("content-type", "application/json")
+        .body(Body::from(r#"{"username":"johndoe","password":"secret"}"#))
+        .unwrap();
+    assert_eq!(send(&app, json).await.status, 400);
+}
+
+#[test]
+fn the_form_never_shows_secrets() {
+    let form: PasswordForm = serde_json::from_value(
+        serde_json::json!({"username": "johndoe", "password": "hunter2", "client_secret": "shh"}),
+    )
+    .unwrap();
+    let shown = format!("{form:?}");
+    assert!(
+        shown.contains("johndoe") && !shown.contains("hunter2") && !shown.contains("shh"),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn responses_and_errors_are_rfc_6749_json_and_never_cached() {
+    let granted = set(&["users:read", "orders:read"]);
+    let response = AccessTokenResponse::bearer("abc".into(), Duration::from_secs(1800), &granted)
+        .into_response();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["pragma"], "no-cache");
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    assert_eq!(
+        std::str::from_utf8(&body).unwrap(),
+        r#"{"access_token":"abc","token_type":"bearer","expires_in":1800,"scope":"users:read orders:read"}"#
+    );
+
+    let client = GrantError::InvalidClient.into_response();
+    assert_eq!(
+        (client.status().as_u16(), &client.headers()["cache-control"]),
+        (401, &"no-store".parse().unwrap())
+    );
+    for (error, code) in [
+        (
+            GrantError::InvalidGrant("Incorrect username or password".into()),
+            "invalid_grant",
+        ),
+        (GrantError::UnauthorizedClient, "unauthorized_client"),
+        (GrantError::InvalidScope("x".into()), "invalid_scope"),
+    ] {
+        assert_eq!((error.status().as_u16(), error.code()), (400, code));
+    }
+}
