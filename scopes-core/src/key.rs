@@ -26,14 +26,7 @@ impl Key {
     /// (RFC 7518 §3.2, RFC 8725 §3.5).
     pub fn secret(algorithm: Algorithm, secret: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         let secret = secret.as_ref();
-        let min_len = min_secret_len(algorithm).ok_or(ConfigError::NotHmac(algorithm))?;
-        if secret.len() < min_len {
-            return Err(ConfigError::WeakSecret {
-                algorithm,
-                min_len,
-                len: secret.len(),
-            });
-        }
+        check_secret(algorithm, secret)?;
         Ok(Self::new(algorithm, DecodingKey::from_secret(secret)))
     }
 
@@ -100,14 +93,23 @@ impl Key {
     }
 }
 
-/// The shortest acceptable secret for an HMAC algorithm: the hash output length.
-pub(crate) fn min_secret_len(algorithm: Algorithm) -> Option<usize> {
-    match algorithm {
-        Algorithm::HS256 => Some(32),
-        Algorithm::HS384 => Some(48),
-        Algorithm::HS512 => Some(64),
-        _ => None,
+/// Refuses a secret for a non-HMAC algorithm, or shorter than the hash output
+/// (RFC 7518 §3.2, RFC 8725 §3.5).
+pub(crate) fn check_secret(algorithm: Algorithm, secret: &[u8]) -> Result<(), ConfigError> {
+    let min_len = match algorithm {
+        Algorithm::HS256 => 32,
+        Algorithm::HS384 => 48,
+        Algorithm::HS512 => 64,
+        _ => return Err(ConfigError::NotHmac(algorithm)),
+    };
+    if secret.len() < min_len {
+        return Err(ConfigError::WeakSecret {
+            algorithm,
+            min_len,
+            len: secret.len(),
+        });
     }
+    Ok(())
 }
 
 fn public_family(algorithm: Algorithm) -> Result<AlgorithmFamily, ConfigError> {

@@ -8,7 +8,7 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily, EncodingKey, Header, encode};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::key::min_secret_len;
+use crate::key::check_secret;
 use crate::{ConfigError, ScopeSet, ScopeTable};
 
 /// How minted tokens carry their scopes.
@@ -60,14 +60,7 @@ impl Signer {
     /// as the hash output.
     pub fn secret(algorithm: Algorithm, secret: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         let secret = secret.as_ref();
-        let min_len = min_secret_len(algorithm).ok_or(ConfigError::NotHmac(algorithm))?;
-        if secret.len() < min_len {
-            return Err(ConfigError::WeakSecret {
-                algorithm,
-                min_len,
-                len: secret.len(),
-            });
-        }
+        check_secret(algorithm, secret)?;
         Ok(Self::new(algorithm, EncodingKey::from_secret(secret)))
     }
 
