@@ -106,3 +106,22 @@ fn debug_output_never_shows_key_material() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_realm_must_fit_in_a_challenge() {
+    for realm in ["say \"hi\"", "back\\slash", "tab\there", "café"] {
+        let error = Verifier::builder()
+            .key(Key::hs256(SECRET).unwrap())
+            .realm(realm)
+            .build()
+            .unwrap_err();
+        assert_eq!(error, ConfigError::InvalidRealm, "{realm:?}");
+    }
+    assert!(
+        Verifier::builder()
+            .key(Key::hs256(SECRET).unwrap())
+            .realm("api.example.com v2")
+            .build()
+            .is_ok()
+    );
+}

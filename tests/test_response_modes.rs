@@ -259,3 +259,43 @@ async fn optional_authentication_still_refuses_bad_tokens() {
         .unwrap();
     assert_eq!(send(&app, malformed).await.status, 400);
 }
+
+#[tokio::test]
+async fn a_realm_goes_first_in_every_challenge() {
+    let app = app(Verifier::builder().realm("example api"));
+    assert_eq!(
+        send(&app, anonymous("/users/me/items/"))
+            .await
+            .challenge
+            .as_deref(),
+        Some(r#"Bearer realm="example api""#)
+    );
+    assert_eq!(
+        send(&app, get_with("/users/me/items/", &hs256(&["me"])))
+            .await
+            .challenge
+            .as_deref(),
+        Some(r#"Bearer realm="example api", error="insufficient_scope", scope="items me""#)
+    );
+    assert_eq!(
+        send(&app, get_with("/status/", &expired()))
+            .await
+            .challenge
+            .as_deref(),
+        Some(
+            r#"Bearer realm="example api", error="invalid_token", error_description="The access token expired""#
+        )
+    );
+    let fastapi = self::app(
+        Verifier::builder()
+            .realm("api")
+            .response_mode(ResponseMode::FastApi),
+    );
+    assert_eq!(
+        send(&fastapi, get_with("/users/me/items/", &hs256(&["me"])))
+            .await
+            .challenge
+            .as_deref(),
+        Some(r#"Bearer realm="api", scope="items me""#)
+    );
+}

@@ -30,6 +30,9 @@ pub enum ConfigError {
     DuplicateKid(String),
     /// No claim to read scopes from.
     NoScopeClaims,
+    /// The realm has a character a challenge cannot carry (`"`, `\`, or not printable
+    /// ASCII).
+    InvalidRealm,
     /// jsonwebtoken has no working crypto provider: it was used before any was installed
     /// while both of its backends are enabled. Call
     /// [`install_crypto_provider`](crate::install_crypto_provider) first thing in `main`.
@@ -63,6 +66,9 @@ impl fmt::Display for ConfigError {
             Self::NoScopeClaims => {
                 f.write_str("no claim to read scopes from; keep the default or name at least one")
             }
+            Self::InvalidRealm => f.write_str(
+                "the realm must be printable ASCII without `\"` or `\\`: it goes into `WWW-Authenticate`",
+            ),
             Self::CryptoProvider => f.write_str(
                 "jsonwebtoken was used before a crypto provider was installed and both its backends are enabled; call `scopes_core::install_crypto_provider()` first thing in `main`",
             ),

@@ -32,6 +32,7 @@ type Shape = dyn Fn(&Rejection) -> Response + Send + Sync;
 #[derive(Clone, Default)]
 pub(crate) struct Responder {
     pub(crate) mode: ResponseMode,
+    pub(crate) realm: Option<Arc<str>>,
     pub(crate) shape: Option<Arc<Shape>>,
 }
 
@@ -39,6 +40,7 @@ impl fmt::Debug for Responder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Responder")
             .field("mode", &self.mode)
+            .field("realm", &self.realm)
             .field("shape", &self.shape.as_ref().map(|_| "custom"))
             .finish()
     }
@@ -89,8 +91,19 @@ impl Rejection {
         }
     }
 
-    /// The `WWW-Authenticate` challenge answered.
+    /// The `WWW-Authenticate` challenge answered (`realm` first, when configured).
     pub fn challenge(&self) -> String {
+        let challenge = self.challenge_without_realm();
+        match &self.responder.realm {
+            None => challenge,
+            Some(realm) => match challenge.strip_prefix("Bearer ") {
+                Some(params) => format!(r#"Bearer realm="{realm}", {params}"#),
+                None => format!(r#"Bearer realm="{realm}""#),
+            },
+        }
+    }
+
+    fn challenge_without_realm(&self) -> String {
         match (self.responder.mode, &self.reason) {
             (ResponseMode::FastApi, AuthRejection::InvalidToken(_))
                 if !self.required.is_empty() =>

@@ -328,6 +328,13 @@ impl VerifierBuilder {
         self
     }
 
+    /// The `realm` of every challenge (RFC 6750 §3), e.g. `realm="api"`. It may not
+    /// contain `"` or `\`, which [`build`](Self::build) refuses.
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.responder.realm = Some(realm.into().into());
+        self
+    }
+
     /// How refusals are answered: RFC 6750 (the default) or as FastAPI's tutorial does.
     pub fn response_mode(mut self, mode: ResponseMode) -> Self {
         self.responder.mode = mode;
@@ -368,6 +375,12 @@ impl VerifierBuilder {
         }
         if self.scope_claims.is_empty() {
             return Err(ConfigError::NoScopeClaims);
+        }
+        if let Some(realm) = &self.responder.realm
+            && (realm.contains(['"', '\\'])
+                || !realm.bytes().all(|b| b == b' ' || b.is_ascii_graphic()))
+        {
+            return Err(ConfigError::InvalidRealm);
         }
         for (i, key) in self.keys.iter().enumerate() {
             if let Some(kid) = &key.kid
