@@ -35,6 +35,9 @@ scopes! {
         "me": "Read information about the current user.",
         "items": "Read items.",
     }
+    oauth2 "OAuth2PasswordBearer" {
+        password { token_url: "token" },
+    }
 }
 
 /// `class User(BaseModel)`.

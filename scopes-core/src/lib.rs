@@ -153,6 +153,7 @@ mod error;
 mod extract;
 mod key;
 mod layer;
+pub mod openapi;
 mod rejection;
 mod requirement;
 mod respond;

@@ -51,6 +51,9 @@ pub trait ScopeTable: Sized + Send + Sync + 'static {
     /// transitively.
     const GRANTS: &'static [ScopeSet<Self>];
 
+    /// The OpenAPI security schemes declared after the scopes (none by default).
+    const SECURITY: crate::openapi::SecuritySchemes = crate::openapi::SecuritySchemes::NONE;
+
     /// The index of the scope called `name`, if the table declares it.
     fn index_of(name: &str) -> Option<usize>;
 

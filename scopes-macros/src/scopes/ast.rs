@@ -13,6 +13,32 @@ pub(crate) struct Table {
     pub(crate) vis: Visibility,
     pub(crate) name: Ident,
     pub(crate) entries: Vec<Entry>,
+    /// OpenAPI security schemes declared after the scopes.
+    pub(crate) sections: Vec<Section>,
+}
+
+/// `oauth2 ["Name"] { flow { field: "url", ... }, ... }` or
+/// `openid_connect ["Name"] { url: "..." }`.
+pub(crate) struct Section {
+    pub(crate) keyword: Ident,
+    pub(crate) name: Option<LitStr>,
+    pub(crate) body: SectionBody,
+}
+
+pub(crate) enum SectionBody {
+    OAuth2(Vec<Flow>),
+    OpenIdConnect(Vec<Field>),
+}
+
+/// `password { token_url: "token" }`: the kind and fields are checked later.
+pub(crate) struct Flow {
+    pub(crate) kind: Ident,
+    pub(crate) fields: Vec<Field>,
+}
+
+pub(crate) struct Field {
+    pub(crate) name: Ident,
+    pub(crate) value: LitStr,
 }
 
 pub(crate) struct Entry {
@@ -41,14 +67,16 @@ impl Parse for Table {
         let content;
         braced!(content in input);
         let entries = Punctuated::<Entry, Token![,]>::parse_terminated(&content)?;
-        if !input.is_empty() {
-            return Err(input.error("`scopes!` declares one table; write one `scopes!` per table"));
+        let mut sections = Vec::new();
+        while !input.is_empty() {
+            sections.push(input.parse()?);
         }
         Ok(Self {
             attrs,
             vis,
             name,
             entries: entries.into_iter().collect(),
+            sections,
         })
     }
 }
@@ -93,5 +121,81 @@ impl Parse for Entry {
             description,
             implies,
         })
+    }
+}
+
+impl Parse for Section {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let keyword: Ident = input.parse().map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                "after the scopes, `scopes!` takes OpenAPI security schemes: `oauth2 { ... }` or `openid_connect { ... }`; write one `scopes!` per table",
+            )
+        })?;
+        let body = match keyword.to_string().as_str() {
+            "oauth2" => SectionBody::OAuth2(Vec::new()),
+            "openid_connect" => SectionBody::OpenIdConnect(Vec::new()),
+            other => {
+                let hint = crate::diagnostics::closest(other, ["oauth2", "openid_connect"])
+                    .map(|near| format!("; did you mean `{near}`?"))
+                    .unwrap_or_default();
+                return Err(syn::Error::new(
+                    keyword.span(),
+                    format!(
+                        "unknown security scheme `{other}` in `scopes!`: expected `oauth2` or `openid_connect`{hint}"
+                    ),
+                ));
+            }
+        };
+        let name = if input.peek(LitStr) {
+            Some(input.parse()?)
+        } else {
+            None
+        };
+        let content;
+        braced!(content in input);
+        let body = match body {
+            SectionBody::OAuth2(_) => SectionBody::OAuth2(
+                Punctuated::<Flow, Token![,]>::parse_terminated(&content)?
+                    .into_iter()
+                    .collect(),
+            ),
+            SectionBody::OpenIdConnect(_) => SectionBody::OpenIdConnect(
+                Punctuated::<Field, Token![,]>::parse_terminated(&content)?
+                    .into_iter()
+                    .collect(),
+            ),
+        };
+        Ok(Self {
+            keyword,
+            name,
+            body,
+        })
+    }
+}
+
+impl Parse for Flow {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let kind: Ident = input.parse()?;
+        let content;
+        braced!(content in input);
+        let fields = Punctuated::<Field, Token![,]>::parse_terminated(&content)?
+            .into_iter()
+            .collect();
+        Ok(Self { kind, fields })
+    }
+}
+
+impl Parse for Field {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let name: Ident = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let value = input.parse().map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                format!("expected the URL of `{name}`, a string literal"),
+            )
+        })?;
+        Ok(Self { name, value })
     }
 }

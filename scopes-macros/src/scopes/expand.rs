@@ -6,9 +6,10 @@ use quote::{format_ident, quote};
 use crate::table_data::{TableData, words_for, words_literal};
 
 use super::ast::Table;
+use super::security::{FlowKind, Schemes};
 use super::valid::Checked;
 
-pub(crate) fn table(table: &Table, checked: &Checked) -> TokenStream {
+pub(crate) fn table(table: &Table, checked: &Checked, schemes: &Schemes) -> TokenStream {
     let Table {
         attrs, vis, name, ..
     } = table;
@@ -48,6 +49,7 @@ pub(crate) fn table(table: &Table, checked: &Checked) -> TokenStream {
     }
     .to_tokens();
     let twin = format_ident!("__scopes_table_{}", name);
+    let security = security(schemes);
 
     quote! {
         #(#attrs)*
@@ -59,6 +61,8 @@ pub(crate) fn table(table: &Table, checked: &Checked) -> TokenStream {
             const NAME: &'static str = #table_name;
             const SCOPES: &'static [#private::ScopeInfo] = &[#(#infos),*];
             const GRANTS: &'static [#private::ScopeSet<Self>] = &[#(#grants),*];
+
+            #security
 
             fn index_of(name: &str) -> ::core::option::Option<usize> {
                 match name {
@@ -79,5 +83,56 @@ pub(crate) fn table(table: &Table, checked: &Checked) -> TokenStream {
         #[doc(hidden)]
         #[allow(unused_imports)]
         pub(crate) use #twin as #name;
+    }
+}
+
+/// `const SECURITY` when the table declares schemes (the trait's default is none).
+fn security(schemes: &Schemes) -> TokenStream {
+    if schemes.oauth2.is_none() && schemes.openid_connect.is_none() {
+        return TokenStream::new();
+    }
+    let openapi = quote!(::scopes_core::openapi);
+    let option = |value: &Option<String>| match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    };
+    let oauth2 = match &schemes.oauth2 {
+        Some((name, flows)) => {
+            let flows = flows.iter().map(|flow| {
+                let kind = match flow.kind {
+                    FlowKind::Password => quote!(Password),
+                    FlowKind::ClientCredentials => quote!(ClientCredentials),
+                    FlowKind::AuthorizationCode => quote!(AuthorizationCode),
+                    FlowKind::Implicit => quote!(Implicit),
+                };
+                let (authorization_url, token_url, refresh_url) = (
+                    option(&flow.authorization_url),
+                    option(&flow.token_url),
+                    option(&flow.refresh_url),
+                );
+                quote! {
+                    #openapi::OAuth2Flow {
+                        kind: #openapi::FlowKind::#kind,
+                        authorization_url: #authorization_url,
+                        token_url: #token_url,
+                        refresh_url: #refresh_url,
+                    }
+                }
+            });
+            quote!(::core::option::Option::Some(#openapi::OAuth2Scheme { name: #name, flows: &[#(#flows),*] }))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let openid_connect = match &schemes.openid_connect {
+        Some((name, url)) => {
+            quote!(::core::option::Option::Some(#openapi::OpenIdConnectScheme { name: #name, url: #url }))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        const SECURITY: #openapi::SecuritySchemes = #openapi::SecuritySchemes {
+            oauth2: #oauth2,
+            openid_connect: #openid_connect,
+        };
     }
 }

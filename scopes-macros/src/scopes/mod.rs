@@ -2,6 +2,7 @@
 
 mod ast;
 mod expand;
+mod security;
 mod valid;
 
 use proc_macro2::TokenStream;
@@ -11,8 +12,9 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         Ok(table) => table,
         Err(error) => return error.to_compile_error(),
     };
-    let (checked, errors) = valid::check(&table);
-    let mut tokens = expand::table(&table, &checked);
+    let (checked, mut errors) = valid::check(&table);
+    let schemes = security::check(&table.sections, &mut errors);
+    let mut tokens = expand::table(&table, &checked, &schemes);
     if let Err(error) = errors.into_result() {
         tokens.extend(error.to_compile_error());
     }

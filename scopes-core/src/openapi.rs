@@ -1,0 +1,275 @@
+//! OpenAPI descriptions, computed at compile time by `scopes!` and `#[requires_scopes]`,
+//! and serializable with serde for any OpenAPI generator or a hand-written document.
+//!
+//! ```
+//! use scopes_core::{openapi, requires_scopes, scopes};
+//!
+//! scopes! {
+//!     pub Scopes {
+//!         "me": "Read information about the current user.",
+//!         "items": "Read items.",
+//!     }
+//!     oauth2 "OAuth2PasswordBearer" {
+//!         password { token_url: "token" },
+//!     }
+//! }
+//!
+//! let schemes = serde_json::to_value(openapi::security_schemes::<Scopes>()).unwrap();
+//! assert_eq!(schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"], "token");
+//! assert_eq!(schemes["OAuth2PasswordBearer"]["flows"]["password"]["scopes"]["items"], "Read items.");
+//! ```
+
+use core::fmt;
+use core::marker::PhantomData;
+use std::collections::BTreeMap;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::requirement::scope_union;
+use crate::{RequiredScopes, Requirement, ScopeSet, ScopeTable};
+
+/// The security schemes a table declares after its scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecuritySchemes {
+    /// `oauth2 "Name" { flows }`.
+    pub oauth2: Option<OAuth2Scheme>,
+    /// `openid_connect "Name" { url: "…" }`.
+    pub openid_connect: Option<OpenIdConnectScheme>,
+}
+
+impl SecuritySchemes {
+    /// No scheme declared.
+    pub const NONE: Self = Self {
+        oauth2: None,
+        openid_connect: None,
+    };
+}
+
+/// An OAuth2 security scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OAuth2Scheme {
+    /// Its key in `components.securitySchemes`.
+    pub name: &'static str,
+    /// Its flows.
+    pub flows: &'static [OAuth2Flow],
+}
+
+/// One OAuth2 flow and its URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OAuth2Flow {
+    /// Which flow.
+    pub kind: FlowKind,
+    /// `authorizationUrl` (authorization code, implicit).
+    pub authorization_url: Option<&'static str>,
+    /// `tokenUrl` (password, client credentials, authorization code).
+    pub token_url: Option<&'static str>,
+    /// `refreshUrl`, optional.
+    pub refresh_url: Option<&'static str>,
+}
+
+/// The OAuth2 flows of OpenAPI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FlowKind {
+    /// `password` (the tutorial's).
+    Password,
+    /// `clientCredentials`.
+    ClientCredentials,
+    /// `authorizationCode`.
+    AuthorizationCode,
+    /// `implicit`.
+    Implicit,
+}
+
+impl FlowKind {
+    /// The key in OpenAPI's `flows` object.
+    pub fn openapi_name(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::ClientCredentials => "clientCredentials",
+            Self::AuthorizationCode => "authorizationCode",
+            Self::Implicit => "implicit",
+        }
+    }
+}
+
+/// An OpenID Connect security scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenIdConnectScheme {
+    /// Its key in `components.securitySchemes`.
+    pub name: &'static str,
+    /// `openIdConnectUrl`.
+    pub url: &'static str,
+}
+
+/// OpenAPI's `components.securitySchemes` for the table `T`: serialize it.
+pub fn security_schemes<T: ScopeTable>() -> SecuritySchemesOf<T> {
+    SecuritySchemesOf(PhantomData)
+}
+
+/// The value of [`security_schemes`].
+pub struct SecuritySchemesOf<T>(PhantomData<fn() -> T>);
+
+impl<T: ScopeTable> fmt::Debug for SecuritySchemesOf<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&T::SECURITY, f)
+    }
+}
+
+impl<T: ScopeTable> Serialize for SecuritySchemesOf<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let schemes = T::SECURITY;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(oauth2) = schemes.oauth2 {
+            map.serialize_entry(oauth2.name, &OAuth2Json::<T>(oauth2, PhantomData))?;
+        }
+        if let Some(oidc) = schemes.openid_connect {
+            let value = BTreeMap::from([("type", "openIdConnect"), ("openIdConnectUrl", oidc.url)]);
+            map.serialize_entry(oidc.name, &value)?;
+        }
+        map.end()
+    }
+}
+
+struct OAuth2Json<T>(OAuth2Scheme, PhantomData<fn() -> T>);
+
+impl<T: ScopeTable> Serialize for OAuth2Json<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("type", "oauth2")?;
+        map.serialize_entry("flows", &FlowsJson::<T>(self.0.flows, PhantomData))?;
+        map.end()
+    }
+}
+
+struct FlowsJson<T>(&'static [OAuth2Flow], PhantomData<fn() -> T>);
+
+impl<T: ScopeTable> Serialize for FlowsJson<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let scopes: BTreeMap<&str, &str> = T::iter()
+            .map(|scope| (scope.name, scope.description))
+            .collect();
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for flow in self.0 {
+            let mut object = BTreeMap::new();
+            let urls = [
+                ("authorizationUrl", flow.authorization_url),
+                ("tokenUrl", flow.token_url),
+                ("refreshUrl", flow.refresh_url),
+            ];
+            for (key, url) in urls {
+                if let Some(url) = url {
+                    object.insert(key, serde_json::Value::from(url));
+                }
+            }
+            object.insert(
+                "scopes",
+                serde_json::to_value(&scopes).map_err(serde::ser::Error::custom)?,
+            );
+            map.serialize_entry(flow.kind.openapi_name(), &object)?;
+        }
+        map.end()
+    }
+}
+
+/// OpenAPI's `security` for an operation: what its handler, the scoped extractors it
+/// takes and its router layers require, as requirement objects. `any(...)` becomes
+/// several objects (OpenAPI's "or"); within one, scopes are in the order written (the
+/// handler's first), as FastAPI lists `["items", "me"]`. A route requiring a valid token
+/// and no scope gets one object with no scopes. Every object is offered for each of the
+/// table's schemes.
+#[must_use]
+pub struct OperationSecurity<T: ScopeTable> {
+    requirements: Vec<&'static [Requirement<T>]>,
+}
+
+impl<T: ScopeTable> OperationSecurity<T> {
+    /// What `R` requires: a `#[requires_scopes]` handler's hidden requirement type, a
+    /// scoped extractor, or a requirement struct.
+    pub fn of<R: RequiredScopes<T>>() -> Self {
+        Self {
+            requirements: vec![R::composed()],
+        }
+    }
+
+    /// A route that requires a valid token and no scope.
+    pub fn token_only() -> Self {
+        Self {
+            requirements: Vec::new(),
+        }
+    }
+
+    /// Adds what `L` requires (a router layer's requirement struct, say).
+    pub fn and<L: RequiredScopes<T>>(mut self, _layer: PhantomData<L>) -> Self {
+        self.requirements.push(L::composed());
+        self
+    }
+
+    /// The requirement objects: scheme name → scope names.
+    pub fn requirements(&self) -> Vec<BTreeMap<&'static str, Vec<&'static str>>> {
+        let all = || {
+            self.requirements
+                .iter()
+                .flat_map(|requirements| requirements.iter())
+        };
+        let order = scope_union(all());
+        let mut alternatives: Vec<ScopeSet<T>> = vec![ScopeSet::EMPTY];
+        for requirement in all() {
+            let mut next = Vec::new();
+            for have in &alternatives {
+                for option in requirement.alternatives() {
+                    let mut both = *have;
+                    both.union_with(option);
+                    if !next.contains(&both) {
+                        next.push(both);
+                    }
+                }
+            }
+            alternatives = next;
+        }
+        // An alternative that needs everything another needs, and more, never decides.
+        let minimal: Vec<ScopeSet<T>> = alternatives
+            .iter()
+            .filter(|candidate| {
+                !alternatives
+                    .iter()
+                    .any(|other| other != *candidate && candidate.contains_all(other))
+            })
+            .copied()
+            .collect();
+        let schemes = T::SECURITY;
+        let names = schemes
+            .oauth2
+            .map(|s| s.name)
+            .into_iter()
+            .chain(schemes.openid_connect.map(|s| s.name));
+        let names: Vec<&'static str> = names.collect();
+        minimal
+            .iter()
+            .flat_map(|alternative| {
+                let scopes: Vec<&'static str> = order
+                    .iter()
+                    .copied()
+                    .filter(|name| {
+                        T::index_of(name).is_some_and(|index| alternative.contains(index))
+                    })
+                    .collect();
+                names
+                    .iter()
+                    .map(move |name| BTreeMap::from([(*name, scopes.clone())]))
+            })
+            .collect()
+    }
+}
+
+impl<T: ScopeTable> fmt::Debug for OperationSecurity<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.requirements()).finish()
+    }
+}
+
+impl<T: ScopeTable> Serialize for OperationSecurity<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.requirements().serialize(serializer)
+    }
+}
