@@ -71,6 +71,29 @@
 //! RFC 6749 §3.3 (printable ASCII without space, `"` or `\`); `implies` is resolved
 //! transitively and a cycle is an error.
 //!
+//! After the scopes, a table may declare its OpenAPI security schemes, checked at
+//! compile time (flows, their required URLs) and serialized by [`openapi`]:
+//!
+//! ```
+//! # use scopes_core::scopes;
+//! scopes! {
+//!     pub Scopes {
+//!         "me": "Read information about the current user.",
+//!         "items": "Read items.",
+//!     }
+//!     oauth2 "OAuth2PasswordBearer" {
+//!         password { token_url: "token" },
+//!         authorization_code {
+//!             authorization_url: "https://auth.example.com/authorize",
+//!             token_url: "https://auth.example.com/token",
+//!             refresh_url: "https://auth.example.com/token",
+//!         },
+//!     }
+//!     openid_connect { url: "https://auth.example.com/.well-known/openid-configuration" }
+//! }
+//! # fn main() {}
+//! ```
+//!
 //! # The attribute: `#[requires_scopes]`
 //!
 //! - `#[requires_scopes("a", "b")]`: all of them;
