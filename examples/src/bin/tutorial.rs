@@ -8,12 +8,11 @@
 //! `SCOPES_RESPONSE_MODE` (`rfc6750`, the default, or `fastapi`).
 
 use scopes_core::ResponseMode;
-use scopes_examples::tutorial::{AppState, DEMO_SECRET, app};
+use scopes_examples::tutorial::{AppState, app};
+use scopes_examples::{listener, secret};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let secret = std::env::var("SECRET_KEY").unwrap_or_else(|_| DEMO_SECRET.to_owned());
-    let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:8000".to_owned());
     let mode = match std::env::var("SCOPES_RESPONSE_MODE").as_deref() {
         Ok("fastapi") => ResponseMode::FastApi,
         Ok("rfc6750") | Err(_) => ResponseMode::Rfc6750,
@@ -23,13 +22,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     };
-    let state = AppState::new(&secret, mode)?;
-
-    let listener = tokio::net::TcpListener::bind(&addr)
-        .await
-        .map_err(|error| {
-            format!("cannot listen on {addr}: {error} (set ADDR to another address)")
-        })?;
+    let state = AppState::new(&secret(), mode)?;
+    let listener = listener().await?;
     let base = format!("http://{}", listener.local_addr()?);
     eprintln!("FastAPI's OAuth2 scopes tutorial, in Rust, on {base} ({mode:?} responses)");
     eprintln!(
