@@ -220,4 +220,6 @@ pub mod __private {
     pub use axum::extract::{FromRef, FromRequestParts};
     #[cfg(feature = "macros")]
     pub use scopes_macros::__expand_requires_scopes;
+    #[cfg(feature = "utoipa")]
+    pub use ::utoipa;
 }

@@ -9,6 +9,7 @@ use syn::{FnArg, ImplItem, Item, ItemFn, ItemImpl, Path, Type};
 use crate::table_data::{TableData, words_literal};
 
 use super::target::{ExtractorParts, mentions_any};
+use super::utoipa::Documented;
 use super::valid::Resolved;
 
 /// `::scopes_core::__private`, spanned on the table path: the attribute itself by
@@ -38,6 +39,7 @@ pub(crate) fn handler(
     path: &Path,
     table: &TableData,
     resolved: &Resolved,
+    documented: Option<Documented>,
 ) -> TokenStream {
     let private = private(path);
     let span = path.span();
@@ -55,6 +57,15 @@ pub(crate) fn handler(
     function
         .attrs
         .push(syn::parse_quote!(#[allow(private_interfaces)]));
+    let openapi = documented.map(|Documented { inner, outer }| {
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, dead_code)]
+            struct #inner;
+
+            ::scopes_core::__utoipa_path!(pub #outer => #inner, #path, #requirement);
+        }
+    });
 
     quote! {
         #[doc(hidden)]
@@ -68,6 +79,8 @@ pub(crate) fn handler(
         }
 
         #function
+
+        #openapi
     }
 }
 

@@ -8,6 +8,7 @@
 mod ast;
 mod expand;
 mod target;
+mod utoipa;
 mod valid;
 
 use proc_macro2::{Span, TokenStream};
@@ -100,12 +101,16 @@ pub(crate) fn expand_with_table(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let resolved = valid::resolve(&args, &forwarded.table, &forwarded.path, &mut errors);
     let expanded = match target {
-        Target::Handler(function) => Some(expand::handler(
-            function,
-            &forwarded.path,
-            &forwarded.table,
-            &resolved,
-        )),
+        Target::Handler(mut function) => {
+            let documented = utoipa::redirect(&mut function, &mut errors);
+            Some(expand::handler(
+                function,
+                &forwarded.path,
+                &forwarded.table,
+                &resolved,
+                documented,
+            ))
+        }
         Target::Extractor(block) => target::extractor_parts(&block, &mut errors).map(|parts| {
             expand::extractor(block, &parts, &forwarded.path, &forwarded.table, &resolved)
         }),

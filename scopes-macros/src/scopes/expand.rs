@@ -83,6 +83,9 @@ pub(crate) fn table(table: &Table, checked: &Checked, schemes: &Schemes) -> Toke
         #[doc(hidden)]
         #[allow(unused_imports)]
         pub(crate) use #twin as #name;
+
+        // With the `utoipa` feature: `impl Modify for #name`, adding its schemes.
+        ::scopes_core::__utoipa_table!(#name);
     }
 }
 

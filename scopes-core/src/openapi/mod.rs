@@ -28,6 +28,32 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use crate::requirement::scope_union;
 use crate::{RequiredScopes, Requirement, ScopeSet, ScopeTable};
 
+mod responses;
+#[cfg(feature = "utoipa")]
+pub mod utoipa;
+
+pub use responses::ProtectedResponses;
+
+/// Without the `utoipa` feature the table implements no `Modify`.
+#[cfg(not(feature = "utoipa"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __utoipa_table {
+    ($table:ty) => {};
+}
+
+/// Without the `utoipa` feature, `#[utoipa::path]` under `#[requires_scopes]` is refused.
+#[cfg(not(feature = "utoipa"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __utoipa_path {
+    ($($tokens:tt)*) => {
+        ::core::compile_error!(
+            "#[requires_scopes] documents `#[utoipa::path]` operations with the `utoipa` feature of scopes-core: enable it (`scopes-core = { features = [\"utoipa\"] }`)"
+        );
+    };
+}
+
 /// The security schemes a table declares after its scopes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SecuritySchemes {
@@ -205,13 +231,20 @@ impl<T: ScopeTable> OperationSecurity<T> {
         self
     }
 
+    /// The `401` and `403` responses the operation can give, with their challenges.
+    pub fn responses(&self) -> ProtectedResponses {
+        ProtectedResponses::new(scope_union(self.all()).join(" "))
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Requirement<T>> + Clone {
+        self.requirements
+            .iter()
+            .flat_map(|requirements| requirements.iter())
+    }
+
     /// The requirement objects: scheme name → scope names.
     pub fn requirements(&self) -> Vec<BTreeMap<&'static str, Vec<&'static str>>> {
-        let all = || {
-            self.requirements
-                .iter()
-                .flat_map(|requirements| requirements.iter())
-        };
+        let all = || self.all();
         let order = scope_union(all());
         let mut alternatives: Vec<ScopeSet<T>> = vec![ScopeSet::EMPTY];
         for requirement in all() {

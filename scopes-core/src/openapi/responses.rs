@@ -1,0 +1,99 @@
+//! The 401 and 403 responses of a protected operation, as OpenAPI response objects.
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Value, json};
+
+use crate::{AuthRejection, TokenError};
+
+/// OpenAPI `responses` entries for a protected operation: `401` always, `403` when the
+/// operation requires a scope. Each documents the RFC 6750 `WWW-Authenticate` challenge
+/// and the JSON body (`{"detail": "…"}`) the default [`ResponseMode`] sends.
+///
+/// Get it from [`OperationSecurity::responses`](super::OperationSecurity::responses);
+/// it serializes as a map from status code to response object.
+///
+/// [`ResponseMode`]: crate::ResponseMode
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtectedResponses {
+    /// `scope="…"` of the 403 challenge; `None` when no scope is required.
+    scope: Option<String>,
+}
+
+impl ProtectedResponses {
+    pub(super) fn new(scope: String) -> Self {
+        Self {
+            scope: (!scope.is_empty()).then_some(scope),
+        }
+    }
+
+    /// `(status, response object)` pairs, 401 first.
+    pub fn entries(&self) -> Vec<(&'static str, Value)> {
+        let mut entries = vec![("401", unauthorized())];
+        if let Some(scope) = &self.scope {
+            entries.push(("403", forbidden(scope)));
+        }
+        entries
+    }
+}
+
+impl Serialize for ProtectedResponses {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let entries = self.entries();
+        let mut map = serializer.serialize_map(Some(entries.len()))?;
+        for (status, response) in &entries {
+            map.serialize_entry(status, response)?;
+        }
+        map.end()
+    }
+}
+
+fn unauthorized() -> Value {
+    let expired = AuthRejection::InvalidToken(TokenError::Expired);
+    response(
+        "Unauthorized: the bearer token is missing, malformed, expired or otherwise invalid \
+         (RFC 6750 §3.1).",
+        "The RFC 6750 challenge: `Bearer` alone when no token was sent; otherwise \
+         `error=\"invalid_request\"` or `error=\"invalid_token\"` with an \
+         `error_description` saying why. A configured `realm` comes first.",
+        &expired.challenge(),
+        expired.detail(),
+    )
+}
+
+fn forbidden(scope: &str) -> Value {
+    let insufficient = AuthRejection::InsufficientScope {
+        scope: scope.to_owned().into(),
+    };
+    response(
+        "Forbidden: the token is valid but lacks a required scope (RFC 6750 §3.1 \
+         `insufficient_scope`).",
+        "The RFC 6750 challenge, `error=\"insufficient_scope\"` with the scopes the \
+         operation requires in `scope`.",
+        &insufficient.challenge(),
+        insufficient.detail(),
+    )
+}
+
+fn response(description: &str, header: &str, challenge: &str, detail: &str) -> Value {
+    json!({
+        "description": description,
+        "headers": {
+            "WWW-Authenticate": {
+                "description": header,
+                "required": true,
+                "schema": { "type": "string" },
+                "example": challenge,
+            }
+        },
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["detail"],
+                    "properties": { "detail": { "type": "string" } },
+                },
+                "example": { "detail": detail },
+            }
+        }
+    })
+}

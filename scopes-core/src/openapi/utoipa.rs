@@ -1,0 +1,225 @@
+//! [utoipa](https://docs.rs/utoipa) integration (feature `utoipa`).
+//!
+//! - The table is a [`Modify`]: `#[openapi(modifiers(&Scopes))]` adds its security
+//!   schemes to `components.securitySchemes`.
+//! - `#[requires_scopes]` written **above** `#[utoipa::path]` gives the operation its
+//!   `security` (the handler's scopes with those of the scoped extractors it takes) and
+//!   its `401`/`403` responses with their RFC 6750 challenges. Nothing is written twice,
+//!   and utoipa's parameter inference never sees the injected parameter (its pattern is
+//!   `_`, which utoipa skips).
+//! - [`secure_operation`] and [`add_security_schemes`] do the same by hand, for
+//!   operations built another way or router layers (see [`OperationSecurity::and`]).
+//!
+//! ```
+//! use scopes_core::{requires_scopes, scopes};
+//! use utoipa::OpenApi;
+//!
+//! scopes! {
+//!     Scopes {
+//!         "me": "Read information about the current user.",
+//!         "items": "Read items.",
+//!     }
+//!     oauth2 "OAuth2PasswordBearer" { password { token_url: "token" } }
+//! }
+//!
+//! #[requires_scopes("items")]
+//! #[utoipa::path(get, path = "/users/me/items/", responses((status = 200, description = "The items")))]
+//! async fn read_own_items() -> &'static str {
+//!     "[]"
+//! }
+//!
+//! #[derive(OpenApi)]
+//! #[openapi(paths(read_own_items), modifiers(&Scopes))]
+//! struct ApiDoc;
+//!
+//! let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+//! let get = &doc["paths"]["/users/me/items/"]["get"];
+//! assert_eq!(get["security"], serde_json::json!([{ "OAuth2PasswordBearer": ["items"] }]));
+//! assert_eq!(
+//!     get["responses"]["403"]["headers"]["WWW-Authenticate"]["example"],
+//!     r#"Bearer error="insufficient_scope", scope="items""#,
+//! );
+//! let scheme = &doc["components"]["securitySchemes"]["OAuth2PasswordBearer"];
+//! assert_eq!(scheme["flows"]["password"]["scopes"]["items"], "Read items.");
+//! ```
+//!
+//! [`Modify`]: ::utoipa::Modify
+
+use ::utoipa::openapi::path::Operation;
+use ::utoipa::openapi::security::{
+    AuthorizationCode, ClientCredentials, Flow, Implicit, OAuth2, OpenIdConnect, Password,
+    Scopes, SecurityRequirement, SecurityScheme,
+};
+use ::utoipa::openapi::{ComponentsBuilder, OpenApi, RefOr, Response};
+
+use super::{FlowKind, OAuth2Flow, OperationSecurity};
+use crate::{RequiredScopes, ScopeTable};
+
+/// Adds the security schemes `T` declares to `components.securitySchemes`; what the
+/// table's [`Modify`](::utoipa::Modify) impl does.
+pub fn add_security_schemes<T: ScopeTable>(openapi: &mut OpenApi) {
+    let components = openapi
+        .components
+        .get_or_insert_with(|| ComponentsBuilder::new().build());
+    for (name, scheme) in security_schemes::<T>() {
+        components.add_security_scheme(name, scheme);
+    }
+}
+
+/// The security schemes `T` declares, by name.
+pub fn security_schemes<T: ScopeTable>() -> Vec<(&'static str, SecurityScheme)> {
+    let declared = T::SECURITY;
+    let mut schemes = Vec::new();
+    if let Some(oauth2) = declared.oauth2 {
+        let flows = oauth2.flows.iter().map(|flow| utoipa_flow::<T>(flow));
+        schemes.push((oauth2.name, SecurityScheme::OAuth2(OAuth2::new(flows))));
+    }
+    if let Some(oidc) = declared.openid_connect {
+        let scheme = SecurityScheme::OpenIdConnect(OpenIdConnect::new(oidc.url));
+        schemes.push((oidc.name, scheme));
+    }
+    schemes
+}
+
+fn utoipa_flow<T: ScopeTable>(flow: &OAuth2Flow) -> Flow {
+    let scopes = || Scopes::from_iter(T::iter().map(|scope| (scope.name, scope.description)));
+    // `scopes!` refuses a flow without the URLs it needs, so these are always present.
+    let url = |url: Option<&'static str>| url.unwrap_or_default();
+    let token_url = url(flow.token_url);
+    let authorization_url = url(flow.authorization_url);
+    match (flow.kind, flow.refresh_url) {
+        (FlowKind::Password, None) => Flow::Password(Password::new(token_url, scopes())),
+        (FlowKind::Password, Some(refresh)) => {
+            Flow::Password(Password::with_refresh_url(token_url, scopes(), refresh))
+        }
+        (FlowKind::ClientCredentials, None) => {
+            Flow::ClientCredentials(ClientCredentials::new(token_url, scopes()))
+        }
+        (FlowKind::ClientCredentials, Some(refresh)) => Flow::ClientCredentials(
+            ClientCredentials::with_refresh_url(token_url, scopes(), refresh),
+        ),
+        (FlowKind::AuthorizationCode, None) => Flow::AuthorizationCode(AuthorizationCode::new(
+            authorization_url,
+            token_url,
+            scopes(),
+        )),
+        (FlowKind::AuthorizationCode, Some(refresh)) => {
+            Flow::AuthorizationCode(AuthorizationCode::with_refresh_url(
+                authorization_url,
+                token_url,
+                scopes(),
+                refresh,
+            ))
+        }
+        (FlowKind::Implicit, None) => Flow::Implicit(Implicit::new(authorization_url, scopes())),
+        (FlowKind::Implicit, Some(refresh)) => Flow::Implicit(Implicit::with_refresh_url(
+            authorization_url,
+            scopes(),
+            refresh,
+        )),
+    }
+}
+
+/// Documents `operation` as `security` describes it: sets its `security` and adds the
+/// `401` and `403` responses, keeping any response the operation already documents.
+pub fn secure_operation<T: ScopeTable>(operation: &mut Operation, security: &OperationSecurity<T>) {
+    operation.security = Some(security_requirements(security));
+    for (status, response) in security.responses().entries() {
+        if operation.responses.responses.contains_key(status) {
+            continue;
+        }
+        // Our own JSON, built from utoipa's field names: a failure is a bug here.
+        let response: Response = serde_json::from_value(response)
+            .expect("scopes-core builds response objects utoipa can read");
+        operation
+            .responses
+            .responses
+            .insert(status.to_owned(), RefOr::T(response));
+    }
+}
+
+/// `security` as utoipa's requirement objects.
+pub fn security_requirements<T: ScopeTable>(
+    security: &OperationSecurity<T>,
+) -> Vec<SecurityRequirement> {
+    security
+        .requirements()
+        .into_iter()
+        .flat_map(|object| {
+            object
+                .into_iter()
+                .map(|(scheme, scopes)| SecurityRequirement::new(scheme, scopes))
+        })
+        .collect()
+}
+
+/// Called by the `__path_<handler>` impl that `#[requires_scopes]` emits.
+#[doc(hidden)]
+pub fn secured_operation<T: ScopeTable, R: RequiredScopes<T>>(
+    mut operation: Operation,
+) -> Operation {
+    secure_operation(&mut operation, &OperationSecurity::<T>::of::<R>());
+    operation
+}
+
+/// The table's `Modify` impl and the handler's `__path_` wrapper, emitted through
+/// `scopes_core` so that they exist only with the feature.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __utoipa_table {
+    ($table:ty) => {
+        impl $crate::__private::utoipa::Modify for $table {
+            fn modify(&self, openapi: &mut $crate::__private::utoipa::openapi::OpenApi) {
+                $crate::openapi::utoipa::add_security_schemes::<$table>(openapi);
+            }
+        }
+    };
+}
+
+/// `__path_<handler>`: utoipa's operation (generated for `$inner` through `impl_for`),
+/// secured.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __utoipa_path {
+    ($vis:vis $path:ident => $inner:ident, $table:ty, $requirement:ty) => {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, unreachable_pub)]
+        #[derive(::core::clone::Clone)]
+        $vis struct $path;
+
+        impl<'t> $crate::__private::utoipa::__dev::Tags<'t> for $path {
+            fn tags() -> ::std::vec::Vec<&'t str> {
+                <$inner as $crate::__private::utoipa::__dev::Tags<'t>>::tags()
+            }
+        }
+
+        impl $crate::__private::utoipa::Path for $path {
+            fn path() -> ::std::string::String {
+                <$inner as $crate::__private::utoipa::Path>::path()
+            }
+
+            fn methods() -> ::std::vec::Vec<$crate::__private::utoipa::openapi::path::HttpMethod> {
+                <$inner as $crate::__private::utoipa::Path>::methods()
+            }
+
+            fn operation() -> $crate::__private::utoipa::openapi::path::Operation {
+                $crate::openapi::utoipa::secured_operation::<$table, $requirement>(
+                    <$inner as $crate::__private::utoipa::Path>::operation(),
+                )
+            }
+        }
+
+        impl $crate::__private::utoipa::__dev::SchemaReferences for $path {
+            fn schemas(
+                schemas: &mut ::std::vec::Vec<(
+                    ::std::string::String,
+                    $crate::__private::utoipa::openapi::RefOr<
+                        $crate::__private::utoipa::openapi::schema::Schema,
+                    >,
+                )>,
+            ) {
+                <$inner as $crate::__private::utoipa::__dev::SchemaReferences>::schemas(schemas);
+            }
+        }
+    };
+}

@@ -1,0 +1,76 @@
+//! `#[utoipa::path]` under `#[requires_scopes]`: utoipa documents the operation on a
+//! hidden type (its `impl_for`), and `__path_<handler>`, which utoipa's `paths(...)`
+//! and `routes!` look up, wraps that operation with the handler's security.
+
+use proc_macro2::{Ident, TokenStream, TokenTree};
+use quote::{format_ident, quote};
+use syn::ext::IdentExt;
+use syn::{Attribute, ItemFn, Meta, Path};
+
+use crate::diagnostics::Errors;
+
+/// The names the handler's documentation goes by.
+pub(crate) struct Documented {
+    /// utoipa's own operation, through `impl_for`.
+    pub(crate) inner: Ident,
+    /// The `__path_<handler>` that wraps it.
+    pub(crate) outer: Ident,
+}
+
+/// Points the handler's `#[utoipa::path]`, if it has one, at a hidden type.
+pub(crate) fn redirect(function: &mut ItemFn, errors: &mut Errors) -> Option<Documented> {
+    let attr = function.attrs.iter_mut().find(|attr| is_utoipa_path(attr))?;
+    let name = function.sig.ident.unraw();
+    let inner = format_ident!("__scopes_openapi_{}", name);
+    let outer = format_ident!("__path_{}", name);
+    let Meta::List(list) = &mut attr.meta else {
+        // `#[utoipa::path]` without arguments: utoipa reports it.
+        return None;
+    };
+    for key in keys(&list.tokens) {
+        if key == "security" {
+            errors.spanned(
+                &key,
+                "#[requires_scopes] writes this operation's `security` from its scopes: \
+                 remove `security(...)` from #[utoipa::path]",
+            );
+        } else if key == "impl_for" {
+            errors.spanned(
+                &key,
+                "#[requires_scopes] documents this operation through `impl_for`: remove \
+                 `impl_for` from #[utoipa::path]",
+            );
+        }
+    }
+    let separator = match list.tokens.clone().into_iter().last() {
+        None => TokenStream::new(),
+        Some(TokenTree::Punct(punct)) if punct.as_char() == ',' => TokenStream::new(),
+        Some(_) => quote!(,),
+    };
+    list.tokens.extend(quote!(#separator impl_for = #inner));
+    Some(Documented { inner, outer })
+}
+
+/// `#[utoipa::path(...)]` or `#[::utoipa::path(...)]`.
+fn is_utoipa_path(attr: &Attribute) -> bool {
+    let path: &Path = attr.path();
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    segments == ["utoipa", "path"]
+}
+
+/// The keys of the top-level `key = value` / `key(...)` / `key` arguments.
+fn keys(tokens: &TokenStream) -> Vec<Ident> {
+    let mut keys = Vec::new();
+    let mut at_start = true;
+    for token in tokens.clone() {
+        match token {
+            TokenTree::Punct(punct) if punct.as_char() == ',' => at_start = true,
+            TokenTree::Ident(ident) if at_start => {
+                keys.push(ident);
+                at_start = false;
+            }
+            _ => at_start = false,
+        }
+    }
+    keys
+}
