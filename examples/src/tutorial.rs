@@ -6,6 +6,8 @@
 //!
 //! Run it with `cargo run -p scopes-examples --bin tutorial`; it listens on
 //! 127.0.0.1:8000 (`ADDR`) and signs with the tutorial's demo secret (`SECRET_KEY`).
+//! As FastAPI's app does, it serves its OpenAPI document at `/openapi.json` and Swagger
+//! UI at `/docs`, whose Authorize dialog offers the table's scopes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -23,6 +25,8 @@ use scopes_core::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_swagger_ui::SwaggerUi;
 
 /// `SECRET_KEY`: the tutorial's demo value, replaced by the environment's if set.
 pub const DEMO_SECRET: &str = "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7";
@@ -41,7 +45,7 @@ scopes! {
 }
 
 /// `class User(BaseModel)`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct User {
     username: String,
     email: Option<String>,
@@ -179,7 +183,17 @@ impl FromRequestParts<AppState> for CurrentActiveUser {
     }
 }
 
-/// `POST /token`: `login_for_access_token`.
+/// Log in for an access token.
+///
+/// `POST /token`, FastAPI's `login_for_access_token`: the OAuth2 password grant with
+/// `username`, `password` and the space-delimited `scope` requested. Only scopes the
+/// table declares and the user may have are granted.
+#[utoipa::path(
+    post,
+    path = "/token",
+    request_body(content = PasswordForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "A bearer token", body = AccessTokenResponse), GrantError),
+)]
 pub async fn login_for_access_token(
     State(signer): State<Arc<Signer>>,
     form: PasswordForm,
@@ -200,28 +214,66 @@ pub async fn login_for_access_token(
     ))
 }
 
-/// `GET /users/me/`: `me` through the active-user extractor.
+/// Read the current user.
+///
+/// `GET /users/me/`, FastAPI's `read_users_me`: `me`, through the active-user extractor.
+#[requires_scopes]
+#[utoipa::path(get, path = "/users/me/", responses((status = 200, description = "The current user", body = User)))]
 pub async fn read_users_me(CurrentActiveUser(user): CurrentActiveUser) -> Json<User> {
     Json(user)
 }
 
-/// `GET /users/me/items/`: `items` here and `me` through the extractor.
-#[requires_scopes("items")]
-pub async fn read_own_items(CurrentActiveUser(user): CurrentActiveUser) -> Json<serde_json::Value> {
-    Json(json!([{ "item_id": "Foo", "owner": user.username }]))
+/// An item of the current user's.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Item {
+    item_id: String,
+    owner: String,
 }
 
-/// `GET /status/`: a valid token for a known user, no scope.
+/// Read the current user's items.
+///
+/// `GET /users/me/items/`, FastAPI's `read_own_items`: `items` here, and `me` through
+/// the active-user extractor.
+#[requires_scopes("items")]
+#[utoipa::path(get, path = "/users/me/items/", responses((status = 200, description = "The current user's items", body = [Item])))]
+pub async fn read_own_items(CurrentActiveUser(user): CurrentActiveUser) -> Json<Vec<Item>> {
+    Json(vec![Item {
+        item_id: "Foo".to_owned(),
+        owner: user.username,
+    }])
+}
+
+/// Read the system status.
+///
+/// `GET /status/`, FastAPI's `read_system_status`: a valid token for a known user, no
+/// scope.
+#[requires_scopes]
+#[utoipa::path(get, path = "/status/", responses((status = 200, description = "The system status", body = Object, example = json!({"status": "ok"}))))]
 pub async fn read_system_status(CurrentUser(_user): CurrentUser) -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The tutorial's routes.
+/// The tutorial's OpenAPI document: the table's scheme (`modifiers(&Scopes)`) and the
+/// operations, each with the security its handler and extractors require.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "FastAPI's OAuth2 scopes tutorial, in Rust",
+        description = "Log in with `johndoe` / `secret` in Authorize, then call the routes.",
+        version = "0.1.0",
+    ),
+    paths(login_for_access_token, read_users_me, read_own_items, read_system_status),
+    modifiers(&Scopes),
+)]
+pub struct ApiDoc;
+
+/// The tutorial's routes, `/openapi.json` and Swagger UI at `/docs`.
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/token", post(login_for_access_token))
         .route("/users/me/", get(read_users_me))
         .route("/users/me/items/", get(read_own_items))
         .route("/status/", get(read_system_status))
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
         .with_state(state)
 }

@@ -21,6 +21,7 @@ use crate::{ScopeSet, ScopeTable};
 /// A malformed form answers `400 invalid_request`, another `grant_type`
 /// `400 unsupported_grant_type`, as JSON errors (RFC 6749 §5.2).
 #[derive(Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct PasswordForm {
     /// `password`, or absent.
     pub grant_type: Option<String>,
@@ -92,6 +93,7 @@ pub fn grant_scopes<'a, T: ScopeTable>(
 
 /// A successful token response (RFC 6749 §5.1), sent with `Cache-Control: no-store`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct AccessTokenResponse {
     /// The token.
     pub access_token: String,

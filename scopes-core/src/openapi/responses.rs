@@ -80,7 +80,6 @@ fn response(description: &str, header: &str, challenge: &str, detail: &str) -> V
         "headers": {
             "WWW-Authenticate": {
                 "description": header,
-                "required": true,
                 "schema": { "type": "string" },
                 "example": challenge,
             }

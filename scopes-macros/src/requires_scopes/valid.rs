@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 
-use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{LitStr, Path};
 
@@ -15,12 +14,6 @@ const MAX_ALTERNATIVES: usize = 64;
 
 /// The first half's checks on the arguments: what needs no table.
 pub(crate) fn check_args(args: &Args, errors: &mut Errors) {
-    if args.scopes.is_empty() {
-        errors.at(
-            Span::call_site(),
-            "`#[requires_scopes]` needs at least one scope, e.g. `#[requires_scopes(\"items\")]`; to require only a valid token, take a `scopes_core::Claims<_>` parameter instead",
-        );
-    }
     for (keyword, _) in args.tables.iter().skip(1) {
         errors.spanned(
             keyword,
