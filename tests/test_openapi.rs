@@ -3,12 +3,11 @@
 
 use std::marker::PhantomData;
 
-use scopes_core::openapi::{OperationSecurity, security_schemes};
+use scopes_core::openapi::{OperationSecurity, security_of, security_schemes};
 use scopes_core::{requires_scopes, scopes};
-use scopes_examples::tutorial::{
-    __scopes_requirement_read_own_items, CurrentActiveUser, Scopes as Tutorial,
-};
+use scopes_examples::tutorial::{ApiDoc, CurrentActiveUser, Scopes as Tutorial};
 use serde_json::{Value, json};
+use utoipa::OpenApi;
 
 #[test]
 fn the_tutorial_scheme_is_fastapis() {
@@ -26,7 +25,7 @@ fn the_tutorial_operations_require_what_fastapi_says() {
         json!([{"OAuth2PasswordBearer": ["me"]}])
     );
     assert_eq!(
-        json(OperationSecurity::of::<__scopes_requirement_read_own_items>()),
+        json(security_of!(scopes_examples::tutorial::read_own_items)),
         json!([{"OAuth2PasswordBearer": ["items", "me"]}])
     );
     assert_eq!(
@@ -86,7 +85,7 @@ fn every_flow_and_openid_connect() {
 #[test]
 fn any_is_several_requirement_objects_for_each_scheme() {
     let _ = write;
-    let security = OperationSecurity::<Everything>::of::<__scopes_requirement_write>();
+    let security = security_of!(write);
     let expected: Value = json!([
         {"OAuth2": ["write", "admin"]}, {"Keycloak": ["write", "admin"]},
         {"OAuth2": ["write", "read"]}, {"Keycloak": ["write", "read"]},
@@ -94,10 +93,134 @@ fn any_is_several_requirement_objects_for_each_scheme() {
     assert_eq!(serde_json::to_value(&security).unwrap(), expected);
     // A router layer's scopes come after the handler's. With `admin` required anyway,
     // the `read` alternative needs more than the `admin` one and is dropped.
-    let layered = OperationSecurity::<Everything>::of::<__scopes_requirement_write>()
-        .and(PhantomData::<AdminLayer>);
+    let layered = security_of!(write).and(PhantomData::<AdminLayer>);
     assert_eq!(
         serde_json::to_value(&layered).unwrap(),
         json!([{"OAuth2": ["write", "admin"]}, {"Keycloak": ["write", "admin"]}])
     );
+}
+
+/// The tutorial's whole document, as `/openapi.json` serves it.
+fn tutorial_document() -> Value {
+    serde_json::to_value(ApiDoc::openapi()).unwrap()
+}
+
+#[test]
+fn the_tutorial_document_is_as_reviewed() {
+    insta::assert_json_snapshot!("tutorial_openapi", tutorial_document());
+}
+
+#[test]
+fn the_tutorial_document_has_fastapis_scheme_and_security() {
+    let document = tutorial_document();
+    assert_eq!(
+        document["components"]["securitySchemes"],
+        serde_json::to_value(security_schemes::<Tutorial>()).unwrap()
+    );
+    let security = |path: &str| document["paths"][path]["get"]["security"].clone();
+    // FastAPI's `app.openapi()` for tutorial005.py, operation by operation.
+    assert_eq!(
+        security("/users/me/"),
+        json!([{"OAuth2PasswordBearer": ["me"]}])
+    );
+    assert_eq!(
+        security("/users/me/items/"),
+        json!([{"OAuth2PasswordBearer": ["items", "me"]}])
+    );
+    assert_eq!(security("/status/"), json!([{"OAuth2PasswordBearer": []}]));
+    assert_eq!(document["paths"]["/token"]["post"].get("security"), None);
+}
+
+#[test]
+fn protected_operations_document_their_401_and_403() {
+    let document = tutorial_document();
+    let responses = |path: &str| document["paths"][path]["get"]["responses"].clone();
+    let challenge = |path: &str, status: &str| {
+        responses(path)[status]["headers"]["WWW-Authenticate"]["example"].clone()
+    };
+    assert_eq!(
+        challenge("/users/me/items/", "403"),
+        r#"Bearer error="insufficient_scope", scope="items me""#
+    );
+    assert_eq!(
+        challenge("/users/me/", "403"),
+        r#"Bearer error="insufficient_scope", scope="me""#
+    );
+    assert_eq!(
+        challenge("/status/", "401"),
+        r#"Bearer error="invalid_token", error_description="The access token expired""#
+    );
+    // A route that requires no scope cannot answer 403.
+    assert_eq!(responses("/status/").get("403"), None);
+    // The handler's own 200 is kept, and utoipa's responses equal the serde ones.
+    let items = responses("/users/me/items/");
+    assert_eq!(items["200"]["description"], "The current user's items");
+    let serde =
+        serde_json::to_value(security_of!(scopes_examples::tutorial::read_own_items).responses())
+            .unwrap();
+    assert_eq!(items["401"], serde["401"]);
+    assert_eq!(items["403"], serde["403"]);
+}
+
+mod inference {
+    //! The same handler with and without `#[requires_scopes]`: utoipa infers the same
+    //! parameters and body, the injected `_: Authorized<…>` is invisible to it.
+    use axum::Json;
+    use axum::extract::{Path, Query};
+    use scopes_core::requires_scopes;
+    use serde::Deserialize;
+    use utoipa::{IntoParams, ToSchema};
+
+    use super::Everything;
+
+    // Read by utoipa and serde only.
+    #[allow(dead_code)]
+    #[derive(Deserialize, IntoParams)]
+    pub(super) struct Page {
+        /// Items per page.
+        pub(super) limit: Option<u32>,
+    }
+
+    #[allow(dead_code)]
+    #[derive(Deserialize, ToSchema)]
+    pub(super) struct Note {
+        pub(super) text: String,
+    }
+
+    /// Update a note.
+    #[utoipa::path(put, path = "/notes/{id}", params(("id" = u64, Path, description = "The note"), Page), request_body = Note, responses((status = 204)))]
+    pub(super) async fn plain(
+        Path(_id): Path<u64>,
+        Query(_page): Query<Page>,
+        Json(_note): Json<Note>,
+    ) {
+    }
+
+    /// Update a note.
+    #[requires_scopes("write", table = Everything)]
+    #[utoipa::path(put, path = "/notes/{id}", params(("id" = u64, Path, description = "The note"), Page), request_body = Note, responses((status = 204)))]
+    pub(super) async fn secured(
+        Path(_id): Path<u64>,
+        Query(_page): Query<Page>,
+        Json(_note): Json<Note>,
+    ) {
+    }
+}
+
+#[test]
+fn the_injected_parameter_leaves_utoipas_inference_alone() {
+    use utoipa::Path as _;
+    let plain = serde_json::to_value(inference::__path_plain::operation()).unwrap();
+    let secured = serde_json::to_value(inference::__path_secured::operation()).unwrap();
+    assert_eq!(secured["parameters"], plain["parameters"]);
+    assert_eq!(secured["requestBody"], plain["requestBody"]);
+    assert_eq!(plain["parameters"].as_array().unwrap().len(), 2);
+    assert_eq!(secured["operationId"], "secured");
+    assert_eq!(secured["summary"], "Update a note.");
+    assert_eq!(
+        secured["security"],
+        json!([{"OAuth2": ["write"]}, {"Keycloak": ["write"]}])
+    );
+    assert_eq!(plain.get("security"), None);
+    let _ = (inference::plain, inference::secured);
 }

@@ -98,6 +98,12 @@ async fn status(Claims(user): Claims<User>) -> String {
     format!("ok {}", user.sub)
 }
 
+/// A bare attribute: a valid token and no scope.
+#[requires_scopes]
+async fn health() -> &'static str {
+    "healthy"
+}
+
 fn app(verifier: Verifier) -> Router {
     Router::new()
         .route("/items/", get(read_items).post(create_item))
@@ -108,6 +114,7 @@ fn app(verifier: Verifier) -> Router {
         .route("/items/{id}", get(item_of_user))
         .route("/strict", get(strict_claims))
         .route("/status/", get(status))
+        .route("/health", get(health))
         .with_state(verifier)
 }
 
@@ -787,5 +794,24 @@ async fn keys_are_chosen_by_kid_then_by_algorithm() {
         )
         .await,
         invalid_token("The token algorithm is not accepted")
+    );
+}
+
+#[tokio::test]
+async fn a_bare_attribute_requires_a_valid_token_and_no_scope() {
+    let app = hs_app();
+    let refused = send(&app, Request::get("/health").body(Body::empty()).unwrap()).await;
+    assert_eq!(refused, Reply::new(401, Some("Bearer"), NOT_AUTHENTICATED));
+    let expired = sign(
+        Algorithm::HS256,
+        &json!({ "sub": "johndoe", "exp": now() - 3600, "scopes": [] }),
+    );
+    assert_eq!(
+        send(&app, get_with("/health", &expired)).await,
+        invalid_token("The access token expired")
+    );
+    assert_eq!(
+        send(&app, get_with("/health", &hs256(&[]))).await,
+        ok("healthy")
     );
 }

@@ -217,9 +217,9 @@ pub mod __private {
     pub use crate::requirement::{Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement};
     pub use crate::set::ScopeSet;
     pub use crate::table::{ScopeInfo, ScopeTable};
+    #[cfg(feature = "utoipa")]
+    pub use ::utoipa;
     pub use axum::extract::{FromRef, FromRequestParts};
     #[cfg(feature = "macros")]
     pub use scopes_macros::__expand_requires_scopes;
-    #[cfg(feature = "utoipa")]
-    pub use ::utoipa;
 }

@@ -8,6 +8,7 @@ mod diagnostics;
 mod requires_scopes;
 mod scope_token;
 mod scopes;
+mod security_of;
 mod table_data;
 
 /// Declares a scope table. See `scopes_core` for the syntax and what it generates.
@@ -29,4 +30,11 @@ pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn __expand_requires_scopes(input: TokenStream) -> TokenStream {
     requires_scopes::expand_with_table(input.into()).into()
+}
+
+/// The OpenAPI `security` of a `#[requires_scopes]` handler. See
+/// `scopes_core::openapi::security_of`.
+#[proc_macro]
+pub fn security_of(input: TokenStream) -> TokenStream {
+    security_of::expand(input.into()).into()
 }

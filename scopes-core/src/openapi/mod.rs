@@ -34,6 +34,40 @@ pub mod utoipa;
 
 pub use responses::ProtectedResponses;
 
+/// The [`OperationSecurity`] of a `#[requires_scopes]` handler: its scopes, then those of
+/// the scoped extractors it takes. For OpenAPI generators other than utoipa, or a
+/// hand-written document.
+///
+/// Give the handler's path as utoipa's `paths(...)` wants it: the hidden type the macro
+/// names lives beside the handler, and `use`-ing the handler does not bring it along, so
+/// from another module write `security_of!(routes::read_own_items)`.
+///
+/// ```
+/// use scopes_core::openapi::{OperationSecurity, security_of};
+/// use scopes_core::{requires_scopes, scopes};
+///
+/// scopes! {
+///     Scopes { "items": "Read items." }
+///     oauth2 "OAuth2PasswordBearer" { password { token_url: "token" } }
+/// }
+///
+/// #[requires_scopes("items")]
+/// async fn read_own_items() {}
+///
+/// let security: OperationSecurity<Scopes> = security_of!(read_own_items);
+/// assert_eq!(
+///     serde_json::to_value(&security).unwrap(),
+///     serde_json::json!([{ "OAuth2PasswordBearer": ["items"] }]),
+/// );
+/// let responses = serde_json::to_value(security.responses()).unwrap();
+/// assert_eq!(
+///     responses["403"]["headers"]["WWW-Authenticate"]["example"],
+///     r#"Bearer error="insufficient_scope", scope="items""#,
+/// );
+/// ```
+#[cfg(feature = "macros")]
+pub use scopes_macros::security_of;
+
 /// Without the `utoipa` feature the table implements no `Modify`.
 #[cfg(not(feature = "utoipa"))]
 #[doc(hidden)]

@@ -47,8 +47,8 @@
 
 use ::utoipa::openapi::path::Operation;
 use ::utoipa::openapi::security::{
-    AuthorizationCode, ClientCredentials, Flow, Implicit, OAuth2, OpenIdConnect, Password,
-    Scopes, SecurityRequirement, SecurityScheme,
+    AuthorizationCode, ClientCredentials, Flow, Implicit, OAuth2, OpenIdConnect, Password, Scopes,
+    SecurityRequirement, SecurityScheme,
 };
 use ::utoipa::openapi::{ComponentsBuilder, OpenApi, RefOr, Response};
 
@@ -103,14 +103,9 @@ fn utoipa_flow<T: ScopeTable>(flow: &OAuth2Flow) -> Flow {
             token_url,
             scopes(),
         )),
-        (FlowKind::AuthorizationCode, Some(refresh)) => {
-            Flow::AuthorizationCode(AuthorizationCode::with_refresh_url(
-                authorization_url,
-                token_url,
-                scopes(),
-                refresh,
-            ))
-        }
+        (FlowKind::AuthorizationCode, Some(refresh)) => Flow::AuthorizationCode(
+            AuthorizationCode::with_refresh_url(authorization_url, token_url, scopes(), refresh),
+        ),
         (FlowKind::Implicit, None) => Flow::Implicit(Implicit::new(authorization_url, scopes())),
         (FlowKind::Implicit, Some(refresh)) => Flow::Implicit(Implicit::with_refresh_url(
             authorization_url,
@@ -273,7 +268,10 @@ impl ::utoipa::IntoResponses for crate::GrantError {
             ),
             (
                 "401".to_owned(),
-                error("Client authentication failed (`invalid_client`).", &["invalid_client"]),
+                error(
+                    "Client authentication failed (`invalid_client`).",
+                    &["invalid_client"],
+                ),
             ),
         ])
     }

@@ -19,7 +19,10 @@ pub(crate) struct Documented {
 
 /// Points the handler's `#[utoipa::path]`, if it has one, at a hidden type.
 pub(crate) fn redirect(function: &mut ItemFn, errors: &mut Errors) -> Option<Documented> {
-    let attr = function.attrs.iter_mut().find(|attr| is_utoipa_path(attr))?;
+    let attr = function
+        .attrs
+        .iter_mut()
+        .find(|attr| is_utoipa_path(attr))?;
     let name = function.sig.ident.unraw();
     let inner = format_ident!("__scopes_openapi_{}", name);
     let outer = format_ident!("__path_{}", name);
