@@ -121,3 +121,33 @@ def test_the_fastapi_mode_answers_the_session_as_fastapi(servers):
         ours = httpx.post(f"{rust}/token", data={"username": username, "password": password}, timeout=10)
         assert (ours.status_code, ours.json()["detail"]) == (theirs.status_code, theirs.json()["detail"]) == (
             400, "Incorrect username or password")
+
+
+def test_the_openapi_document_is_valid_openapi_3_1(servers):
+    """The port's /openapi.json against the OpenAPI 3.1 schema, with a real validator."""
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
+    document = httpx.get(servers["rust"] + "/openapi.json").json()
+    assert document["openapi"] == "3.1.0"
+    errors = [error.message for error in OpenAPIV31SpecValidator(document).iter_errors()]
+    assert errors == []
+
+
+def test_the_openapi_document_secures_as_fastapi_does(servers):
+    """Security scheme and per-operation security equal FastAPI's, read off both servers."""
+    ours = httpx.get(servers["rust"] + "/openapi.json").json()
+    theirs = httpx.get(servers["fastapi"] + "/openapi.json").json()
+    assert ours["components"]["securitySchemes"] == theirs["components"]["securitySchemes"]
+    for path in ["/users/me/", "/users/me/items/", "/status/"]:
+        assert ours["paths"][path]["get"]["security"] == theirs["paths"][path]["get"]["security"], path
+    assert theirs["paths"]["/users/me/items/"]["get"]["security"] == [{"OAuth2PasswordBearer": ["items", "me"]}]
+
+
+def test_the_docs_page_serves_swagger_ui(servers):
+    """/docs answers Swagger UI (from utoipa-swagger-ui's vendored assets) pointing at /openapi.json."""
+    page = httpx.get(servers["rust"] + "/docs/")
+    assert page.status_code == 200
+    assert "swagger-ui" in page.text
+    config = httpx.get(servers["rust"] + "/docs/swagger-initializer.js")
+    assert config.status_code == 200
+    assert "/openapi.json" in config.text
