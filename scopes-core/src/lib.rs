@@ -60,6 +60,7 @@
 //! | `macros` | yes | `scopes!` and `#[requires_scopes]` |
 //! | `aws_lc_rs` | yes | jsonwebtoken's aws-lc-rs crypto backend |
 //! | `rust_crypto` | no | jsonwebtoken's pure-Rust backend; with both enabled, aws-lc-rs is used (see [`install_crypto_provider`]) |
+//! | `utoipa` | no | [utoipa](https://docs.rs/utoipa) integration: the table is a `Modify`, `#[utoipa::path]` handlers get their `security` and 401/403 responses (see `openapi::utoipa`) |
 //!
 //! # The table: `scopes!`
 //!
@@ -72,7 +73,8 @@
 //! transitively and a cycle is an error.
 //!
 //! After the scopes, a table may declare its OpenAPI security schemes, checked at
-//! compile time (flows, their required URLs) and serialized by [`openapi`]:
+//! compile time (flows, their required URLs) and described by [`openapi`] (serde, and
+//! utoipa with the `utoipa` feature):
 //!
 //! ```
 //! # use scopes_core::scopes;
@@ -99,7 +101,9 @@
 //! - `#[requires_scopes("a", "b")]`: all of them;
 //! - `#[requires_scopes(any("a", "b"))]`: one of them; `all(...)` and `any(...)` nest;
 //! - `#[requires_scopes("a", table = crate::auth::Scopes)]`: a table other than the
-//!   default.
+//!   default;
+//! - `#[requires_scopes]`: a valid token and no scope of its own (what the scoped
+//!   extractors it takes require still applies); documented as secured with no scope.
 //!
 //! **How the table is found:** without `table = …`, the attribute uses the table named
 //! `Scopes` where the handler is, exactly as if the handler's code said `Scopes`:
@@ -162,6 +166,21 @@
 //! [`PasswordForm`], [`grant_scopes`], [`AccessTokenResponse`] and [`GrantError`] make a
 //! password-grant `/token` route; [`Signer`] mints tokens (also handy in tests). See the
 //! tutorial port in the repository's `examples/`.
+//!
+//! # OpenAPI
+//!
+//! Everything is computed from the table and the attributes, not by walking the router:
+//!
+//! - the table's security schemes: [`openapi::security_schemes`] (serde), or the table
+//!   itself as a utoipa `Modify`: `#[openapi(modifiers(&Scopes))]`;
+//! - an operation's `security` (its handler's scopes, then its scoped extractors',
+//!   `any(...)` as several requirement objects) and its `401`/`403` responses with the
+//!   RFC 6750 challenge: [`openapi::security_of!(handler)`](openapi::security_of)
+//!   (serde), or, with utoipa, `#[requires_scopes]` written above `#[utoipa::path]`;
+//! - router layers add their scopes with [`OperationSecurity::and`](openapi::OperationSecurity::and).
+//!
+//! The tutorial port serves the result at `/openapi.json` and Swagger UI at `/docs`,
+//! whose Authorize dialog offers the scopes with their descriptions.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
