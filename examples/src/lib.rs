@@ -1,6 +1,7 @@
 //! Runnable example apps of scopes-core. The binaries in `src/bin` serve them; the
 //! apps live here so that the workspace's tests can drive them over HTTP.
 
+pub mod docs;
 pub mod tutorial;
 
 /// `SECRET_KEY` from the environment, or the tutorial's demo secret.

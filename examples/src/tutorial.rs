@@ -26,7 +26,6 @@ use scopes_core::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{OpenApi, ToSchema};
-use utoipa_swagger_ui::SwaggerUi;
 
 /// `SECRET_KEY`: the tutorial's demo value, replaced by the environment's if set.
 pub const DEMO_SECRET: &str = "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7";
@@ -274,6 +273,7 @@ pub fn app(state: AppState) -> Router {
         .route("/users/me/", get(read_users_me))
         .route("/users/me/items/", get(read_own_items))
         .route("/status/", get(read_system_status))
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
+        .merge(crate::docs::routes(ApiDoc::openapi()))
         .with_state(state)
 }
+

@@ -145,7 +145,7 @@ def test_the_openapi_document_secures_as_fastapi_does(servers):
 
 def test_the_docs_page_serves_swagger_ui(servers):
     """/docs answers Swagger UI (from utoipa-swagger-ui's vendored assets) pointing at /openapi.json."""
-    page = httpx.get(servers["rust"] + "/docs/")
+    page = httpx.get(servers["rust"] + "/docs")
     assert page.status_code == 200
     assert "swagger-ui" in page.text
     config = httpx.get(servers["rust"] + "/docs/swagger-initializer.js")
