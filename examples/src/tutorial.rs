@@ -276,4 +276,3 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::docs::routes(ApiDoc::openapi()))
         .with_state(state)
 }
-
