@@ -6,11 +6,18 @@ use std::borrow::Cow;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::cache::Entry;
 use crate::{ScopeSet, ScopeTable, TokenError};
 
 /// Where granted scope names go: a table's set, or nowhere.
 pub(crate) trait Grant {
     fn grant(&mut self, name: &str);
+
+    /// Takes the scopes a cache entry recorded; `false` when it has none for this.
+    fn take_cached(&mut self, entry: &Entry) -> bool;
+
+    /// Records the scopes in a cache entry.
+    fn record_cached(&self, entry: &Entry);
 }
 
 impl<T: ScopeTable> Grant for ScopeSet<T> {
@@ -18,11 +25,31 @@ impl<T: ScopeTable> Grant for ScopeSet<T> {
         // Names the table does not know are ignored.
         let _ = ScopeSet::grant(self, name);
     }
+
+    fn take_cached(&mut self, entry: &Entry) -> bool {
+        match entry.granted::<T>() {
+            Some(granted) => {
+                *self = granted;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn record_cached(&self, entry: &Entry) {
+        entry.record(self);
+    }
 }
 
 /// Verification without a table: scope names are not looked at.
 impl Grant for () {
     fn grant(&mut self, _name: &str) {}
+
+    fn take_cached(&mut self, _entry: &Entry) -> bool {
+        true
+    }
+
+    fn record_cached(&self, _entry: &Entry) {}
 }
 
 /// What the configuration requires of the claims.
@@ -41,6 +68,11 @@ pub(crate) struct Found {
     pub(crate) issuer_matches: Option<bool>,
     /// Present, and whether it contains one of the configured audiences.
     pub(crate) audience_matches: Option<bool>,
+    /// `sub`, `client_id`, `iat` and `jti` are present (RFC 9068 §2.2).
+    pub(crate) sub: bool,
+    pub(crate) client_id: bool,
+    pub(crate) iat: bool,
+    pub(crate) jti: bool,
 }
 
 /// Reads `json` once: the registered claims into `Found`, the scope claims into `grant`.
@@ -93,6 +125,20 @@ impl<'de, G: Grant> Visitor<'de> for ClaimsVisitor<'_, '_, G> {
                 "aud" => map
                     .next_value_seed(Strings(self.rules.audiences))
                     .map(|m| self.found.audience_matches = Some(m)),
+                // Presence only (RFC 9068's required claims); their values are the
+                // application's business.
+                "iat" => map
+                    .next_value::<IgnoredAny>()
+                    .map(|_| self.found.iat = true),
+                "sub" => map
+                    .next_value::<IgnoredAny>()
+                    .map(|_| self.found.sub = true),
+                "client_id" => map
+                    .next_value::<IgnoredAny>()
+                    .map(|_| self.found.client_id = true),
+                "jti" => map
+                    .next_value::<IgnoredAny>()
+                    .map(|_| self.found.jti = true),
                 name if self.rules.scope_claims.iter().any(|claim| **claim == *name) => map
                     .next_value_seed(ScopesSeed {
                         grant: &mut *self.grant,

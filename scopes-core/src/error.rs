@@ -37,6 +37,21 @@ pub enum ConfigError {
     /// while both of its backends are enabled. Call
     /// [`install_crypto_provider`](crate::install_crypto_provider) first thing in `main`.
     CryptoProvider,
+    /// A JWKS or issuer URL is not `https://` (plain `http://` is accepted on loopback
+    /// only, or everywhere with `FetchOptions::allow_http`).
+    InsecureUrl(String),
+    /// The HTTP client for key sets could not be built (TLS setup).
+    HttpClient,
+    /// Both tenants and keys (or a key set URL) were configured on one builder.
+    TenantsAndKeys,
+    /// Both keys and a key set URL were configured.
+    KeysAndKeySet,
+    /// A tenant has no issuer to select it by.
+    TenantWithoutIssuer,
+    /// Two tenants accept the same issuer.
+    DuplicateTenantIssuer(String),
+    /// The RFC 9068 profile needs an issuer and a resource (audience).
+    Rfc9068Incomplete,
 }
 
 impl fmt::Display for ConfigError {
@@ -71,6 +86,26 @@ impl fmt::Display for ConfigError {
             ),
             Self::CryptoProvider => f.write_str(
                 "jsonwebtoken was used before a crypto provider was installed and both its backends are enabled; call `scopes_core::install_crypto_provider()` first thing in `main`",
+            ),
+            Self::InsecureUrl(url) => write!(
+                f,
+                "`{url}` is not an https URL; key sets are fetched over https (http only on loopback, or with `FetchOptions::allow_http`)"
+            ),
+            Self::HttpClient => f.write_str("the HTTP client for key sets could not be built"),
+            Self::TenantsAndKeys => f.write_str(
+                "a verifier has either tenants (`tenant`) or keys of its own (`key`, `jwks_url`, `oidc_issuer`), not both: give the keys to a tenant",
+            ),
+            Self::KeysAndKeySet => f.write_str(
+                "configure either keys (`key`) or a key set (`jwks_url`, `oidc_issuer`), not both",
+            ),
+            Self::TenantWithoutIssuer => f.write_str(
+                "a tenant needs an issuer (`issuer` or `oidc_issuer`): tokens are routed to tenants by `iss`",
+            ),
+            Self::DuplicateTenantIssuer(issuer) => {
+                write!(f, "two tenants accept the issuer `{issuer}`")
+            }
+            Self::Rfc9068Incomplete => f.write_str(
+                "the RFC 9068 profile checks `iss` and `aud`: configure an issuer (`issuer` or `oidc_issuer`) and the resource (`rfc9068(\"https://api.example.com\")`)",
             ),
         }
     }
@@ -110,6 +145,8 @@ pub enum TokenError {
     InvalidScopeClaim,
     /// The claims do not deserialize into the type a handler asked for.
     ClaimsMismatch,
+    /// The RFC 9068 profile is on and the header's `typ` is not `at+jwt`.
+    NotAnAccessToken,
 }
 
 impl TokenError {
@@ -125,12 +162,17 @@ impl TokenError {
             Self::MissingClaim("exp") => "The token has no exp claim",
             Self::MissingClaim("iss") => "The token has no iss claim",
             Self::MissingClaim("aud") => "The token has no aud claim",
+            Self::MissingClaim("sub") => "The token has no sub claim",
+            Self::MissingClaim("client_id") => "The token has no client_id claim",
+            Self::MissingClaim("iat") => "The token has no iat claim",
+            Self::MissingClaim("jti") => "The token has no jti claim",
             Self::MissingClaim(_) => "The token lacks a required claim",
             Self::InvalidClaim(_) => "The token has an invalid time claim",
             Self::WrongIssuer => "The token issuer is not accepted",
             Self::WrongAudience => "The token audience is not accepted",
             Self::InvalidScopeClaim => "The token scope claim is invalid",
             Self::ClaimsMismatch => "The token claims are not as expected",
+            Self::NotAnAccessToken => "The token is not a JWT access token (typ)",
         }
     }
 }

@@ -54,6 +54,7 @@ where
         let verifier = Verifier::from_ref(state);
         let required = R::composed();
         let granted = verified_granting::<T>(parts, &verifier)
+            .await
             .map_err(|reason| verifier.reject(reason, || required_scope(required, parts)))?;
         let layers = parts
             .extensions
@@ -200,6 +201,7 @@ where
         }
         let verifier = Verifier::from_ref(state);
         let granted = verified_granting::<T>(parts, &verifier)
+            .await
             .map_err(|reason| verifier.reject(reason, || required_scope::<T>(&[], parts)))?;
         Ok(Self {
             required: &[],
@@ -240,6 +242,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Verifier::from_ref(state);
         verified(parts, &verifier)
+            .await
             .and_then(|token| Ok(token.claims()?))
             .map(Self)
             .map_err(|reason| verifier.reject(reason, || Cow::Borrowed("")))
@@ -272,7 +275,22 @@ where
 /// The scopes of table `T` the request's token grants: read from the token verified
 /// earlier in this request, or in the same pass as its verification now (the token is
 /// then remembered for the extractors that follow).
-pub(crate) fn verified_granting<T: ScopeTable>(
+pub(crate) async fn verified_granting<T: ScopeTable>(
+    parts: &mut Parts,
+    verifier: &Verifier,
+) -> Result<ScopeSet<T>, AuthRejection> {
+    if let Some(token) = parts.extensions.get::<VerifiedToken>() {
+        return Ok(verifier.granted::<T>(token)?);
+    }
+    let (token, granted) = verifier
+        .verify_and_grant_async::<T>(bearer_token(parts)?)
+        .await?;
+    parts.extensions.insert(token);
+    Ok(granted)
+}
+
+/// [`verified_granting`] without waiting for a key set refresh (a layer's fast path).
+pub(crate) fn verified_granting_now<T: ScopeTable>(
     parts: &mut Parts,
     verifier: &Verifier,
 ) -> Result<ScopeSet<T>, AuthRejection> {
@@ -286,11 +304,11 @@ pub(crate) fn verified_granting<T: ScopeTable>(
 
 /// The token verified earlier in this request, or the request's bearer token verified
 /// now and remembered for the extractors that follow.
-fn verified(parts: &mut Parts, verifier: &Verifier) -> Result<VerifiedToken, AuthRejection> {
+async fn verified(parts: &mut Parts, verifier: &Verifier) -> Result<VerifiedToken, AuthRejection> {
     if let Some(token) = parts.extensions.get::<VerifiedToken>() {
         return Ok(token.clone());
     }
-    let token = verifier.verify(bearer_token(parts)?)?;
+    let token = verifier.verify_async(bearer_token(parts)?).await?;
     parts.extensions.insert(token.clone());
     Ok(token)
 }

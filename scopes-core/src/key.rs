@@ -84,7 +84,7 @@ impl Key {
         self.kid.as_deref()
     }
 
-    fn new(algorithm: Algorithm, key: DecodingKey) -> Self {
+    pub(crate) fn new(algorithm: Algorithm, key: DecodingKey) -> Self {
         Self {
             algorithm,
             kid: None,

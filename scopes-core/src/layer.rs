@@ -13,7 +13,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::extract::{LayerScopes, verified_granting};
+use crate::extract::{LayerScopes, verified_granting, verified_granting_now};
 use std::borrow::Cow;
 
 use crate::requirement::scope_union;
@@ -113,7 +113,8 @@ impl<S, T: ScopeTable, R: RequiredScopes<T>> fmt::Debug for RequireScopes<S, T, 
 
 impl<S, T, R> Service<Request<Body>> for RequireScopes<S, T, R>
 where
-    S: Service<Request<Body>, Response = Response>,
+    S: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
     T: ScopeTable,
     R: RequiredScopes<T>,
 {
@@ -127,7 +128,22 @@ where
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
         let (mut parts, body) = request.into_parts();
-        match check::<T, R>(&mut parts, &self.verifier) {
+        let granted = verified_granting_now::<T>(&mut parts, &self.verifier);
+        if matches!(&granted, Err(AuthRejection::InvalidToken(error)) if self.verifier.may_refresh_for(*error))
+        {
+            // A key the fetched set lacks: wait for a refresh, off the fast path.
+            let verifier = self.verifier.clone();
+            let clone = self.inner.clone();
+            let mut inner = std::mem::replace(&mut self.inner, clone);
+            return ResponseFuture::deferred(Box::pin(async move {
+                let granted = verified_granting::<T>(&mut parts, &verifier).await;
+                match check::<T, R>(granted, &mut parts, &verifier) {
+                    Ok(()) => inner.call(Request::from_parts(parts, body)).await,
+                    Err(rejection) => Ok(rejection.into_response()),
+                }
+            }));
+        }
+        match check::<T, R>(granted, &mut parts, &self.verifier) {
             Ok(()) => ResponseFuture::inner(self.inner.call(Request::from_parts(parts, body))),
             Err(rejection) => ResponseFuture::refused(rejection.into_response()),
         }
@@ -135,13 +151,13 @@ where
 }
 
 fn check<T: ScopeTable, R: RequiredScopes<T>>(
+    granted: Result<crate::ScopeSet<T>, AuthRejection>,
     parts: &mut http::request::Parts,
     verifier: &Verifier,
 ) -> Result<(), Rejection> {
     let requirement = R::composed();
     let scope = || Cow::Owned(scope_union(requirement).join(" "));
-    let granted =
-        verified_granting::<T>(parts, verifier).map_err(|reason| verifier.reject(reason, scope))?;
+    let granted = granted.map_err(|reason| verifier.reject(reason, scope))?;
     if !requirement.iter().all(|r| r.is_met_by(&granted)) {
         let reason = AuthRejection::InsufficientScope { scope: scope() };
         return Err(verifier.reject(reason, || Cow::Borrowed("")));
@@ -157,7 +173,7 @@ fn check<T: ScopeTable, R: RequiredScopes<T>>(
 
 pin_project! {
     /// The future of [`RequireScopes`].
-    pub struct ResponseFuture<F> {
+    pub struct ResponseFuture<F: Future> {
         #[pin]
         state: State<F>,
     }
@@ -165,15 +181,23 @@ pin_project! {
 
 pin_project! {
     #[project = StateProjection]
-    enum State<F> {
+    enum State<F: Future> {
         // The request passed; the route answers.
         Inner { #[pin] future: F },
         // The request was refused.
         Refused { response: Option<Response> },
+        // The token names a key the fetched set lacks: refresh, check, then answer.
+        Deferred { future: Pin<Box<dyn Future<Output = F::Output> + Send>> },
     }
 }
 
-impl<F> ResponseFuture<F> {
+impl<F: Future> ResponseFuture<F> {
+    fn deferred(future: Pin<Box<dyn Future<Output = F::Output> + Send>>) -> Self {
+        Self {
+            state: State::Deferred { future },
+        }
+    }
+
     fn inner(future: F) -> Self {
         Self {
             state: State::Inner { future },
@@ -189,7 +213,7 @@ impl<F> ResponseFuture<F> {
     }
 }
 
-impl<F> fmt::Debug for ResponseFuture<F> {
+impl<F: Future> fmt::Debug for ResponseFuture<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
@@ -207,6 +231,7 @@ where
             StateProjection::Refused { response } => Poll::Ready(Ok(response
                 .take()
                 .expect("ResponseFuture polled after completion"))),
+            StateProjection::Deferred { future } => future.as_mut().poll(cx),
         }
     }
 }

@@ -60,6 +60,7 @@
 //! | `macros` | yes | `scopes!` and `#[requires_scopes]` |
 //! | `aws_lc_rs` | yes | jsonwebtoken's aws-lc-rs crypto backend |
 //! | `rust_crypto` | no | jsonwebtoken's pure-Rust backend; with both enabled, aws-lc-rs is used (see [`install_crypto_provider`]) |
+//! | `jwks` | no | keys from a JWKS URL or OpenID Connect discovery, refreshed (reqwest, rustls) |
 //! | `utoipa` | no | [utoipa](https://docs.rs/utoipa) integration: the table is a `Modify`, `#[utoipa::path]` handlers get their `security` and 401/403 responses (see `openapi::utoipa`) |
 //!
 //! # The table: `scopes!`
@@ -189,14 +190,19 @@
 extern crate self as scopes_core;
 
 mod bearer;
+mod cache;
 mod claims;
 mod crypto;
 mod error;
 mod extract;
+mod jwk;
 mod key;
+mod keys;
 mod layer;
 pub mod openapi;
 mod rejection;
+#[cfg(feature = "jwks")]
+mod remote;
 mod requirement;
 mod respond;
 mod set;
@@ -206,13 +212,17 @@ mod token_endpoint;
 mod verifier;
 
 pub use bearer::InvalidRequest;
+pub use cache::CacheLimits;
 pub use crypto::install_crypto_provider;
 pub use error::{ConfigError, TokenError};
 pub use extract::{Authorized, Claims, SecurityScopes};
 pub use jsonwebtoken::Algorithm;
+pub use jwk::{SkipReason, SkippedKey};
 pub use key::Key;
 pub use layer::{RequireScopes, RequireScopesLayer, ResponseFuture};
 pub use rejection::AuthRejection;
+#[cfg(feature = "jwks")]
+pub use remote::{FetchOptions, KeyFetchError};
 pub use requirement::{RequiredScopes, Requirement};
 pub use respond::{Rejection, ResponseMode};
 pub use set::ScopeSet;

@@ -12,6 +12,8 @@ use tower::ServiceExt;
 
 pub use axum::http::{Request, StatusCode};
 
+pub mod jwks_server;
+
 /// The FastAPI tutorial's demo secret (32 bytes of hex, 64 characters).
 pub const SECRET: &str = "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7";
 

@@ -1,0 +1,224 @@
+//! The HTTP side: one GET with a time limit and a size limit, `Cache-Control`, and
+//! OpenID Connect discovery.
+
+use core::fmt;
+use std::time::Duration;
+
+use http::header::{ACCEPT, CACHE_CONTROL};
+use serde::Deserialize;
+
+use super::FetchOptions;
+use crate::ConfigError;
+
+/// Why a key set could not be fetched. The last good set stays in use meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyFetchError {
+    /// The URL is `http://` on a host other than loopback (see
+    /// [`FetchOptions::allow_http`]), or not a URL.
+    InsecureUrl(String),
+    /// No answer within the time limit.
+    Timeout,
+    /// The connection failed.
+    Unreachable,
+    /// The answer's status was not 200.
+    Status(u16),
+    /// The body is larger than [`FetchOptions::max_body`].
+    TooLarge,
+    /// The JWKS body is not a JSON Web Key Set.
+    NotAKeySet,
+    /// The set has no key usable for signatures.
+    NoUsableKeys,
+    /// The discovery document is not JSON with an `issuer` and a `jwks_uri`.
+    NotADiscoveryDocument,
+    /// The discovery document names another issuer (OpenID Connect Discovery §4.3).
+    IssuerMismatch {
+        /// The configured issuer.
+        expected: String,
+        /// The document's.
+        found: String,
+    },
+}
+
+impl fmt::Display for KeyFetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InsecureUrl(url) => write!(
+                f,
+                "`{url}` is not an https URL (http is accepted on loopback only; see FetchOptions::allow_http)"
+            ),
+            Self::Timeout => f.write_str("no answer in time"),
+            Self::Unreachable => f.write_str("the connection failed"),
+            Self::Status(status) => write!(f, "the answer's status is {status}, not 200"),
+            Self::TooLarge => {
+                f.write_str("the body is larger than the limit (FetchOptions::max_body)")
+            }
+            Self::NotAKeySet => f.write_str("the body is not a JSON Web Key Set"),
+            Self::NoUsableKeys => f.write_str("the key set has no key usable for signatures"),
+            Self::NotADiscoveryDocument => {
+                f.write_str("the discovery document is not JSON with `issuer` and `jwks_uri`")
+            }
+            Self::IssuerMismatch { expected, found } => write!(
+                f,
+                "the discovery document's issuer is `{found}`, not the configured `{expected}`"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for KeyFetchError {}
+
+/// Refuses URLs that are not https, except on loopback.
+pub(super) fn check_url(url: &str, options: &FetchOptions) -> Result<(), KeyFetchError> {
+    let insecure = || KeyFetchError::InsecureUrl(url.to_owned());
+    let parsed = reqwest::Url::parse(url).map_err(|_| insecure())?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if options.allow_http => Ok(()),
+        "http" => match parsed.host() {
+            Some(url::Host::Ipv4(ip)) if ip.is_loopback() => Ok(()),
+            Some(url::Host::Ipv6(ip)) if ip.is_loopback() => Ok(()),
+            Some(url::Host::Domain("localhost")) => Ok(()),
+            _ => Err(insecure()),
+        },
+        _ => Err(insecure()),
+    }
+}
+
+pub(super) fn client(options: &FetchOptions) -> Result<reqwest::Client, ConfigError> {
+    reqwest::Client::builder()
+        .timeout(options.timeout)
+        .connect_timeout(options.timeout)
+        // The URLs come from configuration only; a redirect could lead anywhere.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|_| ConfigError::HttpClient)
+}
+
+/// A fetched body and its `max-age`.
+pub(super) struct Fetched {
+    pub(super) body: Vec<u8>,
+    pub(super) max_age: Option<Duration>,
+}
+
+/// GET `url`, reading at most `max_body` bytes.
+pub(super) async fn get(
+    client: &reqwest::Client,
+    url: &str,
+    options: &FetchOptions,
+) -> Result<Fetched, KeyFetchError> {
+    check_url(url, options)?;
+    let mut response = client
+        .get(url)
+        .header(ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(classify)?;
+    if response.status() != reqwest::StatusCode::OK {
+        return Err(KeyFetchError::Status(response.status().as_u16()));
+    }
+    if response
+        .content_length()
+        .is_some_and(|length| length > options.max_body as u64)
+    {
+        return Err(KeyFetchError::TooLarge);
+    }
+    let max_age = response
+        .headers()
+        .get(CACHE_CONTROL)
+        .and_then(|value| value.to_str().ok())
+        .and_then(max_age);
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        if body.len() + chunk.len() > options.max_body {
+            return Err(KeyFetchError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Fetched { body, max_age })
+}
+
+fn classify(error: reqwest::Error) -> KeyFetchError {
+    if error.is_timeout() {
+        KeyFetchError::Timeout
+    } else {
+        KeyFetchError::Unreachable
+    }
+}
+
+/// `max-age` of a `Cache-Control` value; `no-cache`/`no-store` count as zero (the
+/// lower bound then applies).
+fn max_age(value: &str) -> Option<Duration> {
+    value.split(',').map(str::trim).find_map(|directive| {
+        let lower = directive.to_ascii_lowercase();
+        if lower == "no-cache" || lower == "no-store" {
+            return Some(Duration::ZERO);
+        }
+        let seconds = lower.strip_prefix("max-age=")?;
+        seconds
+            .trim_matches('"')
+            .parse()
+            .ok()
+            .map(Duration::from_secs)
+    })
+}
+
+#[derive(Deserialize)]
+struct Discovery {
+    issuer: String,
+    jwks_uri: String,
+}
+
+/// The JWKS URL of `issuer`, from its discovery document, whose `issuer` must be the
+/// configured one exactly.
+pub(super) async fn discover(
+    client: &reqwest::Client,
+    issuer: &str,
+    options: &FetchOptions,
+) -> Result<String, KeyFetchError> {
+    let url = format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    );
+    let fetched = get(client, &url, options).await?;
+    let document: Discovery =
+        serde_json::from_slice(&fetched.body).map_err(|_| KeyFetchError::NotADiscoveryDocument)?;
+    if document.issuer != issuer {
+        return Err(KeyFetchError::IssuerMismatch {
+            expected: issuer.to_owned(),
+            found: document.issuer,
+        });
+    }
+    check_url(&document.jwks_uri, options)?;
+    Ok(document.jwks_uri)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_age_is_read_from_cache_control() {
+        assert_eq!(
+            max_age("public, max-age=300"),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(max_age("Max-Age=\"60\""), Some(Duration::from_secs(60)));
+        assert_eq!(max_age("no-cache"), Some(Duration::ZERO));
+        assert_eq!(max_age("public"), None);
+        assert_eq!(max_age("max-age=soon"), None);
+    }
+
+    #[test]
+    fn only_https_or_loopback_http() {
+        let options = FetchOptions::default();
+        assert!(check_url("https://idp.example.com/jwks", &options).is_ok());
+        assert!(check_url("http://127.0.0.1:8080/jwks", &options).is_ok());
+        assert!(check_url("http://localhost/jwks", &options).is_ok());
+        assert!(check_url("http://[::1]/jwks", &options).is_ok());
+        assert!(check_url("http://idp.example.com/jwks", &options).is_err());
+        assert!(check_url("file:///etc/passwd", &options).is_err());
+        assert!(check_url("not a url", &options).is_err());
+        assert!(check_url("http://idp.example.com/jwks", &options.allow_http()).is_ok());
+    }
+}

@@ -1,0 +1,231 @@
+//! A key set fetched from an identity provider: from a JWKS URL, or found through
+//! OpenID Connect discovery, and refreshed without ever blocking a request on a lock
+//! a refresh holds.
+//!
+//! - Requests read the current set through an `ArcSwap` (no lock).
+//! - When the set is older than its `max-age` (or the configured default), the next
+//!   request starts a refresh in the background and goes on with the current set.
+//! - A token naming an unknown `kid` waits for one refresh, at most one per cooldown
+//!   (single flight: a burst of such tokens causes one fetch, and none during the
+//!   cooldown that follows).
+//! - A failed refresh keeps the last good set; it is retried after the cooldown.
+
+mod fetch;
+mod options;
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+
+pub use fetch::KeyFetchError;
+pub use options::FetchOptions;
+
+use crate::ConfigError;
+use crate::jwk::parse_set;
+use crate::keys::KeySet;
+
+/// Where the key set is found.
+#[derive(Debug, Clone)]
+pub(crate) enum Location {
+    /// A JWKS URL.
+    Jwks(String),
+    /// An issuer, whose discovery document names the JWKS URL.
+    Issuer(String),
+}
+
+/// A remote key set and its refresh state.
+pub(crate) struct RemoteKeys {
+    location: Location,
+    client: reqwest::Client,
+    options: FetchOptions,
+    current: ArcSwap<KeySet>,
+    /// The JWKS URL, once known (discovery); cleared after a failed fetch.
+    jwks_uri: Mutex<Option<String>>,
+    /// Held across a fetch: one fetch at a time.
+    flight: tokio::sync::Mutex<Flight>,
+    /// Fetches attempted, successful or not.
+    attempts: AtomicU64,
+    /// When the set is due for a refresh, in milliseconds since `epoch`.
+    due_at: AtomicU64,
+    refreshing: AtomicBool,
+    epoch: Instant,
+    body_hash: AtomicU64,
+}
+
+#[derive(Default)]
+struct Flight {
+    last_attempt: Option<Instant>,
+}
+
+impl RemoteKeys {
+    pub(crate) fn new(location: Location, options: FetchOptions) -> Result<Self, ConfigError> {
+        let url = match &location {
+            Location::Jwks(url) | Location::Issuer(url) => url,
+        };
+        fetch::check_url(url, &options).map_err(|_| ConfigError::InsecureUrl(url.clone()))?;
+        let client = fetch::client(&options)?;
+        Ok(Self {
+            location,
+            client,
+            options,
+            current: ArcSwap::from_pointee(KeySet::default()),
+            jwks_uri: Mutex::new(None),
+            flight: tokio::sync::Mutex::new(Flight::default()),
+            attempts: AtomicU64::new(0),
+            due_at: AtomicU64::new(0),
+            refreshing: AtomicBool::new(false),
+            epoch: Instant::now(),
+            body_hash: AtomicU64::new(0),
+        })
+    }
+
+    /// The current set; starts a background refresh when it is due.
+    pub(crate) fn current(self: &Arc<Self>) -> Arc<KeySet> {
+        let set = self.current.load_full();
+        let due = self.millis() >= self.due_at.load(Ordering::Relaxed);
+        // Before the first fetch, the request that finds no key waits for one instead.
+        if due && self.attempts.load(Ordering::Relaxed) > 0 {
+            self.refresh_in_background();
+        }
+        set
+    }
+
+    fn refresh_in_background(self: &Arc<Self>) {
+        if self.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.refreshing.store(false, Ordering::Release);
+            return;
+        };
+        let this = Arc::clone(self);
+        runtime.spawn(async move {
+            let mut flight = this.flight.lock().await;
+            // A fetch for an unknown kid may have just refreshed the set.
+            if this.millis() >= this.due_at.load(Ordering::Relaxed) {
+                let _ = this.fetch_locked(&mut flight).await;
+            }
+            this.refreshing.store(false, Ordering::Release);
+        });
+    }
+
+    /// After a miss on the set of `generation`: `true` when the set changed since, or
+    /// when a fetch allowed now changed it.
+    pub(crate) async fn refresh_after_miss(&self, generation: u64) -> bool {
+        let attempts = self.attempts.load(Ordering::Acquire);
+        if self.current.load().generation != generation {
+            return true;
+        }
+        let mut flight = self.flight.lock().await;
+        if self.current.load().generation != generation {
+            return true;
+        }
+        // Someone fetched while this request waited: the set is as fresh as it gets.
+        if self.attempts.load(Ordering::Acquire) != attempts {
+            return false;
+        }
+        let cooling = flight
+            .last_attempt
+            .is_some_and(|last| last.elapsed() < self.options.cooldown);
+        if cooling {
+            return false;
+        }
+        let _ = self.fetch_locked(&mut flight).await;
+        self.current.load().generation != generation
+    }
+
+    /// Fetches now, whatever the cooldown (start-up checks, tests).
+    pub(crate) async fn refresh_now(&self) -> Result<(), KeyFetchError> {
+        let mut flight = self.flight.lock().await;
+        self.fetch_locked(&mut flight).await
+    }
+
+    async fn fetch_locked(&self, flight: &mut Flight) -> Result<(), KeyFetchError> {
+        flight.last_attempt = Some(Instant::now());
+        let result = self.fetch().await;
+        self.attempts.fetch_add(1, Ordering::AcqRel);
+        let retry_in = match &result {
+            Ok(max_age) => *max_age,
+            Err(error) => {
+                tracing::warn!(%error, "fetching the key set failed; the last good set stays in use");
+                self.options.cooldown
+            }
+        };
+        self.due_at
+            .store(self.millis() + millis(retry_in), Ordering::Relaxed);
+        result.map(|_| ())
+    }
+
+    /// One fetch: discovery when needed, then the JWKS. Returns how long the set is fresh.
+    async fn fetch(&self) -> Result<Duration, KeyFetchError> {
+        let uri = self.jwks_uri().await?;
+        let response = match fetch::get(&self.client, &uri, &self.options).await {
+            Ok(response) => response,
+            Err(error) => {
+                // The discovery document may name another URL by now.
+                *lock(&self.jwks_uri) = None;
+                return Err(error);
+            }
+        };
+        let parsed = parse_set(&response.body).map_err(|_| KeyFetchError::NotAKeySet)?;
+        for skipped in &parsed.skipped {
+            tracing::warn!(kid = ?skipped.kid, reason = %skipped.reason, "a key of the set was left out");
+        }
+        if parsed.keys.is_empty() {
+            return Err(KeyFetchError::NoUsableKeys);
+        }
+        let hash = {
+            let mut hasher = DefaultHasher::new();
+            response.body.hash(&mut hasher);
+            hasher.finish()
+        };
+        let previous = self.current.load();
+        let generation = if self.body_hash.swap(hash, Ordering::AcqRel) == hash {
+            previous.generation
+        } else {
+            previous.generation + 1
+        };
+        self.current.store(Arc::new(KeySet {
+            keys: parsed.keys,
+            generation,
+        }));
+        Ok(self.options.fresh_for(response.max_age))
+    }
+
+    async fn jwks_uri(&self) -> Result<String, KeyFetchError> {
+        let issuer = match &self.location {
+            Location::Jwks(url) => return Ok(url.clone()),
+            Location::Issuer(issuer) => issuer,
+        };
+        if let Some(uri) = lock(&self.jwks_uri).clone() {
+            return Ok(uri);
+        }
+        let uri = fetch::discover(&self.client, issuer, &self.options).await?;
+        *lock(&self.jwks_uri) = Some(uri.clone());
+        Ok(uri)
+    }
+
+    fn millis(&self) -> u64 {
+        millis(self.epoch.elapsed())
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl std::fmt::Debug for RemoteKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteKeys")
+            .field("location", &self.location)
+            .field("keys", &self.current.load().keys)
+            .finish_non_exhaustive()
+    }
+}
