@@ -1,0 +1,378 @@
+//! Keys from a JWKS URL and from OpenID Connect discovery, served by a loopback server
+//! the tests control: rotation, unknown-`kid` storms, and a key server that is down,
+//! slow, answers garbage or a huge body. Every outcome is exact, fetches are counted.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use scopes_core::{
+    ConfigError, FetchOptions, KeyFetchError, TokenError, Verifier, requires_scopes, scopes,
+};
+use scopes_tests::jwks_server::{Behavior, JwksServer, TestKey};
+use scopes_tests::{Reply, claims, get as get_with, send};
+use serde_json::json;
+
+scopes! {
+    /// The tutorial's scopes.
+    pub Scopes {
+        "me": "Read information about the current user.",
+        "items": "Read items.",
+    }
+}
+
+#[requires_scopes("items")]
+async fn read_items() -> &'static str {
+    "items"
+}
+
+fn app(verifier: Verifier) -> Router {
+    Router::new()
+        .route("/items/", get(read_items))
+        .with_state(verifier)
+}
+
+/// Short enough for tests: a 300 ms cooldown, sets fresh for 1 s unless told otherwise.
+fn fast() -> FetchOptions {
+    FetchOptions::new()
+        .timeout(Duration::from_millis(500))
+        .cooldown(Duration::from_millis(300))
+        .default_max_age(Duration::from_secs(1))
+        .max_age_bounds(Duration::from_millis(100), Duration::from_secs(3600))
+}
+
+fn jwks_verifier(server: &JwksServer, options: FetchOptions) -> Verifier {
+    Verifier::builder()
+        .jwks_url(server.jwks_url())
+        .fetch_options(options)
+        .build()
+        .unwrap()
+}
+
+fn ok() -> Reply {
+    Reply::new(200, None, "items")
+}
+
+fn unknown_key() -> Reply {
+    Reply::new(
+        401,
+        Some(r#"Bearer error="invalid_token", error_description="The token key id is unknown""#),
+        r#"{"detail":"Could not validate credentials"}"#,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_token_fetches_the_set_once_and_every_key_kind_verifies() {
+    let server = JwksServer::start().await;
+    let keys = [
+        TestKey::rsa("rsa"),
+        TestKey::ec("ec"),
+        TestKey::ed("ed"),
+        TestKey::rsa_other("rsa2"),
+    ];
+    server.set_keys(keys.iter().map(TestKey::jwk).collect());
+    let app = app(jwks_verifier(&server, fast()));
+    for key in &keys {
+        let token = key.sign(&claims(&["items"]));
+        assert_eq!(send(&app, get_with("/items/", &token)).await, ok(), "{}", key.kid());
+    }
+    assert_eq!(server.jwks_hits(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rotation_new_key_found_on_first_use_old_key_gone_after_refresh() {
+    let server = JwksServer::start().await;
+    let (old, new) = (TestKey::rsa("2026-10"), TestKey::rsa_other("2026-11"));
+    server.set_keys(vec![old.jwk()]);
+    let verifier = jwks_verifier(&server, fast());
+    let app = app(verifier.clone());
+    let old_token = old.sign(&claims(&["items"]));
+    assert_eq!(send(&app, get_with("/items/", &old_token)).await, ok());
+    assert_eq!(server.jwks_hits(), 1);
+
+    // The provider publishes the new key beside the old one and starts signing with
+    // it: the first token with the new kid fetches the set (after the cooldown).
+    server.set_keys(vec![old.jwk(), new.jwk()]);
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let new_token = new.sign(&claims(&["items"]));
+    assert_eq!(send(&app, get_with("/items/", &new_token)).await, ok());
+    assert_eq!(send(&app, get_with("/items/", &old_token)).await, ok());
+    assert_eq!(server.jwks_hits(), 2);
+
+    // The old key is removed; once the set is refreshed, its tokens are refused.
+    server.set_keys(vec![new.jwk()]);
+    verifier.refresh_keys().await.unwrap();
+    assert_eq!(send(&app, get_with("/items/", &new_token)).await, ok());
+    let refused = send(&app, get_with("/items/", &old_token)).await;
+    assert_eq!(refused, unknown_key());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_set_is_refreshed_in_the_background_after_its_max_age() {
+    let server = JwksServer::start().await;
+    let key = TestKey::ec("k1");
+    server.set_keys(vec![key.jwk()]);
+    server.set_cache_control(Some("public, max-age=0"));
+    let options = fast().max_age_bounds(Duration::from_millis(200), Duration::from_secs(60));
+    let app = app(jwks_verifier(&server, options));
+    let token = key.sign(&claims(&["items"]));
+    assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
+    assert_eq!(server.jwks_hits(), 1);
+    // Fresh: no fetch.
+    assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
+    assert_eq!(server.jwks_hits(), 1);
+    // Stale (max-age=0, raised to the 200 ms floor): the next request is served at once
+    // and starts one refresh in the background.
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    for _ in 0..5 {
+        assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(server.jwks_hits(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_kid_storm_fetches_at_most_once_per_cooldown() {
+    let server = JwksServer::start().await;
+    let key = TestKey::rsa("real");
+    server.set_keys(vec![key.jwk()]);
+    // Long enough that no periodic refresh happens during the test.
+    let options = fast()
+        .cooldown(Duration::from_secs(5))
+        .default_max_age(Duration::from_secs(60));
+    let app = app(jwks_verifier(&server, options));
+    let token = key.sign(&claims(&["items"]));
+    assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
+    assert_eq!(server.jwks_hits(), 1);
+
+    // Within the cooldown of that first fetch: 200 tokens with random kids, at once.
+    let storm = |round: usize| {
+        let app = app.clone();
+        let key = key.clone();
+        async move {
+            let mut tasks = Vec::new();
+            for i in 0..200 {
+                let app = app.clone();
+                let token = key.sign_with_kid(&claims(&["items"]), Some(&format!("forged-{round}-{i}")));
+                tasks.push(tokio::spawn(async move {
+                    send(&app, get_with("/items/", &token)).await
+                }));
+            }
+            for task in tasks {
+                assert_eq!(task.await.unwrap(), unknown_key());
+            }
+        }
+    };
+    storm(0).await;
+    assert_eq!(server.jwks_hits(), 1, "no fetch inside the cooldown");
+    // The real key is still served, without a fetch.
+    assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
+    assert_eq!(server.jwks_hits(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_storm_after_the_cooldown_causes_exactly_one_fetch() {
+    let server = JwksServer::start().await;
+    let key = TestKey::rsa("real");
+    server.set_keys(vec![key.jwk()]);
+    let options = fast().default_max_age(Duration::from_secs(60));
+    let app = app(jwks_verifier(&server, options));
+    let token = key.sign(&claims(&["items"]));
+    assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
+    // Tokens are signed before the storm: RSA signing is slow without optimizations.
+    let tokens: Vec<String> = (0..100)
+        .map(|i| key.sign_with_kid(&claims(&["items"]), Some(&format!("random-{i}"))))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    // The server answers slowly, so the whole storm arrives while the fetch is in flight.
+    server.set_behavior(Behavior::Slow(Duration::from_millis(200)));
+    let mut tasks = Vec::new();
+    for token in tokens {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            send(&app, get_with("/items/", &token)).await
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), unknown_key());
+    }
+    assert_eq!(server.jwks_hits(), 2, "one fetch for the whole storm");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_last_good_set_serves_while_the_key_server_fails() {
+    let server = JwksServer::start().await;
+    let key = TestKey::ed("k1");
+    server.set_keys(vec![key.jwk()]);
+    let verifier = jwks_verifier(&server, fast());
+    let app = app(verifier.clone());
+    let token = key.sign(&claims(&["items"]));
+    assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
+
+    let failures = [
+        (Behavior::Down, KeyFetchError::Status(503)),
+        (Behavior::Garbage, KeyFetchError::NotAKeySet),
+        (Behavior::Huge(2 * 1024 * 1024), KeyFetchError::TooLarge),
+        (Behavior::Slow(Duration::from_secs(3)), KeyFetchError::Timeout),
+        (Behavior::Close, KeyFetchError::Unreachable),
+    ];
+    for (behavior, error) in failures {
+        server.set_behavior(behavior);
+        let started = std::time::Instant::now();
+        assert_eq!(verifier.refresh_keys().await, Err(error.clone()), "{behavior:?}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{behavior:?} took {:?}", started.elapsed());
+        assert_eq!(send(&app, get_with("/items/", &token)).await, ok(), "{behavior:?}");
+    }
+    // An empty set is a failure too: the last good set stays.
+    server.set_behavior(Behavior::Normal);
+    server.set_keys(vec![]);
+    assert_eq!(verifier.refresh_keys().await, Err(KeyFetchError::NoUsableKeys));
+    assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_server_down_at_start_refuses_tokens_and_is_not_hammered() {
+    let server = JwksServer::start().await;
+    let key = TestKey::rsa("k1");
+    server.set_keys(vec![key.jwk()]);
+    server.set_behavior(Behavior::Down);
+    let app = app(jwks_verifier(&server, fast()));
+    let token = key.sign(&claims(&["items"]));
+    // Fail closed: no key, no entry. Ten requests within the cooldown: one fetch.
+    for _ in 0..10 {
+        let refused = send(&app, get_with("/items/", &token)).await;
+        assert_eq!(refused.status, 401u16);
+    }
+    assert_eq!(server.jwks_hits(), 1);
+    // The server recovers; after the cooldown the next token fetches and passes.
+    server.set_behavior(Behavior::Normal);
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
+    assert_eq!(server.jwks_hits(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_keys_are_left_out_and_the_rest_serve() {
+    let server = JwksServer::start().await;
+    let (good, ec, ed) = (TestKey::rsa("good"), TestKey::ec("ec"), TestKey::ed("ed"));
+    let mut mislabelled = ec.jwk();
+    mislabelled["alg"] = json!("RS256"); // an EC key claiming RSA
+    mislabelled["kid"] = json!("mislabelled");
+    let mut wrong_curve = ec.jwk();
+    wrong_curve["alg"] = json!("ES384"); // a P-256 key claiming P-384
+    wrong_curve["kid"] = json!("wrong-curve");
+    let mut encryption = TestKey::rsa_other("enc").jwk();
+    encryption["use"] = json!("enc");
+    server.set_keys(vec![
+        json!({"kty": "RSA", "kid": "broken", "n": 42}),
+        json!({"kty": "oct", "kid": "secret", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA", "alg": "HS256"}),
+        mislabelled,
+        wrong_curve,
+        encryption,
+        good.jwk(),
+        ed.jwk_without_alg(), // EdDSA follows from crv Ed25519
+    ]);
+    let app = app(jwks_verifier(&server, fast()));
+    assert_eq!(send(&app, get_with("/items/", &good.sign(&claims(&["items"])))).await, ok());
+    assert_eq!(send(&app, get_with("/items/", &ed.sign(&claims(&["items"])))).await, ok());
+    for kid in ["broken", "secret", "mislabelled", "wrong-curve", "enc"] {
+        let token = ec.sign_with_kid(&claims(&["items"]), Some(kid));
+        let refused = send(&app, get_with("/items/", &token)).await;
+        assert_eq!(refused, unknown_key(), "{kid}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_algorithm_comes_from_the_jwk_never_from_the_token() {
+    let server = JwksServer::start().await;
+    let key = TestKey::rsa("k1");
+    server.set_keys(vec![key.jwk()]);
+    let verifier = jwks_verifier(&server, fast());
+    verifier.refresh_keys().await.unwrap();
+    // An HS256 token "signed" with the RSA public key as secret, naming the RSA kid.
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.kid = Some("k1".into());
+    let forged = jsonwebtoken::encode(
+        &header,
+        &claims(&["items"]),
+        &jsonwebtoken::EncodingKey::from_secret(scopes_tests::RSA_PUBLIC.as_bytes()),
+    )
+    .unwrap();
+    assert_eq!(verifier.verify_async(&forged).await.unwrap_err(), TokenError::AlgorithmNotAllowed);
+    // jku/x5u point nowhere we would ever fetch from.
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some("elsewhere".into());
+    header.jku = Some("http://127.0.0.1:1/attacker-jwks".into());
+    let hits = server.jwks_hits();
+    let token = jsonwebtoken::encode(
+        &header,
+        &claims(&["items"]),
+        &jsonwebtoken::EncodingKey::from_rsa_pem(scopes_tests::RSA_PRIVATE.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(verifier.verify_async(&token).await.unwrap_err(), TokenError::UnknownKey);
+    assert!(server.jwks_hits() <= hits + 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn discovery_finds_the_jwks_and_the_issuer_is_checked_everywhere() {
+    let server = JwksServer::start().await;
+    let key = TestKey::ec("k1");
+    server.set_keys(vec![key.jwk()]);
+    let verifier = Verifier::builder()
+        .oidc_issuer(server.issuer())
+        .fetch_options(fast())
+        .build()
+        .unwrap();
+    verifier.refresh_keys().await.unwrap();
+    assert_eq!((server.discovery_hits(), server.jwks_hits()), (1, 1));
+    let app = app(verifier.clone());
+    let with_issuer = |iss: &str| {
+        let mut claims = claims(&["items"]);
+        claims["iss"] = json!(iss);
+        key.sign(&claims)
+    };
+    assert_eq!(send(&app, get_with("/items/", &with_issuer(&server.issuer()))).await, ok());
+    let elsewhere = send(&app, get_with("/items/", &with_issuer("https://evil.example.com"))).await;
+    assert_eq!(elsewhere.status, 401u16);
+    assert!(elsewhere.challenge.as_deref().unwrap().contains("The token issuer is not accepted"));
+    let none = send(&app, get_with("/items/", &key.sign(&claims(&["items"])))).await;
+    assert!(none.challenge.as_deref().unwrap().contains("The token has no iss claim"));
+
+    // A discovery document naming another issuer is refused (OIDC Discovery §4.3).
+    server.set_discovery_issuer(Some("https://evil.example.com".into()));
+    let other = Verifier::builder()
+        .oidc_issuer(server.issuer())
+        .fetch_options(fast())
+        .build()
+        .unwrap();
+    assert_eq!(
+        other.refresh_keys().await,
+        Err(KeyFetchError::IssuerMismatch {
+            expected: server.issuer(),
+            found: "https://evil.example.com".into(),
+        })
+    );
+}
+
+#[test]
+fn key_set_urls_must_be_https_except_on_loopback() {
+    let refused = Verifier::builder()
+        .jwks_url("http://idp.example.com/jwks")
+        .build()
+        .unwrap_err();
+    assert_eq!(refused, ConfigError::InsecureUrl("http://idp.example.com/jwks".into()));
+    assert!(refused.to_string().contains("https"));
+    assert!(Verifier::builder().jwks_url("https://idp.example.com/jwks").build().is_ok());
+    assert!(Verifier::builder()
+        .jwks_url("http://idp.internal/jwks")
+        .fetch_options(FetchOptions::new().allow_http())
+        .build()
+        .is_ok());
+    let both = Verifier::builder()
+        .key(scopes_core::Key::hs256(scopes_tests::SECRET).unwrap())
+        .jwks_url("https://idp.example.com/jwks")
+        .build()
+        .unwrap_err();
+    assert_eq!(both, ConfigError::KeysAndKeySet);
+}
