@@ -1,0 +1,139 @@
+//! Interop with a real OpenID provider nobody here wrote: panva's `oidc-provider`,
+//! started on loopback by `tests/oidc/run` (which `tests/run-all` calls). Its JWT access
+//! tokens (client credentials with a resource indicator, RFC 9068) are verified through
+//! OpenID Connect discovery, in the strict RFC 9068 profile.
+
+use std::env;
+
+use axum::Router;
+use axum::routing::get;
+use scopes_core::{TokenError, Verifier, requires_scopes, scopes};
+use scopes_tests::{Reply, get as get_with, send};
+use serde_json::Value;
+
+scopes! {
+    /// The scopes the provider's resource server grants.
+    pub Scopes {
+        "me": "Read information about the current user.",
+        "items": "Read items.",
+        "admin": "Administer." implies ["me", "items"],
+    }
+}
+
+#[requires_scopes("items")]
+async fn read_items() -> &'static str {
+    "items"
+}
+
+struct Provider {
+    issuer: String,
+    client_id: String,
+    client_secret: String,
+    resource: String,
+}
+
+fn provider() -> Provider {
+    let var = |name: &str| {
+        env::var(name).unwrap_or_else(|_| panic!("{name} is unset: run this test with tests/oidc/run"))
+    };
+    Provider {
+        issuer: var("SCOPES_OIDC_ISSUER"),
+        client_id: var("SCOPES_OIDC_CLIENT_ID"),
+        client_secret: var("SCOPES_OIDC_CLIENT_SECRET"),
+        resource: var("SCOPES_OIDC_RESOURCE"),
+    }
+}
+
+impl Provider {
+    /// A client-credentials access token for `resource` with `scope`, from the token
+    /// endpoint its discovery document names.
+    async fn token(&self, resource: &str, scope: &str) -> String {
+        let client = reqwest::Client::new();
+        let discovery: Value = client
+            .get(format!("{}/.well-known/openid-configuration", self.issuer))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let endpoint = discovery["token_endpoint"].as_str().unwrap();
+        let form = format!(
+            "grant_type=client_credentials&scope={}&resource={}",
+            scope.replace(' ', "%20"),
+            resource.replace(':', "%3A")
+        );
+        let response: Value = client
+            .post(endpoint)
+            .basic_auth(&self.client_id, Some(&self.client_secret))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        response["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access token: {response}"))
+            .to_owned()
+    }
+
+    fn verifier(&self, resource: &str) -> Verifier {
+        Verifier::builder()
+            .oidc_issuer(&self.issuer)
+            .rfc9068(resource)
+            .build()
+            .unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs oidc-provider on loopback: run tests/oidc/run"]
+async fn oidc_provider_access_tokens_pass_through_discovery() {
+    let provider = provider();
+    let verifier = provider.verifier(&provider.resource);
+    verifier.refresh_keys().await.unwrap();
+    let app = Router::new()
+        .route("/items/", get(read_items))
+        .with_state(verifier.clone());
+
+    let full = provider.token(&provider.resource, "me items").await;
+    assert_eq!(send(&app, get_with("/items/", &full)).await, Reply::new(200, None, "items"));
+    let claims: Value = verifier.verify(&full).unwrap().claims().unwrap();
+    assert_eq!(claims["iss"], provider.issuer.as_str());
+    assert_eq!(claims["client_id"], provider.client_id.as_str());
+
+    // `me` only: a valid token without `items` is 403 with the RFC 6750 challenge.
+    let narrow = provider.token(&provider.resource, "me").await;
+    let refused = send(&app, get_with("/items/", &narrow)).await;
+    assert_eq!(refused.status, 403u16);
+    assert_eq!(
+        refused.challenge.as_deref(),
+        Some(r#"Bearer error="insufficient_scope", scope="items""#)
+    );
+
+    // One character off in the signature.
+    let mut tampered = full.clone().into_bytes();
+    let at = tampered.len() - 3;
+    tampered[at] = if tampered[at] == b'x' { b'y' } else { b'x' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    assert_eq!(send(&app, get_with("/items/", &tampered)).await.status, 401u16);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs oidc-provider on loopback: run tests/oidc/run"]
+async fn tokens_for_another_resource_are_refused_and_rs256_verifies_too() {
+    let provider = provider();
+    // The provider signs tokens for `urn:scopes:api-rs` with RS256.
+    let rs_token = provider.token("urn:scopes:api-rs", "items").await;
+    let ours = provider.verifier(&provider.resource);
+    assert_eq!(ours.verify_async(&rs_token).await.unwrap_err(), TokenError::WrongAudience);
+    let theirs = provider.verifier("urn:scopes:api-rs");
+    let (_, granted) = theirs
+        .verify_and_grant_async::<Scopes>(&rs_token)
+        .await
+        .unwrap();
+    assert_eq!(granted.iter().map(|scope| scope.name).collect::<Vec<_>>(), ["items"]);
+}
