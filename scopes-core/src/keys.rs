@@ -64,6 +64,15 @@ impl KeySource {
         }
     }
 
+    /// The generation of the current set, without cloning it.
+    pub(crate) fn generation(&self) -> u64 {
+        match self {
+            Self::Static(set) => set.generation,
+            #[cfg(feature = "jwks")]
+            Self::Remote(remote) => remote.generation(),
+        }
+    }
+
     /// Whether the set is fetched (and may change).
     pub(crate) fn is_remote(&self) -> bool {
         match self {

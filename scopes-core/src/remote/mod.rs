@@ -93,6 +93,12 @@ impl RemoteKeys {
         set
     }
 
+    /// The generation of the current set (a refresh that is due starts as in
+    /// [`current`](Self::current)).
+    pub(crate) fn generation(self: &Arc<Self>) -> u64 {
+        self.current().generation
+    }
+
     fn refresh_in_background(self: &Arc<Self>) {
         if self.refreshing.swap(true, Ordering::AcqRel) {
             return;

@@ -250,7 +250,7 @@ impl Verifier {
         let cache = self.inner.cache.as_ref()?;
         let entry = cache.get(token)?;
         let profile = self.inner.profiles.get(entry.profile)?;
-        if entry.generation != profile.keys.current().generation
+        if entry.generation != profile.keys.generation()
             || entry.exp < now()? - profile.leeway_secs as f64
         {
             cache.remove(token);
