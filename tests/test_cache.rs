@@ -53,9 +53,14 @@ fn a_tampered_token_never_hits_the_cache() {
     let (message, signature) = token.rsplit_once('.').unwrap();
     let (header, _) = message.split_once('.').unwrap();
     // Another payload with the cached token's header and signature.
-    let payload = base64_url(&json!({"sub": "admin", "exp": now() + 600, "scopes": ["me", "items"]}).to_string());
+    let payload = base64_url(
+        &json!({"sub": "admin", "exp": now() + 600, "scopes": ["me", "items"]}).to_string(),
+    );
     let forged = format!("{header}.{payload}.{signature}");
-    assert_eq!(verifier.verify(&forged).unwrap_err(), TokenError::BadSignature);
+    assert_eq!(
+        verifier.verify(&forged).unwrap_err(),
+        TokenError::BadSignature
+    );
     // One character off in the signature, and a prefix of the token.
     let mut flipped = token.clone().into_bytes();
     let last = flipped.len() - 2;
@@ -94,17 +99,27 @@ fn the_cache_is_bounded_in_entries_and_bytes() {
             key.sign(&claims)
         })
         .collect();
-    let few = cached(CacheLimits { entries: 4, bytes: 1 << 20 });
+    let few = cached(CacheLimits {
+        entries: 4,
+        bytes: 1 << 20,
+    });
     for token in &tokens {
         assert!(few.verify(token).is_ok());
     }
     assert!(few.cached_tokens() <= 4, "{} entries", few.cached_tokens());
     // Each entry costs its token, its claims and some overhead: 4 KiB holds a few.
-    let small = cached(CacheLimits { entries: 1000, bytes: 4096 });
+    let small = cached(CacheLimits {
+        entries: 1000,
+        bytes: 4096,
+    });
     for token in &tokens {
         assert!(small.verify(token).is_ok());
     }
-    assert!(small.cached_tokens() < 5, "{} entries", small.cached_tokens());
+    assert!(
+        small.cached_tokens() < 5,
+        "{} entries",
+        small.cached_tokens()
+    );
     // Evicted tokens still verify (the slow way).
     for token in &tokens {
         assert_eq!(grant(&few, token), Ok(vec!["me"]));

@@ -74,7 +74,12 @@ async fn the_first_token_fetches_the_set_once_and_every_key_kind_verifies() {
     let app = app(jwks_verifier(&server, fast()));
     for key in &keys {
         let token = key.sign(&claims(&["items"]));
-        assert_eq!(send(&app, get_with("/items/", &token)).await, ok(), "{}", key.kid());
+        assert_eq!(
+            send(&app, get_with("/items/", &token)).await,
+            ok(),
+            "{}",
+            key.kid()
+        );
     }
     assert_eq!(server.jwks_hits(), 1);
 }
@@ -153,7 +158,8 @@ async fn an_unknown_kid_storm_fetches_at_most_once_per_cooldown() {
             let mut tasks = Vec::new();
             for i in 0..200 {
                 let app = app.clone();
-                let token = key.sign_with_kid(&claims(&["items"]), Some(&format!("forged-{round}-{i}")));
+                let token =
+                    key.sign_with_kid(&claims(&["items"]), Some(&format!("forged-{round}-{i}")));
                 tasks.push(tokio::spawn(async move {
                     send(&app, get_with("/items/", &token)).await
                 }));
@@ -213,20 +219,38 @@ async fn the_last_good_set_serves_while_the_key_server_fails() {
         (Behavior::Down, KeyFetchError::Status(503)),
         (Behavior::Garbage, KeyFetchError::NotAKeySet),
         (Behavior::Huge(2 * 1024 * 1024), KeyFetchError::TooLarge),
-        (Behavior::Slow(Duration::from_secs(3)), KeyFetchError::Timeout),
+        (
+            Behavior::Slow(Duration::from_secs(3)),
+            KeyFetchError::Timeout,
+        ),
         (Behavior::Close, KeyFetchError::Unreachable),
     ];
     for (behavior, error) in failures {
         server.set_behavior(behavior);
         let started = std::time::Instant::now();
-        assert_eq!(verifier.refresh_keys().await, Err(error.clone()), "{behavior:?}");
-        assert!(started.elapsed() < Duration::from_secs(2), "{behavior:?} took {:?}", started.elapsed());
-        assert_eq!(send(&app, get_with("/items/", &token)).await, ok(), "{behavior:?}");
+        assert_eq!(
+            verifier.refresh_keys().await,
+            Err(error.clone()),
+            "{behavior:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{behavior:?} took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            send(&app, get_with("/items/", &token)).await,
+            ok(),
+            "{behavior:?}"
+        );
     }
     // An empty set is a failure too: the last good set stays.
     server.set_behavior(Behavior::Normal);
     server.set_keys(vec![]);
-    assert_eq!(verifier.refresh_keys().await, Err(KeyFetchError::NoUsableKeys));
+    assert_eq!(
+        verifier.refresh_keys().await,
+        Err(KeyFetchError::NoUsableKeys)
+    );
     assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
 }
 
@@ -273,8 +297,14 @@ async fn bad_keys_are_left_out_and_the_rest_serve() {
         ed.jwk_without_alg(), // EdDSA follows from crv Ed25519
     ]);
     let app = app(jwks_verifier(&server, fast()));
-    assert_eq!(send(&app, get_with("/items/", &good.sign(&claims(&["items"])))).await, ok());
-    assert_eq!(send(&app, get_with("/items/", &ed.sign(&claims(&["items"])))).await, ok());
+    assert_eq!(
+        send(&app, get_with("/items/", &good.sign(&claims(&["items"])))).await,
+        ok()
+    );
+    assert_eq!(
+        send(&app, get_with("/items/", &ed.sign(&claims(&["items"])))).await,
+        ok()
+    );
     for kid in ["broken", "secret", "mislabelled", "wrong-curve", "enc"] {
         let token = ec.sign_with_kid(&claims(&["items"]), Some(kid));
         let refused = send(&app, get_with("/items/", &token)).await;
@@ -298,7 +328,10 @@ async fn the_algorithm_comes_from_the_jwk_never_from_the_token() {
         &jsonwebtoken::EncodingKey::from_secret(scopes_tests::RSA_PUBLIC.as_bytes()),
     )
     .unwrap();
-    assert_eq!(verifier.verify_async(&forged).await.unwrap_err(), TokenError::AlgorithmNotAllowed);
+    assert_eq!(
+        verifier.verify_async(&forged).await.unwrap_err(),
+        TokenError::AlgorithmNotAllowed
+    );
     // jku/x5u point nowhere we would ever fetch from.
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
     header.kid = Some("elsewhere".into());
@@ -310,7 +343,10 @@ async fn the_algorithm_comes_from_the_jwk_never_from_the_token() {
         &jsonwebtoken::EncodingKey::from_rsa_pem(scopes_tests::RSA_PRIVATE.as_bytes()).unwrap(),
     )
     .unwrap();
-    assert_eq!(verifier.verify_async(&token).await.unwrap_err(), TokenError::UnknownKey);
+    assert_eq!(
+        verifier.verify_async(&token).await.unwrap_err(),
+        TokenError::UnknownKey
+    );
     assert!(server.jwks_hits() <= hits + 1);
 }
 
@@ -332,12 +368,30 @@ async fn discovery_finds_the_jwks_and_the_issuer_is_checked_everywhere() {
         claims["iss"] = json!(iss);
         key.sign(&claims)
     };
-    assert_eq!(send(&app, get_with("/items/", &with_issuer(&server.issuer()))).await, ok());
-    let elsewhere = send(&app, get_with("/items/", &with_issuer("https://evil.example.com"))).await;
+    assert_eq!(
+        send(&app, get_with("/items/", &with_issuer(&server.issuer()))).await,
+        ok()
+    );
+    let elsewhere = send(
+        &app,
+        get_with("/items/", &with_issuer("https://evil.example.com")),
+    )
+    .await;
     assert_eq!(elsewhere.status, 401u16);
-    assert!(elsewhere.challenge.as_deref().unwrap().contains("The token issuer is not accepted"));
+    assert!(
+        elsewhere
+            .challenge
+            .as_deref()
+            .unwrap()
+            .contains("The token issuer is not accepted")
+    );
     let none = send(&app, get_with("/items/", &key.sign(&claims(&["items"])))).await;
-    assert!(none.challenge.as_deref().unwrap().contains("The token has no iss claim"));
+    assert!(
+        none.challenge
+            .as_deref()
+            .unwrap()
+            .contains("The token has no iss claim")
+    );
 
     // A discovery document naming another issuer is refused (OIDC Discovery §4.3).
     server.set_discovery_issuer(Some("https://evil.example.com".into()));
@@ -361,14 +415,24 @@ fn key_set_urls_must_be_https_except_on_loopback() {
         .jwks_url("http://idp.example.com/jwks")
         .build()
         .unwrap_err();
-    assert_eq!(refused, ConfigError::InsecureUrl("http://idp.example.com/jwks".into()));
+    assert_eq!(
+        refused,
+        ConfigError::InsecureUrl("http://idp.example.com/jwks".into())
+    );
     assert!(refused.to_string().contains("https"));
-    assert!(Verifier::builder().jwks_url("https://idp.example.com/jwks").build().is_ok());
-    assert!(Verifier::builder()
-        .jwks_url("http://idp.internal/jwks")
-        .fetch_options(FetchOptions::new().allow_http())
-        .build()
-        .is_ok());
+    assert!(
+        Verifier::builder()
+            .jwks_url("https://idp.example.com/jwks")
+            .build()
+            .is_ok()
+    );
+    assert!(
+        Verifier::builder()
+            .jwks_url("http://idp.internal/jwks")
+            .fetch_options(FetchOptions::new().allow_http())
+            .build()
+            .is_ok()
+    );
     let both = Verifier::builder()
         .key(scopes_core::Key::hs256(scopes_tests::SECRET).unwrap())
         .jwks_url("https://idp.example.com/jwks")

@@ -34,7 +34,8 @@ struct Provider {
 
 fn provider() -> Provider {
     let var = |name: &str| {
-        env::var(name).unwrap_or_else(|_| panic!("{name} is unset: run this test with tests/oidc/run"))
+        env::var(name)
+            .unwrap_or_else(|_| panic!("{name} is unset: run this test with tests/oidc/run"))
     };
     Provider {
         issuer: var("SCOPES_OIDC_ISSUER"),
@@ -100,7 +101,10 @@ async fn oidc_provider_access_tokens_pass_through_discovery() {
         .with_state(verifier.clone());
 
     let full = provider.token(&provider.resource, "me items").await;
-    assert_eq!(send(&app, get_with("/items/", &full)).await, Reply::new(200, None, "items"));
+    assert_eq!(
+        send(&app, get_with("/items/", &full)).await,
+        Reply::new(200, None, "items")
+    );
     let claims: Value = verifier.verify(&full).unwrap().claims().unwrap();
     assert_eq!(claims["iss"], provider.issuer.as_str());
     assert_eq!(claims["client_id"], provider.client_id.as_str());
@@ -119,7 +123,10 @@ async fn oidc_provider_access_tokens_pass_through_discovery() {
     let at = tampered.len() - 3;
     tampered[at] = if tampered[at] == b'x' { b'y' } else { b'x' };
     let tampered = String::from_utf8(tampered).unwrap();
-    assert_eq!(send(&app, get_with("/items/", &tampered)).await.status, 401u16);
+    assert_eq!(
+        send(&app, get_with("/items/", &tampered)).await.status,
+        401u16
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -129,11 +136,17 @@ async fn tokens_for_another_resource_are_refused_and_rs256_verifies_too() {
     // The provider signs tokens for `urn:scopes:api-rs` with RS256.
     let rs_token = provider.token("urn:scopes:api-rs", "items").await;
     let ours = provider.verifier(&provider.resource);
-    assert_eq!(ours.verify_async(&rs_token).await.unwrap_err(), TokenError::WrongAudience);
+    assert_eq!(
+        ours.verify_async(&rs_token).await.unwrap_err(),
+        TokenError::WrongAudience
+    );
     let theirs = provider.verifier("urn:scopes:api-rs");
     let (_, granted) = theirs
         .verify_and_grant_async::<Scopes>(&rs_token)
         .await
         .unwrap();
-    assert_eq!(granted.iter().map(|scope| scope.name).collect::<Vec<_>>(), ["items"]);
+    assert_eq!(
+        granted.iter().map(|scope| scope.name).collect::<Vec<_>>(),
+        ["items"]
+    );
 }

@@ -79,12 +79,19 @@ async fn tokens_go_to_the_tenant_of_their_issuer() {
     let wrong_audience = keycloak_key.sign(&json!({
         "iss": keycloak.issuer(), "aud": "https://api.example.com", "sub": "u1", "exp": exp,
     }));
-    assert_eq!(granted(&verifier, &wrong_audience), Err(TokenError::WrongAudience));
+    assert_eq!(
+        granted(&verifier, &wrong_audience),
+        Err(TokenError::WrongAudience)
+    );
     // Issuers no tenant accepts, or none at all.
-    let stranger = keycloak_key.sign(&json!({"iss": "https://other.example", "sub": "u1", "exp": exp}));
+    let stranger =
+        keycloak_key.sign(&json!({"iss": "https://other.example", "sub": "u1", "exp": exp}));
     assert_eq!(granted(&verifier, &stranger), Err(TokenError::WrongIssuer));
     let anonymous = keycloak_key.sign(&json!({"sub": "u1", "exp": exp}));
-    assert_eq!(granted(&verifier, &anonymous), Err(TokenError::MissingClaim("iss")));
+    assert_eq!(
+        granted(&verifier, &anonymous),
+        Err(TokenError::MissingClaim("iss"))
+    );
 }
 
 #[test]
@@ -98,14 +105,20 @@ fn tenant_configurations_that_cannot_route_are_refused() {
         .build()
         .unwrap()
     };
-    let no_issuer = Verifier::builder().tenant(tenant(None)).build().unwrap_err();
+    let no_issuer = Verifier::builder()
+        .tenant(tenant(None))
+        .build()
+        .unwrap_err();
     assert_eq!(no_issuer, ConfigError::TenantWithoutIssuer);
     let twice = Verifier::builder()
         .tenant(tenant(Some("https://a.example")))
         .tenant(tenant(Some("https://a.example")))
         .build()
         .unwrap_err();
-    assert_eq!(twice, ConfigError::DuplicateTenantIssuer("https://a.example".into()));
+    assert_eq!(
+        twice,
+        ConfigError::DuplicateTenantIssuer("https://a.example".into())
+    );
     let mixed = Verifier::builder()
         .tenant(tenant(Some("https://a.example")))
         .key(Key::hs256(SECRET).unwrap())
@@ -135,12 +148,24 @@ fn the_rfc9068_profile_requires_typ_and_every_claim() {
         .rfc9068("https://api.example.com")
         .build()
         .unwrap();
-    for typ in ["at+jwt", "application/at+jwt", "AT+JWT", "Application/At+Jwt"] {
-        assert!(strict.verify(&at_jwt(&rfc9068_claims(), Some(typ))).is_ok(), "{typ}");
+    for typ in [
+        "at+jwt",
+        "application/at+jwt",
+        "AT+JWT",
+        "Application/At+Jwt",
+    ] {
+        assert!(
+            strict.verify(&at_jwt(&rfc9068_claims(), Some(typ))).is_ok(),
+            "{typ}"
+        );
     }
     for typ in [None, Some("JWT"), Some("jwt+at")] {
         let token = at_jwt(&rfc9068_claims(), typ);
-        assert_eq!(strict.verify(&token).unwrap_err(), TokenError::NotAnAccessToken, "{typ:?}");
+        assert_eq!(
+            strict.verify(&token).unwrap_err(),
+            TokenError::NotAnAccessToken,
+            "{typ:?}"
+        );
     }
     for claim in ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"] {
         let mut claims = rfc9068_claims();
@@ -150,7 +175,9 @@ fn the_rfc9068_profile_requires_typ_and_every_claim() {
     }
     let mut other_resource = rfc9068_claims();
     other_resource["aud"] = json!("https://other-api.example.com");
-    let error = strict.verify(&at_jwt(&other_resource, Some("at+jwt"))).unwrap_err();
+    let error = strict
+        .verify(&at_jwt(&other_resource, Some("at+jwt")))
+        .unwrap_err();
     assert_eq!(error, TokenError::WrongAudience);
 
     // The default profile keeps accepting FastAPI's tokens (no typ, sub + exp + scopes).

@@ -72,6 +72,19 @@ impl VerifierBuilder {
     /// Keys of an OpenID Connect issuer (feature `jwks`): its
     /// `/.well-known/openid-configuration` names the JWKS, and must name `issuer` as its
     /// issuer exactly. Also requires `iss` to equal `issuer` on every token.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+    /// use scopes_core::{CacheLimits, Verifier};
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .oidc_issuer("https://auth.example.com/realms/shop")
+    ///     .rfc9068("https://api.example.com") // strict JWT access token profile (optional)
+    ///     .cache(CacheLimits::default())      // repeated tokens skip the signature (optional)
+    ///     .build()?;
+    /// verifier.refresh_keys().await?; // fail fast at start-up if the provider is unreachable
+    /// # Ok(()) }
+    /// ```
     #[cfg(feature = "jwks")]
     pub fn oidc_issuer(mut self, issuer: impl Into<String>) -> Self {
         let issuer = issuer.into();
