@@ -32,7 +32,8 @@ pub(crate) struct Parsed<'t> {
     pub(crate) signature: &'t str,
     pub(crate) algorithm: Algorithm,
     pub(crate) kid: Option<String>,
-    pub(crate) typ: Option<String>,
+    /// `typ` is `at+jwt` or `application/at+jwt` (RFC 9068 §2.1), in any case.
+    pub(crate) access_token_typ: bool,
 }
 
 /// The JOSE header fields that matter here; the rest is ignored, except `crit`. `jku`,
@@ -71,7 +72,9 @@ impl<'t> Parsed<'t> {
             signature,
             algorithm,
             kid: header.kid.map(Cow::into_owned),
-            typ: header.typ.map(Cow::into_owned),
+            access_token_typ: header.typ.is_some_and(|typ| {
+                typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
+            }),
         })
     }
 
@@ -112,13 +115,8 @@ impl Profile {
         set: &KeySet,
         grant: &mut G,
     ) -> Result<Checked, TokenError> {
-        if self.rfc9068 {
-            let typ = token.typ.as_deref().unwrap_or_default();
-            if !typ.eq_ignore_ascii_case("at+jwt")
-                && !typ.eq_ignore_ascii_case("application/at+jwt")
-            {
-                return Err(TokenError::NotAnAccessToken);
-            }
+        if self.rfc9068 && !token.access_token_typ {
+            return Err(TokenError::NotAnAccessToken);
         }
         let key = set.select(token.algorithm, token.kid.as_deref())?;
         match jsonwebtoken::crypto::verify(
