@@ -54,7 +54,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .oidc_issuer(&issuer)
         .rfc9068(&resource)
         .cache(CacheLimits::default())
-        .build()?;
+        .build()
+        .map_err(|error| error.to_string())?;
     // Fail at start-up, not on the first request, if the provider cannot be reached.
     verifier
         .refresh_keys()
