@@ -136,14 +136,36 @@ async fn the_set_is_refreshed_in_the_background_after_its_max_age() {
     assert_eq!(server.jwks_hits(), 2);
 }
 
+/// `count` tokens signed by `key` but naming kids nobody published.
+fn forged(key: &TestKey, count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| key.sign_with_kid(&claims(&["items"]), Some(&format!("random-{i}"))))
+        .collect()
+}
+
+/// Sends all `tokens` at once; each is refused as naming an unknown key.
+async fn storm(app: &Router, tokens: Vec<String>) {
+    let tasks: Vec<_> = tokens
+        .into_iter()
+        .map(|token| {
+            let app = app.clone();
+            tokio::spawn(async move { send(&app, get_with("/items/", &token)).await })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), unknown_key());
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_kid_storm_fetches_at_most_once_per_cooldown() {
     let server = JwksServer::start().await;
     let key = TestKey::rsa("real");
     server.set_keys(vec![key.jwk()]);
-    // Long enough that no periodic refresh happens during the test.
+    // Long enough that neither the cooldown nor the set's freshness ends during the
+    // test, however slow the machine.
     let options = fast()
-        .cooldown(Duration::from_secs(5))
+        .cooldown(Duration::from_secs(60))
         .default_max_age(Duration::from_secs(60));
     let app = app(jwks_verifier(&server, options));
     let token = key.sign(&claims(&["items"]));
@@ -151,25 +173,8 @@ async fn an_unknown_kid_storm_fetches_at_most_once_per_cooldown() {
     assert_eq!(server.jwks_hits(), 1);
 
     // Within the cooldown of that first fetch: 200 tokens with random kids, at once.
-    let storm = |round: usize| {
-        let app = app.clone();
-        let key = key.clone();
-        async move {
-            let mut tasks = Vec::new();
-            for i in 0..200 {
-                let app = app.clone();
-                let token =
-                    key.sign_with_kid(&claims(&["items"]), Some(&format!("forged-{round}-{i}")));
-                tasks.push(tokio::spawn(async move {
-                    send(&app, get_with("/items/", &token)).await
-                }));
-            }
-            for task in tasks {
-                assert_eq!(task.await.unwrap(), unknown_key());
-            }
-        }
-    };
-    storm(0).await;
+    let tokens = forged(&key, 200);
+    storm(&app, tokens).await;
     assert_eq!(server.jwks_hits(), 1, "no fetch inside the cooldown");
     // The real key is still served, without a fetch.
     assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
@@ -186,22 +191,11 @@ async fn a_storm_after_the_cooldown_causes_exactly_one_fetch() {
     let token = key.sign(&claims(&["items"]));
     assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
     // Tokens are signed before the storm: RSA signing is slow without optimizations.
-    let tokens: Vec<String> = (0..100)
-        .map(|i| key.sign_with_kid(&claims(&["items"]), Some(&format!("random-{i}"))))
-        .collect();
+    let tokens = forged(&key, 100);
     tokio::time::sleep(Duration::from_millis(350)).await;
     // The server answers slowly, so the whole storm arrives while the fetch is in flight.
     server.set_behavior(Behavior::Slow(Duration::from_millis(200)));
-    let mut tasks = Vec::new();
-    for token in tokens {
-        let app = app.clone();
-        tasks.push(tokio::spawn(async move {
-            send(&app, get_with("/items/", &token)).await
-        }));
-    }
-    for task in tasks {
-        assert_eq!(task.await.unwrap(), unknown_key());
-    }
+    storm(&app, tokens).await;
     assert_eq!(server.jwks_hits(), 2, "one fetch for the whole storm");
 }
 

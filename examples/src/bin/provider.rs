@@ -47,7 +47,8 @@ async fn read_own_items(Claims(token): Claims<AccessToken>) -> Json<Value> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env = |name: &str| {
-        std::env::var(name).map_err(|_| format!("set {name} (see the top of examples/src/bin/provider.rs)"))
+        std::env::var(name)
+            .map_err(|_| format!("set {name} (see the top of examples/src/bin/provider.rs)"))
     };
     let (issuer, resource) = (env("OIDC_ISSUER")?, env("API_RESOURCE")?);
     let verifier = Verifier::builder()
