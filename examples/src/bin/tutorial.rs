@@ -26,6 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = listener().await?;
     let base = format!("http://{}", listener.local_addr()?);
     eprintln!("FastAPI's OAuth2 scopes tutorial, in Rust, on {base} ({mode:?} responses)");
+    eprintln!("  docs:    {base}/docs (Authorize as johndoe / secret)");
     eprintln!(
         "  log in:  curl -s -d 'username=johndoe&password=secret&scope=me items' {base}/token"
     );
