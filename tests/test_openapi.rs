@@ -224,3 +224,33 @@ fn the_injected_parameter_leaves_utoipas_inference_alone() {
     assert_eq!(plain.get("security"), None);
     let _ = (inference::plain, inference::secured);
 }
+
+#[test]
+fn the_documented_responses_follow_the_response_mode() {
+    use scopes_core::ResponseMode;
+    // The default mode changes nothing.
+    assert_eq!(
+        serde_json::to_value(ApiDoc::document(ResponseMode::Rfc6750)).unwrap(),
+        tutorial_document()
+    );
+    // FastAPI's: 401 for a missing scope too, challenged with the route's scopes.
+    let document = serde_json::to_value(ApiDoc::document(ResponseMode::FastApi)).unwrap();
+    let responses = |path: &str| document["paths"][path]["get"]["responses"].clone();
+    let challenge =
+        |path: &str| responses(path)["401"]["headers"]["WWW-Authenticate"]["example"].clone();
+    for path in ["/users/me/", "/users/me/items/", "/status/"] {
+        assert_eq!(responses(path).get("403"), None, "{path}");
+        assert_eq!(
+            responses(path)["200"],
+            tutorial_document()["paths"][path]["get"]["responses"]["200"]
+        );
+    }
+    assert_eq!(challenge("/users/me/items/"), r#"Bearer scope="items me""#);
+    assert_eq!(challenge("/users/me/"), r#"Bearer scope="me""#);
+    assert_eq!(challenge("/status/"), "Bearer");
+    // The token endpoint's own 401 (invalid_client) is not ours to rewrite.
+    assert_eq!(
+        document["paths"]["/token"]["post"]["responses"]["401"],
+        tutorial_document()["paths"]["/token"]["post"]["responses"]["401"]
+    );
+}

@@ -266,6 +266,15 @@ pub async fn read_system_status(CurrentUser(_user): CurrentUser) -> Json<serde_j
 )]
 pub struct ApiDoc;
 
+impl ApiDoc {
+    /// The document, its 401/403 responses as a verifier answering in `mode` gives them.
+    pub fn document(mode: ResponseMode) -> utoipa::openapi::OpenApi {
+        let mut document = Self::openapi();
+        scopes_core::openapi::utoipa::document_response_mode(&mut document, mode);
+        document
+    }
+}
+
 /// The tutorial's routes, `/openapi.json` and Swagger UI at `/docs`.
 pub fn app(state: AppState) -> Router {
     Router::new()
@@ -273,6 +282,8 @@ pub fn app(state: AppState) -> Router {
         .route("/users/me/", get(read_users_me))
         .route("/users/me/items/", get(read_own_items))
         .route("/status/", get(read_system_status))
-        .merge(crate::docs::routes(ApiDoc::openapi()))
+        .merge(crate::docs::routes(ApiDoc::document(
+            state.verifier.response_mode(),
+        )))
         .with_state(state)
 }

@@ -3,36 +3,44 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
-use crate::{AuthRejection, TokenError};
+use crate::{AuthRejection, ResponseMode, TokenError};
 
-/// OpenAPI `responses` entries for a protected operation: `401` always, `403` when the
-/// operation requires a scope. Each documents the RFC 6750 `WWW-Authenticate` challenge
-/// and the JSON body (`{"detail": "…"}`) the default [`ResponseMode`] sends.
+/// OpenAPI `responses` entries for a protected operation, as the verifier's
+/// [`ResponseMode`] answers: with RFC 6750 (the default), `401` always and `403` when the
+/// operation requires a scope; with FastAPI's mode, `401` for both. Each documents the
+/// `WWW-Authenticate` challenge and the JSON body (`{"detail": "…"}`).
 ///
 /// Get it from [`OperationSecurity::responses`](super::OperationSecurity::responses);
 /// it serializes as a map from status code to response object.
-///
-/// [`ResponseMode`]: crate::ResponseMode
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProtectedResponses {
-    /// `scope="…"` of the 403 challenge; `None` when no scope is required.
+    /// `scope="…"` of the challenge; `None` when no scope is required.
     scope: Option<String>,
+    mode: ResponseMode,
 }
 
 impl ProtectedResponses {
     pub(super) fn new(scope: String) -> Self {
         Self {
             scope: (!scope.is_empty()).then_some(scope),
+            mode: ResponseMode::Rfc6750,
         }
+    }
+
+    /// The responses as a verifier answering in `mode` gives them.
+    #[must_use]
+    pub fn in_mode(mut self, mode: ResponseMode) -> Self {
+        self.mode = mode;
+        self
     }
 
     /// `(status, response object)` pairs, 401 first.
     pub fn entries(&self) -> Vec<(&'static str, Value)> {
-        let mut entries = vec![("401", unauthorized())];
-        if let Some(scope) = &self.scope {
-            entries.push(("403", forbidden(scope)));
+        match (self.mode, &self.scope) {
+            (ResponseMode::FastApi, scope) => vec![("401", fastapi_unauthorized(scope.as_deref()))],
+            (_, None) => vec![("401", unauthorized())],
+            (_, Some(scope)) => vec![("401", unauthorized()), ("403", forbidden(scope))],
         }
-        entries
     }
 }
 
@@ -71,6 +79,27 @@ fn forbidden(scope: &str) -> Value {
          operation requires in `scope`.",
         &insufficient.challenge(),
         insufficient.detail(),
+    )
+}
+
+fn fastapi_unauthorized(scope: Option<&str>) -> Value {
+    let (challenge, description) = match scope {
+        Some(scope) => (
+            format!(r#"Bearer scope="{scope}""#),
+            "Unauthorized, as FastAPI's tutorial answers: no token, a bad token (`Could not \
+             validate credentials`) or a missing scope (`Not enough permissions`).",
+        ),
+        None => (
+            "Bearer".to_owned(),
+            "Unauthorized, as FastAPI's tutorial answers: no token or a bad token (`Could \
+             not validate credentials`).",
+        ),
+    };
+    response(
+        description,
+        "`Bearer`, with the scopes the operation requires in `scope` when it requires any.",
+        &challenge,
+        AuthRejection::InvalidToken(TokenError::Expired).detail(),
     )
 }
 

@@ -52,7 +52,7 @@ use ::utoipa::openapi::security::{
 };
 use ::utoipa::openapi::{ComponentsBuilder, OpenApi, RefOr, Response};
 
-use super::{FlowKind, OAuth2Flow, OperationSecurity};
+use super::{FlowKind, OAuth2Flow, OperationSecurity, ProtectedResponses};
 use crate::{RequiredScopes, ScopeTable};
 
 /// Adds the security schemes `T` declares to `components.securitySchemes`; what the
@@ -119,7 +119,82 @@ fn utoipa_flow<T: ScopeTable>(flow: &OAuth2Flow) -> Flow {
 /// `401` and `403` responses, keeping any response the operation already documents.
 pub fn secure_operation<T: ScopeTable>(operation: &mut Operation, security: &OperationSecurity<T>) {
     operation.security = Some(security_requirements(security));
-    for (status, response) in security.responses().entries() {
+    insert_responses(operation, &security.responses());
+}
+
+/// Rewrites the `401`/`403` responses that `#[requires_scopes]` documented as a
+/// verifier answering in `mode` gives them: with [`ResponseMode::FastApi`], `401` for
+/// a missing scope too, challenged with `Bearer scope="…"`. Responses the operations
+/// documented themselves are kept.
+///
+/// ```
+/// # use scopes_core::openapi::utoipa::document_response_mode;
+/// # use scopes_core::ResponseMode;
+/// # fn doc() -> utoipa::openapi::OpenApi { utoipa::openapi::OpenApiBuilder::new().build() }
+/// let mut openapi = doc();
+/// document_response_mode(&mut openapi, ResponseMode::FastApi);
+/// ```
+///
+/// [`ResponseMode::FastApi`]: crate::ResponseMode::FastApi
+pub fn document_response_mode(openapi: &mut OpenApi, mode: crate::ResponseMode) {
+    let generated = ProtectedResponses::new("scope".to_owned()).entries();
+    let generated_401 = generated[0].1["description"].as_str();
+    for item in openapi.paths.paths.values_mut() {
+        for operation in operations(item) {
+            let ours = match operation.responses.responses.get("401") {
+                Some(RefOr::T(response)) => Some(response.description.as_str()) == generated_401,
+                _ => false,
+            };
+            let Some(security) = operation.security.as_ref().filter(|_| ours) else {
+                continue;
+            };
+            let scope = scope_of(security);
+            operation.responses.responses.remove("401");
+            operation.responses.responses.remove("403");
+            let responses = ProtectedResponses::new(scope).in_mode(mode);
+            insert_responses(operation, &responses);
+        }
+    }
+}
+
+/// Every scope the requirement objects name, each once, in order: the challenge's
+/// `scope`.
+fn scope_of(security: &[SecurityRequirement]) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for requirement in security {
+        let value = serde_json::to_value(requirement).unwrap_or_default();
+        let objects = value
+            .as_object()
+            .into_iter()
+            .flat_map(|object| object.values());
+        for name in objects.filter_map(|scopes| scopes.as_array()).flatten() {
+            if let Some(name) = name.as_str()
+                && !names.iter().any(|known| known == name)
+            {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names.join(" ")
+}
+
+fn operations(item: &mut ::utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}
+
+fn insert_responses(operation: &mut Operation, responses: &ProtectedResponses) {
+    for (status, response) in responses.entries() {
         if operation.responses.responses.contains_key(status) {
             continue;
         }

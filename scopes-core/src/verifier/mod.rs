@@ -146,6 +146,11 @@ impl Verifier {
         Ok(())
     }
 
+    /// How refusals are answered (for documentation that must say the same).
+    pub fn response_mode(&self) -> ResponseMode {
+        self.inner.responder.mode
+    }
+
     /// Whether a token refused for `error` may pass after a key set refresh.
     pub(crate) fn may_refresh_for(&self, error: TokenError) -> bool {
         matches!(
