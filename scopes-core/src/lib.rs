@@ -60,6 +60,7 @@
 //! | `macros` | yes | `scopes!` and `#[requires_scopes]` |
 //! | `aws_lc_rs` | yes | jsonwebtoken's aws-lc-rs crypto backend |
 //! | `rust_crypto` | no | jsonwebtoken's pure-Rust backend; with both enabled, aws-lc-rs is used (see [`install_crypto_provider`]) |
+//! | `aide` | no | [aide](https://docs.rs/aide) integration: `#[requires_scopes]` handlers document their `security` and 401/403 responses, the crate's extractors and responses take part in aide's inference (see `openapi::aide`) |
 //! | `jwks` | no | keys from a JWKS URL or OpenID Connect discovery, refreshed (reqwest, rustls) |
 //! | `utoipa` | no | [utoipa](https://docs.rs/utoipa) integration: the table is a `Modify`, `#[utoipa::path]` handlers get their `security` and 401/403 responses (see `openapi::utoipa`) |
 //!
@@ -195,7 +196,10 @@
 //! - an operation's `security` (its handler's scopes, then its scoped extractors',
 //!   `any(...)` as several requirement objects) and its `401`/`403` responses with the
 //!   RFC 6750 challenge: [`openapi::security_of!(handler)`](openapi::security_of)
-//!   (serde), or, with utoipa, `#[requires_scopes]` written above `#[utoipa::path]`;
+//!   (serde); with utoipa, `#[requires_scopes]` written above `#[utoipa::path]`; with
+//!   aide, nothing at all (the injected extractor documents itself);
+//! - the responses as a verifier in FastAPI's mode answers them:
+//!   `ProtectedResponses::in_mode`, `openapi::utoipa::document_response_mode`;
 //! - router layers add their scopes with [`OperationSecurity::and`](openapi::OperationSecurity::and).
 //!
 //! The tutorial port serves the result at `/openapi.json` and Swagger UI at `/docs`,

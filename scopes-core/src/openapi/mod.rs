@@ -28,6 +28,8 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use crate::requirement::scope_union;
 use crate::{RequiredScopes, Requirement, ScopeSet, ScopeTable};
 
+#[cfg(feature = "aide")]
+pub mod aide;
 mod responses;
 #[cfg(feature = "utoipa")]
 pub mod utoipa;

@@ -125,3 +125,57 @@ fn response(description: &str, header: &str, challenge: &str, detail: &str) -> V
         }
     })
 }
+
+/// The token endpoint's errors (RFC 6749 §5.2), `400` and `401` (`invalid_client`), as
+/// [`GrantError`](crate::GrantError) answers them.
+#[cfg_attr(not(any(feature = "utoipa", feature = "aide")), allow(dead_code))]
+pub(crate) fn grant_errors() -> Vec<(&'static str, Value)> {
+    let error = |description: &str, codes: &[&str]| {
+        json!({
+            "description": description,
+            "headers": {
+                "Cache-Control": { "description": "`no-store`", "schema": { "type": "string" } },
+            },
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["error", "error_description", "detail"],
+                        "properties": {
+                            "error": { "type": "string", "enum": codes },
+                            "error_description": { "type": "string" },
+                            "detail": {
+                                "type": "string",
+                                "description": "`error_description` again, as FastAPI clients read it",
+                            },
+                        },
+                    },
+                },
+            },
+        })
+    };
+    vec![
+        (
+            "400",
+            error(
+                "The grant was refused (RFC 6749 §5.2): wrong username or password \
+                 (`invalid_grant`), an unknown scope (`invalid_scope`), a malformed form \
+                 (`invalid_request`) or another grant type.",
+                &[
+                    "invalid_request",
+                    "invalid_grant",
+                    "invalid_scope",
+                    "unauthorized_client",
+                    "unsupported_grant_type",
+                ],
+            ),
+        ),
+        (
+            "401",
+            error(
+                "Client authentication failed (`invalid_client`).",
+                &["invalid_client"],
+            ),
+        ),
+    ]
+}

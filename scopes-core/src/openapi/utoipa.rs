@@ -298,56 +298,14 @@ macro_rules! __utoipa_path {
 /// errors, `400` and `401` (`invalid_client`).
 impl ::utoipa::IntoResponses for crate::GrantError {
     fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
-        let error = |description: &str, codes: &[&str]| {
-            let response = serde_json::json!({
-                "description": description,
-                "headers": {
-                    "Cache-Control": { "description": "`no-store`", "schema": { "type": "string" } },
-                },
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["error", "error_description", "detail"],
-                            "properties": {
-                                "error": { "type": "string", "enum": codes },
-                                "error_description": { "type": "string" },
-                                "detail": {
-                                    "type": "string",
-                                    "description": "`error_description` again, as FastAPI clients read it",
-                                },
-                            },
-                        },
-                    },
-                },
-            });
-            let response: Response = serde_json::from_value(response)
-                .expect("scopes-core builds response objects utoipa can read");
-            RefOr::T(response)
-        };
-        std::collections::BTreeMap::from([
-            (
-                "400".to_owned(),
-                error(
-                    "The grant was refused (RFC 6749 §5.2): wrong username or password \
-                     (`invalid_grant`), an unknown scope (`invalid_scope`), a malformed form \
-                     (`invalid_request`) or another grant type.",
-                    &[
-                        "invalid_request",
-                        "invalid_grant",
-                        "invalid_scope",
-                        "unauthorized_client",
-                        "unsupported_grant_type",
-                    ],
-                ),
-            ),
-            (
-                "401".to_owned(),
-                error(
-                    "Client authentication failed (`invalid_client`).",
-                    &["invalid_client"],
-                ),
-            ),
-        ])
+        super::responses::grant_errors()
+            .into_iter()
+            .map(|(status, response)| {
+                // Our own JSON, built from utoipa's field names: a failure is a bug here.
+                let response: Response = serde_json::from_value(response)
+                    .expect("scopes-core builds response objects utoipa can read");
+                (status.to_owned(), RefOr::T(response))
+            })
+            .collect()
     }
 }

@@ -1,0 +1,203 @@
+//! [aide](https://docs.rs/aide) integration (feature `aide`).
+//!
+//! - [`Authorized`](crate::Authorized), which `#[requires_scopes]` injects, documents
+//!   its operation: `security` (the handler's scopes, then its scoped extractors') and
+//!   the `401`/`403` responses with their RFC 6750 challenges. Nothing to write twice.
+//! - The crate's other extractors and responses take part in aide's inference:
+//!   [`Claims`](crate::Claims) and [`SecurityScopes`](crate::SecurityScopes) add nothing,
+//!   [`PasswordForm`](crate::PasswordForm) documents its form body,
+//!   [`AccessTokenResponse`](crate::AccessTokenResponse) and
+//!   [`GrantError`](crate::GrantError) their responses.
+//! - [`security_schemes`] gives the table's schemes for
+//!   `TransformOpenApi::security_scheme`.
+//!
+//! Your own extractors need `impl aide::OperationInput for YourExtractor {}`, as aide
+//! asks of every extractor.
+//!
+//! ```
+//! use aide::axum::{ApiRouter, routing::get};
+//! use aide::openapi::OpenApi;
+//! use scopes_core::{Verifier, Key, requires_scopes, scopes};
+//!
+//! scopes! {
+//!     Scopes { "items": "Read items." }
+//!     oauth2 "OAuth2PasswordBearer" { password { token_url: "token" } }
+//! }
+//!
+//! #[requires_scopes("items")]
+//! async fn read_items() -> String {
+//!     "[]".to_owned()
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let verifier = Verifier::new(Key::hs256([7; 32])?)?;
+//! let mut api = OpenApi::default();
+//! let _app: axum::Router = ApiRouter::new()
+//!     .api_route("/items/", get(read_items))
+//!     .finish_api_with(&mut api, |mut doc| {
+//!         for (name, scheme) in scopes_core::openapi::aide::security_schemes::<Scopes>() {
+//!             doc = doc.security_scheme(&name, scheme);
+//!         }
+//!         doc
+//!     })
+//!     .with_state(verifier);
+//! let doc = serde_json::to_value(&api)?;
+//! let get = &doc["paths"]["/items/"]["get"];
+//! assert_eq!(get["security"], serde_json::json!([{ "OAuth2PasswordBearer": ["items"] }]));
+//! assert!(get["responses"]["403"].is_object());
+//! # Ok(()) }
+//! ```
+
+use ::aide::generate::GenContext;
+use ::aide::openapi::{Operation, ReferenceOr, RequestBody, Response, SecurityScheme};
+use ::aide::{OperationInput, OperationOutput};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::{OperationSecurity, responses::grant_errors, security_schemes as schemes_json};
+use crate::{
+    AccessTokenResponse, Authorized, Claims, GrantError, PasswordForm, RequiredScopes, ScopeTable,
+    SecurityScopes,
+};
+
+/// The security schemes `T` declares, by name, for `TransformOpenApi::security_scheme`.
+pub fn security_schemes<T: ScopeTable>() -> Vec<(String, SecurityScheme)> {
+    let Value::Object(schemes) = serde_json::to_value(schemes_json::<T>()).unwrap_or_default()
+    else {
+        return Vec::new();
+    };
+    schemes
+        .into_iter()
+        .map(|(name, scheme)| (name, read(scheme)))
+        .collect()
+}
+
+/// Our own JSON, in OpenAPI's field names, read into aide's types: a failure is a bug
+/// here.
+fn read<V: DeserializeOwned>(value: Value) -> V {
+    serde_json::from_value(value).expect("scopes-core builds objects aide can read")
+}
+
+fn status(status: &str) -> Option<u16> {
+    status.parse().ok()
+}
+
+impl<T: ScopeTable, R: RequiredScopes<T>> OperationInput for Authorized<T, R> {
+    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+        let security = OperationSecurity::<T>::of::<R>().requirements();
+        operation.security = security
+            .into_iter()
+            .map(|object| {
+                object
+                    .into_iter()
+                    .map(|(scheme, scopes)| {
+                        let scopes = scopes.into_iter().map(str::to_owned).collect();
+                        (scheme.to_owned(), scopes)
+                    })
+                    .collect()
+            })
+            .collect();
+    }
+
+    fn inferred_early_responses(
+        _ctx: &mut GenContext,
+        _operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        OperationSecurity::<T>::of::<R>()
+            .responses()
+            .entries()
+            .into_iter()
+            .map(|(code, response)| (status(code), read(response)))
+            .collect()
+    }
+}
+
+/// The token is verified by the attribute (or by `Claims` alone, which knows no table
+/// to name a scheme from): nothing to add.
+impl<C> OperationInput for Claims<C> {}
+
+impl<T: ScopeTable> OperationInput for SecurityScopes<T> {}
+
+impl OperationInput for PasswordForm {
+    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+        let optional =
+            |description: &str| json!({ "type": ["string", "null"], "description": description });
+        let body: RequestBody = read(json!({
+            "required": true,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["username", "password"],
+                        "properties": {
+                            "grant_type": optional("`password`, or absent."),
+                            "username": { "type": "string", "description": "The resource owner's username." },
+                            "password": { "type": "string", "description": "The resource owner's password." },
+                            "scope": { "type": "string", "description": "The requested scopes, space-delimited." },
+                            "client_id": optional("The client's id, if sent in the form."),
+                            "client_secret": optional("The client's secret, if sent in the form."),
+                        },
+                    },
+                },
+            },
+        }));
+        operation.request_body = Some(ReferenceOr::Item(body));
+    }
+
+    fn inferred_early_responses(
+        _ctx: &mut GenContext,
+        _operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        grant_errors()
+            .into_iter()
+            .map(|(code, response)| (status(code), read(response)))
+            .collect()
+    }
+}
+
+impl OperationOutput for AccessTokenResponse {
+    type Inner = Self;
+
+    fn operation_response(_ctx: &mut GenContext, _operation: &mut Operation) -> Option<Response> {
+        Some(read(json!({
+            "description": "A bearer token (RFC 6749 §5.1), sent with `Cache-Control: no-store`.",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["access_token", "token_type", "expires_in", "scope"],
+                        "properties": {
+                            "access_token": { "type": "string" },
+                            "token_type": { "type": "string", "const": "bearer" },
+                            "expires_in": { "type": "integer", "minimum": 0 },
+                            "scope": { "type": "string", "description": "The granted scopes, space-delimited." },
+                        },
+                    },
+                },
+            },
+        })))
+    }
+
+    fn inferred_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        Self::operation_response(ctx, operation)
+            .map(|response| vec![(Some(200), response)])
+            .unwrap_or_default()
+    }
+}
+
+impl OperationOutput for GrantError {
+    type Inner = Self;
+
+    fn inferred_responses(
+        _ctx: &mut GenContext,
+        _operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        grant_errors()
+            .into_iter()
+            .map(|(code, response)| (status(code), read(response)))
+            .collect()
+    }
+}

@@ -1,0 +1,141 @@
+//! aide: the tutorial's operations documented through aide's own inference, with the
+//! security FastAPI gives them and the 401/403 responses, written once.
+
+use aide::axum::ApiRouter;
+use aide::axum::routing::{get, post};
+use aide::openapi::OpenApi;
+use axum::Json;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use scopes_core::{
+    AccessTokenResponse, Claims, GrantError, Key, PasswordForm, Rejection, Verifier,
+    requires_scopes, scopes,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+scopes! {
+    /// The tutorial's scopes.
+    pub Scopes {
+        "me": "Read information about the current user.",
+        "items": "Read items.",
+    }
+    oauth2 "OAuth2PasswordBearer" { password { token_url: "token" } }
+}
+
+#[derive(Deserialize)]
+struct User {
+    sub: String,
+}
+
+/// `get_current_active_user`, with `Security(get_current_user, scopes=["me"])`.
+struct CurrentUser(String);
+
+#[requires_scopes("me")]
+impl FromRequestParts<Verifier> for CurrentUser {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Verifier) -> Result<Self, Rejection> {
+        let Claims(user) = Claims::<User>::from_request_parts(parts, state).await?;
+        Ok(Self(user.sub))
+    }
+}
+
+// aide asks every extractor for its part of the operation; this one adds nothing of its
+// own (its scopes reach the operation through the handler's `Authorized`).
+impl aide::OperationInput for CurrentUser {}
+
+#[requires_scopes("items")]
+async fn read_own_items(CurrentUser(user): CurrentUser) -> Json<Value> {
+    Json(json!([{ "item_id": "Foo", "owner": user }]))
+}
+
+#[requires_scopes]
+async fn read_system_status(CurrentUser(_user): CurrentUser) -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn login(_form: PasswordForm) -> Result<AccessTokenResponse, GrantError> {
+    Err(GrantError::InvalidGrant(
+        "Incorrect username or password".into(),
+    ))
+}
+
+fn document() -> Value {
+    let verifier = Verifier::new(Key::hs256(scopes_tests::SECRET).unwrap()).unwrap();
+    let mut api = OpenApi::default();
+    let _app: axum::Router = ApiRouter::new()
+        .api_route("/token", post(login))
+        .api_route("/users/me/items/", get(read_own_items))
+        .api_route("/status/", get(read_system_status))
+        .finish_api_with(&mut api, |mut doc| {
+            for (name, scheme) in scopes_core::openapi::aide::security_schemes::<Scopes>() {
+                doc = doc.security_scheme(&name, scheme);
+            }
+            doc
+        })
+        .with_state(verifier);
+    serde_json::to_value(&api).unwrap()
+}
+
+#[test]
+fn aide_documents_security_and_refusals_as_utoipa_does() {
+    let document = document();
+    let items = &document["paths"]["/users/me/items/"]["get"];
+    // FastAPI's `{"OAuth2PasswordBearer": ["items", "me"]}`: the handler's, then the
+    // scoped extractor's.
+    assert_eq!(
+        items["security"],
+        json!([{"OAuth2PasswordBearer": ["items", "me"]}])
+    );
+    assert_eq!(
+        items["responses"]["403"]["headers"]["WWW-Authenticate"]["example"],
+        r#"Bearer error="insufficient_scope", scope="items me""#
+    );
+    let serde =
+        serde_json::to_value(scopes_core::openapi::security_of!(read_own_items).responses())
+            .unwrap();
+    for status in ["401", "403"] {
+        // aide spells out the header's default `style: simple`; otherwise the same.
+        let mut response = items["responses"][status].clone();
+        let header = &mut response["headers"]["WWW-Authenticate"];
+        assert_eq!(
+            header.as_object_mut().unwrap().remove("style"),
+            Some(json!("simple"))
+        );
+        assert_eq!(response, serde[status], "{status}");
+    }
+    // The bare attribute: `me` through the extractor.
+    let status = &document["paths"]["/status/"]["get"];
+    assert_eq!(
+        status["security"],
+        json!([{"OAuth2PasswordBearer": ["me"]}])
+    );
+
+    // aide 0.15 writes an absent `refreshUrl` as `null` (its serializer's doing, which
+    // OpenAPI's schema does not allow); otherwise the scheme is ours.
+    let mut schemes = document["components"]["securitySchemes"].clone();
+    let password = &mut schemes["OAuth2PasswordBearer"]["flows"]["password"];
+    assert_eq!(
+        password.as_object_mut().unwrap().remove("refreshUrl"),
+        Some(Value::Null)
+    );
+    assert_eq!(
+        schemes,
+        serde_json::to_value(scopes_core::openapi::security_schemes::<Scopes>()).unwrap()
+    );
+
+    let token = &document["paths"]["/token"]["post"];
+    assert_eq!(token.get("security"), None);
+    let form = &token["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"];
+    assert_eq!(form["required"], json!(["username", "password"]));
+    assert_eq!(
+        token["responses"]["200"]["content"]["application/json"]["schema"]["required"][0],
+        "access_token"
+    );
+    assert_eq!(
+        token["responses"]["400"]["content"]["application/json"]["schema"]["properties"]["error"]["enum"]
+            [1],
+        "invalid_grant"
+    );
+}
