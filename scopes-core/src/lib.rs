@@ -168,7 +168,7 @@
 //! Keycloak, Auth0, Entra ID or Okta publish their keys as a JWKS and rotate them. One
 //! line points the verifier at the issuer; discovery finds the key set, the document's
 //! `issuer` must be the configured one, and `iss` is checked on every token.
-//! See [`VerifierBuilder::oidc_issuer`] for the setup.
+//! See `VerifierBuilder::oidc_issuer` for the setup.
 //!
 //! Each JWK is pinned to its own `alg` (a token's `alg` only selects); `kty`/`crv`
 //! mismatches, symmetric and encryption keys are left out, and one bad key never drops
@@ -177,7 +177,7 @@
 //! cooldown, a burst of such tokens sharing one fetch; while the provider fails, the
 //! last good set serves. URLs come from configuration only (`jku`/`x5u` are ignored),
 //! must be https (http on loopback), and fetches are bounded in time and size
-//! ([`FetchOptions`]). Several issuers at once:
+//! (`FetchOptions`). Several issuers at once:
 //! [`VerifierBuilder::tenant`] routes each token by its `iss` to that issuer's keys,
 //! audience and claim shape.
 //!
