@@ -254,3 +254,59 @@ fn the_documented_responses_follow_the_response_mode() {
         tutorial_document()["paths"]["/token"]["post"]["responses"]["401"]
     );
 }
+
+mod layered {
+    //! Routes a `RequireScopesLayer<Everything, AdminLayer>` wraps.
+    use scopes_core::requires_scopes;
+
+    use super::Everything;
+
+    #[requires_scopes("write", table = Everything)]
+    #[utoipa::path(get, path = "/secured", responses((status = 200, description = "Written")))]
+    pub(super) async fn secured() {}
+
+    #[utoipa::path(get, path = "/plain", responses((status = 200, description = "Plain")))]
+    pub(super) async fn plain() {}
+
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(secured, plain))]
+    pub(super) struct Routes;
+}
+
+#[test]
+fn a_layers_scopes_join_every_operation_it_wraps() {
+    let _ = (layered::secured, layered::plain);
+    let mut document = <layered::Routes as OpenApi>::openapi();
+    scopes_core::openapi::utoipa::add_layer_security::<Everything, AdminLayer>(&mut document);
+    let document = serde_json::to_value(document).unwrap();
+    let operation = |path: &str| document["paths"][path]["get"].clone();
+    // The handler's `write`, then the layer's `admin`, for each scheme.
+    assert_eq!(
+        operation("/secured")["security"],
+        json!([{"OAuth2": ["write", "admin"]}, {"Keycloak": ["write", "admin"]}])
+    );
+    assert_eq!(
+        operation("/secured")["responses"]["403"]["headers"]["WWW-Authenticate"]["example"],
+        r#"Bearer error="insufficient_scope", scope="write admin""#
+    );
+    // A route without its own requirement gets the layer's, and its refusals.
+    assert_eq!(
+        operation("/plain")["security"],
+        json!([{"OAuth2": ["admin"]}, {"Keycloak": ["admin"]}])
+    );
+    assert_eq!(
+        operation("/plain")["responses"]["403"]["headers"]["WWW-Authenticate"]["example"],
+        r#"Bearer error="insufficient_scope", scope="admin""#
+    );
+    assert_eq!(
+        operation("/plain")["responses"]["200"]["description"],
+        "Plain"
+    );
+    // The same as OperationSecurity says for the handler with the layer.
+    let expected = security_of!(write).and(PhantomData::<AdminLayer>);
+    let _ = write;
+    assert_eq!(
+        serde_json::to_value(expected).unwrap(),
+        json!([{"OAuth2": ["write", "admin"]}, {"Keycloak": ["write", "admin"]}])
+    );
+}

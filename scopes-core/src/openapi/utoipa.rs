@@ -7,8 +7,10 @@
 //!   its `401`/`403` responses with their RFC 6750 challenges. Nothing is written twice,
 //!   and utoipa's parameter inference never sees the injected parameter (its pattern is
 //!   `_`, which utoipa skips).
+//! - [`add_layer_security`] adds a router layer's scopes to the operations it wraps, and
+//!   [`document_response_mode`] documents FastAPI's answers when the verifier gives them.
 //! - [`secure_operation`] and [`add_security_schemes`] do the same by hand, for
-//!   operations built another way or router layers (see [`OperationSecurity::and`]).
+//!   operations built another way.
 //!
 //! ```
 //! use scopes_core::{requires_scopes, scopes};
@@ -137,24 +139,121 @@ pub fn secure_operation<T: ScopeTable>(operation: &mut Operation, security: &Ope
 ///
 /// [`ResponseMode::FastApi`]: crate::ResponseMode::FastApi
 pub fn document_response_mode(openapi: &mut OpenApi, mode: crate::ResponseMode) {
-    let generated = ProtectedResponses::new("scope".to_owned()).entries();
-    let generated_401 = generated[0].1["description"].as_str();
-    for item in openapi.paths.paths.values_mut() {
-        for operation in operations(item) {
-            let ours = match operation.responses.responses.get("401") {
-                Some(RefOr::T(response)) => Some(response.description.as_str()) == generated_401,
-                _ => false,
-            };
-            let Some(security) = operation.security.as_ref().filter(|_| ours) else {
-                continue;
-            };
-            let scope = scope_of(security);
-            operation.responses.responses.remove("401");
-            operation.responses.responses.remove("403");
-            let responses = ProtectedResponses::new(scope).in_mode(mode);
-            insert_responses(operation, &responses);
+    for operation in all_operations(openapi) {
+        if !documented_here(operation) {
+            continue;
+        }
+        let Some(security) = operation.security.as_ref() else {
+            continue;
+        };
+        let scope = scope_of(security);
+        replace_responses(operation, &ProtectedResponses::new(scope).in_mode(mode));
+    }
+}
+
+/// Adds what `L` requires, a router layer's requirement (see
+/// [`RequireScopesLayer`](crate::RequireScopesLayer)), to every operation of `openapi`:
+/// call it on the document of the routes the layer wraps (utoipa-axum's
+/// `OpenApiRouter::split_for_parts`, say) before nesting or merging it. Each operation
+/// then requires its own scopes and the layer's (FastAPI's `dependencies=[Security(…)]`),
+/// and its 401/403 responses name them all. Call it before
+/// [`document_response_mode`], which rewrites those responses last.
+pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(openapi: &mut OpenApi) {
+    let layer = alternatives(&security_requirements(&OperationSecurity::<T>::of::<L>()));
+    let schemes = T::SECURITY;
+    let names: Vec<&str> = schemes
+        .oauth2
+        .map(|scheme| scheme.name)
+        .into_iter()
+        .chain(schemes.openid_connect.map(|scheme| scheme.name))
+        .collect();
+    for operation in all_operations(openapi) {
+        let ours = documented_here(operation) || !operation.responses.responses.contains_key("401");
+        let own = match &operation.security {
+            Some(security) => alternatives(security),
+            None => vec![Vec::new()],
+        };
+        let mut combined: Vec<Vec<String>> = Vec::new();
+        for mine in &own {
+            for theirs in &layer {
+                let mut both = mine.clone();
+                both.extend(theirs.iter().filter(|name| !mine.contains(name)).cloned());
+                if !combined.iter().any(|known| same_set(known, &both)) {
+                    combined.push(both);
+                }
+            }
+        }
+        // An alternative that needs everything another needs, and more, never decides.
+        let minimal: Vec<&Vec<String>> = combined
+            .iter()
+            .filter(|candidate| {
+                !combined.iter().any(|other| {
+                    other.len() < candidate.len()
+                        && other.iter().all(|name| candidate.contains(name))
+                })
+            })
+            .collect();
+        let security: Vec<SecurityRequirement> = minimal
+            .iter()
+            .flat_map(|scopes| {
+                names
+                    .iter()
+                    .map(|name| SecurityRequirement::new(*name, scopes.iter()))
+            })
+            .collect();
+        let scope = scope_of(&security);
+        operation.security = Some(security);
+        if ours {
+            replace_responses(operation, &ProtectedResponses::new(scope));
         }
     }
+}
+
+fn same_set(left: &[String], right: &[String]) -> bool {
+    left.len() == right.len() && left.iter().all(|name| right.contains(name))
+}
+
+/// The distinct scope lists of requirement objects (one list per alternative, whatever
+/// the scheme).
+fn alternatives(security: &[SecurityRequirement]) -> Vec<Vec<String>> {
+    let mut lists: Vec<Vec<String>> = Vec::new();
+    for requirement in security {
+        let value = serde_json::to_value(requirement).unwrap_or_default();
+        let objects = value
+            .as_object()
+            .into_iter()
+            .flat_map(|object| object.values());
+        for scopes in objects.filter_map(|scopes| scopes.as_array()) {
+            let list: Vec<String> = scopes
+                .iter()
+                .filter_map(|name| name.as_str().map(str::to_owned))
+                .collect();
+            if !lists.iter().any(|known| same_set(known, &list)) {
+                lists.push(list);
+            }
+        }
+    }
+    lists
+}
+
+/// Whether the operation's `401` is the one `#[requires_scopes]` documents.
+fn documented_here(operation: &Operation) -> bool {
+    let generated = ProtectedResponses::new(String::new()).entries();
+    let description = generated[0].1["description"].as_str();
+    match operation.responses.responses.get("401") {
+        Some(RefOr::T(response)) => Some(response.description.as_str()) == description,
+        _ => false,
+    }
+}
+
+fn replace_responses(operation: &mut Operation, responses: &ProtectedResponses) {
+    operation.responses.responses.remove("401");
+    operation.responses.responses.remove("403");
+    insert_responses(operation, responses);
+}
+
+fn all_operations(openapi: &mut OpenApi) -> impl Iterator<Item = &mut Operation> {
+    openapi.paths.paths.values_mut().flat_map(operations)
 }
 
 /// Every scope the requirement objects name, each once, in order: the challenge's
