@@ -82,6 +82,14 @@ fn status(status: &str) -> Option<u16> {
     status.parse().ok()
 }
 
+/// What a token endpoint refuses with, as `GrantError` answers.
+fn grant_error_responses() -> Vec<(Option<u16>, Response)> {
+    grant_errors()
+        .into_iter()
+        .map(|(code, response)| (status(code), read(response)))
+        .collect()
+}
+
 impl<T: ScopeTable, R: RequiredScopes<T>> OperationInput for Authorized<T, R> {
     fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
         let security = OperationSecurity::<T>::of::<R>().requirements();
@@ -148,10 +156,7 @@ impl OperationInput for PasswordForm {
         _ctx: &mut GenContext,
         _operation: &mut Operation,
     ) -> Vec<(Option<u16>, Response)> {
-        grant_errors()
-            .into_iter()
-            .map(|(code, response)| (status(code), read(response)))
-            .collect()
+        grant_error_responses()
     }
 }
 
@@ -195,9 +200,6 @@ impl OperationOutput for GrantError {
         _ctx: &mut GenContext,
         _operation: &mut Operation,
     ) -> Vec<(Option<u16>, Response)> {
-        grant_errors()
-            .into_iter()
-            .map(|(code, response)| (status(code), read(response)))
-            .collect()
+        grant_error_responses()
     }
 }

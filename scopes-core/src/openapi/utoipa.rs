@@ -260,18 +260,9 @@ fn all_operations(openapi: &mut OpenApi) -> impl Iterator<Item = &mut Operation>
 /// `scope`.
 fn scope_of(security: &[SecurityRequirement]) -> String {
     let mut names: Vec<String> = Vec::new();
-    for requirement in security {
-        let value = serde_json::to_value(requirement).unwrap_or_default();
-        let objects = value
-            .as_object()
-            .into_iter()
-            .flat_map(|object| object.values());
-        for name in objects.filter_map(|scopes| scopes.as_array()).flatten() {
-            if let Some(name) = name.as_str()
-                && !names.iter().any(|known| known == name)
-            {
-                names.push(name.to_owned());
-            }
+    for name in alternatives(security).into_iter().flatten() {
+        if !names.contains(&name) {
+            names.push(name);
         }
     }
     names.join(" ")
