@@ -33,23 +33,21 @@ pub enum ConfigError {
     /// The realm has a character a challenge cannot carry (`"`, `\`, or not printable
     /// ASCII).
     InvalidRealm,
-    /// jsonwebtoken has no working crypto provider: it was used before any was installed
-    /// while both of its backends are enabled. Call
-    /// [`install_crypto_provider`](crate::install_crypto_provider) first thing in `main`.
-    CryptoProvider,
     /// A JWKS or issuer URL is not `https://` (plain `http://` is accepted on loopback
     /// only, or everywhere with `FetchOptions::allow_http`).
     InsecureUrl(String),
     /// The HTTP client for key sets could not be built (TLS setup).
     HttpClient,
-    /// Both tenants and keys (or a key set URL) were configured on one builder.
-    TenantsAndKeys,
-    /// Both keys and a key set URL were configured.
+    /// The verifier trusts several issuers ([`TrustedIssuer`](crate::TrustedIssuer)),
+    /// and a setting that belongs to one issuer (named here) was also set on the
+    /// verifier itself, where it would apply to none of them.
+    IssuerSettingOnVerifier(&'static str),
+    /// Both keys and a key set URL were configured for one issuer.
     KeysAndKeySet,
-    /// A tenant has no issuer to select it by.
-    TenantWithoutIssuer,
-    /// Two tenants accept the same issuer.
-    DuplicateTenantIssuer(String),
+    /// Two trusted issuers have the same `iss`.
+    DuplicateIssuer(String),
+    /// More than 64 scope claims were named.
+    TooManyScopeClaims,
     /// The RFC 9068 profile needs an issuer and a resource (audience).
     Rfc9068Incomplete,
 }
@@ -57,9 +55,9 @@ pub enum ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NoKeys => {
-                f.write_str("no verification key configured; add one with `VerifierBuilder::key`")
-            }
+            Self::NoKeys => f.write_str(
+                "no verification key configured; add one with `key`, `jwks_url` or `oidc_issuer`",
+            ),
             Self::NotHmac(alg) => write!(
                 f,
                 "a shared secret only works with HS256/HS384/HS512, not {alg:?}; use `Key::public_pem` for {alg:?}"
@@ -84,26 +82,22 @@ impl fmt::Display for ConfigError {
             Self::InvalidRealm => f.write_str(
                 "the realm must be printable ASCII without `\"` or `\\`: it goes into `WWW-Authenticate`",
             ),
-            Self::CryptoProvider => f.write_str(
-                "jsonwebtoken was used before a crypto provider was installed and both its backends are enabled; call `scopes_core::install_crypto_provider()` first thing in `main`",
-            ),
             Self::InsecureUrl(url) => write!(
                 f,
                 "`{url}` is not an https URL; key sets are fetched over https (http only on loopback, or with `FetchOptions::allow_http`)"
             ),
             Self::HttpClient => f.write_str("the HTTP client for key sets could not be built"),
-            Self::TenantsAndKeys => f.write_str(
-                "a verifier has either tenants (`tenant`) or keys of its own (`key`, `jwks_url`, `oidc_issuer`), not both: give the keys to a tenant",
+            Self::IssuerSettingOnVerifier(setting) => write!(
+                f,
+                "`{setting}` was set on a verifier that trusts several issuers (`trust`): set it on each `TrustedIssuer` it applies to"
             ),
             Self::KeysAndKeySet => f.write_str(
                 "configure either keys (`key`) or a key set (`jwks_url`, `oidc_issuer`), not both",
             ),
-            Self::TenantWithoutIssuer => f.write_str(
-                "a tenant needs an issuer (`issuer` or `oidc_issuer`): tokens are routed to tenants by `iss`",
-            ),
-            Self::DuplicateTenantIssuer(issuer) => {
-                write!(f, "two tenants accept the issuer `{issuer}`")
+            Self::DuplicateIssuer(issuer) => {
+                write!(f, "two trusted issuers have the `iss` `{issuer}`")
             }
+            Self::TooManyScopeClaims => f.write_str("at most 64 claims can hold scopes"),
             Self::Rfc9068Incomplete => f.write_str(
                 "the RFC 9068 profile checks `iss` and `aud`: configure an issuer (`issuer` or `oidc_issuer`) and the resource (`rfc9068(\"https://api.example.com\")`)",
             ),
@@ -134,8 +128,14 @@ pub enum TokenError {
     NotYetValid,
     /// A required claim is absent.
     MissingClaim(&'static str),
-    /// `exp` or `nbf` is not a number.
+    /// A claim has the wrong type: `exp` or `nbf` not a non-negative number, `iss` not a
+    /// string.
     InvalidClaim(&'static str),
+    /// A claim the crate reads (`exp`, `nbf`, `iss`, `aud`, `sub`, `client_id`, `iat`,
+    /// `jti`, or a scope claim) appears twice in the claims object. RFC 7519 §4 lets a
+    /// parser refuse such a token or keep the last member; refusing is the only choice
+    /// on which every parser agrees.
+    DuplicateClaim,
     /// `iss` is not the configured issuer.
     WrongIssuer,
     /// `aud` does not contain the configured audience, or the token has an audience
@@ -167,7 +167,9 @@ impl TokenError {
             Self::MissingClaim("iat") => "The token has no iat claim",
             Self::MissingClaim("jti") => "The token has no jti claim",
             Self::MissingClaim(_) => "The token lacks a required claim",
+            Self::InvalidClaim("iss") => "The token iss claim is not a string",
             Self::InvalidClaim(_) => "The token has an invalid time claim",
+            Self::DuplicateClaim => "The token repeats a claim",
             Self::WrongIssuer => "The token issuer is not accepted",
             Self::WrongAudience => "The token audience is not accepted",
             Self::InvalidScopeClaim => "The token scope claim is invalid",

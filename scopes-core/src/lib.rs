@@ -211,47 +211,27 @@
 #[allow(unused_extern_crates)]
 extern crate self as scopes_core;
 
-mod bearer;
-mod cache;
-mod claims;
-mod crypto;
+// The stages a request crosses, each importing only those before it (and `error`, the
+// vocabulary they share): table → keys → token → http → openapi; the issuer side apart.
 mod error;
-mod extract;
-mod jwk;
-mod key;
+mod http;
+pub mod issuer;
 mod keys;
-mod layer;
 pub mod openapi;
-mod rejection;
-#[cfg(feature = "jwks")]
-mod remote;
-mod requirement;
-mod respond;
-mod set;
-mod signer;
 mod table;
-mod token_endpoint;
-mod verifier;
+mod token;
 
-pub use bearer::InvalidRequest;
-pub use cache::CacheLimits;
-pub use crypto::install_crypto_provider;
 pub use error::{ConfigError, TokenError};
-pub use extract::{Authorized, Claims, SecurityScopes};
+pub use http::{
+    AuthRejection, Authorized, Claims, InvalidRequest, Rejection, RequireScopes,
+    RequireScopesLayer, ResponseFuture, ResponseMode, SecurityScopes, Verifier, VerifierBuilder,
+};
 pub use jsonwebtoken::Algorithm;
-pub use jwk::{SkipReason, SkippedKey};
-pub use key::Key;
-pub use layer::{RequireScopes, RequireScopesLayer, ResponseFuture};
-pub use rejection::AuthRejection;
+pub use keys::{Key, SkipReason, SkippedKey};
 #[cfg(feature = "jwks")]
-pub use remote::{FetchOptions, KeyFetchError};
-pub use requirement::{RequiredScopes, Requirement};
-pub use respond::{Rejection, ResponseMode};
-pub use set::ScopeSet;
-pub use signer::{MintError, ScopeClaim, Signer};
-pub use table::{ScopeInfo, ScopeTable, Words};
-pub use token_endpoint::{AccessTokenResponse, GrantError, PasswordForm, grant_scopes};
-pub use verifier::{VerifiedToken, Verifier, VerifierBuilder};
+pub use keys::{FetchOptions, KeyFetchError};
+pub use table::{RequiredScopes, Requirement, ScopeInfo, ScopeSet, ScopeTable, Words};
+pub use token::{CacheLimits, TrustedIssuer, VerifiedToken, install_crypto_provider};
 
 #[cfg(feature = "macros")]
 pub use scopes_macros::{requires_scopes, scopes};
@@ -264,10 +244,11 @@ struct ReadmeDoctest;
 /// Not public API: what the macros expand to.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::extract::Authorized;
-    pub use crate::requirement::{Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement};
-    pub use crate::set::ScopeSet;
-    pub use crate::table::{ScopeInfo, ScopeTable};
+    pub use crate::http::Authorized;
+    pub use crate::table::{
+        Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement, ScopeInfo, ScopeSet,
+        ScopeTable,
+    };
     #[cfg(feature = "utoipa")]
     pub use ::utoipa;
     pub use axum::extract::{FromRef, FromRequestParts};

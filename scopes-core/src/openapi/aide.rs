@@ -55,10 +55,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{OperationSecurity, responses::grant_errors, security_schemes as schemes_json};
-use crate::{
-    AccessTokenResponse, Authorized, Claims, GrantError, PasswordForm, RequiredScopes, ScopeTable,
-    SecurityScopes,
-};
+use crate::http::{Authorized, Claims, SecurityScopes};
+use crate::issuer::{AccessTokenResponse, GrantError, PasswordForm};
+use crate::table::{RequiredScopes, ScopeTable};
 
 /// The security schemes `T` declares, by name, for `TransformOpenApi::security_scheme`.
 pub fn security_schemes<T: ScopeTable>() -> Vec<(String, SecurityScheme)> {

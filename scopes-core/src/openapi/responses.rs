@@ -3,26 +3,32 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
-use crate::{AuthRejection, ResponseMode, TokenError};
+use crate::error::TokenError;
+use crate::http::refusal::{AuthRejection, ResponseMode, example};
 
 /// OpenAPI `responses` entries for a protected operation, as the verifier's
 /// [`ResponseMode`] answers: with RFC 6750 (the default), `401` always and `403` when the
 /// operation requires a scope; with FastAPI's mode, `401` for both. Each documents the
-/// `WWW-Authenticate` challenge and the JSON body (`{"detail": "…"}`).
+/// `WWW-Authenticate` challenge and the JSON body (`{"detail": "…"}`), as the refusal
+/// model answers them.
 ///
 /// Get it from [`OperationSecurity::responses`](super::OperationSecurity::responses);
 /// it serializes as a map from status code to response object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProtectedResponses {
-    /// `scope="…"` of the challenge; `None` when no scope is required.
-    scope: Option<String>,
+    /// `scope="…"` of the challenge; empty when no scope is required.
+    scope: String,
     mode: ResponseMode,
 }
+
+/// The extension that marks a response object this crate wrote, so that it can be
+/// rewritten (response mode, router layers) while the operation's own are kept.
+pub(crate) const MARKER: &str = "x-scopes-refusal";
 
 impl ProtectedResponses {
     pub(super) fn new(scope: String) -> Self {
         Self {
-            scope: (!scope.is_empty()).then_some(scope),
+            scope,
             mode: ResponseMode::Rfc6750,
         }
     }
@@ -34,13 +40,31 @@ impl ProtectedResponses {
         self
     }
 
-    /// `(status, response object)` pairs, 401 first.
+    /// `(status, response object)` pairs, 401 first: a bad token's, then, when the
+    /// operation requires a scope and the mode answers it with another status, a
+    /// missing scope's.
     pub fn entries(&self) -> Vec<(&'static str, Value)> {
-        match (self.mode, &self.scope) {
-            (ResponseMode::FastApi, scope) => vec![("401", fastapi_unauthorized(scope.as_deref()))],
-            (_, None) => vec![("401", unauthorized())],
-            (_, Some(scope)) => vec![("401", unauthorized()), ("403", forbidden(scope))],
+        let (mode, scope) = (self.mode, self.scope.as_str());
+        let invalid = example(mode, AuthRejection::InvalidToken(TokenError::Expired), scope);
+        let insufficient = example(mode, AuthRejection::InsufficientScope, scope);
+        let fastapi = mode == ResponseMode::FastApi;
+        let mut entries = vec![(
+            "401",
+            response(
+                match (fastapi, scope.is_empty()) {
+                    (false, _) => RFC_401,
+                    (true, false) => FASTAPI_401,
+                    (true, true) => FASTAPI_401_NO_SCOPE,
+                },
+                if fastapi { FASTAPI_401_HEADER } else { RFC_401_HEADER },
+                &invalid.1,
+                invalid.2,
+            ),
+        )];
+        if !scope.is_empty() && insufficient.0 != invalid.0 {
+            entries.push(("403", response(RFC_403, RFC_403_HEADER, &insufficient.1, insufficient.2)));
         }
+        entries
     }
 }
 
@@ -55,56 +79,24 @@ impl Serialize for ProtectedResponses {
     }
 }
 
-fn unauthorized() -> Value {
-    let expired = AuthRejection::InvalidToken(TokenError::Expired);
-    response(
-        "Unauthorized: the bearer token is missing, malformed, expired or otherwise invalid \
-         (RFC 6750 §3.1).",
-        "The RFC 6750 challenge: `Bearer` alone when no token was sent; otherwise \
-         `error=\"invalid_request\"` or `error=\"invalid_token\"` with an \
-         `error_description` saying why. A configured `realm` comes first.",
-        &expired.challenge(),
-        expired.detail(),
-    )
-}
-
-fn forbidden(scope: &str) -> Value {
-    let insufficient = AuthRejection::InsufficientScope {
-        scope: scope.to_owned().into(),
-    };
-    response(
-        "Forbidden: the token is valid but lacks a required scope (RFC 6750 §3.1 \
-         `insufficient_scope`).",
-        "The RFC 6750 challenge, `error=\"insufficient_scope\"` with the scopes the \
-         operation requires in `scope`.",
-        &insufficient.challenge(),
-        insufficient.detail(),
-    )
-}
-
-fn fastapi_unauthorized(scope: Option<&str>) -> Value {
-    let (challenge, description) = match scope {
-        Some(scope) => (
-            format!(r#"Bearer scope="{scope}""#),
-            "Unauthorized, as FastAPI's tutorial answers: no token, a bad token (`Could not \
-             validate credentials`) or a missing scope (`Not enough permissions`).",
-        ),
-        None => (
-            "Bearer".to_owned(),
-            "Unauthorized, as FastAPI's tutorial answers: no token or a bad token (`Could \
-             not validate credentials`).",
-        ),
-    };
-    response(
-        description,
-        "`Bearer`, with the scopes the operation requires in `scope` when it requires any.",
-        &challenge,
-        AuthRejection::InvalidToken(TokenError::Expired).detail(),
-    )
-}
+const RFC_401: &str = "Unauthorized: the bearer token is missing, malformed, expired or \
+    otherwise invalid (RFC 6750 §3.1).";
+const RFC_401_HEADER: &str = "The RFC 6750 challenge: `Bearer` alone when no token was sent; \
+    otherwise `error=\"invalid_request\"` or `error=\"invalid_token\"` with an \
+    `error_description` saying why. A configured `realm` comes first.";
+const RFC_403: &str = "Forbidden: the token is valid but lacks a required scope (RFC 6750 \
+    §3.1 `insufficient_scope`).";
+const RFC_403_HEADER: &str = "The RFC 6750 challenge, `error=\"insufficient_scope\"` with \
+    the scopes the operation requires in `scope`.";
+const FASTAPI_401: &str = "Unauthorized, as FastAPI's tutorial answers: no token, a bad \
+    token (`Could not validate credentials`) or a missing scope (`Not enough permissions`).";
+const FASTAPI_401_NO_SCOPE: &str = "Unauthorized, as FastAPI's tutorial answers: no token \
+    or a bad token (`Could not validate credentials`).";
+const FASTAPI_401_HEADER: &str =
+    "`Bearer`, with the scopes the operation requires in `scope` when it requires any.";
 
 fn response(description: &str, header: &str, challenge: &str, detail: &str) -> Value {
-    json!({
+    let mut response = json!({
         "description": description,
         "headers": {
             "WWW-Authenticate": {
@@ -123,7 +115,9 @@ fn response(description: &str, header: &str, challenge: &str, detail: &str) -> V
                 "example": { "detail": detail },
             }
         }
-    })
+    });
+    response[MARKER] = Value::Bool(true);
+    response
 }
 
 /// The token endpoint's errors (RFC 6749 §5.2), `400` and `401` (`invalid_client`), as

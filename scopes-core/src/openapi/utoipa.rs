@@ -55,7 +55,7 @@ use ::utoipa::openapi::security::{
 use ::utoipa::openapi::{ComponentsBuilder, OpenApi, RefOr, Response};
 
 use super::{FlowKind, OAuth2Flow, OperationSecurity, ProtectedResponses};
-use crate::{RequiredScopes, ScopeTable};
+use crate::table::{RequiredScopes, ScopeTable};
 
 /// Adds the security schemes `T` declares to `components.securitySchemes`; what the
 /// table's [`Modify`](::utoipa::Modify) impl does.
@@ -138,7 +138,7 @@ pub fn secure_operation<T: ScopeTable>(operation: &mut Operation, security: &Ope
 /// ```
 ///
 /// [`ResponseMode::FastApi`]: crate::ResponseMode::FastApi
-pub fn document_response_mode(openapi: &mut OpenApi, mode: crate::ResponseMode) {
+pub fn document_response_mode(openapi: &mut OpenApi, mode: crate::http::refusal::ResponseMode) {
     for operation in all_operations(openapi) {
         if !documented_here(operation) {
             continue;
@@ -386,7 +386,7 @@ macro_rules! __utoipa_path {
 
 /// `responses(GrantError)` in `#[utoipa::path]` of a token endpoint: the RFC 6749 §5.2
 /// errors, `400` and `401` (`invalid_client`).
-impl ::utoipa::IntoResponses for crate::GrantError {
+impl ::utoipa::IntoResponses for crate::issuer::GrantError {
     fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
         super::responses::grant_errors()
             .into_iter()

@@ -4,7 +4,7 @@ use core::fmt;
 
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
 
-use crate::ConfigError;
+use crate::error::ConfigError;
 
 /// A key that verifies tokens signed with exactly one algorithm.
 ///

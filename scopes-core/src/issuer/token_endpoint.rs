@@ -11,7 +11,7 @@ use http::header::{CACHE_CONTROL, PRAGMA};
 use http::{HeaderValue, StatusCode};
 use serde::{Deserialize, Serialize};
 
-use crate::{ScopeSet, ScopeTable};
+use crate::table::{ScopeSet, ScopeTable};
 
 /// The form of the OAuth2 password grant (RFC 6749 §4.3), FastAPI's
 /// `OAuth2PasswordRequestForm`: `grant_type` (`password`, optional as in FastAPI),

@@ -1,9 +1,18 @@
-//! The scope table: what `scopes!` generates an implementation of.
+//! The first stage: scope tables. A table maps scope names to bits (`scopes!`
+//! generates one), a [`ScopeSet`] holds granted scopes as bits, and a [`Requirement`]
+//! is what a handler, extractor or layer requires, precomputed as bitmasks.
 
 use core::fmt::Debug;
 use core::hash::Hash;
 
-use crate::ScopeSet;
+mod requirement;
+mod schemes;
+mod set;
+
+pub(crate) use requirement::scope_union;
+pub use requirement::{Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement};
+pub use schemes::{FlowKind, OAuth2Flow, OAuth2Scheme, OpenIdConnectScheme, SecuritySchemes};
+pub use set::ScopeSet;
 
 /// One scope of a table, as declared in `scopes!`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,7 +61,7 @@ pub trait ScopeTable: Sized + Send + Sync + 'static {
     const GRANTS: &'static [ScopeSet<Self>];
 
     /// The OpenAPI security schemes declared after the scopes (none by default).
-    const SECURITY: crate::openapi::SecuritySchemes = crate::openapi::SecuritySchemes::NONE;
+    const SECURITY: SecuritySchemes = SecuritySchemes::NONE;
 
     /// The index of the scope called `name`, if the table declares it.
     fn index_of(name: &str) -> Option<usize>;

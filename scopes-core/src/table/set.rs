@@ -4,7 +4,7 @@ use core::fmt;
 use core::hash::{Hash, Hasher};
 use core::marker::PhantomData;
 
-use crate::table::{ScopeTable, Words};
+use super::{ScopeInfo, ScopeTable, Words};
 
 /// A set of scopes of the table `T`, one bit per scope, stored inline (no heap).
 ///
@@ -112,7 +112,7 @@ impl<T: ScopeTable> ScopeSet<T> {
     }
 
     /// The scopes of the set, in table order.
-    pub fn iter(&self) -> impl Iterator<Item = &'static crate::ScopeInfo> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = &'static ScopeInfo> + '_ {
         T::SCOPES.iter().filter(|scope| self.contains(scope.index))
     }
 }

@@ -8,12 +8,11 @@ use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::bearer::bearer_token;
-use crate::requirement::scope_union;
-use crate::{
-    AuthRejection, Rejection, RequiredScopes, Requirement, ScopeSet, ScopeTable, VerifiedToken,
-    Verifier,
-};
+use super::bearer::bearer_token;
+use super::refusal::{AuthRejection, Rejection};
+use super::verifier::Verifier;
+use crate::table::{RequiredScopes, Requirement, ScopeSet, ScopeTable, scope_union};
+use crate::token::VerifiedToken;
 
 /// Verifies the bearer token and checks the scopes `R` requires of table `T`.
 ///
@@ -53,9 +52,16 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Verifier::from_ref(state);
         let required = R::composed();
-        let granted = verified_granting::<T>(parts, &verifier)
-            .await
-            .map_err(|reason| verifier.reject(reason, || required_scope(required, parts)))?;
+        let refuse = |reason, parts: &Parts| {
+            verifier.rejection(reason, || required_scope(required, parts))
+        };
+        let token = match verified(parts, &verifier).await {
+            Ok(token) => token,
+            Err(reason) => return Err(refuse(reason, parts)),
+        };
+        let granted = token.granted::<T>();
+        // A router layer's requirement is checked again against this verifier's grant:
+        // the layer may have trusted another verifier.
         let layers = parts
             .extensions
             .get::<LayerScopes<T>>()
@@ -63,17 +69,17 @@ where
         let met =
             |requirements: &[Requirement<T>]| requirements.iter().all(|r| r.is_met_by(&granted));
         if !met(required) || !layers.iter().all(|layer| met(layer)) {
-            let scope = required_scope(required, parts);
-            return Err(
-                verifier.reject(AuthRejection::InsufficientScope { scope }, || {
-                    Cow::Borrowed("")
-                }),
-            );
+            return Err(refuse(AuthRejection::InsufficientScope, parts));
         }
         // The handler's check runs first and sees the whole composition; the checks of
         // the scoped extractors after it must not narrow what it recorded.
-        if parts.extensions.get::<RequestScopes<T>>().is_none() {
-            parts.extensions.insert(RequestScopes { required, granted });
+        let recorded = parts.extensions.get::<RequestScopes<T>>();
+        if !recorded.is_some_and(|seen| verifier.vouched_for(&seen.token)) {
+            parts.extensions.insert(RequestScopes {
+                required,
+                granted,
+                token,
+            });
         }
         Ok(Self {
             granted,
@@ -111,10 +117,11 @@ impl<T: ScopeTable> Clone for LayerScopes<T> {
     }
 }
 
-/// What the handler's check saw, for [`SecurityScopes`].
+/// What the handler's check saw, for [`SecurityScopes`], and the token it checked.
 struct RequestScopes<T: ScopeTable> {
     required: &'static [Requirement<T>],
     granted: ScopeSet<T>,
+    token: VerifiedToken,
 }
 
 impl<T: ScopeTable> Clone for RequestScopes<T> {
@@ -122,6 +129,7 @@ impl<T: ScopeTable> Clone for RequestScopes<T> {
         Self {
             required: self.required,
             granted: self.granted,
+            token: self.token.clone(),
         }
     }
 }
@@ -192,17 +200,22 @@ where
             .get::<LayerScopes<T>>()
             .map(|layers| layers.0.clone())
             .unwrap_or_default();
-        if let Some(seen) = parts.extensions.get::<RequestScopes<T>>() {
+        let verifier = Verifier::from_ref(state);
+        if let Some(seen) = parts.extensions.get::<RequestScopes<T>>()
+            && verifier.vouched_for(&seen.token)
+        {
             return Ok(Self {
                 required: seen.required,
                 layers,
                 granted: seen.granted,
             });
         }
-        let verifier = Verifier::from_ref(state);
-        let granted = verified_granting::<T>(parts, &verifier)
-            .await
-            .map_err(|reason| verifier.reject(reason, || required_scope::<T>(&[], parts)))?;
+        let granted = match verified(parts, &verifier).await {
+            Ok(token) => token.granted::<T>(),
+            Err(reason) => {
+                return Err(verifier.rejection(reason, || required_scope::<T>(&[], parts)));
+            }
+        };
         Ok(Self {
             required: &[],
             layers,
@@ -245,7 +258,7 @@ where
             .await
             .and_then(|token| Ok(token.claims()?))
             .map(Self)
-            .map_err(|reason| verifier.reject(reason, || Cow::Borrowed("")))
+            .map_err(|reason| verifier.rejection(reason, || Cow::Borrowed("")))
     }
 }
 
@@ -272,43 +285,20 @@ where
     }
 }
 
-/// The scopes of table `T` the request's token grants: read from the token verified
-/// earlier in this request, or in the same pass as its verification now (the token is
-/// then remembered for the extractors that follow).
-pub(crate) async fn verified_granting<T: ScopeTable>(
+/// The request's bearer token, verified by `verifier`: the token verified earlier in
+/// this request when this same verifier vouched for it, else the bearer token verified
+/// now (and remembered for the extractors that follow). Every extractor and the layer
+/// go through here.
+pub(crate) async fn verified(
     parts: &mut Parts,
     verifier: &Verifier,
-) -> Result<ScopeSet<T>, AuthRejection> {
-    if let Some(token) = parts.extensions.get::<VerifiedToken>() {
-        return Ok(verifier.granted::<T>(token)?);
-    }
-    let (token, granted) = verifier
-        .verify_and_grant_async::<T>(bearer_token(parts)?)
-        .await?;
-    parts.extensions.insert(token);
-    Ok(granted)
-}
-
-/// [`verified_granting`] without waiting for a key set refresh (a layer's fast path).
-pub(crate) fn verified_granting_now<T: ScopeTable>(
-    parts: &mut Parts,
-    verifier: &Verifier,
-) -> Result<ScopeSet<T>, AuthRejection> {
-    if let Some(token) = parts.extensions.get::<VerifiedToken>() {
-        return Ok(verifier.granted::<T>(token)?);
-    }
-    let (token, granted) = verifier.verify_and_grant::<T>(bearer_token(parts)?)?;
-    parts.extensions.insert(token);
-    Ok(granted)
-}
-
-/// The token verified earlier in this request, or the request's bearer token verified
-/// now and remembered for the extractors that follow.
-async fn verified(parts: &mut Parts, verifier: &Verifier) -> Result<VerifiedToken, AuthRejection> {
-    if let Some(token) = parts.extensions.get::<VerifiedToken>() {
+) -> Result<VerifiedToken, AuthRejection> {
+    if let Some(token) = parts.extensions.get::<VerifiedToken>()
+        && verifier.vouched_for(token)
+    {
         return Ok(token.clone());
     }
-    let token = verifier.verify_async(bearer_token(parts)?).await?;
+    let token = verifier.verify(bearer_token(parts)?).await?;
     parts.extensions.insert(token.clone());
     Ok(token)
 }

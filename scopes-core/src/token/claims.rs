@@ -6,51 +6,7 @@ use std::borrow::Cow;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::cache::Entry;
-use crate::{ScopeSet, ScopeTable, TokenError};
-
-/// Where granted scope names go: a table's set, or nowhere.
-pub(crate) trait Grant {
-    fn grant(&mut self, name: &str);
-
-    /// Takes the scopes a cache entry recorded; `false` when it has none for this.
-    fn take_cached(&mut self, entry: &Entry) -> bool;
-
-    /// Records the scopes in a cache entry.
-    fn record_cached(&self, entry: &Entry);
-}
-
-impl<T: ScopeTable> Grant for ScopeSet<T> {
-    fn grant(&mut self, name: &str) {
-        // Names the table does not know are ignored.
-        let _ = ScopeSet::grant(self, name);
-    }
-
-    fn take_cached(&mut self, entry: &Entry) -> bool {
-        match entry.granted::<T>() {
-            Some(granted) => {
-                *self = granted;
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn record_cached(&self, entry: &Entry) {
-        entry.record(self);
-    }
-}
-
-/// Verification without a table: scope names are not looked at.
-impl Grant for () {
-    fn grant(&mut self, _name: &str) {}
-
-    fn take_cached(&mut self, _entry: &Entry) -> bool {
-        true
-    }
-
-    fn record_cached(&self, _entry: &Entry) {}
-}
+use crate::error::TokenError;
 
 /// What the configuration requires of the claims.
 pub(crate) struct Rules<'a> {
@@ -73,20 +29,20 @@ pub(crate) struct Found {
     pub(crate) client_id: bool,
     pub(crate) iat: bool,
     pub(crate) jti: bool,
+    /// The granted scope names, space-delimited, as the scope claims list them.
+    pub(crate) scopes: String,
 }
 
-/// Reads `json` once: the registered claims into `Found`, the scope claims into `grant`.
-pub(crate) fn read<G: Grant>(
-    json: &str,
-    rules: &Rules<'_>,
-    grant: &mut G,
-) -> Result<Found, TokenError> {
+/// Reads `json` once: the registered claims and the scope names into `Found`.
+///
+/// A member this pass reads that appears twice is refused ([`TokenError::DuplicateClaim`]),
+/// and so is `iss` that is not a single string (RFC 7519 §4, §4.1.1).
+pub(crate) fn read(json: &str, rules: &Rules<'_>) -> Result<Found, TokenError> {
     let mut found = Found::default();
     let mut problem = None;
     let mut de = serde_json::Deserializer::from_str(json);
     let visitor = ClaimsVisitor {
         rules,
-        grant,
         found: &mut found,
         problem: &mut problem,
     };
@@ -96,14 +52,19 @@ pub(crate) fn read<G: Grant>(
     Ok(found)
 }
 
-struct ClaimsVisitor<'a, 'r, G> {
+struct ClaimsVisitor<'a, 'r> {
     rules: &'a Rules<'r>,
-    grant: &'a mut G,
     found: &'a mut Found,
     problem: &'a mut Option<TokenError>,
 }
 
-impl<'de, G: Grant> Visitor<'de> for ClaimsVisitor<'_, '_, G> {
+/// The most scope claims a verifier reads (one bit each beside `REGISTERED`).
+pub(crate) const MAX_SCOPE_CLAIMS: usize = 64 - REGISTERED.len();
+
+/// The registered claims this pass reads, each a bit of the members seen so far.
+const REGISTERED: [&str; 8] = ["exp", "nbf", "iss", "aud", "iat", "sub", "client_id", "jti"];
+
+impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -111,7 +72,25 @@ impl<'de, G: Grant> Visitor<'de> for ClaimsVisitor<'_, '_, G> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // Bits 0..8: `REGISTERED`; the scope claims from bit 8 (at most 56, which the
+        // builder checks).
+        let mut seen: u64 = 0;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let bit = REGISTERED
+                .iter()
+                .position(|claim| *claim == &*key)
+                .or_else(|| {
+                    let mut scope_claims = self.rules.scope_claims.iter();
+                    let position = scope_claims.position(|claim| **claim == *key)?;
+                    Some(REGISTERED.len() + position)
+                });
+            if let Some(bit) = bit {
+                if seen & (1 << bit) != 0 {
+                    *self.problem = Some(TokenError::DuplicateClaim);
+                    return Err(de::Error::custom("duplicate claim"));
+                }
+                seen |= 1 << bit;
+            }
             let result = match &*key {
                 "exp" => map
                     .next_value::<Number>()
@@ -120,7 +99,7 @@ impl<'de, G: Grant> Visitor<'de> for ClaimsVisitor<'_, '_, G> {
                     .next_value::<Number>()
                     .map(|n| self.found.nbf = Some(n.0)),
                 "iss" => map
-                    .next_value_seed(Strings(self.rules.issuers))
+                    .next_value_seed(Issuer(self.rules.issuers))
                     .map(|m| self.found.issuer_matches = Some(m)),
                 "aud" => map
                     .next_value_seed(Strings(self.rules.audiences))
@@ -141,7 +120,7 @@ impl<'de, G: Grant> Visitor<'de> for ClaimsVisitor<'_, '_, G> {
                     .map(|_| self.found.jti = true),
                 name if self.rules.scope_claims.iter().any(|claim| **claim == *name) => map
                     .next_value_seed(ScopesSeed {
-                        grant: &mut *self.grant,
+                        scopes: &mut self.found.scopes,
                     }),
                 _ => map.next_value::<IgnoredAny>().map(|_| ()),
             };
@@ -149,7 +128,7 @@ impl<'de, G: Grant> Visitor<'de> for ClaimsVisitor<'_, '_, G> {
                 *self.problem = Some(match &*key {
                     "exp" => TokenError::InvalidClaim("exp"),
                     "nbf" => TokenError::InvalidClaim("nbf"),
-                    "iss" => TokenError::WrongIssuer,
+                    "iss" => TokenError::InvalidClaim("iss"),
                     "aud" => TokenError::WrongAudience,
                     _ if self.rules.scope_claims.iter().any(|claim| **claim == *key) => {
                         TokenError::InvalidScopeClaim
@@ -194,7 +173,29 @@ impl<'de> de::Deserialize<'de> for Number {
     }
 }
 
-/// `iss` or `aud`: a string or an array of strings; whether any is one of `wanted`.
+/// `iss`: one string (RFC 7519 §4.1.1); whether it is one of `wanted`.
+struct Issuer<'a>(&'a [Box<str>]);
+
+impl<'de> DeserializeSeed<'de> for Issuer<'_> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Issuer<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<bool, E> {
+        Ok(self.0.iter().any(|wanted| **wanted == *value))
+    }
+}
+
+/// `aud`: a string or an array of strings; whether any is one of `wanted`.
 struct Strings<'a>(&'a [Box<str>]);
 
 impl<'de> DeserializeSeed<'de> for Strings<'_> {
@@ -224,12 +225,23 @@ impl<'de> Visitor<'de> for Strings<'_> {
     }
 }
 
-/// One scope claim: `"a b c"` or `["a", "b", "c"]`.
-struct ScopesSeed<'a, G> {
-    grant: &'a mut G,
+/// One scope claim: `"a b c"` or `["a", "b", "c"]`, its names appended to `scopes`.
+/// An array element that is not one scope token (empty, or with a space) is left out:
+/// it could not be told apart from two names once joined.
+struct ScopesSeed<'a> {
+    scopes: &'a mut String,
 }
 
-impl<'de, G: Grant> DeserializeSeed<'de> for ScopesSeed<'_, G> {
+impl ScopesSeed<'_> {
+    fn push(&mut self, name: &str) {
+        if !self.scopes.is_empty() {
+            self.scopes.push(' ');
+        }
+        self.scopes.push_str(name);
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ScopesSeed<'_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -237,23 +249,25 @@ impl<'de, G: Grant> DeserializeSeed<'de> for ScopesSeed<'_, G> {
     }
 }
 
-impl<'de, G: Grant> Visitor<'de> for ScopesSeed<'_, G> {
+impl<'de> Visitor<'de> for ScopesSeed<'_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a space-delimited string or an array of strings")
     }
 
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<(), E> {
+    fn visit_str<E: de::Error>(mut self, value: &str) -> Result<(), E> {
         for name in value.split(' ').filter(|name| !name.is_empty()) {
-            self.grant.grant(name);
+            self.push(name);
         }
         Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
         while let Some(name) = seq.next_element::<Cow<'de, str>>()? {
-            self.grant.grant(&name);
+            if !name.is_empty() && !name.contains(' ') {
+                self.push(&name);
+            }
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 use http::header::AUTHORIZATION;
 use http::request::Parts;
 
-use crate::AuthRejection;
+use super::refusal::AuthRejection;
 
 /// Why the request's credentials could not be read (both are `400 invalid_request`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use http::header::{ACCEPT, CACHE_CONTROL};
 use serde::Deserialize;
 
 use super::FetchOptions;
-use crate::ConfigError;
+use crate::error::ConfigError;
 
 /// Why a key set could not be fetched. The last good set stays in use meanwhile.
 #[derive(Debug, Clone, PartialEq, Eq)]

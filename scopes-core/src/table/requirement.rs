@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::{ScopeSet, ScopeTable};
+use super::{ScopeSet, ScopeTable};
 
 /// A scope requirement in disjunctive normal form: it is met when the granted set
 /// contains **any one** of the alternatives entirely.

@@ -5,26 +5,32 @@ use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
+use std::borrow::Cow;
 
 use axum::body::Body;
+use axum::extract::FromRef;
 use axum::response::{IntoResponse, Response};
 use http::Request;
-use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::extract::{LayerScopes, verified_granting, verified_granting_now};
-use std::borrow::Cow;
-
-use crate::requirement::scope_union;
-use crate::{AuthRejection, Rejection, RequiredScopes, ScopeTable, Verifier};
+use super::extract::{LayerScopes, verified};
+use super::refusal::{AuthRejection, Rejection};
+use super::verifier::Verifier;
+use crate::table::{RequiredScopes, ScopeTable, scope_union};
 
 /// Requires the scopes of `R` (a struct annotated with `#[requires_scopes]`) on every
 /// route it wraps.
 ///
-/// The token is verified and checked before the route runs. Handlers below that have
-/// their own `#[requires_scopes]` check the layer's scopes too and list them in their
-/// challenge after their own, so a refusal names everything the route needs.
+/// The token is verified and checked before the route runs, by the verifier of the
+/// router state ([`new`](Self::new)). Handlers below that have their own
+/// `#[requires_scopes]` check the layer's scopes too, against their own verification,
+/// and list them in their challenge after their own, so a refusal names everything the
+/// route needs.
+///
+/// A layer given a verifier of its own ([`with_verifier`](Self::with_verifier)) never
+/// vouches for a token to the handlers: their extractors verify it again with the
+/// state's verifier, so a laxer layer cannot let a token through.
 ///
 /// ```
 /// # use axum::{Router, routing::get};
@@ -38,7 +44,7 @@ use crate::{AuthRejection, Rejection, RequiredScopes, ScopeTable, Verifier};
 /// let verifier = Verifier::new(Key::hs256([7; 32])?)?;
 /// let admin: Router<Verifier> = Router::new()
 ///     .route("/stats", get(|| async { "stats" }))
-///     .route_layer(RequireScopesLayer::<Scopes, Admin>::new(verifier.clone()));
+///     .route_layer(RequireScopesLayer::<Scopes, Admin>::new(&verifier));
 /// let app: Router = Router::new().nest("/admin", admin).with_state(verifier);
 /// # Ok(()) }
 /// ```
@@ -48,8 +54,18 @@ pub struct RequireScopesLayer<T, R> {
 }
 
 impl<T: ScopeTable, R: RequiredScopes<T>> RequireScopesLayer<T, R> {
-    /// The layer, verifying tokens with `verifier`.
-    pub fn new(verifier: Verifier) -> Self {
+    /// The layer, verifying tokens with the router state's [`Verifier`] (the one the
+    /// extractors reach through `FromRef`): pass the state, or the verifier itself.
+    pub fn new<S>(state: &S) -> Self
+    where
+        Verifier: FromRef<S>,
+    {
+        Self::with_verifier(Verifier::from_ref(state))
+    }
+
+    /// The layer, verifying tokens with a verifier of its own. The tokens it verifies
+    /// are bound to that verifier: handlers verify them again with theirs.
+    pub fn with_verifier(verifier: Verifier) -> Self {
         Self {
             verifier,
             requirement: PhantomData,
@@ -120,47 +136,42 @@ where
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future>;
+    type Future = ResponseFuture<S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let (mut parts, body) = request.into_parts();
-        let granted = verified_granting_now::<T>(&mut parts, &self.verifier);
-        if matches!(&granted, Err(AuthRejection::InvalidToken(error)) if self.verifier.may_refresh_for(*error))
-        {
-            // A key the fetched set lacks: wait for a refresh, off the fast path.
-            let verifier = self.verifier.clone();
-            let clone = self.inner.clone();
-            let mut inner = std::mem::replace(&mut self.inner, clone);
-            return ResponseFuture::deferred(Box::pin(async move {
-                let granted = verified_granting::<T>(&mut parts, &verifier).await;
-                match check::<T, R>(granted, &mut parts, &verifier) {
-                    Ok(()) => inner.call(Request::from_parts(parts, body)).await,
-                    Err(rejection) => Ok(rejection.into_response()),
-                }
-            }));
-        }
-        match check::<T, R>(granted, &mut parts, &self.verifier) {
-            Ok(()) => ResponseFuture::inner(self.inner.call(Request::from_parts(parts, body))),
-            Err(rejection) => ResponseFuture::refused(rejection.into_response()),
-        }
+        let verifier = self.verifier.clone();
+        // The clone that was not polled ready stays here; the ready one serves (tower's
+        // rule for services called from a future).
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        ResponseFuture(Box::pin(async move {
+            let (mut parts, body) = request.into_parts();
+            match check::<T, R>(&mut parts, &verifier).await {
+                Ok(()) => inner.call(Request::from_parts(parts, body)).await,
+                Err(rejection) => Ok(rejection.into_response()),
+            }
+        }))
     }
 }
 
-fn check<T: ScopeTable, R: RequiredScopes<T>>(
-    granted: Result<crate::ScopeSet<T>, AuthRejection>,
+/// Verifies the request's token (the one path every extractor takes) and checks `R`;
+/// records the requirement for the handler's own check and challenge.
+async fn check<T: ScopeTable, R: RequiredScopes<T>>(
     parts: &mut http::request::Parts,
     verifier: &Verifier,
 ) -> Result<(), Rejection> {
     let requirement = R::composed();
     let scope = || Cow::Owned(scope_union(requirement).join(" "));
-    let granted = granted.map_err(|reason| verifier.reject(reason, scope))?;
+    let granted = match verified(parts, verifier).await {
+        Ok(token) => token.granted::<T>(),
+        Err(reason) => return Err(verifier.rejection(reason, scope)),
+    };
     if !requirement.iter().all(|r| r.is_met_by(&granted)) {
-        let reason = AuthRejection::InsufficientScope { scope: scope() };
-        return Err(verifier.reject(reason, || Cow::Borrowed("")));
+        return Err(verifier.rejection(AuthRejection::InsufficientScope, scope));
     }
     match parts.extensions.get_mut::<LayerScopes<T>>() {
         Some(layers) => layers.0.push(requirement),
@@ -171,67 +182,19 @@ fn check<T: ScopeTable, R: RequiredScopes<T>>(
     Ok(())
 }
 
-pin_project! {
-    /// The future of [`RequireScopes`].
-    pub struct ResponseFuture<F: Future> {
-        #[pin]
-        state: State<F>,
-    }
-}
+/// The future of [`RequireScopes`].
+pub struct ResponseFuture<E>(Pin<Box<dyn Future<Output = Result<Response, E>> + Send>>);
 
-pin_project! {
-    #[project = StateProjection]
-    enum State<F: Future> {
-        // The request passed; the route answers.
-        Inner { #[pin] future: F },
-        // The request was refused.
-        Refused { response: Option<Response> },
-        // The token names a key the fetched set lacks: refresh, check, then answer.
-        Deferred { future: Pin<Box<dyn Future<Output = F::Output> + Send>> },
-    }
-}
-
-impl<F: Future> ResponseFuture<F> {
-    fn deferred(future: Pin<Box<dyn Future<Output = F::Output> + Send>>) -> Self {
-        Self {
-            state: State::Deferred { future },
-        }
-    }
-
-    fn inner(future: F) -> Self {
-        Self {
-            state: State::Inner { future },
-        }
-    }
-
-    fn refused(response: Response) -> Self {
-        Self {
-            state: State::Refused {
-                response: Some(response),
-            },
-        }
-    }
-}
-
-impl<F: Future> fmt::Debug for ResponseFuture<F> {
+impl<E> fmt::Debug for ResponseFuture<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }
 
-impl<F, E> Future for ResponseFuture<F>
-where
-    F: Future<Output = Result<Response, E>>,
-{
+impl<E> Future for ResponseFuture<E> {
     type Output = Result<Response, E>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().state.project() {
-            StateProjection::Inner { future } => future.poll(cx),
-            StateProjection::Refused { response } => Poll::Ready(Ok(response
-                .take()
-                .expect("ResponseFuture polled after completion"))),
-            StateProjection::Deferred { future } => future.as_mut().poll(cx),
-        }
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.as_mut().poll(cx)
     }
 }

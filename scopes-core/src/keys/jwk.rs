@@ -7,7 +7,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::Key;
+use super::Key;
 
 /// A JWK that was left out of a set, and why. One bad key never drops the others.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,12 +4,15 @@ use core::fmt;
 use core::time::Duration;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::{Algorithm, AlgorithmFamily, EncodingKey, Header, encode};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, EncodingKey, Header};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::key::check_secret;
-use crate::{ConfigError, ScopeSet, ScopeTable};
+use crate::error::ConfigError;
+use crate::keys::check_secret;
+use crate::table::{ScopeSet, ScopeTable};
 
 /// How minted tokens carry their scopes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -84,7 +87,6 @@ impl Signer {
     }
 
     fn new(algorithm: Algorithm, key: EncodingKey) -> Self {
-        crate::install_crypto_provider();
         Self {
             header: Header::new(algorithm),
             key,
@@ -186,7 +188,13 @@ impl Signer {
 
     /// Signs arbitrary claims as they are.
     pub fn sign<C: Serialize>(&self, claims: &C) -> Result<String, MintError> {
-        encode(&self.header, claims, &self.key).map_err(|e| MintError(e.to_string()))
+        let header = serde_json::to_vec(&self.header).map_err(|e| MintError(e.to_string()))?;
+        let claims = serde_json::to_vec(claims).map_err(|e| MintError(e.to_string()))?;
+        let (header, claims) = (URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(claims));
+        let message = format!("{header}.{claims}");
+        let signature = crate::token::sign(message.as_bytes(), &self.key, self.header.alg)
+            .map_err(|e| MintError(e.to_string()))?;
+        Ok(format!("{message}.{signature}"))
     }
 }
 

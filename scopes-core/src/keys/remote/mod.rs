@@ -23,9 +23,9 @@ use arc_swap::ArcSwap;
 pub use fetch::KeyFetchError;
 pub use options::FetchOptions;
 
-use crate::ConfigError;
-use crate::jwk::parse_set;
-use crate::keys::KeySet;
+use super::jwk::parse_set;
+use super::{KeySet, KeyStore, KeysFuture};
+use crate::error::ConfigError;
 
 /// Where the key set is found.
 #[derive(Debug, Clone)]
@@ -36,8 +36,12 @@ pub(crate) enum Location {
     Issuer(String),
 }
 
-/// A remote key set and its refresh state.
-pub(crate) struct RemoteKeys {
+/// A remote key set (cheap to clone: the state is shared with background refreshes).
+#[derive(Clone)]
+pub(crate) struct RemoteKeys(Arc<State>);
+
+/// The set and its refresh state.
+struct State {
     location: Location,
     client: reqwest::Client,
     options: FetchOptions,
@@ -62,6 +66,61 @@ struct Flight {
 
 impl RemoteKeys {
     pub(crate) fn new(location: Location, options: FetchOptions) -> Result<Self, ConfigError> {
+        State::new(location, options).map(|state| Self(Arc::new(state)))
+    }
+}
+
+impl KeyStore for RemoteKeys {
+    fn current(&self) -> Arc<KeySet> {
+        self.0.current.load_full()
+    }
+
+    fn generation(&self) -> u64 {
+        self.0.current.load().generation
+    }
+
+    fn refresh_if_due(&self) {
+        let state = &self.0;
+        let due = state.millis() >= state.due_at.load(Ordering::Relaxed);
+        // Before the first fetch, the request that finds no key waits for one instead.
+        if due && state.attempts.load(Ordering::Relaxed) > 0 {
+            self.refresh_in_background();
+        }
+    }
+
+    fn refresh_after_miss(&self, generation: u64) -> KeysFuture<'_, bool> {
+        Box::pin(self.0.refresh_after_miss(generation))
+    }
+
+    fn refresh_now(&self) -> KeysFuture<'_, Result<(), KeyFetchError>> {
+        Box::pin(self.0.refresh_now())
+    }
+}
+
+impl RemoteKeys {
+    fn refresh_in_background(&self) {
+        let state = &self.0;
+        if state.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            state.refreshing.store(false, Ordering::Release);
+            return;
+        };
+        let this = Arc::clone(state);
+        runtime.spawn(async move {
+            let mut flight = this.flight.lock().await;
+            // A fetch for an unknown kid may have just refreshed the set.
+            if this.millis() >= this.due_at.load(Ordering::Relaxed) {
+                let _ = this.fetch_locked(&mut flight).await;
+            }
+            this.refreshing.store(false, Ordering::Release);
+        });
+    }
+}
+
+impl State {
+    fn new(location: Location, options: FetchOptions) -> Result<Self, ConfigError> {
         let url = match &location {
             Location::Jwks(url) | Location::Issuer(url) => url,
         };
@@ -82,45 +141,9 @@ impl RemoteKeys {
         })
     }
 
-    /// The current set; starts a background refresh when it is due.
-    pub(crate) fn current(self: &Arc<Self>) -> Arc<KeySet> {
-        let set = self.current.load_full();
-        let due = self.millis() >= self.due_at.load(Ordering::Relaxed);
-        // Before the first fetch, the request that finds no key waits for one instead.
-        if due && self.attempts.load(Ordering::Relaxed) > 0 {
-            self.refresh_in_background();
-        }
-        set
-    }
-
-    /// The generation of the current set (a refresh that is due starts as in
-    /// [`current`](Self::current)).
-    pub(crate) fn generation(self: &Arc<Self>) -> u64 {
-        self.current().generation
-    }
-
-    fn refresh_in_background(self: &Arc<Self>) {
-        if self.refreshing.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            self.refreshing.store(false, Ordering::Release);
-            return;
-        };
-        let this = Arc::clone(self);
-        runtime.spawn(async move {
-            let mut flight = this.flight.lock().await;
-            // A fetch for an unknown kid may have just refreshed the set.
-            if this.millis() >= this.due_at.load(Ordering::Relaxed) {
-                let _ = this.fetch_locked(&mut flight).await;
-            }
-            this.refreshing.store(false, Ordering::Release);
-        });
-    }
-
     /// After a miss on the set of `generation`: `true` when the set changed since, or
     /// when a fetch allowed now changed it.
-    pub(crate) async fn refresh_after_miss(&self, generation: u64) -> bool {
+    async fn refresh_after_miss(&self, generation: u64) -> bool {
         let attempts = self.attempts.load(Ordering::Acquire);
         if self.current.load().generation != generation {
             return true;
@@ -144,7 +167,7 @@ impl RemoteKeys {
     }
 
     /// Fetches now, whatever the cooldown (start-up checks, tests).
-    pub(crate) async fn refresh_now(&self) -> Result<(), KeyFetchError> {
+    async fn refresh_now(&self) -> Result<(), KeyFetchError> {
         let mut flight = self.flight.lock().await;
         self.fetch_locked(&mut flight).await
     }
@@ -230,8 +253,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl std::fmt::Debug for RemoteKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RemoteKeys")
-            .field("location", &self.location)
-            .field("keys", &self.current.load().keys)
+            .field("location", &self.0.location)
+            .field("keys", &self.0.current.load().keys)
             .finish_non_exhaustive()
     }
 }

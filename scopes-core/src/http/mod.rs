@@ -1,0 +1,17 @@
+//! The fourth stage: HTTP. The bearer header is read ([`bearer`]), the token verified
+//! through the [`Verifier`] in the router state, the scopes checked by the extractors
+//! ([`extract`]) or a router layer ([`layer`]), and refusals answered in one place
+//! ([`refusal`], whose challenges one formatter writes: [`challenge`]).
+
+mod bearer;
+pub(crate) mod challenge;
+mod extract;
+mod layer;
+pub(crate) mod refusal;
+mod verifier;
+
+pub use bearer::InvalidRequest;
+pub use extract::{Authorized, Claims, SecurityScopes};
+pub use layer::{RequireScopes, RequireScopesLayer, ResponseFuture};
+pub use refusal::{AuthRejection, Rejection, ResponseMode};
+pub use verifier::{Verifier, VerifierBuilder};

@@ -1,0 +1,289 @@
+//! The refusal model: why a request is refused ([`AuthRejection`]), and the one place
+//! that turns a reason into a response ([`Rejection`]): status, `WWW-Authenticate`
+//! challenge, body, realm and the application's hook, for every response mode.
+
+use core::fmt;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use axum::response::{IntoResponse, Response};
+use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderValue, StatusCode};
+
+use super::bearer::InvalidRequest;
+use super::challenge::{challenge, header};
+use crate::error::TokenError;
+
+/// Why a request was refused. Match on it in a rejection hook or in your own
+/// extractors; [`Rejection`] turns it into the response.
+///
+/// | variant | RFC 6750 (default) | [`ResponseMode::FastApi`] |
+/// |---|---|---|
+/// | `MissingCredentials` | 401, `Bearer` | 401, `Bearer` |
+/// | `InvalidRequest` | 400, `Bearer error="invalid_request", error_description="…"` | the same |
+/// | `InvalidToken` | 401, `Bearer error="invalid_token", error_description="…"` | 401, `Bearer scope="…"` |
+/// | `InsufficientScope` | 403, `Bearer error="insufficient_scope", scope="…"` | 401, `Bearer scope="…"` |
+///
+/// `scope` lists the scopes the route requires ([`Rejection::scope`]). The body is JSON,
+/// `{"detail": "…"}` with [`detail`](Self::detail), as FastAPI answers. Nothing in the
+/// response is taken from the request: descriptions are fixed strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthRejection {
+    /// No bearer token: no `Authorization` header, another scheme, or an empty token.
+    MissingCredentials,
+    /// The credentials could not be read.
+    InvalidRequest(InvalidRequest),
+    /// The token is not acceptable.
+    InvalidToken(TokenError),
+    /// The token is valid but does not grant the scopes required.
+    InsufficientScope,
+}
+
+impl AuthRejection {
+    /// The `detail` of the JSON body.
+    pub fn detail(&self) -> &'static str {
+        match self {
+            Self::MissingCredentials => "Not authenticated",
+            Self::InvalidRequest(why) => why.description(),
+            Self::InvalidToken(_) => "Could not validate credentials",
+            Self::InsufficientScope => "Not enough permissions",
+        }
+    }
+}
+
+impl fmt::Display for AuthRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingCredentials => f.write_str("no bearer token"),
+            Self::InvalidRequest(why) => f.write_str(why.description()),
+            Self::InvalidToken(why) => f.write_str(why.description()),
+            Self::InsufficientScope => f.write_str("the token lacks a required scope"),
+        }
+    }
+}
+
+impl std::error::Error for AuthRejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::InvalidToken(why) => Some(why),
+            _ => None,
+        }
+    }
+}
+
+impl From<InvalidRequest> for AuthRejection {
+    fn from(why: InvalidRequest) -> Self {
+        Self::InvalidRequest(why)
+    }
+}
+
+impl From<TokenError> for AuthRejection {
+    fn from(why: TokenError) -> Self {
+        Self::InvalidToken(why)
+    }
+}
+
+/// The status codes and challenges refusals use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ResponseMode {
+    /// RFC 6750 §3: 400 `invalid_request`, 401 `invalid_token`, 403
+    /// `insufficient_scope` with `scope="…"`.
+    #[default]
+    Rfc6750,
+    /// What FastAPI's OAuth2-scopes tutorial answers: a bad token and insufficient
+    /// scope are both 401, challenged with `Bearer scope="…"` (the scopes the route
+    /// requires) and no `error`; the bodies are `Could not validate credentials` and
+    /// `Not enough permissions`. Malformed requests still answer 400.
+    FastApi,
+}
+
+/// How one reason is answered in one mode: the only place that branches on the mode.
+struct Answer {
+    status: StatusCode,
+    error: Option<&'static str>,
+    description: Option<&'static str>,
+    /// Whether the challenge names the route's scopes.
+    scope: bool,
+}
+
+fn answer(mode: ResponseMode, reason: &AuthRejection) -> Answer {
+    use AuthRejection as R;
+    let (status, error, description, scope) = match (mode, reason) {
+        (_, R::MissingCredentials) => (StatusCode::UNAUTHORIZED, None, None, false),
+        (_, R::InvalidRequest(why)) => (
+            StatusCode::BAD_REQUEST,
+            Some("invalid_request"),
+            Some(why.description()),
+            false,
+        ),
+        (ResponseMode::Rfc6750, R::InvalidToken(why)) => (
+            StatusCode::UNAUTHORIZED,
+            Some("invalid_token"),
+            Some(why.description()),
+            false,
+        ),
+        (ResponseMode::Rfc6750, R::InsufficientScope) => (
+            StatusCode::FORBIDDEN,
+            Some("insufficient_scope"),
+            None,
+            true,
+        ),
+        (ResponseMode::FastApi, R::InvalidToken(_) | R::InsufficientScope) => {
+            (StatusCode::UNAUTHORIZED, None, None, true)
+        }
+    };
+    Answer {
+        status,
+        error,
+        description,
+        scope,
+    }
+}
+
+/// What a response for `reason` looks like in `mode`, given the route's `scope`:
+/// status, challenge (without realm) and body `detail`. For documentation (OpenAPI).
+pub(crate) fn example(
+    mode: ResponseMode,
+    reason: AuthRejection,
+    scope: &str,
+) -> (StatusCode, String, &'static str) {
+    let answer = answer(mode, &reason);
+    (answer.status, format(&answer, None, scope), reason.detail())
+}
+
+fn format(answer: &Answer, realm: Option<&str>, scope: &str) -> String {
+    let scope = (answer.scope && !scope.is_empty()).then_some(scope);
+    challenge(
+        "Bearer",
+        &[
+            ("realm", realm),
+            ("error", answer.error),
+            ("error_description", answer.description),
+            ("scope", scope),
+        ],
+    )
+}
+
+type Shape = dyn Fn(&Rejection) -> Response + Send + Sync;
+
+/// A verifier's answering policy.
+#[derive(Clone, Default)]
+pub(crate) struct Responder {
+    pub(crate) mode: ResponseMode,
+    pub(crate) realm: Option<Arc<str>>,
+    pub(crate) shape: Option<Arc<Shape>>,
+}
+
+impl Responder {
+    /// Whether a refusal for `reason` names the route's scopes (so they are worth
+    /// computing).
+    pub(crate) fn names_scope(&self, reason: &AuthRejection) -> bool {
+        answer(self.mode, reason).scope
+    }
+}
+
+impl fmt::Debug for Responder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Responder")
+            .field("mode", &self.mode)
+            .field("realm", &self.realm)
+            .field("shape", &self.shape.as_ref().map(|_| "custom"))
+            .finish()
+    }
+}
+
+/// A refused request, as the extractors and the layer return it: why
+/// ([`reason`](Self::reason), to match on), the scopes the route requires, and the
+/// verifier's answering policy ([`ResponseMode`], realm, `on_rejection` hook).
+///
+/// Its response always carries the status and `WWW-Authenticate` challenge of the
+/// verifier's mode, whatever body a rejection hook chose. Build one for your own
+/// extractors with [`Verifier::refuse`](crate::Verifier::refuse).
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    reason: AuthRejection,
+    scope: Cow<'static, str>,
+    responder: Responder,
+}
+
+impl Rejection {
+    pub(crate) fn new(reason: AuthRejection, scope: Cow<'static, str>, responder: Responder) -> Self {
+        Self {
+            reason,
+            scope,
+            responder,
+        }
+    }
+
+    /// Why the request was refused.
+    pub fn reason(&self) -> &AuthRejection {
+        &self.reason
+    }
+
+    /// The reason, by value.
+    pub fn into_reason(self) -> AuthRejection {
+        self.reason
+    }
+
+    /// The scopes the route requires, space-delimited (the handler's, then its
+    /// extractors', then its router layers'), when the answer names them; else empty.
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// The status answered.
+    pub fn status(&self) -> StatusCode {
+        answer(self.responder.mode, &self.reason).status
+    }
+
+    /// The `WWW-Authenticate` challenge answered (`realm` first, when configured).
+    pub fn challenge(&self) -> String {
+        let answer = answer(self.responder.mode, &self.reason);
+        format(&answer, self.responder.realm.as_deref(), &self.scope)
+    }
+
+    /// The response without the hook: `{"detail": …}`.
+    fn default_response(&self) -> Response {
+        let body = serde_json::json!({ "detail": self.reason.detail() }).to_string();
+        let json = HeaderValue::from_static("application/json");
+        ([(CONTENT_TYPE, json)], body).into_response()
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        tracing::debug!(status = status.as_u16(), reason = %self.reason, "request refused");
+        let mut response = match &self.responder.shape {
+            Some(shape) => shape(&self),
+            None => self.default_response(),
+        };
+        // The hook shapes the body; the status and the challenge stay RFC-correct.
+        *response.status_mut() = status;
+        response
+            .headers_mut()
+            .insert(WWW_AUTHENTICATE, header(&self.challenge()));
+        response
+    }
+}
+
+/// For extractors whose `Rejection` is a plain `Response`.
+impl From<Rejection> for Response {
+    fn from(rejection: Rejection) -> Self {
+        rejection.into_response()
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.reason, f)
+    }
+}
+
+impl std::error::Error for Rejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.reason)
+    }
+}

@@ -1,0 +1,329 @@
+//! The [`Verifier`] in the router state: how tokens are verified and how refusals are
+//! answered, configured once with [`VerifierBuilder`].
+
+use core::fmt;
+use core::time::Duration;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use super::refusal::{AuthRejection, Rejection, Responder, ResponseMode};
+use crate::error::{ConfigError, TokenError};
+use crate::keys::Key;
+use crate::token::{CacheLimits, TokenVerifier, TrustedIssuer, VerifiedToken};
+
+/// Verifies bearer tokens and answers refusals. Cheap to clone (an `Arc`), so keep one
+/// in the router state.
+///
+/// The extractors and [`RequireScopesLayer`](crate::RequireScopesLayer) reach it
+/// through [`FromRef`](axum::extract::FromRef): a router whose state provides no
+/// `Verifier` does not compile, so no route is ever left unprotected by a missing
+/// configuration.
+///
+/// A token is checked in one pass: its header names an algorithm that a configured key
+/// is pinned to (by `kid` first), the crypto backend verifies the signature, and one
+/// reading of the claims checks `exp` (required), `nbf`, `iss` and `aud` and collects
+/// the scopes. The [`VerifiedToken`] remembers this verifier: no other verifier trusts
+/// it.
+///
+/// ```
+/// use scopes_core::{Key, Verifier};
+/// # fn main() -> Result<(), scopes_core::ConfigError> {
+/// let verifier = Verifier::builder()
+///     .key(Key::hs256("09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7")?)
+///     .issuer("https://auth.example.com/")
+///     .audience("https://api.example.com")
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    tokens: TokenVerifier,
+    responder: Responder,
+}
+
+impl Verifier {
+    /// Starts a configuration.
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder::default()
+    }
+
+    /// A verifier with one key and the defaults (no issuer or audience check; see
+    /// [`VerifierBuilder`]).
+    pub fn new(key: Key) -> Result<Self, ConfigError> {
+        Self::builder().key(key).build()
+    }
+
+    /// Verifies the token's signature, `exp`, `nbf`, and `iss`/`aud` when configured.
+    ///
+    /// This is the path every extractor and layer takes. For a token naming a key that
+    /// a fetched key set lacks, it waits for one refresh of the set when the cooldown
+    /// allows (then checks the token again); every other token is answered at once.
+    pub async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+        self.inner.tokens.verify(token).await
+    }
+
+    /// Whether this verifier vouched for `token` (a clone of it did too).
+    pub fn vouched_for(&self, token: &VerifiedToken) -> bool {
+        self.inner.tokens.vouched_for(token)
+    }
+
+    /// Fetches every key set configured by URL now (whatever the cooldown): call it at
+    /// start-up to fail fast when the identity provider cannot be reached. Verifiers
+    /// with configured keys only return `Ok` at once.
+    #[cfg(feature = "jwks")]
+    pub async fn refresh_keys(&self) -> Result<(), crate::keys::KeyFetchError> {
+        self.inner.tokens.refresh_keys().await
+    }
+
+    /// How refusals are answered (for documentation that must say the same).
+    pub fn response_mode(&self) -> ResponseMode {
+        self.inner.responder.mode
+    }
+
+    /// How many verified tokens the cache holds (0 without a cache).
+    pub fn cached_tokens(&self) -> usize {
+        self.inner.tokens.cached_tokens()
+    }
+
+    /// A refusal answered by this verifier's policy, for extractors of your own (a token
+    /// whose user no longer exists, say). `scope` lists the scopes the route requires,
+    /// for the challenges that name them: [`SecurityScopes::scope_str`] gives it.
+    ///
+    /// [`SecurityScopes::scope_str`]: crate::SecurityScopes::scope_str
+    pub fn refuse(&self, reason: AuthRejection, scope: impl Into<Cow<'static, str>>) -> Rejection {
+        let scope = scope.into();
+        self.rejection(reason, move || scope)
+    }
+
+    /// The refusal for `reason`; `scope` (the route's required scopes) is computed only
+    /// when the answer names it.
+    pub(crate) fn rejection(
+        &self,
+        reason: AuthRejection,
+        scope: impl FnOnce() -> Cow<'static, str>,
+    ) -> Rejection {
+        let responder = &self.inner.responder;
+        let scope = match responder.names_scope(&reason) {
+            true => scope(),
+            false => Cow::Borrowed(""),
+        };
+        Rejection::new(reason, scope, responder.clone())
+    }
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("tokens", &self.inner.tokens)
+            .field("responder", &self.inner.responder)
+            .finish()
+    }
+}
+
+/// Configures a [`Verifier`].
+///
+/// One issuer is configured on the builder itself ([`key`](Self::key),
+/// [`oidc_issuer`](Self::oidc_issuer), [`issuer`](Self::issuer),
+/// [`audience`](Self::audience), …). Several are each a [`TrustedIssuer`] given to
+/// [`trust`](Self::trust); the builder then carries only what applies to all of them
+/// (leeway, cache, response mode, realm, hook), and an issuer setting left on the
+/// builder is a [`ConfigError::IssuerSettingOnVerifier`].
+///
+/// Defaults: `exp` required, `nbf` checked when present, 30 s leeway, no issuer or
+/// audience (a token that carries `aud` is then refused: configure the audience),
+/// scopes read from `scope`, `scopes` and `scp`.
+#[derive(Debug)]
+#[must_use]
+pub struct VerifierBuilder {
+    responder: Responder,
+    /// The issuer configured on the builder itself.
+    own: TrustedIssuer,
+    trusted: Vec<TrustedIssuer>,
+    leeway: Duration,
+    cache: Option<CacheLimits>,
+}
+
+impl Default for VerifierBuilder {
+    fn default() -> Self {
+        Self {
+            responder: Responder::default(),
+            own: TrustedIssuer::anonymous(),
+            trusted: Vec::new(),
+            leeway: Duration::from_secs(30),
+            cache: None,
+        }
+    }
+}
+
+impl VerifierBuilder {
+    /// Adds a key. Several keys may be configured (rotation, several algorithms); a
+    /// token is tried only with the key its `kid` (or else its `alg`) selects.
+    pub fn key(mut self, key: Key) -> Self {
+        self.own = self.own.key(key);
+        self
+    }
+
+    /// Keys from a JSON Web Key Set at `url` (feature `jwks`), fetched on the first
+    /// token and refreshed as [`FetchOptions`](crate::FetchOptions) says. Each JWK is
+    /// pinned to its `alg`; a key that cannot be used is left out, the rest serve.
+    #[cfg(feature = "jwks")]
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.own = self.own.jwks_url(url);
+        self
+    }
+
+    /// Keys of an OpenID Connect issuer (feature `jwks`): its
+    /// `/.well-known/openid-configuration` names the JWKS, and must name `issuer` as its
+    /// issuer exactly. Also requires `iss` to equal `issuer` on every token.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+    /// use scopes_core::{CacheLimits, Verifier};
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .oidc_issuer("https://auth.example.com/realms/shop")
+    ///     .rfc9068("https://api.example.com") // strict JWT access token profile (optional)
+    ///     .cache(CacheLimits::default())      // repeated tokens skip the signature (optional)
+    ///     .build()?;
+    /// verifier.refresh_keys().await?; // fail fast at start-up if the provider is unreachable
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "jwks")]
+    pub fn oidc_issuer(mut self, issuer: impl Into<String>) -> Self {
+        let issuer = issuer.into();
+        self.own.issuers.push(issuer.clone());
+        self.own.remote = Some(crate::keys::Location::Issuer(issuer));
+        self
+    }
+
+    /// How key sets are fetched: time and size limits, refresh timing.
+    #[cfg(feature = "jwks")]
+    pub fn fetch_options(mut self, options: crate::keys::FetchOptions) -> Self {
+        self.own = self.own.fetch_options(options);
+        self
+    }
+
+    /// The JWT access token profile (RFC 9068), strictly; see
+    /// [`TrustedIssuer::rfc9068`].
+    pub fn rfc9068(mut self, resource: impl Into<String>) -> Self {
+        self.own = self.own.rfc9068(resource);
+        self
+    }
+
+    /// Requires `iss` to equal `issuer` (call again to accept several issuers that share
+    /// keys and rules; issuers with keys of their own are each a [`TrustedIssuer`]).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.own.issuers.push(issuer.into());
+        self
+    }
+
+    /// Requires `aud` to contain `audience` (call again to accept any of several).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.own = self.own.audience(audience);
+        self
+    }
+
+    /// The claims scopes are read from; see [`TrustedIssuer::scope_claims`].
+    pub fn scope_claims<I, S>(mut self, claims: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.own = self.own.scope_claims(claims);
+        self
+    }
+
+    /// Trusts one more issuer, with its own keys, audiences, claim shape and profile.
+    /// Tokens are then routed by their `iss` to the issuer that has it (which checks it
+    /// again), and tokens of other issuers are refused.
+    pub fn trust(mut self, issuer: TrustedIssuer) -> Self {
+        self.trusted.push(issuer);
+        self
+    }
+
+    /// Caches verified tokens (bounded by `limits`), so that a repeated token skips the
+    /// signature check: well under a microsecond instead of tens of them for RS256.
+    /// Entries are keyed by the whole token, never outlive its `exp`, are dropped when
+    /// the key set that verified them changes, and serve this verifier only.
+    pub fn cache(mut self, limits: CacheLimits) -> Self {
+        self.cache = Some(limits);
+        self
+    }
+
+    /// Clock skew tolerated on `exp` and `nbf` (whole seconds), for every issuer.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// The `realm` of every challenge (RFC 6750 §3), e.g. `realm="api"`. It may not
+    /// contain `"` or `\`, which [`build`](Self::build) refuses.
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.responder.realm = Some(realm.into().into());
+        self
+    }
+
+    /// How refusals are answered: RFC 6750 (the default) or as FastAPI's tutorial does.
+    pub fn response_mode(mut self, mode: ResponseMode) -> Self {
+        self.responder.mode = mode;
+        self
+    }
+
+    /// Shapes the response of every refusal, e.g. as `application/problem+json`. The
+    /// status and the `WWW-Authenticate` challenge are set after the hook, so they stay
+    /// what RFC 6750 (or the [`ResponseMode`]) prescribes.
+    ///
+    /// ```
+    /// # use axum::response::IntoResponse;
+    /// # use scopes_core::{Key, Rejection, Verifier};
+    /// # fn main() -> Result<(), scopes_core::ConfigError> {
+    /// let verifier = Verifier::builder()
+    ///     .key(Key::hs256([7; 32])?)
+    ///     .on_rejection(|rejection: &Rejection| {
+    ///         let status = rejection.status().as_u16();
+    ///         let body = serde_json::json!({ "title": rejection.reason().detail(), "status": status });
+    ///         ([("content-type", "application/problem+json")], body.to_string()).into_response()
+    ///     })
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_rejection<F>(mut self, shape: F) -> Self
+    where
+        F: Fn(&Rejection) -> axum::response::Response + Send + Sync + 'static,
+    {
+        self.responder.shape = Some(Arc::new(shape));
+        self
+    }
+
+    /// Checks the configuration and builds the verifier.
+    pub fn build(self) -> Result<Verifier, ConfigError> {
+        if let Some(realm) = &self.responder.realm
+            && (realm.contains(['"', '\\'])
+                || !realm.bytes().all(|b| b == b' ' || b.is_ascii_graphic()))
+        {
+            return Err(ConfigError::InvalidRealm);
+        }
+        let shared = crate::token::Shared {
+            leeway_secs: self.leeway.as_secs(),
+            cache: self.cache,
+        };
+        let tokens = if self.trusted.is_empty() {
+            TokenVerifier::new(vec![self.own], false, shared)?
+        } else {
+            if let Some(setting) = self.own.first_setting() {
+                return Err(ConfigError::IssuerSettingOnVerifier(setting));
+            }
+            TokenVerifier::new(self.trusted, true, shared)?
+        };
+        Ok(Verifier {
+            inner: Arc::new(Inner {
+                tokens,
+                responder: self.responder,
+            }),
+        })
+    }
+}

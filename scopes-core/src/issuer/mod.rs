@@ -1,0 +1,10 @@
+//! The issuer side, beside the resource server: minting tokens ([`Signer`], handy in
+//! tests too) and the pieces of a password-grant token endpoint ([`PasswordForm`],
+//! [`grant_scopes`], [`AccessTokenResponse`], [`GrantError`]), as FastAPI's tutorial
+//! serves `/token`.
+
+mod signer;
+mod token_endpoint;
+
+pub use signer::{MintError, ScopeClaim, Signer};
+pub use token_endpoint::{AccessTokenResponse, GrantError, PasswordForm, grant_scopes};

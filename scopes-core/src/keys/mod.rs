@@ -1,0 +1,117 @@
+//! The second stage: where an issuer's keys come from. One seam, [`KeyStore`], with
+//! the configured keys ([`StaticKeys`]) or a key set fetched from an identity provider
+//! (`RemoteKeys`, feature `jwks`) behind it; nothing after this stage branches on which.
+
+use core::fmt::Debug;
+use core::future::Future;
+use core::pin::Pin;
+use std::sync::Arc;
+
+use jsonwebtoken::Algorithm;
+
+use crate::error::TokenError;
+
+mod jwk;
+mod key;
+#[cfg(feature = "jwks")]
+mod remote;
+
+pub use jwk::{SkipReason, SkippedKey};
+pub(crate) use key::check_secret;
+pub use key::Key;
+#[cfg(feature = "jwks")]
+pub(crate) use remote::{Location, RemoteKeys};
+#[cfg(feature = "jwks")]
+pub use remote::{FetchOptions, KeyFetchError};
+
+/// A set of keys, and a number that changes whenever its keys do (cached
+/// verifications of an older generation are not trusted).
+#[derive(Debug, Default)]
+pub(crate) struct KeySet {
+    pub(crate) keys: Vec<Key>,
+    pub(crate) generation: u64,
+}
+
+impl KeySet {
+    /// The key for a token's header: by `kid` when the token names one and keys have
+    /// ids, else the first key pinned to the token's algorithm. The key's algorithm must
+    /// be the token's.
+    pub(crate) fn select(
+        &self,
+        algorithm: Algorithm,
+        kid: Option<&str>,
+    ) -> Result<&Key, TokenError> {
+        let keys = &self.keys;
+        let key = match kid {
+            Some(kid) if keys.iter().any(|k| k.kid.is_some()) => keys
+                .iter()
+                .find(|k| k.kid.as_deref() == Some(kid))
+                .ok_or(TokenError::UnknownKey)?,
+            _ => keys
+                .iter()
+                .find(|k| k.algorithm == algorithm)
+                .ok_or(TokenError::AlgorithmNotAllowed)?,
+        };
+        if key.algorithm == algorithm {
+            Ok(key)
+        } else {
+            Err(TokenError::AlgorithmNotAllowed)
+        }
+    }
+}
+
+/// A future a key store returns (only on the slow paths: a refresh).
+pub(crate) type KeysFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Where one issuer's keys come from.
+///
+/// Reading ([`current`](Self::current), [`generation`](Self::generation)) has no side
+/// effect and takes no lock a refresh holds; refreshing is always an explicit call.
+pub(crate) trait KeyStore: Debug + Send + Sync {
+    /// The current set.
+    fn current(&self) -> Arc<KeySet>;
+
+    /// The generation of the current set, without cloning it.
+    fn generation(&self) -> u64;
+
+    /// Starts a refresh in the background when the set is due for one (its max-age
+    /// passed); returns at once. Nothing to do for keys that never change.
+    fn refresh_if_due(&self) {}
+
+    /// After a token named a key the set of `generation` lacks: waits for a refresh
+    /// when one is allowed now. `true` when the set changed since, so a second lookup
+    /// is worth it.
+    fn refresh_after_miss(&self, generation: u64) -> KeysFuture<'_, bool> {
+        let _ = generation;
+        Box::pin(async { false })
+    }
+
+    /// Fetches now, whatever the cooldown (start-up checks).
+    #[cfg(feature = "jwks")]
+    fn refresh_now(&self) -> KeysFuture<'_, Result<(), KeyFetchError>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// Keys given to the builder: one set, forever.
+#[derive(Debug)]
+pub(crate) struct StaticKeys(Arc<KeySet>);
+
+impl StaticKeys {
+    pub(crate) fn new(keys: Vec<Key>) -> Self {
+        Self(Arc::new(KeySet {
+            keys,
+            generation: 0,
+        }))
+    }
+}
+
+impl KeyStore for StaticKeys {
+    fn current(&self) -> Arc<KeySet> {
+        Arc::clone(&self.0)
+    }
+
+    fn generation(&self) -> u64 {
+        self.0.generation
+    }
+}

@@ -1,0 +1,309 @@
+//! What one issuer's tokens are checked against: its keys, `iss`, audiences, claim shape
+//! and profile (FastAPI-style or RFC 9068). [`TrustedIssuer`] configures it.
+
+use std::sync::Arc;
+
+use super::claims::{Found, Rules, read};
+use super::crypto;
+use super::jws::{Jws, now};
+use crate::error::{ConfigError, TokenError};
+use crate::keys::{Key, KeySet, KeyStore, StaticKeys};
+
+/// One issuer a [`Verifier`](crate::Verifier) trusts: its keys, its `iss`, the
+/// audiences its tokens must name, the claims its scopes are read from and its profile.
+///
+/// A verifier that trusts several issuers (each added with
+/// [`VerifierBuilder::trust`](crate::VerifierBuilder::trust)) routes every token by its
+/// `iss` to the one issuer with that `iss`, whose keys and rules then check it (`iss`
+/// included); tokens of any other issuer are refused. What cannot differ per issuer
+/// (leeway, cache, response mode, realm, rejection hook) is set on the verifier.
+///
+/// ```
+/// use scopes_core::{Key, TrustedIssuer, Verifier};
+/// # fn main() -> Result<(), scopes_core::ConfigError> {
+/// let verifier = Verifier::builder()
+///     .trust(
+///         TrustedIssuer::new("https://a.example.com/")
+///             .key(Key::hs256([1; 32])?)
+///             .audience("https://api.example.com"),
+///     )
+///     .trust(
+///         TrustedIssuer::new("https://b.example.com/")
+///             .key(Key::hs256([2; 32])?)
+///             .audience("https://api.example.com")
+///             .scope_claims(["permissions"]),
+///     )
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct TrustedIssuer {
+    pub(crate) keys: Vec<Key>,
+    #[cfg(feature = "jwks")]
+    pub(crate) remote: Option<crate::keys::Location>,
+    #[cfg(feature = "jwks")]
+    pub(crate) fetch: Option<crate::keys::FetchOptions>,
+    pub(crate) issuers: Vec<String>,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) scope_claims: Option<Vec<String>>,
+    pub(crate) rfc9068: bool,
+}
+
+impl TrustedIssuer {
+    /// The issuer whose tokens carry `iss` equal to `issuer`; give it keys with
+    /// [`key`](Self::key) or [`jwks_url`](Self::jwks_url).
+    pub fn new(issuer: impl Into<String>) -> Self {
+        let mut this = Self::anonymous();
+        this.issuers.push(issuer.into());
+        this
+    }
+
+    /// An OpenID Connect issuer (feature `jwks`): its discovery document names its key
+    /// set, and must name `issuer` as its issuer exactly; `iss` must equal `issuer`.
+    #[cfg(feature = "jwks")]
+    pub fn oidc(issuer: impl Into<String>) -> Self {
+        let issuer = issuer.into();
+        let mut this = Self::new(issuer.clone());
+        this.remote = Some(crate::keys::Location::Issuer(issuer));
+        this
+    }
+
+    /// No `iss` required: the one issuer of a verifier configured directly on its
+    /// builder.
+    pub(crate) fn anonymous() -> Self {
+        Self {
+            keys: Vec::new(),
+            #[cfg(feature = "jwks")]
+            remote: None,
+            #[cfg(feature = "jwks")]
+            fetch: None,
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            scope_claims: None,
+            rfc9068: false,
+        }
+    }
+
+    /// Adds a key. Several keys may be configured (rotation, several algorithms); a
+    /// token is tried only with the key its `kid` (or else its `alg`) selects.
+    pub fn key(mut self, key: Key) -> Self {
+        self.keys.push(key);
+        self
+    }
+
+    /// Keys from a JSON Web Key Set at `url` (feature `jwks`), fetched on the first
+    /// token and refreshed as [`FetchOptions`](crate::FetchOptions) says. Each JWK is
+    /// pinned to its `alg`; a key that cannot be used is left out, the rest serve.
+    #[cfg(feature = "jwks")]
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.remote = Some(crate::keys::Location::Jwks(url.into()));
+        self
+    }
+
+    /// How the key set is fetched: time and size limits, refresh timing.
+    #[cfg(feature = "jwks")]
+    pub fn fetch_options(mut self, options: crate::keys::FetchOptions) -> Self {
+        self.fetch = Some(options);
+        self
+    }
+
+    /// Requires `aud` to contain `audience` (call again to accept any of several).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// The JWT access token profile (RFC 9068), strictly: the header's `typ` must be
+    /// `at+jwt` (or `application/at+jwt`), and `iss`, `exp`, `aud`, `sub`, `client_id`,
+    /// `iat` and `jti` must be present; `aud` must contain `resource`, this API's
+    /// identifier, and an issuer must be configured. Without it, FastAPI-style tokens
+    /// (`sub`, `exp`, `scopes`) are accepted.
+    pub fn rfc9068(mut self, resource: impl Into<String>) -> Self {
+        self.rfc9068 = true;
+        self.audiences.push(resource.into());
+        self
+    }
+
+    /// The claims scopes are read from, replacing the default `scope`, `scopes`, `scp`.
+    /// Each may hold a space-delimited string or an array of strings; the scopes of all
+    /// of them are granted. Auth0's RBAC uses `permissions`, for instance.
+    pub fn scope_claims<I, S>(mut self, claims: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scope_claims = Some(claims.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The settings a verifier trusting several issuers must not carry itself: any
+    /// that differs from an anonymous issuer's, named.
+    pub(crate) fn first_setting(&self) -> Option<&'static str> {
+        #[cfg(feature = "jwks")]
+        if self.remote.is_some() {
+            return Some("jwks_url/oidc_issuer");
+        }
+        #[cfg(feature = "jwks")]
+        if self.fetch.is_some() {
+            return Some("fetch_options");
+        }
+        [
+            (!self.keys.is_empty(), "key"),
+            (!self.issuers.is_empty(), "issuer"),
+            (self.rfc9068, "rfc9068"),
+            (!self.audiences.is_empty(), "audience"),
+            (self.scope_claims.is_some(), "scope_claims"),
+        ]
+        .into_iter()
+        .find_map(|(set, name)| set.then_some(name))
+    }
+
+    /// Checks the configuration and builds the rules.
+    pub(crate) fn build(self) -> Result<IssuerRules, ConfigError> {
+        let keys = self.key_store()?;
+        if self.rfc9068 && (self.issuers.is_empty() || self.audiences.is_empty()) {
+            return Err(ConfigError::Rfc9068Incomplete);
+        }
+        let scope_claims = self
+            .scope_claims
+            .unwrap_or_else(|| ["scope", "scopes", "scp"].map(String::from).to_vec());
+        if scope_claims.is_empty() {
+            return Err(ConfigError::NoScopeClaims);
+        }
+        if scope_claims.len() > super::claims::MAX_SCOPE_CLAIMS {
+            return Err(ConfigError::TooManyScopeClaims);
+        }
+        let boxed = |items: Vec<String>| items.into_iter().map(String::into_boxed_str).collect();
+        Ok(IssuerRules {
+            keys,
+            issuers: boxed(self.issuers),
+            audiences: boxed(self.audiences),
+            scope_claims: boxed(scope_claims),
+            rfc9068: self.rfc9068,
+        })
+    }
+
+    fn key_store(&self) -> Result<Arc<dyn KeyStore>, ConfigError> {
+        #[cfg(feature = "jwks")]
+        if let Some(location) = &self.remote {
+            if !self.keys.is_empty() {
+                return Err(ConfigError::KeysAndKeySet);
+            }
+            let remote = crate::keys::RemoteKeys::new(location.clone(), self.fetch.clone().unwrap_or_default())?;
+            return Ok(Arc::new(remote));
+        }
+        if self.keys.is_empty() {
+            return Err(ConfigError::NoKeys);
+        }
+        for (i, key) in self.keys.iter().enumerate() {
+            if let Some(kid) = &key.kid
+                && self.keys[..i].iter().any(|k| k.kid.as_ref() == Some(kid))
+            {
+                return Err(ConfigError::DuplicateKid(kid.clone()));
+            }
+        }
+        Ok(Arc::new(StaticKeys::new(self.keys.clone())))
+    }
+}
+
+/// One issuer's rules, built.
+#[derive(Debug)]
+pub(crate) struct IssuerRules {
+    pub(crate) keys: Arc<dyn KeyStore>,
+    pub(crate) issuers: Box<[Box<str>]>,
+    pub(crate) audiences: Box<[Box<str>]>,
+    pub(crate) scope_claims: Box<[Box<str>]>,
+    /// RFC 9068: `typ` `at+jwt`, and `iss`, `aud`, `sub`, `client_id`, `iat`, `jti`.
+    pub(crate) rfc9068: bool,
+}
+
+/// What a successful check yields.
+pub(crate) struct Checked {
+    pub(crate) claims: String,
+    pub(crate) scopes: String,
+    pub(crate) exp: f64,
+}
+
+impl IssuerRules {
+    fn rules(&self) -> Rules<'_> {
+        Rules {
+            issuers: &self.issuers,
+            audiences: &self.audiences,
+            scope_claims: &self.scope_claims,
+        }
+    }
+
+    /// Checks `token` with the key `set` selects for it.
+    pub(crate) fn check(
+        &self,
+        token: &Jws<'_>,
+        set: &KeySet,
+        leeway_secs: u64,
+    ) -> Result<Checked, TokenError> {
+        if self.rfc9068 && !token.access_token_typ {
+            return Err(TokenError::NotAnAccessToken);
+        }
+        let key = set.select(token.algorithm, token.kid.as_deref())?;
+        match crypto::verify(
+            token.signature,
+            token.message.as_bytes(),
+            &key.key,
+            token.algorithm,
+        ) {
+            Ok(true) => {}
+            Ok(false) => return Err(TokenError::BadSignature),
+            Err(()) => return Err(TokenError::Malformed),
+        }
+        let claims = token.claims()?;
+        let found = read(&claims, &self.rules())?;
+        let exp = self.validate(&found, leeway_secs)?;
+        Ok(Checked {
+            claims,
+            scopes: found.scopes,
+            exp,
+        })
+    }
+
+    /// RFC 7519 §4.1 checks, in jsonwebtoken's order: presence, time, issuer, audience;
+    /// then RFC 9068's required claims when the profile is on. Returns `exp`.
+    fn validate(&self, found: &Found, leeway_secs: u64) -> Result<f64, TokenError> {
+        let exp = found.exp.ok_or(TokenError::MissingClaim("exp"))?;
+        if (self.rfc9068 || !self.issuers.is_empty()) && found.issuer_matches.is_none() {
+            return Err(TokenError::MissingClaim("iss"));
+        }
+        if (self.rfc9068 || !self.audiences.is_empty()) && found.audience_matches.is_none() {
+            return Err(TokenError::MissingClaim("aud"));
+        }
+        let now = now().ok_or(TokenError::Expired)?;
+        let leeway = leeway_secs as f64;
+        if exp < now - leeway {
+            return Err(TokenError::Expired);
+        }
+        if found.nbf.is_some_and(|nbf| nbf > now + leeway) {
+            return Err(TokenError::NotYetValid);
+        }
+        if !self.issuers.is_empty() && found.issuer_matches == Some(false) {
+            return Err(TokenError::WrongIssuer);
+        }
+        // A token meant for some audience is refused when none is configured: it may
+        // be meant for another API that trusts the same keys.
+        if found.audience_matches == Some(false)
+            || (self.audiences.is_empty() && found.audience_matches.is_some())
+        {
+            return Err(TokenError::WrongAudience);
+        }
+        if self.rfc9068 {
+            let required = [
+                ("sub", found.sub),
+                ("client_id", found.client_id),
+                ("iat", found.iat),
+                ("jti", found.jti),
+            ];
+            if let Some((claim, _)) = required.iter().find(|(_, present)| !present) {
+                return Err(TokenError::MissingClaim(claim));
+            }
+        }
+        Ok(exp)
+    }
+}

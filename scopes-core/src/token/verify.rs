@@ -1,0 +1,215 @@
+//! The one verification path, and the verified token it yields.
+
+use core::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::de::DeserializeOwned;
+
+use super::cache::{CacheLimits, TokenCache};
+use super::issuer::{Checked, IssuerRules, TrustedIssuer};
+use super::jws::{Jws, now};
+use crate::error::{ConfigError, TokenError};
+use crate::table::{ScopeSet, ScopeTable};
+
+/// Verifies tokens for one [`Verifier`](crate::Verifier): its trusted issuers, leeway
+/// and cache.
+#[derive(Debug)]
+pub(crate) struct TokenVerifier {
+    /// Unique in the process: what a [`VerifiedToken`] is bound to.
+    id: u64,
+    /// One issuer, or several chosen by the token's `iss`.
+    issuers: Box<[IssuerRules]>,
+    routed: bool,
+    leeway_secs: u64,
+    cache: Option<TokenCache>,
+}
+
+/// A token whose signature and claims were verified: its claims, the scope names it
+/// grants, and the verifier that vouched for it.
+///
+/// Extractors keep it in the request extensions so that a handler taking several of
+/// them verifies the token once; another verifier (a layer's, say) never reuses it,
+/// it verifies the token again with its own rules. Cheap to clone.
+#[derive(Clone)]
+pub struct VerifiedToken(Arc<Verified>);
+
+struct Verified {
+    claims: String,
+    /// Space-delimited scope names, as the scope claims list them.
+    scopes: String,
+    exp: f64,
+    verifier: u64,
+    /// The trusted issuer that verified it, and the generation of its key set.
+    issuer: usize,
+    generation: u64,
+}
+
+impl VerifiedToken {
+    /// The claims as JSON text.
+    pub fn claims_json(&self) -> &str {
+        &self.0.claims
+    }
+
+    /// Deserializes the claims into `C`.
+    pub fn claims<C: DeserializeOwned>(&self) -> Result<C, TokenError> {
+        serde_json::from_str(&self.0.claims).map_err(|_| TokenError::ClaimsMismatch)
+    }
+
+    /// The scope names the token grants, as its scope claims list them (known to a
+    /// table or not).
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.0.scopes.split(' ').filter(|name| !name.is_empty())
+    }
+
+    /// The scopes of table `T` the token grants, implications included; names the
+    /// table does not declare are ignored.
+    pub fn granted<T: ScopeTable>(&self) -> ScopeSet<T> {
+        ScopeSet::granted_by(self.scopes())
+    }
+
+    /// Bytes held (for the cache's bound).
+    pub(crate) fn size(&self) -> usize {
+        self.0.claims.len() + self.0.scopes.len()
+    }
+}
+
+impl fmt::Debug for VerifiedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The claims may hold personal data: the scopes say enough.
+        f.debug_struct("VerifiedToken")
+            .field("scopes", &self.0.scopes)
+            .field("issuer", &self.0.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings that apply to every trusted issuer of a verifier.
+pub(crate) struct Shared {
+    pub(crate) leeway_secs: u64,
+    pub(crate) cache: Option<CacheLimits>,
+}
+
+impl TokenVerifier {
+    /// One anonymous issuer, or several routed by `iss`.
+    pub(crate) fn new(
+        issuers: Vec<TrustedIssuer>,
+        routed: bool,
+        shared: Shared,
+    ) -> Result<Self, ConfigError> {
+        let issuers: Vec<IssuerRules> = issuers
+            .into_iter()
+            .map(TrustedIssuer::build)
+            .collect::<Result<_, _>>()?;
+        for (i, rules) in issuers.iter().enumerate() {
+            for iss in rules.issuers.iter() {
+                if issuers[..i].iter().any(|other| other.issuers.contains(iss)) {
+                    return Err(ConfigError::DuplicateIssuer(iss.to_string()));
+                }
+            }
+        }
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        Ok(Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            issuers: issuers.into_boxed_slice(),
+            routed,
+            leeway_secs: shared.leeway_secs,
+            cache: shared.cache.map(TokenCache::new),
+        })
+    }
+
+    /// Verifies `token`: its signature, `exp`, `nbf`, and `iss`/`aud` as configured.
+    ///
+    /// A token naming a key that a fetched set lacks waits for one refresh of the set
+    /// when the cooldown allows, then is checked again; every other token is answered
+    /// without waiting (the future is ready when first polled).
+    pub(crate) async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+        if let Some(verified) = self.cached(token) {
+            return Ok(verified);
+        }
+        let jws = Jws::parse(token)?;
+        let (index, issuer) = self.issuer_for(&jws)?;
+        issuer.keys.refresh_if_due();
+        let mut set = issuer.keys.current();
+        let mut checked = issuer.check(&jws, &set, self.leeway_secs);
+        let missed = match &checked {
+            Err(TokenError::UnknownKey) => true,
+            Err(TokenError::AlgorithmNotAllowed) => set.keys.is_empty(),
+            _ => false,
+        };
+        if missed && issuer.keys.refresh_after_miss(set.generation).await {
+            set = issuer.keys.current();
+            checked = issuer.check(&jws, &set, self.leeway_secs);
+        }
+        Ok(self.remember(token, index, set.generation, checked?))
+    }
+
+    /// Whether this verifier vouched for `token`.
+    pub(crate) fn vouched_for(&self, token: &VerifiedToken) -> bool {
+        token.0.verifier == self.id
+    }
+
+    /// Fetches every key set configured by URL now.
+    #[cfg(feature = "jwks")]
+    pub(crate) async fn refresh_keys(&self) -> Result<(), crate::keys::KeyFetchError> {
+        for issuer in &self.issuers {
+            issuer.keys.refresh_now().await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn cached_tokens(&self) -> usize {
+        self.cache.as_ref().map_or(0, TokenCache::len)
+    }
+
+    /// The issuer for `token`: the only one, or the one of its `iss`.
+    fn issuer_for(&self, token: &Jws<'_>) -> Result<(usize, &IssuerRules), TokenError> {
+        if !self.routed {
+            return Ok((0, &self.issuers[0]));
+        }
+        let iss = token.unverified_issuer()?;
+        self.issuers
+            .iter()
+            .enumerate()
+            .find(|(_, issuer)| issuer.issuers.iter().any(|known| **known == *iss))
+            .ok_or(TokenError::WrongIssuer)
+    }
+
+    /// A cached verification of `token`, still fresh.
+    fn cached(&self, token: &str) -> Option<VerifiedToken> {
+        let cache = self.cache.as_ref()?;
+        let verified = cache.get(token)?;
+        let entry = &verified.0;
+        let issuer = self.issuers.get(entry.issuer)?;
+        issuer.keys.refresh_if_due();
+        if entry.verifier != self.id
+            || entry.generation != issuer.keys.generation()
+            || entry.exp < now()? - self.leeway_secs as f64
+        {
+            cache.remove(token);
+            return None;
+        }
+        Some(verified)
+    }
+
+    fn remember(
+        &self,
+        token: &str,
+        issuer: usize,
+        generation: u64,
+        checked: Checked,
+    ) -> VerifiedToken {
+        let verified = VerifiedToken(Arc::new(Verified {
+            claims: checked.claims,
+            scopes: checked.scopes,
+            exp: checked.exp,
+            verifier: self.id,
+            issuer,
+            generation,
+        }));
+        if let Some(cache) = &self.cache {
+            cache.insert(token, verified.clone());
+        }
+        verified
+    }
+}
