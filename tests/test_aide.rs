@@ -7,10 +7,8 @@ use aide::openapi::OpenApi;
 use axum::Json;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use scopes_core::{
-    AccessTokenResponse, Claims, GrantError, Key, PasswordForm, Rejection, Verifier,
-    requires_scopes, scopes,
-};
+use scopes_core::issuer::{AccessTokenResponse, GrantError, PasswordForm};
+use scopes_core::{Claims, Key, Rejection, Verifier, requires_scopes, scopes};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

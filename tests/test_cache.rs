@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use scopes_core::{CacheLimits, FetchOptions, Key, ScopeSet, TokenError, Verifier, scopes};
 use scopes_tests::jwks_server::{JwksServer, TestKey};
-use scopes_tests::{RSA_PUBLIC, claims, now};
+use scopes_tests::{RSA_PUBLIC, block_on, claims, now};
 use serde_json::json;
 
 scopes! {
@@ -26,7 +26,7 @@ fn cached(limits: CacheLimits) -> Verifier {
 }
 
 fn grant(verifier: &Verifier, token: &str) -> Result<Vec<&'static str>, TokenError> {
-    let (_, granted): (_, ScopeSet<Scopes>) = verifier.verify_and_grant(token)?;
+    let granted: ScopeSet<Scopes> = block_on(verifier.verify(token))?.granted();
     Ok(granted.iter().map(|scope| scope.name).collect())
 }
 
@@ -39,7 +39,8 @@ fn a_repeated_token_hits_with_its_scopes_and_claims() {
     assert_eq!(verifier.cached_tokens(), 1);
     for _ in 0..3 {
         assert_eq!(grant(&verifier, &token), Ok(vec!["me", "items"]));
-        let claims: serde_json::Value = verifier.verify(&token).unwrap().claims().unwrap();
+        let claims: serde_json::Value =
+            block_on(verifier.verify(&token)).unwrap().claims().unwrap();
         assert_eq!(claims["sub"], "johndoe");
     }
     assert_eq!(verifier.cached_tokens(), 1);
@@ -49,7 +50,7 @@ fn a_repeated_token_hits_with_its_scopes_and_claims() {
 fn a_tampered_token_never_hits_the_cache() {
     let verifier = cached(CacheLimits::default());
     let token = TestKey::rsa("k").sign(&claims(&["me"]));
-    assert!(verifier.verify(&token).is_ok());
+    assert!(block_on(verifier.verify(&token)).is_ok());
     let (message, signature) = token.rsplit_once('.').unwrap();
     let (header, _) = message.split_once('.').unwrap();
     // Another payload with the cached token's header and signature.
@@ -58,7 +59,7 @@ fn a_tampered_token_never_hits_the_cache() {
     );
     let forged = format!("{header}.{payload}.{signature}");
     assert_eq!(
-        verifier.verify(&forged).unwrap_err(),
+        block_on(verifier.verify(&forged)).unwrap_err(),
         TokenError::BadSignature
     );
     // One character off in the signature, and a prefix of the token.
@@ -66,8 +67,8 @@ fn a_tampered_token_never_hits_the_cache() {
     let last = flipped.len() - 2;
     flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
     let flipped = String::from_utf8(flipped).unwrap();
-    assert!(verifier.verify(&flipped).is_err());
-    assert!(verifier.verify(&token[..token.len() - 1]).is_err());
+    assert!(block_on(verifier.verify(&flipped)).is_err());
+    assert!(block_on(verifier.verify(&token[..token.len() - 1])).is_err());
     assert_eq!(verifier.cached_tokens(), 1);
 }
 
@@ -82,10 +83,13 @@ fn a_cached_token_is_never_served_past_its_exp() {
     let mut soon = claims(&["me"]);
     soon["exp"] = json!(now() + 1);
     let token = TestKey::rsa("k").sign(&soon);
-    assert!(verifier.verify(&token).is_ok());
+    assert!(block_on(verifier.verify(&token)).is_ok());
     assert_eq!(verifier.cached_tokens(), 1);
     std::thread::sleep(Duration::from_millis(2100));
-    assert_eq!(verifier.verify(&token).unwrap_err(), TokenError::Expired);
+    assert_eq!(
+        block_on(verifier.verify(&token)).unwrap_err(),
+        TokenError::Expired
+    );
     assert_eq!(verifier.cached_tokens(), 0, "the expired entry is dropped");
 }
 
@@ -104,7 +108,7 @@ fn the_cache_is_bounded_in_entries_and_bytes() {
         bytes: 1 << 20,
     });
     for token in &tokens {
-        assert!(few.verify(token).is_ok());
+        assert!(block_on(few.verify(token)).is_ok());
     }
     assert!(few.cached_tokens() <= 4, "{} entries", few.cached_tokens());
     // Each entry costs its token, its claims and some overhead: 4 KiB holds a few.
@@ -113,7 +117,7 @@ fn the_cache_is_bounded_in_entries_and_bytes() {
         bytes: 4096,
     });
     for token in &tokens {
-        assert!(small.verify(token).is_ok());
+        assert!(block_on(small.verify(token)).is_ok());
     }
     assert!(
         small.cached_tokens() < 5,
@@ -138,10 +142,13 @@ async fn a_rotation_drops_what_the_old_set_verified() {
         .build()
         .unwrap();
     let token = old.sign(&claims(&["me"]));
-    assert!(verifier.verify_async(&token).await.is_ok());
-    assert!(verifier.verify_async(&token).await.is_ok());
+    assert!(verifier.verify(&token).await.is_ok());
+    assert!(verifier.verify(&token).await.is_ok());
     assert_eq!(verifier.cached_tokens(), 1);
     server.set_keys(vec![new.jwk()]);
     verifier.refresh_keys().await.unwrap();
-    assert_eq!(verifier.verify(&token).unwrap_err(), TokenError::UnknownKey);
+    assert_eq!(
+        verifier.verify(&token).await.unwrap_err(),
+        TokenError::UnknownKey
+    );
 }

@@ -105,14 +105,10 @@ fn app() -> Router {
     let admin: Router<Verifier> = Router::new()
         .route("/items/", get(read_own_items))
         .route("/status/", get(layer_only))
-        .route_layer(RequireScopesLayer::<Scopes, AdminOnly>::new(
-            verifier.clone(),
-        ));
+        .route_layer(RequireScopesLayer::<Scopes, AdminOnly>::new(&verifier));
     let staff: Router<Verifier> = Router::new()
         .route("/orders/", get(read_orders))
-        .route_layer(RequireScopesLayer::<Scopes, StaffOrAdmin>::new(
-            verifier.clone(),
-        ));
+        .route_layer(RequireScopesLayer::<Scopes, StaffOrAdmin>::new(&verifier));
     Router::new()
         .route("/users/me/", get(read_users_me))
         .route("/users/me/items/", get(read_own_items))

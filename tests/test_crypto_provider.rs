@@ -1,32 +1,37 @@
 //! Both jsonwebtoken backends are enabled in this workspace (feature unification). If
 //! the application uses jsonwebtoken before any provider is installed, jsonwebtoken
-//! fixes one that panics; building a verifier must then fail, at start-up, instead of
-//! every request panicking. One test per process: it poisons a process-wide setting.
+//! fixes one that panics. scopes-core never goes through that process-wide provider:
+//! building a verifier or a signer installs nothing, and both keep working. One test
+//! per process: it poisons a process-wide setting.
 
 use jsonwebtoken::{EncodingKey, Header, encode};
-use scopes_core::{ConfigError, Key, Verifier};
+use scopes_core::issuer::Signer;
+use scopes_core::{Key, Verifier};
 
 #[test]
-fn using_jsonwebtoken_before_a_provider_is_installed_is_a_configuration_error() {
+fn scopes_core_works_whatever_jsonwebtoken_s_global_provider_is() {
     let claims = serde_json::json!({ "sub": "johndoe" });
-    let signed = std::panic::catch_unwind(|| {
-        encode(
-            &Header::default(),
-            &claims,
-            &EncodingKey::from_secret(scopes_tests::SECRET.as_bytes()),
-        )
-    });
+    let sign_with_jsonwebtoken = || {
+        std::panic::catch_unwind(|| {
+            encode(
+                &Header::default(),
+                &claims,
+                &EncodingKey::from_secret(scopes_tests::SECRET.as_bytes()),
+            )
+        })
+    };
     assert!(
-        signed.is_err(),
+        sign_with_jsonwebtoken().is_err(),
         "jsonwebtoken panics without a provider when both backends are on"
     );
 
-    let error = Verifier::new(Key::hs256(scopes_tests::SECRET).unwrap()).unwrap_err();
-    assert_eq!(error, ConfigError::CryptoProvider);
-    assert!(
-        error
-            .to_string()
-            .contains("scopes_core::install_crypto_provider()"),
-        "{error}"
-    );
+    let verifier = Verifier::new(Key::hs256(scopes_tests::SECRET).unwrap()).unwrap();
+    let signer = Signer::hs256(scopes_tests::SECRET).unwrap();
+    let token = signer.mint("johndoe", ["me"]).unwrap();
+    let verified = scopes_tests::block_on(verifier.verify(&token)).unwrap();
+    assert_eq!(verified.scopes().collect::<Vec<_>>(), ["me"]);
+
+    // Nothing was installed behind the application's back: jsonwebtoken's own global
+    // stays as the application left it (here, the panicking placeholder).
+    assert!(sign_with_jsonwebtoken().is_err());
 }

@@ -105,7 +105,7 @@ async fn oidc_provider_access_tokens_pass_through_discovery() {
         send(&app, get_with("/items/", &full)).await,
         Reply::new(200, None, "items")
     );
-    let claims: Value = verifier.verify(&full).unwrap().claims().unwrap();
+    let claims: Value = verifier.verify(&full).await.unwrap().claims().unwrap();
     assert_eq!(claims["iss"], provider.issuer.as_str());
     assert_eq!(claims["client_id"], provider.client_id.as_str());
 
@@ -137,14 +137,11 @@ async fn tokens_for_another_resource_are_refused_and_rs256_verifies_too() {
     let rs_token = provider.token("urn:scopes:api-rs", "items").await;
     let ours = provider.verifier(&provider.resource);
     assert_eq!(
-        ours.verify_async(&rs_token).await.unwrap_err(),
+        ours.verify(&rs_token).await.unwrap_err(),
         TokenError::WrongAudience
     );
     let theirs = provider.verifier("urn:scopes:api-rs");
-    let (_, granted) = theirs
-        .verify_and_grant_async::<Scopes>(&rs_token)
-        .await
-        .unwrap();
+    let granted = theirs.verify(&rs_token).await.unwrap().granted::<Scopes>();
     assert_eq!(
         granted.iter().map(|scope| scope.name).collect::<Vec<_>>(),
         ["items"]

@@ -2,9 +2,10 @@
 
 use std::time::Duration;
 
-use scopes_core::{Algorithm, ConfigError, Key, ScopeClaim, ScopeSet, Signer, Verifier, scopes};
+use scopes_core::issuer::{ScopeClaim, Signer};
+use scopes_core::{Algorithm, ConfigError, Key, ScopeSet, Verifier, scopes};
 use scopes_tests::{
-    EC_PRIVATE, EC_PUBLIC, ED_PRIVATE, ED_PUBLIC, RSA_PRIVATE, RSA_PUBLIC, SECRET, now,
+    EC_PRIVATE, EC_PUBLIC, ED_PRIVATE, ED_PUBLIC, RSA_PRIVATE, RSA_PUBLIC, SECRET, block_on, now,
 };
 use serde_json::{Value, json};
 
@@ -17,10 +18,9 @@ scopes! {
 }
 
 fn granted(verifier: &Verifier, token: &str) -> ScopeSet<Scopes> {
-    let verified = verifier.verify(token).expect("a valid token");
-    verifier
-        .granted::<Scopes>(&verified)
-        .expect("readable scopes")
+    block_on(verifier.verify(token))
+        .expect("a valid token")
+        .granted::<Scopes>()
 }
 
 #[test]
@@ -57,12 +57,8 @@ fn tokens_carry_sub_iat_exp_and_the_scopes_as_fastapi_mints_them() {
         .unwrap()
         .lifetime(Duration::from_secs(600));
     let token = signer.mint("johndoe", ["me"]).unwrap();
-    let claims: Value = Verifier::new(Key::hs256(SECRET).unwrap())
-        .unwrap()
-        .verify(&token)
-        .unwrap()
-        .claims()
-        .unwrap();
+    let verifier = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
+    let claims: Value = block_on(verifier.verify(&token)).unwrap().claims().unwrap();
     let (iat, exp) = (
         claims["iat"].as_u64().unwrap(),
         claims["exp"].as_u64().unwrap(),
@@ -90,7 +86,7 @@ fn the_rfc_9068_shape_issuer_audience_and_kid() {
         .audience("https://api.example")
         .build()
         .unwrap();
-    let claims: Value = verifier.verify(&token).unwrap().claims().unwrap();
+    let claims: Value = block_on(verifier.verify(&token)).unwrap().claims().unwrap();
     assert_eq!(claims["scope"], "me items");
     assert_eq!(
         (claims["iss"].as_str(), claims["aud"].as_str()),

@@ -3,9 +3,12 @@
 
 use std::time::Duration;
 
-use scopes_core::{ConfigError, FetchOptions, Key, ScopeSet, TokenError, Verifier, scopes};
+use scopes_core::{
+    ConfigError, FetchOptions, Key, ScopeSet, TokenError, TrustedIssuer, Verifier, VerifierBuilder,
+    scopes,
+};
 use scopes_tests::jwks_server::{JwksServer, TestKey};
-use scopes_tests::{SECRET, now};
+use scopes_tests::{SECRET, block_on, now};
 use serde_json::{Value, json};
 
 scopes! {
@@ -20,8 +23,8 @@ fn options() -> FetchOptions {
     FetchOptions::new().timeout(Duration::from_millis(500))
 }
 
-fn granted(verifier: &Verifier, token: &str) -> Result<Vec<&'static str>, TokenError> {
-    let (_, granted): (_, ScopeSet<Scopes>) = verifier.verify_and_grant(token)?;
+async fn granted(verifier: &Verifier, token: &str) -> Result<Vec<&'static str>, TokenError> {
+    let granted: ScopeSet<Scopes> = verifier.verify(token).await?.granted();
     Ok(granted.iter().map(|scope| scope.name).collect())
 }
 
@@ -33,24 +36,18 @@ async fn tokens_go_to_the_tenant_of_their_issuer() {
     auth0.set_keys(vec![auth0_key.jwk()]);
     let verifier = Verifier::builder()
         // Keycloak: discovery, `scope` string, audience `account`.
-        .tenant(
-            Verifier::builder()
-                .oidc_issuer(keycloak.issuer())
+        .trust(
+            TrustedIssuer::oidc(keycloak.issuer())
                 .audience("account")
-                .fetch_options(options())
-                .build()
-                .unwrap(),
+                .fetch_options(options()),
         )
         // Auth0 with RBAC: a JWKS URL, scopes in `permissions`, audience the API's.
-        .tenant(
-            Verifier::builder()
+        .trust(
+            TrustedIssuer::new("https://tenant.auth0.example/")
                 .jwks_url(auth0.jwks_url())
-                .issuer("https://tenant.auth0.example/")
                 .audience("https://api.example.com")
                 .scope_claims(["permissions"])
-                .fetch_options(options())
-                .build()
-                .unwrap(),
+                .fetch_options(options()),
         )
         .build()
         .unwrap();
@@ -64,9 +61,12 @@ async fn tokens_go_to_the_tenant_of_their_issuer() {
         "iss": "https://tenant.auth0.example/", "aud": ["https://api.example.com"], "sub": "u2",
         "exp": exp, "permissions": ["items"], "scope": "me",
     }));
-    assert_eq!(granted(&verifier, &keycloak_token), Ok(vec!["me", "items"]));
+    assert_eq!(
+        granted(&verifier, &keycloak_token).await,
+        Ok(vec!["me", "items"])
+    );
     // Auth0's tenant reads `permissions` only.
-    assert_eq!(granted(&verifier, &auth0_token), Ok(vec!["items"]));
+    assert_eq!(granted(&verifier, &auth0_token).await, Ok(vec!["items"]));
 
     // Each tenant's keys serve only its issuer: a Keycloak-signed token claiming to be
     // Auth0's is checked with Auth0's keys and refused.
@@ -74,57 +74,113 @@ async fn tokens_go_to_the_tenant_of_their_issuer() {
         "iss": "https://tenant.auth0.example/", "aud": "https://api.example.com", "sub": "u1",
         "exp": exp, "permissions": ["items"],
     }));
-    assert_eq!(granted(&verifier, &impostor), Err(TokenError::UnknownKey));
+    assert_eq!(
+        granted(&verifier, &impostor).await,
+        Err(TokenError::UnknownKey)
+    );
     // Each tenant's audience.
     let wrong_audience = keycloak_key.sign(&json!({
         "iss": keycloak.issuer(), "aud": "https://api.example.com", "sub": "u1", "exp": exp,
     }));
     assert_eq!(
-        granted(&verifier, &wrong_audience),
+        granted(&verifier, &wrong_audience).await,
         Err(TokenError::WrongAudience)
     );
     // Issuers no tenant accepts, or none at all.
     let stranger =
         keycloak_key.sign(&json!({"iss": "https://other.example", "sub": "u1", "exp": exp}));
-    assert_eq!(granted(&verifier, &stranger), Err(TokenError::WrongIssuer));
+    assert_eq!(
+        granted(&verifier, &stranger).await,
+        Err(TokenError::WrongIssuer)
+    );
     let anonymous = keycloak_key.sign(&json!({"sub": "u1", "exp": exp}));
     assert_eq!(
-        granted(&verifier, &anonymous),
+        granted(&verifier, &anonymous).await,
         Err(TokenError::MissingClaim("iss"))
     );
 }
 
 #[test]
-fn tenant_configurations_that_cannot_route_are_refused() {
-    let tenant = |issuer: Option<&str>| {
-        let builder = Verifier::builder().key(Key::hs256(SECRET).unwrap());
-        match issuer {
-            Some(issuer) => builder.issuer(issuer),
-            None => builder,
-        }
-        .build()
-        .unwrap()
-    };
-    let no_issuer = Verifier::builder()
-        .tenant(tenant(None))
-        .build()
-        .unwrap_err();
-    assert_eq!(no_issuer, ConfigError::TenantWithoutIssuer);
+fn issuer_configurations_that_cannot_route_are_refused() {
+    let trusted = |issuer: &str| TrustedIssuer::new(issuer).key(Key::hs256(SECRET).unwrap());
     let twice = Verifier::builder()
-        .tenant(tenant(Some("https://a.example")))
-        .tenant(tenant(Some("https://a.example")))
+        .trust(trusted("https://a.example"))
+        .trust(trusted("https://a.example"))
         .build()
         .unwrap_err();
     assert_eq!(
         twice,
-        ConfigError::DuplicateTenantIssuer("https://a.example".into())
+        ConfigError::DuplicateIssuer("https://a.example".into())
     );
-    let mixed = Verifier::builder()
-        .tenant(tenant(Some("https://a.example")))
-        .key(Key::hs256(SECRET).unwrap())
+    // Settings of one issuer left on a verifier that trusts several are never dropped
+    // silently.
+    let cases: [(VerifierBuilder, &str); 5] = [
+        (Verifier::builder().key(Key::hs256(SECRET).unwrap()), "key"),
+        (Verifier::builder().issuer("https://b.example"), "issuer"),
+        (Verifier::builder().audience("api"), "audience"),
+        (
+            Verifier::builder().scope_claims(["permissions"]),
+            "scope_claims",
+        ),
+        (
+            Verifier::builder().jwks_url("https://b.example/jwks"),
+            "jwks_url/oidc_issuer",
+        ),
+    ];
+    for (builder, setting) in cases {
+        let error = builder
+            .trust(trusted("https://a.example"))
+            .build()
+            .unwrap_err();
+        assert_eq!(error, ConfigError::IssuerSettingOnVerifier(setting));
+        assert!(error.to_string().contains("TrustedIssuer"), "{error}");
+    }
+    // An issuer without keys is refused, like a verifier without keys.
+    let keyless = Verifier::builder()
+        .trust(TrustedIssuer::new("https://a.example"))
         .build()
         .unwrap_err();
-    assert_eq!(mixed, ConfigError::TenantsAndKeys);
+    assert_eq!(keyless, ConfigError::NoKeys);
+}
+
+/// What a verifier sets once (leeway, cache, mode, realm, hook) holds for every issuer.
+#[tokio::test]
+async fn verifier_wide_settings_apply_to_every_issuer() {
+    use axum::{Router, routing::get};
+    use scopes_core::{CacheLimits, ResponseMode, requires_scopes};
+
+    #[requires_scopes("items")]
+    async fn items() -> &'static str {
+        "items"
+    }
+    let verifier = Verifier::builder()
+        .trust(TrustedIssuer::new("https://a.example").key(Key::hs256(SECRET).unwrap()))
+        .trust(TrustedIssuer::new("https://b.example").key(Key::hs256([9; 32]).unwrap()))
+        .realm("api")
+        .response_mode(ResponseMode::FastApi)
+        .cache(CacheLimits::default())
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/items/", get(items))
+        .with_state(verifier.clone());
+    let mut claims = scopes_tests::claims(&["me"]);
+    claims["iss"] = json!("https://a.example");
+    let token = scopes_tests::sign(scopes_core::Algorithm::HS256, &claims);
+    let reply = scopes_tests::send(&app, scopes_tests::get("/items/", &token)).await;
+    assert_eq!(
+        reply.status, 401,
+        "FastAPI's mode answers a missing scope with 401"
+    );
+    assert_eq!(
+        reply.challenge.as_deref(),
+        Some(r#"Bearer realm="api", scope="items""#)
+    );
+    assert_eq!(
+        verifier.cached_tokens(),
+        1,
+        "the verifier's cache serves every issuer"
+    );
 }
 
 fn at_jwt(claims: &Value, typ: Option<&str>) -> String {
@@ -155,14 +211,14 @@ fn the_rfc9068_profile_requires_typ_and_every_claim() {
         "Application/At+Jwt",
     ] {
         assert!(
-            strict.verify(&at_jwt(&rfc9068_claims(), Some(typ))).is_ok(),
+            block_on(strict.verify(&at_jwt(&rfc9068_claims(), Some(typ)))).is_ok(),
             "{typ}"
         );
     }
     for typ in [None, Some("JWT"), Some("jwt+at")] {
         let token = at_jwt(&rfc9068_claims(), typ);
         assert_eq!(
-            strict.verify(&token).unwrap_err(),
+            block_on(strict.verify(&token)).unwrap_err(),
             TokenError::NotAnAccessToken,
             "{typ:?}"
         );
@@ -170,21 +226,19 @@ fn the_rfc9068_profile_requires_typ_and_every_claim() {
     for claim in ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"] {
         let mut claims = rfc9068_claims();
         claims.as_object_mut().unwrap().remove(claim);
-        let error = strict.verify(&at_jwt(&claims, Some("at+jwt"))).unwrap_err();
+        let error = block_on(strict.verify(&at_jwt(&claims, Some("at+jwt")))).unwrap_err();
         assert_eq!(error, TokenError::MissingClaim(claim), "{claim}");
     }
     let mut other_resource = rfc9068_claims();
     other_resource["aud"] = json!("https://other-api.example.com");
-    let error = strict
-        .verify(&at_jwt(&other_resource, Some("at+jwt")))
-        .unwrap_err();
+    let error = block_on(strict.verify(&at_jwt(&other_resource, Some("at+jwt")))).unwrap_err();
     assert_eq!(error, TokenError::WrongAudience);
 
     // The default profile keeps accepting FastAPI's tokens (no typ, sub + exp + scopes).
     let default = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
-    assert!(default.verify(&scopes_tests::hs256(&["me"])).is_ok());
+    assert!(block_on(default.verify(&scopes_tests::hs256(&["me"]))).is_ok());
     assert_eq!(
-        strict.verify(&scopes_tests::hs256(&["me"])).unwrap_err(),
+        block_on(strict.verify(&scopes_tests::hs256(&["me"]))).unwrap_err(),
         TokenError::NotAnAccessToken
     );
 }

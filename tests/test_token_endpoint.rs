@@ -7,9 +7,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::response::IntoResponse;
 use axum::routing::post;
-use scopes_core::{
-    AccessTokenResponse, GrantError, PasswordForm, ScopeSet, ScopeTable, grant_scopes, scopes,
-};
+use scopes_core::issuer::{AccessTokenResponse, GrantError, PasswordForm, grant_scopes};
+use scopes_core::{ScopeSet, ScopeTable, scopes};
 use scopes_tests::{Reply, Request, send};
 
 scopes! {

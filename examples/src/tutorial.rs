@@ -19,9 +19,10 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use scopes_core::issuer::{AccessTokenResponse, GrantError, PasswordForm, Signer, grant_scopes};
 use scopes_core::{
-    AccessTokenResponse, AuthRejection, Claims, GrantError, Key, PasswordForm, ResponseMode,
-    ScopeSet, SecurityScopes, Signer, TokenError, Verifier, grant_scopes, requires_scopes, scopes,
+    AuthRejection, Claims, Key, ResponseMode, ScopeSet, SecurityScopes, TokenError, Verifier,
+    requires_scopes, scopes,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;

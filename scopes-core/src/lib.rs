@@ -227,9 +227,9 @@ pub use http::{
     RequireScopesLayer, ResponseFuture, ResponseMode, SecurityScopes, Verifier, VerifierBuilder,
 };
 pub use jsonwebtoken::Algorithm;
-pub use keys::{Key, SkipReason, SkippedKey};
 #[cfg(feature = "jwks")]
 pub use keys::{FetchOptions, KeyFetchError};
+pub use keys::{Key, SkipReason, SkippedKey};
 pub use table::{RequiredScopes, Requirement, ScopeInfo, ScopeSet, ScopeTable, Words};
 pub use token::{CacheLimits, TrustedIssuer, VerifiedToken, install_crypto_provider};
 

@@ -40,6 +40,16 @@ pub const EC_PRIVATE: &str = include_str!("../keys/ec_private.pem");
 pub const ED_PRIVATE: &str = include_str!("../keys/ed_private.pem");
 
 /// Seconds since the epoch.
+/// `future` run to completion on a current-thread runtime: for sync tests of the async
+/// verification API (a token of configured keys never waits).
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(future)
+}
+
 pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -11,7 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::routing::get;
 use axum::{Json, Router};
-use scopes_core::{Claims, Key, Signer, Verifier, requires_scopes, scopes};
+use scopes_core::issuer::Signer;
+use scopes_core::{Claims, Key, Verifier, requires_scopes, scopes};
 use scopes_examples::{listener, secret};
 use serde::Deserialize;
 use serde_json::{Value, json};

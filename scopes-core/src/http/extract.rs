@@ -52,9 +52,8 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Verifier::from_ref(state);
         let required = R::composed();
-        let refuse = |reason, parts: &Parts| {
-            verifier.rejection(reason, || required_scope(required, parts))
-        };
+        let refuse =
+            |reason, parts: &Parts| verifier.rejection(reason, || required_scope(required, parts));
         let token = match verified(parts, &verifier).await {
             Ok(token) => token,
             Err(reason) => return Err(refuse(reason, parts)),

@@ -209,7 +209,11 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    pub(crate) fn new(reason: AuthRejection, scope: Cow<'static, str>, responder: Responder) -> Self {
+    pub(crate) fn new(
+        reason: AuthRejection,
+        scope: Cow<'static, str>,
+        responder: Responder,
+    ) -> Self {
         Self {
             reason,
             scope,

@@ -29,7 +29,7 @@ pub enum ScopeClaim {
 /// Signs access tokens with one key and one algorithm.
 ///
 /// ```
-/// # use scopes_core::Signer;
+/// # use scopes_core::issuer::Signer;
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let signer = Signer::hs256("09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7")?;
 /// let token = signer.mint("johndoe", ["me", "items"])?;
@@ -190,7 +190,10 @@ impl Signer {
     pub fn sign<C: Serialize>(&self, claims: &C) -> Result<String, MintError> {
         let header = serde_json::to_vec(&self.header).map_err(|e| MintError(e.to_string()))?;
         let claims = serde_json::to_vec(claims).map_err(|e| MintError(e.to_string()))?;
-        let (header, claims) = (URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(claims));
+        let (header, claims) = (
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(claims),
+        );
         let message = format!("{header}.{claims}");
         let signature = crate::token::sign(message.as_bytes(), &self.key, self.header.alg)
             .map_err(|e| MintError(e.to_string()))?;

@@ -11,6 +11,7 @@ use http::header::{CACHE_CONTROL, PRAGMA};
 use http::{HeaderValue, StatusCode};
 use serde::{Deserialize, Serialize};
 
+use crate::http::challenge::{challenge, header};
 use crate::table::{ScopeSet, ScopeTable};
 
 /// The form of the OAuth2 password grant (RFC 6749 §4.3), FastAPI's
@@ -199,13 +200,21 @@ impl IntoResponse for GrantError {
             "error_description": description,
             "detail": description,
         });
-        (
+        let mut response = (
             self.status(),
             no_store(),
             [(http::header::CONTENT_TYPE, "application/json")],
             body.to_string(),
         )
-            .into_response()
+            .into_response();
+        if self == Self::InvalidClient {
+            // RFC 6749 §5.2: a 401 names the scheme clients authenticate with.
+            let challenge = challenge("Basic", &[("realm", Some("token"))]);
+            response
+                .headers_mut()
+                .insert(http::header::WWW_AUTHENTICATE, header(&challenge));
+        }
+        response
     }
 }
 

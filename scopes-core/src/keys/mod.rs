@@ -17,12 +17,12 @@ mod key;
 mod remote;
 
 pub use jwk::{SkipReason, SkippedKey};
-pub(crate) use key::check_secret;
 pub use key::Key;
-#[cfg(feature = "jwks")]
-pub(crate) use remote::{Location, RemoteKeys};
+pub(crate) use key::check_secret;
 #[cfg(feature = "jwks")]
 pub use remote::{FetchOptions, KeyFetchError};
+#[cfg(feature = "jwks")]
+pub(crate) use remote::{Location, RemoteKeys};
 
 /// A set of keys, and a number that changes whenever its keys do (cached
 /// verifications of an older generation are not trusted).

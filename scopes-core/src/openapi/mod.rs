@@ -25,8 +25,8 @@ use std::collections::BTreeMap;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use crate::table::{RequiredScopes, Requirement, ScopeSet, ScopeTable, scope_union};
 pub use crate::table::{FlowKind, OAuth2Flow, OAuth2Scheme, OpenIdConnectScheme, SecuritySchemes};
+use crate::table::{RequiredScopes, Requirement, ScopeSet, ScopeTable, scope_union};
 
 #[cfg(feature = "aide")]
 pub mod aide;
@@ -206,55 +206,74 @@ impl<T: ScopeTable> OperationSecurity<T> {
 
     /// The requirement objects: scheme name → scope names.
     pub fn requirements(&self) -> Vec<BTreeMap<&'static str, Vec<&'static str>>> {
-        let all = || self.all();
-        let order = scope_union(all());
-        let mut alternatives: Vec<ScopeSet<T>> = vec![ScopeSet::EMPTY];
-        for requirement in all() {
-            let mut next = Vec::new();
-            for have in &alternatives {
-                for option in requirement.alternatives() {
-                    let mut both = *have;
-                    both.union_with(option);
-                    if !next.contains(&both) {
-                        next.push(both);
-                    }
+        let order = scope_union(self.all());
+        let met = minimal_alternatives(
+            vec![ScopeSet::EMPTY],
+            self.all().map(|requirement| requirement.alternatives()),
+        );
+        requirement_objects(&met, &order)
+    }
+}
+
+/// The sets of scopes that meet, together, `start` (alternatives already required) and
+/// each of `requirements` (each a list of alternatives): their cross product, minimal.
+/// An alternative that needs everything another needs, and more, never decides, so it
+/// is left out. The one place `any(...)` alternatives are combined and minimised.
+pub(crate) fn minimal_alternatives<'a, T: ScopeTable>(
+    start: Vec<ScopeSet<T>>,
+    requirements: impl IntoIterator<Item = &'a [ScopeSet<T>]>,
+) -> Vec<ScopeSet<T>> {
+    let mut alternatives = start;
+    for requirement in requirements {
+        let mut next = Vec::new();
+        for have in &alternatives {
+            for option in requirement {
+                let mut both = *have;
+                both.union_with(option);
+                if !next.contains(&both) {
+                    next.push(both);
                 }
             }
-            alternatives = next;
         }
-        // An alternative that needs everything another needs, and more, never decides.
-        let minimal: Vec<ScopeSet<T>> = alternatives
-            .iter()
-            .filter(|candidate| {
-                !alternatives
-                    .iter()
-                    .any(|other| other != *candidate && candidate.contains_all(other))
-            })
-            .copied()
-            .collect();
-        let schemes = T::SECURITY;
-        let names = schemes
-            .oauth2
-            .map(|s| s.name)
-            .into_iter()
-            .chain(schemes.openid_connect.map(|s| s.name));
-        let names: Vec<&'static str> = names.collect();
-        minimal
-            .iter()
-            .flat_map(|alternative| {
-                let scopes: Vec<&'static str> = order
-                    .iter()
-                    .copied()
-                    .filter(|name| {
-                        T::index_of(name).is_some_and(|index| alternative.contains(index))
-                    })
-                    .collect();
-                names
-                    .iter()
-                    .map(move |name| BTreeMap::from([(*name, scopes.clone())]))
-            })
-            .collect()
+        alternatives = next;
     }
+    alternatives
+        .iter()
+        .filter(|candidate| {
+            !alternatives
+                .iter()
+                .any(|other| other != *candidate && candidate.contains_all(other))
+        })
+        .copied()
+        .collect()
+}
+
+/// OpenAPI requirement objects for `alternatives`, one per alternative and scheme of
+/// `T`, scope names listed in `order`.
+pub(crate) fn requirement_objects<T: ScopeTable>(
+    alternatives: &[ScopeSet<T>],
+    order: &[&'static str],
+) -> Vec<BTreeMap<&'static str, Vec<&'static str>>> {
+    let schemes = T::SECURITY;
+    let names = schemes
+        .oauth2
+        .map(|s| s.name)
+        .into_iter()
+        .chain(schemes.openid_connect.map(|s| s.name));
+    let names: Vec<&'static str> = names.collect();
+    alternatives
+        .iter()
+        .flat_map(|alternative| {
+            let scopes: Vec<&'static str> = order
+                .iter()
+                .copied()
+                .filter(|name| T::index_of(name).is_some_and(|index| alternative.contains(index)))
+                .collect();
+            names
+                .iter()
+                .map(move |name| BTreeMap::from([(*name, scopes.clone())]))
+        })
+        .collect()
 }
 
 impl<T: ScopeTable> fmt::Debug for OperationSecurity<T> {

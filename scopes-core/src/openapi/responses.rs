@@ -45,7 +45,11 @@ impl ProtectedResponses {
     /// missing scope's.
     pub fn entries(&self) -> Vec<(&'static str, Value)> {
         let (mode, scope) = (self.mode, self.scope.as_str());
-        let invalid = example(mode, AuthRejection::InvalidToken(TokenError::Expired), scope);
+        let invalid = example(
+            mode,
+            AuthRejection::InvalidToken(TokenError::Expired),
+            scope,
+        );
         let insufficient = example(mode, AuthRejection::InsufficientScope, scope);
         let fastapi = mode == ResponseMode::FastApi;
         let mut entries = vec![(
@@ -56,13 +60,20 @@ impl ProtectedResponses {
                     (true, false) => FASTAPI_401,
                     (true, true) => FASTAPI_401_NO_SCOPE,
                 },
-                if fastapi { FASTAPI_401_HEADER } else { RFC_401_HEADER },
+                if fastapi {
+                    FASTAPI_401_HEADER
+                } else {
+                    RFC_401_HEADER
+                },
                 &invalid.1,
                 invalid.2,
             ),
         )];
         if !scope.is_empty() && insufficient.0 != invalid.0 {
-            entries.push(("403", response(RFC_403, RFC_403_HEADER, &insufficient.1, insufficient.2)));
+            entries.push((
+                "403",
+                response(RFC_403, RFC_403_HEADER, &insufficient.1, insufficient.2),
+            ));
         }
         entries
     }

@@ -55,7 +55,7 @@ use ::utoipa::openapi::security::{
 use ::utoipa::openapi::{ComponentsBuilder, OpenApi, RefOr, Response};
 
 use super::{FlowKind, OAuth2Flow, OperationSecurity, ProtectedResponses};
-use crate::table::{RequiredScopes, ScopeTable};
+use crate::table::{RequiredScopes, ScopeSet, ScopeTable, scope_union};
 
 /// Adds the security schemes `T` declares to `components.securitySchemes`; what the
 /// table's [`Modify`](::utoipa::Modify) impl does.
@@ -159,48 +159,38 @@ pub fn document_response_mode(openapi: &mut OpenApi, mode: crate::http::refusal:
 /// and its 401/403 responses name them all. Call it before
 /// [`document_response_mode`], which rewrites those responses last.
 pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(openapi: &mut OpenApi) {
-    let layer = alternatives(&security_requirements(&OperationSecurity::<T>::of::<L>()));
-    let schemes = T::SECURITY;
-    let names: Vec<&str> = schemes
-        .oauth2
-        .map(|scheme| scheme.name)
-        .into_iter()
-        .chain(schemes.openid_connect.map(|scheme| scheme.name))
-        .collect();
+    let layer = L::composed();
     for operation in all_operations(openapi) {
         let ours = documented_here(operation) || !operation.responses.responses.contains_key("401");
-        let own = match &operation.security {
+        // The operation's own alternatives, as scope sets of the table.
+        let own: Vec<Vec<String>> = match &operation.security {
             Some(security) => alternatives(security),
             None => vec![Vec::new()],
         };
-        let mut combined: Vec<Vec<String>> = Vec::new();
-        for mine in &own {
-            for theirs in &layer {
-                let mut both = mine.clone();
-                both.extend(theirs.iter().filter(|name| !mine.contains(name)).cloned());
-                if !combined.iter().any(|known| same_set(known, &both)) {
-                    combined.push(both);
-                }
-            }
-        }
-        // An alternative that needs everything another needs, and more, never decides.
-        let minimal: Vec<&Vec<String>> = combined
+        let own_sets: Vec<ScopeSet<T>> = own
             .iter()
-            .filter(|candidate| {
-                !combined.iter().any(|other| {
-                    other.len() < candidate.len()
-                        && other.iter().all(|name| candidate.contains(name))
-                })
-            })
-            .collect();
-        let security: Vec<SecurityRequirement> = minimal
-            .iter()
-            .flat_map(|scopes| {
+            .map(|names| {
+                let mut set = ScopeSet::EMPTY;
                 names
                     .iter()
-                    .map(|name| SecurityRequirement::new(*name, scopes.iter()))
+                    .filter_map(|name| T::index_of(name))
+                    .for_each(|index| set.insert(index));
+                set
             })
             .collect();
+        let met = super::minimal_alternatives(
+            own_sets,
+            layer.iter().map(|requirement| requirement.alternatives()),
+        );
+        // The operation's scopes first, then the layer's, each once.
+        let mut order: Vec<&'static str> = Vec::new();
+        let own_names = own.iter().flatten().filter_map(|name| T::lookup(name));
+        for name in own_names.map(|scope| scope.name).chain(scope_union(layer)) {
+            if !order.contains(&name) {
+                order.push(name);
+            }
+        }
+        let security = to_utoipa(super::requirement_objects(&met, &order));
         let scope = scope_of(&security);
         operation.security = Some(security);
         if ours {
@@ -211,6 +201,20 @@ pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(openapi: &mut Ope
 
 fn same_set(left: &[String], right: &[String]) -> bool {
     left.len() == right.len() && left.iter().all(|name| right.contains(name))
+}
+
+/// Requirement objects as utoipa's.
+fn to_utoipa(
+    objects: Vec<std::collections::BTreeMap<&'static str, Vec<&'static str>>>,
+) -> Vec<SecurityRequirement> {
+    objects
+        .into_iter()
+        .flat_map(|object| {
+            object
+                .into_iter()
+                .map(|(scheme, scopes)| SecurityRequirement::new(scheme, scopes))
+        })
+        .collect()
 }
 
 /// The distinct scope lists of requirement objects (one list per alternative, whatever
@@ -236,12 +240,14 @@ fn alternatives(security: &[SecurityRequirement]) -> Vec<Vec<String>> {
     lists
 }
 
-/// Whether the operation's `401` is the one `#[requires_scopes]` documents.
+/// Whether the operation's `401` is the one `#[requires_scopes]` documents: it carries
+/// the crate's marker extension.
 fn documented_here(operation: &Operation) -> bool {
-    let generated = ProtectedResponses::new(String::new()).entries();
-    let description = generated[0].1["description"].as_str();
     match operation.responses.responses.get("401") {
-        Some(RefOr::T(response)) => Some(response.description.as_str()) == description,
+        Some(RefOr::T(response)) => response
+            .extensions
+            .as_ref()
+            .is_some_and(|extensions| extensions.contains_key(super::responses::MARKER)),
         _ => false,
     }
 }
@@ -302,15 +308,7 @@ fn insert_responses(operation: &mut Operation, responses: &ProtectedResponses) {
 pub fn security_requirements<T: ScopeTable>(
     security: &OperationSecurity<T>,
 ) -> Vec<SecurityRequirement> {
-    security
-        .requirements()
-        .into_iter()
-        .flat_map(|object| {
-            object
-                .into_iter()
-                .map(|(scheme, scopes)| SecurityRequirement::new(scheme, scopes))
-        })
-        .collect()
+    to_utoipa(security.requirements())
 }
 
 /// Called by the `__path_<handler>` impl that `#[requires_scopes]` emits.
@@ -338,6 +336,11 @@ macro_rules! __utoipa_table {
 
 /// `__path_<handler>`: utoipa's operation (generated for `$inner` through `impl_for`),
 /// secured.
+///
+/// The one use of utoipa's private `__dev` traits (`Tags`, `SchemaReferences`), written
+/// against utoipa 6.0: `#[openapi(paths(...))]` and utoipa-axum's `routes!` require them
+/// of every `__path_` type, and no public trait lets a wrapper forward them. Everything
+/// else goes through utoipa's public `Path` and `openapi` types.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __utoipa_path {

@@ -74,4 +74,3 @@ pub struct OpenIdConnectScheme {
     /// `openIdConnectUrl`.
     pub url: &'static str,
 }
-

@@ -190,7 +190,10 @@ impl TrustedIssuer {
             if !self.keys.is_empty() {
                 return Err(ConfigError::KeysAndKeySet);
             }
-            let remote = crate::keys::RemoteKeys::new(location.clone(), self.fetch.clone().unwrap_or_default())?;
+            let remote = crate::keys::RemoteKeys::new(
+                location.clone(),
+                self.fetch.clone().unwrap_or_default(),
+            )?;
             return Ok(Arc::new(remote));
         }
         if self.keys.is_empty() {

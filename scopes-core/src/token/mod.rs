@@ -17,8 +17,8 @@ mod jws;
 mod verify;
 
 pub use cache::CacheLimits;
-pub(crate) use crypto::sign;
 pub use crypto::install_crypto_provider;
+pub(crate) use crypto::sign;
 pub use issuer::TrustedIssuer;
-pub(crate) use verify::{Shared, TokenVerifier};
 pub use verify::VerifiedToken;
+pub(crate) use verify::{Shared, TokenVerifier};

@@ -51,7 +51,7 @@ fn main() {
     let _app: Router = Router::new()
         .route("/items", get(items))
         .route("/me", get(plain))
-        .route_layer(RequireScopesLayer::<Scopes, Admin>::new(verifier.clone()))
-        .route_layer(RequireScopesLayer::<Scopes, Anyone>::new(verifier.clone()))
+        .route_layer(RequireScopesLayer::<Scopes, Admin>::new(&verifier))
+        .route_layer(RequireScopesLayer::<Scopes, Anyone>::new(&verifier))
         .with_state(verifier);
 }

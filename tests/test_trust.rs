@@ -1,0 +1,256 @@
+//! A token verified by one verifier is never trusted by another: a router layer with a
+//! laxer verifier of its own cannot let through a token that the handler's verifier
+//! (the router state's) refuses. And the claims are read as RFC 7519 §4 says: a member
+//! the crate reads given twice is refused, `iss` must be one string.
+
+use axum::Router;
+use axum::routing::get;
+use scopes_core::issuer::Signer;
+use scopes_core::{
+    Claims, Key, RequireScopesLayer, SecurityScopes, Verifier, requires_scopes, scopes,
+};
+use scopes_tests::{Reply, SECRET, get as request, send};
+use serde_json::value::RawValue;
+
+scopes! {
+    Scopes {
+        "me": "Read information about the current user.",
+        "items": "Read items.",
+    }
+}
+
+#[requires_scopes("items")]
+struct Items;
+
+const API: &str = "https://api.example.com";
+const OTHER_API: &str = "https://other.example.com";
+const OTHER_SECRET: [u8; 32] = [42; 32];
+
+#[derive(serde::Deserialize)]
+struct User {
+    sub: String,
+}
+
+#[requires_scopes("items")]
+async fn injected() -> &'static str {
+    "items"
+}
+
+async fn claims(Claims(user): Claims<User>) -> String {
+    user.sub
+}
+
+async fn optional_claims(user: Option<Claims<User>>) -> String {
+    user.map_or("anonymous".to_owned(), |Claims(user)| user.sub)
+}
+
+async fn security_scopes(scopes: SecurityScopes<Scopes>) -> String {
+    scopes.scope_str()
+}
+
+/// The handler's verifier: the router state's, strict on `aud`.
+fn strict() -> Verifier {
+    Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .audience(API)
+        .build()
+        .unwrap()
+}
+
+/// The three laxer layer verifiers of the attack.
+fn lax_verifiers() -> [(&'static str, Verifier); 3] {
+    [
+        (
+            "no audience check",
+            Verifier::new(Key::hs256(SECRET).unwrap()).unwrap(),
+        ),
+        (
+            "a second audience",
+            Verifier::builder()
+                .key(Key::hs256(SECRET).unwrap())
+                .audience(API)
+                .audience(OTHER_API)
+                .build()
+                .unwrap(),
+        ),
+        (
+            "another signing key",
+            Verifier::builder()
+                .key(Key::hs256(OTHER_SECRET).unwrap())
+                .audience(API)
+                .build()
+                .unwrap(),
+        ),
+    ]
+}
+
+/// A token each lax verifier accepts and the strict one refuses.
+fn attack_token(setup: &str) -> String {
+    let exp = scopes_tests::now() + 600;
+    let claims = serde_json::json!({ "sub": "mallory", "scopes": ["me", "items"], "exp": exp });
+    let (secret, audience) = match setup {
+        "no audience check" => ([0; 32], None),
+        "a second audience" => ([0; 32], Some(OTHER_API)),
+        _ => (OTHER_SECRET, Some(API)),
+    };
+    let signer = match secret {
+        OTHER_SECRET => Signer::hs256(OTHER_SECRET).unwrap(),
+        _ => Signer::hs256(SECRET).unwrap(),
+    };
+    let mut claims = claims;
+    if let Some(audience) = audience {
+        claims["aud"] = audience.into();
+    }
+    signer.sign(&claims).unwrap()
+}
+
+fn routes() -> Router<Verifier> {
+    Router::new()
+        .route("/injected", get(injected))
+        .route("/claims", get(claims))
+        .route("/optional", get(optional_claims))
+        .route("/security", get(security_scopes))
+}
+
+#[tokio::test]
+async fn a_laxer_layer_never_vouches_for_a_token_the_handler_refuses() {
+    for (setup, lax) in lax_verifiers() {
+        let token = attack_token(setup);
+        assert!(lax.verify(&token).await.is_ok(), "{setup}: the layer accepts it");
+        assert!(strict().verify(&token).await.is_err(), "{setup}: the state refuses it");
+
+        // The layer on a whole router.
+        let on_router: Router = routes()
+            .route_layer(RequireScopesLayer::<Scopes, Items>::with_verifier(lax.clone()))
+            .with_state(strict());
+        // The layer on single routes.
+        let layer = || RequireScopesLayer::<Scopes, Items>::with_verifier(lax.clone());
+        let on_route: Router = Router::new()
+            .route("/injected", get(injected).route_layer(layer()))
+            .route("/claims", get(claims).route_layer(layer()))
+            .route("/optional", get(optional_claims).route_layer(layer()))
+            .route("/security", get(security_scopes).route_layer(layer()))
+            .with_state(strict());
+        for app in [&on_router, &on_route] {
+            for path in ["/injected", "/claims", "/optional", "/security"] {
+                let reply = send(app, request(path, &token)).await;
+                assert_eq!(reply.status, 401, "{setup} {path}: {reply:?}");
+                assert!(
+                    reply
+                        .challenge
+                        .as_deref()
+                        .is_some_and(|c| c.contains(r#"error="invalid_token""#)),
+                    "{setup} {path}: {reply:?}"
+                );
+                assert!(!reply.body.contains("mallory"), "{setup} {path}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_layer_with_the_state_s_verifier_and_its_handlers_agree() {
+    let verifier = strict();
+    let app: Router = routes()
+        .route_layer(RequireScopesLayer::<Scopes, Items>::new(&verifier))
+        .with_state(verifier.clone());
+    let good = Signer::hs256(SECRET)
+        .unwrap()
+        .audience(API)
+        .mint("johndoe", ["me", "items"])
+        .unwrap();
+    let expect = [
+        ("/injected", "items"),
+        ("/claims", "johndoe"),
+        ("/optional", "johndoe"),
+        ("/security", "items"),
+    ];
+    for (path, body) in expect {
+        assert_eq!(
+            send(&app, request(path, &good)).await,
+            Reply::new(200, None, body),
+            "{path}"
+        );
+    }
+    // The layer's own check still holds: `me` only is refused before the handler.
+    let me_only = Signer::hs256(SECRET)
+        .unwrap()
+        .audience(API)
+        .mint("johndoe", ["me"])
+        .unwrap();
+    let reply = send(&app, request("/claims", &me_only)).await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(
+        reply.challenge.as_deref(),
+        Some(r#"Bearer error="insufficient_scope", scope="items""#)
+    );
+}
+
+/// A token whose claims are `json` exactly as written (duplicate members included).
+fn raw_token(json: &str) -> String {
+    let claims = RawValue::from_string(json.to_owned()).unwrap();
+    Signer::hs256(SECRET).unwrap().sign(&claims).unwrap()
+}
+
+#[tokio::test]
+async fn duplicate_claims_and_an_issuer_array_are_refused() {
+    let verifier = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .issuer("https://auth.example.com/")
+        .audience(API)
+        .build()
+        .unwrap();
+    let app: Router = Router::new()
+        .route("/injected", get(injected))
+        .route("/claims", get(claims))
+        .with_state(verifier.clone());
+    let exp = scopes_tests::now() + 600;
+    let base = format!(r#""sub":"johndoe","iss":"https://auth.example.com/","aud":"{API}","exp":{exp}"#);
+    let valid = raw_token(&format!(r#"{{{base},"scope":"items"}}"#));
+    assert_eq!(
+        send(&app, request("/injected", &valid)).await,
+        Reply::new(200, None, "items")
+    );
+    let cases = [
+        ("scope twice", format!(r#"{{{base},"scope":"me","scope":"items"}}"#)),
+        ("scopes twice", format!(r#"{{{base},"scopes":["me"],"scopes":["items"]}}"#)),
+        ("scp twice", format!(r#"{{{base},"scp":"me","scp":"items"}}"#)),
+        ("exp twice", format!(r#"{{{base},"scope":"items","exp":1}}"#)),
+        ("nbf twice", format!(r#"{{{base},"scope":"items","nbf":1,"nbf":2}}"#)),
+        ("iss twice", format!(r#"{{{base},"scope":"items","iss":"https://auth.example.com/"}}"#)),
+        ("aud twice", format!(r#"{{{base},"scope":"items","aud":"{API}"}}"#)),
+        ("sub twice", format!(r#"{{{base},"scope":"items","sub":"mallory"}}"#)),
+    ];
+    for (case, json) in &cases {
+        let token = raw_token(json);
+        assert_eq!(
+            verifier.verify(&token).await.unwrap_err(),
+            scopes_core::TokenError::DuplicateClaim,
+            "{case}"
+        );
+        for path in ["/injected", "/claims"] {
+            let reply = send(&app, request(path, &token)).await;
+            assert_eq!(reply.status, 401, "{case} {path}");
+            assert_eq!(
+                reply.challenge.as_deref(),
+                Some(r#"Bearer error="invalid_token", error_description="The token repeats a claim""#),
+                "{case} {path}"
+            );
+        }
+    }
+    // `scope` and `scopes` are two claims: both count, neither is a duplicate.
+    let both = raw_token(&format!(r#"{{{base},"scope":"me","scopes":["items"]}}"#));
+    assert_eq!(
+        send(&app, request("/injected", &both)).await,
+        Reply::new(200, None, "items")
+    );
+
+    let issuer_array = raw_token(&format!(
+        r#"{{"sub":"johndoe","iss":["https://auth.example.com/"],"aud":"{API}","exp":{exp},"scope":"items"}}"#
+    ));
+    assert_eq!(
+        verifier.verify(&issuer_array).await.unwrap_err(),
+        scopes_core::TokenError::InvalidClaim("iss")
+    );
+    assert_eq!(send(&app, request("/injected", &issuer_array)).await.status, 401);
+}
