@@ -116,12 +116,20 @@ fn routes() -> Router<Verifier> {
 async fn a_laxer_layer_never_vouches_for_a_token_the_handler_refuses() {
     for (setup, lax) in lax_verifiers() {
         let token = attack_token(setup);
-        assert!(lax.verify(&token).await.is_ok(), "{setup}: the layer accepts it");
-        assert!(strict().verify(&token).await.is_err(), "{setup}: the state refuses it");
+        assert!(
+            lax.verify(&token).await.is_ok(),
+            "{setup}: the layer accepts it"
+        );
+        assert!(
+            strict().verify(&token).await.is_err(),
+            "{setup}: the state refuses it"
+        );
 
         // The layer on a whole router.
         let on_router: Router = routes()
-            .route_layer(RequireScopesLayer::<Scopes, Items>::with_verifier(lax.clone()))
+            .route_layer(RequireScopesLayer::<Scopes, Items>::with_verifier(
+                lax.clone(),
+            ))
             .with_state(strict());
         // The layer on single routes.
         let layer = || RequireScopesLayer::<Scopes, Items>::with_verifier(lax.clone());
@@ -205,21 +213,46 @@ async fn duplicate_claims_and_an_issuer_array_are_refused() {
         .route("/claims", get(claims))
         .with_state(verifier.clone());
     let exp = scopes_tests::now() + 600;
-    let base = format!(r#""sub":"johndoe","iss":"https://auth.example.com/","aud":"{API}","exp":{exp}"#);
+    let base =
+        format!(r#""sub":"johndoe","iss":"https://auth.example.com/","aud":"{API}","exp":{exp}"#);
     let valid = raw_token(&format!(r#"{{{base},"scope":"items"}}"#));
     assert_eq!(
         send(&app, request("/injected", &valid)).await,
         Reply::new(200, None, "items")
     );
     let cases = [
-        ("scope twice", format!(r#"{{{base},"scope":"me","scope":"items"}}"#)),
-        ("scopes twice", format!(r#"{{{base},"scopes":["me"],"scopes":["items"]}}"#)),
-        ("scp twice", format!(r#"{{{base},"scp":"me","scp":"items"}}"#)),
-        ("exp twice", format!(r#"{{{base},"scope":"items","exp":1}}"#)),
-        ("nbf twice", format!(r#"{{{base},"scope":"items","nbf":1,"nbf":2}}"#)),
-        ("iss twice", format!(r#"{{{base},"scope":"items","iss":"https://auth.example.com/"}}"#)),
-        ("aud twice", format!(r#"{{{base},"scope":"items","aud":"{API}"}}"#)),
-        ("sub twice", format!(r#"{{{base},"scope":"items","sub":"mallory"}}"#)),
+        (
+            "scope twice",
+            format!(r#"{{{base},"scope":"me","scope":"items"}}"#),
+        ),
+        (
+            "scopes twice",
+            format!(r#"{{{base},"scopes":["me"],"scopes":["items"]}}"#),
+        ),
+        (
+            "scp twice",
+            format!(r#"{{{base},"scp":"me","scp":"items"}}"#),
+        ),
+        (
+            "exp twice",
+            format!(r#"{{{base},"scope":"items","exp":1}}"#),
+        ),
+        (
+            "nbf twice",
+            format!(r#"{{{base},"scope":"items","nbf":1,"nbf":2}}"#),
+        ),
+        (
+            "iss twice",
+            format!(r#"{{{base},"scope":"items","iss":"https://auth.example.com/"}}"#),
+        ),
+        (
+            "aud twice",
+            format!(r#"{{{base},"scope":"items","aud":"{API}"}}"#),
+        ),
+        (
+            "sub twice",
+            format!(r#"{{{base},"scope":"items","sub":"mallory"}}"#),
+        ),
     ];
     for (case, json) in &cases {
         let token = raw_token(json);
@@ -233,7 +266,9 @@ async fn duplicate_claims_and_an_issuer_array_are_refused() {
             assert_eq!(reply.status, 401, "{case} {path}");
             assert_eq!(
                 reply.challenge.as_deref(),
-                Some(r#"Bearer error="invalid_token", error_description="The token repeats a claim""#),
+                Some(
+                    r#"Bearer error="invalid_token", error_description="The token repeats a claim""#
+                ),
                 "{case} {path}"
             );
         }
@@ -252,5 +287,8 @@ async fn duplicate_claims_and_an_issuer_array_are_refused() {
         verifier.verify(&issuer_array).await.unwrap_err(),
         scopes_core::TokenError::InvalidClaim("iss")
     );
-    assert_eq!(send(&app, request("/injected", &issuer_array)).await.status, 401);
+    assert_eq!(
+        send(&app, request("/injected", &issuer_array)).await.status,
+        401
+    );
 }

@@ -59,7 +59,7 @@
 //! |---|---|---|
 //! | `macros` | yes | `scopes!` and `#[requires_scopes]` |
 //! | `aws_lc_rs` | yes | jsonwebtoken's aws-lc-rs crypto backend |
-//! | `rust_crypto` | no | jsonwebtoken's pure-Rust backend; with both enabled, aws-lc-rs is used (see [`install_crypto_provider`]) |
+//! | `rust_crypto` | no | jsonwebtoken's pure-Rust backend; with both enabled, aws-lc-rs is used. The crate calls its backend directly and never touches jsonwebtoken's process-wide provider (see [`install_crypto_provider`] if your own code uses jsonwebtoken) |
 //! | `aide` | no | [aide](https://docs.rs/aide) integration: `#[requires_scopes]` handlers document their `security` and 401/403 responses, the crate's extractors and responses take part in aide's inference (see `openapi::aide`) |
 //! | `jwks` | no | keys from a JWKS URL or OpenID Connect discovery, refreshed (reqwest, rustls) |
 //! | `utoipa` | no | [utoipa](https://docs.rs/utoipa) integration: the table is a `Modify`, `#[utoipa::path]` handlers get their `security` and 401/403 responses (see `openapi::utoipa`) |
@@ -161,7 +161,17 @@
 //! table does not know are ignored. Extractors refuse with a [`Rejection`]: its
 //! [`reason`](Rejection::reason) is an [`AuthRejection`] to match on, and its response
 //! follows the verifier's [`ResponseMode`] (RFC 6750 by default, or FastAPI's answers)
-//! and [`on_rejection`](VerifierBuilder::on_rejection) hook.
+//! and [`on_rejection`](VerifierBuilder::on_rejection) hook. The injected extractor,
+//! [`Claims`], [`SecurityScopes`], [`RequireScopesLayer`] and [`Verifier::refuse`] all
+//! answer through that one model.
+//!
+//! A token is verified by one path, [`Verifier::verify`]; the [`VerifiedToken`] it
+//! yields is kept in the request for the other extractors, bound to the verifier that
+//! vouched for it: a layer or extractor with another verifier verifies the token again
+//! with its own rules. A claim the crate reads (`exp`, `nbf`, `iss`, `aud`, `sub`,
+//! `client_id`, `iat`, `jti`, the scope claims) given twice refuses the token (RFC 7519
+//! §4 allows refusing or keeping the last; refusing leaves no parser disagreement), and
+//! `iss` must be one string.
 //!
 //! # Identity providers (feature `jwks`)
 //!
@@ -178,13 +188,16 @@
 //! last good set serves. URLs come from configuration only (`jku`/`x5u` are ignored),
 //! must be https (http on loopback), and fetches are bounded in time and size
 //! (`FetchOptions`). Several issuers at once:
-//! [`VerifierBuilder::tenant`] routes each token by its `iss` to that issuer's keys,
+//! each a [`TrustedIssuer`] given to [`VerifierBuilder::trust`]: a token is routed by
+//! its `iss` to that issuer's keys,
 //! audience and claim shape.
 //!
 //! # Token endpoints
 //!
-//! [`PasswordForm`], [`grant_scopes`], [`AccessTokenResponse`] and [`GrantError`] make a
-//! password-grant `/token` route; [`Signer`] mints tokens (also handy in tests). See the
+//! The issuer side lives apart, in [`issuer`]: [`issuer::PasswordForm`],
+//! [`issuer::grant_scopes`], [`issuer::AccessTokenResponse`] and [`issuer::GrantError`]
+//! make a password-grant `/token` route; [`issuer::Signer`] mints tokens (also handy in
+//! tests). See the
 //! tutorial port in the repository's `examples/`.
 //!
 //! # OpenAPI
@@ -204,6 +217,18 @@
 //!
 //! The tutorial port serves the result at `/openapi.json` and Swagger UI at `/docs`,
 //! whose Authorize dialog offers the scopes with their descriptions.
+
+//! # How the crate is laid out
+//!
+//! A request's data crosses it once, stage by stage, each importing only the stages
+//! before it: `table` (scope names → bits, requirements as bitmasks) → `keys` (where an
+//! issuer's keys come from: configured, or a remote JWKS behind one `KeyStore` seam) →
+//! `token` (a bearer string becomes a [`VerifiedToken`]: header, signature, claims in one
+//! pass, the verified-token cache) → `http` (the bearer header, the [`Verifier`] in the
+//! router state, the extractors and the layer, the refusal model and its challenge
+//! formatter) → [`openapi`] (documents what the macros declared). The issuer side
+//! ([`issuer`]: minting, token endpoint) stands beside them. The crate root re-exports
+//! the resource-server API; `__private` holds what the macros expand to.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -39,7 +39,6 @@ pub const EC_PRIVATE: &str = include_str!("../keys/ec_private.pem");
 /// The private half of the Ed25519 test key.
 pub const ED_PRIVATE: &str = include_str!("../keys/ed_private.pem");
 
-/// Seconds since the epoch.
 /// `future` run to completion on a current-thread runtime: for sync tests of the async
 /// verification API (a token of configured keys never waits).
 pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -50,6 +49,7 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
+/// Seconds since the epoch.
 pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
