@@ -253,6 +253,18 @@ async fn duplicate_claims_and_an_issuer_array_are_refused() {
             "sub twice",
             format!(r#"{{{base},"scope":"items","sub":"mallory"}}"#),
         ),
+        (
+            "iat twice",
+            format!(r#"{{{base},"scope":"items","iat":1,"iat":2}}"#),
+        ),
+        (
+            "jti twice",
+            format!(r#"{{{base},"scope":"items","jti":"a","jti":"b"}}"#),
+        ),
+        (
+            "client_id twice",
+            format!(r#"{{{base},"scope":"items","client_id":"a","client_id":"b"}}"#),
+        ),
     ];
     for (case, json) in &cases {
         let token = raw_token(json);
@@ -279,6 +291,25 @@ async fn duplicate_claims_and_an_issuer_array_are_refused() {
         send(&app, request("/injected", &both)).await,
         Reply::new(200, None, "items")
     );
+
+    // A scope claim of the configuration's choice (Auth0's `permissions`) too.
+    let auth0 = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .scope_claims(["permissions"])
+        .build()
+        .unwrap();
+    let permissions = raw_token(&format!(
+        r#"{{"sub":"johndoe","exp":{exp},"permissions":["me"],"permissions":["items"]}}"#
+    ));
+    assert_eq!(
+        auth0.verify(&permissions).await.unwrap_err(),
+        scopes_core::TokenError::DuplicateClaim
+    );
+    // A member the crate does not read may repeat: that is the application's business.
+    let other = raw_token(&format!(
+        r#"{{{base},"scope":"items","name":"a","name":"b"}}"#
+    ));
+    assert!(verifier.verify(&other).await.is_ok());
 
     let issuer_array = raw_token(&format!(
         r#"{{"sub":"johndoe","iss":["https://auth.example.com/"],"aud":"{API}","exp":{exp},"scope":"items"}}"#
