@@ -1,13 +1,13 @@
 //! [aide](https://docs.rs/aide) integration (feature `aide`).
 //!
-//! - [`Authorized`](crate::Authorized), which `#[requires_scopes]` injects, documents
+//! - [`Authorized`], which `#[requires_scopes]` injects, documents
 //!   its operation: `security` (the handler's scopes, then its scoped extractors') and
 //!   the `401`/`403` responses with their RFC 6750 challenges. Nothing to write twice.
 //! - The crate's other extractors and responses take part in aide's inference:
-//!   [`Claims`](crate::Claims) and [`SecurityScopes`](crate::SecurityScopes) add nothing,
-//!   [`PasswordForm`](crate::PasswordForm) documents its form body,
-//!   [`AccessTokenResponse`](crate::AccessTokenResponse) and
-//!   [`GrantError`](crate::GrantError) their responses.
+//!   [`Claims`] and [`SecurityScopes`] add nothing,
+//!   [`PasswordForm`] documents its form body,
+//!   [`AccessTokenResponse`] and
+//!   [`GrantError`] their responses.
 //! - [`security_schemes`] gives the table's schemes for
 //!   `TransformOpenApi::security_scheme`.
 //!

@@ -132,7 +132,7 @@ fn response(description: &str, header: &str, challenge: &str, detail: &str) -> V
 }
 
 /// The token endpoint's errors (RFC 6749 §5.2), `400` and `401` (`invalid_client`), as
-/// [`GrantError`](crate::GrantError) answers them.
+/// [`GrantError`](crate::issuer::GrantError) answers them.
 #[cfg_attr(not(any(feature = "utoipa", feature = "aide")), allow(dead_code))]
 pub(crate) fn grant_errors() -> Vec<(&'static str, Value)> {
     let error = |description: &str, codes: &[&str]| {
