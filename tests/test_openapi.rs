@@ -268,14 +268,18 @@ mod layered {
     #[utoipa::path(get, path = "/plain", responses((status = 200, description = "Plain")))]
     pub(super) async fn plain() {}
 
+    /// Documented by hand as optional authentication (`[{}]`).
+    #[utoipa::path(get, path = "/optional", security(()), responses((status = 200, description = "Maybe")))]
+    pub(super) async fn optional() {}
+
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(secured, plain))]
+    #[openapi(paths(secured, plain, optional))]
     pub(super) struct Routes;
 }
 
 #[test]
 fn a_layers_scopes_join_every_operation_it_wraps() {
-    let _ = (layered::secured, layered::plain);
+    let _ = (layered::secured, layered::plain, layered::optional);
     let mut document = <layered::Routes as OpenApi>::openapi();
     scopes_core::openapi::utoipa::add_layer_security::<Everything, AdminLayer>(&mut document);
     let document = serde_json::to_value(document).unwrap();
@@ -301,6 +305,11 @@ fn a_layers_scopes_join_every_operation_it_wraps() {
     assert_eq!(
         operation("/plain")["responses"]["200"]["description"],
         "Plain"
+    );
+    // Optional authentication under the layer is no longer optional: the layer's scopes.
+    assert_eq!(
+        operation("/optional")["security"],
+        json!([{"OAuth2": ["admin"]}, {"Keycloak": ["admin"]}])
     );
     // The same as OperationSecurity says for the handler with the layer.
     let expected = security_of!(write).and(PhantomData::<AdminLayer>);

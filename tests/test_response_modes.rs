@@ -127,6 +127,16 @@ async fn fastapi_mode_answers_as_the_tutorial() {
         send(&app, anonymous("/users/me/items/")).await,
         Reply::new(401, Some("Bearer"), r#"{"detail":"Not authenticated"}"#)
     );
+    // Claims that do not fit the handler's type: `Claims` refuses inside a scoped
+    // handler with the route's scopes, as the injected extractor would.
+    let no_sub = sign(
+        Algorithm::HS256,
+        &json!({ "exp": now() + 600, "scopes": ["me", "items"] }),
+    );
+    assert_eq!(
+        send(&app, get_with("/users/me/items/", &no_sub)).await,
+        invalid
+    );
     // A route requiring no scope is challenged with a bare `Bearer`.
     assert_eq!(
         send(&app, get_with("/status/", &expired())).await,

@@ -46,8 +46,15 @@ pub enum ConfigError {
     KeysAndKeySet,
     /// Two trusted issuers have the same `iss`.
     DuplicateIssuer(String),
-    /// More than 64 scope claims were named.
+    /// More than 56 scope claims were named.
     TooManyScopeClaims,
+    /// A scope claim was named like a registered claim the verifier reads for itself
+    /// (`exp`, `nbf`, `iss`, `aud`, `iat`, `sub`, `client_id`, `jti`).
+    RegisteredScopeClaim(String),
+    /// One issuer was given two key set locations (`jwks_url`, `oidc_issuer`).
+    KeySetTwice,
+    /// `fetch_options` was set for an issuer whose keys are not fetched.
+    FetchOptionsWithoutKeySet,
     /// The RFC 9068 profile needs an issuer and a resource (audience).
     Rfc9068Incomplete,
 }
@@ -97,7 +104,17 @@ impl fmt::Display for ConfigError {
             Self::DuplicateIssuer(issuer) => {
                 write!(f, "two trusted issuers have the `iss` `{issuer}`")
             }
-            Self::TooManyScopeClaims => f.write_str("at most 64 claims can hold scopes"),
+            Self::TooManyScopeClaims => f.write_str("at most 56 claims can hold scopes"),
+            Self::RegisteredScopeClaim(claim) => write!(
+                f,
+                "`{claim}` is a registered claim the verifier reads itself; it cannot hold scopes"
+            ),
+            Self::KeySetTwice => f.write_str(
+                "one issuer has two key set locations (`jwks_url`, `oidc_issuer`); give each issuer its own `TrustedIssuer`",
+            ),
+            Self::FetchOptionsWithoutKeySet => f.write_str(
+                "`fetch_options` applies to a fetched key set; add `jwks_url` or `oidc_issuer`, or drop it",
+            ),
             Self::Rfc9068Incomplete => f.write_str(
                 "the RFC 9068 profile checks `iss` and `aud`: configure an issuer (`issuer` or `oidc_issuer`) and the resource (`rfc9068(\"https://api.example.com\")`)",
             ),
@@ -114,9 +131,10 @@ impl std::error::Error for ConfigError {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TokenError {
-    /// Not a well-formed JWT (structure, base64, JSON, unknown or `none` algorithm).
+    /// Not a well-formed JWT (structure, base64, JSON, a `crit` header, a signature
+    /// that is not base64url).
     Malformed,
-    /// The header's `alg` is not one a configured key verifies.
+    /// The header's `alg` is unknown, `none`, or not one a configured key verifies.
     AlgorithmNotAllowed,
     /// The header's `kid` names no configured key.
     UnknownKey,

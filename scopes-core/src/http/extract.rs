@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use super::bearer::bearer_token;
 use super::refusal::{AuthRejection, Rejection};
 use super::verifier::Verifier;
+use crate::error::TokenError;
 use crate::table::{RequiredScopes, Requirement, ScopeSet, ScopeTable, scope_union};
 use crate::token::VerifiedToken;
 
@@ -79,6 +80,11 @@ where
                 granted,
                 token,
             });
+            // `Claims` knows no table: when its refusals name the route's scopes
+            // (FastAPI's mode), it finds them here.
+            if verifier.names_scope(&AuthRejection::InvalidToken(TokenError::ClaimsMismatch)) {
+                parts.extensions.insert(RouteScope(route_scope::<T, R>));
+            }
         }
         Ok(Self {
             granted,
@@ -104,6 +110,15 @@ fn required_scope<T: ScopeTable>(required: &[Requirement<T>], parts: &Parts) -> 
         .join(" ")
         .into(),
     }
+}
+
+/// Lists the scopes of the route whose handler check passed, for refusals by extractors
+/// that know no table ([`Claims`]).
+#[derive(Clone, Copy)]
+struct RouteScope(fn(&Parts) -> Cow<'static, str>);
+
+fn route_scope<T: ScopeTable, R: RequiredScopes<T>>(parts: &Parts) -> Cow<'static, str> {
+    required_scope(R::composed(), parts)
 }
 
 /// Requirements of router layers that a request passed, for the handler's check and
@@ -257,7 +272,12 @@ where
             .await
             .and_then(|token| Ok(token.claims()?))
             .map(Self)
-            .map_err(|reason| verifier.rejection(reason, || Cow::Borrowed("")))
+            .map_err(|reason| {
+                verifier.rejection(reason, || match parts.extensions.get::<RouteScope>() {
+                    Some(RouteScope(scope)) => scope(parts),
+                    None => Cow::Borrowed(""),
+                })
+            })
     }
 }
 

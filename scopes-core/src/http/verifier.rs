@@ -99,6 +99,11 @@ impl Verifier {
         self.rejection(reason, move || scope)
     }
 
+    /// Whether the refusal for `reason` names the route's scopes.
+    pub(crate) fn names_scope(&self, reason: &AuthRejection) -> bool {
+        self.inner.responder.names_scope(reason)
+    }
+
     /// The refusal for `reason`; `scope` (the route's required scopes) is computed only
     /// when the answer names it.
     pub(crate) fn rejection(
@@ -107,7 +112,7 @@ impl Verifier {
         scope: impl FnOnce() -> Cow<'static, str>,
     ) -> Rejection {
         let responder = &self.inner.responder;
-        let scope = match responder.names_scope(&reason) {
+        let scope = match self.names_scope(&reason) {
             true => scope(),
             false => Cow::Borrowed(""),
         };
@@ -196,7 +201,7 @@ impl VerifierBuilder {
     pub fn oidc_issuer(mut self, issuer: impl Into<String>) -> Self {
         let issuer = issuer.into();
         self.own.issuers.push(issuer.clone());
-        self.own.remote = Some(crate::keys::Location::Issuer(issuer));
+        self.own.locate(crate::keys::Location::Issuer(issuer));
         self
     }
 

@@ -163,10 +163,15 @@ pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(openapi: &mut Ope
     for operation in all_operations(openapi) {
         let ours = documented_here(operation) || !operation.responses.responses.contains_key("401");
         // The operation's own alternatives, as scope sets of the table.
-        let own: Vec<Vec<String>> = match &operation.security {
-            Some(security) => alternatives(security),
-            None => vec![Vec::new()],
-        };
+        // No security, `[]` or `[{}]` (optional authentication) all leave the layer's.
+        let mut own: Vec<Vec<String>> = operation
+            .security
+            .as_deref()
+            .map(alternatives)
+            .unwrap_or_default();
+        if own.is_empty() {
+            own.push(Vec::new());
+        }
         let own_sets: Vec<ScopeSet<T>> = own
             .iter()
             .map(|names| {

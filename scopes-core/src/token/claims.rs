@@ -62,7 +62,8 @@ struct ClaimsVisitor<'a, 'r> {
 pub(crate) const MAX_SCOPE_CLAIMS: usize = 64 - REGISTERED.len();
 
 /// The registered claims this pass reads, each a bit of the members seen so far.
-const REGISTERED: [&str; 8] = ["exp", "nbf", "iss", "aud", "iat", "sub", "client_id", "jti"];
+pub(crate) const REGISTERED: [&str; 8] =
+    ["exp", "nbf", "iss", "aud", "iat", "sub", "client_id", "jti"];
 
 impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_> {
     type Value = ();

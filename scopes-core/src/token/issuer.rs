@@ -48,6 +48,8 @@ pub struct TrustedIssuer {
     pub(crate) audiences: Vec<String>,
     pub(crate) scope_claims: Option<Vec<String>>,
     pub(crate) rfc9068: bool,
+    /// A second key set location was given (refused at build).
+    pub(crate) located_twice: bool,
 }
 
 impl TrustedIssuer {
@@ -65,7 +67,7 @@ impl TrustedIssuer {
     pub fn oidc(issuer: impl Into<String>) -> Self {
         let issuer = issuer.into();
         let mut this = Self::new(issuer.clone());
-        this.remote = Some(crate::keys::Location::Issuer(issuer));
+        this.locate(crate::keys::Location::Issuer(issuer));
         this
     }
 
@@ -82,6 +84,7 @@ impl TrustedIssuer {
             audiences: Vec::new(),
             scope_claims: None,
             rfc9068: false,
+            located_twice: false,
         }
     }
 
@@ -97,8 +100,16 @@ impl TrustedIssuer {
     /// pinned to its `alg`; a key that cannot be used is left out, the rest serve.
     #[cfg(feature = "jwks")]
     pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
-        self.remote = Some(crate::keys::Location::Jwks(url.into()));
+        self.locate(crate::keys::Location::Jwks(url.into()));
         self
+    }
+
+    /// Where the key set is; a second location is a configuration error, never a
+    /// silent replacement.
+    #[cfg(feature = "jwks")]
+    pub(crate) fn locate(&mut self, location: crate::keys::Location) {
+        self.located_twice |= self.remote.is_some();
+        self.remote = Some(location);
     }
 
     /// How the key set is fetched: time and size limits, refresh timing.
@@ -174,6 +185,12 @@ impl TrustedIssuer {
         if scope_claims.len() > super::claims::MAX_SCOPE_CLAIMS {
             return Err(ConfigError::TooManyScopeClaims);
         }
+        if let Some(claim) = scope_claims
+            .iter()
+            .find(|claim| super::claims::REGISTERED.contains(&claim.as_str()))
+        {
+            return Err(ConfigError::RegisteredScopeClaim(claim.clone()));
+        }
         let boxed = |items: Vec<String>| items.into_iter().map(String::into_boxed_str).collect();
         Ok(IssuerRules {
             keys,
@@ -185,6 +202,13 @@ impl TrustedIssuer {
     }
 
     fn key_store(&self) -> Result<Arc<dyn KeyStore>, ConfigError> {
+        if self.located_twice {
+            return Err(ConfigError::KeySetTwice);
+        }
+        #[cfg(feature = "jwks")]
+        if self.fetch.is_some() && self.remote.is_none() {
+            return Err(ConfigError::FetchOptionsWithoutKeySet);
+        }
         #[cfg(feature = "jwks")]
         if let Some(location) = &self.remote {
             if !self.keys.is_empty() {
