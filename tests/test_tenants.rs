@@ -135,6 +135,31 @@ fn issuer_configurations_that_cannot_route_are_refused() {
         assert_eq!(error, ConfigError::IssuerSettingOnVerifier(setting));
         assert!(error.to_string().contains("TrustedIssuer"), "{error}");
     }
+    // Two key set locations for one issuer, fetch options without a key set, and a
+    // registered claim as a scope claim: each a ConfigError, never a silent choice.
+    let located_twice = Verifier::builder()
+        .oidc_issuer("https://a.example")
+        .oidc_issuer("https://b.example")
+        .build()
+        .unwrap_err();
+    assert_eq!(located_twice, ConfigError::KeySetTwice);
+    let oidc_and_jwks = Verifier::builder()
+        .trust(TrustedIssuer::oidc("https://a.example").jwks_url("https://a.example/jwks"))
+        .build()
+        .unwrap_err();
+    assert_eq!(oidc_and_jwks, ConfigError::KeySetTwice);
+    let fetch_without_set = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .fetch_options(options())
+        .build()
+        .unwrap_err();
+    assert_eq!(fetch_without_set, ConfigError::FetchOptionsWithoutKeySet);
+    let registered = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .scope_claims(["scope", "aud"])
+        .build()
+        .unwrap_err();
+    assert_eq!(registered, ConfigError::RegisteredScopeClaim("aud".into()));
     // An issuer without keys is refused, like a verifier without keys.
     let keyless = Verifier::builder()
         .trust(TrustedIssuer::new("https://a.example"))

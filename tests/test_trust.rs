@@ -323,3 +323,117 @@ async fn duplicate_claims_and_an_issuer_array_are_refused() {
         401
     );
 }
+
+#[tokio::test]
+async fn with_several_issuers_iss_is_read_as_strictly_to_route() {
+    use scopes_core::TrustedIssuer;
+    let verifier = Verifier::builder()
+        .trust(TrustedIssuer::new("https://a.example/").key(Key::hs256(SECRET).unwrap()))
+        .trust(TrustedIssuer::new("https://b.example/").key(Key::hs256(OTHER_SECRET).unwrap()))
+        .build()
+        .unwrap();
+    let exp = scopes_tests::now() + 600;
+    let twice = raw_token(&format!(
+        r#"{{"sub":"johndoe","exp":{exp},"iss":"https://b.example/","iss":"https://a.example/"}}"#
+    ));
+    assert_eq!(
+        verifier.verify(&twice).await.unwrap_err(),
+        scopes_core::TokenError::DuplicateClaim
+    );
+    let array = raw_token(&format!(
+        r#"{{"sub":"johndoe","exp":{exp},"iss":["https://a.example/"]}}"#
+    ));
+    assert_eq!(
+        verifier.verify(&array).await.unwrap_err(),
+        scopes_core::TokenError::InvalidClaim("iss")
+    );
+    let good = raw_token(&format!(
+        r#"{{"sub":"johndoe","exp":{exp},"iss":"https://a.example/","scope":"items"}}"#
+    ));
+    assert!(verifier.verify(&good).await.is_ok());
+}
+
+/// A token with the given header and claims, both exactly as written.
+fn raw_jws(header: &str, claims: &str) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let message = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(claims)
+    );
+    let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
+    scopes_core::install_crypto_provider();
+    let signature =
+        jsonwebtoken::crypto::sign(message.as_bytes(), &key, jsonwebtoken::Algorithm::HS256)
+            .unwrap();
+    format!("{message}.{signature}")
+}
+
+#[tokio::test]
+async fn duplicate_header_members_and_any_crit_are_refused() {
+    let verifier = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
+    let claims = format!(r#"{{"sub":"johndoe","exp":{}}}"#, scopes_tests::now() + 600);
+    assert!(
+        verifier
+            .verify(&raw_jws(r#"{"alg":"HS256","typ":"JWT"}"#, &claims))
+            .await
+            .is_ok()
+    );
+    for header in [
+        r#"{"alg":"HS256","alg":"HS256"}"#,
+        r#"{"alg":"HS256","typ":"JWT","typ":"JWT"}"#,
+        r#"{"alg":"HS256","kid":"a","kid":"b"}"#,
+        r#"{"alg":"HS256","crit":null}"#,
+        r#"{"alg":"HS256","crit":["exp"]}"#,
+    ] {
+        assert_eq!(
+            verifier
+                .verify(&raw_jws(header, &claims))
+                .await
+                .unwrap_err(),
+            scopes_core::TokenError::Malformed,
+            "{header}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn names_that_are_not_scope_tokens_are_not_granted() {
+    let verifier = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
+    let exp = scopes_tests::now() + 600;
+    let token = raw_token(&format!(
+        r#"{{"sub":"johndoe","exp":{exp},"scopes":["items me","me","","it\"ems","ité","it\tems"],"scope":"a\tb items"}}"#
+    ));
+    let verified = verifier.verify(&token).await.unwrap();
+    assert_eq!(verified.scopes().collect::<Vec<_>>(), ["me", "items"]);
+}
+
+#[tokio::test]
+async fn a_token_verified_earlier_serves_only_the_same_bearer_string() {
+    use axum::extract::Request;
+    use axum::middleware::map_request;
+    // A middleware between the layer and the handler swaps the credentials: the handler
+    // must verify what it is given, not what the layer saw.
+    async fn swap(mut request: Request) -> Request {
+        let forged = "Bearer e30.e30.AAAA";
+        request
+            .headers_mut()
+            .insert("authorization", forged.parse().unwrap());
+        request
+    }
+    let verifier = strict();
+    let app: Router = routes()
+        .route_layer(map_request(swap))
+        .route_layer(RequireScopesLayer::<Scopes, Items>::new(&verifier))
+        .with_state(verifier);
+    let good = Signer::hs256(SECRET)
+        .unwrap()
+        .audience(API)
+        .mint("johndoe", ["me", "items"])
+        .unwrap();
+    for path in ["/injected", "/claims", "/optional", "/security"] {
+        let reply = send(&app, request(path, &good)).await;
+        assert_eq!(reply.status, 401, "{path}: {reply:?}");
+    }
+}

@@ -187,9 +187,8 @@
 //! cooldown, a burst of such tokens sharing one fetch; while the provider fails, the
 //! last good set serves. URLs come from configuration only (`jku`/`x5u` are ignored),
 //! must be https (http on loopback), and fetches are bounded in time and size
-//! (`FetchOptions`). Several issuers at once:
-//! each a [`TrustedIssuer`] given to [`VerifierBuilder::trust`]: a token is routed by
-//! its `iss` to that issuer's keys,
+//! (`FetchOptions`). Several issuers at once are each a [`TrustedIssuer`] given to
+//! [`VerifierBuilder::trust`]: a token is routed by its `iss` to that issuer's keys,
 //! audience and claim shape.
 //!
 //! # Token endpoints
@@ -217,7 +216,7 @@
 //!
 //! The tutorial port serves the result at `/openapi.json` and Swagger UI at `/docs`,
 //! whose Authorize dialog offers the scopes with their descriptions.
-
+//!
 //! # How the crate is laid out
 //!
 //! A request's data crosses it once, stage by stage, each importing only the stages

@@ -305,19 +305,21 @@ where
 }
 
 /// The request's bearer token, verified by `verifier`: the token verified earlier in
-/// this request when this same verifier vouched for it, else the bearer token verified
-/// now (and remembered for the extractors that follow). Every extractor and the layer
-/// go through here.
+/// this request when this same verifier vouched for that same bearer string, else the
+/// bearer token verified now (and remembered for the extractors that follow). Every
+/// extractor and the layer go through here.
 pub(crate) async fn verified(
     parts: &mut Parts,
     verifier: &Verifier,
 ) -> Result<VerifiedToken, AuthRejection> {
+    let bearer = bearer_token(parts)?;
     if let Some(token) = parts.extensions.get::<VerifiedToken>()
         && verifier.vouched_for(token)
+        && token.is_of(bearer)
     {
         return Ok(token.clone());
     }
-    let token = verifier.verify(bearer_token(parts)?).await?;
+    let token = verifier.verify(bearer).await?;
     parts.extensions.insert(token.clone());
     Ok(token)
 }

@@ -24,9 +24,9 @@ use crate::table::{RequiredScopes, ScopeTable, scope_union};
 ///
 /// The token is verified and checked before the route runs, by the verifier of the
 /// router state ([`new`](Self::new)). Handlers below that have their own
-/// `#[requires_scopes]` check the layer's scopes too, against their own verification,
-/// and list them in their challenge after their own, so a refusal names everything the
-/// route needs.
+/// `#[requires_scopes]` on the same table check the layer's scopes too, against their
+/// own verification, and list them in their challenge after their own, so a refusal
+/// names everything the route needs.
 ///
 /// A layer given a verifier of its own ([`with_verifier`](Self::with_verifier)) never
 /// vouches for a token to the handlers: their extractors verify it again with the
@@ -56,6 +56,8 @@ pub struct RequireScopesLayer<T, R> {
 impl<T: ScopeTable, R: RequiredScopes<T>> RequireScopesLayer<T, R> {
     /// The layer, verifying tokens with the router state's [`Verifier`] (the one the
     /// extractors reach through `FromRef`): pass the state, or the verifier itself.
+    /// Whatever verifier this yields is the layer's; the handlers trust its tokens only
+    /// if it is theirs (a clone of the state's), and verify again otherwise.
     pub fn new<S>(state: &S) -> Self
     where
         Verifier: FromRef<S>,

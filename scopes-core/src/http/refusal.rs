@@ -142,15 +142,26 @@ fn answer(mode: ResponseMode, reason: &AuthRejection) -> Answer {
     }
 }
 
-/// What a response for `reason` looks like in `mode`, given the route's `scope`:
-/// status, challenge (without realm) and body `detail`. For documentation (OpenAPI).
-pub(crate) fn example(
-    mode: ResponseMode,
-    reason: AuthRejection,
-    scope: &str,
-) -> (StatusCode, String, &'static str) {
+/// What a response for `reason` looks like in a mode, for documentation (OpenAPI).
+pub(crate) struct Example {
+    pub(crate) status: StatusCode,
+    /// The challenge (without realm).
+    pub(crate) challenge: String,
+    /// The body's `detail`.
+    pub(crate) detail: &'static str,
+    /// The challenge's `error` code, if it has one.
+    pub(crate) error: Option<&'static str>,
+}
+
+/// The response for `reason` in `mode`, given the route's `scope`.
+pub(crate) fn example(mode: ResponseMode, reason: AuthRejection, scope: &str) -> Example {
     let answer = answer(mode, &reason);
-    (answer.status, format(&answer, None, scope), reason.detail())
+    Example {
+        status: answer.status,
+        challenge: format(&answer, None, scope),
+        detail: reason.detail(),
+        error: answer.error,
+    }
 }
 
 fn format(answer: &Answer, realm: Option<&str>, scope: &str) -> String {

@@ -66,7 +66,7 @@ impl Verifier {
         self.inner.tokens.verify(token).await
     }
 
-    /// Whether this verifier vouched for `token` (a clone of it did too).
+    /// Whether this verifier (or a clone of it) vouched for `token`.
     pub fn vouched_for(&self, token: &VerifiedToken) -> bool {
         self.inner.tokens.vouched_for(token)
     }
@@ -252,8 +252,9 @@ impl VerifierBuilder {
 
     /// Caches verified tokens (bounded by `limits`), so that a repeated token skips the
     /// signature check: well under a microsecond instead of tens of them for RS256.
-    /// Entries are keyed by the whole token, never outlive its `exp`, are dropped when
-    /// the key set that verified them changes, and serve this verifier only.
+    /// Entries are keyed by the whole token, are never served past its `exp` (with the
+    /// leeway, as verification allows), are dropped when the key set that verified them
+    /// changes, and serve this verifier only.
     pub fn cache(mut self, limits: CacheLimits) -> Self {
         self.cache = Some(limits);
         self

@@ -209,13 +209,18 @@ impl IntoResponse for GrantError {
             .into_response();
         if self == Self::InvalidClient {
             // RFC 6749 §5.2: a 401 names the scheme clients authenticate with.
-            let challenge = challenge("Basic", &[("realm", Some("token"))]);
+            let challenge = invalid_client_challenge();
             response
                 .headers_mut()
                 .insert(http::header::WWW_AUTHENTICATE, header(&challenge));
         }
         response
     }
+}
+
+/// The challenge of `invalid_client` (also in the OpenAPI description).
+pub(crate) fn invalid_client_challenge() -> String {
+    challenge("Basic", &[("realm", Some("token"))])
 }
 
 fn no_store() -> [(http::HeaderName, HeaderValue); 2] {

@@ -4,7 +4,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
 use crate::error::TokenError;
-use crate::http::refusal::{AuthRejection, ResponseMode, example};
+use crate::http::refusal::{AuthRejection, Example, ResponseMode, example};
 
 /// OpenAPI `responses` entries for a protected operation, as the verifier's
 /// [`ResponseMode`] answers: with RFC 6750 (the default), `401` always and `403` when the
@@ -51,29 +51,15 @@ impl ProtectedResponses {
             scope,
         );
         let insufficient = example(mode, AuthRejection::InsufficientScope, scope);
-        let fastapi = mode == ResponseMode::FastApi;
-        let mut entries = vec![(
-            "401",
-            response(
-                match (fastapi, scope.is_empty()) {
-                    (false, _) => RFC_401,
-                    (true, false) => FASTAPI_401,
-                    (true, true) => FASTAPI_401_NO_SCOPE,
-                },
-                if fastapi {
-                    FASTAPI_401_HEADER
-                } else {
-                    RFC_401_HEADER
-                },
-                &invalid.1,
-                invalid.2,
-            ),
-        )];
-        if !scope.is_empty() && insufficient.0 != invalid.0 {
-            entries.push((
-                "403",
-                response(RFC_403, RFC_403_HEADER, &insufficient.1, insufficient.2),
-            ));
+        // RFC 6750's answers carry an `error` code; FastAPI's a bare `scope`.
+        let (description, header) = match (invalid.error, scope.is_empty()) {
+            (Some(_), _) => (RFC_401, RFC_401_HEADER),
+            (None, false) => (FASTAPI_401, FASTAPI_401_HEADER),
+            (None, true) => (FASTAPI_401_NO_SCOPE, FASTAPI_401_HEADER),
+        };
+        let mut entries = vec![("401", response(description, header, &invalid))];
+        if !scope.is_empty() && insufficient.status != invalid.status {
+            entries.push(("403", response(RFC_403, RFC_403_HEADER, &insufficient)));
         }
         entries
     }
@@ -93,8 +79,8 @@ impl Serialize for ProtectedResponses {
 const RFC_401: &str = "Unauthorized: the bearer token is missing, malformed, expired or \
     otherwise invalid (RFC 6750 §3.1).";
 const RFC_401_HEADER: &str = "The RFC 6750 challenge: `Bearer` alone when no token was sent; \
-    otherwise `error=\"invalid_request\"` or `error=\"invalid_token\"` with an \
-    `error_description` saying why. A configured `realm` comes first.";
+    otherwise `error=\"invalid_token\"` with an `error_description` saying why. A \
+    configured `realm` comes first.";
 const RFC_403: &str = "Forbidden: the token is valid but lacks a required scope (RFC 6750 \
     §3.1 `insufficient_scope`).";
 const RFC_403_HEADER: &str = "The RFC 6750 challenge, `error=\"insufficient_scope\"` with \
@@ -106,7 +92,8 @@ const FASTAPI_401_NO_SCOPE: &str = "Unauthorized, as FastAPI's tutorial answers:
 const FASTAPI_401_HEADER: &str =
     "`Bearer`, with the scopes the operation requires in `scope` when it requires any.";
 
-fn response(description: &str, header: &str, challenge: &str, detail: &str) -> Value {
+fn response(description: &str, header: &str, example: &Example) -> Value {
+    let (challenge, detail) = (&example.challenge, example.detail);
     let mut response = json!({
         "description": description,
         "headers": {
@@ -175,12 +162,17 @@ pub(crate) fn grant_errors() -> Vec<(&'static str, Value)> {
                 ],
             ),
         ),
-        (
-            "401",
-            error(
+        ("401", {
+            let mut unauthorized = error(
                 "Client authentication failed (`invalid_client`).",
                 &["invalid_client"],
-            ),
-        ),
+            );
+            unauthorized["headers"]["WWW-Authenticate"] = json!({
+                "description": "The scheme clients authenticate with (RFC 6749 §5.2).",
+                "schema": { "type": "string" },
+                "example": crate::issuer::invalid_client_challenge(),
+            });
+            unauthorized
+        }),
     ]
 }

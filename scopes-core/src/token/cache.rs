@@ -2,7 +2,7 @@
 //!
 //! Entries are keyed by the whole token (compared in full, so no other token can hit
 //! an entry), hold only tokens that passed every check of the verifier that owns the
-//! cache, are never served past their `exp`, and are bound to the key set generation
+//! cache, are never served past their `exp` (plus the leeway), and are bound to the key set generation
 //! that verified them: a rotation drops them. The cache is bounded in entries and in
 //! bytes. An entry is the verified token itself (its claims and granted scope names),
 //! whatever table later reads it.

@@ -143,6 +143,71 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_> {
     }
 }
 
+/// The `iss` claim alone, read to route a token to its trusted issuer before its
+/// signature is checked: one string, given once, as the full pass requires it.
+pub(crate) fn issuer(json: &[u8]) -> Result<String, TokenError> {
+    struct Only<'p>(&'p mut Option<TokenError>);
+
+    impl<'de> Visitor<'de> for Only<'_> {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object of claims")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+            let mut iss = None;
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                if key != "iss" {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                if iss.is_some() {
+                    *self.0 = Some(TokenError::DuplicateClaim);
+                    return Err(de::Error::custom("duplicate claim"));
+                }
+                match map.next_value_seed(OneString) {
+                    Ok(value) => iss = Some(value),
+                    Err(error) => {
+                        *self.0 = Some(TokenError::InvalidClaim("iss"));
+                        return Err(error);
+                    }
+                }
+            }
+            Ok(iss)
+        }
+    }
+
+    let mut problem = None;
+    let mut de = serde_json::Deserializer::from_slice(json);
+    de.deserialize_map(Only(&mut problem))
+        .and_then(|iss| de.end().map(|()| iss))
+        .map_err(|_| problem.unwrap_or(TokenError::Malformed))?
+        .ok_or(TokenError::MissingClaim("iss"))
+}
+
+/// A JSON string.
+struct OneString;
+
+impl<'de> DeserializeSeed<'de> for OneString {
+    type Value = String;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for OneString {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<String, E> {
+        Ok(value.to_owned())
+    }
+}
+
 /// A NumericDate: a non-negative, finite JSON number.
 struct Number(f64);
 
@@ -227,14 +292,19 @@ impl<'de> Visitor<'de> for Strings<'_> {
 }
 
 /// One scope claim: `"a b c"` or `["a", "b", "c"]`, its names appended to `scopes`.
-/// An array element that is not one scope token (empty, or with a space) is left out:
-/// it could not be told apart from two names once joined.
+/// A name that is not an RFC 6749 §3.3 scope-token (empty, or with a space, `"`, `\`
+/// or a character outside printable ASCII) is left out: no table can declare it, and
+/// with a space it could not be told apart from two names once joined.
 struct ScopesSeed<'a> {
     scopes: &'a mut String,
 }
 
 impl ScopesSeed<'_> {
     fn push(&mut self, name: &str) {
+        let nqchar = |b: u8| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b);
+        if name.is_empty() || !name.bytes().all(nqchar) {
+            return;
+        }
         if !self.scopes.is_empty() {
             self.scopes.push(' ');
         }
@@ -258,7 +328,7 @@ impl<'de> Visitor<'de> for ScopesSeed<'_> {
     }
 
     fn visit_str<E: de::Error>(mut self, value: &str) -> Result<(), E> {
-        for name in value.split(' ').filter(|name| !name.is_empty()) {
+        for name in value.split(' ') {
             self.push(name);
         }
         Ok(())
@@ -266,9 +336,7 @@ impl<'de> Visitor<'de> for ScopesSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
         while let Some(name) = seq.next_element::<Cow<'de, str>>()? {
-            if !name.is_empty() && !name.contains(' ') {
-                self.push(&name);
-            }
+            self.push(&name);
         }
         Ok(())
     }

@@ -247,7 +247,8 @@ pub(crate) struct IssuerRules {
 
 /// What a successful check yields.
 pub(crate) struct Checked {
-    pub(crate) claims: String,
+    /// The token, then its claims.
+    pub(crate) text: String,
     pub(crate) scopes: String,
     pub(crate) exp: f64,
 }
@@ -264,6 +265,7 @@ impl IssuerRules {
     /// Checks `token` with the key `set` selects for it.
     pub(crate) fn check(
         &self,
+        raw: &str,
         token: &Jws<'_>,
         set: &KeySet,
         leeway_secs: u64,
@@ -282,11 +284,11 @@ impl IssuerRules {
             Ok(false) => return Err(TokenError::BadSignature),
             Err(()) => return Err(TokenError::Malformed),
         }
-        let claims = token.claims()?;
-        let found = read(&claims, &self.rules())?;
+        let text = token.token_and_claims(raw)?;
+        let found = read(&text[raw.len()..], &self.rules())?;
         let exp = self.validate(&found, leeway_secs)?;
         Ok(Checked {
-            claims,
+            text,
             scopes: found.scopes,
             exp,
         })

@@ -32,10 +32,20 @@ struct JoseHeader<'a> {
     kid: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     typ: Option<Cow<'a, str>>,
-    /// Extensions the token says must be understood: none are, so any refuses it
-    /// (RFC 7515 §4.1.11).
+    /// Extensions the token says must be understood: none are, so any `crit` member,
+    /// even `null`, refuses it (RFC 7515 §4.1.11).
     #[serde(default)]
-    crit: Option<serde::de::IgnoredAny>,
+    crit: Present,
+}
+
+/// Whether a member is present, whatever its value.
+#[derive(Default)]
+struct Present(bool);
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer).map(|_| Self(true))
+    }
 }
 
 impl<'t> Jws<'t> {
@@ -45,7 +55,7 @@ impl<'t> Jws<'t> {
         let header = decode_segment(header)?;
         let header: JoseHeader<'_> =
             serde_json::from_slice(&header).map_err(|_| TokenError::Malformed)?;
-        if header.crit.is_some() {
+        if header.crit.0 {
             return Err(TokenError::Malformed);
         }
         let algorithm: Algorithm = header
@@ -67,20 +77,18 @@ impl<'t> Jws<'t> {
     /// The `iss` claim, read before the signature is checked only to choose the
     /// trusted issuer whose keys then check it (and whose rules check `iss` again).
     pub(crate) fn unverified_issuer(&self) -> Result<String, TokenError> {
-        #[derive(Deserialize)]
-        struct Issuer {
-            iss: Option<String>,
-        }
-        let payload = decode_segment(self.payload)?;
-        serde_json::from_slice::<Issuer>(&payload)
-            .map_err(|_| TokenError::Malformed)?
-            .iss
-            .ok_or(TokenError::MissingClaim("iss"))
+        super::claims::issuer(&decode_segment(self.payload)?)
     }
 
-    /// The claims, as JSON text.
-    pub(crate) fn claims(&self) -> Result<String, TokenError> {
-        String::from_utf8(decode_segment(self.payload)?).map_err(|_| TokenError::Malformed)
+    /// The token itself followed by its claims as JSON text, in one buffer: the
+    /// verified token keeps both (the token to tell which bearer string it is).
+    pub(crate) fn token_and_claims(&self, token: &str) -> Result<String, TokenError> {
+        let mut buffer = Vec::with_capacity(token.len() + self.payload.len());
+        buffer.extend_from_slice(token.as_bytes());
+        URL_SAFE_NO_PAD
+            .decode_vec(self.payload, &mut buffer)
+            .map_err(|_| TokenError::Malformed)?;
+        String::from_utf8(buffer).map_err(|_| TokenError::Malformed)
     }
 }
 

@@ -35,7 +35,9 @@ pub(crate) struct TokenVerifier {
 pub struct VerifiedToken(Arc<Verified>);
 
 struct Verified {
-    claims: String,
+    /// The token, then its claims as JSON (from `split`).
+    text: String,
+    split: usize,
     /// Space-delimited scope names, as the scope claims list them.
     scopes: String,
     exp: f64,
@@ -48,12 +50,17 @@ struct Verified {
 impl VerifiedToken {
     /// The claims as JSON text.
     pub fn claims_json(&self) -> &str {
-        &self.0.claims
+        &self.0.text[self.0.split..]
+    }
+
+    /// Whether this is the verification of `token`.
+    pub(crate) fn is_of(&self, token: &str) -> bool {
+        self.0.text[..self.0.split] == *token
     }
 
     /// Deserializes the claims into `C`.
     pub fn claims<C: DeserializeOwned>(&self) -> Result<C, TokenError> {
-        serde_json::from_str(&self.0.claims).map_err(|_| TokenError::ClaimsMismatch)
+        serde_json::from_str(self.claims_json()).map_err(|_| TokenError::ClaimsMismatch)
     }
 
     /// The scope names the token grants, as its scope claims list them (known to a
@@ -70,7 +77,7 @@ impl VerifiedToken {
 
     /// Bytes held (for the cache's bound).
     pub(crate) fn size(&self) -> usize {
-        self.0.claims.len() + self.0.scopes.len()
+        self.0.text.len() + self.0.scopes.len()
     }
 }
 
@@ -131,7 +138,7 @@ impl TokenVerifier {
         let (index, issuer) = self.issuer_for(&jws)?;
         issuer.keys.refresh_if_due();
         let mut set = issuer.keys.current();
-        let mut checked = issuer.check(&jws, &set, self.leeway_secs);
+        let mut checked = issuer.check(token, &jws, &set, self.leeway_secs);
         let missed = match &checked {
             Err(TokenError::UnknownKey) => true,
             Err(TokenError::AlgorithmNotAllowed) => set.keys.is_empty(),
@@ -139,7 +146,7 @@ impl TokenVerifier {
         };
         if missed && issuer.keys.refresh_after_miss(set.generation).await {
             set = issuer.keys.current();
-            checked = issuer.check(&jws, &set, self.leeway_secs);
+            checked = issuer.check(token, &jws, &set, self.leeway_secs);
         }
         Ok(self.remember(token, index, set.generation, checked?))
     }
@@ -200,7 +207,8 @@ impl TokenVerifier {
         checked: Checked,
     ) -> VerifiedToken {
         let verified = VerifiedToken(Arc::new(Verified {
-            claims: checked.claims,
+            text: checked.text,
+            split: token.len(),
             scopes: checked.scopes,
             exp: checked.exp,
             verifier: self.id,

@@ -13,7 +13,6 @@
 mod fetch;
 mod options;
 
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -56,7 +55,9 @@ struct State {
     due_at: AtomicU64,
     refreshing: AtomicBool,
     epoch: Instant,
-    body_hash: AtomicU64,
+    /// The body the current set was read from: a fetch of the same bytes keeps the
+    /// generation (and the cache), any other bytes start a new one.
+    body: Mutex<Vec<u8>>,
 }
 
 #[derive(Default)]
@@ -107,14 +108,22 @@ impl RemoteKeys {
             state.refreshing.store(false, Ordering::Release);
             return;
         };
-        let this = Arc::clone(state);
+        /// Clears `refreshing` however the task ends (a panic included), so that
+        /// background refreshes never stop for good.
+        struct Done(Arc<State>);
+        impl Drop for Done {
+            fn drop(&mut self) {
+                self.0.refreshing.store(false, Ordering::Release);
+            }
+        }
+        let done = Done(Arc::clone(state));
         runtime.spawn(async move {
+            let this = &done.0;
             let mut flight = this.flight.lock().await;
             // A fetch for an unknown kid may have just refreshed the set.
             if this.millis() >= this.due_at.load(Ordering::Relaxed) {
                 let _ = this.fetch_locked(&mut flight).await;
             }
-            this.refreshing.store(false, Ordering::Release);
         });
     }
 }
@@ -137,7 +146,7 @@ impl State {
             due_at: AtomicU64::new(0),
             refreshing: AtomicBool::new(false),
             epoch: Instant::now(),
-            body_hash: AtomicU64::new(0),
+            body: Mutex::new(Vec::new()),
         })
     }
 
@@ -206,16 +215,15 @@ impl State {
         if parsed.keys.is_empty() {
             return Err(KeyFetchError::NoUsableKeys);
         }
-        let hash = {
-            let mut hasher = DefaultHasher::new();
-            response.body.hash(&mut hasher);
-            hasher.finish()
-        };
         let previous = self.current.load();
-        let generation = if self.body_hash.swap(hash, Ordering::AcqRel) == hash {
-            previous.generation
-        } else {
-            previous.generation + 1
+        let generation = {
+            let mut body = lock(&self.body);
+            if *body == response.body {
+                previous.generation
+            } else {
+                *body = response.body;
+                previous.generation + 1
+            }
         };
         self.current.store(Arc::new(KeySet {
             keys: parsed.keys,
