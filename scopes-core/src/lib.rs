@@ -269,6 +269,7 @@ struct ReadmeDoctest;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::http::Authorized;
+    pub use crate::table::check::{Message, index_in, unknown_scope};
     pub use crate::table::{
         Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement, ScopeInfo, ScopeSet,
         ScopeTable,
@@ -276,6 +277,4 @@ pub mod __private {
     #[cfg(feature = "utoipa")]
     pub use ::utoipa;
     pub use axum::extract::{FromRef, FromRequestParts};
-    #[cfg(feature = "macros")]
-    pub use scopes_macros::__expand_requires_scopes;
 }

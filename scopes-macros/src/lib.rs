@@ -9,7 +9,7 @@ mod requires_scopes;
 mod scope_token;
 mod scopes;
 mod security_of;
-mod table_data;
+mod words;
 
 /// Declares a scope table. See `scopes_core` for the syntax and what it generates.
 #[proc_macro]
@@ -22,14 +22,6 @@ pub fn scopes(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
     requires_scopes::expand_attribute(args.into(), item.into()).into()
-}
-
-/// Not public API: the second half of `#[requires_scopes]`, called by the table's
-/// hidden macro with the table's scopes.
-#[doc(hidden)]
-#[proc_macro]
-pub fn __expand_requires_scopes(input: TokenStream) -> TokenStream {
-    requires_scopes::expand_with_table(input.into()).into()
 }
 
 /// The OpenAPI `security` of a `#[requires_scopes]` handler. See

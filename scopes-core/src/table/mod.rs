@@ -5,6 +5,7 @@
 use core::fmt::Debug;
 use core::hash::Hash;
 
+pub(crate) mod check;
 mod requirement;
 mod schemes;
 mod set;
@@ -46,6 +47,11 @@ impl<const N: usize> Words for [u64; N] {
 /// Everything here is computed at compile time: the names, their bit positions and the
 /// transitive closure of `implies`. Code that needs a table generically (extractors,
 /// OpenAPI generators) takes `T: ScopeTable`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a scope table",
+    label = "not a table declared with `scopes!`",
+    note = "`#[requires_scopes]` uses the type named `Scopes` in scope, or the one given with `table = path::To::Table`; declare it with `scopes! {{ pub Scopes {{ \"items\": \"Read items.\" }} }}`"
+)]
 pub trait ScopeTable: Sized + Send + Sync + 'static {
     /// The bit storage of this table's [`ScopeSet`]s.
     type Words: Words;

@@ -6,8 +6,6 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, Item, ItemFn, ItemImpl, Path, Type};
 
-use crate::table_data::{TableData, words_literal};
-
 use super::target::{ExtractorParts, mentions_any};
 use super::utoipa::Documented;
 use super::valid::Resolved;
@@ -18,18 +16,36 @@ fn private(path: &Path) -> TokenStream {
     quote_spanned!(path.span()=> ::scopes_core::__private)
 }
 
-/// `const REQUIREMENT: Requirement<Table> = …;`
-fn requirement_const(path: &Path, table: &TableData, resolved: &Resolved) -> TokenStream {
+/// `const REQUIREMENT: Requirement<Table> = …;`: each alternative's set built from its
+/// names by the table's `const fn`, at compile time.
+fn requirement_const(path: &Path, resolved: &Resolved) -> TokenStream {
     let private = private(path);
     let alternatives = resolved.alternatives.iter().map(|alternative| {
-        let bits = words_literal(alternative.iter().copied(), table.words);
-        quote!(#private::ScopeSet::from_words(#bits))
+        let names = resolved.names_of(alternative);
+        quote_spanned!(path.span()=> <#path>::__scopes_set(&[#(#names),*]))
     });
-    let scope = &resolved.scope;
+    let scope = resolved.names.join(" ");
     quote_spanned! {path.span()=>
         const REQUIREMENT: #private::Requirement<#path> =
             #private::Requirement::new(&[#(#alternatives),*], #scope);
     }
+}
+
+/// One constant per scope literal, spanned on it: rustc evaluates the table's check
+/// and reports an unknown name there, with the closest declared one.
+fn name_checks(path: &Path, resolved: &Resolved) -> TokenStream {
+    let private = private(path);
+    let written = quote!(#path).to_string().replace(' ', "");
+    let checks = resolved.literals.iter().map(|literal| {
+        quote_spanned! {literal.span()=>
+            const _: () = if let ::core::option::Option::Some(message) =
+                #private::unknown_scope::<#path>(#written, #literal)
+            {
+                ::core::panic!("{}", message.as_str())
+            };
+        }
+    });
+    quote!(#(#checks)*)
 }
 
 /// A handler: a hidden requirement type composed with the parameters' requirements,
@@ -37,7 +53,6 @@ fn requirement_const(path: &Path, table: &TableData, resolved: &Resolved) -> Tok
 pub(crate) fn handler(
     mut function: ItemFn,
     path: &Path,
-    table: &TableData,
     resolved: &Resolved,
     documented: Option<Documented>,
 ) -> TokenStream {
@@ -45,7 +60,8 @@ pub(crate) fn handler(
     let span = path.span();
     let vis = &function.vis;
     let requirement = format_ident!("__scopes_requirement_{}", function.sig.ident.unraw());
-    let own = requirement_const(path, table, resolved);
+    let own = requirement_const(path, resolved);
+    let checks = name_checks(path, resolved);
     let composed = composed(&function, path);
 
     let injected: FnArg = syn::parse_quote_spanned! {span=>
@@ -77,6 +93,8 @@ pub(crate) fn handler(
             #own
             #composed
         }
+
+        #checks
 
         #function
 
@@ -132,12 +150,12 @@ pub(crate) fn extractor(
     mut block: ItemImpl,
     parts: &ExtractorParts,
     path: &Path,
-    table: &TableData,
     resolved: &Resolved,
 ) -> TokenStream {
     let private = private(path);
     let self_ty = &block.self_ty;
-    let own = requirement_const(path, table, resolved);
+    let own = requirement_const(path, resolved);
+    let checks = name_checks(path, resolved);
     let ExtractorParts {
         state,
         parts: parts_arg,
@@ -167,17 +185,14 @@ pub(crate) fn extractor(
             #own
         }
 
+        #checks
+
         #block
     }
 }
 
 /// A struct or enum naming a requirement, for layers or `Authorized<Table, It>`.
-pub(crate) fn marker(
-    item: Item,
-    path: &Path,
-    table: &TableData,
-    resolved: &Resolved,
-) -> TokenStream {
+pub(crate) fn marker(item: Item, path: &Path, resolved: &Resolved) -> TokenStream {
     let private = private(path);
     let (name, generics) = match &item {
         Item::Struct(item) => (&item.ident, &item.generics),
@@ -185,9 +200,12 @@ pub(crate) fn marker(
         _ => unreachable!("Target::parse admits structs and enums only"),
     };
     let (impl_generics, type_generics, where_clause) = generics.split_for_impl();
-    let own = requirement_const(path, table, resolved);
+    let own = requirement_const(path, resolved);
+    let checks = name_checks(path, resolved);
     quote! {
         #item
+
+        #checks
 
         impl #impl_generics #private::RequiredScopes<#path> for #name #type_generics #where_clause {
             #own

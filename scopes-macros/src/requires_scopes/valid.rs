@@ -2,11 +2,11 @@
 
 use std::collections::HashSet;
 
-use syn::spanned::Spanned;
-use syn::{LitStr, Path};
+use proc_macro2::Span;
+use syn::LitStr;
 
-use crate::diagnostics::{Errors, closest, list};
-use crate::table_data::TableData;
+use crate::diagnostics::Errors;
+use crate::scope_token;
 
 use super::ast::{Args, Expr};
 
@@ -28,6 +28,34 @@ fn check_list(list: &[Expr], errors: &mut Errors) {
     for expr in list {
         match expr {
             Expr::Scope(literal) => {
+                let value = literal.value();
+                let names: Vec<String> = value
+                    .split(' ')
+                    .filter(|name| !name.is_empty())
+                    .map(|name| format!("{name:?}"))
+                    .collect();
+                let well_formed =
+                    |name: &str| name.is_empty() || scope_token::problem(name).is_none();
+                if names.len() > 1 && value.split(' ').all(well_formed) {
+                    errors.spanned(
+                        literal,
+                        format_args!(
+                            "{value:?} in `#[requires_scopes]` holds {} scopes; write one literal per scope: `{}`",
+                            names.len(),
+                            names.join(", ")
+                        ),
+                    );
+                    continue;
+                }
+                if let Some(problem) = scope_token::problem(&value) {
+                    errors.spanned(
+                        literal,
+                        format_args!(
+                            "{value:?} in `#[requires_scopes]` is not a scope name: it {problem}"
+                        ),
+                    );
+                    continue;
+                }
                 if !seen.insert(literal.value()) {
                     errors.spanned(
                         literal,
@@ -56,33 +84,35 @@ fn check_list(list: &[Expr], errors: &mut Errors) {
     }
 }
 
-/// A requirement resolved against the table.
+/// A requirement in disjunctive normal form, by scope name (the table checks the names
+/// at compile time, in the crate that uses it).
 pub(crate) struct Resolved {
-    /// Disjunctive normal form: any one alternative (a set of indices) suffices.
+    /// Any one alternative (indices into `names`) suffices.
     pub(crate) alternatives: Vec<Vec<usize>>,
-    /// Every scope named, in the order written, once.
-    pub(crate) scope: String,
+    /// Every scope named, in the order written, once: the challenge's `scope`.
+    pub(crate) names: Vec<String>,
+    /// Every scope literal, for its own check against the table.
+    pub(crate) literals: Vec<LitStr>,
 }
 
-/// The second half: every name must be a scope of the table.
-pub(crate) fn resolve(
-    args: &Args,
-    table: &TableData,
-    table_path: &Path,
-    errors: &mut Errors,
-) -> Resolved {
-    let mut scope: Vec<String> = Vec::new();
+impl Resolved {
+    /// The names of one alternative, in the order written.
+    pub(crate) fn names_of(&self, alternative: &[usize]) -> Vec<&str> {
+        let mut sorted = alternative.to_vec();
+        sorted.sort_unstable();
+        sorted.iter().map(|&i| self.names[i].as_str()).collect()
+    }
+}
+
+/// Resolves the requirement's structure; an error when it is too complex to check.
+pub(crate) fn resolve(args: &Args, errors: &mut Errors, span: Span) -> Resolved {
     let mut resolver = Resolver {
-        table,
-        path: table_path,
-        scope: &mut scope,
-        errors,
+        names: Vec::new(),
+        literals: Vec::new(),
     };
     let alternatives = resolver.all(&args.scopes).unwrap_or_else(|TooComplex| {
-        // The table path carries the attribute's span (this half's call site is the
-        // table's macro).
-        resolver.errors.at(
-            table_path.span(),
+        errors.at(
+            span,
             format_args!(
                 "`#[requires_scopes]` expands to more than {MAX_ALTERNATIVES} alternatives; simplify the `any(...)`s"
             ),
@@ -91,7 +121,8 @@ pub(crate) fn resolve(
     });
     Resolved {
         alternatives,
-        scope: scope.join(" "),
+        names: resolver.names,
+        literals: resolver.literals,
     }
 }
 
@@ -99,29 +130,27 @@ pub(crate) fn resolve(
 /// Never truncated: that would weaken the requirement.
 struct TooComplex;
 
-struct Resolver<'a> {
-    table: &'a TableData,
-    path: &'a Path,
-    scope: &'a mut Vec<String>,
-    errors: &'a mut Errors,
+struct Resolver {
+    names: Vec<String>,
+    literals: Vec<LitStr>,
 }
 
-impl Resolver<'_> {
+impl Resolver {
     /// Disjunctive normal form of one expression.
     fn dnf(&mut self, expr: &Expr) -> Result<Vec<Vec<usize>>, TooComplex> {
         match expr {
-            Expr::Scope(literal) => match lookup(literal, self.table, self.path, self.errors) {
-                Some(index) => {
-                    let name = &self.table.scopes[index];
-                    if !self.scope.contains(name) {
-                        self.scope.push(name.clone());
+            Expr::Scope(literal) => {
+                let name = literal.value();
+                let index = match self.names.iter().position(|known| *known == name) {
+                    Some(index) => index,
+                    None => {
+                        self.names.push(name);
+                        self.names.len() - 1
                     }
-                    Ok(vec![vec![index]])
-                }
-                // Keep going so that every unknown name is reported; the error stops
-                // the expansion.
-                None => Ok(vec![vec![]]),
-            },
+                };
+                self.literals.push(literal.clone());
+                Ok(vec![vec![index]])
+            }
             Expr::All(_, list) => self.all(list),
             Expr::Any(_, list) => {
                 let mut alternatives = Vec::new();
@@ -180,22 +209,4 @@ fn simplify(mut alternatives: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
         }
     }
     kept
-}
-
-fn lookup(literal: &LitStr, table: &TableData, path: &Path, errors: &mut Errors) -> Option<usize> {
-    let name = literal.value();
-    let found = table.index_of(&name);
-    if found.is_none() {
-        let known = table.scopes.iter().map(String::as_str);
-        let hint = match closest(&name, known.clone()) {
-            Some(near) => format!("did you mean `{near}`?"),
-            None => format!("it declares {}", list(known, 8)),
-        };
-        let path = quote::quote!(#path).to_string().replace(' ', "");
-        errors.spanned(
-            literal,
-            format_args!("unknown scope `{name}` in `#[requires_scopes]`: table `{path}` does not declare it; {hint}"),
-        );
-    }
-    found
 }

@@ -1,9 +1,10 @@
-//! Emits the table type, its `ScopeTable` impl and its hidden macro twin.
+//! Emits the table type, its `ScopeTable` impl, and the hidden `const fn` that turns
+//! scope names into a set at compile time (for `#[requires_scopes]`, in any crate).
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
-use crate::table_data::{TableData, words_for, words_literal};
+use crate::words::{words_for, words_literal};
 
 use super::ast::Table;
 use super::security::{FlowKind, Schemes};
@@ -38,17 +39,6 @@ pub(crate) fn table(table: &Table, checked: &Checked, schemes: &Schemes) -> Toke
         quote!(#name => ::core::option::Option::Some(#index),)
     });
 
-    let data = TableData {
-        name: table_name.clone(),
-        words,
-        scopes: checked
-            .scopes
-            .iter()
-            .map(|scope| scope.name.clone())
-            .collect(),
-    }
-    .to_tokens();
-    let twin = format_ident!("__scopes_table_{}", name);
     let security = security(schemes);
 
     quote! {
@@ -72,17 +62,26 @@ pub(crate) fn table(table: &Table, checked: &Checked, schemes: &Schemes) -> Toke
             }
         }
 
-        // `#[requires_scopes]` calls the table by its name in the macro namespace, which
-        // hands the scopes to the attribute's second half.
-        #[doc(hidden)]
-        macro_rules! #twin {
-            ($($input:tt)*) => {
-                ::scopes_core::__private::__expand_requires_scopes! { #data $($input)* }
-            };
+        impl #name {
+            /// The set of the scopes called `names` (names the table does not declare
+            /// count for nothing: `#[requires_scopes]` reports them on their literal).
+            /// Evaluated at compile time in the requirements `#[requires_scopes]` emits.
+            #[doc(hidden)]
+            pub const fn __scopes_set(names: &[&str]) -> #private::ScopeSet<Self> {
+                let mut words = [0u64; #words];
+                let mut i = 0;
+                while i < names.len() {
+                    if let ::core::option::Option::Some(index) = #private::index_in(
+                        <Self as #private::ScopeTable>::SCOPES,
+                        names[i],
+                    ) {
+                        words[index / 64] |= 1 << (index % 64);
+                    }
+                    i += 1;
+                }
+                #private::ScopeSet::from_words(words)
+            }
         }
-        #[doc(hidden)]
-        #[allow(unused_imports)]
-        pub(crate) use #twin as #name;
 
         // With the `utoipa` feature: `impl Modify for #name`, adding its schemes.
         ::scopes_core::__utoipa_table!(#name);

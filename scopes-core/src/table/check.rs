@@ -1,0 +1,277 @@
+//! Scope names checked against a table at compile time, in whichever crate uses it.
+//!
+//! `#[requires_scopes]` cannot see a table declared elsewhere, so for each scope literal
+//! it emits a free constant that asks [`unknown_scope`] about it:
+//!
+//! ```ignore
+//! const _: () = if let Some(message) = unknown_scope::<auth::Scopes>("auth::Scopes", "itemz") {
+//!     panic!("{}", message.as_str())
+//! };
+//! ```
+//!
+//! rustc evaluates it while compiling the using crate and reports the panic on the
+//! literal: `unknown scope `itemz` in `#[requires_scopes]`: table `auth::Scopes` does
+//! not declare it; did you mean `items`?`. Every literal has its own constant, so every
+//! mistake of a build is reported. Everything here is a `const fn`.
+
+use super::{ScopeInfo, ScopeTable};
+
+/// Room for a message (names longer than this are cut on a character boundary).
+const CAP: usize = 512;
+
+/// A compile-time error message.
+#[derive(Debug, Clone, Copy)]
+pub struct Message {
+    bytes: [u8; CAP],
+    len: usize,
+}
+
+impl Message {
+    const fn new() -> Self {
+        Self {
+            bytes: [0; CAP],
+            len: 0,
+        }
+    }
+
+    /// The message.
+    pub const fn as_str(&self) -> &str {
+        match core::str::from_utf8(self.bytes.split_at(self.len).0) {
+            Ok(text) => text,
+            Err(_) => "unknown scope in `#[requires_scopes]`",
+        }
+    }
+
+    const fn push(mut self, text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let mut take = bytes.len();
+        if self.len + take > CAP {
+            take = CAP - self.len;
+            // Never cut a character in two.
+            while take > 0 && take < bytes.len() && bytes[take] & 0xC0 == 0x80 {
+                take -= 1;
+            }
+        }
+        let mut i = 0;
+        while i < take {
+            self.bytes[self.len] = bytes[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    const fn push_number(self, mut number: usize) -> Self {
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (number % 10) as u8;
+            number /= 10;
+            if number == 0 {
+                break;
+            }
+        }
+        match core::str::from_utf8(digits.split_at(start).1) {
+            Ok(text) => self.push(text),
+            Err(_) => self,
+        }
+    }
+}
+
+/// Whether `a` and `b` are the same string.
+pub(crate) const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The index of the scope called `name` among `scopes`.
+pub const fn index_in(scopes: &[ScopeInfo], name: &str) -> Option<usize> {
+    let mut i = 0;
+    while i < scopes.len() {
+        if same(scopes[i].name, name) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `None` when table `T` declares `name`; else the error to report, with the closest
+/// declared scope or the list of them. `table` is the table's path as written.
+pub const fn unknown_scope<T: ScopeTable>(table: &str, name: &str) -> Option<Message> {
+    let scopes = T::SCOPES;
+    if index_in(scopes, name).is_some() {
+        return None;
+    }
+    let message = Message::new()
+        .push("unknown scope `")
+        .push(name)
+        .push("` in `#[requires_scopes]`: table `")
+        .push(table)
+        .push("` does not declare it; ");
+    Some(match closest(scopes, name) {
+        Some(near) => message.push("did you mean `").push(near).push("`?"),
+        None => declared(message.push("it declares "), scopes),
+    })
+}
+
+/// "`a`, `b`, `c`" (at most eight names, then how many more).
+const fn declared(mut message: Message, scopes: &[ScopeInfo]) -> Message {
+    const MAX: usize = 8;
+    let mut i = 0;
+    while i < scopes.len() && i < MAX {
+        if i > 0 {
+            message = message.push(", ");
+        }
+        message = message.push("`").push(scopes[i].name).push("`");
+        i += 1;
+    }
+    if scopes.len() > MAX {
+        message = message
+            .push(" and ")
+            .push_number(scopes.len() - MAX)
+            .push(" more");
+    }
+    message
+}
+
+/// The declared scope closest to `name`, if close enough to be a likely typo (the same
+/// rule as the proc-macro's: at most a third of the name's length in edits, case
+/// differences counting less).
+const fn closest<'a>(scopes: &'a [ScopeInfo], name: &str) -> Option<&'a str> {
+    let limit = {
+        let third = chars(name) / 3;
+        if third == 0 { 1 } else { third }
+    };
+    let mut best: Option<&str> = None;
+    let mut best_distance = usize::MAX;
+    let mut i = 0;
+    while i < scopes.len() {
+        let candidate = scopes[i].name;
+        let exact = distance(name, candidate, false);
+        let folded = distance(name, candidate, true);
+        let distance = if folded < usize::MAX && folded + 1 < exact {
+            folded + 1
+        } else {
+            exact
+        };
+        if distance <= limit && distance < best_distance {
+            best = Some(candidate);
+            best_distance = distance;
+        }
+        i += 1;
+    }
+    best
+}
+
+/// The number of characters of `text`.
+const fn chars(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut count, mut i) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i] & 0xC0 != 0x80 {
+            count += 1;
+        }
+        i += 1;
+    }
+    count
+}
+
+/// The longest names compared (longer ones are never suggested).
+const LONGEST: usize = 64;
+
+/// Levenshtein distance over bytes (scope names are ASCII), ASCII case folded or not;
+/// `usize::MAX` for names longer than [`LONGEST`].
+const fn distance(a: &str, b: &str, fold: bool) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() > LONGEST || b.len() > LONGEST {
+        return usize::MAX;
+    }
+    let mut previous = [0usize; LONGEST + 1];
+    let mut current = [0usize; LONGEST + 1];
+    let mut j = 0;
+    while j <= b.len() {
+        previous[j] = j;
+        j += 1;
+    }
+    let mut i = 1;
+    while i <= a.len() {
+        current[0] = i;
+        let mut j = 1;
+        while j <= b.len() {
+            let (x, y) = if fold {
+                (a[i - 1].to_ascii_lowercase(), b[j - 1].to_ascii_lowercase())
+            } else {
+                (a[i - 1], b[j - 1])
+            };
+            let substitution = previous[j - 1] + if x == y { 0 } else { 1 };
+            let deletion = previous[j] + 1;
+            let insertion = current[j - 1] + 1;
+            let mut best = substitution;
+            if deletion < best {
+                best = deletion;
+            }
+            if insertion < best {
+                best = insertion;
+            }
+            current[j] = best;
+            j += 1;
+        }
+        previous = current;
+        i += 1;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCOPES: &[ScopeInfo] = &[
+        ScopeInfo {
+            name: "items",
+            description: "",
+            index: 0,
+            implies: &[],
+        },
+        ScopeInfo {
+            name: "users:read",
+            description: "",
+            index: 1,
+            implies: &[],
+        },
+    ];
+
+    #[test]
+    fn distances_and_suggestions() {
+        assert_eq!(distance("itemz", "items", false), 1);
+        assert_eq!(distance("", "abc", false), 3);
+        assert_eq!(distance("ITEMS", "items", true), 0);
+        assert_eq!(closest(SCOPES, "itemz"), Some("items"));
+        assert_eq!(closest(SCOPES, "users:raed"), Some("users:read"));
+        assert_eq!(closest(SCOPES, "Items"), Some("items"));
+        assert_eq!(closest(SCOPES, "admin"), None);
+        assert_eq!(index_in(SCOPES, "users:read"), Some(1));
+    }
+
+    #[test]
+    fn messages_list_the_declared_scopes_and_never_split_a_character() {
+        let message = declared(Message::new().push("it declares "), SCOPES);
+        assert_eq!(message.as_str(), "it declares `items`, `users:read`");
+        let long = "é".repeat(CAP);
+        let cut = Message::new().push("x").push(&long);
+        assert!(cut.as_str().starts_with("xé"));
+        assert_eq!(Message::new().push_number(1207).as_str(), "1207");
+    }
+}
