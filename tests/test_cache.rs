@@ -81,11 +81,13 @@ fn base64_url(text: &str) -> String {
 fn a_cached_token_is_never_served_past_its_exp() {
     let verifier = cached(CacheLimits::default());
     let mut soon = claims(&["me"]);
-    soon["exp"] = json!(now() + 1);
+    // Two seconds ahead: a whole-second `now()` taken just before a second turns must
+    // not make the token expire before its first check.
+    soon["exp"] = json!(now() + 2);
     let token = TestKey::rsa("k").sign(&soon);
     assert!(block_on(verifier.verify(&token)).is_ok());
     assert_eq!(verifier.cached_tokens(), 1);
-    std::thread::sleep(Duration::from_millis(2100));
+    std::thread::sleep(Duration::from_millis(3100));
     assert_eq!(
         block_on(verifier.verify(&token)).unwrap_err(),
         TokenError::Expired

@@ -269,9 +269,9 @@ struct ReadmeDoctest;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::http::Authorized;
-    pub use crate::table::check::{Message, index_in, unknown_scope};
+    pub use crate::table::check::{Message, unknown_scope, words};
     pub use crate::table::{
-        Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement, ScopeInfo, ScopeSet,
+        AsTable, Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement, ScopeInfo, ScopeSet,
         ScopeTable,
     };
     #[cfg(feature = "utoipa")]

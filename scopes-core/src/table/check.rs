@@ -96,7 +96,7 @@ pub(crate) const fn same(a: &str, b: &str) -> bool {
 }
 
 /// The index of the scope called `name` among `scopes`.
-pub const fn index_in(scopes: &[ScopeInfo], name: &str) -> Option<usize> {
+pub(crate) const fn index_in(scopes: &[ScopeInfo], name: &str) -> Option<usize> {
     let mut i = 0;
     while i < scopes.len() {
         if same(scopes[i].name, name) {
@@ -105,6 +105,23 @@ pub const fn index_in(scopes: &[ScopeInfo], name: &str) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// The words of the set of the scopes called `names` among `scopes` (names not among
+/// them count for nothing: their own check reports them). `N` is inferred from the
+/// table's `Words`, which generic code cannot build otherwise.
+pub const fn words<const N: usize>(scopes: &[ScopeInfo], names: &[&str]) -> [u64; N] {
+    let mut words = [0u64; N];
+    let mut i = 0;
+    while i < names.len() {
+        if let Some(index) = index_in(scopes, names[i])
+            && index / 64 < N
+        {
+            words[index / 64] |= 1 << (index % 64);
+        }
+        i += 1;
+    }
+    words
 }
 
 /// `None` when table `T` declares `name`; else the error to report, with the closest

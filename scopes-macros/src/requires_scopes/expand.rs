@@ -10,36 +10,80 @@ use super::target::{ExtractorParts, mentions_any};
 use super::utoipa::Documented;
 use super::valid::Resolved;
 
+/// The table, named through `AsTable` (spanned on its path): a type that is not a
+/// table is then reported once, and nothing built on it adds errors.
+fn table(path: &Path) -> TokenStream {
+    let private = private(path);
+    quote_spanned!(path.span()=> <#path as #private::AsTable>::Table)
+}
+
 /// `::scopes_core::__private`, spanned on the table path: the attribute itself by
 /// default, so type errors about what we emit point there.
 fn private(path: &Path) -> TokenStream {
     quote_spanned!(path.span()=> ::scopes_core::__private)
 }
 
-/// `const REQUIREMENT: Requirement<Table> = …;`: each alternative's set built from its
-/// names by the table's `const fn`, at compile time.
+/// `impl<__T> RequiredScopes<__T> for #ty where Path: AsTable<Table = __T>`, with the
+/// requirement built inside from the table as written. Generic over the table so that
+/// a type that is not one makes the impl inapplicable instead of adding errors; the
+/// constants inside are concrete, so the requirement is computed at compile time.
+fn required_scopes_impl(
+    path: &Path,
+    impl_generics: TokenStream,
+    self_ty: TokenStream,
+    where_clause: Option<&syn::WhereClause>,
+    body: TokenStream,
+) -> TokenStream {
+    let private = private(path);
+    let predicates = where_clause.map(|clause| {
+        let predicates = &clause.predicates;
+        quote!(#predicates,)
+    });
+    quote_spanned! {path.span()=>
+        impl<#impl_generics __T: #private::ScopeTable> #private::RequiredScopes<__T> for #self_ty
+        where
+            #predicates
+            for<'__scopes> #path: #private::AsTable<Table = __T>,
+        {
+            #body
+        }
+    }
+}
+
+/// `const REQUIREMENT: Requirement<__T> = …;`: each alternative's set built from its
+/// names at compile time.
 fn requirement_const(path: &Path, resolved: &Resolved) -> TokenStream {
+    let table = table(path);
     let private = private(path);
     let alternatives = resolved.alternatives.iter().map(|alternative| {
         let names = resolved.names_of(alternative);
-        quote_spanned!(path.span()=> <#path>::__scopes_set(&[#(#names),*]))
+        quote_spanned! {path.span()=>
+            #private::ScopeSet::<#table>::from_words(#private::words(
+                <#table as #private::ScopeTable>::SCOPES,
+                &[#(#names),*],
+            ))
+        }
     });
     let scope = resolved.names.join(" ");
     quote_spanned! {path.span()=>
-        const REQUIREMENT: #private::Requirement<#path> =
-            #private::Requirement::new(&[#(#alternatives),*], #scope);
+        const REQUIREMENT: #private::Requirement<__T> = {
+            const CONCRETE: #private::Requirement<#table> =
+                #private::Requirement::new(&[#(#alternatives),*], #scope);
+            CONCRETE
+        };
     }
 }
 
 /// One constant per scope literal, spanned on it: rustc evaluates the table's check
 /// and reports an unknown name there, with the closest declared one.
 fn name_checks(path: &Path, resolved: &Resolved) -> TokenStream {
+    let table = table(path);
     let private = private(path);
     let written = quote!(#path).to_string().replace(' ', "");
     let checks = resolved.literals.iter().map(|literal| {
         quote_spanned! {literal.span()=>
             const _: () = if let ::core::option::Option::Some(message) =
-                #private::unknown_scope::<#path>(#written, #literal)
+                #private::unknown_scope::<#table>(#written, #literal)
             {
                 ::core::panic!("{}", message.as_str())
             };
@@ -56,16 +100,24 @@ pub(crate) fn handler(
     resolved: &Resolved,
     documented: Option<Documented>,
 ) -> TokenStream {
+    let table = table(path);
     let private = private(path);
     let span = path.span();
     let vis = &function.vis;
     let requirement = format_ident!("__scopes_requirement_{}", function.sig.ident.unraw());
     let own = requirement_const(path, resolved);
     let checks = name_checks(path, resolved);
-    let composed = composed(&function, path);
+    let composed = composed(&function, path, &requirement);
+    let required = required_scopes_impl(
+        path,
+        TokenStream::new(),
+        quote!(#requirement),
+        None,
+        quote!(#own #composed),
+    );
 
     let injected: FnArg = syn::parse_quote_spanned! {span=>
-        _: #private::Authorized<#path, #requirement>
+        _: #private::Authorized<#table, #requirement>
     };
     function.sig.inputs.insert(0, injected);
     // The injected parameter names the table, which may be less visible than the
@@ -79,7 +131,7 @@ pub(crate) fn handler(
             #[allow(non_camel_case_types, dead_code)]
             struct #inner;
 
-            ::scopes_core::__utoipa_path!(pub #outer => #inner, #path, #requirement);
+            ::scopes_core::__utoipa_path!(pub #outer => #inner, #table, #requirement);
         }
     });
 
@@ -89,10 +141,7 @@ pub(crate) fn handler(
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
         #vis struct #requirement;
 
-        impl #private::RequiredScopes<#path> for #requirement {
-            #own
-            #composed
-        }
+        #required
 
         #checks
 
@@ -105,7 +154,8 @@ pub(crate) fn handler(
 /// `fn composed()`: the handler's requirement, then each parameter type's that is a
 /// scoped extractor (found by autoref specialization, since a macro cannot tell), built
 /// once. Parameters whose types use the handler's generics cannot be probed here.
-fn composed(function: &ItemFn, path: &Path) -> TokenStream {
+fn composed(function: &ItemFn, path: &Path, requirement: &syn::Ident) -> TokenStream {
+    let table = table(path);
     let private = private(path);
     let generics: Vec<String> = function
         .sig
@@ -128,18 +178,21 @@ fn composed(function: &ItemFn, path: &Path) -> TokenStream {
         return TokenStream::new();
     }
     quote! {
-        fn composed() -> &'static [#private::Requirement<#path>] {
-            static COMPOSED: ::std::sync::OnceLock<::std::boxed::Box<[#private::Requirement<#path>]>> =
-                ::std::sync::OnceLock::new();
-            COMPOSED.get_or_init(|| {
-                #[allow(unused_imports)]
-                use #private::{ProbePlain as _, ProbeScoped as _};
-                let mut composed = ::std::vec![<Self as #private::RequiredScopes<#path>>::REQUIREMENT];
-                #(
-                    composed.extend((&&#private::Probe::<#path, #probed>::new()).requirement());
-                )*
-                composed.into_boxed_slice()
-            })
+        fn composed() -> &'static [#private::Requirement<__T>] {
+            fn concrete() -> &'static [#private::Requirement<#table>] {
+                static COMPOSED: ::std::sync::OnceLock<::std::boxed::Box<[#private::Requirement<#table>]>> =
+                    ::std::sync::OnceLock::new();
+                COMPOSED.get_or_init(|| {
+                    #[allow(unused_imports)]
+                    use #private::{ProbePlain as _, ProbeScoped as _};
+                    let mut composed = ::std::vec![<#requirement as #private::RequiredScopes<#table>>::REQUIREMENT];
+                    #(
+                        composed.extend((&&#private::Probe::<#table, #probed>::new()).requirement());
+                    )*
+                    composed.into_boxed_slice()
+                })
+            }
+            concrete()
         }
     }
 }
@@ -152,6 +205,7 @@ pub(crate) fn extractor(
     path: &Path,
     resolved: &Resolved,
 ) -> TokenStream {
+    let table = table(path);
     let private = private(path);
     let self_ty = &block.self_ty;
     let own = requirement_const(path, resolved);
@@ -163,7 +217,7 @@ pub(crate) fn extractor(
     } = parts;
 
     let check: syn::Stmt = syn::parse_quote_spanned! {path.span()=>
-        let _ = <#private::Authorized<#path, Self> as #private::FromRequestParts<#state>>::from_request_parts(
+        let _ = <#private::Authorized<#table, Self> as #private::FromRequestParts<#state>>::from_request_parts(
             #parts_arg,
             #state_arg,
         )
@@ -180,10 +234,9 @@ pub(crate) fn extractor(
         syn::parse_quote_spanned!(path.span()=> ::scopes_core::Verifier: #private::FromRef<#state>),
     );
 
+    let required = required_scopes_impl(path, TokenStream::new(), quote!(#self_ty), None, own);
     quote! {
-        impl #private::RequiredScopes<#path> for #self_ty {
-            #own
-        }
+        #required
 
         #checks
 
@@ -193,22 +246,27 @@ pub(crate) fn extractor(
 
 /// A struct or enum naming a requirement, for layers or `Authorized<Table, It>`.
 pub(crate) fn marker(item: Item, path: &Path, resolved: &Resolved) -> TokenStream {
-    let private = private(path);
     let (name, generics) = match &item {
         Item::Struct(item) => (&item.ident, &item.generics),
         Item::Enum(item) => (&item.ident, &item.generics),
         _ => unreachable!("Target::parse admits structs and enums only"),
     };
-    let (impl_generics, type_generics, where_clause) = generics.split_for_impl();
+    let (_, type_generics, where_clause) = generics.split_for_impl();
+    let params = generics.params.iter();
     let own = requirement_const(path, resolved);
     let checks = name_checks(path, resolved);
+    let required = required_scopes_impl(
+        path,
+        quote!(#(#params,)*),
+        quote!(#name #type_generics),
+        where_clause,
+        own,
+    );
     quote! {
         #item
 
         #checks
 
-        impl #impl_generics #private::RequiredScopes<#path> for #name #type_generics #where_clause {
-            #own
-        }
+        #required
     }
 }

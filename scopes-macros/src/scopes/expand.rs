@@ -1,5 +1,5 @@
-//! Emits the table type, its `ScopeTable` impl, and the hidden `const fn` that turns
-//! scope names into a set at compile time (for `#[requires_scopes]`, in any crate).
+//! Emits the table type and its `ScopeTable` impl: an ordinary type that
+//! `#[requires_scopes]` uses wherever its path resolves, in any crate.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -62,25 +62,8 @@ pub(crate) fn table(table: &Table, checked: &Checked, schemes: &Schemes) -> Toke
             }
         }
 
-        impl #name {
-            /// The set of the scopes called `names` (names the table does not declare
-            /// count for nothing: `#[requires_scopes]` reports them on their literal).
-            /// Evaluated at compile time in the requirements `#[requires_scopes]` emits.
-            #[doc(hidden)]
-            pub const fn __scopes_set(names: &[&str]) -> #private::ScopeSet<Self> {
-                let mut words = [0u64; #words];
-                let mut i = 0;
-                while i < names.len() {
-                    if let ::core::option::Option::Some(index) = #private::index_in(
-                        <Self as #private::ScopeTable>::SCOPES,
-                        names[i],
-                    ) {
-                        words[index / 64] |= 1 << (index % 64);
-                    }
-                    i += 1;
-                }
-                #private::ScopeSet::from_words(words)
-            }
+        impl #private::AsTable for #name {
+            type Table = Self;
         }
 
         // With the `utoipa` feature: `impl Modify for #name`, adding its schemes.

@@ -1,0 +1,4 @@
+//! The service's handlers, in nested modules.
+
+pub mod items;
+pub mod users;
