@@ -69,8 +69,8 @@
 //! `scopes! { [attrs] [vis] Name { "scope": "description" [implies ["other", …]], … } }`
 //! reads like FastAPI's `scopes={"me": "…", "items": "…"}`. It generates the unit
 //! struct `Name` implementing [`ScopeTable`] (names, descriptions, indices, lookup,
-//! iteration, the implication closure) and a hidden macro of the same name that
-//! `#[requires_scopes]` calls to check scope names at compile time. Scope names follow
+//! iteration, the implication closure). It is an ordinary type: `#[requires_scopes]`
+//! checks scope names against it at compile time wherever its path resolves. Scope names follow
 //! RFC 6749 §3.3 (printable ASCII without space, `"` or `\`); `implies` is resolved
 //! transitively and a cycle is an error.
 //!
@@ -107,11 +107,18 @@
 //! - `#[requires_scopes]`: a valid token and no scope of its own (what the scoped
 //!   extractors it takes require still applies); documented as secured with no scope.
 //!
-//! **How the table is found:** without `table = …`, the attribute uses the table named
+//! **How the table is found:** without `table = …`, the attribute uses the type named
 //! `Scopes` where the handler is, exactly as if the handler's code said `Scopes`:
-//! declare it in the same module or `use crate::path::Scopes;` (rustc suggests the
-//! import if it is missing). A table with another name, or a second table, is named
-//! with `table = path`. The table must be declared in the same crate as the handlers.
+//! declare it in the same module or import it (rustc suggests the import if it is
+//! missing). A table with another name, or a second table, is named with
+//! `table = path`.
+//!
+//! **One table for a workspace:** a table is an ordinary type. Declare it in your `auth`
+//! crate and use it from every service crate, their binaries, examples and integration
+//! tests: `use auth::Scopes;` then `#[requires_scopes("items")]`, or
+//! `#[requires_scopes("items", table = auth::Scopes)]`. Each scope literal is checked in
+//! the crate that uses it (a constant rustc evaluates against the table), so a typo is
+//! an error on the literal there, with the closest declared name.
 //!
 //! # Composition, as in FastAPI
 //!
@@ -268,7 +275,7 @@ struct ReadmeDoctest;
 /// Not public API: what the macros expand to.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::http::Authorized;
+    pub use crate::http::{Authorized, Verifier};
     pub use crate::table::check::{Message, unknown_scope, words};
     pub use crate::table::{
         AsTable, Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement, ScopeInfo, ScopeSet,

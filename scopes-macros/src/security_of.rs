@@ -7,9 +7,32 @@ use syn::Path;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
+/// `handler[, crate = path::to::scopes_core]`.
+struct Input {
+    handler: Path,
+    krate: Option<Path>,
+}
+
+impl syn::parse::Parse for Input {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        let handler = input.parse()?;
+        let mut krate = None;
+        if input.parse::<Option<syn::Token![,]>>()?.is_some() && !input.is_empty() {
+            input.parse::<syn::Token![crate]>()?;
+            input.parse::<syn::Token![=]>()?;
+            krate = Some(input.parse()?);
+            input.parse::<Option<syn::Token![,]>>()?;
+        }
+        Ok(Self { handler, krate })
+    }
+}
+
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    let mut path = match syn::parse2::<Path>(input) {
-        Ok(path) => path,
+    let Input {
+        handler: mut path,
+        krate,
+    } = match syn::parse2::<Input>(input) {
+        Ok(input) => input,
         Err(error) => {
             let message = format!(
                 "{error}: `security_of!` takes the path of a `#[requires_scopes]` handler, e.g. `security_of!(read_own_items)`"
@@ -25,7 +48,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             span = last.ident.span()
         );
     }
-    let openapi = quote_spanned!(span=> ::scopes_core::openapi);
+    let krate = match krate {
+        Some(krate) => quote!(#krate),
+        None => quote!(::scopes_core),
+    };
+    let openapi = quote_spanned!(span=> #krate::openapi);
     quote! {
         #openapi::OperationSecurity::<_>::of::<#path>()
     }

@@ -13,6 +13,8 @@ pub(crate) struct Args {
     /// The top-level list, which means "all of these".
     pub(crate) scopes: Vec<Expr>,
     pub(crate) tables: Vec<(table, Path)>,
+    /// `crate = path::to::scopes_core`, for crates that reach it through a re-export.
+    pub(crate) krate: Option<Path>,
 }
 
 pub(crate) enum Expr {
@@ -24,6 +26,7 @@ pub(crate) enum Expr {
 enum Arg {
     Expr(Expr),
     Table(table, Path),
+    Crate(Path),
 }
 
 impl Parse for Args {
@@ -31,11 +34,13 @@ impl Parse for Args {
         let mut args = Self {
             scopes: Vec::new(),
             tables: Vec::new(),
+            krate: None,
         };
         for arg in Punctuated::<Arg, Token![,]>::parse_terminated(input)? {
             match arg {
                 Arg::Expr(expr) => args.scopes.push(expr),
                 Arg::Table(keyword, path) => args.tables.push((keyword, path)),
+                Arg::Crate(path) => args.krate = Some(path),
             }
         }
         Ok(args)
@@ -44,6 +49,11 @@ impl Parse for Args {
 
 impl Parse for Arg {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(Token![crate]) {
+            input.parse::<Token![crate]>()?;
+            input.parse::<Token![=]>()?;
+            return Ok(Self::Crate(input.parse()?));
+        }
         if input.peek(table) {
             let keyword: table = input.parse()?;
             input.parse::<Token![=]>()?;

@@ -12,15 +12,16 @@ use super::valid::Resolved;
 
 /// The table, named through `AsTable` (spanned on its path): a type that is not a
 /// table is then reported once, and nothing built on it adds errors.
-fn table(path: &Path) -> TokenStream {
-    let private = private(path);
+fn table(path: &Path, resolved: &Resolved) -> TokenStream {
+    let private = private(path, resolved);
     quote_spanned!(path.span()=> <#path as #private::AsTable>::Table)
 }
 
 /// `::scopes_core::__private`, spanned on the table path: the attribute itself by
 /// default, so type errors about what we emit point there.
-fn private(path: &Path) -> TokenStream {
-    quote_spanned!(path.span()=> ::scopes_core::__private)
+fn private(path: &Path, resolved: &Resolved) -> TokenStream {
+    let krate = &resolved.krate;
+    quote_spanned!(path.span()=> #krate::__private)
 }
 
 /// `impl<__T> RequiredScopes<__T> for #ty where Path: AsTable<Table = __T>`, with the
@@ -29,12 +30,13 @@ fn private(path: &Path) -> TokenStream {
 /// constants inside are concrete, so the requirement is computed at compile time.
 fn required_scopes_impl(
     path: &Path,
+    resolved: &Resolved,
     impl_generics: TokenStream,
     self_ty: TokenStream,
     where_clause: Option<&syn::WhereClause>,
     body: TokenStream,
 ) -> TokenStream {
-    let private = private(path);
+    let private = private(path, resolved);
     let predicates = where_clause.map(|clause| {
         let predicates = &clause.predicates;
         quote!(#predicates,)
@@ -53,8 +55,8 @@ fn required_scopes_impl(
 /// `const REQUIREMENT: Requirement<__T> = …;`: each alternative's set built from its
 /// names at compile time.
 fn requirement_const(path: &Path, resolved: &Resolved) -> TokenStream {
-    let table = table(path);
-    let private = private(path);
+    let table = table(path, resolved);
+    let private = private(path, resolved);
     let alternatives = resolved.alternatives.iter().map(|alternative| {
         let names = resolved.names_of(alternative);
         quote_spanned! {path.span()=>
@@ -77,8 +79,8 @@ fn requirement_const(path: &Path, resolved: &Resolved) -> TokenStream {
 /// One constant per scope literal, spanned on it: rustc evaluates the table's check
 /// and reports an unknown name there, with the closest declared one.
 fn name_checks(path: &Path, resolved: &Resolved) -> TokenStream {
-    let table = table(path);
-    let private = private(path);
+    let table = table(path, resolved);
+    let private = private(path, resolved);
     let written = quote!(#path).to_string().replace(' ', "");
     let checks = resolved.literals.iter().map(|literal| {
         quote_spanned! {literal.span()=>
@@ -100,16 +102,17 @@ pub(crate) fn handler(
     resolved: &Resolved,
     documented: Option<Documented>,
 ) -> TokenStream {
-    let table = table(path);
-    let private = private(path);
+    let table = table(path, resolved);
+    let private = private(path, resolved);
     let span = path.span();
     let vis = &function.vis;
     let requirement = format_ident!("__scopes_requirement_{}", function.sig.ident.unraw());
     let own = requirement_const(path, resolved);
     let checks = name_checks(path, resolved);
-    let composed = composed(&function, path, &requirement);
+    let composed = composed(&function, path, resolved, &requirement);
     let required = required_scopes_impl(
         path,
+        resolved,
         TokenStream::new(),
         quote!(#requirement),
         None,
@@ -125,13 +128,14 @@ pub(crate) fn handler(
     function
         .attrs
         .push(syn::parse_quote!(#[allow(private_interfaces)]));
+    let krate = &resolved.krate;
     let openapi = documented.map(|Documented { inner, outer }| {
         quote! {
             #[doc(hidden)]
             #[allow(non_camel_case_types, dead_code)]
             struct #inner;
 
-            ::scopes_core::__utoipa_path!(pub #outer => #inner, #table, #requirement);
+            #krate::__utoipa_path!(pub #outer => #inner, #table, #requirement);
         }
     });
 
@@ -154,9 +158,14 @@ pub(crate) fn handler(
 /// `fn composed()`: the handler's requirement, then each parameter type's that is a
 /// scoped extractor (found by autoref specialization, since a macro cannot tell), built
 /// once. Parameters whose types use the handler's generics cannot be probed here.
-fn composed(function: &ItemFn, path: &Path, requirement: &syn::Ident) -> TokenStream {
-    let table = table(path);
-    let private = private(path);
+fn composed(
+    function: &ItemFn,
+    path: &Path,
+    resolved: &Resolved,
+    requirement: &syn::Ident,
+) -> TokenStream {
+    let table = table(path, resolved);
+    let private = private(path, resolved);
     let generics: Vec<String> = function
         .sig
         .generics
@@ -205,8 +214,8 @@ pub(crate) fn extractor(
     path: &Path,
     resolved: &Resolved,
 ) -> TokenStream {
-    let table = table(path);
-    let private = private(path);
+    let table = table(path, resolved);
+    let private = private(path, resolved);
     let self_ty = &block.self_ty;
     let own = requirement_const(path, resolved);
     let checks = name_checks(path, resolved);
@@ -231,10 +240,17 @@ pub(crate) fn extractor(
         }
     }
     block.generics.make_where_clause().predicates.push(
-        syn::parse_quote_spanned!(path.span()=> ::scopes_core::Verifier: #private::FromRef<#state>),
+        syn::parse_quote_spanned!(path.span()=> #private::Verifier: #private::FromRef<#state>),
     );
 
-    let required = required_scopes_impl(path, TokenStream::new(), quote!(#self_ty), None, own);
+    let required = required_scopes_impl(
+        path,
+        resolved,
+        TokenStream::new(),
+        quote!(#self_ty),
+        None,
+        own,
+    );
     quote! {
         #required
 
@@ -257,6 +273,7 @@ pub(crate) fn marker(item: Item, path: &Path, resolved: &Resolved) -> TokenStrea
     let checks = name_checks(path, resolved);
     let required = required_scopes_impl(
         path,
+        resolved,
         quote!(#(#params,)*),
         quote!(#name #type_generics),
         where_clause,

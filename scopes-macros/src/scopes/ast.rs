@@ -10,6 +10,9 @@ mod kw {
 
 pub(crate) struct Table {
     pub(crate) attrs: Vec<Attribute>,
+    /// `#[scopes(crate = path::to::scopes_core)]`, for crates that reach scopes-core
+    /// through a re-export.
+    pub(crate) krate: Option<syn::Path>,
     pub(crate) vis: Visibility,
     pub(crate) name: Ident,
     pub(crate) entries: Vec<Entry>,
@@ -49,7 +52,33 @@ pub(crate) struct Entry {
 
 impl Parse for Table {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let attrs = input.call(Attribute::parse_outer)?;
+        let mut attrs = input.call(Attribute::parse_outer)?;
+        let mut krate = None;
+        let mut error: Option<syn::Error> = None;
+        attrs.retain(|attr| {
+            if !attr.path().is_ident("scopes") {
+                return true;
+            }
+            let parsed = attr.parse_args_with(|input: ParseStream<'_>| {
+                input.parse::<Token![crate]>()?;
+                input.parse::<Token![=]>()?;
+                input.parse::<syn::Path>()
+            });
+            match parsed {
+                Ok(path) => krate = Some(path),
+                Err(e) => {
+                    let e = syn::Error::new(
+                        e.span(),
+                        "expected `#[scopes(crate = path::to::scopes_core)]`",
+                    );
+                    error = Some(e);
+                }
+            }
+            false
+        });
+        if let Some(error) = error {
+            return Err(error);
+        }
         let vis: Visibility = input.parse()?;
         if input.peek(Token![struct]) {
             let keyword: Token![struct] = input.parse()?;
@@ -73,6 +102,7 @@ impl Parse for Table {
         }
         Ok(Self {
             attrs,
+            krate,
             vis,
             name,
             entries: entries.into_iter().collect(),

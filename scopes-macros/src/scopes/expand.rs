@@ -12,9 +12,17 @@ use super::valid::Checked;
 
 pub(crate) fn table(table: &Table, checked: &Checked, schemes: &Schemes) -> TokenStream {
     let Table {
-        attrs, vis, name, ..
+        attrs,
+        vis,
+        name,
+        krate,
+        ..
     } = table;
-    let private = quote!(::scopes_core::__private);
+    let krate = match krate {
+        Some(path) => quote!(#path),
+        None => quote!(::scopes_core),
+    };
+    let private = quote!(#krate::__private);
     let words = words_for(checked.scopes.len());
     let table_name = name.to_string();
 
@@ -39,7 +47,7 @@ pub(crate) fn table(table: &Table, checked: &Checked, schemes: &Schemes) -> Toke
         quote!(#name => ::core::option::Option::Some(#index),)
     });
 
-    let security = security(schemes);
+    let security = security(schemes, &krate);
 
     quote! {
         #(#attrs)*
@@ -67,16 +75,16 @@ pub(crate) fn table(table: &Table, checked: &Checked, schemes: &Schemes) -> Toke
         }
 
         // With the `utoipa` feature: `impl Modify for #name`, adding its schemes.
-        ::scopes_core::__utoipa_table!(#name);
+        #krate::__utoipa_table!(#name);
     }
 }
 
 /// `const SECURITY` when the table declares schemes (the trait's default is none).
-fn security(schemes: &Schemes) -> TokenStream {
+fn security(schemes: &Schemes, krate: &TokenStream) -> TokenStream {
     if schemes.oauth2.is_none() && schemes.openid_connect.is_none() {
         return TokenStream::new();
     }
-    let openapi = quote!(::scopes_core::openapi);
+    let openapi = quote!(#krate::openapi);
     let option = |value: &Option<String>| match value {
         Some(value) => quote!(::core::option::Option::Some(#value)),
         None => quote!(::core::option::Option::None),

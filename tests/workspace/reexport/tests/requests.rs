@@ -1,0 +1,49 @@
+//! The macros used through a re-export work as they do directly.
+
+use auth::scopes_core::issuer::Signer;
+use auth::scopes_core::openapi::security_of;
+use scopes_tests::{Reply, SECRET, get, send};
+
+#[tokio::test]
+async fn a_crate_reaching_scopes_core_through_a_re_export_is_protected_alike() {
+    let app = reexport::app(SECRET);
+    let token = |scopes: &[&str]| {
+        Signer::hs256(SECRET)
+            .unwrap()
+            .mint("johndoe", scopes.iter().copied())
+            .unwrap()
+    };
+    assert_eq!(
+        send(&app, get("/items/", &token(&["items"]))).await,
+        Reply::new(200, None, "items")
+    );
+    assert_eq!(
+        send(&app, get("/items/", &token(&["me"]))).await.status,
+        403
+    );
+    // `invoices:read` of this crate's table; `me` of the auth crate's, through its
+    // scoped extractor (another table: each is checked against its own).
+    assert_eq!(
+        send(&app, get("/invoices/", &token(&["invoices:read", "me"]))).await,
+        Reply::new(200, None, "johndoe")
+    );
+    assert_eq!(
+        send(&app, get("/invoices/", &token(&["me"]))).await.status,
+        403
+    );
+    assert_eq!(
+        send(&app, get("/invoices/", &token(&["invoices:read"])))
+            .await
+            .status,
+        403
+    );
+}
+
+#[test]
+fn security_of_takes_the_crate_path_too() {
+    let security = security_of!(reexport::read_items, crate = auth::scopes_core);
+    assert_eq!(
+        serde_json::to_value(&security).unwrap(),
+        serde_json::json!([{ "OAuth2PasswordBearer": ["items"] }])
+    );
+}
