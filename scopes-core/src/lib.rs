@@ -120,6 +120,12 @@
 //! the crate that uses it (a constant rustc evaluates against the table), so a typo is
 //! an error on the literal there, with the closest declared name.
 //!
+//! A crate that depends on scopes-core only through a re-export (the `auth` crate does
+//! `pub use scopes_core;`) names that path once per macro:
+//! `#[requires_scopes("items", crate = auth::scopes_core)]`,
+//! `scopes! { #[scopes(crate = auth::scopes_core)] pub Billing { … } }` and
+//! `security_of!(handler, crate = auth::scopes_core)`.
+//!
 //! # Composition, as in FastAPI
 //!
 //! On an `impl FromRequestParts` block the attribute makes a *scoped extractor*, the
