@@ -20,8 +20,17 @@ fn table(path: &Path, resolved: &Resolved) -> TokenStream {
 /// `::scopes_core::__private`, spanned on the table path: the attribute itself by
 /// default, so type errors about what we emit point there.
 fn private(path: &Path, resolved: &Resolved) -> TokenStream {
-    let krate = &resolved.krate;
+    let krate = krate(path, resolved);
     quote_spanned!(path.span()=> #krate::__private)
+}
+
+/// The path of scopes-core: `::scopes_core` spanned on the table path, or the one given
+/// with `crate = …`.
+fn krate(path: &Path, resolved: &Resolved) -> TokenStream {
+    match &resolved.krate {
+        Some(krate) => quote!(#krate),
+        None => quote_spanned!(path.span()=> ::scopes_core),
+    }
 }
 
 /// `impl<__T> RequiredScopes<__T> for #ty where Path: AsTable<Table = __T>`, with the
@@ -128,7 +137,7 @@ pub(crate) fn handler(
     function
         .attrs
         .push(syn::parse_quote!(#[allow(private_interfaces)]));
-    let krate = &resolved.krate;
+    let krate = krate(path, resolved);
     let openapi = documented.map(|Documented { inner, outer }| {
         quote! {
             #[doc(hidden)]

@@ -93,8 +93,8 @@ pub(crate) struct Resolved {
     pub(crate) names: Vec<String>,
     /// Every scope literal, for its own check against the table.
     pub(crate) literals: Vec<LitStr>,
-    /// The path of scopes-core: `::scopes_core`, or the one given with `crate = …`.
-    pub(crate) krate: proc_macro2::TokenStream,
+    /// The path of scopes-core given with `crate = …` (else `::scopes_core`).
+    pub(crate) krate: Option<syn::Path>,
 }
 
 impl Resolved {
@@ -121,10 +121,7 @@ pub(crate) fn resolve(args: &Args, errors: &mut Errors, span: Span) -> Resolved 
         );
         Vec::new()
     });
-    let krate = match &args.krate {
-        Some(path) => quote::quote!(#path),
-        None => quote::quote!(::scopes_core),
-    };
+    let krate = args.krate.clone();
     Resolved {
         alternatives,
         names: resolver.names,
