@@ -282,7 +282,20 @@ struct ReadmeDoctest;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::http::{Authorized, Verifier};
-    pub use crate::table::check::{Message, unknown_scope, words};
+
+    /// Implemented by the fallback `__path_<handler>` that `#[requires_scopes]` emits
+    /// beside a handler without `#[utoipa::path]` below it; utoipa's own `__path_` type
+    /// (from a `#[utoipa::path]` written above) shadows it and lacks it.
+    #[diagnostic::on_unimplemented(
+        message = "`#[utoipa::path]` is written above `#[requires_scopes]`, so utoipa documents the operation without its security",
+        label = "write `#[requires_scopes]` above `#[utoipa::path]`",
+        note = "`#[requires_scopes]` must expand first to give the operation its `security` and 401/403 responses"
+    )]
+    pub trait NoUtoipaPathAbove {}
+
+    /// Checks [`NoUtoipaPathAbove`].
+    pub const fn no_utoipa_path_above<T: NoUtoipaPathAbove>() {}
+    pub use crate::table::check::{Message, missing_scheme, unknown_scope, words};
     pub use crate::table::{
         AsTable, Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement, ScopeInfo, ScopeSet,
         ScopeTable,

@@ -21,7 +21,13 @@ pub fn scopes(input: TokenStream) -> TokenStream {
 /// found.
 #[proc_macro_attribute]
 pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
-    requires_scopes::expand_attribute(args.into(), item.into()).into()
+    // `#[requires_scopes()]` and `#[requires_scopes]` both have empty arguments; only the
+    // attribute's text tells them apart.
+    let empty_parentheses = args.is_empty()
+        && proc_macro::Span::call_site()
+            .source_text()
+            .is_some_and(|text| text.replace(char::is_whitespace, "").ends_with("()]"));
+    requires_scopes::expand_attribute(args.into(), item.into(), empty_parentheses).into()
 }
 
 /// The OpenAPI `security` of a `#[requires_scopes]` handler. See

@@ -54,6 +54,10 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     };
     let openapi = quote_spanned!(span=> #krate::openapi);
     quote! {
-        #openapi::OperationSecurity::<_>::of::<#path>()
+        {
+            // A table without a security scheme cannot document its operations.
+            const _: () = <#path>::__SCOPES_SCHEME;
+            #openapi::OperationSecurity::<_>::of::<#path>()
+        }
     }
 }

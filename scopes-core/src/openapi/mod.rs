@@ -172,9 +172,18 @@ pub struct OperationSecurity<T: ScopeTable> {
 }
 
 impl<T: ScopeTable> OperationSecurity<T> {
+    const SCHEME_DECLARED: () =
+        if let Some(message) = crate::table::check::missing_scheme::<T>(T::NAME) {
+            panic!("{}", message.as_str())
+        };
+
     /// What `R` requires: a `#[requires_scopes]` handler's hidden requirement type, a
     /// scoped extractor, or a requirement struct.
+    ///
+    /// A table without an OpenAPI security scheme fails the build here: its operations
+    /// would be documented as needing no authentication.
     pub fn of<R: RequiredScopes<T>>() -> Self {
+        const { Self::SCHEME_DECLARED };
         Self {
             requirements: vec![R::composed()],
         }
@@ -182,6 +191,7 @@ impl<T: ScopeTable> OperationSecurity<T> {
 
     /// A route that requires a valid token and no scope.
     pub fn token_only() -> Self {
+        const { Self::SCHEME_DECLARED };
         Self {
             requirements: Vec::new(),
         }

@@ -124,6 +124,24 @@ pub const fn words<const N: usize>(scopes: &[ScopeInfo], names: &[&str]) -> [u64
     words
 }
 
+/// `None` when table `T` declares an OpenAPI security scheme; else the error to report
+/// where its operations are documented (without one, `security` would be `[]`, which
+/// OpenAPI reads as "no authentication").
+pub const fn missing_scheme<T: ScopeTable>(table: &str) -> Option<Message> {
+    let schemes = T::SECURITY;
+    if schemes.oauth2.is_some() || schemes.openid_connect.is_some() {
+        return None;
+    }
+    Some(
+        Message::new()
+            .push("table `")
+            .push(table)
+            .push("` declares no OpenAPI security scheme, so its operations cannot be documented as secured; ")
+            .push("declare one after its scopes in `scopes!`, e.g. `oauth2 \"OAuth2PasswordBearer\" { password { token_url: \"token\" } }` ")
+            .push("or `openid_connect { url: \"https://auth.example.com/.well-known/openid-configuration\" }`"),
+    )
+}
+
 /// `None` when table `T` declares `name`; else the error to report, with the closest
 /// declared scope or the list of them. `table` is the table's path as written.
 pub const fn unknown_scope<T: ScopeTable>(table: &str, name: &str) -> Option<Message> {

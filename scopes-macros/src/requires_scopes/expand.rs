@@ -138,8 +138,41 @@ pub(crate) fn handler(
         .attrs
         .push(syn::parse_quote!(#[allow(private_interfaces)]));
     let krate = krate(path, resolved);
-    let openapi = documented.map(|Documented { inner, outer }| {
+    let written = quote!(#path).to_string().replace(' ', "");
+    let guard = match &documented {
+        Some(_) => None,
+        None => {
+            let outer = format_ident!("__path_{}", function.sig.ident.unraw());
+            let guard = format_ident!("__scopes_order_{}", function.sig.ident.unraw());
+            // `__path_<handler>` is this fallback through a glob import, which an item of
+            // the same name shadows: utoipa's, when `#[utoipa::path]` sits above and
+            // documented the operation without its security. Then the check fails with
+            // the fix in its message.
+            Some(quote_spanned! {path.span()=>
+                #[doc(hidden)]
+                #[allow(non_snake_case, non_camel_case_types, unreachable_pub)]
+                mod #guard {
+                    pub struct #outer;
+                    impl #private::NoUtoipaPathAbove for #outer {}
+                }
+                #[allow(unused_imports)]
+                use #guard::*;
+                const _: () = #private::no_utoipa_path_above::<#outer>();
+            })
+        }
+    };
+    let openapi = documented.map(|Documented { inner, outer, span }| {
+        // Documented as secured: the table must declare a scheme to name.
+        let scheme_check = quote_spanned! {span=>
+            const _: () = if let ::core::option::Option::Some(message) =
+                #private::missing_scheme::<#table>(#written)
+            {
+                ::core::panic!("{}", message.as_str())
+            };
+        };
         quote! {
+            #scheme_check
+
             #[doc(hidden)]
             #[allow(non_camel_case_types, dead_code)]
             struct #inner;
@@ -156,11 +189,24 @@ pub(crate) fn handler(
 
         #required
 
+        impl #requirement {
+            /// Fails the build, when evaluated, if the table declares no OpenAPI
+            /// security scheme (`security_of!` evaluates it).
+            #[doc(hidden)]
+            pub const __SCOPES_SCHEME: () = if let ::core::option::Option::Some(message) =
+                #private::missing_scheme::<#table>(#written)
+            {
+                ::core::panic!("{}", message.as_str())
+            };
+        }
+
         #checks
 
         #function
 
         #openapi
+
+        #guard
     }
 }
 

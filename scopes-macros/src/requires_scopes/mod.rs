@@ -21,7 +21,11 @@ use crate::diagnostics::{Errors, item_with_errors};
 use ast::Args;
 use target::Target;
 
-pub(crate) fn expand_attribute(args: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn expand_attribute(
+    args: TokenStream,
+    item: TokenStream,
+    empty_parentheses: bool,
+) -> TokenStream {
     let target = match Target::parse(item.clone()) {
         Ok(target) => target,
         Err(error) => return item_with_errors(item, &error),
@@ -31,6 +35,12 @@ pub(crate) fn expand_attribute(args: TokenStream, item: TokenStream) -> TokenStr
         Err(error) => return item_with_errors(item, &error),
     };
     let mut errors = Errors::default();
+    if empty_parentheses {
+        errors.at(
+            Span::call_site(),
+            "`#[requires_scopes()]` names no scope; to require a valid token and no scope, write `#[requires_scopes]` without parentheses, or name the scopes: `#[requires_scopes(\"items\")]`",
+        );
+    }
     valid::check_args(&parsed, &mut errors);
     target.check(&mut errors);
     let path = match parsed.tables.first() {

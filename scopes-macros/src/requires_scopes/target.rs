@@ -61,6 +61,23 @@ fn check_handler(function: &ItemFn, errors: &mut Errors) {
             "`#[requires_scopes]` handlers are free functions; a method taking `self` cannot be an axum handler",
         );
     }
+    // A second `#[requires_scopes]` below this one.
+    for attr in &function.attrs {
+        let path = attr.path();
+        if path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "requires_scopes")
+        {
+            errors.spanned(
+                attr,
+                format_args!(
+                    "`#[requires_scopes]` is written twice on `{}`; list every scope in one attribute (they are all required): `#[requires_scopes(\"a\", \"b\")]`",
+                    sig.ident
+                ),
+            );
+        }
+    }
 }
 
 /// What the rewrite of a scoped extractor's impl needs.

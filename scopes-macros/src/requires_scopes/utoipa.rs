@@ -15,6 +15,8 @@ pub(crate) struct Documented {
     pub(crate) inner: Ident,
     /// The `__path_<handler>` that wraps it.
     pub(crate) outer: Ident,
+    /// The `#[utoipa::path]` attribute, where errors about the documentation go.
+    pub(crate) span: proc_macro2::Span,
 }
 
 /// Points the handler's `#[utoipa::path]`, if it has one, at a hidden type.
@@ -23,6 +25,7 @@ pub(crate) fn redirect(function: &mut ItemFn, errors: &mut Errors) -> Option<Doc
         .attrs
         .iter_mut()
         .find(|attr| is_utoipa_path(attr))?;
+    let span = syn::spanned::Spanned::span(attr.path());
     let name = function.sig.ident.unraw();
     let inner = format_ident!("__scopes_openapi_{}", name);
     let outer = format_ident!("__path_{}", name);
@@ -51,7 +54,7 @@ pub(crate) fn redirect(function: &mut ItemFn, errors: &mut Errors) -> Option<Doc
         Some(_) => quote!(,),
     };
     list.tokens.extend(quote!(#separator impl_for = #inner));
-    Some(Documented { inner, outer })
+    Some(Documented { inner, outer, span })
 }
 
 /// `#[utoipa::path(...)]` or `#[::utoipa::path(...)]`.

@@ -1,5 +1,6 @@
 //! Without scopes, `#[requires_scopes]` requires a valid token (and whatever the scoped
 //! extractors taken require): the route is documented as secured with no scope.
+//! (`#[requires_scopes()]`, empty parentheses, is an error: see `fail/`.)
 use scopes_core::{Verifier, requires_scopes, scopes};
 
 scopes! {
@@ -11,15 +12,11 @@ scopes! {
 #[requires_scopes]
 async fn bare() {}
 
-#[requires_scopes()]
-async fn empty_parentheses() {}
-
 #[requires_scopes(table = Scopes)]
 async fn table_only() {}
 
 fn main() {
     let _: axum::Router<Verifier> = axum::Router::new()
         .route("/bare", axum::routing::get(bare))
-        .route("/empty", axum::routing::get(empty_parentheses))
         .route("/table", axum::routing::get(table_only));
 }
