@@ -120,6 +120,50 @@ impl Verifier {
     }
 }
 
+/// A router whose state is `Arc<AppState>` reaches the verifier through `AppState`:
+/// implement (or derive) `FromRef<AppState> for Verifier` and this gives the `Arc`
+/// case (which the orphan rule would not let your crate write).
+///
+/// ```
+/// use std::sync::Arc;
+/// use axum::{Router, extract::FromRef, routing::get};
+/// use scopes_core::{Key, Verifier, requires_scopes, scopes};
+///
+/// scopes! { pub Scopes { "items": "Read items." } }
+///
+/// struct AppState {
+///     verifier: Verifier,
+///     greeting: String,
+/// }
+///
+/// impl FromRef<AppState> for Verifier {
+///     fn from_ref(state: &AppState) -> Verifier {
+///         state.verifier.clone()
+///     }
+/// }
+///
+/// #[requires_scopes("items")]
+/// async fn read_items(axum::extract::State(state): axum::extract::State<Arc<AppState>>) -> String {
+///     state.greeting.clone()
+/// }
+///
+/// # fn main() -> Result<(), scopes_core::ConfigError> {
+/// let state = Arc::new(AppState {
+///     verifier: Verifier::new(Key::hs256([7; 32])?)?,
+///     greeting: "hello".into(),
+/// });
+/// let app: Router = Router::new().route("/items", get(read_items)).with_state(state);
+/// # Ok(()) }
+/// ```
+impl<S> axum::extract::FromRef<Arc<S>> for Verifier
+where
+    Verifier: axum::extract::FromRef<S>,
+{
+    fn from_ref(state: &Arc<S>) -> Self {
+        Verifier::from_ref(&**state)
+    }
+}
+
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
