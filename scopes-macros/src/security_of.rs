@@ -56,7 +56,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     quote! {
         {
             // A table without a security scheme cannot document its operations.
-            const _: () = <#path>::__SCOPES_SCHEME;
+            const _: () = #krate::__private::check_scheme_of::<_, #path>();
             #openapi::OperationSecurity::<_>::of::<#path>()
         }
     }

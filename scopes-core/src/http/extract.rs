@@ -51,46 +51,58 @@ where
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Thin on purpose: this is instantiated for every handler; the work is in
+        // `authorize`, instantiated once per table.
         let verifier = Verifier::from_ref(state);
-        let required = R::composed();
-        let refuse =
-            |reason, parts: &Parts| verifier.rejection(reason, || required_scope(required, parts));
-        let token = match verified(parts, &verifier).await {
-            Ok(token) => token,
-            Err(reason) => return Err(refuse(reason, parts)),
-        };
-        let granted = token.granted::<T>();
-        // A router layer's requirement is checked again against this verifier's grant:
-        // the layer may have trusted another verifier.
-        let layers = parts
-            .extensions
-            .get::<LayerScopes<T>>()
-            .map_or(&[][..], |layers| &layers.0[..]);
-        let met =
-            |requirements: &[Requirement<T>]| requirements.iter().all(|r| r.is_met_by(&granted));
-        if !met(required) || !layers.iter().all(|layer| met(layer)) {
-            return Err(refuse(AuthRejection::InsufficientScope, parts));
-        }
-        // The handler's check runs first and sees the whole composition; the checks of
-        // the scoped extractors after it must not narrow what it recorded.
-        let recorded = parts.extensions.get::<RequestScopes<T>>();
-        if !recorded.is_some_and(|seen| verifier.vouched_for(&seen.token)) {
-            parts.extensions.insert(RequestScopes {
-                required,
-                granted,
-                token,
-            });
-            // `Claims` knows no table: when its refusals name the route's scopes
-            // (FastAPI's mode), it finds them here.
-            if verifier.names_scope(&AuthRejection::InvalidToken(TokenError::ClaimsMismatch)) {
-                parts.extensions.insert(RouteScope(route_scope::<T, R>));
-            }
-        }
+        let granted = authorize::<T>(parts, &verifier, R::composed()).await?;
         Ok(Self {
             granted,
             requirement: PhantomData,
         })
     }
+}
+
+/// The handler's check: verifies the token, checks `required` and the router layers'
+/// requirements against what this verifier grants, and records what it saw for
+/// [`SecurityScopes`] and [`Claims`].
+async fn authorize<T: ScopeTable>(
+    parts: &mut Parts,
+    verifier: &Verifier,
+    required: &'static [Requirement<T>],
+) -> Result<ScopeSet<T>, Rejection> {
+    let refuse =
+        |reason, parts: &Parts| verifier.rejection(reason, || required_scope(required, parts));
+    let token = match verified(parts, verifier).await {
+        Ok(token) => token,
+        Err(reason) => return Err(refuse(reason, parts)),
+    };
+    let granted = token.granted::<T>();
+    // A router layer's requirement is checked again against this verifier's grant: the
+    // layer may have trusted another verifier.
+    let layers = parts
+        .extensions
+        .get::<LayerScopes<T>>()
+        .map_or(&[][..], |layers| &layers.0[..]);
+    let met = |requirements: &[Requirement<T>]| requirements.iter().all(|r| r.is_met_by(&granted));
+    if !met(required) || !layers.iter().all(|layer| met(layer)) {
+        return Err(refuse(AuthRejection::InsufficientScope, parts));
+    }
+    // The handler's check runs first and sees the whole composition; the checks of the
+    // scoped extractors after it must not narrow what it recorded.
+    let recorded = parts.extensions.get::<RequestScopes<T>>();
+    if !recorded.is_some_and(|seen| verifier.vouched_for(&seen.token)) {
+        parts.extensions.insert(RequestScopes {
+            required,
+            granted,
+            token,
+        });
+        // `Claims` knows no table: when its refusals name the route's scopes (FastAPI's
+        // mode), it finds them through this.
+        if verifier.names_scope(&AuthRejection::InvalidToken(TokenError::ClaimsMismatch)) {
+            parts.extensions.insert(RouteScope(route_scope::<T>));
+        }
+    }
+    Ok(granted)
 }
 
 /// Every scope the route requires: `required`, then the router layers' that the
@@ -117,8 +129,12 @@ fn required_scope<T: ScopeTable>(required: &[Requirement<T>], parts: &Parts) -> 
 #[derive(Clone, Copy)]
 struct RouteScope(fn(&Parts) -> Cow<'static, str>);
 
-fn route_scope<T: ScopeTable, R: RequiredScopes<T>>(parts: &Parts) -> Cow<'static, str> {
-    required_scope(R::composed(), parts)
+fn route_scope<T: ScopeTable>(parts: &Parts) -> Cow<'static, str> {
+    let required = parts
+        .extensions
+        .get::<RequestScopes<T>>()
+        .map_or(&[][..], |seen| seen.required);
+    required_scope(required, parts)
 }
 
 /// Requirements of router layers that a request passed, for the handler's check and

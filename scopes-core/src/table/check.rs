@@ -142,6 +142,24 @@ pub const fn missing_scheme<T: ScopeTable>(table: &str) -> Option<Message> {
     )
 }
 
+/// Panics, at compile time, when table `T` does not declare `name`: the check each
+/// scope literal's constant evaluates (one call, so that each constant is cheap to
+/// build).
+#[track_caller]
+pub const fn check_scope<T: ScopeTable>(table: &str, name: &str) {
+    if let Some(message) = unknown_scope::<T>(table, name) {
+        panic!("{}", message.as_str())
+    }
+}
+
+/// Panics, at compile time, when the table of requirement `R` declares no OpenAPI
+/// security scheme (`security_of!` evaluates it; `T` is inferred from `R`).
+pub const fn check_scheme_of<T: ScopeTable, R: super::RequiredScopes<T>>() {
+    if let Some(message) = missing_scheme::<T>(T::NAME) {
+        panic!("{}", message.as_str())
+    }
+}
+
 /// `None` when table `T` declares `name`; else the error to report, with the closest
 /// declared scope or the list of them. `table` is the table's path as written.
 pub const fn unknown_scope<T: ScopeTable>(table: &str, name: &str) -> Option<Message> {

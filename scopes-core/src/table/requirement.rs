@@ -101,6 +101,12 @@ pub(crate) fn scope_union<'a, T: ScopeTable>(
     names
 }
 
+/// The requirements that are present, in order: what a handler's probes found.
+#[doc(hidden)]
+pub fn compose<T: ScopeTable>(probed: &[Option<Requirement<T>>]) -> Box<[Requirement<T>]> {
+    probed.iter().flatten().copied().collect()
+}
+
 /// Autoref specialization: `(&&Probe::<T, P>::new()).requirement()` is `P`'s requirement
 /// when `P: RequiredScopes<T>`, else `None`. The handler attribute probes each parameter
 /// type with it, since a macro cannot see which types are scoped extractors.

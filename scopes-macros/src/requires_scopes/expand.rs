@@ -92,11 +92,12 @@ fn name_checks(path: &Path, resolved: &Resolved) -> TokenStream {
     let private = private(path, resolved);
     let written = quote!(#path).to_string().replace(' ', "");
     let checks = resolved.literals.iter().map(|literal| {
+        // The call's first and last tokens carry the literal's span, so that rustc
+        // reports the failed evaluation there.
         quote_spanned! {literal.span()=>
-            const _: () = if let ::core::option::Option::Some(message) =
-                #private::unknown_scope::<#table>(#written, #literal)
-            {
-                ::core::panic!("{}", message.as_str())
+            const _: () = {
+                use #private::check_scope;
+                check_scope::<#table>(#written, #literal)
             };
         }
     });
@@ -184,21 +185,11 @@ pub(crate) fn handler(
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types, unreachable_pub)]
-        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
+        #[allow(missing_debug_implementations)]
         #vis struct #requirement;
 
         #required
 
-        impl #requirement {
-            /// Fails the build, when evaluated, if the table declares no OpenAPI
-            /// security scheme (`security_of!` evaluates it).
-            #[doc(hidden)]
-            pub const __SCOPES_SCHEME: () = if let ::core::option::Option::Some(message) =
-                #private::missing_scheme::<#table>(#written)
-            {
-                ::core::panic!("{}", message.as_str())
-            };
-        }
 
         #checks
 
@@ -232,7 +223,10 @@ fn composed(
         .inputs
         .iter()
         .filter_map(|input| match input {
-            FnArg::Typed(typed) if !mentions_any(&typed.ty.to_token_stream(), &generics) => {
+            FnArg::Typed(typed)
+                if !mentions_any(&typed.ty.to_token_stream(), &generics)
+                    && !never_scoped(&typed.ty) =>
+            {
                 Some(&*typed.ty)
             }
             _ => None,
@@ -249,15 +243,63 @@ fn composed(
                 COMPOSED.get_or_init(|| {
                     #[allow(unused_imports)]
                     use #private::{ProbePlain as _, ProbeScoped as _};
-                    let mut composed = ::std::vec![<#requirement as #private::RequiredScopes<#table>>::REQUIREMENT];
-                    #(
-                        composed.extend((&&#private::Probe::<#table, #probed>::new()).requirement());
-                    )*
-                    composed.into_boxed_slice()
+                    #private::compose(&[
+                        ::core::option::Option::Some(<#requirement as #private::RequiredScopes<#table>>::REQUIREMENT),
+                        #((&&#private::Probe::<#table, #probed>::new()).requirement(),)*
+                    ])
                 })
             }
             concrete()
         }
+    }
+}
+
+/// Whether `ty` is an extractor of axum or of this crate, which never carries scopes of
+/// its own: probing it would cost compile time for nothing.
+fn never_scoped(ty: &Type) -> bool {
+    const KNOWN: &[&str] = &[
+        "Claims",
+        "SecurityScopes",
+        "State",
+        "Json",
+        "Form",
+        "Query",
+        "Path",
+        "Extension",
+        "HeaderMap",
+        "Method",
+        "Uri",
+        "OriginalUri",
+        "String",
+        "Bytes",
+        "Request",
+        "Parts",
+        "ConnectInfo",
+        "MatchedPath",
+        "RawQuery",
+        "RawForm",
+        "Body",
+        "Option",
+        "Result",
+        "PasswordForm",
+    ];
+    let Type::Path(path) = ty else {
+        return false;
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    let name = last.ident.to_string();
+    match name.as_str() {
+        // `Option<T>` and `Result<T, _>` are what `T` is.
+        "Option" | "Result" => match &last.arguments {
+            syn::PathArguments::AngleBracketed(arguments) => match arguments.args.first() {
+                Some(syn::GenericArgument::Type(inner)) => never_scoped(inner),
+                _ => false,
+            },
+            _ => false,
+        },
+        name => KNOWN.contains(&name),
     }
 }
 
