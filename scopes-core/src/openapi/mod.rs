@@ -78,6 +78,35 @@ macro_rules! __utoipa_table {
     ($table:ty) => {};
 }
 
+/// Beside a `#[requires_scopes]` handler without `#[utoipa::path]` below it: a fallback
+/// `__path_<handler>` through a glob import, which an item of the same name shadows —
+/// utoipa's, when `#[utoipa::path]` sits above and documented the operation without its
+/// security; the check then fails with the fix in its message.
+#[cfg(feature = "utoipa")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __utoipa_order_guard {
+    ($guard:ident, $outer:ident) => {
+        #[doc(hidden)]
+        #[allow(non_snake_case, non_camel_case_types, unreachable_pub)]
+        mod $guard {
+            pub struct $outer;
+            impl $crate::__private::NoUtoipaPathAbove for $outer {}
+        }
+        #[allow(unused_imports)]
+        use $guard::*;
+        const _: () = $crate::__private::no_utoipa_path_above::<$outer>();
+    };
+}
+
+/// Without the `utoipa` feature there is no `#[utoipa::path]` to guard.
+#[cfg(not(feature = "utoipa"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __utoipa_order_guard {
+    ($($tokens:tt)*) => {};
+}
+
 /// Without the `utoipa` feature, `#[utoipa::path]` under `#[requires_scopes]` is refused.
 #[cfg(not(feature = "utoipa"))]
 #[doc(hidden)]

@@ -149,16 +149,9 @@ pub(crate) fn handler(
             // the same name shadows: utoipa's, when `#[utoipa::path]` sits above and
             // documented the operation without its security. Then the check fails with
             // the fix in its message.
+            // Only with the `utoipa` feature (nothing to guard without it).
             Some(quote_spanned! {path.span()=>
-                #[doc(hidden)]
-                #[allow(non_snake_case, non_camel_case_types, unreachable_pub)]
-                mod #guard {
-                    pub struct #outer;
-                    impl #private::NoUtoipaPathAbove for #outer {}
-                }
-                #[allow(unused_imports)]
-                use #guard::*;
-                const _: () = #private::no_utoipa_path_above::<#outer>();
+                #krate::__utoipa_order_guard!(#guard, #outer);
             })
         }
     };
