@@ -48,10 +48,26 @@
 //! # use scopes_core::{requires_scopes, scopes};
 //! scopes! { pub Scopes { "items": "Read items." } }
 //!
-//! #[requires_scopes("itemz")] // unknown scope `itemz` in `#[requires_scopes]`; did you mean `items`?
+//! #[requires_scopes("itemz")] // unknown scope `itemz` in `#[requires_scopes]`: table `Scopes` does not declare it; did you mean `items`?
 //! async fn read_items() {}
 //! # fn main() {}
 //! ```
+//!
+//! # One table for a workspace
+//!
+//! A table is an ordinary type. Declare it once in your `auth` crate (with its scoped
+//! extractors and layer requirements) and use it from every service crate, their
+//! binaries, examples and integration tests: `use auth::Scopes;` then
+//! `#[requires_scopes("items")]`, or `#[requires_scopes("items", table = auth::Scopes)]`
+//! (a type alias or a re-export works too). Each scope literal is checked in the crate
+//! that uses it (a constant rustc evaluates against the table), so a typo is an error on
+//! the literal there, with the closest declared name.
+//!
+//! A crate that depends on scopes-core only through a re-export (the `auth` crate does
+//! `pub use scopes_core;`) names that path once per macro:
+//! `#[requires_scopes("items", crate = auth::scopes_core)]`,
+//! `scopes! { #[scopes(crate = auth::scopes_core)] pub Billing { … } }` and
+//! `security_of!(handler, crate = auth::scopes_core)`.
 //!
 //! # Features
 //!
@@ -112,19 +128,6 @@
 //! declare it in the same module or import it (rustc suggests the import if it is
 //! missing). A table with another name, or a second table, is named with
 //! `table = path`.
-//!
-//! **One table for a workspace:** a table is an ordinary type. Declare it in your `auth`
-//! crate and use it from every service crate, their binaries, examples and integration
-//! tests: `use auth::Scopes;` then `#[requires_scopes("items")]`, or
-//! `#[requires_scopes("items", table = auth::Scopes)]`. Each scope literal is checked in
-//! the crate that uses it (a constant rustc evaluates against the table), so a typo is
-//! an error on the literal there, with the closest declared name.
-//!
-//! A crate that depends on scopes-core only through a re-export (the `auth` crate does
-//! `pub use scopes_core;`) names that path once per macro:
-//! `#[requires_scopes("items", crate = auth::scopes_core)]`,
-//! `scopes! { #[scopes(crate = auth::scopes_core)] pub Billing { … } }` and
-//! `security_of!(handler, crate = auth::scopes_core)`.
 //!
 //! # Composition, as in FastAPI
 //!

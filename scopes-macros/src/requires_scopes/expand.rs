@@ -216,10 +216,7 @@ fn composed(
         .inputs
         .iter()
         .filter_map(|input| match input {
-            FnArg::Typed(typed)
-                if !mentions_any(&typed.ty.to_token_stream(), &generics)
-                    && !never_scoped(&typed.ty) =>
-            {
+            FnArg::Typed(typed) if !mentions_any(&typed.ty.to_token_stream(), &generics) => {
                 Some(&*typed.ty)
             }
             _ => None,
@@ -244,55 +241,6 @@ fn composed(
             }
             concrete()
         }
-    }
-}
-
-/// Whether `ty` is an extractor of axum or of this crate, which never carries scopes of
-/// its own: probing it would cost compile time for nothing.
-fn never_scoped(ty: &Type) -> bool {
-    const KNOWN: &[&str] = &[
-        "Claims",
-        "SecurityScopes",
-        "State",
-        "Json",
-        "Form",
-        "Query",
-        "Path",
-        "Extension",
-        "HeaderMap",
-        "Method",
-        "Uri",
-        "OriginalUri",
-        "String",
-        "Bytes",
-        "Request",
-        "Parts",
-        "ConnectInfo",
-        "MatchedPath",
-        "RawQuery",
-        "RawForm",
-        "Body",
-        "Option",
-        "Result",
-        "PasswordForm",
-    ];
-    let Type::Path(path) = ty else {
-        return false;
-    };
-    let Some(last) = path.path.segments.last() else {
-        return false;
-    };
-    let name = last.ident.to_string();
-    match name.as_str() {
-        // `Option<T>` and `Result<T, _>` are what `T` is.
-        "Option" | "Result" => match &last.arguments {
-            syn::PathArguments::AngleBracketed(arguments) => match arguments.args.first() {
-                Some(syn::GenericArgument::Type(inner)) => never_scoped(inner),
-                _ => false,
-            },
-            _ => false,
-        },
-        name => KNOWN.contains(&name),
     }
 }
 
@@ -358,7 +306,21 @@ pub(crate) fn marker(item: Item, path: &Path, resolved: &Resolved) -> TokenStrea
         _ => unreachable!("Target::parse admits structs and enums only"),
     };
     let (_, type_generics, where_clause) = generics.split_for_impl();
-    let params = generics.params.iter();
+    // The impl's parameters: the item's, without their defaults or attributes.
+    let params = generics.params.iter().map(|param| match param {
+        syn::GenericParam::Type(param) => {
+            let (ident, bounds) = (&param.ident, &param.bounds);
+            quote!(#ident: #bounds)
+        }
+        syn::GenericParam::Lifetime(param) => {
+            let (lifetime, bounds) = (&param.lifetime, &param.bounds);
+            quote!(#lifetime: #bounds)
+        }
+        syn::GenericParam::Const(param) => {
+            let (ident, ty) = (&param.ident, &param.ty);
+            quote!(const #ident: #ty)
+        }
+    });
     let own = requirement_const(path, resolved);
     let checks = name_checks(path, resolved);
     let required = required_scopes_impl(
