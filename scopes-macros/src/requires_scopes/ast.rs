@@ -40,7 +40,15 @@ impl Parse for Args {
             match arg {
                 Arg::Expr(expr) => args.scopes.push(expr),
                 Arg::Table(keyword, path) => args.tables.push((keyword, path)),
-                Arg::Crate(path) => args.krate = Some(path),
+                Arg::Crate(path) => {
+                    if args.krate.is_some() {
+                        return Err(syn::Error::new_spanned(
+                            &path,
+                            "`crate` is given twice in `#[requires_scopes]`; name scopes-core's path once",
+                        ));
+                    }
+                    args.krate = Some(path);
+                }
             }
         }
         Ok(args)

@@ -14,7 +14,6 @@ mod valid;
 
 use proc_macro2::{Span, TokenStream};
 use syn::Ident;
-use syn::spanned::Spanned;
 
 use crate::diagnostics::{Errors, item_with_errors};
 
@@ -47,7 +46,7 @@ pub(crate) fn expand_attribute(
         Some((_, path)) => path.clone(),
         None => Ident::new("Scopes", Span::call_site()).into(),
     };
-    let resolved = valid::resolve(&parsed, &mut errors, path.span());
+    let resolved = valid::resolve(&parsed, &mut errors, Span::call_site());
     let expanded = match target {
         Target::Handler(mut function) => {
             let documented = utoipa::redirect(&mut function, &mut errors);
