@@ -27,6 +27,7 @@ pub fn app() -> Router {
         .route_layer(RequireScopesLayer::<Scopes, Admin>::new(&verifier));
     Router::new()
         .route("/items/", get(routes::items::read_items))
+        .route("/items/documented", get(routes::items::documented))
         .route("/users/me/", get(routes::users::read_me))
         .route("/users/me/items/", get(routes::items::read_own_items))
         .route("/users/", get(routes::users::list_users))

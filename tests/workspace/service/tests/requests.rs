@@ -110,6 +110,31 @@ async fn handlers_of_an_integration_test_use_the_table_too() {
 }
 
 #[test]
+fn utoipa_documents_a_handler_of_another_crate_with_the_auth_crate_s_scheme() {
+    use utoipa::OpenApi;
+
+    #[derive(OpenApi)]
+    #[openapi(paths(service::routes::items::documented), modifiers(&Scopes))]
+    struct ApiDoc;
+
+    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+    let get = &doc["paths"]["/items/documented"]["get"];
+    assert_eq!(
+        get["security"],
+        serde_json::json!([{ "OAuth2PasswordBearer": ["items", "me"] }])
+    );
+    assert_eq!(
+        get["responses"]["403"]["headers"]["WWW-Authenticate"]["example"],
+        r#"Bearer error="insufficient_scope", scope="items me""#
+    );
+    let scheme = &doc["components"]["securitySchemes"]["OAuth2PasswordBearer"];
+    assert_eq!(
+        scheme["flows"]["password"]["scopes"]["admin"],
+        "Everything."
+    );
+}
+
+#[test]
 fn a_handler_in_another_crate_documents_what_it_enforces() {
     let security = security_of!(service::routes::items::read_own_items);
     assert_eq!(
