@@ -299,7 +299,7 @@ pub mod __private {
     /// Checks [`NoUtoipaPathAbove`].
     pub const fn no_utoipa_path_above<T: NoUtoipaPathAbove>() {}
     pub use crate::table::check::{
-        Message, check_scheme_of, check_scope, missing_scheme, unknown_scope, words,
+        Message, check_scheme_of, check_scope, missing_scheme, slots, unknown_scope, words,
     };
     pub use crate::table::{
         AsTable, Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement, ScopeInfo, ScopeSet,

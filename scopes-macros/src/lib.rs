@@ -27,7 +27,8 @@ pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
         && proc_macro::Span::call_site()
             .source_text()
             .is_some_and(|text| text.replace(char::is_whitespace, "").ends_with("()]"));
-    requires_scopes::expand_attribute(args.into(), item.into(), empty_parentheses).into()
+    let context = requires_scopes::context(proc_macro::Span::call_site());
+    requires_scopes::expand_attribute(args.into(), item.into(), empty_parentheses, context).into()
 }
 
 /// The OpenAPI `security` of a `#[requires_scopes]` handler. See

@@ -95,26 +95,90 @@ pub(crate) const fn same(a: &str, b: &str) -> bool {
     true
 }
 
-/// The index of the scope called `name` among `scopes`.
-pub(crate) const fn index_in(scopes: &[ScopeInfo], name: &str) -> Option<usize> {
+/// FNV-1a (64 bits) of `name`: where a table's [`slots`] place it.
+const fn name_hash(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+/// A slot that holds no scope.
+const EMPTY: u16 = u16::MAX;
+
+/// The open-addressing index of a table's names, built once per table at compile time:
+/// `S` (a power of two above twice the number of scopes, chosen by `scopes!`) slots,
+/// each the index of the scope whose name hashes there (linear probing) or empty. A
+/// lookup then compares one or two names, not all of them: each scope literal of
+/// `#[requires_scopes]` is looked up while compiling the using crate, by rustc's
+/// interpreter, where every comparison counts.
+pub const fn slots<const S: usize>(scopes: &[ScopeInfo]) -> [u16; S] {
+    let mut slots = [EMPTY; S];
+    // Fewer scopes than slots always leaves an empty slot to end a probe; otherwise
+    // (a table built by hand) the slots stay empty and lookups compare every name.
+    if !S.is_power_of_two() || scopes.len() >= S || scopes.len() >= EMPTY as usize {
+        return slots;
+    }
     let mut i = 0;
     while i < scopes.len() {
-        if same(scopes[i].name, name) {
-            return Some(i);
+        let mut at = name_hash(scopes[i].name) as usize & (S - 1);
+        while slots[at] != EMPTY {
+            at = (at + 1) & (S - 1);
         }
+        slots[at] = i as u16;
         i += 1;
+    }
+    slots
+}
+
+/// The index of the scope called `name` among `scopes`, through their `slots` (or,
+/// without them, by comparing every name).
+pub(crate) const fn index_in(scopes: &[ScopeInfo], slots: &[u16], name: &str) -> Option<usize> {
+    if !slots.len().is_power_of_two() || slots.len() <= scopes.len() {
+        let mut i = 0;
+        while i < scopes.len() {
+            if same(scopes[i].name, name) {
+                return Some(i);
+            }
+            i += 1;
+        }
+        return None;
+    }
+    let mask = slots.len() - 1;
+    let mut at = name_hash(name) as usize & mask;
+    let mut probes = 0;
+    while probes < slots.len() {
+        let slot = slots[at];
+        if slot == EMPTY {
+            return None;
+        }
+        let index = slot as usize;
+        if index < scopes.len() && same(scopes[index].name, name) {
+            return Some(index);
+        }
+        at = (at + 1) & mask;
+        probes += 1;
     }
     None
 }
 
-/// The words of the set of the scopes called `names` among `scopes` (names not among
-/// them count for nothing: their own check reports them). `N` is inferred from the
-/// table's `Words`, which generic code cannot build otherwise.
-pub const fn words<const N: usize>(scopes: &[ScopeInfo], names: &[&str]) -> [u64; N] {
+/// The words of the set of the scopes called `names` in the table of `scopes` and
+/// `slots` (names it does not declare count for nothing: their own check reports them).
+/// `N` is inferred from the table's `Words`, which generic code cannot build otherwise.
+pub const fn words<const N: usize>(
+    scopes: &[ScopeInfo],
+    slots: &[u16],
+    names: &[&str],
+) -> [u64; N] {
     let mut words = [0u64; N];
     let mut i = 0;
     while i < names.len() {
-        if let Some(index) = index_in(scopes, names[i])
+        if let Some(index) = index_in(scopes, slots, names[i])
             && index / 64 < N
         {
             words[index / 64] |= 1 << (index % 64);
@@ -164,7 +228,7 @@ pub const fn check_scheme_of<T: ScopeTable, R: super::RequiredScopes<T>>() {
 /// declared scope or the list of them. `table` is the table's path as written.
 pub const fn unknown_scope<T: ScopeTable>(table: &str, name: &str) -> Option<Message> {
     let scopes = T::SCOPES;
-    if index_in(scopes, name).is_some() {
+    if index_in(scopes, T::SLOTS, name).is_some() {
         return None;
     }
     let message = Message::new()
@@ -315,7 +379,42 @@ mod tests {
         assert_eq!(closest(SCOPES, "users:raed"), Some("users:read"));
         assert_eq!(closest(SCOPES, "Items"), Some("items"));
         assert_eq!(closest(SCOPES, "admin"), None);
-        assert_eq!(index_in(SCOPES, "users:read"), Some(1));
+        assert_eq!(index_in(SCOPES, &[], "users:read"), Some(1));
+    }
+
+    #[test]
+    fn slots_find_every_name_and_nothing_else() {
+        // Sixty names whose hashes collide in eight slots' worth of low bits: probing.
+        let names: Vec<&'static str> = (0..60)
+            .map(|i| &*Box::leak(format!("scope:{i}").into_boxed_str()))
+            .collect();
+        let scopes: Vec<ScopeInfo> = names
+            .iter()
+            .enumerate()
+            .map(|(index, name)| ScopeInfo {
+                name,
+                description: "",
+                index,
+                implies: &[],
+            })
+            .collect();
+        let slots = super::slots::<128>(&scopes);
+        assert_eq!(slots.iter().filter(|&&slot| slot != EMPTY).count(), 60);
+        for (index, name) in names.iter().enumerate() {
+            assert_eq!(index_in(&scopes, &slots, name), Some(index));
+        }
+        for missing in ["", "scope:60", "Scope:1", "scope:1 ", "scope"] {
+            assert_eq!(index_in(&scopes, &slots, missing), None);
+        }
+        // Too few slots (a table built by hand): left empty, every name compared.
+        let few = super::slots::<64>(&scopes[..]);
+        assert!(
+            super::slots::<32>(&scopes)
+                .iter()
+                .all(|&slot| slot == EMPTY)
+        );
+        assert_eq!(index_in(&scopes, &few, "scope:59"), Some(59));
+        assert_eq!(index_in(&scopes, &[EMPTY; 32], "scope:59"), Some(59));
     }
 
     #[test]

@@ -71,6 +71,7 @@ fn requirement_const(path: &Path, resolved: &Resolved) -> TokenStream {
         quote_spanned! {path.span()=>
             #private::ScopeSet::<#table>::from_words(#private::words(
                 <#table as #private::ScopeTable>::SCOPES,
+                <#table as #private::ScopeTable>::SLOTS,
                 &[#(#names),*],
             ))
         }

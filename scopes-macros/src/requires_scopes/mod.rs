@@ -7,6 +7,7 @@
 //! by the table's `const fn`.
 
 mod ast;
+mod context;
 mod expand;
 mod target;
 mod utoipa;
@@ -20,15 +21,49 @@ use crate::diagnostics::{Errors, item_with_errors};
 use ast::Args;
 use target::Target;
 
+pub(crate) use context::{Context, context};
+
 pub(crate) fn expand_attribute(
     args: TokenStream,
     item: TokenStream,
     empty_parentheses: bool,
+    context: Context,
 ) -> TokenStream {
     let target = match Target::parse(item.clone()) {
         Ok(target) => target,
         Err(error) => return item_with_errors(item, &error),
     };
+    if let Target::Handler(function) = &target
+        && context.debug_handler_above
+    {
+        // axum's check would call the handler without the injected extractor and report
+        // a missing argument; the order is the fix. The item is left as written, so
+        // that nothing else is reported.
+        let error = syn::Error::new(
+            Span::call_site(),
+            format_args!(
+                "`#[axum::debug_handler]` is written above `#[requires_scopes]`, so it checks `{}` without the extractor `#[requires_scopes]` adds; write `#[requires_scopes(...)]` first, then `#[axum::debug_handler]` below it",
+                function.sig.ident
+            ),
+        );
+        return item_with_errors(item, &error);
+    }
+    if let Target::Handler(function) = &target
+        && context.in_impl
+        && function.sig.receiver().is_none()
+    {
+        // What a handler expands to cannot sit in an `impl` block: one error, not
+        // rustc's four about generated items. (A method taking `self` gets its own
+        // error below: it cannot be a handler at all.)
+        let error = syn::Error::new_spanned(
+            &function.sig.ident,
+            format_args!(
+                "`#[requires_scopes]` cannot annotate an associated function: it emits items beside the handler (its requirement type) that an `impl` block cannot hold; move `{}` out of the `impl` block into the module (axum routes a free `async fn` the same way)",
+                function.sig.ident
+            ),
+        );
+        return item_with_errors(item, &error);
+    }
     let parsed = match syn::parse2::<Args>(args) {
         Ok(parsed) => parsed,
         Err(error) => return item_with_errors(item, &error),

@@ -24,6 +24,8 @@ pub(crate) fn table(table: &Table, checked: &Checked, schemes: &Schemes) -> Toke
     };
     let private = quote!(#krate::__private);
     let words = words_for(checked.scopes.len());
+    // Twice as many slots as scopes, a power of two: probes stay short.
+    let slots = (2 * checked.scopes.len()).next_power_of_two().max(2);
     let table_name = name.to_string();
 
     let infos = checked.scopes.iter().enumerate().map(|(index, scope)| {
@@ -59,6 +61,7 @@ pub(crate) fn table(table: &Table, checked: &Checked, schemes: &Schemes) -> Toke
             const NAME: &'static str = #table_name;
             const SCOPES: &'static [#private::ScopeInfo] = &[#(#infos),*];
             const GRANTS: &'static [#private::ScopeSet<Self>] = &[#(#grants),*];
+            const SLOTS: &'static [u16] = &#private::slots::<#slots>(Self::SCOPES);
 
             #security
 

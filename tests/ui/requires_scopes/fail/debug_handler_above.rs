@@ -1,7 +1,7 @@
-//! `#[axum::debug_handler]` written above `#[requires_scopes]` checks the handler before
-//! the attribute rewrites it: axum's check calls the handler without the injected
-//! extractor, and its error names that extractor at `debug_handler`. Write
-//! `#[requires_scopes]` above it.
+//! `#[axum::debug_handler]` written above `#[requires_scopes]` would check the handler
+//! before the attribute rewrites it (axum's check calls it without the injected
+//! extractor). The attribute sees `debug_handler` above it in the source and says the
+//! order, once.
 
 use scopes_core::{requires_scopes, scopes};
 

@@ -1,0 +1,410 @@
+//! Where the attribute is written: in an `impl` or `trait` block, or elsewhere.
+//!
+//! An attribute macro is not told. It matters because a handler's expansion holds items
+//! (its requirement type and that type's impl) that an `impl` block cannot hold; there,
+//! rustc would report four errors about code the user never wrote. So the source file is
+//! read (rustc gives the attribute's file and line) and the braces before the attribute
+//! are scanned: when the innermost open block is an `impl` or a `trait`, the attribute
+//! reports one error on the function instead. When the file cannot be read (code written
+//! by another macro, a language server's virtual file) nothing is assumed.
+//!
+//! Each file is scanned once per compilation: the blocks found are kept, keyed by the
+//! file's path and length.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// What the source says around the attribute.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Context {
+    /// The innermost block is an `impl` or `trait` one.
+    pub(crate) in_impl: bool,
+    /// `#[axum::debug_handler]` (or `#[debug_handler]`) is written above the attribute:
+    /// it expands first and checks the handler without the injected extractor.
+    pub(crate) debug_handler_above: bool,
+}
+
+/// The kind of block the attribute sits in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Enclosing {
+    /// An `impl` or `trait` block: the function is an associated one.
+    Impl,
+    /// A module, a function body, a block, or unknown.
+    Other,
+}
+
+/// What the source says around the attribute at `span` (the attribute's call site).
+pub(crate) fn context(span: proc_macro::Span) -> Context {
+    let Some(path) = span.local_file() else {
+        return Context::default();
+    };
+    let (line, column) = (span.line(), span.column());
+    BLOCKS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let len = std::fs::metadata(&path).map(|meta| meta.len()).ok();
+        let fresh = cache.get(&path).is_some_and(|file| Some(file.len) == len);
+        if !fresh {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                return Context::default();
+            };
+            cache.insert(path.clone(), File::scan(text));
+        }
+        cache
+            .get(&path)
+            .map_or(Context::default(), |file| file.context(line, column))
+    })
+}
+
+thread_local! {
+    static BLOCKS: RefCell<HashMap<PathBuf, File>> = RefCell::new(HashMap::new());
+}
+
+/// What a scan of one file keeps.
+struct File {
+    text: String,
+    len: u64,
+    /// The byte offset of each line's start.
+    line_starts: Vec<usize>,
+    blocks: Vec<Block>,
+    /// Where items may start: after each `;`, `{` and `}` (in order).
+    item_starts: Vec<usize>,
+}
+
+impl File {
+    fn scan(text: String) -> Self {
+        let (blocks, item_starts) = blocks(&text);
+        Self {
+            len: text.len() as u64,
+            line_starts: line_starts(&text),
+            blocks,
+            item_starts,
+            text,
+        }
+    }
+
+    /// The context at (one-based) `line` and `column`.
+    fn context(&self, line: usize, column: usize) -> Context {
+        let Some(&start) = line.checked_sub(1).and_then(|i| self.line_starts.get(i)) else {
+            return Context::default();
+        };
+        let at = (start + column.saturating_sub(1)).min(self.text.len());
+        let in_impl = self
+            .blocks
+            .iter()
+            .filter(|block| block.open < at && at < block.close)
+            .min_by_key(|block| block.close - block.open)
+            .is_some_and(|block| block.kind == Enclosing::Impl);
+        // The attributes above this one: from where the item starts to here.
+        let item = match self.item_starts.partition_point(|&start| start <= at) {
+            0 => 0,
+            n => self.item_starts[n - 1],
+        };
+        let above = self.text.get(item..at).unwrap_or_default();
+        Context {
+            in_impl,
+            debug_handler_above: names_debug_handler(above),
+        }
+    }
+}
+
+/// Whether the attributes in `text` include `#[debug_handler]` by any path
+/// (`#[axum::debug_handler]`, `#[axum_macros::debug_handler(state = …)]`). Line
+/// comments are left out.
+fn names_debug_handler(text: &str) -> bool {
+    let code: String = text
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default())
+        .collect::<String>()
+        .split_whitespace()
+        .collect();
+    code.match_indices("debug_handler").any(|(i, word)| {
+        let after = code[i + word.len()..].chars().next();
+        let before = code[..i].rsplit("#[").next().unwrap_or_default();
+        matches!(after, Some(']' | '('))
+            && code[..i].contains("#[")
+            && before
+                .chars()
+                .all(|c| c == ':' || c == '_' || c.is_ascii_alphanumeric())
+    })
+}
+
+/// A `{ … }` block: where it opens and closes (byte offsets) and what it belongs to.
+struct Block {
+    open: usize,
+    close: usize,
+    kind: Enclosing,
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+/// Every brace block of `text`, skipping comments, strings and character literals. A
+/// block is an `impl` or `trait` one when the first keyword of its header (the code
+/// since the previous `;`, `{` or `}`) is `impl` or `trait`.
+fn blocks(text: &str) -> (Vec<Block>, Vec<usize>) {
+    let bytes = text.as_bytes();
+    let mut blocks = Vec::new();
+    let mut item_starts = Vec::new();
+    // Open blocks: where each opened and its kind.
+    let mut open: Vec<(usize, Enclosing)> = Vec::new();
+    // The first item keyword since the last `;`, `{` or `}`.
+    let mut header: Option<&str> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = memchr(bytes, b'\n', i).unwrap_or(bytes.len());
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => i = block_comment_end(bytes, i),
+            b'"' => i = string_end(bytes, i + 1),
+            b'r' | b'b' | b'c' if raw_string_start(bytes, i).is_some() => {
+                i = raw_string_start(bytes, i).map_or(bytes.len(), |(start, hashes)| {
+                    raw_string_end(bytes, start, hashes)
+                });
+            }
+            b'\'' => i = char_or_lifetime_end(text, i),
+            b'{' => {
+                let kind = match header {
+                    Some("impl" | "trait") => Enclosing::Impl,
+                    _ => Enclosing::Other,
+                };
+                open.push((i, kind));
+                header = None;
+                i += 1;
+                item_starts.push(i);
+            }
+            b'}' => {
+                if let Some((start, kind)) = open.pop() {
+                    blocks.push(Block {
+                        open: start,
+                        close: i,
+                        kind,
+                    });
+                }
+                header = None;
+                i += 1;
+                item_starts.push(i);
+            }
+            b';' => {
+                header = None;
+                i += 1;
+                item_starts.push(i);
+            }
+            byte if byte == b'_' || byte.is_ascii_alphabetic() => {
+                let start = i;
+                while i < bytes.len() && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric()) {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                if header.is_none() && ITEM_KEYWORDS.contains(&word) {
+                    header = Some(word);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    (blocks, item_starts)
+}
+
+/// Keywords that say what a following `{` belongs to (the first one found wins:
+/// `impl<F: Fn()> … {` and `unsafe impl … {` are impls, `fn f() -> impl Trait {` a
+/// function).
+const ITEM_KEYWORDS: &[&str] = &[
+    "impl",
+    "trait",
+    "fn",
+    "mod",
+    "struct",
+    "enum",
+    "union",
+    "extern",
+    "const",
+    "static",
+    "let",
+    "match",
+    "if",
+    "while",
+    "for",
+    "loop",
+    "macro_rules",
+];
+
+fn memchr(bytes: &[u8], needle: u8, from: usize) -> Option<usize> {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == needle)
+        .map(|at| from + at)
+}
+
+/// Past the `*/` that closes the (nestable) comment opening at `i`.
+fn block_comment_end(bytes: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while i + 1 < bytes.len() {
+        match (bytes[i], bytes[i + 1]) {
+            (b'/', b'*') => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// Past the `"` closing a string whose contents start at `i`.
+fn string_end(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// `r"`, `r#"`, `br#"`, `cr"`…: where the contents start and the number of `#`. Not an
+/// identifier's tail (`for"` cannot occur, `bar#` neither).
+fn raw_string_start(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
+    if i > 0 && (bytes[i - 1] == b'_' || bytes[i - 1].is_ascii_alphanumeric()) {
+        return None;
+    }
+    let mut at = i;
+    if matches!(bytes[at], b'b' | b'c') {
+        at += 1;
+    }
+    if bytes.get(at) != Some(&b'r') {
+        return None;
+    }
+    at += 1;
+    let hashes = bytes[at..].iter().take_while(|&&b| b == b'#').count();
+    at += hashes;
+    (bytes.get(at) == Some(&b'"')).then_some((at + 1, hashes))
+}
+
+/// Past the `"` and `hashes` `#` that close a raw string whose contents start at `i`.
+fn raw_string_end(bytes: &[u8], mut i: usize, hashes: usize) -> usize {
+    while i < bytes.len() {
+        if bytes[i] == b'"'
+            && bytes[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&b| b == b'#')
+                .count()
+                == hashes
+        {
+            return i + 1 + hashes;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// Past a character literal (`'a'`, `'\n'`, `'\u{1F600}'`, `'{'`) starting at `i`, or
+/// past the quote of a lifetime or label.
+fn char_or_lifetime_end(text: &str, i: usize) -> usize {
+    let bytes = text.as_bytes();
+    match text[i + 1..].chars().next() {
+        Some('\\') => memchr(bytes, b'\'', i + 3).map_or(bytes.len(), |end| end + 1),
+        Some(c) if bytes.get(i + 1 + c.len_utf8()) == Some(&b'\'') => i + 2 + c.len_utf8(),
+        Some(_) => i + 1,
+        None => bytes.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context_at(text: &str, marker: &str) -> Context {
+        let offset = text.find(marker).expect("marker");
+        let line = text[..offset].matches('\n').count() + 1;
+        let column = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1) + 1;
+        File::scan(text.to_owned()).context(line, column)
+    }
+
+    fn at(text: &str, marker: &str) -> Enclosing {
+        match context_at(text, marker).in_impl {
+            true => Enclosing::Impl,
+            false => Enclosing::Other,
+        }
+    }
+
+    #[test]
+    fn debug_handler_above_is_found() {
+        let text = r#"
+use axum::debug_handler;
+#[axum::debug_handler(state = AppState)]
+/// Docs.
+#[marker_a]
+async fn a() {}
+#[requires_scopes("me")]
+#[marker_b]
+#[axum::debug_handler]
+async fn b() {}
+// not #[debug_handler] above: a comment
+#[marker_c]
+async fn c() {}
+#[ debug_handler ]
+#[marker_d]
+async fn d() {}
+#[my_debug_handler_helper]
+#[marker_e]
+async fn e() {}
+"#;
+        assert!(context_at(text, "#[marker_a]").debug_handler_above);
+        assert!(!context_at(text, "#[marker_b]").debug_handler_above);
+        assert!(!context_at(text, "#[marker_c]").debug_handler_above);
+        assert!(context_at(text, "#[marker_d]").debug_handler_above);
+        assert!(!context_at(text, "#[marker_e]").debug_handler_above);
+    }
+
+    #[test]
+    fn impl_and_trait_blocks_are_found() {
+        let text = r#####"
+use x::y;
+struct Api;
+impl<F: Fn() -> u8> Api where F: Send {
+    // a { in a comment /* nested { */ still a comment */
+    const S: &str = "}{";
+    const R: &str = r#"}"#;
+    const C: char = '{';
+    fn f<'a>(x: &'a str) -> impl Fn() { move || { let _ = '}'; } }
+    #[marker_in_impl]
+    async fn handler() {}
+}
+mod m {
+    #[marker_in_mod]
+    async fn handler() {}
+    fn t() -> impl Sized {
+        #[marker_in_fn]
+        async fn h() {}
+    }
+    trait T {
+        #[marker_in_trait]
+        fn f();
+    }
+}
+#[marker_at_root]
+async fn root() {}
+impl Api { #[marker_same_line] async fn h() {} }
+"#####;
+        assert_eq!(at(text, "#[marker_in_impl]"), Enclosing::Impl);
+        assert_eq!(at(text, "#[marker_in_trait]"), Enclosing::Impl);
+        assert_eq!(at(text, "#[marker_in_mod]"), Enclosing::Other);
+        assert_eq!(at(text, "#[marker_in_fn]"), Enclosing::Other);
+        assert_eq!(at(text, "#[marker_at_root]"), Enclosing::Other);
+        assert_eq!(at(text, "#[marker_same_line]"), Enclosing::Impl);
+    }
+}
