@@ -165,8 +165,9 @@
 //! The attribute injects [`Authorized`] as the first parameter: the token is verified
 //! and the scopes checked before any other extractor runs. The requirement is compiled
 //! into bitmasks; at request time the check is a mask test. It goes above
-//! `#[axum::debug_handler]`, which then checks the rewritten handler. Handlers must be
-//! free `async fn`s (not methods).
+//! `#[axum::debug_handler]`, which then checks the rewritten handler (the other order is
+//! an error that says so). Handlers must be free `async fn`s:
+//! on an associated function of an `impl` block the attribute says to move it out.
 //!
 //! # Tokens
 //!
