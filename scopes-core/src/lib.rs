@@ -268,11 +268,12 @@ pub use http::{
     RequireScopesLayer, ResponseFuture, ResponseMode, SecurityScopes, Verifier, VerifierBuilder,
 };
 pub use jsonwebtoken::Algorithm;
+pub use keys::install_crypto_provider;
 #[cfg(feature = "jwks")]
 pub use keys::{FetchOptions, KeyFetchError};
 pub use keys::{Key, SkipReason, SkippedKey};
 pub use table::{RequiredScopes, Requirement, ScopeInfo, ScopeSet, ScopeTable, Words};
-pub use token::{CacheLimits, TrustedIssuer, VerifiedToken, install_crypto_provider};
+pub use token::{CacheLimits, TrustedIssuer, VerifiedToken};
 
 #[cfg(feature = "macros")]
 pub use scopes_macros::{requires_scopes, scopes};

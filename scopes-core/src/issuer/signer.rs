@@ -195,7 +195,7 @@ impl Signer {
             URL_SAFE_NO_PAD.encode(claims),
         );
         let message = format!("{header}.{claims}");
-        let signature = crate::token::sign(message.as_bytes(), &self.key, self.header.alg)
+        let signature = crate::keys::sign(message.as_bytes(), &self.key, self.header.alg)
             .map_err(|e| MintError(e.to_string()))?;
         Ok(format!("{message}.{signature}"))
     }

@@ -4,6 +4,7 @@ use core::fmt;
 
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
 
+use super::Prepared;
 use crate::error::ConfigError;
 
 /// A key that verifies tokens signed with exactly one algorithm.
@@ -17,6 +18,8 @@ pub struct Key {
     pub(crate) algorithm: Algorithm,
     pub(crate) kid: Option<String>,
     pub(crate) key: DecodingKey,
+    /// The verifier, prepared once (HMAC's keyed state).
+    pub(crate) prepared: Prepared,
 }
 
 impl Key {
@@ -27,7 +30,10 @@ impl Key {
     pub fn secret(algorithm: Algorithm, secret: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         let secret = secret.as_ref();
         check_secret(algorithm, secret)?;
-        Ok(Self::new(algorithm, DecodingKey::from_secret(secret)))
+        Ok(Self {
+            prepared: Prepared::secret(algorithm, secret),
+            ..Self::new(algorithm, DecodingKey::from_secret(secret))
+        })
     }
 
     /// An `HS256` key from the secret; the tutorial's setup.
@@ -84,11 +90,13 @@ impl Key {
         self.kid.as_deref()
     }
 
+    /// A public key's (HMAC secrets go through [`Key::secret`]).
     pub(crate) fn new(algorithm: Algorithm, key: DecodingKey) -> Self {
         Self {
             algorithm,
             kid: None,
             key,
+            prepared: Prepared::public(),
         }
     }
 }

@@ -11,11 +11,14 @@ use jsonwebtoken::Algorithm;
 
 use crate::error::TokenError;
 
+mod crypto;
 mod jwk;
 mod key;
 #[cfg(feature = "jwks")]
 mod remote;
 
+pub use crypto::install_crypto_provider;
+pub(crate) use crypto::{Prepared, sign};
 pub use jwk::{SkipReason, SkippedKey};
 pub use key::Key;
 pub(crate) use key::check_secret;

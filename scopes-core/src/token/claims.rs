@@ -8,6 +8,42 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use crate::error::TokenError;
 
+/// A JSON string, borrowed from the input unless it has escapes. (serde's own
+/// `Cow<str>` always allocates; a `&str` fails on escapes.)
+pub(crate) struct Text<'de>(pub(crate) Cow<'de, str>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor<'a>(core::marker::PhantomData<&'a ()>);
+
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Text<'a>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(value)))
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(value.to_owned())))
+            }
+        }
+
+        deserializer.deserialize_str(TextVisitor(core::marker::PhantomData))
+    }
+}
+
+impl core::ops::Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 /// What the configuration requires of the claims.
 pub(crate) struct Rules<'a> {
     pub(crate) issuers: &'a [Box<str>],
@@ -16,8 +52,7 @@ pub(crate) struct Rules<'a> {
 }
 
 /// What the pass found.
-#[derive(Default)]
-pub(crate) struct Found {
+pub(crate) struct Found<'s> {
     pub(crate) exp: Option<f64>,
     pub(crate) nbf: Option<f64>,
     /// Present, and whether it is one of the configured issuers.
@@ -30,15 +65,61 @@ pub(crate) struct Found {
     pub(crate) iat: bool,
     pub(crate) jti: bool,
     /// The granted scope names, space-delimited, as the scope claims list them.
-    pub(crate) scopes: String,
+    pub(crate) scopes: Scopes<'s>,
 }
 
-/// Reads `json` once: the registered claims and the scope names into `Found`.
+/// Scope names written into a region the caller provides (no allocation): joined with
+/// single spaces, they are never longer than the claims that list them, so a region
+/// as long as the claims always has room.
+pub(crate) struct Scopes<'s> {
+    region: &'s mut [u8],
+    len: usize,
+}
+
+impl Scopes<'_> {
+    /// The length written.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Appends `name`, after a space unless it is the first; `false` when the region
+    /// is full (which a region as long as the claims rules out).
+    fn push(&mut self, name: &str) -> bool {
+        let space = usize::from(self.len > 0);
+        let end = self.len + space + name.len();
+        let Some(target) = self.region.get_mut(self.len..end) else {
+            return false;
+        };
+        if space == 1 {
+            target[0] = b' ';
+        }
+        target[space..].copy_from_slice(name.as_bytes());
+        self.len = end;
+        true
+    }
+}
+
+/// Reads `json` once: the registered claims into `Found`, the scope names into
+/// `region` (at least as long as `json`).
 ///
 /// A member this pass reads that appears twice is refused ([`TokenError::DuplicateClaim`]),
 /// and so is `iss` that is not a single string (RFC 7519 §4, §4.1.1).
-pub(crate) fn read(json: &str, rules: &Rules<'_>) -> Result<Found, TokenError> {
-    let mut found = Found::default();
+pub(crate) fn read<'s>(
+    json: &str,
+    rules: &Rules<'_>,
+    region: &'s mut [u8],
+) -> Result<Found<'s>, TokenError> {
+    let mut found = Found {
+        exp: None,
+        nbf: None,
+        issuer_matches: None,
+        audience_matches: None,
+        sub: false,
+        client_id: false,
+        iat: false,
+        jti: false,
+        scopes: Scopes { region, len: 0 },
+    };
     let mut problem = None;
     let mut de = serde_json::Deserializer::from_str(json);
     let visitor = ClaimsVisitor {
@@ -52,9 +133,9 @@ pub(crate) fn read(json: &str, rules: &Rules<'_>) -> Result<Found, TokenError> {
     Ok(found)
 }
 
-struct ClaimsVisitor<'a, 'r> {
+struct ClaimsVisitor<'a, 'r, 's> {
     rules: &'a Rules<'r>,
-    found: &'a mut Found,
+    found: &'a mut Found<'s>,
     problem: &'a mut Option<TokenError>,
 }
 
@@ -65,7 +146,7 @@ pub(crate) const MAX_SCOPE_CLAIMS: usize = 64 - REGISTERED.len();
 pub(crate) const REGISTERED: [&str; 8] =
     ["exp", "nbf", "iss", "aud", "iat", "sub", "client_id", "jti"];
 
-impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_> {
+impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -76,7 +157,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_> {
         // Bits 0..8: `REGISTERED`; the scope claims from bit 8 (at most 56, which the
         // builder checks).
         let mut seen: u64 = 0;
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(key) = map.next_key::<Text<'de>>()? {
             let bit = REGISTERED
                 .iter()
                 .position(|claim| *claim == &*key)
@@ -157,8 +238,8 @@ pub(crate) fn issuer(json: &[u8]) -> Result<String, TokenError> {
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
             let mut iss = None;
-            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                if key != "iss" {
+            while let Some(key) = map.next_key::<Text<'de>>()? {
+                if *key != *"iss" {
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }
@@ -284,7 +365,7 @@ impl<'de> Visitor<'de> for Strings<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
         let mut matches = false;
-        while let Some(value) = seq.next_element::<Cow<'de, str>>()? {
+        while let Some(value) = seq.next_element::<Text<'de>>()? {
             matches |= self.0.iter().any(|wanted| **wanted == *value);
         }
         Ok(matches)
@@ -295,24 +376,24 @@ impl<'de> Visitor<'de> for Strings<'_> {
 /// A name that is not an RFC 6749 §3.3 scope-token (empty, or with a space, `"`, `\`
 /// or a character outside printable ASCII) is left out: no table can declare it, and
 /// with a space it could not be told apart from two names once joined.
-struct ScopesSeed<'a> {
-    scopes: &'a mut String,
+struct ScopesSeed<'a, 's> {
+    scopes: &'a mut Scopes<'s>,
 }
 
-impl ScopesSeed<'_> {
-    fn push(&mut self, name: &str) {
+impl ScopesSeed<'_, '_> {
+    fn push<E: de::Error>(&mut self, name: &str) -> Result<(), E> {
         let nqchar = |b: u8| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b);
         if name.is_empty() || !name.bytes().all(nqchar) {
-            return;
+            return Ok(());
         }
-        if !self.scopes.is_empty() {
-            self.scopes.push(' ');
+        match self.scopes.push(name) {
+            true => Ok(()),
+            false => Err(E::custom("scope names longer than the claims")),
         }
-        self.scopes.push_str(name);
     }
 }
 
-impl<'de> DeserializeSeed<'de> for ScopesSeed<'_> {
+impl<'de> DeserializeSeed<'de> for ScopesSeed<'_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -320,7 +401,7 @@ impl<'de> DeserializeSeed<'de> for ScopesSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for ScopesSeed<'_> {
+impl<'de> Visitor<'de> for ScopesSeed<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -328,15 +409,12 @@ impl<'de> Visitor<'de> for ScopesSeed<'_> {
     }
 
     fn visit_str<E: de::Error>(mut self, value: &str) -> Result<(), E> {
-        for name in value.split(' ') {
-            self.push(name);
-        }
-        Ok(())
+        value.split(' ').try_for_each(|name| self.push(name))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(name) = seq.next_element::<Cow<'de, str>>()? {
-            self.push(&name);
+        while let Some(name) = seq.next_element::<Text<'de>>()? {
+            self.push(&name)?;
         }
         Ok(())
     }

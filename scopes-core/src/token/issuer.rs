@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use super::claims::{Found, Rules, read};
-use super::crypto;
 use super::jws::{Jws, now};
 use crate::error::{ConfigError, TokenError};
 use crate::keys::{Key, KeySet, KeyStore, StaticKeys};
@@ -247,9 +246,9 @@ pub(crate) struct IssuerRules {
 
 /// What a successful check yields.
 pub(crate) struct Checked {
-    /// The token, then its claims.
+    /// The token, then its claims (up to `claims_end`), then the granted scope names.
     pub(crate) text: String,
-    pub(crate) scopes: String,
+    pub(crate) claims_end: usize,
     pub(crate) exp: f64,
 }
 
@@ -273,8 +272,8 @@ impl IssuerRules {
         if self.rfc9068 && !token.access_token_typ {
             return Err(TokenError::NotAnAccessToken);
         }
-        let key = set.select(token.algorithm, token.kid.as_deref())?;
-        match crypto::verify(
+        let key = set.select(token.algorithm, token.kid())?;
+        match key.prepared.verify(
             token.signature,
             token.message.as_bytes(),
             &key.key,
@@ -284,19 +283,26 @@ impl IssuerRules {
             Ok(false) => return Err(TokenError::BadSignature),
             Err(()) => return Err(TokenError::Malformed),
         }
-        let text = token.token_and_claims(raw)?;
-        let found = read(&text[raw.len()..], &self.rules())?;
+        let (mut buffer, claims_len) = token.token_and_claims(raw)?;
+        let split = raw.len() + claims_len;
+        let (head, room) = buffer.split_at_mut(split);
+        let claims = core::str::from_utf8(&head[raw.len()..]).map_err(|_| TokenError::Malformed)?;
+        let found = read(claims, &self.rules(), room)?;
         let exp = self.validate(&found, leeway_secs)?;
+        let scopes_len = found.scopes.len();
+        buffer.truncate(split + scopes_len);
+        // The token and the scope names are ASCII, the claims were checked above.
+        let text = String::from_utf8(buffer).map_err(|_| TokenError::Malformed)?;
         Ok(Checked {
             text,
-            scopes: found.scopes,
+            claims_end: split,
             exp,
         })
     }
 
     /// RFC 7519 §4.1 checks, in jsonwebtoken's order: presence, time, issuer, audience;
     /// then RFC 9068's required claims when the profile is on. Returns `exp`.
-    fn validate(&self, found: &Found, leeway_secs: u64) -> Result<f64, TokenError> {
+    fn validate(&self, found: &Found<'_>, leeway_secs: u64) -> Result<f64, TokenError> {
         let exp = found.exp.ok_or(TokenError::MissingClaim("exp"))?;
         if (self.rfc9068 || !self.issuers.is_empty()) && found.issuer_matches.is_none() {
             return Err(TokenError::MissingClaim("iss"));

@@ -1,6 +1,5 @@
 //! A compact JWS split into its parts, its JOSE header read (RFC 7515).
 
-use std::borrow::Cow;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
@@ -8,6 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 
+use super::claims::Text;
 use crate::error::TokenError;
 
 /// A compact JWS split into its parts, its header read.
@@ -16,7 +16,7 @@ pub(crate) struct Jws<'t> {
     pub(crate) payload: &'t str,
     pub(crate) signature: &'t str,
     pub(crate) algorithm: Algorithm,
-    pub(crate) kid: Option<String>,
+    kid: Option<Kid>,
     /// `typ` is `at+jwt` or `application/at+jwt` (RFC 9068 §2.1), in any case.
     pub(crate) access_token_typ: bool,
 }
@@ -27,11 +27,11 @@ pub(crate) struct Jws<'t> {
 #[derive(Deserialize)]
 struct JoseHeader<'a> {
     #[serde(borrow)]
-    alg: Cow<'a, str>,
+    alg: Text<'a>,
     #[serde(borrow, default)]
-    kid: Option<Cow<'a, str>>,
+    kid: Option<Text<'a>>,
     #[serde(borrow, default)]
-    typ: Option<Cow<'a, str>>,
+    typ: Option<Text<'a>>,
     /// Extensions the token says must be understood: none are, so any `crit` member,
     /// even `null`, refuses it (RFC 7515 §4.1.11).
     #[serde(default)]
@@ -48,13 +48,53 @@ impl<'de> Deserialize<'de> for Present {
     }
 }
 
+/// A `kid`, held without allocating when it is short (identity providers' are UUIDs or
+/// base64url thumbprints, well under 64 bytes).
+enum Kid {
+    Inline { bytes: [u8; 64], len: u8 },
+    Heap(Box<str>),
+}
+
+impl Kid {
+    fn new(kid: &str) -> Self {
+        match u8::try_from(kid.len()) {
+            Ok(len) if kid.len() <= 64 => {
+                let mut bytes = [0; 64];
+                bytes[..kid.len()].copy_from_slice(kid.as_bytes());
+                Self::Inline { bytes, len }
+            }
+            _ => Self::Heap(kid.into()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Copied whole from a `str`, so a character boundary ends it.
+            Self::Inline { bytes, len } => {
+                core::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Self::Heap(kid) => kid,
+        }
+    }
+}
+
 impl<'t> Jws<'t> {
     pub(crate) fn parse(token: &'t str) -> Result<Self, TokenError> {
         let (message, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
         let (header, payload) = message.split_once('.').ok_or(TokenError::Malformed)?;
-        let header = decode_segment(header)?;
+        // Headers are small: decoded on the stack, on the heap when one is not.
+        let mut buffer = [0u8; 512];
+        let heap;
+        let header: &[u8] = match URL_SAFE_NO_PAD.decode_slice(header, &mut buffer) {
+            Ok(len) => &buffer[..len],
+            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+                heap = decode_segment(header)?;
+                &heap
+            }
+            Err(base64::DecodeSliceError::DecodeError(_)) => return Err(TokenError::Malformed),
+        };
         let header: JoseHeader<'_> =
-            serde_json::from_slice(&header).map_err(|_| TokenError::Malformed)?;
+            serde_json::from_slice(header).map_err(|_| TokenError::Malformed)?;
         if header.crit.0 {
             return Err(TokenError::Malformed);
         }
@@ -67,11 +107,16 @@ impl<'t> Jws<'t> {
             payload,
             signature,
             algorithm,
-            kid: header.kid.map(Cow::into_owned),
+            kid: header.kid.as_deref().map(Kid::new),
             access_token_typ: header.typ.is_some_and(|typ| {
                 typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
             }),
         })
+    }
+
+    /// The `kid` header, if any.
+    pub(crate) fn kid(&self) -> Option<&str> {
+        self.kid.as_ref().map(Kid::as_str)
     }
 
     /// The `iss` claim, read before the signature is checked only to choose the
@@ -80,15 +125,17 @@ impl<'t> Jws<'t> {
         super::claims::issuer(&decode_segment(self.payload)?)
     }
 
-    /// The token itself followed by its claims as JSON text, in one buffer: the
-    /// verified token keeps both (the token to tell which bearer string it is).
-    pub(crate) fn token_and_claims(&self, token: &str) -> Result<String, TokenError> {
-        let mut buffer = Vec::with_capacity(token.len() + self.payload.len());
-        buffer.extend_from_slice(token.as_bytes());
-        URL_SAFE_NO_PAD
-            .decode_vec(self.payload, &mut buffer)
+    /// One buffer for what a verified token keeps: the token itself, its claims as
+    /// JSON (decoded), then room as long as the claims for the scope names. Returns the
+    /// buffer and the claims' length.
+    pub(crate) fn token_and_claims(&self, token: &str) -> Result<(Vec<u8>, usize), TokenError> {
+        let room = base64::decoded_len_estimate(self.payload.len());
+        let mut buffer = vec![0; token.len() + 2 * room];
+        buffer[..token.len()].copy_from_slice(token.as_bytes());
+        let claims = URL_SAFE_NO_PAD
+            .decode_slice(self.payload, &mut buffer[token.len()..token.len() + room])
             .map_err(|_| TokenError::Malformed)?;
-        String::from_utf8(buffer).map_err(|_| TokenError::Malformed)
+        Ok((buffer, claims))
     }
 }
 

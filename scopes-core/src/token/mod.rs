@@ -3,7 +3,7 @@
 //! One path does it ([`TokenVerifier::verify`]): the JOSE header is read
 //! ([`jws`]), the issuer chosen (by `iss` when several are trusted), the key selected
 //! from that issuer's [`KeyStore`](crate::keys::KeyStore), the signature checked by
-//! the crypto backend, and the claims read in one pass (`exp`, `nbf`, `iss`, `aud`,
+//! the key's prepared verifier ([`keys`](crate::keys)), and the claims read in one pass (`exp`, `nbf`, `iss`, `aud`,
 //! scopes). The verified token records which verifier vouched for it; the cache keeps
 //! verified tokens, bound to the same verifier and key set generation.
 //!
@@ -11,14 +11,11 @@
 
 mod cache;
 mod claims;
-mod crypto;
 mod issuer;
 mod jws;
 mod verify;
 
 pub use cache::CacheLimits;
-pub use crypto::install_crypto_provider;
-pub(crate) use crypto::sign;
 pub use issuer::TrustedIssuer;
 pub use verify::VerifiedToken;
 pub(crate) use verify::{Shared, TokenVerifier};

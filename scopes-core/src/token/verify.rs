@@ -35,11 +35,11 @@ pub(crate) struct TokenVerifier {
 pub struct VerifiedToken(Arc<Verified>);
 
 struct Verified {
-    /// The token, then its claims as JSON (from `split`).
+    /// The token, then its claims as JSON (from `split`), then the space-delimited
+    /// scope names the scope claims list (from `scopes`): one allocation.
     text: String,
     split: usize,
-    /// Space-delimited scope names, as the scope claims list them.
-    scopes: String,
+    scopes: usize,
     exp: f64,
     verifier: u64,
     /// The trusted issuer that verified it, and the generation of its key set.
@@ -50,7 +50,7 @@ struct Verified {
 impl VerifiedToken {
     /// The claims as JSON text.
     pub fn claims_json(&self) -> &str {
-        &self.0.text[self.0.split..]
+        &self.0.text[self.0.split..self.0.scopes]
     }
 
     /// Whether this is the verification of `token`.
@@ -66,7 +66,7 @@ impl VerifiedToken {
     /// The scope names the token grants, as its scope claims list them (known to a
     /// table or not).
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.0.scopes.split(' ').filter(|name| !name.is_empty())
+        self.scope_text().split(' ').filter(|name| !name.is_empty())
     }
 
     /// The scopes of table `T` the token grants, implications included; names the
@@ -75,9 +75,13 @@ impl VerifiedToken {
         ScopeSet::granted_by(self.scopes())
     }
 
+    fn scope_text(&self) -> &str {
+        &self.0.text[self.0.scopes..]
+    }
+
     /// Bytes held (for the cache's bound).
     pub(crate) fn size(&self) -> usize {
-        self.0.text.len() + self.0.scopes.len()
+        self.0.text.len()
     }
 }
 
@@ -85,7 +89,7 @@ impl fmt::Debug for VerifiedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The claims may hold personal data: the scopes say enough.
         f.debug_struct("VerifiedToken")
-            .field("scopes", &self.0.scopes)
+            .field("scopes", &self.scope_text())
             .field("issuer", &self.0.issuer)
             .finish_non_exhaustive()
     }
@@ -209,7 +213,7 @@ impl TokenVerifier {
         let verified = VerifiedToken(Arc::new(Verified {
             text: checked.text,
             split: token.len(),
-            scopes: checked.scopes,
+            scopes: checked.claims_end,
             exp: checked.exp,
             verifier: self.id,
             issuer,
