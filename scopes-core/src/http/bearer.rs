@@ -3,7 +3,7 @@
 use http::header::AUTHORIZATION;
 use http::request::Parts;
 
-use super::refusal::AuthRejection;
+use super::refusal::{AuthRejection, Detail, detail};
 
 /// Why the request's credentials could not be read (both are `400 invalid_request`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,9 +19,14 @@ pub enum InvalidRequest {
 impl InvalidRequest {
     /// A short description for developers, safe to send (`error_description`).
     pub fn description(self) -> &'static str {
+        self.detail().text
+    }
+
+    /// The description, and the refusal body that carries it.
+    pub(crate) fn detail(self) -> Detail {
         match self {
-            Self::MultipleCredentials => "The request carries more than one credential",
-            Self::MalformedAuthorization => "The Authorization header is malformed",
+            Self::MultipleCredentials => detail!("The request carries more than one credential"),
+            Self::MalformedAuthorization => detail!("The Authorization header is malformed"),
         }
     }
 }
@@ -39,20 +44,36 @@ pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, AuthRejection> {
     if headers.next().is_some() {
         return Err(InvalidRequest::MultipleCredentials.into());
     }
-    let value = value
-        .to_str()
-        .map_err(|_| InvalidRequest::MalformedAuthorization)?;
-    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(AuthRejection::MissingCredentials);
+    // One pass over the bytes: the scheme, then the token checked against `b64token`
+    // (a subset of ASCII, so the checked token is a `str` without another scan of
+    // what `to_str` would check).
+    let value = value.as_bytes();
+    let (scheme, rest) = match value.iter().position(|&b| b == b' ') {
+        Some(space) => (&value[..space], &value[space + 1..]),
+        None => (value, &[][..]),
+    };
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
+        // Another scheme (or none): no bearer credentials, unless the value is not even
+        // visible ASCII, which is malformed whatever the scheme.
+        return Err(
+            match value
+                .iter()
+                .all(|&b| b == b'\t' || (0x20..0x7f).contains(&b))
+            {
+                true => AuthRejection::MissingCredentials,
+                false => InvalidRequest::MalformedAuthorization.into(),
+            },
+        );
     }
-    let token = rest.trim_matches(' ');
+    let token = trim_spaces(rest);
     if token.is_empty() {
         return Err(AuthRejection::MissingCredentials);
     }
     if !is_b64token(token) {
         return Err(InvalidRequest::MalformedAuthorization.into());
     }
+    // ASCII, as `is_b64token` checked.
+    let token = core::str::from_utf8(token).map_err(|_| InvalidRequest::MalformedAuthorization)?;
     if has_query_token(parts.uri.query()) {
         return Err(InvalidRequest::MultipleCredentials.into());
     }
@@ -60,12 +81,33 @@ pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, AuthRejection> {
 }
 
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`
-fn is_b64token(token: &str) -> bool {
-    let body = token.trim_end_matches('=');
-    !body.is_empty()
-        && body.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
-        })
+fn is_b64token(token: &[u8]) -> bool {
+    let padding = token.iter().rev().take_while(|&&b| b == b'=').count();
+    let body = &token[..token.len() - padding];
+    !body.is_empty() && body.iter().all(|&b| B64TOKEN[usize::from(b)])
+}
+
+/// The characters of a `b64token` before its padding, by byte.
+const B64TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] =
+            c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+        b += 1;
+    }
+    table
+};
+
+/// `bytes` without the spaces around it.
+fn trim_spaces(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|&b| b != b' ').unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != b' ')
+        .map_or(start, |i| i + 1);
+    &bytes[start..end]
 }
 
 fn has_query_token(query: Option<&str>) -> bool {
@@ -130,6 +172,28 @@ mod tests {
         assert_eq!(
             bearer_token(&parts(&["Bearer a"], "/x?my_access_token=b")).unwrap(),
             "a"
+        );
+    }
+
+    #[test]
+    fn bytes_outside_visible_ascii_are_malformed_whatever_the_scheme() {
+        let malformed = AuthRejection::InvalidRequest(InvalidRequest::MalformedAuthorization);
+        let value = |bytes: &[u8]| {
+            let mut parts = parts(&[], "/");
+            let value = http::HeaderValue::from_bytes(bytes).unwrap();
+            parts.headers.insert(AUTHORIZATION, value);
+            bearer_token(&parts).map(str::to_owned)
+        };
+        assert_eq!(value(b"Bearer ab\xc3\xa9").unwrap_err(), malformed);
+        assert_eq!(value(b"Basic \xff").unwrap_err(), malformed);
+        assert_eq!(value(b"Bearer a\tb").unwrap_err(), malformed);
+        assert_eq!(
+            value(b"Basic a\tb").unwrap_err(),
+            AuthRejection::MissingCredentials
+        );
+        assert_eq!(
+            value(b"bEaReR  abc.DEF-_~+/==  ").unwrap(),
+            "abc.DEF-_~+/=="
         );
     }
 }

@@ -72,8 +72,8 @@ async fn authorize<T: ScopeTable>(
 ) -> Result<ScopeSet<T>, Rejection> {
     let refuse =
         |reason, parts: &Parts| verifier.rejection(reason, || required_scope(required, parts));
-    let token = match verified(parts, verifier).await {
-        Ok(token) => token,
+    let (token, fresh) = match verified_unrecorded(parts, verifier).await {
+        Ok(verified) => verified,
         Err(reason) => return Err(refuse(reason, parts)),
     };
     let granted = token.granted::<T>();
@@ -86,6 +86,11 @@ async fn authorize<T: ScopeTable>(
     let met = |requirements: &[Requirement<T>]| requirements.iter().all(|r| r.is_met_by(&granted));
     if !met(required) || !layers.iter().all(|layer| met(layer)) {
         return Err(refuse(AuthRejection::InsufficientScope, parts));
+    }
+    // Admitted: the token is recorded for the extractors that follow (a refused request
+    // has none, so refusing records nothing).
+    if fresh {
+        parts.extensions.insert(token.clone());
     }
     // The handler's check runs first and sees the whole composition; the checks of the
     // scoped extractors after it must not narrow what it recorded.
@@ -328,14 +333,25 @@ pub(crate) async fn verified(
     parts: &mut Parts,
     verifier: &Verifier,
 ) -> Result<VerifiedToken, AuthRejection> {
+    let (token, fresh) = verified_unrecorded(parts, verifier).await?;
+    if fresh {
+        parts.extensions.insert(token.clone());
+    }
+    Ok(token)
+}
+
+/// [`verified`], leaving it to the caller to record a fresh verification (`true`): a
+/// check that may still refuse the request records it only when it admits it.
+async fn verified_unrecorded(
+    parts: &Parts,
+    verifier: &Verifier,
+) -> Result<(VerifiedToken, bool), AuthRejection> {
     let bearer = bearer_token(parts)?;
     if let Some(token) = parts.extensions.get::<VerifiedToken>()
         && verifier.vouched_for(token)
         && token.is_of(bearer)
     {
-        return Ok(token.clone());
+        return Ok((token.clone(), false));
     }
-    let token = verifier.verify(bearer).await?;
-    parts.extensions.insert(token.clone());
-    Ok(token)
+    Ok((verifier.verify(bearer).await?, true))
 }

@@ -4,8 +4,11 @@
 
 use core::fmt;
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
+
+use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
@@ -40,14 +43,37 @@ pub enum AuthRejection {
     InsufficientScope,
 }
 
+/// A refusal's `detail` and its JSON body `{"detail":"…"}`, written from one literal
+/// (the body is a constant: refusing allocates nothing for it).
+macro_rules! detail {
+    ($text:literal) => {
+        $crate::http::refusal::Detail {
+            text: $text,
+            body: concat!("{\"detail\":\"", $text, "\"}"),
+        }
+    };
+}
+pub(crate) use detail;
+
+/// See [`detail!`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Detail {
+    pub(crate) text: &'static str,
+    pub(crate) body: &'static str,
+}
+
 impl AuthRejection {
     /// The `detail` of the JSON body.
     pub fn detail(&self) -> &'static str {
+        self.detail_and_body().text
+    }
+
+    fn detail_and_body(&self) -> Detail {
         match self {
-            Self::MissingCredentials => "Not authenticated",
-            Self::InvalidRequest(why) => why.description(),
-            Self::InvalidToken(_) => "Could not validate credentials",
-            Self::InsufficientScope => "Not enough permissions",
+            Self::MissingCredentials => detail!("Not authenticated"),
+            Self::InvalidRequest(why) => why.detail(),
+            Self::InvalidToken(_) => detail!("Could not validate credentials"),
+            Self::InsufficientScope => detail!("Not enough permissions"),
         }
     }
 }
@@ -185,9 +211,102 @@ pub(crate) struct Responder {
     pub(crate) mode: ResponseMode,
     pub(crate) realm: Option<Arc<str>>,
     pub(crate) shape: Option<Arc<Shape>>,
+    /// Where the challenges this responder formats are kept.
+    challenges: ChallengeCache,
+}
+
+/// Responders with the default mode and no realm format the same challenges: they
+/// share the process's cache, and cloning one (for each refusal) touches no reference
+/// count. Any other has its own.
+#[derive(Clone, Default)]
+enum ChallengeCache {
+    #[default]
+    Process,
+    Own(Arc<Challenges>),
+}
+
+static PROCESS_CHALLENGES: Challenges =
+    Challenges(RwLock::new(FxHashMap::with_hasher(FxBuildHasher)));
+
+/// Challenges formatted once and reused: refusals repeat a few of them (a reason's
+/// `error` and `error_description`, a route's `scope`, all `'static`), so each is
+/// formatted the first time and then cloned, which copies a pointer (the text is
+/// interned for the process, so the value is a static one). Keyed by the addresses of
+/// those `'static` strings; bounded.
+#[derive(Default)]
+struct Challenges(RwLock<FxHashMap<[usize; 4], HeaderValue>>);
+
+/// More distinct challenges than routes times reasons would be odd: past this many,
+/// the rest are formatted each time.
+const MAX_CHALLENGES: usize = 1024;
+
+impl Challenges {
+    /// The challenge for `answer` and `scope`, formatted by `format` when not known.
+    fn get_or_format(
+        &self,
+        answer: &Answer,
+        scope: &'static str,
+        format: impl FnOnce() -> String,
+    ) -> HeaderValue {
+        let address = |text: Option<&'static str>| text.map_or(0, |text| text.as_ptr() as usize);
+        let key = [
+            address(answer.error),
+            address(answer.description),
+            address(Some(scope)),
+            scope.len(),
+        ];
+        if let Some(value) = self.0.read().ok().and_then(|map| map.get(&key).cloned()) {
+            return value;
+        }
+        let text = format();
+        let mut map = match self.0.write() {
+            // `from_static` below takes only what `from_str` does (the formatter keeps
+            // to it; checked, since a panic here would be a refusal turned into a 500).
+            Ok(map) if map.len() < MAX_CHALLENGES && HeaderValue::from_str(&text).is_ok() => map,
+            _ => return header(&text),
+        };
+        let value = HeaderValue::from_static(intern(text));
+        map.insert(key, value.clone());
+        value
+    }
+}
+
+/// `text` as a `&'static str`, leaked once per distinct text in the process (there are
+/// as many as distinct challenges: a few per route, bounded per responder).
+fn intern(text: String) -> &'static str {
+    static INTERNED: Mutex<Option<FxHashSet<&'static str>>> = Mutex::new(None);
+    let mut interned = INTERNED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let set = interned.get_or_insert_with(FxHashSet::default);
+    match set.get(text.as_str()) {
+        Some(known) => known,
+        None => {
+            let leaked: &'static str = Box::leak(text.into_boxed_str());
+            set.insert(leaked);
+            leaked
+        }
+    }
 }
 
 impl Responder {
+    /// The responder as configured: given its own challenge cache unless its challenges
+    /// are the default ones (default mode, no realm).
+    pub(crate) fn configured(mut self) -> Self {
+        self.challenges = match (self.mode, &self.realm) {
+            (ResponseMode::Rfc6750, None) => ChallengeCache::Process,
+            _ => ChallengeCache::Own(Arc::default()),
+        };
+        self
+    }
+
+    fn challenges(&self) -> &Challenges {
+        match &self.challenges {
+            ChallengeCache::Process => &PROCESS_CHALLENGES,
+            ChallengeCache::Own(own) => own,
+        }
+    }
+
     /// Whether a refusal for `reason` names the route's scopes (so they are worth
     /// computing).
     pub(crate) fn names_scope(&self, reason: &AuthRejection) -> bool {
@@ -259,11 +378,26 @@ impl Rejection {
         format(&answer, self.responder.realm.as_deref(), &self.scope)
     }
 
+    /// The `WWW-Authenticate` value: [`challenge`](Self::challenge), formatted once per
+    /// responder when its parts are all `'static` (a route's scope is).
+    fn challenge_header(&self) -> HeaderValue {
+        match &self.scope {
+            Cow::Borrowed(scope) => {
+                let answer = answer(self.responder.mode, &self.reason);
+                self.responder
+                    .challenges()
+                    .get_or_format(&answer, scope, || self.challenge())
+            }
+            Cow::Owned(_) => header(&self.challenge()),
+        }
+    }
+
     /// The response without the hook: `{"detail": …}`.
     fn default_response(&self) -> Response {
-        let body = serde_json::json!({ "detail": self.reason.detail() }).to_string();
-        let json = HeaderValue::from_static("application/json");
-        ([(CONTENT_TYPE, json)], body).into_response()
+        const JSON: HeaderValue = HeaderValue::from_static("application/json");
+        let mut response = Response::new(Body::from(self.reason.detail_and_body().body));
+        response.headers_mut().insert(CONTENT_TYPE, JSON);
+        response
     }
 }
 
@@ -279,7 +413,7 @@ impl IntoResponse for Rejection {
         *response.status_mut() = status;
         response
             .headers_mut()
-            .insert(WWW_AUTHENTICATE, header(&self.challenge()));
+            .insert(WWW_AUTHENTICATE, self.challenge_header());
         response
     }
 }
@@ -300,5 +434,57 @@ impl fmt::Display for Rejection {
 impl std::error::Error for Rejection {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::bearer::InvalidRequest;
+
+    #[test]
+    fn each_body_is_the_json_of_its_detail() {
+        let reasons = [
+            AuthRejection::MissingCredentials,
+            AuthRejection::InvalidRequest(InvalidRequest::MultipleCredentials),
+            AuthRejection::InvalidRequest(InvalidRequest::MalformedAuthorization),
+            AuthRejection::InvalidToken(TokenError::Expired),
+            AuthRejection::InsufficientScope,
+        ];
+        for reason in reasons {
+            let json = serde_json::json!({ "detail": reason.detail() }).to_string();
+            assert_eq!(reason.detail_and_body().body, json);
+        }
+    }
+
+    #[test]
+    fn cached_challenges_are_the_formatted_ones_per_realm() {
+        let scope: &'static str = "items me";
+        let plain = Responder::default().configured();
+        let realm = Responder {
+            realm: Some("api".into()),
+            ..Responder::default()
+        }
+        .configured();
+        for _ in 0..2 {
+            for (responder, expected) in [
+                (
+                    &plain,
+                    r#"Bearer error="insufficient_scope", scope="items me""#,
+                ),
+                (
+                    &realm,
+                    r#"Bearer realm="api", error="insufficient_scope", scope="items me""#,
+                ),
+            ] {
+                let rejection = Rejection::new(
+                    AuthRejection::InsufficientScope,
+                    Cow::Borrowed(scope),
+                    responder.clone(),
+                );
+                assert_eq!(rejection.challenge_header(), expected);
+                assert_eq!(rejection.challenge(), expected);
+            }
+        }
     }
 }

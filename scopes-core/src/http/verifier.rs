@@ -372,7 +372,7 @@ impl VerifierBuilder {
         Ok(Verifier {
             inner: Arc::new(Inner {
                 tokens,
-                responder: self.responder,
+                responder: self.responder.configured(),
             }),
         })
     }
