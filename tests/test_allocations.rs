@@ -1,0 +1,124 @@
+//! Allocations per request, counted (a count, not a time): what `#[requires_scopes]`
+//! adds to a request over the same route without it, on the admit path, the refusal
+//! paths and a cache hit. The counts are kept here: a change that allocates more on
+//! the hot path fails this test and has to say why.
+//!
+//! One test in its own binary: the counting allocator is process-wide.
+
+use std::alloc::System;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use axum::routing::get;
+use scopes_core::{CacheLimits, Key, Verifier, requires_scopes, scopes};
+use scopes_tests::{SECRET, hs256};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+use tower::ServiceExt;
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+scopes! {
+    /// The tutorial's scopes.
+    pub Scopes {
+        "me": "Read information about the current user.",
+        "items": "Read items.",
+        "admin": "Administer.",
+    }
+}
+
+#[requires_scopes("items", "me")]
+async fn guarded() -> &'static str {
+    "items"
+}
+
+#[requires_scopes("admin")]
+async fn admin() -> &'static str {
+    "admin"
+}
+
+async fn bare() -> &'static str {
+    "items"
+}
+
+fn app(verifier: Verifier) -> Router {
+    Router::new()
+        .route("/guarded", get(guarded))
+        .route("/admin", get(admin))
+        .route("/bare", get(bare))
+        .with_state(verifier)
+}
+
+/// Allocations of one request to `uri` with `authorization` (the request itself is
+/// built before counting; the second of two identical requests is counted, so that
+/// one-time work such as a first challenge's formatting is left out).
+fn allocations(
+    runtime: &tokio::runtime::Runtime,
+    app: &Router,
+    uri: &str,
+    authorization: &str,
+) -> (u16, usize) {
+    let request = || {
+        Request::get(uri)
+            .header("authorization", authorization)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let _ = runtime.block_on(app.clone().oneshot(request())).unwrap();
+    let (app, request) = (app.clone(), request());
+    let region = Region::new(GLOBAL);
+    let response = runtime.block_on(app.oneshot(request)).unwrap();
+    let count = region.change().allocations;
+    (response.status().as_u16(), count)
+}
+
+#[test]
+fn allocations_per_request() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let token = hs256(&["me", "items"]);
+    let bearer = format!("Bearer {token}");
+    let forged = format!("Bearer {}A", &token[..token.len() - 1]);
+    let plain = app(Verifier::new(Key::hs256(SECRET).unwrap()).unwrap());
+
+    let (status, bare) = allocations(&runtime, &plain, "/bare", &bearer);
+    assert_eq!(status, 200);
+    let (status, admitted) = allocations(&runtime, &plain, "/guarded", &bearer);
+    assert_eq!(status, 200);
+    // The verified token (its text: the token, its claims and its scope names in one
+    // buffer; the shared handle to it), and recording it and the grant in the
+    // request's extensions for the extractors that follow.
+    assert_eq!(admitted - bare, 4, "admitted: {admitted}, bare: {bare}");
+
+    // Refusals record nothing and build their body and challenge without allocating:
+    // never more than an admit.
+    let (status, forbidden) = allocations(&runtime, &plain, "/admin", &bearer);
+    assert_eq!(status, 403);
+    assert_eq!(forbidden - bare, 2, "forbidden: {forbidden}, bare: {bare}");
+    let (status, forged) = allocations(&runtime, &plain, "/guarded", &forged);
+    assert_eq!(status, 401);
+    assert!(forged <= bare, "forged: {forged}, bare: {bare}");
+    let (status, missing) = allocations(&runtime, &plain, "/guarded", "Basic abc");
+    assert_eq!(status, 401);
+    assert!(missing <= bare, "missing: {missing}, bare: {bare}");
+
+    // A cache hit shares the verified token: only the two records remain.
+    let cached = app(Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .cache(CacheLimits::default())
+        .build()
+        .unwrap());
+    let (status, hit) = allocations(&runtime, &cached, "/guarded", &bearer);
+    assert_eq!(status, 200);
+    assert_eq!(hit - bare, 2, "hit: {hit}, bare: {bare}");
+
+    // The verification alone: the verified token's buffer and handle.
+    let verifier = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
+    let _ = runtime.block_on(verifier.verify(&token)).unwrap();
+    let region = Region::new(GLOBAL);
+    let verified = runtime.block_on(verifier.verify(&token)).unwrap();
+    assert_eq!(region.change().allocations, 2);
+    drop(verified);
+}
