@@ -103,17 +103,18 @@ impl Prepared {
         key: &DecodingKey,
         algorithm: Algorithm,
     ) -> Result<bool, ()> {
-        // Large enough for RSA-8192; a longer one is decoded on the heap.
-        let mut buffer = [0u8; 1024];
-        let heap;
-        let signature: &[u8] = match URL_SAFE_NO_PAD.decode_slice(signature, &mut buffer) {
-            Ok(len) => &buffer[..len],
-            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
-                heap = URL_SAFE_NO_PAD.decode(signature).map_err(|_| ())?;
-                &heap
-            }
-            Err(base64::DecodeSliceError::DecodeError(_)) => return Err(()),
-        };
+        with_decoded(signature, |signature| {
+            self.check(signature, message, key, algorithm)
+        })?
+    }
+
+    fn check(
+        &self,
+        signature: &[u8],
+        message: &[u8],
+        key: &DecodingKey,
+        algorithm: Algorithm,
+    ) -> Result<bool, ()> {
         match &self.0 {
             #[cfg(feature = "aws_lc_rs")]
             Inner::Hmac(prepared) => {
@@ -130,6 +131,24 @@ impl Prepared {
                 Ok(verifier.verify(message, &signature.to_vec()).is_ok())
             }
         }
+    }
+}
+
+/// `f` of the base64url (unpadded) `input` decoded: on the stack when it is small (an
+/// HMAC or ECDSA signature, a JOSE header: 128 bytes; an RSA signature up to 8192 bits:
+/// 1024), else on the heap. `Err` when `input` is not base64url.
+pub(crate) fn with_decoded<R>(input: &str, f: impl FnOnce(&[u8]) -> R) -> Result<R, ()> {
+    fn on_stack<const N: usize, R>(input: &str, f: impl FnOnce(&[u8]) -> R) -> Result<R, ()> {
+        let mut buffer = [0u8; N];
+        let len = URL_SAFE_NO_PAD
+            .decode_slice(input, &mut buffer)
+            .map_err(|_| ())?;
+        Ok(f(&buffer[..len]))
+    }
+    match base64::decoded_len_estimate(input.len()) {
+        0..=128 => on_stack::<128, R>(input, f),
+        129..=1024 => on_stack::<1024, R>(input, f),
+        _ => Ok(f(&URL_SAFE_NO_PAD.decode(input).map_err(|_| ())?)),
     }
 }
 

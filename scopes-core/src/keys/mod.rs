@@ -18,7 +18,7 @@ mod key;
 mod remote;
 
 pub use crypto::install_crypto_provider;
-pub(crate) use crypto::{Prepared, sign};
+pub(crate) use crypto::{Prepared, sign, with_decoded};
 pub use jwk::{SkipReason, SkippedKey};
 pub use key::Key;
 pub(crate) use key::check_secret;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::claims::Text;
 use crate::error::TokenError;
+use crate::keys::with_decoded;
 
 /// A compact JWS split into its parts, its header read.
 pub(crate) struct Jws<'t> {
@@ -48,6 +49,14 @@ impl<'de> Deserialize<'de> for Present {
     }
 }
 
+/// What the header says, read from its decoded bytes.
+struct ReadHeader {
+    algorithm: Result<Algorithm, ()>,
+    kid: Option<Kid>,
+    crit: bool,
+    access_token_typ: bool,
+}
+
 /// A `kid`, held without allocating when it is short (identity providers' are UUIDs or
 /// base64url thumbprints, well under 64 bytes).
 enum Kid {
@@ -83,34 +92,34 @@ impl<'t> Jws<'t> {
         let (message, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
         let (header, payload) = message.split_once('.').ok_or(TokenError::Malformed)?;
         // Headers are small: decoded on the stack, on the heap when one is not.
-        let mut buffer = [0u8; 512];
-        let heap;
-        let header: &[u8] = match URL_SAFE_NO_PAD.decode_slice(header, &mut buffer) {
-            Ok(len) => &buffer[..len],
-            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
-                heap = decode_segment(header)?;
-                &heap
-            }
-            Err(base64::DecodeSliceError::DecodeError(_)) => return Err(TokenError::Malformed),
-        };
-        let header: JoseHeader<'_> =
-            serde_json::from_slice(header).map_err(|_| TokenError::Malformed)?;
-        if header.crit.0 {
+        let header = with_decoded(header, |header| {
+            let header: JoseHeader<'_> = serde_json::from_slice(header).ok()?;
+            Some(ReadHeader {
+                algorithm: header.alg.parse().map_err(|_| ()),
+                kid: header.kid.as_deref().map(Kid::new),
+                crit: header.crit.0,
+                access_token_typ: header.typ.is_some_and(|typ| {
+                    typ.eq_ignore_ascii_case("at+jwt")
+                        || typ.eq_ignore_ascii_case("application/at+jwt")
+                }),
+            })
+        })
+        .ok()
+        .flatten()
+        .ok_or(TokenError::Malformed)?;
+        if header.crit {
             return Err(TokenError::Malformed);
         }
-        let algorithm: Algorithm = header
-            .alg
-            .parse()
-            .map_err(|_| TokenError::AlgorithmNotAllowed)?;
+        let algorithm = header
+            .algorithm
+            .map_err(|()| TokenError::AlgorithmNotAllowed)?;
         Ok(Self {
             message,
             payload,
             signature,
             algorithm,
-            kid: header.kid.as_deref().map(Kid::new),
-            access_token_typ: header.typ.is_some_and(|typ| {
-                typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
-            }),
+            kid: header.kid,
+            access_token_typ: header.access_token_typ,
         })
     }
 

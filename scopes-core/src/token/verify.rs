@@ -1,8 +1,9 @@
 //! The one verification path, and the verified token it yields.
 
 use core::fmt;
-use std::sync::Arc;
+use std::any::TypeId;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
 
@@ -10,7 +11,7 @@ use super::cache::{CacheLimits, TokenCache};
 use super::issuer::{Checked, IssuerRules, TrustedIssuer};
 use super::jws::{Jws, now};
 use crate::error::{ConfigError, TokenError};
-use crate::table::{ScopeSet, ScopeTable};
+use crate::table::{ScopeSet, ScopeTable, Words};
 
 /// Verifies tokens for one [`Verifier`](crate::Verifier): its trusted issuers, leeway
 /// and cache.
@@ -45,6 +46,9 @@ struct Verified {
     /// The trusted issuer that verified it, and the generation of its key set.
     issuer: usize,
     generation: u64,
+    /// The grant of the first table asked (of up to 256 scopes), kept: a cached token
+    /// is then checked without looking its scope names up again.
+    grant: OnceLock<(TypeId, [u64; 4])>,
 }
 
 impl VerifiedToken {
@@ -72,7 +76,22 @@ impl VerifiedToken {
     /// The scopes of table `T` the token grants, implications included; names the
     /// table does not declare are ignored.
     pub fn granted<T: ScopeTable>(&self) -> ScopeSet<T> {
-        ScopeSet::granted_by(self.scopes())
+        let mut words = T::Words::ZERO;
+        let len = words.as_ref().len();
+        if let Some((table, kept)) = self.0.grant.get()
+            && *table == TypeId::of::<T>()
+        {
+            words.as_mut().copy_from_slice(&kept[..len]);
+            return ScopeSet::from_words(words);
+        }
+        let granted = ScopeSet::<T>::granted_by(self.scopes());
+        if len <= 4 {
+            let mut kept = [0; 4];
+            kept[..len].copy_from_slice(granted.words().as_ref());
+            // Another table may have been first: it keeps its place.
+            let _ = self.0.grant.set((TypeId::of::<T>(), kept));
+        }
+        granted
     }
 
     fn scope_text(&self) -> &str {
@@ -218,6 +237,7 @@ impl TokenVerifier {
             verifier: self.id,
             issuer,
             generation,
+            grant: OnceLock::new(),
         }));
         if let Some(cache) = &self.cache {
             cache.insert(token, verified.clone());
