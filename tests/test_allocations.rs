@@ -81,7 +81,12 @@ fn allocations_per_request() {
     let token = hs256(&["me", "items"]);
     let bearer = format!("Bearer {token}");
     let forged = format!("Bearer {}A", &token[..token.len() - 1]);
-    let plain = app(Verifier::new(Key::hs256(SECRET).unwrap()).unwrap());
+    // Without the cache (on by default), every request verifies its token.
+    let plain = app(Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .no_cache()
+        .build()
+        .unwrap());
 
     let (status, bare) = allocations(&runtime, &plain, "/bare", &bearer);
     assert_eq!(status, 200);
@@ -104,18 +109,30 @@ fn allocations_per_request() {
     assert_eq!(status, 401);
     assert!(missing <= bare, "missing: {missing}, bare: {bare}");
 
-    // A cache hit shares the verified token: only the two records remain.
-    let cached = app(Verifier::builder()
-        .key(Key::hs256(SECRET).unwrap())
-        .cache(CacheLimits::default())
-        .build()
-        .unwrap());
-    let (status, hit) = allocations(&runtime, &cached, "/guarded", &bearer);
-    assert_eq!(status, 200);
-    assert_eq!(hit - bare, 2, "hit: {hit}, bare: {bare}");
+    // A cache hit shares the verified token: only the two records remain. The cache is
+    // on by default.
+    for cached in [
+        app(Verifier::new(Key::hs256(SECRET).unwrap()).unwrap()),
+        app(Verifier::builder()
+            .key(Key::hs256(SECRET).unwrap())
+            .cache(CacheLimits::default())
+            .build()
+            .unwrap()),
+    ] {
+        let (status, hit) = allocations(&runtime, &cached, "/guarded", &bearer);
+        assert_eq!(status, 200);
+        assert_eq!(hit - bare, 2, "hit: {hit}, bare: {bare}");
+        let (status, forbidden) = allocations(&runtime, &cached, "/admin", &bearer);
+        assert_eq!(status, 403);
+        assert!(forbidden <= bare, "forbidden: {forbidden}, bare: {bare}");
+    }
 
     // The verification alone: the verified token's buffer and handle.
-    let verifier = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
+    let verifier = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .no_cache()
+        .build()
+        .unwrap();
     let _ = runtime.block_on(verifier.verify(&token)).unwrap();
     let region = Region::new(GLOBAL);
     let verified = runtime.block_on(verifier.verify(&token)).unwrap();

@@ -2,9 +2,10 @@
 //! a `Router` (`oneshot`) to a route without the attribute (`bare`), to the same route
 //! decoding the token by hand with `jsonwebtoken::decode` (`bare_plus_decode`, what an
 //! application without this crate pays), and to `#[requires_scopes("items", "me")]`
-//! routes: HS256, RS256 and ES256 tokens admitted, HS256 refused with 403 (a valid
-//! token lacking the scope) and 401 (forged signature, expired, garbage), and RS256
-//! through the verified-token cache. Plus the scope check alone (`mask_check`).
+//! routes without the verified-token cache: HS256, RS256 and ES256 tokens admitted,
+//! HS256 refused with 403 (a valid token lacking the scope) and 401 (forged signature,
+//! expired, garbage); then with the cache (the default): HS256 admitted and refused
+//! with 403, RS256 admitted. Plus the scope check alone (`mask_check`).
 //!
 //! After criterion's report it measures the same paths in **interleaved** batches
 //! (each round times every path in turn; medians of the rounds), which a shared
@@ -123,14 +124,18 @@ struct Case {
 fn cases() -> Vec<Case> {
     // `cargo bench --workspace` enables both jsonwebtoken backends; pick one before signing.
     scopes_core::install_crypto_provider();
-    let hs = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
-    let rs = Verifier::new(Key::public_pem(Algorithm::RS256, RSA_PUBLIC).unwrap()).unwrap();
-    let es = Verifier::new(Key::public_pem(Algorithm::ES256, EC_PUBLIC).unwrap()).unwrap();
+    // Uncached: every request verifies its token (the cache is on by default).
+    let uncached = |key: Key| Verifier::builder().key(key).no_cache().build().unwrap();
+    let hs = uncached(Key::hs256(SECRET).unwrap());
+    let rs = uncached(Key::public_pem(Algorithm::RS256, RSA_PUBLIC).unwrap());
+    let es = uncached(Key::public_pem(Algorithm::ES256, EC_PUBLIC).unwrap());
     let rs_cached = Verifier::builder()
         .key(Key::public_pem(Algorithm::RS256, RSA_PUBLIC).unwrap())
         .cache(CacheLimits::default())
         .build()
         .unwrap();
+    // As `Verifier::new` builds it: cache on.
+    let hs_default = app(Verifier::new(Key::hs256(SECRET).unwrap()).unwrap());
     let hs_token = sign(Algorithm::HS256, 3600);
     let bearer = |token: &str| format!("Bearer {token}");
     let forged = format!("{}A", &hs_token[..hs_token.len() - 1]);
@@ -187,6 +192,20 @@ fn cases() -> Vec<Case> {
             "/guarded",
             bearer(&sign(Algorithm::ES256, 3600)),
             200,
+        ),
+        case(
+            "hs256_cached_admit",
+            &hs_default,
+            "/guarded",
+            bearer(&hs_token),
+            200,
+        ),
+        case(
+            "hs256_cached_403",
+            &hs_default,
+            "/admin",
+            bearer(&hs_token),
+            403,
         ),
         case(
             "rs256_cached_admit",
@@ -303,9 +322,14 @@ fn main() {
         let admit = of("hs256_admit");
         eprintln!();
         eprintln!(
-            "  HS256 admit overhead {:.2} µs (goal ≤ 1.5); cached RS256 overhead {:.2} µs (goal ≤ 0.5)",
+            "  HS256 admit overhead, uncached {:.2} µs (goal ≤ 1.5), cached {:.2} µs; cached RS256 {:.2} µs (goal ≤ 0.5)",
             (admit - bare) / 1000.0,
+            (of("hs256_cached_admit") - bare) / 1000.0,
             (of("rs256_cached_admit") - bare) / 1000.0
+        );
+        eprintln!(
+            "  hs256_cached_403 / hs256_cached_admit = {:.3} (goal ≤ 1)",
+            of("hs256_cached_403") / of("hs256_cached_admit")
         );
         for refusal in [
             "hs256_403",

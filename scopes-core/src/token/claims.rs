@@ -173,48 +173,46 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
                 }
                 seen |= 1 << bit;
             }
-            let result = match &*key {
-                "exp" => map
+            // Dispatched on the bit found above: each key is compared once.
+            let result = match bit {
+                Some(0) => map
                     .next_value::<Number>()
                     .map(|n| self.found.exp = Some(n.0)),
-                "nbf" => map
+                Some(1) => map
                     .next_value::<Number>()
                     .map(|n| self.found.nbf = Some(n.0)),
-                "iss" => map
+                Some(2) => map
                     .next_value_seed(Issuer(self.rules.issuers))
                     .map(|m| self.found.issuer_matches = Some(m)),
-                "aud" => map
+                Some(3) => map
                     .next_value_seed(Strings(self.rules.audiences))
                     .map(|m| self.found.audience_matches = Some(m)),
                 // Presence only (RFC 9068's required claims); their values are the
                 // application's business.
-                "iat" => map
+                Some(4) => map
                     .next_value::<IgnoredAny>()
                     .map(|_| self.found.iat = true),
-                "sub" => map
+                Some(5) => map
                     .next_value::<IgnoredAny>()
                     .map(|_| self.found.sub = true),
-                "client_id" => map
+                Some(6) => map
                     .next_value::<IgnoredAny>()
                     .map(|_| self.found.client_id = true),
-                "jti" => map
+                Some(7) => map
                     .next_value::<IgnoredAny>()
                     .map(|_| self.found.jti = true),
-                name if self.rules.scope_claims.iter().any(|claim| **claim == *name) => map
-                    .next_value_seed(ScopesSeed {
-                        scopes: &mut self.found.scopes,
-                    }),
-                _ => map.next_value::<IgnoredAny>().map(|_| ()),
+                Some(_) => map.next_value_seed(ScopesSeed {
+                    scopes: &mut self.found.scopes,
+                }),
+                None => map.next_value::<IgnoredAny>().map(|_| ()),
             };
             if let Err(error) = result {
-                *self.problem = Some(match &*key {
-                    "exp" => TokenError::InvalidClaim("exp"),
-                    "nbf" => TokenError::InvalidClaim("nbf"),
-                    "iss" => TokenError::InvalidClaim("iss"),
-                    "aud" => TokenError::WrongAudience,
-                    _ if self.rules.scope_claims.iter().any(|claim| **claim == *key) => {
-                        TokenError::InvalidScopeClaim
-                    }
+                *self.problem = Some(match bit {
+                    Some(0) => TokenError::InvalidClaim("exp"),
+                    Some(1) => TokenError::InvalidClaim("nbf"),
+                    Some(2) => TokenError::InvalidClaim("iss"),
+                    Some(3) => TokenError::WrongAudience,
+                    Some(bit) if bit >= REGISTERED.len() => TokenError::InvalidScopeClaim,
                     _ => TokenError::Malformed,
                 });
                 return Err(error);
