@@ -51,7 +51,7 @@ fn verifier(algorithm: Algorithm, public: &str, cache: bool) -> Verifier {
     let builder = if cache {
         builder.cache(CacheLimits::default())
     } else {
-        builder
+        builder.no_cache()
     };
     builder.build().unwrap()
 }
