@@ -154,3 +154,16 @@ async fn a_rotation_drops_what_the_old_set_verified() {
         TokenError::UnknownKey
     );
 }
+
+#[test]
+fn the_cache_is_on_by_default_and_no_cache_turns_it_off() {
+    let token = TestKey::rsa("k").sign(&claims(&["me"]));
+    let key = || Key::public_pem(jsonwebtoken::Algorithm::RS256, RSA_PUBLIC).unwrap();
+    let default = Verifier::new(key()).unwrap();
+    assert!(block_on(default.verify(&token)).is_ok());
+    assert_eq!(default.cached_tokens(), 1);
+    let off = Verifier::builder().key(key()).no_cache().build().unwrap();
+    assert!(block_on(off.verify(&token)).is_ok());
+    assert!(block_on(off.verify(&token)).is_ok());
+    assert_eq!(off.cached_tokens(), 0);
+}

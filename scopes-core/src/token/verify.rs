@@ -154,8 +154,8 @@ impl TokenVerifier {
     /// when the cooldown allows, then is checked again; every other token is answered
     /// without waiting (the future is ready when first polled).
     pub(crate) async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
-        if let Some(verified) = self.cached(token) {
-            return Ok(verified);
+        if let Some(cached) = self.cached(token) {
+            return cached;
         }
         let jws = Jws::parse(token)?;
         let (index, issuer) = self.issuer_for(&jws)?;
@@ -205,21 +205,28 @@ impl TokenVerifier {
             .ok_or(TokenError::WrongIssuer)
     }
 
-    /// A cached verification of `token`, still fresh.
-    fn cached(&self, token: &str) -> Option<VerifiedToken> {
+    /// A cached verification of `token`: the token when still fresh, `Expired` when it
+    /// was verified by this verifier with the current keys and has expired since (the
+    /// same token verified again could only be refused so); `None` otherwise.
+    fn cached(&self, token: &str) -> Option<Result<VerifiedToken, TokenError>> {
         let cache = self.cache.as_ref()?;
         let verified = cache.get(token)?;
         let entry = &verified.0;
         let issuer = self.issuers.get(entry.issuer)?;
         issuer.keys.refresh_if_due();
-        if entry.verifier != self.id
-            || entry.generation != issuer.keys.generation()
-            || entry.exp < now()? - self.leeway_secs as f64
-        {
+        if entry.verifier != self.id || entry.generation != issuer.keys.generation() {
             cache.remove(token);
             return None;
         }
-        Some(verified)
+        let Some(now) = now() else {
+            cache.remove(token);
+            return Some(Err(TokenError::Expired));
+        };
+        if entry.exp < now - self.leeway_secs as f64 {
+            cache.remove(token);
+            return Some(Err(TokenError::Expired));
+        }
+        Some(Ok(verified))
     }
 
     fn remember(
