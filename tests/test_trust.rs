@@ -437,3 +437,62 @@ async fn a_token_verified_earlier_serves_only_the_same_bearer_string() {
         assert_eq!(reply.status, 401, "{path}: {reply:?}");
     }
 }
+
+/// A token with the given header and claims bytes (which need not be UTF-8).
+fn raw_jws_bytes(header: &[u8], claims: &[u8]) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let message = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(claims)
+    );
+    let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
+    scopes_core::install_crypto_provider();
+    let signature =
+        jsonwebtoken::crypto::sign(message.as_bytes(), &key, jsonwebtoken::Algorithm::HS256)
+            .unwrap();
+    format!("{message}.{signature}")
+}
+
+#[tokio::test]
+async fn claims_or_headers_that_are_not_utf8_are_refused() {
+    let verifier = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
+    let exp = scopes_tests::now() + 600;
+    let header = br#"{"alg":"HS256","typ":"JWT"}"#;
+    let claims = |extra: &[u8]| {
+        let mut json = format!(r#"{{"sub":"johndoe","exp":{exp},"scope":"items","#).into_bytes();
+        json.extend_from_slice(extra);
+        json.push(b'}');
+        json
+    };
+    // Valid as a control, then invalid UTF-8 in a member the pass skips, in a scope name,
+    // in a member name, and in the header.
+    assert!(
+        verifier
+            .verify(&raw_jws_bytes(header, &claims(br#""x":"ok""#)))
+            .await
+            .is_ok()
+    );
+    use scopes_core::TokenError::{InvalidScopeClaim, Malformed};
+    for (bad, why) in [
+        (
+            raw_jws_bytes(header, &claims(b"\"x\":\"\xff\xfe\"")),
+            Malformed,
+        ),
+        (
+            raw_jws_bytes(header, &claims(b"\"scp\":\"items \xc3\"")),
+            InvalidScopeClaim,
+        ),
+        (raw_jws_bytes(header, &claims(b"\"\xff\":1")), Malformed),
+        (
+            raw_jws_bytes(
+                b"{\"alg\":\"HS256\",\"typ\":\"\xff\"}",
+                &claims(br#""x":1"#),
+            ),
+            Malformed,
+        ),
+    ] {
+        assert_eq!(verifier.verify(&bad).await.unwrap_err(), why, "{bad}");
+    }
+}

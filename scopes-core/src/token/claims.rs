@@ -100,12 +100,14 @@ impl Scopes<'_> {
 }
 
 /// Reads `json` once: the registered claims into `Found`, the scope names into
-/// `region` (at least as long as `json`).
+/// `region` (at least as long as `json`). The bytes need not have been checked as
+/// UTF-8: the parser checks the strings it reads, and JSON has no other place for
+/// anything but ASCII.
 ///
 /// A member this pass reads that appears twice is refused ([`TokenError::DuplicateClaim`]),
 /// and so is `iss` that is not a single string (RFC 7519 §4, §4.1.1).
 pub(crate) fn read<'s>(
-    json: &str,
+    json: &[u8],
     rules: &Rules<'_>,
     region: &'s mut [u8],
 ) -> Result<Found<'s>, TokenError> {
@@ -121,7 +123,7 @@ pub(crate) fn read<'s>(
         scopes: Scopes { region, len: 0 },
     };
     let mut problem = None;
-    let mut de = serde_json::Deserializer::from_str(json);
+    let mut de = serde_json::Deserializer::from_slice(json);
     let visitor = ClaimsVisitor {
         rules,
         found: &mut found,

@@ -49,6 +49,8 @@ struct Verified {
     /// The grant of the first table asked (of up to 256 scopes), kept: a cached token
     /// is then checked without looking its scope names up again.
     grant: OnceLock<(TypeId, [u64; 4])>,
+    /// Whether the verifier's cache holds it.
+    cached: bool,
 }
 
 impl VerifiedToken {
@@ -85,7 +87,8 @@ impl VerifiedToken {
             return ScopeSet::from_words(words);
         }
         let granted = ScopeSet::<T>::granted_by(self.scopes());
-        if len <= 4 {
+        // Kept only for a token the cache holds: another request may ask again.
+        if len <= 4 && self.0.cached {
             let mut kept = [0; 4];
             kept[..len].copy_from_slice(granted.words().as_ref());
             // Another table may have been first: it keeps its place.
@@ -245,6 +248,7 @@ impl TokenVerifier {
             issuer,
             generation,
             grant: OnceLock::new(),
+            cached: self.cache.is_some(),
         }));
         if let Some(cache) = &self.cache {
             cache.insert(token, verified.clone());
