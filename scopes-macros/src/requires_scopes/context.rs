@@ -35,24 +35,37 @@ pub(crate) enum Enclosing {
 }
 
 /// What the source says around the attribute at `span` (the attribute's call site).
+///
+/// The file's text at the span's position must be the attribute's own text (rustc gives
+/// it too): when it is not (a span from code another macro wrote, a file edited since
+/// it was read), nothing is assumed.
 pub(crate) fn context(span: proc_macro::Span) -> Context {
-    let Some(path) = span.local_file() else {
+    let (Some(path), Some(attribute)) = (span.local_file(), span.source_text()) else {
         return Context::default();
     };
+    if !attribute.starts_with("#") || !attribute.contains("requires_scopes") {
+        return Context::default();
+    }
     let (line, column) = (span.line(), span.column());
     BLOCKS.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let len = std::fs::metadata(&path).map(|meta| meta.len()).ok();
-        let fresh = cache.get(&path).is_some_and(|file| Some(file.len) == len);
-        if !fresh {
+        for attempt in 0..2 {
+            let known = cache
+                .get(&path)
+                .and_then(|file| file.context(line, column, &attribute));
+            if let Some(context) = known {
+                return context;
+            }
+            // Not read yet, or read before an edit: read again, once.
+            if attempt == 1 {
+                break;
+            }
             let Ok(text) = std::fs::read_to_string(&path) else {
-                return Context::default();
+                break;
             };
             cache.insert(path.clone(), File::scan(text));
         }
-        cache
-            .get(&path)
-            .map_or(Context::default(), |file| file.context(line, column))
+        Context::default()
     })
 }
 
@@ -63,7 +76,6 @@ thread_local! {
 /// What a scan of one file keeps.
 struct File {
     text: String,
-    len: u64,
     /// The byte offset of each line's start.
     line_starts: Vec<usize>,
     blocks: Vec<Block>,
@@ -75,7 +87,6 @@ impl File {
     fn scan(text: String) -> Self {
         let (blocks, item_starts) = blocks(&text);
         Self {
-            len: text.len() as u64,
             line_starts: line_starts(&text),
             blocks,
             item_starts,
@@ -83,12 +94,19 @@ impl File {
         }
     }
 
-    /// The context at (one-based) `line` and `column`.
-    fn context(&self, line: usize, column: usize) -> Context {
-        let Some(&start) = line.checked_sub(1).and_then(|i| self.line_starts.get(i)) else {
-            return Context::default();
-        };
-        let at = (start + column.saturating_sub(1)).min(self.text.len());
+    /// The context at (one-based) `line` and `column` (in characters), when the text
+    /// there is `attribute`.
+    fn context(&self, line: usize, column: usize, attribute: &str) -> Option<Context> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let rest = self.text.get(start..)?;
+        let at = start
+            + rest
+                .char_indices()
+                .nth(column.checked_sub(1)?)
+                .map(|(offset, _)| offset)?;
+        if !self.text.get(at..)?.starts_with(attribute) {
+            return None;
+        }
         let in_impl = self
             .blocks
             .iter()
@@ -101,23 +119,18 @@ impl File {
             n => self.item_starts[n - 1],
         };
         let above = self.text.get(item..at).unwrap_or_default();
-        Context {
+        Some(Context {
             in_impl,
             debug_handler_above: names_debug_handler(above),
-        }
+        })
     }
 }
 
 /// Whether the attributes in `text` include `#[debug_handler]` by any path
-/// (`#[axum::debug_handler]`, `#[axum_macros::debug_handler(state = …)]`). Line
-/// comments are left out.
+/// (`#[axum::debug_handler]`, `#[axum_macros::debug_handler(state = …)]`). Comments,
+/// strings and character literals are left out.
 fn names_debug_handler(text: &str) -> bool {
-    let code: String = text
-        .lines()
-        .map(|line| line.split("//").next().unwrap_or_default())
-        .collect::<String>()
-        .split_whitespace()
-        .collect();
+    let code: String = code_only(text).split_whitespace().collect();
     code.match_indices("debug_handler").any(|(i, word)| {
         let after = code[i + word.len()..].chars().next();
         let before = code[..i].rsplit("#[").next().unwrap_or_default();
@@ -142,57 +155,128 @@ fn line_starts(text: &str) -> Vec<usize> {
         .collect()
 }
 
-/// Every brace block of `text`, skipping comments, strings and character literals. A
-/// block is an `impl` or `trait` one when the first keyword of its header (the code
-/// since the previous `;`, `{` or `}`) is `impl` or `trait`.
+/// `text` without its comments, strings and character literals (each string becomes
+/// `""`).
+fn code_only(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut code = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let (end, kept) = match lexeme(text, i) {
+            Lexeme::Skipped(end) => (end, None),
+            Lexeme::Literal(end) => (end, Some("\"\"")),
+            Lexeme::Other => {
+                let width = text[i..].chars().next().map_or(1, char::len_utf8);
+                (i + width, Some(&text[i..i + width]))
+            }
+        };
+        code.extend(kept);
+        i = end;
+    }
+    code
+}
+
+/// What starts at `i`: a comment, a string or character literal (and where it ends),
+/// or anything else.
+enum Lexeme {
+    Skipped(usize),
+    Literal(usize),
+    Other,
+}
+
+fn lexeme(text: &str, i: usize) -> Lexeme {
+    let bytes = text.as_bytes();
+    match bytes[i] {
+        b'/' if bytes.get(i + 1) == Some(&b'/') => {
+            Lexeme::Skipped(memchr(bytes, b'\n', i).unwrap_or(bytes.len()))
+        }
+        b'/' if bytes.get(i + 1) == Some(&b'*') => Lexeme::Skipped(block_comment_end(bytes, i)),
+        b'"' => Lexeme::Literal(string_end(bytes, i + 1)),
+        b'r' | b'b' | b'c' if raw_string_start(bytes, i).is_some() => Lexeme::Literal(
+            raw_string_start(bytes, i).map_or(bytes.len(), |(start, hashes)| {
+                raw_string_end(bytes, start, hashes)
+            }),
+        ),
+        b'\'' => match char_or_lifetime_end(text, i) {
+            end if end > i + 1 => Lexeme::Literal(end),
+            _ => Lexeme::Other,
+        },
+        _ => Lexeme::Other,
+    }
+}
+
+/// Every brace block of `text`, skipping comments, strings and character literals, and
+/// where items may start. A block is an `impl` or `trait` one when the first word of
+/// its header (the code since the previous `;`, `{` or `}` outside brackets and
+/// parentheses, attributes and `pub(…)` included) is `impl` or `trait`, after
+/// `pub`, `unsafe`, `default` and `auto`.
 fn blocks(text: &str) -> (Vec<Block>, Vec<usize>) {
     let bytes = text.as_bytes();
     let mut blocks = Vec::new();
     let mut item_starts = Vec::new();
-    // Open blocks: where each opened and its kind.
-    let mut open: Vec<(usize, Enclosing)> = Vec::new();
-    // The first item keyword since the last `;`, `{` or `}`.
-    let mut header: Option<&str> = None;
+    // Open blocks: where each opened, its kind, and the bracket depth around it.
+    let mut open: Vec<(usize, Enclosing, usize)> = Vec::new();
+    // Brackets and parentheses open in the current block.
+    let mut depth = 0usize;
+    // The first word of the current header, if any yet.
+    let mut first: Option<&str> = None;
     let mut i = 0;
     while i < bytes.len() {
+        match lexeme(text, i) {
+            Lexeme::Skipped(end) | Lexeme::Literal(end) => {
+                i = end;
+                continue;
+            }
+            Lexeme::Other => {}
+        }
         match bytes[i] {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i = memchr(bytes, b'\n', i).unwrap_or(bytes.len());
+            b'(' | b'[' => {
+                depth += 1;
+                i += 1;
             }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => i = block_comment_end(bytes, i),
-            b'"' => i = string_end(bytes, i + 1),
-            b'r' | b'b' | b'c' if raw_string_start(bytes, i).is_some() => {
-                i = raw_string_start(bytes, i).map_or(bytes.len(), |(start, hashes)| {
-                    raw_string_end(bytes, start, hashes)
-                });
+            b')' | b']' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
             }
-            b'\'' => i = char_or_lifetime_end(text, i),
             b'{' => {
-                let kind = match header {
-                    Some("impl" | "trait") => Enclosing::Impl,
+                let kind = match first {
+                    Some("impl" | "trait") if depth == 0 => Enclosing::Impl,
                     _ => Enclosing::Other,
                 };
-                open.push((i, kind));
-                header = None;
+                open.push((i, kind, depth));
+                depth = 0;
+                first = None;
                 i += 1;
                 item_starts.push(i);
             }
             b'}' => {
-                if let Some((start, kind)) = open.pop() {
+                if let Some((start, kind, outer)) = open.pop() {
                     blocks.push(Block {
                         open: start,
                         close: i,
                         kind,
                     });
+                    depth = outer;
                 }
-                header = None;
+                first = None;
                 i += 1;
                 item_starts.push(i);
             }
-            b';' => {
-                header = None;
+            b';' if depth == 0 => {
+                first = None;
                 i += 1;
                 item_starts.push(i);
+            }
+            b'r' if bytes.get(i + 1) == Some(&b'#') => {
+                // A raw identifier (`r#impl`) is a word, never a keyword.
+                let start = i;
+                i += 2;
+                while i < bytes.len() && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric()) {
+                    i += 1;
+                }
+                if depth == 0 && first.is_none() {
+                    first = Some(&text[start..i]);
+                }
             }
             byte if byte == b'_' || byte.is_ascii_alphabetic() => {
                 let start = i;
@@ -200,8 +284,8 @@ fn blocks(text: &str) -> (Vec<Block>, Vec<usize>) {
                     i += 1;
                 }
                 let word = &text[start..i];
-                if header.is_none() && ITEM_KEYWORDS.contains(&word) {
-                    header = Some(word);
+                if depth == 0 && first.is_none() && !QUALIFIERS.contains(&word) {
+                    first = Some(word);
                 }
             }
             _ => i += 1,
@@ -210,31 +294,12 @@ fn blocks(text: &str) -> (Vec<Block>, Vec<usize>) {
     (blocks, item_starts)
 }
 
-/// Keywords that say what a following `{` belongs to (the first one found wins:
-/// `impl<F: Fn()> … {` and `unsafe impl … {` are impls, `fn f() -> impl Trait {` a
-/// function).
-const ITEM_KEYWORDS: &[&str] = &[
-    "impl",
-    "trait",
-    "fn",
-    "mod",
-    "struct",
-    "enum",
-    "union",
-    "extern",
-    "const",
-    "static",
-    "let",
-    "match",
-    "if",
-    "while",
-    "for",
-    "loop",
-    "macro_rules",
-];
+/// Words that may come before `impl` or `trait` in an item's header.
+const QUALIFIERS: &[&str] = &["pub", "unsafe", "default", "auto"];
 
 fn memchr(bytes: &[u8], needle: u8, from: usize) -> Option<usize> {
-    bytes[from..]
+    bytes
+        .get(from..)?
         .iter()
         .position(|&b| b == needle)
         .map(|at| from + at)
@@ -330,8 +395,12 @@ mod tests {
     fn context_at(text: &str, marker: &str) -> Context {
         let offset = text.find(marker).expect("marker");
         let line = text[..offset].matches('\n').count() + 1;
-        let column = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1) + 1;
-        File::scan(text.to_owned()).context(line, column)
+        // rustc's columns count characters.
+        let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..offset].chars().count() + 1;
+        File::scan(text.to_owned())
+            .context(line, column, marker)
+            .expect("the marker is where its line and column say")
     }
 
     fn at(text: &str, marker: &str) -> Enclosing {
@@ -362,12 +431,17 @@ async fn d() {}
 #[my_debug_handler_helper]
 #[marker_e]
 async fn e() {}
+/* #[axum::debug_handler] */
+#[doc = "never put #[debug_handler] above"]
+#[marker_f]
+async fn f() {}
 "#;
         assert!(context_at(text, "#[marker_a]").debug_handler_above);
         assert!(!context_at(text, "#[marker_b]").debug_handler_above);
         assert!(!context_at(text, "#[marker_c]").debug_handler_above);
         assert!(context_at(text, "#[marker_d]").debug_handler_above);
         assert!(!context_at(text, "#[marker_e]").debug_handler_above);
+        assert!(!context_at(text, "#[marker_f]").debug_handler_above);
     }
 
     #[test]
@@ -406,5 +480,35 @@ impl Api { #[marker_same_line] async fn h() {} }
         assert_eq!(at(text, "#[marker_in_fn]"), Enclosing::Other);
         assert_eq!(at(text, "#[marker_at_root]"), Enclosing::Other);
         assert_eq!(at(text, "#[marker_same_line]"), Enclosing::Impl);
+    }
+
+    #[test]
+    fn impl_in_a_signature_or_a_raw_identifier_is_not_an_impl_block() {
+        let text = r#"
+fn app(key: [u8; 32]) -> impl Clone {
+    #[marker_a]
+    async fn h() {}
+}
+fn r#impl() {
+    #[marker_b]
+    async fn h() {}
+}
+fn f() -> Box<dyn Fn(u8) -> u8> {
+    let x = [0; 3]; g(|y| { let z = 1; z });
+    #[marker_c]
+    async fn h() {}
+}
+pub(crate) unsafe impl Send for X {
+    #[marker_d]
+    fn f() {}
+}
+/// é and 😀 before the attribute on its line:
+mod m { /* é */ #[marker_e] async fn h() {} }
+"#;
+        assert_eq!(at(text, "#[marker_a]"), Enclosing::Other);
+        assert_eq!(at(text, "#[marker_b]"), Enclosing::Other);
+        assert_eq!(at(text, "#[marker_c]"), Enclosing::Other);
+        assert_eq!(at(text, "#[marker_d]"), Enclosing::Impl);
+        assert_eq!(at(text, "#[marker_e]"), Enclosing::Other);
     }
 }

@@ -58,7 +58,7 @@ pub(crate) fn expand_attribute(
         let error = syn::Error::new_spanned(
             &function.sig.ident,
             format_args!(
-                "`#[requires_scopes]` cannot annotate an associated function: it emits items beside the handler (its requirement type) that an `impl` block cannot hold; move `{}` out of the `impl` block into the module (axum routes a free `async fn` the same way)",
+                "`#[requires_scopes]` cannot annotate an associated function: it emits items beside the handler (its requirement type) that an `impl` or `trait` block cannot hold; move `{}` out of the block into the module (axum routes a free `async fn` the same way)",
                 function.sig.ident
             ),
         );
