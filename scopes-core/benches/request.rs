@@ -138,7 +138,10 @@ fn cases() -> Vec<Case> {
     let hs_default = app(Verifier::new(Key::hs256(SECRET).unwrap()).unwrap());
     let hs_token = sign(Algorithm::HS256, 3600);
     let bearer = |token: &str| format!("Bearer {token}");
-    let forged = format!("{}A", &hs_token[..hs_token.len() - 1]);
+    // One whole character of the signature changed: always a wrong signature.
+    let at = hs_token.rfind('.').unwrap() + 5;
+    let changed = if &hs_token[at..=at] == "A" { "B" } else { "A" };
+    let forged = format!("{}{changed}{}", &hs_token[..at], &hs_token[at + 1..]);
     let case = |name, app: &Router, uri, authorization: String, status| Case {
         name,
         app: app.clone(),

@@ -15,7 +15,7 @@
 
 use axum::routing::get;
 use axum::{Json, Router};
-use scopes_core::{CacheLimits, Claims, Verifier, requires_scopes, scopes};
+use scopes_core::{Claims, Verifier, requires_scopes, scopes};
 use scopes_examples::listener;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -54,7 +54,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let verifier = Verifier::builder()
         .oidc_issuer(&issuer)
         .rfc9068(&resource)
-        .cache(CacheLimits::default())
         .build()
         .map_err(|error| error.to_string())?;
     // Fail at start-up, not on the first request, if the provider cannot be reached.

@@ -44,9 +44,8 @@ pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, AuthRejection> {
     if headers.next().is_some() {
         return Err(InvalidRequest::MultipleCredentials.into());
     }
-    // One pass over the bytes: the scheme, then the token checked against `b64token`
-    // (a subset of ASCII, so the checked token is a `str` without another scan of
-    // what `to_str` would check).
+    // The scheme, then the token checked against `b64token` (a subset of ASCII): the
+    // header value is not checked as a whole first, as `to_str` would.
     let value = value.as_bytes();
     let (scheme, rest) = match value.iter().position(|&b| b == b' ') {
         Some(space) => (&value[..space], &value[space + 1..]),
@@ -72,7 +71,7 @@ pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, AuthRejection> {
     if !is_b64token(token) {
         return Err(InvalidRequest::MalformedAuthorization.into());
     }
-    // ASCII, as `is_b64token` checked.
+    // ASCII, as `is_b64token` checked (so this cannot fail, and is quick).
     let token = core::str::from_utf8(token).map_err(|_| InvalidRequest::MalformedAuthorization)?;
     if has_query_token(parts.uri.query()) {
         return Err(InvalidRequest::MultipleCredentials.into());

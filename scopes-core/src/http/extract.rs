@@ -87,8 +87,8 @@ async fn authorize<T: ScopeTable>(
     if !met(required) || !layers.iter().all(|layer| met(layer)) {
         return Err(refuse(AuthRejection::InsufficientScope, parts));
     }
-    // Admitted: the token is recorded for the extractors that follow (a refused request
-    // has none, so refusing records nothing).
+    // Admitted: the token is recorded for the extractors that follow (the handler's
+    // check runs first, so when it refuses there are none, and it records nothing).
     if fresh {
         parts.extensions.insert(token.clone());
     }
@@ -327,8 +327,9 @@ where
 
 /// The request's bearer token, verified by `verifier`: the token verified earlier in
 /// this request when this same verifier vouched for that same bearer string, else the
-/// bearer token verified now (and remembered for the extractors that follow). Every
-/// extractor and the layer go through here.
+/// bearer token verified now (and remembered for the extractors that follow). The
+/// extractors and the layer go through here; the handler's check goes through
+/// [`verified_unrecorded`] and records only what it admits.
 pub(crate) async fn verified(
     parts: &mut Parts,
     verifier: &Verifier,

@@ -4,9 +4,9 @@
 
 use core::fmt;
 use std::borrow::Cow;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
-use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -225,16 +225,24 @@ enum ChallengeCache {
     Own(Arc<Challenges>),
 }
 
-static PROCESS_CHALLENGES: Challenges =
-    Challenges(RwLock::new(FxHashMap::with_hasher(FxBuildHasher)));
+/// The cache of the responders with the default mode and no realm. Its values are
+/// static (each text leaked once: at most `MAX_CHALLENGES` of them in the process), so
+/// cloning one copies a pointer and counts no reference.
+static PROCESS_CHALLENGES: Challenges = Challenges {
+    map: RwLock::new(FxHashMap::with_hasher(FxBuildHasher)),
+    statics: true,
+};
 
 /// Challenges formatted once and reused: refusals repeat a few of them (a reason's
 /// `error` and `error_description`, a route's `scope`, all `'static`), so each is
-/// formatted the first time and then cloned, which copies a pointer (the text is
-/// interned for the process, so the value is a static one). Keyed by the addresses of
-/// those `'static` strings; bounded.
+/// formatted the first time and then cloned. Keyed by the status, whether the scope is
+/// named, and the addresses of those `'static` strings; bounded.
 #[derive(Default)]
-struct Challenges(RwLock<FxHashMap<[usize; 4], HeaderValue>>);
+struct Challenges {
+    map: RwLock<FxHashMap<[usize; 6], HeaderValue>>,
+    /// Values are leaked to be static (the process's cache only).
+    statics: bool,
+}
 
 /// More distinct challenges than routes times reasons would be odd: past this many,
 /// the rest are formatted each time.
@@ -250,42 +258,35 @@ impl Challenges {
     ) -> HeaderValue {
         let address = |text: Option<&'static str>| text.map_or(0, |text| text.as_ptr() as usize);
         let key = [
+            usize::from(answer.status.as_u16()),
+            usize::from(answer.scope),
             address(answer.error),
             address(answer.description),
             address(Some(scope)),
             scope.len(),
         ];
-        if let Some(value) = self.0.read().ok().and_then(|map| map.get(&key).cloned()) {
+        if let Some(value) = self.map.read().ok().and_then(|map| map.get(&key).cloned()) {
             return value;
         }
         let text = format();
-        let mut map = match self.0.write() {
-            // `from_static` below takes only what `from_str` does (the formatter keeps
-            // to it; checked, since a panic here would be a refusal turned into a 500).
-            Ok(map) if map.len() < MAX_CHALLENGES && HeaderValue::from_str(&text).is_ok() => map,
-            _ => return header(&text),
+        let value = header(&text);
+        let Ok(mut map) = self.map.write() else {
+            return value;
         };
-        let value = HeaderValue::from_static(intern(text));
+        if map.len() >= MAX_CHALLENGES {
+            return value;
+        }
+        // `from_static` panics on what `from_str` allows beyond visible ASCII; the
+        // formatter keeps to it, and this makes sure.
+        let visible = text
+            .bytes()
+            .all(|b| b == b'\t' || (0x20..0x7f).contains(&b));
+        let value = match self.statics && visible {
+            true => HeaderValue::from_static(Box::leak(text.into_boxed_str())),
+            false => value,
+        };
         map.insert(key, value.clone());
         value
-    }
-}
-
-/// `text` as a `&'static str`, leaked once per distinct text in the process (there are
-/// as many as distinct challenges: a few per route, bounded per responder).
-fn intern(text: String) -> &'static str {
-    static INTERNED: Mutex<Option<FxHashSet<&'static str>>> = Mutex::new(None);
-    let mut interned = INTERNED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let set = interned.get_or_insert_with(FxHashSet::default);
-    match set.get(text.as_str()) {
-        Some(known) => known,
-        None => {
-            let leaked: &'static str = Box::leak(text.into_boxed_str());
-            set.insert(leaked);
-            leaked
-        }
     }
 }
 
@@ -300,10 +301,13 @@ impl Responder {
         self
     }
 
-    fn challenges(&self) -> &Challenges {
-        match &self.challenges {
-            ChallengeCache::Process => &PROCESS_CHALLENGES,
-            ChallengeCache::Own(own) => own,
+    /// Where this responder's challenges are kept: decided from its mode and realm, so
+    /// that a responder never shares another's texts.
+    fn challenges(&self) -> Option<&Challenges> {
+        match (&self.challenges, self.mode, &self.realm) {
+            (ChallengeCache::Own(own), ..) => Some(own),
+            (ChallengeCache::Process, ResponseMode::Rfc6750, None) => Some(&PROCESS_CHALLENGES),
+            (ChallengeCache::Process, ..) => None,
         }
     }
 
@@ -381,14 +385,12 @@ impl Rejection {
     /// The `WWW-Authenticate` value: [`challenge`](Self::challenge), formatted once per
     /// responder when its parts are all `'static` (a route's scope is).
     fn challenge_header(&self) -> HeaderValue {
-        match &self.scope {
-            Cow::Borrowed(scope) => {
+        match (&self.scope, self.responder.challenges()) {
+            (Cow::Borrowed(scope), Some(challenges)) => {
                 let answer = answer(self.responder.mode, &self.reason);
-                self.responder
-                    .challenges()
-                    .get_or_format(&answer, scope, || self.challenge())
+                challenges.get_or_format(&answer, scope, || self.challenge())
             }
-            Cow::Owned(_) => header(&self.challenge()),
+            _ => header(&self.challenge()),
         }
     }
 

@@ -66,13 +66,16 @@ enum Kid {
 
 impl Kid {
     fn new(kid: &str) -> Self {
-        match u8::try_from(kid.len()) {
-            Ok(len) if kid.len() <= 64 => {
-                let mut bytes = [0; 64];
-                bytes[..kid.len()].copy_from_slice(kid.as_bytes());
-                Self::Inline { bytes, len }
+        let mut bytes = [0; 64];
+        match bytes.get_mut(..kid.len()) {
+            Some(inline) => {
+                inline.copy_from_slice(kid.as_bytes());
+                Self::Inline {
+                    bytes,
+                    len: kid.len() as u8,
+                }
             }
-            _ => Self::Heap(kid.into()),
+            None => Self::Heap(kid.into()),
         }
     }
 

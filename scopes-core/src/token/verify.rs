@@ -101,9 +101,9 @@ impl VerifiedToken {
         &self.0.text[self.0.scopes..]
     }
 
-    /// Bytes held (for the cache's bound).
+    /// Bytes held (for the cache's bound): the buffer as allocated, room included.
     pub(crate) fn size(&self) -> usize {
-        self.0.text.len()
+        self.0.text.capacity()
     }
 }
 

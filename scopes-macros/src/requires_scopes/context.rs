@@ -5,8 +5,9 @@
 //! rustc would report four errors about code the user never wrote. So the source file is
 //! read (rustc gives the attribute's file and line) and the braces before the attribute
 //! are scanned: when the innermost open block is an `impl` or a `trait`, the attribute
-//! reports one error on the function instead. When the file cannot be read (code written
-//! by another macro, a language server's virtual file) nothing is assumed.
+//! reports one error on the function instead. The file's text at the span must be the
+//! attribute itself; when it is not, or the file cannot be read (a span from code
+//! another macro wrote, an editor's unsaved buffer), nothing is assumed.
 //!
 //! Each file is scanned once per compilation: the blocks found are kept, keyed by the
 //! file's path and length.
