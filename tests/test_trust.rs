@@ -355,19 +355,7 @@ async fn with_several_issuers_iss_is_read_as_strictly_to_route() {
 
 /// A token with the given header and claims, both exactly as written.
 fn raw_jws(header: &str, claims: &str) -> String {
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let message = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header),
-        URL_SAFE_NO_PAD.encode(claims)
-    );
-    let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
-    scopes_core::install_crypto_provider();
-    let signature =
-        jsonwebtoken::crypto::sign(message.as_bytes(), &key, jsonwebtoken::Algorithm::HS256)
-            .unwrap();
-    format!("{message}.{signature}")
+    raw_jws_bytes(header.as_bytes(), claims.as_bytes())
 }
 
 #[tokio::test]
