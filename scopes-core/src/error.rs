@@ -57,6 +57,13 @@ pub enum ConfigError {
     FetchOptionsWithoutKeySet,
     /// The RFC 9068 profile needs an issuer and a resource (audience).
     Rfc9068Incomplete,
+    /// A protected resource identifier (RFC 9728) that cannot be one.
+    InvalidResource {
+        /// The identifier given.
+        resource: String,
+        /// Why it cannot be one.
+        why: &'static str,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -114,6 +121,10 @@ impl fmt::Display for ConfigError {
             ),
             Self::FetchOptionsWithoutKeySet => f.write_str(
                 "`fetch_options` applies to a fetched key set; add `jwks_url` or `oidc_issuer`, or drop it",
+            ),
+            Self::InvalidResource { resource, why } => write!(
+                f,
+                "`{resource}` cannot identify a protected resource: {why} (RFC 9728 §1.2, e.g. `https://api.example.com/v1/mcp`)"
             ),
             Self::Rfc9068Incomplete => f.write_str(
                 "the RFC 9068 profile checks `iss` and `aud`: configure an issuer (`issuer` or `oidc_issuer`) and the resource (`rfc9068(\"https://api.example.com\")`)",

@@ -265,7 +265,8 @@ mod token;
 pub use error::{ConfigError, TokenError};
 pub use http::{
     AuthRejection, Authorized, Claims, InvalidRequest, Rejection, RequireScopes,
-    RequireScopesLayer, ResponseFuture, ResponseMode, SecurityScopes, Verifier, VerifierBuilder,
+    RequireScopesLayer, ResourceMetadata, ResponseFuture, ResponseMode, SecurityScopes, Verifier,
+    VerifierBuilder,
 };
 pub use jsonwebtoken::Algorithm;
 pub use keys::install_crypto_provider;

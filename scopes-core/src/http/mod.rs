@@ -7,11 +7,13 @@ mod bearer;
 pub(crate) mod challenge;
 mod extract;
 mod layer;
+mod metadata;
 pub(crate) mod refusal;
 mod verifier;
 
 pub use bearer::InvalidRequest;
 pub use extract::{Authorized, Claims, SecurityScopes};
 pub use layer::{RequireScopes, RequireScopesLayer, ResponseFuture};
+pub use metadata::ResourceMetadata;
 pub use refusal::{AuthRejection, Rejection, ResponseMode};
 pub use verifier::{Verifier, VerifierBuilder};

@@ -184,13 +184,18 @@ pub(crate) fn example(mode: ResponseMode, reason: AuthRejection, scope: &str) ->
     let answer = answer(mode, &reason);
     Example {
         status: answer.status,
-        challenge: format(&answer, None, scope),
+        challenge: format(&answer, None, scope, None),
         detail: reason.detail(),
         error: answer.error,
     }
 }
 
-fn format(answer: &Answer, realm: Option<&str>, scope: &str) -> String {
+fn format(
+    answer: &Answer,
+    realm: Option<&str>,
+    scope: &str,
+    resource_metadata: Option<&str>,
+) -> String {
     let scope = (answer.scope && !scope.is_empty()).then_some(scope);
     challenge(
         "Bearer",
@@ -199,6 +204,7 @@ fn format(answer: &Answer, realm: Option<&str>, scope: &str) -> String {
             ("error", answer.error),
             ("error_description", answer.description),
             ("scope", scope),
+            ("resource_metadata", resource_metadata),
         ],
     )
 }
@@ -210,6 +216,8 @@ type Shape = dyn Fn(&Rejection) -> Response + Send + Sync;
 pub(crate) struct Responder {
     pub(crate) mode: ResponseMode,
     pub(crate) realm: Option<Arc<str>>,
+    /// The URL of the resource's metadata (RFC 9728), named by every challenge.
+    pub(crate) resource_metadata: Option<Arc<str>>,
     pub(crate) shape: Option<Arc<Shape>>,
     /// Where the challenges this responder formats are kept.
     challenges: ChallengeCache,
@@ -294,8 +302,8 @@ impl Responder {
     /// The responder as configured: given its own challenge cache unless its challenges
     /// are the default ones (default mode, no realm).
     pub(crate) fn configured(mut self) -> Self {
-        self.challenges = match (self.mode, &self.realm) {
-            (ResponseMode::Rfc6750, None) => ChallengeCache::Process,
+        self.challenges = match (self.mode, &self.realm, &self.resource_metadata) {
+            (ResponseMode::Rfc6750, None, None) => ChallengeCache::Process,
             _ => ChallengeCache::Own(Arc::default()),
         };
         self
@@ -304,9 +312,16 @@ impl Responder {
     /// Where this responder's challenges are kept: decided from its mode and realm, so
     /// that a responder never shares another's texts.
     fn challenges(&self) -> Option<&Challenges> {
-        match (&self.challenges, self.mode, &self.realm) {
+        match (
+            &self.challenges,
+            self.mode,
+            &self.realm,
+            &self.resource_metadata,
+        ) {
             (ChallengeCache::Own(own), ..) => Some(own),
-            (ChallengeCache::Process, ResponseMode::Rfc6750, None) => Some(&PROCESS_CHALLENGES),
+            (ChallengeCache::Process, ResponseMode::Rfc6750, None, None) => {
+                Some(&PROCESS_CHALLENGES)
+            }
             (ChallengeCache::Process, ..) => None,
         }
     }
@@ -379,7 +394,13 @@ impl Rejection {
     /// The `WWW-Authenticate` challenge answered (`realm` first, when configured).
     pub fn challenge(&self) -> String {
         let answer = answer(self.responder.mode, &self.reason);
-        format(&answer, self.responder.realm.as_deref(), &self.scope)
+        let responder = &self.responder;
+        format(
+            &answer,
+            responder.realm.as_deref(),
+            &self.scope,
+            responder.resource_metadata.as_deref(),
+        )
     }
 
     /// The `WWW-Authenticate` value: [`challenge`](Self::challenge), formatted once per

@@ -6,6 +6,7 @@ use core::time::Duration;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use super::metadata::ResourceMetadata;
 use super::refusal::{AuthRejection, Rejection, Responder, ResponseMode};
 use crate::error::{ConfigError, TokenError};
 use crate::keys::Key;
@@ -322,6 +323,15 @@ impl VerifierBuilder {
     /// contain `"` or `\`, which [`build`](Self::build) refuses.
     pub fn realm(mut self, realm: impl Into<String>) -> Self {
         self.responder.realm = Some(realm.into().into());
+        self
+    }
+
+    /// Names the resource's metadata document (RFC 9728) in every challenge, 401 and 403
+    /// alike and in every response mode: `resource_metadata="<its URL>"`, which clients
+    /// (MCP clients among them) follow to find the authorization server. Serve the
+    /// document with [`ResourceMetadata::router`].
+    pub fn resource_metadata(mut self, metadata: &ResourceMetadata) -> Self {
+        self.responder.resource_metadata = Some(metadata.url().into());
         self
     }
 

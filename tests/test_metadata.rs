@@ -1,0 +1,260 @@
+//! RFC 9728 protected resource metadata: the document (members named as the RFC names
+//! them, empty ones left out), where it is served (the well-known segment inserted
+//! between host and path), what identifiers are refused, and `resource_metadata` in
+//! every challenge.
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use scopes_core::{
+    ConfigError, Key, RequireScopesLayer, ResourceMetadata, ResponseMode, Verifier,
+    VerifierBuilder, requires_scopes, scopes,
+};
+use scopes_tests::{Request, SECRET, get as get_with, hs256, send};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+scopes! {
+    /// An MCP server's scopes.
+    pub Scopes {
+        "items:read": "Read items.",
+        "items:write": "Change items.",
+        "admin": "Administer.",
+    }
+}
+
+const DOCUMENT: &str = "https://api.example.com/.well-known/oauth-protected-resource/v1/mcp";
+
+fn metadata() -> ResourceMetadata {
+    ResourceMetadata::new("https://api.example.com/v1/mcp").unwrap()
+}
+
+#[test]
+fn the_document_names_members_as_the_rfc_does_and_leaves_out_empty_ones() {
+    let minimal = serde_json::to_value(metadata()).unwrap();
+    assert_eq!(
+        minimal,
+        json!({
+            "resource": "https://api.example.com/v1/mcp",
+            "bearer_methods_supported": ["header"],
+        })
+    );
+    let full = metadata()
+        .authorization_server("https://auth.example.com/realms/shop")
+        .authorization_server("https://login.example.org")
+        .scopes::<Scopes>()
+        .jwks_uri("https://api.example.com/jwks.json")
+        .signing_algorithms([
+            jsonwebtoken::Algorithm::ES256,
+            jsonwebtoken::Algorithm::RS256,
+        ])
+        .resource_name("Shop MCP server")
+        .documentation("https://api.example.com/docs")
+        .policy_uri("https://api.example.com/policy")
+        .tos_uri("https://api.example.com/tos");
+    assert_eq!(
+        serde_json::to_value(&full).unwrap(),
+        json!({
+            "resource": "https://api.example.com/v1/mcp",
+            "authorization_servers": ["https://auth.example.com/realms/shop", "https://login.example.org"],
+            "jwks_uri": "https://api.example.com/jwks.json",
+            "scopes_supported": ["items:read", "items:write", "admin"],
+            "bearer_methods_supported": ["header"],
+            "resource_signing_alg_values_supported": ["ES256", "RS256"],
+            "resource_name": "Shop MCP server",
+            "resource_documentation": "https://api.example.com/docs",
+            "resource_policy_uri": "https://api.example.com/policy",
+            "resource_tos_uri": "https://api.example.com/tos",
+        })
+    );
+    // A subset of the table; names it does not declare are left out.
+    let subset = metadata().scopes_of::<Scopes>(["items:read", "nope", "admin"]);
+    assert_eq!(
+        serde_json::to_value(subset).unwrap()["scopes_supported"],
+        json!(["items:read", "admin"])
+    );
+}
+
+#[test]
+fn the_well_known_segment_goes_between_host_and_path() {
+    let cases = [
+        (
+            "https://api.example.com",
+            "https://api.example.com/.well-known/oauth-protected-resource",
+        ),
+        (
+            "https://api.example.com/",
+            "https://api.example.com/.well-known/oauth-protected-resource",
+        ),
+        ("https://api.example.com/v1/mcp", DOCUMENT),
+        (
+            "https://api.example.com/v1/mcp/",
+            "https://api.example.com/.well-known/oauth-protected-resource/v1/mcp/",
+        ),
+        (
+            "https://api.example.com:8443/mcp",
+            "https://api.example.com:8443/.well-known/oauth-protected-resource/mcp",
+        ),
+        (
+            "http://127.0.0.1:8001/mcp",
+            "http://127.0.0.1:8001/.well-known/oauth-protected-resource/mcp",
+        ),
+        (
+            "http://[::1]:8001/mcp",
+            "http://[::1]:8001/.well-known/oauth-protected-resource/mcp",
+        ),
+    ];
+    for (resource, url) in cases {
+        let metadata = ResourceMetadata::new(resource).unwrap();
+        assert_eq!(metadata.url(), url, "{resource}");
+        assert_eq!(
+            metadata.resource(),
+            resource,
+            "the identifier is kept as given"
+        );
+    }
+    assert_eq!(
+        metadata().path(),
+        "/.well-known/oauth-protected-resource/v1/mcp"
+    );
+}
+
+#[test]
+fn identifiers_that_cannot_be_one_are_refused() {
+    for resource in [
+        "http://api.example.com/mcp",
+        "ftp://api.example.com/mcp",
+        "api.example.com/mcp",
+        "https://api.example.com/mcp#part",
+        "https://api.example.com/mcp?tenant=a",
+        "https://user@api.example.com/mcp",
+        "https:///mcp",
+        "https://api.example.com/m\"cp",
+        "https://api.example.com/m cp",
+    ] {
+        match ResourceMetadata::new(resource) {
+            Err(ConfigError::InvalidResource {
+                resource: given,
+                why,
+            }) => {
+                assert_eq!(given, resource);
+                assert!(!why.is_empty());
+            }
+            other => panic!("{resource}: {other:?}"),
+        }
+    }
+    let message = ResourceMetadata::new("http://api.example.com/mcp")
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("https"), "{message}");
+}
+
+#[tokio::test]
+async fn the_router_serves_the_document_without_a_token() {
+    let metadata = metadata()
+        .authorization_server("https://auth.example.com")
+        .scopes::<Scopes>();
+    let app: Router = metadata.router();
+    let response = app
+        .oneshot(Request::get(metadata.path()).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    let document: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(document, serde_json::to_value(&metadata).unwrap());
+}
+
+#[requires_scopes("items:read")]
+async fn read_items() -> &'static str {
+    "items"
+}
+
+#[requires_scopes("admin")]
+async fn administer() -> &'static str {
+    "admin"
+}
+
+async fn open() -> &'static str {
+    "open"
+}
+
+fn app(builder: VerifierBuilder) -> Router {
+    let verifier = builder
+        .key(Key::hs256(SECRET).unwrap())
+        .resource_metadata(&metadata())
+        .build()
+        .unwrap();
+    let layered = Router::new()
+        .route("/layered", get(open))
+        .layer(RequireScopesLayer::<Scopes, AdminOnly>::new(&verifier));
+    Router::new()
+        .route("/items", get(read_items))
+        .route("/admin", get(administer))
+        .merge(layered)
+        .with_state(verifier)
+        .merge(metadata().router())
+}
+
+#[requires_scopes("admin")]
+struct AdminOnly;
+
+fn bare(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn every_challenge_names_the_document() {
+    let named = format!(r#"resource_metadata="{DOCUMENT}""#);
+    let reader = hs256(&["items:read"]);
+    for (mode, builder) in [
+        ("rfc6750", Verifier::builder()),
+        ("rfc6750 + realm", Verifier::builder().realm("mcp")),
+        (
+            "fastapi",
+            Verifier::builder().response_mode(ResponseMode::FastApi),
+        ),
+    ] {
+        let app = app(builder);
+        let refusals = [
+            send(&app, bare("/items")).await,
+            send(&app, get_with("/items", "not.a.token")).await,
+            send(&app, get_with("/admin", &reader)).await,
+            send(&app, get_with("/layered", &reader)).await,
+            send(&app, get_with("/layered", "not.a.token")).await,
+        ];
+        for reply in refusals {
+            assert!(
+                matches!(reply.status.as_u16(), 401 | 403),
+                "{mode}: {reply:?}"
+            );
+            let challenge = reply.challenge.expect("a challenge");
+            assert!(challenge.starts_with("Bearer "), "{mode}: {challenge}");
+            assert!(challenge.ends_with(&named), "{mode}: {challenge}");
+        }
+        assert_eq!(send(&app, get_with("/items", &reader)).await.status, 200);
+    }
+    // The exact challenges, RFC 6750 mode.
+    let app = app(Verifier::builder());
+    assert_eq!(
+        send(&app, bare("/items")).await.challenge.as_deref(),
+        Some(format!("Bearer {named}").as_str())
+    );
+    assert_eq!(
+        send(&app, get_with("/admin", &reader))
+            .await
+            .challenge
+            .as_deref(),
+        Some(format!(r#"Bearer error="insufficient_scope", scope="admin", {named}"#).as_str())
+    );
+    // The document itself needs no token.
+    assert_eq!(
+        send(&app, bare("/.well-known/oauth-protected-resource/v1/mcp"))
+            .await
+            .status,
+        200
+    );
+}
