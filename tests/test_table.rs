@@ -113,3 +113,59 @@ fn the_attribute_compiles_the_requirement_to_masks() {
     assert!(!requirement.is_met_by(&ScopeSet::EMPTY));
     let _ = handler;
 }
+
+/// The compile-time lookup each scope literal's constant evaluates, called at run time:
+/// by the literal's hash on a `scopes!` table, by name on one built by hand (no
+/// hashes), and never a match for a name the table does not declare.
+#[test]
+fn the_compile_time_lookup_finds_declared_names_by_hash_and_nothing_else() {
+    use scopes_core::__private::{check_scope, scope_index};
+    // FNV-1a, as `#[requires_scopes]` computes it.
+    let hash = |name: &str| {
+        name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    assert_eq!(Scopes::HASHES.len(), Scopes::SLOTS.len());
+    for scope in Scopes::iter() {
+        assert_eq!(
+            scope_index::<Scopes>(scope.name, hash(scope.name)),
+            scope.index
+        );
+        check_scope::<Scopes>("Scopes", scope.name, hash(scope.name));
+    }
+    for missing in ["reed", "Read", "read ", "", "writes"] {
+        assert_eq!(scope_index::<Scopes>(missing, hash(missing)), usize::MAX);
+    }
+    // A hash that is not the name's: the name is not looked at.
+    assert_eq!(scope_index::<Scopes>("read", hash("reed")), usize::MAX);
+
+    /// A table implemented by hand: no slots, no hashes.
+    struct ByHand;
+    impl ScopeTable for ByHand {
+        type Words = [u64; 1];
+        const NAME: &'static str = "ByHand";
+        const SCOPES: &'static [ScopeInfo] = &[ScopeInfo {
+            name: "only",
+            description: "",
+            index: 0,
+            implies: &[],
+        }];
+        const GRANTS: &'static [ScopeSet<Self>] = &[ScopeSet::from_words([1])];
+        fn index_of(name: &str) -> Option<usize> {
+            (name == "only").then_some(0)
+        }
+    }
+    assert_eq!(scope_index::<ByHand>("only", 0), 0);
+    assert_eq!(scope_index::<ByHand>("other", hash("only")), usize::MAX);
+    check_scope::<ByHand>("ByHand", "only", 0);
+    let unknown =
+        std::panic::catch_unwind(|| check_scope::<Scopes>("Scopes", "reed", hash("reed")));
+    let message = unknown.expect_err("an unknown scope panics");
+    let message = message
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| message.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    assert!(message.contains("did you mean `read`?"), "{message}");
+}

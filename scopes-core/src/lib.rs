@@ -302,7 +302,8 @@ pub mod __private {
     /// Checks [`NoUtoipaPathAbove`].
     pub const fn no_utoipa_path_above<T: NoUtoipaPathAbove>() {}
     pub use crate::table::check::{
-        Message, check_scheme_of, check_scope, missing_scheme, slots, unknown_scope, words,
+        Message, check_scheme_of, check_scope, missing_scheme, scope_index, slot_hashes, slots,
+        unknown_scope, words,
     };
     pub use crate::table::{
         AsTable, Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement, ScopeInfo, ScopeSet,

@@ -18,3 +18,26 @@ pub(crate) fn problem(name: &str) -> Option<String> {
         c => format!("contains `{c}`, which is not printable ASCII"),
     })
 }
+
+/// FNV-1a (64 bits) of `name`, as scopes-core's `name_hash` computes it at compile time:
+/// each literal's check then compares this number along its table's slots. A proc macro
+/// cannot share code with the runtime crate, hence the twin: both are tested against the
+/// FNV-1a vectors, and if they disagreed no annotated handler would compile.
+pub(crate) fn scope_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scope_hash;
+
+    #[test]
+    fn scope_hash_is_fnv_1a_64() {
+        // The published FNV-1a test vectors, which scopes-core's `name_hash` meets too.
+        assert_eq!(scope_hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(scope_hash("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(scope_hash("foobar"), 0x8594_4171_f739_67e8);
+    }
+}

@@ -1,12 +1,11 @@
 //! Scope names checked against a table at compile time, in whichever crate uses it.
 //!
 //! `#[requires_scopes]` cannot see a table declared elsewhere, so for each scope literal
-//! it emits a free constant that asks [`unknown_scope`] about it:
+//! it emits a free constant that asks [`check_scope`] about it, with the literal's hash
+//! (computed by the attribute):
 //!
 //! ```ignore
-//! const _: () = if let Some(message) = unknown_scope::<auth::Scopes>("auth::Scopes", "itemz") {
-//!     panic!("{}", message.as_str())
-//! };
+//! const _: () = check_scope::<auth::Scopes>("auth::Scopes", "itemz", 0x5d7f_…);
 //! ```
 //!
 //! rustc evaluates it while compiling the using crate and reports the panic on the
@@ -95,7 +94,9 @@ pub(crate) const fn same(a: &str, b: &str) -> bool {
     true
 }
 
-/// FNV-1a (64 bits) of `name`: where a table's [`slots`] place it.
+/// FNV-1a (64 bits) of `name`: where a table's [`slots`] place it. `#[requires_scopes]`
+/// computes the same hash of each literal (scopes-macros `scope_hash`), so that the
+/// check rustc evaluates per literal compares numbers rather than hashing names.
 const fn name_hash(name: &str) -> u64 {
     let bytes = name.as_bytes();
     let mut hash = 0xcbf2_9ce4_8422_2325_u64;
@@ -136,6 +137,25 @@ pub const fn slots<const S: usize>(scopes: &[ScopeInfo]) -> [u16; S] {
     slots
 }
 
+/// The hash of the name in each of a table's `slots` (0 where a slot is empty): with
+/// them, a literal's check probes `slots` comparing the hash `#[requires_scopes]`
+/// computed, and reads no name at all.
+pub const fn slot_hashes<const S: usize>(scopes: &[ScopeInfo], slots: &[u16]) -> [u64; S] {
+    let mut hashes = [0; S];
+    if slots.len() != S {
+        return hashes;
+    }
+    let mut at = 0;
+    while at < S {
+        let slot = slots[at];
+        if slot != EMPTY && (slot as usize) < scopes.len() {
+            hashes[at] = name_hash(scopes[slot as usize].name);
+        }
+        at += 1;
+    }
+    hashes
+}
+
 /// Whether `slots` slots index `scopes` scopes: a power of two, more slots than scopes
 /// (an empty slot always ends a probe), and every index below `EMPTY`.
 const fn hashed(slots: usize, scopes: usize) -> bool {
@@ -173,20 +193,16 @@ pub(crate) const fn index_in(scopes: &[ScopeInfo], slots: &[u16], name: &str) ->
     None
 }
 
-/// The words of the set of the scopes called `names` in the table of `scopes` and
-/// `slots` (names it does not declare count for nothing: their own check reports them).
-/// `N` is inferred from the table's `Words`, which generic code cannot build otherwise.
-pub const fn words<const N: usize>(
-    scopes: &[ScopeInfo],
-    slots: &[u16],
-    names: &[&str],
-) -> [u64; N] {
+/// The words of the set of the scopes at `indices` (each from [`scope_index`]; one that
+/// is not a scope of the table counts for nothing, and its literal's own check, see
+/// [`check_scope`], reports it). `N` is inferred from the table's `Words`, which generic
+/// code cannot build otherwise.
+pub const fn words<const N: usize>(indices: &[usize]) -> [u64; N] {
     let mut words = [0u64; N];
     let mut i = 0;
-    while i < names.len() {
-        if let Some(index) = index_in(scopes, slots, names[i])
-            && index / 64 < N
-        {
+    while i < indices.len() {
+        let index = indices[i];
+        if index / 64 < N {
             words[index / 64] |= 1 << (index % 64);
         }
         i += 1;
@@ -212,11 +228,44 @@ pub const fn missing_scheme<T: ScopeTable>(table: &str) -> Option<Message> {
     )
 }
 
+/// The index of scope `name` in table `T`, or `usize::MAX` when the table does not
+/// declare it, found by `hash`, the name's [`name_hash`] that `#[requires_scopes]`
+/// computes: a declared name is found by comparing that number along the table's
+/// slots, which is most of what rustc's interpreter would spend here. Without hashes (a
+/// table built by hand), names are compared.
+///
+/// Two different names with one 64-bit hash would be a 2^-64 accident, and two names
+/// that differ in one character never have one hash (each FNV-1a step is a bijection).
+pub const fn scope_index<T: ScopeTable>(name: &str, hash: u64) -> usize {
+    let (slots, hashes) = (T::SLOTS, T::HASHES);
+    // The rule `slots` and `index_in` follow: past it the slots are left empty.
+    if hashes.len() == slots.len() && hashed(slots.len(), T::SCOPES.len()) {
+        let mask = slots.len() - 1;
+        let mut at = hash as usize & mask;
+        let mut probes = 0;
+        while probes < slots.len() && slots[at] != EMPTY {
+            if hashes[at] == hash {
+                return slots[at] as usize;
+            }
+            at = (at + 1) & mask;
+            probes += 1;
+        }
+        return usize::MAX;
+    }
+    match index_in(T::SCOPES, T::SLOTS, name) {
+        Some(index) => index,
+        None => usize::MAX,
+    }
+}
+
 /// Panics, at compile time, when table `T` does not declare `name`: the check each
 /// scope literal's constant evaluates (one call, so that each constant is cheap to
-/// build).
+/// build; `hash` as for [`scope_index`]).
 #[track_caller]
-pub const fn check_scope<T: ScopeTable>(table: &str, name: &str) {
+pub const fn check_scope<T: ScopeTable>(table: &str, name: &str, hash: u64) {
+    if scope_index::<T>(name, hash) != usize::MAX {
+        return;
+    }
     if let Some(message) = unknown_scope::<T>(table, name) {
         panic!("{}", message.as_str())
     }
@@ -422,6 +471,24 @@ mod tests {
         );
         assert_eq!(index_in(&scopes, &few, "scope:59"), Some(59));
         assert_eq!(index_in(&scopes, &[EMPTY; 32], "scope:59"), Some(59));
+    }
+
+    #[test]
+    fn name_hash_is_fnv_1a_64_and_slot_hashes_follow_the_slots() {
+        // The published FNV-1a test vectors, which scopes-macros' `scope_hash` meets too.
+        assert_eq!(name_hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(name_hash("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(name_hash("foobar"), 0x8594_4171_f739_67e8);
+        let slots = super::slots::<4>(SCOPES);
+        let hashes = slot_hashes::<4>(SCOPES, &slots);
+        for (slot, hash) in slots.iter().zip(hashes) {
+            match *slot {
+                EMPTY => assert_eq!(hash, 0),
+                index => assert_eq!(hash, name_hash(SCOPES[index as usize].name)),
+            }
+        }
+        // Slots of another size than asked: no hashes (checks then compare names).
+        assert_eq!(slot_hashes::<8>(SCOPES, &slots), [0; 8]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Emits the requirement and rewrites what the attribute annotates.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
@@ -9,6 +9,7 @@ use syn::{FnArg, ImplItem, Item, ItemFn, ItemImpl, Path, Type};
 use super::target::{ExtractorParts, mentions_any};
 use super::utoipa::Documented;
 use super::valid::Resolved;
+use crate::scope_token::scope_hash;
 
 /// The table, named through `AsTable` (spanned on its path): a type that is not a
 /// table is then reported once, and nothing built on it adds errors.
@@ -61,19 +62,21 @@ fn required_scopes_impl(
     }
 }
 
-/// `const REQUIREMENT: Requirement<__T> = …;`: each alternative's set built from its
-/// names at compile time.
+/// `const REQUIREMENT: Requirement<__T> = …;`: each alternative's set built at compile
+/// time from its scopes' indices in the table, found by the hash of their names.
 fn requirement_const(path: &Path, resolved: &Resolved) -> TokenStream {
     let table = table(path, resolved);
     let private = private(path, resolved);
     let alternatives = resolved.alternatives.iter().map(|alternative| {
-        let names = resolved.names_of(alternative);
+        let mut members = alternative.clone();
+        members.sort_unstable();
+        let indices = members.into_iter().map(|i| {
+            let name = &resolved.names[i];
+            let hash = Literal::u64_suffixed(scope_hash(name));
+            quote_spanned!(path.span()=> #private::scope_index::<#table>(#name, #hash))
+        });
         quote_spanned! {path.span()=>
-            #private::ScopeSet::<#table>::from_words(#private::words(
-                <#table as #private::ScopeTable>::SCOPES,
-                <#table as #private::ScopeTable>::SLOTS,
-                &[#(#names),*],
-            ))
+            #private::ScopeSet::<#table>::from_words(#private::words(&[#(#indices),*]))
         }
     });
     let scope = resolved.names.join(" ");
@@ -93,12 +96,13 @@ fn name_checks(path: &Path, resolved: &Resolved) -> TokenStream {
     let private = private(path, resolved);
     let written = quote!(#path).to_string().replace(' ', "");
     let checks = resolved.literals.iter().map(|literal| {
+        let hash = Literal::u64_suffixed(scope_hash(&literal.value()));
         // The call's first and last tokens carry the literal's span, so that rustc
         // reports the failed evaluation there.
         quote_spanned! {literal.span()=>
             const _: () = {
                 use #private::check_scope;
-                check_scope::<#table>(#written, #literal)
+                check_scope::<#table>(#written, #literal, #hash)
             };
         }
     });

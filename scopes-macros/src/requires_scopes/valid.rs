@@ -91,19 +91,10 @@ pub(crate) struct Resolved {
     pub(crate) alternatives: Vec<Vec<usize>>,
     /// Every scope named, in the order written, once: the challenge's `scope`.
     pub(crate) names: Vec<String>,
-    /// Every scope literal, for its own check against the table.
+    /// Every scope literal: each name is checked against the table on its first one.
     pub(crate) literals: Vec<LitStr>,
     /// The path of scopes-core given with `crate = …` (else `::scopes_core`).
     pub(crate) krate: Option<syn::Path>,
-}
-
-impl Resolved {
-    /// The names of one alternative, in the order written.
-    pub(crate) fn names_of(&self, alternative: &[usize]) -> Vec<&str> {
-        let mut sorted = alternative.to_vec();
-        sorted.sort_unstable();
-        sorted.iter().map(|&i| self.names[i].as_str()).collect()
-    }
 }
 
 /// Resolves the requirement's structure; an error when it is too complex to check.

@@ -62,6 +62,7 @@ pub(crate) fn table(table: &Table, checked: &Checked, schemes: &Schemes) -> Toke
             const SCOPES: &'static [#private::ScopeInfo] = &[#(#infos),*];
             const GRANTS: &'static [#private::ScopeSet<Self>] = &[#(#grants),*];
             const SLOTS: &'static [u16] = &#private::slots::<#slots>(Self::SCOPES);
+            const HASHES: &'static [u64] = &#private::slot_hashes::<#slots>(Self::SCOPES, Self::SLOTS);
 
             #security
 
