@@ -264,9 +264,9 @@ mod token;
 
 pub use error::{ConfigError, TokenError};
 pub use http::{
-    AuthRejection, Authorized, Claims, InvalidRequest, Rejection, RequireScopes,
-    RequireScopesLayer, ResourceMetadata, ResponseFuture, ResponseMode, SecurityScopes, Verifier,
-    VerifierBuilder,
+    AuthRejection, Authorized, Claims, InvalidRequest, McpScopes, McpScopesLayer, Rejection,
+    RequireScopes, RequireScopesLayer, ResourceMetadata, ResponseFuture, ResponseMode,
+    SecurityScopes, Verifier, VerifierBuilder,
 };
 pub use jsonwebtoken::Algorithm;
 pub use keys::install_crypto_provider;

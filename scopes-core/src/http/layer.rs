@@ -184,8 +184,14 @@ async fn check<T: ScopeTable, R: RequiredScopes<T>>(
     Ok(())
 }
 
-/// The future of [`RequireScopes`].
+/// The future of [`RequireScopes`] (and of [`McpScopes`](crate::McpScopes)).
 pub struct ResponseFuture<E>(Pin<Box<dyn Future<Output = Result<Response, E>> + Send>>);
+
+impl<E> ResponseFuture<E> {
+    pub(crate) fn new(future: impl Future<Output = Result<Response, E>> + Send + 'static) -> Self {
+        Self(Box::pin(future))
+    }
+}
 
 impl<E> fmt::Debug for ResponseFuture<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -27,6 +27,11 @@ use crate::error::TokenError;
 /// | `InvalidToken` | 401, `Bearer error="invalid_token", error_description="…"` | 401, `Bearer scope="…"` |
 /// | `InsufficientScope` | 403, `Bearer error="insufficient_scope", scope="…"` | 401, `Bearer scope="…"` |
 ///
+/// With [`VerifierBuilder::scope_on_401`](crate::VerifierBuilder::scope_on_401), the 401s
+/// of RFC 6750 mode name the route's scopes too (`Bearer scope="…"`,
+/// `Bearer error="invalid_token", error_description="…", scope="…"`), as MCP asks of
+/// its servers.
+///
 /// `scope` lists the scopes the route requires ([`Rejection::scope`]). The body is JSON,
 /// `{"detail": "…"}` with [`detail`](Self::detail), as FastAPI answers. Nothing in the
 /// response is taken from the request: descriptions are fixed strings.
@@ -134,10 +139,10 @@ struct Answer {
     scope: bool,
 }
 
-fn answer(mode: ResponseMode, reason: &AuthRejection) -> Answer {
+fn answer(mode: ResponseMode, scope_on_401: bool, reason: &AuthRejection) -> Answer {
     use AuthRejection as R;
     let (status, error, description, scope) = match (mode, reason) {
-        (_, R::MissingCredentials) => (StatusCode::UNAUTHORIZED, None, None, false),
+        (_, R::MissingCredentials) => (StatusCode::UNAUTHORIZED, None, None, scope_on_401),
         (_, R::InvalidRequest(why)) => (
             StatusCode::BAD_REQUEST,
             Some("invalid_request"),
@@ -148,7 +153,7 @@ fn answer(mode: ResponseMode, reason: &AuthRejection) -> Answer {
             StatusCode::UNAUTHORIZED,
             Some("invalid_token"),
             Some(why.description()),
-            false,
+            scope_on_401,
         ),
         (ResponseMode::Rfc6750, R::InsufficientScope) => (
             StatusCode::FORBIDDEN,
@@ -181,7 +186,7 @@ pub(crate) struct Example {
 
 /// The response for `reason` in `mode`, given the route's `scope`.
 pub(crate) fn example(mode: ResponseMode, reason: AuthRejection, scope: &str) -> Example {
-    let answer = answer(mode, &reason);
+    let answer = answer(mode, false, &reason);
     Example {
         status: answer.status,
         challenge: format(&answer, None, scope, None),
@@ -218,6 +223,9 @@ pub(crate) struct Responder {
     pub(crate) realm: Option<Arc<str>>,
     /// The URL of the resource's metadata (RFC 9728), named by every challenge.
     pub(crate) resource_metadata: Option<Arc<str>>,
+    /// Whether the 401 challenges name the route's scopes too (RFC 6750 mode; the
+    /// FastAPI mode's always do).
+    pub(crate) scope_on_401: bool,
     pub(crate) shape: Option<Arc<Shape>>,
     /// Where the challenges this responder formats are kept.
     challenges: ChallengeCache,
@@ -303,7 +311,7 @@ impl Responder {
     /// are the default ones (default mode, no realm).
     pub(crate) fn configured(mut self) -> Self {
         self.challenges = match (self.mode, &self.realm, &self.resource_metadata) {
-            (ResponseMode::Rfc6750, None, None) => ChallengeCache::Process,
+            (ResponseMode::Rfc6750, None, None) if !self.scope_on_401 => ChallengeCache::Process,
             _ => ChallengeCache::Own(Arc::default()),
         };
         self
@@ -319,7 +327,7 @@ impl Responder {
             &self.resource_metadata,
         ) {
             (ChallengeCache::Own(own), ..) => Some(own),
-            (ChallengeCache::Process, ResponseMode::Rfc6750, None, None) => {
+            (ChallengeCache::Process, ResponseMode::Rfc6750, None, None) if !self.scope_on_401 => {
                 Some(&PROCESS_CHALLENGES)
             }
             (ChallengeCache::Process, ..) => None,
@@ -329,7 +337,7 @@ impl Responder {
     /// Whether a refusal for `reason` names the route's scopes (so they are worth
     /// computing).
     pub(crate) fn names_scope(&self, reason: &AuthRejection) -> bool {
-        answer(self.mode, reason).scope
+        answer(self.mode, self.scope_on_401, reason).scope
     }
 }
 
@@ -388,12 +396,21 @@ impl Rejection {
 
     /// The status answered.
     pub fn status(&self) -> StatusCode {
-        answer(self.responder.mode, &self.reason).status
+        answer(
+            self.responder.mode,
+            self.responder.scope_on_401,
+            &self.reason,
+        )
+        .status
     }
 
     /// The `WWW-Authenticate` challenge answered (`realm` first, when configured).
     pub fn challenge(&self) -> String {
-        let answer = answer(self.responder.mode, &self.reason);
+        let answer = answer(
+            self.responder.mode,
+            self.responder.scope_on_401,
+            &self.reason,
+        );
         let responder = &self.responder;
         format(
             &answer,
@@ -408,7 +425,11 @@ impl Rejection {
     fn challenge_header(&self) -> HeaderValue {
         match (&self.scope, self.responder.challenges()) {
             (Cow::Borrowed(scope), Some(challenges)) => {
-                let answer = answer(self.responder.mode, &self.reason);
+                let answer = answer(
+                    self.responder.mode,
+                    self.responder.scope_on_401,
+                    &self.reason,
+                );
                 challenges.get_or_format(&answer, scope, || self.challenge())
             }
             _ => header(&self.challenge()),

@@ -335,6 +335,16 @@ impl VerifierBuilder {
         self
     }
 
+    /// Names the route's scopes in the 401 challenges too, not only in the 403s:
+    /// `Bearer scope="items me"`, `Bearer error="invalid_token", error_description="…",
+    /// scope="items me"` (RFC 6750 §3 allows `scope` in any challenge). MCP asks its
+    /// servers for it, so that a client without a token knows which scopes to ask the
+    /// authorization server for. Off by default (the FastAPI mode names them anyway).
+    pub fn scope_on_401(mut self, on: bool) -> Self {
+        self.responder.scope_on_401 = on;
+        self
+    }
+
     /// How refusals are answered: RFC 6750 (the default) or as FastAPI's tutorial does.
     pub fn response_mode(mut self, mode: ResponseMode) -> Self {
         self.responder.mode = mode;

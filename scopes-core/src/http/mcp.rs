@@ -1,0 +1,391 @@
+//! MCP servers over Streamable HTTP: the token checked on every request, and each
+//! `tools/call` checked against the scopes declared for its tool before the server
+//! reads it.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::task::{Context, Poll};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::FromRef;
+use axum::response::{IntoResponse, Response};
+use http::header::CONTENT_TYPE;
+use http::{HeaderValue, Method, Request, StatusCode};
+use rustc_hash::FxHashMap;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::extract::verified;
+use super::layer::ResponseFuture;
+use super::refusal::{AuthRejection, Rejection};
+use super::verifier::Verifier;
+use crate::table::{RequiredScopes, Requirement, ScopeTable, scope_union};
+use crate::token::VerifiedToken;
+
+/// The largest request body read by default (1 MiB): MCP messages are small, and the
+/// guard must read a body before the server to see which tool it calls.
+const BODY_LIMIT: usize = 1 << 20;
+
+/// Protects an MCP server served over Streamable HTTP (e.g. rmcp's
+/// `StreamableHttpService`): every request needs a valid bearer token (and the scopes
+/// of [`require`](Self::require), if any), and each JSON-RPC `tools/call` needs the
+/// scopes declared for its tool with [`tool`](Self::tool), checked before the server
+/// reads the message, so a tool never runs for a token without them.
+///
+/// Tools are declared with requirement markers, so a typo in a tool's scope is a compile
+/// error like any `#[requires_scopes]`:
+///
+/// ```
+/// # use axum::{Router, routing::post};
+/// # use scopes_core::{Key, McpScopesLayer, Verifier, requires_scopes, scopes};
+/// scopes! { pub Scopes { "items:read": "Read items.", "items:write": "Change items." } }
+///
+/// #[requires_scopes("items:read")]
+/// struct ReadItems;
+///
+/// #[requires_scopes("items:write")]
+/// struct WriteItems;
+///
+/// # fn main() -> Result<(), scopes_core::ConfigError> {
+/// let verifier = Verifier::new(Key::hs256([7; 32])?)?;
+/// let guard = McpScopesLayer::<Scopes>::new(&verifier)
+///     .tool::<ReadItems>("list_items")
+///     .tool::<WriteItems>("add_item");
+/// // `mcp` would be rmcp's `StreamableHttpService`.
+/// let mcp = post(|| async { "{}" });
+/// let app: Router = Router::new().route_service("/mcp", mcp).layer(guard);
+/// # Ok(()) }
+/// ```
+///
+/// What it answers, before the server sees the request:
+///
+/// - no token, or a bad one: the verifier's 401 (turn on
+///   [`scope_on_401`](crate::VerifierBuilder::scope_on_401) so that it names the scopes
+///   of every declared tool, and [`resource_metadata`](crate::VerifierBuilder::resource_metadata)
+///   so that clients find the authorization server, as MCP asks);
+/// - a `tools/call` of a tool the token lacks scopes for: 403 `insufficient_scope` with
+///   `scope="…"` listing the tool's scopes and then those the token holds (MCP's advice:
+///   a client asking again keeps what it had);
+/// - a `tools/call` of a tool that was not declared: 403 too (fail closed: an undeclared
+///   tool is not callable, rather than callable by any token);
+/// - a POST body that is not JSON-RPC (a message or a batch): 400 with a JSON-RPC parse
+///   error; one larger than [`body_limit`](Self::body_limit): 413.
+///
+/// An admitted request carries the [`VerifiedToken`] in its extensions (rmcp hands the
+/// request's `http::request::Parts` to tools, which can read it there).
+pub struct McpScopesLayer<T: ScopeTable> {
+    guard: Arc<Guard<T>>,
+}
+
+struct Guard<T: ScopeTable> {
+    verifier: Verifier,
+    every: &'static [Requirement<T>],
+    tools: FxHashMap<Box<str>, &'static [Requirement<T>]>,
+    body_limit: usize,
+}
+
+impl<T: ScopeTable> Clone for Guard<T> {
+    fn clone(&self) -> Self {
+        Self {
+            verifier: self.verifier.clone(),
+            every: self.every,
+            tools: self.tools.clone(),
+            body_limit: self.body_limit,
+        }
+    }
+}
+
+impl<T: ScopeTable> McpScopesLayer<T> {
+    /// The guard, verifying tokens with the router state's [`Verifier`] (pass the state
+    /// or the verifier), with no tool declared yet.
+    pub fn new<S>(state: &S) -> Self
+    where
+        Verifier: FromRef<S>,
+    {
+        Self::with_verifier(Verifier::from_ref(state))
+    }
+
+    /// The guard, verifying tokens with `verifier`.
+    pub fn with_verifier(verifier: Verifier) -> Self {
+        Self {
+            guard: Arc::new(Guard {
+                verifier,
+                every: &[],
+                tools: FxHashMap::default(),
+                body_limit: BODY_LIMIT,
+            }),
+        }
+    }
+
+    /// Requires the scopes of `R` (a struct annotated with `#[requires_scopes]`) on every
+    /// request, whatever it asks (initializing, listing tools, the event stream).
+    pub fn require<R: RequiredScopes<T>>(mut self) -> Self {
+        Arc::make_mut(&mut self.guard).every = R::composed();
+        self
+    }
+
+    /// Declares the tool `name` and the scopes of `R` it needs. Declaring a name twice
+    /// keeps the last.
+    pub fn tool<R: RequiredScopes<T>>(mut self, name: &str) -> Self {
+        Arc::make_mut(&mut self.guard)
+            .tools
+            .insert(name.into(), R::composed());
+        self
+    }
+
+    /// The largest POST body read (1 MiB by default); a larger one is answered 413.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        Arc::make_mut(&mut self.guard).body_limit = bytes;
+        self
+    }
+}
+
+impl<T: ScopeTable> Clone for McpScopesLayer<T> {
+    fn clone(&self) -> Self {
+        Self {
+            guard: self.guard.clone(),
+        }
+    }
+}
+
+impl<T: ScopeTable> fmt::Debug for McpScopesLayer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut tools: Vec<(&str, String)> = self
+            .guard
+            .tools
+            .iter()
+            .map(|(name, requirement)| (&**name, scope_union(*requirement).join(" ")))
+            .collect();
+        tools.sort();
+        f.debug_struct("McpScopesLayer")
+            .field("every", &self.guard.every)
+            .field("tools", &tools)
+            .field("body_limit", &self.guard.body_limit)
+            .finish()
+    }
+}
+
+impl<S, T: ScopeTable> Layer<S> for McpScopesLayer<T> {
+    type Service = McpScopes<S, T>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        McpScopes {
+            inner,
+            guard: self.guard.clone(),
+            table: PhantomData,
+        }
+    }
+}
+
+/// The service [`McpScopesLayer`] wraps an MCP server in.
+pub struct McpScopes<S, T: ScopeTable> {
+    inner: S,
+    guard: Arc<Guard<T>>,
+    table: PhantomData<fn() -> T>,
+}
+
+impl<S: Clone, T: ScopeTable> Clone for McpScopes<S, T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            guard: self.guard.clone(),
+            table: PhantomData,
+        }
+    }
+}
+
+impl<S, T: ScopeTable> fmt::Debug for McpScopes<S, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("McpScopes").finish_non_exhaustive()
+    }
+}
+
+impl<S, T> Service<Request<Body>> for McpScopes<S, T>
+where
+    S: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    T: ScopeTable,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let guard = self.guard.clone();
+        // The clone that was not polled ready stays here; the ready one serves.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        ResponseFuture::new(async move {
+            let (mut parts, body) = request.into_parts();
+            let token = match verified(&mut parts, &guard.verifier).await {
+                Ok(token) => token,
+                Err(reason) => {
+                    let hint = || Cow::Owned(guard.every_scope());
+                    return Ok(guard.verifier.rejection(reason, hint).into_response());
+                }
+            };
+            let granted = token.granted::<T>();
+            if !guard.every.iter().all(|r| r.is_met_by(&granted)) {
+                return Ok(guard.insufficient(guard.every, &token));
+            }
+            if parts.method != Method::POST {
+                return inner.call(Request::from_parts(parts, body)).await;
+            }
+            let Ok(bytes) = axum::body::to_bytes(body, guard.body_limit).await else {
+                return Ok(json_rpc_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    -32600,
+                    "Request body too large",
+                ));
+            };
+            let Ok(calls) = tool_calls(&bytes) else {
+                return Ok(json_rpc_error(
+                    StatusCode::BAD_REQUEST,
+                    -32700,
+                    "Parse error",
+                ));
+            };
+            for name in calls {
+                let required = guard.tools.get(&*name).copied();
+                let met = required.is_some_and(|r| r.iter().all(|r| r.is_met_by(&granted)));
+                if !met {
+                    return Ok(guard.insufficient(required.unwrap_or(&[]), &token));
+                }
+            }
+            inner
+                .call(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        })
+    }
+}
+
+impl<T: ScopeTable> Guard<T> {
+    /// The scopes every request and every tool need: what a 401 names (when the verifier
+    /// names scopes in its 401s), so that a client asks for all it may use.
+    fn every_scope(&self) -> String {
+        let mut tools: Vec<(&str, &'static [Requirement<T>])> = self
+            .tools
+            .iter()
+            .map(|(name, requirement)| (&**name, *requirement))
+            .collect();
+        tools.sort_by_key(|(name, _)| *name);
+        scope_union(
+            self.every
+                .iter()
+                .chain(tools.iter().flat_map(|(_, requirement)| requirement.iter())),
+        )
+        .join(" ")
+    }
+
+    /// The 403 for a token that lacks `required`: `scope` lists the scopes `required`
+    /// names, then those of the table the token holds.
+    fn insufficient(&self, required: &[Requirement<T>], token: &VerifiedToken) -> Response {
+        let mut names = scope_union(required);
+        for held in token.scopes() {
+            if let Some(info) = T::lookup(held)
+                && !names.contains(&info.name)
+            {
+                names.push(info.name);
+            }
+        }
+        let scope = names.join(" ");
+        let rejection: Rejection = self
+            .verifier
+            .rejection(AuthRejection::InsufficientScope, || Cow::Owned(scope));
+        rejection.into_response()
+    }
+}
+
+/// A JSON-RPC message, as far as the guard reads it.
+#[derive(Deserialize)]
+struct Message<'a> {
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    params: Option<&'a RawValue>,
+}
+
+/// The parameters of `tools/call`, as far as the guard reads them.
+#[derive(Deserialize)]
+struct CallParams<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+}
+
+/// The tools a POST body calls: one JSON-RPC message or a batch of them. An error for
+/// anything else, and for a `tools/call` without a tool name: what the guard cannot
+/// read, it does not pass on.
+fn tool_calls(body: &[u8]) -> Result<Vec<Cow<'_, str>>, serde_json::Error> {
+    let batch = body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'[');
+    let messages: Vec<Message<'_>> = match batch {
+        true => serde_json::from_slice(body)?,
+        false => vec![serde_json::from_slice(body)?],
+    };
+    let mut calls = Vec::new();
+    for message in messages {
+        if message.method.as_deref() != Some("tools/call") {
+            continue;
+        }
+        let params: CallParams<'_> =
+            serde_json::from_str(message.params.map_or("null", RawValue::get))?;
+        calls.push(params.name);
+    }
+    Ok(calls)
+}
+
+/// A JSON-RPC error answered by the guard itself (`id` null: the request was not read).
+fn json_rpc_error(status: StatusCode, code: i32, message: &'static str) -> Response {
+    let body = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": { "code": code, "message": message },
+    });
+    let mut response = Response::new(Body::from(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tool_calls;
+
+    #[test]
+    fn tool_calls_are_read_from_messages_and_batches() {
+        let one = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add_item","arguments":{"name":"x"}}}"#;
+        assert_eq!(tool_calls(one).unwrap(), ["add_item"]);
+        let escaped =
+            br#"{"jsonrpc":"2.0","id":1,"method":"tools\/call","params":{"name":"add\u005fitem"}}"#;
+        assert_eq!(tool_calls(escaped).unwrap(), ["add_item"]);
+        let batch = br#" [{"jsonrpc":"2.0","id":1,"method":"tools/list"},
+            {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"a"}},
+            {"jsonrpc":"2.0","id":3,"result":{}}]"#;
+        assert_eq!(tool_calls(batch).unwrap(), ["a"]);
+        let other = br#"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":7}}"#;
+        assert!(tool_calls(other).unwrap().is_empty());
+        // What cannot be read is not passed on.
+        for bad in [
+            &br#"{"method":"tools/call"}"#[..],
+            br#"{"method":"tools/call","params":{"name":1}}"#,
+            br#"{"method":"ping","method":"tools/call","params":{"name":"a"}}"#,
+            br#"{"method":"tools/call","params":{"name":"a","name":"b"}}"#,
+            b"not json",
+            b"",
+        ] {
+            assert!(tool_calls(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+}
