@@ -2,6 +2,7 @@
 //! apps live here so that the workspace's tests can drive them over HTTP.
 
 pub mod docs;
+pub mod mcp;
 pub mod tutorial;
 
 /// `SECRET_KEY` from the environment, or the tutorial's demo secret.

@@ -204,10 +204,12 @@ impl<S, T: ScopeTable> fmt::Debug for McpScopes<S, T> {
     }
 }
 
-impl<S, T> Service<Request<Body>> for McpScopes<S, T>
+impl<S, T, B> Service<Request<Body>> for McpScopes<S, T>
 where
-    S: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
+    S: Service<Request<Body>, Response = http::Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
     T: ScopeTable,
 {
     type Response = Response;
@@ -237,7 +239,8 @@ where
                 return Ok(guard.insufficient(guard.every, &token));
             }
             if parts.method != Method::POST {
-                return inner.call(Request::from_parts(parts, body)).await;
+                let response = inner.call(Request::from_parts(parts, body)).await?;
+                return Ok(response.map(Body::new));
             }
             let Ok(bytes) = axum::body::to_bytes(body, guard.body_limit).await else {
                 return Ok(json_rpc_error(
@@ -260,29 +263,26 @@ where
                     return Ok(guard.insufficient(required.unwrap_or(&[]), &token));
                 }
             }
-            inner
-                .call(Request::from_parts(parts, Body::from(bytes)))
-                .await
+            let request = Request::from_parts(parts, Body::from(bytes));
+            Ok(inner.call(request).await?.map(Body::new))
         })
     }
 }
 
 impl<T: ScopeTable> Guard<T> {
-    /// The scopes every request and every tool need: what a 401 names (when the verifier
-    /// names scopes in its 401s), so that a client asks for all it may use.
+    /// The scopes every request and every tool need, in the table's order: what a 401
+    /// names (when the verifier names scopes in its 401s), so that a client asks for
+    /// all it may use.
     fn every_scope(&self) -> String {
-        let mut tools: Vec<(&str, &'static [Requirement<T>])> = self
-            .tools
-            .iter()
-            .map(|(name, requirement)| (&**name, *requirement))
-            .collect();
-        tools.sort_by_key(|(name, _)| *name);
-        scope_union(
-            self.every
-                .iter()
-                .chain(tools.iter().flat_map(|(_, requirement)| requirement.iter())),
-        )
-        .join(" ")
+        let mut names = scope_union(
+            self.every.iter().chain(
+                self.tools
+                    .values()
+                    .flat_map(|requirement| requirement.iter()),
+            ),
+        );
+        names.sort_by_key(|name| T::index_of(name));
+        names.join(" ")
     }
 
     /// The 403 for a token that lacks `required`: `scope` lists the scopes `required`

@@ -1,0 +1,275 @@
+//! The MCP example (rmcp over Streamable HTTP behind `McpScopesLayer`), driven in
+//! process as an MCP client would: challenges that lead to the RFC 9728 metadata, a
+//! session that lists and calls tools, and each tool refused before it runs to a token
+//! without its scopes.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use scopes_core::issuer::Signer;
+use scopes_core::{Key, ResourceMetadata, Verifier};
+use scopes_examples::mcp::{Scopes, app};
+use scopes_tests::SECRET;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const RESOURCE: &str = "http://127.0.0.1:8001/mcp";
+const METADATA: &str = "http://127.0.0.1:8001/.well-known/oauth-protected-resource/mcp";
+const ISSUER: &str = "http://127.0.0.1:9000";
+
+fn server() -> Router {
+    let metadata = ResourceMetadata::new(RESOURCE)
+        .unwrap()
+        .authorization_server(ISSUER)
+        .scopes::<Scopes>();
+    let verifier = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .audience(RESOURCE)
+        .resource_metadata(&metadata)
+        .scope_on_401(true)
+        .build()
+        .unwrap();
+    app(verifier, &metadata)
+}
+
+fn token(scopes: &[&str]) -> String {
+    Signer::hs256(SECRET)
+        .unwrap()
+        .audience(RESOURCE)
+        .mint("client", scopes.iter().copied())
+        .unwrap()
+}
+
+struct Answer {
+    status: StatusCode,
+    challenge: Option<String>,
+    session: Option<String>,
+    body: String,
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Answer {
+    let response: Response<Body> = app.clone().oneshot(request).await.unwrap();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+    let (challenge, session) = (header("www-authenticate"), header("mcp-session-id"));
+    let status = response.status();
+    // rmcp answers a POST with a short event stream that ends after the response.
+    let body = tokio::time::timeout(Duration::from_secs(10), response.into_body().collect())
+        .await
+        .expect("the response ends")
+        .unwrap()
+        .to_bytes();
+    Answer {
+        status,
+        challenge,
+        session,
+        body: String::from_utf8(body.to_vec()).unwrap(),
+    }
+}
+
+fn post(token: Option<&str>, session: Option<&str>, message: &Value) -> Request<Body> {
+    post_raw(token, session, message.to_string())
+}
+
+fn post_raw(token: Option<&str>, session: Option<&str>, body: String) -> Request<Body> {
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri("/mcp")
+        .header("host", "127.0.0.1:8001")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-06-18");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    if let Some(session) = session {
+        request = request.header("mcp-session-id", session);
+    }
+    request.body(Body::from(body)).unwrap()
+}
+
+fn call(id: u64, tool: &str, arguments: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+        "params": {"name": tool, "arguments": arguments}})
+}
+
+/// `initialize` then `notifications/initialized`: the session's id.
+async fn session(app: &Router, token: &str) -> String {
+    let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"}}});
+    let answer = send(app, post(Some(token), None, &initialize)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let session = answer.session.expect("a session id");
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    let answer = send(app, post(Some(token), Some(&session), &initialized)).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+    session
+}
+
+#[tokio::test]
+async fn without_a_token_the_challenge_leads_to_the_metadata_and_names_the_scopes() {
+    let app = server();
+    let expected =
+        format!(r#"Bearer scope="items:read items:write", resource_metadata="{METADATA}""#);
+    let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {}});
+    let answer = send(&app, post(None, None, &initialize)).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.challenge.as_deref(), Some(expected.as_str()));
+    // The event stream (GET) too, and a token in the query string is no token.
+    let stream = Request::get("/mcp")
+        .header("accept", "text/event-stream")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(&app, stream).await.challenge.as_deref(),
+        Some(expected.as_str())
+    );
+    let mut query = post(None, None, &initialize);
+    *query.uri_mut() = format!("/mcp?access_token={}", token(&["items:read"]))
+        .parse()
+        .unwrap();
+    let answer = send(&app, query).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.challenge.as_deref(), Some(expected.as_str()));
+
+    // The metadata names the authorization server and the scopes.
+    let document = Request::get("/.well-known/oauth-protected-resource/mcp")
+        .body(Body::empty())
+        .unwrap();
+    let answer = send(&app, document).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let document: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(document["resource"], RESOURCE);
+    assert_eq!(document["authorization_servers"], json!([ISSUER]));
+    assert_eq!(
+        document["scopes_supported"],
+        json!(["items:read", "items:write"])
+    );
+}
+
+#[tokio::test]
+async fn a_token_for_another_resource_is_refused() {
+    let app = server();
+    let elsewhere = Signer::hs256(SECRET)
+        .unwrap()
+        .audience("http://127.0.0.1:8002/mcp")
+        .mint("client", ["items:read", "items:write"])
+        .unwrap();
+    let answer = send(
+        &app,
+        post(Some(&elsewhere), None, &call(1, "list_items", json!({}))),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    let challenge = answer.challenge.unwrap();
+    assert!(
+        challenge.starts_with(r#"Bearer error="invalid_token""#),
+        "{challenge}"
+    );
+    assert!(challenge.contains(&format!(r#"resource_metadata="{METADATA}""#)));
+}
+
+#[tokio::test]
+async fn each_tool_runs_only_for_a_token_with_its_scopes() {
+    let app = server();
+    let full = token(&["items:read", "items:write"]);
+    let reader = token(&["items:read"]);
+    let writer_session = session(&app, &full).await;
+    let reader_session = session(&app, &reader).await;
+
+    // The reader lists; adding is refused before the tool runs, with what is missing
+    // and then what is held.
+    let listed = send(
+        &app,
+        post(
+            Some(&reader),
+            Some(&reader_session),
+            &call(1, "list_items", json!({})),
+        ),
+    )
+    .await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(listed.body.contains("Foo, Bar"), "{}", listed.body);
+    let refused = send(
+        &app,
+        post(
+            Some(&reader),
+            Some(&reader_session),
+            &call(2, "add_item", json!({"name": "Baz"})),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        refused.challenge.as_deref(),
+        Some(format!(r#"Bearer error="insufficient_scope", scope="items:write items:read", resource_metadata="{METADATA}""#).as_str())
+    );
+    let listed = send(
+        &app,
+        post(
+            Some(&full),
+            Some(&writer_session),
+            &call(3, "list_items", json!({})),
+        ),
+    )
+    .await;
+    assert!(
+        !listed.body.contains("Baz"),
+        "the refused call ran: {}",
+        listed.body
+    );
+
+    // The writer adds.
+    let added = send(
+        &app,
+        post(
+            Some(&full),
+            Some(&writer_session),
+            &call(4, "add_item", json!({"name": "Baz"})),
+        ),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::OK);
+    assert!(added.body.contains("added Baz"), "{}", added.body);
+}
+
+#[tokio::test]
+async fn what_the_guard_cannot_vouch_for_is_refused() {
+    let app = server();
+    let full = token(&["items:read", "items:write"]);
+    let reader = token(&["items:read"]);
+    // A tool nobody declared.
+    let answer = send(
+        &app,
+        post(Some(&full), None, &call(1, "drop_items", json!({}))),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    // A batch hiding a call the token may not make.
+    let batch = json!([
+        call(1, "list_items", json!({})),
+        call(2, "add_item", json!({"name": "x"}))
+    ]);
+    let answer = send(&app, post(Some(&reader), None, &batch)).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    // What is not JSON-RPC, and what is too large to read.
+    let answer = send(
+        &app,
+        post_raw(Some(&full), None, "{\"method\":\"tools/call\"".into()),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let error: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(error["error"]["code"], -32700);
+    let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(2 << 20));
+    let answer = send(&app, post_raw(Some(&full), None, huge)).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
