@@ -58,9 +58,15 @@ const jwks = {
 // The resource servers (RFC 8707 resource indicators) whose tokens are JWTs.
 const TOKEN_TTL = 600;
 const resourceServers = {
-  'urn:scopes:api': { alg: 'ES256' },
-  'urn:scopes:api-rs': { alg: 'RS256' },
+  'urn:scopes:api': { alg: 'ES256', scope: 'me items admin' },
+  'urn:scopes:api-rs': { alg: 'RS256', scope: 'me items admin' },
 };
+// An MCP server (tests/mcp/run): MCP_RESOURCE is its canonical URI, e.g.
+// http://127.0.0.1:8001/mcp, for which tokens carry `items:read` and `items:write`.
+const MCP_SCOPES = ['items:read', 'items:write'];
+if (process.env.MCP_RESOURCE) {
+  resourceServers[process.env.MCP_RESOURCE] = { alg: 'ES256', scope: MCP_SCOPES.join(' ') };
+}
 const DEFAULT_RESOURCE = 'urn:scopes:api';
 
 // A minimal in-memory adapter: passing one stops oidc-provider's "development-only in-memory
@@ -141,7 +147,7 @@ const provider = new Provider(issuer, {
     },
   ],
   clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
-  scopes: ['me', 'items', 'admin'],
+  scopes: ['me', 'items', 'admin', ...MCP_SCOPES],
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
@@ -153,7 +159,7 @@ const provider = new Provider(issuer, {
         const server = resourceServers[resourceIndicator];
         if (!server) throw new errors.InvalidTarget();
         return {
-          scope: 'me items admin',
+          scope: server.scope,
           audience: resourceIndicator,
           accessTokenFormat: 'jwt',
           accessTokenTTL: TOKEN_TTL,
