@@ -51,6 +51,10 @@ pub enum ConfigError {
     /// A scope claim was named like a registered claim the verifier reads for itself
     /// (`exp`, `nbf`, `iss`, `aud`, `iat`, `sub`, `client_id`, `jti`).
     RegisteredScopeClaim(String),
+    /// A scope claim path that cannot be read: a JSON Pointer (RFC 6901) with a `~` not
+    /// followed by `0` or `1`, or deeper than 8 members, or one that is a prefix of
+    /// another (a claim cannot be both a list of scopes and an object holding one).
+    InvalidScopeClaimPath(String),
     /// One issuer was given two key set locations (`jwks_url`, `oidc_issuer`).
     KeySetTwice,
     /// `fetch_options` was set for an issuer whose keys are not fetched.
@@ -115,6 +119,10 @@ impl fmt::Display for ConfigError {
             Self::RegisteredScopeClaim(claim) => write!(
                 f,
                 "`{claim}` is a registered claim the verifier reads itself; it cannot hold scopes"
+            ),
+            Self::InvalidScopeClaimPath(path) => write!(
+                f,
+                "the scope claim path `{path}` cannot be read: a path is a claim name, or a JSON Pointer (`/realm_access/roles`, `~1` for `/` and `~0` for `~` in a name) at most 8 members deep, and no path may lead into another"
             ),
             Self::KeySetTwice => f.write_str(
                 "one issuer has two key set locations (`jwks_url`, `oidc_issuer`); give each issuer its own `TrustedIssuer`",

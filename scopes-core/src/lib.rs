@@ -274,7 +274,7 @@ pub use keys::install_crypto_provider;
 pub use keys::{FetchOptions, KeyFetchError};
 pub use keys::{Key, SkipReason, SkippedKey};
 pub use table::{RequiredScopes, Requirement, ScopeInfo, ScopeSet, ScopeTable, Words};
-pub use token::{CacheLimits, TrustedIssuer, VerifiedToken};
+pub use token::{CacheLimits, TrustedIssuer, VerifiedToken, providers};
 
 #[cfg(feature = "macros")]
 pub use scopes_macros::{requires_scopes, scopes};

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::error::TokenError;
+use crate::error::{ConfigError, TokenError};
 
 /// A JSON string, borrowed from the input unless it has escapes. (serde's own
 /// `Cow<str>` always allocates; a `&str` fails on escapes.)
@@ -48,7 +48,89 @@ impl core::ops::Deref for Text<'_> {
 pub(crate) struct Rules<'a> {
     pub(crate) issuers: &'a [Box<str>],
     pub(crate) audiences: &'a [Box<str>],
-    pub(crate) scope_claims: &'a [Box<str>],
+    pub(crate) scope_claims: &'a ClaimPaths,
+}
+
+/// The deepest scope claim path read (members from the top of the claims).
+const MAX_DEPTH: usize = 8;
+
+/// Where scopes are read: each a path of member names from the top of the claims
+/// (`["scope"]`, `["realm_access", "roles"]`), none a prefix of another; and the
+/// distinct top-level names, in order, each a bit of the pass's duplicate check.
+#[derive(Debug)]
+pub(crate) struct ClaimPaths {
+    paths: Box<[Box<[Box<str>]>]>,
+    roots: Box<[Box<str>]>,
+}
+
+impl ClaimPaths {
+    /// Reads the configured claims: a name as written, or a JSON Pointer (RFC 6901) when
+    /// it starts with `/`.
+    pub(crate) fn new(claims: &[String]) -> Result<Self, ConfigError> {
+        if claims.is_empty() {
+            return Err(ConfigError::NoScopeClaims);
+        }
+        let mut paths: Vec<Box<[Box<str>]>> = Vec::with_capacity(claims.len());
+        for claim in claims {
+            let invalid = || ConfigError::InvalidScopeClaimPath(claim.clone());
+            let path: Vec<Box<str>> = match claim.strip_prefix('/') {
+                None => vec![claim.as_str().into()],
+                Some(pointer) => pointer
+                    .split('/')
+                    .map(|segment| unescape(segment).ok_or_else(invalid))
+                    .collect::<Result<_, _>>()?,
+            };
+            if path.len() > MAX_DEPTH {
+                return Err(invalid());
+            }
+            if REGISTERED.contains(&&*path[0]) {
+                return Err(ConfigError::RegisteredScopeClaim(path[0].to_string()));
+            }
+            // The same path twice, or one leading into another: one claim cannot be both
+            // a list of scopes and an object holding one.
+            if paths.iter().any(|other| {
+                let shorter = other.len().min(path.len());
+                other[..shorter] == path[..shorter]
+            }) {
+                return Err(invalid());
+            }
+            paths.push(path.into());
+        }
+        let mut roots: Vec<Box<str>> = Vec::new();
+        for path in &paths {
+            if !roots.contains(&path[0]) {
+                roots.push(path[0].clone());
+            }
+        }
+        if roots.len() > MAX_SCOPE_CLAIMS || paths.len() > 64 {
+            return Err(ConfigError::TooManyScopeClaims);
+        }
+        Ok(Self {
+            paths: paths.into(),
+            roots: roots.into(),
+        })
+    }
+}
+
+/// A JSON Pointer reference token, unescaped (`~1` is `/`, `~0` is `~`); `None` for
+/// another `~`.
+fn unescape(segment: &str) -> Option<Box<str>> {
+    if !segment.contains('~') {
+        return Some(segment.into());
+    }
+    let mut out = String::with_capacity(segment.len());
+    let mut chars = segment.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '~' => match chars.next() {
+                Some('0') => out.push('~'),
+                Some('1') => out.push('/'),
+                _ => return None,
+            },
+            c => out.push(c),
+        }
+    }
+    Some(out.into())
 }
 
 /// What the pass found.
@@ -164,8 +246,8 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
                 .iter()
                 .position(|claim| *claim == &*key)
                 .or_else(|| {
-                    let mut scope_claims = self.rules.scope_claims.iter();
-                    let position = scope_claims.position(|claim| **claim == *key)?;
+                    let mut roots = self.rules.scope_claims.roots.iter();
+                    let position = roots.position(|root| **root == *key)?;
                     Some(REGISTERED.len() + position)
                 });
             if let Some(bit) = bit {
@@ -203,7 +285,11 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
                 Some(7) => map
                     .next_value::<IgnoredAny>()
                     .map(|_| self.found.jti = true),
-                Some(_) => map.next_value_seed(ScopesSeed {
+                Some(bit) => map.next_value_seed(Nested {
+                    paths: &self.rules.scope_claims.paths,
+                    route: core::slice::from_ref(
+                        &self.rules.scope_claims.roots[bit - REGISTERED.len()],
+                    ),
                     scopes: &mut self.found.scopes,
                 }),
                 None => map.next_value::<IgnoredAny>().map(|_| ()),
@@ -369,6 +455,65 @@ impl<'de> Visitor<'de> for Strings<'_> {
             matches |= self.0.iter().any(|wanted| **wanted == *value);
         }
         Ok(matches)
+    }
+}
+
+/// The value at `route` (the member names from the top of the claims to here): the
+/// scopes, when a path ends here; else an object whose members lead on along the paths.
+/// A member along a path that appears twice is refused, like a top-level claim.
+struct Nested<'a, 's> {
+    paths: &'a [Box<[Box<str>]>],
+    route: &'a [Box<str>],
+    scopes: &'a mut Scopes<'s>,
+}
+
+impl<'de> DeserializeSeed<'de> for Nested<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        // No path is a prefix of another, so a path that ends here is the only one here.
+        if self.paths.iter().any(|path| **path == *self.route) {
+            return ScopesSeed {
+                scopes: self.scopes,
+            }
+            .deserialize(deserializer);
+        }
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Nested<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object holding scope claims")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let depth = self.route.len();
+        // The paths through here, by index: at most 64, which the builder checks.
+        let mut seen: u64 = 0;
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            let next = self.paths.iter().position(|path| {
+                path.len() > depth && path[..depth] == *self.route && *path[depth] == *key
+            });
+            let Some(index) = next else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            if seen & (1 << index) != 0 {
+                return Err(de::Error::custom(
+                    "duplicate member along a scope claim path",
+                ));
+            }
+            seen |= 1 << index;
+            map.next_value_seed(Nested {
+                paths: self.paths,
+                route: &self.paths[index][..=depth],
+                scopes: &mut *self.scopes,
+            })?;
+        }
+        Ok(())
     }
 }
 

@@ -138,6 +138,13 @@ impl TrustedIssuer {
     /// The claims scopes are read from, replacing the default `scope`, `scopes`, `scp`.
     /// Each may hold a space-delimited string or an array of strings; the scopes of all
     /// of them are granted. Auth0's RBAC uses `permissions`, for instance.
+    ///
+    /// A claim inside an object is named by a JSON Pointer (RFC 6901): Keycloak's realm
+    /// roles are `/realm_access/roles`, a client's `/resource_access/my-client/roles`.
+    /// A name that does not start with `/` is a top-level claim as written, so a
+    /// namespaced claim needs no escaping: `https://example.com/roles`. Nested claims
+    /// are read in the same single pass as the others. [`crate::providers`] has the
+    /// claims of common identity providers.
     pub fn scope_claims<I, S>(mut self, claims: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -178,24 +185,13 @@ impl TrustedIssuer {
         let scope_claims = self
             .scope_claims
             .unwrap_or_else(|| ["scope", "scopes", "scp"].map(String::from).to_vec());
-        if scope_claims.is_empty() {
-            return Err(ConfigError::NoScopeClaims);
-        }
-        if scope_claims.len() > super::claims::MAX_SCOPE_CLAIMS {
-            return Err(ConfigError::TooManyScopeClaims);
-        }
-        if let Some(claim) = scope_claims
-            .iter()
-            .find(|claim| super::claims::REGISTERED.contains(&claim.as_str()))
-        {
-            return Err(ConfigError::RegisteredScopeClaim(claim.clone()));
-        }
+        let paths = super::claims::ClaimPaths::new(&scope_claims)?;
         let boxed = |items: Vec<String>| items.into_iter().map(String::into_boxed_str).collect();
         Ok(IssuerRules {
             keys,
             issuers: boxed(self.issuers),
             audiences: boxed(self.audiences),
-            scope_claims: boxed(scope_claims),
+            scope_claims: paths,
             rfc9068: self.rfc9068,
         })
     }
@@ -239,7 +235,7 @@ pub(crate) struct IssuerRules {
     pub(crate) keys: Arc<dyn KeyStore>,
     pub(crate) issuers: Box<[Box<str>]>,
     pub(crate) audiences: Box<[Box<str>]>,
-    pub(crate) scope_claims: Box<[Box<str>]>,
+    pub(crate) scope_claims: super::claims::ClaimPaths,
     /// RFC 9068: `typ` `at+jwt`, and `iss`, `aud`, `sub`, `client_id`, `iat`, `jti`.
     pub(crate) rfc9068: bool,
 }

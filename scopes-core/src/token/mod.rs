@@ -13,6 +13,7 @@ mod cache;
 mod claims;
 mod issuer;
 mod jws;
+pub mod providers;
 mod verify;
 
 pub use cache::CacheLimits;
