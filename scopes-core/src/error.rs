@@ -46,10 +46,11 @@ pub enum ConfigError {
     KeysAndKeySet,
     /// Two trusted issuers have the same `iss`.
     DuplicateIssuer(String),
-    /// More than 56 scope claims were named.
+    /// More than 54 top-level scope claims (or 64 paths) were named.
     TooManyScopeClaims,
     /// A scope claim was named like a registered claim the verifier reads for itself
-    /// (`exp`, `nbf`, `iss`, `aud`, `iat`, `sub`, `client_id`, `jti`).
+    /// (`exp`, `nbf`, `iss`, `aud`, `iat`, `sub`, `client_id`, `jti`, `acr`,
+    /// `auth_time`).
     RegisteredScopeClaim(String),
     /// A scope claim path that cannot be read: a JSON Pointer (RFC 6901) with a `~` not
     /// followed by `0` or `1`, or deeper than 8 members, or one that is a prefix of
@@ -115,7 +116,9 @@ impl fmt::Display for ConfigError {
             Self::DuplicateIssuer(issuer) => {
                 write!(f, "two trusted issuers have the `iss` `{issuer}`")
             }
-            Self::TooManyScopeClaims => f.write_str("at most 56 claims can hold scopes"),
+            Self::TooManyScopeClaims => {
+                f.write_str("at most 54 top-level claims (and 64 paths) can hold scopes")
+            }
             Self::RegisteredScopeClaim(claim) => write!(
                 f,
                 "`{claim}` is a registered claim the verifier reads itself; it cannot hold scopes"

@@ -273,7 +273,9 @@ pub use keys::install_crypto_provider;
 #[cfg(feature = "jwks")]
 pub use keys::{FetchOptions, KeyFetchError};
 pub use keys::{Key, SkipReason, SkippedKey};
-pub use table::{RequiredScopes, Requirement, ScopeInfo, ScopeSet, ScopeTable, Words};
+pub use table::{
+    Authentication, RequiredScopes, Requirement, ScopeInfo, ScopeSet, ScopeTable, Words,
+};
 pub use token::{CacheLimits, TrustedIssuer, VerifiedToken, providers};
 
 #[cfg(feature = "macros")]

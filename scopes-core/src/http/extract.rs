@@ -87,6 +87,12 @@ async fn authorize<T: ScopeTable>(
     if !met(required) || !layers.iter().all(|layer| met(layer)) {
         return Err(refuse(AuthRejection::InsufficientScope, parts));
     }
+    let all = required
+        .iter()
+        .chain(layers.iter().flat_map(|layer| layer.iter()));
+    if let Some(step_up) = step_up(all, &token, verifier) {
+        return Err(refuse(step_up, parts));
+    }
     // Admitted: the token is recorded for the extractors that follow (the handler's
     // check runs first, so when it refuses there are none, and it records nothing).
     if fresh {
@@ -108,6 +114,28 @@ async fn authorize<T: ScopeTable>(
         }
     }
     Ok(granted)
+}
+
+/// The refusal when the token does not meet how `requirements` ask the user to have
+/// authenticated (RFC 9470), else `None`: the acceptable `acr` values of the first it
+/// fails, and the strictest `max_age` of them all (a route's requirements compose, the
+/// strictest winning).
+pub(crate) fn step_up<'r, T: ScopeTable>(
+    requirements: impl Iterator<Item = &'r Requirement<T>> + Clone,
+    token: &VerifiedToken,
+    verifier: &Verifier,
+) -> Option<AuthRejection> {
+    let leeway = verifier.leeway_secs();
+    let failed = requirements
+        .clone()
+        .map(Requirement::authentication)
+        .find(|needed| needed.is_required() && !token.authenticated_as(needed, leeway))?;
+    let max_age = requirements
+        .filter_map(|requirement| requirement.authentication().max_age())
+        .min();
+    Some(AuthRejection::InsufficientUserAuthentication(
+        failed.with_max_age(max_age),
+    ))
 }
 
 /// Every scope the route requires: `required`, then the router layers' that the

@@ -14,7 +14,7 @@ use http::Request;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::extract::{LayerScopes, verified};
+use super::extract::{LayerScopes, step_up, verified};
 use super::refusal::{AuthRejection, Rejection};
 use super::verifier::Verifier;
 use crate::table::{RequiredScopes, ScopeTable, scope_union};
@@ -168,12 +168,16 @@ async fn check<T: ScopeTable, R: RequiredScopes<T>>(
 ) -> Result<(), Rejection> {
     let requirement = R::composed();
     let scope = || Cow::Owned(scope_union(requirement).join(" "));
-    let granted = match verified(parts, verifier).await {
-        Ok(token) => token.granted::<T>(),
+    let token = match verified(parts, verifier).await {
+        Ok(token) => token,
         Err(reason) => return Err(verifier.rejection(reason, scope)),
     };
+    let granted = token.granted::<T>();
     if !requirement.iter().all(|r| r.is_met_by(&granted)) {
         return Err(verifier.rejection(AuthRejection::InsufficientScope, scope));
+    }
+    if let Some(step_up) = step_up(requirement.iter(), &token, verifier) {
+        return Err(verifier.rejection(step_up, scope));
     }
     match parts.extensions.get_mut::<LayerScopes<T>>() {
         Some(layers) => layers.0.push(requirement),

@@ -19,7 +19,7 @@ use serde_json::value::RawValue;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::extract::verified;
+use super::extract::{step_up, verified};
 use super::layer::ResponseFuture;
 use super::refusal::{AuthRejection, Rejection};
 use super::verifier::Verifier;
@@ -238,6 +238,12 @@ where
             if !guard.every.iter().all(|r| r.is_met_by(&granted)) {
                 return Ok(guard.insufficient(guard.every, &token));
             }
+            if let Some(step_up) = step_up(guard.every.iter(), &token, &guard.verifier) {
+                return Ok(guard
+                    .verifier
+                    .rejection(step_up, Cow::default)
+                    .into_response());
+            }
             if parts.method != Method::POST {
                 let response = inner.call(Request::from_parts(parts, body)).await?;
                 return Ok(response.map(Body::new));
@@ -261,6 +267,13 @@ where
                 let met = required.is_some_and(|r| r.iter().all(|r| r.is_met_by(&granted)));
                 if !met {
                     return Ok(guard.insufficient(required.unwrap_or(&[]), &token));
+                }
+                let all = guard.every.iter().chain(required.unwrap_or(&[]));
+                if let Some(step_up) = step_up(all, &token, &guard.verifier) {
+                    return Ok(guard
+                        .verifier
+                        .rejection(step_up, Cow::default)
+                        .into_response());
                 }
             }
             let request = Request::from_parts(parts, Body::from(bytes));

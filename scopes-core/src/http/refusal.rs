@@ -16,6 +16,7 @@ use http::{HeaderValue, StatusCode};
 use super::bearer::InvalidRequest;
 use super::challenge::{challenge, header};
 use crate::error::TokenError;
+use crate::table::Authentication;
 
 /// Why a request was refused. Match on it in a rejection hook or in your own
 /// extractors; [`Rejection`] turns it into the response.
@@ -26,6 +27,7 @@ use crate::error::TokenError;
 /// | `InvalidRequest` | 400, `Bearer error="invalid_request", error_description="…"` | the same |
 /// | `InvalidToken` | 401, `Bearer error="invalid_token", error_description="…"` | 401, `Bearer scope="…"` |
 /// | `InsufficientScope` | 403, `Bearer error="insufficient_scope", scope="…"` | 401, `Bearer scope="…"` |
+/// | `InsufficientUserAuthentication` | 401, `Bearer error="insufficient_user_authentication", error_description="…", acr_values="…", max_age=…` (RFC 9470) | the same |
 ///
 /// With [`VerifierBuilder::scope_on_401`](crate::VerifierBuilder::scope_on_401), the 401s
 /// of RFC 6750 mode name the route's scopes too (`Bearer scope="…"`,
@@ -46,6 +48,9 @@ pub enum AuthRejection {
     InvalidToken(TokenError),
     /// The token is valid but does not grant the scopes required.
     InsufficientScope,
+    /// The token grants the scopes, but the user did not authenticate as the route
+    /// requires (RFC 9470): not with an acceptable `acr`, or too long ago.
+    InsufficientUserAuthentication(Authentication),
 }
 
 /// A refusal's `detail` and its JSON body `{"detail":"…"}`, written from one literal
@@ -79,6 +84,9 @@ impl AuthRejection {
             Self::InvalidRequest(why) => why.detail(),
             Self::InvalidToken(_) => detail!("Could not validate credentials"),
             Self::InsufficientScope => detail!("Not enough permissions"),
+            Self::InsufficientUserAuthentication(_) => {
+                detail!("A different authentication level is required")
+            }
         }
     }
 }
@@ -90,6 +98,9 @@ impl fmt::Display for AuthRejection {
             Self::InvalidRequest(why) => f.write_str(why.description()),
             Self::InvalidToken(why) => f.write_str(why.description()),
             Self::InsufficientScope => f.write_str("the token lacks a required scope"),
+            Self::InsufficientUserAuthentication(_) => {
+                f.write_str("the user did not authenticate as required")
+            }
         }
     }
 }
@@ -164,6 +175,12 @@ fn answer(mode: ResponseMode, scope_on_401: bool, reason: &AuthRejection) -> Ans
         (ResponseMode::FastApi, R::InvalidToken(_) | R::InsufficientScope) => {
             (StatusCode::UNAUTHORIZED, None, None, true)
         }
+        (_, R::InsufficientUserAuthentication(_)) => (
+            StatusCode::UNAUTHORIZED,
+            Some("insufficient_user_authentication"),
+            Some("A different authentication level is required"),
+            false,
+        ),
     };
     Answer {
         status,
@@ -189,7 +206,7 @@ pub(crate) fn example(mode: ResponseMode, reason: AuthRejection, scope: &str) ->
     let answer = answer(mode, false, &reason);
     Example {
         status: answer.status,
-        challenge: format(&answer, None, scope, None),
+        challenge: format(&answer, &reason, None, scope, None),
         detail: reason.detail(),
         error: answer.error,
     }
@@ -197,11 +214,20 @@ pub(crate) fn example(mode: ResponseMode, reason: AuthRejection, scope: &str) ->
 
 fn format(
     answer: &Answer,
+    reason: &AuthRejection,
     realm: Option<&str>,
     scope: &str,
     resource_metadata: Option<&str>,
 ) -> String {
     let scope = (answer.scope && !scope.is_empty()).then_some(scope);
+    // RFC 9470 §3: what the authorization server is to be asked for.
+    let (acr_values, max_age) = match reason {
+        AuthRejection::InsufficientUserAuthentication(needed) => (
+            Some(needed.acr_values()).filter(|values| !values.is_empty()),
+            needed.max_age().map(|age| age.to_string()),
+        ),
+        _ => (None, None),
+    };
     challenge(
         "Bearer",
         &[
@@ -209,6 +235,8 @@ fn format(
             ("error", answer.error),
             ("error_description", answer.description),
             ("scope", scope),
+            ("acr_values", acr_values),
+            ("max_age", max_age.as_deref()),
             ("resource_metadata", resource_metadata),
         ],
     )
@@ -414,6 +442,7 @@ impl Rejection {
         let responder = &self.responder;
         format(
             &answer,
+            &self.reason,
             responder.realm.as_deref(),
             &self.scope,
             responder.resource_metadata.as_deref(),
@@ -423,8 +452,14 @@ impl Rejection {
     /// The `WWW-Authenticate` value: [`challenge`](Self::challenge), formatted once per
     /// responder when its parts are all `'static` (a route's scope is).
     fn challenge_header(&self) -> HeaderValue {
+        let step_up = matches!(
+            self.reason,
+            AuthRejection::InsufficientUserAuthentication(_)
+        );
         match (&self.scope, self.responder.challenges()) {
-            (Cow::Borrowed(scope), Some(challenges)) => {
+            // A step-up challenge names the route's authentication, which the cache's
+            // key does not hold: formatted each time.
+            (Cow::Borrowed(scope), Some(challenges)) if !step_up => {
                 let answer = answer(
                     self.responder.mode,
                     self.responder.scope_on_401,

@@ -80,6 +80,11 @@ impl Verifier {
         self.inner.tokens.refresh_keys().await
     }
 
+    /// The leeway for time claims, in seconds (also for `max_age`).
+    pub(crate) fn leeway_secs(&self) -> u64 {
+        self.inner.tokens.leeway_secs()
+    }
+
     /// How refusals are answered (for documentation that must say the same).
     pub fn response_mode(&self) -> ResponseMode {
         self.inner.responder.mode

@@ -235,6 +235,7 @@ impl<T: ScopeTable> OperationSecurity<T> {
     /// The `401` and `403` responses the operation can give, with their challenges.
     pub fn responses(&self) -> ProtectedResponses {
         ProtectedResponses::new(scope_union(self.all()).join(" "))
+            .with_step_up(responses::StepUp::of(self.all()))
     }
 
     fn all(&self) -> impl Iterator<Item = &Requirement<T>> + Clone {

@@ -19,7 +19,44 @@ pub struct ProtectedResponses {
     /// `scope="…"` of the challenge; empty when no scope is required.
     scope: String,
     mode: ResponseMode,
+    /// How the user must have authenticated (RFC 9470), when the operation says.
+    step_up: Option<StepUp>,
 }
+
+/// What an operation asks of the user's authentication (RFC 9470), as documented: the
+/// acceptable `acr` values and the strictest `max_age`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct StepUp {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) acr_values: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) max_age: Option<u64>,
+}
+
+impl StepUp {
+    /// What `requirements` ask together (RFC 9470), as the handler's check answers: the
+    /// first `acr` list and the strictest `max_age`.
+    pub(crate) fn of<'r, T: crate::ScopeTable>(
+        requirements: impl Iterator<Item = &'r crate::Requirement<T>> + Clone,
+    ) -> Option<Self> {
+        let acr_values = requirements
+            .clone()
+            .map(|requirement| requirement.authentication().acr())
+            .find(|acr| !acr.is_empty())
+            .unwrap_or_default();
+        let max_age = requirements
+            .filter_map(|requirement| requirement.authentication().max_age())
+            .min();
+        Some(Self {
+            acr_values: acr_values.iter().map(|acr| (*acr).to_owned()).collect(),
+            max_age,
+        })
+    }
+}
+
+/// The extension of a 401 response object that records the operation's step-up
+/// requirement, so that rewriting the responses keeps it.
+pub(crate) const STEP_UP: &str = "x-scopes-step-up";
 
 /// The extension that marks a response object this crate wrote, so that it can be
 /// rewritten (response mode, router layers) while the operation's own are kept.
@@ -30,7 +67,27 @@ impl ProtectedResponses {
         Self {
             scope,
             mode: ResponseMode::Rfc6750,
+            step_up: None,
         }
+    }
+
+    /// The responses of an operation that also asks how the user authenticated: what
+    /// they asked already, composed with `step_up` (the first `acr` list, the
+    /// strictest `max_age`).
+    pub(crate) fn with_step_up(mut self, step_up: Option<StepUp>) -> Self {
+        let merged = match (self.step_up.take(), step_up) {
+            (Some(own), Some(other)) => Some(StepUp {
+                acr_values: if own.acr_values.is_empty() {
+                    other.acr_values
+                } else {
+                    own.acr_values
+                },
+                max_age: own.max_age.into_iter().chain(other.max_age).min(),
+            }),
+            (own, other) => own.or(other),
+        };
+        self.step_up = merged.filter(|s| !s.acr_values.is_empty() || s.max_age.is_some());
+        self
     }
 
     /// The responses as a verifier answering in `mode` gives them.
@@ -57,7 +114,25 @@ impl ProtectedResponses {
             (None, false) => (FASTAPI_401, FASTAPI_401_HEADER),
             (None, true) => (FASTAPI_401_NO_SCOPE, FASTAPI_401_HEADER),
         };
-        let mut entries = vec![("401", response(description, header, &invalid))];
+        let mut unauthorized = response(description, header, &invalid);
+        if let Some(step_up) = &self.step_up {
+            let mut text = String::from(STEP_UP_401);
+            if !step_up.acr_values.is_empty() {
+                text.push_str(&format!(
+                    " Acceptable `acr`: {}.",
+                    step_up.acr_values.join(", ")
+                ));
+            }
+            if let Some(max_age) = step_up.max_age {
+                text.push_str(&format!(" Authenticated at most {max_age} s ago."));
+            }
+            unauthorized["description"] = Value::String(format!(
+                "{} {text}",
+                unauthorized["description"].as_str().unwrap_or_default()
+            ));
+            unauthorized[STEP_UP] = serde_json::to_value(step_up).unwrap_or(Value::Null);
+        }
+        let mut entries = vec![("401", unauthorized)];
         if !scope.is_empty() && insufficient.status != invalid.status {
             entries.push(("403", response(RFC_403, RFC_403_HEADER, &insufficient)));
         }
@@ -81,6 +156,9 @@ const RFC_401: &str = "Unauthorized: the bearer token is missing, malformed, exp
 const RFC_401_HEADER: &str = "The RFC 6750 challenge: `Bearer` alone when no token was sent; \
     otherwise `error=\"invalid_token\"` with an `error_description` saying why. A \
     configured `realm` comes first.";
+const STEP_UP_401: &str = "Also 401 when the token has the scopes but the user did not \
+    authenticate as the operation requires (RFC 9470): `error=\"insufficient_user_authentication\"` \
+    with `acr_values` and/or `max_age` saying what to ask the authorization server for.";
 const RFC_403: &str = "Forbidden: the token is valid but lacks a required scope (RFC 6750 \
     §3.1 `insufficient_scope`).";
 const RFC_403_HEADER: &str = "The RFC 6750 challenge, `error=\"insufficient_scope\"` with \

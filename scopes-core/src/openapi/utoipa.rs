@@ -199,7 +199,13 @@ pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(openapi: &mut Ope
         let scope = scope_of(&security);
         operation.security = Some(security);
         if ours {
-            replace_responses(operation, &ProtectedResponses::new(scope));
+            // The layer's step-up requirement (RFC 9470) too, composed with the
+            // operation's.
+            let step_up = super::responses::StepUp::of(layer.iter());
+            replace_responses(
+                operation,
+                &ProtectedResponses::new(scope).with_step_up(step_up),
+            );
         }
     }
 }
@@ -258,9 +264,17 @@ fn documented_here(operation: &Operation) -> bool {
 }
 
 fn replace_responses(operation: &mut Operation, responses: &ProtectedResponses) {
-    operation.responses.responses.remove("401");
+    // The step-up requirement the operation was documented with (RFC 9470) is kept.
+    let step_up = match operation.responses.responses.remove("401") {
+        Some(RefOr::T(response)) => response
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get(super::responses::STEP_UP))
+            .and_then(|value| serde_json::from_value(value.clone()).ok()),
+        _ => None,
+    };
     operation.responses.responses.remove("403");
-    insert_responses(operation, responses);
+    insert_responses(operation, &responses.clone().with_step_up(step_up));
 }
 
 fn all_operations(openapi: &mut OpenApi) -> impl Iterator<Item = &mut Operation> {

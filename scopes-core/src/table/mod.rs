@@ -11,7 +11,9 @@ mod schemes;
 mod set;
 
 pub(crate) use requirement::scope_union;
-pub use requirement::{Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement, compose};
+pub use requirement::{
+    Authentication, Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement, compose,
+};
 pub use schemes::{FlowKind, OAuth2Flow, OAuth2Scheme, OpenIdConnectScheme, SecuritySchemes};
 pub use set::ScopeSet;
 

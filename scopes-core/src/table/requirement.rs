@@ -12,6 +12,50 @@ use super::{ScopeSet, ScopeTable};
 pub struct Requirement<T: ScopeTable> {
     alternatives: &'static [ScopeSet<T>],
     scope: &'static str,
+    authentication: Authentication,
+}
+
+/// How the user must have authenticated (RFC 9470 step-up): with one of the `acr`
+/// values, and/or no longer than `max_age` seconds ago.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authentication {
+    acr: &'static [&'static str],
+    acr_values: &'static str,
+    max_age: Option<u64>,
+}
+
+impl Authentication {
+    /// No requirement on how the user authenticated.
+    pub const NONE: Self = Self {
+        acr: &[],
+        acr_values: "",
+        max_age: None,
+    };
+
+    /// The acceptable `acr` values (empty: any, or none).
+    pub fn acr(&self) -> &'static [&'static str] {
+        self.acr
+    }
+
+    /// The acceptable `acr` values, space-delimited: a challenge's `acr_values`.
+    pub fn acr_values(&self) -> &'static str {
+        self.acr_values
+    }
+
+    /// The longest time since the user last authenticated actively, in seconds.
+    pub fn max_age(&self) -> Option<u64> {
+        self.max_age
+    }
+
+    /// Whether this asks anything.
+    pub fn is_required(&self) -> bool {
+        !self.acr.is_empty() || self.max_age.is_some()
+    }
+
+    /// The same `acr` values with `max_age` instead.
+    pub(crate) fn with_max_age(self, max_age: Option<u64>) -> Self {
+        Self { max_age, ..self }
+    }
 }
 
 impl<T: ScopeTable> Requirement<T> {
@@ -21,7 +65,30 @@ impl<T: ScopeTable> Requirement<T> {
         Self {
             alternatives,
             scope,
+            authentication: Authentication::NONE,
         }
+    }
+
+    /// The requirement, asking also that the user authenticated with one of `acr`
+    /// (`acr_values` is the same, space-delimited) and/or at most `max_age` seconds
+    /// ago. Built by `#[requires_scopes(..., acr = [...], max_age = ...)]`.
+    pub const fn with_authentication(
+        mut self,
+        acr: &'static [&'static str],
+        acr_values: &'static str,
+        max_age: Option<u64>,
+    ) -> Self {
+        self.authentication = Authentication {
+            acr,
+            acr_values,
+            max_age,
+        };
+        self
+    }
+
+    /// How the user must have authenticated (RFC 9470), if the requirement says.
+    pub fn authentication(&self) -> &Authentication {
+        &self.authentication
     }
 
     /// Whether `granted` meets the requirement. No allocation, no string comparison.
@@ -58,6 +125,7 @@ impl<T: ScopeTable> fmt::Debug for Requirement<T> {
         f.debug_struct("Requirement")
             .field("table", &T::NAME)
             .field("any_of", &self.alternatives)
+            .field("authentication", &self.authentication)
             .finish()
     }
 }

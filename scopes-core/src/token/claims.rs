@@ -148,6 +148,20 @@ pub(crate) struct Found<'s> {
     pub(crate) jti: bool,
     /// The granted scope names, space-delimited, as the scope claims list them.
     pub(crate) scopes: Scopes<'s>,
+    /// `acr` (OpenID Connect; RFC 9470's step-up), where it is in the claims.
+    pub(crate) acr: Acr,
+    /// `auth_time`: when the user last authenticated actively.
+    pub(crate) auth_time: Option<f64>,
+}
+
+/// Where a token's `acr` is: a byte range of the claims' JSON (a string without
+/// escapes reads as written), or, with escapes, the string itself.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Acr {
+    #[default]
+    Absent,
+    At(usize, usize),
+    Owned(Box<str>),
 }
 
 /// Scope names written into a region the caller provides (no allocation): joined with
@@ -203,6 +217,8 @@ pub(crate) fn read<'s>(
         iat: false,
         jti: false,
         scopes: Scopes { region, len: 0 },
+        acr: Acr::Absent,
+        auth_time: None,
     };
     let mut problem = None;
     let mut de = serde_json::Deserializer::from_slice(json);
@@ -210,6 +226,7 @@ pub(crate) fn read<'s>(
         rules,
         found: &mut found,
         problem: &mut problem,
+        json: json.as_ptr_range(),
     };
     de.deserialize_map(visitor)
         .and_then(|()| de.end())
@@ -221,14 +238,26 @@ struct ClaimsVisitor<'a, 'r, 's> {
     rules: &'a Rules<'r>,
     found: &'a mut Found<'s>,
     problem: &'a mut Option<TokenError>,
+    /// The claims' bytes, to tell where a borrowed string is.
+    json: core::ops::Range<*const u8>,
 }
 
 /// The most scope claims a verifier reads (one bit each beside `REGISTERED`).
 pub(crate) const MAX_SCOPE_CLAIMS: usize = 64 - REGISTERED.len();
 
 /// The registered claims this pass reads, each a bit of the members seen so far.
-pub(crate) const REGISTERED: [&str; 8] =
-    ["exp", "nbf", "iss", "aud", "iat", "sub", "client_id", "jti"];
+pub(crate) const REGISTERED: [&str; 10] = [
+    "exp",
+    "nbf",
+    "iss",
+    "aud",
+    "iat",
+    "sub",
+    "client_id",
+    "jti",
+    "acr",
+    "auth_time",
+];
 
 impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
     type Value = ();
@@ -238,7 +267,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        // Bits 0..8: `REGISTERED`; the scope claims from bit 8 (at most 56, which the
+        // Bits 0..10: `REGISTERED`; the scope claims from bit 10 (at most 54, which the
         // builder checks).
         let mut seen: u64 = 0;
         while let Some(key) = map.next_key::<Text<'de>>()? {
@@ -285,6 +314,18 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
                 Some(7) => map
                     .next_value::<IgnoredAny>()
                     .map(|_| self.found.jti = true),
+                Some(8) => map.next_value::<Text<'de>>().map(|acr| {
+                    self.found.acr = match acr.0 {
+                        Cow::Borrowed(text) if self.json.contains(&text.as_ptr()) => {
+                            let start = text.as_ptr() as usize - self.json.start as usize;
+                            Acr::At(start, start + text.len())
+                        }
+                        other => Acr::Owned(other.into()),
+                    }
+                }),
+                Some(9) => map
+                    .next_value::<Number>()
+                    .map(|n| self.found.auth_time = Some(n.0)),
                 Some(bit) => map.next_value_seed(Nested {
                     paths: &self.rules.scope_claims.paths,
                     route: core::slice::from_ref(
@@ -300,6 +341,8 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
                     Some(1) => TokenError::InvalidClaim("nbf"),
                     Some(2) => TokenError::InvalidClaim("iss"),
                     Some(3) => TokenError::WrongAudience,
+                    Some(8) => TokenError::InvalidClaim("acr"),
+                    Some(9) => TokenError::InvalidClaim("auth_time"),
                     Some(bit) if bit >= REGISTERED.len() => TokenError::InvalidScopeClaim,
                     _ => TokenError::Malformed,
                 });

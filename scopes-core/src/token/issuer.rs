@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::claims::{Found, Rules, read};
+use super::claims::{Acr, Found, Rules, read};
 use super::jws::{Jws, now};
 use crate::error::{ConfigError, TokenError};
 use crate::keys::{Key, KeySet, KeyStore, StaticKeys};
@@ -246,6 +246,9 @@ pub(crate) struct Checked {
     pub(crate) text: String,
     pub(crate) claims_end: usize,
     pub(crate) exp: f64,
+    /// `acr`, its range in `text` when it is there as written.
+    pub(crate) acr: Acr,
+    pub(crate) auth_time: Option<f64>,
 }
 
 impl IssuerRules {
@@ -285,15 +288,22 @@ impl IssuerRules {
         let found = read(&head[raw.len()..], &self.rules(), room)?;
         let exp = self.validate(&found, leeway_secs)?;
         let scopes_len = found.scopes.len();
+        let (acr, auth_time) = (found.acr, found.auth_time);
         buffer.truncate(split + scopes_len);
         // One check of the whole: the token, the claims and the scope names. (The claims
         // pass read the strings; this also refuses invalid UTF-8 where the pass would
         // not look, in members it skips.)
         let text = String::from_utf8(buffer).map_err(|_| TokenError::Malformed)?;
+        let acr = match acr {
+            Acr::At(start, end) => Acr::At(raw.len() + start, raw.len() + end),
+            other => other,
+        };
         Ok(Checked {
             text,
             claims_end: split,
             exp,
+            acr,
+            auth_time,
         })
     }
 

@@ -8,10 +8,11 @@ use std::sync::{Arc, OnceLock};
 use serde::de::DeserializeOwned;
 
 use super::cache::{CacheLimits, TokenCache};
+use super::claims::Acr;
 use super::issuer::{Checked, IssuerRules, TrustedIssuer};
 use super::jws::{Jws, now};
 use crate::error::{ConfigError, TokenError};
-use crate::table::{ScopeSet, ScopeTable, Words};
+use crate::table::{Authentication, ScopeSet, ScopeTable, Words};
 
 /// Verifies tokens for one [`Verifier`](crate::Verifier): its trusted issuers, leeway
 /// and cache.
@@ -51,6 +52,9 @@ struct Verified {
     grant: OnceLock<(TypeId, [u64; 4])>,
     /// Whether the verifier's cache holds it.
     cached: bool,
+    /// `acr` (a range of `text`, or the string when it had escapes) and `auth_time`.
+    acr: Acr,
+    auth_time: Option<f64>,
 }
 
 impl VerifiedToken {
@@ -97,6 +101,40 @@ impl VerifiedToken {
         granted
     }
 
+    /// The authentication context class the user authenticated with (`acr`, OpenID
+    /// Connect), if the token says.
+    pub fn acr(&self) -> Option<&str> {
+        match &self.0.acr {
+            Acr::Absent => None,
+            Acr::At(start, end) => self.0.text.get(*start..*end),
+            Acr::Owned(acr) => Some(acr),
+        }
+    }
+
+    /// When the user last authenticated actively (`auth_time`, seconds since the
+    /// epoch), if the token says.
+    pub fn auth_time(&self) -> Option<f64> {
+        self.0.auth_time
+    }
+
+    /// Whether the user authenticated as `needed` asks (RFC 9470): with one of its
+    /// `acr` values, and no longer than its `max_age` ago (with the verifier's leeway).
+    /// A token that does not say (no `acr`, no `auth_time`) does not meet what it asks.
+    pub(crate) fn authenticated_as(&self, needed: &Authentication, leeway_secs: u64) -> bool {
+        if !needed.acr().is_empty() && !self.acr().is_some_and(|acr| needed.acr().contains(&acr)) {
+            return false;
+        }
+        match needed.max_age() {
+            None => true,
+            Some(max_age) => match (self.0.auth_time, now()) {
+                (Some(auth_time), Some(now)) => {
+                    now - auth_time <= max_age.saturating_add(leeway_secs) as f64
+                }
+                _ => false,
+            },
+        }
+    }
+
     fn scope_text(&self) -> &str {
         &self.0.text[self.0.scopes..]
     }
@@ -124,6 +162,11 @@ pub(crate) struct Shared {
 }
 
 impl TokenVerifier {
+    /// The leeway for time claims, in seconds.
+    pub(crate) fn leeway_secs(&self) -> u64 {
+        self.leeway_secs
+    }
+
     /// One anonymous issuer, or several routed by `iss`.
     pub(crate) fn new(
         issuers: Vec<TrustedIssuer>,
@@ -249,6 +292,8 @@ impl TokenVerifier {
             generation,
             grant: OnceLock::new(),
             cached: self.cache.is_some(),
+            acr: checked.acr,
+            auth_time: checked.auth_time,
         }));
         if let Some(cache) = &self.cache {
             cache.insert(token, verified.clone());

@@ -3,11 +3,13 @@
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{LitStr, Path, Token, parenthesized};
+use syn::{LitInt, LitStr, Path, Token, bracketed, parenthesized};
 
 syn::custom_keyword!(all);
 syn::custom_keyword!(any);
 syn::custom_keyword!(table);
+syn::custom_keyword!(acr);
+syn::custom_keyword!(max_age);
 
 pub(crate) struct Args {
     /// The top-level list, which means "all of these".
@@ -15,6 +17,10 @@ pub(crate) struct Args {
     pub(crate) tables: Vec<(table, Path)>,
     /// `crate = path::to::scopes_core`, for crates that reach it through a re-export.
     pub(crate) krate: Option<Path>,
+    /// `acr = ["urn:example:mfa", …]` (RFC 9470 step-up), each time it is given.
+    pub(crate) acr: Vec<(acr, Vec<LitStr>)>,
+    /// `max_age = 300` (seconds), each time it is given.
+    pub(crate) max_age: Vec<(max_age, LitInt)>,
 }
 
 pub(crate) enum Expr {
@@ -27,6 +33,8 @@ enum Arg {
     Expr(Expr),
     Table(table, Path),
     Crate(Path),
+    Acr(acr, Vec<LitStr>),
+    MaxAge(max_age, LitInt),
 }
 
 impl Parse for Args {
@@ -35,11 +43,15 @@ impl Parse for Args {
             scopes: Vec::new(),
             tables: Vec::new(),
             krate: None,
+            acr: Vec::new(),
+            max_age: Vec::new(),
         };
         for arg in Punctuated::<Arg, Token![,]>::parse_terminated(input)? {
             match arg {
                 Arg::Expr(expr) => args.scopes.push(expr),
                 Arg::Table(keyword, path) => args.tables.push((keyword, path)),
+                Arg::Acr(keyword, values) => args.acr.push((keyword, values)),
+                Arg::MaxAge(keyword, seconds) => args.max_age.push((keyword, seconds)),
                 Arg::Crate(path) => {
                     if args.krate.is_some() {
                         return Err(syn::Error::new_spanned(
@@ -66,6 +78,33 @@ impl Parse for Arg {
             let keyword: table = input.parse()?;
             input.parse::<Token![=]>()?;
             return Ok(Self::Table(keyword, input.parse()?));
+        }
+        if input.peek(acr) {
+            let keyword: acr = input.parse()?;
+            input.parse::<Token![=]>()?;
+            // `acr = "a"` or `acr = ["a", "b"]`.
+            if input.peek(LitStr) {
+                return Ok(Self::Acr(keyword, vec![input.parse()?]));
+            }
+            let content;
+            bracketed!(content in input);
+            let values = content.parse_terminated(|input| input.parse::<LitStr>(), Token![,])?;
+            return Ok(Self::Acr(keyword, values.into_iter().collect()));
+        }
+        if input.peek(max_age) {
+            let keyword: max_age = input.parse()?;
+            input.parse::<Token![=]>()?;
+            // Anything else than a number of seconds is reported as such, not as a syntax
+            // error (e.g. `max_age = "300"`).
+            let value: syn::Expr = input.parse()?;
+            let seconds = match &value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(seconds),
+                    ..
+                }) => seconds.clone(),
+                other => LitInt::new("-1", syn::spanned::Spanned::span(other)),
+            };
+            return Ok(Self::MaxAge(keyword, seconds));
         }
         Expr::parse_with(input, true).map(Self::Expr)
     }

@@ -80,10 +80,20 @@ fn requirement_const(path: &Path, resolved: &Resolved) -> TokenStream {
         }
     });
     let scope = resolved.names.join(" ");
+    // RFC 9470: how the user must have authenticated, when the attribute says.
+    let authentication = (!resolved.acr.is_empty() || resolved.max_age.is_some()).then(|| {
+        let acr = &resolved.acr;
+        let acr_values = resolved.acr.join(" ");
+        let max_age = match resolved.max_age {
+            Some(seconds) => quote!(::core::option::Option::Some(#seconds)),
+            None => quote!(::core::option::Option::None),
+        };
+        quote!(.with_authentication(&[#(#acr),*], #acr_values, #max_age))
+    });
     quote_spanned! {path.span()=>
         const REQUIREMENT: #private::Requirement<__T> = {
             const CONCRETE: #private::Requirement<#table> =
-                #private::Requirement::new(&[#(#alternatives),*], #scope);
+                #private::Requirement::new(&[#(#alternatives),*], #scope)#authentication;
             CONCRETE
         };
     }

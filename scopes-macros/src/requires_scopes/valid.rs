@@ -21,6 +21,66 @@ pub(crate) fn check_args(args: &Args, errors: &mut Errors) {
         );
     }
     check_list(&args.scopes, errors);
+    check_authentication(args, errors);
+}
+
+/// `acr = [...]` and `max_age = N` (RFC 9470): given once each; `acr` values that can
+/// go into a challenge's space-delimited `acr_values`; `max_age` in seconds.
+fn check_authentication(args: &Args, errors: &mut Errors) {
+    for (keyword, _) in args.acr.iter().skip(1) {
+        errors.spanned(
+            keyword,
+            "`acr` is given twice in `#[requires_scopes]`; list every acceptable value once: `acr = [\"a\", \"b\"]`",
+        );
+    }
+    for (keyword, _) in args.max_age.iter().skip(1) {
+        errors.spanned(
+            keyword,
+            "`max_age` is given twice in `#[requires_scopes]`; give the number of seconds once",
+        );
+    }
+    if let Some((keyword, values)) = args.acr.first() {
+        if values.is_empty() {
+            errors.spanned(
+                keyword,
+                "`acr = []` in `#[requires_scopes]` accepts no authentication; list the acceptable values, e.g. `acr = [\"urn:example:mfa\"]`",
+            );
+        }
+        let mut seen = HashSet::new();
+        for value in values {
+            let text = value.value();
+            let problem = match text.contains(' ') {
+                true => Some(
+                    "contains a space (`acr_values` is space-delimited: write each value as its own literal)"
+                        .to_owned(),
+                ),
+                false => scope_token::problem(&text),
+            };
+            if let Some(problem) = problem {
+                errors.spanned(
+                    value,
+                    format_args!(
+                        "{text:?} in `acr` of `#[requires_scopes]` cannot be an `acr_values` member: it {problem}"
+                    ),
+                );
+            } else if !seen.insert(text.clone()) {
+                errors.spanned(
+                    value,
+                    format_args!(
+                        "duplicate `acr` value {text:?} in `#[requires_scopes]`; list it once"
+                    ),
+                );
+            }
+        }
+    }
+    if let Some((_, seconds)) = args.max_age.first()
+        && seconds.base10_parse::<u64>().is_err()
+    {
+        errors.spanned(
+            seconds,
+            "`max_age` in `#[requires_scopes]` is a number of seconds, e.g. `max_age = 300`",
+        );
+    }
 }
 
 fn check_list(list: &[Expr], errors: &mut Errors) {
@@ -95,6 +155,9 @@ pub(crate) struct Resolved {
     pub(crate) literals: Vec<LitStr>,
     /// The path of scopes-core given with `crate = …` (else `::scopes_core`).
     pub(crate) krate: Option<syn::Path>,
+    /// The acceptable `acr` values and the `max_age` (RFC 9470), when given.
+    pub(crate) acr: Vec<String>,
+    pub(crate) max_age: Option<u64>,
 }
 
 /// Resolves the requirement's structure; an error when it is too complex to check.
@@ -113,11 +176,20 @@ pub(crate) fn resolve(args: &Args, errors: &mut Errors, span: Span) -> Resolved 
         Vec::new()
     });
     let krate = args.krate.clone();
+    let acr = args.acr.first().map_or_else(Vec::new, |(_, values)| {
+        values.iter().map(LitStr::value).collect()
+    });
+    let max_age = args
+        .max_age
+        .first()
+        .and_then(|(_, seconds)| seconds.base10_parse().ok());
     Resolved {
         alternatives,
         names: resolver.names,
         literals: resolver.literals,
         krate,
+        acr,
+        max_age,
     }
 }
 
