@@ -146,10 +146,7 @@ where
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
         let verifier = self.verifier.clone();
-        // The clone that was not polled ready stays here; the ready one serves (tower's
-        // rule for services called from a future).
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = take_ready(&mut self.inner);
         ResponseFuture(Box::pin(async move {
             let (mut parts, body) = request.into_parts();
             match check::<T, R>(&mut parts, &verifier).await {
@@ -186,6 +183,13 @@ async fn check<T: ScopeTable, R: RequiredScopes<T>>(
         }
     }
     Ok(())
+}
+
+/// The inner service that was polled ready, to call from a future; a clone, not yet
+/// polled, stays in its place (tower's rule for services called from a future).
+pub(crate) fn take_ready<S: Clone>(inner: &mut S) -> S {
+    let clone = inner.clone();
+    std::mem::replace(inner, clone)
 }
 
 /// The future of [`RequireScopes`] (and of [`McpScopes`](crate::McpScopes)).

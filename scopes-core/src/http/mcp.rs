@@ -20,7 +20,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::extract::{step_up, verified};
-use super::layer::ResponseFuture;
+use super::layer::{ResponseFuture, take_ready};
 use super::refusal::{AuthRejection, Rejection};
 use super::verifier::Verifier;
 use crate::table::{RequiredScopes, Requirement, ScopeTable, scope_union};
@@ -222,9 +222,7 @@ where
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
         let guard = self.guard.clone();
-        // The clone that was not polled ready stays here; the ready one serves.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = take_ready(&mut self.inner);
         ResponseFuture::new(async move {
             let (mut parts, body) = request.into_parts();
             let token = match verified(&mut parts, &guard.verifier).await {
