@@ -246,13 +246,18 @@ async fn what_the_guard_cannot_vouch_for_is_refused() {
     let app = server();
     let full = token(&["items:read", "items:write"]);
     let reader = token(&["items:read"]);
-    // A tool nobody declared.
+    // A tool nobody declared: a JSON-RPC error for that call, and no challenge (no
+    // token would do).
     let answer = send(
         &app,
-        post(Some(&full), None, &call(1, "drop_items", json!({}))),
+        post(Some(&full), None, &call(7, "drop_items", json!({}))),
     )
     .await;
-    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.challenge, None);
+    let error: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(error["id"], 7);
+    assert_eq!(error["error"]["code"], -32602);
     // A batch hiding a call the token may not make.
     let batch = json!([
         call(1, "list_items", json!({})),

@@ -108,6 +108,16 @@ async fn a_route_requiring_an_authentication_context_and_a_recent_login() {
             r#"{"detail":"A different authentication level is required"}"#
         );
     }
+    // An `auth_time` in the future is no recent login.
+    let mut claims = json!({
+        "sub": "alice", "exp": now() + 600, "scope": "payments:process", "acr": MFA,
+        "auth_time": now() + 3600
+    });
+    let future = sign(Algorithm::HS256, &claims);
+    assert_eq!(send(&app, get_with("/pay", &future)).await.status, 401);
+    claims["auth_time"] = Value::from(now());
+    let fresh = sign(Algorithm::HS256, &claims);
+    assert_eq!(send(&app, get_with("/pay", &fresh)).await.status, 200);
     // Scopes first: a token without them is 403, whatever its authentication.
     let reader = sign(
         Algorithm::HS256,

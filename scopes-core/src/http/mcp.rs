@@ -13,6 +13,7 @@ use axum::extract::FromRef;
 use axum::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
 use http::{HeaderValue, Method, Request, StatusCode};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -70,8 +71,10 @@ const BODY_LIMIT: usize = 1 << 20;
 /// - a `tools/call` of a tool the token lacks scopes for: 403 `insufficient_scope` with
 ///   `scope="…"` listing the tool's scopes and then those the token holds (MCP's advice:
 ///   a client asking again keeps what it had);
-/// - a `tools/call` of a tool that was not declared: 403 too (fail closed: an undeclared
-///   tool is not callable, rather than callable by any token);
+/// - a `tools/call` of a tool that was not declared: 400 with a JSON-RPC error
+///   (`-32602`, unknown tool) for that call (fail closed: an undeclared tool is not
+///   callable, rather than callable by any token; and no challenge, since no token
+///   would do);
 /// - a POST body that is not JSON-RPC (a message or a batch): 400 with a JSON-RPC parse
 ///   error; one larger than [`body_limit`](Self::body_limit): 413.
 ///
@@ -83,7 +86,8 @@ pub struct McpScopesLayer<T: ScopeTable> {
 
 struct Guard<T: ScopeTable> {
     verifier: Verifier,
-    every: &'static [Requirement<T>],
+    /// What every request needs: each `require`d marker's requirements.
+    every: Vec<&'static [Requirement<T>]>,
     tools: FxHashMap<Box<str>, &'static [Requirement<T>]>,
     body_limit: usize,
 }
@@ -92,7 +96,7 @@ impl<T: ScopeTable> Clone for Guard<T> {
     fn clone(&self) -> Self {
         Self {
             verifier: self.verifier.clone(),
-            every: self.every,
+            every: self.every.clone(),
             tools: self.tools.clone(),
             body_limit: self.body_limit,
         }
@@ -114,7 +118,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
         Self {
             guard: Arc::new(Guard {
                 verifier,
-                every: &[],
+                every: Vec::new(),
                 tools: FxHashMap::default(),
                 body_limit: BODY_LIMIT,
             }),
@@ -122,9 +126,10 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     }
 
     /// Requires the scopes of `R` (a struct annotated with `#[requires_scopes]`) on every
-    /// request, whatever it asks (initializing, listing tools, the event stream).
+    /// request, whatever it asks (initializing, listing tools, the event stream). Called
+    /// again, every request needs both.
     pub fn require<R: RequiredScopes<T>>(mut self) -> Self {
-        Arc::make_mut(&mut self.guard).every = R::composed();
+        Arc::make_mut(&mut self.guard).every.push(R::composed());
         self
     }
 
@@ -233,10 +238,10 @@ where
                 }
             };
             let granted = token.granted::<T>();
-            if !guard.every.iter().all(|r| r.is_met_by(&granted)) {
-                return Ok(guard.insufficient(guard.every, &token));
+            if !guard.every().all(|r| r.is_met_by(&granted)) {
+                return Ok(guard.insufficient(guard.every(), &token));
             }
-            if let Some(step_up) = step_up(guard.every.iter(), &token, &guard.verifier) {
+            if let Some(step_up) = step_up(guard.every(), &token, &guard.verifier) {
                 return Ok(guard
                     .verifier
                     .rejection(step_up, Cow::default)
@@ -246,27 +251,46 @@ where
                 let response = inner.call(Request::from_parts(parts, body)).await?;
                 return Ok(response.map(Body::new));
             }
-            let Ok(bytes) = axum::body::to_bytes(body, guard.body_limit).await else {
-                return Ok(json_rpc_error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    -32600,
-                    "Request body too large",
-                ));
+            let bytes = match Limited::new(body, guard.body_limit).collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(error) if error.is::<LengthLimitError>() => {
+                    return Ok(json_rpc_error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        None,
+                        -32600,
+                        "Request body too large",
+                    ));
+                }
+                Err(_) => {
+                    return Ok(json_rpc_error(
+                        StatusCode::BAD_REQUEST,
+                        None,
+                        -32600,
+                        "The request body could not be read",
+                    ));
+                }
             };
             let Ok(calls) = tool_calls(&bytes) else {
                 return Ok(json_rpc_error(
                     StatusCode::BAD_REQUEST,
+                    None,
                     -32700,
                     "Parse error",
                 ));
             };
-            for name in calls {
-                let required = guard.tools.get(&*name).copied();
-                let met = required.is_some_and(|r| r.iter().all(|r| r.is_met_by(&granted)));
-                if !met {
-                    return Ok(guard.insufficient(required.unwrap_or(&[]), &token));
+            for (name, id) in calls {
+                let Some(required) = guard.tools.get(&*name).copied() else {
+                    return Ok(json_rpc_error(
+                        StatusCode::BAD_REQUEST,
+                        id,
+                        -32602,
+                        "Unknown tool",
+                    ));
+                };
+                if !required.iter().all(|r| r.is_met_by(&granted)) {
+                    return Ok(guard.insufficient(required, &token));
                 }
-                let all = guard.every.iter().chain(required.unwrap_or(&[]));
+                let all = guard.every().chain(required);
                 if let Some(step_up) = step_up(all, &token, &guard.verifier) {
                     return Ok(guard
                         .verifier
@@ -286,7 +310,7 @@ impl<T: ScopeTable> Guard<T> {
     /// all it may use.
     fn every_scope(&self) -> String {
         let mut names = scope_union(
-            self.every.iter().chain(
+            self.every().chain(
                 self.tools
                     .values()
                     .flat_map(|requirement| requirement.iter()),
@@ -296,9 +320,20 @@ impl<T: ScopeTable> Guard<T> {
         names.join(" ")
     }
 
+    /// What every request needs.
+    fn every(&self) -> impl Iterator<Item = &Requirement<T>> + Clone {
+        self.every
+            .iter()
+            .flat_map(|requirements| requirements.iter())
+    }
+
     /// The 403 for a token that lacks `required`: `scope` lists the scopes `required`
     /// names, then those of the table the token holds.
-    fn insufficient(&self, required: &[Requirement<T>], token: &VerifiedToken) -> Response {
+    fn insufficient<'r>(
+        &self,
+        required: impl IntoIterator<Item = &'r Requirement<T>>,
+        token: &VerifiedToken,
+    ) -> Response {
         let mut names = scope_union(required);
         for held in token.scopes() {
             if let Some(info) = T::lookup(held)
@@ -319,6 +354,8 @@ impl<T: ScopeTable> Guard<T> {
 #[derive(Deserialize)]
 struct Message<'a> {
     #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
     method: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     params: Option<&'a RawValue>,
@@ -331,10 +368,12 @@ struct CallParams<'a> {
     name: Cow<'a, str>,
 }
 
-/// The tools a POST body calls: one JSON-RPC message or a batch of them. An error for
-/// anything else, and for a `tools/call` without a tool name: what the guard cannot
-/// read, it does not pass on.
-fn tool_calls(body: &[u8]) -> Result<Vec<Cow<'_, str>>, serde_json::Error> {
+/// The tools a POST body calls, with each call's `id`: one JSON-RPC message or a batch
+/// of them. An error for anything else, and for a `tools/call` without a tool name:
+/// what the guard cannot read, it does not pass on.
+type Calls<'a> = Vec<(Cow<'a, str>, Option<&'a RawValue>)>;
+
+fn tool_calls(body: &[u8]) -> Result<Calls<'_>, serde_json::Error> {
     let batch = body
         .iter()
         .find(|b| !b.is_ascii_whitespace())
@@ -350,16 +389,22 @@ fn tool_calls(body: &[u8]) -> Result<Vec<Cow<'_, str>>, serde_json::Error> {
         }
         let params: CallParams<'_> =
             serde_json::from_str(message.params.map_or("null", RawValue::get))?;
-        calls.push(params.name);
+        calls.push((params.name, message.id));
     }
     Ok(calls)
 }
 
-/// A JSON-RPC error answered by the guard itself (`id` null: the request was not read).
-fn json_rpc_error(status: StatusCode, code: i32, message: &'static str) -> Response {
+/// A JSON-RPC error answered by the guard itself, for the call `id` (null when the
+/// request could not be read).
+fn json_rpc_error(
+    status: StatusCode,
+    id: Option<&RawValue>,
+    code: i32,
+    message: &'static str,
+) -> Response {
     let body = serde_json::json!({
         "jsonrpc": "2.0",
-        "id": null,
+        "id": id,
         "error": { "code": code, "message": message },
     });
     let mut response = Response::new(Body::from(Bytes::from(body.to_string())));
@@ -372,21 +417,29 @@ fn json_rpc_error(status: StatusCode, code: i32, message: &'static str) -> Respo
 
 #[cfg(test)]
 mod tests {
-    use super::tool_calls;
+    use super::{RawValue, tool_calls};
 
     #[test]
     fn tool_calls_are_read_from_messages_and_batches() {
         let one = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add_item","arguments":{"name":"x"}}}"#;
-        assert_eq!(tool_calls(one).unwrap(), ["add_item"]);
+        let names = |body| -> Vec<String> {
+            tool_calls(body)
+                .unwrap()
+                .into_iter()
+                .map(|(name, _)| name.into_owned())
+                .collect()
+        };
+        assert_eq!(names(one), ["add_item"]);
+        assert_eq!(tool_calls(one).unwrap()[0].1.map(RawValue::get), Some("1"));
         let escaped =
             br#"{"jsonrpc":"2.0","id":1,"method":"tools\/call","params":{"name":"add\u005fitem"}}"#;
-        assert_eq!(tool_calls(escaped).unwrap(), ["add_item"]);
+        assert_eq!(names(escaped), ["add_item"]);
         let batch = br#" [{"jsonrpc":"2.0","id":1,"method":"tools/list"},
             {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"a"}},
             {"jsonrpc":"2.0","id":3,"result":{}}]"#;
-        assert_eq!(tool_calls(batch).unwrap(), ["a"]);
+        assert_eq!(names(batch), ["a"]);
         let other = br#"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":7}}"#;
-        assert!(tool_calls(other).unwrap().is_empty());
+        assert!(names(other).is_empty());
         // What cannot be read is not passed on.
         for bad in [
             &br#"{"method":"tools/call"}"#[..],

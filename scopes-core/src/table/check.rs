@@ -266,8 +266,11 @@ pub const fn check_scope<T: ScopeTable>(table: &str, name: &str, hash: u64) {
     if scope_index::<T>(name, hash) != usize::MAX {
         return;
     }
-    if let Some(message) = unknown_scope::<T>(table, name) {
-        panic!("{}", message.as_str())
+    match unknown_scope::<T>(table, name) {
+        Some(message) => panic!("{}", message.as_str()),
+        // The names say it is declared, the hashes do not (a table built by hand with
+        // hashes of its own): the requirement would lose it, so the build fails.
+        None => panic!("`#[requires_scopes]`: the table's `HASHES` do not match its names"),
     }
 }
 

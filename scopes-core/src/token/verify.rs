@@ -126,9 +126,12 @@ impl VerifiedToken {
         }
         match needed.max_age() {
             None => true,
+            // An `auth_time` in the future (beyond the leeway) is not a recent login: it
+            // is a wrong clock or a forged claim.
             Some(max_age) => match (self.0.auth_time, now()) {
                 (Some(auth_time), Some(now)) => {
                     now - auth_time <= max_age.saturating_add(leeway_secs) as f64
+                        && auth_time <= now + leeway_secs as f64
                 }
                 _ => false,
             },
