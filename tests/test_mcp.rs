@@ -278,3 +278,60 @@ async fn what_the_guard_cannot_vouch_for_is_refused() {
     let answer = send(&app, post_raw(Some(&full), None, huge)).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn a_session_belongs_to_the_principal_that_opened_it() {
+    let app = server();
+    let alice = Signer::hs256(SECRET)
+        .unwrap()
+        .audience(RESOURCE)
+        .mint("alice", ["items:read"])
+        .unwrap();
+    let mallory = Signer::hs256(SECRET)
+        .unwrap()
+        .audience(RESOURCE)
+        .mint("mallory", ["items:read", "items:write"])
+        .unwrap();
+    let session = session(&app, &alice).await;
+    // Alice's next token (same principal) keeps the session.
+    let again = Signer::hs256(SECRET)
+        .unwrap()
+        .audience(RESOURCE)
+        .mint("alice", ["items:read"])
+        .unwrap();
+    let listed = send(
+        &app,
+        post(
+            Some(&again),
+            Some(&session),
+            &call(1, "list_items", json!({})),
+        ),
+    )
+    .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    // Another principal naming it: as if it did not exist.
+    let hijack = send(
+        &app,
+        post(
+            Some(&mallory),
+            Some(&session),
+            &call(2, "list_items", json!({})),
+        ),
+    )
+    .await;
+    assert_eq!(hijack.status, StatusCode::NOT_FOUND);
+    assert!(!hijack.body.contains("Foo"), "{}", hijack.body);
+    let stream = Request::get("/mcp")
+        .header("host", "127.0.0.1:8001")
+        .header("accept", "text/event-stream")
+        .header("authorization", format!("Bearer {mallory}"))
+        .header("mcp-session-id", &session)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send_head(&app, stream).await, StatusCode::NOT_FOUND);
+}
+
+/// The status alone (an event stream would not end).
+async fn send_head(app: &Router, request: Request<Body>) -> StatusCode {
+    app.clone().oneshot(request).await.unwrap().status()
+}

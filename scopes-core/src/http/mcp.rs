@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
 use http::{HeaderValue, Method, Request, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use quick_cache::sync::Cache;
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -26,6 +27,12 @@ use super::refusal::{AuthRejection, Rejection};
 use super::verifier::Verifier;
 use crate::table::{RequiredScopes, Requirement, ScopeTable, scope_union};
 use crate::token::VerifiedToken;
+
+/// The most sessions whose principal the guard remembers.
+const SESSIONS: usize = 100_000;
+
+/// The header that names an MCP session (Streamable HTTP).
+const SESSION: &str = "mcp-session-id";
 
 /// The largest request body read by default (1 MiB): MCP messages are small, and the
 /// guard must read a body before the server to see which tool it calls.
@@ -80,12 +87,21 @@ const BODY_LIMIT: usize = 1 << 20;
 ///
 /// An admitted request carries the [`VerifiedToken`] in its extensions (rmcp hands the
 /// request's `http::request::Parts` to tools, which can read it there).
+///
+/// Sessions: the session the server opens for a token (its `Mcp-Session-Id`) is bound to
+/// that token's principal (`iss` and `sub`, or `client_id`); a request naming the
+/// session with another principal's token is answered 404, as if it did not exist, so a
+/// leaked session id does not hand over another user's event stream. The guard
+/// remembers up to 100 000 sessions (past that, the least used are forgotten, and
+/// their ids are then left to the server).
 pub struct McpScopesLayer<T: ScopeTable> {
     guard: Arc<Guard<T>>,
 }
 
 struct Guard<T: ScopeTable> {
     verifier: Verifier,
+    /// Each session the server opened, with the principal whose token opened it.
+    sessions: Arc<Cache<Box<str>, Box<str>>>,
     /// What every request needs: each `require`d marker's requirements.
     every: Vec<&'static [Requirement<T>]>,
     tools: FxHashMap<Box<str>, &'static [Requirement<T>]>,
@@ -96,6 +112,7 @@ impl<T: ScopeTable> Clone for Guard<T> {
     fn clone(&self) -> Self {
         Self {
             verifier: self.verifier.clone(),
+            sessions: self.sessions.clone(),
             every: self.every.clone(),
             tools: self.tools.clone(),
             body_limit: self.body_limit,
@@ -118,6 +135,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
         Self {
             guard: Arc::new(Guard {
                 verifier,
+                sessions: Arc::new(Cache::new(SESSIONS)),
                 every: Vec::new(),
                 tools: FxHashMap::default(),
                 body_limit: BODY_LIMIT,
@@ -237,6 +255,24 @@ where
                     return Ok(guard.verifier.rejection(reason, hint).into_response());
                 }
             };
+            // A session belongs to the principal whose token opened it (MCP's security
+            // advice): another token naming it is answered as if it did not exist.
+            let owner = principal(&token);
+            let session = parts.headers.get(SESSION).map(|id| id.as_bytes().to_vec());
+            let session = session.map(|id| String::from_utf8_lossy(&id).into_owned());
+            if let Some(id) = &session
+                && guard
+                    .sessions
+                    .get(id.as_str())
+                    .is_some_and(|bound| *bound != *owner)
+            {
+                return Ok(json_rpc_error(
+                    StatusCode::NOT_FOUND,
+                    None,
+                    -32001,
+                    "Session not found",
+                ));
+            }
             let granted = token.granted::<T>();
             if !guard.every().all(|r| r.is_met_by(&granted)) {
                 return Ok(guard.insufficient(guard.every(), &token));
@@ -248,7 +284,11 @@ where
                     .into_response());
             }
             if parts.method != Method::POST {
+                let closing = parts.method == Method::DELETE;
                 let response = inner.call(Request::from_parts(parts, body)).await?;
+                if let (true, Some(id)) = (closing && response.status().is_success(), &session) {
+                    guard.sessions.remove(id.as_str());
+                }
                 return Ok(response.map(Body::new));
             }
             let bytes = match Limited::new(body, guard.body_limit).collect().await {
@@ -299,7 +339,17 @@ where
                 }
             }
             let request = Request::from_parts(parts, Body::from(bytes));
-            Ok(inner.call(request).await?.map(Body::new))
+            let response = inner.call(request).await?;
+            // A session the server opened for this request is bound to its principal.
+            if session.is_none()
+                && let Some(id) = response
+                    .headers()
+                    .get(SESSION)
+                    .and_then(|id| id.to_str().ok())
+            {
+                guard.sessions.insert(id.into(), owner);
+            }
+            Ok(response.map(Body::new))
         })
     }
 }
@@ -347,6 +397,33 @@ impl<T: ScopeTable> Guard<T> {
             .verifier
             .rejection(AuthRejection::InsufficientScope, || Cow::Owned(scope));
         rejection.into_response()
+    }
+}
+
+/// Who a token speaks for, to bind sessions to: its issuer and subject (or client,
+/// for a token without a subject), or the whole token when it names neither.
+fn principal(token: &VerifiedToken) -> Box<str> {
+    #[derive(Deserialize)]
+    struct Who<'a> {
+        #[serde(borrow, default)]
+        iss: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        sub: Option<Cow<'a, str>>,
+        #[serde(borrow, default)]
+        client_id: Option<Cow<'a, str>>,
+    }
+    match serde_json::from_str::<Who<'_>>(token.claims_json()) {
+        Ok(Who {
+            iss,
+            sub: Some(who),
+            ..
+        })
+        | Ok(Who {
+            iss,
+            client_id: Some(who),
+            ..
+        }) => format!("{}\n{who}", iss.unwrap_or_default()).into(),
+        _ => token.claims_json().into(),
     }
 }
 
