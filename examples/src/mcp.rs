@@ -13,6 +13,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use axum::Form;
 use axum::Router;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
@@ -20,7 +21,10 @@ use rmcp::model::{ServerCapabilities, ServerConfig};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ServerHandler, schemars, tool, tool_handler, tool_router};
-use scopes_core::{McpScopesLayer, ResourceMetadata, Verifier, requires_scopes, scopes};
+use scopes_core::issuer::{AccessTokenResponse, GrantError, Signer, grant_scopes};
+use scopes_core::{
+    McpScopesLayer, ResourceMetadata, ScopeSet, ScopeTable, Verifier, requires_scopes, scopes,
+};
 use serde::Deserialize;
 use tower::Layer;
 
@@ -128,4 +132,133 @@ pub fn app(verifier: Verifier, metadata: &ResourceMetadata) -> Router {
     Router::new()
         .route_service("/mcp", guard(verifier).layer(mcp))
         .merge(metadata.router())
+}
+
+/// The client of the development authorization server.
+pub const DEV_CLIENT_ID: &str = "mcp-dev-client";
+/// Its secret (development only).
+pub const DEV_CLIENT_SECRET: &str = "mcp-dev-secret";
+
+/// A development authorization server on the MCP server's own address, for runs without
+/// an identity provider: RFC 8414 metadata at `/.well-known/oauth-authorization-server`,
+/// an authorization endpoint that refuses (no user to log in) and a token endpoint
+/// (`/token`) for the client-credentials grant of
+/// [`DEV_CLIENT_ID`] (`client_secret_basic` or `client_secret_post`), issuing tokens
+/// for `resource` (RFC 8707) signed by `signer`. MCP clients then find it through the
+/// resource metadata, as they would a real one. Not for production.
+pub fn dev_authorization_server(issuer: &str, resource: &str, signer: Signer) -> Router {
+    use axum::routing::{get, post};
+    let metadata = serde_json::json!({
+        "issuer": issuer,
+        // RFC 8414 requires it, and MCP clients read it; this server has no user to
+        // log in, so it answers every authorization request with an error.
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/token"),
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": Scopes::iter().map(|scope| scope.name).collect::<Vec<_>>(),
+        "response_types_supported": [],
+    });
+    let resource = resource.to_owned();
+    let signer = std::sync::Arc::new(signer);
+    Router::new()
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(move || async move { axum::Json(metadata) }),
+        )
+        .route(
+            "/authorize",
+            get(|| async {
+                (
+                    axum::http::StatusCode::BAD_REQUEST,
+                    axum::Json(serde_json::json!({
+                        "error": "unsupported_response_type",
+                        "error_description": "this development server grants client_credentials only",
+                    })),
+                )
+            }),
+        )
+        .route(
+            "/token",
+            post(
+                move |headers: axum::http::HeaderMap, Form(form): Form<TokenRequest>| async move {
+                    dev_token(&headers, form, &resource, &signer)
+                },
+            ),
+        )
+}
+
+/// A client-credentials token request (RFC 6749 §4.4, RFC 8707's `resource`).
+#[derive(Debug, Deserialize)]
+pub struct TokenRequest {
+    grant_type: String,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    resource: Option<String>,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    client_secret: Option<String>,
+}
+
+fn dev_token(
+    headers: &axum::http::HeaderMap,
+    form: TokenRequest,
+    resource: &str,
+    signer: &Signer,
+) -> Result<AccessTokenResponse, GrantError> {
+    use base64::Engine as _;
+    // client_secret_basic, or client_secret_post.
+    let basic = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Basic "))
+        .and_then(|encoded| {
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .ok()
+        })
+        .and_then(|decoded| String::from_utf8(decoded).ok());
+    let authenticated = match (&basic, &form.client_id, &form.client_secret) {
+        (Some(pair), None, None) => *pair == format!("{DEV_CLIENT_ID}:{DEV_CLIENT_SECRET}"),
+        (None, Some(id), Some(secret)) => id == DEV_CLIENT_ID && secret == DEV_CLIENT_SECRET,
+        _ => false,
+    };
+    if !authenticated {
+        return Err(GrantError::InvalidClient);
+    }
+    if form.grant_type != "client_credentials" {
+        return Err(GrantError::InvalidRequest(
+            "this development server grants client_credentials only".into(),
+        ));
+    }
+    if form
+        .resource
+        .as_deref()
+        .is_some_and(|asked| asked != resource)
+    {
+        return Err(GrantError::InvalidRequest(
+            "`resource` is not this MCP server".into(),
+        ));
+    }
+    let everything: ScopeSet<Scopes> = ScopeSet::granted_by(Scopes::iter().map(|s| s.name));
+    let granted = match form
+        .scope
+        .as_deref()
+        .filter(|scope| !scope.trim().is_empty())
+    {
+        Some(scope) => {
+            grant_scopes::<Scopes>(scope.split(' ').filter(|s| !s.is_empty()), &everything)?
+        }
+        None => everything,
+    };
+    let token = signer
+        .mint_set(DEV_CLIENT_ID, &granted)
+        .map_err(|_| GrantError::InvalidRequest("the token could not be signed".into()))?;
+    Ok(AccessTokenResponse::bearer(
+        token,
+        signer.token_lifetime(),
+        &granted,
+    ))
 }

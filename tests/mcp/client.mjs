@@ -30,7 +30,12 @@ if (!server || !issuer) {
   console.error('usage: node client.mjs <MCP server URL> <issuer>');
   process.exit(2);
 }
-const credentials = { clientId: 'scopes-test', clientSecret: 'scopes-test-secret', expectedIssuer: issuer };
+// oidc-provider's client (tests/oidc/provider.mjs), or the example's development one.
+const credentials = {
+  clientId: process.env.MCP_CLIENT_ID ?? 'scopes-test',
+  clientSecret: process.env.MCP_CLIENT_SECRET ?? 'scopes-test-secret',
+  expectedIssuer: issuer,
+};
 const check = (what) => console.log(`ok: ${what}`);
 const text = (result) => result.content.map((part) => part.text).join('');
 

@@ -6,7 +6,9 @@
 //! ```
 //!
 //! It serves `http://127.0.0.1:8001/mcp` (override the address with `ADDR`); tokens must
-//! carry that URI as their audience. Without `OIDC_ISSUER` it prints development
+//! carry that URI as their audience. Without `OIDC_ISSUER` it is its own development
+//! authorization server (the metadata names it; client `mcp-dev-client`, secret
+//! `mcp-dev-secret`, client-credentials grant at `/token`) and prints development
 //! tokens, signed with a demo secret (override with `SECRET_KEY`). With
 //! `OIDC_ISSUER=<issuer>`, tokens come from that authorization server (found through
 //! OpenID Connect discovery, checked in the RFC 9068 profile), which the RFC 9728
@@ -18,7 +20,9 @@ use std::time::Duration;
 
 use scopes_core::issuer::Signer;
 use scopes_core::{Key, ResourceMetadata, Verifier};
-use scopes_examples::mcp::{Scopes, app};
+use scopes_examples::mcp::{
+    DEV_CLIENT_ID, DEV_CLIENT_SECRET, Scopes, app, dev_authorization_server,
+};
 use scopes_examples::secret;
 
 #[tokio::main]
@@ -35,13 +39,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .scopes::<Scopes>()
         .resource_name("scopes MCP example");
     let issuer = std::env::var("OIDC_ISSUER").ok();
+    // Without an identity provider, this server is its own (development) one.
+    let base = format!("http://{}", listener.local_addr()?);
+    let signer = Signer::hs256(secret())?
+        .issuer(&base)
+        .audience(&resource)
+        .lifetime(Duration::from_secs(30 * 60));
+    metadata = metadata.authorization_server(issuer.as_deref().unwrap_or(&base));
     let verifier = match &issuer {
-        Some(issuer) => {
-            metadata = metadata.authorization_server(issuer);
-            Verifier::builder().oidc_issuer(issuer).rfc9068(&resource)
-        }
+        Some(issuer) => Verifier::builder().oidc_issuer(issuer).rfc9068(&resource),
         None => Verifier::builder()
             .key(Key::hs256(secret())?)
+            .issuer(&base)
             .audience(&resource),
     }
     .resource_metadata(&metadata)
@@ -55,9 +64,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("MCP server on {resource}");
     eprintln!("  metadata: {}", metadata.url());
     if issuer.is_none() {
-        let signer = Signer::hs256(secret())?
-            .audience(&resource)
-            .lifetime(Duration::from_secs(30 * 60));
+        eprintln!(
+            "  development authorization server: {base} (client {DEV_CLIENT_ID}, secret {DEV_CLIENT_SECRET}, client_credentials)"
+        );
         eprintln!("development tokens (30 minutes), e.g. for the MCP Inspector's bearer token:");
         for (label, scopes) in [
             ("items:read items:write", &["items:read", "items:write"][..]),
@@ -73,6 +82,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
              -H 'Authorization: Bearer <a token>'\n"
         );
     }
-    axum::serve(listener, app(verifier, &metadata)).await?;
+    let mut router = app(verifier, &metadata);
+    if issuer.is_none() {
+        router = router.merge(dev_authorization_server(&base, &resource, signer));
+    }
+    axum::serve(listener, router).await?;
     Ok(())
 }
