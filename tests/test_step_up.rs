@@ -44,6 +44,10 @@ async fn balance() -> &'static str {
 #[requires_scopes(max_age = 60)]
 struct Recent;
 
+/// A layer that accepts a hardware key or a phishing-resistant login.
+#[requires_scopes(acr = ["hwk", "phr"])]
+struct Strong;
+
 fn verifier() -> Verifier {
     Verifier::builder()
         .key(Key::hs256(SECRET).unwrap())
@@ -58,8 +62,12 @@ fn app() -> Router {
         .route("/strict/balance", get(balance))
         .route("/strict/history", get(history))
         .route_layer(RequireScopesLayer::<Scopes, Recent>::new(&verifier));
+    let strong: Router<Verifier> = Router::new()
+        .route("/strong/pay", get(pay))
+        .route_layer(RequireScopesLayer::<Scopes, Strong>::new(&verifier));
     Router::new()
         .route("/pay", get(pay))
+        .merge(strong)
         .route("/history", get(history))
         .route("/balance", get(balance))
         .merge(strict)
@@ -230,4 +238,22 @@ fn openapi_describes_the_step_up_on_the_operation() {
     let plain =
         serde_json::to_value(scopes_core::openapi::security_of!(balance).responses()).unwrap();
     assert!(plain["401"].get("x-scopes-step-up").is_none());
+}
+
+#[tokio::test]
+async fn composed_acr_lists_ask_for_what_all_accept() {
+    let app = app();
+    let challenge = |reply: scopes_tests::Reply| {
+        assert_eq!(reply.status, 401);
+        reply.challenge.unwrap()
+    };
+    // The layer runs first and knows only its own list.
+    let reply = send(&app, get_with("/strong/pay", &token(Some(MFA), Some(10)))).await;
+    assert!(challenge(reply).ends_with(r#"acr_values="hwk phr""#));
+    // Past the layer, the handler asks for what both accept (hwk or phr, and
+    // urn:example:mfa or phr: phr), with its max_age.
+    let reply = send(&app, get_with("/strong/pay", &token(Some("hwk"), Some(10)))).await;
+    assert!(challenge(reply).ends_with(r#"acr_values="phr", max_age="300""#));
+    let reply = send(&app, get_with("/strong/pay", &token(Some(PHR), Some(10)))).await;
+    assert_eq!(reply.status, 200);
 }

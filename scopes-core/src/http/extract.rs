@@ -12,7 +12,9 @@ use super::bearer::bearer_token;
 use super::refusal::{AuthRejection, Rejection};
 use super::verifier::Verifier;
 use crate::error::TokenError;
-use crate::table::{RequiredScopes, Requirement, ScopeSet, ScopeTable, scope_union};
+use crate::table::{
+    Authentication, RequiredScopes, Requirement, ScopeSet, ScopeTable, scope_union,
+};
 use crate::token::VerifiedToken;
 
 /// Verifies the bearer token and checks the scopes `R` requires of table `T`.
@@ -117,25 +119,21 @@ async fn authorize<T: ScopeTable>(
 }
 
 /// The refusal when the token does not meet how `requirements` ask the user to have
-/// authenticated (RFC 9470), else `None`: the acceptable `acr` values of the first it
-/// fails, and the strictest `max_age` of them all (a route's requirements compose, the
-/// strictest winning).
+/// authenticated (RFC 9470), else `None`. Each requirement is checked; the refusal asks
+/// for what they accept together (a route's requirements compose, the strictest
+/// winning): the `acr` values all of them accept, and the strictest `max_age`.
 pub(crate) fn step_up<'r, T: ScopeTable>(
     requirements: impl Iterator<Item = &'r Requirement<T>> + Clone,
     token: &VerifiedToken,
     verifier: &Verifier,
 ) -> Option<AuthRejection> {
     let leeway = verifier.leeway_secs();
-    let failed = requirements
+    let needs = requirements.map(Requirement::authentication);
+    needs
         .clone()
-        .map(Requirement::authentication)
         .find(|needed| needed.is_required() && !token.authenticated_as(needed, leeway))?;
-    let max_age = requirements
-        .filter_map(|requirement| requirement.authentication().max_age())
-        .min();
-    Some(AuthRejection::InsufficientUserAuthentication(
-        failed.with_max_age(max_age),
-    ))
+    let combined = Authentication::combined(needs);
+    Some(AuthRejection::InsufficientUserAuthentication(combined))
 }
 
 /// Every scope the route requires: `required`, then the router layers' that the

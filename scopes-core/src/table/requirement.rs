@@ -1,6 +1,9 @@
 //! What a handler requires, precomputed by `#[requires_scopes]`.
 
 use core::fmt;
+use std::sync::RwLock;
+
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::{ScopeSet, ScopeTable};
 
@@ -52,10 +55,61 @@ impl Authentication {
         !self.acr.is_empty() || self.max_age.is_some()
     }
 
-    /// The same `acr` values with `max_age` instead.
-    pub(crate) fn with_max_age(self, max_age: Option<u64>) -> Self {
-        Self { max_age, ..self }
+    /// What several requirements ask together (a route's handler, extractors and
+    /// layers): the `acr` values every one that names some accepts, and the strictest
+    /// `max_age`. For a refusal's challenge; each requirement is still checked alone.
+    pub(crate) fn combined<'a>(needs: impl Iterator<Item = &'a Self> + Clone) -> Self {
+        let max_age = needs.clone().filter_map(|needed| needed.max_age).min();
+        let mut lists = needs.filter(|needed| !needed.acr.is_empty());
+        let Some(first) = lists.next() else {
+            return Self {
+                max_age,
+                ..Self::NONE
+            };
+        };
+        let others: Vec<&Self> = lists.filter(|other| other.acr != first.acr).collect();
+        if others.is_empty() {
+            return Self { max_age, ..*first };
+        }
+        let common: Vec<&'static str> = first
+            .acr
+            .iter()
+            .copied()
+            .filter(|value| others.iter().all(|other| other.acr.contains(value)))
+            .collect();
+        let (acr, acr_values) = interned(common).unwrap_or((first.acr, first.acr_values));
+        Self {
+            acr,
+            acr_values,
+            max_age,
+        }
     }
+}
+
+/// The `acr` lists of composed requirements, kept for the process (each leaked once,
+/// at most [`MAX_INTERNED`] of them): a refusal names them as `'static` text.
+static INTERNED: RwLock<FxHashMap<Vec<&'static str>, AcrList>> =
+    RwLock::new(FxHashMap::with_hasher(FxBuildHasher));
+
+/// An `acr` list and its space-delimited text.
+type AcrList = (&'static [&'static str], &'static str);
+
+/// More distinct compositions than routes would be odd; past this, a refusal names the
+/// first requirement's values.
+const MAX_INTERNED: usize = 1024;
+
+/// `values` and their space-delimited text, `'static`; `None` past [`MAX_INTERNED`].
+fn interned(values: Vec<&'static str>) -> Option<AcrList> {
+    if let Some(known) = INTERNED.read().ok()?.get(&values) {
+        return Some(*known);
+    }
+    let mut map = INTERNED.write().ok()?;
+    if map.len() >= MAX_INTERNED {
+        return None;
+    }
+    let text: &'static str = Box::leak(values.join(" ").into_boxed_str());
+    let list: &'static [&'static str] = Box::leak(values.clone().into_boxed_slice());
+    Some(*map.entry(values).or_insert((list, text)))
 }
 
 impl<T: ScopeTable> Requirement<T> {
