@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::error::TokenError;
 use crate::http::refusal::{AuthRejection, Example, ResponseMode, example};
+use crate::table::{Requirement, ScopeTable};
 
 /// OpenAPI `responses` entries for a protected operation, as the verifier's
 /// [`ResponseMode`] answers: with RFC 6750 (the default), `401` always and `403` when the
@@ -36,8 +37,8 @@ pub(crate) struct StepUp {
 impl StepUp {
     /// What `requirements` ask together (RFC 9470), as the handler's check answers: the
     /// first `acr` list and the strictest `max_age`.
-    pub(crate) fn of<'r, T: crate::ScopeTable>(
-        requirements: impl Iterator<Item = &'r crate::Requirement<T>> + Clone,
+    pub(crate) fn of<'r, T: ScopeTable>(
+        requirements: impl Iterator<Item = &'r Requirement<T>> + Clone,
     ) -> Option<Self> {
         let acr_values = requirements
             .clone()
