@@ -121,7 +121,10 @@
 //! - `#[requires_scopes("a", table = crate::auth::Scopes)]`: a table other than the
 //!   default;
 //! - `#[requires_scopes]`: a valid token and no scope of its own (what the scoped
-//!   extractors it takes require still applies); documented as secured with no scope.
+//!   extractors it takes require still applies); documented as secured with no scope;
+//! - `#[requires_scopes("a", acr = ["urn:example:mfa"], max_age = 300)]`: step-up
+//!   (RFC 9470) too: a token with the scopes whose user did not authenticate so is
+//!   answered 401 `insufficient_user_authentication` with `acr_values` and `max_age`.
 //!
 //! **How the table is found:** without `table = …`, the attribute uses the type named
 //! `Scopes` where the handler is, exactly as if the handler's code said `Scopes`:
@@ -206,7 +209,18 @@
 //! must be https (http on loopback), and fetches are bounded in time and size
 //! (`FetchOptions`). Several issuers at once are each a [`TrustedIssuer`] given to
 //! [`VerifierBuilder::trust`]: a token is routed by its `iss` to that issuer's keys,
-//! audience and claim shape.
+//! audience and claim shape. Scopes and roles are read where each provider puts them,
+//! nested claims included: see [`providers`].
+//!
+//! # MCP servers
+//!
+//! [`McpScopesLayer`] guards an MCP server over Streamable HTTP (rmcp's, or any other):
+//! every request verified, each `tools/call` checked against the scopes declared for its
+//! tool with a requirement marker (a typo is a compile error) before the server reads
+//! it, sessions bound to the principal that opened them. With [`ResourceMetadata`]
+//! (RFC 9728) and [`VerifierBuilder::scope_on_401`], challenges lead MCP clients to the
+//! authorization server and the scopes. The repository's `examples/src/mcp.rs` is a
+//! whole server.
 //!
 //! # Token endpoints
 //!

@@ -229,7 +229,7 @@ pub const fn missing_scheme<T: ScopeTable>(table: &str) -> Option<Message> {
 }
 
 /// The index of scope `name` in table `T`, or `usize::MAX` when the table does not
-/// declare it, found by `hash`, the name's [`name_hash`] that `#[requires_scopes]`
+/// declare it, found by `hash`, the name's `name_hash` that `#[requires_scopes]`
 /// computes: a declared name is found by comparing that number along the table's
 /// slots, which is most of what rustc's interpreter would spend here. Without hashes (a
 /// table built by hand), names are compared.
