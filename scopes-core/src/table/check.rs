@@ -5,7 +5,7 @@
 //! (computed by the attribute):
 //!
 //! ```ignore
-//! const _: () = check_scope::<auth::Scopes>("auth::Scopes", "itemz", 0x5d7f_…);
+//! const _: () = check_scope::<auth::Scopes>("auth::Scopes", "itemz", 0x3e78_8bbf_4f41_3854);
 //! ```
 //!
 //! rustc evaluates it while compiling the using crate and reports the panic on the
