@@ -7,13 +7,16 @@ use http::HeaderValue;
 /// `scheme` followed by its auth-params, `name="value"`, in order; parameters without a
 /// value are left out. A value keeps only the characters RFC 6750 allows in
 /// `error_description` and `scope` (printable ASCII without `"` or `\`), so no input
-/// can break out of its quoted string or the header.
+/// can break out of its quoted string or the header; one left with none is left out
+/// (`scope=""` would name no scope).
 pub(crate) fn challenge(scheme: &str, params: &[(&str, Option<&str>)]) -> String {
     let mut out = String::with_capacity(64);
     out.push_str(scheme);
     let mut first = true;
     for (name, value) in params {
-        let Some(value) = value else { continue };
+        let Some(value) = value.filter(|value| value.chars().any(allowed)) else {
+            continue;
+        };
         out.push_str(if first { " " } else { ", " });
         first = false;
         let _ = write!(out, "{name}=\"");
