@@ -257,14 +257,13 @@ where
             };
             // A session belongs to the principal whose token opened it (MCP's security
             // advice): another token naming it is answered as if it did not exist.
-            let owner = principal(&token);
-            let session = parts.headers.get(SESSION).map(|id| id.as_bytes().to_vec());
-            let session = session.map(|id| String::from_utf8_lossy(&id).into_owned());
+            let session = (parts.headers.get(SESSION))
+                .map(|id| String::from_utf8_lossy(id.as_bytes()).into_owned());
             if let Some(id) = &session
                 && guard
                     .sessions
                     .get(id.as_str())
-                    .is_some_and(|bound| *bound != *owner)
+                    .is_some_and(|bound| *bound != *principal(&token))
             {
                 return Ok(json_rpc_error(
                     StatusCode::NOT_FOUND,
@@ -347,7 +346,7 @@ where
                     .get(SESSION)
                     .and_then(|id| id.to_str().ok())
             {
-                guard.sessions.insert(id.into(), owner);
+                guard.sessions.insert(id.into(), principal(&token));
             }
             Ok(response.map(Body::new))
         })
