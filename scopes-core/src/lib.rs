@@ -78,6 +78,8 @@
 //! | `rust_crypto` | no | jsonwebtoken's pure-Rust backend; with both enabled, aws-lc-rs is used. The crate calls its backend directly and never touches jsonwebtoken's process-wide provider (see [`install_crypto_provider`] if your own code uses jsonwebtoken) |
 //! | `aide` | no | [aide](https://docs.rs/aide) integration: `#[requires_scopes]` handlers document their `security` and 401/403 responses, the crate's extractors and responses take part in aide's inference (see `openapi::aide`) |
 //! | `jwks` | no | keys from a JWKS URL or OpenID Connect discovery, refreshed (reqwest, rustls) |
+//! | `testing` | no | the test kit: a test issuer with its own keys, tokens typed by the table, request helpers and refusal assertions (see `testing`, "Testing your API") |
+//! | `metrics` | no | counters and a histogram through the [`metrics`](https://docs.rs/metrics) facade (see "Observability" below) |
 //! | `utoipa` | no | [utoipa](https://docs.rs/utoipa) integration: the table is a `Modify`, `#[utoipa::path]` handlers get their `security` and 401/403 responses (see `openapi::utoipa`) |
 //!
 //! # The table: `scopes!`
@@ -257,7 +259,7 @@
 //! pass, the verified-token cache) → `http` (the bearer header, the [`Verifier`] in the
 //! router state, the extractors and the layer, the refusal model and its challenge
 //! formatter) → [`openapi`] (documents what the macros declared). The issuer side
-//! ([`issuer`]: minting, token endpoint) stands beside them. The crate root re-exports
+//! ([`issuer`]: minting, token endpoint) and the test kit (`testing`) stand beside them. The crate root re-exports
 //! the resource-server API; `__private` holds what the macros expand to.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -274,6 +276,8 @@ pub mod issuer;
 mod keys;
 pub mod openapi;
 mod table;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod token;
 
 pub use error::{ConfigError, TokenError};
@@ -293,7 +297,7 @@ pub use table::{
 pub use token::{CacheLimits, TrustedIssuer, VerifiedToken, providers};
 
 #[cfg(feature = "macros")]
-pub use scopes_macros::{requires_scopes, scopes};
+pub use scopes_macros::{requires_scopes, scope_set, scopes};
 
 /// The README's example compiles.
 #[cfg(all(doctest, feature = "macros"))]
@@ -318,8 +322,8 @@ pub mod __private {
     /// Checks [`NoUtoipaPathAbove`].
     pub const fn no_utoipa_path_above<T: NoUtoipaPathAbove>() {}
     pub use crate::table::check::{
-        Message, check_scheme_of, check_scope, missing_scheme, scope_index, slot_hashes, slots,
-        unknown_scope, words,
+        Message, check_granted_scope, check_scheme_of, check_scope, missing_scheme, scope_index,
+        slot_hashes, slots, unknown_scope, words,
     };
     pub use crate::table::{
         AsTable, Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement, ScopeInfo, ScopeSet,

@@ -6,6 +6,7 @@ use proc_macro::TokenStream;
 
 mod diagnostics;
 mod requires_scopes;
+mod scope_set;
 mod scope_token;
 mod scopes;
 mod security_of;
@@ -36,4 +37,11 @@ pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn security_of(input: TokenStream) -> TokenStream {
     security_of::expand(input.into()).into()
+}
+
+/// A set of scopes of a table, each name checked at compile time. See
+/// `scopes_core::scope_set`.
+#[proc_macro]
+pub fn scope_set(input: TokenStream) -> TokenStream {
+    scope_set::expand(input.into()).into()
 }

@@ -188,7 +188,23 @@ impl Signer {
 
     /// Signs arbitrary claims as they are.
     pub fn sign<C: Serialize>(&self, claims: &C) -> Result<String, MintError> {
-        let header = serde_json::to_vec(&self.header).map_err(|e| MintError(e.to_string()))?;
+        self.sign_with_header(&self.header, claims)
+    }
+
+    /// Signs arbitrary claims under a header of the caller's (its `alg` must be the
+    /// signer's).
+    pub fn sign_with_header<C: Serialize>(
+        &self,
+        header: &Header,
+        claims: &C,
+    ) -> Result<String, MintError> {
+        if header.alg != self.header.alg {
+            return Err(MintError(format!(
+                "the header names {:?}, the key signs {:?}",
+                header.alg, self.header.alg
+            )));
+        }
+        let header = serde_json::to_vec(header).map_err(|e| MintError(e.to_string()))?;
         let claims = serde_json::to_vec(claims).map_err(|e| MintError(e.to_string()))?;
         let (header, claims) = (
             URL_SAFE_NO_PAD.encode(header),

@@ -274,6 +274,18 @@ pub const fn check_scope<T: ScopeTable>(table: &str, name: &str, hash: u64) {
     }
 }
 
+/// [`check_scope`] for `scope_set!`: the same check, its error naming that macro.
+#[track_caller]
+pub const fn check_granted_scope<T: ScopeTable>(table: &str, name: &str, hash: u64) {
+    if scope_index::<T>(name, hash) != usize::MAX {
+        return;
+    }
+    match unknown_scope_in::<T>("`scope_set!`", table, name) {
+        Some(message) => panic!("{}", message.as_str()),
+        None => panic!("`scope_set!`: the table's `HASHES` do not match its names"),
+    }
+}
+
 /// Panics, at compile time, when the table of requirement `R` declares no OpenAPI
 /// security scheme (`security_of!` evaluates it; `T` is inferred from `R`).
 pub const fn check_scheme_of<T: ScopeTable, R: super::RequiredScopes<T>>() {
@@ -285,6 +297,11 @@ pub const fn check_scheme_of<T: ScopeTable, R: super::RequiredScopes<T>>() {
 /// `None` when table `T` declares `name`; else the error to report, with the closest
 /// declared scope or the list of them. `table` is the table's path as written.
 pub const fn unknown_scope<T: ScopeTable>(table: &str, name: &str) -> Option<Message> {
+    unknown_scope_in::<T>("`#[requires_scopes]`", table, name)
+}
+
+/// [`unknown_scope`], naming the macro `site`.
+const fn unknown_scope_in<T: ScopeTable>(site: &str, table: &str, name: &str) -> Option<Message> {
     let scopes = T::SCOPES;
     if index_in(scopes, T::SLOTS, name).is_some() {
         return None;
@@ -292,7 +309,9 @@ pub const fn unknown_scope<T: ScopeTable>(table: &str, name: &str) -> Option<Mes
     let message = Message::new()
         .push("unknown scope `")
         .push(name)
-        .push("` in `#[requires_scopes]`: table `")
+        .push("` in ")
+        .push(site)
+        .push(": table `")
         .push(table)
         .push("` does not declare it; ");
     Some(match closest(scopes, name) {

@@ -1,0 +1,300 @@
+//! Assertions on what a refused (or admitted) request answered, and the challenge
+//! parsed back (RFC 7235 §2.1 auth-params).
+
+use core::fmt;
+
+use http::header::WWW_AUTHENTICATE;
+use http::{HeaderMap, StatusCode};
+
+/// A `WWW-Authenticate` challenge, parsed: its scheme and its parameters, as a client
+/// reads them (quoted strings unquoted, names compared without case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    scheme: String,
+    params: Vec<(String, String)>,
+}
+
+impl Challenge {
+    /// Parses the first challenge of a `WWW-Authenticate` value; `None` when it is not
+    /// one (RFC 7235: `scheme [ auth-param *( "," auth-param ) ]`).
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim_start();
+        let end = value.find(' ').unwrap_or(value.len());
+        let (scheme, mut rest) = value.split_at(end);
+        if scheme.is_empty() || !scheme.bytes().all(is_tchar) {
+            return None;
+        }
+        let mut params = Vec::new();
+        loop {
+            rest = rest.trim_start_matches([' ', '\t', ',']);
+            if rest.is_empty() {
+                break;
+            }
+            let name_end = rest
+                .find(|c: char| !is_tchar(c as u8))
+                .unwrap_or(rest.len());
+            let name = &rest[..name_end];
+            let after = rest[name_end..].trim_start();
+            let Some(after) = after.strip_prefix('=') else {
+                // The next challenge's scheme: the first challenge ends here.
+                break;
+            };
+            let after = after.trim_start();
+            let (value, remaining) = match after.strip_prefix('"') {
+                Some(quoted) => unquote(quoted)?,
+                None => {
+                    let end = after.find([',', ' ', '\t']).unwrap_or(after.len());
+                    (after[..end].to_owned(), &after[end..])
+                }
+            };
+            if name.is_empty() {
+                return None;
+            }
+            params.push((name.to_ascii_lowercase(), value));
+            rest = remaining;
+        }
+        Some(Self {
+            scheme: scheme.to_owned(),
+            params,
+        })
+    }
+
+    /// The scheme (`Bearer`).
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+
+    /// A parameter's value (`error`, `scope`, `error_description`, `realm`,
+    /// `resource_metadata`, `acr_values`, `max_age`, …).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `error`, if any.
+    pub fn error(&self) -> Option<&str> {
+        self.param("error")
+    }
+
+    /// The scope names of `scope`, in order (none when absent).
+    pub fn scopes(&self) -> Vec<&str> {
+        self.param("scope")
+            .map(|scope| scope.split(' ').filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Challenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.scheme)?;
+        for (i, (name, value)) in self.params.iter().enumerate() {
+            let separator = if i == 0 { " " } else { ", " };
+            write!(f, "{separator}{name}={value:?}")?;
+        }
+        Ok(())
+    }
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// A quoted-string's content (after its opening quote) and what follows its closing one.
+fn unquote(quoted: &str) -> Option<(String, &str)> {
+    let mut value = String::new();
+    let mut chars = quoted.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((value, &quoted[i + 1..])),
+            '\\' => value.push(chars.next()?.1),
+            c => value.push(c),
+        }
+    }
+    None
+}
+
+/// Assertions on an answer, for any test runner: each panics with the status, the
+/// challenge and what was expected, at the caller's line, and returns the parsed
+/// challenge for more checks. Implemented for [`TestResponse`](super::TestResponse) and
+/// for any [`http::Response`] (what `tower::ServiceExt::oneshot` gives).
+///
+/// They check what RFC 6750 (and RFC 9470) make a client see: the status, the
+/// `Bearer` challenge's `error`, and for `insufficient_scope` its `scope`. A verifier in
+/// FastAPI's response mode answers otherwise (401 `Bearer scope="…"`): check its
+/// [`challenge`](Self::challenge) directly.
+pub trait AuthAssertions {
+    /// The answer's status.
+    fn status_code(&self) -> StatusCode;
+
+    /// The answer's headers.
+    fn header_map(&self) -> &HeaderMap;
+
+    /// The `WWW-Authenticate` challenge, parsed, if there is one.
+    fn challenge(&self) -> Option<Challenge> {
+        let value = self.header_map().get(WWW_AUTHENTICATE)?.to_str().ok()?;
+        Challenge::parse(value)
+    }
+
+    /// Admitted: a 2xx status.
+    #[track_caller]
+    fn assert_admitted(&self) {
+        let status = self.status_code();
+        if !status.is_success() {
+            panic!(
+                "expected the request to be admitted (2xx), got {status}{}",
+                describe(self.challenge())
+            );
+        }
+    }
+
+    /// Refused for want of a token: 401 with a `Bearer` challenge and no `error` (RFC
+    /// 6750 §3.1).
+    #[track_caller]
+    fn assert_missing_credentials(&self) -> Challenge {
+        let challenge = expect(self, StatusCode::UNAUTHORIZED, None, "no token");
+        if let Some(error) = challenge.error() {
+            panic!(
+                "expected a 401 without `error` (no token), got error=\"{error}\" in `{challenge}`"
+            );
+        }
+        challenge
+    }
+
+    /// Refused: 400 `invalid_request` (a malformed `Authorization`, two credentials…).
+    #[track_caller]
+    fn assert_invalid_request(&self) -> Challenge {
+        expect(
+            self,
+            StatusCode::BAD_REQUEST,
+            Some("invalid_request"),
+            "a malformed request",
+        )
+    }
+
+    /// Refused: 401 `invalid_token` (expired, forged, wrong issuer or audience…).
+    #[track_caller]
+    fn assert_invalid_token(&self) -> Challenge {
+        expect(
+            self,
+            StatusCode::UNAUTHORIZED,
+            Some("invalid_token"),
+            "a token that is not acceptable",
+        )
+    }
+
+    /// Refused: 403 `insufficient_scope`, the challenge's `scope` naming exactly the
+    /// space-delimited `scope` given (in any order).
+    #[track_caller]
+    fn assert_insufficient_scope(&self, scope: &str) -> Challenge {
+        let challenge = expect(
+            self,
+            StatusCode::FORBIDDEN,
+            Some("insufficient_scope"),
+            "a token without the scopes",
+        );
+        let mut expected: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
+        let mut got = challenge.scopes();
+        expected.sort_unstable();
+        got.sort_unstable();
+        if expected != got {
+            panic!(
+                "expected 403 insufficient_scope with scope=\"{scope}\", got scope=\"{}\" in `{challenge}`",
+                challenge.param("scope").unwrap_or_default()
+            );
+        }
+        challenge
+    }
+
+    /// Refused: 401 `insufficient_user_authentication` (RFC 9470 step-up).
+    #[track_caller]
+    fn assert_insufficient_user_authentication(&self) -> Challenge {
+        expect(
+            self,
+            StatusCode::UNAUTHORIZED,
+            Some("insufficient_user_authentication"),
+            "a user who must authenticate again",
+        )
+    }
+}
+
+impl<B> AuthAssertions for http::Response<B> {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+
+    fn header_map(&self) -> &HeaderMap {
+        self.headers()
+    }
+}
+
+#[track_caller]
+fn expect<A: AuthAssertions + ?Sized>(
+    answer: &A,
+    status: StatusCode,
+    error: Option<&str>,
+    why: &str,
+) -> Challenge {
+    let got = answer.status_code();
+    let challenge = answer.challenge();
+    let wanted = match error {
+        Some(error) => format!("{status} with error=\"{error}\""),
+        None => status.to_string(),
+    };
+    if got != status {
+        panic!(
+            "expected {wanted} ({why}), got {got}{}",
+            describe(challenge)
+        );
+    }
+    let Some(challenge) = challenge else {
+        panic!("expected {wanted} ({why}) with a `WWW-Authenticate: Bearer` challenge, got none");
+    };
+    if !challenge.scheme().eq_ignore_ascii_case("Bearer") {
+        panic!("expected a `Bearer` challenge, got `{challenge}`");
+    }
+    if error.is_some() && challenge.error() != error {
+        panic!("expected {wanted} ({why}), got `{challenge}`");
+    }
+    challenge
+}
+
+fn describe(challenge: Option<Challenge>) -> String {
+    match challenge {
+        Some(challenge) => format!(" with `WWW-Authenticate: {challenge}`"),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Challenge;
+
+    #[test]
+    fn parses_what_the_crate_formats() {
+        let challenge = Challenge::parse(
+            r#"Bearer realm="api", error="insufficient_scope", scope="items me", max_age=300"#,
+        )
+        .unwrap();
+        assert_eq!(challenge.scheme(), "Bearer");
+        assert_eq!(challenge.param("realm"), Some("api"));
+        assert_eq!(challenge.error(), Some("insufficient_scope"));
+        assert_eq!(challenge.scopes(), ["items", "me"]);
+        assert_eq!(challenge.param("MAX_AGE"), Some("300"));
+    }
+
+    #[test]
+    fn a_bare_scheme_and_escapes_and_a_second_challenge() {
+        let bare = Challenge::parse("Bearer").unwrap();
+        assert_eq!(bare.error(), None);
+        let escaped = Challenge::parse(r#"Bearer error_description="a \"b\" \\ c""#).unwrap();
+        assert_eq!(escaped.param("error_description"), Some(r#"a "b" \ c"#));
+        let two = Challenge::parse(r#"Bearer error="invalid_token", DPoP algs="ES256""#).unwrap();
+        assert_eq!(two.error(), Some("invalid_token"));
+        assert_eq!(two.param("algs"), None);
+        assert_eq!(Challenge::parse(r#"Bearer error="unterminated"#), None);
+        assert_eq!(Challenge::parse(""), None);
+    }
+}

@@ -1,0 +1,455 @@
+//! The test issuer: keys made for the test, the verifier that trusts them, and test
+//! tokens built from a table's scopes.
+
+use core::fmt;
+use core::time::Duration;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, Header};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::http::{Verifier, VerifierBuilder};
+use crate::issuer::Signer;
+use crate::keys::Key;
+use crate::table::{ScopeSet, ScopeTable};
+use crate::token::TrustedIssuer;
+
+/// The `iss` of a test issuer's tokens until it is [served](TestIssuer::serve).
+pub const TEST_ISSUER: &str = "https://issuer.test";
+/// The `aud` of a test issuer's tokens: the API under test.
+pub const TEST_AUDIENCE: &str = "https://api.test";
+
+/// An authorization server for tests: it makes its own key, hands out the [`Verifier`]
+/// that trusts it, and mints tokens whose scopes are checked at compile time
+/// ([`scope_set!`](crate::scope_set)).
+///
+/// Its tokens follow the JWT access token profile (RFC 9068): header `typ` `at+jwt`,
+/// `iss`, `aud`, `sub`, `client_id`, `iat`, `exp` (in an hour), `jti`, and the scopes as
+/// a space-delimited `scope`. [`verifier`](Self::verifier) checks all of that strictly,
+/// so a test token that passes is one a real identity provider could have issued.
+///
+/// ```
+/// use scopes_core::testing::TestIssuer;
+/// use scopes_core::{scope_set, scopes};
+///
+/// scopes! { pub Scopes { "items": "Read items.", "me": "Read yourself." } }
+///
+/// let issuer = TestIssuer::hs256();
+/// let verifier = issuer.verifier(); // give it to the app's state
+/// let token = issuer.token(scope_set!("items")).sub("alice").mint();
+/// let expired = issuer.token(scope_set!("items")).expired().mint();
+/// # let _ = (verifier, token, expired);
+/// ```
+#[derive(Clone)]
+pub struct TestIssuer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    signer: Signer,
+    key: Key,
+    algorithm: Algorithm,
+    /// The public key as a JWK (none for HMAC).
+    jwk: Option<Value>,
+    issuer: String,
+    audience: String,
+    /// The JWKS server, when served: it stops when the last clone is dropped.
+    #[cfg_attr(not(feature = "jwks"), allow(dead_code))]
+    served: Option<super::serve::Served>,
+}
+
+const KID: &str = "test-key";
+
+impl TestIssuer {
+    /// An issuer signing with `HS256` and a random 256-bit secret.
+    pub fn hs256() -> Self {
+        let mut secret = [0u8; 32];
+        aws_lc_rs::rand::fill(&mut secret).expect("the system's random source works");
+        let signer = Signer::hs256(secret).expect("a 32-byte secret is an HS256 key");
+        let key = Key::hs256(secret).expect("a 32-byte secret is an HS256 key");
+        Self::new(Algorithm::HS256, signer, key, None)
+    }
+
+    /// An issuer signing with `RS256` and a fresh 2048-bit RSA key.
+    pub fn rs256() -> Self {
+        let pair = aws_lc_rs::rsa::KeyPair::generate(KeySize::Rsa2048)
+            .expect("aws-lc-rs generates an RSA key");
+        let private = pair.as_der().expect("an RSA key encodes as PKCS#8");
+        let public = pair.public_key();
+        let jwk = json!({
+            "kty": "RSA",
+            "n": URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
+            "e": URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
+        });
+        let key = Key::public_der(Algorithm::RS256, public.as_ref())
+            .expect("an RSAPublicKey is an RS256 key");
+        Self::public(Algorithm::RS256, private.as_ref(), key, jwk)
+    }
+
+    /// An issuer signing with `ES256` and a fresh P-256 key.
+    pub fn es256() -> Self {
+        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+            .expect("aws-lc-rs generates a P-256 key");
+        let private = pair.to_pkcs8v1().expect("a P-256 key encodes as PKCS#8");
+        // The uncompressed point: 0x04, then x and y.
+        let point = pair.public_key().as_ref();
+        let jwk = json!({
+            "kty": "EC",
+            "crv": "P-256",
+            "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+            "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
+        });
+        let key = Key::public_der(Algorithm::ES256, point).expect("a SEC1 point is an ES256 key");
+        Self::public(Algorithm::ES256, private.as_ref(), key, jwk)
+    }
+
+    fn public(algorithm: Algorithm, pkcs8: &[u8], key: Key, mut jwk: Value) -> Self {
+        let pem = pem("PRIVATE KEY", pkcs8);
+        let signer = Signer::private_pem(algorithm, pem).expect("the key just made is valid");
+        jwk["alg"] = json!(format!("{algorithm:?}"));
+        jwk["use"] = json!("sig");
+        jwk["kid"] = json!(KID);
+        Self::new(algorithm, signer, key, Some(jwk))
+    }
+
+    fn new(algorithm: Algorithm, signer: Signer, key: Key, jwk: Option<Value>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                signer: signer.with_kid(KID),
+                key: key.with_kid(KID),
+                algorithm,
+                jwk,
+                issuer: TEST_ISSUER.to_owned(),
+                audience: TEST_AUDIENCE.to_owned(),
+                served: None,
+            }),
+        }
+    }
+
+    /// The same keys, issuing as `issuer` (`iss`).
+    #[must_use]
+    pub fn with_issuer(&self, issuer: impl Into<String>) -> Self {
+        self.changed(|inner| inner.issuer = issuer.into())
+    }
+
+    /// The same keys, for the API `audience` (`aud`).
+    #[must_use]
+    pub fn with_audience(&self, audience: impl Into<String>) -> Self {
+        self.changed(|inner| inner.audience = audience.into())
+    }
+
+    fn changed(&self, change: impl FnOnce(&mut Inner)) -> Self {
+        let inner = &*self.inner;
+        let mut copy = Inner {
+            signer: inner.signer.clone(),
+            key: inner.key.clone(),
+            algorithm: inner.algorithm,
+            jwk: inner.jwk.clone(),
+            issuer: inner.issuer.clone(),
+            audience: inner.audience.clone(),
+            served: inner.served.clone(),
+        };
+        change(&mut copy);
+        Self {
+            inner: Arc::new(copy),
+        }
+    }
+
+    pub(super) fn with_served(&self, issuer: String, served: super::serve::Served) -> Self {
+        self.changed(|inner| {
+            inner.issuer = issuer;
+            inner.served = Some(served);
+        })
+    }
+
+    /// The algorithm it signs with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.inner.algorithm
+    }
+
+    /// Its `iss`.
+    pub fn issuer(&self) -> &str {
+        &self.inner.issuer
+    }
+
+    /// The `aud` of its tokens.
+    pub fn audience(&self) -> &str {
+        &self.inner.audience
+    }
+
+    /// The key that verifies its tokens, for a verifier configured by hand.
+    pub fn key(&self) -> Key {
+        self.inner.key.clone()
+    }
+
+    #[cfg(feature = "jwks")]
+    pub(super) fn inner_jwk(&self) -> Option<&Value> {
+        self.inner.jwk.as_ref()
+    }
+
+    /// Its public key set, as a JWKS document (`{"keys": []}` for an HMAC issuer, whose
+    /// secret is never published).
+    pub fn jwks(&self) -> Value {
+        json!({ "keys": self.inner.jwk.iter().collect::<Vec<_>>() })
+    }
+
+    /// The signer behind its tokens, for claims built entirely by hand
+    /// ([`Signer::sign`]).
+    pub fn signer(&self) -> &Signer {
+        &self.inner.signer
+    }
+
+    /// This issuer as a [`TrustedIssuer`], for the app's own verifier configuration
+    /// (`Verifier::builder().trust(issuer.trusted())…`): its `iss`, its key (or, when
+    /// [served](Self::serve), its discovery document), and its audience under the RFC
+    /// 9068 profile.
+    pub fn trusted(&self) -> TrustedIssuer {
+        let trusted = match self.served_trust() {
+            Some(trusted) => trusted,
+            None => TrustedIssuer::new(self.issuer()).key(self.key()),
+        };
+        trusted.rfc9068(self.audience())
+    }
+
+    #[cfg(feature = "jwks")]
+    fn served_trust(&self) -> Option<TrustedIssuer> {
+        self.inner.served.as_ref().map(|_| {
+            TrustedIssuer::oidc(self.issuer())
+                .fetch_options(crate::keys::FetchOptions::new().allow_http())
+        })
+    }
+
+    #[cfg(not(feature = "jwks"))]
+    fn served_trust(&self) -> Option<TrustedIssuer> {
+        None
+    }
+
+    /// A verifier builder that trusts this issuer, to set more (response mode, cache…).
+    pub fn verifier_builder(&self) -> VerifierBuilder {
+        Verifier::builder().trust(self.trusted())
+    }
+
+    /// The verifier that trusts this issuer (and only it).
+    pub fn verifier(&self) -> Verifier {
+        self.verifier_builder()
+            .build()
+            .expect("a test issuer's verifier is well configured")
+    }
+
+    /// A token granting `scopes` (build the set with [`scope_set!`](crate::scope_set),
+    /// so a misspelt scope is a compile error); finish it with
+    /// [`mint`](TestToken::mint).
+    pub fn token<T: ScopeTable>(&self, scopes: ScopeSet<T>) -> TestToken {
+        TestToken {
+            issuer: self.clone(),
+            scopes: scopes.iter().map(|scope| scope.name.to_owned()).collect(),
+            header_typ: Some("at+jwt".to_owned()),
+            claims: Map::new(),
+            removed: Vec::new(),
+            lifetime: Duration::from_secs(3600),
+            shift: 0,
+            tampered: false,
+        }
+    }
+
+    /// A valid token for `sub` granting `scopes`: `token(scopes).sub(sub).mint()`.
+    pub fn mint<T: ScopeTable>(&self, sub: &str, scopes: ScopeSet<T>) -> String {
+        self.token(scopes).sub(sub).mint()
+    }
+}
+
+/// Redacts the key.
+impl fmt::Debug for TestIssuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestIssuer")
+            .field("algorithm", &self.inner.algorithm)
+            .field("issuer", &self.inner.issuer)
+            .field("audience", &self.inner.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A test token being built: valid unless told otherwise, one call per way of being
+/// wrong. [`mint`](Self::mint) signs it.
+#[derive(Debug, Clone)]
+#[must_use = "a test token does nothing until `mint()` signs it"]
+pub struct TestToken {
+    issuer: TestIssuer,
+    scopes: Vec<String>,
+    header_typ: Option<String>,
+    /// Claims set or replaced by the test.
+    claims: Map<String, Value>,
+    /// Claims the test removed.
+    removed: Vec<String>,
+    lifetime: Duration,
+    /// Seconds added to `iat`, `nbf` and `exp` (negative: in the past).
+    shift: i64,
+    tampered: bool,
+}
+
+impl TestToken {
+    /// `sub` (the user; `test-user` by default).
+    #[allow(clippy::should_implement_trait)] // named after the claim
+    pub fn sub(self, sub: impl Into<String>) -> Self {
+        self.claim("sub", sub.into())
+    }
+
+    /// `client_id` (`test-client` by default).
+    pub fn client_id(self, client_id: impl Into<String>) -> Self {
+        self.claim("client_id", client_id.into())
+    }
+
+    /// Sets a claim (any serializable value), replacing the default of the same name.
+    pub fn claim(mut self, name: impl Into<String>, value: impl Serialize) -> Self {
+        let value = serde_json::to_value(value).expect("a test claim serializes to JSON");
+        let name = name.into();
+        self.removed.retain(|removed| *removed != name);
+        self.claims.insert(name, value);
+        self
+    }
+
+    /// Leaves a claim out (`exp`, `sub`, …).
+    pub fn without(mut self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.claims.remove(&name);
+        self.removed.push(name);
+        self
+    }
+
+    /// Also grants names the table does not declare (as a real token may), unchecked.
+    pub fn extra_scopes<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> Self {
+        self.scopes.extend(names.into_iter().map(str::to_owned));
+        self
+    }
+
+    /// How long the token lives (an hour by default).
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// Expired an hour ago (issued two hours ago): refused as `invalid_token`.
+    pub fn expired(mut self) -> Self {
+        self.shift = -7200;
+        self
+    }
+
+    /// Valid only from an hour from now (`nbf`): refused as `invalid_token`.
+    pub fn not_yet_valid(mut self) -> Self {
+        self.shift = 3600;
+        self.claims.remove("nbf");
+        self.removed.retain(|name| name != "nbf");
+        self
+    }
+
+    /// Issued by another issuer (`iss`): refused as `invalid_token`.
+    pub fn wrong_issuer(self) -> Self {
+        self.claim("iss", "https://another-issuer.test")
+    }
+
+    /// For another API (`aud`): refused as `invalid_token`.
+    pub fn wrong_audience(self) -> Self {
+        self.claim("aud", "https://another-api.test")
+    }
+
+    /// Not an access token: header `typ` `JWT` (an ID token's), refused by a verifier
+    /// under the RFC 9068 profile.
+    pub fn wrong_type(mut self) -> Self {
+        self.header_typ = Some("JWT".to_owned());
+        self
+    }
+
+    /// Sets the header's `typ` (none with `None`).
+    pub fn typ(mut self, typ: Option<&str>) -> Self {
+        self.header_typ = typ.map(str::to_owned);
+        self
+    }
+
+    /// Signed, then its claims changed (`sub` rewritten), as an attacker would: the
+    /// signature no longer verifies, refused as `invalid_token`.
+    pub fn tampered(mut self) -> Self {
+        self.tampered = true;
+        self
+    }
+
+    /// The claims the token will carry.
+    pub fn claims(&self) -> Map<String, Value> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("the clock is after 1970")
+            .as_secs() as i64;
+        let issued = now + self.shift;
+        let inner = &self.issuer.inner;
+        let mut jti = [0u8; 16];
+        aws_lc_rs::rand::fill(&mut jti).expect("the system's random source works");
+        let mut claims = Map::new();
+        claims.insert("iss".into(), json!(inner.issuer));
+        claims.insert("aud".into(), json!(inner.audience));
+        claims.insert("sub".into(), json!("test-user"));
+        claims.insert("client_id".into(), json!("test-client"));
+        claims.insert("iat".into(), json!(issued));
+        if self.shift > 0 {
+            claims.insert("nbf".into(), json!(issued));
+        }
+        claims.insert("exp".into(), json!(issued + self.lifetime.as_secs() as i64));
+        claims.insert("jti".into(), json!(URL_SAFE_NO_PAD.encode(jti)));
+        claims.insert("scope".into(), json!(self.scopes.join(" ")));
+        for (name, value) in &self.claims {
+            claims.insert(name.clone(), value.clone());
+        }
+        for name in &self.removed {
+            claims.remove(name);
+        }
+        claims
+    }
+
+    /// Signs it. Panics if it cannot (a test kit's failure is the test's).
+    pub fn mint(&self) -> String {
+        let inner = &self.issuer.inner;
+        let mut header = Header::new(inner.algorithm);
+        header.typ = self.header_typ.clone();
+        header.kid = Some(KID.to_owned());
+        let claims = self.claims();
+        let token = inner
+            .signer
+            .sign_with_header(&header, &claims)
+            .expect("a test token signs");
+        if !self.tampered {
+            return token;
+        }
+        let mut claims = claims;
+        claims.insert("sub".into(), json!("tampered"));
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).expect("JSON"));
+        let mut parts = token.split('.');
+        let (header, _, signature) = (parts.next(), parts.next(), parts.next());
+        format!(
+            "{}.{payload}.{}",
+            header.unwrap_or_default(),
+            signature.unwrap_or_default()
+        )
+    }
+
+    /// `Bearer <token>`, for an `Authorization` header.
+    pub fn bearer(&self) -> String {
+        format!("Bearer {}", self.mint())
+    }
+}
+
+/// `der` in PEM armour.
+fn pem(label: &str, der: &[u8]) -> String {
+    let base64 = STANDARD.encode(der);
+    let mut pem = format!("-----BEGIN {label}-----\n");
+    for line in base64.as_bytes().chunks(64) {
+        pem.push_str(core::str::from_utf8(line).expect("base64 is ASCII"));
+        pem.push('\n');
+    }
+    pem.push_str(&format!("-----END {label}-----\n"));
+    pem
+}

@@ -1,0 +1,150 @@
+//! Testing your API (feature `testing`, for `[dev-dependencies]`).
+//!
+//! ```toml
+//! [dev-dependencies]
+//! scopes-core = { version = "0.1", features = ["testing"] }
+//! tokio = { version = "1", features = ["macros", "rt"] }
+//! ```
+//!
+//! # The pieces
+//!
+//! - [`TestIssuer`]: an authorization server for tests. `TestIssuer::hs256()`,
+//!   `rs256()` or `es256()` makes its own key; [`verifier`](TestIssuer::verifier) is
+//!   the [`Verifier`](crate::Verifier) that trusts it (no secret to share by hand), or
+//!   [`trusted`](TestIssuer::trusted) plugs it into your own configuration; with the
+//!   `jwks` feature, [`serve`](TestIssuer::serve) publishes its discovery document and
+//!   key set on 127.0.0.1, for an app that fetches its keys.
+//! - [`scope_set!`](crate::scope_set): the scopes a test token grants, checked at
+//!   compile time against the table like `#[requires_scopes]` (a typo in a test is a
+//!   compile error on the literal, with the closest declared scope).
+//! - [`TestToken`]: valid by default, wrong in one call each:
+//!   [`expired`](TestToken::expired), [`not_yet_valid`](TestToken::not_yet_valid),
+//!   [`wrong_issuer`](TestToken::wrong_issuer),
+//!   [`wrong_audience`](TestToken::wrong_audience),
+//!   [`wrong_type`](TestToken::wrong_type), [`tampered`](TestToken::tampered),
+//!   [`without`](TestToken::without) a claim; custom claims with
+//!   [`claim`](TestToken::claim).
+//! - [`send`] a request to a `Router` in process ([`get`], [`request`], or your own
+//!   `Request` with [`BearerExt::bearer`]) and read the [`TestResponse`].
+//! - [`AuthAssertions`], on a [`TestResponse`] or any `http::Response`:
+//!   `assert_admitted()`, `assert_missing_credentials()`, `assert_invalid_token()`,
+//!   `assert_insufficient_scope("items")`, `assert_invalid_request()`,
+//!   `assert_insufficient_user_authentication()`. Each panics at your line with the
+//!   status and the challenge it got; they work with `#[test]`, `#[tokio::test]` or
+//!   any other runner.
+//!
+//! # A test file
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use scopes_core::testing::{self, AuthAssertions, TestIssuer};
+//! use scopes_core::{Claims, Verifier, requires_scopes, scope_set, scopes};
+//!
+//! // In the app:
+//! scopes! {
+//!     pub Scopes {
+//!         "items": "Read items.",
+//!         "me": "Read your profile.",
+//!         "admin": "Everything." implies ["items", "me"],
+//!     }
+//! }
+//!
+//! #[derive(serde::Deserialize)]
+//! struct User { sub: String }
+//!
+//! #[requires_scopes("items")]
+//! async fn read_items() -> &'static str { "[]" }
+//!
+//! #[requires_scopes("me")]
+//! async fn me(Claims(user): Claims<User>) -> String { user.sub }
+//!
+//! fn app(verifier: Verifier) -> Router {
+//!     Router::new()
+//!         .route("/items", get(read_items))
+//!         .route("/me", get(me))
+//!         .with_state(verifier)
+//! }
+//!
+//! // In the tests:
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let issuer = TestIssuer::hs256();
+//! let app = app(issuer.verifier());
+//!
+//! let alice = issuer.mint("alice", scope_set!("me", "items"));
+//! let response = testing::send(&app, testing::get("/me", Some(&alice))).await;
+//! response.assert_admitted();
+//! assert_eq!(response.text(), "alice");
+//!
+//! // `admin` implies `items`, as the table says.
+//! let admin = issuer.mint("root", scope_set!("admin"));
+//! testing::send(&app, testing::get("/items", Some(&admin))).await.assert_admitted();
+//!
+//! let reader = issuer.mint("bob", scope_set!("items"));
+//! testing::send(&app, testing::get("/me", Some(&reader)))
+//!     .await
+//!     .assert_insufficient_scope("me");
+//!
+//! testing::send(&app, testing::get("/items", None))
+//!     .await
+//!     .assert_missing_credentials();
+//! for token in [
+//!     issuer.token(scope_set!("items")).expired().mint(),
+//!     issuer.token(scope_set!("items")).not_yet_valid().mint(),
+//!     issuer.token(scope_set!("items")).wrong_issuer().mint(),
+//!     issuer.token(scope_set!("items")).wrong_audience().mint(),
+//!     issuer.token(scope_set!("items")).wrong_type().mint(),
+//!     issuer.token(scope_set!("items")).tampered().mint(),
+//!     TestIssuer::hs256().mint("mallory", scope_set!("items")), // another issuer's key
+//! ] {
+//!     testing::send(&app, testing::get("/items", Some(&token)))
+//!         .await
+//!         .assert_invalid_token();
+//! }
+//! # }
+//! ```
+//!
+//! A scope the table does not declare does not compile:
+//!
+//! ```compile_fail
+//! # use scopes_core::{scope_set, scopes, testing::TestIssuer};
+//! # scopes! { pub Scopes { "items": "Read items." } }
+//! # fn main() {
+//! let token = TestIssuer::hs256().mint("alice", scope_set!("itemz"));
+//! // error: unknown scope `itemz` in `scope_set!`: table `Scopes` does not declare it; did you mean `items`?
+//! # }
+//! ```
+//!
+//! # The app's own verifier configuration
+//!
+//! When the app builds its verifier from configuration (an issuer URL, an audience, a
+//! response mode), give the test issuer the same names, or give the app the test
+//! issuer's:
+//!
+//! ```
+//! # use scopes_core::{Verifier, ResponseMode, testing::TestIssuer};
+//! let issuer = TestIssuer::es256()
+//!     .with_issuer("https://login.example.com")
+//!     .with_audience("https://api.example.com");
+//! let verifier: Verifier = issuer
+//!     .verifier_builder()
+//!     .response_mode(ResponseMode::FastApi)
+//!     .build()
+//!     .unwrap();
+//! # let _ = verifier;
+//! ```
+//!
+//! With the `jwks` feature, `issuer.serve().await` publishes the keys on 127.0.0.1 and
+//! returns the issuer named by the server's URL: `Verifier::builder()
+//! .oidc_issuer(issuer.issuer())` then finds them as it would in production (allow
+//! plain HTTP for that URL with `FetchOptions::allow_http`; [`TestIssuer::trusted`]
+//! does).
+
+mod assert;
+mod issuer;
+mod request;
+mod serve;
+
+pub use assert::{AuthAssertions, Challenge};
+pub use issuer::{TEST_AUDIENCE, TEST_ISSUER, TestIssuer, TestToken};
+pub use request::{BearerExt, TestResponse, get, request, send};

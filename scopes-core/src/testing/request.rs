@@ -1,0 +1,147 @@
+//! Requests to an app in process (`tower::ServiceExt::oneshot`) and what they answer.
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use http::header::AUTHORIZATION;
+use http::{HeaderMap, Method, Request, StatusCode};
+use serde::de::DeserializeOwned;
+use tower::ServiceExt;
+
+use super::assert::{AuthAssertions, Challenge};
+
+/// `Authorization: Bearer <token>` on an [`http::request::Builder`].
+pub trait BearerExt {
+    /// Adds `Authorization: Bearer <token>`.
+    #[must_use]
+    fn bearer(self, token: &str) -> Self;
+}
+
+impl BearerExt for http::request::Builder {
+    fn bearer(self, token: &str) -> Self {
+        self.header(AUTHORIZATION, format!("Bearer {token}"))
+    }
+}
+
+/// A request to `uri` with `method`, `Authorization: Bearer <token>` when `token` is
+/// given, and an empty body.
+pub fn request(method: Method, uri: &str, token: Option<&str>) -> Request<Body> {
+    let builder = Request::builder().method(method).uri(uri);
+    let builder = match token {
+        Some(token) => builder.bearer(token),
+        None => builder,
+    };
+    builder
+        .body(Body::empty())
+        .expect("a request with a valid method and URI")
+}
+
+/// `GET uri` with the bearer token, if any.
+pub fn get(uri: &str, token: Option<&str>) -> Request<Body> {
+    request(Method::GET, uri, token)
+}
+
+/// Sends `request` to `app` in process and reads the whole answer.
+///
+/// ```
+/// # use axum::{Router, routing::get};
+/// # use scopes_core::testing::{self, AuthAssertions, TestIssuer};
+/// # use scopes_core::{requires_scopes, scope_set, scopes};
+/// # scopes! { pub Scopes { "items": "Read items.", "admin": "Everything." } }
+/// # #[requires_scopes("items")]
+/// # async fn read_items() -> &'static str { "[]" }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let issuer = TestIssuer::hs256();
+/// let app = Router::new()
+///     .route("/items", get(read_items))
+///     .with_state(issuer.verifier());
+///
+/// let token = issuer.mint("alice", scope_set!("items"));
+/// let response = testing::send(&app, testing::get("/items", Some(&token))).await;
+/// response.assert_admitted();
+/// assert_eq!(response.text(), "[]");
+///
+/// let admin_only = issuer.mint("alice", scope_set!("admin"));
+/// testing::send(&app, testing::get("/items", Some(&admin_only)))
+///     .await
+///     .assert_insufficient_scope("items");
+/// # }
+/// ```
+pub async fn send(app: &Router, request: Request<Body>) -> TestResponse {
+    let response = app
+        .clone()
+        .oneshot(request)
+        .await
+        .unwrap_or_else(|never| match never {});
+    let (parts, body) = response.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .expect("the app's response body reads");
+    TestResponse {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    }
+}
+
+/// A response read whole, with [`AuthAssertions`].
+#[derive(Debug, Clone)]
+pub struct TestResponse {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl TestResponse {
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// A header's value, if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// The body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body as text. Panics if it is not UTF-8.
+    #[track_caller]
+    pub fn text(&self) -> &str {
+        core::str::from_utf8(&self.body).expect("the response body is UTF-8")
+    }
+
+    /// The body parsed as JSON into `T`. Panics, with the body, if it does not parse.
+    #[track_caller]
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body).unwrap_or_else(|error| {
+            panic!(
+                "the response body is not the JSON expected ({error}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// The `WWW-Authenticate` challenge, parsed, if there is one.
+    pub fn challenge(&self) -> Option<Challenge> {
+        AuthAssertions::challenge(self)
+    }
+}
+
+impl AuthAssertions for TestResponse {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn header_map(&self) -> &HeaderMap {
+        &self.headers
+    }
+}

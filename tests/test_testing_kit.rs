@@ -1,0 +1,269 @@
+//! The testing kit (`scopes_core::testing`), used as a service's tests would: a table
+//! from the company's `auth` crate, a test issuer of each algorithm (keys configured,
+//! or fetched from the issuer served on 127.0.0.1), tokens wrong in one call each, and
+//! the refusal assertions, on the kit's responses and on plain `oneshot` ones.
+
+use auth::{CurrentUser, Scopes};
+use axum::body::Body;
+use axum::routing::get;
+use axum::{Router, http::Request};
+use scopes_core::testing::{self, AuthAssertions, BearerExt, TestIssuer};
+use scopes_core::{ResponseMode, Verifier, requires_scopes, scope_set};
+use tower::ServiceExt;
+
+#[requires_scopes("items")]
+async fn read_items() -> &'static str {
+    "[]"
+}
+
+#[requires_scopes("users:read", any("me", "admin"))]
+async fn read_users(CurrentUser(user): CurrentUser) -> String {
+    format!("users, for {}", user.sub)
+}
+
+#[requires_scopes("items", acr = ["urn:example:mfa"])]
+async fn delete_items() -> &'static str {
+    "deleted"
+}
+
+fn app(verifier: Verifier) -> Router {
+    Router::new()
+        .route("/items", get(read_items).delete(delete_items))
+        .route("/users", get(read_users))
+        .with_state(verifier)
+}
+
+async fn each_way_of_being_wrong(issuer: &TestIssuer, app: &Router) {
+    let valid = issuer.mint("alice", scope_set!("items"));
+    let response = testing::send(app, testing::get("/items", Some(&valid))).await;
+    response.assert_admitted();
+    assert_eq!(response.text(), "[]");
+
+    let cases = [
+        (
+            "expired",
+            issuer.token(scope_set!("items")).expired().mint(),
+            "The access token expired",
+        ),
+        (
+            "not yet valid",
+            issuer.token(scope_set!("items")).not_yet_valid().mint(),
+            "The access token is not yet valid",
+        ),
+        (
+            "wrong issuer",
+            issuer.token(scope_set!("items")).wrong_issuer().mint(),
+            "",
+        ),
+        (
+            "wrong audience",
+            issuer.token(scope_set!("items")).wrong_audience().mint(),
+            "",
+        ),
+        (
+            "wrong type",
+            issuer.token(scope_set!("items")).wrong_type().mint(),
+            "",
+        ),
+        (
+            "tampered",
+            issuer.token(scope_set!("items")).tampered().mint(),
+            "The token signature is invalid",
+        ),
+        (
+            "no exp",
+            issuer.token(scope_set!("items")).without("exp").mint(),
+            "",
+        ),
+    ];
+    for (case, token, description) in cases {
+        let response = testing::send(app, testing::get("/items", Some(&token))).await;
+        let challenge = response.assert_invalid_token();
+        if !description.is_empty() {
+            assert_eq!(
+                challenge.param("error_description"),
+                Some(description),
+                "{case}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_algorithm_with_configured_keys() {
+    for issuer in [
+        TestIssuer::hs256(),
+        TestIssuer::rs256(),
+        TestIssuer::es256(),
+    ] {
+        let app = app(issuer.verifier());
+        each_way_of_being_wrong(&issuer, &app).await;
+        // Another issuer's key, same names: refused.
+        let stranger = TestIssuer::es256().mint("mallory", scope_set!("items"));
+        testing::send(&app, testing::get("/items", Some(&stranger)))
+            .await
+            .assert_invalid_token();
+    }
+}
+
+#[tokio::test]
+async fn keys_fetched_from_the_served_issuer() {
+    let issuer = TestIssuer::rs256().serve().await;
+    assert!(issuer.issuer().starts_with("http://127.0.0.1:"));
+    let app = app(issuer.verifier());
+    each_way_of_being_wrong(&issuer, &app).await;
+
+    // The app's own configuration, pointed at the served issuer.
+    let verifier = Verifier::builder()
+        .oidc_issuer(issuer.issuer())
+        .fetch_options(scopes_core::FetchOptions::new().allow_http())
+        .audience(issuer.audience())
+        .build()
+        .unwrap();
+    let app = self::app(verifier);
+    let token = issuer.mint("alice", scope_set!("items"));
+    testing::send(&app, testing::get("/items", Some(&token)))
+        .await
+        .assert_admitted();
+}
+
+#[tokio::test]
+async fn scopes_composition_and_claims() {
+    let issuer = TestIssuer::es256()
+        .with_issuer("https://login.example.com")
+        .with_audience("https://api.example.com");
+    let app = app(issuer.verifier());
+
+    // `admin` implies `users:read` and `me` (the table says so).
+    let admin = issuer.mint("root", scope_set!("admin"));
+    let response = testing::send(&app, testing::get("/users", Some(&admin))).await;
+    response.assert_admitted();
+    assert_eq!(response.text(), "users, for root");
+
+    // The handler's scopes and its extractor's, together.
+    let reader = issuer.mint("bob", scope_set!("users:read"));
+    testing::send(&app, testing::get("/users", Some(&reader)))
+        .await
+        .assert_insufficient_scope("users:read me admin");
+
+    // Names the table does not declare grant nothing.
+    let odd = issuer
+        .token(scope_set!("me"))
+        .extra_scopes(["users:reed"])
+        .mint();
+    testing::send(&app, testing::get("/users", Some(&odd)))
+        .await
+        .assert_insufficient_scope("users:read me admin");
+
+    testing::send(&app, testing::get("/users", None))
+        .await
+        .assert_missing_credentials();
+
+    // Step-up (RFC 9470) through a custom claim.
+    let request = |token: &str| {
+        Request::delete("/items")
+            .bearer(token)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let password_only = issuer.mint("alice", scope_set!("items"));
+    let challenge = testing::send(&app, request(&password_only))
+        .await
+        .assert_insufficient_user_authentication();
+    assert_eq!(challenge.param("acr_values"), Some("urn:example:mfa"));
+    let mfa = issuer
+        .token(scope_set!("items"))
+        .claim("acr", "urn:example:mfa")
+        .mint();
+    testing::send(&app, request(&mfa)).await.assert_admitted();
+}
+
+#[tokio::test]
+async fn assertions_on_plain_oneshot_responses() {
+    let issuer = TestIssuer::hs256();
+    let app = app(issuer.verifier());
+    let token = issuer.mint("alice", scope_set!("me"));
+    let response = app
+        .clone()
+        .oneshot(
+            Request::get("/items")
+                .bearer(&token)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    response.assert_insufficient_scope("items");
+
+    let response = app
+        .oneshot(
+            Request::get("/items")
+                .header("authorization", "Bearer a b")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    response.assert_invalid_request();
+}
+
+#[tokio::test]
+async fn a_failed_assertion_says_what_it_got() {
+    let issuer = TestIssuer::hs256();
+    let app = app(issuer.verifier());
+    let token = issuer.mint("alice", scope_set!("me"));
+    let response = testing::send(&app, testing::get("/items", Some(&token))).await;
+    let panic = std::panic::catch_unwind(|| response.assert_admitted()).unwrap_err();
+    let message = panic.downcast_ref::<String>().unwrap();
+    assert_eq!(
+        message,
+        r#"expected the request to be admitted (2xx), got 403 Forbidden with `WWW-Authenticate: Bearer error="insufficient_scope", scope="items"`"#
+    );
+    let panic =
+        std::panic::catch_unwind(|| response.assert_insufficient_scope("items me")).unwrap_err();
+    let message = panic.downcast_ref::<String>().unwrap();
+    assert!(
+        message.starts_with(
+            r#"expected 403 insufficient_scope with scope="items me", got scope="items""#
+        ),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn fastapi_mode_is_checked_through_the_challenge() {
+    let issuer = TestIssuer::hs256();
+    let verifier = issuer
+        .verifier_builder()
+        .response_mode(ResponseMode::FastApi)
+        .build()
+        .unwrap();
+    let app = app(verifier);
+    let token = issuer.mint("alice", scope_set!("me"));
+    let response = testing::send(&app, testing::get("/items", Some(&token))).await;
+    assert_eq!(response.status(), 401);
+    let challenge = response.challenge().unwrap();
+    assert_eq!(challenge.error(), None);
+    assert_eq!(challenge.scopes(), ["items"]);
+    assert_eq!(
+        response.json::<serde_json::Value>(),
+        serde_json::json!({"detail": "Not enough permissions"})
+    );
+}
+
+#[test]
+fn the_issuer_never_shows_its_key() {
+    let issuer = TestIssuer::hs256();
+    let debug = format!("{issuer:?}");
+    assert!(
+        debug.starts_with("TestIssuer { algorithm: HS256"),
+        "{debug}"
+    );
+    assert_eq!(issuer.jwks(), serde_json::json!({"keys": []}));
+    let rsa = TestIssuer::rs256().jwks();
+    let key = &rsa["keys"][0];
+    assert_eq!(key["kty"], "RSA");
+    assert_eq!(key["alg"], "RS256");
+    assert!(key.get("d").is_none());
+    let _: Scopes; // the table the tokens above were typed by
+}

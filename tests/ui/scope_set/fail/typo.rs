@@ -1,0 +1,13 @@
+use scopes_core::{scope_set, scopes};
+
+scopes! {
+    pub Scopes {
+        "items": "Read items.",
+        "users:read": "Read users.",
+    }
+}
+
+fn main() {
+    let _ = scope_set!("items", "itemz");
+    let _ = scope_set!("user:read", table = auth::Scopes);
+}
