@@ -219,6 +219,29 @@ impl TokenError {
     }
 }
 
+impl TokenError {
+    /// A stable code for logs and metrics (`expired`, `bad_signature`, …): it names the
+    /// variant and never changes between releases.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::AlgorithmNotAllowed => "algorithm_not_allowed",
+            Self::UnknownKey => "unknown_key",
+            Self::BadSignature => "bad_signature",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::MissingClaim(_) => "missing_claim",
+            Self::InvalidClaim(_) => "invalid_claim",
+            Self::DuplicateClaim => "duplicate_claim",
+            Self::WrongIssuer => "wrong_issuer",
+            Self::WrongAudience => "wrong_audience",
+            Self::InvalidScopeClaim => "invalid_scope_claim",
+            Self::ClaimsMismatch => "claims_mismatch",
+            Self::NotAnAccessToken => "not_an_access_token",
+        }
+    }
+}
+
 impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.description())

@@ -22,6 +22,14 @@ impl InvalidRequest {
         self.detail().text
     }
 
+    /// A stable code for logs and metrics.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::MultipleCredentials => "multiple_credentials",
+            Self::MalformedAuthorization => "malformed_authorization",
+        }
+    }
+
     /// The description, and the refusal body that carries it.
     pub(crate) fn detail(self) -> Detail {
         match self {

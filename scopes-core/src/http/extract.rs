@@ -9,6 +9,7 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::bearer::bearer_token;
+use super::observe;
 use super::refusal::{AuthRejection, Rejection};
 use super::verifier::Verifier;
 use crate::error::TokenError;
@@ -79,6 +80,10 @@ async fn authorize<T: ScopeTable>(
         Err(reason) => return Err(refuse(reason, parts)),
     };
     let granted = token.granted::<T>();
+    let refuse = |reason, parts: &Parts| {
+        let scope = || required_scope(required, parts);
+        verifier.refusal(reason, scope, Some(&token), || None)
+    };
     // A router layer's requirement is checked again against this verifier's grant: the
     // layer may have trusted another verifier.
     let layers = parts
@@ -95,6 +100,9 @@ async fn authorize<T: ScopeTable>(
     if let Some(step_up) = step_up(all, &token, verifier) {
         return Err(refuse(step_up, parts));
     }
+    observe::admitted("handler", verifier.label(), &token, || {
+        required_scope(required, parts)
+    });
     // Admitted: the token is recorded for the extractors that follow (the handler's
     // check runs first, so when it refuses there are none, and it records nothing).
     if fresh {
@@ -315,16 +323,24 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = Verifier::from_ref(state);
-        verified(parts, &verifier)
-            .await
-            .and_then(|token| Ok(token.claims()?))
-            .map(Self)
-            .map_err(|reason| {
-                verifier.rejection(reason, || match parts.extensions.get::<RouteScope>() {
-                    Some(RouteScope(scope)) => scope(parts),
-                    None => Cow::Borrowed(""),
-                })
-            })
+        let scope = |parts: &Parts| match parts.extensions.get::<RouteScope>() {
+            Some(RouteScope(scope)) => scope(parts),
+            None => Cow::Borrowed(""),
+        };
+        let token = match verified(parts, &verifier).await {
+            Ok(token) => token,
+            Err(reason) => return Err(verifier.rejection(reason, || scope(parts))),
+        };
+        match token.claims() {
+            Ok(claims) => Ok(Self(claims)),
+            // Why is told to the logs (the field and the type expected), not the client.
+            Err(why) => Err(verifier.refusal(
+                why.into(),
+                || scope(parts),
+                Some(&token),
+                || observe::claims_error::<C>(&token),
+            )),
+        }
     }
 }
 

@@ -15,6 +15,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::extract::{LayerScopes, step_up, verified};
+use super::observe;
 use super::refusal::{AuthRejection, Rejection};
 use super::verifier::Verifier;
 use crate::table::{RequiredScopes, ScopeTable, scope_union};
@@ -170,12 +171,14 @@ async fn check<T: ScopeTable, R: RequiredScopes<T>>(
         Err(reason) => return Err(verifier.rejection(reason, scope)),
     };
     let granted = token.granted::<T>();
+    let refuse = |reason| verifier.refusal(reason, scope, Some(&token), || None);
     if !requirement.iter().all(|r| r.is_met_by(&granted)) {
-        return Err(verifier.rejection(AuthRejection::InsufficientScope, scope));
+        return Err(refuse(AuthRejection::InsufficientScope));
     }
     if let Some(step_up) = step_up(requirement.iter(), &token, verifier) {
-        return Err(verifier.rejection(step_up, scope));
+        return Err(refuse(step_up));
     }
+    observe::admitted("layer", verifier.label(), &token, scope);
     match parts.extensions.get_mut::<LayerScopes<T>>() {
         Some(layers) => layers.0.push(requirement),
         None => {

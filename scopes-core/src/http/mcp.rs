@@ -23,6 +23,7 @@ use tower_service::Service;
 
 use super::extract::{step_up, verified};
 use super::layer::{ResponseFuture, take_ready};
+use super::observe;
 use super::refusal::{AuthRejection, Rejection};
 use super::verifier::Verifier;
 use crate::table::{RequiredScopes, Requirement, ScopeTable, scope_union};
@@ -279,10 +280,13 @@ where
             if let Some(step_up) = step_up(guard.every(), &token, &guard.verifier) {
                 return Ok(guard
                     .verifier
-                    .rejection(step_up, Cow::default)
+                    .refusal(step_up, Cow::default, Some(&token), || None)
                     .into_response());
             }
             if parts.method != Method::POST {
+                observe::admitted("mcp", guard.verifier.label(), &token, || {
+                    Cow::Owned(guard.every_scope())
+                });
                 let closing = parts.method == Method::DELETE;
                 let response = inner.call(Request::from_parts(parts, body)).await?;
                 if let (true, Some(id)) = (closing && response.status().is_success(), &session) {
@@ -333,10 +337,13 @@ where
                 if let Some(step_up) = step_up(all, &token, &guard.verifier) {
                     return Ok(guard
                         .verifier
-                        .rejection(step_up, Cow::default)
+                        .refusal(step_up, Cow::default, Some(&token), || None)
                         .into_response());
                 }
             }
+            observe::admitted("mcp", guard.verifier.label(), &token, || {
+                Cow::Owned(guard.every_scope())
+            });
             let request = Request::from_parts(parts, Body::from(bytes));
             let response = inner.call(request).await?;
             // A session the server opened for this request is bound to its principal.
@@ -392,9 +399,12 @@ impl<T: ScopeTable> Guard<T> {
             }
         }
         let scope = names.join(" ");
-        let rejection: Rejection = self
-            .verifier
-            .rejection(AuthRejection::InsufficientScope, || Cow::Owned(scope));
+        let rejection: Rejection = self.verifier.refusal(
+            AuthRejection::InsufficientScope,
+            || Cow::Owned(scope),
+            Some(token),
+            || None,
+        );
         rejection.into_response()
     }
 }

@@ -9,6 +9,7 @@ mod extract;
 mod layer;
 mod mcp;
 mod metadata;
+mod observe;
 pub(crate) mod refusal;
 mod verifier;
 

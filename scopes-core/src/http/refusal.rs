@@ -15,6 +15,7 @@ use http::{HeaderValue, StatusCode};
 
 use super::bearer::InvalidRequest;
 use super::challenge::{challenge, header};
+use super::observe::{self, Context};
 use crate::error::TokenError;
 use crate::table::Authentication;
 
@@ -76,6 +77,41 @@ impl AuthRejection {
     /// The `detail` of the JSON body.
     pub fn detail(&self) -> &'static str {
         self.detail_and_body().text
+    }
+
+    /// A stable code for logs and metrics: `missing_credentials`,
+    /// `invalid_request.<why>`, `invalid_token.<why>` ([`TokenError::code`]),
+    /// `insufficient_scope`, `insufficient_user_authentication`. The codes never change
+    /// between releases; alert on them.
+    pub fn code(&self) -> &'static str {
+        use TokenError as E;
+        match self {
+            Self::MissingCredentials => "missing_credentials",
+            Self::InvalidRequest(InvalidRequest::MultipleCredentials) => {
+                "invalid_request.multiple_credentials"
+            }
+            Self::InvalidRequest(InvalidRequest::MalformedAuthorization) => {
+                "invalid_request.malformed_authorization"
+            }
+            Self::InvalidToken(why) => match why {
+                E::Malformed => "invalid_token.malformed",
+                E::AlgorithmNotAllowed => "invalid_token.algorithm_not_allowed",
+                E::UnknownKey => "invalid_token.unknown_key",
+                E::BadSignature => "invalid_token.bad_signature",
+                E::Expired => "invalid_token.expired",
+                E::NotYetValid => "invalid_token.not_yet_valid",
+                E::MissingClaim(_) => "invalid_token.missing_claim",
+                E::InvalidClaim(_) => "invalid_token.invalid_claim",
+                E::DuplicateClaim => "invalid_token.duplicate_claim",
+                E::WrongIssuer => "invalid_token.wrong_issuer",
+                E::WrongAudience => "invalid_token.wrong_audience",
+                E::InvalidScopeClaim => "invalid_token.invalid_scope_claim",
+                E::ClaimsMismatch => "invalid_token.claims_mismatch",
+                E::NotAnAccessToken => "invalid_token.not_an_access_token",
+            },
+            Self::InsufficientScope => "insufficient_scope",
+            Self::InsufficientUserAuthentication(_) => "insufficient_user_authentication",
+        }
     }
 
     fn detail_and_body(&self) -> Detail {
@@ -391,6 +427,8 @@ pub struct Rejection {
     reason: AuthRejection,
     scope: Cow<'static, str>,
     responder: Responder,
+    /// What its event says beyond the reason: gathered only when refusals are traced.
+    context: Option<Box<Context>>,
 }
 
 impl Rejection {
@@ -403,7 +441,13 @@ impl Rejection {
             reason,
             scope,
             responder,
+            context: None,
         }
+    }
+
+    pub(crate) fn with_context(mut self, context: Option<Box<Context>>) -> Self {
+        self.context = context;
+        self
     }
 
     /// Why the request was refused.
@@ -483,7 +527,7 @@ impl Rejection {
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
         let status = self.status();
-        tracing::debug!(status = status.as_u16(), reason = %self.reason, "request refused");
+        observe::refused(&self.reason, status, self.context.as_deref());
         let mut response = match &self.responder.shape {
             Some(shape) => shape(&self),
             None => self.default_response(),

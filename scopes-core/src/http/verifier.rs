@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::metadata::ResourceMetadata;
+use super::observe::{self, Context};
 use super::refusal::{AuthRejection, Rejection, Responder, ResponseMode};
 use crate::error::{ConfigError, TokenError};
 use crate::keys::Key;
@@ -44,6 +45,8 @@ pub struct Verifier {
 struct Inner {
     tokens: TokenVerifier,
     responder: Responder,
+    /// Its issuers, as refusal events name the verifier.
+    label: Arc<str>,
 }
 
 impl Verifier {
@@ -111,18 +114,50 @@ impl Verifier {
     }
 
     /// The refusal for `reason`; `scope` (the route's required scopes) is computed only
-    /// when the answer names it.
+    /// when the answer names it or refusals are traced.
     pub(crate) fn rejection(
         &self,
         reason: AuthRejection,
         scope: impl FnOnce() -> Cow<'static, str>,
     ) -> Rejection {
+        self.refusal(reason, scope, None, || None)
+    }
+
+    /// [`rejection`](Self::rejection) of a request whose `token` was verified (a 403, a
+    /// step-up, claims of another shape: `claims_error` says why, computed only when
+    /// refusals are traced), so that its event names what the token grants.
+    pub(crate) fn refusal(
+        &self,
+        reason: AuthRejection,
+        scope: impl FnOnce() -> Cow<'static, str>,
+        token: Option<&VerifiedToken>,
+        claims_error: impl FnOnce() -> Option<String>,
+    ) -> Rejection {
         let responder = &self.inner.responder;
-        let scope = match self.names_scope(&reason) {
+        let named = self.names_scope(&reason);
+        let traced = observe::refusals_traced();
+        let scope = match named || traced {
             true => scope(),
             false => Cow::Borrowed(""),
         };
-        Rejection::new(reason, scope, responder.clone())
+        let context = traced.then(|| {
+            Box::new(Context::new(
+                self.inner.label.clone(),
+                &scope,
+                token,
+                claims_error(),
+            ))
+        });
+        let scope = match named {
+            true => scope,
+            false => Cow::Borrowed(""),
+        };
+        Rejection::new(reason, scope, responder.clone()).with_context(context)
+    }
+
+    /// Its issuers, as events name the verifier.
+    pub(crate) fn label(&self) -> &str {
+        &self.inner.label
     }
 }
 
@@ -404,6 +439,7 @@ impl VerifierBuilder {
         };
         Ok(Verifier {
             inner: Arc::new(Inner {
+                label: tokens.label().into(),
                 tokens,
                 responder: self.responder.configured(),
             }),

@@ -165,6 +165,20 @@ pub(crate) struct Shared {
 }
 
 impl TokenVerifier {
+    /// Its issuers, space-separated (`(no issuer check)` for a verifier of keys alone),
+    /// as events name it.
+    pub(crate) fn label(&self) -> String {
+        let issuers: Vec<&str> = self
+            .issuers
+            .iter()
+            .flat_map(|rules| rules.issuers.iter().map(|iss| &**iss))
+            .collect();
+        match issuers.is_empty() {
+            true => "(no issuer check)".to_owned(),
+            false => issuers.join(" "),
+        }
+    }
+
     /// The leeway for time claims, in seconds.
     pub(crate) fn leeway_secs(&self) -> u64 {
         self.leeway_secs
@@ -204,8 +218,26 @@ impl TokenVerifier {
     /// without waiting (the future is ready when first polled).
     pub(crate) async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
         if let Some(cached) = self.cached(token) {
+            #[cfg(feature = "metrics")]
+            metrics::counter!("scopes_token_cache_total", "result" => "hit").increment(1);
             return cached;
         }
+        #[cfg(feature = "metrics")]
+        {
+            if self.cache.is_some() {
+                metrics::counter!("scopes_token_cache_total", "result" => "miss").increment(1);
+            }
+            let started = std::time::Instant::now();
+            let verified = self.verify_uncached(token).await;
+            metrics::histogram!("scopes_verify_seconds").record(started.elapsed().as_secs_f64());
+            verified
+        }
+        #[cfg(not(feature = "metrics"))]
+        self.verify_uncached(token).await
+    }
+
+    /// [`verify`](Self::verify) without the cache.
+    async fn verify_uncached(&self, token: &str) -> Result<VerifiedToken, TokenError> {
         let jws = Jws::parse(token)?;
         let (index, issuer) = self.issuer_for(&jws)?;
         issuer.keys.refresh_if_due();

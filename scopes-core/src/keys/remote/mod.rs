@@ -185,6 +185,12 @@ impl State {
         flight.last_attempt = Some(Instant::now());
         let result = self.fetch().await;
         self.attempts.fetch_add(1, Ordering::AcqRel);
+        #[cfg(feature = "metrics")]
+        metrics::counter!(
+            "scopes_key_refresh_total",
+            "outcome" => if result.is_ok() { "ok" } else { "error" }
+        )
+        .increment(1);
         let retry_in = match &result {
             Ok(max_age) => *max_age,
             Err(error) => {

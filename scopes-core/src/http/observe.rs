@@ -1,0 +1,293 @@
+//! What the crate tells operators: one `tracing` event per refusal answered (target
+//! `scopes_core::refusal`, level INFO), one per admission (target `scopes_core::admit`,
+//! level TRACE), and with the `metrics` feature, counters of both. The only place that
+//! emits them; the crate root's docs list the fields and names.
+//!
+//! Nothing here ever records a token or a secret: the fields are the reason's stable
+//! code, fixed descriptions, the verifier's configured issuers, the token's `iss`, and
+//! scope names.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use http::StatusCode;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::refusal::AuthRejection;
+use crate::token::VerifiedToken;
+
+/// The target of refusal events.
+pub(crate) const REFUSAL: &str = "scopes_core::refusal";
+/// The target of admission events.
+pub(crate) const ADMIT: &str = "scopes_core::admit";
+
+/// Whether refusal events are wanted now: what they say beyond the reason is gathered
+/// only then, so that a refusal costs nothing more when nobody listens.
+pub(crate) fn refusals_traced() -> bool {
+    tracing::enabled!(target: REFUSAL, tracing::Level::INFO)
+}
+
+/// What a refusal's event says beyond its reason, gathered when it was decided.
+#[derive(Debug, Clone)]
+pub(crate) struct Context {
+    pub(crate) verifier: Arc<str>,
+    /// The verified token's `iss`, when the token was verified (a 403, a step-up).
+    pub(crate) issuer: Option<String>,
+    /// Every scope the route requires (whether or not the challenge names them).
+    pub(crate) required: String,
+    /// The scope names the verified token grants.
+    pub(crate) granted: Option<String>,
+    /// Why the claims did not fit the type a handler asked for: the field and the
+    /// expected type (never the value).
+    pub(crate) claims_error: Option<String>,
+}
+
+impl Context {
+    pub(crate) fn new(
+        verifier: Arc<str>,
+        required: &str,
+        token: Option<&VerifiedToken>,
+        claims_error: Option<String>,
+    ) -> Self {
+        Self {
+            verifier,
+            issuer: token.and_then(issuer_of),
+            required: required.to_owned(),
+            granted: token.map(granted_text),
+            claims_error,
+        }
+    }
+}
+
+/// The event (and the counter) of a refusal answered with `status`.
+pub(crate) fn refused(reason: &AuthRejection, status: StatusCode, context: Option<&Context>) {
+    #[cfg(feature = "metrics")]
+    count_refusal(reason.code());
+    match context {
+        Some(context) => tracing::info!(
+            target: REFUSAL,
+            reason = reason.code(),
+            status = status.as_u16(),
+            verifier = &*context.verifier,
+            issuer = context.issuer.as_deref(),
+            required = context.required.as_str(),
+            granted = context.granted.as_deref(),
+            claims_error = context.claims_error.as_deref(),
+            detail = %reason,
+            "request refused"
+        ),
+        None => tracing::info!(
+            target: REFUSAL,
+            reason = reason.code(),
+            status = status.as_u16(),
+            detail = %reason,
+            "request refused"
+        ),
+    }
+}
+
+/// The event (and the counter) of a request `check` admitted (`handler`, `layer`,
+/// `mcp`). The fields are computed only when the event is wanted.
+pub(crate) fn admitted<'a>(
+    check: &'static str,
+    verifier: &str,
+    token: &VerifiedToken,
+    required: impl FnOnce() -> Cow<'a, str>,
+) {
+    #[cfg(feature = "metrics")]
+    match check {
+        "handler" => metrics::counter!("scopes_admitted_total", "check" => "handler"),
+        "layer" => metrics::counter!("scopes_admitted_total", "check" => "layer"),
+        _ => metrics::counter!("scopes_admitted_total", "check" => "mcp"),
+    }
+    .increment(1);
+    if tracing::enabled!(target: ADMIT, tracing::Level::TRACE) {
+        tracing::trace!(
+            target: ADMIT,
+            check,
+            verifier,
+            issuer = issuer_of(token).as_deref(),
+            required = &*required(),
+            granted = granted_text(token).as_str(),
+            "request admitted"
+        );
+    }
+}
+
+/// Every code [`AuthRejection::code`] gives, each with its own counter: a label given
+/// as a literal is a static key, so counting allocates nothing.
+#[cfg(feature = "metrics")]
+macro_rules! refusal_counters {
+    ($($code:literal),* $(,)?) => {
+        #[cfg(test)]
+        const CODES: &[&str] = &[$($code),*];
+
+        fn count_refusal(code: &'static str) {
+            match code {
+                $($code => metrics::counter!("scopes_refused_total", "reason" => $code),)*
+                other => metrics::counter!("scopes_refused_total", "reason" => other),
+            }
+            .increment(1);
+        }
+    };
+}
+
+#[cfg(feature = "metrics")]
+refusal_counters!(
+    "missing_credentials",
+    "invalid_request.multiple_credentials",
+    "invalid_request.malformed_authorization",
+    "invalid_token.malformed",
+    "invalid_token.algorithm_not_allowed",
+    "invalid_token.unknown_key",
+    "invalid_token.bad_signature",
+    "invalid_token.expired",
+    "invalid_token.not_yet_valid",
+    "invalid_token.missing_claim",
+    "invalid_token.invalid_claim",
+    "invalid_token.duplicate_claim",
+    "invalid_token.wrong_issuer",
+    "invalid_token.wrong_audience",
+    "invalid_token.invalid_scope_claim",
+    "invalid_token.claims_mismatch",
+    "invalid_token.not_an_access_token",
+    "insufficient_scope",
+    "insufficient_user_authentication",
+);
+
+fn granted_text(token: &VerifiedToken) -> String {
+    token.scopes().collect::<Vec<_>>().join(" ")
+}
+
+fn issuer_of(token: &VerifiedToken) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Iss {
+        #[serde(default)]
+        iss: Option<String>,
+    }
+    serde_json::from_str::<Iss>(token.claims_json())
+        .ok()
+        .and_then(|claims| claims.iss)
+}
+
+/// Why the claims do not deserialize into `C`, naming the field and what was expected
+/// and leaving out the value the token holds (it may be personal data):
+/// "`age`: invalid type: string, expected u32".
+pub(crate) fn claims_error<C: DeserializeOwned>(token: &VerifiedToken) -> Option<String> {
+    let deserializer = &mut serde_json::Deserializer::from_str(token.claims_json());
+    let error = serde_path_to_error::deserialize::<_, C>(deserializer).err()?;
+    let path = error.path().to_string();
+    let message = without_values(&error.into_inner().to_string());
+    Some(match path.as_str() {
+        "." | "" => message,
+        path => format!("`{path}`: {message}"),
+    })
+}
+
+/// serde's message without the value it quotes: "invalid type: integer `42`, expected
+/// a string" → "invalid type: integer, expected a string"; "unknown variant `x`,
+/// expected one of …" → "unknown variant, expected one of …". Field names ("missing
+/// field `sub`") stay: they come from the type, not the token.
+fn without_values(message: &str) -> String {
+    // serde_json adds where in the text the error is: not needed here.
+    let message = match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => message,
+    };
+    let (head, tail) = match message.find(", expected") {
+        Some(at) => message.split_at(at),
+        None => (message, ""),
+    };
+    let valued = [
+        "invalid type: ",
+        "invalid value: ",
+        "unknown variant",
+        "invalid length ",
+    ];
+    if !valued.iter().any(|prefix| head.starts_with(prefix)) {
+        return message.to_owned();
+    }
+    let cut = head.find([' ', '`', '"']).map_or(head.len(), |first| {
+        // Keep the kind ("invalid type: integer"), drop the quoted value after it.
+        match head[first..].find(['`', '"']) {
+            Some(quote) => first + quote,
+            None => head.len(),
+        }
+    });
+    format!("{}{tail}", head[..cut].trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_values;
+
+    /// Each reason has a static counter (a code missing from `refusal_counters!` would
+    /// allocate its key on every refusal).
+    #[cfg(feature = "metrics")]
+    #[test]
+    fn every_code_has_its_counter() {
+        use crate::error::TokenError as E;
+        use crate::http::bearer::InvalidRequest;
+        use crate::http::refusal::AuthRejection as R;
+        use crate::table::Authentication;
+        let tokens = [
+            E::Malformed,
+            E::AlgorithmNotAllowed,
+            E::UnknownKey,
+            E::BadSignature,
+            E::Expired,
+            E::NotYetValid,
+            E::MissingClaim("exp"),
+            E::InvalidClaim("exp"),
+            E::DuplicateClaim,
+            E::WrongIssuer,
+            E::WrongAudience,
+            E::InvalidScopeClaim,
+            E::ClaimsMismatch,
+            E::NotAnAccessToken,
+        ];
+        let mut reasons = vec![
+            R::MissingCredentials,
+            R::InvalidRequest(InvalidRequest::MultipleCredentials),
+            R::InvalidRequest(InvalidRequest::MalformedAuthorization),
+            R::InsufficientScope,
+            R::InsufficientUserAuthentication(Authentication::NONE),
+        ];
+        reasons.extend(tokens.map(R::InvalidToken));
+        let mut codes: Vec<&str> = reasons.iter().map(R::code).collect();
+        codes.sort_unstable();
+        let mut listed = super::CODES.to_vec();
+        listed.sort_unstable();
+        assert_eq!(codes, listed);
+    }
+
+    #[test]
+    fn values_are_left_out_of_serde_messages() {
+        for (message, expected) in [
+            (
+                "invalid type: integer `42`, expected a string at line 1 column 9",
+                "invalid type: integer, expected a string",
+            ),
+            (
+                r#"invalid type: string "alice@example.com", expected u32 at line 1 column 30"#,
+                "invalid type: string, expected u32",
+            ),
+            (
+                "unknown variant `root`, expected `user` or `guest`",
+                "unknown variant, expected `user` or `guest`",
+            ),
+            (
+                "invalid type: map, expected a string",
+                "invalid type: map, expected a string",
+            ),
+            ("missing field `sub`", "missing field `sub`"),
+            (
+                "invalid length 3, expected an array of length 2",
+                "invalid length 3, expected an array of length 2",
+            ),
+        ] {
+            assert_eq!(without_values(message), expected);
+        }
+    }
+}

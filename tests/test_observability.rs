@@ -1,0 +1,316 @@
+//! What operators see: one `tracing` event per refusal (target `scopes_core::refusal`)
+//! with a stable reason code, the verifier, the required and granted scopes, and for
+//! claims of another shape the field and the type expected; admissions at TRACE
+//! (`scopes_core::admit`); the `metrics` counters and histogram. Never the token.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::routing::get;
+use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+use scopes_core::testing::{self, AuthAssertions, TestIssuer};
+use scopes_core::{Claims, requires_scopes, scope_set, scopes};
+use serde::Deserialize;
+use tracing::field::{Field, Visit};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::{Layer, Registry};
+
+scopes! {
+    /// The test API's scopes.
+    pub Scopes {
+        "items": "Read items.",
+        "me": "Read yourself.",
+    }
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Profile {
+    sub: String,
+    age: u32,
+}
+
+#[requires_scopes("items")]
+async fn read_items() -> &'static str {
+    "[]"
+}
+
+#[requires_scopes("me")]
+async fn profile(Claims(profile): Claims<Profile>) -> String {
+    profile.age.to_string()
+}
+
+async fn maybe(claims: Option<Claims<Profile>>) -> &'static str {
+    if claims.is_some() {
+        "someone"
+    } else {
+        "anyone"
+    }
+}
+
+fn app(issuer: &TestIssuer) -> Router {
+    Router::new()
+        .route("/items", get(read_items))
+        .route("/profile", get(profile))
+        .route("/maybe", get(maybe))
+        .with_state(issuer.verifier())
+}
+
+/// One captured event: its target, level and fields as text.
+#[derive(Debug, Clone)]
+struct Event {
+    target: String,
+    level: tracing::Level,
+    fields: BTreeMap<String, String>,
+}
+
+impl Event {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+}
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<Event>>>);
+
+struct Fields<'a>(&'a mut BTreeMap<String, String>);
+
+impl Visit for Fields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+}
+
+impl<S: tracing::Subscriber> Layer<S> for Capture {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        let mut fields = BTreeMap::new();
+        event.record(&mut Fields(&mut fields));
+        self.0.lock().unwrap().push(Event {
+            target: event.metadata().target().to_owned(),
+            level: *event.metadata().level(),
+            fields,
+        });
+    }
+}
+
+/// Runs `future` on this thread with the capturing subscriber (every level) and a
+/// local metrics recorder; returns the events and the metrics it recorded.
+fn observed<F: Future>(future: F) -> (Vec<Event>, BTreeMap<String, DebugValue>) {
+    let capture = Capture::default();
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let subscriber = Registry::default().with(capture.clone());
+    tracing::subscriber::with_default(subscriber, || {
+        metrics::with_local_recorder(&recorder, || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(future)
+        })
+    });
+    let metrics = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .map(|(key, _, _, value)| {
+            let key = key.key();
+            let mut name = key.name().to_owned();
+            for label in key.labels() {
+                name.push_str(&format!("{{{}={}}}", label.key(), label.value()));
+            }
+            (name, value)
+        })
+        .collect();
+    let events = capture.0.lock().unwrap().clone();
+    (events, metrics)
+}
+
+fn refusals(events: &[Event]) -> Vec<&Event> {
+    events
+        .iter()
+        .filter(|event| event.target == "scopes_core::refusal")
+        .collect()
+}
+
+#[test]
+fn each_refusal_is_one_event_with_its_code_and_scopes() {
+    let issuer = TestIssuer::hs256();
+    let app = app(&issuer);
+    let reader = issuer.mint("alice", scope_set!("me"));
+    let expired = issuer.token(scope_set!("items")).expired().mint();
+    let (events, _) = observed(async {
+        testing::send(&app, testing::get("/items", Some(&reader)))
+            .await
+            .assert_insufficient_scope("items");
+        testing::send(&app, testing::get("/items", Some(&expired)))
+            .await
+            .assert_invalid_token();
+        testing::send(&app, testing::get("/items", None))
+            .await
+            .assert_missing_credentials();
+    });
+    let refused = refusals(&events);
+    assert_eq!(refused.len(), 3, "{events:#?}");
+    let [forbidden, expired, missing] = [refused[0], refused[1], refused[2]];
+
+    assert_eq!(forbidden.level, tracing::Level::INFO);
+    assert_eq!(forbidden.field("reason"), Some("insufficient_scope"));
+    assert_eq!(forbidden.field("status"), Some("403"));
+    assert_eq!(forbidden.field("verifier"), Some("https://issuer.test"));
+    assert_eq!(forbidden.field("issuer"), Some("https://issuer.test"));
+    assert_eq!(forbidden.field("required"), Some("items"));
+    assert_eq!(forbidden.field("granted"), Some("me"));
+    assert_eq!(forbidden.field("message"), Some("request refused"));
+
+    assert_eq!(expired.field("reason"), Some("invalid_token.expired"));
+    assert_eq!(expired.field("status"), Some("401"));
+    // The 401 challenge does not name the scopes; the event does.
+    assert_eq!(expired.field("required"), Some("items"));
+    assert_eq!(expired.field("granted"), None);
+    assert_eq!(expired.field("detail"), Some("The access token expired"));
+
+    assert_eq!(missing.field("reason"), Some("missing_credentials"));
+}
+
+#[test]
+fn claims_of_another_shape_name_the_field_and_the_type_not_the_value() {
+    let issuer = TestIssuer::es256();
+    let app = app(&issuer);
+    let token = issuer
+        .token(scope_set!("me"))
+        .claim("age", "forty-two, says alice@example.com")
+        .mint();
+    let (events, _) = observed(async {
+        testing::send(&app, testing::get("/profile", Some(&token)))
+            .await
+            .assert_invalid_token();
+    });
+    let refused = refusals(&events);
+    assert_eq!(refused.len(), 1, "{events:#?}");
+    assert_eq!(
+        refused[0].field("reason"),
+        Some("invalid_token.claims_mismatch")
+    );
+    assert_eq!(
+        refused[0].field("claims_error"),
+        Some("`age`: invalid type: string, expected u32")
+    );
+    let missing = issuer.token(scope_set!("me")).mint();
+    let (events, _) = observed(async {
+        testing::send(&app, testing::get("/profile", Some(&missing)))
+            .await
+            .assert_invalid_token();
+    });
+    assert_eq!(
+        refusals(&events)[0].field("claims_error"),
+        Some("missing field `age`")
+    );
+}
+
+#[test]
+fn no_event_ever_holds_the_token() {
+    let issuer = TestIssuer::rs256();
+    let app = app(&issuer);
+    let tokens = [
+        issuer.mint("alice", scope_set!("items", "me")),
+        issuer.mint("alice", scope_set!("me")),
+        issuer.token(scope_set!("items")).expired().mint(),
+        issuer.token(scope_set!("items")).tampered().mint(),
+        issuer.token(scope_set!("me")).claim("age", "x").mint(),
+        "not.a.jwt".to_owned(),
+    ];
+    let (events, _) = observed(async {
+        for token in &tokens {
+            for path in ["/items", "/profile", "/maybe"] {
+                let _ = testing::send(&app, testing::get(path, Some(token))).await;
+            }
+        }
+    });
+    assert!(events.len() >= tokens.len(), "{events:#?}");
+    for event in &events {
+        for value in event.fields.values() {
+            for token in &tokens {
+                for segment in token.split('.').filter(|s| s.len() > 8) {
+                    assert!(
+                        !value.contains(segment),
+                        "an event holds a token's text: {event:#?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn admissions_are_traced_and_an_anonymous_optional_request_is_no_refusal() {
+    let issuer = TestIssuer::hs256();
+    let app = app(&issuer);
+    let token = issuer.mint("alice", scope_set!("items"));
+    let (events, _) = observed(async {
+        testing::send(&app, testing::get("/items", Some(&token)))
+            .await
+            .assert_admitted();
+        let anonymous = testing::send(&app, testing::get("/maybe", None)).await;
+        anonymous.assert_admitted();
+        assert_eq!(anonymous.text(), "anyone");
+    });
+    assert!(refusals(&events).is_empty(), "{events:#?}");
+    let admitted: Vec<&Event> = events
+        .iter()
+        .filter(|event| event.target == "scopes_core::admit")
+        .collect();
+    assert_eq!(admitted.len(), 1, "{events:#?}");
+    assert_eq!(admitted[0].level, tracing::Level::TRACE);
+    assert_eq!(admitted[0].field("check"), Some("handler"));
+    assert_eq!(admitted[0].field("required"), Some("items"));
+    assert_eq!(admitted[0].field("granted"), Some("items"));
+    assert_eq!(admitted[0].field("issuer"), Some("https://issuer.test"));
+}
+
+#[test]
+fn metrics_count_admissions_refusals_the_cache_and_key_refreshes() {
+    let (_, metrics) = observed(async {
+        let issuer = TestIssuer::es256().serve().await;
+        let app = app(&issuer);
+        let token = issuer.mint("alice", scope_set!("items"));
+        for _ in 0..3 {
+            testing::send(&app, testing::get("/items", Some(&token)))
+                .await
+                .assert_admitted();
+        }
+        let reader = issuer.mint("alice", scope_set!("me"));
+        testing::send(&app, testing::get("/items", Some(&reader)))
+            .await
+            .assert_insufficient_scope("items");
+        testing::send(&app, testing::get("/items", None))
+            .await
+            .assert_missing_credentials();
+    });
+    let counter = |name: &str| match metrics.get(name) {
+        Some(DebugValue::Counter(count)) => *count,
+        other => panic!("{name}: {other:?} in {metrics:#?}"),
+    };
+    assert_eq!(counter("scopes_admitted_total{check=handler}"), 3);
+    assert_eq!(
+        counter("scopes_refused_total{reason=insufficient_scope}"),
+        1
+    );
+    assert_eq!(
+        counter("scopes_refused_total{reason=missing_credentials}"),
+        1
+    );
+    // The first request of each token verifies it; the other two come from the cache.
+    assert_eq!(counter("scopes_token_cache_total{result=miss}"), 2);
+    assert_eq!(counter("scopes_token_cache_total{result=hit}"), 2);
+    assert!(counter("scopes_key_refresh_total{outcome=ok}") >= 1);
+    match metrics.get("scopes_verify_seconds") {
+        Some(DebugValue::Histogram(samples)) => assert_eq!(samples.len(), 2),
+        other => panic!("scopes_verify_seconds: {other:?}"),
+    }
+}
