@@ -250,6 +250,52 @@
 //! The tutorial port serves the result at `/openapi.json` and Swagger UI at `/docs`,
 //! whose Authorize dialog offers the scopes with their descriptions.
 //!
+//! # Testing your API (feature `testing`)
+//!
+//! The `testing` module is a chapter of its own: a [`testing::TestIssuer`] that makes its
+//! keys and hands out the verifier that trusts them, test tokens whose scopes are
+//! checked at compile time (`issuer.mint("alice", scope_set!("items"))`), each wrong
+//! token in one call (`.expired()`, `.wrong_audience()`, `.tampered()`, …), requests to
+//! a `Router` in process and assertions on refusals
+//! (`.assert_insufficient_scope("items")`).
+//!
+//! # Observability
+//!
+//! Every refusal the crate answers emits one [`tracing`](https://docs.rs/tracing) event,
+//! target `scopes_core::refusal`, level INFO, message `request refused`, with these
+//! fields (never the token, a secret, or a claim's value):
+//!
+//! | field | what it holds |
+//! |---|---|
+//! | `reason` | a stable code ([`AuthRejection::code`]): `missing_credentials`, `invalid_request.malformed_authorization`, `invalid_token.expired`, `invalid_token.bad_signature`, `invalid_token.wrong_audience`, `invalid_token.claims_mismatch`, …, `insufficient_scope`, `insufficient_user_authentication` |
+//! | `status` | the status answered (400, 401, 403) |
+//! | `detail` | the reason in words (the `error_description`) |
+//! | `verifier` | the verifier's configured issuers, space-separated (`(no issuer check)` for keys alone) |
+//! | `issuer` | the verified token's `iss` (refusals after verification: a 403, a step-up, claims of another shape) |
+//! | `required` | every scope the route requires, space-separated |
+//! | `granted` | the scope names the verified token grants |
+//! | `claims_error` | for `invalid_token.claims_mismatch`: the field and the type expected, e.g. ``` `age`: invalid type: string, expected u32 ``` |
+//!
+//! What goes beyond the reason is gathered only when such an event is enabled, so a
+//! refusal costs nothing more when nobody listens. A request a check admits emits one
+//! event at TRACE, target `scopes_core::admit`, with `check` (`handler`, `layer` or
+//! `mcp`), `verifier`, `issuer`, `required` and `granted`. Filter them as any target,
+//! e.g. `RUST_LOG=scopes_core::refusal=info` with tracing-subscriber's `EnvFilter`.
+//!
+//! With the `metrics` feature, the crate records through the
+//! [`metrics`](https://docs.rs/metrics) facade (install any recorder: Prometheus,
+//! StatsD, …):
+//!
+//! | metric | kind | labels | counts |
+//! |---|---|---|---|
+//! | `scopes_admitted_total` | counter | `check`: `handler`, `layer`, `mcp` | requests a check admitted |
+//! | `scopes_refused_total` | counter | `reason`: the codes above | refusals answered |
+//! | `scopes_token_cache_total` | counter | `result`: `hit`, `miss` | lookups in the verified-token cache |
+//! | `scopes_verify_seconds` | histogram | | the time of each verification the cache did not answer |
+//! | `scopes_key_refresh_total` | counter | `outcome`: `ok`, `error` | fetches of a remote key set (feature `jwks`) |
+//!
+//! Labels are static strings: counting allocates nothing.
+//!
 //! # How the crate is laid out
 //!
 //! A request's data crosses it once, stage by stage, each importing only the stages
