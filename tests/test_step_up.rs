@@ -4,14 +4,16 @@
 //! what to ask the authorization server for; router layers compose, the strictest
 //! winning.
 
+use std::sync::LazyLock;
+
 use axum::Router;
 use axum::routing::get;
-use jsonwebtoken::Algorithm;
+use scopes_core::testing::{self, AuthAssertions, TestIssuer, TestResponse};
 use scopes_core::{
-    AuthRejection, Key, RequireScopesLayer, RequiredScopes, Verifier, requires_scopes, scopes,
+    AuthRejection, RequireScopesLayer, RequiredScopes, Verifier, requires_scopes, scope_set, scopes,
 };
-use scopes_tests::{SECRET, get as get_with, now, send, sign};
-use serde_json::{Value, json};
+use scopes_tests::now;
+use serde_json::json;
 
 scopes! {
     /// A payments API's scopes.
@@ -48,9 +50,12 @@ struct Recent;
 #[requires_scopes(acr = ["hwk", "phr"])]
 struct Strong;
 
+/// The authorization server of these tests (one key for the whole binary).
+static ISSUER: LazyLock<TestIssuer> = LazyLock::new(TestIssuer::hs256);
+
 fn verifier() -> Verifier {
-    Verifier::builder()
-        .key(Key::hs256(SECRET).unwrap())
+    ISSUER
+        .verifier_builder()
         .leeway(std::time::Duration::ZERO)
         .build()
         .unwrap()
@@ -76,16 +81,18 @@ fn app() -> Router {
 
 /// A token with both scopes, `acr` and `auth_time` as given.
 fn token(acr: Option<&str>, authenticated_ago: Option<u64>) -> String {
-    let mut claims = json!({
-        "sub": "alice", "exp": now() + 600, "scope": "payments:read payments:process"
-    });
+    let mut token = ISSUER.token(scope_set!("payments:read", "payments:process"));
     if let Some(acr) = acr {
-        claims["acr"] = Value::from(acr);
+        token = token.claim("acr", acr);
     }
     if let Some(ago) = authenticated_ago {
-        claims["auth_time"] = Value::from(now() - ago);
+        token = token.claim("auth_time", now() - ago);
     }
-    sign(Algorithm::HS256, &claims)
+    token.mint()
+}
+
+async fn send(app: &Router, path: &str, token: &str) -> TestResponse {
+    testing::send(app, testing::get(path, Some(token))).await
 }
 
 const PAY_CHALLENGE: &str = r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="urn:example:mfa phr", max_age="300""#;
@@ -94,8 +101,9 @@ const PAY_CHALLENGE: &str = r#"Bearer error="insufficient_user_authentication", 
 async fn a_route_requiring_an_authentication_context_and_a_recent_login() {
     let app = app();
     for (acr, ago) in [(MFA, 10), (PHR, 299)] {
-        let reply = send(&app, get_with("/pay", &token(Some(acr), Some(ago)))).await;
-        assert_eq!(reply.status, 200, "{acr} {ago}s ago");
+        send(&app, "/pay", &token(Some(acr), Some(ago)))
+            .await
+            .assert_admitted();
     }
     for (acr, ago) in [
         (None, Some(10)),                    // no acr
@@ -104,49 +112,50 @@ async fn a_route_requiring_an_authentication_context_and_a_recent_login() {
         (Some(MFA), Some(301)),              // too long ago
         (Some(MFA), None),                   // no auth_time
     ] {
-        let reply = send(&app, get_with("/pay", &token(acr, ago))).await;
-        assert_eq!(reply.status, 401, "{acr:?} {ago:?}");
+        let reply = send(&app, "/pay", &token(acr, ago)).await;
+        reply.assert_insufficient_user_authentication();
         assert_eq!(
-            reply.challenge.as_deref(),
+            reply.header("www-authenticate"),
             Some(PAY_CHALLENGE),
             "{acr:?} {ago:?}"
         );
         assert_eq!(
-            reply.body,
+            reply.text(),
             r#"{"detail":"A different authentication level is required"}"#
         );
     }
     // An `auth_time` in the future is no recent login.
-    let mut claims = json!({
-        "sub": "alice", "exp": now() + 600, "scope": "payments:process", "acr": MFA,
-        "auth_time": now() + 3600
-    });
-    let future = sign(Algorithm::HS256, &claims);
-    assert_eq!(send(&app, get_with("/pay", &future)).await.status, 401);
-    claims["auth_time"] = Value::from(now());
-    let fresh = sign(Algorithm::HS256, &claims);
-    assert_eq!(send(&app, get_with("/pay", &fresh)).await.status, 200);
+    let payer = || {
+        ISSUER
+            .token(scope_set!("payments:process"))
+            .claim("acr", MFA)
+    };
+    let future = payer().claim("auth_time", now() + 3600).mint();
+    send(&app, "/pay", &future)
+        .await
+        .assert_insufficient_user_authentication();
+    let fresh = payer().claim("auth_time", now()).mint();
+    send(&app, "/pay", &fresh).await.assert_admitted();
     // Scopes first: a token without them is 403, whatever its authentication.
-    let reader = sign(
-        Algorithm::HS256,
-        &json!({ "sub": "bob", "exp": now() + 600, "scope": "payments:read", "acr": "pwd" }),
-    );
-    assert_eq!(send(&app, get_with("/pay", &reader)).await.status, 403);
+    let reader = ISSUER
+        .token(scope_set!("payments:read"))
+        .claim("acr", "pwd")
+        .mint();
+    send(&app, "/pay", &reader)
+        .await
+        .assert_insufficient_scope("payments:process");
     // A route that asks nothing of the authentication takes any token.
-    assert_eq!(
-        send(&app, get_with("/balance", &token(None, None)))
-            .await
-            .status,
-        200
-    );
+    send(&app, "/balance", &token(None, None))
+        .await
+        .assert_admitted();
 }
 
 #[tokio::test]
 async fn max_age_alone_names_no_acr_values() {
-    let reply = send(&app(), get_with("/history", &token(None, Some(7200)))).await;
-    assert_eq!(reply.status, 401);
+    let reply = send(&app(), "/history", &token(None, Some(7200))).await;
+    reply.assert_insufficient_user_authentication();
     assert_eq!(
-        reply.challenge.as_deref(),
+        reply.header("www-authenticate"),
         Some(
             r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", max_age="3600""#
         )
@@ -158,27 +167,16 @@ async fn a_layer_and_a_handler_compose_and_the_strictest_max_age_wins() {
     let app = app();
     // The layer asks 60 s, the handler 3600 s: 120 s ago passes the handler alone, not
     // the route.
-    let reply = send(&app, get_with("/strict/history", &token(None, Some(120)))).await;
-    assert_eq!(reply.status, 401);
-    assert!(
-        reply
-            .challenge
-            .as_deref()
-            .unwrap()
-            .ends_with(r#"max_age="60""#),
-        "{:?}",
-        reply.challenge
-    );
-    let reply = send(&app, get_with("/strict/balance", &token(None, Some(120)))).await;
-    assert_eq!(reply.status, 401);
+    let reply = send(&app, "/strict/history", &token(None, Some(120))).await;
+    let challenge = reply.assert_insufficient_user_authentication();
+    assert_eq!(challenge.param("max_age"), Some("60"), "{challenge}");
+    send(&app, "/strict/balance", &token(None, Some(120)))
+        .await
+        .assert_insufficient_user_authentication();
     for path in ["/strict/history", "/strict/balance"] {
-        assert_eq!(
-            send(&app, get_with(path, &token(None, Some(30))))
-                .await
-                .status,
-            200,
-            "{path}"
-        );
+        send(&app, path, &token(None, Some(30)))
+            .await
+            .assert_admitted();
     }
 }
 
@@ -187,25 +185,20 @@ async fn the_token_says_how_the_user_authenticated() {
     let verified = verifier().verify(&token(Some(MFA), Some(5))).await.unwrap();
     assert_eq!(verified.acr(), Some(MFA));
     assert!(verified.auth_time().is_some_and(|t| t > 0.0));
-    // An `acr` with escapes, and `acr` / `auth_time` of the wrong type or given twice.
-    let escaped = sign(
-        Algorithm::HS256,
-        &json!({ "sub": "a", "exp": now() + 60, "acr": "urn:\u{e9}" }),
-    );
+    // An `acr` with escapes, and `acr` / `auth_time` of the wrong type.
+    let escaped = ISSUER.token(scope_set!()).claim("acr", "urn:\u{e9}").mint();
     assert_eq!(
         verifier().verify(&escaped).await.unwrap().acr(),
         Some("urn:\u{e9}")
     );
-    for claims in [
-        json!({ "sub": "a", "exp": now() + 60, "acr": 2 }),
-        json!({ "sub": "a", "exp": now() + 60, "auth_time": "yesterday" }),
+    for token in [
+        ISSUER.token(scope_set!()).claim("acr", 2).mint(),
+        ISSUER
+            .token(scope_set!())
+            .claim("auth_time", "yesterday")
+            .mint(),
     ] {
-        assert!(
-            verifier()
-                .verify(&sign(Algorithm::HS256, &claims))
-                .await
-                .is_err()
-        );
+        assert!(verifier().verify(&token).await.is_err());
     }
     // The requirement says what it asks.
     let asked = <__scopes_requirement_pay as RequiredScopes<Scopes>>::REQUIREMENT;
@@ -243,17 +236,18 @@ fn openapi_describes_the_step_up_on_the_operation() {
 #[tokio::test]
 async fn composed_acr_lists_ask_for_what_all_accept() {
     let app = app();
-    let challenge = |reply: scopes_tests::Reply| {
-        assert_eq!(reply.status, 401);
-        reply.challenge.unwrap()
-    };
     // The layer runs first and knows only its own list.
-    let reply = send(&app, get_with("/strong/pay", &token(Some(MFA), Some(10)))).await;
-    assert!(challenge(reply).ends_with(r#"acr_values="hwk phr""#));
+    let reply = send(&app, "/strong/pay", &token(Some(MFA), Some(10))).await;
+    let challenge = reply.assert_insufficient_user_authentication();
+    assert_eq!(challenge.param("acr_values"), Some("hwk phr"));
+    assert_eq!(challenge.param("max_age"), None);
     // Past the layer, the handler asks for what both accept (hwk or phr, and
     // urn:example:mfa or phr: phr), with its max_age.
-    let reply = send(&app, get_with("/strong/pay", &token(Some("hwk"), Some(10)))).await;
-    assert!(challenge(reply).ends_with(r#"acr_values="phr", max_age="300""#));
-    let reply = send(&app, get_with("/strong/pay", &token(Some(PHR), Some(10)))).await;
-    assert_eq!(reply.status, 200);
+    let reply = send(&app, "/strong/pay", &token(Some("hwk"), Some(10))).await;
+    let challenge = reply.assert_insufficient_user_authentication();
+    assert_eq!(challenge.param("acr_values"), Some("phr"));
+    assert_eq!(challenge.param("max_age"), Some("300"));
+    send(&app, "/strong/pay", &token(Some(PHR), Some(10)))
+        .await
+        .assert_admitted();
 }
