@@ -168,8 +168,8 @@ pub enum TokenError {
     NotYetValid,
     /// A required claim is absent.
     MissingClaim(&'static str),
-    /// A claim has the wrong type: `exp` or `nbf` not a non-negative number, `iss` not a
-    /// string.
+    /// A claim has the wrong type: `exp`, `nbf`, `iat` or `auth_time` not a
+    /// non-negative number; `iss`, `sub`, `client_id`, `jti` or `acr` not a string.
     InvalidClaim(&'static str),
     /// A claim the crate reads (`exp`, `nbf`, `iss`, `aud`, `sub`, `client_id`, `iat`,
     /// `jti`, or a scope claim) appears twice in the claims object. RFC 7519 §4 lets a
@@ -208,6 +208,10 @@ impl TokenError {
             Self::MissingClaim("jti") => "The token has no jti claim",
             Self::MissingClaim(_) => "The token lacks a required claim",
             Self::InvalidClaim("iss") => "The token iss claim is not a string",
+            Self::InvalidClaim("sub") => "The token sub claim is not a string",
+            Self::InvalidClaim("client_id") => "The token client_id claim is not a string",
+            Self::InvalidClaim("jti") => "The token jti claim is not a string",
+            Self::InvalidClaim("acr") => "The token acr claim is not a string",
             Self::InvalidClaim(_) => "The token has an invalid time claim",
             Self::DuplicateClaim => "The token repeats a claim",
             Self::WrongIssuer => "The token issuer is not accepted",

@@ -300,20 +300,15 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
                 Some(3) => map
                     .next_value_seed(Strings(self.rules.audiences))
                     .map(|m| self.found.audience_matches = Some(m)),
-                // Presence only (RFC 9068's required claims); their values are the
+                // Their presence (RFC 9068's required claims) and their types (RFC
+                // 7519 §4.1: a NumericDate, strings); their values are the
                 // application's business.
-                Some(4) => map
-                    .next_value::<IgnoredAny>()
-                    .map(|_| self.found.iat = true),
-                Some(5) => map
-                    .next_value::<IgnoredAny>()
-                    .map(|_| self.found.sub = true),
+                Some(4) => map.next_value::<Number>().map(|_| self.found.iat = true),
+                Some(5) => map.next_value::<AString>().map(|_| self.found.sub = true),
                 Some(6) => map
-                    .next_value::<IgnoredAny>()
+                    .next_value::<AString>()
                     .map(|_| self.found.client_id = true),
-                Some(7) => map
-                    .next_value::<IgnoredAny>()
-                    .map(|_| self.found.jti = true),
+                Some(7) => map.next_value::<AString>().map(|_| self.found.jti = true),
                 Some(8) => map.next_value::<Text<'de>>().map(|acr| {
                     self.found.acr = match acr.0 {
                         Cow::Borrowed(text) if self.json.contains(&text.as_ptr()) => {
@@ -341,6 +336,10 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
                     Some(1) => TokenError::InvalidClaim("nbf"),
                     Some(2) => TokenError::InvalidClaim("iss"),
                     Some(3) => TokenError::WrongAudience,
+                    Some(4) => TokenError::InvalidClaim("iat"),
+                    Some(5) => TokenError::InvalidClaim("sub"),
+                    Some(6) => TokenError::InvalidClaim("client_id"),
+                    Some(7) => TokenError::InvalidClaim("jti"),
                     Some(8) => TokenError::InvalidClaim("acr"),
                     Some(9) => TokenError::InvalidClaim("auth_time"),
                     Some(bit) if bit >= REGISTERED.len() => TokenError::InvalidScopeClaim,
@@ -420,6 +419,25 @@ impl Visitor<'_> for OneString {
 
 /// A NumericDate: a non-negative, finite JSON number.
 struct Number(f64);
+
+/// A JSON string, checked and not kept (escapes or not, nothing is allocated).
+struct AString;
+
+impl<'de> de::Deserialize<'de> for AString {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AStringVisitor;
+        impl Visitor<'_> for AStringVisitor {
+            type Value = AString;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<AString, E> {
+                Ok(AString)
+            }
+        }
+        deserializer.deserialize_str(AStringVisitor)
+    }
+}
 
 impl<'de> de::Deserialize<'de> for Number {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
