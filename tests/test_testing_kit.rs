@@ -194,6 +194,11 @@ async fn assertions_on_plain_oneshot_responses() {
         .await
         .unwrap();
     response.assert_insufficient_scope("items");
+    let read = testing::TestResponse::read(response).await;
+    assert_eq!(
+        read.json::<serde_json::Value>(),
+        serde_json::json!({"detail": "Not enough permissions"})
+    );
 
     let response = app
         .oneshot(

@@ -343,7 +343,53 @@ pub use table::{
 pub use token::{CacheLimits, TrustedIssuer, VerifiedToken, providers};
 
 #[cfg(feature = "macros")]
-pub use scopes_macros::{requires_scopes, scope_set, scopes};
+pub use scopes_macros::{requires_scopes, scopes};
+
+/// `scope_set!("items", "me")`: the [`ScopeSet`] of these scopes, built at compile time,
+/// each name checked against the table as `#[requires_scopes]` checks its literals (for
+/// test tokens above all: [`testing`](crate#testing-your-api-feature-testing)).
+///
+/// The table is found as `#[requires_scopes]` finds it: the type named `Scopes` in
+/// scope (`use my_api::Scopes;` in an integration test), or the one named with
+/// `table = path` (a path from another crate, a re-export or an alias). A crate that
+/// reaches scopes-core through a re-export adds `crate = path::to::scopes_core`.
+/// `scope_set!()` is the empty set. The set holds exactly the names given; implied
+/// scopes are what a token granting them gets when verified, not part of the set.
+///
+/// ```
+/// use scopes_core::{ScopeSet, scope_set, scopes};
+///
+/// scopes! {
+///     pub Scopes {
+///         "items": "Read items.",
+///         "me": "Read yourself.",
+///         "admin": "Everything." implies ["items", "me"],
+///     }
+/// }
+///
+/// type Alias = Scopes;
+///
+/// let set = scope_set!("me", "items");
+/// assert_eq!(set, scope_set!("items", "me", table = Alias));
+/// let names: Vec<&str> = set.iter().map(|scope| scope.name).collect();
+/// assert_eq!(names, ["items", "me"]); // the table's order, not the call's
+/// let none: ScopeSet<Scopes> = scope_set!();
+/// assert!(none.is_empty());
+/// ```
+///
+/// An unknown name is a compile error on it, with the closest declared one:
+///
+/// ```compile_fail
+/// # use scopes_core::{scope_set, scopes};
+/// # scopes! { pub Scopes { "items": "Read items." } }
+/// let set = scope_set!("itemz");
+/// // error: unknown scope `itemz` in `scope_set!`: table `Scopes` does not declare it; did you mean `items`?
+/// ```
+///
+/// So is a literal holding two names (`"items me"`: write `"items", "me"`), a name
+/// given twice, or a name that is not an RFC 6749 scope-token.
+#[cfg(feature = "macros")]
+pub use scopes_macros::scope_set;
 
 /// The README's example compiles.
 #[cfg(all(doctest, feature = "macros"))]

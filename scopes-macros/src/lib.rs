@@ -39,8 +39,7 @@ pub fn security_of(input: TokenStream) -> TokenStream {
     security_of::expand(input.into()).into()
 }
 
-/// A set of scopes of a table, each name checked at compile time. See
-/// `scopes_core::scope_set`.
+/// A set of scopes of a table, each name checked at compile time.
 #[proc_macro]
 pub fn scope_set(input: TokenStream) -> TokenStream {
     scope_set::expand(input.into()).into()

@@ -119,7 +119,8 @@ fn unquote(quoted: &str) -> Option<(String, &str)> {
 /// Assertions on an answer, for any test runner: each panics with the status, the
 /// challenge and what was expected, at the caller's line, and returns the parsed
 /// challenge for more checks. Implemented for [`TestResponse`](super::TestResponse) and
-/// for any [`http::Response`] (what `tower::ServiceExt::oneshot` gives).
+/// for any [`http::Response`](axum::http::Response) (what `tower::ServiceExt::oneshot`
+/// gives).
 ///
 /// They check what RFC 6750 (and RFC 9470) make a client see: the status, the
 /// `Bearer` challenge's `error`, and for `insufficient_scope` its `scope`. A verifier in
@@ -127,21 +128,21 @@ fn unquote(quoted: &str) -> Option<(String, &str)> {
 /// [`challenge`](Self::challenge) directly.
 pub trait AuthAssertions {
     /// The answer's status.
-    fn status_code(&self) -> StatusCode;
+    fn status(&self) -> StatusCode;
 
     /// The answer's headers.
-    fn header_map(&self) -> &HeaderMap;
+    fn headers(&self) -> &HeaderMap;
 
     /// The `WWW-Authenticate` challenge, parsed, if there is one.
     fn challenge(&self) -> Option<Challenge> {
-        let value = self.header_map().get(WWW_AUTHENTICATE)?.to_str().ok()?;
+        let value = self.headers().get(WWW_AUTHENTICATE)?.to_str().ok()?;
         Challenge::parse(value)
     }
 
     /// Admitted: a 2xx status.
     #[track_caller]
     fn assert_admitted(&self) {
-        let status = self.status_code();
+        let status = self.status();
         if !status.is_success() {
             panic!(
                 "expected the request to be admitted (2xx), got {status}{}",
@@ -151,7 +152,8 @@ pub trait AuthAssertions {
     }
 
     /// Refused for want of a token: 401 with a `Bearer` challenge and no `error` (RFC
-    /// 6750 §3.1).
+    /// 6750 §3.1). No `Authorization` header, another scheme (`Basic …`), and `Bearer`
+    /// with no token are all this.
     #[track_caller]
     fn assert_missing_credentials(&self) -> Challenge {
         let challenge = expect(self, StatusCode::UNAUTHORIZED, None, "no token");
@@ -163,7 +165,9 @@ pub trait AuthAssertions {
         challenge
     }
 
-    /// Refused: 400 `invalid_request` (a malformed `Authorization`, two credentials…).
+    /// Refused: 400 `invalid_request`: an `Authorization: Bearer` whose token is not a
+    /// `b64token` (`Bearer a b`, `Bearer é`), or two credentials (two `Authorization`
+    /// headers, or a header and an `access_token` query parameter).
     #[track_caller]
     fn assert_invalid_request(&self) -> Challenge {
         expect(
@@ -186,7 +190,9 @@ pub trait AuthAssertions {
     }
 
     /// Refused: 403 `insufficient_scope`, the challenge's `scope` naming exactly the
-    /// space-delimited `scope` given (in any order).
+    /// space-delimited `scope` given (in any order): the scopes the route requires
+    /// (the handler's, its scoped extractors', its router layers'), not those the token
+    /// lacks. The names are compared as text at run time.
     #[track_caller]
     fn assert_insufficient_scope(&self, scope: &str) -> Challenge {
         let challenge = expect(
@@ -221,12 +227,12 @@ pub trait AuthAssertions {
 }
 
 impl<B> AuthAssertions for http::Response<B> {
-    fn status_code(&self) -> StatusCode {
-        self.status()
+    fn status(&self) -> StatusCode {
+        http::Response::status(self)
     }
 
-    fn header_map(&self) -> &HeaderMap {
-        self.headers()
+    fn headers(&self) -> &HeaderMap {
+        http::Response::headers(self)
     }
 }
 
@@ -237,7 +243,7 @@ fn expect<A: AuthAssertions + ?Sized>(
     error: Option<&str>,
     why: &str,
 ) -> Challenge {
-    let got = answer.status_code();
+    let got = answer.status();
     let challenge = answer.challenge();
     let wanted = match error {
         Some(error) => format!("{status} with error=\"{error}\""),

@@ -184,7 +184,10 @@ impl TestIssuer {
         &self.inner.audience
     }
 
-    /// The key that verifies its tokens, for a verifier configured by hand.
+    /// The key that verifies its tokens, for a verifier configured by hand. Its tokens
+    /// carry `iss` [`issuer`](Self::issuer) and `aud` [`audience`](Self::audience): a
+    /// verifier configured by hand must accept that audience (`.audience(…)`), or it
+    /// refuses them (a token with an audience nobody configured is refused).
     pub fn key(&self) -> Key {
         self.inner.key.clone()
     }
@@ -220,10 +223,11 @@ impl TestIssuer {
 
     #[cfg(feature = "jwks")]
     fn served_trust(&self) -> Option<TrustedIssuer> {
-        self.inner.served.as_ref().map(|_| {
-            TrustedIssuer::oidc(self.issuer())
-                .fetch_options(crate::keys::FetchOptions::new().allow_http())
-        })
+        // Plain HTTP on loopback is allowed by default: nothing to loosen.
+        self.inner
+            .served
+            .as_ref()
+            .map(|_| TrustedIssuer::oidc(self.issuer()))
     }
 
     #[cfg(not(feature = "jwks"))]
@@ -349,18 +353,20 @@ impl TestToken {
         self
     }
 
-    /// Issued by another issuer (`iss`): refused as `invalid_token`.
+    /// Issued by another issuer (`iss` `https://another-issuer.test`): refused as
+    /// `invalid_token` by a verifier that checks the issuer (the test issuer's does).
     pub fn wrong_issuer(self) -> Self {
         self.claim("iss", "https://another-issuer.test")
     }
 
-    /// For another API (`aud`): refused as `invalid_token`.
+    /// For another API (`aud` `https://another-api.test`): refused as `invalid_token`.
     pub fn wrong_audience(self) -> Self {
         self.claim("aud", "https://another-api.test")
     }
 
     /// Not an access token: header `typ` `JWT` (an ID token's), refused by a verifier
-    /// under the RFC 9068 profile.
+    /// under the RFC 9068 profile (the test issuer's [`verifier`](TestIssuer::verifier)
+    /// is; a verifier without `rfc9068` does not look at `typ` and admits it).
     pub fn wrong_type(mut self) -> Self {
         self.header_typ = Some("JWT".to_owned());
         self

@@ -26,7 +26,8 @@
 //!   [`claim`](TestToken::claim).
 //! - [`send`] a request to a `Router` in process ([`get`], [`request`], or your own
 //!   `Request` with [`BearerExt::bearer`]) and read the [`TestResponse`].
-//! - [`AuthAssertions`], on a [`TestResponse`] or any `http::Response`:
+//! - [`AuthAssertions`], on a [`TestResponse`] or any `http::Response`
+//!   ([`TestResponse::read`] reads one whole, for its body):
 //!   `assert_admitted()`, `assert_missing_credentials()`, `assert_invalid_token()`,
 //!   `assert_insufficient_scope("items")`, `assert_invalid_request()`,
 //!   `assert_insufficient_user_authentication()`. Each panics at your line with the
@@ -93,6 +94,7 @@
 //!     issuer.token(scope_set!("items")).not_yet_valid().mint(),
 //!     issuer.token(scope_set!("items")).wrong_issuer().mint(),
 //!     issuer.token(scope_set!("items")).wrong_audience().mint(),
+//!     // Refused because `issuer.verifier()` follows RFC 9068, which checks `typ`.
 //!     issuer.token(scope_set!("items")).wrong_type().mint(),
 //!     issuer.token(scope_set!("items")).tampered().mint(),
 //!     TestIssuer::hs256().mint("mallory", scope_set!("items")), // another issuer's key
@@ -136,9 +138,21 @@
 //!
 //! With the `jwks` feature, `issuer.serve().await` publishes the keys on 127.0.0.1 and
 //! returns the issuer named by the server's URL: `Verifier::builder()
-//! .oidc_issuer(issuer.issuer())` then finds them as it would in production (allow
-//! plain HTTP for that URL with `FetchOptions::allow_http`; [`TestIssuer::trusted`]
-//! does).
+//! .oidc_issuer(issuer.issuer()).audience(issuer.audience())` then finds them as it
+//! would in production (plain HTTP is allowed on loopback by default). Whatever the
+//! configuration, it must accept the test tokens' audience ([`TEST_AUDIENCE`] unless
+//! changed with [`with_audience`](TestIssuer::with_audience)).
+//!
+//! # In an integration test
+//!
+//! The table comes from the app's crate like any type: `scope_set!` finds the type
+//! named `Scopes` in scope, or the one named with `table = path`:
+//!
+//! ```ignore
+//! use my_api::Scopes; // the table `scope_set!` checks the names against
+//! let token = issuer.mint("alice", scope_set!("items"));
+//! let token = issuer.mint("alice", scope_set!("items", table = my_api::Scopes));
+//! ```
 
 mod assert;
 mod issuer;

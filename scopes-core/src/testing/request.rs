@@ -9,7 +9,8 @@ use tower::ServiceExt;
 
 use super::assert::{AuthAssertions, Challenge};
 
-/// `Authorization: Bearer <token>` on an [`http::request::Builder`].
+/// `Authorization: Bearer <token>` on an
+/// [`http::request::Builder`](axum::http::request::Builder).
 pub trait BearerExt {
     /// Adds `Authorization: Bearer <token>`.
     #[must_use]
@@ -43,12 +44,15 @@ pub fn get(uri: &str, token: Option<&str>) -> Request<Body> {
 /// Sends `request` to `app` in process and reads the whole answer.
 ///
 /// ```
-/// # use axum::{Router, routing::get};
-/// # use scopes_core::testing::{self, AuthAssertions, TestIssuer};
-/// # use scopes_core::{requires_scopes, scope_set, scopes};
-/// # scopes! { pub Scopes { "items": "Read items.", "admin": "Everything." } }
-/// # #[requires_scopes("items")]
-/// # async fn read_items() -> &'static str { "[]" }
+/// use axum::{Router, routing::get};
+/// use scopes_core::testing::{self, AuthAssertions, TestIssuer};
+/// use scopes_core::{requires_scopes, scope_set, scopes};
+///
+/// scopes! { pub Scopes { "items": "Read items.", "users": "Read users." } }
+///
+/// #[requires_scopes("items")]
+/// async fn read_items() -> &'static str { "[]" }
+///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// let issuer = TestIssuer::hs256();
@@ -61,8 +65,8 @@ pub fn get(uri: &str, token: Option<&str>) -> Request<Body> {
 /// response.assert_admitted();
 /// assert_eq!(response.text(), "[]");
 ///
-/// let admin_only = issuer.mint("alice", scope_set!("admin"));
-/// testing::send(&app, testing::get("/items", Some(&admin_only)))
+/// let users_only = issuer.mint("alice", scope_set!("users"));
+/// testing::send(&app, testing::get("/items", Some(&users_only)))
 ///     .await
 ///     .assert_insufficient_scope("items");
 /// # }
@@ -73,15 +77,7 @@ pub async fn send(app: &Router, request: Request<Body>) -> TestResponse {
         .oneshot(request)
         .await
         .unwrap_or_else(|never| match never {});
-    let (parts, body) = response.into_parts();
-    let body = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .expect("the app's response body reads");
-    TestResponse {
-        status: parts.status,
-        headers: parts.headers,
-        body,
-    }
+    TestResponse::read(response).await
 }
 
 /// A response read whole, with [`AuthAssertions`].
@@ -93,6 +89,20 @@ pub struct TestResponse {
 }
 
 impl TestResponse {
+    /// Reads a response whole (one that `oneshot` gave, say). Panics if its body
+    /// cannot be read.
+    pub async fn read(response: http::Response<Body>) -> Self {
+        let (parts, body) = response.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .expect("the app's response body reads");
+        Self {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -137,11 +147,11 @@ impl TestResponse {
 }
 
 impl AuthAssertions for TestResponse {
-    fn status_code(&self) -> StatusCode {
+    fn status(&self) -> StatusCode {
         self.status
     }
 
-    fn header_map(&self) -> &HeaderMap {
+    fn headers(&self) -> &HeaderMap {
         &self.headers
     }
 }

@@ -24,15 +24,31 @@ impl TestIssuer {
     /// issuer or a clone of it lives: `GET /.well-known/openid-configuration` (its
     /// `issuer` and `jwks_uri`) and `GET /jwks.json`. The returned issuer's `iss` is the
     /// server's URL (`http://127.0.0.1:PORT`), and its [`trusted`](Self::trusted) and
-    /// [`verifier`](Self::verifier) discover the keys there, over plain HTTP (allowed
-    /// for this loopback server only: [`FetchOptions::allow_http`]).
+    /// [`verifier`](Self::verifier) discover the keys there (plain HTTP is allowed on
+    /// loopback by default; nothing to loosen).
+    ///
+    /// The app's own production configuration then works unchanged, given the served
+    /// issuer's URL and its audience:
+    ///
+    /// ```
+    /// # use scopes_core::{Verifier, testing::TestIssuer};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let issuer = TestIssuer::rs256().serve().await;
+    /// let verifier = Verifier::builder()
+    ///     .oidc_issuer(issuer.issuer())
+    ///     .audience(issuer.audience())
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = verifier;
+    /// # }
+    /// ```
     ///
     /// # Panics
     ///
     /// For an HMAC issuer (a secret is never published), outside a tokio runtime, or
     /// when no loopback port can be bound.
-    ///
-    /// [`FetchOptions::allow_http`]: crate::FetchOptions::allow_http
+
     pub async fn serve(&self) -> TestIssuer {
         use axum::routing::get;
         use http::header::CONTENT_TYPE;
