@@ -48,7 +48,6 @@ impl TestIssuer {
     ///
     /// For an HMAC issuer (a secret is never published), outside a tokio runtime, or
     /// when no loopback port can be bound.
-
     pub async fn serve(&self) -> TestIssuer {
         use axum::routing::get;
         use http::header::CONTENT_TYPE;
