@@ -210,3 +210,236 @@ fn implied_algorithm(parameters: &AlgorithmParameters) -> Option<Algorithm> {
         _ => None,
     }
 }
+
+/// Property tests of reading a key set: a key is kept only when its `kty`, `crv`, `alg`,
+/// `use` and `key_ops` agree (a plain statement of the rule decides), one bad key never
+/// drops the others, and a `kid` used twice selects nothing.
+#[cfg(test)]
+mod properties {
+    use jsonwebtoken::Algorithm;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value, json};
+
+    use super::parse_set;
+
+    /// Base64url that decodes (the material is not checked until a signature is).
+    const MATERIAL: &str = "AQAB";
+
+    #[derive(Debug, Clone)]
+    struct Spec {
+        kty: Option<&'static str>,
+        crv: Option<&'static str>,
+        alg: Option<&'static str>,
+        use_: Option<&'static str>,
+        key_ops: Option<Vec<&'static str>>,
+        /// Material that is not base64url.
+        garbled: bool,
+    }
+
+    fn spec() -> impl Strategy<Value = Spec> {
+        let kty = prop::option::weighted(
+            0.95,
+            prop::sample::select(vec!["RSA", "EC", "OKP", "oct", "XYZ"]),
+        );
+        let crv = prop::option::of(prop::sample::select(vec![
+            "P-256",
+            "P-384",
+            "P-521",
+            "Ed25519",
+            "X25519",
+            "secp256k1",
+        ]));
+        let alg = prop::option::of(prop::sample::select(vec![
+            "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
+            "EdDSA", "HS256", "RSA-OAEP", "none", "rs256",
+        ]));
+        let use_ = prop::option::weighted(0.4, prop::sample::select(vec!["sig", "enc", "x"]));
+        let key_ops = prop::option::weighted(
+            0.2,
+            prop::collection::vec(
+                prop::sample::select(vec!["verify", "sign", "encrypt"]),
+                0..3,
+            ),
+        );
+        (kty, crv, alg, use_, key_ops, prop::bool::weighted(0.05)).prop_map(
+            |(kty, crv, alg, use_, key_ops, garbled)| Spec {
+                kty,
+                crv,
+                alg,
+                use_,
+                key_ops,
+                garbled,
+            },
+        )
+    }
+
+    impl Spec {
+        fn jwk(&self, kid: &str) -> Value {
+            let material = if self.garbled { "!!!" } else { MATERIAL };
+            let mut jwk = Map::new();
+            jwk.insert("kid".into(), json!(kid));
+            if let Some(kty) = self.kty {
+                jwk.insert("kty".into(), json!(kty));
+            }
+            match self.kty {
+                Some("RSA") => {
+                    jwk.insert("n".into(), json!(material));
+                    jwk.insert("e".into(), json!(MATERIAL));
+                }
+                Some("EC") => {
+                    jwk.insert("x".into(), json!(material));
+                    jwk.insert("y".into(), json!(MATERIAL));
+                }
+                Some("OKP") => {
+                    jwk.insert("x".into(), json!(material));
+                }
+                Some("oct") => {
+                    jwk.insert("k".into(), json!(material));
+                }
+                _ => {}
+            }
+            for (name, value) in [("crv", self.crv), ("alg", self.alg), ("use", self.use_)] {
+                if let Some(value) = value {
+                    jwk.insert(name.into(), json!(value));
+                }
+            }
+            if let Some(ops) = &self.key_ops {
+                jwk.insert("key_ops".into(), json!(ops));
+            }
+            Value::Object(jwk)
+        }
+
+        /// The rule, stated plainly: the algorithm the key verifies, or `None` when it
+        /// must be left out.
+        fn expected(&self) -> Option<Algorithm> {
+            if self.garbled || self.use_.is_some_and(|u| u != "sig") {
+                return None;
+            }
+            if self
+                .key_ops
+                .as_ref()
+                .is_some_and(|ops| !ops.contains(&"verify"))
+            {
+                return None;
+            }
+            let (kty, crv) = (self.kty?, self.crv);
+            // The members each key type needs (`crv` for EC and OKP).
+            if matches!(kty, "EC" | "OKP") && crv.is_none() {
+                return None;
+            }
+            let algorithm = match self.alg {
+                Some(alg) => match alg {
+                    "RS256" => Algorithm::RS256,
+                    "RS384" => Algorithm::RS384,
+                    "RS512" => Algorithm::RS512,
+                    "PS256" => Algorithm::PS256,
+                    "PS384" => Algorithm::PS384,
+                    "PS512" => Algorithm::PS512,
+                    "ES256" => Algorithm::ES256,
+                    "ES384" => Algorithm::ES384,
+                    "EdDSA" => Algorithm::EdDSA,
+                    _ => return None,
+                },
+                None => match (kty, crv) {
+                    ("RSA", _) => Algorithm::RS256,
+                    ("EC", Some("P-256")) => Algorithm::ES256,
+                    ("EC", Some("P-384")) => Algorithm::ES384,
+                    ("OKP", Some("Ed25519")) => Algorithm::EdDSA,
+                    _ => return None,
+                },
+            };
+            let fits = match (kty, crv, algorithm) {
+                ("RSA", _, alg) => matches!(
+                    alg,
+                    Algorithm::RS256
+                        | Algorithm::RS384
+                        | Algorithm::RS512
+                        | Algorithm::PS256
+                        | Algorithm::PS384
+                        | Algorithm::PS512
+                ),
+                ("EC", Some("P-256"), Algorithm::ES256) => true,
+                ("EC", Some("P-384"), Algorithm::ES384) => true,
+                ("OKP", Some("Ed25519"), Algorithm::EdDSA) => true,
+                _ => false,
+            };
+            fits.then_some(algorithm)
+        }
+    }
+
+    fn document(keys: &[Value]) -> Vec<u8> {
+        json!({ "keys": keys }).to_string().into_bytes()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Each key is kept exactly when the rule says, pinned to the rule's algorithm.
+        #[test]
+        fn a_key_is_kept_only_when_its_members_agree(specs in prop::collection::vec(spec(), 1..8)) {
+            let keys: Vec<Value> = specs.iter().enumerate().map(|(i, s)| s.jwk(&format!("k{i}"))).collect();
+            let parsed = parse_set(&document(&keys)).unwrap();
+            for (i, spec) in specs.iter().enumerate() {
+                let kid = format!("k{i}");
+                let kept = parsed.keys.iter().find(|key| key.kid.as_deref() == Some(&kid));
+                prop_assert_eq!(kept.map(|key| key.algorithm), spec.expected(), "{}", keys[i]);
+                let skipped = parsed.skipped.iter().any(|s| s.kid.as_deref() == Some(&kid));
+                prop_assert_eq!(skipped, kept.is_none(), "kept or skipped, once: {}", keys[i]);
+            }
+        }
+
+        /// One key, whatever it is (even not an object), never costs the others.
+        #[test]
+        fn one_bad_key_never_drops_the_others(
+            bad in prop_oneof![
+                spec().prop_map(|s| s.jwk("bad")),
+                Just(json!(null)),
+                Just(json!("RSA")),
+                Just(json!([1, 2])),
+                Just(json!({"kty": 5, "kid": "bad"})),
+                Just(json!({"kid": "bad"})),
+            ],
+            at in 0..4usize,
+        ) {
+            let good = ["RS256", "ES256", "EdDSA"];
+            let mut keys: Vec<Value> = good
+                .iter()
+                .enumerate()
+                .map(|(i, alg)| {
+                    let (kty, crv) = match *alg {
+                        "RS256" => ("RSA", None),
+                        "ES256" => ("EC", Some("P-256")),
+                        _ => ("OKP", Some("Ed25519")),
+                    };
+                    Spec { kty: Some(kty), crv, alg: Some(alg), use_: Some("sig"), key_ops: None, garbled: false }
+                        .jwk(&format!("good{i}"))
+                })
+                .collect();
+            keys.insert(at.min(keys.len()), bad);
+            let parsed = parse_set(&document(&keys)).unwrap();
+            for i in 0..good.len() {
+                let kid = format!("good{i}");
+                prop_assert!(parsed.keys.iter().any(|key| key.kid.as_deref() == Some(&kid)), "{kid} dropped: {keys:?}");
+            }
+        }
+
+        /// A `kid` given to two keys selects neither, and the others stay.
+        #[test]
+        fn a_kid_used_twice_selects_nothing(specs in prop::collection::vec(spec(), 2..6), twin in 0..6usize) {
+            let mut keys: Vec<Value> = specs.iter().enumerate().map(|(i, s)| s.jwk(&format!("k{i}"))).collect();
+            let twin = twin % keys.len();
+            let copy = specs[twin].jwk("k0");
+            keys.push(copy);
+            let parsed = parse_set(&document(&keys)).unwrap();
+            let both_usable = specs[0].expected().is_some() && specs[twin].expected().is_some();
+            if both_usable {
+                prop_assert!(parsed.keys.iter().all(|key| key.kid.as_deref() != Some("k0")));
+            }
+            for (i, spec) in specs.iter().enumerate().skip(1) {
+                let kid = format!("k{i}");
+                let kept = parsed.keys.iter().any(|key| key.kid.as_deref() == Some(&kid));
+                prop_assert_eq!(kept, spec.expected().is_some());
+            }
+        }
+    }
+}
