@@ -85,11 +85,18 @@ fn auth_params(challenge: &str) -> Option<Vec<(String, String)>> {
     }
 }
 
-/// What RFC 6750 §3 lets a value hold: printable ASCII without `"` and `\`.
+/// What a challenge's `scope` names of `text`: its scope-tokens (RFC 6749 §3.3,
+/// `1*( %x21 / %x23-5B / %x5D-7E )`), whole, in order.
 fn kept(text: &str) -> String {
-    text.chars()
-        .filter(|c| (' '..='~').contains(c) && *c != '"' && *c != '\\')
-        .collect()
+    text.split(' ')
+        .filter(|name| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| ('!'..='~').contains(&c) && c != '"' && c != '\\')
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A set of the table's scopes from a bit pattern.

@@ -396,6 +396,18 @@ pub use scopes_macros::scope_set;
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctest;
 
+/// Not public API: what the fuzz targets (`fuzz/`, built with `--cfg fuzzing`) reach.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use jsonwebtoken::jwk::Jwk;
+
+    /// The keys a JWKS document yields (none when it is not one).
+    pub fn parse_jwks(json: &[u8]) -> Vec<crate::Key> {
+        crate::keys::parse_set(json).map_or_else(|_| Vec::new(), |parsed| parsed.keys)
+    }
+}
+
 /// Not public API: what the macros expand to.
 #[doc(hidden)]
 pub mod __private {

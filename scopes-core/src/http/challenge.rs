@@ -6,24 +6,43 @@ use http::HeaderValue;
 
 /// `scheme` followed by its auth-params, `name="value"`, in order; parameters without a
 /// value are left out. A value keeps only the characters RFC 6750 allows in
-/// `error_description` and `scope` (printable ASCII without `"` or `\`), so no input
-/// can break out of its quoted string or the header; one left with none is left out
-/// (`scope=""` would name no scope).
+/// `error_description` (printable ASCII without `"` or `\`), so no input can break out
+/// of its quoted string or the header; `scope` keeps only the names that are scope-tokens
+/// (RFC 6749 §3.3), so it never names a scope that was not given (`"n\u{6}"` is no `n`).
+/// A value left empty is left out (`scope=""` would name no scope).
 pub(crate) fn challenge(scheme: &str, params: &[(&str, Option<&str>)]) -> String {
     let mut out = String::with_capacity(64);
     out.push_str(scheme);
     let mut first = true;
     for (name, value) in params {
-        let Some(value) = value.filter(|value| value.chars().any(allowed)) else {
+        let Some(value) = value else {
             continue;
         };
+        let kept: String = match *name {
+            "scope" => {
+                let mut names = value.split(' ').filter(|name| is_scope_token(name));
+                let mut kept = names.next().unwrap_or_default().to_owned();
+                for name in names {
+                    kept.push(' ');
+                    kept.push_str(name);
+                }
+                kept
+            }
+            _ => value.chars().filter(|c| allowed(*c)).collect(),
+        };
+        if kept.is_empty() {
+            continue;
+        }
         out.push_str(if first { " " } else { ", " });
         first = false;
-        let _ = write!(out, "{name}=\"");
-        out.extend(value.chars().filter(|c| allowed(*c)));
-        out.push('"');
+        let _ = write!(out, "{name}=\"{kept}\"");
     }
     out
+}
+
+/// `1*( %x21 / %x23-5B / %x5D-7E )` (RFC 6749 §3.3).
+fn is_scope_token(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c != ' ' && allowed(c))
 }
 
 /// The challenge as a header value (it always is one: only visible ASCII and spaces).
@@ -59,8 +78,13 @@ mod tests {
     #[test]
     fn values_cannot_escape_their_quotes() {
         let hostile = "a\"b\\c\r\nSet-Cookie: x=1\u{7f}é";
-        let out = challenge("Bearer", &[("scope", Some(hostile))]);
-        assert_eq!(out, r#"Bearer scope="abcSet-Cookie: x=1""#);
+        let out = challenge("Bearer", &[("error_description", Some(hostile))]);
+        assert_eq!(out, r#"Bearer error_description="abcSet-Cookie: x=1""#);
         assert!(super::header(&out).to_str().is_ok());
+        // A scope name is kept whole or not at all.
+        let out = challenge("Bearer", &[("scope", Some(hostile))]);
+        assert_eq!(out, "Bearer");
+        let out = challenge("Bearer", &[("scope", Some("n\u{6} items  me"))]);
+        assert_eq!(out, r#"Bearer scope="items me""#);
     }
 }

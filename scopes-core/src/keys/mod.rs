@@ -19,6 +19,8 @@ mod remote;
 
 pub use crypto::install_crypto_provider;
 pub(crate) use crypto::{Prepared, sign, with_decoded};
+#[cfg(fuzzing)]
+pub(crate) use jwk::parse_set;
 pub use jwk::{SkipReason, SkippedKey};
 pub use key::Key;
 pub(crate) use key::check_secret;
