@@ -101,7 +101,7 @@ fn the_cache_is_bounded_in_entries_and_bytes() {
     let tokens: Vec<String> = (0..20)
         .map(|i| {
             let mut claims = claims(&["me"]);
-            claims["jti"] = json!(i);
+            claims["jti"] = json!(format!("t{i}"));
             key.sign(&claims)
         })
         .collect();
