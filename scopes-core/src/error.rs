@@ -38,6 +38,9 @@ pub enum ConfigError {
     InsecureUrl(String),
     /// The HTTP client for key sets could not be built (TLS setup).
     HttpClient,
+    /// The introspection endpoint is not an https URL (http on loopback only, or with
+    /// `FetchOptions::allow_http`).
+    InsecureIntrospectionEndpoint(String),
     /// The verifier trusts several issuers ([`TrustedIssuer`](crate::TrustedIssuer)),
     /// and a setting that belongs to one issuer (named here) was also set on the
     /// verifier itself, where it would apply to none of them.
@@ -106,6 +109,10 @@ impl fmt::Display for ConfigError {
                 "`{url}` is not an https URL; key sets are fetched over https (http only on loopback, or with `FetchOptions::allow_http`)"
             ),
             Self::HttpClient => f.write_str("the HTTP client for key sets could not be built"),
+            Self::InsecureIntrospectionEndpoint(url) => write!(
+                f,
+                "the introspection endpoint `{url}` is not an https URL (http is accepted on loopback only; see FetchOptions::allow_http)"
+            ),
             Self::IssuerSettingOnVerifier(setting) => write!(
                 f,
                 "`{setting}` was set on a verifier that trusts several issuers (`trust`): set it on each `TrustedIssuer` it applies to"
@@ -187,6 +194,11 @@ pub enum TokenError {
     ClaimsMismatch,
     /// The RFC 9068 profile is on and the header's `typ` is not `at+jwt`.
     NotAnAccessToken,
+    /// The introspection endpoint answered that the token is not active (RFC 7662).
+    Inactive,
+    /// The introspection endpoint could not be asked (down, slow, an error status, an
+    /// answer that is not one): the token could not be checked, so it is refused.
+    IntrospectionFailed,
 }
 
 impl TokenError {
@@ -219,6 +231,8 @@ impl TokenError {
             Self::InvalidScopeClaim => "The token scope claim is invalid",
             Self::ClaimsMismatch => "The token claims are not as expected",
             Self::NotAnAccessToken => "The token is not a JWT access token (typ)",
+            Self::Inactive => "The access token is not active",
+            Self::IntrospectionFailed => "The token could not be checked",
         }
     }
 }
@@ -242,6 +256,8 @@ impl TokenError {
             Self::InvalidScopeClaim => "invalid_scope_claim",
             Self::ClaimsMismatch => "claims_mismatch",
             Self::NotAnAccessToken => "not_an_access_token",
+            Self::Inactive => "inactive",
+            Self::IntrospectionFailed => "introspection_failed",
         }
     }
 }

@@ -78,6 +78,7 @@
 //! | `rust_crypto` | no | jsonwebtoken's pure-Rust backend; with both enabled, aws-lc-rs is used. The crate calls its backend directly and never touches jsonwebtoken's process-wide provider (see [`install_crypto_provider`] if your own code uses jsonwebtoken) |
 //! | `aide` | no | [aide](https://docs.rs/aide) integration: `#[requires_scopes]` handlers document their `security` and 401/403 responses, the crate's extractors and responses take part in aide's inference (see `openapi::aide`) |
 //! | `jwks` | no | keys from a JWKS URL or OpenID Connect discovery, refreshed (reqwest, rustls) |
+//! | `introspection` | no | opaque tokens checked at the issuer's introspection endpoint (RFC 7662), alone or beside JWTs: `TrustedIssuer::introspection` (implies `jwks`) |
 //! | `testing` | no | the test kit: a test issuer with its own keys, tokens typed by the table, request helpers and refusal assertions (see `testing`, "Testing your API") |
 //! | `metrics` | no | counters and a histogram through the [`metrics`](https://docs.rs/metrics) facade (see "Observability" below) |
 //! | `utoipa` | no | [utoipa](https://docs.rs/utoipa) integration: the table is a `Modify`, `#[utoipa::path]` handlers get their `security` and 401/403 responses (see `openapi::utoipa`) |
@@ -214,6 +215,15 @@
 //! audience and claim shape. Scopes and roles are read where each provider puts them,
 //! nested claims included: see [`providers`].
 //!
+//! # Opaque tokens (feature `introspection`)
+//!
+//! An issuer whose access tokens are opaque (or that wants them checked online) is
+//! asked at its introspection endpoint (RFC 7662): `TrustedIssuer::introspection`
+//! with an `Introspection` (endpoint, client credentials, limits, cache bounds). The
+//! answer's claims are checked exactly as a JWT's, so scopes, `Claims<T>`,
+//! `SecurityScopes` and refusals work the same. An endpoint that cannot be asked
+//! refuses the request (fail closed).
+//!
 //! # MCP servers
 //!
 //! [`McpScopesLayer`] guards an MCP server over Streamable HTTP (rmcp's, or any other):
@@ -252,7 +262,7 @@
 //!
 //! # Testing your API (feature `testing`)
 //!
-//! The `testing` module is a chapter of its own: a [`testing::TestIssuer`] that makes its
+//! The `testing` module is a chapter of its own: a `testing::TestIssuer` that makes its
 //! keys and hands out the verifier that trusts them, test tokens whose scopes are
 //! checked at compile time (`issuer.mint("alice", scope_set!("items"))`), each wrong
 //! token in one call (`.expired()`, `.wrong_audience()`, `.tampered()`, …), requests to
@@ -340,6 +350,8 @@ pub use keys::{Key, SkipReason, SkippedKey};
 pub use table::{
     Authentication, RequiredScopes, Requirement, ScopeInfo, ScopeSet, ScopeTable, Words,
 };
+#[cfg(feature = "introspection")]
+pub use token::Introspection;
 pub use token::{CacheLimits, TrustedIssuer, VerifiedToken, providers};
 
 #[cfg(feature = "macros")]

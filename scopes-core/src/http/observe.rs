@@ -152,6 +152,8 @@ refusal_counters!(
     "invalid_token.invalid_scope_claim",
     "invalid_token.claims_mismatch",
     "invalid_token.not_an_access_token",
+    "invalid_token.inactive",
+    "invalid_token.introspection_failed",
     "insufficient_scope",
     "insufficient_user_authentication",
 );
@@ -246,6 +248,8 @@ mod tests {
             E::InvalidScopeClaim,
             E::ClaimsMismatch,
             E::NotAnAccessToken,
+            E::Inactive,
+            E::IntrospectionFailed,
         ];
         let mut reasons = vec![
             R::MissingCredentials,

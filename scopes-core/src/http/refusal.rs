@@ -108,6 +108,8 @@ impl AuthRejection {
                 E::InvalidScopeClaim => "invalid_token.invalid_scope_claim",
                 E::ClaimsMismatch => "invalid_token.claims_mismatch",
                 E::NotAnAccessToken => "invalid_token.not_an_access_token",
+                E::Inactive => "invalid_token.inactive",
+                E::IntrospectionFailed => "invalid_token.introspection_failed",
             },
             Self::InsufficientScope => "insufficient_scope",
             Self::InsufficientUserAuthentication(_) => "insufficient_user_authentication",
@@ -331,9 +333,12 @@ const MAX_CHALLENGES: usize = 1024;
 /// How many of the process cache's challenges each thread keeps at hand.
 const RECENT_SLOTS: usize = 8;
 
+/// Challenges by their key (see [`Challenges::get_or_format`]), direct-mapped.
+type Recent = [Option<([usize; 6], HeaderValue)>; RECENT_SLOTS];
+
 thread_local! {
-    /// The process cache's challenges this thread read last (direct-mapped by key).
-    static RECENT: core::cell::RefCell<[Option<([usize; 6], HeaderValue)>; RECENT_SLOTS]> =
+    /// The process cache's challenges this thread read last.
+    static RECENT: core::cell::RefCell<Recent> =
         const { core::cell::RefCell::new([const { None }; RECENT_SLOTS]) };
 }
 

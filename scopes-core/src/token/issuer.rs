@@ -49,6 +49,9 @@ pub struct TrustedIssuer {
     pub(crate) rfc9068: bool,
     /// A second key set location was given (refused at build).
     pub(crate) located_twice: bool,
+    /// Where tokens its keys do not cover are introspected.
+    #[cfg(feature = "introspection")]
+    pub(crate) introspection: Option<super::Introspection>,
 }
 
 impl TrustedIssuer {
@@ -84,7 +87,20 @@ impl TrustedIssuer {
             scope_claims: None,
             rfc9068: false,
             located_twice: false,
+            #[cfg(feature = "introspection")]
+            introspection: None,
         }
+    }
+
+    /// Checks the tokens its keys do not cover (opaque ones above all) at its
+    /// introspection endpoint (RFC 7662; feature `introspection`): the answer's claims go
+    /// through the same checks as a JWT's (`iss` when present, `aud`, `exp`, `nbf`, the
+    /// scope claims). With keys too, a JWT the keys can verify (this issuer's `iss`, or
+    /// the only issuer) is only ever verified locally; anything else is introspected.
+    #[cfg(feature = "introspection")]
+    pub fn introspection(mut self, introspection: super::Introspection) -> Self {
+        self.introspection = Some(introspection);
+        self
     }
 
     /// Adds a key. Several keys may be configured (rotation, several algorithms); a
@@ -165,6 +181,10 @@ impl TrustedIssuer {
         if self.fetch.is_some() {
             return Some("fetch_options");
         }
+        #[cfg(feature = "introspection")]
+        if self.introspection.is_some() {
+            return Some("introspection");
+        }
         [
             (!self.keys.is_empty(), "key"),
             (!self.issuers.is_empty(), "issuer"),
@@ -178,7 +198,18 @@ impl TrustedIssuer {
 
     /// Checks the configuration and builds the rules.
     pub(crate) fn build(self) -> Result<IssuerRules, ConfigError> {
-        let keys = self.key_store()?;
+        #[cfg(feature = "introspection")]
+        let introspector = self.introspection.clone().map(|i| i.build()).transpose()?;
+        #[cfg(feature = "introspection")]
+        let (keys, local) = match (&introspector, self.has_keys()) {
+            (Some(_), false) => (
+                Arc::new(StaticKeys::new(Vec::new())) as Arc<dyn KeyStore>,
+                false,
+            ),
+            _ => (self.key_store()?, true),
+        };
+        #[cfg(not(feature = "introspection"))]
+        let (keys, local) = (self.key_store()?, true);
         if self.rfc9068 && (self.issuers.is_empty() || self.audiences.is_empty()) {
             return Err(ConfigError::Rfc9068Incomplete);
         }
@@ -189,11 +220,20 @@ impl TrustedIssuer {
         let boxed = |items: Vec<String>| items.into_iter().map(String::into_boxed_str).collect();
         Ok(IssuerRules {
             keys,
+            local,
+            #[cfg(feature = "introspection")]
+            introspector,
             issuers: boxed(self.issuers),
             audiences: boxed(self.audiences),
             scope_claims: paths,
             rfc9068: self.rfc9068,
         })
+    }
+
+    /// Whether keys (or a key set) are configured.
+    #[cfg(feature = "introspection")]
+    fn has_keys(&self) -> bool {
+        !self.keys.is_empty() || self.remote.is_some() || self.located_twice
     }
 
     fn key_store(&self) -> Result<Arc<dyn KeyStore>, ConfigError> {
@@ -233,6 +273,10 @@ impl TrustedIssuer {
 #[derive(Debug)]
 pub(crate) struct IssuerRules {
     pub(crate) keys: Arc<dyn KeyStore>,
+    /// Whether it verifies JWTs itself (it has keys); else it only introspects.
+    pub(crate) local: bool,
+    #[cfg(feature = "introspection")]
+    pub(crate) introspector: Option<super::introspect::Introspector>,
     pub(crate) issuers: Box<[Box<str>]>,
     pub(crate) audiences: Box<[Box<str>]>,
     pub(crate) scope_claims: super::claims::ClaimPaths,
@@ -282,11 +326,39 @@ impl IssuerRules {
             Ok(false) => return Err(TokenError::BadSignature),
             Err(()) => return Err(TokenError::Malformed),
         }
-        let (mut buffer, claims_len) = token.token_and_claims(raw)?;
+        let (buffer, claims_len) = token.token_and_claims(raw)?;
+        self.finish(raw, buffer, claims_len, leeway_secs, false)
+    }
+
+    /// Checks the claims of an introspection answer for `raw`: the same pass as a JWT's
+    /// claims, `exp` and `iss` optional (RFC 7662 §2.2: the endpoint is the issuer's).
+    #[cfg(feature = "introspection")]
+    pub(crate) fn check_introspected(
+        &self,
+        raw: &str,
+        claims: &[u8],
+        leeway_secs: u64,
+    ) -> Result<Checked, TokenError> {
+        let mut buffer = vec![0; raw.len() + 2 * claims.len()];
+        buffer[..raw.len()].copy_from_slice(raw.as_bytes());
+        buffer[raw.len()..raw.len() + claims.len()].copy_from_slice(claims);
+        self.finish(raw, buffer, claims.len(), leeway_secs, true)
+    }
+
+    /// The claims pass over `buffer` (`raw`, then `claims_len` bytes of claims, then room
+    /// for the scope names), then the checks of what it found.
+    fn finish(
+        &self,
+        raw: &str,
+        mut buffer: Vec<u8>,
+        claims_len: usize,
+        leeway_secs: u64,
+        introspected: bool,
+    ) -> Result<Checked, TokenError> {
         let split = raw.len() + claims_len;
         let (head, room) = buffer.split_at_mut(split);
         let found = read(&head[raw.len()..], &self.rules(), room)?;
-        let exp = self.validate(&found, leeway_secs)?;
+        let exp = self.validate(&found, leeway_secs, introspected)?;
         let scopes_len = found.scopes.len();
         let (acr, auth_time) = (found.acr, found.auth_time);
         buffer.truncate(split + scopes_len);
@@ -309,12 +381,24 @@ impl IssuerRules {
 
     /// RFC 7519 §4.1 checks, in jsonwebtoken's order: presence, time, issuer, audience;
     /// then RFC 9068's required claims when the profile is on. Returns `exp`.
-    fn validate(&self, found: &Found<'_>, leeway_secs: u64) -> Result<f64, TokenError> {
-        let exp = found.exp.ok_or(TokenError::MissingClaim("exp"))?;
-        if (self.rfc9068 || !self.issuers.is_empty()) && found.issuer_matches.is_none() {
+    fn validate(
+        &self,
+        found: &Found<'_>,
+        leeway_secs: u64,
+        introspected: bool,
+    ) -> Result<f64, TokenError> {
+        let exp = match (found.exp, introspected) {
+            (Some(exp), _) => exp,
+            // An active answer without `exp`: its cache ceiling bounds it.
+            (None, true) => f64::INFINITY,
+            (None, false) => return Err(TokenError::MissingClaim("exp")),
+        };
+        let rfc9068 = self.rfc9068 && !introspected;
+        if !introspected && (rfc9068 || !self.issuers.is_empty()) && found.issuer_matches.is_none()
+        {
             return Err(TokenError::MissingClaim("iss"));
         }
-        if (self.rfc9068 || !self.audiences.is_empty()) && found.audience_matches.is_none() {
+        if (rfc9068 || !self.audiences.is_empty()) && found.audience_matches.is_none() {
             return Err(TokenError::MissingClaim("aud"));
         }
         let now = now().ok_or(TokenError::Expired)?;
@@ -335,7 +419,7 @@ impl IssuerRules {
         {
             return Err(TokenError::WrongAudience);
         }
-        if self.rfc9068 {
+        if rfc9068 {
             let required = [
                 ("sub", found.sub),
                 ("client_id", found.client_id),

@@ -11,12 +11,16 @@
 
 mod cache;
 mod claims;
+#[cfg(feature = "introspection")]
+mod introspect;
 mod issuer;
 mod jws;
 pub mod providers;
 mod verify;
 
 pub use cache::CacheLimits;
+#[cfg(feature = "introspection")]
+pub use introspect::Introspection;
 pub use issuer::TrustedIssuer;
 pub use verify::VerifiedToken;
 pub(crate) use verify::{Shared, TokenVerifier};

@@ -238,8 +238,32 @@ impl TokenVerifier {
 
     /// [`verify`](Self::verify) without the cache.
     async fn verify_uncached(&self, token: &str) -> Result<VerifiedToken, TokenError> {
-        let jws = Jws::parse(token)?;
-        let (index, issuer) = self.issuer_for(&jws)?;
+        let routed = Jws::parse(token).and_then(|jws| {
+            let (index, issuer) = self.issuer_for(&jws)?;
+            Ok((jws, index, issuer))
+        });
+        // A JWT an issuer's keys cover is verified with them, and only so; anything else
+        // goes to an introspection endpoint when one is configured.
+        let (jws, index, issuer) = match routed {
+            Ok((jws, index, issuer)) if issuer.local => (jws, index, issuer),
+            #[cfg(feature = "introspection")]
+            routed => {
+                let chosen = match &routed {
+                    Ok((_, index, issuer)) => Some((*index, *issuer)),
+                    Err(_) => self
+                        .issuers
+                        .iter()
+                        .enumerate()
+                        .find(|(_, issuer)| issuer.introspector.is_some()),
+                };
+                let Some((index, issuer)) = chosen else {
+                    return Err(routed.err().unwrap_or(TokenError::Malformed));
+                };
+                return self.introspect(token, index, issuer).await;
+            }
+            #[cfg(not(feature = "introspection"))]
+            routed => return Err(routed.err().unwrap_or(TokenError::Malformed)),
+        };
         issuer.keys.refresh_if_due();
         let mut set = issuer.keys.current();
         let mut checked = issuer.check(token, &jws, &set, self.leeway_secs);
@@ -252,7 +276,22 @@ impl TokenVerifier {
             set = issuer.keys.current();
             checked = issuer.check(token, &jws, &set, self.leeway_secs);
         }
-        Ok(self.remember(token, index, set.generation, checked?))
+        Ok(self.remember(token, index, set.generation, checked?, true))
+    }
+
+    /// `token` checked by `issuer`'s introspection endpoint (cached there, within its
+    /// own bounds: never in the verified-token cache).
+    #[cfg(feature = "introspection")]
+    async fn introspect(
+        &self,
+        token: &str,
+        index: usize,
+        issuer: &IssuerRules,
+    ) -> Result<VerifiedToken, TokenError> {
+        let introspector = issuer.introspector.as_ref().ok_or(TokenError::Malformed)?;
+        let claims = introspector.claims(token).await?;
+        let checked = issuer.check_introspected(token, &claims, self.leeway_secs)?;
+        Ok(self.remember(token, index, issuer.keys.generation(), checked, false))
     }
 
     /// Whether this verifier vouched for `token`.
@@ -316,7 +355,9 @@ impl TokenVerifier {
         issuer: usize,
         generation: u64,
         checked: Checked,
+        cache: bool,
     ) -> VerifiedToken {
+        let cache = self.cache.as_ref().filter(|_| cache);
         let verified = VerifiedToken(Arc::new(Verified {
             text: checked.text,
             split: token.len(),
@@ -326,11 +367,11 @@ impl TokenVerifier {
             issuer,
             generation,
             grant: OnceLock::new(),
-            cached: self.cache.is_some(),
+            cached: cache.is_some(),
             acr: checked.acr,
             auth_time: checked.auth_time,
         }));
-        if let Some(cache) = &self.cache {
+        if let Some(cache) = cache {
             cache.insert(token, verified.clone());
         }
         verified

@@ -69,7 +69,7 @@ impl fmt::Display for KeyFetchError {
 impl std::error::Error for KeyFetchError {}
 
 /// Refuses URLs that are not https, except on loopback.
-pub(super) fn check_url(url: &str, options: &FetchOptions) -> Result<(), KeyFetchError> {
+pub(crate) fn check_url(url: &str, options: &FetchOptions) -> Result<(), KeyFetchError> {
     let insecure = || KeyFetchError::InsecureUrl(url.to_owned());
     let parsed = reqwest::Url::parse(url).map_err(|_| insecure())?;
     match parsed.scheme() {
@@ -85,7 +85,7 @@ pub(super) fn check_url(url: &str, options: &FetchOptions) -> Result<(), KeyFetc
     }
 }
 
-pub(super) fn client(options: &FetchOptions) -> Result<reqwest::Client, ConfigError> {
+pub(crate) fn client(options: &FetchOptions) -> Result<reqwest::Client, ConfigError> {
     reqwest::Client::builder()
         .timeout(options.timeout)
         .connect_timeout(options.timeout)
@@ -136,6 +136,51 @@ pub(super) async fn get(
         body.extend_from_slice(&chunk);
     }
     Ok(Fetched { body, max_age })
+}
+
+/// POST `form` to `url` (`application/x-www-form-urlencoded`) with `authorization` when
+/// given; the body of a 200 answer, at most `max_body` bytes (an introspection call).
+#[cfg(feature = "introspection")]
+pub(crate) async fn post_form(
+    client: &reqwest::Client,
+    url: &str,
+    authorization: Option<&http::HeaderValue>,
+    form: &[(&str, &str)],
+    options: &FetchOptions,
+) -> Result<Vec<u8>, KeyFetchError> {
+    check_url(url, options)?;
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let mut request = client
+        .post(url)
+        .header(ACCEPT, "application/json")
+        .header(
+            http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(body);
+    if let Some(authorization) = authorization {
+        request = request.header(http::header::AUTHORIZATION, authorization.clone());
+    }
+    let mut response = request.send().await.map_err(classify)?;
+    if response.status() != reqwest::StatusCode::OK {
+        return Err(KeyFetchError::Status(response.status().as_u16()));
+    }
+    if response
+        .content_length()
+        .is_some_and(|length| length > options.max_body as u64)
+    {
+        return Err(KeyFetchError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        if body.len() + chunk.len() > options.max_body {
+            return Err(KeyFetchError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn classify(error: reqwest::Error) -> KeyFetchError {

@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 
 pub use fetch::KeyFetchError;
+#[cfg(feature = "introspection")]
+pub(crate) use fetch::{check_url, client, post_form};
 pub use options::FetchOptions;
 
 use super::jwk::parse_set;

@@ -1,0 +1,359 @@
+//! Opaque tokens checked by introspection (RFC 7662), against an endpoint on 127.0.0.1
+//! the tests control: the answer feeds the same checks as a JWT's claims; answers are
+//! cached within their bounds and asked once for concurrent requests; every fault of
+//! the endpoint refuses the request (fail closed), and none is cached.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use scopes_core::testing::{self, AuthAssertions, TestIssuer};
+use scopes_core::{
+    ConfigError, FetchOptions, Introspection, TokenError, TrustedIssuer, Verifier, requires_scopes,
+    scope_set, scopes,
+};
+use serde_json::{Value, json};
+
+scopes! {
+    /// The API's scopes.
+    pub Scopes {
+        "items": "Read items.",
+        "me": "Read yourself.",
+    }
+}
+
+#[requires_scopes("items")]
+async fn read_items() -> &'static str {
+    "[]"
+}
+
+const ISSUER: &str = "https://auth.example.com";
+const AUDIENCE: &str = "https://api.example.com";
+
+#[derive(Clone, Copy, Debug)]
+enum Behavior {
+    Answer,
+    Status500,
+    Garbage,
+    Huge,
+    Slow,
+}
+
+struct Endpoint {
+    /// The answer for each token (`{"active": false}` for any other).
+    answers: Mutex<Vec<(String, Value)>>,
+    behavior: Mutex<Behavior>,
+    calls: AtomicUsize,
+    /// What the last call carried: its `Authorization` and its form.
+    last: Mutex<(Option<String>, String)>,
+}
+
+async fn introspect(
+    State(endpoint): State<Arc<Endpoint>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    endpoint.calls.fetch_add(1, Ordering::SeqCst);
+    let authorization = headers
+        .get("authorization")
+        .map(|value| value.to_str().unwrap().to_owned());
+    *endpoint.last.lock().unwrap() = (authorization, body.clone());
+    let behavior = *endpoint.behavior.lock().unwrap();
+    match behavior {
+        Behavior::Status500 => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Behavior::Garbage => return "<html>oops</html>".into_response(),
+        Behavior::Huge => return "x".repeat(2 << 20).into_response(),
+        Behavior::Slow => tokio::time::sleep(Duration::from_secs(3)).await,
+        Behavior::Answer => {}
+    }
+    // A short delay, so that concurrent requests overlap.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let token = url_decoded(&body, "token");
+    let answers = endpoint.answers.lock().unwrap();
+    let answer = answers
+        .iter()
+        .find(|(known, _)| *known == token)
+        .map_or(json!({"active": false}), |(_, answer)| answer.clone());
+    ([("content-type", "application/json")], answer.to_string()).into_response()
+}
+
+fn url_decoded(form: &str, name: &str) -> String {
+    form.split('&')
+        .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+        .map(|value| {
+            value
+                .replace("%2B", "+")
+                .replace("%2F", "/")
+                .replace("%3D", "=")
+        })
+        .unwrap_or_default()
+}
+
+struct Server {
+    url: String,
+    endpoint: Arc<Endpoint>,
+}
+
+async fn start() -> Server {
+    let endpoint = Arc::new(Endpoint {
+        answers: Mutex::new(Vec::new()),
+        behavior: Mutex::new(Behavior::Answer),
+        calls: AtomicUsize::new(0),
+        last: Mutex::new((None, String::new())),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/introspect", listener.local_addr().unwrap());
+    let app = Router::new()
+        .route("/introspect", post(introspect))
+        .with_state(Arc::clone(&endpoint));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Server { url, endpoint }
+}
+
+impl Server {
+    fn answer(&self, token: &str, answer: Value) {
+        self.endpoint
+            .answers
+            .lock()
+            .unwrap()
+            .push((token.to_owned(), answer));
+    }
+
+    fn behave(&self, behavior: Behavior) {
+        *self.endpoint.behavior.lock().unwrap() = behavior;
+    }
+
+    fn calls(&self) -> usize {
+        self.endpoint.calls.load(Ordering::SeqCst)
+    }
+
+    fn introspection(&self) -> Introspection {
+        Introspection::new(&self.url, "my-api", "s3cret:+/")
+            .fetch_options(FetchOptions::new().timeout(Duration::from_secs(1)))
+    }
+}
+
+fn active(scope: &str) -> Value {
+    json!({
+        "active": true, "scope": scope, "client_id": "app", "sub": "alice",
+        "iss": ISSUER, "aud": AUDIENCE, "exp": testing_now() + 600, "token_type": "Bearer"
+    })
+}
+
+fn testing_now() -> u64 {
+    scopes_tests::now()
+}
+
+fn app(verifier: Verifier) -> Router {
+    Router::new()
+        .route("/items", get(read_items))
+        .with_state(verifier)
+}
+
+fn verifier(trusted: TrustedIssuer) -> Verifier {
+    Verifier::builder().trust(trusted).build().unwrap()
+}
+
+#[tokio::test]
+async fn an_opaque_token_is_checked_like_a_jwt() {
+    let server = start().await;
+    let app = app(verifier(
+        TrustedIssuer::new(ISSUER)
+            .introspection(server.introspection())
+            .audience(AUDIENCE),
+    ));
+    server.answer("opaque-items", active("items me"));
+    server.answer("opaque-me", active("me"));
+    let mut other_audience = active("items");
+    other_audience["aud"] = json!("https://another.example.com");
+    server.answer("opaque-elsewhere", other_audience);
+    let mut expired = active("items");
+    expired["exp"] = json!(testing_now() - 3600);
+    server.answer("opaque-expired", expired);
+    let mut other_issuer = active("items");
+    other_issuer["iss"] = json!("https://evil.example.com");
+    server.answer("opaque-evil", other_issuer);
+    let mut twice = active("items");
+    twice["scope"] = json!(["items"]); // an array is also read; a duplicate is not
+    server.answer("opaque-array", twice);
+
+    let send = |token: &'static str| {
+        let app = app.clone();
+        async move { testing::send(&app, testing::get("/items", Some(token))).await }
+    };
+    send("opaque-items").await.assert_admitted();
+    send("opaque-me").await.assert_insufficient_scope("items");
+    send("opaque-array").await.assert_admitted();
+    for (token, description) in [
+        ("opaque-elsewhere", "The token audience is not accepted"),
+        ("opaque-expired", "The access token expired"),
+        ("opaque-evil", "The token issuer is not accepted"),
+        ("unknown", "The access token is not active"),
+    ] {
+        let challenge = send(token).await.assert_invalid_token();
+        assert_eq!(
+            challenge.param("error_description"),
+            Some(description),
+            "{token}"
+        );
+    }
+    // client_secret_basic: id and secret form-encoded, then base64 (RFC 6749 §2.3.1).
+    let (authorization, form) = server.endpoint.last.lock().unwrap().clone();
+    assert_eq!(
+        authorization.as_deref(),
+        Some("Basic bXktYXBpOnMzY3JldCUzQSUyQiUyRg==")
+    );
+    assert!(form.contains("token_type_hint=access_token"), "{form}");
+    assert!(!form.contains("client_secret"), "{form}");
+}
+
+#[tokio::test]
+async fn answers_are_cached_within_bounds_and_asked_once() {
+    let server = start().await;
+    let verifier = verifier(
+        TrustedIssuer::new(ISSUER)
+            .introspection(
+                server
+                    .introspection()
+                    .cache_ceiling(Duration::from_millis(400)),
+            )
+            .audience(AUDIENCE),
+    );
+    server.answer("opaque", active("items"));
+    // Ten concurrent requests with one token: one call.
+    let requests = (0..10).map(|_| {
+        let verifier = verifier.clone();
+        tokio::spawn(async move { verifier.verify("opaque").await })
+    });
+    for request in requests {
+        assert!(request.await.unwrap().is_ok());
+    }
+    assert_eq!(server.calls(), 1);
+    // Cached, until the ceiling.
+    verifier.verify("opaque").await.unwrap();
+    assert_eq!(server.calls(), 1);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    verifier.verify("opaque").await.unwrap();
+    assert_eq!(server.calls(), 2);
+    // An inactive answer is remembered briefly.
+    assert_eq!(
+        verifier.verify("nope").await.unwrap_err(),
+        TokenError::Inactive
+    );
+    assert_eq!(
+        verifier.verify("nope").await.unwrap_err(),
+        TokenError::Inactive
+    );
+    assert_eq!(server.calls(), 3);
+}
+
+#[tokio::test]
+async fn every_fault_of_the_endpoint_refuses_and_is_not_cached() {
+    let server = start().await;
+    let verifier = verifier(
+        TrustedIssuer::new(ISSUER)
+            .introspection(server.introspection())
+            .audience(AUDIENCE),
+    );
+    server.answer("opaque", active("items"));
+    for behavior in [
+        Behavior::Status500,
+        Behavior::Garbage,
+        Behavior::Huge,
+        Behavior::Slow,
+    ] {
+        server.behave(behavior);
+        let started = std::time::Instant::now();
+        assert_eq!(
+            verifier.verify("opaque").await.unwrap_err(),
+            TokenError::IntrospectionFailed,
+            "{behavior:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(3), "{behavior:?}");
+    }
+    // Back to normal: nothing of the faults was cached.
+    server.behave(Behavior::Answer);
+    verifier.verify("opaque").await.unwrap();
+    // Down: a closed port.
+    let down = verifier_for("http://127.0.0.1:9/introspect");
+    assert_eq!(
+        down.verify("opaque").await.unwrap_err(),
+        TokenError::IntrospectionFailed
+    );
+    let app = app(down);
+    let challenge = testing::send(&app, testing::get("/items", Some("opaque")))
+        .await
+        .assert_invalid_token();
+    assert_eq!(
+        challenge.param("error_description"),
+        Some("The token could not be checked")
+    );
+}
+
+fn verifier_for(endpoint: &str) -> Verifier {
+    verifier(
+        TrustedIssuer::new(ISSUER)
+            .introspection(Introspection::new(endpoint, "my-api", "secret"))
+            .audience(AUDIENCE),
+    )
+}
+
+#[tokio::test]
+async fn jwts_of_the_keys_stay_local_and_the_rest_is_introspected() {
+    let server = start().await;
+    let issuer = TestIssuer::hs256()
+        .with_issuer(ISSUER)
+        .with_audience(AUDIENCE);
+    let verifier = verifier(
+        TrustedIssuer::new(ISSUER)
+            .key(issuer.key())
+            .audience(AUDIENCE)
+            .introspection(server.introspection().client_secret_post()),
+    );
+    server.answer("opaque", active("items"));
+    let jwt = issuer.mint("alice", scope_set!("items"));
+    verifier.verify(&jwt).await.unwrap();
+    verifier.verify("opaque").await.unwrap();
+    assert_eq!(server.calls(), 1);
+    // A JWT the keys cover but refuse is never introspected.
+    let forged = issuer.token(scope_set!("items")).tampered().mint();
+    server.answer(&forged, active("items"));
+    assert_eq!(
+        verifier.verify(&forged).await.unwrap_err(),
+        TokenError::BadSignature
+    );
+    assert_eq!(server.calls(), 1);
+    // client_secret_post: the credentials in the form, no Authorization.
+    let (authorization, form) = server.endpoint.last.lock().unwrap().clone();
+    assert_eq!(authorization, None);
+    assert!(
+        form.contains("client_id=my-api") && form.contains("client_secret=s3cret"),
+        "{form}"
+    );
+}
+
+#[test]
+fn an_endpoint_must_be_https_and_the_secret_is_never_shown() {
+    let error = Verifier::builder()
+        .trust(TrustedIssuer::new(ISSUER).introspection(Introspection::new(
+            "http://auth.example.com/i",
+            "a",
+            "b",
+        )))
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        error,
+        ConfigError::InsecureIntrospectionEndpoint("http://auth.example.com/i".to_owned())
+    );
+    let debug = format!(
+        "{:?}",
+        Introspection::new("https://auth.example.com/i", "a", "hunter2")
+    );
+    assert!(!debug.contains("hunter2"), "{debug}");
+}
