@@ -357,3 +357,159 @@ fn an_endpoint_must_be_https_and_the_secret_is_never_shown() {
     );
     assert!(!debug.contains("hunter2"), "{debug}");
 }
+
+#[tokio::test]
+async fn another_issuer_s_jwt_is_refused_never_sent_to_the_endpoint() {
+    let server = start().await;
+    let local = TestIssuer::hs256()
+        .with_issuer("https://b.example.com")
+        .with_audience(AUDIENCE);
+    let verifier = Verifier::builder()
+        .trust(
+            TrustedIssuer::new(ISSUER)
+                .introspection(server.introspection())
+                .audience(AUDIENCE),
+        )
+        .trust(
+            TrustedIssuer::new("https://b.example.com")
+                .key(local.key())
+                .audience(AUDIENCE),
+        )
+        .build()
+        .unwrap();
+    // The endpoint would say yes to anything.
+    let stranger = TestIssuer::hs256()
+        .with_issuer("https://c.example.com")
+        .with_audience(AUDIENCE)
+        .mint("mallory", scope_set!("items"));
+    server.answer(
+        &stranger,
+        json!({"active": true, "scope": "items", "aud": AUDIENCE}),
+    );
+    assert_eq!(
+        verifier.verify(&stranger).await.unwrap_err(),
+        TokenError::WrongIssuer
+    );
+    // A JWT with a header the verifier refuses is refused as such.
+    let none = format!(
+        "{}.{}.",
+        "eyJhbGciOiJub25lIn0", "eyJpc3MiOiJodHRwczovL2IuZXhhbXBsZS5jb20ifQ"
+    );
+    server.answer(
+        &none,
+        json!({"active": true, "scope": "items", "aud": AUDIENCE}),
+    );
+    assert_eq!(
+        verifier.verify(&none).await.unwrap_err(),
+        TokenError::AlgorithmNotAllowed
+    );
+    assert_eq!(server.calls(), 0);
+    // The trusted JWT issuer's tokens verify locally; opaque ones are introspected.
+    verifier
+        .verify(&local.mint("alice", scope_set!("items")))
+        .await
+        .unwrap();
+    server.answer("opaque", active("items"));
+    verifier.verify("opaque").await.unwrap();
+    assert_eq!(server.calls(), 1);
+    // Two introspecting issuers: an opaque token could go to either.
+    let twice = Verifier::builder()
+        .trust(TrustedIssuer::new(ISSUER).introspection(server.introspection()))
+        .trust(TrustedIssuer::new("https://b.example.com").introspection(server.introspection()))
+        .build()
+        .unwrap_err();
+    assert_eq!(twice, ConfigError::IntrospectionTwice);
+}
+
+#[tokio::test]
+async fn refresh_tokens_and_key_bound_tokens_are_not_bearer_tokens() {
+    let server = start().await;
+    let verifier = verifier(
+        TrustedIssuer::new(ISSUER)
+            .introspection(server.introspection())
+            .audience(AUDIENCE),
+    );
+    let mut refresh = active("items");
+    refresh["token_type"] = json!("refresh_token");
+    server.answer("refresh", refresh);
+    let mut bound = active("items");
+    bound["token_type"] = json!("DPoP");
+    bound["cnf"] = json!({"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"});
+    server.answer("bound", bound);
+    let mut bound_bearer = active("items");
+    bound_bearer["cnf"] = json!({"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"});
+    server.answer("bound-bearer", bound_bearer);
+    let mut lowercase = active("items");
+    lowercase["token_type"] = json!("bearer");
+    server.answer("lowercase", lowercase);
+    for token in ["refresh", "bound", "bound-bearer"] {
+        assert_eq!(
+            verifier.verify(token).await.unwrap_err(),
+            TokenError::NotBearer,
+            "{token}"
+        );
+    }
+    verifier.verify("lowercase").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_failed_call_answers_every_waiting_request_at_once() {
+    let server = start().await;
+    let verifier = verifier(
+        TrustedIssuer::new(ISSUER)
+            .introspection(server.introspection())
+            .audience(AUDIENCE),
+    );
+    server.answer("opaque", active("items"));
+    server.behave(Behavior::Slow);
+    let started = std::time::Instant::now();
+    let requests: Vec<_> = (0..4)
+        .map(|_| {
+            let verifier = verifier.clone();
+            tokio::spawn(async move { verifier.verify("opaque").await })
+        })
+        .collect();
+    for request in requests {
+        assert_eq!(
+            request.await.unwrap().unwrap_err(),
+            TokenError::IntrospectionFailed
+        );
+    }
+    // One call, one timeout (1 s), not one per request.
+    assert_eq!(server.calls(), 1);
+    assert!(started.elapsed() < Duration::from_millis(1900));
+    // The failure is not remembered: the next request asks again.
+    server.behave(Behavior::Answer);
+    verifier.verify("opaque").await.unwrap();
+    assert_eq!(server.calls(), 2);
+}
+
+#[tokio::test]
+async fn exp_bounds_the_cache_and_an_answer_may_omit_exp_and_iss() {
+    let server = start().await;
+    let verifier = verifier(
+        TrustedIssuer::new(ISSUER)
+            .introspection(server.introspection())
+            .audience(AUDIENCE),
+    );
+    let mut soon = active("items");
+    soon["exp"] = json!(testing_now() + 1);
+    server.answer("soon", soon);
+    server.answer(
+        "bare",
+        json!({"active": true, "scope": "items", "aud": AUDIENCE}),
+    );
+    verifier.verify("soon").await.unwrap();
+    verifier.verify("bare").await.unwrap();
+    assert_eq!(server.calls(), 2);
+    // `exp` passed: the cached answer is not used any more, the endpoint is asked again.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let _ = verifier.verify("soon").await;
+    assert_eq!(server.calls(), 3);
+    // An answer without the configured audience is refused.
+    server.answer("no-aud", json!({"active": true, "scope": "items"}));
+    assert_eq!(
+        verifier.verify("no-aud").await.unwrap_err(),
+        TokenError::MissingClaim("aud")
+    );
+}

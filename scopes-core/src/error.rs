@@ -41,6 +41,9 @@ pub enum ConfigError {
     /// The introspection endpoint is not an https URL (http on loopback only, or with
     /// `FetchOptions::allow_http`).
     InsecureIntrospectionEndpoint(String),
+    /// Two trusted issuers introspect: an opaque token names no issuer, so it could go
+    /// to either.
+    IntrospectionTwice,
     /// The verifier trusts several issuers ([`TrustedIssuer`](crate::TrustedIssuer)),
     /// and a setting that belongs to one issuer (named here) was also set on the
     /// verifier itself, where it would apply to none of them.
@@ -109,6 +112,9 @@ impl fmt::Display for ConfigError {
                 "`{url}` is not an https URL; key sets are fetched over https (http only on loopback, or with `FetchOptions::allow_http`)"
             ),
             Self::HttpClient => f.write_str("the HTTP client for key sets could not be built"),
+            Self::IntrospectionTwice => f.write_str(
+                "two trusted issuers introspect tokens; an opaque token names no issuer, so only one may",
+            ),
             Self::InsecureIntrospectionEndpoint(url) => write!(
                 f,
                 "the introspection endpoint `{url}` is not an https URL (http is accepted on loopback only; see FetchOptions::allow_http)"
@@ -196,6 +202,10 @@ pub enum TokenError {
     NotAnAccessToken,
     /// The introspection endpoint answered that the token is not active (RFC 7662).
     Inactive,
+    /// The introspection endpoint answered for a token that is not a bearer access token
+    /// (a `token_type` other than `Bearer`, e.g. a refresh token), or one bound to a key
+    /// (`cnf`, RFC 9449: it must come with its proof).
+    NotBearer,
     /// The introspection endpoint could not be asked (down, slow, an error status, an
     /// answer that is not one): the token could not be checked, so it is refused.
     IntrospectionFailed,
@@ -232,6 +242,7 @@ impl TokenError {
             Self::ClaimsMismatch => "The token claims are not as expected",
             Self::NotAnAccessToken => "The token is not a JWT access token (typ)",
             Self::Inactive => "The access token is not active",
+            Self::NotBearer => "The token is not a bearer access token",
             Self::IntrospectionFailed => "The token could not be checked",
         }
     }
@@ -257,6 +268,7 @@ impl TokenError {
             Self::ClaimsMismatch => "claims_mismatch",
             Self::NotAnAccessToken => "not_an_access_token",
             Self::Inactive => "inactive",
+            Self::NotBearer => "not_bearer",
             Self::IntrospectionFailed => "introspection_failed",
         }
     }

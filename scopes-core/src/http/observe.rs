@@ -153,6 +153,7 @@ refusal_counters!(
     "invalid_token.claims_mismatch",
     "invalid_token.not_an_access_token",
     "invalid_token.inactive",
+    "invalid_token.not_bearer",
     "invalid_token.introspection_failed",
     "insufficient_scope",
     "insufficient_user_authentication",
@@ -249,6 +250,7 @@ mod tests {
             E::ClaimsMismatch,
             E::NotAnAccessToken,
             E::Inactive,
+            E::NotBearer,
             E::IntrospectionFailed,
         ];
         let mut reasons = vec![

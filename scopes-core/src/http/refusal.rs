@@ -109,6 +109,7 @@ impl AuthRejection {
                 E::ClaimsMismatch => "invalid_token.claims_mismatch",
                 E::NotAnAccessToken => "invalid_token.not_an_access_token",
                 E::Inactive => "invalid_token.inactive",
+                E::NotBearer => "invalid_token.not_bearer",
                 E::IntrospectionFailed => "invalid_token.introspection_failed",
             },
             Self::InsufficientScope => "insufficient_scope",

@@ -135,10 +135,13 @@ impl Introspection {
                 Some(value)
             }
         };
+        let entries = self.entries.max(1);
         Ok(Introspector {
             client: crate::keys::client(&self.options)?,
             authorization,
-            answers: Cache::new(self.entries.max(1)),
+            // Bounded in entries and in bytes (the tokens and the answers kept).
+            answers: Cache::with_weighter(entries, MAX_BYTES, Bytes),
+            endpoint_for_logs: for_logs(&self.endpoint),
             config: Arc::new(self),
         })
     }
@@ -162,7 +165,39 @@ pub(crate) struct Introspector {
     config: Arc<Introspection>,
     client: reqwest::Client,
     authorization: Option<HeaderValue>,
-    answers: Cache<String, Answer>,
+    answers: Cache<String, Answer, Bytes>,
+    /// The endpoint without user info or query, as logs name it.
+    endpoint_for_logs: String,
+}
+
+/// The most bytes of tokens and answers kept.
+const MAX_BYTES: u64 = 16 << 20;
+
+/// An entry's weight: its token and its answer, and some overhead.
+#[derive(Clone)]
+struct Bytes;
+
+impl quick_cache::Weighter<String, Answer> for Bytes {
+    fn weight(&self, token: &String, answer: &Answer) -> u64 {
+        let answer = match answer {
+            Answer::Active(claims, _) => claims.len(),
+            _ => 0,
+        };
+        (token.len() + answer + 128) as u64
+    }
+}
+
+/// `endpoint` without what could be a secret: user info and query.
+fn for_logs(endpoint: &str) -> String {
+    match url::Url::parse(endpoint) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.to_string()
+        }
+        Err(_) => "(not a URL)".to_owned(),
+    }
 }
 
 /// An answer, as cached.
@@ -170,35 +205,48 @@ pub(crate) struct Introspector {
 enum Answer {
     /// The answer's JSON (the claims), trusted until then.
     Active(Arc<[u8]>, Instant),
-    Inactive(Instant),
+    /// Not active, or not usable as a bearer token; remembered until then.
+    Refused(TokenError, Instant),
+    /// The call failed: handed to the requests that waited for it, stale for any later
+    /// one (which asks again). Never a reason to admit, never remembered.
+    Failed(Instant),
 }
 
 impl Introspector {
     /// The active answer's claims (JSON) for `token`, from the cache or the endpoint.
     pub(crate) async fn claims(&self, token: &str) -> Result<Arc<[u8]>, TokenError> {
-        let now = Instant::now();
+        let asked = Instant::now();
+        // Fresh for a request that started at `asked`: a failure inserted while it
+        // waited is its answer too; one from before is stale.
         let fresh = |answer: &Answer| match answer {
-            Answer::Active(_, until) | Answer::Inactive(until) => *until > now,
+            Answer::Active(_, until) | Answer::Refused(_, until) => *until > Instant::now(),
+            Answer::Failed(at) => *at >= asked,
         };
-        let guard = match self.answers.get_value_or_guard_async(token).await {
-            Ok(answer) if fresh(&answer) => return answer.into_result(),
-            Ok(_) => {
-                self.answers.remove(token);
-                match self.answers.get_value_or_guard_async(token).await {
-                    Ok(answer) => return answer.into_result(),
-                    Err(guard) => guard,
+        let guard = loop {
+            match self.answers.get_value_or_guard_async(token).await {
+                Ok(answer) if fresh(&answer) => return answer.into_result(),
+                // Stale: removed unless another request replaced it meanwhile.
+                Ok(_) => {
+                    self.answers.remove_if(token, |answer| !fresh(answer));
                 }
+                Err(guard) => break guard,
             }
-            Err(guard) => guard,
         };
-        // This request asks; the others with the same token wait for its answer (a
-        // failure is not cached: the next of them asks in turn).
-        let answer = self.ask(token).await?;
+        // This request asks; the others with the same token wait for its answer, a
+        // failure included (later requests ask again).
+        let answer = self.ask(token).await;
         let _ = guard.insert(answer.clone());
         answer.into_result()
     }
 
-    async fn ask(&self, token: &str) -> Result<Answer, TokenError> {
+    async fn ask(&self, token: &str) -> Answer {
+        match self.call(token).await {
+            Ok(answer) => answer,
+            Err(()) => Answer::Failed(Instant::now()),
+        }
+    }
+
+    async fn call(&self, token: &str) -> Result<Answer, ()> {
         let config = &*self.config;
         let mut form = vec![("token", token), ("token_type_hint", "access_token")];
         if config.post {
@@ -214,21 +262,31 @@ impl Introspector {
         )
         .await
         .map_err(|error| {
-            tracing::warn!(%error, endpoint = %config.endpoint, "the introspection call failed; the request is refused");
-            TokenError::IntrospectionFailed
+            tracing::warn!(%error, endpoint = %self.endpoint_for_logs, "the introspection call failed; the request is refused");
         })?;
-        let (active, exp) = active_and_exp(&body).map_err(|()| {
-            tracing::warn!(endpoint = %config.endpoint, "the introspection answer is not one; the request is refused");
-            TokenError::IntrospectionFailed
+        let fields = read_answer(&body).map_err(|()| {
+            tracing::warn!(endpoint = %self.endpoint_for_logs, "the introspection answer is not one; the request is refused");
         })?;
         let now = Instant::now();
-        if !active {
-            return Ok(Answer::Inactive(now + config.inactive_for));
+        let later = |duration: Duration| now.checked_add(duration).unwrap_or(now);
+        if !fields.active {
+            return Ok(Answer::Refused(
+                TokenError::Inactive,
+                later(config.inactive_for),
+            ));
         }
-        let mut until = now + config.ceiling;
-        if let (Some(exp), Some(unix_now)) = (exp, super::jws::now()) {
+        // A refresh token (an endpoint may ignore the hint), or a token bound to a key:
+        // not one to accept as `Bearer`.
+        if !fields.bearer || fields.cnf {
+            return Ok(Answer::Refused(
+                TokenError::NotBearer,
+                later(config.inactive_for),
+            ));
+        }
+        let mut until = later(config.ceiling);
+        if let (Some(exp), Some(unix_now)) = (fields.exp, super::jws::now()) {
             let left = Duration::from_secs_f64((exp - unix_now).clamp(0.0, 1e9));
-            until = until.min(now + left);
+            until = until.min(later(left));
         }
         Ok(Answer::Active(body.into(), until))
     }
@@ -238,7 +296,8 @@ impl Answer {
     fn into_result(self) -> Result<Arc<[u8]>, TokenError> {
         match self {
             Self::Active(claims, _) => Ok(claims),
-            Self::Inactive(_) => Err(TokenError::Inactive),
+            Self::Refused(why, _) => Err(why),
+            Self::Failed(_) => Err(TokenError::IntrospectionFailed),
         }
     }
 }
@@ -251,65 +310,109 @@ impl fmt::Debug for Introspector {
     }
 }
 
-/// `active` (a boolean, given once, required: RFC 7662 §2.2) and `exp` if it is a
-/// number; the claims pass checks the rest.
-fn active_and_exp(body: &[u8]) -> Result<(bool, Option<f64>), ()> {
-    struct Fields;
+/// What the answer says beyond its claims.
+#[derive(Debug, PartialEq)]
+struct Fields {
+    /// `active`: a boolean, given once, required (RFC 7662 §2.2).
+    active: bool,
+    /// `exp`, for the cache's bound (the claims pass checks it as a NumericDate).
+    exp: Option<f64>,
+    /// `token_type` absent or `Bearer` (in any case).
+    bearer: bool,
+    /// A confirmation (`cnf`, RFC 7800): the token is bound to a key.
+    cnf: bool,
+}
 
-    impl<'de> Visitor<'de> for Fields {
-        type Value = (bool, Option<f64>);
+fn read_answer(body: &[u8]) -> Result<Fields, ()> {
+    struct Reader;
+
+    impl<'de> Visitor<'de> for Reader {
+        type Value = Fields;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an introspection answer")
         }
 
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let (mut active, mut exp) = (None, None);
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+            let (mut active, mut exp, mut token_type, mut cnf) = (None, None, None, false);
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                match &*key {
-                    "active" if active.is_some() => {
-                        return Err(de::Error::custom("duplicate active"));
+                let twice = match &*key {
+                    "active" => active.replace(map.next_value::<bool>()?).is_some(),
+                    "exp" => exp
+                        .replace(map.next_value::<serde_json::Value>()?.as_f64())
+                        .is_some(),
+                    "token_type" => token_type.replace(map.next_value::<String>()?).is_some(),
+                    "cnf" => {
+                        map.next_value::<IgnoredAny>()?;
+                        std::mem::replace(&mut cnf, true)
                     }
-                    "active" => active = Some(map.next_value::<bool>()?),
-                    "exp" => exp = map.next_value::<serde_json::Value>()?.as_f64(),
                     _ => {
                         map.next_value::<IgnoredAny>()?;
+                        false
                     }
+                };
+                if twice {
+                    return Err(de::Error::custom("a member given twice"));
                 }
             }
-            let active = active.ok_or_else(|| de::Error::missing_field("active"))?;
-            Ok((active, exp))
+            Ok(Fields {
+                active: active.ok_or_else(|| de::Error::missing_field("active"))?,
+                exp: exp.flatten(),
+                bearer: token_type.is_none_or(|kind| kind.eq_ignore_ascii_case("bearer")),
+                cnf,
+            })
         }
     }
 
     let mut de = serde_json::Deserializer::from_slice(body);
-    let fields = de::Deserializer::deserialize_map(&mut de, Fields).map_err(|_| ())?;
+    let fields = de::Deserializer::deserialize_map(&mut de, Reader).map_err(|_| ())?;
     de.end().map_err(|_| ())?;
     Ok(fields)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::active_and_exp;
+    use super::{Fields, read_answer};
 
     #[test]
     fn active_is_a_boolean_given_once() {
+        let fields = |active, exp, bearer, cnf| {
+            Ok(Fields {
+                active,
+                exp,
+                bearer,
+                cnf,
+            })
+        };
         assert_eq!(
-            active_and_exp(br#"{"active":true,"exp":5}"#),
-            Ok((true, Some(5.0)))
+            read_answer(br#"{"active":true,"exp":5,"token_type":"bearer"}"#),
+            fields(true, Some(5.0), true, false)
         );
-        assert_eq!(active_and_exp(br#"{"active":false}"#), Ok((false, None)));
+        assert_eq!(
+            read_answer(br#"{"active":false}"#),
+            fields(false, None, true, false)
+        );
+        assert_eq!(
+            read_answer(br#"{"active":true,"token_type":"refresh_token"}"#),
+            fields(true, None, false, false)
+        );
+        assert_eq!(
+            read_answer(br#"{"active":true,"token_type":"DPoP","cnf":{"jkt":"x"}}"#),
+            fields(true, None, false, true)
+        );
         for bad in [
             &br#"{"exp":5}"#[..],
             br#"{"active":"true"}"#,
             br#"{"active":1}"#,
             br#"{"active":true,"active":false}"#,
+            br#"{"active":true,"exp":1,"exp":2}"#,
+            br#"{"active":true,"token_type":5}"#,
             br#"[true]"#,
             br#"{"active":true} x"#,
             b"",
         ] {
             assert_eq!(
-                active_and_exp(bad),
+                read_answer(bad),
                 Err(()),
                 "{}",
                 String::from_utf8_lossy(bad)

@@ -202,6 +202,9 @@ impl TrustedIssuer {
         let introspector = self.introspection.clone().map(|i| i.build()).transpose()?;
         #[cfg(feature = "introspection")]
         let (keys, local) = match (&introspector, self.has_keys()) {
+            (Some(_), false) if self.fetch.is_some() => {
+                return Err(ConfigError::FetchOptionsWithoutKeySet);
+            }
             (Some(_), false) => (
                 Arc::new(StaticKeys::new(Vec::new())) as Arc<dyn KeyStore>,
                 false,

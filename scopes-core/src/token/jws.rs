@@ -151,6 +151,25 @@ impl<'t> Jws<'t> {
     }
 }
 
+/// Whether `token` is shaped as a compact JWS (three segments, the first a JSON object
+/// once decoded), whatever else is wrong with it: such a token is a JWT to refuse, never
+/// an opaque token to introspect.
+#[cfg(feature = "introspection")]
+pub(crate) fn is_compact_jws(token: &str) -> bool {
+    let mut segments = token.split('.');
+    let (Some(header), Some(_), Some(_), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return false;
+    };
+    URL_SAFE_NO_PAD
+        .decode(header)
+        .is_ok_and(|header| header.trim_ascii_start().first() == Some(&b'{'))
+}
+
 /// Seconds since the epoch; `None` on a clock set before it (every token then counts as
 /// expired).
 pub(crate) fn now() -> Option<f64> {

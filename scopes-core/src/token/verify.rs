@@ -201,6 +201,16 @@ impl TokenVerifier {
                 }
             }
         }
+        #[cfg(feature = "introspection")]
+        if issuers
+            .iter()
+            .filter(|rules| rules.introspector.is_some())
+            .count()
+            > 1
+        {
+            // An opaque token names no issuer: it could only go to one of them.
+            return Err(ConfigError::IntrospectionTwice);
+        }
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Ok(Self {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -238,32 +248,26 @@ impl TokenVerifier {
 
     /// [`verify`](Self::verify) without the cache.
     async fn verify_uncached(&self, token: &str) -> Result<VerifiedToken, TokenError> {
-        let routed = Jws::parse(token).and_then(|jws| {
-            let (index, issuer) = self.issuer_for(&jws)?;
-            Ok((jws, index, issuer))
-        });
-        // A JWT an issuer's keys cover is verified with them, and only so; anything else
-        // goes to an introspection endpoint when one is configured.
-        let (jws, index, issuer) = match routed {
-            Ok((jws, index, issuer)) if issuer.local => (jws, index, issuer),
+        // A JWT is verified by the issuer its `iss` routes to, with that issuer's keys
+        // and only so (an issuer without keys introspects it); a token that is not a JWT
+        // at all goes to the introspection endpoint when one is configured. Another
+        // issuer's JWT is refused, never sent to an endpoint.
+        let jws = match Jws::parse(token) {
+            Ok(jws) => jws,
             #[cfg(feature = "introspection")]
-            routed => {
-                let chosen = match &routed {
-                    Ok((_, index, issuer)) => Some((*index, *issuer)),
-                    Err(_) => self
-                        .issuers
-                        .iter()
-                        .enumerate()
-                        .find(|(_, issuer)| issuer.introspector.is_some()),
+            Err(TokenError::Malformed) if !super::jws::is_compact_jws(token) => {
+                return match self.introspecting() {
+                    Some((index, issuer)) => self.introspect(token, index, issuer).await,
+                    None => Err(TokenError::Malformed),
                 };
-                let Some((index, issuer)) = chosen else {
-                    return Err(routed.err().unwrap_or(TokenError::Malformed));
-                };
-                return self.introspect(token, index, issuer).await;
             }
-            #[cfg(not(feature = "introspection"))]
-            routed => return Err(routed.err().unwrap_or(TokenError::Malformed)),
+            Err(error) => return Err(error),
         };
+        let (index, issuer) = self.issuer_for(&jws)?;
+        #[cfg(feature = "introspection")]
+        if !issuer.local {
+            return self.introspect(token, index, issuer).await;
+        }
         issuer.keys.refresh_if_due();
         let mut set = issuer.keys.current();
         let mut checked = issuer.check(token, &jws, &set, self.leeway_secs);
@@ -277,6 +281,15 @@ impl TokenVerifier {
             checked = issuer.check(token, &jws, &set, self.leeway_secs);
         }
         Ok(self.remember(token, index, set.generation, checked?, true))
+    }
+
+    /// The issuer that introspects opaque tokens (at most one: the build refuses two).
+    #[cfg(feature = "introspection")]
+    fn introspecting(&self) -> Option<(usize, &IssuerRules)> {
+        self.issuers
+            .iter()
+            .enumerate()
+            .find(|(_, issuer)| issuer.introspector.is_some())
     }
 
     /// `token` checked by `issuer`'s introspection endpoint (cached there, within its
