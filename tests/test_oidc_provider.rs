@@ -7,7 +7,7 @@ use std::env;
 
 use axum::Router;
 use axum::routing::get;
-use scopes_core::{TokenError, Verifier, requires_scopes, scopes};
+use scopes_core::{Introspection, TokenError, TrustedIssuer, Verifier, requires_scopes, scopes};
 use scopes_tests::{Reply, get as get_with, send};
 use serde_json::Value;
 
@@ -46,6 +46,16 @@ fn provider() -> Provider {
 }
 
 impl Provider {
+    /// The discovery document.
+    async fn discovery(&self) -> Value {
+        reqwest::get(format!("{}/.well-known/openid-configuration", self.issuer))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// A client-credentials access token for `resource` with `scope`, from the token
     /// endpoint its discovery document names.
     async fn token(&self, resource: &str, scope: &str) -> String {
@@ -145,5 +155,72 @@ async fn tokens_for_another_resource_are_refused_and_rs256_verifies_too() {
     assert_eq!(
         granted.iter().map(|scope| scope.name).collect::<Vec<_>>(),
         ["items"]
+    );
+}
+
+/// Opaque access tokens (`resource=urn:scopes:api-opaque`) checked at the provider's
+/// introspection endpoint (RFC 7662), beside its JWTs verified locally by one verifier;
+/// a revoked token is refused once the cached answer expires.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs oidc-provider on loopback: run tests/oidc/run"]
+async fn opaque_tokens_are_introspected_beside_jwts() {
+    let provider = provider();
+    let discovery = provider.discovery().await;
+    // The introspection endpoint, as the keys, from discovery.
+    let verifier = Verifier::builder()
+        .trust(
+            TrustedIssuer::oidc(&provider.issuer)
+                .audience(&provider.resource)
+                .audience("urn:scopes:api-opaque")
+                .introspection(
+                    Introspection::discovered(&provider.client_id, &provider.client_secret)
+                        .cache_ceiling(std::time::Duration::from_millis(200)),
+                ),
+        )
+        .build()
+        .unwrap();
+    verifier.refresh_keys().await.unwrap();
+    let app = Router::new()
+        .route("/items/", get(read_items))
+        .with_state(verifier.clone());
+
+    let opaque = provider.token("urn:scopes:api-opaque", "me items").await;
+    assert_eq!(opaque.matches('.').count(), 0, "an opaque token: {opaque}");
+    assert_eq!(
+        send(&app, get_with("/items/", &opaque)).await,
+        Reply::new(200, None, "items")
+    );
+    let claims: Value = verifier.verify(&opaque).await.unwrap().claims().unwrap();
+    assert_eq!(claims["client_id"], provider.client_id.as_str());
+    assert_eq!(claims["aud"], "urn:scopes:api-opaque");
+
+    let narrow = provider.token("urn:scopes:api-opaque", "me").await;
+    let refused = send(&app, get_with("/items/", &narrow)).await;
+    assert_eq!(refused.status, 403u16);
+
+    // The provider's JWTs, through the same verifier, locally.
+    let jwt = provider.token(&provider.resource, "items").await;
+    assert_eq!(send(&app, get_with("/items/", &jwt)).await.status, 200u16);
+
+    // Revoked (RFC 7009): inactive once the cached answer is past its ceiling.
+    let revocation = discovery["revocation_endpoint"].as_str().unwrap();
+    let status = reqwest::Client::new()
+        .post(revocation)
+        .basic_auth(&provider.client_id, Some(&provider.client_secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={opaque}"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        verifier.verify(&opaque).await.unwrap_err(),
+        TokenError::Inactive
+    );
+    assert_eq!(
+        send(&app, get_with("/items/", &opaque)).await.status,
+        401u16
     );
 }

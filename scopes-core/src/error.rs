@@ -41,6 +41,9 @@ pub enum ConfigError {
     /// The introspection endpoint is not an https URL (http on loopback only, or with
     /// `FetchOptions::allow_http`).
     InsecureIntrospectionEndpoint(String),
+    /// `Introspection::discovered` on an issuer without `iss`: there is no discovery
+    /// document to read the endpoint from.
+    IntrospectionWithoutIssuer,
     /// Two trusted issuers introspect: an opaque token names no issuer, so it could go
     /// to either.
     IntrospectionTwice,
@@ -112,6 +115,9 @@ impl fmt::Display for ConfigError {
                 "`{url}` is not an https URL; key sets are fetched over https (http only on loopback, or with `FetchOptions::allow_http`)"
             ),
             Self::HttpClient => f.write_str("the HTTP client for key sets could not be built"),
+            Self::IntrospectionWithoutIssuer => f.write_str(
+                "Introspection::discovered needs the issuer's URL: use TrustedIssuer::new(issuer) or TrustedIssuer::oidc(issuer)",
+            ),
             Self::IntrospectionTwice => f.write_str(
                 "two trusted issuers introspect tokens; an opaque token names no issuer, so only one may",
             ),

@@ -10,7 +10,8 @@
 // A token request with `resource=urn:scopes:api` (the default when no resource is given)
 // gets an RFC 9068 JWT access token (header `typ: at+jwt`) with `aud: urn:scopes:api`, the
 // granted scopes (any of `me items admin`) in `scope`, signed ES256; with
-// `resource=urn:scopes:api-rs` the same, signed RS256. Both signing keys are generated at
+// `resource=urn:scopes:api-rs` the same, signed RS256; with `resource=urn:scopes:api-opaque`
+// an opaque token, for introspection (enabled, with revocation). Both signing keys are generated at
 // startup, so nothing private is committed and every run has fresh keys and `kid`s.
 //
 // stdout carries exactly one line, `READY http://127.0.0.1:PORT`, once the port is open;
@@ -68,6 +69,9 @@ if (process.env.MCP_RESOURCE) {
   resourceServers[process.env.MCP_RESOURCE] = { alg: 'ES256', scope: MCP_SCOPES.join(' ') };
 }
 const DEFAULT_RESOURCE = 'urn:scopes:api';
+// A resource server whose access tokens are opaque: the API introspects them (RFC 7662) at
+// the `introspection_endpoint` discovery names, as client scopes-test.
+const OPAQUE_RESOURCE = 'urn:scopes:api-opaque';
 
 // A minimal in-memory adapter: passing one stops oidc-provider's "development-only in-memory
 // adapter" warning. JWT access tokens are not stored at all; this only ever holds the little
@@ -151,11 +155,23 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
+    // RFC 7662 and RFC 7009, for the opaque tokens.
+    // Only the API's own client may introspect or revoke.
+    introspection: { enabled: true, allowedPolicy: async (_ctx, client) => client.clientId === 'scopes-test' },
+    revocation: { enabled: true, allowedPolicy: async (_ctx, client) => client.clientId === 'scopes-test' },
     resourceIndicators: {
       enabled: true,
       defaultResource: async () => DEFAULT_RESOURCE,
       useGrantedResource: async () => true,
       getResourceServerInfo: async (_ctx, resourceIndicator) => {
+        if (resourceIndicator === OPAQUE_RESOURCE) {
+          return {
+            scope: 'me items admin',
+            audience: resourceIndicator,
+            accessTokenFormat: 'opaque',
+            accessTokenTTL: TOKEN_TTL,
+          };
+        }
         const server = resourceServers[resourceIndicator];
         if (!server) throw new errors.InvalidTarget();
         return {

@@ -48,7 +48,8 @@ use crate::keys::FetchOptions;
 #[derive(Clone)]
 #[must_use]
 pub struct Introspection {
-    pub(crate) endpoint: String,
+    /// The endpoint; `None`: the one the issuer's discovery document names.
+    endpoint: Option<String>,
     client_id: String,
     client_secret: String,
     post: bool,
@@ -67,7 +68,7 @@ impl Introspection {
         client_secret: impl Into<String>,
     ) -> Self {
         Self {
-            endpoint: endpoint.into(),
+            endpoint: Some(endpoint.into()),
             client_id: client_id.into(),
             client_secret: client_secret.into(),
             post: false,
@@ -75,6 +76,17 @@ impl Introspection {
             ceiling: Duration::from_secs(300),
             inactive_for: Duration::from_secs(10),
             entries: 10_000,
+        }
+    }
+
+    /// Calls the endpoint the issuer's OpenID Connect discovery document names
+    /// (`introspection_endpoint`; the document's `issuer` must be the configured one),
+    /// fetched on the first opaque token and kept. The issuer is the
+    /// [`TrustedIssuer`](crate::TrustedIssuer)'s `iss`, which must be configured.
+    pub fn discovered(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        Self {
+            endpoint: None,
+            ..Self::new(String::new(), client_id, client_secret)
         }
     }
 
@@ -113,9 +125,19 @@ impl Introspection {
         self
     }
 
-    pub(crate) fn build(self) -> Result<Introspector, ConfigError> {
-        crate::keys::check_url(&self.endpoint, &self.options)
-            .map_err(|_| ConfigError::InsecureIntrospectionEndpoint(self.endpoint.clone()))?;
+    pub(crate) fn build(self, issuer: Option<&str>) -> Result<Introspector, ConfigError> {
+        let insecure = |url: &str| ConfigError::InsecureIntrospectionEndpoint(url.to_owned());
+        let endpoint = tokio::sync::OnceCell::new();
+        match (&self.endpoint, issuer) {
+            (Some(given), _) => {
+                crate::keys::check_url(given, &self.options).map_err(|_| insecure(given))?;
+                let _ = endpoint.set(given.clone());
+            }
+            (None, Some(issuer)) => {
+                crate::keys::check_url(issuer, &self.options).map_err(|_| insecure(issuer))?;
+            }
+            (None, None) => return Err(ConfigError::IntrospectionWithoutIssuer),
+        }
         let authorization = match self.post {
             true => None,
             false => {
@@ -141,7 +163,8 @@ impl Introspection {
             authorization,
             // Bounded in entries and in bytes (the tokens and the answers kept).
             answers: Cache::with_weighter(entries, MAX_BYTES, Bytes),
-            endpoint_for_logs: for_logs(&self.endpoint),
+            endpoint,
+            issuer: issuer.map(str::to_owned),
             config: Arc::new(self),
         })
     }
@@ -166,8 +189,10 @@ pub(crate) struct Introspector {
     client: reqwest::Client,
     authorization: Option<HeaderValue>,
     answers: Cache<String, Answer, Bytes>,
-    /// The endpoint without user info or query, as logs name it.
-    endpoint_for_logs: String,
+    /// The endpoint: configured, or discovered on the first call that needs it.
+    endpoint: tokio::sync::OnceCell<String>,
+    /// The issuer whose discovery document names the endpoint.
+    issuer: Option<String>,
 }
 
 /// The most bytes of tokens and answers kept.
@@ -253,19 +278,20 @@ impl Introspector {
             form.push(("client_id", &config.client_id));
             form.push(("client_secret", &config.client_secret));
         }
+        let endpoint = self.endpoint().await?;
         let body = crate::keys::post_form(
             &self.client,
-            &config.endpoint,
+            endpoint,
             self.authorization.as_ref(),
             &form,
             &config.options,
         )
         .await
         .map_err(|error| {
-            tracing::warn!(%error, endpoint = %self.endpoint_for_logs, "the introspection call failed; the request is refused");
+            tracing::warn!(%error, endpoint = %for_logs(endpoint), "the introspection call failed; the request is refused");
         })?;
         let fields = read_answer(&body).map_err(|()| {
-            tracing::warn!(endpoint = %self.endpoint_for_logs, "the introspection answer is not one; the request is refused");
+            tracing::warn!(endpoint = %for_logs(endpoint), "the introspection answer is not one; the request is refused");
         })?;
         let now = Instant::now();
         let later = |duration: Duration| now.checked_add(duration).unwrap_or(now);
@@ -289,6 +315,52 @@ impl Introspector {
             until = until.min(later(left));
         }
         Ok(Answer::Active(body.into(), until))
+    }
+}
+
+impl Introspector {
+    /// The endpoint, discovered on first use when not configured (a failure is not
+    /// kept: the next call tries again).
+    async fn endpoint(&self) -> Result<&str, ()> {
+        let endpoint = self
+            .endpoint
+            .get_or_try_init(|| async {
+                let issuer = self.issuer.as_deref().ok_or(())?;
+                self.discover(issuer).await.map_err(|error| {
+                    tracing::warn!(%error, issuer, "the introspection endpoint could not be discovered; the request is refused");
+                })
+            })
+            .await?;
+        Ok(endpoint)
+    }
+
+    async fn discover(&self, issuer: &str) -> Result<String, String> {
+        #[derive(serde::Deserialize)]
+        struct Discovery {
+            issuer: String,
+            introspection_endpoint: Option<String>,
+        }
+        let url = format!(
+            "{}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        );
+        let options = &self.config.options;
+        let fetched = crate::keys::get(&self.client, &url, options)
+            .await
+            .map_err(|error| error.to_string())?;
+        let document: Discovery = serde_json::from_slice(&fetched.body)
+            .map_err(|_| "the discovery document is not JSON with an `issuer`".to_owned())?;
+        if document.issuer != issuer {
+            return Err(format!(
+                "the discovery document names the issuer `{}`",
+                document.issuer
+            ));
+        }
+        let endpoint = document
+            .introspection_endpoint
+            .ok_or("the discovery document names no `introspection_endpoint`")?;
+        crate::keys::check_url(&endpoint, options).map_err(|error| error.to_string())?;
+        Ok(endpoint)
     }
 }
 

@@ -199,7 +199,11 @@ impl TrustedIssuer {
     /// Checks the configuration and builds the rules.
     pub(crate) fn build(self) -> Result<IssuerRules, ConfigError> {
         #[cfg(feature = "introspection")]
-        let introspector = self.introspection.clone().map(|i| i.build()).transpose()?;
+        let introspector = self
+            .introspection
+            .clone()
+            .map(|i| i.build(self.issuers.first().map(String::as_str)))
+            .transpose()?;
         #[cfg(feature = "introspection")]
         let (keys, local) = match (&introspector, self.has_keys()) {
             (Some(_), false) if self.fetch.is_some() => {

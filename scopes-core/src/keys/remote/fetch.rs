@@ -96,13 +96,13 @@ pub(crate) fn client(options: &FetchOptions) -> Result<reqwest::Client, ConfigEr
 }
 
 /// A fetched body and its `max-age`.
-pub(super) struct Fetched {
-    pub(super) body: Vec<u8>,
-    pub(super) max_age: Option<Duration>,
+pub(crate) struct Fetched {
+    pub(crate) body: Vec<u8>,
+    pub(crate) max_age: Option<Duration>,
 }
 
 /// GET `url`, reading at most `max_body` bytes.
-pub(super) async fn get(
+pub(crate) async fn get(
     client: &reqwest::Client,
     url: &str,
     options: &FetchOptions,

@@ -21,7 +21,7 @@ use arc_swap::ArcSwap;
 
 pub use fetch::KeyFetchError;
 #[cfg(feature = "introspection")]
-pub(crate) use fetch::{check_url, client, post_form};
+pub(crate) use fetch::{check_url, client, get, post_form};
 pub use options::FetchOptions;
 
 use super::jwk::parse_set;
