@@ -11,6 +11,7 @@ use http::HeaderValue;
 use quick_cache::sync::Cache;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 
+use super::VerifiedToken;
 use crate::error::{ConfigError, TokenError};
 use crate::keys::FetchOptions;
 
@@ -205,7 +206,7 @@ struct Bytes;
 impl quick_cache::Weighter<String, Answer> for Bytes {
     fn weight(&self, token: &String, answer: &Answer) -> u64 {
         let answer = match answer {
-            Answer::Active(claims, _) => claims.len(),
+            Answer::Active(verified, _) => verified.size(),
             _ => 0,
         };
         (token.len() + answer + 128) as u64
@@ -228,8 +229,8 @@ fn for_logs(endpoint: &str) -> String {
 /// An answer, as cached.
 #[derive(Clone)]
 enum Answer {
-    /// The answer's JSON (the claims), trusted until then.
-    Active(Arc<[u8]>, Instant),
+    /// The token, verified from the answer's claims, trusted until then.
+    Active(VerifiedToken, Instant),
     /// Not active, or not usable as a bearer token; remembered until then.
     Refused(TokenError, Instant),
     /// The call failed: handed to the requests that waited for it, stale for any later
@@ -238,8 +239,14 @@ enum Answer {
 }
 
 impl Introspector {
-    /// The active answer's claims (JSON) for `token`, from the cache or the endpoint.
-    pub(crate) async fn claims(&self, token: &str) -> Result<Arc<[u8]>, TokenError> {
+    /// `token` verified from its answer: the answer's claims (JSON) go through `check`
+    /// once, and what it concludes is kept (an active answer until its bound, a refusal
+    /// as briefly as an inactive answer).
+    pub(crate) async fn verified(
+        &self,
+        token: &str,
+        check: impl FnOnce(&[u8]) -> Result<VerifiedToken, TokenError>,
+    ) -> Result<VerifiedToken, TokenError> {
         let asked = Instant::now();
         // Fresh for a request that started at `asked`: a failure inserted while it
         // waited is its answer too; one from before is stale.
@@ -259,19 +266,27 @@ impl Introspector {
         };
         // This request asks; the others with the same token wait for its answer, a
         // failure included (later requests ask again).
-        let answer = self.ask(token).await;
+        let answer = self.ask(token, check).await;
         let _ = guard.insert(answer.clone());
         answer.into_result()
     }
 
-    async fn ask(&self, token: &str) -> Answer {
-        match self.call(token).await {
+    async fn ask(
+        &self,
+        token: &str,
+        check: impl FnOnce(&[u8]) -> Result<VerifiedToken, TokenError>,
+    ) -> Answer {
+        match self.call(token, check).await {
             Ok(answer) => answer,
             Err(()) => Answer::Failed(Instant::now()),
         }
     }
 
-    async fn call(&self, token: &str) -> Result<Answer, ()> {
+    async fn call(
+        &self,
+        token: &str,
+        check: impl FnOnce(&[u8]) -> Result<VerifiedToken, TokenError>,
+    ) -> Result<Answer, ()> {
         let config = &*self.config;
         let mut form = vec![("token", token), ("token_type_hint", "access_token")];
         if config.post {
@@ -309,12 +324,16 @@ impl Introspector {
                 later(config.inactive_for),
             ));
         }
+        let verified = match check(&body) {
+            Ok(verified) => verified,
+            Err(why) => return Ok(Answer::Refused(why, later(config.inactive_for))),
+        };
         let mut until = later(config.ceiling);
         if let (Some(exp), Some(unix_now)) = (fields.exp, super::jws::now()) {
             let left = Duration::from_secs_f64((exp - unix_now).clamp(0.0, 1e9));
             until = until.min(later(left));
         }
-        Ok(Answer::Active(body.into(), until))
+        Ok(Answer::Active(verified, until))
     }
 }
 
@@ -365,9 +384,9 @@ impl Introspector {
 }
 
 impl Answer {
-    fn into_result(self) -> Result<Arc<[u8]>, TokenError> {
+    fn into_result(self) -> Result<VerifiedToken, TokenError> {
         match self {
-            Self::Active(claims, _) => Ok(claims),
+            Self::Active(verified, _) => Ok(verified),
             Self::Refused(why, _) => Err(why),
             Self::Failed(_) => Err(TokenError::IntrospectionFailed),
         }

@@ -158,6 +158,16 @@ impl fmt::Debug for VerifiedToken {
     }
 }
 
+/// Which cache keeps a verified token.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Held {
+    /// The verified-token cache, when the verifier has one.
+    Here,
+    /// Another (the introspection answers'), within its own bounds.
+    #[cfg_attr(not(feature = "introspection"), allow(dead_code))]
+    Elsewhere,
+}
+
 /// Settings that apply to every trusted issuer of a verifier.
 pub(crate) struct Shared {
     pub(crate) leeway_secs: u64,
@@ -280,7 +290,7 @@ impl TokenVerifier {
             set = issuer.keys.current();
             checked = issuer.check(token, &jws, &set, self.leeway_secs);
         }
-        Ok(self.remember(token, index, set.generation, checked?, true))
+        Ok(self.remember(token, index, set.generation, checked?, Held::Here))
     }
 
     /// The issuer that introspects opaque tokens (at most one: the build refuses two).
@@ -302,9 +312,18 @@ impl TokenVerifier {
         issuer: &IssuerRules,
     ) -> Result<VerifiedToken, TokenError> {
         let introspector = issuer.introspector.as_ref().ok_or(TokenError::Malformed)?;
-        let claims = introspector.claims(token).await?;
-        let checked = issuer.check_introspected(token, &claims, self.leeway_secs)?;
-        Ok(self.remember(token, index, issuer.keys.generation(), checked, false))
+        // The answer is checked once, and the verified token kept with it.
+        let check = |claims: &[u8]| {
+            let checked = issuer.check_introspected(token, claims, self.leeway_secs)?;
+            Ok(self.remember(
+                token,
+                index,
+                issuer.keys.generation(),
+                checked,
+                Held::Elsewhere,
+            ))
+        };
+        introspector.verified(token, check).await
     }
 
     /// Whether this verifier vouched for `token`.
@@ -368,9 +387,9 @@ impl TokenVerifier {
         issuer: usize,
         generation: u64,
         checked: Checked,
-        cache: bool,
+        held: Held,
     ) -> VerifiedToken {
-        let cache = self.cache.as_ref().filter(|_| cache);
+        let cache = self.cache.as_ref().filter(|_| held == Held::Here);
         let verified = VerifiedToken(Arc::new(Verified {
             text: checked.text,
             split: token.len(),
@@ -380,7 +399,7 @@ impl TokenVerifier {
             issuer,
             generation,
             grant: OnceLock::new(),
-            cached: cache.is_some(),
+            cached: cache.is_some() || held == Held::Elsewhere,
             acr: checked.acr,
             auth_time: checked.auth_time,
         }));
