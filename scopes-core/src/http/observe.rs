@@ -260,6 +260,13 @@ mod tests {
             R::InsufficientScope,
             R::InsufficientUserAuthentication(Authentication::NONE),
         ];
+        // `invalid_token.<TokenError::code>`, always.
+        for why in tokens {
+            assert_eq!(
+                R::InvalidToken(why).code(),
+                format!("invalid_token.{}", why.code())
+            );
+        }
         reasons.extend(tokens.map(R::InvalidToken));
         let mut codes: Vec<&str> = reasons.iter().map(R::code).collect();
         codes.sort_unstable();

@@ -114,6 +114,20 @@ pub(crate) async fn get(
         .send()
         .await
         .map_err(classify)?;
+    let max_age = response
+        .headers()
+        .get(CACHE_CONTROL)
+        .and_then(|value| value.to_str().ok())
+        .and_then(max_age);
+    let body = read_body(&mut response, options).await?;
+    Ok(Fetched { body, max_age })
+}
+
+/// The body of a 200 answer, at most `max_body` bytes.
+async fn read_body(
+    response: &mut reqwest::Response,
+    options: &FetchOptions,
+) -> Result<Vec<u8>, KeyFetchError> {
     if response.status() != reqwest::StatusCode::OK {
         return Err(KeyFetchError::Status(response.status().as_u16()));
     }
@@ -123,11 +137,6 @@ pub(crate) async fn get(
     {
         return Err(KeyFetchError::TooLarge);
     }
-    let max_age = response
-        .headers()
-        .get(CACHE_CONTROL)
-        .and_then(|value| value.to_str().ok())
-        .and_then(max_age);
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(classify)? {
         if body.len() + chunk.len() > options.max_body {
@@ -135,7 +144,7 @@ pub(crate) async fn get(
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Fetched { body, max_age })
+    Ok(body)
 }
 
 /// POST `form` to `url` (`application/x-www-form-urlencoded`) with `authorization` when
@@ -164,23 +173,7 @@ pub(crate) async fn post_form(
         request = request.header(http::header::AUTHORIZATION, authorization.clone());
     }
     let mut response = request.send().await.map_err(classify)?;
-    if response.status() != reqwest::StatusCode::OK {
-        return Err(KeyFetchError::Status(response.status().as_u16()));
-    }
-    if response
-        .content_length()
-        .is_some_and(|length| length > options.max_body as u64)
-    {
-        return Err(KeyFetchError::TooLarge);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(classify)? {
-        if body.len() + chunk.len() > options.max_body {
-            return Err(KeyFetchError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+    read_body(&mut response, options).await
 }
 
 fn classify(error: reqwest::Error) -> KeyFetchError {
