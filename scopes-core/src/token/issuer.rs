@@ -95,8 +95,10 @@ impl TrustedIssuer {
     /// Checks the tokens its keys do not cover (opaque ones above all) at its
     /// introspection endpoint (RFC 7662; feature `introspection`): the answer's claims go
     /// through the same checks as a JWT's (`iss` when present, `aud`, `exp`, `nbf`, the
-    /// scope claims). With keys too, a JWT the keys can verify (this issuer's `iss`, or
-    /// the only issuer) is only ever verified locally; anything else is introspected.
+    /// scope claims). With keys too, a JWT routed to this issuer (its `iss`, or the only
+    /// issuer) is only ever verified locally, with the keys; a token that is not a JWT is
+    /// introspected. Another issuer's JWT is refused, never sent to the endpoint. At most
+    /// one trusted issuer may introspect (an opaque token names no issuer).
     #[cfg(feature = "introspection")]
     pub fn introspection(mut self, introspection: super::Introspection) -> Self {
         self.introspection = Some(introspection);
