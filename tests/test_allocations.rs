@@ -117,6 +117,26 @@ fn allocations_per_request() {
     assert_eq!(status, 401);
     assert!(missing <= bare, "missing: {missing}, bare: {bare}");
 
+    // With a subscriber listening, a refusal gathers its event's context in one box (the
+    // token it verified is shared, the route's scopes borrowed); a 401 for want of a
+    // token allocates no more than that.
+    let (forbidden, missing) = tracing::subscriber::with_default(Listening, || {
+        let (status, forbidden) = allocations(&runtime, &plain, "/admin", &bearer);
+        assert_eq!(status, 403);
+        let (status, missing) = allocations(&runtime, &plain, "/guarded", "Basic abc");
+        assert_eq!(status, 401);
+        (forbidden, missing)
+    });
+    assert_eq!(
+        forbidden - bare,
+        3,
+        "listened to, forbidden: {forbidden}, bare: {bare}"
+    );
+    assert!(
+        missing <= bare + 1,
+        "listened to, missing: {missing}, bare: {bare}"
+    );
+
     // A cache hit shares the verified token: only the two records remain. The cache is
     // on by default.
     for cached in [
@@ -146,4 +166,22 @@ fn allocations_per_request() {
     let verified = runtime.block_on(verifier.verify(&token)).unwrap();
     assert_eq!(region.change().allocations, 2);
     drop(verified);
+}
+
+/// A subscriber that wants every event and keeps none: what the crate itself allocates
+/// to say what it refused, without a formatter's own allocations.
+struct Listening;
+
+impl tracing::Subscriber for Listening {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
 }

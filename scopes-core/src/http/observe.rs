@@ -28,36 +28,19 @@ pub(crate) fn refusals_traced() -> bool {
     tracing::enabled!(target: REFUSAL, tracing::Level::INFO)
 }
 
-/// What a refusal's event says beyond its reason, gathered when it was decided.
+/// What a refusal's event says beyond its reason, gathered when it was decided and
+/// written out only when the event is (borrowing where it can).
 #[derive(Debug, Clone)]
 pub(crate) struct Context {
     pub(crate) verifier: Arc<str>,
-    /// The verified token's `iss`, when the token was verified (a 403, a step-up).
-    pub(crate) issuer: Option<String>,
+    /// The verified token, when the refusal came after verification (a 403, a
+    /// step-up, claims of another shape): its `iss` and its scopes.
+    pub(crate) token: Option<VerifiedToken>,
     /// Every scope the route requires (whether or not the challenge names them).
-    pub(crate) required: String,
-    /// The scope names the verified token grants.
-    pub(crate) granted: Option<String>,
+    pub(crate) required: Cow<'static, str>,
     /// Why the claims did not fit the type a handler asked for: the field and the
     /// expected type (never the value).
     pub(crate) claims_error: Option<String>,
-}
-
-impl Context {
-    pub(crate) fn new(
-        verifier: Arc<str>,
-        required: &str,
-        token: Option<&VerifiedToken>,
-        claims_error: Option<String>,
-    ) -> Self {
-        Self {
-            verifier,
-            issuer: token.and_then(issuer_of),
-            required: required.to_owned(),
-            granted: token.map(granted_text),
-            claims_error,
-        }
-    }
 }
 
 /// The event (and the counter) of a refusal answered with `status`.
@@ -65,18 +48,21 @@ pub(crate) fn refused(reason: &AuthRejection, status: StatusCode, context: Optio
     #[cfg(feature = "metrics")]
     count_refusal(reason.code());
     match context {
-        Some(context) => tracing::info!(
-            target: REFUSAL,
-            reason = reason.code(),
-            status = status.as_u16(),
-            verifier = &*context.verifier,
-            issuer = context.issuer.as_deref(),
-            required = context.required.as_str(),
-            granted = context.granted.as_deref(),
-            claims_error = context.claims_error.as_deref(),
-            detail = %reason,
-            "request refused"
-        ),
+        Some(context) => {
+            let token = context.token.as_ref();
+            tracing::info!(
+                target: REFUSAL,
+                reason = reason.code(),
+                status = status.as_u16(),
+                verifier = &*context.verifier,
+                issuer = token.and_then(issuer_of).as_deref(),
+                required = &*context.required,
+                granted = token.map(VerifiedToken::scope_text),
+                claims_error = context.claims_error.as_deref(),
+                detail = %reason,
+                "request refused"
+            )
+        }
         None => tracing::info!(
             target: REFUSAL,
             reason = reason.code(),
@@ -109,7 +95,7 @@ pub(crate) fn admitted<'a>(
             verifier,
             issuer = issuer_of(token).as_deref(),
             required = &*required(),
-            granted = granted_text(token).as_str(),
+            granted = token.scope_text(),
             "request admitted"
         );
     }
@@ -159,17 +145,14 @@ refusal_counters!(
     "insufficient_user_authentication",
 );
 
-fn granted_text(token: &VerifiedToken) -> String {
-    token.scopes().collect::<Vec<_>>().join(" ")
-}
-
-fn issuer_of(token: &VerifiedToken) -> Option<String> {
+/// The token's `iss`, borrowed from its claims (owned only when it has escapes).
+fn issuer_of(token: &VerifiedToken) -> Option<Cow<'_, str>> {
     #[derive(Deserialize)]
-    struct Iss {
-        #[serde(default)]
-        iss: Option<String>,
+    struct Iss<'a> {
+        #[serde(borrow, default)]
+        iss: Option<Cow<'a, str>>,
     }
-    serde_json::from_str::<Iss>(token.claims_json())
+    serde_json::from_str::<Iss<'_>>(token.claims_json())
         .ok()
         .and_then(|claims| claims.iss)
 }

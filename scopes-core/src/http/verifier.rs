@@ -141,12 +141,12 @@ impl Verifier {
             false => Cow::Borrowed(""),
         };
         let context = traced.then(|| {
-            Box::new(Context::new(
-                self.inner.label.clone(),
-                &scope,
-                token,
-                claims_error(),
-            ))
+            Box::new(Context {
+                verifier: self.inner.label.clone(),
+                token: token.cloned(),
+                required: scope.clone(),
+                claims_error: claims_error(),
+            })
         });
         let scope = match named {
             true => scope,

@@ -138,7 +138,8 @@ impl VerifiedToken {
         }
     }
 
-    fn scope_text(&self) -> &str {
+    /// The scope names the scope claims list, space-separated.
+    pub(crate) fn scope_text(&self) -> &str {
         &self.0.text[self.0.scopes..]
     }
 
