@@ -484,3 +484,28 @@ async fn claims_or_headers_that_are_not_utf8_are_refused() {
         assert_eq!(verifier.verify(&bad).await.unwrap_err(), why, "{bad}");
     }
 }
+
+/// A token bound to a key (`cnf`, as DPoP-bound tokens carry `cnf.jkt`) is no bearer
+/// token: presented as `Bearer`, it is refused (RFC 9449 §7.1), since without its proof
+/// a stolen copy would do.
+#[tokio::test]
+async fn a_key_bound_token_is_refused_as_a_bearer_token() {
+    use scopes_core::testing::TestIssuer;
+    let issuer = TestIssuer::hs256();
+    let verifier = issuer.verifier();
+    let bound = issuer
+        .token(scopes_core::scope_set!("me", table = Scopes))
+        .claim(
+            "cnf",
+            serde_json::json!({"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}),
+        )
+        .mint();
+    assert_eq!(
+        verifier.verify(&bound).await.unwrap_err(),
+        scopes_core::TokenError::NotBearer
+    );
+    let free = issuer
+        .token(scopes_core::scope_set!("me", table = Scopes))
+        .mint();
+    verifier.verify(&free).await.unwrap();
+}

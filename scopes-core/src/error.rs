@@ -55,7 +55,7 @@ pub enum ConfigError {
     KeysAndKeySet,
     /// Two trusted issuers have the same `iss`.
     DuplicateIssuer(String),
-    /// More than 54 top-level scope claims (or 64 paths) were named.
+    /// More than 53 top-level scope claims (or 64 paths) were named.
     TooManyScopeClaims,
     /// A scope claim was named like a registered claim the verifier reads for itself
     /// (`exp`, `nbf`, `iss`, `aud`, `iat`, `sub`, `client_id`, `jti`, `acr`,
@@ -136,7 +136,7 @@ impl fmt::Display for ConfigError {
                 write!(f, "two trusted issuers have the `iss` `{issuer}`")
             }
             Self::TooManyScopeClaims => {
-                f.write_str("at most 54 top-level claims (and 64 paths) can hold scopes")
+                f.write_str("at most 53 top-level claims (and 64 paths) can hold scopes")
             }
             Self::RegisteredScopeClaim(claim) => write!(
                 f,
@@ -208,9 +208,10 @@ pub enum TokenError {
     NotAnAccessToken,
     /// The introspection endpoint answered that the token is not active (RFC 7662).
     Inactive,
-    /// The introspection endpoint answered for a token that is not a bearer access token
-    /// (a `token_type` other than `Bearer`, e.g. a refresh token), or one bound to a key
-    /// (`cnf`, RFC 9449: it must come with its proof).
+    /// The token is not a bearer access token: it is bound to a key (`cnf`, RFC 7800;
+    /// DPoP, RFC 9449 §7.1: it must come with its proof), or the introspection endpoint
+    /// answered for another kind of token (a `token_type` other than `Bearer`, e.g. a
+    /// refresh token).
     NotBearer,
     /// The introspection endpoint could not be asked (down, slow, an error status, an
     /// answer that is not one): the token could not be checked, so it is refused.

@@ -152,6 +152,8 @@ pub(crate) struct Found<'s> {
     pub(crate) acr: Acr,
     /// `auth_time`: when the user last authenticated actively.
     pub(crate) auth_time: Option<f64>,
+    /// `cnf` is present: the token is bound to a key (RFC 7800, RFC 9449).
+    pub(crate) cnf: bool,
 }
 
 /// Where a token's `acr` is: a byte range of the claims' JSON (a string without
@@ -219,6 +221,7 @@ pub(crate) fn read<'s>(
         scopes: Scopes { region, len: 0 },
         acr: Acr::Absent,
         auth_time: None,
+        cnf: false,
     };
     let mut problem = None;
     let mut de = serde_json::Deserializer::from_slice(json);
@@ -246,7 +249,7 @@ struct ClaimsVisitor<'a, 'r, 's> {
 pub(crate) const MAX_SCOPE_CLAIMS: usize = 64 - REGISTERED.len();
 
 /// The registered claims this pass reads, each a bit of the members seen so far.
-pub(crate) const REGISTERED: [&str; 10] = [
+pub(crate) const REGISTERED: [&str; 11] = [
     "exp",
     "nbf",
     "iss",
@@ -257,6 +260,7 @@ pub(crate) const REGISTERED: [&str; 10] = [
     "jti",
     "acr",
     "auth_time",
+    "cnf",
 ];
 
 impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
@@ -267,7 +271,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        // Bits 0..10: `REGISTERED`; the scope claims from bit 10 (at most 54, which the
+        // Bits 0..11: `REGISTERED`; the scope claims from bit 11 (at most 53, which the
         // builder checks).
         let mut seen: u64 = 0;
         while let Some(key) = map.next_key::<Text<'de>>()? {
@@ -321,6 +325,10 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
                 Some(9) => map
                     .next_value::<Number>()
                     .map(|n| self.found.auth_time = Some(n.0)),
+                // A confirmation (RFC 7800): the token is bound to a key (DPoP, mTLS).
+                Some(10) => map
+                    .next_value::<IgnoredAny>()
+                    .map(|_| self.found.cnf = true),
                 Some(bit) => map.next_value_seed(Nested {
                     paths: &self.rules.scope_claims.paths,
                     route: core::slice::from_ref(

@@ -283,6 +283,7 @@ impl TrustedIssuer {
 pub(crate) struct IssuerRules {
     pub(crate) keys: Arc<dyn KeyStore>,
     /// Whether it verifies JWTs itself (it has keys); else it only introspects.
+    #[cfg_attr(not(feature = "introspection"), allow(dead_code))]
     pub(crate) local: bool,
     #[cfg(feature = "introspection")]
     pub(crate) introspector: Option<super::introspect::Introspector>,
@@ -409,6 +410,11 @@ impl IssuerRules {
         }
         if (rfc9068 || !self.audiences.is_empty()) && found.audience_matches.is_none() {
             return Err(TokenError::MissingClaim("aud"));
+        }
+        // A token bound to a key must come with proof of it (RFC 9449 §7.1): as a
+        // bearer token, it is refused.
+        if found.cnf {
+            return Err(TokenError::NotBearer);
         }
         let now = now().ok_or(TokenError::Expired)?;
         let leeway = leeway_secs as f64;
