@@ -79,7 +79,7 @@
 //! | `aide` | no | [aide](https://docs.rs/aide) integration: `#[requires_scopes]` handlers document their `security` and 401/403 responses, the crate's extractors and responses take part in aide's inference (see `openapi::aide`) |
 //! | `jwks` | no | keys from a JWKS URL or OpenID Connect discovery, refreshed (reqwest, rustls) |
 //! | `introspection` | no | opaque tokens checked at the issuer's introspection endpoint (RFC 7662), alone or beside JWTs: `TrustedIssuer::introspection` (implies `jwks`) |
-//! | `testing` | no | the test kit: a test issuer with its own keys, tokens typed by the table, request helpers and refusal assertions (see `testing`, "Testing your API") |
+//! | `testing` | no | the test kit (implies `jwks`): a test issuer with its own keys, tokens typed by the table, request helpers and refusal assertions (see `testing`, "Testing your API") |
 //! | `metrics` | no | counters and a histogram through the [`metrics`](https://docs.rs/metrics) facade (see "Observability" below) |
 //! | `utoipa` | no | [utoipa](https://docs.rs/utoipa) integration: the table is a `Modify`, `#[utoipa::path]` handlers get their `security` and 401/403 responses (see `openapi::utoipa`) |
 //!

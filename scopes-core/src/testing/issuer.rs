@@ -61,7 +61,6 @@ struct Inner {
     issuer: String,
     audience: String,
     /// The JWKS server, when served: it stops when the last clone is dropped.
-    #[cfg_attr(not(feature = "jwks"), allow(dead_code))]
     served: Option<super::serve::Served>,
 }
 
@@ -192,7 +191,6 @@ impl TestIssuer {
         self.inner.key.clone()
     }
 
-    #[cfg(feature = "jwks")]
     pub(super) fn inner_jwk(&self) -> Option<&Value> {
         self.inner.jwk.as_ref()
     }
@@ -221,18 +219,12 @@ impl TestIssuer {
         trusted.rfc9068(self.audience())
     }
 
-    #[cfg(feature = "jwks")]
     fn served_trust(&self) -> Option<TrustedIssuer> {
         // Plain HTTP on loopback is allowed by default: nothing to loosen.
         self.inner
             .served
             .as_ref()
             .map(|_| TrustedIssuer::oidc(self.issuer()))
-    }
-
-    #[cfg(not(feature = "jwks"))]
-    fn served_trust(&self) -> Option<TrustedIssuer> {
-        None
     }
 
     /// A verifier builder that trusts this issuer, to set more (response mode, cache…).

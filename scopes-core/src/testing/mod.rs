@@ -11,8 +11,8 @@
 //! - [`TestIssuer`]: an authorization server for tests. `TestIssuer::hs256()`,
 //!   `rs256()` or `es256()` makes its own key; [`verifier`](TestIssuer::verifier) is
 //!   the [`Verifier`](crate::Verifier) that trusts it (no secret to share by hand), or
-//!   [`trusted`](TestIssuer::trusted) plugs it into your own configuration; with the
-//!   `jwks` feature, [`serve`](TestIssuer::serve) publishes its discovery document and
+//!   [`trusted`](TestIssuer::trusted) plugs it into your own configuration;
+//!   [`serve`](TestIssuer::serve) publishes its discovery document and
 //!   key set on 127.0.0.1, for an app that fetches its keys.
 //! - [`scope_set!`](crate::scope_set): the scopes a test token grants, checked at
 //!   compile time against the table like `#[requires_scopes]` (a typo in a test is a
@@ -136,7 +136,7 @@
 //! # let _ = verifier;
 //! ```
 //!
-//! With the `jwks` feature, `issuer.serve().await` publishes the keys on 127.0.0.1 and
+//! `issuer.serve().await` publishes the keys on 127.0.0.1 and
 //! returns the issuer named by the server's URL: `Verifier::builder()
 //! .oidc_issuer(issuer.issuer()).audience(issuer.audience())` then finds them as it
 //! would in production (plain HTTP is allowed on loopback by default). Whatever the

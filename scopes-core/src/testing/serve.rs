@@ -18,7 +18,6 @@ impl Drop for Abort {
     }
 }
 
-#[cfg(feature = "jwks")]
 impl TestIssuer {
     /// Serves this issuer on `127.0.0.1` (a free port) for as long as the returned
     /// issuer or a clone of it lives: `GET /.well-known/openid-configuration` (its
