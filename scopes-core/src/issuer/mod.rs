@@ -6,6 +6,8 @@
 mod signer;
 mod token_endpoint;
 
+/// The JOSE header [`Signer::sign_with_header`] takes (jsonwebtoken's).
+pub use jsonwebtoken::Header;
 pub use signer::{MintError, ScopeClaim, Signer};
 #[cfg_attr(not(any(feature = "utoipa", feature = "aide")), allow(unused_imports))]
 pub(crate) use token_endpoint::invalid_client_challenge;
