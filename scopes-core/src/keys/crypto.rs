@@ -170,6 +170,22 @@ pub(crate) fn sign(
     Ok(URL_SAFE_NO_PAD.encode(signer.try_sign(message)?))
 }
 
+/// SHA-256 of `data`, with the crate's crypto backend (DPoP's `ath` and thumbprints).
+pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
+    #[cfg(feature = "aws_lc_rs")]
+    {
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(digest.as_ref());
+        out
+    }
+    #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
+    {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(data).into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

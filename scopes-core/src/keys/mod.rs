@@ -18,7 +18,7 @@ mod key;
 mod remote;
 
 pub use crypto::install_crypto_provider;
-pub(crate) use crypto::{Prepared, sign, with_decoded};
+pub(crate) use crypto::{Prepared, sha256, sign, with_decoded};
 #[cfg(fuzzing)]
 pub(crate) use jwk::parse_set;
 pub use jwk::{SkipReason, SkippedKey};

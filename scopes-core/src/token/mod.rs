@@ -11,6 +11,7 @@
 
 mod cache;
 mod claims;
+mod dpop;
 #[cfg(feature = "introspection")]
 mod introspect;
 mod issuer;
