@@ -154,6 +154,8 @@ pub(crate) struct Found<'s> {
     pub(crate) auth_time: Option<f64>,
     /// `cnf` is present: the token is bound to a key (RFC 7800, RFC 9449).
     pub(crate) cnf: bool,
+    /// `cnf.jkt`: the thumbprint of the key it is bound to (RFC 9449 §6.1).
+    pub(crate) jkt: Option<Box<str>>,
 }
 
 /// Where a token's `acr` is: a byte range of the claims' JSON (a string without
@@ -222,6 +224,7 @@ pub(crate) fn read<'s>(
         acr: Acr::Absent,
         auth_time: None,
         cnf: false,
+        jkt: None,
     };
     let mut problem = None;
     let mut de = serde_json::Deserializer::from_slice(json);
@@ -326,9 +329,10 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
                     .next_value::<Number>()
                     .map(|n| self.found.auth_time = Some(n.0)),
                 // A confirmation (RFC 7800): the token is bound to a key (DPoP, mTLS).
-                Some(10) => map
-                    .next_value::<IgnoredAny>()
-                    .map(|_| self.found.cnf = true),
+                Some(10) => map.next_value_seed(Confirmation).map(|jkt| {
+                    self.found.cnf = true;
+                    self.found.jkt = jkt;
+                }),
                 Some(bit) => map.next_value_seed(Nested {
                     paths: &self.rules.scope_claims.paths,
                     route: core::slice::from_ref(
@@ -350,6 +354,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
                     Some(7) => TokenError::InvalidClaim("jti"),
                     Some(8) => TokenError::InvalidClaim("acr"),
                     Some(9) => TokenError::InvalidClaim("auth_time"),
+                    Some(10) => TokenError::InvalidClaim("cnf"),
                     Some(bit) if bit >= REGISTERED.len() => TokenError::InvalidScopeClaim,
                     _ => TokenError::Malformed,
                 });
@@ -631,5 +636,39 @@ impl<'de> Visitor<'de> for ScopesSeed<'_, '_> {
             self.push(&name)?;
         }
         Ok(())
+    }
+}
+
+/// `cnf` (RFC 7800): an object; its `jkt` (a string, given once) when present.
+struct Confirmation;
+
+impl<'de> DeserializeSeed<'de> for Confirmation {
+    type Value = Option<Box<str>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Confirmation {
+    type Value = Option<Box<str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a confirmation object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut jkt = None;
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            if *key == *"jkt" {
+                if jkt.is_some() {
+                    return Err(de::Error::custom("duplicate jkt"));
+                }
+                jkt = Some(map.next_value::<Text<'de>>()?.0.into());
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(jkt)
     }
 }

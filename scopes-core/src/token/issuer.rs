@@ -303,6 +303,19 @@ pub(crate) struct Checked {
     /// `acr`, its range in `text` when it is there as written.
     pub(crate) acr: Acr,
     pub(crate) auth_time: Option<f64>,
+    /// The key it is bound to, if any (`cnf`; `jkt` for DPoP).
+    pub(crate) binding: Binding,
+}
+
+/// What a token is bound to (RFC 7800 `cnf`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Binding {
+    /// Nothing: a bearer token.
+    None,
+    /// A DPoP key, by its thumbprint (`cnf.jkt`).
+    Dpop(Box<str>),
+    /// Something this crate cannot check (`cnf` without `jkt`: an mTLS certificate…).
+    Other,
 }
 
 impl IssuerRules {
@@ -371,6 +384,11 @@ impl IssuerRules {
         let exp = self.validate(&found, leeway_secs, introspected)?;
         let scopes_len = found.scopes.len();
         let (acr, auth_time) = (found.acr, found.auth_time);
+        let binding = match (found.cnf, found.jkt) {
+            (false, _) => Binding::None,
+            (true, Some(jkt)) => Binding::Dpop(jkt),
+            (true, None) => Binding::Other,
+        };
         buffer.truncate(split + scopes_len);
         // One check of the whole: the token, the claims and the scope names. (The claims
         // pass read the strings; this also refuses invalid UTF-8 where the pass would
@@ -386,6 +404,7 @@ impl IssuerRules {
             exp,
             acr,
             auth_time,
+            binding,
         })
     }
 
@@ -410,11 +429,6 @@ impl IssuerRules {
         }
         if (rfc9068 || !self.audiences.is_empty()) && found.audience_matches.is_none() {
             return Err(TokenError::MissingClaim("aud"));
-        }
-        // A token bound to a key must come with proof of it (RFC 9449 §7.1): as a
-        // bearer token, it is refused.
-        if found.cnf {
-            return Err(TokenError::NotBearer);
         }
         let now = now().ok_or(TokenError::Expired)?;
         let leeway = leeway_secs as f64;

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use super::cache::{CacheLimits, TokenCache};
 use super::claims::Acr;
-use super::issuer::{Checked, IssuerRules, TrustedIssuer};
+use super::issuer::{Binding, Checked, IssuerRules, TrustedIssuer};
 use super::jws::{Jws, now};
 use crate::error::{ConfigError, TokenError};
 use crate::table::{Authentication, ScopeSet, ScopeTable, Words};
@@ -55,6 +55,8 @@ struct Verified {
     /// `acr` (a range of `text`, or the string when it had escapes) and `auth_time`.
     acr: Acr,
     auth_time: Option<f64>,
+    /// The key it is bound to (`cnf`), which a presentation must prove.
+    binding: Binding,
 }
 
 impl VerifiedToken {
@@ -159,6 +161,17 @@ impl fmt::Debug for VerifiedToken {
     }
 }
 
+/// How a token was presented: as a bearer token, or with a DPoP proof whose key has
+/// this thumbprint (RFC 7638).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Presentation<'a> {
+    Bearer,
+    #[allow(dead_code)] // WIP (branch dpop): the DPoP scheme is not read yet.
+    Dpop {
+        thumbprint: &'a str,
+    },
+}
+
 /// Which cache keeps a verified token.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Held {
@@ -238,6 +251,30 @@ impl TokenVerifier {
     /// when the cooldown allows, then is checked again; every other token is answered
     /// without waiting (the future is ready when first polled).
     pub(crate) async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+        self.verify_as(token, Presentation::Bearer).await
+    }
+
+    /// [`verify`](Self::verify), then the binding: a token bound to a key (`cnf`) is
+    /// accepted only with a DPoP proof of that key (RFC 9449 §7.1), an unbound one only
+    /// as a bearer token.
+    pub(crate) async fn verify_as(
+        &self,
+        token: &str,
+        presentation: Presentation<'_>,
+    ) -> Result<VerifiedToken, TokenError> {
+        let verified = self.verify_token(token).await?;
+        match (&verified.0.binding, presentation) {
+            (Binding::None, Presentation::Bearer) => Ok(verified),
+            (Binding::Dpop(jkt), Presentation::Dpop { thumbprint }) if **jkt == *thumbprint => {
+                Ok(verified)
+            }
+            // Bound to another key, to a key this crate cannot check, or not bound while
+            // a proof was given.
+            _ => Err(TokenError::NotBearer),
+        }
+    }
+
+    async fn verify_token(&self, token: &str) -> Result<VerifiedToken, TokenError> {
         if let Some(cached) = self.cached(token) {
             #[cfg(feature = "metrics")]
             metrics::counter!("scopes_token_cache_total", "result" => "hit").increment(1);
@@ -403,6 +440,7 @@ impl TokenVerifier {
             cached: cache.is_some() || held == Held::Elsewhere,
             acr: checked.acr,
             auth_time: checked.auth_time,
+            binding: checked.binding,
         }));
         if let Some(cache) = cache {
             cache.insert(token, verified.clone());
