@@ -71,6 +71,14 @@ pub enum ConfigError {
     FetchOptionsWithoutKeySet,
     /// The RFC 9068 profile needs an issuer and a resource (audience).
     Rfc9068Incomplete,
+    /// [`Dpop::algorithms`](crate::Dpop::algorithms) was empty or named an HMAC
+    /// algorithm (a proof's key is public: only asymmetric algorithms can sign one).
+    DpopAlgorithms,
+    /// [`Dpop::public_url`](crate::Dpop::public_url) is not `http(s)://authority[/path]`
+    /// without query or fragment.
+    DpopPublicUrl(String),
+    /// [`Dpop::nonces`](crate::Dpop::nonces) was given a secret shorter than 32 bytes.
+    DpopNonceSecret,
     /// A protected resource identifier (RFC 9728) that cannot be one.
     InvalidResource {
         /// The identifier given.
@@ -156,6 +164,16 @@ impl fmt::Display for ConfigError {
                 f,
                 "`{resource}` cannot identify a protected resource: {why} (RFC 9728 §1.2, e.g. `https://api.example.com/v1/mcp`)"
             ),
+            Self::DpopAlgorithms => f.write_str(
+                "`Dpop::algorithms` needs at least one asymmetric algorithm (ES256, EdDSA, PS256, RS256, …); HMAC cannot sign a DPoP proof",
+            ),
+            Self::DpopPublicUrl(url) => write!(
+                f,
+                "`Dpop::public_url(\"{url}\")` is not the URL clients reach the server's root at: give `https://host[:port][/path]`, without query or fragment"
+            ),
+            Self::DpopNonceSecret => f.write_str(
+                "the secret of `Dpop::nonces` must be at least 32 bytes (random; the same on every instance)",
+            ),
             Self::Rfc9068Incomplete => f.write_str(
                 "the RFC 9068 profile checks `iss` and `aud`: configure an issuer (`issuer` or `oidc_issuer`) and the resource (`rfc9068(\"https://api.example.com\")`)",
             ),
@@ -216,6 +234,9 @@ pub enum TokenError {
     /// The introspection endpoint could not be asked (down, slow, an error status, an
     /// answer that is not one): the token could not be checked, so it is refused.
     IntrospectionFailed,
+    /// The token came with a DPoP proof (RFC 9449) but is not bound to the proof's key:
+    /// its `cnf.jkt` names another key, or it is not bound to any.
+    KeyBinding,
 }
 
 impl TokenError {
@@ -251,6 +272,7 @@ impl TokenError {
             Self::Inactive => "The access token is not active",
             Self::NotBearer => "The token is not a bearer access token",
             Self::IntrospectionFailed => "The token could not be checked",
+            Self::KeyBinding => "Invalid DPoP key binding",
         }
     }
 }
@@ -277,6 +299,7 @@ impl TokenError {
             Self::Inactive => "inactive",
             Self::NotBearer => "not_bearer",
             Self::IntrospectionFailed => "introspection_failed",
+            Self::KeyBinding => "key_binding",
         }
     }
 }
@@ -288,3 +311,94 @@ impl fmt::Display for TokenError {
 }
 
 impl std::error::Error for TokenError {}
+
+/// Why a DPoP proof (RFC 9449 §4.3) was refused: each maps to `401
+/// error="invalid_dpop_proof"` in a `DPoP` challenge.
+///
+/// [`DpopError::description`] is the short, static text used as `error_description`;
+/// it never contains anything taken from the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DpopError {
+    /// `Authorization: DPoP` without a `DPoP` header.
+    Missing,
+    /// More than one `DPoP` header.
+    Multiple,
+    /// The proof is not a compact JWS with a JSON header and claims.
+    Malformed,
+    /// The proof's `typ` is not `dpop+jwt`.
+    Type,
+    /// The proof's `alg` is not an asymmetric algorithm the verifier accepts.
+    Algorithm,
+    /// The proof has no `jwk`, one that is not a public key for its `alg`, or one with
+    /// private members.
+    Key,
+    /// The proof's signature does not verify with its `jwk`.
+    Signature,
+    /// `htm` is not the request's method.
+    Method,
+    /// `htu` is not the request's URL (without query and fragment).
+    Uri,
+    /// `iat` is missing, or too far from now.
+    IssuedAt,
+    /// `jti` is missing.
+    Id,
+    /// `ath` is missing, or not the hash of the access token.
+    TokenHash,
+    /// The proof was seen before (its `jti`, for this key, within the proof lifetime).
+    Replayed,
+    /// The replay store could not be asked: the proof could not be checked, so it is
+    /// refused.
+    ReplayCheckFailed,
+}
+
+impl DpopError {
+    /// A short description for developers, safe to send (`error_description`).
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Missing => "The request has no DPoP proof",
+            Self::Multiple => "The request has more than one DPoP proof",
+            Self::Malformed => "The DPoP proof is malformed",
+            Self::Type => "The DPoP proof typ is not dpop+jwt",
+            Self::Algorithm => "The DPoP proof algorithm is not accepted",
+            Self::Key => "The DPoP proof jwk is not an acceptable public key",
+            Self::Signature => "The DPoP proof signature is invalid",
+            Self::Method => "The DPoP proof htm is not the request method",
+            Self::Uri => "The DPoP proof htu is not the request URL",
+            Self::IssuedAt => "The DPoP proof iat is missing or out of range",
+            Self::Id => "The DPoP proof has no jti",
+            Self::TokenHash => "The DPoP proof ath does not match the access token",
+            Self::Replayed => "The DPoP proof was used before",
+            Self::ReplayCheckFailed => "The DPoP proof could not be checked",
+        }
+    }
+
+    /// A stable code for logs and metrics (`replayed`, `uri`, …): it names the variant
+    /// and never changes between releases.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Multiple => "multiple",
+            Self::Malformed => "malformed",
+            Self::Type => "type",
+            Self::Algorithm => "algorithm",
+            Self::Key => "key",
+            Self::Signature => "signature",
+            Self::Method => "method",
+            Self::Uri => "uri",
+            Self::IssuedAt => "issued_at",
+            Self::Id => "id",
+            Self::TokenHash => "token_hash",
+            Self::Replayed => "replayed",
+            Self::ReplayCheckFailed => "replay_check_failed",
+        }
+    }
+}
+
+impl fmt::Display for DpopError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())
+    }
+}
+
+impl std::error::Error for DpopError {}

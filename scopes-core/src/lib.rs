@@ -331,14 +331,15 @@ mod http;
 pub mod issuer;
 mod keys;
 pub mod openapi;
+pub mod store;
 mod table;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod token;
 
-pub use error::{ConfigError, TokenError};
+pub use error::{ConfigError, DpopError, TokenError};
 pub use http::{
-    AuthRejection, Authorized, Claims, InvalidRequest, McpScopes, McpScopesLayer, Rejection,
+    AuthRejection, Authorized, Claims, Dpop, InvalidRequest, McpScopes, McpScopesLayer, Rejection,
     RequireScopes, RequireScopesLayer, ResourceMetadata, ResponseFuture, ResponseMode,
     SecurityScopes, Verifier, VerifierBuilder,
 };

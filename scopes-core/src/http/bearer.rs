@@ -1,4 +1,5 @@
-//! Reading `Authorization: Bearer <token>` (RFC 6750 §2.1).
+//! Reading `Authorization: Bearer <token>` (RFC 6750 §2.1), and `Authorization: DPoP
+//! <token>` (RFC 9449 §7.1) where the verifier takes DPoP.
 
 use http::header::AUTHORIZATION;
 use http::request::Parts;
@@ -12,7 +13,8 @@ pub enum InvalidRequest {
     /// More than one `Authorization` header, or a token in both the header and the
     /// `access_token` query parameter (RFC 6750 §3.1).
     MultipleCredentials,
-    /// The `Authorization` header is not `Bearer <token>` with a `b64token`.
+    /// The `Authorization` header is not `Bearer <token>` (or `DPoP <token>`) with a
+    /// `b64token`.
     MalformedAuthorization,
 }
 
@@ -39,12 +41,49 @@ impl InvalidRequest {
     }
 }
 
-/// The bearer token of the request.
+/// How the request presented its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Presented {
+    /// No token (or one of a scheme the verifier does not read).
+    Nothing,
+    Bearer,
+    Dpop,
+}
+
+/// The request's access token and its scheme.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Credentials<'r> {
+    pub(crate) token: &'r str,
+    pub(crate) scheme: Presented,
+}
+
+/// The bearer token of the request (the `Bearer` scheme only).
+#[cfg(test)]
+pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, AuthRejection> {
+    credentials(parts, false).map(|credentials| credentials.token)
+}
+
+/// The scheme of the request's `Authorization` header, for a refusal's challenge.
+pub(crate) fn presented(parts: &Parts, dpop: bool) -> Presented {
+    let Some(value) = parts.headers.get(AUTHORIZATION) else {
+        return Presented::Nothing;
+    };
+    let value = value.as_bytes();
+    let scheme = value.split(|&b| b == b' ').next().unwrap_or(value);
+    match scheme {
+        _ if scheme.eq_ignore_ascii_case(b"bearer") => Presented::Bearer,
+        _ if dpop && scheme.eq_ignore_ascii_case(b"dpop") => Presented::Dpop,
+        _ => Presented::Nothing,
+    }
+}
+
+/// The access token of the request: `Bearer`, or `DPoP` when `dpop` (the verifier takes
+/// DPoP).
 ///
 /// No `Authorization` header, another scheme, or an empty token means no credentials
-/// (401 with a bare `Bearer` challenge); a malformed value or several credentials is a
-/// bad request (400).
-pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, AuthRejection> {
+/// (401 with a bare challenge); a malformed value or several credentials is a bad
+/// request (400).
+pub(crate) fn credentials(parts: &Parts, dpop: bool) -> Result<Credentials<'_>, AuthRejection> {
     let mut headers = parts.headers.get_all(AUTHORIZATION).iter();
     let Some(value) = headers.next() else {
         return Err(AuthRejection::MissingCredentials);
@@ -59,19 +98,23 @@ pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, AuthRejection> {
         Some(space) => (&value[..space], &value[space + 1..]),
         None => (value, &[][..]),
     };
-    if !scheme.eq_ignore_ascii_case(b"bearer") {
-        // Another scheme (or none): no bearer credentials, unless the value is not even
+    let scheme = match scheme {
+        _ if scheme.eq_ignore_ascii_case(b"bearer") => Presented::Bearer,
+        _ if dpop && scheme.eq_ignore_ascii_case(b"dpop") => Presented::Dpop,
+        // Another scheme (or none): no credentials, unless the value is not even
         // visible ASCII, which is malformed whatever the scheme.
-        return Err(
-            match value
-                .iter()
-                .all(|&b| b == b'\t' || (0x20..0x7f).contains(&b))
-            {
-                true => AuthRejection::MissingCredentials,
-                false => InvalidRequest::MalformedAuthorization.into(),
-            },
-        );
-    }
+        _ => {
+            return Err(
+                match value
+                    .iter()
+                    .all(|&b| b == b'\t' || (0x20..0x7f).contains(&b))
+                {
+                    true => AuthRejection::MissingCredentials,
+                    false => InvalidRequest::MalformedAuthorization.into(),
+                },
+            );
+        }
+    };
     let token = trim_spaces(rest);
     if token.is_empty() {
         return Err(AuthRejection::MissingCredentials);
@@ -84,7 +127,7 @@ pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, AuthRejection> {
     if has_query_token(parts.uri.query()) {
         return Err(InvalidRequest::MultipleCredentials.into());
     }
-    Ok(token)
+    Ok(Credentials { token, scheme })
 }
 
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`
@@ -179,6 +222,30 @@ mod tests {
         assert_eq!(
             bearer_token(&parts(&["Bearer a"], "/x?my_access_token=b")).unwrap(),
             "a"
+        );
+    }
+
+    #[test]
+    fn dpop_is_read_only_where_the_verifier_takes_it() {
+        let request = parts(&["DPoP abc.def"], "/");
+        assert_eq!(
+            credentials(&request, false).unwrap_err(),
+            AuthRejection::MissingCredentials
+        );
+        let read = credentials(&request, true).unwrap();
+        assert_eq!((read.token, read.scheme), ("abc.def", Presented::Dpop));
+        let spaced = parts(&["dpop  abc "], "/");
+        let read = credentials(&spaced, true).unwrap();
+        assert_eq!((read.token, read.scheme), ("abc", Presented::Dpop));
+        assert_eq!(
+            credentials(&parts(&["DPoP a b"], "/"), true).unwrap_err(),
+            AuthRejection::InvalidRequest(InvalidRequest::MalformedAuthorization)
+        );
+        assert_eq!(presented(&request, true), Presented::Dpop);
+        assert_eq!(presented(&request, false), Presented::Nothing);
+        assert_eq!(
+            presented(&parts(&["bearer x"], "/"), true),
+            Presented::Bearer
         );
     }
 

@@ -8,7 +8,8 @@ use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use super::bearer::bearer_token;
+use super::bearer::credentials;
+use super::dpop::ProofMark;
 use super::observe;
 use super::refusal::{AuthRejection, Rejection};
 use super::verifier::Verifier;
@@ -73,8 +74,9 @@ async fn authorize<T: ScopeTable>(
     verifier: &Verifier,
     required: &'static [Requirement<T>],
 ) -> Result<ScopeSet<T>, Rejection> {
-    let refuse =
-        |reason, parts: &Parts| verifier.rejection(reason, || required_scope(required, parts));
+    let refuse = |reason, parts: &Parts| {
+        verifier.rejection(parts, reason, || required_scope(required, parts))
+    };
     let (token, fresh) = match verified_unrecorded(parts, verifier).await {
         Ok(verified) => verified,
         Err(reason) => return Err(refuse(reason, parts)),
@@ -105,8 +107,9 @@ async fn authorize<T: ScopeTable>(
     });
     // Admitted: the token is recorded for the extractors that follow (the handler's
     // check runs first, so when it refuses there are none, and it records nothing).
-    if fresh {
+    if let Some(mark) = fresh {
         parts.extensions.insert(token.clone());
+        record_mark(parts, mark);
     }
     // The handler's check runs first and sees the whole composition; the checks of the
     // scoped extractors after it must not narrow what it recorded.
@@ -282,7 +285,7 @@ where
         let granted = match verified(parts, &verifier).await {
             Ok(token) => token.granted::<T>(),
             Err(reason) => {
-                return Err(verifier.rejection(reason, || required_scope::<T>(&[], parts)));
+                return Err(verifier.rejection(parts, reason, || required_scope::<T>(&[], parts)));
             }
         };
         Ok(Self {
@@ -329,7 +332,7 @@ where
         };
         let token = match verified(parts, &verifier).await {
             Ok(token) => token,
-            Err(reason) => return Err(verifier.rejection(reason, || scope(parts))),
+            Err(reason) => return Err(verifier.rejection(parts, reason, || scope(parts))),
         };
         match token.claims() {
             Ok(claims) => Ok(Self(claims)),
@@ -377,24 +380,37 @@ pub(crate) async fn verified(
     verifier: &Verifier,
 ) -> Result<VerifiedToken, AuthRejection> {
     let (token, fresh) = verified_unrecorded(parts, verifier).await?;
-    if fresh {
+    if let Some(mark) = fresh {
         parts.extensions.insert(token.clone());
+        record_mark(parts, mark);
     }
     Ok(token)
 }
 
-/// [`verified`], leaving it to the caller to record a fresh verification (`true`): a
+/// A fresh verification, to record: the DPoP proof's mark, if a proof was checked.
+type Fresh = Option<Option<ProofMark>>;
+
+/// [`verified`], leaving it to the caller to record a fresh verification (`Some`): a
 /// check that may still refuse the request records it only when it admits it.
 async fn verified_unrecorded(
     parts: &Parts,
     verifier: &Verifier,
-) -> Result<(VerifiedToken, bool), AuthRejection> {
-    let bearer = bearer_token(parts)?;
+) -> Result<(VerifiedToken, Fresh), AuthRejection> {
+    let presented = credentials(parts, verifier.dpop().is_some())?;
     if let Some(token) = parts.extensions.get::<VerifiedToken>()
         && verifier.vouched_for(token)
-        && token.is_of(bearer)
+        && token.is_of(presented.token)
     {
-        return Ok((token.clone(), false));
+        return Ok((token.clone(), None));
     }
-    Ok((verifier.verify(bearer).await?, true))
+    // A proof checked by another verifier earlier in this request is no replay.
+    let seen = parts.extensions.get::<ProofMark>();
+    let (token, mark) = verifier.verify_request(parts, seen).await?;
+    Ok((token, Some(mark)))
+}
+
+fn record_mark(parts: &mut Parts, mark: Option<ProofMark>) {
+    if let Some(mark) = mark {
+        parts.extensions.insert(mark);
+    }
 }

@@ -168,7 +168,7 @@ async fn check<T: ScopeTable, R: RequiredScopes<T>>(
     let scope = || Cow::Owned(scope_union(requirement).join(" "));
     let token = match verified(parts, verifier).await {
         Ok(token) => token,
-        Err(reason) => return Err(verifier.rejection(reason, scope)),
+        Err(reason) => return Err(verifier.rejection(parts, reason, scope)),
     };
     let granted = token.granted::<T>();
     let refuse = |reason| verifier.refusal(reason, scope, Some(&token), || None);

@@ -253,7 +253,10 @@ where
                 Ok(token) => token,
                 Err(reason) => {
                     let hint = || Cow::Owned(guard.every_scope());
-                    return Ok(guard.verifier.rejection(reason, hint).into_response());
+                    return Ok(guard
+                        .verifier
+                        .rejection(&parts, reason, hint)
+                        .into_response());
                 }
             };
             // A session belongs to the principal whose token opened it (MCP's security

@@ -5,6 +5,7 @@
 
 mod bearer;
 pub(crate) mod challenge;
+pub(crate) mod dpop;
 mod extract;
 mod layer;
 mod mcp;
@@ -14,6 +15,7 @@ pub(crate) mod refusal;
 mod verifier;
 
 pub use bearer::InvalidRequest;
+pub use dpop::Dpop;
 pub use extract::{Authorized, Claims, SecurityScopes};
 pub use layer::{RequireScopes, RequireScopesLayer, ResponseFuture};
 pub use mcp::{McpScopes, McpScopesLayer};

@@ -141,8 +141,24 @@ refusal_counters!(
     "invalid_token.inactive",
     "invalid_token.not_bearer",
     "invalid_token.introspection_failed",
+    "invalid_token.key_binding",
     "insufficient_scope",
     "insufficient_user_authentication",
+    "invalid_dpop_proof.missing",
+    "invalid_dpop_proof.multiple",
+    "invalid_dpop_proof.malformed",
+    "invalid_dpop_proof.type",
+    "invalid_dpop_proof.algorithm",
+    "invalid_dpop_proof.key",
+    "invalid_dpop_proof.signature",
+    "invalid_dpop_proof.method",
+    "invalid_dpop_proof.uri",
+    "invalid_dpop_proof.issued_at",
+    "invalid_dpop_proof.id",
+    "invalid_dpop_proof.token_hash",
+    "invalid_dpop_proof.replayed",
+    "invalid_dpop_proof.replay_check_failed",
+    "use_dpop_nonce",
 );
 
 /// The token's `iss`, borrowed from its claims (owned only when it has escapes).
@@ -213,7 +229,7 @@ mod tests {
     #[cfg(feature = "metrics")]
     #[test]
     fn every_code_has_its_counter() {
-        use crate::error::TokenError as E;
+        use crate::error::{DpopError as D, TokenError as E};
         use crate::http::bearer::InvalidRequest;
         use crate::http::refusal::AuthRejection as R;
         use crate::table::Authentication;
@@ -235,6 +251,23 @@ mod tests {
             E::Inactive,
             E::NotBearer,
             E::IntrospectionFailed,
+            E::KeyBinding,
+        ];
+        let proofs = [
+            D::Missing,
+            D::Multiple,
+            D::Malformed,
+            D::Type,
+            D::Algorithm,
+            D::Key,
+            D::Signature,
+            D::Method,
+            D::Uri,
+            D::IssuedAt,
+            D::Id,
+            D::TokenHash,
+            D::Replayed,
+            D::ReplayCheckFailed,
         ];
         let mut reasons = vec![
             R::MissingCredentials,
@@ -242,6 +275,7 @@ mod tests {
             R::InvalidRequest(InvalidRequest::MalformedAuthorization),
             R::InsufficientScope,
             R::InsufficientUserAuthentication(Authentication::NONE),
+            R::UseDpopNonce,
         ];
         // `invalid_token.<TokenError::code>`, always.
         for why in tokens {
@@ -251,6 +285,13 @@ mod tests {
             );
         }
         reasons.extend(tokens.map(R::InvalidToken));
+        for why in proofs {
+            assert_eq!(
+                R::InvalidDpopProof(why).code(),
+                format!("invalid_dpop_proof.{}", why.code())
+            );
+        }
+        reasons.extend(proofs.map(R::InvalidDpopProof));
         let mut codes: Vec<&str> = reasons.iter().map(R::code).collect();
         codes.sort_unstable();
         let mut listed = super::CODES.to_vec();

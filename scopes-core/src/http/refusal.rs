@@ -13,10 +13,11 @@ use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
 
-use super::bearer::InvalidRequest;
+use super::bearer::{InvalidRequest, Presented};
 use super::challenge::{challenge, header};
+use super::dpop::Nonces;
 use super::observe::{self, Context};
-use crate::error::TokenError;
+use crate::error::{DpopError, TokenError};
 use crate::table::Authentication;
 
 /// Why a request was refused. Match on it in a rejection hook or in your own
@@ -29,6 +30,13 @@ use crate::table::Authentication;
 /// | `InvalidToken` | 401, `Bearer error="invalid_token", error_description="…"` | 401, `Bearer scope="…"` |
 /// | `InsufficientScope` | 403, `Bearer error="insufficient_scope", scope="…"` | 401, `Bearer scope="…"` |
 /// | `InsufficientUserAuthentication` | 401, `Bearer error="insufficient_user_authentication", error_description="…", acr_values="…", max_age=…` (RFC 9470) | the same |
+/// | `InvalidDpopProof` | 401, `DPoP error="invalid_dpop_proof", error_description="…", algs="…"` (RFC 9449) | the same |
+/// | `UseDpopNonce` | 401, `DPoP error="use_dpop_nonce", error_description="…", algs="…"` and a `DPoP-Nonce` header | the same |
+///
+/// With [`Dpop`](crate::Dpop) on, a refusal answers in the scheme the request used
+/// (`DPoP` when it is required, or for no credentials when it is), its challenges
+/// carry `algs="…"`, and where both schemes are accepted the other one is challenged
+/// too, bare, in a second `WWW-Authenticate` header.
 ///
 /// With [`VerifierBuilder::scope_on_401`](crate::VerifierBuilder::scope_on_401), the 401s
 /// of RFC 6750 mode name the route's scopes too (`Bearer scope="…"`,
@@ -52,6 +60,11 @@ pub enum AuthRejection {
     /// The token grants the scopes, but the user did not authenticate as the route
     /// requires (RFC 9470): not with an acceptable `acr`, or too long ago.
     InsufficientUserAuthentication(Authentication),
+    /// The DPoP proof (RFC 9449 §4.3) is not acceptable.
+    InvalidDpopProof(DpopError),
+    /// The DPoP proof lacks the server's current nonce (RFC 9449 §9): the response
+    /// carries one in `DPoP-Nonce`, for the client to sign again.
+    UseDpopNonce,
 }
 
 /// A refusal's `detail` and its JSON body `{"detail":"…"}`, written from one literal
@@ -81,8 +94,9 @@ impl AuthRejection {
 
     /// A stable code for logs and metrics: `missing_credentials`,
     /// `invalid_request.<why>`, `invalid_token.<why>` ([`TokenError::code`]),
-    /// `insufficient_scope`, `insufficient_user_authentication`. The codes never change
-    /// between releases; alert on them.
+    /// `insufficient_scope`, `insufficient_user_authentication`,
+    /// `invalid_dpop_proof.<why>` ([`DpopError::code`]), `use_dpop_nonce`. The codes never
+    /// change between releases; alert on them.
     pub fn code(&self) -> &'static str {
         use TokenError as E;
         match self {
@@ -111,9 +125,27 @@ impl AuthRejection {
                 E::Inactive => "invalid_token.inactive",
                 E::NotBearer => "invalid_token.not_bearer",
                 E::IntrospectionFailed => "invalid_token.introspection_failed",
+                E::KeyBinding => "invalid_token.key_binding",
             },
             Self::InsufficientScope => "insufficient_scope",
             Self::InsufficientUserAuthentication(_) => "insufficient_user_authentication",
+            Self::InvalidDpopProof(why) => match why {
+                DpopError::Missing => "invalid_dpop_proof.missing",
+                DpopError::Multiple => "invalid_dpop_proof.multiple",
+                DpopError::Malformed => "invalid_dpop_proof.malformed",
+                DpopError::Type => "invalid_dpop_proof.type",
+                DpopError::Algorithm => "invalid_dpop_proof.algorithm",
+                DpopError::Key => "invalid_dpop_proof.key",
+                DpopError::Signature => "invalid_dpop_proof.signature",
+                DpopError::Method => "invalid_dpop_proof.method",
+                DpopError::Uri => "invalid_dpop_proof.uri",
+                DpopError::IssuedAt => "invalid_dpop_proof.issued_at",
+                DpopError::Id => "invalid_dpop_proof.id",
+                DpopError::TokenHash => "invalid_dpop_proof.token_hash",
+                DpopError::Replayed => "invalid_dpop_proof.replayed",
+                DpopError::ReplayCheckFailed => "invalid_dpop_proof.replay_check_failed",
+            },
+            Self::UseDpopNonce => "use_dpop_nonce",
         }
     }
 
@@ -126,6 +158,8 @@ impl AuthRejection {
             Self::InsufficientUserAuthentication(_) => {
                 detail!("A different authentication level is required")
             }
+            Self::InvalidDpopProof(_) => detail!("Invalid DPoP proof"),
+            Self::UseDpopNonce => detail!("A DPoP nonce is required"),
         }
     }
 }
@@ -140,6 +174,8 @@ impl fmt::Display for AuthRejection {
             Self::InsufficientUserAuthentication(_) => {
                 f.write_str("the user did not authenticate as required")
             }
+            Self::InvalidDpopProof(why) => f.write_str(why.description()),
+            Self::UseDpopNonce => f.write_str("the DPoP proof lacks the server's nonce"),
         }
     }
 }
@@ -148,6 +184,7 @@ impl std::error::Error for AuthRejection {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::InvalidToken(why) => Some(why),
+            Self::InvalidDpopProof(why) => Some(why),
             _ => None,
         }
     }
@@ -220,6 +257,18 @@ fn answer(mode: ResponseMode, scope_on_401: bool, reason: &AuthRejection) -> Ans
             Some("A different authentication level is required"),
             false,
         ),
+        (_, R::InvalidDpopProof(why)) => (
+            StatusCode::UNAUTHORIZED,
+            Some("invalid_dpop_proof"),
+            Some(why.description()),
+            false,
+        ),
+        (_, R::UseDpopNonce) => (
+            StatusCode::UNAUTHORIZED,
+            Some("use_dpop_nonce"),
+            Some("Resource server requires nonce in DPoP proof"),
+            false,
+        ),
     };
     Answer {
         status,
@@ -245,17 +294,20 @@ pub(crate) fn example(mode: ResponseMode, reason: AuthRejection, scope: &str) ->
     let answer = answer(mode, false, &reason);
     Example {
         status: answer.status,
-        challenge: format(&answer, &reason, None, scope, None),
+        challenge: format("Bearer", &answer, &reason, None, scope, None, None),
         detail: reason.detail(),
         error: answer.error,
     }
 }
 
+/// The challenge of `scheme` (`Bearer` or `DPoP`, whose challenges list `algs`).
 fn format(
+    scheme: &str,
     answer: &Answer,
     reason: &AuthRejection,
     realm: Option<&str>,
     scope: &str,
+    algs: Option<&str>,
     resource_metadata: Option<&str>,
 ) -> String {
     let scope = (answer.scope && !scope.is_empty()).then_some(scope);
@@ -268,7 +320,7 @@ fn format(
         _ => (None, None),
     };
     challenge(
-        "Bearer",
+        scheme,
         &[
             ("realm", realm),
             ("error", answer.error),
@@ -276,12 +328,24 @@ fn format(
             ("scope", scope),
             ("acr_values", acr_values),
             ("max_age", max_age.as_deref()),
+            ("algs", algs),
             ("resource_metadata", resource_metadata),
         ],
     )
 }
 
 type Shape = dyn Fn(&Rejection) -> Response + Send + Sync;
+
+/// What the challenges of a verifier that takes DPoP say.
+#[derive(Clone)]
+pub(crate) struct DpopChallenge {
+    /// Only DPoP is taken (no `Bearer` challenge).
+    pub(crate) required: bool,
+    /// `algs="…"`.
+    pub(crate) algs: Arc<str>,
+    /// Server nonces, given in `DPoP-Nonce` with the `DPoP` challenges.
+    pub(crate) nonces: Option<Nonces>,
+}
 
 /// A verifier's answering policy.
 #[derive(Clone, Default)]
@@ -293,6 +357,8 @@ pub(crate) struct Responder {
     /// Whether the 401 challenges name the route's scopes too (RFC 6750 mode; the
     /// FastAPI mode's always do).
     pub(crate) scope_on_401: bool,
+    /// Whether and how DPoP is taken (its challenge and nonces).
+    pub(crate) dpop: Option<DpopChallenge>,
     pub(crate) shape: Option<Arc<Shape>>,
     /// Where the challenges this responder formats are kept.
     challenges: ChallengeCache,
@@ -413,6 +479,10 @@ impl Responder {
     /// Where this responder's challenges are kept: decided from its mode and realm, so
     /// that a responder never shares another's texts.
     fn challenges(&self) -> Option<&Challenges> {
+        // DPoP challenges depend on the scheme the request used: formatted each time.
+        if self.dpop.is_some() {
+            return None;
+        }
         match (
             &self.challenges,
             self.mode,
@@ -439,6 +509,7 @@ impl fmt::Debug for Responder {
         f.debug_struct("Responder")
             .field("mode", &self.mode)
             .field("realm", &self.realm)
+            .field("dpop", &self.dpop.as_ref().map(|dpop| &dpop.algs))
             .field("shape", &self.shape.as_ref().map(|_| "custom"))
             .finish()
     }
@@ -456,6 +527,8 @@ pub struct Rejection {
     reason: AuthRejection,
     scope: Cow<'static, str>,
     responder: Responder,
+    /// How the request presented its token (for the scheme of the challenge).
+    presented: Presented,
     /// What its event says beyond the reason: gathered only when refusals are traced.
     context: Option<Box<Context>>,
 }
@@ -470,8 +543,14 @@ impl Rejection {
             reason,
             scope,
             responder,
+            presented: Presented::Nothing,
             context: None,
         }
+    }
+
+    pub(crate) fn presented(mut self, presented: Presented) -> Self {
+        self.presented = presented;
+        self
     }
 
     pub(crate) fn with_context(mut self, context: Option<Box<Context>>) -> Self {
@@ -505,7 +584,9 @@ impl Rejection {
         .status
     }
 
-    /// The `WWW-Authenticate` challenge answered (`realm` first, when configured).
+    /// The `WWW-Authenticate` challenge answered (`realm` first, when configured). With
+    /// DPoP taken beside `Bearer`, the response has a second, bare challenge of the
+    /// other scheme: [`challenges`](Self::challenges) gives both.
     pub fn challenge(&self) -> String {
         let answer = answer(
             self.responder.mode,
@@ -513,13 +594,55 @@ impl Rejection {
             &self.reason,
         );
         let responder = &self.responder;
+        let dpop = self.scheme() == Presented::Dpop;
         format(
+            if dpop { "DPoP" } else { "Bearer" },
             &answer,
             &self.reason,
             responder.realm.as_deref(),
             &self.scope,
+            responder.dpop.as_ref().filter(|_| dpop).map(|d| &*d.algs),
             responder.resource_metadata.as_deref(),
         )
+    }
+
+    /// Every `WWW-Authenticate` challenge answered, in order: [`challenge`]
+    /// (Self::challenge), then, where a verifier takes both `Bearer` and `DPoP`, the
+    /// other scheme's, bare (`realm`, `algs` and `resource_metadata` only).
+    pub fn challenges(&self) -> Vec<String> {
+        let mut all = vec![self.challenge()];
+        let responder = &self.responder;
+        if let Some(dpop) = &responder.dpop
+            && !dpop.required
+        {
+            let (scheme, algs) = match self.scheme() {
+                Presented::Dpop => ("Bearer", None),
+                _ => ("DPoP", Some(&*dpop.algs)),
+            };
+            all.push(challenge(
+                scheme,
+                &[
+                    ("realm", responder.realm.as_deref()),
+                    ("algs", algs),
+                    ("resource_metadata", responder.resource_metadata.as_deref()),
+                ],
+            ));
+        }
+        all
+    }
+
+    /// The scheme the first challenge is of: `DPoP` for a proof's refusal, or where
+    /// DPoP is required, or where the request used it; `Bearer` otherwise.
+    fn scheme(&self) -> Presented {
+        let Some(dpop) = &self.responder.dpop else {
+            return Presented::Bearer;
+        };
+        match (&self.reason, self.presented) {
+            (AuthRejection::InvalidDpopProof(_) | AuthRejection::UseDpopNonce, _)
+            | (_, Presented::Dpop) => Presented::Dpop,
+            _ if dpop.required => Presented::Dpop,
+            _ => Presented::Bearer,
+        }
     }
 
     /// The `WWW-Authenticate` value: [`challenge`](Self::challenge), formatted once per
@@ -563,9 +686,26 @@ impl IntoResponse for Rejection {
         };
         // The hook shapes the body; the status and the challenge stay RFC-correct.
         *response.status_mut() = status;
-        response
-            .headers_mut()
-            .insert(WWW_AUTHENTICATE, self.challenge_header());
+        let headers = response.headers_mut();
+        match &self.responder.dpop {
+            None => {
+                headers.insert(WWW_AUTHENTICATE, self.challenge_header());
+            }
+            Some(dpop) => {
+                headers.remove(WWW_AUTHENTICATE);
+                for challenge in self.challenges() {
+                    headers.append(WWW_AUTHENTICATE, header(&challenge));
+                }
+                // A fresh nonce with every DPoP challenge: a client that lacks it, or
+                // holds a stale one, signs again with it.
+                if self.scheme() == Presented::Dpop
+                    && let Some(nonce) = dpop.nonces.as_ref().and_then(Nonces::current)
+                    && let Ok(value) = HeaderValue::from_str(&nonce)
+                {
+                    headers.insert("dpop-nonce", value);
+                }
+            }
+        }
         response
     }
 }

@@ -6,12 +6,16 @@ use core::time::Duration;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use http::request::Parts;
+
+use super::bearer::{self, Presented};
+use super::dpop::{Dpop, Policy, ProofMark};
 use super::metadata::ResourceMetadata;
 use super::observe::{self, Context};
-use super::refusal::{AuthRejection, Rejection, Responder, ResponseMode};
+use super::refusal::{AuthRejection, DpopChallenge, Rejection, Responder, ResponseMode};
 use crate::error::{ConfigError, TokenError};
 use crate::keys::Key;
-use crate::token::{CacheLimits, TokenVerifier, TrustedIssuer, VerifiedToken};
+use crate::token::{CacheLimits, Presentation, TokenVerifier, TrustedIssuer, VerifiedToken};
 
 /// Verifies bearer tokens and answers refusals. Cheap to clone (an `Arc`), so keep one
 /// in the router state.
@@ -44,6 +48,8 @@ pub struct Verifier {
 
 struct Inner {
     tokens: TokenVerifier,
+    /// How DPoP-bound tokens are taken, if they are.
+    dpop: Option<Policy>,
     responder: Responder,
     /// Its issuers, as refusal events name the verifier.
     label: Arc<str>,
@@ -61,13 +67,67 @@ impl Verifier {
         Self::builder().key(key).build()
     }
 
-    /// Verifies the token's signature, `exp`, `nbf`, and `iss`/`aud` when configured.
+    /// Verifies a bearer token: its signature, `exp`, `nbf`, and `iss`/`aud` when
+    /// configured. A token bound to a key (`cnf`, e.g. DPoP) is refused
+    /// ([`TokenError::NotBearer`]): it needs its proof, which only a request carries.
     ///
-    /// This is the path every extractor and layer takes. For a token naming a key that
+    /// Every extractor and layer takes this path, through the request (which reads the
+    /// `Bearer` or `DPoP` scheme and checks a DPoP proof). For a token naming a key that
     /// a fetched key set lacks, it waits for one refresh of the set when the cooldown
     /// allows (then checks the token again); every other token is answered at once.
     pub async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
-        self.inner.tokens.verify(token).await
+        self.inner
+            .tokens
+            .verify_as(token, Presentation::Bearer)
+            .await
+    }
+
+    /// The request's token verified: read from `Authorization` (`Bearer`, or `DPoP` with
+    /// its proof checked when this verifier takes DPoP), verified, and its binding
+    /// checked against the presentation. `seen` is the proof's mark when another
+    /// verifier checked this request's proof first; the mark returned is to be kept with
+    /// the request for the same reason.
+    pub(crate) async fn verify_request(
+        &self,
+        parts: &Parts,
+        seen: Option<&ProofMark>,
+    ) -> Result<(VerifiedToken, Option<ProofMark>), AuthRejection> {
+        let policy = self.inner.dpop.as_ref();
+        let credentials = bearer::credentials(parts, policy.is_some())?;
+        let tokens = &self.inner.tokens;
+        match (credentials.scheme, policy) {
+            (Presented::Dpop, Some(policy)) => {
+                let proof = policy.check(parts, credentials.token)?;
+                let thumbprint = proof.checked.thumbprint.as_str();
+                let token = tokens
+                    .verify_as(credentials.token, Presentation::Dpop { thumbprint })
+                    .await?;
+                // The proof is marked seen last: only a proof that would be accepted
+                // takes room in the store.
+                let mark = policy.remember(&proof, seen).await?;
+                Ok((token, Some(mark)))
+            }
+            // Where DPoP is required, a bearer token is no credential.
+            (Presented::Bearer, Some(policy)) if policy.required => {
+                Err(AuthRejection::MissingCredentials)
+            }
+            _ => Ok((
+                tokens
+                    .verify_as(credentials.token, Presentation::Bearer)
+                    .await?,
+                None,
+            )),
+        }
+    }
+
+    /// How the request presented its token, as this verifier reads it.
+    pub(crate) fn presented(&self, parts: &Parts) -> Presented {
+        bearer::presented(parts, self.inner.dpop.is_some())
+    }
+
+    /// The DPoP policy, if DPoP is taken (for metadata).
+    pub(crate) fn dpop(&self) -> Option<&Policy> {
+        self.inner.dpop.as_ref()
     }
 
     /// Whether this verifier (or a clone of it) vouched for `token`.
@@ -105,7 +165,7 @@ impl Verifier {
     /// [`SecurityScopes::scope_str`]: crate::SecurityScopes::scope_str
     pub fn refuse(&self, reason: AuthRejection, scope: impl Into<Cow<'static, str>>) -> Rejection {
         let scope = scope.into();
-        self.rejection(reason, move || scope)
+        self.refusal(reason, move || scope, None, || None)
     }
 
     /// Whether the refusal for `reason` names the route's scopes.
@@ -113,14 +173,17 @@ impl Verifier {
         self.inner.responder.names_scope(reason)
     }
 
-    /// The refusal for `reason`; `scope` (the route's required scopes) is computed only
-    /// when the answer names it or refusals are traced.
+    /// The refusal for `reason`, before a token was verified in `parts`; `scope` (the
+    /// route's required scopes) is computed only when the answer names it or refusals
+    /// are traced.
     pub(crate) fn rejection(
         &self,
+        parts: &Parts,
         reason: AuthRejection,
         scope: impl FnOnce() -> Cow<'static, str>,
     ) -> Rejection {
         self.refusal(reason, scope, None, || None)
+            .presented(self.presented(parts))
     }
 
     /// [`rejection`](Self::rejection) of a request whose `token` was verified (a 403, a
@@ -152,7 +215,15 @@ impl Verifier {
             true => scope,
             false => Cow::Borrowed(""),
         };
-        Rejection::new(reason, scope, responder.clone()).with_context(context)
+        // A verified token was presented as its binding says.
+        let presented = match token {
+            Some(token) if token.dpop_jkt().is_some() => Presented::Dpop,
+            Some(_) => Presented::Bearer,
+            None => Presented::Nothing,
+        };
+        Rejection::new(reason, scope, responder.clone())
+            .with_context(context)
+            .presented(presented)
     }
 
     /// Its issuers, as events name the verifier.
@@ -235,6 +306,7 @@ pub struct VerifierBuilder {
     trusted: Vec<TrustedIssuer>,
     leeway: Duration,
     cache: Option<CacheLimits>,
+    dpop: Option<Dpop>,
 }
 
 impl Default for VerifierBuilder {
@@ -245,6 +317,7 @@ impl Default for VerifierBuilder {
             trusted: Vec::new(),
             leeway: Duration::from_secs(30),
             cache: Some(CacheLimits::default()),
+            dpop: None,
         }
     }
 }
@@ -417,6 +490,15 @@ impl VerifierBuilder {
         self
     }
 
+    /// Takes DPoP-bound access tokens (RFC 9449) as [`Dpop`] says: beside bearer tokens
+    /// ([`Dpop::allowed`]) or only them ([`Dpop::required`]). Off by default: the `DPoP`
+    /// scheme is then not read, and a token bound to a key is refused as `Bearer`
+    /// either way.
+    pub fn dpop(mut self, dpop: Dpop) -> Self {
+        self.dpop = Some(dpop);
+        self
+    }
+
     /// Checks the configuration and builds the verifier.
     pub fn build(self) -> Result<Verifier, ConfigError> {
         if let Some(realm) = &self.responder.realm
@@ -437,11 +519,22 @@ impl VerifierBuilder {
             }
             TokenVerifier::new(self.trusted, true, shared)?
         };
+        let dpop = match self.dpop {
+            Some(dpop) => Some(dpop.build(self.leeway)?),
+            None => None,
+        };
+        let mut responder = self.responder;
+        responder.dpop = dpop.as_ref().map(|policy| DpopChallenge {
+            required: policy.required,
+            algs: policy.algs.clone(),
+            nonces: policy.nonces.clone(),
+        });
         Ok(Verifier {
             inner: Arc::new(Inner {
                 label: tokens.label().into(),
                 tokens,
-                responder: self.responder.configured(),
+                dpop,
+                responder: responder.configured(),
             }),
         })
     }

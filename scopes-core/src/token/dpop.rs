@@ -2,12 +2,8 @@
 //! before it trusts a DPoP-bound access token, and the JWK thumbprint (RFC 7638) the
 //! token's `cnf.jkt` must equal.
 //!
-//! WORK IN PROGRESS (branch `dpop`): the proof check and the thumbprint, with their
-//! tests. Not yet wired: the `DPoP` authorization scheme in `http::bearer`, the
-//! verifier's policy (off, allowed, required), `cnf.jkt` from the claims pass, the
-//! replay cache behind a store, the `DPoP` challenge and nonces, metadata and OpenAPI.
-
-#![allow(dead_code)]
+//! The request side (the `DPoP` scheme, the request's URL, the replay check, nonces)
+//! is `http::dpop`'s.
 
 use std::time::Duration;
 
@@ -18,32 +14,8 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::error::DpopError as ProofError;
 use crate::keys::Key;
-
-/// Why a proof is refused (`error="invalid_dpop_proof"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ProofError {
-    /// Not a compact JWS with a JSON header and claims.
-    Malformed,
-    /// `typ` is not `dpop+jwt`.
-    Type,
-    /// `alg` is not an asymmetric algorithm the verifier accepts.
-    Algorithm,
-    /// No `jwk`, a `jwk` that is not a public key for `alg`, or one with private members.
-    Key,
-    /// The signature does not verify with the `jwk`.
-    Signature,
-    /// `htm` is not the request's method.
-    Method,
-    /// `htu` is not the request's URI (without query and fragment).
-    Uri,
-    /// `iat` is missing or outside the accepted window.
-    IssuedAt,
-    /// `jti` is missing.
-    Id,
-    /// `ath` is missing or not the hash of the access token.
-    TokenHash,
-}
 
 /// What a proof is checked against.
 pub(crate) struct Request<'r> {
@@ -58,18 +30,22 @@ pub(crate) struct Request<'r> {
     pub(crate) now: f64,
 }
 
-/// The rules: the algorithms accepted and how far `iat` may be from now.
+/// The rules: the algorithms accepted, how old a proof may be, and the clock skew
+/// tolerated (a proof from up to `leeway` in the future).
 pub(crate) struct Rules<'a> {
     pub(crate) algorithms: &'a [Algorithm],
-    pub(crate) window: Duration,
+    pub(crate) lifetime: Duration,
+    pub(crate) leeway: Duration,
 }
 
-/// A checked proof: its key's thumbprint (for `cnf.jkt`) and its `jti` (for the replay
-/// cache).
-#[derive(Debug, PartialEq, Eq)]
+/// A checked proof: its key's thumbprint (for `cnf.jkt`), its `jti` and `iat` (for the
+/// replay check) and its `nonce` (for the server's, when it asks for one).
+#[derive(Debug, PartialEq)]
 pub(crate) struct Checked {
     pub(crate) thumbprint: String,
     pub(crate) jti: String,
+    pub(crate) iat: f64,
+    pub(crate) nonce: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +62,7 @@ struct Claims {
     htu: Option<String>,
     iat: Option<f64>,
     ath: Option<String>,
+    nonce: Option<String>,
 }
 
 /// Members of a private key: a proof's `jwk` must have none (RFC 9449 §4.3, 12).
@@ -154,38 +131,70 @@ pub(crate) fn check(
         return Err(ProofError::Uri);
     }
     let iat = claims.iat.ok_or(ProofError::IssuedAt)?;
-    if (iat - request.now).abs() > rules.window.as_secs_f64() {
+    let (lifetime, leeway) = (rules.lifetime.as_secs_f64(), rules.leeway.as_secs_f64());
+    if !(iat >= request.now - lifetime - leeway && iat <= request.now + leeway) {
         return Err(ProofError::IssuedAt);
     }
     let expected = URL_SAFE_NO_PAD.encode(crate::keys::sha256(request.access_token.as_bytes()));
     if claims.ath.as_deref() != Some(expected.as_str()) {
         return Err(ProofError::TokenHash);
     }
-    Ok(Checked { thumbprint, jti })
+    Ok(Checked {
+        thumbprint,
+        jti,
+        iat,
+        nonce: claims.nonce,
+    })
 }
 
-/// `htu` names `uri`: equal once the query and fragment are left out, the scheme and
-/// host compared without case (RFC 9449 §4.3, 9; RFC 3986 §6.2.2.1).
+/// `htu` names `uri`: equal once both leave out query and fragment and are normalized
+/// as RFC 9449 §4.3 (9) asks (RFC 3986 §6.2.2 and §6.2.3): scheme and host in lower
+/// case, the scheme's default port left out, an empty path as `/`, percent-encodings in
+/// upper case and those of unreserved characters decoded.
 fn same_uri(htu: &str, uri: &str) -> bool {
-    let strip = |text: &str| -> String {
-        let end = text.find(['?', '#']).unwrap_or(text.len());
-        let text = &text[..end];
-        // Scheme and authority in lower case; the path as written.
-        match text.find("://") {
-            Some(scheme_end) => {
-                let rest = &text[scheme_end + 3..];
-                let authority_end = rest.find('/').unwrap_or(rest.len());
-                format!(
-                    "{}://{}{}",
-                    text[..scheme_end].to_ascii_lowercase(),
-                    rest[..authority_end].to_ascii_lowercase(),
-                    &rest[authority_end..]
-                )
-            }
-            None => text.to_owned(),
-        }
+    normalize(htu).is_some_and(|htu| Some(htu) == normalize(uri))
+}
+
+fn normalize(text: &str) -> Option<String> {
+    let end = text.find(['?', '#']).unwrap_or(text.len());
+    let (scheme, rest) = text[..end].split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    // No user information: a URL a client addresses has none.
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let mut authority = authority.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => "",
     };
-    strip(htu) == strip(uri)
+    if !default_port.is_empty() && authority.ends_with(default_port) {
+        authority.truncate(authority.len() - default_port.len());
+    }
+    let path = if path.is_empty() { "/" } else { path };
+    let mut out = format!("{scheme}://{authority}");
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = path.get(i + 1..i + 3)?;
+            let byte = u8::from_str_radix(hex, 16).ok()?;
+            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+                out.push(byte as char);
+            } else {
+                out.push('%');
+                out.push_str(&hex.to_ascii_uppercase());
+            }
+            i += 3;
+        } else {
+            out.push(bytes[i] as char);
+            i += 1;
+        }
+    }
+    Some(out)
 }
 
 /// The JWK SHA-256 thumbprint (RFC 7638): the required members of its key type, in
@@ -281,7 +290,8 @@ mod tests {
         };
         let rules = Rules {
             algorithms: &[Algorithm::ES256, Algorithm::RS256, Algorithm::EdDSA],
-            window: Duration::from_secs(60),
+            lifetime: Duration::from_secs(60),
+            leeway: Duration::from_secs(5),
         };
         check(proof, &request, &rules)
     }
@@ -394,6 +404,28 @@ mod tests {
         assert!(!same_uri(
             "https://api.example.com/items",
             "https://evil.example.com/items"
+        ));
+        assert!(same_uri(
+            "https://api.example.com:443/%7Eme/a%2fb",
+            "https://api.example.com/~me/a%2Fb"
+        ));
+        assert!(same_uri("http://localhost:80", "http://localhost/"));
+        assert!(!same_uri(
+            "http://api.example.com/items",
+            "https://api.example.com/items"
+        ));
+        assert!(!same_uri(
+            "https://api.example.com:8443/items",
+            "https://api.example.com/items"
+        ));
+        assert!(!same_uri("/items", "/items"));
+        assert!(!same_uri(
+            "https://u@api.example.com/",
+            "https://api.example.com/"
+        ));
+        assert!(!same_uri(
+            "https://api.example.com/%zz",
+            "https://api.example.com/%zz"
         ));
     }
 }

@@ -316,9 +316,11 @@ impl Introspector {
                 later(config.inactive_for),
             ));
         }
-        // A refresh token (an endpoint may ignore the hint), or a token bound to a key:
-        // not one to accept as `Bearer`.
-        if !fields.bearer || fields.cnf {
+        // A refresh token (an endpoint may ignore the hint), or a DPoP token that names
+        // no key: not an access token to accept. (A token bound to a key by `cnf` is
+        // accepted only with the proof of that key: the binding is checked with every
+        // presentation, after this.)
+        if !fields.access_token || (fields.dpop && !fields.cnf) {
             return Ok(Answer::Refused(
                 TokenError::NotBearer,
                 later(config.inactive_for),
@@ -408,8 +410,10 @@ struct Fields {
     active: bool,
     /// `exp`, for the cache's bound (the claims pass checks it as a NumericDate).
     exp: Option<f64>,
-    /// `token_type` absent or `Bearer` (in any case).
-    bearer: bool,
+    /// `token_type` absent, `Bearer` or `DPoP` (in any case).
+    access_token: bool,
+    /// `token_type` is `DPoP`.
+    dpop: bool,
     /// A confirmation (`cnf`, RFC 7800): the token is bound to a key.
     cnf: bool,
 }
@@ -449,7 +453,10 @@ fn read_answer(body: &[u8]) -> Result<Fields, ()> {
             Ok(Fields {
                 active: active.ok_or_else(|| de::Error::missing_field("active"))?,
                 exp: exp.flatten(),
-                bearer: token_type.is_none_or(|kind| kind.eq_ignore_ascii_case("bearer")),
+                access_token: token_type.as_deref().is_none_or(|kind| {
+                    kind.eq_ignore_ascii_case("bearer") || kind.eq_ignore_ascii_case("dpop")
+                }),
+                dpop: token_type.is_some_and(|kind| kind.eq_ignore_ascii_case("dpop")),
                 cnf,
             })
         }
@@ -467,29 +474,30 @@ mod tests {
 
     #[test]
     fn active_is_a_boolean_given_once() {
-        let fields = |active, exp, bearer, cnf| {
+        let fields = |active, exp, access_token, dpop, cnf| {
             Ok(Fields {
                 active,
                 exp,
-                bearer,
+                access_token,
+                dpop,
                 cnf,
             })
         };
         assert_eq!(
             read_answer(br#"{"active":true,"exp":5,"token_type":"bearer"}"#),
-            fields(true, Some(5.0), true, false)
+            fields(true, Some(5.0), true, false, false)
         );
         assert_eq!(
             read_answer(br#"{"active":false}"#),
-            fields(false, None, true, false)
+            fields(false, None, true, false, false)
         );
         assert_eq!(
             read_answer(br#"{"active":true,"token_type":"refresh_token"}"#),
-            fields(true, None, false, false)
+            fields(true, None, false, false, false)
         );
         assert_eq!(
             read_answer(br#"{"active":true,"token_type":"DPoP","cnf":{"jkt":"x"}}"#),
-            fields(true, None, false, true)
+            fields(true, None, true, true, true)
         );
         for bad in [
             &br#"{"exp":5}"#[..],

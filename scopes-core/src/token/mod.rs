@@ -20,8 +20,12 @@ pub mod providers;
 mod verify;
 
 pub use cache::CacheLimits;
+pub(crate) use dpop::{
+    Checked as CheckedProof, Request as ProofRequest, Rules as ProofRules, check as check_proof,
+};
 #[cfg(feature = "introspection")]
 pub use introspect::Introspection;
 pub use issuer::TrustedIssuer;
+pub(crate) use jws::now;
 pub use verify::VerifiedToken;
-pub(crate) use verify::{Shared, TokenVerifier};
+pub(crate) use verify::{Presentation, Shared, TokenVerifier};

@@ -113,6 +113,15 @@ impl VerifiedToken {
         }
     }
 
+    /// The thumbprint (RFC 7638) of the key the token is bound to by DPoP (`cnf.jkt`,
+    /// RFC 9449 §6.1), if it is: the request that presented it proved that key.
+    pub fn dpop_jkt(&self) -> Option<&str> {
+        match &self.0.binding {
+            Binding::Dpop(jkt) => Some(jkt),
+            _ => None,
+        }
+    }
+
     /// When the user last authenticated actively (`auth_time`, seconds since the
     /// epoch), if the token says.
     pub fn auth_time(&self) -> Option<f64> {
@@ -161,15 +170,12 @@ impl fmt::Debug for VerifiedToken {
     }
 }
 
-/// How a token was presented: as a bearer token, or with a DPoP proof whose key has
-/// this thumbprint (RFC 7638).
+/// How a token was presented: as a bearer token, or with a checked DPoP proof whose
+/// key has this thumbprint (RFC 7638).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Presentation<'a> {
     Bearer,
-    #[allow(dead_code)] // WIP (branch dpop): the DPoP scheme is not read yet.
-    Dpop {
-        thumbprint: &'a str,
-    },
+    Dpop { thumbprint: &'a str },
 }
 
 /// Which cache keeps a verified token.
@@ -245,16 +251,8 @@ impl TokenVerifier {
         })
     }
 
-    /// Verifies `token`: its signature, `exp`, `nbf`, and `iss`/`aud` as configured.
-    ///
-    /// A token naming a key that a fetched set lacks waits for one refresh of the set
-    /// when the cooldown allows, then is checked again; every other token is answered
-    /// without waiting (the future is ready when first polled).
-    pub(crate) async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
-        self.verify_as(token, Presentation::Bearer).await
-    }
-
-    /// [`verify`](Self::verify), then the binding: a token bound to a key (`cnf`) is
+    /// Verifies `token` (see [`Verifier::verify`](crate::Verifier::verify)), then its
+    /// binding: a token bound to a key (`cnf`) is
     /// accepted only with a DPoP proof of that key (RFC 9449 §7.1), an unbound one only
     /// as a bearer token.
     pub(crate) async fn verify_as(
@@ -265,12 +263,14 @@ impl TokenVerifier {
         let verified = self.verify_token(token).await?;
         match (&verified.0.binding, presentation) {
             (Binding::None, Presentation::Bearer) => Ok(verified),
+            // Bound: the proof of its key must come with it (RFC 9449 §7.1).
+            (_, Presentation::Bearer) => Err(TokenError::NotBearer),
             (Binding::Dpop(jkt), Presentation::Dpop { thumbprint }) if **jkt == *thumbprint => {
                 Ok(verified)
             }
             // Bound to another key, to a key this crate cannot check, or not bound while
-            // a proof was given.
-            _ => Err(TokenError::NotBearer),
+            // a proof was given (RFC 9449 §7.1: "Invalid DPoP key binding").
+            (_, Presentation::Dpop { .. }) => Err(TokenError::KeyBinding),
         }
     }
 

@@ -1,0 +1,455 @@
+//! DPoP (RFC 9449) at the request: the `DPoP` scheme and proof header, the URL the
+//! client addressed, the server's nonces and the replay check. The proof's own checks
+//! and the key thumbprint are `token::dpop`'s; the token's binding is checked with the
+//! token ([`TokenVerifier::verify_as`](crate::token::TokenVerifier::verify_as)).
+
+use core::fmt;
+use core::time::Duration;
+use std::sync::Arc;
+
+use axum::extract::OriginalUri;
+use http::header::HOST;
+use http::request::Parts;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, EncodingKey};
+
+use super::refusal::AuthRejection;
+use crate::error::{ConfigError, DpopError};
+use crate::store::{MemoryStore, Store};
+use crate::token::{CheckedProof, ProofRequest, ProofRules};
+
+/// How a verifier takes DPoP-bound access tokens (RFC 9449): `Authorization: DPoP
+/// <token>` with a `DPoP` proof header, the token bound to the proof's key by its
+/// `cnf.jkt`. Give it to [`VerifierBuilder::dpop`](crate::VerifierBuilder::dpop).
+///
+/// - [`Dpop::allowed`]: bearer tokens as `Bearer`, DPoP-bound tokens as `DPoP` (with
+///   their proof). Refusals carry both challenges.
+/// - [`Dpop::required`]: only `DPoP`; a `Bearer` request is answered as one without
+///   credentials, with a `DPoP` challenge.
+/// - Without it (the default), the `DPoP` scheme is not read, and a DPoP-bound token
+///   sent as `Bearer` is refused (it always is, whatever the policy).
+///
+/// A proof is checked as RFC 9449 §4.3 says: `typ` `dpop+jwt`; an asymmetric `alg` of
+/// [`algorithms`](Self::algorithms); a public `jwk` (no private members) that verifies
+/// the signature; `htm` the request's method; `htu` the request's URL without query and
+/// fragment ([`public_url`](Self::public_url)); `iat` no older than
+/// [`proof_lifetime`](Self::proof_lifetime) (and no further in the future than the
+/// verifier's leeway); `ath` the SHA-256 of the access token; a `jti` not seen before
+/// for this key within that time ([`store`](Self::store)); the `nonce` when
+/// [`nonces`](Self::nonces) are on; and the token's `cnf.jkt` the RFC 7638 thumbprint
+/// of the proof's key. Each failure answers `401` with `WWW-Authenticate: DPoP
+/// error="invalid_dpop_proof", error_description="…", algs="…"`
+/// ([`DpopError`](crate::DpopError)), or `error="invalid_token"` for the token itself.
+///
+/// ```
+/// use std::time::Duration;
+/// use scopes_core::{Dpop, Key, Verifier};
+/// # fn main() -> Result<(), scopes_core::ConfigError> {
+/// let verifier = Verifier::builder()
+///     .key(Key::hs256([7; 32])?)
+///     .dpop(
+///         Dpop::required()
+///             .public_url("https://api.example.com") // what clients put in `htu`
+///             .proof_lifetime(Duration::from_secs(60)),
+///     )
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+#[must_use]
+pub struct Dpop {
+    required: bool,
+    algorithms: Vec<Algorithm>,
+    public_url: Option<String>,
+    lifetime: Duration,
+    store: Option<Arc<dyn Store>>,
+    nonce_secret: Option<Arc<[u8]>>,
+}
+
+impl Dpop {
+    /// Bearer tokens as `Bearer` and DPoP-bound tokens as `DPoP`.
+    pub fn allowed() -> Self {
+        Self {
+            required: false,
+            algorithms: vec![
+                Algorithm::ES256,
+                Algorithm::ES384,
+                Algorithm::EdDSA,
+                Algorithm::PS256,
+                Algorithm::PS384,
+                Algorithm::PS512,
+                Algorithm::RS256,
+                Algorithm::RS384,
+                Algorithm::RS512,
+            ],
+            public_url: None,
+            lifetime: Duration::from_secs(60),
+            store: None,
+            nonce_secret: None,
+        }
+    }
+
+    /// Only DPoP-bound tokens, as `DPoP`.
+    pub fn required() -> Self {
+        Self {
+            required: true,
+            ..Self::allowed()
+        }
+    }
+
+    /// The proof algorithms accepted (asymmetric only; all that the crate verifies by
+    /// default: ES256, ES384, EdDSA, PS256/384/512, RS256/384/512). Challenges list
+    /// them (`algs="…"`), as does the resource's metadata
+    /// (`dpop_signing_alg_values_supported`).
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.algorithms = algorithms.into_iter().collect();
+        self
+    }
+
+    /// The URL at which clients reach this server's root, as they write it in `htu`:
+    /// `https://api.example.com`, or `https://example.com/api` behind a proxy that
+    /// serves the API under `/api`. A proof's `htu` must then be this URL followed by
+    /// the request's path.
+    ///
+    /// Without it, the URL is read from the request: its scheme and authority when the
+    /// request line has them (HTTP/2), else `http://` and the `Host` header. That is
+    /// right for a server that speaks plain HTTP itself and is reached directly (tests,
+    /// local development); behind TLS termination or a proxy, set it.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
+    /// How old a proof may be (its `iat`), 60 s by default; a proof's `jti` is
+    /// remembered for this long (plus the leeway) to refuse its replay.
+    pub fn proof_lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// Where the `jti`s of proofs are remembered: a [`MemoryStore`] of this verifier by
+    /// default; a [`RedisStore`](crate::store::RedisStore) (or any shared
+    /// [`Store`]) when several instances serve the API, so that a proof replayed to
+    /// another instance is refused too. A store that cannot be reached refuses the
+    /// proof ([`DpopError::ReplayCheckFailed`](crate::DpopError::ReplayCheckFailed)).
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Asks clients for a server nonce in their proofs (RFC 9449 §9): a proof without
+    /// the current one is answered `401 error="use_dpop_nonce"` with a `DPoP-Nonce`
+    /// header, and the client signs again with it. Nonces are derived from `secret`
+    /// (at least 32 bytes; give every instance the same) and the time, and change every
+    /// proof lifetime; the previous one is still accepted. They bound a proof's
+    /// usefulness to the server's clock rather than the client's.
+    pub fn nonces(mut self, secret: impl AsRef<[u8]>) -> Self {
+        self.nonce_secret = Some(secret.as_ref().into());
+        self
+    }
+
+    /// Checks the configuration and builds the policy the verifier keeps.
+    pub(crate) fn build(self, leeway: Duration) -> Result<Policy, ConfigError> {
+        if self.algorithms.is_empty()
+            || self
+                .algorithms
+                .iter()
+                .any(|alg| alg.family() == AlgorithmFamily::Hmac)
+        {
+            return Err(ConfigError::DpopAlgorithms);
+        }
+        let public_url = match self.public_url {
+            Some(url) => Some(PublicUrl::parse(&url).ok_or(ConfigError::DpopPublicUrl(url))?),
+            None => None,
+        };
+        let nonces = match self.nonce_secret {
+            Some(secret) if secret.len() < 32 => return Err(ConfigError::DpopNonceSecret),
+            Some(secret) => Some(Nonces {
+                key: Arc::new(EncodingKey::from_secret(&secret)),
+                period: self.lifetime.max(Duration::from_secs(1)),
+            }),
+            None => None,
+        };
+        let algs = self
+            .algorithms
+            .iter()
+            .map(|alg| format!("{alg:?}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Ok(Policy {
+            required: self.required,
+            algorithms: self.algorithms,
+            algs: algs.into(),
+            public_url,
+            lifetime: self.lifetime,
+            leeway,
+            store: self
+                .store
+                .unwrap_or_else(|| Arc::new(MemoryStore::default())),
+            nonces,
+        })
+    }
+}
+
+impl fmt::Debug for Dpop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dpop")
+            .field("required", &self.required)
+            .field("algorithms", &self.algorithms)
+            .field("public_url", &self.public_url)
+            .field("proof_lifetime", &self.lifetime)
+            .field("store", &self.store)
+            .field("nonces", &self.nonce_secret.is_some())
+            .finish()
+    }
+}
+
+/// A verifier's DPoP policy, as built.
+pub(crate) struct Policy {
+    pub(crate) required: bool,
+    algorithms: Vec<Algorithm>,
+    /// The algorithms, space-separated, for challenges and metadata.
+    pub(crate) algs: Arc<str>,
+    public_url: Option<PublicUrl>,
+    lifetime: Duration,
+    leeway: Duration,
+    store: Arc<dyn Store>,
+    pub(crate) nonces: Option<Nonces>,
+}
+
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Policy")
+            .field("required", &self.required)
+            .field("algs", &self.algs)
+            .field("public_url", &self.public_url)
+            .field("lifetime", &self.lifetime)
+            .field("store", &self.store)
+            .field("nonces", &self.nonces.is_some())
+            .finish()
+    }
+}
+
+/// A proof that passed, up to its replay check (made once the token is verified, so
+/// that bad tokens fill no store).
+pub(crate) struct Proof {
+    pub(crate) checked: CheckedProof,
+}
+
+/// The proof's mark in the replay store: set by the first check of a request, so that a
+/// second verifier checking the same request does not take it for a replay.
+#[derive(Clone, Debug)]
+pub(crate) struct ProofMark(pub(crate) String);
+
+impl Policy {
+    /// The algorithms, for metadata.
+    pub(crate) fn algorithms(&self) -> &[Algorithm] {
+        &self.algorithms
+    }
+
+    /// The request's `DPoP` proof checked against the request and `token`: everything
+    /// but the replay check and the binding.
+    pub(crate) fn check(&self, parts: &Parts, token: &str) -> Result<Proof, AuthRejection> {
+        let mut proofs = parts.headers.get_all("dpop").iter();
+        let proof = proofs
+            .next()
+            .ok_or(AuthRejection::InvalidDpopProof(DpopError::Missing))?;
+        if proofs.next().is_some() {
+            return Err(AuthRejection::InvalidDpopProof(DpopError::Multiple));
+        }
+        let proof = proof
+            .to_str()
+            .ok()
+            .filter(|proof| proof.len() <= MAX_PROOF)
+            .ok_or(AuthRejection::InvalidDpopProof(DpopError::Malformed))?;
+        let uri = self
+            .request_url(parts)
+            .ok_or(AuthRejection::InvalidDpopProof(DpopError::Uri))?;
+        let now =
+            crate::token::now().ok_or(AuthRejection::InvalidDpopProof(DpopError::IssuedAt))?;
+        let request = ProofRequest {
+            method: parts.method.as_str(),
+            uri: &uri,
+            access_token: token,
+            now,
+        };
+        let rules = ProofRules {
+            algorithms: &self.algorithms,
+            lifetime: self.lifetime,
+            leeway: self.leeway,
+        };
+        let checked = crate::token::check_proof(proof, &request, &rules)
+            .map_err(AuthRejection::InvalidDpopProof)?;
+        if let Some(nonces) = &self.nonces
+            && !checked
+                .nonce
+                .as_deref()
+                .is_some_and(|nonce| nonces.accepts(nonce, now))
+        {
+            return Err(AuthRejection::UseDpopNonce);
+        }
+        Ok(Proof { checked })
+    }
+
+    /// Marks the proof as seen, refusing it if it was (`seen`: the mark this request
+    /// set already, when another verifier checked it first).
+    pub(crate) async fn remember(
+        &self,
+        proof: &Proof,
+        seen: Option<&ProofMark>,
+    ) -> Result<ProofMark, AuthRejection> {
+        let checked = &proof.checked;
+        let key = crate::store::key(
+            "dpop:",
+            &[checked.thumbprint.as_bytes(), checked.jti.as_bytes()],
+        );
+        if seen.is_some_and(|mark| mark.0 == key) {
+            return Ok(ProofMark(key));
+        }
+        // Remembered as long as its `iat` is acceptable.
+        let ttl = self.lifetime + self.leeway * 2;
+        match self.store.set_if_absent(&key, b"1", ttl).await {
+            Ok(true) => Ok(ProofMark(key)),
+            Ok(false) => Err(AuthRejection::InvalidDpopProof(DpopError::Replayed)),
+            Err(error) => {
+                tracing::warn!(%error, "the DPoP replay store did not answer; the proof is refused");
+                Err(AuthRejection::InvalidDpopProof(
+                    DpopError::ReplayCheckFailed,
+                ))
+            }
+        }
+    }
+
+    /// The URL the client addressed, without query: the public URL and the path, or
+    /// the request's own scheme and authority (`http` and `Host` when it has none).
+    fn request_url(&self, parts: &Parts) -> Option<String> {
+        // Inside a nested router, the path as the client sent it.
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or(&parts.uri, |original| &original.0);
+        let path = uri.path();
+        match &self.public_url {
+            Some(base) => Some(format!("{}{path}", base.0)),
+            None => {
+                let scheme = uri.scheme_str().unwrap_or("http");
+                let authority = match uri.authority() {
+                    Some(authority) => authority.as_str(),
+                    None => parts.headers.get(HOST)?.to_str().ok()?,
+                };
+                Some(format!("{scheme}://{authority}{path}"))
+            }
+        }
+    }
+}
+
+/// The longest proof read (an RSA 4096 key in the header is about 1 KiB).
+const MAX_PROOF: usize = 8 * 1024;
+
+/// A public URL: `scheme://authority[/path]`, without a trailing `/`, query or fragment.
+#[derive(Debug)]
+struct PublicUrl(String);
+
+impl PublicUrl {
+    fn parse(url: &str) -> Option<Self> {
+        let (scheme, rest) = url.split_once("://")?;
+        if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https")
+            || rest.is_empty()
+            || rest.starts_with('/')
+            || url.contains(['?', '#', ' '])
+        {
+            return None;
+        }
+        Some(Self(url.trim_end_matches('/').to_owned()))
+    }
+}
+
+/// Server nonces: an HMAC of the period's number, so that every instance with the same
+/// secret issues and accepts the same ones without sharing state.
+#[derive(Clone)]
+pub(crate) struct Nonces {
+    key: Arc<EncodingKey>,
+    period: Duration,
+}
+
+impl Nonces {
+    fn nonce_of(&self, period: u64) -> Option<String> {
+        let mac = crate::keys::sign(&period.to_be_bytes(), &self.key, Algorithm::HS256).ok()?;
+        Some(format!("{period}.{mac}"))
+    }
+
+    fn period_at(&self, now: f64) -> u64 {
+        (now / self.period.as_secs_f64()) as u64
+    }
+
+    /// The nonce to give clients now.
+    pub(crate) fn current(&self) -> Option<String> {
+        self.nonce_of(self.period_at(crate::token::now()?))
+    }
+
+    /// Whether `nonce` is this period's or the previous one's.
+    fn accepts(&self, nonce: &str, now: f64) -> bool {
+        let Some(period) = nonce
+            .split_once('.')
+            .and_then(|(n, _)| n.parse::<u64>().ok())
+        else {
+            return false;
+        };
+        let current = self.period_at(now);
+        if period != current && period.checked_add(1) != Some(current) {
+            return false;
+        }
+        self.nonce_of(period)
+            .is_some_and(|expected| constant_time_eq(expected.as_bytes(), nonce.as_bytes()))
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_of_this_and_the_previous_period_are_accepted() {
+        let nonces = Nonces {
+            key: Arc::new(EncodingKey::from_secret(&[1; 32])),
+            period: Duration::from_secs(60),
+        };
+        let now = 1_800_000_000.0;
+        let this = nonces.nonce_of(nonces.period_at(now)).unwrap();
+        assert!(nonces.accepts(&this, now));
+        assert!(nonces.accepts(&this, now + 60.0));
+        assert!(!nonces.accepts(&this, now + 120.0));
+        assert!(!nonces.accepts(&this, now - 60.0));
+        let other = Nonces {
+            key: Arc::new(EncodingKey::from_secret(&[2; 32])),
+            period: Duration::from_secs(60),
+        };
+        assert!(!other.accepts(&this, now));
+        assert!(!nonces.accepts("x", now));
+        assert!(!nonces.accepts(&this.replace('.', ".x"), now));
+    }
+
+    #[test]
+    fn public_urls_are_scheme_and_authority_with_an_optional_path() {
+        assert_eq!(
+            PublicUrl::parse("https://api.example.com/").unwrap().0,
+            "https://api.example.com"
+        );
+        assert_eq!(
+            PublicUrl::parse("https://example.com/api").unwrap().0,
+            "https://example.com/api"
+        );
+        for bad in [
+            "api.example.com",
+            "ftp://x",
+            "https://",
+            "https:///x",
+            "https://x/?a",
+        ] {
+            assert!(PublicUrl::parse(bad).is_none(), "{bad}");
+        }
+    }
+}
