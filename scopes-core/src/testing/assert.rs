@@ -133,10 +133,20 @@ pub trait AuthAssertions {
     /// The answer's headers.
     fn headers(&self) -> &HeaderMap;
 
-    /// The `WWW-Authenticate` challenge, parsed, if there is one.
+    /// The `WWW-Authenticate` challenge, parsed, if there is one (the first, where a
+    /// verifier taking both `Bearer` and `DPoP` answers two).
     fn challenge(&self) -> Option<Challenge> {
         let value = self.headers().get(WWW_AUTHENTICATE)?.to_str().ok()?;
         Challenge::parse(value)
+    }
+
+    /// Every `WWW-Authenticate` challenge, parsed, in order.
+    fn challenges(&self) -> Vec<Challenge> {
+        self.headers()
+            .get_all(WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|value| Challenge::parse(value.to_str().ok()?))
+            .collect()
     }
 
     /// Admitted: a 2xx status.
@@ -214,6 +224,37 @@ pub trait AuthAssertions {
         challenge
     }
 
+    /// Refused: 401 `invalid_dpop_proof` (RFC 9449): the DPoP proof is missing, malformed,
+    /// signed by another key, for another method or URL, too old, replayed…
+    #[track_caller]
+    fn assert_invalid_dpop_proof(&self) -> Challenge {
+        let challenge = expect(
+            self,
+            StatusCode::UNAUTHORIZED,
+            Some("invalid_dpop_proof"),
+            "a DPoP proof that is not acceptable",
+        );
+        dpop_scheme(&challenge);
+        challenge
+    }
+
+    /// Refused: 401 `use_dpop_nonce` (RFC 9449 §9); returns the nonce the `DPoP-Nonce`
+    /// header gives, to sign the proof again with.
+    #[track_caller]
+    fn assert_use_dpop_nonce(&self) -> String {
+        let challenge = expect(
+            self,
+            StatusCode::UNAUTHORIZED,
+            Some("use_dpop_nonce"),
+            "a DPoP proof without the server's nonce",
+        );
+        dpop_scheme(&challenge);
+        match self.headers().get("dpop-nonce").map(|value| value.to_str()) {
+            Some(Ok(nonce)) => nonce.to_owned(),
+            _ => panic!("expected a `DPoP-Nonce` header with `{challenge}`, got none"),
+        }
+    }
+
     /// Refused: 401 `insufficient_user_authentication` (RFC 9470 step-up).
     #[track_caller]
     fn assert_insufficient_user_authentication(&self) -> Challenge {
@@ -258,13 +299,22 @@ fn expect<A: AuthAssertions + ?Sized>(
     let Some(challenge) = challenge else {
         panic!("expected {wanted} ({why}) with a `WWW-Authenticate: Bearer` challenge, got none");
     };
-    if !challenge.scheme().eq_ignore_ascii_case("Bearer") {
-        panic!("expected a `Bearer` challenge, got `{challenge}`");
+    if !challenge.scheme().eq_ignore_ascii_case("Bearer")
+        && !challenge.scheme().eq_ignore_ascii_case("DPoP")
+    {
+        panic!("expected a `Bearer` (or `DPoP`) challenge, got `{challenge}`");
     }
     if error.is_some() && challenge.error() != error {
         panic!("expected {wanted} ({why}), got `{challenge}`");
     }
     challenge
+}
+
+#[track_caller]
+fn dpop_scheme(challenge: &Challenge) {
+    if !challenge.scheme().eq_ignore_ascii_case("DPoP") {
+        panic!("expected a `DPoP` challenge, got `{challenge}`");
+    }
 }
 
 fn describe(challenge: Option<Challenge>) -> String {

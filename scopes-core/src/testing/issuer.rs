@@ -408,6 +408,12 @@ impl TestToken {
         claims
     }
 
+    /// Binds it to a DPoP key (`cnf.jkt`, RFC 9449 §6.1): it is then accepted only as
+    /// `Authorization: DPoP`, with a proof signed by that key.
+    pub fn dpop_bound(self, key: &super::DpopKey) -> Self {
+        self.claim("cnf", json!({ "jkt": key.thumbprint() }))
+    }
+
     /// Signs it. Panics if it cannot (a test kit's failure is the test's).
     pub fn mint(&self) -> String {
         let inner = &self.issuer.inner;

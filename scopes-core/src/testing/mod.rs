@@ -155,10 +155,12 @@
 //! ```
 
 mod assert;
+mod dpop;
 mod issuer;
 mod request;
 mod serve;
 
 pub use assert::{AuthAssertions, Challenge};
+pub use dpop::{DpopKey, TestProof};
 pub use issuer::{TEST_AUDIENCE, TEST_ISSUER, TestIssuer, TestToken};
 pub use request::{BearerExt, TestResponse, get, request, send};

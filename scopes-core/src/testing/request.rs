@@ -15,11 +15,21 @@ pub trait BearerExt {
     /// Adds `Authorization: Bearer <token>`.
     #[must_use]
     fn bearer(self, token: &str) -> Self;
+
+    /// Adds `Authorization: DPoP <token>` and `DPoP: <proof>` (RFC 9449 §7.1); make the
+    /// proof with [`DpopKey::proof`](super::DpopKey::proof).
+    #[must_use]
+    fn dpop(self, token: &str, proof: &str) -> Self;
 }
 
 impl BearerExt for http::request::Builder {
     fn bearer(self, token: &str) -> Self {
         self.header(AUTHORIZATION, format!("Bearer {token}"))
+    }
+
+    fn dpop(self, token: &str, proof: &str) -> Self {
+        self.header(AUTHORIZATION, format!("DPoP {token}"))
+            .header("dpop", proof)
     }
 }
 

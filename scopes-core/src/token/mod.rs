@@ -22,6 +22,7 @@ mod verify;
 pub use cache::CacheLimits;
 pub(crate) use dpop::{
     Checked as CheckedProof, Request as ProofRequest, Rules as ProofRules, check as check_proof,
+    thumbprint,
 };
 #[cfg(feature = "introspection")]
 pub use introspect::Introspection;

@@ -1,0 +1,477 @@
+//! DPoP (RFC 9449) end to end, as a client makes it: tokens bound to the client's key
+//! (`cnf.jkt`), proofs signed with it, each check of a proof refused in its own way, a
+//! bound token sent as `Bearer`, replays (to one instance and to another sharing the
+//! store), server nonces, the challenges of each policy, and a URL behind a proxy.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use axum::routing::get;
+use scopes_core::store::MemoryStore;
+use scopes_core::testing::{self, AuthAssertions, BearerExt, DpopKey, TestIssuer, TestResponse};
+use scopes_core::{Dpop, RequireScopesLayer, Verifier, requires_scopes, scope_set, scopes};
+use serde_json::json;
+
+scopes! {
+    /// The test API's scopes.
+    pub Scopes {
+        "items": "Read items.",
+        "admin": "Administer.",
+    }
+}
+
+#[requires_scopes("items")]
+async fn items(token: scopes_core::Claims<serde_json::Value>) -> String {
+    token.0["sub"].as_str().unwrap_or_default().to_owned()
+}
+
+#[requires_scopes("admin")]
+async fn admin() -> &'static str {
+    "admin"
+}
+
+#[requires_scopes("items")]
+struct ReadItems;
+
+const URL: &str = "http://api.test/items";
+
+fn app(verifier: Verifier) -> Router {
+    Router::new()
+        .route("/items", get(items))
+        .route("/admin", get(admin))
+        .with_state(verifier)
+}
+
+/// `GET path` on host `api.test`, with the `Authorization` and `DPoP` headers given.
+fn request(path: &str, authorization: Option<String>, proofs: &[&str]) -> Request<Body> {
+    let mut builder = Request::get(path).header("host", "api.test");
+    if let Some(authorization) = authorization {
+        builder = builder.header("authorization", authorization);
+    }
+    for proof in proofs {
+        builder = builder.header("dpop", *proof);
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
+async fn dpop(app: &Router, token: &str, proof: &str) -> TestResponse {
+    testing::send(
+        app,
+        request("/items", Some(format!("DPoP {token}")), &[proof]),
+    )
+    .await
+}
+
+struct Setup {
+    issuer: TestIssuer,
+    client: DpopKey,
+    token: String,
+}
+
+fn setup() -> Setup {
+    let issuer = TestIssuer::es256();
+    let client = DpopKey::es256();
+    let token = issuer
+        .token(scope_set!("items"))
+        .sub("alice")
+        .dpop_bound(&client)
+        .mint();
+    Setup {
+        issuer,
+        client,
+        token,
+    }
+}
+
+fn allowed(issuer: &TestIssuer) -> Router {
+    app(issuer
+        .verifier_builder()
+        .dpop(Dpop::allowed())
+        .build()
+        .unwrap())
+}
+
+#[tokio::test]
+async fn a_bound_token_with_its_proof_is_admitted_and_its_proof_only_once() {
+    let Setup {
+        issuer,
+        client,
+        token,
+    } = setup();
+    let app = allowed(&issuer);
+    let proof = client.proof("GET", URL).token(&token).sign();
+    let response = dpop(&app, &token, &proof).await;
+    response.assert_admitted();
+    assert_eq!(response.text(), "alice");
+    // The same proof again: a replay.
+    let replayed = dpop(&app, &token, &proof).await;
+    let challenge = replayed.assert_invalid_dpop_proof();
+    assert_eq!(
+        challenge.param("error_description"),
+        Some("The DPoP proof was used before")
+    );
+    assert!(challenge.param("algs").unwrap().contains("ES256"));
+    // A new proof serves.
+    let fresh = client.proof("GET", URL).token(&token).sign();
+    dpop(&app, &token, &fresh).await.assert_admitted();
+}
+
+#[tokio::test]
+async fn a_bound_token_sent_as_bearer_is_refused_under_every_policy() {
+    let Setup { issuer, token, .. } = setup();
+    for verifier in [
+        issuer.verifier(),
+        issuer
+            .verifier_builder()
+            .dpop(Dpop::allowed())
+            .build()
+            .unwrap(),
+    ] {
+        let response = testing::send(
+            &app(verifier),
+            request("/items", Some(format!("Bearer {token}")), &[]),
+        )
+        .await;
+        let challenge = response.assert_invalid_token();
+        assert_eq!(challenge.scheme(), "Bearer");
+        assert_eq!(
+            challenge.param("error_description"),
+            Some("The token is not a bearer access token")
+        );
+    }
+    // Where DPoP is required, `Bearer` is no credential at all.
+    let required = app(issuer
+        .verifier_builder()
+        .dpop(Dpop::required())
+        .build()
+        .unwrap());
+    let response = testing::send(
+        &required,
+        request("/items", Some(format!("Bearer {token}")), &[]),
+    )
+    .await;
+    assert_eq!(response.status(), 401);
+    let challenges = response.challenges();
+    assert_eq!(challenges.len(), 1, "{challenges:?}");
+    assert_eq!(challenges[0].scheme(), "DPoP");
+    assert_eq!(challenges[0].error(), None);
+}
+
+#[tokio::test]
+async fn the_token_must_be_bound_to_the_proof_s_key() {
+    let Setup {
+        issuer,
+        client,
+        token,
+    } = setup();
+    let app = allowed(&issuer);
+    // A proof of another key for the same token.
+    let other = DpopKey::es256();
+    let proof = other.proof("GET", URL).token(&token).sign();
+    let challenge = dpop(&app, &token, &proof).await.assert_invalid_token();
+    assert_eq!(challenge.scheme(), "DPoP");
+    assert_eq!(
+        challenge.param("error_description"),
+        Some("Invalid DPoP key binding")
+    );
+    // An unbound token with a proof.
+    let unbound = issuer.mint("alice", scope_set!("items"));
+    let proof = client.proof("GET", URL).token(&unbound).sign();
+    dpop(&app, &unbound, &proof).await.assert_invalid_token();
+    // The unbound token as `Bearer` is fine where DPoP is only allowed.
+    testing::send(
+        &app,
+        request("/items", Some(format!("Bearer {unbound}")), &[]),
+    )
+    .await
+    .assert_admitted();
+}
+
+#[tokio::test]
+async fn each_check_of_the_proof_refuses_its_mistake() {
+    let Setup {
+        issuer,
+        client,
+        token,
+    } = setup();
+    let app = allowed(&issuer);
+    let good = || client.proof("GET", URL).token(&token);
+    let mut private = client.jwk().clone();
+    private.insert("d".into(), json!("AAAA"));
+    let other_token = issuer.token(scope_set!("items")).dpop_bound(&client).mint();
+    let cases = [
+        (
+            "method",
+            client.proof("POST", URL).token(&token).sign(),
+            "htm",
+        ),
+        (
+            "path",
+            client
+                .proof("GET", "http://api.test/admin")
+                .token(&token)
+                .sign(),
+            "htu",
+        ),
+        (
+            "host",
+            client
+                .proof("GET", "http://evil.test/items")
+                .token(&token)
+                .sign(),
+            "htu",
+        ),
+        (
+            "scheme",
+            client
+                .proof("GET", "https://api.test/items")
+                .token(&token)
+                .sign(),
+            "htu",
+        ),
+        (
+            "ath",
+            client.proof("GET", URL).token(&other_token).sign(),
+            "ath",
+        ),
+        ("no ath", good().without("ath").sign(), "ath"),
+        ("old", good().issued_in(-600).sign(), "iat"),
+        ("future", good().issued_in(600).sign(), "iat"),
+        ("no iat", good().without("iat").sign(), "iat"),
+        ("no jti", good().without("jti").sign(), "jti"),
+        ("typ", good().header("typ", "JWT").sign(), "typ"),
+        (
+            "alg of another key",
+            good().header("alg", "ES384").sign(),
+            "jwk",
+        ),
+        (
+            "alg unknown",
+            good().header("alg", "ES512").sign(),
+            "algorithm",
+        ),
+        ("hmac", good().header("alg", "HS256").sign(), "algorithm"),
+        ("none", good().header("alg", "none").sign(), "algorithm"),
+        ("private", good().header("jwk", &private).sign(), "jwk"),
+        ("no jwk", good().without("jwk").sign(), "jwk"),
+        ("garbage", "a.b.c".to_owned(), "malformed"),
+    ];
+    for (case, proof, said) in cases {
+        let response = dpop(&app, &token, &proof).await;
+        let challenge = response.assert_invalid_dpop_proof();
+        let description = challenge.param("error_description").unwrap().to_owned();
+        assert!(description.contains(said), "{case}: {description}");
+    }
+    // A signature of another key under this key's `jwk`.
+    let forged = {
+        let good = good().sign();
+        let other = DpopKey::es256().proof("GET", URL).token(&token).sign();
+        let (message, _) = good.rsplit_once('.').unwrap();
+        let (_, signature) = other.rsplit_once('.').unwrap();
+        format!("{message}.{signature}")
+    };
+    dpop(&app, &token, &forged)
+        .await
+        .assert_invalid_dpop_proof();
+    // No proof, two proofs.
+    let proof = good().sign();
+    let none = testing::send(&app, request("/items", Some(format!("DPoP {token}")), &[])).await;
+    none.assert_invalid_dpop_proof();
+    let two = testing::send(
+        &app,
+        request("/items", Some(format!("DPoP {token}")), &[&proof, &proof]),
+    )
+    .await;
+    two.assert_invalid_dpop_proof();
+    // The query is not part of `htu`; the default port is the same URL.
+    let request_with_query = Request::get("/items?page=2")
+        .header("host", "api.test:80")
+        .dpop(&token, &good().sign())
+        .body(Body::empty())
+        .unwrap();
+    testing::send(&app, request_with_query)
+        .await
+        .assert_admitted();
+}
+
+#[tokio::test]
+async fn refusals_challenge_the_scheme_used_and_name_the_other() {
+    let Setup {
+        issuer,
+        client,
+        token,
+    } = setup();
+    let app = allowed(&issuer);
+    // No credentials: `Bearer`, then `DPoP algs`.
+    let response = testing::send(&app, request("/items", None, &[])).await;
+    let challenges = response.challenges();
+    assert_eq!(
+        challenges.iter().map(|c| c.scheme()).collect::<Vec<_>>(),
+        ["Bearer", "DPoP"]
+    );
+    assert!(challenges[1].param("algs").is_some());
+    response.assert_missing_credentials();
+    // 403 through DPoP: a `DPoP` challenge with the scope, then a bare `Bearer`.
+    let proof = client
+        .proof("GET", "http://api.test/admin")
+        .token(&token)
+        .sign();
+    let response = testing::send(
+        &app,
+        request("/admin", Some(format!("DPoP {token}")), &[&proof]),
+    )
+    .await;
+    let challenge = response.assert_insufficient_scope("admin");
+    assert_eq!(challenge.scheme(), "DPoP");
+    assert!(challenge.param("algs").is_some());
+    let challenges = response.challenges();
+    assert_eq!(challenges[1].to_string(), "Bearer");
+    // An expired bound token: `DPoP error="invalid_token"`.
+    let expired = issuer
+        .token(scope_set!("items"))
+        .dpop_bound(&client)
+        .expired()
+        .mint();
+    let proof = client.proof("GET", URL).token(&expired).sign();
+    let challenge = dpop(&app, &expired, &proof).await.assert_invalid_token();
+    assert_eq!(challenge.scheme(), "DPoP");
+    // Without DPoP configured, the `DPoP` scheme is not read: no credentials.
+    let off = app_off(&issuer);
+    let proof = client.proof("GET", URL).token(&token).sign();
+    let response = dpop(&off, &token, &proof).await;
+    response.assert_missing_credentials();
+    assert_eq!(response.challenges().len(), 1);
+}
+
+fn app_off(issuer: &TestIssuer) -> Router {
+    app(issuer.verifier())
+}
+
+#[tokio::test]
+async fn a_proof_replayed_to_another_instance_sharing_the_store_is_refused() {
+    let Setup {
+        issuer,
+        client,
+        token,
+    } = setup();
+    let store = Arc::new(MemoryStore::default());
+    let instance = || allowed_with(&issuer, Dpop::allowed().store(store.clone()));
+    let (one, two) = (instance(), instance());
+    let proof = client.proof("GET", URL).token(&token).sign();
+    dpop(&one, &token, &proof).await.assert_admitted();
+    dpop(&two, &token, &proof).await.assert_invalid_dpop_proof();
+    // Instances that do not share a store cannot tell (each keeps its own).
+    let proof = client.proof("GET", URL).token(&token).sign();
+    dpop(&allowed(&issuer), &token, &proof)
+        .await
+        .assert_admitted();
+    dpop(&allowed(&issuer), &token, &proof)
+        .await
+        .assert_admitted();
+}
+
+fn allowed_with(issuer: &TestIssuer, dpop: Dpop) -> Router {
+    app(issuer.verifier_builder().dpop(dpop).build().unwrap())
+}
+
+#[tokio::test]
+async fn a_layer_and_a_handler_with_other_verifiers_check_one_proof_once() {
+    let Setup {
+        issuer,
+        client,
+        token,
+    } = setup();
+    let store = Arc::new(MemoryStore::default());
+    let verifier = || {
+        issuer
+            .verifier_builder()
+            .dpop(Dpop::allowed().store(store.clone()))
+            .build()
+            .unwrap()
+    };
+    let app = Router::new()
+        .route("/items", get(items))
+        .route_layer(RequireScopesLayer::<Scopes, ReadItems>::with_verifier(
+            verifier(),
+        ))
+        .with_state(verifier());
+    let proof = client.proof("GET", URL).token(&token).sign();
+    dpop(&app, &token, &proof).await.assert_admitted();
+    dpop(&app, &token, &proof).await.assert_invalid_dpop_proof();
+}
+
+#[tokio::test]
+async fn server_nonces_are_asked_for_then_accepted() {
+    let Setup {
+        issuer,
+        client,
+        token,
+    } = setup();
+    let app = allowed_with(&issuer, Dpop::required().nonces([9u8; 32]));
+    let proof = client.proof("GET", URL).token(&token).sign();
+    let nonce = dpop(&app, &token, &proof).await.assert_use_dpop_nonce();
+    let proof = client.proof("GET", URL).token(&token).nonce(&nonce).sign();
+    dpop(&app, &token, &proof).await.assert_admitted();
+    let proof = client
+        .proof("GET", URL)
+        .token(&token)
+        .nonce("1.forged")
+        .sign();
+    dpop(&app, &token, &proof).await.assert_use_dpop_nonce();
+}
+
+#[tokio::test]
+async fn behind_a_proxy_the_public_url_is_the_one_proofs_name() {
+    let Setup {
+        issuer,
+        client,
+        token,
+    } = setup();
+    let inner = allowed_with(
+        &issuer,
+        Dpop::allowed().public_url("https://example.com/api/"),
+    );
+    // Nested too: the path is the one the client sent.
+    let app = Router::new().nest("/v1", inner);
+    let proof = client
+        .proof("GET", "https://example.com/api/v1/items")
+        .token(&token)
+        .sign();
+    let request = |proof: &str| {
+        Request::get("/v1/items")
+            .header("host", "internal:8080")
+            .dpop(&token, proof)
+            .body(Body::empty())
+            .unwrap()
+    };
+    testing::send(&app, request(&proof)).await.assert_admitted();
+    // The Host the proxy sent is not the URL.
+    let proof = client
+        .proof("GET", "http://internal:8080/v1/items")
+        .token(&token)
+        .sign();
+    testing::send(&app, request(&proof))
+        .await
+        .assert_invalid_dpop_proof();
+}
+
+#[test]
+fn configuration_mistakes_are_refused_at_build() {
+    let issuer = TestIssuer::hs256();
+    let build = |dpop: Dpop| issuer.verifier_builder().dpop(dpop).build().map(|_| ());
+    for (dpop, says) in [
+        (Dpop::allowed().algorithms([]), "asymmetric"),
+        (
+            Dpop::allowed().algorithms([scopes_core::Algorithm::HS256]),
+            "HMAC",
+        ),
+        (Dpop::allowed().public_url("api.example.com"), "public_url"),
+        (Dpop::allowed().public_url("https://x/?q"), "public_url"),
+        (Dpop::allowed().nonces(b"short"), "32 bytes"),
+    ] {
+        let error = build(dpop).unwrap_err().to_string();
+        assert!(error.contains(says), "{error}");
+    }
+}
