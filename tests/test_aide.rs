@@ -60,6 +60,10 @@ async fn login(_form: PasswordForm) -> Result<AccessTokenResponse, GrantError> {
 }
 
 fn document() -> Value {
+    serde_json::to_value(api(None)).unwrap()
+}
+
+fn api(dpop: Option<scopes_core::Dpop>) -> OpenApi {
     let verifier = Verifier::new(Key::hs256(scopes_tests::SECRET).unwrap()).unwrap();
     let mut api = OpenApi::default();
     let _app: axum::Router = ApiRouter::new()
@@ -73,7 +77,23 @@ fn document() -> Value {
             doc
         })
         .with_state(verifier);
-    serde_json::to_value(&api).unwrap()
+    if let Some(dpop) = dpop {
+        scopes_core::openapi::aide::document_dpop(&mut api, &dpop);
+    }
+    api
+}
+
+#[test]
+fn aide_documents_dpop_as_utoipa_does() {
+    let api = api(Some(scopes_core::Dpop::allowed()));
+    let document = serde_json::to_value(&api).unwrap();
+    assert_eq!(
+        document["components"]["securitySchemes"]["DPoP"]["scheme"],
+        "DPoP"
+    );
+    let security = &document["paths"]["/users/me/items/"]["get"]["security"];
+    assert_eq!(security.as_array().unwrap().len(), 2, "{security}");
+    assert_eq!(security[1]["DPoP"], json!([]));
 }
 
 #[test]

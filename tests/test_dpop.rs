@@ -475,3 +475,57 @@ fn configuration_mistakes_are_refused_at_build() {
         assert!(error.contains(says), "{error}");
     }
 }
+
+#[tokio::test]
+async fn the_resource_metadata_says_what_the_verifier_takes() {
+    let issuer = TestIssuer::hs256();
+    let dpop =
+        Dpop::required().algorithms([scopes_core::Algorithm::ES256, scopes_core::Algorithm::EdDSA]);
+    let metadata = scopes_core::ResourceMetadata::new("http://127.0.0.1:8000/api")
+        .unwrap()
+        .dpop(&dpop);
+    let verifier = issuer
+        .verifier_builder()
+        .resource_metadata(&metadata)
+        .dpop(dpop.clone())
+        .build()
+        .unwrap();
+    let router: Router = metadata.router();
+    let document = testing::send(&router, testing::get(metadata.path(), None)).await;
+    let document: serde_json::Value = document.json();
+    assert_eq!(
+        document["dpop_signing_alg_values_supported"],
+        json!(["ES256", "EdDSA"])
+    );
+    assert_eq!(document["dpop_bound_access_tokens_required"], json!(true));
+    // The challenges name the same algorithms and the document.
+    let response = testing::send(&app(verifier), request("/items", None, &[])).await;
+    let challenge = response.challenge().unwrap();
+    assert_eq!(challenge.scheme(), "DPoP");
+    assert_eq!(challenge.param("algs"), Some("ES256 EdDSA"));
+    assert_eq!(challenge.param("resource_metadata"), Some(metadata.url()));
+    // A document that says otherwise than the verifier is refused at build.
+    for other in [
+        Dpop::allowed(),
+        dpop.clone().algorithms([scopes_core::Algorithm::ES256]),
+    ] {
+        let error = issuer
+            .verifier_builder()
+            .resource_metadata(&metadata)
+            .dpop(other)
+            .build()
+            .unwrap_err();
+        assert_eq!(error, scopes_core::ConfigError::MetadataDpopMismatch);
+    }
+    let error = issuer
+        .verifier_builder()
+        .resource_metadata(&metadata)
+        .build()
+        .unwrap_err();
+    assert_eq!(error, scopes_core::ConfigError::MetadataDpopMismatch);
+    // Without DPoP, the document says nothing of it.
+    let plain = scopes_core::ResourceMetadata::new("http://127.0.0.1:8000/api").unwrap();
+    let json = serde_json::to_value(&plain).unwrap();
+    assert!(json.get("dpop_bound_access_tokens_required").is_none());
+    assert!(json.get("dpop_signing_alg_values_supported").is_none());
+}

@@ -319,3 +319,22 @@ fn a_layers_scopes_join_every_operation_it_wraps() {
         json!([{"OAuth2": ["write", "admin"]}, {"Keycloak": ["write", "admin"]}])
     );
 }
+
+#[test]
+fn dpop_is_documented_where_the_verifier_requires_it() {
+    let mut openapi = ApiDoc::openapi();
+    scopes_core::openapi::utoipa::document_dpop(&mut openapi, &scopes_core::Dpop::required());
+    let document = serde_json::to_value(openapi).unwrap();
+    // utoipa names no `DPoP` HTTP scheme: the proof header stands for it.
+    let scheme = &document["components"]["securitySchemes"]["DPoP"];
+    assert_eq!(
+        (&scheme["type"], &scheme["in"], &scheme["name"]),
+        (&json!("apiKey"), &json!("header"), &json!("DPoP"))
+    );
+    assert_eq!(
+        document["paths"]["/users/me/items/"]["get"]["security"],
+        json!([{"OAuth2PasswordBearer": ["items", "me"], "DPoP": []}])
+    );
+    // The token endpoint stays unauthenticated.
+    assert_eq!(document["paths"]["/token"]["post"].get("security"), None);
+}

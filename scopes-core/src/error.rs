@@ -79,6 +79,9 @@ pub enum ConfigError {
     DpopPublicUrl(String),
     /// [`Dpop::nonces`](crate::Dpop::nonces) was given a secret shorter than 32 bytes.
     DpopNonceSecret,
+    /// The resource's metadata (RFC 9728) says of DPoP otherwise than the verifier's
+    /// policy: give both the same [`Dpop`](crate::Dpop).
+    MetadataDpopMismatch,
     /// A protected resource identifier (RFC 9728) that cannot be one.
     InvalidResource {
         /// The identifier given.
@@ -170,6 +173,9 @@ impl fmt::Display for ConfigError {
             Self::DpopPublicUrl(url) => write!(
                 f,
                 "`Dpop::public_url(\"{url}\")` is not the URL clients reach the server's root at: give `https://host[:port][/path]`, without query or fragment"
+            ),
+            Self::MetadataDpopMismatch => f.write_str(
+                "the resource metadata says of DPoP otherwise than the verifier: pass the same `Dpop` to `ResourceMetadata::dpop(&dpop)` and `VerifierBuilder::dpop(dpop)`",
             ),
             Self::DpopNonceSecret => f.write_str(
                 "the secret of `Dpop::nonces` must be at least 32 bytes (random; the same on every instance)",

@@ -147,6 +147,16 @@ impl Dpop {
         self
     }
 
+    /// What metadata says of it (RFC 9728): the algorithms, and whether it is required.
+    pub(crate) fn advertised(&self) -> (Vec<String>, bool) {
+        let algorithms = self
+            .algorithms
+            .iter()
+            .map(|alg| format!("{alg:?}"))
+            .collect();
+        (algorithms, self.required)
+    }
+
     /// Checks the configuration and builds the policy the verifier keeps.
     pub(crate) fn build(self, leeway: Duration) -> Result<Policy, ConfigError> {
         if self.algorithms.is_empty()
@@ -241,11 +251,6 @@ pub(crate) struct Proof {
 pub(crate) struct ProofMark(pub(crate) String);
 
 impl Policy {
-    /// The algorithms, for metadata.
-    pub(crate) fn algorithms(&self) -> &[Algorithm] {
-        &self.algorithms
-    }
-
     /// The request's `DPoP` proof checked against the request and `token`: everything
     /// but the replay check and the binding.
     pub(crate) fn check(&self, parts: &Parts, token: &str) -> Result<Proof, AuthRejection> {

@@ -10,6 +10,7 @@ use axum::routing::get;
 use jsonwebtoken::Algorithm;
 use serde::Serialize;
 
+use super::dpop::Dpop;
 use crate::error::ConfigError;
 use crate::table::ScopeTable;
 
@@ -69,6 +70,10 @@ pub struct ResourceMetadata {
     resource_policy_uri: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     resource_tos_uri: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    dpop_signing_alg_values_supported: Vec<String>,
+    #[serde(skip_serializing_if = "core::ops::Not::not")]
+    dpop_bound_access_tokens_required: bool,
     /// Where the document is served (origin + well-known path); not a member.
     #[serde(skip)]
     url: String,
@@ -140,6 +145,8 @@ impl ResourceMetadata {
             resource_documentation: None,
             resource_policy_uri: None,
             resource_tos_uri: None,
+            dpop_signing_alg_values_supported: Vec::new(),
+            dpop_bound_access_tokens_required: false,
         })
     }
 
@@ -216,6 +223,29 @@ impl ResourceMetadata {
     pub fn tos_uri(mut self, uri: impl Into<String>) -> Self {
         self.resource_tos_uri = Some(uri.into());
         self
+    }
+
+    /// What the resource takes of DPoP (RFC 9449), from the same [`Dpop`] the verifier
+    /// is given: `dpop_signing_alg_values_supported`, and
+    /// `dpop_bound_access_tokens_required: true` where DPoP is required. A verifier
+    /// naming this document ([`VerifierBuilder::resource_metadata`]) refuses to build
+    /// if its DPoP policy says otherwise.
+    ///
+    /// [`VerifierBuilder::resource_metadata`]: crate::VerifierBuilder::resource_metadata
+    #[must_use]
+    pub fn dpop(mut self, dpop: &Dpop) -> Self {
+        let (algorithms, required) = dpop.advertised();
+        self.dpop_signing_alg_values_supported = algorithms;
+        self.dpop_bound_access_tokens_required = required;
+        self
+    }
+
+    /// What the document says of DPoP: its algorithms and whether it is required.
+    pub(crate) fn dpop_advertised(&self) -> (Vec<String>, bool) {
+        (
+            self.dpop_signing_alg_values_supported.clone(),
+            self.dpop_bound_access_tokens_required,
+        )
     }
 
     /// The resource identifier.

@@ -307,6 +307,8 @@ pub struct VerifierBuilder {
     leeway: Duration,
     cache: Option<CacheLimits>,
     dpop: Option<Dpop>,
+    /// What the resource's metadata says of DPoP, which must be what `dpop` says.
+    advertised_dpop: Option<(Vec<String>, bool)>,
 }
 
 impl Default for VerifierBuilder {
@@ -318,6 +320,7 @@ impl Default for VerifierBuilder {
             leeway: Duration::from_secs(30),
             cache: Some(CacheLimits::default()),
             dpop: None,
+            advertised_dpop: None,
         }
     }
 }
@@ -445,6 +448,7 @@ impl VerifierBuilder {
     /// document with [`ResourceMetadata::router`].
     pub fn resource_metadata(mut self, metadata: &ResourceMetadata) -> Self {
         self.responder.resource_metadata = Some(metadata.url().into());
+        self.advertised_dpop = Some(metadata.dpop_advertised());
         self
     }
 
@@ -519,6 +523,15 @@ impl VerifierBuilder {
             }
             TokenVerifier::new(self.trusted, true, shared)?
         };
+        if let Some(advertised) = &self.advertised_dpop {
+            let policy = self
+                .dpop
+                .as_ref()
+                .map_or((Vec::new(), false), Dpop::advertised);
+            if *advertised != policy {
+                return Err(ConfigError::MetadataDpopMismatch);
+            }
+        }
         let dpop = match self.dpop {
             Some(dpop) => Some(dpop.build(self.leeway)?),
             None => None,

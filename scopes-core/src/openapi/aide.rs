@@ -71,6 +71,45 @@ pub fn security_schemes<T: ScopeTable>() -> Vec<(String, SecurityScheme)> {
         .collect()
 }
 
+/// Documents the `DPoP` scheme and the operations that take it, as
+/// [`openapi::document_dpop`](super::document_dpop) says, on aide's document. Call it
+/// last, on the finished document (after `finish_api`).
+pub fn document_dpop(openapi: &mut aide::openapi::OpenApi, dpop: &crate::Dpop) {
+    use aide::openapi::ReferenceOr;
+    let components = openapi.components.get_or_insert_with(Default::default);
+    components.security_schemes.insert(
+        super::DPOP_SCHEME.to_owned(),
+        ReferenceOr::Item(read(super::dpop::scheme(dpop))),
+    );
+    let required = dpop.advertised().1;
+    let Some(paths) = openapi.paths.as_mut() else {
+        return;
+    };
+    for item in paths.paths.values_mut() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let Ok(mut json) = serde_json::to_value(&*operation) else {
+                continue;
+            };
+            if super::dpop::secure_operation(&mut json, required) {
+                operation.security = read(json["security"].take());
+            }
+        }
+    }
+}
+
 /// Our own JSON, in OpenAPI's field names, read into aide's types: a failure is a bug
 /// here.
 fn read<V: DeserializeOwned>(value: Value) -> V {

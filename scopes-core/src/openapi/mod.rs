@@ -30,10 +30,12 @@ use crate::table::{RequiredScopes, Requirement, ScopeSet, ScopeTable, scope_unio
 
 #[cfg(feature = "aide")]
 pub mod aide;
+mod dpop;
 mod responses;
 #[cfg(feature = "utoipa")]
 pub mod utoipa;
 
+pub use dpop::{DPOP_SCHEME, document_dpop};
 pub use responses::ProtectedResponses;
 
 /// The [`OperationSecurity`] of a `#[requires_scopes]` handler: its scopes, then those of

@@ -151,6 +151,43 @@ pub fn document_response_mode(openapi: &mut OpenApi, mode: crate::http::refusal:
     }
 }
 
+/// Documents the `DPoP` scheme and the operations that take it, as
+/// [`openapi::document_dpop`](super::document_dpop) says, on utoipa's document. Call it
+/// last, on the finished document.
+///
+/// utoipa cannot name the `DPoP` HTTP authentication scheme (its `HttpAuthScheme` is a
+/// closed list), so here the scheme is the `DPoP` proof header (`type: apiKey`, `in:
+/// header`, `name: DPoP`), its description saying the rest. For `type: http, scheme:
+/// DPoP`, serialize the document and call [`openapi::document_dpop`]
+/// (super::document_dpop) on the JSON instead.
+pub fn document_dpop(openapi: &mut OpenApi, dpop: &crate::Dpop) {
+    let mut scheme = super::dpop::scheme(dpop);
+    scheme["type"] = "apiKey".into();
+    scheme["in"] = "header".into();
+    scheme["name"] = "DPoP".into();
+    if let Some(object) = scheme.as_object_mut() {
+        object.remove("scheme");
+    }
+    // Our own JSON, in OpenAPI's field names: a failure to read it is a bug here.
+    let scheme: SecurityScheme =
+        serde_json::from_value(scheme).expect("scopes-core builds schemes utoipa can read");
+    openapi
+        .components
+        .get_or_insert_with(Default::default)
+        .security_schemes
+        .insert(super::DPOP_SCHEME.to_owned(), RefOr::T(scheme));
+    let required = dpop.advertised().1;
+    for operation in all_operations(openapi) {
+        let Ok(mut json) = serde_json::to_value(&*operation) else {
+            continue;
+        };
+        if super::dpop::secure_operation(&mut json, required) {
+            operation.security = serde_json::from_value(json["security"].take())
+                .expect("scopes-core builds requirements utoipa can read");
+        }
+    }
+}
+
 /// Adds what `L` requires, a router layer's requirement (see
 /// [`RequireScopesLayer`](crate::RequireScopesLayer)), to every operation of `openapi`:
 /// call it on the document of the routes the layer wraps (utoipa-axum's

@@ -20,9 +20,10 @@ pub mod providers;
 mod verify;
 
 pub use cache::CacheLimits;
+#[cfg(feature = "testing")]
+pub(crate) use dpop::thumbprint;
 pub(crate) use dpop::{
     Checked as CheckedProof, Request as ProofRequest, Rules as ProofRules, check as check_proof,
-    thumbprint,
 };
 #[cfg(feature = "introspection")]
 pub use introspect::Introspection;
