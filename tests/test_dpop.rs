@@ -372,6 +372,25 @@ async fn a_proof_replayed_to_another_instance_sharing_the_store_is_refused() {
         .assert_admitted();
 }
 
+#[tokio::test]
+async fn a_store_that_is_down_refuses_every_proof() {
+    let Setup {
+        issuer,
+        client,
+        token,
+    } = setup();
+    let app = allowed_with(
+        &issuer,
+        Dpop::allowed().store(Arc::new(scopes_tests::DownStore)),
+    );
+    let proof = client.proof("GET", URL).token(&token).sign();
+    let challenge = dpop(&app, &token, &proof).await.assert_invalid_dpop_proof();
+    assert_eq!(
+        challenge.param("error_description"),
+        Some("The DPoP proof could not be checked")
+    );
+}
+
 fn allowed_with(issuer: &TestIssuer, dpop: Dpop) -> Router {
     app(issuer.verifier_builder().dpop(dpop).build().unwrap())
 }

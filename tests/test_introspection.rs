@@ -513,3 +513,85 @@ async fn exp_bounds_the_cache_and_an_answer_may_omit_exp_and_iss() {
         TokenError::MissingClaim("aud")
     );
 }
+
+#[tokio::test]
+async fn an_introspected_dpop_token_is_accepted_with_its_proof_only() {
+    use scopes_core::Dpop;
+    use scopes_core::testing::{BearerExt, DpopKey};
+    let server = start().await;
+    let verifier = Verifier::builder()
+        .trust(
+            TrustedIssuer::new(ISSUER)
+                .introspection(server.introspection())
+                .audience(AUDIENCE),
+        )
+        .dpop(Dpop::allowed())
+        .build()
+        .unwrap();
+    let client = DpopKey::es256();
+    let mut bound = active("items");
+    bound["token_type"] = json!("DPoP");
+    bound["cnf"] = json!({ "jkt": client.thumbprint() });
+    server.answer("opaque-bound", bound);
+    let app = app(verifier);
+    let request = |proof: &str| {
+        axum::http::Request::get("/items")
+            .header("host", "api.test")
+            .dpop("opaque-bound", proof)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let proof = client
+        .proof("GET", "http://api.test/items")
+        .token("opaque-bound")
+        .sign();
+    testing::send(&app, request(&proof)).await.assert_admitted();
+    // Another key's proof.
+    let other = DpopKey::es256()
+        .proof("GET", "http://api.test/items")
+        .token("opaque-bound")
+        .sign();
+    testing::send(&app, request(&other))
+        .await
+        .assert_invalid_token();
+    // As `Bearer`.
+    testing::send(&app, testing::get("/items", Some("opaque-bound")))
+        .await
+        .assert_invalid_token();
+    assert_eq!(server.calls(), 1);
+}
+
+#[tokio::test]
+async fn instances_sharing_a_store_ask_the_endpoint_once() {
+    use scopes_core::store::MemoryStore;
+    let server = start().await;
+    let store = Arc::new(MemoryStore::default());
+    let instance = || {
+        verifier(
+            TrustedIssuer::new(ISSUER)
+                .introspection(server.introspection().store(store.clone()))
+                .audience(AUDIENCE),
+        )
+    };
+    server.answer("opaque", active("items"));
+    let (one, two, three) = (instance(), instance(), instance());
+    one.verify("opaque").await.unwrap();
+    two.verify("opaque").await.unwrap();
+    three.verify("opaque").await.unwrap();
+    assert_eq!(server.calls(), 1);
+    // Inactive answers are shared too, briefly.
+    one.verify("nope").await.unwrap_err();
+    assert_eq!(two.verify("nope").await.unwrap_err(), TokenError::Inactive);
+    assert_eq!(server.calls(), 2);
+    // The store holds digests, never the token.
+    assert_eq!(store.len(), 2);
+    // A store that is down: each instance asks the endpoint itself, and still admits.
+    let down = Arc::new(scopes_tests::DownStore);
+    let alone = verifier(
+        TrustedIssuer::new(ISSUER)
+            .introspection(server.introspection().store(down))
+            .audience(AUDIENCE),
+    );
+    alone.verify("opaque").await.unwrap();
+    assert_eq!(server.calls(), 3);
+}

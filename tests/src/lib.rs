@@ -266,3 +266,35 @@ pub mod http {
         out
     }
 }
+
+/// A [`Store`](scopes_core::store::Store) that is down: every call fails.
+#[derive(Debug)]
+pub struct DownStore;
+
+impl scopes_core::store::Store for DownStore {
+    fn get<'a>(&'a self, _: &'a str) -> scopes_core::store::StoreFuture<'a, Option<Vec<u8>>> {
+        down()
+    }
+
+    fn set<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a [u8],
+        _: std::time::Duration,
+    ) -> scopes_core::store::StoreFuture<'a, ()> {
+        down()
+    }
+
+    fn set_if_absent<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a [u8],
+        _: std::time::Duration,
+    ) -> scopes_core::store::StoreFuture<'a, bool> {
+        down()
+    }
+}
+
+fn down<'a, T: 'a>() -> scopes_core::store::StoreFuture<'a, T> {
+    Box::pin(async { Err(scopes_core::store::StoreError::new("the store is down")) })
+}

@@ -14,6 +14,7 @@ use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use super::VerifiedToken;
 use crate::error::{ConfigError, TokenError};
 use crate::keys::FetchOptions;
+use crate::store::Store;
 
 /// How an issuer's introspection endpoint is called (RFC 7662), for opaque tokens (or
 /// any token its JWT keys do not cover). Give it to
@@ -58,6 +59,7 @@ pub struct Introspection {
     ceiling: Duration,
     inactive_for: Duration,
     entries: usize,
+    store: Option<Arc<dyn Store>>,
 }
 
 impl Introspection {
@@ -77,6 +79,7 @@ impl Introspection {
             ceiling: Duration::from_secs(300),
             inactive_for: Duration::from_secs(10),
             entries: 10_000,
+            store: None,
         }
     }
 
@@ -117,6 +120,18 @@ impl Introspection {
     /// every time).
     pub fn inactive_for(mut self, duration: Duration) -> Self {
         self.inactive_for = duration;
+        self
+    }
+
+    /// Shares the answers with the other instances of the API through `store` (a
+    /// [`RedisStore`](crate::store::RedisStore), say): an answer fetched by one instance
+    /// serves them all, for as long as it may be cached, and N instances ask the
+    /// endpoint once per token, not N times. Each instance still keeps the answers it
+    /// used in its own cache. When the store cannot be reached, each instance asks the
+    /// endpoint itself (an answer is the endpoint's, whoever keeps it). The store holds
+    /// the answer under a digest of the token, never the token.
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
         self
     }
 
@@ -180,6 +195,7 @@ impl fmt::Debug for Introspection {
             .field("client_secret_post", &self.post)
             .field("cache_ceiling", &self.ceiling)
             .field("inactive_for", &self.inactive_for)
+            .field("store", &self.store)
             .finish_non_exhaustive()
     }
 }
@@ -245,7 +261,7 @@ impl Introspector {
     pub(crate) async fn verified(
         &self,
         token: &str,
-        check: impl FnOnce(&[u8]) -> Result<VerifiedToken, TokenError>,
+        check: impl Fn(&[u8]) -> Result<VerifiedToken, TokenError>,
     ) -> Result<VerifiedToken, TokenError> {
         let asked = Instant::now();
         // Fresh for a request that started at `asked`: a failure inserted while it
@@ -274,7 +290,7 @@ impl Introspector {
     async fn ask(
         &self,
         token: &str,
-        check: impl FnOnce(&[u8]) -> Result<VerifiedToken, TokenError>,
+        check: impl Fn(&[u8]) -> Result<VerifiedToken, TokenError>,
     ) -> Answer {
         match self.call(token, check).await {
             Ok(answer) => answer,
@@ -285,8 +301,62 @@ impl Introspector {
     async fn call(
         &self,
         token: &str,
-        check: impl FnOnce(&[u8]) -> Result<VerifiedToken, TokenError>,
+        check: impl Fn(&[u8]) -> Result<VerifiedToken, TokenError>,
     ) -> Result<Answer, ()> {
+        let config = &*self.config;
+        // An answer another instance fetched, while it may still be cached.
+        let shared = match &config.store {
+            Some(store) => Some((store, self.store_key(token).await?)),
+            None => None,
+        };
+        if let Some((store, key)) = &shared {
+            match store.get(key).await {
+                Ok(Some(kept)) => {
+                    if let Some((fetched, body)) = read_kept(&kept)
+                        && let Ok(answer) = self.conclude(body, fetched, &check)
+                    {
+                        return Ok(answer);
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "the introspection store did not answer; the endpoint is asked");
+                }
+            }
+        }
+        let body = self.fetch(token).await?;
+        let fetched = super::jws::now().unwrap_or_default();
+        let answer = self.conclude(&body, fetched, &check)?;
+        if let Some((store, key)) = shared {
+            let ttl = match &answer {
+                Answer::Active(_, until) | Answer::Refused(_, until) => {
+                    until.saturating_duration_since(Instant::now())
+                }
+                Answer::Failed(_) => Duration::ZERO,
+            };
+            if !ttl.is_zero() {
+                let mut kept = format!("{fetched}\n").into_bytes();
+                kept.extend_from_slice(&body);
+                if let Err(error) = store.set(&key, &kept, ttl).await {
+                    tracing::warn!(%error, "the introspection store did not keep an answer");
+                }
+            }
+        }
+        Ok(answer)
+    }
+
+    /// The store's key for `token`: the endpoint and client, and the token, digested.
+    async fn store_key(&self, token: &str) -> Result<String, ()> {
+        let endpoint = self.endpoint().await?;
+        let client = self.config.client_id.as_bytes();
+        Ok(crate::store::key(
+            "introspection:",
+            &[endpoint.as_bytes(), client, token.as_bytes()],
+        ))
+    }
+
+    /// Asks the endpoint: the answer's body.
+    async fn fetch(&self, token: &str) -> Result<Vec<u8>, ()> {
         let config = &*self.config;
         let mut form = vec![("token", token), ("token_type_hint", "access_token")];
         if config.post {
@@ -305,15 +375,33 @@ impl Introspector {
         .map_err(|error| {
             tracing::warn!(%error, endpoint = %for_logs(endpoint), "the introspection call failed; the request is refused");
         })?;
-        let fields = read_answer(&body).map_err(|()| {
-            tracing::warn!(endpoint = %for_logs(endpoint), "the introspection answer is not one; the request is refused");
+        Ok(body.to_vec())
+    }
+
+    /// What an answer (`body`, fetched at `fetched`, seconds since the epoch) concludes,
+    /// and until when.
+    fn conclude(
+        &self,
+        body: &[u8],
+        fetched: f64,
+        check: impl FnOnce(&[u8]) -> Result<VerifiedToken, TokenError>,
+    ) -> Result<Answer, ()> {
+        let config = &*self.config;
+        let fields = read_answer(body).map_err(|()| {
+            tracing::warn!("the introspection answer is not one; the request is refused");
         })?;
         let now = Instant::now();
-        let later = |duration: Duration| now.checked_add(duration).unwrap_or(now);
+        let unix_now = super::jws::now().unwrap_or(fetched);
+        // What is left of `duration` from `fetched`.
+        let left = |duration: Duration| {
+            let spent = Duration::from_secs_f64((unix_now - fetched).clamp(0.0, 1e9));
+            now.checked_add(duration.saturating_sub(spent))
+                .unwrap_or(now)
+        };
         if !fields.active {
             return Ok(Answer::Refused(
                 TokenError::Inactive,
-                later(config.inactive_for),
+                left(config.inactive_for),
             ));
         }
         // A refresh token (an endpoint may ignore the hint), or a DPoP token that names
@@ -323,20 +411,27 @@ impl Introspector {
         if !fields.access_token || (fields.dpop && !fields.cnf) {
             return Ok(Answer::Refused(
                 TokenError::NotBearer,
-                later(config.inactive_for),
+                left(config.inactive_for),
             ));
         }
-        let verified = match check(&body) {
+        let verified = match check(body) {
             Ok(verified) => verified,
-            Err(why) => return Ok(Answer::Refused(why, later(config.inactive_for))),
+            Err(why) => return Ok(Answer::Refused(why, left(config.inactive_for))),
         };
-        let mut until = later(config.ceiling);
-        if let (Some(exp), Some(unix_now)) = (fields.exp, super::jws::now()) {
-            let left = Duration::from_secs_f64((exp - unix_now).clamp(0.0, 1e9));
-            until = until.min(later(left));
+        let mut until = left(config.ceiling);
+        if let Some(exp) = fields.exp {
+            let remaining = Duration::from_secs_f64((exp - unix_now).clamp(0.0, 1e9));
+            until = until.min(now.checked_add(remaining).unwrap_or(now));
         }
         Ok(Answer::Active(verified, until))
     }
+}
+
+/// A kept answer: when it was fetched (seconds since the epoch), a newline, the body.
+fn read_kept(kept: &[u8]) -> Option<(f64, &[u8])> {
+    let newline = kept.iter().position(|&b| b == b'\n')?;
+    let fetched = core::str::from_utf8(&kept[..newline]).ok()?.parse().ok()?;
+    Some((fetched, &kept[newline + 1..]))
 }
 
 impl Introspector {
