@@ -224,3 +224,45 @@ async fn opaque_tokens_are_introspected_beside_jwts() {
         401u16
     );
 }
+
+/// DPoP (RFC 9449) with the provider's DPoP-bound tokens (a JWT and an opaque one,
+/// introspected) and proofs made by `jose` (tests/oidc/dpop.mjs, a client nobody here
+/// wrote the JOSE of), against an API that requires DPoP and server nonces.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs oidc-provider on loopback: run tests/oidc/run"]
+async fn dpop_bound_tokens_with_proofs_made_by_jose() {
+    let provider = provider();
+    let verifier = Verifier::builder()
+        .trust(
+            TrustedIssuer::oidc(&provider.issuer)
+                .audience(&provider.resource)
+                .audience("urn:scopes:api-opaque")
+                .introspection(Introspection::discovered(
+                    &provider.client_id,
+                    &provider.client_secret,
+                )),
+        )
+        .dpop(scopes_core::Dpop::required().nonces([42u8; 32]))
+        .build()
+        .unwrap();
+    verifier.refresh_keys().await.unwrap();
+    let app = Router::new()
+        .route("/items/", get(read_items))
+        .with_state(verifier);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/oidc/dpop.mjs");
+    let output = tokio::process::Command::new("node")
+        .args([script, &provider.issuer, &api])
+        .output()
+        .await
+        .expect("node runs");
+    let log = String::from_utf8_lossy(&output.stderr);
+    eprintln!("{log}");
+    assert!(
+        output.status.success(),
+        "tests/oidc/dpop.mjs failed:\n{log}"
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("OK "));
+}

@@ -11,7 +11,8 @@
 // gets an RFC 9068 JWT access token (header `typ: at+jwt`) with `aud: urn:scopes:api`, the
 // granted scopes (any of `me items admin`) in `scope`, signed ES256; with
 // `resource=urn:scopes:api-rs` the same, signed RS256; with `resource=urn:scopes:api-opaque`
-// an opaque token, for introspection (enabled, with revocation). Both signing keys are generated at
+// an opaque token, for introspection (enabled, with revocation). With a `DPoP` proof (RFC 9449,
+// enabled), the token is bound to the proof's key (tests/oidc/dpop.mjs). Both signing keys are generated at
 // startup, so nothing private is committed and every run has fresh keys and `kid`s.
 //
 // stdout carries exactly one line, `READY http://127.0.0.1:PORT`, once the port is open;
@@ -155,6 +156,9 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
+    // RFC 9449: a token request with a DPoP proof gets a token bound to its key (`cnf.jkt`
+    // in a JWT; in the introspection answer of an opaque one), `token_type: DPoP`.
+    dPoP: { enabled: true },
     // RFC 7662 and RFC 7009, for the opaque tokens.
     // Only the API's own client may introspect or revoke.
     introspection: { enabled: true, allowedPolicy: async (_ctx, client) => client.clientId === 'scopes-test' },
