@@ -81,6 +81,7 @@
 //! | `introspection` | no | opaque tokens checked at the issuer's introspection endpoint (RFC 7662), alone or beside JWTs: `TrustedIssuer::introspection` (implies `jwks`) |
 //! | `testing` | no | the test kit (implies `jwks`): a test issuer with its own keys, tokens typed by the table, request helpers and refusal assertions (see `testing`, "Testing your API") |
 //! | `metrics` | no | counters and a histogram through the [`metrics`](https://docs.rs/metrics) facade (see "Observability" below) |
+//! | `redis` | no | `store::RedisStore`: the DPoP replay check and introspection answers shared by every instance of an API (see "Many instances" below) |
 //! | `utoipa` | no | [utoipa](https://docs.rs/utoipa) integration: the table is a `Modify`, `#[utoipa::path]` handlers get their `security` and 401/403 responses (see `openapi::utoipa`) |
 //!
 //! # The table: `scopes!`
@@ -223,6 +224,43 @@
 //! answer's claims are checked exactly as a JWT's, so scopes, `Claims<T>`,
 //! `SecurityScopes` and refusals work the same. An endpoint that cannot be asked
 //! refuses the request (fail closed).
+//!
+//! # Sender-constrained tokens: DPoP (RFC 9449)
+//!
+//! [`VerifierBuilder::dpop`] with [`Dpop::allowed`] (bearer and DPoP-bound tokens) or
+//! [`Dpop::required`] (only DPoP-bound ones) reads `Authorization: DPoP <token>` and its
+//! `DPoP` proof: `typ`, an asymmetric `alg` of the allowlist, the public `jwk`, the
+//! signature, `htm`, `htu` (the request's URL, or [`Dpop::public_url`] behind a proxy),
+//! `iat`, `ath`, a `jti` not seen before ([`Dpop::store`]) and, with [`Dpop::nonces`],
+//! the server's nonce; the token's `cnf.jkt` must be the proof key's thumbprint (a JWT's,
+//! or an introspection answer's). A DPoP-bound token sent as `Bearer` is always refused.
+//! Refusals are `401` with `WWW-Authenticate: DPoP error="invalid_dpop_proof",
+//! error_description="…", algs="…"` ([`DpopError`]), `use_dpop_nonce` with a `DPoP-Nonce`
+//! header, or the usual `invalid_token` and `insufficient_scope` in a `DPoP` challenge;
+//! where both schemes are accepted, the other is challenged too.
+//! [`ResourceMetadata::dpop`] says the same in the resource's metadata (RFC 9728), and
+//! `openapi::document_dpop` in an OpenAPI document. The testing kit makes DPoP clients:
+//! `testing::DpopKey`, `TestToken::dpop_bound`, `BearerExt::dpop`.
+//!
+//! ```
+//! use scopes_core::{Dpop, Key, Verifier};
+//! # fn main() -> Result<(), scopes_core::ConfigError> {
+//! let verifier = Verifier::builder()
+//!     .key(Key::hs256("a secret of at least thirty-two bytes!!")?)
+//!     .dpop(Dpop::required().public_url("https://api.example.com"))
+//!     .build()?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Many instances
+//!
+//! Behind a load balancer, a proof replayed to another instance, or an introspection
+//! answer fetched by each, defeats the point. Both sit behind one small trait,
+//! [`store::Store`]: [`store::MemoryStore`] (per verifier) by default,
+//! `store::RedisStore` (feature `redis`) to share them: `Dpop::store(store.clone())` and
+//! `Introspection::store(store)`. When the store cannot be reached, a DPoP proof is
+//! refused (`401 invalid_dpop_proof`, "The DPoP proof could not be checked"), and an
+//! introspection answer is asked of the endpoint (each instance keeps its own cache).
 //!
 //! # MCP servers
 //!

@@ -127,7 +127,7 @@ impl Dpop {
     }
 
     /// Where the `jti`s of proofs are remembered: a [`MemoryStore`] of this verifier by
-    /// default; a [`RedisStore`](crate::store::RedisStore) (or any shared
+    /// default; a `RedisStore` (feature `redis`; or any shared
     /// [`Store`]) when several instances serve the API, so that a proof replayed to
     /// another instance is refused too. A store that cannot be reached refuses the
     /// proof ([`DpopError::ReplayCheckFailed`](crate::DpopError::ReplayCheckFailed)).

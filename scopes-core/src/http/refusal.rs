@@ -606,9 +606,9 @@ impl Rejection {
         )
     }
 
-    /// Every `WWW-Authenticate` challenge answered, in order: [`challenge`]
-    /// (Self::challenge), then, where a verifier takes both `Bearer` and `DPoP`, the
-    /// other scheme's, bare (`realm`, `algs` and `resource_metadata` only).
+    /// Every `WWW-Authenticate` challenge answered, in order: the
+    /// [`challenge`](Self::challenge), then, where a verifier takes both `Bearer` and
+    /// `DPoP`, the other scheme's, bare (`realm`, `algs` and `resource_metadata` only).
     pub fn challenges(&self) -> Vec<String> {
         let mut all = vec![self.challenge()];
         let responder = &self.responder;

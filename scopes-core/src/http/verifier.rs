@@ -288,7 +288,7 @@ impl fmt::Debug for Verifier {
 /// Configures a [`Verifier`].
 ///
 /// One issuer is configured on the builder itself ([`key`](Self::key),
-/// [`oidc_issuer`](Self::oidc_issuer), [`issuer`](Self::issuer),
+/// `oidc_issuer`, [`issuer`](Self::issuer),
 /// [`audience`](Self::audience), …). Several are each a [`TrustedIssuer`] given to
 /// [`trust`](Self::trust); the builder then carries only what applies to all of them
 /// (leeway, cache, response mode, realm, hook), and an issuer setting left on the

@@ -9,8 +9,8 @@ use crate::http::Dpop;
 pub const DPOP_SCHEME: &str = "DPoP";
 
 /// Documents what a verifier configured with `dpop` takes, in an OpenAPI document (as
-/// JSON; [`utoipa::document_dpop`](super::utoipa::document_dpop) and
-/// [`aide::document_dpop`](super::aide::document_dpop) do it on their types):
+/// JSON; `openapi::utoipa::document_dpop` and `openapi::aide::document_dpop`, with their
+/// features, do it on their types):
 ///
 /// - `components.securitySchemes.DPoP`: `{"type": "http", "scheme": "DPoP"}`, its
 ///   description naming the proof algorithms;

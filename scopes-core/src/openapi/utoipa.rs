@@ -158,8 +158,8 @@ pub fn document_response_mode(openapi: &mut OpenApi, mode: crate::http::refusal:
 /// utoipa cannot name the `DPoP` HTTP authentication scheme (its `HttpAuthScheme` is a
 /// closed list), so here the scheme is the `DPoP` proof header (`type: apiKey`, `in:
 /// header`, `name: DPoP`), its description saying the rest. For `type: http, scheme:
-/// DPoP`, serialize the document and call [`openapi::document_dpop`]
-/// (super::document_dpop) on the JSON instead.
+/// DPoP`, serialize the document and call
+/// [`openapi::document_dpop`](super::document_dpop) on the JSON instead.
 pub fn document_dpop(openapi: &mut OpenApi, dpop: &crate::Dpop) {
     let mut scheme = super::dpop::scheme(dpop);
     scheme["type"] = "apiKey".into();

@@ -3,7 +3,7 @@
 //! instances ask the endpoint once, not N times).
 //!
 //! [`Store`] is the one small trait both sit behind. [`MemoryStore`] (the default) keeps
-//! them in the process; [`RedisStore`] (feature `redis`) shares them between instances.
+//! them in the process; `RedisStore` (feature `redis`) shares them between instances.
 //! When the store cannot be reached, a DPoP proof is **refused** (its replay cannot be
 //! ruled out: `401 invalid_dpop_proof`, [`DpopError::ReplayCheckFailed`]), while an
 //! introspection answer is taken from the process's own cache or the endpoint (an answer
@@ -32,7 +32,7 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 
 /// Where the replay check of DPoP proofs and introspection answers are kept; see the
 /// [module docs](self). Implement it for another shared store (memcached, a database);
-/// [`RedisStore`] is one.
+/// `RedisStore` (feature `redis`) is one.
 ///
 /// Every method must answer within a bounded time (give your client a timeout): a
 /// request waits for it.

@@ -124,7 +124,7 @@ impl Introspection {
     }
 
     /// Shares the answers with the other instances of the API through `store` (a
-    /// [`RedisStore`](crate::store::RedisStore), say): an answer fetched by one instance
+    /// `RedisStore`, feature `redis`, say): an answer fetched by one instance
     /// serves them all, for as long as it may be cached, and N instances ask the
     /// endpoint once per token, not N times. Each instance still keeps the answers it
     /// used in its own cache. When the store cannot be reached, each instance asks the

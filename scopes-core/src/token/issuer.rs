@@ -56,7 +56,7 @@ pub struct TrustedIssuer {
 
 impl TrustedIssuer {
     /// The issuer whose tokens carry `iss` equal to `issuer`; give it keys with
-    /// [`key`](Self::key) or [`jwks_url`](Self::jwks_url).
+    /// [`key`](Self::key) or `jwks_url` (feature `jwks`).
     pub fn new(issuer: impl Into<String>) -> Self {
         let mut this = Self::anonymous();
         this.issuers.push(issuer.into());
