@@ -21,7 +21,7 @@ scopes! {
 }
 
 #[requires_scopes("items", any("me", "admin"))]
-async fn guarded() -> &'static str {
+pub async fn guarded() -> &'static str {
     "ok"
 }
 
