@@ -2,7 +2,6 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
@@ -43,20 +42,11 @@ pub struct DpopKey {
 impl DpopKey {
     /// A fresh P-256 key (proofs signed `ES256`).
     pub fn es256() -> Self {
-        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
-            .expect("aws-lc-rs generates a P-256 key");
-        let pkcs8 = pair.to_pkcs8v1().expect("a P-256 key encodes as PKCS#8");
-        let point = pair.public_key().as_ref();
-        let jwk = json!({
-            "kty": "EC",
-            "crv": "P-256",
-            "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
-            "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
-        });
+        let (pkcs8, _, jwk) = super::issuer::p256();
         let jwk = jwk.as_object().cloned().unwrap_or_default();
         let thumbprint = crate::token::thumbprint(&jwk).expect("a P-256 JWK has a thumbprint");
         Self {
-            key: std::sync::Arc::new(EncodingKey::from_ec_der(pkcs8.as_ref())),
+            key: std::sync::Arc::new(EncodingKey::from_ec_der(&pkcs8)),
             jwk,
             thumbprint,
         }

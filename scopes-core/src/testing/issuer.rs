@@ -94,19 +94,9 @@ impl TestIssuer {
 
     /// An issuer signing with `ES256` and a fresh P-256 key.
     pub fn es256() -> Self {
-        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
-            .expect("aws-lc-rs generates a P-256 key");
-        let private = pair.to_pkcs8v1().expect("a P-256 key encodes as PKCS#8");
-        // The uncompressed point: 0x04, then x and y.
-        let point = pair.public_key().as_ref();
-        let jwk = json!({
-            "kty": "EC",
-            "crv": "P-256",
-            "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
-            "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
-        });
-        let key = Key::public_der(Algorithm::ES256, point).expect("a SEC1 point is an ES256 key");
-        Self::public(Algorithm::ES256, private.as_ref(), key, jwk)
+        let (private, point, jwk) = p256();
+        let key = Key::public_der(Algorithm::ES256, &point).expect("a SEC1 point is an ES256 key");
+        Self::public(Algorithm::ES256, &private, key, jwk)
     }
 
     fn public(algorithm: Algorithm, pkcs8: &[u8], key: Key, mut jwk: Value) -> Self {
@@ -444,6 +434,23 @@ impl TestToken {
     pub fn bearer(&self) -> String {
         format!("Bearer {}", self.mint())
     }
+}
+
+/// A fresh P-256 key: its PKCS#8 document, its public point (SEC1, uncompressed) and
+/// its public JWK.
+pub(super) fn p256() -> (Vec<u8>, Vec<u8>, Value) {
+    let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+        .expect("aws-lc-rs generates a P-256 key");
+    let private = pair.to_pkcs8v1().expect("a P-256 key encodes as PKCS#8");
+    // The uncompressed point: 0x04, then x and y.
+    let point = pair.public_key().as_ref().to_vec();
+    let jwk = json!({
+        "kty": "EC",
+        "crv": "P-256",
+        "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+        "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
+    });
+    (private.as_ref().to_vec(), point, jwk)
 }
 
 /// `der` in PEM armour.
