@@ -4,6 +4,7 @@
 //! store), server nonces, the challenges of each policy, and a URL behind a proxy.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -88,7 +89,7 @@ fn setup() -> Setup {
 fn allowed(issuer: &TestIssuer) -> Router {
     app(issuer
         .verifier_builder()
-        .dpop(Dpop::allowed())
+        .dpop(Dpop::allowed().url_from_request())
         .build()
         .unwrap())
 }
@@ -107,7 +108,7 @@ async fn a_bound_token_with_its_proof_is_admitted_and_its_proof_only_once() {
     assert_eq!(response.text(), "alice");
     // The same proof again: a replay.
     let replayed = dpop(&app, &token, &proof).await;
-    let challenge = replayed.assert_invalid_dpop_proof();
+    let challenge = replayed.assert_dpop_error(scopes_core::DpopError::Replayed);
     assert_eq!(
         challenge.param("error_description"),
         Some("The DPoP proof was used before")
@@ -125,7 +126,7 @@ async fn a_bound_token_sent_as_bearer_is_refused_under_every_policy() {
         issuer.verifier(),
         issuer
             .verifier_builder()
-            .dpop(Dpop::allowed())
+            .dpop(Dpop::allowed().url_from_request())
             .build()
             .unwrap(),
     ] {
@@ -144,7 +145,7 @@ async fn a_bound_token_sent_as_bearer_is_refused_under_every_policy() {
     // Where DPoP is required, `Bearer` is no credential at all.
     let required = app(issuer
         .verifier_builder()
-        .dpop(Dpop::required())
+        .dpop(Dpop::required().url_from_request())
         .build()
         .unwrap());
     let response = testing::send(
@@ -357,7 +358,12 @@ async fn a_proof_replayed_to_another_instance_sharing_the_store_is_refused() {
         token,
     } = setup();
     let store = Arc::new(MemoryStore::default());
-    let instance = || allowed_with(&issuer, Dpop::allowed().store(store.clone()));
+    let instance = || {
+        allowed_with(
+            &issuer,
+            Dpop::allowed().url_from_request().store(store.clone()),
+        )
+    };
     let (one, two) = (instance(), instance());
     let proof = client.proof("GET", URL).token(&token).sign();
     dpop(&one, &token, &proof).await.assert_admitted();
@@ -381,7 +387,9 @@ async fn a_store_that_is_down_refuses_every_proof() {
     } = setup();
     let app = allowed_with(
         &issuer,
-        Dpop::allowed().store(Arc::new(scopes_tests::DownStore)),
+        Dpop::allowed()
+            .url_from_request()
+            .store(Arc::new(scopes_tests::DownStore)),
     );
     let proof = client.proof("GET", URL).token(&token).sign();
     let challenge = dpop(&app, &token, &proof).await.assert_invalid_dpop_proof();
@@ -406,7 +414,7 @@ async fn a_layer_and_a_handler_with_other_verifiers_check_one_proof_once() {
     let verifier = || {
         issuer
             .verifier_builder()
-            .dpop(Dpop::allowed().store(store.clone()))
+            .dpop(Dpop::allowed().url_from_request().store(store.clone()))
             .build()
             .unwrap()
     };
@@ -428,7 +436,10 @@ async fn server_nonces_are_asked_for_then_accepted() {
         client,
         token,
     } = setup();
-    let app = allowed_with(&issuer, Dpop::required().nonces([9u8; 32]));
+    let app = allowed_with(
+        &issuer,
+        Dpop::required().url_from_request().nonces([9u8; 32]),
+    );
     let proof = client.proof("GET", URL).token(&token).sign();
     let nonce = dpop(&app, &token, &proof).await.assert_use_dpop_nonce();
     let proof = client.proof("GET", URL).token(&token).nonce(&nonce).sign();
@@ -481,14 +492,41 @@ fn configuration_mistakes_are_refused_at_build() {
     let issuer = TestIssuer::hs256();
     let build = |dpop: Dpop| issuer.verifier_builder().dpop(dpop).build().map(|_| ());
     for (dpop, says) in [
-        (Dpop::allowed().algorithms([]), "asymmetric"),
         (
-            Dpop::allowed().algorithms([scopes_core::Algorithm::HS256]),
+            Dpop::allowed().url_from_request().algorithms([]),
+            "asymmetric",
+        ),
+        (
+            Dpop::allowed()
+                .url_from_request()
+                .algorithms([scopes_core::Algorithm::HS256]),
             "HMAC",
         ),
         (Dpop::allowed().public_url("api.example.com"), "public_url"),
         (Dpop::allowed().public_url("https://x/?q"), "public_url"),
-        (Dpop::allowed().nonces(b"short"), "32 bytes"),
+        (
+            Dpop::allowed().url_from_request().nonces(b"short"),
+            "32 bytes",
+        ),
+        (Dpop::allowed(), "Dpop::public_url"),
+        (
+            Dpop::allowed()
+                .url_from_request()
+                .proof_lifetime(Duration::from_secs(3600)),
+            "10 minutes",
+        ),
+        (
+            Dpop::allowed()
+                .url_from_request()
+                .proof_lifetime(Duration::ZERO),
+            "more than zero",
+        ),
+        (
+            Dpop::allowed()
+                .url_from_request()
+                .clock_skew(Duration::from_secs(3600)),
+            "5 minutes",
+        ),
     ] {
         let error = build(dpop).unwrap_err().to_string();
         assert!(error.contains(says), "{error}");
@@ -498,8 +536,9 @@ fn configuration_mistakes_are_refused_at_build() {
 #[tokio::test]
 async fn the_resource_metadata_says_what_the_verifier_takes() {
     let issuer = TestIssuer::hs256();
-    let dpop =
-        Dpop::required().algorithms([scopes_core::Algorithm::ES256, scopes_core::Algorithm::EdDSA]);
+    let dpop = Dpop::required()
+        .url_from_request()
+        .algorithms([scopes_core::Algorithm::ES256, scopes_core::Algorithm::EdDSA]);
     let metadata = scopes_core::ResourceMetadata::new("http://127.0.0.1:8000/api")
         .unwrap()
         .dpop(&dpop);
@@ -525,7 +564,7 @@ async fn the_resource_metadata_says_what_the_verifier_takes() {
     assert_eq!(challenge.param("resource_metadata"), Some(metadata.url()));
     // A document that says otherwise than the verifier is refused at build.
     for other in [
-        Dpop::allowed(),
+        Dpop::allowed().url_from_request(),
         dpop.clone().algorithms([scopes_core::Algorithm::ES256]),
     ] {
         let error = issuer
@@ -547,4 +586,55 @@ async fn the_resource_metadata_says_what_the_verifier_takes() {
     let json = serde_json::to_value(&plain).unwrap();
     assert!(json.get("dpop_bound_access_tokens_required").is_none());
     assert!(json.get("dpop_signing_alg_values_supported").is_none());
+}
+
+#[tokio::test]
+async fn an_rsa_key_without_alg_signs_ps256_proofs() {
+    let issuer = TestIssuer::es256();
+    let client = DpopKey::ps256();
+    assert!(client.jwk().get("alg").is_none());
+    let token = issuer.token(scope_set!("items")).dpop_bound(&client).mint();
+    let app = allowed(&issuer);
+    let proof = client.proof("GET", URL).token(&token).sign();
+    dpop(&app, &token, &proof).await.assert_admitted();
+    // Not with an algorithm the key's type cannot have.
+    let proof = client
+        .proof("GET", URL)
+        .token(&token)
+        .header("alg", "ES256")
+        .sign();
+    dpop(&app, &token, &proof).await.assert_invalid_dpop_proof();
+}
+
+#[tokio::test]
+async fn a_layer_with_its_own_store_does_not_spare_the_handler_s_shared_one() {
+    let Setup {
+        issuer,
+        client,
+        token,
+    } = setup();
+    let shared = Arc::new(MemoryStore::default());
+    // Each instance: a layer with a verifier of its own (its own memory store), the
+    // handler with the verifier sharing the store with the other instances.
+    let instance = || {
+        let own = issuer
+            .verifier_builder()
+            .dpop(Dpop::allowed().url_from_request())
+            .build()
+            .unwrap();
+        let handler = issuer
+            .verifier_builder()
+            .dpop(Dpop::allowed().url_from_request().store(shared.clone()))
+            .build()
+            .unwrap();
+        Router::new()
+            .route("/items", get(items))
+            .route_layer(RequireScopesLayer::<Scopes, ReadItems>::with_verifier(own))
+            .with_state(handler)
+    };
+    let (one, two) = (instance(), instance());
+    let proof = client.proof("GET", URL).token(&token).sign();
+    dpop(&one, &token, &proof).await.assert_admitted();
+    dpop(&two, &token, &proof).await.assert_invalid_dpop_proof();
+    assert_eq!(shared.len(), 1);
 }

@@ -525,7 +525,7 @@ async fn an_introspected_dpop_token_is_accepted_with_its_proof_only() {
                 .introspection(server.introspection())
                 .audience(AUDIENCE),
         )
-        .dpop(Dpop::allowed())
+        .dpop(Dpop::allowed().url_from_request())
         .build()
         .unwrap();
     let client = DpopKey::es256();
@@ -594,4 +594,56 @@ async fn instances_sharing_a_store_ask_the_endpoint_once() {
     );
     alone.verify("opaque").await.unwrap();
     assert_eq!(server.calls(), 3);
+}
+
+/// A store whose writer rewrites every answer it keeps: `items` becomes `admin`.
+#[derive(Debug, Default)]
+struct Tampering(scopes_core::store::MemoryStore);
+
+impl scopes_core::store::Store for Tampering {
+    fn get<'a>(&'a self, key: &'a str) -> scopes_core::store::StoreFuture<'a, Option<Vec<u8>>> {
+        self.0.get(key)
+    }
+
+    fn set<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a [u8],
+        ttl: Duration,
+    ) -> scopes_core::store::StoreFuture<'a, ()> {
+        let forged = String::from_utf8_lossy(value)
+            .replace("items", "admin")
+            .into_bytes();
+        Box::pin(async move { self.0.set(key, &forged, ttl).await })
+    }
+
+    fn set_if_absent<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a [u8],
+        ttl: Duration,
+    ) -> scopes_core::store::StoreFuture<'a, bool> {
+        self.0.set_if_absent(key, value, ttl)
+    }
+}
+
+#[tokio::test]
+async fn an_answer_rewritten_in_the_store_is_not_believed() {
+    let server = start().await;
+    let store = Arc::new(Tampering::default());
+    let instance = || {
+        verifier(
+            TrustedIssuer::new(ISSUER)
+                .introspection(server.introspection().store(store.clone()))
+                .audience(AUDIENCE),
+        )
+    };
+    server.answer("opaque", active("items"));
+    let (one, two) = (instance(), instance());
+    one.verify("opaque").await.unwrap();
+    // The rewritten answer fails its MAC: the endpoint is asked again, and its answer
+    // is the one believed.
+    let token = two.verify("opaque").await.unwrap();
+    assert_eq!(token.scopes().collect::<Vec<_>>(), ["items"]);
+    assert_eq!(server.calls(), 2);
 }

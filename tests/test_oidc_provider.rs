@@ -242,7 +242,11 @@ async fn dpop_bound_tokens_with_proofs_made_by_jose() {
                     &provider.client_secret,
                 )),
         )
-        .dpop(scopes_core::Dpop::required().nonces([42u8; 32]))
+        .dpop(
+            scopes_core::Dpop::required()
+                .url_from_request()
+                .nonces([42u8; 32]),
+        )
         .build()
         .unwrap();
     verifier.refresh_keys().await.unwrap();

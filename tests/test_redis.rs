@@ -123,7 +123,7 @@ async fn two_instances_share_replays_and_answers_and_survive_an_outage() {
                     Introspection::new(&introspect, "api", "secret").store(store.clone()),
                 ),
             )
-            .dpop(Dpop::allowed().store(store))
+            .dpop(Dpop::allowed().url_from_request().store(store))
             .build()
             .unwrap();
         (

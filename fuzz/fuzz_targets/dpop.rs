@@ -32,7 +32,7 @@ static SETUP: LazyLock<Setup> = LazyLock::new(|| {
     let verifier = issuer
         .verifier_builder()
         .no_cache()
-        .dpop(Dpop::required())
+        .dpop(Dpop::required().public_url("http://api.test"))
         .build()
         .unwrap();
     let app = Router::new()

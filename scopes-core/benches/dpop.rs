@@ -44,7 +44,7 @@ fn main() {
     let issuer = TestIssuer::es256();
     let verifier = issuer
         .verifier_builder()
-        .dpop(Dpop::allowed())
+        .dpop(Dpop::allowed().public_url("http://api.test"))
         .build()
         .unwrap();
     let app = Router::new()

@@ -79,6 +79,13 @@ pub enum ConfigError {
     DpopPublicUrl(String),
     /// [`Dpop::nonces`](crate::Dpop::nonces) was given a secret shorter than 32 bytes.
     DpopNonceSecret,
+    /// A [`Dpop`](crate::Dpop) policy says neither where clients reach the server
+    /// (`public_url`) nor that the request's `Host` is to be trusted
+    /// (`url_from_request`).
+    DpopUrlUnset,
+    /// [`Dpop::proof_lifetime`](crate::Dpop::proof_lifetime) is zero or over 10
+    /// minutes, or [`Dpop::clock_skew`](crate::Dpop::clock_skew) over 5 minutes.
+    DpopProofLifetime,
     /// The resource's metadata (RFC 9728) says of DPoP otherwise than the verifier's
     /// policy: give both the same [`Dpop`](crate::Dpop).
     MetadataDpopMismatch,
@@ -173,6 +180,12 @@ impl fmt::Display for ConfigError {
             Self::DpopPublicUrl(url) => write!(
                 f,
                 "`Dpop::public_url(\"{url}\")` is not the URL clients reach the server's root at: give `https://host[:port][/path]`, without query or fragment"
+            ),
+            Self::DpopUrlUnset => f.write_str(
+                "a DPoP proof names the URL the client called (`htu`): say where clients reach this server with `Dpop::public_url(\"https://api.example.com\")`, or `Dpop::url_from_request()` to trust the request's Host (tests, local development)",
+            ),
+            Self::DpopProofLifetime => f.write_str(
+                "`Dpop::proof_lifetime` must be more than zero and at most 10 minutes, and `Dpop::clock_skew` at most 5 minutes (proofs are short-lived, RFC 9449 §11.1)",
             ),
             Self::MetadataDpopMismatch => f.write_str(
                 "the resource metadata says of DPoP otherwise than the verifier: pass the same `Dpop` to `ResourceMetadata::dpop(&dpop)` and `VerifierBuilder::dpop(dpop)`",

@@ -230,10 +230,12 @@
 //! [`VerifierBuilder::dpop`] with [`Dpop::allowed`] (bearer and DPoP-bound tokens) or
 //! [`Dpop::required`] (only DPoP-bound ones) reads `Authorization: DPoP <token>` and its
 //! `DPoP` proof: `typ`, an asymmetric `alg` of the allowlist, the public `jwk`, the
-//! signature, `htm`, `htu` (the request's URL, or [`Dpop::public_url`] behind a proxy),
+//! signature, `htm`, `htu` (where clients reach the server, [`Dpop::public_url`]; or,
+//! for tests and local runs, the request's own URL, `Dpop::url_from_request`),
 //! `iat`, `ath`, a `jti` not seen before ([`Dpop::store`]) and, with [`Dpop::nonces`],
 //! the server's nonce; the token's `cnf.jkt` must be the proof key's thumbprint (a JWT's,
-//! or an introspection answer's). A DPoP-bound token sent as `Bearer` is always refused.
+//! or an introspection answer's; otherwise `invalid_token`, "Invalid DPoP key
+//! binding"). A DPoP-bound token sent as `Bearer` is always refused.
 //! Refusals are `401` with `WWW-Authenticate: DPoP error="invalid_dpop_proof",
 //! error_description="…", algs="…"` ([`DpopError`]), `use_dpop_nonce` with a `DPoP-Nonce`
 //! header, or the usual `invalid_token` and `insufficient_scope` in a `DPoP` challenge;
@@ -257,8 +259,9 @@
 //! Behind a load balancer, a proof replayed to another instance, or an introspection
 //! answer fetched by each, defeats the point. Both sit behind one small trait,
 //! [`store::Store`]: [`store::MemoryStore`] (per verifier) by default,
-//! `store::RedisStore` (feature `redis`) to share them: `Dpop::store(store.clone())` and
-//! `Introspection::store(store)`. When the store cannot be reached, a DPoP proof is
+//! `store::RedisStore` (feature `redis`) to share them: `Dpop::store(redis.clone())` and
+//! `Introspection::store(redis)`. A Redis store holds as much as Redis does; a memory
+//! store is bounded, and refuses when full (give each use its own). When the store cannot be reached, a DPoP proof is
 //! refused (`401 invalid_dpop_proof`, "The DPoP proof could not be checked"), and an
 //! introspection answer is asked of the endpoint (each instance keeps its own cache).
 //!

@@ -33,7 +33,7 @@ use crate::token::{CheckedProof, ProofRequest, ProofRules};
 /// the signature; `htm` the request's method; `htu` the request's URL without query and
 /// fragment ([`public_url`](Self::public_url)); `iat` no older than
 /// [`proof_lifetime`](Self::proof_lifetime) (and no further in the future than the
-/// verifier's leeway); `ath` the SHA-256 of the access token; a `jti` not seen before
+/// [`clock_skew`](Self::clock_skew)); `ath` the SHA-256 of the access token; a `jti` not seen before
 /// for this key within that time ([`store`](Self::store)); the `nonce` when
 /// [`nonces`](Self::nonces) are on; and the token's `cnf.jkt` the RFC 7638 thumbprint
 /// of the proof's key. Each failure answers `401` with `WWW-Authenticate: DPoP
@@ -59,10 +59,20 @@ use crate::token::{CheckedProof, ProofRequest, ProofRules};
 pub struct Dpop {
     required: bool,
     algorithms: Vec<Algorithm>,
-    public_url: Option<String>,
+    url: Option<UrlSource>,
     lifetime: Duration,
+    clock_skew: Duration,
     store: Option<Arc<dyn Store>>,
     nonce_secret: Option<Arc<[u8]>>,
+}
+
+/// Where the URL a proof's `htu` must name comes from.
+#[derive(Clone, Debug)]
+enum UrlSource {
+    /// `public_url`: configured.
+    Public(String),
+    /// `url_from_request`: the request's scheme (or `http`) and `Host`.
+    Request,
 }
 
 impl Dpop {
@@ -81,8 +91,9 @@ impl Dpop {
                 Algorithm::RS384,
                 Algorithm::RS512,
             ],
-            public_url: None,
+            url: None,
             lifetime: Duration::from_secs(60),
+            clock_skew: Duration::from_secs(10),
             store: None,
             nonce_secret: None,
         }
@@ -110,19 +121,38 @@ impl Dpop {
     /// serves the API under `/api`. A proof's `htu` must then be this URL followed by
     /// the request's path.
     ///
-    /// Without it, the URL is read from the request: its scheme and authority when the
-    /// request line has them (HTTP/2), else `http://` and the `Host` header. That is
-    /// right for a server that speaks plain HTTP itself and is reached directly (tests,
-    /// local development); behind TLS termination or a proxy, set it.
+    /// Either this or [`url_from_request`](Self::url_from_request) must be chosen:
+    /// [`build`](crate::VerifierBuilder::build) refuses a policy with neither
+    /// ([`ConfigError::DpopUrlUnset`]).
     pub fn public_url(mut self, url: impl Into<String>) -> Self {
-        self.public_url = Some(url.into());
+        self.url = Some(UrlSource::Public(url.into()));
         self
     }
 
-    /// How old a proof may be (its `iat`), 60 s by default; a proof's `jti` is
-    /// remembered for this long (plus the leeway) to refuse its replay.
+    /// Reads the URL a proof must name from the request instead: its scheme and
+    /// authority when the request line has them (HTTP/2), else `http://` and the `Host`
+    /// header. The client chooses those, so a proof made for another service that
+    /// accepts the same token could be replayed here with that service's `Host`: use it
+    /// for tests and local development, where the server speaks plain HTTP itself and
+    /// is reached directly, and [`public_url`](Self::public_url) in production.
+    pub fn url_from_request(mut self) -> Self {
+        self.url = Some(UrlSource::Request);
+        self
+    }
+
+    /// How old a proof may be (its `iat`), 60 s by default, at most 10 minutes; a
+    /// proof's `jti` is remembered for longer than that (with the clock skew, and a
+    /// margin) to refuse its replay.
     pub fn proof_lifetime(mut self, lifetime: Duration) -> Self {
         self.lifetime = lifetime;
+        self
+    }
+
+    /// How far in the future a proof's `iat` may be, and how much older than the
+    /// lifetime (10 s by default, at most 5 minutes): the clients' clocks against the
+    /// server's. Apart from the verifier's leeway for tokens, which is wider.
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.clock_skew = skew;
         self
     }
 
@@ -158,7 +188,10 @@ impl Dpop {
     }
 
     /// Checks the configuration and builds the policy the verifier keeps.
-    pub(crate) fn build(self, leeway: Duration) -> Result<Policy, ConfigError> {
+    pub(crate) fn build(self) -> Result<Policy, ConfigError> {
+        if self.lifetime.is_zero() || self.lifetime > MAX_LIFETIME || self.clock_skew > MAX_SKEW {
+            return Err(ConfigError::DpopProofLifetime);
+        }
         if self.algorithms.is_empty()
             || self
                 .algorithms
@@ -167,9 +200,12 @@ impl Dpop {
         {
             return Err(ConfigError::DpopAlgorithms);
         }
-        let public_url = match self.public_url {
-            Some(url) => Some(PublicUrl::parse(&url).ok_or(ConfigError::DpopPublicUrl(url))?),
-            None => None,
+        let public_url = match self.url {
+            Some(UrlSource::Public(url)) => {
+                Some(PublicUrl::parse(&url).ok_or(ConfigError::DpopPublicUrl(url))?)
+            }
+            Some(UrlSource::Request) => None,
+            None => return Err(ConfigError::DpopUrlUnset),
         };
         let nonces = match self.nonce_secret {
             Some(secret) if secret.len() < 32 => return Err(ConfigError::DpopNonceSecret),
@@ -191,7 +227,7 @@ impl Dpop {
             algs: algs.into(),
             public_url,
             lifetime: self.lifetime,
-            leeway,
+            leeway: self.clock_skew,
             store: self
                 .store
                 .unwrap_or_else(|| Arc::new(MemoryStore::default())),
@@ -205,8 +241,9 @@ impl fmt::Debug for Dpop {
         f.debug_struct("Dpop")
             .field("required", &self.required)
             .field("algorithms", &self.algorithms)
-            .field("public_url", &self.public_url)
+            .field("url", &self.url)
             .field("proof_lifetime", &self.lifetime)
+            .field("clock_skew", &self.clock_skew)
             .field("store", &self.store)
             .field("nonces", &self.nonce_secret.is_some())
             .finish()
@@ -245,10 +282,15 @@ pub(crate) struct Proof {
     pub(crate) checked: CheckedProof,
 }
 
-/// The proof's mark in the replay store: set by the first check of a request, so that a
-/// second verifier checking the same request does not take it for a replay.
+/// The proof's mark in a replay store: set by the first check of a request, so that a
+/// second verifier checking the same request with the same store does not take it for
+/// a replay (a verifier with another store marks it in its own).
 #[derive(Clone, Debug)]
-pub(crate) struct ProofMark(pub(crate) String);
+pub(crate) struct ProofMark {
+    key: String,
+    /// The store it was set in (its address).
+    store: usize,
+}
 
 impl Policy {
     /// The request's `DPoP` proof checked against the request and `token`: everything
@@ -307,13 +349,16 @@ impl Policy {
             "dpop:",
             &[checked.thumbprint.as_bytes(), checked.jti.as_bytes()],
         );
-        if seen.is_some_and(|mark| mark.0 == key) {
-            return Ok(ProofMark(key));
+        let store = Arc::as_ptr(&self.store).cast::<()>() as usize;
+        if seen.is_some_and(|mark| mark.key == key && mark.store == store) {
+            return Ok(ProofMark { key, store });
         }
-        // Remembered as long as its `iat` is acceptable.
-        let ttl = self.lifetime + self.leeway * 2;
+        // Remembered for longer than its `iat` is acceptable ([iat - skew, iat + lifetime
+        // + skew] by this server's clock), with a margin for the clocks of the instances
+        // (and of the store) sharing it.
+        let ttl = self.lifetime + self.leeway * 3 + Duration::from_secs(5);
         match self.store.set_if_absent(&key, b"1", ttl).await {
-            Ok(true) => Ok(ProofMark(key)),
+            Ok(true) => Ok(ProofMark { key, store }),
             Ok(false) => Err(AuthRejection::InvalidDpopProof(DpopError::Replayed)),
             Err(error) => {
                 tracing::warn!(%error, "the DPoP replay store did not answer; the proof is refused");
@@ -347,6 +392,12 @@ impl Policy {
     }
 }
 
+/// The longest proof lifetime accepted (RFC 9449 §11.1: proofs are short-lived).
+const MAX_LIFETIME: Duration = Duration::from_secs(600);
+
+/// The widest clock skew accepted.
+const MAX_SKEW: Duration = Duration::from_secs(300);
+
 /// The longest proof read (an RSA 4096 key in the header is about 1 KiB).
 const MAX_PROOF: usize = 8 * 1024;
 
@@ -360,7 +411,7 @@ impl PublicUrl {
         if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https")
             || rest.is_empty()
             || rest.starts_with('/')
-            || url.contains(['?', '#', ' '])
+            || url.contains(['?', '#', ' ', '@'])
         {
             return None;
         }
@@ -453,6 +504,7 @@ mod tests {
             "https://",
             "https:///x",
             "https://x/?a",
+            "https://user@x",
         ] {
             assert!(PublicUrl::parse(bad).is_none(), "{bad}");
         }

@@ -533,7 +533,7 @@ impl VerifierBuilder {
             }
         }
         let dpop = match self.dpop {
-            Some(dpop) => Some(dpop.build(self.leeway)?),
+            Some(dpop) => Some(dpop.build()?),
             None => None,
         };
         let mut responder = self.responder;

@@ -47,7 +47,8 @@ impl RedisStore {
         let client = redis::Client::open(url).map_err(StoreError::new)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_response_timeout(Some(timeout))
+            // Each command's wait is bounded by `timeout`, which may be changed later.
+            .set_response_timeout(None)
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_secs(2));
         let connection = ConnectionManager::new_with_config(client, config)

@@ -122,8 +122,9 @@ fn unquote(quoted: &str) -> Option<(String, &str)> {
 /// for any [`http::Response`](axum::http::Response) (what `tower::ServiceExt::oneshot`
 /// gives).
 ///
-/// They check what RFC 6750 (and RFC 9470) make a client see: the status, the
-/// `Bearer` challenge's `error`, and for `insufficient_scope` its `scope`. A verifier in
+/// They check what RFC 6750 (and RFC 9470, RFC 9449) make a client see: the status, the
+/// first challenge's `error` (a `Bearer` challenge, or a `DPoP` one from a verifier
+/// taking DPoP), and for `insufficient_scope` its `scope`. A verifier in
 /// FastAPI's response mode answers otherwise (401 `Bearer scope="…"`): check its
 /// [`challenge`](Self::challenge) directly.
 pub trait AuthAssertions {
@@ -161,8 +162,8 @@ pub trait AuthAssertions {
         }
     }
 
-    /// Refused for want of a token: 401 with a `Bearer` challenge and no `error` (RFC
-    /// 6750 §3.1). No `Authorization` header, another scheme (`Basic …`), and `Bearer`
+    /// Refused for want of a token: 401 with a challenge and no `error` (RFC 6750 §3.1;
+    /// a `DPoP` challenge where DPoP is required, for which a `Bearer` token is none). No `Authorization` header, another scheme (`Basic …`), and `Bearer`
     /// with no token are all this.
     #[track_caller]
     fn assert_missing_credentials(&self) -> Challenge {
@@ -225,7 +226,9 @@ pub trait AuthAssertions {
     }
 
     /// Refused: 401 `invalid_dpop_proof` (RFC 9449): the DPoP proof is missing, malformed,
-    /// signed by another key, for another method or URL, too old, replayed…
+    /// not signed by its own `jwk`, for another method or URL, too old, replayed… (A
+    /// good proof of a key the token is not bound to is `invalid_token`, "Invalid DPoP
+    /// key binding": [`assert_invalid_token`](Self::assert_invalid_token).)
     #[track_caller]
     fn assert_invalid_dpop_proof(&self) -> Challenge {
         let challenge = expect(
@@ -235,6 +238,21 @@ pub trait AuthAssertions {
             "a DPoP proof that is not acceptable",
         );
         dpop_scheme(&challenge);
+        challenge
+    }
+
+    /// Refused: 401 `invalid_dpop_proof` for this reason (its `error_description` is
+    /// [`DpopError::description`](crate::DpopError::description)).
+    #[track_caller]
+    fn assert_dpop_error(&self, why: crate::DpopError) -> Challenge {
+        let challenge = self.assert_invalid_dpop_proof();
+        let said = challenge.param("error_description");
+        if said != Some(why.description()) {
+            panic!(
+                "expected invalid_dpop_proof for {why:?} (\"{}\"), got `{challenge}`",
+                why.description()
+            );
+        }
         challenge
     }
 

@@ -20,7 +20,11 @@ use serde_json::{Map, Value, json};
 /// scopes! { pub Scopes { "items": "Read items." } }
 ///
 /// let issuer = TestIssuer::es256();
-/// let verifier = issuer.verifier_builder().dpop(Dpop::required()).build().unwrap();
+/// let verifier = issuer
+///     .verifier_builder()
+///     .dpop(Dpop::required().public_url("http://localhost"))
+///     .build()
+///     .unwrap();
 /// let client = DpopKey::es256();
 /// let token = issuer.token(scope_set!("items")).dpop_bound(&client).mint();
 /// let proof = client.proof("GET", "http://localhost/items").token(&token).sign();
@@ -35,6 +39,7 @@ use serde_json::{Map, Value, json};
 #[derive(Clone)]
 pub struct DpopKey {
     key: std::sync::Arc<EncodingKey>,
+    algorithm: Algorithm,
     jwk: Map<String, Value>,
     thumbprint: String,
 }
@@ -47,6 +52,23 @@ impl DpopKey {
         let thumbprint = crate::token::thumbprint(&jwk).expect("a P-256 JWK has a thumbprint");
         Self {
             key: std::sync::Arc::new(EncodingKey::from_ec_der(&pkcs8)),
+            algorithm: Algorithm::ES256,
+            jwk,
+            thumbprint,
+        }
+    }
+
+    /// A fresh 2048-bit RSA key (proofs signed `PS256`; its JWK, as clients send it,
+    /// names no `alg`).
+    pub fn ps256() -> Self {
+        let (pem, jwk) = super::issuer::rsa2048();
+        let jwk = jwk.as_object().cloned().unwrap_or_default();
+        let thumbprint = crate::token::thumbprint(&jwk).expect("an RSA JWK has a thumbprint");
+        Self {
+            key: std::sync::Arc::new(
+                EncodingKey::from_rsa_pem(pem.as_bytes()).expect("the key just made is valid"),
+            ),
+            algorithm: Algorithm::PS256,
             jwk,
             thumbprint,
         }
@@ -86,7 +108,7 @@ impl core::fmt::Debug for DpopKey {
     }
 }
 
-/// A DPoP proof being made: `typ` `dpop+jwt`, `alg` `ES256`, the key's `jwk`, a random
+/// A DPoP proof being made: `typ` `dpop+jwt`, the key's `alg` and `jwk`, a random
 /// `jti`, `iat` now; change any of it to test a refusal.
 #[derive(Debug, Clone)]
 #[must_use]
@@ -151,7 +173,7 @@ impl TestProof {
         aws_lc_rs::rand::fill(&mut jti).expect("the system's random source works");
         let mut header = Map::from_iter([
             ("typ".to_owned(), json!("dpop+jwt")),
-            ("alg".to_owned(), json!("ES256")),
+            ("alg".to_owned(), json!(format!("{:?}", self.key.algorithm))),
             ("jwk".to_owned(), Value::Object(self.key.jwk.clone())),
         ]);
         header.extend(self.header.clone());
@@ -168,8 +190,8 @@ impl TestProof {
             URL_SAFE_NO_PAD.encode(serde_json::to_vec(map).expect("JSON"))
         };
         let message = format!("{}.{}", encode(&header), encode(&claims));
-        let signature = crate::keys::sign(message.as_bytes(), &self.key.key, Algorithm::ES256)
-            .expect("a P-256 key signs");
+        let signature = crate::keys::sign(message.as_bytes(), &self.key.key, self.key.algorithm)
+            .expect("the client's key signs");
         format!("{message}.{signature}")
     }
 }

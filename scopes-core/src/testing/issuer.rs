@@ -82,14 +82,9 @@ impl TestIssuer {
             .expect("aws-lc-rs generates an RSA key");
         let private = pair.as_der().expect("an RSA key encodes as PKCS#8");
         let public = pair.public_key();
-        let jwk = json!({
-            "kty": "RSA",
-            "n": URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
-            "e": URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
-        });
         let key = Key::public_der(Algorithm::RS256, public.as_ref())
             .expect("an RSAPublicKey is an RS256 key");
-        Self::public(Algorithm::RS256, private.as_ref(), key, jwk)
+        Self::public(Algorithm::RS256, private.as_ref(), key, rsa_jwk(public))
     }
 
     /// An issuer signing with `ES256` and a fresh P-256 key.
@@ -434,6 +429,26 @@ impl TestToken {
     pub fn bearer(&self) -> String {
         format!("Bearer {}", self.mint())
     }
+}
+
+/// The public JWK of an RSA key.
+fn rsa_jwk(public: &aws_lc_rs::rsa::PublicKey) -> Value {
+    json!({
+        "kty": "RSA",
+        "n": URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
+        "e": URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
+    })
+}
+
+/// A fresh 2048-bit RSA key: its PKCS#8 PEM and its public JWK.
+pub(super) fn rsa2048() -> (String, Value) {
+    let pair = aws_lc_rs::rsa::KeyPair::generate(KeySize::Rsa2048)
+        .expect("aws-lc-rs generates an RSA key");
+    let private = pair.as_der().expect("an RSA key encodes as PKCS#8");
+    (
+        pem("PRIVATE KEY", private.as_ref()),
+        rsa_jwk(pair.public_key()),
+    )
 }
 
 /// A fresh P-256 key: its PKCS#8 document, its public point (SEC1, uncompressed) and

@@ -104,6 +104,11 @@ pub(crate) fn check(
         return Err(ProofError::Key);
     }
     let thumbprint = thumbprint(&jwk).ok_or(ProofError::Key)?;
+    // A client's key seldom says its algorithm: it is the proof's (an RSA key signs
+    // PS256 as well as RS256). The key's type and curve must still fit it.
+    let mut jwk = jwk;
+    jwk.entry("alg")
+        .or_insert_with(|| Value::from(header.alg.as_str()));
     let parsed: Jwk = serde_json::from_value(Value::Object(jwk)).map_err(|_| ProofError::Key)?;
     let key = Key::from_jwk(&parsed).map_err(|_| ProofError::Key)?;
     if key.algorithm() != algorithm {
@@ -181,6 +186,9 @@ fn normalize(text: &str) -> Option<String> {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = path.get(i + 1..i + 3)?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
             let byte = u8::from_str_radix(hex, 16).ok()?;
             if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
                 out.push(byte as char);
@@ -426,6 +434,10 @@ mod tests {
         assert!(!same_uri(
             "https://api.example.com/%zz",
             "https://api.example.com/%zz"
+        ));
+        assert!(!same_uri(
+            "https://api.example.com/%+4",
+            "https://api.example.com/%+4"
         ));
     }
 }

@@ -129,7 +129,10 @@ impl Introspection {
     /// endpoint once per token, not N times. Each instance still keeps the answers it
     /// used in its own cache. When the store cannot be reached, each instance asks the
     /// endpoint itself (an answer is the endpoint's, whoever keeps it). The store holds
-    /// the answer under a digest of the token, never the token.
+    /// the answer under a digest of the token, never the token, with a MAC under a key
+    /// derived from the client secret: whoever can write to the store but lacks the
+    /// secret cannot forge an answer, nor move one to another token (a store shared
+    /// with other services is still best given its own `prefix`).
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
         self
@@ -181,6 +184,9 @@ impl Introspection {
             answers: Cache::with_weighter(entries, MAX_BYTES, Bytes),
             endpoint,
             issuer: issuer.map(str::to_owned),
+            store_key: jsonwebtoken::EncodingKey::from_secret(&crate::keys::sha256(
+                format!("scopes-core introspection store\n{}", self.client_secret).as_bytes(),
+            )),
             config: Arc::new(self),
         })
     }
@@ -210,6 +216,8 @@ pub(crate) struct Introspector {
     endpoint: tokio::sync::OnceCell<String>,
     /// The issuer whose discovery document names the endpoint.
     issuer: Option<String>,
+    /// The key of the answers' MACs in the shared store (derived from the secret).
+    store_key: jsonwebtoken::EncodingKey,
 }
 
 /// The most bytes of tokens and answers kept.
@@ -312,7 +320,7 @@ impl Introspector {
         if let Some((store, key)) = &shared {
             match store.get(key).await {
                 Ok(Some(kept)) => {
-                    if let Some((fetched, body)) = read_kept(&kept)
+                    if let Some((fetched, body)) = self.read_kept(key, &kept)
                         && let Ok(answer) = self.conclude(body, fetched, &check)
                     {
                         return Ok(answer);
@@ -335,8 +343,7 @@ impl Introspector {
                 Answer::Failed(_) => Duration::ZERO,
             };
             if !ttl.is_zero() {
-                let mut kept = format!("{fetched}\n").into_bytes();
-                kept.extend_from_slice(&body);
+                let kept = self.kept(&key, fetched, &body);
                 if let Err(error) = store.set(&key, &kept, ttl).await {
                     tracing::warn!(%error, "the introspection store did not keep an answer");
                 }
@@ -428,10 +435,44 @@ impl Introspector {
 }
 
 /// A kept answer: when it was fetched (seconds since the epoch), a newline, the body.
-fn read_kept(kept: &[u8]) -> Option<(f64, &[u8])> {
-    let newline = kept.iter().position(|&b| b == b'\n')?;
-    let fetched = core::str::from_utf8(&kept[..newline]).ok()?.parse().ok()?;
-    Some((fetched, &kept[newline + 1..]))
+impl Introspector {
+    /// An answer as the store keeps it: when it was fetched, its MAC, its body. The MAC
+    /// (HMAC-SHA256 under a key derived from the client secret, over the store key,
+    /// the time and the body) keeps a writer of the store who lacks the secret from
+    /// forging an answer, or moving one to another token.
+    fn kept(&self, key: &str, fetched: f64, body: &[u8]) -> Vec<u8> {
+        let mut kept = format!("{fetched}\n{}\n", self.mac(key, fetched, body)).into_bytes();
+        kept.extend_from_slice(body);
+        kept
+    }
+
+    /// The time and body of a kept answer whose MAC holds.
+    fn read_kept<'k>(&self, key: &str, kept: &'k [u8]) -> Option<(f64, &'k [u8])> {
+        let mut parts = kept.splitn(3, |&b| b == b'\n');
+        let (fetched, mac, body) = (parts.next()?, parts.next()?, parts.next()?);
+        let fetched: f64 = core::str::from_utf8(fetched).ok()?.parse().ok()?;
+        let expected = self.mac(key, fetched, body);
+        let equal = expected.len() == mac.len()
+            && expected
+                .bytes()
+                .zip(mac)
+                .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+                == 0;
+        equal.then_some((fetched, body))
+    }
+
+    fn mac(&self, key: &str, fetched: f64, body: &[u8]) -> String {
+        let message = [
+            key.as_bytes(),
+            b"\n",
+            fetched.to_string().as_bytes(),
+            b"\n",
+            body,
+        ]
+        .concat();
+        crate::keys::sign(&message, &self.store_key, jsonwebtoken::Algorithm::HS256)
+            .unwrap_or_default()
+    }
 }
 
 impl Introspector {
