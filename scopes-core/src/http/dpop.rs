@@ -171,7 +171,10 @@ impl Dpop {
     /// header, and the client signs again with it. Nonces are derived from `secret`
     /// (at least 32 bytes; give every instance the same) and the time, and change every
     /// proof lifetime; the previous one is still accepted. They bound a proof's
-    /// usefulness to the server's clock rather than the client's.
+    /// usefulness to the server's clock rather than the client's. A new nonce comes with
+    /// the `401` answers only (an extractor cannot add headers to the handler's
+    /// response), so a client is asked for a fresh one about once every two proof
+    /// lifetimes.
     pub fn nonces(mut self, secret: impl AsRef<[u8]>) -> Self {
         self.nonce_secret = Some(secret.as_ref().into());
         self
