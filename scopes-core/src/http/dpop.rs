@@ -31,14 +31,18 @@ use crate::token::{CheckedProof, ProofRequest, ProofRules};
 /// A proof is checked as RFC 9449 §4.3 says: `typ` `dpop+jwt`; an asymmetric `alg` of
 /// [`algorithms`](Self::algorithms); a public `jwk` (no private members) that verifies
 /// the signature; `htm` the request's method; `htu` the request's URL without query and
-/// fragment ([`public_url`](Self::public_url)); `iat` no older than
+/// fragment ([`public_url`](Self::public_url) followed by the path; one of it and
+/// [`url_from_request`](Self::url_from_request) must be chosen); `iat` no older than
 /// [`proof_lifetime`](Self::proof_lifetime) (and no further in the future than the
-/// [`clock_skew`](Self::clock_skew)); `ath` the SHA-256 of the access token; a `jti` not seen before
-/// for this key within that time ([`store`](Self::store)); the `nonce` when
-/// [`nonces`](Self::nonces) are on; and the token's `cnf.jkt` the RFC 7638 thumbprint
-/// of the proof's key. Each failure answers `401` with `WWW-Authenticate: DPoP
-/// error="invalid_dpop_proof", error_description="…", algs="…"`
-/// ([`DpopError`](crate::DpopError)), or `error="invalid_token"` for the token itself.
+/// [`clock_skew`](Self::clock_skew)); `ath` the SHA-256 of the access token; a `jti` not
+/// seen before for this key within that time ([`store`](Self::store)); the `nonce` when
+/// [`nonces`](Self::nonces) are on. Each failure answers `401` with `WWW-Authenticate:
+/// DPoP error="invalid_dpop_proof", error_description="…", algs="…"`
+/// ([`DpopError`](crate::DpopError)). Then the token: it must be bound to the proof's
+/// key (its `cnf.jkt` the RFC 7638 thumbprint of the proof's `jwk`), else `401 DPoP
+/// error="invalid_token", error_description="Invalid DPoP key binding"`
+/// ([`TokenError::KeyBinding`](crate::TokenError::KeyBinding)), and pass every check a
+/// bearer token passes.
 ///
 /// ```
 /// use std::time::Duration;
