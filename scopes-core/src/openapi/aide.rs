@@ -74,7 +74,7 @@ pub fn security_schemes<T: ScopeTable>() -> Vec<(String, SecurityScheme)> {
 /// Documents the `DPoP` scheme and the operations that take it, as
 /// [`openapi::document_dpop`](super::document_dpop) says, on aide's document. Call it
 /// last, on the finished document (after `finish_api`).
-pub fn document_dpop(openapi: &mut aide::openapi::OpenApi, dpop: &crate::Dpop) {
+pub fn document_dpop(openapi: &mut aide::openapi::OpenApi, dpop: &crate::http::Dpop) {
     use aide::openapi::ReferenceOr;
     let components = openapi.components.get_or_insert_with(Default::default);
     components.security_schemes.insert(

@@ -160,7 +160,7 @@ pub fn document_response_mode(openapi: &mut OpenApi, mode: crate::http::refusal:
 /// header`, `name: DPoP`), its description saying the rest. For `type: http, scheme:
 /// DPoP`, serialize the document and call
 /// [`openapi::document_dpop`](super::document_dpop) on the JSON instead.
-pub fn document_dpop(openapi: &mut OpenApi, dpop: &crate::Dpop) {
+pub fn document_dpop(openapi: &mut OpenApi, dpop: &crate::http::Dpop) {
     let mut scheme = super::dpop::scheme(dpop);
     scheme["type"] = "apiKey".into();
     scheme["in"] = "header".into();

@@ -242,9 +242,9 @@ pub trait AuthAssertions {
     }
 
     /// Refused: 401 `invalid_dpop_proof` for this reason (its `error_description` is
-    /// [`DpopError::description`](crate::DpopError::description)).
+    /// [`DpopError::description`](crate::error::DpopError::description)).
     #[track_caller]
-    fn assert_dpop_error(&self, why: crate::DpopError) -> Challenge {
+    fn assert_dpop_error(&self, why: crate::error::DpopError) -> Challenge {
         let challenge = self.assert_invalid_dpop_proof();
         let said = challenge.param("error_description");
         if said != Some(why.description()) {
