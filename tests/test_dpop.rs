@@ -102,6 +102,9 @@ async fn a_bound_token_with_its_proof_is_admitted_and_its_proof_only_once() {
         token,
     } = setup();
     let app = allowed(&issuer);
+    // In one call, as a client makes it.
+    let request = testing::dpop_request(axum::http::Method::GET, URL, &token, &client);
+    testing::send(&app, request).await.assert_admitted();
     let proof = client.proof("GET", URL).token(&token).sign();
     let response = dpop(&app, &token, &proof).await;
     response.assert_admitted();

@@ -163,4 +163,4 @@ mod serve;
 pub use assert::{AuthAssertions, Challenge};
 pub use dpop::{DpopKey, TestProof};
 pub use issuer::{TEST_AUDIENCE, TEST_ISSUER, TestIssuer, TestToken};
-pub use request::{BearerExt, TestResponse, get, request, send};
+pub use request::{BearerExt, TestResponse, dpop_request, get, request, send};

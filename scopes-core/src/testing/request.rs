@@ -51,6 +51,26 @@ pub fn get(uri: &str, token: Option<&str>) -> Request<Body> {
     request(Method::GET, uri, token)
 }
 
+/// A request to `url` with `method`, `Authorization: DPoP <token>`, a proof of `key`
+/// made for that method and URL (RFC 9449), and an empty body. `url` is absolute, as
+/// the client addresses the API (`https://api.example.com/items`): the proof names it,
+/// and the request carries its path and `Host`. For a proof made otherwise (replayed,
+/// for another URL, with a nonce), build the request with [`BearerExt::dpop`].
+pub fn dpop_request(method: Method, url: &str, token: &str, key: &super::DpopKey) -> Request<Body> {
+    let proof = key.proof(method.as_str(), url).token(token).sign();
+    let uri: http::Uri = url.parse().expect("an absolute URL");
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(uri.path_and_query().map_or("/", |path| path.as_str()));
+    if let Some(authority) = uri.authority() {
+        builder = builder.header(http::header::HOST, authority.as_str());
+    }
+    builder
+        .dpop(token, &proof)
+        .body(Body::empty())
+        .expect("a request with a valid method and URI")
+}
+
 /// Sends `request` to `app` in process and reads the whole answer.
 ///
 /// ```
