@@ -283,12 +283,6 @@ impl fmt::Debug for Policy {
     }
 }
 
-/// A proof that passed, up to its replay check (made once the token is verified, so
-/// that bad tokens fill no store).
-pub(crate) struct Proof {
-    pub(crate) checked: CheckedProof,
-}
-
 /// The proof's mark in a replay store: set by the first check of a request, so that a
 /// second verifier checking the same request with the same store does not take it for
 /// a replay (a verifier with another store marks it in its own).
@@ -301,8 +295,9 @@ pub(crate) struct ProofMark {
 
 impl Policy {
     /// The request's `DPoP` proof checked against the request and `token`: everything
-    /// but the replay check and the binding.
-    pub(crate) fn check(&self, parts: &Parts, token: &str) -> Result<Proof, AuthRejection> {
+    /// but the replay check (made once the token is verified, so that bad tokens fill no
+    /// store) and the binding.
+    pub(crate) fn check(&self, parts: &Parts, token: &str) -> Result<CheckedProof, AuthRejection> {
         let mut proofs = parts.headers.get_all("dpop").iter();
         let proof = proofs
             .next()
@@ -341,17 +336,16 @@ impl Policy {
         {
             return Err(AuthRejection::UseDpopNonce);
         }
-        Ok(Proof { checked })
+        Ok(checked)
     }
 
     /// Marks the proof as seen, refusing it if it was (`seen`: the mark this request
     /// set already, when another verifier checked it first).
     pub(crate) async fn remember(
         &self,
-        proof: &Proof,
+        checked: &CheckedProof,
         seen: Option<&ProofMark>,
     ) -> Result<ProofMark, AuthRejection> {
-        let checked = &proof.checked;
         let key = crate::store::key(
             "dpop:",
             &[checked.thumbprint.as_bytes(), checked.jti.as_bytes()],

@@ -98,7 +98,7 @@ impl Verifier {
         match (credentials.scheme, policy) {
             (Presented::Dpop, Some(policy)) => {
                 let proof = policy.check(parts, credentials.token)?;
-                let thumbprint = proof.checked.thumbprint.as_str();
+                let thumbprint = proof.thumbprint.as_str();
                 let token = tokens
                     .verify_as(credentials.token, Presentation::Dpop { thumbprint })
                     .await?;
