@@ -82,28 +82,28 @@ async fn authorize<T: ScopeTable>(
         Err(reason) => return Err(refuse(reason, parts)),
     };
     let granted = token.granted::<T>();
-    let refuse = |reason, parts: &Parts| {
-        let scope = || required_scope(required, parts);
-        verifier.refusal(reason, scope, Some(&token), || None)
-    };
     // A router layer's requirement is checked again against this verifier's grant: the
     // layer may have trusted another verifier.
     let layers = parts
         .extensions
         .get::<LayerScopes<T>>()
         .map_or(&[][..], |layers| &layers.0[..]);
+    let refuse = |reason| {
+        let scope = || scope_of(required, layers);
+        verifier.refusal(reason, scope, Some(&token), || None)
+    };
     let met = |requirements: &[Requirement<T>]| requirements.iter().all(|r| r.is_met_by(&granted));
     if !met(required) || !layers.iter().all(|layer| met(layer)) {
-        return Err(refuse(AuthRejection::InsufficientScope, parts));
+        return Err(refuse(AuthRejection::InsufficientScope));
     }
     let all = required
         .iter()
         .chain(layers.iter().flat_map(|layer| layer.iter()));
     if let Some(step_up) = step_up(all, &token, verifier) {
-        return Err(refuse(step_up, parts));
+        return Err(refuse(step_up));
     }
     observe::admitted("handler", verifier.label(), &token, || {
-        required_scope(required, parts)
+        scope_of(required, layers)
     });
     // Admitted: the token is recorded for the extractors that follow (the handler's
     // check runs first, so when it refuses there are none, and it records nothing).
@@ -154,6 +154,14 @@ fn required_scope<T: ScopeTable>(required: &[Requirement<T>], parts: &Parts) -> 
         .extensions
         .get::<LayerScopes<T>>()
         .map_or(&[][..], |layers| &layers.0[..]);
+    scope_of(required, layers)
+}
+
+/// [`required_scope`], the router layers' requirements known.
+fn scope_of<T: ScopeTable>(
+    required: &[Requirement<T>],
+    layers: &[&'static [Requirement<T>]],
+) -> Cow<'static, str> {
     match (required, layers) {
         ([only], []) => Cow::Borrowed(only.scope()),
         _ => scope_union(
@@ -405,7 +413,7 @@ async fn verified_unrecorded(
     }
     // A proof checked by another verifier earlier in this request is no replay.
     let seen = parts.extensions.get::<ProofMark>();
-    let (token, mark) = verifier.verify_request(parts, seen).await?;
+    let (token, mark) = verifier.verify_request(parts, presented, seen).await?;
     Ok((token, Some(mark)))
 }
 

@@ -465,6 +465,59 @@ impl Challenges {
     }
 }
 
+/// A verifier's responder, as it and its refusals hold it: the default one (the
+/// common case) is a static, so that refusing touches no reference count.
+#[derive(Clone)]
+pub(crate) enum Answering {
+    Default,
+    Shared(Arc<Responder>),
+}
+
+/// What `Answering::Default` answers with.
+static DEFAULT_RESPONDER: Responder = Responder {
+    mode: ResponseMode::Rfc6750,
+    realm: None,
+    resource_metadata: None,
+    scope_on_401: false,
+    dpop: None,
+    shape: None,
+    challenges: ChallengeCache::Process,
+};
+
+impl Answering {
+    /// `responder` [configured](Responder::configured).
+    pub(crate) fn new(responder: Responder) -> Self {
+        let responder = responder.configured();
+        let default = responder.mode == ResponseMode::Rfc6750
+            && responder.realm.is_none()
+            && responder.resource_metadata.is_none()
+            && !responder.scope_on_401
+            && responder.dpop.is_none()
+            && responder.shape.is_none();
+        match default {
+            true => Self::Default,
+            false => Self::Shared(Arc::new(responder)),
+        }
+    }
+}
+
+impl fmt::Debug for Answering {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl core::ops::Deref for Answering {
+    type Target = Responder;
+
+    fn deref(&self) -> &Responder {
+        match self {
+            Self::Default => &DEFAULT_RESPONDER,
+            Self::Shared(responder) => responder,
+        }
+    }
+}
+
 impl Responder {
     /// The responder as configured: given its own challenge cache unless its challenges
     /// are the default ones (default mode, no realm).
@@ -526,7 +579,7 @@ impl fmt::Debug for Responder {
 pub struct Rejection {
     reason: AuthRejection,
     scope: Cow<'static, str>,
-    responder: Responder,
+    responder: Answering,
     /// How the request presented its token (for the scheme of the challenge).
     presented: Presented,
     /// What its event says beyond the reason: gathered only when refusals are traced.
@@ -537,7 +590,7 @@ impl Rejection {
     pub(crate) fn new(
         reason: AuthRejection,
         scope: Cow<'static, str>,
-        responder: Responder,
+        responder: Answering,
     ) -> Self {
         Self {
             reason,
@@ -576,23 +629,14 @@ impl Rejection {
 
     /// The status answered.
     pub fn status(&self) -> StatusCode {
-        answer(
-            self.responder.mode,
-            self.responder.scope_on_401,
-            &self.reason,
-        )
-        .status
+        self.answer().status
     }
 
     /// The `WWW-Authenticate` challenge answered (`realm` first, when configured). With
     /// DPoP taken beside `Bearer`, the response has a second, bare challenge of the
     /// other scheme: [`challenges`](Self::challenges) gives both.
     pub fn challenge(&self) -> String {
-        let answer = answer(
-            self.responder.mode,
-            self.responder.scope_on_401,
-            &self.reason,
-        );
+        let answer = self.answer();
         let responder = &self.responder;
         let dpop = self.scheme() == Presented::Dpop;
         format(
@@ -645,9 +689,16 @@ impl Rejection {
         }
     }
 
-    /// The `WWW-Authenticate` value: [`challenge`](Self::challenge), formatted once per
-    /// responder when its parts are all `'static` (a route's scope is).
+    /// The `WWW-Authenticate` value (tests compare it with the formatted challenge).
+    #[cfg(test)]
     fn challenge_header(&self) -> HeaderValue {
+        self.challenge_header_for(&self.answer())
+    }
+
+    /// The `WWW-Authenticate` value for `answer` (this rejection's):
+    /// [`challenge`](Self::challenge), formatted once per responder when its parts are
+    /// all `'static` (a route's scope is).
+    fn challenge_header_for(&self, answer: &Answer) -> HeaderValue {
         let step_up = matches!(
             self.reason,
             AuthRejection::InsufficientUserAuthentication(_)
@@ -656,15 +707,19 @@ impl Rejection {
             // A step-up challenge names the route's authentication, which the cache's
             // key does not hold: formatted each time.
             (Cow::Borrowed(scope), Some(challenges)) if !step_up => {
-                let answer = answer(
-                    self.responder.mode,
-                    self.responder.scope_on_401,
-                    &self.reason,
-                );
-                challenges.get_or_format(&answer, scope, || self.challenge())
+                challenges.get_or_format(answer, scope, || self.challenge())
             }
             _ => header(&self.challenge()),
         }
+    }
+
+    /// What this responder answers for the reason.
+    fn answer(&self) -> Answer {
+        answer(
+            self.responder.mode,
+            self.responder.scope_on_401,
+            &self.reason,
+        )
     }
 
     /// The response without the hook: `{"detail": …}`.
@@ -678,7 +733,8 @@ impl Rejection {
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        let status = self.status();
+        let answer = self.answer();
+        let status = answer.status;
         observe::refused(&self.reason, status, self.context.as_deref());
         let mut response = match &self.responder.shape {
             Some(shape) => shape(&self),
@@ -689,7 +745,7 @@ impl IntoResponse for Rejection {
         let headers = response.headers_mut();
         match &self.responder.dpop {
             None => {
-                headers.insert(WWW_AUTHENTICATE, self.challenge_header());
+                headers.insert(WWW_AUTHENTICATE, self.challenge_header_for(&answer));
             }
             Some(dpop) => {
                 headers.remove(WWW_AUTHENTICATE);
@@ -772,7 +828,7 @@ mod tests {
                 let rejection = Rejection::new(
                     AuthRejection::InsufficientScope,
                     Cow::Borrowed(scope),
-                    responder.clone(),
+                    Answering::new(responder.clone()),
                 );
                 assert_eq!(rejection.challenge_header(), expected);
                 assert_eq!(rejection.challenge(), expected);

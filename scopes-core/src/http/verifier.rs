@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use http::request::Parts;
 
-use super::bearer::{self, Presented};
+use super::bearer::{self, Credentials, Presented};
 use super::dpop::{Dpop, Policy, ProofMark};
 use super::metadata::ResourceMetadata;
 use super::observe::{self, Context};
-use super::refusal::{AuthRejection, DpopChallenge, Rejection, Responder, ResponseMode};
+use super::refusal::{Answering, AuthRejection, DpopChallenge, Rejection, Responder, ResponseMode};
 use crate::error::{ConfigError, TokenError};
 use crate::keys::Key;
 use crate::token::{CacheLimits, Presentation, TokenVerifier, TrustedIssuer, VerifiedToken};
@@ -50,7 +50,8 @@ struct Inner {
     tokens: TokenVerifier,
     /// How DPoP-bound tokens are taken, if they are.
     dpop: Option<Policy>,
-    responder: Responder,
+    /// Shared with each refusal, which then carries a pointer, not a copy.
+    responder: Answering,
     /// Its issuers, as refusal events name the verifier.
     label: Arc<str>,
 }
@@ -82,18 +83,19 @@ impl Verifier {
             .await
     }
 
-    /// The request's token verified: read from `Authorization` (`Bearer`, or `DPoP` with
-    /// its proof checked when this verifier takes DPoP), verified, and its binding
+    /// The request's token verified: `credentials` as read from its `Authorization`
+    /// (`Bearer`, or `DPoP` with its proof checked when this verifier takes DPoP),
+    /// verified, and its binding
     /// checked against the presentation. `seen` is the proof's mark when another
     /// verifier checked this request's proof first; the mark returned is to be kept with
     /// the request for the same reason.
     pub(crate) async fn verify_request(
         &self,
         parts: &Parts,
+        credentials: Credentials<'_>,
         seen: Option<&ProofMark>,
     ) -> Result<(VerifiedToken, Option<ProofMark>), AuthRejection> {
         let policy = self.inner.dpop.as_ref();
-        let credentials = bearer::credentials(parts, policy.is_some())?;
         let tokens = &self.inner.tokens;
         match (credentials.scheme, policy) {
             (Presented::Dpop, Some(policy)) => {
@@ -547,7 +549,7 @@ impl VerifierBuilder {
                 label: tokens.label().into(),
                 tokens,
                 dpop,
-                responder: responder.configured(),
+                responder: Answering::new(responder),
             }),
         })
     }

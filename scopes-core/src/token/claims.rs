@@ -227,7 +227,10 @@ pub(crate) fn read<'s>(
         jkt: None,
     };
     let mut problem = None;
-    let mut de = serde_json::Deserializer::from_slice(json);
+    // Checked as UTF-8 once, whole: serde_json then reads each string without checking
+    // it again.
+    let text = core::str::from_utf8(json).map_err(|_| TokenError::Malformed)?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let visitor = ClaimsVisitor {
         rules,
         found: &mut found,
@@ -401,7 +404,10 @@ pub(crate) fn issuer(json: &[u8]) -> Result<String, TokenError> {
     }
 
     let mut problem = None;
-    let mut de = serde_json::Deserializer::from_slice(json);
+    // Checked as UTF-8 once, whole: serde_json then reads each string without checking
+    // it again.
+    let text = core::str::from_utf8(json).map_err(|_| TokenError::Malformed)?;
+    let mut de = serde_json::Deserializer::from_str(text);
     de.deserialize_map(Only(&mut problem))
         .and_then(|iss| de.end().map(|()| iss))
         .map_err(|_| problem.unwrap_or(TokenError::Malformed))?

@@ -1,5 +1,6 @@
 //! A compact JWS split into its parts, its JOSE header read (RFC 7515).
 
+use std::cell::RefCell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
@@ -50,6 +51,7 @@ impl<'de> Deserialize<'de> for Present {
 }
 
 /// What the header says, read from its decoded bytes.
+#[derive(Clone)]
 struct ReadHeader {
     algorithm: Result<Algorithm, ()>,
     kid: Option<Kid>,
@@ -59,6 +61,7 @@ struct ReadHeader {
 
 /// A `kid`, held without allocating when it is short (identity providers' are UUIDs or
 /// base64url thumbprints, well under 64 bytes).
+#[derive(Clone)]
 enum Kid {
     Inline { bytes: [u8; 64], len: u8 },
     Heap(Box<str>),
@@ -92,24 +95,20 @@ impl Kid {
 
 impl<'t> Jws<'t> {
     pub(crate) fn parse(token: &'t str) -> Result<Self, TokenError> {
-        let (message, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
-        let (header, payload) = message.split_once('.').ok_or(TokenError::Malformed)?;
-        // Headers are small: decoded on the stack, on the heap when one is not.
-        let header = with_decoded(header, |header| {
-            let header: JoseHeader<'_> = serde_json::from_slice(header).ok()?;
-            Some(ReadHeader {
-                algorithm: header.alg.parse().map_err(|_| ()),
-                kid: header.kid.as_deref().map(Kid::new),
-                crit: header.crit.0,
-                access_token_typ: header.typ.is_some_and(|typ| {
-                    typ.eq_ignore_ascii_case("at+jwt")
-                        || typ.eq_ignore_ascii_case("application/at+jwt")
-                }),
-            })
-        })
-        .ok()
-        .flatten()
-        .ok_or(TokenError::Malformed)?;
+        // The first and the last dot (ASCII, so the slices fall on character
+        // boundaries); more dots leave one in the payload, which then fails to decode.
+        let bytes = token.as_bytes();
+        let first = bytes.iter().position(|&b| b == b'.');
+        let last = bytes.iter().rposition(|&b| b == b'.');
+        let (Some(first), Some(last)) = (first, last) else {
+            return Err(TokenError::Malformed);
+        };
+        if first == last {
+            return Err(TokenError::Malformed);
+        }
+        let (message, signature) = (&token[..last], &token[last + 1..]);
+        let (header, payload) = (&token[..first], &token[first + 1..last]);
+        let header = read_header_memoized(header).ok_or(TokenError::Malformed)?;
         if header.crit {
             return Err(TokenError::Malformed);
         }
@@ -151,6 +150,74 @@ impl<'t> Jws<'t> {
     }
 }
 
+/// The header segments last read on this thread, and what they said. An issuer signs
+/// its tokens with a handful of headers (one per key), so most tokens skip decoding and
+/// parsing theirs: the segment is compared in full, and reading is a function of its
+/// bytes alone, so a hit answers exactly what reading would.
+struct HeaderMemo {
+    entries: [Option<(Box<str>, ReadHeader)>; MEMO_ENTRIES],
+    /// The entry to replace next.
+    next: usize,
+}
+
+const MEMO_ENTRIES: usize = 4;
+
+/// Longer segments are read each time (and not kept: the memory stays small).
+const MEMO_SEGMENT_MAX: usize = 256;
+
+thread_local! {
+    static HEADERS: RefCell<HeaderMemo> = const {
+        RefCell::new(HeaderMemo { entries: [None, None, None, None], next: 0 })
+    };
+}
+
+/// [`read_header`], through this thread's [`HeaderMemo`].
+fn read_header_memoized(segment: &str) -> Option<ReadHeader> {
+    if segment.len() > MEMO_SEGMENT_MAX {
+        return read_header(segment);
+    }
+    let hit = HEADERS.try_with(|memo| {
+        let memo = memo.try_borrow().ok()?;
+        memo.entries
+            .iter()
+            .flatten()
+            .find(|(seen, _)| **seen == *segment)
+            .map(|(_, header)| header.clone())
+    });
+    if let Ok(Some(header)) = hit {
+        return Some(header);
+    }
+    let header = read_header(segment)?;
+    // Outside a thread's lifetime, or re-entered: just not kept.
+    let _ = HEADERS.try_with(|memo| {
+        if let Ok(mut memo) = memo.try_borrow_mut() {
+            let slot = memo.next;
+            memo.entries[slot] = Some((segment.into(), header.clone()));
+            memo.next = (slot + 1) % MEMO_ENTRIES;
+        }
+    });
+    Some(header)
+}
+
+/// The JOSE header of a segment (base64url JSON); `None` when it is not one.
+fn read_header(segment: &str) -> Option<ReadHeader> {
+    // Headers are small: decoded on the stack, on the heap when one is not.
+    with_decoded(segment, |header| {
+        let header: JoseHeader<'_> =
+            serde_json::from_str(core::str::from_utf8(header).ok()?).ok()?;
+        Some(ReadHeader {
+            algorithm: header.alg.parse().map_err(|_| ()),
+            kid: header.kid.as_deref().map(Kid::new),
+            crit: header.crit.0,
+            access_token_typ: header.typ.is_some_and(|typ| {
+                typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
+            }),
+        })
+    })
+    .ok()
+    .flatten()
+}
+
 /// Whether `token` is shaped as a compact JWS (three segments, the first a JSON object
 /// once decoded), whatever else is wrong with it: such a token is a JWT to refuse, never
 /// an opaque token to introspect.
@@ -184,4 +251,96 @@ fn decode_segment(segment: &str) -> Result<Vec<u8>, TokenError> {
     URL_SAFE_NO_PAD
         .decode(segment)
         .map_err(|_| TokenError::Malformed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segment(json: &str) -> String {
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    fn parsed(header: &str) -> Result<(Algorithm, Option<String>, bool), TokenError> {
+        let token = format!("{}.e30.c2ln", segment(header));
+        let jws = Jws::parse(&token)?;
+        Ok((
+            jws.algorithm,
+            jws.kid().map(str::to_owned),
+            jws.access_token_typ,
+        ))
+    }
+
+    #[test]
+    fn a_remembered_header_reads_as_a_fresh_one() {
+        // More headers than the memo holds, in turns, each read many times: every read
+        // answers what that header says, never another's.
+        let headers: Vec<String> = (0..MEMO_ENTRIES * 2 + 1)
+            .map(|i| format!(r#"{{"alg":"RS256","kid":"key-{i}","typ":"at+jwt"}}"#))
+            .collect();
+        for round in 0..3 {
+            for (i, header) in headers.iter().enumerate() {
+                let read = parsed(header).unwrap();
+                assert_eq!(
+                    read,
+                    (Algorithm::RS256, Some(format!("key-{i}")), true),
+                    "round {round}"
+                );
+            }
+        }
+        // The same bytes but one: read as what they say.
+        assert_eq!(
+            parsed(r#"{"alg":"HS256","typ":"JWT"}"#).unwrap(),
+            (Algorithm::HS256, None, false)
+        );
+        assert_eq!(
+            parsed(r#"{"alg":"HS384","typ":"JWT"}"#).unwrap(),
+            (Algorithm::HS384, None, false)
+        );
+        // A refused header stays refused when seen again.
+        for _ in 0..2 {
+            assert_eq!(
+                parsed(r#"{"alg":"HS256","crit":["b64"]}"#),
+                Err(TokenError::Malformed)
+            );
+            assert_eq!(
+                parsed(r#"{"alg":"none"}"#),
+                Err(TokenError::AlgorithmNotAllowed)
+            );
+            assert_eq!(
+                parsed(r#"{"alg":"HS256","alg":"HS256"}"#),
+                Err(TokenError::Malformed)
+            );
+        }
+        // A long header is read each time, and read right.
+        let long = format!(r#"{{"alg":"ES256","kid":"{}"}}"#, "k".repeat(300));
+        for _ in 0..2 {
+            assert_eq!(parsed(&long).unwrap().1.map(|kid| kid.len()), Some(300));
+        }
+    }
+
+    #[test]
+    fn a_compact_jws_has_exactly_three_segments() {
+        let header = segment(r#"{"alg":"HS256"}"#);
+        assert!(Jws::parse(&format!("{header}.e30.c2ln")).is_ok());
+        // A fourth segment stays in the payload, which then is not base64url.
+        let four = format!("{header}.e30.c2ln.c2ln");
+        let jws = Jws::parse(&four).unwrap();
+        assert_eq!(jws.payload, "e30.c2ln");
+        assert_eq!(
+            jws.token_and_claims(&four).map(|_| ()),
+            Err(TokenError::Malformed)
+        );
+        for token in [
+            header.clone(),
+            format!("{header}.e30"),
+            String::new(),
+            "..".to_owned(),
+        ] {
+            let Err(error) = Jws::parse(&token) else {
+                panic!("{token:?} was read as a JWS");
+            };
+            assert_eq!(error, TokenError::Malformed, "{token:?}");
+        }
+    }
 }
