@@ -455,7 +455,7 @@ async fn claims_or_headers_that_are_not_utf8_are_refused() {
         json
     };
     // Valid as a control, then invalid UTF-8 in a member the pass skips, in a scope name,
-    // in a member name, and in the header.
+    // in a member name, in the header (a member read and one skipped), and in `jti`.
     assert!(
         verifier
             .verify(&raw_jws_bytes(header, &claims(br#""x":"ok""#)))
@@ -480,6 +480,16 @@ async fn claims_or_headers_that_are_not_utf8_are_refused() {
                 b"{\"alg\":\"HS256\",\"typ\":\"\xff\"}",
                 &claims(br#""x":1"#),
             ),
+            Malformed,
+        ),
+        // In a header member the reading skips.
+        (
+            raw_jws_bytes(b"{\"alg\":\"HS256\",\"x\":\"\xff\"}", &claims(br#""x":1"#)),
+            Malformed,
+        ),
+        // In a claim read for its type only.
+        (
+            raw_jws_bytes(header, &claims(b"\"jti\":\"\xff\"")),
             Malformed,
         ),
     ] {

@@ -808,12 +808,12 @@ mod tests {
     #[test]
     fn cached_challenges_are_the_formatted_ones_per_realm() {
         let scope: &'static str = "items me";
-        let plain = Responder::default().configured();
-        let realm = Responder {
+        let plain = Answering::new(Responder::default());
+        let realm = Answering::new(Responder {
             realm: Some("api".into()),
             ..Responder::default()
-        }
-        .configured();
+        });
+        // Twice: formatted, then from each responder's cache.
         for _ in 0..2 {
             for (responder, expected) in [
                 (
@@ -828,7 +828,7 @@ mod tests {
                 let rejection = Rejection::new(
                     AuthRejection::InsufficientScope,
                     Cow::Borrowed(scope),
-                    Answering::new(responder.clone()),
+                    responder.clone(),
                 );
                 assert_eq!(rejection.challenge_header(), expected);
                 assert_eq!(rejection.challenge(), expected);

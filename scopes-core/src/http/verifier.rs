@@ -85,8 +85,7 @@ impl Verifier {
 
     /// The request's token verified: `credentials` as read from its `Authorization`
     /// (`Bearer`, or `DPoP` with its proof checked when this verifier takes DPoP),
-    /// verified, and its binding
-    /// checked against the presentation. `seen` is the proof's mark when another
+    /// verified, and its binding checked against the presentation. `seen` is the proof's mark when another
     /// verifier checked this request's proof first; the mark returned is to be kept with
     /// the request for the same reason.
     pub(crate) async fn verify_request(

@@ -200,9 +200,8 @@ impl Scopes<'_> {
 }
 
 /// Reads `json` once: the registered claims into `Found`, the scope names into
-/// `region` (at least as long as `json`). The bytes need not have been checked as
-/// UTF-8: the parser checks the strings it reads, and JSON has no other place for
-/// anything but ASCII.
+/// `region` (at least as long as `json`). Bytes that are not UTF-8 anywhere, in a member
+/// the pass reads or one it skips, are no JSON (RFC 8259 §8.1): [`TokenError::Malformed`].
 ///
 /// A member this pass reads that appears twice is refused ([`TokenError::DuplicateClaim`]),
 /// and so is `iss` that is not a single string (RFC 7519 §4, §4.1.1).
@@ -227,7 +226,7 @@ pub(crate) fn read<'s>(
         jkt: None,
     };
     let mut problem = None;
-    // Checked as UTF-8 once, whole: serde_json then reads each string without checking
+    // Checked as UTF-8 whole, first: serde_json then reads each string without checking
     // it again.
     let text = core::str::from_utf8(json).map_err(|_| TokenError::Malformed)?;
     let mut de = serde_json::Deserializer::from_str(text);

@@ -390,9 +390,9 @@ impl IssuerRules {
             (true, None) => Binding::Other,
         };
         buffer.truncate(split + scopes_len);
-        // One check of the whole: the token, the claims and the scope names. (The claims
-        // pass read the strings; this also refuses invalid UTF-8 where the pass would
-        // not look, in members it skips.)
+        // The text the verified token keeps: the token, the claims and the scope names.
+        // The claims pass checked the claims already (and the token is a `str`), so
+        // this cannot fail; it is kept rather than assumed.
         let text = String::from_utf8(buffer).map_err(|_| TokenError::Malformed)?;
         let acr = match acr {
             Acr::At(start, end) => Acr::At(raw.len() + start, raw.len() + end),

@@ -167,7 +167,7 @@ const MEMO_SEGMENT_MAX: usize = 256;
 
 thread_local! {
     static HEADERS: RefCell<HeaderMemo> = const {
-        RefCell::new(HeaderMemo { entries: [None, None, None, None], next: 0 })
+        RefCell::new(HeaderMemo { entries: [const { None }; MEMO_ENTRIES], next: 0 })
     };
 }
 
@@ -280,12 +280,21 @@ mod tests {
             .collect();
         for round in 0..3 {
             for (i, header) in headers.iter().enumerate() {
-                let read = parsed(header).unwrap();
-                assert_eq!(
-                    read,
-                    (Algorithm::RS256, Some(format!("key-{i}")), true),
-                    "round {round}"
-                );
+                // Read, then read again from the memo.
+                for read in 0..2 {
+                    assert_eq!(
+                        parsed(header).unwrap(),
+                        (Algorithm::RS256, Some(format!("key-{i}")), true),
+                        "round {round}, read {read}"
+                    );
+                }
+            }
+        }
+        // As many headers as the memo holds, in turns: each read after the first is a
+        // hit, and answers its own header.
+        for _ in 0..3 {
+            for (i, header) in headers.iter().take(MEMO_ENTRIES).enumerate() {
+                assert_eq!(parsed(header).unwrap().1, Some(format!("key-{i}")));
             }
         }
         // The same bytes but one: read as what they say.
@@ -320,7 +329,7 @@ mod tests {
     }
 
     #[test]
-    fn a_compact_jws_has_exactly_three_segments() {
+    fn a_compact_jws_is_split_at_its_first_and_last_dots() {
         let header = segment(r#"{"alg":"HS256"}"#);
         assert!(Jws::parse(&format!("{header}.e30.c2ln")).is_ok());
         // A fourth segment stays in the payload, which then is not base64url.
