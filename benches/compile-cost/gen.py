@@ -36,6 +36,13 @@ tokio = {{ version = "1", features = ["rt", "net"] }}
 
 [workspace]
 """)
+        # `COMPILE_COST_OPTIMIZED_MACROS=1`: proc macros (and syn, quote) built optimized,
+        # as an application can choose for itself (`[profile.dev.build-override]`).
+        if os.environ.get("COMPILE_COST_OPTIMIZED_MACROS"):
+            f.write("""
+[profile.dev.build-override]
+opt-level = 3
+""")
     lines = [
         "#![allow(unused_imports)]",
         "use axum::{Router, routing::get};",
