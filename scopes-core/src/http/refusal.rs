@@ -488,12 +488,22 @@ impl Answering {
     /// `responder` [configured](Responder::configured).
     pub(crate) fn new(responder: Responder) -> Self {
         let responder = responder.configured();
-        let default = responder.mode == ResponseMode::Rfc6750
-            && responder.realm.is_none()
-            && responder.resource_metadata.is_none()
-            && !responder.scope_on_401
-            && responder.dpop.is_none()
-            && responder.shape.is_none();
+        // Every field named, so that a field added later must be decided here too.
+        let Responder {
+            mode,
+            realm,
+            resource_metadata,
+            scope_on_401,
+            dpop,
+            shape,
+            challenges: _,
+        } = &responder;
+        let default = *mode == ResponseMode::Rfc6750
+            && realm.is_none()
+            && resource_metadata.is_none()
+            && !*scope_on_401
+            && dpop.is_none()
+            && shape.is_none();
         match default {
             true => Self::Default,
             false => Self::Shared(Arc::new(responder)),
