@@ -481,7 +481,7 @@ pub mod __private {
     pub const fn no_utoipa_path_above<T: NoUtoipaPathAbove>() {}
     pub use crate::table::check::{
         Message, check_granted_scope, check_scheme_of, check_scope, missing_scheme, scope_index,
-        slot_hashes, slots, unknown_scope, words,
+        set_of, slot_hashes, slots, unknown_scope,
     };
     pub use crate::table::{
         AsTable, Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement, ScopeInfo, ScopeSet,

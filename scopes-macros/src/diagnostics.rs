@@ -2,7 +2,7 @@
 
 use std::fmt::Display;
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::ToTokens;
 
 /// Errors collected over a whole pass, so the user sees every mistake at once.
@@ -61,4 +61,22 @@ pub(crate) fn list<'a>(names: impl IntoIterator<Item = &'a str>, max: usize) -> 
         out.push(format!("and {} more", names.len() - max));
     }
     out.join(", ")
+}
+
+/// `tokens`, each spanned at `span`: a call through a path built elsewhere then has
+/// `span` as its own, which is where rustc reports a failed evaluation of it.
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }

@@ -10,7 +10,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{LitStr, Path, Token};
 
-use crate::diagnostics::Errors;
+use crate::diagnostics::{Errors, respan};
 use crate::scope_token::{problem, scope_hash};
 
 syn::custom_keyword!(table);
@@ -136,22 +136,21 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let written = quote!(#path).to_string().replace(' ', "");
     let checks = input.names.iter().map(|name| {
         let hash = Literal::u64_suffixed(scope_hash(&name.value()));
+        // The call's first and last tokens carry the literal's span, so that rustc
+        // reports the failed evaluation there.
+        let private = respan(private.clone(), name.span());
         quote_spanned! {name.span()=>
-            const _: () = {
-                use #private::check_granted_scope;
-                check_granted_scope::<#table>(#written, #name, #hash)
-            };
+            const _: () = #private::check_granted_scope::<#table>(#written, #name, #hash);
         }
     });
-    let indices = input.names.iter().map(|name| {
+    let members = input.names.iter().map(|name| {
         let hash = Literal::u64_suffixed(scope_hash(&name.value()));
-        quote_spanned!(span=> #private::scope_index::<#table>(#name, #hash))
+        quote_spanned!(span=> (#name, #hash))
     });
     quote_spanned! {span=>
         {
             #(#checks)*
-            const SET: #private::ScopeSet<#table> =
-                #private::ScopeSet::<#table>::from_words(#private::words(&[#(#indices),*]));
+            const SET: #private::ScopeSet<#table> = #private::set_of([#(#members),*]);
             SET
         }
     }

@@ -13,7 +13,7 @@
 //! not declare it; did you mean `items`?`. Every literal has its own constant, so every
 //! mistake of a build is reported. Everything here is a `const fn`.
 
-use super::{ScopeInfo, ScopeTable};
+use super::{ScopeInfo, ScopeSet, ScopeTable};
 
 /// Room for a message (names longer than this are cut on a character boundary).
 const CAP: usize = 512;
@@ -193,21 +193,28 @@ pub(crate) const fn index_in(scopes: &[ScopeInfo], slots: &[u16], name: &str) ->
     None
 }
 
-/// The words of the set of the scopes at `indices` (each from [`scope_index`]; one that
-/// is not a scope of the table counts for nothing, and its literal's own check, see
-/// [`check_scope`], reports it). `N` is inferred from the table's `Words`, which generic
-/// code cannot build otherwise.
-pub const fn words<const N: usize>(indices: &[usize]) -> [u64; N] {
+/// The set of the scopes `names` of table `T`, each given with its `name_hash` (which
+/// the macros compute): one alternative of a `#[requires_scopes]` requirement, or a
+/// `scope_set!`. A name the table does not declare counts for nothing here; its
+/// literal's own check ([`check_scope`]) reports it. `N`, the table's number of words,
+/// is inferred from `T::Words`, so the macros need not know it.
+///
+/// The names come by value (an array, `M` inferred): a borrowed one would be one more
+/// reference for rustc to check in every requirement.
+pub const fn set_of<T, const N: usize, const M: usize>(names: [(&str, u64); M]) -> ScopeSet<T>
+where
+    T: ScopeTable<Words = [u64; N]>,
+{
     let mut words = [0u64; N];
     let mut i = 0;
-    while i < indices.len() {
-        let index = indices[i];
+    while i < M {
+        let index = scope_index::<T>(names[i].0, names[i].1);
         if index / 64 < N {
             words[index / 64] |= 1 << (index % 64);
         }
         i += 1;
     }
-    words
+    ScopeSet::from_words(words)
 }
 
 /// `None` when table `T` declares an OpenAPI security scheme; else the error to report

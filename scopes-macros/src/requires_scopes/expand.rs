@@ -1,6 +1,6 @@
 //! Emits the requirement and rewrites what the attribute annotates.
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
@@ -9,28 +9,49 @@ use syn::{FnArg, ImplItem, Item, ItemFn, ItemImpl, Path, Type};
 use super::target::{ExtractorParts, mentions_any};
 use super::utoipa::Documented;
 use super::valid::Resolved;
+use crate::diagnostics::respan;
 use crate::scope_token::scope_hash;
 
-/// The table, named through `AsTable` (spanned on its path): a type that is not a
-/// table is then reported once, and nothing built on it adds errors.
-fn table(path: &Path, resolved: &Resolved) -> TokenStream {
-    let private = private(path, resolved);
-    quote_spanned!(path.span()=> <#path as #private::AsTable>::Table)
+/// How the expansion names scopes-core and the table: built once per attribute, then
+/// interpolated (building tokens is most of a proc macro's own cost).
+struct Names<'a> {
+    path: &'a Path,
+    resolved: &'a Resolved,
+    /// `::scopes_core` spanned on the table path (the attribute itself by default, so
+    /// type errors about what we emit point there), or the path given with `crate = …`.
+    krate: TokenStream,
+    /// `#krate::__private`.
+    private: TokenStream,
+    /// The table, named through `AsTable` (spanned on its path): a type that is not a
+    /// table is then reported once, and nothing built on it adds errors.
+    table: TokenStream,
+    /// The table's path as written, for messages.
+    written: String,
 }
 
-/// `::scopes_core::__private`, spanned on the table path: the attribute itself by
-/// default, so type errors about what we emit point there.
-fn private(path: &Path, resolved: &Resolved) -> TokenStream {
-    let krate = krate(path, resolved);
-    quote_spanned!(path.span()=> #krate::__private)
-}
+impl<'a> Names<'a> {
+    fn new(path: &'a Path, resolved: &'a Resolved) -> Self {
+        let span = path.span();
+        let krate = match &resolved.krate {
+            Some(krate) => quote!(#krate),
+            None => quote_spanned!(span=> ::scopes_core),
+        };
+        let private = quote_spanned!(span=> #krate::__private);
+        let table = quote_spanned!(span=> <#path as #private::AsTable>::Table);
+        Self {
+            path,
+            resolved,
+            krate,
+            private,
+            table,
+            written: quote!(#path).to_string().replace(' ', ""),
+        }
+    }
 
-/// The path of scopes-core: `::scopes_core` spanned on the table path, or the one given
-/// with `crate = …`.
-fn krate(path: &Path, resolved: &Resolved) -> TokenStream {
-    match &resolved.krate {
-        Some(krate) => quote!(#krate),
-        None => quote_spanned!(path.span()=> ::scopes_core),
+    /// `#krate::__private` with every token spanned at `span`, so that a call through
+    /// it is reported there.
+    fn private_at(&self, span: Span) -> TokenStream {
+        respan(self.private.clone(), span)
     }
 }
 
@@ -39,14 +60,13 @@ fn krate(path: &Path, resolved: &Resolved) -> TokenStream {
 /// a type that is not one makes the impl inapplicable instead of adding errors; the
 /// constants inside are concrete, so the requirement is computed at compile time.
 fn required_scopes_impl(
-    path: &Path,
-    resolved: &Resolved,
+    names: &Names<'_>,
     impl_generics: TokenStream,
     self_ty: TokenStream,
     where_clause: Option<&syn::WhereClause>,
     body: TokenStream,
 ) -> TokenStream {
-    let private = private(path, resolved);
+    let Names { path, private, .. } = names;
     let predicates = where_clause.map(|clause| {
         let predicates = &clause.predicates;
         quote!(#predicates,)
@@ -64,20 +84,24 @@ fn required_scopes_impl(
 
 /// `const REQUIREMENT: Requirement<__T> = …;`: each alternative's set built at compile
 /// time from its scopes' indices in the table, found by the hash of their names.
-fn requirement_const(path: &Path, resolved: &Resolved) -> TokenStream {
-    let table = table(path, resolved);
-    let private = private(path, resolved);
+fn requirement_const(names: &Names<'_>) -> TokenStream {
+    let Names {
+        path,
+        resolved,
+        private,
+        table,
+        ..
+    } = names;
+    let span = path.span();
     let alternatives = resolved.alternatives.iter().map(|alternative| {
         let mut members = alternative.clone();
         members.sort_unstable();
-        let indices = members.into_iter().map(|i| {
+        let members = members.into_iter().map(|i| {
             let name = &resolved.names[i];
             let hash = Literal::u64_suffixed(scope_hash(name));
-            quote_spanned!(path.span()=> #private::scope_index::<#table>(#name, #hash))
+            quote_spanned!(span=> (#name, #hash))
         });
-        quote_spanned! {path.span()=>
-            #private::ScopeSet::<#table>::from_words(#private::words(&[#(#indices),*]))
-        }
+        quote_spanned!(span=> #private::set_of([#(#members),*]))
     });
     let scope = resolved.names.join(" ");
     // RFC 9470: how the user must have authenticated, when the attribute says.
@@ -90,30 +114,38 @@ fn requirement_const(path: &Path, resolved: &Resolved) -> TokenStream {
         };
         quote!(.with_authentication(&[#(#acr),*], #acr_values, #max_age))
     });
-    quote_spanned! {path.span()=>
+    // An associated constant of a generic type of its own, not a free constant: rustc
+    // evaluates a free constant with every `cargo check`, and a lint there evaluates the
+    // constants a non-generic body uses. This one is evaluated where it is used, when
+    // the handler is built; the literals' own constants report unknown names.
+    quote_spanned! {span=>
         const REQUIREMENT: #private::Requirement<__T> = {
-            const CONCRETE: #private::Requirement<#table> =
-                #private::Requirement::new(&[#(#alternatives),*], #scope)#authentication;
-            CONCRETE
+            struct Concrete<X>(::core::marker::PhantomData<X>);
+            impl<X> Concrete<X> {
+                const REQUIREMENT: #private::Requirement<#table> =
+                    #private::Requirement::new(&[#(#alternatives),*], #scope)#authentication;
+            }
+            Concrete::<()>::REQUIREMENT
         };
     }
 }
 
 /// One constant per scope literal, spanned on it: rustc evaluates the table's check
 /// and reports an unknown name there, with the closest declared one.
-fn name_checks(path: &Path, resolved: &Resolved) -> TokenStream {
-    let table = table(path, resolved);
-    let private = private(path, resolved);
-    let written = quote!(#path).to_string().replace(' ', "");
+fn name_checks(names: &Names<'_>) -> TokenStream {
+    let Names {
+        resolved,
+        table,
+        written,
+        ..
+    } = names;
     let checks = resolved.literals.iter().map(|literal| {
         let hash = Literal::u64_suffixed(scope_hash(&literal.value()));
         // The call's first and last tokens carry the literal's span, so that rustc
         // reports the failed evaluation there.
+        let private = names.private_at(literal.span());
         quote_spanned! {literal.span()=>
-            const _: () = {
-                use #private::check_scope;
-                check_scope::<#table>(#written, #literal, #hash)
-            };
+            const _: () = #private::check_scope::<#table>(#written, #literal, #hash);
         }
     });
     quote!(#(#checks)*)
@@ -127,17 +159,22 @@ pub(crate) fn handler(
     resolved: &Resolved,
     documented: Option<Documented>,
 ) -> TokenStream {
-    let table = table(path, resolved);
-    let private = private(path, resolved);
+    let names = Names::new(path, resolved);
+    let Names {
+        krate,
+        private,
+        table,
+        written,
+        ..
+    } = &names;
     let span = path.span();
     let vis = &function.vis;
     let requirement = format_ident!("__scopes_requirement_{}", function.sig.ident.unraw());
-    let own = requirement_const(path, resolved);
-    let checks = name_checks(path, resolved);
-    let composed = composed(&function, path, resolved, &requirement);
+    let own = requirement_const(&names);
+    let checks = name_checks(&names);
+    let composed = composed(&function, &names, &requirement);
     let required = required_scopes_impl(
-        path,
-        resolved,
+        &names,
         TokenStream::new(),
         quote!(#requirement),
         None,
@@ -153,22 +190,21 @@ pub(crate) fn handler(
     function
         .attrs
         .push(syn::parse_quote!(#[allow(private_interfaces)]));
-    let krate = krate(path, resolved);
-    let written = quote!(#path).to_string().replace(' ', "");
+    // `__path_<handler>` is this fallback through a glob import, which an item of the
+    // same name shadows: utoipa's, when `#[utoipa::path]` sits above and documented the
+    // operation without its security. Then the check fails with the fix in its message.
+    // Only with the `utoipa` feature of scopes-core, which turns on this crate's: without
+    // it there is no `#[utoipa::path]` to guard, and nothing is emitted.
     let guard = match &documented {
         Some(_) => None,
-        None => {
+        None if cfg!(feature = "utoipa") => {
             let outer = format_ident!("__path_{}", function.sig.ident.unraw());
             let guard = format_ident!("__scopes_order_{}", function.sig.ident.unraw());
-            // `__path_<handler>` is this fallback through a glob import, which an item of
-            // the same name shadows: utoipa's, when `#[utoipa::path]` sits above and
-            // documented the operation without its security. Then the check fails with
-            // the fix in its message.
-            // Only with the `utoipa` feature (nothing to guard without it).
             Some(quote_spanned! {path.span()=>
                 #krate::__utoipa_order_guard!(#guard, #outer);
             })
         }
+        None => None,
     };
     let openapi = documented.map(|Documented { inner, outer, span }| {
         // Documented as secured: the table must declare a scheme to name.
@@ -192,8 +228,7 @@ pub(crate) fn handler(
 
     quote! {
         #[doc(hidden)]
-        #[allow(non_camel_case_types, unreachable_pub)]
-        #[allow(missing_debug_implementations)]
+        #[allow(non_camel_case_types, unreachable_pub, missing_debug_implementations)]
         #vis struct #requirement;
 
         #required
@@ -212,14 +247,8 @@ pub(crate) fn handler(
 /// `fn composed()`: the handler's requirement, then each parameter type's that is a
 /// scoped extractor (found by autoref specialization, since a macro cannot tell), built
 /// once. Parameters whose types use the handler's generics cannot be probed here.
-fn composed(
-    function: &ItemFn,
-    path: &Path,
-    resolved: &Resolved,
-    requirement: &syn::Ident,
-) -> TokenStream {
-    let table = table(path, resolved);
-    let private = private(path, resolved);
+fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> TokenStream {
+    let Names { private, table, .. } = names;
     let generics: Vec<String> = function
         .sig
         .generics
@@ -267,11 +296,11 @@ pub(crate) fn extractor(
     path: &Path,
     resolved: &Resolved,
 ) -> TokenStream {
-    let table = table(path, resolved);
-    let private = private(path, resolved);
+    let names = Names::new(path, resolved);
+    let Names { private, table, .. } = &names;
     let self_ty = &block.self_ty;
-    let own = requirement_const(path, resolved);
-    let checks = name_checks(path, resolved);
+    let own = requirement_const(&names);
+    let checks = name_checks(&names);
     let ExtractorParts {
         state,
         parts: parts_arg,
@@ -296,14 +325,7 @@ pub(crate) fn extractor(
         syn::parse_quote_spanned!(path.span()=> #private::Verifier: #private::FromRef<#state>),
     );
 
-    let required = required_scopes_impl(
-        path,
-        resolved,
-        TokenStream::new(),
-        quote!(#self_ty),
-        None,
-        own,
-    );
+    let required = required_scopes_impl(&names, TokenStream::new(), quote!(#self_ty), None, own);
     quote! {
         #required
 
@@ -336,11 +358,11 @@ pub(crate) fn marker(item: Item, path: &Path, resolved: &Resolved) -> TokenStrea
             quote!(const #ident: #ty)
         }
     });
-    let own = requirement_const(path, resolved);
-    let checks = name_checks(path, resolved);
+    let names = Names::new(path, resolved);
+    let own = requirement_const(&names);
+    let checks = name_checks(&names);
     let required = required_scopes_impl(
-        path,
-        resolved,
+        &names,
         quote!(#(#params,)*),
         quote!(#name #type_generics),
         where_clause,

@@ -1,10 +1,12 @@
 //! What the attribute annotates: a handler, a scoped extractor's `impl`, or a struct or
 //! enum that names a reusable requirement.
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use quote::ToTokens;
+use syn::parse::{Parse, ParseStream};
 use syn::{
-    FnArg, GenericArgument, ImplItem, ImplItemFn, Item, ItemFn, ItemImpl, Pat, PathArguments, Type,
+    Attribute, Block, FnArg, GenericArgument, ImplItem, ImplItemFn, Item, ItemFn, ItemImpl, Pat,
+    PathArguments, Signature, Stmt, Type, Visibility, token,
 };
 
 use crate::diagnostics::Errors;
@@ -23,6 +25,9 @@ impl Target {
                 "`#[requires_scopes]` goes on an `async fn` handler, an `impl FromRequestParts` block (a scoped extractor) or a struct naming a requirement",
             )
         };
+        if let Ok(function) = syn::parse2::<Handler>(item.clone()) {
+            return Ok(Self::Handler(function.0));
+        }
         match syn::parse2::<Item>(item.clone()) {
             Ok(Item::Fn(function)) => Ok(Self::Handler(function)),
             Ok(Item::Impl(block)) => Ok(Self::Extractor(block)),
@@ -44,6 +49,35 @@ impl Target {
             }
             Self::Marker(_) => {}
         }
+    }
+}
+
+/// A function whose body is kept as written, not parsed: the attribute reads and
+/// rewrites only the signature and attributes, and a body re-emitted from syn's tree
+/// would cost a token per token (most of what a proc macro spends). rustc parses the
+/// body once, and reports its syntax errors itself.
+struct Handler(ItemFn);
+
+impl Parse for Handler {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        let sig: Signature = input.parse()?;
+        let body: Group = input.parse()?;
+        if body.delimiter() != Delimiter::Brace {
+            return Err(syn::Error::new(body.span(), "expected the function's body"));
+        }
+        Ok(Self(ItemFn {
+            attrs,
+            vis,
+            sig,
+            block: Box::new(Block {
+                brace_token: token::Brace {
+                    span: body.delim_span(),
+                },
+                stmts: vec![Stmt::Item(Item::Verbatim(body.stream()))],
+            }),
+        }))
     }
 }
 
