@@ -484,8 +484,8 @@ pub mod __private {
         set_of, slot_hashes, slots, unknown_scope,
     };
     pub use crate::table::{
-        AsTable, Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement, ScopeInfo, ScopeSet,
-        ScopeTable, compose,
+        AsTable, Part, Parts, Plain, Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement,
+        ScopeInfo, ScopeSet, ScopeTable, Scoped, composed,
     };
     #[cfg(feature = "utoipa")]
     pub use ::utoipa;

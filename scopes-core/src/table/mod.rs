@@ -12,7 +12,8 @@ mod set;
 
 pub(crate) use requirement::scope_union;
 pub use requirement::{
-    Authentication, Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement, compose,
+    Authentication, Part, Parts, Plain, Probe, ProbePlain, ProbeScoped, RequiredScopes,
+    Requirement, Scoped, composed,
 };
 pub use schemes::{FlowKind, OAuth2Flow, OAuth2Scheme, OpenIdConnectScheme, SecuritySchemes};
 pub use set::ScopeSet;

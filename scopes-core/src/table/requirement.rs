@@ -223,14 +223,105 @@ pub(crate) fn scope_union<'a, T: ScopeTable>(
     names
 }
 
-/// The requirements that are present, in order: what a handler's probes found.
+/// A handler's requirement `R` composed with its parameters' (`Self`, a tuple of what
+/// each parameter's probe found): the requirements that are present, in order, built at
+/// compile time. The handler attribute calls it through [`composed`] from a function of
+/// its own, once per handler; a request reads a constant.
 #[doc(hidden)]
-pub fn compose<T: ScopeTable>(probed: &[Option<Requirement<T>>]) -> Box<[Requirement<T>]> {
-    probed.iter().flatten().copied().collect()
+pub trait Parts<T: ScopeTable> {
+    /// `R`'s requirement, then those of the parameters that are scoped extractors.
+    fn composed<R: RequiredScopes<T>>() -> &'static [Requirement<T>];
 }
 
-/// Autoref specialization: `(&&Probe::<T, P>::new()).requirement()` is `P`'s requirement
-/// when `P: RequiredScopes<T>`, else `None`. The handler attribute probes each parameter
+/// What a handler's probes found, composed after its own requirement `R`: see [`Parts`].
+#[doc(hidden)]
+pub fn composed<T: ScopeTable, R: RequiredScopes<T>, P: Parts<T>>(
+    _: P,
+) -> &'static [Requirement<T>] {
+    P::composed::<R>()
+}
+
+/// What one parameter's probe found: [`Scoped`] or [`Plain`].
+#[doc(hidden)]
+pub trait Part<T: ScopeTable> {
+    /// The parameter's requirement, when it is a scoped extractor.
+    const REQUIREMENT: Option<Requirement<T>>;
+}
+
+/// A parameter of type `P`, a scoped extractor.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Scoped<P>(core::marker::PhantomData<fn() -> P>);
+
+/// A parameter that is not a scoped extractor.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Plain;
+
+impl<T: ScopeTable, P: RequiredScopes<T>> Part<T> for Scoped<P> {
+    const REQUIREMENT: Option<Requirement<T>> = Some(P::REQUIREMENT);
+}
+
+impl<T: ScopeTable> Part<T> for Plain {
+    const REQUIREMENT: Option<Requirement<T>> = None;
+}
+
+/// `parts` with the requirements that are present first, in order, and how many they
+/// are (the rest repeats the first, which is always present).
+const fn present<T: ScopeTable, const N: usize>(
+    parts: [Option<Requirement<T>>; N],
+) -> ([Requirement<T>; N], usize) {
+    let Some(first) = parts[0] else {
+        panic!("a handler's own requirement comes first")
+    };
+    let mut present = [first; N];
+    let (mut i, mut count) = (0, 0);
+    while i < N {
+        if let Some(requirement) = parts[i] {
+            present[count] = requirement;
+            count += 1;
+        }
+        i += 1;
+    }
+    (present, count)
+}
+
+/// [`Parts`] for tuples of up to 16 parameters (axum's limit).
+macro_rules! parts {
+    ($($part:ident)*) => {
+        impl<T: ScopeTable, $($part: Part<T>),*> Parts<T> for ($($part,)*) {
+            fn composed<R: RequiredScopes<T>>() -> &'static [Requirement<T>] {
+                let (present, count) = const {
+                    &present([
+                        Some(R::REQUIREMENT),
+                        $($part::REQUIREMENT,)*
+                    ])
+                };
+                &present[..*count]
+            }
+        }
+    };
+}
+
+parts!(A);
+parts!(A B);
+parts!(A B C);
+parts!(A B C D);
+parts!(A B C D E);
+parts!(A B C D E F);
+parts!(A B C D E F G);
+parts!(A B C D E F G H);
+parts!(A B C D E F G H I);
+parts!(A B C D E F G H I J);
+parts!(A B C D E F G H I J K);
+parts!(A B C D E F G H I J K L);
+parts!(A B C D E F G H I J K L M);
+parts!(A B C D E F G H I J K L M N);
+parts!(A B C D E F G H I J K L M N O);
+parts!(A B C D E F G H I J K L M N O P);
+
+/// Autoref specialization: `(&&Probe::<T, P>::new()).part()` is [`Scoped<P>`] when
+/// `P: RequiredScopes<T>`, else [`Plain`]. The handler attribute probes each parameter
 /// type with it, since a macro cannot see which types are scoped extractors.
 #[doc(hidden)]
 #[derive(Debug)]
@@ -244,23 +335,23 @@ impl<T, P> Probe<T, P> {
 }
 
 #[doc(hidden)]
-pub trait ProbeScoped<T: ScopeTable> {
-    fn requirement(&self) -> Option<Requirement<T>>;
+pub trait ProbeScoped<P> {
+    fn part(&self) -> Scoped<P>;
 }
 
-impl<T: ScopeTable, P: RequiredScopes<T>> ProbeScoped<T> for &Probe<T, P> {
-    fn requirement(&self) -> Option<Requirement<T>> {
-        Some(P::REQUIREMENT)
+impl<T: ScopeTable, P: RequiredScopes<T>> ProbeScoped<P> for &Probe<T, P> {
+    fn part(&self) -> Scoped<P> {
+        Scoped(core::marker::PhantomData)
     }
 }
 
 #[doc(hidden)]
-pub trait ProbePlain<T: ScopeTable> {
-    fn requirement(&self) -> Option<Requirement<T>>;
+pub trait ProbePlain {
+    fn part(&self) -> Plain;
 }
 
-impl<T: ScopeTable, P> ProbePlain<T> for Probe<T, P> {
-    fn requirement(&self) -> Option<Requirement<T>> {
-        None
+impl<T, P> ProbePlain for Probe<T, P> {
+    fn part(&self) -> Plain {
+        Plain
     }
 }

@@ -269,19 +269,17 @@ fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> T
     if probed.is_empty() {
         return TokenStream::new();
     }
+    // In a function of its own, outside the impl that is generic over the table: the
+    // probes must see the table as the type it is (a scoped extractor may name it by
+    // another path), and everything else is a constant built by scopes-core.
     quote! {
         fn composed() -> &'static [#private::Requirement<__T>] {
             fn concrete() -> &'static [#private::Requirement<#table>] {
-                static COMPOSED: ::std::sync::OnceLock<::std::boxed::Box<[#private::Requirement<#table>]>> =
-                    ::std::sync::OnceLock::new();
-                COMPOSED.get_or_init(|| {
-                    #[allow(unused_imports)]
-                    use #private::{ProbePlain as _, ProbeScoped as _};
-                    #private::compose(&[
-                        ::core::option::Option::Some(<#requirement as #private::RequiredScopes<#table>>::REQUIREMENT),
-                        #((&&#private::Probe::<#table, #probed>::new()).requirement(),)*
-                    ])
-                })
+                #[allow(unused_imports)]
+                use #private::{ProbePlain as _, ProbeScoped as _};
+                #private::composed::<#table, #requirement, _>((
+                    #((&&#private::Probe::<#table, #probed>::new()).part(),)*
+                ))
             }
             concrete()
         }
