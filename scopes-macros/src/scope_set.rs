@@ -137,10 +137,21 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let checks = input.names.iter().map(|name| {
         let hash = Literal::u64_suffixed(scope_hash(&name.value()));
         // The call's first and last tokens carry the literal's span, so that rustc
-        // reports the failed evaluation there.
-        let private = respan(private.clone(), name.span());
-        quote_spanned! {name.span()=>
-            const _: () = #private::check_granted_scope::<#table>(#written, #name, #hash);
+        // reports the failed evaluation there: the default path is respanned; a path
+        // given with `crate = …` keeps its tokens (their hygiene resolves a `$crate`)
+        // and is imported.
+        if input.krates.is_empty() {
+            let private = respan(private.clone(), name.span());
+            quote_spanned! {name.span()=>
+                const _: () = #private::check_granted_scope::<#table>(#written, #name, #hash);
+            }
+        } else {
+            quote_spanned! {name.span()=>
+                const _: () = {
+                    use #private::check_granted_scope;
+                    check_granted_scope::<#table>(#written, #name, #hash)
+                };
+            }
         }
     });
     let members = input.names.iter().map(|name| {

@@ -48,10 +48,25 @@ impl<'a> Names<'a> {
         }
     }
 
-    /// `#krate::__private` with every token spanned at `span`, so that a call through
-    /// it is reported there.
-    fn private_at(&self, span: Span) -> TokenStream {
-        respan(self.private.clone(), span)
+    /// A call of `__private::function::<Table>(args)` whose own span is `span`, which is
+    /// where rustc reports its failed evaluation: the default path is respanned there;
+    /// a path given with `crate = …` keeps its tokens (their hygiene resolves a
+    /// `$crate` in it) and is imported instead, so the call starts at `span`.
+    fn call_at(&self, span: Span, function: &str, args: TokenStream) -> TokenStream {
+        let function = syn::Ident::new(function, span);
+        let Self { private, table, .. } = self;
+        match &self.resolved.krate {
+            None => {
+                let private = respan(private.clone(), span);
+                quote_spanned!(span=> #private::#function::<#table>(#args))
+            }
+            Some(_) => quote_spanned! {span=>
+                {
+                    use #private::#function;
+                    #function::<#table>(#args)
+                }
+            },
+        }
     }
 }
 
@@ -120,12 +135,12 @@ fn requirement_const(names: &Names<'_>) -> TokenStream {
     // the handler is built; the literals' own constants report unknown names.
     quote_spanned! {span=>
         const REQUIREMENT: #private::Requirement<__T> = {
-            struct Concrete<X>(::core::marker::PhantomData<X>);
-            impl<X> Concrete<X> {
+            struct __ScopesConcrete<__X>(::core::marker::PhantomData<__X>);
+            impl<__X> __ScopesConcrete<__X> {
                 const REQUIREMENT: #private::Requirement<#table> =
                     #private::Requirement::new(&[#(#alternatives),*], #scope)#authentication;
             }
-            Concrete::<()>::REQUIREMENT
+            __ScopesConcrete::<()>::REQUIREMENT
         };
     }
 }
@@ -134,18 +149,19 @@ fn requirement_const(names: &Names<'_>) -> TokenStream {
 /// and reports an unknown name there, with the closest declared one.
 fn name_checks(names: &Names<'_>) -> TokenStream {
     let Names {
-        resolved,
-        table,
-        written,
-        ..
+        resolved, written, ..
     } = names;
     let checks = resolved.literals.iter().map(|literal| {
         let hash = Literal::u64_suffixed(scope_hash(&literal.value()));
         // The call's first and last tokens carry the literal's span, so that rustc
         // reports the failed evaluation there.
-        let private = names.private_at(literal.span());
+        let call = names.call_at(
+            literal.span(),
+            "check_scope",
+            quote_spanned!(literal.span()=> #written, #literal, #hash),
+        );
         quote_spanned! {literal.span()=>
-            const _: () = #private::check_scope::<#table>(#written, #literal, #hash);
+            const _: () = #call;
         }
     });
     quote!(#(#checks)*)
@@ -245,8 +261,8 @@ pub(crate) fn handler(
 }
 
 /// `fn composed()`: the handler's requirement, then each parameter type's that is a
-/// scoped extractor (found by autoref specialization, since a macro cannot tell), built
-/// once. Parameters whose types use the handler's generics cannot be probed here.
+/// scoped extractor (found by autoref specialization, since a macro cannot tell), a
+/// constant. Parameters whose types use the handler's generics cannot be probed here.
 fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> TokenStream {
     let Names { private, table, .. } = names;
     let generics: Vec<String> = function

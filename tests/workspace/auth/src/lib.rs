@@ -48,3 +48,27 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
 #[requires_scopes("admin")]
 #[derive(Debug)]
 pub struct Admin;
+
+/// A handler guarded by the company's table, for crates that reach scopes-core only
+/// through this one: `auth::guarded!(["items"] pub async fn read_items() -> … { … })`.
+/// The paths go through `$crate`, which the attribute resolves where this macro is
+/// defined.
+#[macro_export]
+macro_rules! guarded {
+    ([$($scope:literal),+ $(,)?] $item:item) => {
+        #[$crate::scopes_core::requires_scopes(
+            $($scope,)+
+            table = $crate::Scopes,
+            crate = $crate::scopes_core
+        )]
+        $item
+    };
+}
+
+/// The company's scope set of `names`, each checked at compile time, through `$crate`.
+#[macro_export]
+macro_rules! granted {
+    ($($scope:literal),+ $(,)?) => {
+        $crate::scopes_core::scope_set!($($scope,)+ table = $crate::Scopes, crate = $crate::scopes_core)
+    };
+}
