@@ -63,9 +63,37 @@ pub(crate) fn list<'a>(names: impl IntoIterator<Item = &'a str>, max: usize) -> 
     out.join(", ")
 }
 
-/// `tokens`, each spanned at `span`: a call through a path built elsewhere then has
-/// `span` as its own, which is where rustc reports a failed evaluation of it.
-pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+/// A constant that calls `#private::check::<#table>(args)` with `span` as the call's
+/// own span, which is where rustc reports its failed evaluation (a scope literal's).
+/// The default path of scopes-core (`given_crate` false) is respanned there; a path
+/// given with `crate = …` keeps its tokens, whose hygiene resolves a `$crate` in it,
+/// and is imported instead, so that the call still starts at `span`.
+pub(crate) fn check_at(
+    span: Span,
+    private: &TokenStream,
+    given_crate: bool,
+    check: &str,
+    table: &TokenStream,
+    args: TokenStream,
+) -> TokenStream {
+    let check = syn::Ident::new(check, span);
+    if given_crate {
+        quote::quote_spanned! {span=>
+            const _: () = {
+                use #private::#check;
+                #check::<#table>(#args)
+            };
+        }
+    } else {
+        let private = respan(private.clone(), span);
+        quote::quote_spanned! {span=>
+            const _: () = #private::#check::<#table>(#args);
+        }
+    }
+}
+
+/// `tokens`, each spanned at `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tree| {

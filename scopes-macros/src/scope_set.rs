@@ -10,7 +10,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{LitStr, Path, Token};
 
-use crate::diagnostics::{Errors, respan};
+use crate::diagnostics::{Errors, check_at};
 use crate::scope_token::{problem, scope_hash};
 
 syn::custom_keyword!(table);
@@ -136,23 +136,14 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let written = quote!(#path).to_string().replace(' ', "");
     let checks = input.names.iter().map(|name| {
         let hash = Literal::u64_suffixed(scope_hash(&name.value()));
-        // The call's first and last tokens carry the literal's span, so that rustc
-        // reports the failed evaluation there: the default path is respanned; a path
-        // given with `crate = …` keeps its tokens (their hygiene resolves a `$crate`)
-        // and is imported.
-        if input.krates.is_empty() {
-            let private = respan(private.clone(), name.span());
-            quote_spanned! {name.span()=>
-                const _: () = #private::check_granted_scope::<#table>(#written, #name, #hash);
-            }
-        } else {
-            quote_spanned! {name.span()=>
-                const _: () = {
-                    use #private::check_granted_scope;
-                    check_granted_scope::<#table>(#written, #name, #hash)
-                };
-            }
-        }
+        check_at(
+            name.span(),
+            &private,
+            !input.krates.is_empty(),
+            "check_granted_scope",
+            &table,
+            quote_spanned!(name.span()=> #written, #name, #hash),
+        )
     });
     let members = input.names.iter().map(|name| {
         let hash = Literal::u64_suffixed(scope_hash(&name.value()));

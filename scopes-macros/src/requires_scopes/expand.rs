@@ -1,6 +1,6 @@
 //! Emits the requirement and rewrites what the attribute annotates.
 
-use proc_macro2::{Literal, Span, TokenStream};
+use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
@@ -9,7 +9,7 @@ use syn::{FnArg, ImplItem, Item, ItemFn, ItemImpl, Path, Type};
 use super::target::{ExtractorParts, mentions_any};
 use super::utoipa::Documented;
 use super::valid::Resolved;
-use crate::diagnostics::respan;
+use crate::diagnostics::check_at;
 use crate::scope_token::scope_hash;
 
 /// How the expansion names scopes-core and the table: built once per attribute, then
@@ -45,27 +45,6 @@ impl<'a> Names<'a> {
             private,
             table,
             written: quote!(#path).to_string().replace(' ', ""),
-        }
-    }
-
-    /// A call of `__private::function::<Table>(args)` whose own span is `span`, which is
-    /// where rustc reports its failed evaluation: the default path is respanned there;
-    /// a path given with `crate = …` keeps its tokens (their hygiene resolves a
-    /// `$crate` in it) and is imported instead, so the call starts at `span`.
-    fn call_at(&self, span: Span, function: &str, args: TokenStream) -> TokenStream {
-        let function = syn::Ident::new(function, span);
-        let Self { private, table, .. } = self;
-        match &self.resolved.krate {
-            None => {
-                let private = respan(private.clone(), span);
-                quote_spanned!(span=> #private::#function::<#table>(#args))
-            }
-            Some(_) => quote_spanned! {span=>
-                {
-                    use #private::#function;
-                    #function::<#table>(#args)
-                }
-            },
         }
     }
 }
@@ -149,20 +128,22 @@ fn requirement_const(names: &Names<'_>) -> TokenStream {
 /// and reports an unknown name there, with the closest declared one.
 fn name_checks(names: &Names<'_>) -> TokenStream {
     let Names {
-        resolved, written, ..
+        resolved,
+        private,
+        table,
+        written,
+        ..
     } = names;
     let checks = resolved.literals.iter().map(|literal| {
         let hash = Literal::u64_suffixed(scope_hash(&literal.value()));
-        // The call's first and last tokens carry the literal's span, so that rustc
-        // reports the failed evaluation there.
-        let call = names.call_at(
+        check_at(
             literal.span(),
+            private,
+            resolved.krate.is_some(),
             "check_scope",
+            table,
             quote_spanned!(literal.span()=> #written, #literal, #hash),
-        );
-        quote_spanned! {literal.span()=>
-            const _: () = #call;
-        }
+        )
     });
     quote!(#(#checks)*)
 }
