@@ -1,12 +1,15 @@
 //! A header and claims of any bytes, correctly signed: the single claims pass answers
 //! without panicking; what it admits is a JSON object with a NumericDate `exp`, each
-//! claim the crate reads at most once, and grants only scope-tokens.
+//! claim the crate reads at most once, and grants only scope-tokens. Its JSON reader is
+//! held against serde_json: claims serde_json does not take as JSON are refused, and
+//! an object it reads whole (every string decoded) is not refused as malformed.
 
 #![no_main]
 
 mod common;
 
 use libfuzzer_sys::fuzz_target;
+use scopes_core::TokenError;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -22,13 +25,25 @@ fuzz_target!(|data: &[u8]| {
     let split = (split as usize).min(rest.len());
     let (header, claims) = rest.split_at(split);
     // A header that works half the time, so the claims are reached.
-    let header: &[u8] = if header.first() == Some(&b'!') {
+    let fixed = header.first() == Some(&b'!');
+    let header: &[u8] = if fixed {
         br#"{"alg":"HS256","typ":"JWT"}"#
     } else {
         header
     };
     let token = common::signed(header, claims);
-    let Ok(verified) = common::RUNTIME.block_on(common::VERIFIER.verify(&token)) else {
+    let verdict = common::RUNTIME.block_on(common::VERIFIER.verify(&token));
+    if fixed {
+        let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(claims).is_ok();
+        let whole = serde_json::from_slice::<serde_json::Value>(claims)
+            .is_ok_and(|value| value.is_object());
+        match &verdict {
+            Ok(_) => assert!(is_json, "admitted claims that are no JSON"),
+            Err(TokenError::Malformed) => assert!(!whole, "JSON refused as malformed"),
+            Err(_) => {}
+        }
+    }
+    let Ok(verified) = verdict else {
         return;
     };
     let json = verified.claims_json();

@@ -1,48 +1,11 @@
 //! One pass over a token's claims: time claims, issuer, audience and scopes, without
 //! building a JSON tree (jsonwebtoken's own path parses the claims twice more).
 
-use core::fmt;
 use std::borrow::Cow;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use super::json::{Reader, Syntax};
 
 use crate::error::{ConfigError, TokenError};
-
-/// A JSON string, borrowed from the input unless it has escapes. (serde's own
-/// `Cow<str>` always allocates; a `&str` fails on escapes.)
-pub(crate) struct Text<'de>(pub(crate) Cow<'de, str>);
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor<'a>(core::marker::PhantomData<&'a ()>);
-
-        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
-            type Value = Text<'a>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-
-            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Borrowed(value)))
-            }
-
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(value.to_owned())))
-            }
-        }
-
-        deserializer.deserialize_str(TextVisitor(core::marker::PhantomData))
-    }
-}
-
-impl core::ops::Deref for Text<'_> {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
 
 /// What the configuration requires of the claims.
 pub(crate) struct Rules<'a> {
@@ -225,29 +188,80 @@ pub(crate) fn read<'s>(
         cnf: false,
         jkt: None,
     };
-    let mut problem = None;
-    // Checked as UTF-8 whole, first: serde_json then reads each string without checking
-    // it again.
     let text = core::str::from_utf8(json).map_err(|_| TokenError::Malformed)?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    let visitor = ClaimsVisitor {
-        rules,
-        found: &mut found,
-        problem: &mut problem,
-        json: json.as_ptr_range(),
-    };
-    de.deserialize_map(visitor)
-        .and_then(|()| de.end())
-        .map_err(|_| problem.unwrap_or(TokenError::Malformed))?;
+    let mut reader = Reader::new(text);
+    let malformed = |_| TokenError::Malformed;
+    let mut members = reader.object().map_err(malformed)?;
+    // Bits 0..11: `REGISTERED`; the scope claims from bit 11 (at most 53, which the
+    // builder checks).
+    let mut seen: u64 = 0;
+    while let Some(key) = reader.key(&mut members).map_err(malformed)? {
+        let bit = registered(&key).or_else(|| {
+            let mut roots = rules.scope_claims.roots.iter();
+            let position = roots.position(|root| **root == *key)?;
+            Some(REGISTERED.len() + position)
+        });
+        let Some(bit) = bit else {
+            reader.skip().map_err(malformed)?;
+            continue;
+        };
+        if seen & (1 << bit) != 0 {
+            return Err(TokenError::DuplicateClaim);
+        }
+        seen |= 1 << bit;
+        // Dispatched on the bit found above: each key is compared once.
+        let read = match bit {
+            0 => numeric_date(&mut reader).map(|n| found.exp = Some(n)),
+            1 => numeric_date(&mut reader).map(|n| found.nbf = Some(n)),
+            2 => reader
+                .string()
+                .map(|iss| found.issuer_matches = Some(rules.issuers.iter().any(|i| **i == *iss))),
+            3 => audience(&mut reader, rules.audiences).map(|m| found.audience_matches = Some(m)),
+            // Their presence (RFC 9068's required claims) and their types (RFC 7519
+            // §4.1: a NumericDate, strings); their values are the application's business.
+            4 => numeric_date(&mut reader).map(|_| found.iat = true),
+            5 => reader.string().map(|_| found.sub = true),
+            6 => reader.string().map(|_| found.client_id = true),
+            7 => reader.string().map(|_| found.jti = true),
+            8 => reader.string().map(|acr| {
+                found.acr = match acr {
+                    Cow::Borrowed(text) => {
+                        let start = text.as_ptr() as usize - reader.text().as_ptr() as usize;
+                        Acr::At(start, start + text.len())
+                    }
+                    Cow::Owned(text) => Acr::Owned(text.into()),
+                }
+            }),
+            9 => numeric_date(&mut reader).map(|n| found.auth_time = Some(n)),
+            // A confirmation (RFC 7800): the token is bound to a key (DPoP, mTLS).
+            10 => confirmation(&mut reader).map(|jkt| {
+                found.cnf = true;
+                found.jkt = jkt;
+            }),
+            bit => nested(
+                &mut reader,
+                &rules.scope_claims.paths,
+                core::slice::from_ref(&rules.scope_claims.roots[bit - REGISTERED.len()]),
+                &mut found.scopes,
+            ),
+        };
+        read.map_err(|Syntax| match bit {
+            0 => TokenError::InvalidClaim("exp"),
+            1 => TokenError::InvalidClaim("nbf"),
+            2 => TokenError::InvalidClaim("iss"),
+            3 => TokenError::WrongAudience,
+            4 => TokenError::InvalidClaim("iat"),
+            5 => TokenError::InvalidClaim("sub"),
+            6 => TokenError::InvalidClaim("client_id"),
+            7 => TokenError::InvalidClaim("jti"),
+            8 => TokenError::InvalidClaim("acr"),
+            9 => TokenError::InvalidClaim("auth_time"),
+            10 => TokenError::InvalidClaim("cnf"),
+            _ => TokenError::InvalidScopeClaim,
+        })?;
+    }
+    reader.end().map_err(malformed)?;
     Ok(found)
-}
-
-struct ClaimsVisitor<'a, 'r, 's> {
-    rules: &'a Rules<'r>,
-    found: &'a mut Found<'s>,
-    problem: &'a mut Option<TokenError>,
-    /// The claims' bytes, to tell where a borrowed string is.
-    json: core::ops::Range<*const u8>,
 }
 
 /// The most scope claims a verifier reads (one bit each beside `REGISTERED`).
@@ -268,412 +282,158 @@ pub(crate) const REGISTERED: [&str; 11] = [
     "cnf",
 ];
 
-impl<'de> Visitor<'de> for ClaimsVisitor<'_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object of claims")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        // Bits 0..11: `REGISTERED`; the scope claims from bit 11 (at most 53, which the
-        // builder checks).
-        let mut seen: u64 = 0;
-        while let Some(key) = map.next_key::<Text<'de>>()? {
-            let bit = REGISTERED
-                .iter()
-                .position(|claim| *claim == &*key)
-                .or_else(|| {
-                    let mut roots = self.rules.scope_claims.roots.iter();
-                    let position = roots.position(|root| **root == *key)?;
-                    Some(REGISTERED.len() + position)
-                });
-            if let Some(bit) = bit {
-                if seen & (1 << bit) != 0 {
-                    *self.problem = Some(TokenError::DuplicateClaim);
-                    return Err(de::Error::custom("duplicate claim"));
-                }
-                seen |= 1 << bit;
-            }
-            // Dispatched on the bit found above: each key is compared once.
-            let result = match bit {
-                Some(0) => map
-                    .next_value::<Number>()
-                    .map(|n| self.found.exp = Some(n.0)),
-                Some(1) => map
-                    .next_value::<Number>()
-                    .map(|n| self.found.nbf = Some(n.0)),
-                Some(2) => map
-                    .next_value_seed(Issuer(self.rules.issuers))
-                    .map(|m| self.found.issuer_matches = Some(m)),
-                Some(3) => map
-                    .next_value_seed(Strings(self.rules.audiences))
-                    .map(|m| self.found.audience_matches = Some(m)),
-                // Their presence (RFC 9068's required claims) and their types (RFC
-                // 7519 §4.1: a NumericDate, strings); their values are the
-                // application's business.
-                Some(4) => map.next_value::<Number>().map(|_| self.found.iat = true),
-                Some(5) => map.next_value::<AString>().map(|_| self.found.sub = true),
-                Some(6) => map
-                    .next_value::<AString>()
-                    .map(|_| self.found.client_id = true),
-                Some(7) => map.next_value::<AString>().map(|_| self.found.jti = true),
-                Some(8) => map.next_value::<Text<'de>>().map(|acr| {
-                    self.found.acr = match acr.0 {
-                        Cow::Borrowed(text) if self.json.contains(&text.as_ptr()) => {
-                            let start = text.as_ptr() as usize - self.json.start as usize;
-                            Acr::At(start, start + text.len())
-                        }
-                        other => Acr::Owned(other.into()),
-                    }
-                }),
-                Some(9) => map
-                    .next_value::<Number>()
-                    .map(|n| self.found.auth_time = Some(n.0)),
-                // A confirmation (RFC 7800): the token is bound to a key (DPoP, mTLS).
-                Some(10) => map.next_value_seed(Confirmation).map(|jkt| {
-                    self.found.cnf = true;
-                    self.found.jkt = jkt;
-                }),
-                Some(bit) => map.next_value_seed(Nested {
-                    paths: &self.rules.scope_claims.paths,
-                    route: core::slice::from_ref(
-                        &self.rules.scope_claims.roots[bit - REGISTERED.len()],
-                    ),
-                    scopes: &mut self.found.scopes,
-                }),
-                None => map.next_value::<IgnoredAny>().map(|_| ()),
-            };
-            if let Err(error) = result {
-                *self.problem = Some(match bit {
-                    Some(0) => TokenError::InvalidClaim("exp"),
-                    Some(1) => TokenError::InvalidClaim("nbf"),
-                    Some(2) => TokenError::InvalidClaim("iss"),
-                    Some(3) => TokenError::WrongAudience,
-                    Some(4) => TokenError::InvalidClaim("iat"),
-                    Some(5) => TokenError::InvalidClaim("sub"),
-                    Some(6) => TokenError::InvalidClaim("client_id"),
-                    Some(7) => TokenError::InvalidClaim("jti"),
-                    Some(8) => TokenError::InvalidClaim("acr"),
-                    Some(9) => TokenError::InvalidClaim("auth_time"),
-                    Some(10) => TokenError::InvalidClaim("cnf"),
-                    Some(bit) if bit >= REGISTERED.len() => TokenError::InvalidScopeClaim,
-                    _ => TokenError::Malformed,
-                });
-                return Err(error);
-            }
-        }
-        Ok(())
-    }
+/// The bit of a registered claim this pass reads: its place in [`REGISTERED`].
+fn registered(key: &str) -> Option<usize> {
+    Some(match key {
+        "exp" => 0,
+        "nbf" => 1,
+        "iss" => 2,
+        "aud" => 3,
+        "iat" => 4,
+        "sub" => 5,
+        "client_id" => 6,
+        "jti" => 7,
+        "acr" => 8,
+        "auth_time" => 9,
+        "cnf" => 10,
+        _ => return None,
+    })
 }
 
 /// The `iss` claim alone, read to route a token to its trusted issuer before its
 /// signature is checked: one string, given once, as the full pass requires it.
 pub(crate) fn issuer(json: &[u8]) -> Result<String, TokenError> {
-    struct Only<'p>(&'p mut Option<TokenError>);
-
-    impl<'de> Visitor<'de> for Only<'_> {
-        type Value = Option<String>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON object of claims")
-        }
-
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
-            let mut iss = None;
-            while let Some(key) = map.next_key::<Text<'de>>()? {
-                if *key != *"iss" {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
-                if iss.is_some() {
-                    *self.0 = Some(TokenError::DuplicateClaim);
-                    return Err(de::Error::custom("duplicate claim"));
-                }
-                match map.next_value_seed(OneString) {
-                    Ok(value) => iss = Some(value),
-                    Err(error) => {
-                        *self.0 = Some(TokenError::InvalidClaim("iss"));
-                        return Err(error);
-                    }
-                }
-            }
-            Ok(iss)
-        }
-    }
-
-    let mut problem = None;
-    // Checked as UTF-8 once, whole: serde_json then reads each string without checking
-    // it again.
     let text = core::str::from_utf8(json).map_err(|_| TokenError::Malformed)?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    de.deserialize_map(Only(&mut problem))
-        .and_then(|iss| de.end().map(|()| iss))
-        .map_err(|_| problem.unwrap_or(TokenError::Malformed))?
-        .ok_or(TokenError::MissingClaim("iss"))
-}
-
-/// A JSON string.
-struct OneString;
-
-impl<'de> DeserializeSeed<'de> for OneString {
-    type Value = String;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
-        deserializer.deserialize_str(self)
+    let mut reader = Reader::new(text);
+    let malformed = |_| TokenError::Malformed;
+    let mut members = reader.object().map_err(malformed)?;
+    let mut iss = None;
+    while let Some(key) = reader.key(&mut members).map_err(malformed)? {
+        if *key != *"iss" {
+            reader.skip().map_err(malformed)?;
+            continue;
+        }
+        if iss.is_some() {
+            return Err(TokenError::DuplicateClaim);
+        }
+        let value = reader
+            .string()
+            .map_err(|_| TokenError::InvalidClaim("iss"))?;
+        iss = Some(value.into_owned());
     }
-}
-
-impl Visitor<'_> for OneString {
-    type Value = String;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<String, E> {
-        Ok(value.to_owned())
-    }
+    reader.end().map_err(malformed)?;
+    iss.ok_or(TokenError::MissingClaim("iss"))
 }
 
 /// A NumericDate: a non-negative, finite JSON number.
-struct Number(f64);
-
-/// A JSON string, checked and not kept (escapes or not, nothing is allocated).
-struct AString;
-
-impl<'de> de::Deserialize<'de> for AString {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct AStringVisitor;
-        impl Visitor<'_> for AStringVisitor {
-            type Value = AString;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<AString, E> {
-                Ok(AString)
-            }
-        }
-        deserializer.deserialize_str(AStringVisitor)
-    }
-}
-
-impl<'de> de::Deserialize<'de> for Number {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NumberVisitor;
-        impl Visitor<'_> for NumberVisitor {
-            type Value = Number;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a NumericDate")
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Number, E> {
-                Ok(Number(value as f64))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Number, E> {
-                u64::try_from(value)
-                    .map(|v| Number(v as f64))
-                    .map_err(|_| E::custom("negative"))
-            }
-            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Number, E> {
-                if value.is_finite() && value >= 0.0 {
-                    Ok(Number(value))
-                } else {
-                    Err(E::custom("not a time"))
-                }
-            }
-        }
-        deserializer.deserialize_any(NumberVisitor)
-    }
-}
-
-/// `iss`: one string (RFC 7519 §4.1.1); whether it is one of `wanted`.
-struct Issuer<'a>(&'a [Box<str>]);
-
-impl<'de> DeserializeSeed<'de> for Issuer<'_> {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Issuer<'_> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<bool, E> {
-        Ok(self.0.iter().any(|wanted| **wanted == *value))
+fn numeric_date(reader: &mut Reader<'_>) -> Result<f64, Syntax> {
+    match reader.number()? {
+        n if n.is_finite() && n >= 0.0 => Ok(n),
+        _ => Err(Syntax),
     }
 }
 
 /// `aud`: a string or an array of strings; whether any is one of `wanted`.
-struct Strings<'a>(&'a [Box<str>]);
-
-impl<'de> DeserializeSeed<'de> for Strings<'_> {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_any(self)
+fn audience(reader: &mut Reader<'_>, wanted: &[Box<str>]) -> Result<bool, Syntax> {
+    let one = |value: &str| wanted.iter().any(|wanted| **wanted == *value);
+    if reader.peek() != Some(b'[') {
+        return reader.string().map(|value| one(&value));
     }
-}
-
-impl<'de> Visitor<'de> for Strings<'_> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string or an array of strings")
+    let mut elements = reader.array()?;
+    let mut matches = false;
+    while reader.element(&mut elements)? {
+        matches |= one(&reader.string()?);
     }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<bool, E> {
-        Ok(self.0.iter().any(|wanted| **wanted == *value))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
-        let mut matches = false;
-        while let Some(value) = seq.next_element::<Text<'de>>()? {
-            matches |= self.0.iter().any(|wanted| **wanted == *value);
-        }
-        Ok(matches)
-    }
+    Ok(matches)
 }
 
 /// The value at `route` (the member names from the top of the claims to here): the
 /// scopes, when a path ends here; else an object whose members lead on along the paths.
 /// A member along a path that appears twice is refused, like a top-level claim.
-struct Nested<'a, 's> {
-    paths: &'a [Box<[Box<str>]>],
-    route: &'a [Box<str>],
-    scopes: &'a mut Scopes<'s>,
-}
-
-impl<'de> DeserializeSeed<'de> for Nested<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        // No path is a prefix of another, so a path that ends here is the only one here.
-        if self.paths.iter().any(|path| **path == *self.route) {
-            return ScopesSeed {
-                scopes: self.scopes,
-            }
-            .deserialize(deserializer);
+fn nested(
+    reader: &mut Reader<'_>,
+    paths: &[Box<[Box<str>]>],
+    route: &[Box<str>],
+    scopes: &mut Scopes<'_>,
+) -> Result<(), Syntax> {
+    // No path is a prefix of another, so a path that ends here is the only one here.
+    if paths.iter().any(|path| **path == *route) {
+        return scope_claim(reader, scopes);
+    }
+    let depth = route.len();
+    // The paths through here, by index: at most 64, which the builder checks.
+    let mut seen: u64 = 0;
+    let mut members = reader.object()?;
+    while let Some(key) = reader.key(&mut members)? {
+        let next = paths
+            .iter()
+            .position(|path| path.len() > depth && path[..depth] == *route && *path[depth] == *key);
+        let Some(index) = next else {
+            reader.skip()?;
+            continue;
+        };
+        if seen & (1 << index) != 0 {
+            return Err(Syntax);
         }
-        deserializer.deserialize_map(self)
+        seen |= 1 << index;
+        nested(reader, paths, &paths[index][..=depth], scopes)?;
     }
-}
-
-impl<'de> Visitor<'de> for Nested<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object holding scope claims")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let depth = self.route.len();
-        // The paths through here, by index: at most 64, which the builder checks.
-        let mut seen: u64 = 0;
-        while let Some(key) = map.next_key::<Text<'de>>()? {
-            let next = self.paths.iter().position(|path| {
-                path.len() > depth && path[..depth] == *self.route && *path[depth] == *key
-            });
-            let Some(index) = next else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            if seen & (1 << index) != 0 {
-                return Err(de::Error::custom(
-                    "duplicate member along a scope claim path",
-                ));
-            }
-            seen |= 1 << index;
-            map.next_value_seed(Nested {
-                paths: self.paths,
-                route: &self.paths[index][..=depth],
-                scopes: &mut *self.scopes,
-            })?;
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// One scope claim: `"a b c"` or `["a", "b", "c"]`, its names appended to `scopes`.
 /// A name that is not an RFC 6749 §3.3 scope-token (empty, or with a space, `"`, `\`
 /// or a character outside printable ASCII) is left out: no table can declare it, and
 /// with a space it could not be told apart from two names once joined.
-struct ScopesSeed<'a, 's> {
-    scopes: &'a mut Scopes<'s>,
-}
-
-impl ScopesSeed<'_, '_> {
-    fn push<E: de::Error>(&mut self, name: &str) -> Result<(), E> {
+fn scope_claim(reader: &mut Reader<'_>, scopes: &mut Scopes<'_>) -> Result<(), Syntax> {
+    let mut push = |name: &str| {
         let nqchar = |b: u8| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b);
         if name.is_empty() || !name.bytes().all(nqchar) {
             return Ok(());
         }
-        match self.scopes.push(name) {
+        match scopes.push(name) {
             true => Ok(()),
-            false => Err(E::custom("scope names longer than the claims")),
+            // A region as long as the claims rules it out.
+            false => Err(Syntax),
         }
+    };
+    if reader.peek() != Some(b'[') {
+        let names = reader.string()?;
+        return names.split(' ').try_for_each(push);
     }
-}
-
-impl<'de> DeserializeSeed<'de> for ScopesSeed<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
+    let mut elements = reader.array()?;
+    while reader.element(&mut elements)? {
+        push(&reader.string()?)?;
     }
-}
-
-impl<'de> Visitor<'de> for ScopesSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a space-delimited string or an array of strings")
-    }
-
-    fn visit_str<E: de::Error>(mut self, value: &str) -> Result<(), E> {
-        value.split(' ').try_for_each(|name| self.push(name))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(name) = seq.next_element::<Text<'de>>()? {
-            self.push(&name)?;
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// `cnf` (RFC 7800): an object; its `jkt` (a string, given once) when present.
-struct Confirmation;
-
-impl<'de> DeserializeSeed<'de> for Confirmation {
-    type Value = Option<Box<str>>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(self)
+fn confirmation(reader: &mut Reader<'_>) -> Result<Option<Box<str>>, Syntax> {
+    let mut jkt = None;
+    let mut members = reader.object()?;
+    while let Some(key) = reader.key(&mut members)? {
+        if *key != *"jkt" {
+            reader.skip()?;
+            continue;
+        }
+        if jkt.is_some() {
+            return Err(Syntax);
+        }
+        jkt = Some(reader.string()?.into());
     }
+    Ok(jkt)
 }
 
-impl<'de> Visitor<'de> for Confirmation {
-    type Value = Option<Box<str>>;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a confirmation object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut jkt = None;
-        while let Some(key) = map.next_key::<Text<'de>>()? {
-            if *key == *"jkt" {
-                if jkt.is_some() {
-                    return Err(de::Error::custom("duplicate jkt"));
-                }
-                jkt = Some(map.next_value::<Text<'de>>()?.0.into());
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
+    #[test]
+    fn each_registered_claim_has_its_own_bit() {
+        for (bit, name) in REGISTERED.iter().enumerate() {
+            assert_eq!(registered(name), Some(bit), "{name}");
         }
-        Ok(jkt)
+        assert_eq!(registered("scope"), None);
     }
 }

@@ -1,5 +1,7 @@
 //! A compact JWS split into its parts, its JOSE header read (RFC 7515).
 
+use core::fmt;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -7,8 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 
-use super::claims::Text;
 use crate::error::TokenError;
 use crate::keys::with_decoded;
 
@@ -21,6 +23,42 @@ pub(crate) struct Jws<'t> {
     kid: Option<Kid>,
     /// `typ` is `at+jwt` or `application/at+jwt` (RFC 9068 §2.1), in any case.
     pub(crate) access_token_typ: bool,
+}
+
+/// A JSON string, borrowed from the input unless it has escapes. (serde's own
+/// `Cow<str>` always allocates; a `&str` fails on escapes.)
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor<'a>(core::marker::PhantomData<&'a ()>);
+
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Text<'a>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(value)))
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(value.to_owned())))
+            }
+        }
+
+        deserializer.deserialize_str(TextVisitor(core::marker::PhantomData))
+    }
+}
+
+impl core::ops::Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
 }
 
 /// The JOSE header fields that matter here; the rest is ignored, except `crit`. `jku`,

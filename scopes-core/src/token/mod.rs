@@ -15,6 +15,7 @@ mod dpop;
 #[cfg(feature = "introspection")]
 mod introspect;
 mod issuer;
+mod json;
 mod jws;
 pub mod providers;
 mod verify;
