@@ -51,8 +51,11 @@ fn app(verifier: Verifier) -> Router {
 }
 
 /// Allocations of one request to `uri` with `authorization` (the request itself is
-/// built before counting; the second of two identical requests is counted, so that
-/// one-time work such as a first challenge's formatting is left out).
+/// built before counting; a first identical request goes uncounted, so that one-time
+/// work such as a first challenge's formatting is left out). The counter is
+/// process-wide, and the test harness's own thread allocates now and then while it
+/// waits (seen on a loaded machine: +4 in about one run in thirty), so the request is
+/// counted five times and the fewest is kept: nothing else ever takes allocations away.
 fn allocations(
     runtime: &tokio::runtime::Runtime,
     app: &Router,
@@ -66,11 +69,17 @@ fn allocations(
             .unwrap()
     };
     let _ = runtime.block_on(app.clone().oneshot(request())).unwrap();
-    let (app, request) = (app.clone(), request());
-    let region = Region::new(GLOBAL);
-    let response = runtime.block_on(app.oneshot(request)).unwrap();
-    let count = region.change().allocations;
-    (response.status().as_u16(), count)
+    let mut fewest = (0, usize::MAX);
+    for _ in 0..5 {
+        let (app, request) = (app.clone(), request());
+        let region = Region::new(GLOBAL);
+        let response = runtime.block_on(app.oneshot(request)).unwrap();
+        let count = region.change().allocations;
+        if count < fewest.1 {
+            fewest = (response.status().as_u16(), count);
+        }
+    }
+    fewest
 }
 
 /// `token` with one character of its signature changed (the fifth: a whole 6-bit

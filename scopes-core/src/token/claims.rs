@@ -17,13 +17,20 @@ pub(crate) struct Rules<'a> {
 /// The deepest scope claim path read (members from the top of the claims).
 const MAX_DEPTH: usize = 8;
 
-/// Where scopes are read: each a path of member names from the top of the claims
-/// (`["scope"]`, `["realm_access", "roles"]`), none a prefix of another; and the
-/// distinct top-level names, in order, each a bit of the pass's duplicate check.
+/// Where scopes are read: the configured paths of member names from the top of the
+/// claims (`["scope"]`, `["realm_access", "roles"]`), none a prefix of another, as a
+/// tree. Node 0 is the top of the claims; every other node is a member along a path,
+/// with the members that lead on from it, or none where a path ends (its value holds
+/// scopes). The top's members, in order, are each a bit of the pass's duplicate check.
 #[derive(Debug)]
 pub(crate) struct ClaimPaths {
-    paths: Box<[Box<[Box<str>]>]>,
-    roots: Box<[Box<str>]>,
+    nodes: Box<[Node]>,
+}
+
+/// A member along the scope claim paths: the members that lead on, each with its node.
+#[derive(Debug, Default)]
+struct Node {
+    next: Vec<(Box<str>, usize)>,
 }
 
 impl ClaimPaths {
@@ -59,19 +66,35 @@ impl ClaimPaths {
             }
             paths.push(path.into());
         }
-        let mut roots: Vec<Box<str>> = Vec::new();
+        let mut nodes = vec![Node::default()];
         for path in &paths {
-            if !roots.contains(&path[0]) {
-                roots.push(path[0].clone());
+            let mut node = 0;
+            for name in path.iter() {
+                node = match nodes[node].next.iter().find(|(next, _)| next == name) {
+                    Some(&(_, next)) => next,
+                    None => {
+                        nodes.push(Node::default());
+                        let next = nodes.len() - 1;
+                        nodes[node].next.push((name.clone(), next));
+                        next
+                    }
+                };
             }
         }
-        if roots.len() > MAX_SCOPE_CLAIMS || paths.len() > 64 {
+        if nodes[0].next.len() > MAX_SCOPE_CLAIMS || paths.len() > 64 {
             return Err(ConfigError::TooManyScopeClaims);
         }
         Ok(Self {
-            paths: paths.into(),
-            roots: roots.into(),
+            nodes: nodes.into(),
         })
+    }
+
+    /// The top-level member `key` leads to scopes: its place among those members.
+    fn root(&self, key: &str) -> Option<usize> {
+        self.nodes[0]
+            .next
+            .iter()
+            .position(|(name, _)| **name == *key)
     }
 }
 
@@ -97,7 +120,7 @@ fn unescape(segment: &str) -> Option<Box<str>> {
 }
 
 /// What the pass found.
-pub(crate) struct Found<'s> {
+pub(crate) struct Found {
     pub(crate) exp: Option<f64>,
     pub(crate) nbf: Option<f64>,
     /// Present, and whether it is one of the configured issuers.
@@ -109,8 +132,9 @@ pub(crate) struct Found<'s> {
     pub(crate) client_id: bool,
     pub(crate) iat: bool,
     pub(crate) jti: bool,
-    /// The granted scope names, space-delimited, as the scope claims list them.
-    pub(crate) scopes: Scopes<'s>,
+    /// The length of the granted scope names, space-delimited as the scope claims list
+    /// them, that the pass appended to its output.
+    pub(crate) scopes_len: usize,
     /// `acr` (OpenID Connect; RFC 9470's step-up), where it is in the claims.
     pub(crate) acr: Acr,
     /// `auth_time`: when the user last authenticated actively.
@@ -131,48 +155,30 @@ pub(crate) enum Acr {
     Owned(Box<str>),
 }
 
-/// Scope names written into a region the caller provides (no allocation): joined with
-/// single spaces, they are never longer than the claims that list them, so a region
-/// as long as the claims always has room.
-pub(crate) struct Scopes<'s> {
-    region: &'s mut [u8],
-    len: usize,
+/// Scope names appended to a string the caller provides, joined with single spaces
+/// (never longer than the claims that list them, so room as long as the claims means
+/// no reallocation).
+struct Scopes<'s> {
+    out: &'s mut String,
+    start: usize,
 }
 
 impl Scopes<'_> {
-    /// The length written.
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Appends `name`, after a space unless it is the first; `false` when the region
-    /// is full (which a region as long as the claims rules out).
-    fn push(&mut self, name: &str) -> bool {
-        let space = usize::from(self.len > 0);
-        let end = self.len + space + name.len();
-        let Some(target) = self.region.get_mut(self.len..end) else {
-            return false;
-        };
-        if space == 1 {
-            target[0] = b' ';
+    /// Appends `name`, after a space unless it is the first.
+    fn push(&mut self, name: &str) {
+        if self.out.len() > self.start {
+            self.out.push(' ');
         }
-        target[space..].copy_from_slice(name.as_bytes());
-        self.len = end;
-        true
+        self.out.push_str(name);
     }
 }
 
-/// Reads `json` once: the registered claims into `Found`, the scope names into
-/// `region` (at least as long as `json`). Bytes that are not UTF-8 anywhere, in a member
-/// the pass reads or one it skips, are no JSON (RFC 8259 §8.1): [`TokenError::Malformed`].
+/// Reads the claims `text` once: the registered claims into `Found`, the scope names
+/// appended to `out`.
 ///
 /// A member this pass reads that appears twice is refused ([`TokenError::DuplicateClaim`]),
 /// and so is `iss` that is not a single string (RFC 7519 §4, §4.1.1).
-pub(crate) fn read<'s>(
-    json: &[u8],
-    rules: &Rules<'_>,
-    region: &'s mut [u8],
-) -> Result<Found<'s>, TokenError> {
+pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Found, TokenError> {
     let mut found = Found {
         exp: None,
         nbf: None,
@@ -182,13 +188,16 @@ pub(crate) fn read<'s>(
         client_id: false,
         iat: false,
         jti: false,
-        scopes: Scopes { region, len: 0 },
+        scopes_len: 0,
         acr: Acr::Absent,
         auth_time: None,
         cnf: false,
         jkt: None,
     };
-    let text = core::str::from_utf8(json).map_err(|_| TokenError::Malformed)?;
+    let mut scopes = Scopes {
+        start: out.len(),
+        out,
+    };
     let mut reader = Reader::new(text);
     let malformed = |_| TokenError::Malformed;
     let mut members = reader.object().map_err(malformed)?;
@@ -197,9 +206,8 @@ pub(crate) fn read<'s>(
     let mut seen: u64 = 0;
     while let Some(key) = reader.key(&mut members).map_err(malformed)? {
         let bit = registered(&key).or_else(|| {
-            let mut roots = rules.scope_claims.roots.iter();
-            let position = roots.position(|root| **root == *key)?;
-            Some(REGISTERED.len() + position)
+            let root = rules.scope_claims.root(&key)?;
+            Some(REGISTERED.len() + root)
         });
         let Some(bit) = bit else {
             reader.skip().map_err(malformed)?;
@@ -238,12 +246,11 @@ pub(crate) fn read<'s>(
                 found.cnf = true;
                 found.jkt = jkt;
             }),
-            bit => nested(
-                &mut reader,
-                &rules.scope_claims.paths,
-                core::slice::from_ref(&rules.scope_claims.roots[bit - REGISTERED.len()]),
-                &mut found.scopes,
-            ),
+            bit => {
+                let nodes = &rules.scope_claims.nodes;
+                let node = nodes[0].next[bit - REGISTERED.len()].1;
+                nested(&mut reader, nodes, node, &mut scopes)
+            }
         };
         read.map_err(|Syntax| match bit {
             0 => TokenError::InvalidClaim("exp"),
@@ -261,6 +268,7 @@ pub(crate) fn read<'s>(
         })?;
     }
     reader.end().map_err(malformed)?;
+    found.scopes_len = scopes.out.len() - scopes.start;
     Ok(found)
 }
 
@@ -347,28 +355,24 @@ fn audience(reader: &mut Reader<'_>, wanted: &[Box<str>]) -> Result<bool, Syntax
     Ok(matches)
 }
 
-/// The value at `route` (the member names from the top of the claims to here): the
-/// scopes, when a path ends here; else an object whose members lead on along the paths.
-/// A member along a path that appears twice is refused, like a top-level claim.
+/// The value of the member at `node` of the scope claim paths: the scopes, when a path
+/// ends there; else an object whose members lead on along the paths. A member along a
+/// path that appears twice is refused, like a top-level claim.
 fn nested(
     reader: &mut Reader<'_>,
-    paths: &[Box<[Box<str>]>],
-    route: &[Box<str>],
+    nodes: &[Node],
+    node: usize,
     scopes: &mut Scopes<'_>,
 ) -> Result<(), Syntax> {
-    // No path is a prefix of another, so a path that ends here is the only one here.
-    if paths.iter().any(|path| **path == *route) {
+    let next = &nodes[node].next;
+    if next.is_empty() {
         return scope_claim(reader, scopes);
     }
-    let depth = route.len();
-    // The paths through here, by index: at most 64, which the builder checks.
+    // The members that lead on, by place: at most 64, which the builder checks.
     let mut seen: u64 = 0;
     let mut members = reader.object()?;
     while let Some(key) = reader.key(&mut members)? {
-        let next = paths
-            .iter()
-            .position(|path| path.len() > depth && path[..depth] == *route && *path[depth] == *key);
-        let Some(index) = next else {
+        let Some(index) = next.iter().position(|(name, _)| **name == *key) else {
             reader.skip()?;
             continue;
         };
@@ -376,7 +380,7 @@ fn nested(
             return Err(Syntax);
         }
         seen |= 1 << index;
-        nested(reader, paths, &paths[index][..=depth], scopes)?;
+        nested(reader, nodes, next[index].1, scopes)?;
     }
     Ok(())
 }
@@ -388,22 +392,17 @@ fn nested(
 fn scope_claim(reader: &mut Reader<'_>, scopes: &mut Scopes<'_>) -> Result<(), Syntax> {
     let mut push = |name: &str| {
         let nqchar = |b: u8| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b);
-        if name.is_empty() || !name.bytes().all(nqchar) {
-            return Ok(());
-        }
-        match scopes.push(name) {
-            true => Ok(()),
-            // A region as long as the claims rules it out.
-            false => Err(Syntax),
+        if !name.is_empty() && name.bytes().all(nqchar) {
+            scopes.push(name);
         }
     };
     if reader.peek() != Some(b'[') {
-        let names = reader.string()?;
-        return names.split(' ').try_for_each(push);
+        reader.string()?.split(' ').for_each(push);
+        return Ok(());
     }
     let mut elements = reader.array()?;
     while reader.element(&mut elements)? {
-        push(&reader.string()?)?;
+        push(&reader.string()?);
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::claims::{Acr, Found, Rules, read};
 use super::jws::{Jws, now};
 use crate::error::{ConfigError, TokenError};
-use crate::keys::{Key, KeySet, KeyStore, StaticKeys};
+use crate::keys::{Key, KeySet, KeyStore, StaticKeys, with_decoded};
 
 /// One issuer a [`Verifier`](crate::Verifier) trusts: its keys, its `iss`, the
 /// audiences its tokens must name, the claims its scopes are read from and its profile.
@@ -349,8 +349,12 @@ impl IssuerRules {
             Ok(false) => return Err(TokenError::BadSignature),
             Err(()) => return Err(TokenError::Malformed),
         }
-        let (buffer, claims_len) = token.token_and_claims(raw)?;
-        self.finish(raw, buffer, claims_len, leeway_secs, false)
+        // Decoded on the stack when small; checked as UTF-8 once, here.
+        with_decoded(token.payload, |claims| {
+            let claims = core::str::from_utf8(claims).map_err(|_| TokenError::Malformed)?;
+            self.finish(raw, claims, leeway_secs, false)
+        })
+        .map_err(|()| TokenError::Malformed)?
     }
 
     /// Checks the claims of an introspection answer for `raw`: the same pass as a JWT's
@@ -362,38 +366,32 @@ impl IssuerRules {
         claims: &[u8],
         leeway_secs: u64,
     ) -> Result<Checked, TokenError> {
-        let mut buffer = vec![0; raw.len() + 2 * claims.len()];
-        buffer[..raw.len()].copy_from_slice(raw.as_bytes());
-        buffer[raw.len()..raw.len() + claims.len()].copy_from_slice(claims);
-        self.finish(raw, buffer, claims.len(), leeway_secs, true)
+        let claims = core::str::from_utf8(claims).map_err(|_| TokenError::Malformed)?;
+        self.finish(raw, claims, leeway_secs, true)
     }
 
-    /// The claims pass over `buffer` (`raw`, then `claims_len` bytes of claims, then room
-    /// for the scope names), then the checks of what it found.
+    /// The claims pass over `claims`, then the checks of what it found.
     fn finish(
         &self,
         raw: &str,
-        mut buffer: Vec<u8>,
-        claims_len: usize,
+        claims: &str,
         leeway_secs: u64,
         introspected: bool,
     ) -> Result<Checked, TokenError> {
-        let split = raw.len() + claims_len;
-        let (head, room) = buffer.split_at_mut(split);
-        let found = read(&head[raw.len()..], &self.rules(), room)?;
+        // The text the verified token keeps, in one allocation: the token, the claims,
+        // then the scope names the pass appends (never longer than the claims).
+        let split = raw.len() + claims.len();
+        let mut text = String::with_capacity(split + claims.len());
+        text.push_str(raw);
+        text.push_str(claims);
+        let found = read(claims, &self.rules(), &mut text)?;
         let exp = self.validate(&found, leeway_secs, introspected)?;
-        let scopes_len = found.scopes.len();
         let (acr, auth_time) = (found.acr, found.auth_time);
         let binding = match (found.cnf, found.jkt) {
             (false, _) => Binding::None,
             (true, Some(jkt)) => Binding::Dpop(jkt),
             (true, None) => Binding::Other,
         };
-        buffer.truncate(split + scopes_len);
-        // The text the verified token keeps: the token, the claims and the scope names.
-        // The claims pass checked the claims already (and the token is a `str`), so
-        // this cannot fail; it is kept rather than assumed.
-        let text = String::from_utf8(buffer).map_err(|_| TokenError::Malformed)?;
         let acr = match acr {
             Acr::At(start, end) => Acr::At(raw.len() + start, raw.len() + end),
             other => other,
@@ -412,7 +410,7 @@ impl IssuerRules {
     /// then RFC 9068's required claims when the profile is on. Returns `exp`.
     fn validate(
         &self,
-        found: &Found<'_>,
+        found: &Found,
         leeway_secs: u64,
         introspected: bool,
     ) -> Result<f64, TokenError> {
