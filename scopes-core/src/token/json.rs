@@ -5,12 +5,16 @@
 //! `tests/test_claims_grammar.rs` and the `claims` fuzz target compare the two): no
 //! trailing commas or garbage, no control characters in strings, escapes that decode
 //! (a `\u` surrogate only in a pair, where a string is read; skipped strings check the
-//! hex digits only, as `serde_json` does), numbers in JSON's own form, and at most
-//! [`MAX_DEPTH`] nested arrays and objects.
+//! hex digits only, as `serde_json` does), numbers in JSON's own form (converted
+//! correctly rounded, where serde_json's default parser can be one unit off in the last
+//! place), and at most [`MAX_DEPTH`] nested arrays and objects.
 
 use std::borrow::Cow;
 
-/// The deepest nesting of arrays and objects read (`serde_json`'s own limit).
+/// The deepest nesting of arrays and objects, read or skipped: far beyond any
+/// provider's claims, and a bound on the skipping's recursion. (serde_json reads typed
+/// values to 127 levels and skips unread ones without a limit: a claim the pass does not
+/// read, nested deeper than this, was accepted before this reader and is refused now.)
 const MAX_DEPTH: u32 = 128;
 
 /// The bytes that end a run of a string's plain characters: `"`, `\` and the control
