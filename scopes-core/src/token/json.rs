@@ -114,15 +114,24 @@ impl<'a> Reader<'a> {
         Ok(Members { first: true })
     }
 
-    /// The next member's name (its value follows), or `None` at the object's end.
-    pub(crate) fn key(&mut self, members: &mut Members) -> Result<Option<Cow<'a, str>>> {
-        if self.peek() == Some(b'}') {
+    /// Whether another member or element follows in the object or array `members`
+    /// counts (past the comma before it); `false` past the `close` that ends it.
+    fn next_in(&mut self, members: &mut Members, close: u8) -> Result<bool> {
+        if self.peek() == Some(close) {
             self.pos += 1;
             self.depth -= 1;
-            return Ok(None);
+            return Ok(false);
         }
         if !core::mem::replace(&mut members.first, false) {
             self.eat(b',')?;
+        }
+        Ok(true)
+    }
+
+    /// The next member's name (its value follows), or `None` at the object's end.
+    pub(crate) fn key(&mut self, members: &mut Members) -> Result<Option<Cow<'a, str>>> {
+        if !self.next_in(members, b'}')? {
+            return Ok(None);
         }
         let key = self.string()?;
         self.eat(b':')?;
@@ -137,15 +146,7 @@ impl<'a> Reader<'a> {
 
     /// Whether another element follows (the reader is then at it).
     pub(crate) fn element(&mut self, elements: &mut Members) -> Result<bool> {
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            self.depth -= 1;
-            return Ok(false);
-        }
-        if !core::mem::replace(&mut elements.first, false) {
-            self.eat(b',')?;
-        }
-        Ok(true)
+        self.next_in(elements, b']')
     }
 
     /// Where the text is read from (to tell where a borrowed string lies).
@@ -330,13 +331,8 @@ impl<'a> Reader<'a> {
 
     /// A member name, checked and not kept; `false` at the object's end.
     fn skip_key(&mut self, members: &mut Members) -> Result<bool> {
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            self.depth -= 1;
+        if !self.next_in(members, b'}')? {
             return Ok(false);
-        }
-        if !core::mem::replace(&mut members.first, false) {
-            self.eat(b',')?;
         }
         self.skip_string()?;
         self.eat(b':')?;
