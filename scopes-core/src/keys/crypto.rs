@@ -134,9 +134,11 @@ impl Prepared {
     }
 }
 
-/// `f` of the base64url (unpadded) `input` decoded: on the stack when it is small (an
-/// HMAC or ECDSA signature, a JOSE header: 128 bytes; an RSA signature up to 8192 bits:
-/// 1024), else on the heap. `Err` when `input` is not base64url.
+/// `f` of the base64url (unpadded) `input` decoded: on the stack up to 16 KiB (an HMAC
+/// or ECDSA signature, a JOSE header: 128 bytes; an RSA signature up to 8192 bits: 1024;
+/// a token's claims, as providers write them: up to a few KiB), in a buffer at most four
+/// times the input's size (it is zeroed first), else on the heap. `Err` when `input` is
+/// not base64url.
 pub(crate) fn with_decoded<R>(input: &str, f: impl FnOnce(&[u8]) -> R) -> Result<R, ()> {
     fn on_stack<const N: usize, R>(input: &str, f: impl FnOnce(&[u8]) -> R) -> Result<R, ()> {
         let mut buffer = [0u8; N];
@@ -147,7 +149,10 @@ pub(crate) fn with_decoded<R>(input: &str, f: impl FnOnce(&[u8]) -> R) -> Result
     }
     match base64::decoded_len_estimate(input.len()) {
         0..=128 => on_stack::<128, R>(input, f),
-        129..=1024 => on_stack::<1024, R>(input, f),
+        129..=512 => on_stack::<512, R>(input, f),
+        513..=1024 => on_stack::<1024, R>(input, f),
+        1025..=4096 => on_stack::<4096, R>(input, f),
+        4097..=16384 => on_stack::<16384, R>(input, f),
         _ => Ok(f(&URL_SAFE_NO_PAD.decode(input).map_err(|_| ())?)),
     }
 }
@@ -217,8 +222,8 @@ mod tests {
             assert_ne!(prepared.verify(short, message, &key, algorithm), Ok(true));
             // Not base64url.
             assert_eq!(prepared.verify("a+b/", message, &key, algorithm), Err(()));
-            // Longer than the stack buffer: decoded on the heap, still compared.
-            let long = "A".repeat(2000);
+            // Longer than the stack buffers: decoded on the heap, still compared.
+            let long = "A".repeat(30_000);
             assert_eq!(prepared.verify(&long, message, &key, algorithm), Ok(false));
         }
     }

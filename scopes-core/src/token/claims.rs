@@ -132,9 +132,6 @@ pub(crate) struct Found {
     pub(crate) client_id: bool,
     pub(crate) iat: bool,
     pub(crate) jti: bool,
-    /// The length of the granted scope names, space-delimited as the scope claims list
-    /// them, that the pass appended to its output.
-    pub(crate) scopes_len: usize,
     /// `acr` (OpenID Connect; RFC 9470's step-up), where it is in the claims.
     pub(crate) acr: Acr,
     /// `auth_time`: when the user last authenticated actively.
@@ -173,8 +170,8 @@ impl Scopes<'_> {
     }
 }
 
-/// Reads the claims `text` once: the registered claims into `Found`, the scope names
-/// appended to `out`.
+/// Reads the claims `text` once: the registered claims into `Found`, the granted scope
+/// names appended to `out` (space-delimited, as the scope claims list them).
 ///
 /// A member this pass reads that appears twice is refused ([`TokenError::DuplicateClaim`]),
 /// and so is `iss` that is not a single string (RFC 7519 §4, §4.1.1).
@@ -188,7 +185,6 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
         client_id: false,
         iat: false,
         jti: false,
-        scopes_len: 0,
         acr: Acr::Absent,
         auth_time: None,
         cnf: false,
@@ -268,7 +264,6 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
         })?;
     }
     reader.end().map_err(malformed)?;
-    found.scopes_len = scopes.out.len() - scopes.start;
     Ok(found)
 }
 
