@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
 use jsonwebtoken::Algorithm;
-use scopes_core::{CacheLimits, Key, Verifier, requires_scopes, scopes};
+use scopes_core::{CacheLimits, Key, TrustedIssuer, Verifier, requires_scopes, scopes};
 use scopes_tests::{SECRET, claims, hs256, sign};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use tower::ServiceExt;
@@ -193,6 +193,33 @@ fn allocations_per_request() {
             .min();
         assert_eq!(fewest, Some(2), "a token of {} bytes", token.len());
     }
+
+    // Several trusted issuers: the token's `iss` is read first, to choose one; that
+    // reading allocates nothing more than its answer.
+    let routed = Verifier::builder()
+        .trust(TrustedIssuer::new("https://a.example.com").key(Key::hs256(SECRET).unwrap()))
+        .trust(TrustedIssuer::new("https://b.example.com").key(Key::hs256(SECRET).unwrap()))
+        .no_cache()
+        .build()
+        .unwrap();
+    let mut from_b = claims(&["me", "items"]);
+    from_b["iss"] = "https://b.example.com".into();
+    let from_b = sign(Algorithm::HS256, &from_b);
+    let _ = runtime.block_on(routed.verify(&from_b)).unwrap();
+    let fewest = (0..5)
+        .map(|_| {
+            let region = Region::new(GLOBAL);
+            let verified = runtime.block_on(routed.verify(&from_b)).unwrap();
+            let count = region.change().allocations;
+            drop(verified);
+            count
+        })
+        .min();
+    assert_eq!(
+        fewest,
+        Some(3),
+        "the verified token's two, and the `iss` read first"
+    );
 }
 
 /// A subscriber that wants every event and keeps none: what the crate itself allocates

@@ -5,8 +5,6 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
@@ -171,7 +169,7 @@ impl<'t> Jws<'t> {
     /// The `iss` claim, read before the signature is checked only to choose the
     /// trusted issuer whose keys then check it (and whose rules check `iss` again).
     pub(crate) fn unverified_issuer(&self) -> Result<String, TokenError> {
-        super::claims::issuer(&decode_segment(self.payload)?)
+        with_decoded(self.payload, super::claims::issuer).map_err(|()| TokenError::Malformed)?
     }
 }
 
@@ -257,9 +255,10 @@ pub(crate) fn is_compact_jws(token: &str) -> bool {
     ) else {
         return false;
     };
-    URL_SAFE_NO_PAD
-        .decode(header)
-        .is_ok_and(|header| header.trim_ascii_start().first() == Some(&b'{'))
+    with_decoded(header, |header| {
+        header.trim_ascii_start().first() == Some(&b'{')
+    })
+    .unwrap_or(false)
 }
 
 /// Seconds since the epoch; `None` on a clock set before it (every token then counts as
@@ -271,15 +270,11 @@ pub(crate) fn now() -> Option<f64> {
         .map(|elapsed| elapsed.as_secs_f64())
 }
 
-/// A base64url segment (no padding) of a compact JWS.
-fn decode_segment(segment: &str) -> Result<Vec<u8>, TokenError> {
-    URL_SAFE_NO_PAD
-        .decode(segment)
-        .map_err(|_| TokenError::Malformed)
-}
-
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
     use super::*;
 
     fn segment(json: &str) -> String {
