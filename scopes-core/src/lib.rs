@@ -64,10 +64,18 @@
 //! the literal there, with the closest declared name.
 //!
 //! A crate that depends on scopes-core only through a re-export (the `auth` crate does
-//! `pub use scopes_core;`) names that path once per macro:
-//! `#[requires_scopes("items", crate = auth::scopes_core)]`,
+//! `pub use scopes_core;`) names that path once, in its `Cargo.toml`, for every macro
+//! in the crate:
+//!
+//! ```toml
+//! [package.metadata.scopes]
+//! crate = "auth::scopes_core"
+//! ```
+//!
+//! or on one macro: `#[requires_scopes("items", crate = auth::scopes_core)]`,
 //! `scopes! { #[scopes(crate = auth::scopes_core)] pub Billing { … } }` and
-//! `security_of!(handler, crate = auth::scopes_core)`.
+//! `security_of!(handler, crate = auth::scopes_core)`. A crate that does neither gets
+//! one error per macro that says both.
 //!
 //! # Features
 //!
@@ -76,13 +84,13 @@
 //! | `macros` | yes | `scopes!` and `#[requires_scopes]` |
 //! | `aws_lc_rs` | yes | jsonwebtoken's aws-lc-rs crypto backend |
 //! | `rust_crypto` | no | jsonwebtoken's pure-Rust backend; with both enabled, aws-lc-rs is used. The crate calls its backend directly and never touches jsonwebtoken's process-wide provider (see [`install_crypto_provider`] if your own code uses jsonwebtoken) |
-//! | `aide` | no | [aide](https://docs.rs/aide) integration: `#[requires_scopes]` handlers document their `security` and 401/403 responses, the crate's extractors and responses take part in aide's inference (see `openapi::aide`) |
+//! | `aide` | no | [aide](https://docs.rs/aide) 0.15 integration: `#[requires_scopes]` handlers document their `security` and 401/403 responses, the crate's extractors and responses take part in aide's inference (see `openapi::aide`) |
 //! | `jwks` | no | keys from a JWKS URL or OpenID Connect discovery, refreshed (reqwest, rustls) |
 //! | `introspection` | no | opaque tokens checked at the issuer's introspection endpoint (RFC 7662), alone or beside JWTs: `TrustedIssuer::introspection` (implies `jwks`) |
 //! | `testing` | no | the test kit (implies `jwks`): a test issuer with its own keys, tokens typed by the table, request helpers and refusal assertions (see `testing`, "Testing your API") |
 //! | `metrics` | no | counters and a histogram through the [`metrics`](https://docs.rs/metrics) facade (see "Observability" below) |
 //! | `redis` | no | `store::RedisStore`: the DPoP replay check and introspection answers shared by every instance of an API (see "Many instances" below) |
-//! | `utoipa` | no | [utoipa](https://docs.rs/utoipa) integration: the table is a `Modify`, `#[utoipa::path]` handlers get their `security` and 401/403 responses (see `openapi::utoipa`) |
+//! | `utoipa` | no | [utoipa](https://docs.rs/utoipa) 6 integration (your own `utoipa` dependency must be 6 too): the table is a `Modify`, `#[utoipa::path]` handlers get their `security` and 401/403 responses (see `openapi::utoipa`) |
 //!
 //! # The table: `scopes!`
 //!
@@ -132,9 +140,9 @@
 //!
 //! **How the table is found:** without `table = …`, the attribute uses the type named
 //! `Scopes` where the handler is, exactly as if the handler's code said `Scopes`:
-//! declare it in the same module or import it (rustc suggests the import if it is
-//! missing). A table with another name, or a second table, is named with
-//! `table = path`.
+//! declare it in the same module or import it (`use auth::Scopes;`: rustc suggests the
+//! import only for a table of the same crate). A table with another name, or a second
+//! table, is named with `table = path`.
 //!
 //! # Composition, as in FastAPI
 //!
@@ -169,12 +177,15 @@
 //! # fn main() {}
 //! ```
 //!
-//! The attribute injects [`Authorized`] as the first parameter: the token is verified
-//! and the scopes checked before any other extractor runs. The requirement is compiled
-//! into bitmasks; at request time the check is a mask test. It goes above
-//! `#[axum::debug_handler]`, which then checks the rewritten handler (the other order is
-//! an error that says so). Handlers must be free `async fn`s:
-//! on an associated function of an `impl` block the attribute says to move it out.
+//! The attribute injects an extractor as the first parameter (what [`Authorized`] does,
+//! with the table reached through the handler's hidden requirement type): the token is
+//! verified and the scopes checked before any other extractor runs. The requirement is
+//! compiled into bitmasks; at request time the check is a mask test. It goes above
+//! `#[axum::debug_handler(state = AppState)]`, which then checks the rewritten handler
+//! against the router's state and names a missing `FromRef<AppState> for Verifier` (the
+//! other order is an error that says so; without `state = …`, `debug_handler` checks
+//! against `()`). Handlers must be free `async fn`s: on an associated function of an
+//! `impl` block the attribute says to move it out.
 //!
 //! # Tokens
 //!
@@ -465,7 +476,7 @@ pub mod __fuzz {
 /// Not public API: what the macros expand to.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::http::{Authorized, Verifier};
+    pub use crate::http::{Authorized, Check, HandlerCheck, TableVisitor, Verifier};
 
     /// Implemented by the fallback `__path_<handler>` that `#[requires_scopes]` emits
     /// beside a handler without `#[utoipa::path]` below it; utoipa's own `__path_` type

@@ -66,8 +66,9 @@ pub(crate) fn list<'a>(names: impl IntoIterator<Item = &'a str>, max: usize) -> 
 /// A constant that calls `#private::check::<#table>(args)` with `span` as the call's
 /// own span, which is where rustc reports its failed evaluation (a scope literal's).
 /// The default path of scopes-core (`given_crate` false) is respanned there; a path
-/// given with `crate = …` keeps its tokens, whose hygiene resolves a `$crate` in it,
-/// and is imported instead, so that the call still starts at `span`.
+/// given with `crate = …` (or in the manifest) keeps its tokens, whose hygiene resolves
+/// a `$crate` in it, and is imported instead, so that the call still starts at `span`
+/// (an error located in another crate's macro would be shown at its invocation).
 pub(crate) fn check_at(
     span: Span,
     private: &TokenStream,
@@ -103,6 +104,25 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
                 tree = TokenTree::Group(inner);
             } else {
                 tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
+/// `tokens`, each located at `span` and resolved as before (hygiene kept): a path given
+/// with `crate = …` (or in the manifest) then reads, in errors, as written where the
+/// table's path is, so that rustc reports the table's errors once.
+pub(crate) fn relocate(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                let mut inner = Group::new(group.delimiter(), relocate(group.stream(), span));
+                inner.set_span(group.span().located_at(span));
+                tree = TokenTree::Group(inner);
+            } else {
+                tree.set_span(tree.span().located_at(span));
             }
             tree
         })

@@ -5,6 +5,7 @@
 use proc_macro::TokenStream;
 
 mod diagnostics;
+mod krate;
 mod requires_scopes;
 mod scope_set;
 mod scope_token;

@@ -67,7 +67,7 @@ impl Parse for Input {
 }
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    let input = match syn::parse2::<Input>(input) {
+    let mut input = match syn::parse2::<Input>(input) {
         Ok(input) => input,
         Err(error) => {
             let message = format!(
@@ -76,6 +76,22 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             return syn::Error::new(error.span(), message).to_compile_error();
         }
     };
+    if input.krates.is_empty() {
+        let mut krate = None;
+        let span = match input.tables.first() {
+            Some((_, path)) => path.span(),
+            None => Span::call_site(),
+        };
+        if let Err(error) = crate::krate::fill(
+            &mut krate,
+            span,
+            "`scope_set!`",
+            "`scope_set!(\"items\", crate = auth::scopes_core)`",
+        ) {
+            return error.to_compile_error();
+        }
+        input.krates.extend(krate);
+    }
     let mut errors = Errors::default();
     for (keyword, _) in input.tables.iter().skip(1) {
         errors.spanned(

@@ -30,7 +30,7 @@ impl syn::parse::Parse for Input {
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let Input {
         handler: mut path,
-        krate,
+        mut krate,
     } = match syn::parse2::<Input>(input) {
         Ok(input) => input,
         Err(error) => {
@@ -40,6 +40,14 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             return syn::Error::new(error.span(), message).to_compile_error();
         }
     };
+    if let Err(error) = crate::krate::fill(
+        &mut krate,
+        proc_macro2::Span::call_site(),
+        "`security_of!`",
+        "`security_of!(read_items, crate = auth::scopes_core)`",
+    ) {
+        return error.to_compile_error();
+    }
     let span = path.span();
     if let Some(last) = path.segments.last_mut() {
         last.ident = format_ident!(

@@ -58,7 +58,8 @@ where
         // Thin on purpose: this is instantiated for every handler; the work is in
         // `authorize`, instantiated once per table.
         let verifier = Verifier::from_ref(state);
-        let granted = authorize::<T>(parts, &verifier, R::composed()).await?;
+        let verified = Verified(verified_unrecorded(parts, &verifier).await);
+        let granted = conclude::<T>(parts, &verifier, R::composed(), verified)?;
         Ok(Self {
             granted,
             requirement: PhantomData,
@@ -66,20 +67,85 @@ where
     }
 }
 
-/// The handler's check: verifies the token, checks `required` and the router layers'
-/// requirements against what this verifier grants, and records what it saw for
-/// [`SecurityScopes`] and [`Claims`].
-async fn authorize<T: ScopeTable>(
+/// What `#[requires_scopes]` injects as a handler's first parameter: [`Authorized`]
+/// without the table in its type. The table is reached through `R` (see
+/// [`HandlerCheck`]), so a handler's signature names none, and a path that is not a
+/// table is an error only where the attribute names it: the handler is still a handler.
+#[doc(hidden)]
+#[allow(missing_debug_implementations)]
+pub struct Check<R: HandlerCheck>(PhantomData<fn() -> R>);
+
+/// Implemented by `#[requires_scopes]` for a handler's requirement type: hands the
+/// table and the requirement to what needs them as types (the handler's check, OpenAPI).
+#[doc(hidden)]
+pub trait HandlerCheck: Send + Sync + 'static {
+    /// `visitor.visit::<Table, Self>()`.
+    fn with_table<V: TableVisitor>(visitor: V) -> V::Output;
+}
+
+/// What [`HandlerCheck::with_table`] hands a handler's table and requirement to.
+#[doc(hidden)]
+pub trait TableVisitor {
+    /// What the visit gives.
+    type Output;
+
+    /// Visits table `T` and requirement `R`.
+    fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) -> Self::Output;
+}
+
+/// The handler check's table part: [`conclude`] with the handler's requirement.
+struct Conclude<'a> {
+    parts: &'a mut Parts,
+    verifier: &'a Verifier,
+    verified: Verified,
+}
+
+impl TableVisitor for Conclude<'_> {
+    type Output = Result<(), Rejection>;
+
+    fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) -> Self::Output {
+        conclude::<T>(self.parts, self.verifier, R::composed(), self.verified).map(|_| ())
+    }
+}
+
+impl<S, R> FromRequestParts<S> for Check<R>
+where
+    S: Send + Sync,
+    R: HandlerCheck,
+    Verifier: FromRef<S>,
+{
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let verifier = Verifier::from_ref(state);
+        let verified = Verified(verified_unrecorded(parts, &verifier).await);
+        R::with_table(Conclude {
+            parts,
+            verifier: &verifier,
+            verified,
+        })?;
+        Ok(Self(PhantomData))
+    }
+}
+
+/// A handler check's verification, for its table's part ([`conclude`]).
+struct Verified(Result<(VerifiedToken, Fresh), AuthRejection>);
+
+/// The handler's check, once the token's verification is known: checks `required` and
+/// the router layers' requirements against what this verifier grants, and records what
+/// it saw for [`SecurityScopes`] and [`Claims`].
+fn conclude<T: ScopeTable>(
     parts: &mut Parts,
     verifier: &Verifier,
     required: &'static [Requirement<T>],
+    verified: Verified,
 ) -> Result<ScopeSet<T>, Rejection> {
-    let refuse = |reason, parts: &Parts| {
-        verifier.rejection(parts, reason, || required_scope(required, parts))
-    };
-    let (token, fresh) = match verified_unrecorded(parts, verifier).await {
+    let (token, fresh) = match verified.0 {
         Ok(verified) => verified,
-        Err(reason) => return Err(refuse(reason, parts)),
+        Err(reason) => {
+            let parts = &*parts;
+            return Err(verifier.rejection(parts, reason, || required_scope(required, parts)));
+        }
     };
     let granted = token.granted::<T>();
     // A router layer's requirement is checked again against this verifier's grant: the

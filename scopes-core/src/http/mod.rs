@@ -17,6 +17,8 @@ mod verifier;
 pub use bearer::InvalidRequest;
 pub use dpop::Dpop;
 pub use extract::{Authorized, Claims, SecurityScopes};
+#[doc(hidden)]
+pub use extract::{Check, HandlerCheck, TableVisitor};
 pub use layer::{RequireScopes, RequireScopesLayer, ResponseFuture};
 pub use mcp::{McpScopes, McpScopesLayer};
 pub use metadata::ResourceMetadata;

@@ -55,7 +55,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{OperationSecurity, responses::grant_errors, security_schemes as schemes_json};
-use crate::http::{Authorized, Claims, SecurityScopes};
+use crate::http::{Authorized, Check, Claims, HandlerCheck, SecurityScopes, TableVisitor};
 use crate::issuer::{AccessTokenResponse, GrantError, PasswordForm};
 use crate::table::{RequiredScopes, ScopeTable};
 
@@ -155,6 +155,35 @@ impl<T: ScopeTable, R: RequiredScopes<T>> OperationInput for Authorized<T, R> {
             .into_iter()
             .map(|(code, response)| (status(code), read(response)))
             .collect()
+    }
+}
+
+/// What `#[requires_scopes]` injects documents what [`Authorized`] does, for the
+/// handler's table.
+impl<R: HandlerCheck> OperationInput for Check<R> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        struct Input<'a>(&'a mut GenContext, &'a mut Operation);
+        impl TableVisitor for Input<'_> {
+            type Output = ();
+            fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) {
+                <Authorized<T, R> as OperationInput>::operation_input(self.0, self.1);
+            }
+        }
+        R::with_table(Input(ctx, operation));
+    }
+
+    fn inferred_early_responses(
+        ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        struct Responses<'a>(&'a mut GenContext, &'a mut Operation);
+        impl TableVisitor for Responses<'_> {
+            type Output = Vec<(Option<u16>, Response)>;
+            fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) -> Self::Output {
+                <Authorized<T, R> as OperationInput>::inferred_early_responses(self.0, self.1)
+            }
+        }
+        R::with_table(Responses(ctx, operation))
     }
 }
 

@@ -9,7 +9,7 @@ use syn::{FnArg, ImplItem, Item, ItemFn, ItemImpl, Path, Type};
 use super::target::{ExtractorParts, mentions_any};
 use super::utoipa::Documented;
 use super::valid::Resolved;
-use crate::diagnostics::check_at;
+use crate::diagnostics::{check_at, relocate};
 use crate::scope_token::scope_hash;
 
 /// How the expansion names scopes-core and the table: built once per attribute, then
@@ -33,7 +33,7 @@ impl<'a> Names<'a> {
     fn new(path: &'a Path, resolved: &'a Resolved) -> Self {
         let span = path.span();
         let krate = match &resolved.krate {
-            Some(krate) => quote!(#krate),
+            Some(krate) => relocate(quote!(#krate), span),
             None => quote_spanned!(span=> ::scopes_core),
         };
         let private = quote_spanned!(span=> #krate::__private);
@@ -178,15 +178,22 @@ pub(crate) fn handler(
         quote!(#own #composed),
     );
 
+    // The injected parameter names the requirement alone (its table is reached through
+    // this impl), so that a table path in error leaves the handler a handler. The
+    // requirement is named at the table's path here: a path that is not a table is then
+    // reported there once.
+    let requirement_at_path = proc_macro2::Ident::new(&requirement.to_string(), span);
+    let check = quote_spanned! {span=>
+        impl #private::HandlerCheck for #requirement {
+            fn with_table<__V: #private::TableVisitor>(visitor: __V) -> __V::Output {
+                visitor.visit::<#table, #requirement_at_path>()
+            }
+        }
+    };
     let injected: FnArg = syn::parse_quote_spanned! {span=>
-        _: #private::Authorized<#table, #requirement>
+        _: #private::Check<#requirement>
     };
     function.sig.inputs.insert(0, injected);
-    // The injected parameter names the table, which may be less visible than the
-    // handler (a private table at the crate root serving `pub` handlers).
-    function
-        .attrs
-        .push(syn::parse_quote!(#[allow(private_interfaces)]));
     // `__path_<handler>` is this fallback through a glob import, which an item of the
     // same name shadows: utoipa's, when `#[utoipa::path]` sits above and documented the
     // operation without its security. Then the check fails with the fix in its message.
@@ -230,6 +237,7 @@ pub(crate) fn handler(
 
         #required
 
+        #check
 
         #checks
 

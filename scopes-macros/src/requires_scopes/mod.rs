@@ -64,10 +64,23 @@ pub(crate) fn expand_attribute(
         );
         return item_with_errors(item, &error);
     }
-    let parsed = match syn::parse2::<Args>(args) {
+    let mut parsed = match syn::parse2::<Args>(args) {
         Ok(parsed) => parsed,
         Err(error) => return item_with_errors(item, &error),
     };
+    // Left as written when the crate cannot reach scopes-core: one error, no cascade.
+    let table_span = match parsed.tables.first() {
+        Some((_, path)) => syn::spanned::Spanned::span(path),
+        None => Span::call_site(),
+    };
+    if let Err(error) = crate::krate::fill(
+        &mut parsed.krate,
+        table_span,
+        "`#[requires_scopes]`",
+        "`#[requires_scopes(\"items\", crate = auth::scopes_core)]`",
+    ) {
+        return item_with_errors(item, &error);
+    }
     let mut errors = Errors::default();
     if empty_parentheses {
         errors.at(

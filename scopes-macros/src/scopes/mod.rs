@@ -8,10 +8,18 @@ mod valid;
 use proc_macro2::TokenStream;
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    let table = match syn::parse2::<ast::Table>(input) {
+    let mut table = match syn::parse2::<ast::Table>(input) {
         Ok(table) => table,
         Err(error) => return error.to_compile_error(),
     };
+    if let Err(error) = crate::krate::fill(
+        &mut table.krate,
+        proc_macro2::Span::call_site(),
+        "`scopes!`",
+        "`scopes! { #[scopes(crate = auth::scopes_core)] pub Scopes { … } }`",
+    ) {
+        return error.to_compile_error();
+    }
     let (checked, mut errors) = valid::check(&table);
     let schemes = security::check(&table.sections, &mut errors);
     let mut tokens = expand::table(&table, &checked, &schemes);

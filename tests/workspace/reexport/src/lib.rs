@@ -1,5 +1,6 @@
 //! A crate without a dependency on scopes-core: it reaches it through `auth`, and tells
-//! the macros so with `crate = auth::scopes_core`.
+//! the macros so once, in its Cargo.toml (`[package.metadata.scopes] crate =
+//! "auth::scopes_core"`), or on a macro with `crate = auth::scopes_core`.
 
 use auth::Scopes;
 use auth::scopes_core::{self, Key, Verifier, requires_scopes};
@@ -7,7 +8,6 @@ use axum::Router;
 use axum::routing::get;
 
 scopes_core::scopes! {
-    #[scopes(crate = auth::scopes_core)]
     /// A table of this crate's own.
     pub Billing {
         "invoices:read": "Read invoices.",
@@ -15,14 +15,14 @@ scopes_core::scopes! {
     oauth2 "OAuth2PasswordBearer" { password { token_url: "token" } }
 }
 
-/// Requires `items` of the auth crate's table.
+/// Requires `items` of the auth crate's table (the crate's path given here as well).
 #[requires_scopes("items", crate = auth::scopes_core)]
 pub async fn read_items() -> &'static str {
     "items"
 }
 
 /// Requires `invoices:read` of this crate's table.
-#[requires_scopes("invoices:read", table = Billing, crate = auth::scopes_core)]
+#[requires_scopes("invoices:read", table = Billing)]
 pub async fn read_invoices(auth::CurrentUser(user): auth::CurrentUser) -> String {
     user.sub
 }

@@ -46,4 +46,12 @@ fn security_of_takes_the_crate_path_too() {
         serde_json::to_value(&security).unwrap(),
         serde_json::json!([{ "OAuth2PasswordBearer": ["items"] }])
     );
+    // Without `crate = …`: the path in this crate's Cargo.toml. (`CurrentUser`'s scope
+    // is of the auth crate's table, which this operation's `Billing` scheme does not
+    // list.)
+    let security = security_of!(reexport::read_invoices);
+    assert_eq!(
+        serde_json::to_value(&security).unwrap(),
+        serde_json::json!([{ "OAuth2PasswordBearer": ["invoices:read"] }])
+    );
 }
