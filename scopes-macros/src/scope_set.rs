@@ -122,6 +122,17 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
                     parts.join(", ")
                 ),
             );
+        } else if parts.len() == 1
+            && value != value.trim_matches(' ')
+            && problem(value.trim_matches(' ')).is_none()
+        {
+            errors.spanned(
+                name,
+                format_args!(
+                    "{value:?} in `scope_set!` has spaces around the scope name; write `{}`",
+                    parts[0]
+                ),
+            );
         } else if let Some(problem) = problem(&value) {
             errors.spanned(
                 name,

@@ -126,6 +126,12 @@ impl Expr {
         }
         if top_level {
             lookahead.peek(table);
+            lookahead.peek(Token![crate]);
+            lookahead.peek(acr);
+            lookahead.peek(max_age);
+        }
+        if input.peek(syn::Ident) {
+            return Err(unknown_word(input, top_level));
         }
         Err(lookahead.error())
     }
@@ -136,4 +142,41 @@ impl Expr {
         let list = content.parse_terminated(|input| Self::parse_with(input, false), Token![,])?;
         Ok(list.into_iter().collect())
     }
+}
+
+/// The error for a word where a scope, `any(…)`, `all(…)` or an option was expected: an
+/// unquoted scope name, a misspelt keyword or option, with what to write instead.
+fn unknown_word(input: ParseStream<'_>, top_level: bool) -> syn::Error {
+    let fork = input.fork();
+    let Ok(word) = fork.parse::<syn::Ident>() else {
+        return input.error("expected a scope name, `any(…)` or `all(…)`");
+    };
+    let name = word.to_string();
+    let (known, what): (&[&str], &str) = if fork.peek(Token![=]) && top_level {
+        (&["table", "crate", "acr", "max_age"], "option")
+    } else if fork.peek(syn::token::Paren) {
+        (&["any", "all"], "group")
+    } else {
+        return syn::Error::new(
+            word.span(),
+            format_args!(
+                "`{name}` is not a scope name in `#[requires_scopes]`: scope names are string literals, `\"{name}\"`"
+            ),
+        );
+    };
+    let hint = match crate::diagnostics::closest(&name, known.iter().copied()) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => format!(
+            "the {what}s are {}",
+            crate::diagnostics::list(known.iter().copied(), known.len())
+        ),
+    };
+    let meaning = match what {
+        "group" => " (`any(…)` requires one of its scopes, `all(…)` every one)",
+        _ => "",
+    };
+    syn::Error::new(
+        word.span(),
+        format_args!("unknown {what} `{name}` in `#[requires_scopes]`: {hint}{meaning}"),
+    )
 }

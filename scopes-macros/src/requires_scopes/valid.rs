@@ -107,6 +107,19 @@ fn check_list(list: &[Expr], errors: &mut Errors) {
                     );
                     continue;
                 }
+                if names.len() == 1
+                    && value != value.trim_matches(' ')
+                    && scope_token::problem(value.trim_matches(' ')).is_none()
+                {
+                    errors.spanned(
+                        literal,
+                        format_args!(
+                            "{value:?} in `#[requires_scopes]` has spaces around the scope name; write `{}`",
+                            names[0]
+                        ),
+                    );
+                    continue;
+                }
                 if let Some(problem) = scope_token::problem(&value) {
                     errors.spanned(
                         literal,

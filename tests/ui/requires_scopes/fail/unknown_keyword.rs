@@ -17,4 +17,10 @@ async fn unquoted() {}
 #[requires_scopes("me", tabel = Scopes)]
 async fn misspelt_table() {}
 
+#[requires_scopes("me", max_ag = 300)]
+async fn misspelt_max_age() {}
+
+#[requires_scopes(alll("me", "items"))]
+async fn misspelt_all() {}
+
 fn main() {}
