@@ -12,7 +12,7 @@ use super::bearer::credentials;
 use super::dpop::ProofMark;
 use super::observe;
 use super::refusal::{AuthRejection, Rejection};
-use super::verifier::Verifier;
+use super::verifier::{Verifier, VerifierState};
 use crate::error::TokenError;
 use crate::table::{
     Authentication, RequiredScopes, Requirement, ScopeSet, ScopeTable, scope_union,
@@ -110,14 +110,13 @@ impl TableVisitor for Conclude<'_> {
 
 impl<S, R> FromRequestParts<S> for Check<R>
 where
-    S: Send + Sync,
+    S: VerifierState + Send + Sync,
     R: HandlerCheck,
-    Verifier: FromRef<S>,
 {
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = Verifier::from_ref(state);
+        let verifier = state.verifier();
         let verified = Verified(verified_unrecorded(parts, &verifier).await);
         R::with_table(Conclude {
             parts,

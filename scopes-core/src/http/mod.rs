@@ -23,4 +23,6 @@ pub use layer::{RequireScopes, RequireScopesLayer, ResponseFuture};
 pub use mcp::{McpScopes, McpScopesLayer};
 pub use metadata::ResourceMetadata;
 pub use refusal::{AuthRejection, Rejection, ResponseMode};
+#[doc(hidden)]
+pub use verifier::VerifierState;
 pub use verifier::{Verifier, VerifierBuilder};

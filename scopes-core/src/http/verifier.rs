@@ -277,6 +277,31 @@ where
     }
 }
 
+/// A router state that gives a [`Verifier`] (`Verifier: FromRef<S>`), as the handler
+/// check `#[requires_scopes]` injects needs: only the impl below exists, and its message
+/// says what a state without one lacks (rustc would otherwise name `FromRef<()>` alone).
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "the router's state `{Self}` gives no `Verifier` to check the token with",
+    label = "`#[requires_scopes]` verifies the token with the `Verifier` of the router's state",
+    note = "pass the verifier as the state (`.with_state(verifier)`), or implement `FromRef<{Self}> for Verifier` for your state (an `Arc` of that state then works too)",
+    note = "with `#[axum::debug_handler]` below `#[requires_scopes]`, name the router's state: `#[axum::debug_handler(state = AppState)]` (without it, axum checks the handler against the state `()`)"
+)]
+pub trait VerifierState {
+    /// The state's verifier.
+    fn verifier(&self) -> Verifier;
+}
+
+#[diagnostic::do_not_recommend]
+impl<S> VerifierState for S
+where
+    Verifier: axum::extract::FromRef<S>,
+{
+    fn verifier(&self) -> Verifier {
+        <Verifier as axum::extract::FromRef<S>>::from_ref(self)
+    }
+}
+
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
