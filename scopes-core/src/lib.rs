@@ -72,7 +72,9 @@
 //! crate = "auth::scopes_core"
 //! ```
 //!
-//! or on one macro: `#[requires_scopes("items", crate = auth::scopes_core)]`,
+//! (read from the crate root; trybuild's UI tests build with a manifest of their own, so
+//! there say it on the macro) or on one macro:
+//! `#[requires_scopes("items", crate = auth::scopes_core)]`,
 //! `scopes! { #[scopes(crate = auth::scopes_core)] pub Billing { … } }` and
 //! `security_of!(handler, crate = auth::scopes_core)`. A crate that does neither gets
 //! one error per macro that says both.

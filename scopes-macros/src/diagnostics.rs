@@ -44,8 +44,9 @@ pub(crate) fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) 
     known
         .into_iter()
         .map(|candidate| {
-            let distance = strsim::levenshtein(name, candidate)
-                .min(strsim::levenshtein(&name.to_lowercase(), &candidate.to_lowercase()) + 1);
+            // Optimal string alignment: a swap of two letters (`tabel`) counts once.
+            let distance = strsim::osa_distance(name, candidate)
+                .min(strsim::osa_distance(&name.to_lowercase(), &candidate.to_lowercase()) + 1);
             (distance, candidate)
         })
         .filter(|(distance, _)| *distance <= limit)

@@ -15,6 +15,7 @@
 
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use proc_macro2::{Span, TokenStream};
@@ -29,6 +30,8 @@ pub(crate) enum Reach {
     Path(String),
     /// Not at all: its manifest names neither `scopes-core` nor a path.
     Missing,
+    /// Its manifest has a `metadata.scopes` this module cannot read.
+    Unreadable,
 }
 
 /// The manifest last read (a build compiles one crate; rust-analyzer's server, many),
@@ -66,6 +69,12 @@ fn read(text: &str) -> Reach {
     if let Some(path) = metadata_crate(text) {
         return Reach::Path(path);
     }
+    // Written in another form (dotted keys, an inline table): said, not ignored.
+    if text.contains("metadata.scopes")
+        || (text.contains("[package.metadata]") && text.contains("scopes ="))
+    {
+        return Reach::Unreadable;
+    }
     if text.contains("scopes-core") || text.contains("scopes_core") {
         Reach::Root
     } else {
@@ -90,10 +99,12 @@ fn metadata_crate(text: &str) -> Option<String> {
         };
         if key.trim() == "crate" {
             let value = value.trim();
-            let value = value
-                .strip_prefix('"')
-                .and_then(|value| value.strip_suffix('"'))?;
-            return Some(value.to_owned());
+            let unquoted = ['"', '\''].iter().find_map(|&quote| {
+                value
+                    .strip_prefix(quote)
+                    .and_then(|value| value.strip_suffix(quote))
+            })?;
+            return Some(unquoted.to_owned());
         }
     }
     None
@@ -116,25 +127,52 @@ pub(crate) fn fill(
     }
     match reach() {
         Reach::Root => Ok(()),
-        Reach::Path(path) => match syn::parse_str::<TokenStream>(&path)
-            .and_then(|tokens| syn::parse2::<syn::Path>(spanned(tokens, span)))
-        {
-            Ok(path) => {
-                *given = Some(path);
+        Reach::Path(written) => match syn::parse_str::<syn::Path>(&written) {
+            Ok(mut path) => {
+                // A crate's name, from the crate root: a module of the same name where
+                // the macro is written does not shadow it.
+                let relative = path.leading_colon.is_none()
+                    && path.segments.first().is_some_and(|first| {
+                        !matches!(first.ident.to_string().as_str(), "crate" | "self" | "super")
+                    });
+                if relative {
+                    path.leading_colon = Some(Default::default());
+                }
+                *given = Some(syn::parse2(spanned(quote::quote!(#path), span))?);
                 Ok(())
             }
             Err(_) => Err(syn::Error::new(
                 Span::call_site(),
                 format!(
-                    "`[package.metadata.scopes] crate = {path:?}` in this crate's Cargo.toml is not a path; write the path of the re-export of scopes-core, e.g. `crate = \"auth::scopes_core\"`"
+                    "`[package.metadata.scopes] crate = {written:?}` in this crate's Cargo.toml is not a path; write the path of the re-export of scopes-core, e.g. `crate = \"auth::scopes_core\"`"
                 ),
             )),
         },
         Reach::Missing => Err(syn::Error::new(Span::call_site(), missing(what, example))),
+        Reach::Unreadable => Err(syn::Error::new(
+            Span::call_site(),
+            "this crate's Cargo.toml has a `metadata.scopes` that the macros cannot read: write it as the table `[package.metadata.scopes]` with the line `crate = \"auth::scopes_core\"` (the path of your auth crate's re-export of scopes-core)",
+        )),
     }
 }
 
-/// `tokens` (a path: no groups), each spanned at `span`.
+/// An item that makes rustc read the manifest, once per compilation where the macros
+/// took scopes-core's path from it: cargo then rebuilds the crate when that path changes
+/// (the manifest is among the build's inputs; cargo itself ignores `metadata`).
+pub(crate) fn track() -> TokenStream {
+    static TRACKED: AtomicBool = AtomicBool::new(false);
+    if !matches!(reach(), Reach::Path(_)) || TRACKED.swap(true, Ordering::Relaxed) {
+        return TokenStream::new();
+    }
+    quote::quote! {
+        const _: &[u8] = ::core::include_bytes!(::core::concat!(
+            ::core::env!("CARGO_MANIFEST_DIR"),
+            "/Cargo.toml"
+        ));
+    }
+}
+
+/// `tokens` (a path's: no groups), each spanned at `span`.
 fn spanned(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
@@ -174,6 +212,12 @@ mod tests {
         assert!(matches!(read(renamed), Reach::Root));
         let through = "[package]\nname = \"svc\"\n\n[package.metadata.scopes]\ncrate = \"auth::scopes_core\" # the re-export\n\n[dependencies]\nauth = { path = \"../auth\" }\n";
         assert_eq!(path(read(through)).as_deref(), Some("auth::scopes_core"));
+        let single = "[package.metadata.scopes]\ncrate = 'auth::scopes_core'\n";
+        assert_eq!(path(read(single)).as_deref(), Some("auth::scopes_core"));
+        let dotted = "[package]\nmetadata.scopes.crate = \"auth::scopes_core\"\n";
+        assert!(matches!(read(dotted), Reach::Unreadable));
+        let inline = "[package.metadata]\nscopes = { crate = \"auth::scopes_core\" }\n";
+        assert!(matches!(read(inline), Reach::Unreadable));
         let neither = "[package]\nname = \"svc\"\n[dependencies]\nauth = { path = \"../auth\" }\n";
         assert!(matches!(read(neither), Reach::Missing));
         // A `crate` key in another table is not this one.

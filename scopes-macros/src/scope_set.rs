@@ -11,7 +11,7 @@ use syn::spanned::Spanned;
 use syn::{LitStr, Path, Token};
 
 use crate::diagnostics::{Errors, check_at};
-use crate::scope_token::{problem, scope_hash};
+use crate::scope_token::{padded, problem, scope_hash};
 
 syn::custom_keyword!(table);
 
@@ -122,15 +122,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
                     parts.join(", ")
                 ),
             );
-        } else if parts.len() == 1
-            && value != value.trim_matches(' ')
-            && problem(value.trim_matches(' ')).is_none()
-        {
+        } else if let Some(bare) = padded(&value) {
             errors.spanned(
                 name,
                 format_args!(
-                    "{value:?} in `scope_set!` has spaces around the scope name; write `{}`",
-                    parts[0]
+                    "{value:?} in `scope_set!` has spaces around the scope name; write `{bare:?}`"
                 ),
             );
         } else if let Some(problem) = problem(&value) {

@@ -19,6 +19,13 @@ pub(crate) fn problem(name: &str) -> Option<String> {
     })
 }
 
+/// The scope name in `value` when it is one well-formed name with spaces around it
+/// (`" me"`), to suggest without them.
+pub(crate) fn padded(value: &str) -> Option<&str> {
+    let name = value.trim_matches(' ');
+    (name != value && !name.contains(' ') && problem(name).is_none()).then_some(name)
+}
+
 /// FNV-1a (64 bits) of `name`, as scopes-core's `name_hash` computes it at compile time:
 /// each literal's check then compares this number along its table's slots. A proc macro
 /// cannot share code with the runtime crate, hence the twin: both are tested against the

@@ -55,10 +55,10 @@ where
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        // Thin on purpose: this is instantiated for every handler; the work is in
-        // `authorize`, instantiated once per table.
+        // Thin on purpose: this is instantiated for every requirement; the work is in
+        // `verified_unrecorded` (once) and `conclude` (once per table).
         let verifier = Verifier::from_ref(state);
-        let verified = Verified(verified_unrecorded(parts, &verifier).await);
+        let verified = verified_unrecorded(parts, &verifier).await;
         let granted = conclude::<T>(parts, &verifier, R::composed(), verified)?;
         Ok(Self {
             granted,
@@ -72,8 +72,13 @@ where
 /// [`HandlerCheck`]), so a handler's signature names none, and a path that is not a
 /// table is an error only where the attribute names it: the handler is still a handler.
 #[doc(hidden)]
-#[allow(missing_debug_implementations)]
 pub struct Check<R: HandlerCheck>(PhantomData<fn() -> R>);
+
+impl<R: HandlerCheck> fmt::Debug for Check<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Check")
+    }
+}
 
 /// Implemented by `#[requires_scopes]` for a handler's requirement type: hands the
 /// table and the requirement to what needs them as types (the handler's check, OpenAPI).
@@ -117,7 +122,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verifier = state.verifier();
-        let verified = Verified(verified_unrecorded(parts, &verifier).await);
+        let verified = verified_unrecorded(parts, &verifier).await;
         R::with_table(Conclude {
             parts,
             verifier: &verifier,
@@ -128,7 +133,7 @@ where
 }
 
 /// A handler check's verification, for its table's part ([`conclude`]).
-struct Verified(Result<(VerifiedToken, Fresh), AuthRejection>);
+type Verified = Result<(VerifiedToken, Fresh), AuthRejection>;
 
 /// The handler's check, once the token's verification is known: checks `required` and
 /// the router layers' requirements against what this verifier grants, and records what
@@ -139,7 +144,7 @@ fn conclude<T: ScopeTable>(
     required: &'static [Requirement<T>],
     verified: Verified,
 ) -> Result<ScopeSet<T>, Rejection> {
-    let (token, fresh) = match verified.0 {
+    let (token, fresh) = match verified {
         Ok(verified) => verified,
         Err(reason) => {
             let parts = &*parts;

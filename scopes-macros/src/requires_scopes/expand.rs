@@ -149,7 +149,7 @@ fn name_checks(names: &Names<'_>) -> TokenStream {
 }
 
 /// A handler: a hidden requirement type composed with the parameters' requirements,
-/// and `Authorized<Table, it>` injected as the first parameter.
+/// and `Check<it>` (what `Authorized<Table, it>` does) injected as the first parameter.
 pub(crate) fn handler(
     mut function: ItemFn,
     path: &Path,
@@ -185,7 +185,9 @@ pub(crate) fn handler(
     let requirement_at_path = proc_macro2::Ident::new(&requirement.to_string(), span);
     let check = quote_spanned! {span=>
         impl #private::HandlerCheck for #requirement {
-            fn with_table<__V: #private::TableVisitor>(visitor: __V) -> __V::Output {
+            fn with_table<__V: #private::TableVisitor>(
+                visitor: __V,
+            ) -> <__V as #private::TableVisitor>::Output {
                 visitor.visit::<#table, #requirement_at_path>()
             }
         }

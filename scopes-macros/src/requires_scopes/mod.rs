@@ -105,7 +105,10 @@ pub(crate) fn expand_attribute(
         Target::Marker(item) => Some(expand::marker(item, &path, &resolved)),
     };
     match (errors.into_result(), expanded) {
-        (Ok(()), Some(expanded)) => expanded,
+        (Ok(()), Some(mut expanded)) => {
+            expanded.extend(crate::krate::track());
+            expanded
+        }
         (Err(error), _) => item_with_errors(item, &error),
         (Ok(()), None) => item,
     }

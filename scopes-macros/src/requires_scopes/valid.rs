@@ -107,15 +107,11 @@ fn check_list(list: &[Expr], errors: &mut Errors) {
                     );
                     continue;
                 }
-                if names.len() == 1
-                    && value != value.trim_matches(' ')
-                    && scope_token::problem(value.trim_matches(' ')).is_none()
-                {
+                if let Some(name) = scope_token::padded(&value) {
                     errors.spanned(
                         literal,
                         format_args!(
-                            "{value:?} in `#[requires_scopes]` has spaces around the scope name; write `{}`",
-                            names[0]
+                            "{value:?} in `#[requires_scopes]` has spaces around the scope name; write `{name:?}`"
                         ),
                     );
                     continue;

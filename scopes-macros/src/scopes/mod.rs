@@ -23,6 +23,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let (checked, mut errors) = valid::check(&table);
     let schemes = security::check(&table.sections, &mut errors);
     let mut tokens = expand::table(&table, &checked, &schemes);
+    tokens.extend(crate::krate::track());
     if let Err(error) = errors.into_result() {
         tokens.extend(error.to_compile_error());
     }
