@@ -152,6 +152,14 @@ fn unknown_word(input: ParseStream<'_>, top_level: bool) -> syn::Error {
         return input.error("expected a scope name, `any(…)` or `all(…)`");
     };
     let name = word.to_string();
+    if fork.peek(Token![=]) && !top_level {
+        return syn::Error::new(
+            word.span(),
+            format_args!(
+                "`{name} = …` inside `any(…)` or `all(…)`: options go in the attribute's own list, after the scopes, e.g. `#[requires_scopes(any(\"a\", \"b\"), table = auth::Scopes)]`"
+            ),
+        );
+    }
     let (known, what): (&[&str], &str) = if fork.peek(Token![=]) && top_level {
         (&["table", "crate", "acr", "max_age"], "option")
     } else if fork.peek(syn::token::Paren) {

@@ -23,4 +23,7 @@ async fn misspelt_max_age() {}
 #[requires_scopes(alll("me", "items"))]
 async fn misspelt_all() {}
 
+#[requires_scopes(any("me", "items", table = Scopes))]
+async fn option_inside_a_group() {}
+
 fn main() {}
