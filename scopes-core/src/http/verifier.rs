@@ -94,19 +94,13 @@ impl Verifier {
         credentials: Credentials<'_>,
         seen: Option<&ProofMark>,
     ) -> Result<(VerifiedToken, Option<ProofMark>), AuthRejection> {
-        let policy = self.inner.dpop.as_ref();
         let tokens = &self.inner.tokens;
-        match (credentials.scheme, policy) {
+        match (credentials.scheme, self.inner.dpop.as_ref()) {
+            // On the heap: the proof is kept while the token is verified and the proof
+            // recorded, which would make every request's future longer (see
+            // `TokenVerifier::verify_as`).
             (Presented::Dpop, Some(policy)) => {
-                let proof = policy.check(parts, credentials.token)?;
-                let thumbprint = proof.thumbprint.as_str();
-                let token = tokens
-                    .verify_as(credentials.token, Presentation::Dpop { thumbprint })
-                    .await?;
-                // The proof is marked seen last: only a proof that would be accepted
-                // takes room in the store.
-                let mark = policy.remember(&proof, seen).await?;
-                Ok((token, Some(mark)))
+                Box::pin(self.verify_with_proof(parts, policy, credentials.token, seen)).await
             }
             // Where DPoP is required, a bearer token is no credential.
             (Presented::Bearer, Some(policy)) if policy.required => {
@@ -119,6 +113,28 @@ impl Verifier {
                 None,
             )),
         }
+    }
+
+    /// [`verify_request`](Self::verify_request) for a token presented with a DPoP
+    /// proof, to a verifier that takes them.
+    async fn verify_with_proof(
+        &self,
+        parts: &Parts,
+        policy: &Policy,
+        token: &str,
+        seen: Option<&ProofMark>,
+    ) -> Result<(VerifiedToken, Option<ProofMark>), AuthRejection> {
+        let proof = policy.check(parts, token)?;
+        let thumbprint = proof.thumbprint.as_str();
+        let token = self
+            .inner
+            .tokens
+            .verify_as(token, Presentation::Dpop { thumbprint })
+            .await?;
+        // The proof is marked seen last: only a proof that would be accepted takes room
+        // in the store.
+        let mark = policy.remember(&proof, seen).await?;
+        Ok((token, Some(mark)))
     }
 
     /// How the request presented its token, as this verifier reads it.

@@ -178,6 +178,58 @@ pub(crate) enum Presentation<'a> {
     Dpop { thumbprint: &'a str },
 }
 
+/// A verification as far as it goes without waiting
+/// ([`TokenVerifier::verify_now`]).
+pub(crate) enum Step {
+    /// The verified token, bound as presented, or why not.
+    Done(Result<VerifiedToken, TokenError>),
+    /// What is left needs waiting ([`TokenVerifier::verify_as`] waits for it).
+    Wait(Wait),
+}
+
+/// The part of a verification that waits, and since when.
+pub(crate) struct Wait {
+    reason: Waiting,
+    #[cfg(feature = "metrics")]
+    started: std::time::Instant,
+}
+
+/// What a verification waits for.
+enum Waiting {
+    /// The introspection endpoint of issuer `.0`.
+    #[cfg(feature = "introspection")]
+    Introspection(usize),
+    /// A refresh of the key set of issuer `index`, which lacked the token's key
+    /// (`missed`, the answer when no new set comes).
+    KeyRefresh {
+        index: usize,
+        generation: u64,
+        missed: TokenError,
+    },
+}
+
+/// `verified`, when presented as it is bound: a token bound to a key (`cnf`) only with
+/// a DPoP proof of that key (RFC 9449 §7.1), an unbound one only as a bearer token.
+fn bound(verified: VerifiedToken, presentation: Presentation<'_>) -> Result<VerifiedToken, TokenError> {
+    match (&verified.0.binding, presentation) {
+        (Binding::None, Presentation::Bearer) => Ok(verified),
+        // Bound: the proof of its key must come with it (RFC 9449 §7.1).
+        (_, Presentation::Bearer) => Err(TokenError::NotBearer),
+        (Binding::Dpop(jkt), Presentation::Dpop { thumbprint }) if **jkt == *thumbprint => {
+            Ok(verified)
+        }
+        // Bound to another key, to a key this crate cannot check, or not bound while
+        // a proof was given (RFC 9449 §7.1: "Invalid DPoP key binding").
+        (_, Presentation::Dpop { .. }) => Err(TokenError::KeyBinding),
+    }
+}
+
+/// Records how long a verification took (not a cache hit).
+#[cfg(feature = "metrics")]
+fn verified_in(started: std::time::Instant) {
+    metrics::histogram!("scopes_verify_seconds").record(started.elapsed().as_secs_f64());
+}
+
 /// Which cache keeps a verified token.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Held {
@@ -255,47 +307,85 @@ impl TokenVerifier {
     /// binding: a token bound to a key (`cnf`) is
     /// accepted only with a DPoP proof of that key (RFC 9449 §7.1), an unbound one only
     /// as a bearer token.
+    ///
+    /// Everything that needs no waiting is done by [`verify_now`](Self::verify_now),
+    /// which answers nearly every token; only a key-set refresh or an introspection
+    /// call waits, in a future of its own on the heap. So the future a request holds
+    /// stays a few words long: axum boxes and moves a handler's future, and a long one
+    /// is copied every time (about a tenth of an uncached request, measured).
     pub(crate) async fn verify_as(
         &self,
         token: &str,
         presentation: Presentation<'_>,
     ) -> Result<VerifiedToken, TokenError> {
-        let verified = self.verify_token(token).await?;
-        match (&verified.0.binding, presentation) {
-            (Binding::None, Presentation::Bearer) => Ok(verified),
-            // Bound: the proof of its key must come with it (RFC 9449 §7.1).
-            (_, Presentation::Bearer) => Err(TokenError::NotBearer),
-            (Binding::Dpop(jkt), Presentation::Dpop { thumbprint }) if **jkt == *thumbprint => {
-                Ok(verified)
-            }
-            // Bound to another key, to a key this crate cannot check, or not bound while
-            // a proof was given (RFC 9449 §7.1: "Invalid DPoP key binding").
-            (_, Presentation::Dpop { .. }) => Err(TokenError::KeyBinding),
+        match self.verify_now(token, presentation) {
+            Step::Done(verified) => verified,
+            Step::Wait(wait) => Box::pin(self.resume(token, presentation, wait)).await,
         }
     }
 
-    async fn verify_token(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+    /// [`verify_as`](Self::verify_as) as far as it goes without waiting.
+    pub(crate) fn verify_now(&self, token: &str, presentation: Presentation<'_>) -> Step {
         if let Some(cached) = self.cached(token) {
             #[cfg(feature = "metrics")]
             metrics::counter!("scopes_token_cache_total", "result" => "hit").increment(1);
-            return cached;
+            return Step::Done(cached.and_then(|verified| bound(verified, presentation)));
         }
         #[cfg(feature = "metrics")]
-        {
-            if self.cache.is_some() {
-                metrics::counter!("scopes_token_cache_total", "result" => "miss").increment(1);
-            }
-            let started = std::time::Instant::now();
-            let verified = self.verify_uncached(token).await;
-            metrics::histogram!("scopes_verify_seconds").record(started.elapsed().as_secs_f64());
-            verified
+        let started = std::time::Instant::now();
+        #[cfg(feature = "metrics")]
+        if self.cache.is_some() {
+            metrics::counter!("scopes_token_cache_total", "result" => "miss").increment(1);
         }
-        #[cfg(not(feature = "metrics"))]
-        self.verify_uncached(token).await
+        match self.verify_uncached(token) {
+            Ok(verified) => {
+                #[cfg(feature = "metrics")]
+                verified_in(started);
+                Step::Done(verified.and_then(|verified| bound(verified, presentation)))
+            }
+            Err(reason) => Step::Wait(Wait {
+                reason,
+                #[cfg(feature = "metrics")]
+                started,
+            }),
+        }
     }
 
-    /// [`verify`](Self::verify) without the cache.
-    async fn verify_uncached(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+    /// The rest of a verification that had to wait.
+    async fn resume(
+        &self,
+        token: &str,
+        presentation: Presentation<'_>,
+        wait: Wait,
+    ) -> Result<VerifiedToken, TokenError> {
+        let verified = match wait.reason {
+            #[cfg(feature = "introspection")]
+            Waiting::Introspection(index) => {
+                self.introspect(token, index, &self.issuers[index]).await
+            }
+            Waiting::KeyRefresh {
+                index,
+                generation,
+                missed,
+            } => match self.issuers[index].keys.refresh_after_miss(generation).await {
+                // The set changed: the token is checked again, with the new set, once.
+                true => match self.verify_uncached(token) {
+                    Ok(verified) => verified,
+                    Err(Waiting::KeyRefresh { missed, .. }) => Err(missed),
+                    #[cfg(feature = "introspection")]
+                    Err(Waiting::Introspection(_)) => Err(missed),
+                },
+                false => Err(missed),
+            },
+        };
+        #[cfg(feature = "metrics")]
+        verified_in(wait.started);
+        bound(verified?, presentation)
+    }
+
+    /// [`verify_now`](Self::verify_now) without the cache: the verified token (or why
+    /// not), or what is left to wait for.
+    fn verify_uncached(&self, token: &str) -> Result<Result<VerifiedToken, TokenError>, Waiting> {
         // A JWT is verified by the issuer its `iss` routes to, with that issuer's keys
         // and only so (an issuer without keys introspects it); a token that is not a JWT
         // at all goes to the introspection endpoint when one is configured. Another
@@ -305,30 +395,39 @@ impl TokenVerifier {
             #[cfg(feature = "introspection")]
             Err(TokenError::Malformed) if !super::jws::is_compact_jws(token) => {
                 return match self.introspecting() {
-                    Some((index, issuer)) => self.introspect(token, index, issuer).await,
-                    None => Err(TokenError::Malformed),
+                    Some((index, _)) => Err(Waiting::Introspection(index)),
+                    None => Ok(Err(TokenError::Malformed)),
                 };
             }
-            Err(error) => return Err(error),
+            Err(error) => return Ok(Err(error)),
         };
-        let (index, issuer) = self.issuer_for(&jws)?;
+        let (index, issuer) = match self.issuer_for(&jws) {
+            Ok(found) => found,
+            Err(error) => return Ok(Err(error)),
+        };
         #[cfg(feature = "introspection")]
         if !issuer.local {
-            return self.introspect(token, index, issuer).await;
+            return Err(Waiting::Introspection(index));
         }
         issuer.keys.refresh_if_due();
-        let mut set = issuer.keys.current();
-        let mut checked = issuer.check(token, &jws, &set, self.leeway_secs);
-        let missed = match &checked {
-            Err(TokenError::UnknownKey) => true,
-            Err(TokenError::AlgorithmNotAllowed) => set.keys.is_empty(),
-            _ => false,
-        };
-        if missed && issuer.keys.refresh_after_miss(set.generation).await {
-            set = issuer.keys.current();
-            checked = issuer.check(token, &jws, &set, self.leeway_secs);
+        let set = issuer.keys.current();
+        let checked = issuer.check(token, &jws, &set, self.leeway_secs);
+        match checked {
+            // A key the set lacks (or a set still empty): worth a refresh.
+            Err(missed @ TokenError::UnknownKey) => Err(Waiting::KeyRefresh {
+                index,
+                generation: set.generation,
+                missed,
+            }),
+            Err(missed @ TokenError::AlgorithmNotAllowed) if set.keys.is_empty() => {
+                Err(Waiting::KeyRefresh {
+                    index,
+                    generation: set.generation,
+                    missed,
+                })
+            }
+            checked => Ok(checked.map(|checked| self.remember(token, index, set.generation, checked, Held::Here))),
         }
-        Ok(self.remember(token, index, set.generation, checked?, Held::Here))
     }
 
     /// The issuer that introspects opaque tokens (at most one: the build refuses two).
