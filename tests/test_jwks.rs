@@ -136,6 +136,23 @@ async fn the_set_is_refreshed_in_the_background_after_its_max_age() {
     assert_eq!(server.jwks_hits(), 2);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn the_check_after_a_refresh_asks_for_no_other_refresh() {
+    // A set that is due again at once (no-cache, no floor): the first token misses the
+    // empty set, waits for the fetch, and is checked with the new set; that check must
+    // not start a second fetch in the background.
+    let server = JwksServer::start().await;
+    let key = TestKey::ec("k1");
+    server.set_keys(vec![key.jwk()]);
+    server.set_cache_control(Some("no-cache"));
+    let options = fast().max_age_bounds(Duration::ZERO, Duration::from_secs(60));
+    let app = app(jwks_verifier(&server, options));
+    let token = key.sign(&claims(&["items"]));
+    assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(server.jwks_hits(), 1);
+}
+
 /// `count` tokens signed by `key` but naming kids nobody published.
 fn forged(key: &TestKey, count: usize) -> Vec<String> {
     (0..count)

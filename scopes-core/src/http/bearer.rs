@@ -138,7 +138,9 @@ fn is_b64token(token: &[u8]) -> bool {
     // block in vector registers; the last bytes are checked as a block too, filled out
     // with a `b64token` character (a byte-by-byte tail cost as much as the blocks).
     let mut blocks = body.chunks_exact(16);
-    let mut all = blocks.by_ref().fold(true, |all, block| all & is_b64block(block));
+    let mut all = blocks
+        .by_ref()
+        .fold(true, |all, block| all & is_b64block(block));
     let rest = blocks.remainder();
     if !rest.is_empty() {
         let mut last = [b'A'; 16];

@@ -194,7 +194,7 @@ pub(crate) struct Wait {
     started: std::time::Instant,
 }
 
-/// What a verification waits for.
+/// What a verification of a token waits for.
 enum Waiting {
     /// The introspection endpoint of issuer `.0`.
     #[cfg(feature = "introspection")]
@@ -210,7 +210,10 @@ enum Waiting {
 
 /// `verified`, when presented as it is bound: a token bound to a key (`cnf`) only with
 /// a DPoP proof of that key (RFC 9449 §7.1), an unbound one only as a bearer token.
-fn bound(verified: VerifiedToken, presentation: Presentation<'_>) -> Result<VerifiedToken, TokenError> {
+fn bound(
+    verified: VerifiedToken,
+    presentation: Presentation<'_>,
+) -> Result<VerifiedToken, TokenError> {
     match (&verified.0.binding, presentation) {
         (Binding::None, Presentation::Bearer) => Ok(verified),
         // Bound: the proof of its key must come with it (RFC 9449 §7.1).
@@ -367,14 +370,25 @@ impl TokenVerifier {
                 index,
                 generation,
                 missed,
-            } => match self.issuers[index].keys.refresh_after_miss(generation).await {
-                // The set changed: the token is checked again, with the new set, once.
-                true => match self.verify_uncached(token) {
-                    Ok(verified) => verified,
-                    Err(Waiting::KeyRefresh { missed, .. }) => Err(missed),
-                    #[cfg(feature = "introspection")]
-                    Err(Waiting::Introspection(_)) => Err(missed),
-                },
+            } => match self.issuers[index]
+                .keys
+                .refresh_after_miss(generation)
+                .await
+            {
+                // The set changed: the token is checked again with the new set, once (read
+                // again, as it was once). Not through `verify_uncached`, which would ask
+                // for a refresh when the new set is already due.
+                true => {
+                    let rechecked =
+                        Jws::parse(token).map(|jws| self.check_with_keys(token, &jws, index));
+                    match rechecked {
+                        Ok(Ok(verified)) => verified,
+                        Ok(Err(Waiting::KeyRefresh { missed, .. })) => Err(missed),
+                        #[cfg(feature = "introspection")]
+                        Ok(Err(Waiting::Introspection(_))) => Err(missed),
+                        Err(error) => Err(error),
+                    }
+                }
                 false => Err(missed),
             },
         };
@@ -410,23 +424,38 @@ impl TokenVerifier {
             return Err(Waiting::Introspection(index));
         }
         issuer.keys.refresh_if_due();
+        self.check_with_keys(token, &jws, index)
+    }
+
+    /// `token` (read as `jws`) checked by issuer `index` with its current key set: the
+    /// verified token (or why not), or a refresh to wait for when the set lacked its key.
+    fn check_with_keys(
+        &self,
+        token: &str,
+        jws: &Jws<'_>,
+        index: usize,
+    ) -> Result<Result<VerifiedToken, TokenError>, Waiting> {
+        let issuer = &self.issuers[index];
         let set = issuer.keys.current();
-        let checked = issuer.check(token, &jws, &set, self.leeway_secs);
-        match checked {
+        let generation = set.generation;
+        match issuer.check(token, jws, &set, self.leeway_secs) {
             // A key the set lacks (or a set still empty): worth a refresh.
             Err(missed @ TokenError::UnknownKey) => Err(Waiting::KeyRefresh {
                 index,
-                generation: set.generation,
+                generation,
                 missed,
             }),
             Err(missed @ TokenError::AlgorithmNotAllowed) if set.keys.is_empty() => {
                 Err(Waiting::KeyRefresh {
                     index,
-                    generation: set.generation,
+                    generation,
                     missed,
                 })
             }
-            checked => Ok(checked.map(|checked| self.remember(token, index, set.generation, checked, Held::Here))),
+            checked => {
+                Ok(checked
+                    .map(|checked| self.remember(token, index, generation, checked, Held::Here)))
+            }
         }
     }
 
