@@ -95,7 +95,7 @@ pub(crate) fn check_at(
 }
 
 /// `tokens`, each spanned at `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tree| {

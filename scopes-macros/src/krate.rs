@@ -20,6 +20,8 @@ use std::time::SystemTime;
 
 use proc_macro2::{Span, TokenStream};
 
+use crate::diagnostics::respan;
+
 /// How the crate being compiled reaches scopes-core, when the macro is not told.
 #[derive(Clone)]
 pub(crate) enum Reach {
@@ -138,7 +140,7 @@ pub(crate) fn fill(
                 if relative {
                     path.leading_colon = Some(Default::default());
                 }
-                *given = Some(syn::parse2(spanned(quote::quote!(#path), span))?);
+                *given = Some(syn::parse2(respan(quote::quote!(#path), span))?);
                 Ok(())
             }
             Err(_) => Err(syn::Error::new(
@@ -170,17 +172,6 @@ pub(crate) fn track() -> TokenStream {
             "/Cargo.toml"
         ));
     }
-}
-
-/// `tokens` (a path's: no groups), each spanned at `span`.
-fn spanned(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            tree.set_span(span);
-            tree
-        })
-        .collect()
 }
 
 /// The error for a crate that does not reach scopes-core, naming `what` (the macro, as
