@@ -192,9 +192,18 @@ pub(crate) fn handler(
             }
         }
     };
-    let injected: FnArg = syn::parse_quote_spanned! {span=>
-        _: #private::Check<#requirement>
-    };
+    // Built, not parsed: the type's tokens are emitted as they are.
+    let injected = FnArg::Typed(syn::PatType {
+        attrs: Vec::new(),
+        pat: Box::new(syn::Pat::Wild(syn::PatWild {
+            attrs: Vec::new(),
+            underscore_token: syn::Token![_](span),
+        })),
+        colon_token: syn::Token![:](span),
+        ty: Box::new(Type::Verbatim(
+            quote_spanned!(span=> #private::Check<#requirement>),
+        )),
+    });
     function.sig.inputs.insert(0, injected);
     // `__path_<handler>` is this fallback through a glob import, which an item of the
     // same name shadows: utoipa's, when `#[utoipa::path]` sits above and documented the
