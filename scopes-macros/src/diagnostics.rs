@@ -96,34 +96,27 @@ pub(crate) fn check_at(
 
 /// `tokens`, each spanned at `span`.
 pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            if let TokenTree::Group(group) = &tree {
-                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                tree = TokenTree::Group(inner);
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
+    map_spans(tokens, &|_| span)
 }
 
 /// `tokens`, each located at `span` and resolved as before (hygiene kept): a path given
 /// with `crate = …` (or in the manifest) then reads, in errors, as written where the
 /// table's path is, so that rustc reports the table's errors once.
 pub(crate) fn relocate(tokens: TokenStream, span: Span) -> TokenStream {
+    map_spans(tokens, &|own: Span| own.located_at(span))
+}
+
+/// `tokens` with each token's span (groups' too, recursively) replaced by `new(span)`.
+fn map_spans(tokens: TokenStream, new: &impl Fn(Span) -> Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tree| {
             if let TokenTree::Group(group) = &tree {
-                let mut inner = Group::new(group.delimiter(), relocate(group.stream(), span));
-                inner.set_span(group.span().located_at(span));
+                let mut inner = Group::new(group.delimiter(), map_spans(group.stream(), new));
+                inner.set_span(new(group.span()));
                 tree = TokenTree::Group(inner);
             } else {
-                tree.set_span(tree.span().located_at(span));
+                tree.set_span(new(tree.span()));
             }
             tree
         })

@@ -180,7 +180,7 @@ pub(crate) enum Presentation<'a> {
 
 /// A verification as far as it goes without waiting
 /// ([`TokenVerifier::verify_now`]).
-pub(crate) enum Step {
+enum Step {
     /// The verified token, bound as presented, or why not.
     Done(Result<VerifiedToken, TokenError>),
     /// What is left needs waiting ([`TokenVerifier::verify_as`] waits for it).
@@ -188,7 +188,7 @@ pub(crate) enum Step {
 }
 
 /// The part of a verification that waits, and since when.
-pub(crate) struct Wait {
+struct Wait {
     reason: Waiting,
     #[cfg(feature = "metrics")]
     started: std::time::Instant,
@@ -314,8 +314,8 @@ impl TokenVerifier {
     /// Everything that needs no waiting is done by [`verify_now`](Self::verify_now),
     /// which answers nearly every token; only a key-set refresh or an introspection
     /// call waits, in a future of its own on the heap. So the future a request holds
-    /// stays a few words long: axum boxes and moves a handler's future, and a long one
-    /// is copied every time (about a tenth of an uncached request, measured).
+    /// stays short: axum boxes and moves a handler's future, and copies all of it each
+    /// time (232 bytes for the injected check, against 656 when the waits were inline).
     pub(crate) async fn verify_as(
         &self,
         token: &str,
@@ -328,7 +328,7 @@ impl TokenVerifier {
     }
 
     /// [`verify_as`](Self::verify_as) as far as it goes without waiting.
-    pub(crate) fn verify_now(&self, token: &str, presentation: Presentation<'_>) -> Step {
+    fn verify_now(&self, token: &str, presentation: Presentation<'_>) -> Step {
         if let Some(cached) = self.cached(token) {
             #[cfg(feature = "metrics")]
             metrics::counter!("scopes_token_cache_total", "result" => "hit").increment(1);
