@@ -36,21 +36,28 @@ pub fn install_crypto_provider() {
 }
 
 /// A key's verifier, prepared once when the key is configured: for HMAC the keyed
-/// hash state (RFC 2104's padded key), so that a token costs one HMAC over its message
-/// and no allocation; for public keys jsonwebtoken's provider, per token.
+/// hash states (RFC 2104's padded key, each compressed once), so that a token costs one
+/// HMAC over its message and no allocation; for public keys jsonwebtoken's provider, per
+/// token.
+///
+/// HMAC-SHA256 goes through RustCrypto's `hmac` and `sha2` whenever the CPU computes
+/// SHA-256 in hardware (x86 SHA extensions, Armv8 SHA2): a copy of the prepared state
+/// and four compressions, about half the time of aws-lc's HMAC context for a typical
+/// token (whose copy, clean-up and bookkeeping outweigh the hashing; BENCHMARKS.md). On
+/// other CPUs, and for HS384/HS512 (no CPU has SHA-512 instructions in common use),
+/// aws-lc's assembly is faster, and is used when its feature is on.
 #[derive(Clone)]
 pub(crate) struct Prepared(Inner);
 
 #[derive(Clone)]
 enum Inner {
-    #[cfg(feature = "aws_lc_rs")]
-    Hmac(Box<aws_lc_rs::hmac::Key>),
-    #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
     Hs256(Box<hmac::Hmac<sha2::Sha256>>),
-    #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
+    #[cfg(not(feature = "aws_lc_rs"))]
     Hs384(Box<hmac::Hmac<sha2::Sha384>>),
-    #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
+    #[cfg(not(feature = "aws_lc_rs"))]
     Hs512(Box<hmac::Hmac<sha2::Sha512>>),
+    #[cfg(feature = "aws_lc_rs")]
+    AwsLc(Box<aws_lc_rs::hmac::Key>),
     Provider,
 }
 
@@ -58,35 +65,43 @@ impl Prepared {
     /// The verifier of an HMAC `secret` for `algorithm` (an `HS*` one, which the
     /// caller checked).
     pub(crate) fn secret(algorithm: Algorithm, secret: &[u8]) -> Self {
+        Self::secret_with(algorithm, secret, sha256_in_hardware())
+    }
+
+    /// [`Prepared::secret`], told whether the CPU computes SHA-256 in hardware (the
+    /// tests prepare both ways).
+    fn secret_with(algorithm: Algorithm, secret: &[u8], sha256_in_hardware: bool) -> Self {
+        use hmac::KeyInit;
         #[cfg(feature = "aws_lc_rs")]
-        {
-            use aws_lc_rs::hmac;
-            let hash = match algorithm {
-                Algorithm::HS256 => hmac::HMAC_SHA256,
-                Algorithm::HS384 => hmac::HMAC_SHA384,
-                Algorithm::HS512 => hmac::HMAC_SHA512,
-                _ => return Self(Inner::Provider),
-            };
-            Self(Inner::Hmac(Box::new(hmac::Key::new(hash, secret))))
-        }
-        #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
-        {
-            use hmac::Mac;
-            // Any key length is accepted by HMAC; `Err` cannot happen.
-            let inner = match algorithm {
-                Algorithm::HS256 => {
-                    hmac::Hmac::new_from_slice(secret).map(|mac| Inner::Hs256(Box::new(mac)))
-                }
-                Algorithm::HS384 => {
-                    hmac::Hmac::new_from_slice(secret).map(|mac| Inner::Hs384(Box::new(mac)))
-                }
-                Algorithm::HS512 => {
-                    hmac::Hmac::new_from_slice(secret).map(|mac| Inner::Hs512(Box::new(mac)))
-                }
-                _ => return Self(Inner::Provider),
-            };
-            Self(inner.unwrap_or(Inner::Provider))
-        }
+        let aws_lc = |hash| {
+            Some(Inner::AwsLc(Box::new(aws_lc_rs::hmac::Key::new(
+                hash, secret,
+            ))))
+        };
+        // HMAC takes a key of any length: `new_from_slice` does not fail.
+        let inner = match algorithm {
+            Algorithm::HS256 if sha256_in_hardware || cfg!(not(feature = "aws_lc_rs")) => {
+                hmac::Hmac::new_from_slice(secret)
+                    .ok()
+                    .map(|mac| Inner::Hs256(Box::new(mac)))
+            }
+            #[cfg(feature = "aws_lc_rs")]
+            Algorithm::HS256 => aws_lc(aws_lc_rs::hmac::HMAC_SHA256),
+            #[cfg(feature = "aws_lc_rs")]
+            Algorithm::HS384 => aws_lc(aws_lc_rs::hmac::HMAC_SHA384),
+            #[cfg(feature = "aws_lc_rs")]
+            Algorithm::HS512 => aws_lc(aws_lc_rs::hmac::HMAC_SHA512),
+            #[cfg(not(feature = "aws_lc_rs"))]
+            Algorithm::HS384 => hmac::Hmac::new_from_slice(secret)
+                .ok()
+                .map(|mac| Inner::Hs384(Box::new(mac))),
+            #[cfg(not(feature = "aws_lc_rs"))]
+            Algorithm::HS512 => hmac::Hmac::new_from_slice(secret)
+                .ok()
+                .map(|mac| Inner::Hs512(Box::new(mac))),
+            _ => None,
+        };
+        Self(inner.unwrap_or(Inner::Provider))
     }
 
     /// The verifier of a public key: jsonwebtoken's provider, per token.
@@ -116,16 +131,15 @@ impl Prepared {
         algorithm: Algorithm,
     ) -> Result<bool, ()> {
         match &self.0 {
+            Inner::Hs256(prepared) => Ok(hmac_verify(prepared.as_ref(), message, signature)),
+            #[cfg(not(feature = "aws_lc_rs"))]
+            Inner::Hs384(prepared) => Ok(hmac_verify(prepared.as_ref(), message, signature)),
+            #[cfg(not(feature = "aws_lc_rs"))]
+            Inner::Hs512(prepared) => Ok(hmac_verify(prepared.as_ref(), message, signature)),
             #[cfg(feature = "aws_lc_rs")]
-            Inner::Hmac(prepared) => {
+            Inner::AwsLc(prepared) => {
                 Ok(aws_lc_rs::hmac::verify(prepared, message, signature).is_ok())
             }
-            #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
-            Inner::Hs256(prepared) => Ok(hmac_verify(prepared.as_ref(), message, signature)),
-            #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
-            Inner::Hs384(prepared) => Ok(hmac_verify(prepared.as_ref(), message, signature)),
-            #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
-            Inner::Hs512(prepared) => Ok(hmac_verify(prepared.as_ref(), message, signature)),
             Inner::Provider => {
                 let verifier = (PROVIDER.verifier_factory)(&algorithm, key).map_err(|_| ())?;
                 Ok(verifier.verify(message, &signature.to_vec()).is_ok())
@@ -158,11 +172,27 @@ pub(crate) fn with_decoded<R>(input: &str, f: impl FnOnce(&[u8]) -> R) -> Result
 }
 
 /// A copy of the prepared state, fed `message`, compared in constant time.
-#[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
 fn hmac_verify<M: hmac::Mac + Clone>(prepared: &M, message: &[u8], signature: &[u8]) -> bool {
     let mut mac = prepared.clone();
     mac.update(message);
     mac.verify_slice(signature).is_ok()
+}
+
+/// Whether the CPU computes SHA-256 in hardware, as `sha2` detects it (x86: `sha` and
+/// `sse4.1`; aarch64: `sha2`).
+fn sha256_in_hardware() -> bool {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    {
+        std::arch::is_x86_feature_detected!("sha") && std::arch::is_x86_feature_detected!("sse4.1")
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        std::arch::is_aarch64_feature_detected!("sha2")
+    }
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        false
+    }
 }
 
 /// The base64url signature of `message` with `key` under `algorithm`.
@@ -184,7 +214,7 @@ pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
         out.copy_from_slice(digest.as_ref());
         out
     }
-    #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
+    #[cfg(not(feature = "aws_lc_rs"))]
     {
         use sha2::Digest as _;
         sha2::Sha256::digest(data).into()
@@ -197,10 +227,85 @@ mod tests {
 
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
+    const HMAC: [Algorithm; 3] = [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512];
+
+    /// Each way a secret is prepared: for a CPU with SHA-256 instructions and without.
+    fn both_ways(algorithm: Algorithm, secret: &[u8]) -> [Prepared; 2] {
+        [true, false].map(|hardware| Prepared::secret_with(algorithm, secret, hardware))
+    }
+
+    fn from_hex(hex: &str) -> Vec<u8> {
+        (0..hex.len())
+            .step_by(2)
+            .map(|at| u8::from_str_radix(&hex[at..at + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn prepared_hmac_sha256_meets_rfc_4231() {
+        // RFC 4231, test cases 2 (a key shorter than the output) and 6 (a key longer
+        // than the block, hashed first).
+        let cases = [
+            (
+                b"Jefe".to_vec(),
+                &b"what do ya want for nothing?"[..],
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+            ),
+            (
+                vec![0xaa; 131],
+                &b"Test Using Larger Than Block-Size Key - Hash Key First"[..],
+                "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+            ),
+        ];
+        for (secret, message, mac) in cases {
+            let signature = URL_SAFE_NO_PAD.encode(from_hex(mac));
+            let key = DecodingKey::from_secret(&secret);
+            for prepared in both_ways(Algorithm::HS256, &secret) {
+                let verified = prepared.verify(&signature, message, &key, Algorithm::HS256);
+                assert_eq!(verified, Ok(true));
+            }
+        }
+    }
+
+    #[test]
+    fn prepared_hmac_agrees_with_the_provider_at_every_length() {
+        // Messages across the block boundaries of SHA-256 (64) and SHA-512 (128),
+        // including those where the length no longer fits the last block; keys
+        // shorter than, as long as and longer than a block.
+        for algorithm in HMAC {
+            for secret_len in [1, 32, 64, 65, 128, 129, 200] {
+                let secret: Vec<u8> = (0..secret_len).map(|i| (i * 7 + 3) as u8).collect();
+                let signing = EncodingKey::from_secret(&secret);
+                let key = DecodingKey::from_secret(&secret);
+                let prepared = both_ways(algorithm, &secret);
+                for len in 0..=300 {
+                    let message: Vec<u8> = (0..len).map(|i| (i * 31 + len) as u8).collect();
+                    let signature = sign(&message, &signing, algorithm).unwrap();
+                    let mut flipped = message.clone();
+                    if let Some(last) = flipped.last_mut() {
+                        *last ^= 1;
+                    }
+                    for prepared in &prepared {
+                        assert_eq!(
+                            prepared.verify(&signature, &message, &key, algorithm),
+                            Ok(true)
+                        );
+                        if len > 0 {
+                            assert_eq!(
+                                prepared.verify(&signature, &flipped, &key, algorithm),
+                                Ok(false)
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn prepared_hmac_agrees_with_the_provider() {
-        for algorithm in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
-            let prepared = Prepared::secret(algorithm, SECRET);
+        for (algorithm, hardware) in HMAC.into_iter().flat_map(|a| [(a, true), (a, false)]) {
+            let prepared = Prepared::secret_with(algorithm, SECRET, hardware);
             let key = DecodingKey::from_secret(SECRET);
             let message = b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqb2huZG9lIn0";
             let signature = sign(message, &EncodingKey::from_secret(SECRET), algorithm).unwrap();
@@ -213,7 +318,7 @@ mod tests {
                 prepared.verify(&signature, b"x.y", &key, algorithm),
                 Ok(false)
             );
-            let other = Prepared::secret(algorithm, &[7; 64]);
+            let other = Prepared::secret_with(algorithm, &[7; 64], hardware);
             assert_eq!(
                 other.verify(&signature, message, &key, algorithm),
                 Ok(false)
