@@ -133,9 +133,8 @@ impl<'t> Jws<'t> {
     pub(crate) fn parse(token: &'t str) -> Result<Self, TokenError> {
         // The first and the last dot (ASCII, so the slices fall on character
         // boundaries); more dots leave one in the payload, which then fails to decode.
-        let bytes = token.as_bytes();
-        let first = bytes.iter().position(|&b| b == b'.');
-        let last = bytes.iter().rposition(|&b| b == b'.');
+        let first = memchr::memchr(b'.', token.as_bytes());
+        let last = memchr::memrchr(b'.', token.as_bytes());
         let (Some(first), Some(last)) = (first, last) else {
             return Err(TokenError::Malformed);
         };
