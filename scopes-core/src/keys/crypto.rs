@@ -41,11 +41,13 @@ pub fn install_crypto_provider() {
 /// token.
 ///
 /// HMAC-SHA256 goes through RustCrypto's `hmac` and `sha2` whenever the CPU computes
-/// SHA-256 in hardware (x86 SHA extensions, Armv8 SHA2): a copy of the prepared state
-/// and four compressions, about half the time of aws-lc's HMAC context for a typical
-/// token (whose copy, clean-up and bookkeeping outweigh the hashing; BENCHMARKS.md). On
-/// other CPUs, and for HS384/HS512 (no CPU has SHA-512 instructions in common use),
-/// aws-lc's assembly is faster, and is used when its feature is on.
+/// SHA-256 in hardware (x86 SHA extensions, Armv8 SHA2, detected as `sha2` detects
+/// them): a copy of the prepared state and four compressions, about half the time of
+/// aws-lc's HMAC context for a typical token (whose copy, clean-up and bookkeeping
+/// outweigh the hashing; BENCHMARKS.md). Both wipe their keyed state when it is dropped.
+/// aws-lc keeps HS256 on other CPUs (its assembly beats `sha2`'s software rounds) and
+/// when it runs in FIPS mode (its FIPS build was chosen for a reason), and keeps
+/// HS384/HS512 whenever its feature is on.
 #[derive(Clone)]
 pub(crate) struct Prepared(Inner);
 
@@ -65,12 +67,16 @@ impl Prepared {
     /// The verifier of an HMAC `secret` for `algorithm` (an `HS*` one, which the
     /// caller checked).
     pub(crate) fn secret(algorithm: Algorithm, secret: &[u8]) -> Self {
-        Self::secret_with(algorithm, secret, sha256_in_hardware())
+        #[cfg(feature = "aws_lc_rs")]
+        let rust_crypto = sha256_in_hardware() && aws_lc_rs::try_fips_mode().is_err();
+        #[cfg(not(feature = "aws_lc_rs"))]
+        let rust_crypto = true;
+        Self::secret_with(algorithm, secret, rust_crypto)
     }
 
-    /// [`Prepared::secret`], told whether the CPU computes SHA-256 in hardware (the
-    /// tests prepare both ways).
-    fn secret_with(algorithm: Algorithm, secret: &[u8], sha256_in_hardware: bool) -> Self {
+    /// [`Prepared::secret`], told whether HS256 goes through RustCrypto (the tests
+    /// prepare both ways).
+    fn secret_with(algorithm: Algorithm, secret: &[u8], rust_crypto: bool) -> Self {
         use hmac::KeyInit;
         #[cfg(feature = "aws_lc_rs")]
         let aws_lc = |hash| {
@@ -80,7 +86,7 @@ impl Prepared {
         };
         // HMAC takes a key of any length: `new_from_slice` does not fail.
         let inner = match algorithm {
-            Algorithm::HS256 if sha256_in_hardware || cfg!(not(feature = "aws_lc_rs")) => {
+            Algorithm::HS256 if rust_crypto || cfg!(not(feature = "aws_lc_rs")) => {
                 hmac::Hmac::new_from_slice(secret)
                     .ok()
                     .map(|mac| Inner::Hs256(Box::new(mac)))
@@ -150,8 +156,8 @@ impl Prepared {
 
 /// `f` of the base64url (unpadded) `input` decoded: on the stack up to 16 KiB (an HMAC
 /// or ECDSA signature, a JOSE header: 128 bytes; an RSA signature up to 8192 bits: 1024;
-/// a token's claims, as providers write them: up to a few KiB), in a buffer at most four
-/// times the input's size, else on the heap. `Err` when `input` is not base64url, strictly:
+/// a token's claims, as providers write them: up to a few KiB), in the smallest of five
+/// buffers that holds it, else on the heap. `Err` when `input` is not base64url, strictly:
 /// no padding, no other alphabet, no bits set past the last byte.
 ///
 /// `base64-simd` decodes (SIMD where the CPU has it): a token's claims and signature in
@@ -184,16 +190,20 @@ fn hmac_verify<M: hmac::Mac + Clone>(prepared: &M, message: &[u8], signature: &[
     mac.verify_slice(signature).is_ok()
 }
 
-/// Whether the CPU computes SHA-256 in hardware, as `sha2` detects it (x86: `sha` and
-/// `sse4.1`; aarch64: `sha2`).
+/// Whether the CPU computes SHA-256 in hardware, asked exactly as `sha2` asks it
+/// (`cpufeatures`; x86: `sha` and `sse4.1`; aarch64: `sha2`, which `cpufeatures` reads
+/// on Linux, Android and Apple systems only, where `sha2` then uses the instructions).
+#[cfg(feature = "aws_lc_rs")]
 fn sha256_in_hardware() -> bool {
     #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
     {
-        std::arch::is_x86_feature_detected!("sha") && std::arch::is_x86_feature_detected!("sse4.1")
+        cpufeatures::new!(sha_ni, "sha", "sse4.1");
+        sha_ni::get()
     }
     #[cfg(target_arch = "aarch64")]
     {
-        std::arch::is_aarch64_feature_detected!("sha2")
+        cpufeatures::new!(armv8_sha2, "sha2");
+        armv8_sha2::get()
     }
     #[cfg(not(any(target_arch = "x86", target_arch = "x86_64", target_arch = "aarch64")))]
     {
@@ -341,6 +351,28 @@ mod tests {
                 changed.splice(at..=at, to.bytes());
                 let changed = String::from_utf8(changed).unwrap();
                 proptest::prop_assert_eq!(with_decoded(&changed, <[u8]>::to_vec), reference(&changed));
+            }
+        }
+    }
+
+    #[test]
+    fn decoding_agrees_at_each_buffer_edge_and_on_the_heap() {
+        // Decoded lengths around each stack buffer's size, and past the last one.
+        let edges = [128, 512, 1024, 4096, 16384, 30000];
+        for len in edges.iter().flat_map(|&edge| edge - 4..=edge + 4) {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 131 + len) as u8).collect();
+            let encoded = URL_SAFE_NO_PAD.encode(&bytes);
+            assert_eq!(with_decoded(&encoded, <[u8]>::to_vec), Ok(bytes));
+            // The last character changed, a character appended, one in the middle
+            // replaced by `=`: each as the `base64` crate says.
+            let mut last = encoded.clone();
+            last.pop();
+            last.push('_');
+            let mut middle = encoded.clone().into_bytes();
+            middle[len / 2] = b'=';
+            let middle = String::from_utf8(middle).unwrap();
+            for changed in [last, format!("{encoded}A"), middle] {
+                assert_eq!(with_decoded(&changed, <[u8]>::to_vec), reference(&changed));
             }
         }
     }
