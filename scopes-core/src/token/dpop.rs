@@ -81,10 +81,9 @@ pub(crate) fn check(
     else {
         return Err(ProofError::Malformed);
     };
+    // The one base64url decoder of the crate's token paths (`with_decoded`).
     let decode = |segment: &str| {
-        URL_SAFE_NO_PAD
-            .decode(segment)
-            .map_err(|_| ProofError::Malformed)
+        crate::keys::with_decoded(segment, <[u8]>::to_vec).map_err(|()| ProofError::Malformed)
     };
     let header: Header =
         serde_json::from_slice(&decode(header_b64)?).map_err(|_| ProofError::Malformed)?;
