@@ -478,7 +478,9 @@ pub mod __fuzz {
 /// Not public API: what the macros expand to.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::http::{Authorized, Check, HandlerCheck, TableVisitor, Verifier, VerifierState};
+    pub use crate::http::{
+        Authorized, Check, HandlerCheck, SoleCheck, TableVisitor, Verifier, VerifierState,
+    };
 
     /// Implemented by the fallback `__path_<handler>` that `#[requires_scopes]` emits
     /// beside a handler without `#[utoipa::path]` below it; utoipa's own `__path_` type

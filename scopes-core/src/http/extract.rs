@@ -4,7 +4,7 @@ use core::fmt;
 use core::marker::PhantomData;
 use std::borrow::Cow;
 
-use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -59,7 +59,7 @@ where
         // `verified_unrecorded` (once) and `conclude` (once per table).
         let verifier = Verifier::from_ref(state);
         let verified = verified_unrecorded(parts, &verifier).await;
-        let granted = conclude::<T>(parts, &verifier, R::composed(), verified)?;
+        let granted = conclude::<T>(parts, &verifier, R::composed(), verified, Record::Yes)?;
         Ok(Self {
             granted,
             requirement: PhantomData,
@@ -103,14 +103,31 @@ struct Conclude<'a> {
     parts: &'a mut Parts,
     verifier: &'a Verifier,
     verified: Verified,
+    record: Record,
 }
 
 impl TableVisitor for Conclude<'_> {
     type Output = Result<(), Rejection>;
 
     fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) -> Self::Output {
-        conclude::<T>(self.parts, self.verifier, R::composed(), self.verified).map(|_| ())
+        let Self {
+            parts,
+            verifier,
+            verified,
+            record,
+        } = self;
+        conclude::<T>(parts, verifier, R::composed(), verified, record).map(|_| ())
     }
+}
+
+/// Whether an admitted check records what it saw in the request's extensions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Record {
+    /// For the extractors that follow it (its other parameters).
+    Yes,
+    /// Nothing follows: the handler takes no other parameter, and the request's parts
+    /// are dropped once the check is done, so a record would be read by no one.
+    No,
 }
 
 impl<S, R> FromRequestParts<S> for Check<R>
@@ -127,6 +144,42 @@ where
             parts,
             verifier: &verifier,
             verified,
+            record: Record::Yes,
+        })?;
+        Ok(Self(PhantomData))
+    }
+}
+
+/// What `#[requires_scopes]` injects into a handler that takes no parameter of its own:
+/// [`Check`], as the handler's only extractor. Nothing can follow it, so it records
+/// nothing for later extractors (the request's parts are dropped once it is done), and,
+/// taking the whole request, it spares rustc axum's bounds for a request-parts extractor
+/// in last place.
+#[doc(hidden)]
+pub struct SoleCheck<R: HandlerCheck>(PhantomData<fn() -> R>);
+
+impl<R: HandlerCheck> fmt::Debug for SoleCheck<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SoleCheck")
+    }
+}
+
+impl<S, R> FromRequest<S> for SoleCheck<R>
+where
+    S: VerifierState + Send + Sync,
+    R: HandlerCheck,
+{
+    type Rejection = Rejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, _) = request.into_parts();
+        let verifier = state.verifier();
+        let verified = verified_unrecorded(&parts, &verifier).await;
+        R::with_table(Conclude {
+            parts: &mut parts,
+            verifier: &verifier,
+            verified,
+            record: Record::No,
         })?;
         Ok(Self(PhantomData))
     }
@@ -143,6 +196,7 @@ fn conclude<T: ScopeTable>(
     verifier: &Verifier,
     required: &'static [Requirement<T>],
     verified: Verified,
+    record: Record,
 ) -> Result<ScopeSet<T>, Rejection> {
     let (token, fresh) = match verified {
         Ok(verified) => verified,
@@ -175,6 +229,9 @@ fn conclude<T: ScopeTable>(
     observe::admitted("handler", verifier.label(), &token, || {
         scope_of(required, layers)
     });
+    if record == Record::No {
+        return Ok(granted);
+    }
     // Admitted: the token is recorded for the extractors that follow (the handler's
     // check runs first, so when it refuses there are none, and it records nothing).
     if let Some(mark) = fresh {

@@ -238,9 +238,7 @@ impl Verifier {
             Some(_) => Presented::Bearer,
             None => Presented::Nothing,
         };
-        Rejection::new(reason, scope, responder.clone())
-            .with_context(context)
-            .presented(presented)
+        Rejection::new(reason, scope, responder.clone(), presented, context)
     }
 
     /// Its issuers, as events name the verifier.

@@ -55,7 +55,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{OperationSecurity, responses::grant_errors, security_schemes as schemes_json};
-use crate::http::{Authorized, Check, Claims, HandlerCheck, SecurityScopes, TableVisitor};
+use crate::http::{
+    Authorized, Check, Claims, HandlerCheck, SecurityScopes, SoleCheck, TableVisitor,
+};
 use crate::issuer::{AccessTokenResponse, GrantError, PasswordForm};
 use crate::table::{RequiredScopes, ScopeTable};
 
@@ -159,31 +161,45 @@ impl<T: ScopeTable, R: RequiredScopes<T>> OperationInput for Authorized<T, R> {
 }
 
 /// What `#[requires_scopes]` injects documents what [`Authorized`] does, for the
-/// handler's table.
-impl<R: HandlerCheck> OperationInput for Check<R> {
-    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
-        struct Input<'a>(&'a mut GenContext, &'a mut Operation);
-        impl TableVisitor for Input<'_> {
-            type Output = ();
-            fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) {
-                <Authorized<T, R> as OperationInput>::operation_input(self.0, self.1);
+/// handler's table: [`Check`] and [`SoleCheck`] alike.
+macro_rules! injected_input {
+    ($($injected:ident),*) => {$(
+        impl<R: HandlerCheck> OperationInput for $injected<R> {
+            fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+                R::with_table(Input(ctx, operation));
             }
-        }
-        R::with_table(Input(ctx, operation));
-    }
 
-    fn inferred_early_responses(
-        ctx: &mut GenContext,
-        operation: &mut Operation,
-    ) -> Vec<(Option<u16>, Response)> {
-        struct Responses<'a>(&'a mut GenContext, &'a mut Operation);
-        impl TableVisitor for Responses<'_> {
-            type Output = Vec<(Option<u16>, Response)>;
-            fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) -> Self::Output {
-                <Authorized<T, R> as OperationInput>::inferred_early_responses(self.0, self.1)
+            fn inferred_early_responses(
+                ctx: &mut GenContext,
+                operation: &mut Operation,
+            ) -> Vec<(Option<u16>, Response)> {
+                R::with_table(Responses(ctx, operation))
             }
         }
-        R::with_table(Responses(ctx, operation))
+    )*};
+}
+
+injected_input!(Check, SoleCheck);
+
+/// [`OperationInput::operation_input`] of [`Authorized`], for a handler's table.
+struct Input<'a>(&'a mut GenContext, &'a mut Operation);
+
+impl TableVisitor for Input<'_> {
+    type Output = ();
+
+    fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) {
+        <Authorized<T, R> as OperationInput>::operation_input(self.0, self.1);
+    }
+}
+
+/// [`OperationInput::inferred_early_responses`] of [`Authorized`], for a handler's table.
+struct Responses<'a>(&'a mut GenContext, &'a mut Operation);
+
+impl TableVisitor for Responses<'_> {
+    type Output = Vec<(Option<u16>, Response)>;
+
+    fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) -> Self::Output {
+        <Authorized<T, R> as OperationInput>::inferred_early_responses(self.0, self.1)
     }
 }
 

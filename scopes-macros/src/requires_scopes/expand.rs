@@ -149,7 +149,8 @@ fn name_checks(names: &Names<'_>) -> TokenStream {
 }
 
 /// A handler: a hidden requirement type composed with the parameters' requirements,
-/// and `Check<it>` (what `Authorized<Table, it>` does) injected as the first parameter.
+/// and `Check<it>` (what `Authorized<Table, it>` does) injected as the first parameter
+/// (`SoleCheck<it>`, as the only one, when the handler takes none).
 pub(crate) fn handler(
     mut function: ItemFn,
     path: &Path,
@@ -192,6 +193,21 @@ pub(crate) fn handler(
             }
         }
     };
+    // A handler without parameters of its own gets the check as its only extractor,
+    // which takes the whole request and records nothing (nothing follows it); axum's
+    // bounds for it are cheaper for rustc than for a request-parts extractor. Not under
+    // `#[axum::debug_handler]`: its check of a request extractor says only that the
+    // state does not fit, where the request-parts one names the missing `Verifier`.
+    let debugged = function.attrs.iter().any(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "debug_handler")
+    });
+    let injected_type = match function.sig.inputs.is_empty() && !debugged {
+        true => quote_spanned!(span=> #private::SoleCheck<#requirement>),
+        false => quote_spanned!(span=> #private::Check<#requirement>),
+    };
     // Built, not parsed: the type's tokens are emitted as they are.
     let injected = FnArg::Typed(syn::PatType {
         attrs: Vec::new(),
@@ -200,9 +216,7 @@ pub(crate) fn handler(
             underscore_token: syn::Token![_](span),
         })),
         colon_token: syn::Token![:](span),
-        ty: Box::new(Type::Verbatim(
-            quote_spanned!(span=> #private::Check<#requirement>),
-        )),
+        ty: Box::new(Type::Verbatim(injected_type)),
     });
     function.sig.inputs.insert(0, injected);
     // `__path_<handler>` is this fallback through a glob import, which an item of the
