@@ -796,7 +796,10 @@ impl Rejection {
                     .is_some_and(|(known, of, _)| *known == key && *of == address)
             };
             if let Some(at) = recent.iter().position(known) {
-                recent[..=at].rotate_right(1);
+                // A route refused again (the common case) is first already.
+                if at > 0 {
+                    recent[..=at].rotate_right(1);
+                }
                 if let Some((_, _, headers)) = &recent[0] {
                     return headers.clone();
                 }
