@@ -10,8 +10,8 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderValue, StatusCode};
 
 use super::bearer::{InvalidRequest, Presented};
 use super::challenge::{challenge, header};
@@ -388,7 +388,7 @@ static PROCESS_CHALLENGES: Challenges = Challenges {
 /// named, and the addresses of those `'static` strings; bounded.
 #[derive(Default)]
 struct Challenges {
-    map: RwLock<FxHashMap<Key, HeaderValue>>,
+    map: RwLock<FxHashMap<[usize; 6], HeaderValue>>,
     /// Values are leaked to be static (the process's cache only).
     statics: bool,
 }
@@ -400,11 +400,8 @@ const MAX_CHALLENGES: usize = 1024;
 /// How many of the process cache's challenges each thread keeps at hand.
 const RECENT_SLOTS: usize = 8;
 
-/// What a challenge is known by (see [`Challenges::key`]).
-type Key = [usize; 6];
-
-/// Challenges by their key, direct-mapped.
-type Recent = [Option<(Key, HeaderValue)>; RECENT_SLOTS];
+/// Challenges by their key (see [`Challenges::get_or_format`]), direct-mapped.
+type Recent = [Option<([usize; 6], HeaderValue)>; RECENT_SLOTS];
 
 thread_local! {
     /// The process cache's challenges this thread read last.
@@ -413,20 +410,6 @@ thread_local! {
 }
 
 impl Challenges {
-    /// What a challenge is known by: the status, whether the scope is named, and the
-    /// addresses of the `'static` strings it is formatted from.
-    fn key(answer: &Answer, scope: &'static str) -> Key {
-        let address = |text: Option<&'static str>| text.map_or(0, |text| text.as_ptr() as usize);
-        [
-            usize::from(answer.status.as_u16()),
-            usize::from(answer.scope),
-            address(answer.error),
-            address(answer.description),
-            address(Some(scope)),
-            scope.len(),
-        ]
-    }
-
     /// The challenge for `answer` and `scope`, formatted by `format` when not known.
     fn get_or_format(
         &self,
@@ -434,7 +417,15 @@ impl Challenges {
         scope: &'static str,
         format: impl FnOnce() -> String,
     ) -> HeaderValue {
-        let key = Self::key(answer, scope);
+        let address = |text: Option<&'static str>| text.map_or(0, |text| text.as_ptr() as usize);
+        let key = [
+            usize::from(answer.status.as_u16()),
+            usize::from(answer.scope),
+            address(answer.error),
+            address(answer.description),
+            address(Some(scope)),
+            scope.len(),
+        ];
         // The process cache's values never change once set: each thread keeps the last
         // few it read, and reads them again without the lock.
         let slot = (key[4] >> 3 ^ key[2] >> 3) % RECENT_SLOTS;
@@ -743,72 +734,10 @@ impl Rejection {
 
     /// The response without the hook: `{"detail": …}`.
     fn default_response(&self) -> Response {
+        const JSON: HeaderValue = HeaderValue::from_static("application/json");
         let mut response = Response::new(Body::from(self.reason.detail_and_body().body));
         response.headers_mut().insert(CONTENT_TYPE, JSON);
         response
-    }
-}
-
-/// The content type of the default body.
-const JSON: HeaderValue = HeaderValue::from_static("application/json");
-
-/// How many default refusals' headers each thread keeps at hand.
-const RECENT_HEADERS: usize = 4;
-
-/// A default refusal's headers (content type, challenge, length), with the key of its
-/// challenge in the process's cache and the address of its body.
-type Headers = (Key, usize, HeaderMap);
-
-thread_local! {
-    /// The headers of the default refusals this thread answered last, most recent first.
-    static HEADERS: core::cell::RefCell<[Option<Headers>; RECENT_HEADERS]> =
-        const { core::cell::RefCell::new([const { None }; RECENT_HEADERS]) };
-}
-
-impl Rejection {
-    /// The headers of this refusal with the default `body`: its content type, its
-    /// challenge and its length (which axum would insert). When the challenge is one of
-    /// the process's cache, a copy of the map this thread built before for the same
-    /// challenge and body: that costs less than inserting them again, and allocates as
-    /// much.
-    fn default_headers(&self, answer: &Answer, body: &'static str) -> HeaderMap {
-        let build = || {
-            let mut headers = HeaderMap::with_capacity(3);
-            headers.insert(CONTENT_TYPE, JSON);
-            headers.insert(WWW_AUTHENTICATE, self.challenge_header_for(answer));
-            headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
-            headers
-        };
-        let step_up = matches!(
-            self.reason,
-            AuthRejection::InsufficientUserAuthentication(_)
-        );
-        let key = match (&self.scope, self.responder.challenges()) {
-            (Cow::Borrowed(scope), Some(challenges)) if challenges.statics && !step_up => {
-                Challenges::key(answer, scope)
-            }
-            _ => return build(),
-        };
-        let address = body.as_ptr() as usize;
-        HEADERS.with_borrow_mut(|recent| {
-            let known = |slot: &Option<Headers>| {
-                slot.as_ref()
-                    .is_some_and(|(known, of, _)| *known == key && *of == address)
-            };
-            if let Some(at) = recent.iter().position(known) {
-                // A route refused again (the common case) is first already.
-                if at > 0 {
-                    recent[..=at].rotate_right(1);
-                }
-                if let Some((_, _, headers)) = &recent[0] {
-                    return headers.clone();
-                }
-            }
-            let headers = build();
-            recent.rotate_right(1);
-            recent[0] = Some((key, address, headers.clone()));
-            headers
-        })
     }
 }
 
@@ -817,14 +746,6 @@ impl IntoResponse for Rejection {
         let answer = self.answer();
         let status = answer.status;
         observe::refused(&self.reason, status, self.context.as_deref());
-        if self.responder.shape.is_none() && self.responder.dpop.is_none() {
-            // The default body, one challenge: the same headers as below, copied.
-            let body = self.reason.detail_and_body().body;
-            let mut response = Response::new(Body::from(body));
-            *response.status_mut() = status;
-            *response.headers_mut() = self.default_headers(&answer, body);
-            return response;
-        }
         let mut response = match &self.responder.shape {
             Some(shape) => shape(&self),
             None => self.default_response(),
