@@ -151,10 +151,10 @@ where
 }
 
 /// What `#[requires_scopes]` injects into a handler that takes no parameter of its own:
-/// [`Check`], as the handler's only extractor. Nothing can follow it, so it records
-/// nothing for later extractors (the request's parts are dropped once it is done), and,
-/// taking the whole request, it spares rustc axum's bounds for a request-parts extractor
-/// in last place.
+/// what [`Check`] does, as the handler's only extractor. Nothing can follow it, so it
+/// records nothing for later extractors (the request's parts are dropped once it is
+/// done), and, taking the whole request, it spares rustc axum's bounds for a
+/// request-parts extractor in last place.
 #[doc(hidden)]
 pub struct SoleCheck<R: HandlerCheck>(PhantomData<fn() -> R>);
 
