@@ -53,6 +53,13 @@ async fn read_system_status(CurrentUser(_user): CurrentUser) -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
+/// No parameter of its own: the attribute injects its request extractor, which aide
+/// documents as it does the request-parts one.
+#[requires_scopes("items", "me")]
+async fn read_all_items() -> Json<Value> {
+    Json(json!([]))
+}
+
 async fn login(_form: PasswordForm) -> Result<AccessTokenResponse, GrantError> {
     Err(GrantError::InvalidGrant(
         "Incorrect username or password".into(),
@@ -70,6 +77,7 @@ fn api(dpop: Option<scopes_core::Dpop>) -> OpenApi {
         .api_route("/token", post(login))
         .api_route("/users/me/items/", get(read_own_items))
         .api_route("/status/", get(read_system_status))
+        .api_route("/items/", get(read_all_items))
         .finish_api_with(&mut api, |mut doc| {
             for (name, scheme) in scopes_core::openapi::aide::security_schemes::<Scopes>() {
                 doc = doc.security_scheme(&name, scheme);
@@ -123,6 +131,13 @@ fn aide_documents_security_and_refusals_as_utoipa_does() {
         );
         assert_eq!(response, serde[status], "{status}");
     }
+    // A handler without parameters: the same security and refusals.
+    let all = &document["paths"]["/items/"]["get"];
+    assert_eq!(
+        all["security"],
+        json!([{"OAuth2PasswordBearer": ["items", "me"]}])
+    );
+    assert_eq!(all["responses"], items["responses"]);
     // The bare attribute: `me` through the extractor.
     let status = &document["paths"]["/status/"]["get"];
     assert_eq!(
