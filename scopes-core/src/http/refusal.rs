@@ -385,10 +385,10 @@ static PROCESS_CHALLENGES: Challenges = Challenges {
 /// Challenges formatted once and reused: refusals repeat a few of them (a reason's
 /// `error` and `error_description`, a route's `scope`, all `'static`), so each is
 /// formatted the first time and then cloned. Keyed by the status, whether the scope is
-/// named, and the addresses of those `'static` strings; bounded.
+/// named, and the addresses and lengths of those `'static` strings; bounded.
 #[derive(Default)]
 struct Challenges {
-    map: RwLock<FxHashMap<[usize; 6], HeaderValue>>,
+    map: RwLock<FxHashMap<ChallengeKey, HeaderValue>>,
     /// Values are leaked to be static (the process's cache only).
     statics: bool,
 }
@@ -400,8 +400,13 @@ const MAX_CHALLENGES: usize = 1024;
 /// How many of the process cache's challenges each thread keeps at hand.
 const RECENT_SLOTS: usize = 8;
 
+/// What a challenge is known by: the status, whether the scope is named, and the
+/// address and length of each `'static` text in it (`error`, `error_description`, the
+/// route's `scope`).
+type ChallengeKey = [usize; 8];
+
 /// Challenges by their key (see [`Challenges::get_or_format`]), direct-mapped.
-type Recent = [Option<([usize; 6], HeaderValue)>; RECENT_SLOTS];
+type Recent = [Option<(ChallengeKey, HeaderValue)>; RECENT_SLOTS];
 
 thread_local! {
     /// The process cache's challenges this thread read last.
@@ -418,17 +423,20 @@ impl Challenges {
         format: impl FnOnce() -> String,
     ) -> HeaderValue {
         let address = |text: Option<&'static str>| text.map_or(0, |text| text.as_ptr() as usize);
+        let length = |text: Option<&'static str>| text.map_or(0, str::len);
         let key = [
             usize::from(answer.status.as_u16()),
             usize::from(answer.scope),
             address(answer.error),
+            length(answer.error),
             address(answer.description),
+            length(answer.description),
             address(Some(scope)),
             scope.len(),
         ];
         // The process cache's values never change once set: each thread keeps the last
         // few it read, and reads them again without the lock.
-        let slot = (key[4] >> 3 ^ key[2] >> 3) % RECENT_SLOTS;
+        let slot = (key[6] >> 3 ^ key[2] >> 3) % RECENT_SLOTS;
         if self.statics
             && let Some(value) = RECENT.with_borrow(|recent| match &recent[slot] {
                 Some((known, value)) if *known == key => Some(value.clone()),

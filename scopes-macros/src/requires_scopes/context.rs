@@ -128,18 +128,40 @@ impl File {
 }
 
 /// Whether the attributes in `text` include `#[debug_handler]` by any path
-/// (`#[axum::debug_handler]`, `#[axum_macros::debug_handler(state = …)]`). Comments,
-/// strings and character literals are left out.
+/// (`#[axum::debug_handler]`, `#[axum_macros::debug_handler(state = …)]`), or under
+/// `cfg_attr` (`#[cfg_attr(debug_assertions, axum::debug_handler)]`: the order is
+/// wrong whether or not the condition holds in this build). Comments, strings and
+/// character literals are left out.
 fn names_debug_handler(text: &str) -> bool {
     let code: String = code_only(text).split_whitespace().collect();
     code.match_indices("debug_handler").any(|(i, word)| {
         let after = code[i + word.len()..].chars().next();
-        let before = code[..i].rsplit("#[").next().unwrap_or_default();
-        matches!(after, Some(']' | '('))
-            && code[..i].contains("#[")
-            && before
-                .chars()
-                .all(|c| c == ':' || c == '_' || c.is_ascii_alphanumeric())
+        // The path that ends with `debug_handler`, and what precedes it.
+        let path_start = code[..i]
+            .trim_end_matches(|c: char| c == ':' || c == '_' || c.is_ascii_alphanumeric())
+            .len();
+        let Some((_, attribute)) = code[..path_start].rsplit_once("#[") else {
+            return false;
+        };
+        match attribute {
+            "" => matches!(after, Some(']' | '(')),
+            // The condition's own parentheses are balanced before the comma.
+            _ => {
+                attribute.starts_with("cfg_attr(")
+                    && attribute.ends_with(',')
+                    && depth(attribute) == 1
+                    && matches!(after, Some(')' | ',' | '('))
+            }
+        }
+    })
+}
+
+/// How many parentheses are open at the end of `code`.
+fn depth(code: &str) -> i32 {
+    code.chars().fold(0, |open, c| match c {
+        '(' => open + 1,
+        ')' => open - 1,
+        _ => open,
     })
 }
 
@@ -436,6 +458,16 @@ async fn e() {}
 #[doc = "never put #[debug_handler] above"]
 #[marker_f]
 async fn f() {}
+#[cfg_attr(debug_assertions, axum::debug_handler)]
+#[marker_g]
+async fn g() {}
+#[cfg_attr(all(unix, not(test)), debug_handler(state = AppState), allow(dead_code))]
+#[marker_h]
+async fn h() {}
+#[cfg_attr(feature = "debug_handler", allow(dead_code))]
+#[cfg_attr(any(debug_handler), allow(dead_code))]
+#[marker_i]
+async fn i() {}
 "#;
         assert!(context_at(text, "#[marker_a]").debug_handler_above);
         assert!(!context_at(text, "#[marker_b]").debug_handler_above);
@@ -443,6 +475,9 @@ async fn f() {}
         assert!(context_at(text, "#[marker_d]").debug_handler_above);
         assert!(!context_at(text, "#[marker_e]").debug_handler_above);
         assert!(!context_at(text, "#[marker_f]").debug_handler_above);
+        assert!(context_at(text, "#[marker_g]").debug_handler_above);
+        assert!(context_at(text, "#[marker_h]").debug_handler_above);
+        assert!(!context_at(text, "#[marker_i]").debug_handler_above);
     }
 
     #[test]
