@@ -79,18 +79,23 @@ pub(crate) fn check_at(
     args: TokenStream,
 ) -> TokenStream {
     let check = syn::Ident::new(check, span);
+    // The item itself reads as the macro's (rustc suggests nothing about its generics,
+    // such as adding the table's path as a parameter when it does not resolve); its
+    // evaluation, which fails on a typo, stays on the literal.
+    let item = span.resolved_at(Span::call_site());
+    let head = quote::quote_spanned!(item=> const _: () =);
     if given_crate {
-        quote::quote_spanned! {span=>
-            const _: () = {
+        let body = quote::quote_spanned! {span=>
+            {
                 use #private::#check;
                 #check::<#table>(#args)
-            };
-        }
+            }
+        };
+        quote::quote_spanned!(item=> #head #body;)
     } else {
         let private = respan(private.clone(), span);
-        quote::quote_spanned! {span=>
-            const _: () = #private::#check::<#table>(#args);
-        }
+        let body = quote::quote_spanned!(span=> #private::#check::<#table>(#args));
+        quote::quote_spanned!(item=> #head #body;)
     }
 }
 
@@ -104,6 +109,14 @@ pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 /// table's path is, so that rustc reports the table's errors once.
 pub(crate) fn relocate(tokens: TokenStream, span: Span) -> TokenStream {
     map_spans(tokens, &|own: Span| own.located_at(span))
+}
+
+/// `tokens` where they are written, resolved as the attribute's own tokens are: rustc
+/// then sees them as the macro's output, and the errors about a path the expansion
+/// uses several times (a table path that does not resolve) are the same each time, so
+/// reported once (a user's span would get a different suggestion at each use).
+pub(crate) fn as_expanded(tokens: TokenStream) -> TokenStream {
+    map_spans(tokens, &|own: Span| own.resolved_at(Span::call_site()))
 }
 
 /// `tokens` with each token's span (groups' too, recursively) replaced by `new(span)`.

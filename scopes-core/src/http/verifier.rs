@@ -298,8 +298,8 @@ where
 #[diagnostic::on_unimplemented(
     message = "the router's state `{Self}` gives no `Verifier` to check the token with",
     label = "`#[requires_scopes]` verifies the token with the `Verifier` of the router's state",
-    note = "pass the verifier as the state (`.with_state(verifier)`), or implement `FromRef<{Self}> for Verifier` for your state (an `Arc` of that state then works too)",
-    note = "with `#[axum::debug_handler]` below `#[requires_scopes]`, name the router's state: `#[axum::debug_handler(state = AppState)]` (without it, axum checks the handler against the state `()`)"
+    note = "give the router the verifier as its state (`.with_state(verifier)`), or implement `FromRef<S> for Verifier`, `S` being the state `{Self}` itself or, when it is an `Arc<T>`, the `T` inside it (scopes-core covers the `Arc`)",
+    note = "a state of `()` under `#[axum::debug_handler]` means it was not named: write `#[axum::debug_handler(state = AppState)]` below `#[requires_scopes]`"
 )]
 pub trait VerifierState {
     /// The state's verifier.

@@ -392,13 +392,17 @@ const fn chars(text: &str) -> usize {
 /// The longest names compared (longer ones are never suggested).
 const LONGEST: usize = 64;
 
-/// Levenshtein distance over bytes (scope names are ASCII), ASCII case folded or not;
-/// `usize::MAX` for names longer than [`LONGEST`].
+/// Optimal-string-alignment distance over bytes (scope names are ASCII): Levenshtein's,
+/// with a swap of two neighbouring letters (`itmes`) counting as one edit, as the
+/// proc-macros count it; ASCII case folded or not; `usize::MAX` for names longer than
+/// [`LONGEST`].
 const fn distance(a: &str, b: &str, fold: bool) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() > LONGEST || b.len() > LONGEST {
         return usize::MAX;
     }
+    // The rows for `a`'s first i - 2, i - 1 and i bytes.
+    let mut before = [0usize; LONGEST + 1];
     let mut previous = [0usize; LONGEST + 1];
     let mut current = [0usize; LONGEST + 1];
     let mut j = 0;
@@ -411,11 +415,7 @@ const fn distance(a: &str, b: &str, fold: bool) -> usize {
         current[0] = i;
         let mut j = 1;
         while j <= b.len() {
-            let (x, y) = if fold {
-                (a[i - 1].to_ascii_lowercase(), b[j - 1].to_ascii_lowercase())
-            } else {
-                (a[i - 1], b[j - 1])
-            };
+            let (x, y) = (byte(a, i - 1, fold), byte(b, j - 1, fold));
             let substitution = previous[j - 1] + if x == y { 0 } else { 1 };
             let deletion = previous[j] + 1;
             let insertion = current[j - 1] + 1;
@@ -426,13 +426,30 @@ const fn distance(a: &str, b: &str, fold: bool) -> usize {
             if insertion < best {
                 best = insertion;
             }
+            if i > 1
+                && j > 1
+                && x == byte(b, j - 2, fold)
+                && byte(a, i - 2, fold) == y
+                && before[j - 2] + 1 < best
+            {
+                best = before[j - 2] + 1;
+            }
             current[j] = best;
             j += 1;
         }
+        before = previous;
         previous = current;
         i += 1;
     }
     previous[b.len()]
+}
+
+/// `bytes[k]`, ASCII case folded when `fold`.
+const fn byte(bytes: &[u8], k: usize, fold: bool) -> u8 {
+    match fold {
+        true => bytes[k].to_ascii_lowercase(),
+        false => bytes[k],
+    }
 }
 
 #[cfg(test)]
@@ -459,6 +476,12 @@ mod tests {
         assert_eq!(distance("itemz", "items", false), 1);
         assert_eq!(distance("", "abc", false), 3);
         assert_eq!(distance("ITEMS", "items", true), 0);
+        // A swap of two neighbours is one edit, as in the proc-macros.
+        assert_eq!(distance("itmes", "items", false), 1);
+        assert_eq!(distance("adimn", "admin", false), 1);
+        assert_eq!(distance("ITMES", "items", true), 1);
+        assert_eq!(distance("ca", "abc", false), 3);
+        assert_eq!(closest(SCOPES, "itmes"), Some("items"));
         assert_eq!(closest(SCOPES, "itemz"), Some("items"));
         assert_eq!(closest(SCOPES, "users:raed"), Some("users:read"));
         assert_eq!(closest(SCOPES, "Items"), Some("items"));

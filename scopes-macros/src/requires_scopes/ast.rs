@@ -1,6 +1,6 @@
 //! The attribute's arguments as written: `"a", any("b", all("c", "d")), table = path`.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{LitInt, LitStr, Path, Token, bracketed, parenthesized};
@@ -124,6 +124,9 @@ impl Expr {
             let keyword: any = input.parse()?;
             return Ok(Self::Any(keyword.span, Self::parse_list(input)?));
         }
+        if input.peek(syn::token::Bracket) {
+            return Err(bracketed_list(input, top_level));
+        }
         if top_level {
             lookahead.peek(table);
             lookahead.peek(Token![crate]);
@@ -160,6 +163,14 @@ fn unknown_word(input: ParseStream<'_>, top_level: bool) -> syn::Error {
             ),
         );
     }
+    if top_level && fork.peek(Token![=]) && matches!(name.as_str(), "scopes" | "scope") {
+        return syn::Error::new(
+            word.span(),
+            format_args!(
+                "`{name} = …` is not an option of `#[requires_scopes]`: it takes the scope names themselves, as string literals, e.g. `#[requires_scopes(\"items\", \"me\")]`"
+            ),
+        );
+    }
     let (known, what): (&[&str], &str) = if fork.peek(Token![=]) && top_level {
         (&["table", "crate", "acr", "max_age"], "option")
     } else if fork.peek(syn::token::Paren) {
@@ -187,4 +198,25 @@ fn unknown_word(input: ParseStream<'_>, top_level: bool) -> syn::Error {
         word.span(),
         format_args!("unknown {what} `{name}` in `#[requires_scopes]`: {hint}{meaning}"),
     )
+}
+
+/// The error for a list in brackets where scopes were expected (`["items", "me"]`): the
+/// attribute lists them without brackets.
+fn bracketed_list(input: ParseStream<'_>, top_level: bool) -> syn::Error {
+    let span = input.span();
+    let written = || -> syn::Result<TokenStream> {
+        let content;
+        bracketed!(content in input.fork());
+        content.parse()
+    };
+    let list = written().map_or_else(|_| "\"items\", \"me\"".to_owned(), |list| list.to_string());
+    let message = match top_level {
+        true => format!(
+            "`#[requires_scopes]` takes the scope names without brackets: `#[requires_scopes({list})]`"
+        ),
+        false => format!(
+            "`any(…)` and `all(…)` in `#[requires_scopes]` take the scope names without brackets: `{list}`"
+        ),
+    };
+    syn::Error::new(span, message)
 }

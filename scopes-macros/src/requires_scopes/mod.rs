@@ -46,7 +46,10 @@ pub(crate) fn expand_attribute(
                 function.sig.ident
             ),
         );
-        return item_with_errors(item, &error);
+        let table = syn::parse2::<Args>(args)
+            .ok()
+            .map(|parsed| table_of(&parsed));
+        return failed(item, &error, table.as_ref());
     }
     if let Target::Handler(function) = &target
         && context.in_impl
@@ -79,7 +82,7 @@ pub(crate) fn expand_attribute(
         "`#[requires_scopes]`",
         "`#[requires_scopes(\"items\", crate = auth::scopes_core)]`",
     ) {
-        return item_with_errors(item, &error);
+        return failed(item, &error, Some(&table_of(&parsed)));
     }
     let mut errors = Errors::default();
     if empty_parentheses {
@@ -90,10 +93,10 @@ pub(crate) fn expand_attribute(
     }
     valid::check_args(&parsed, &mut errors);
     target.check(&mut errors);
-    let path = match parsed.tables.first() {
-        Some((_, path)) => path.clone(),
-        None => Ident::new("Scopes", Span::call_site()).into(),
-    };
+    let path = table_of(&parsed);
+    // A method (in an `impl` block) can have nothing beside it.
+    let in_block = context.in_impl
+        || matches!(&target, Target::Handler(function) if function.sig.receiver().is_some());
     let resolved = valid::resolve(&parsed, &mut errors, Span::call_site());
     let expanded = match target {
         Target::Handler(mut function) => {
@@ -109,7 +112,30 @@ pub(crate) fn expand_attribute(
             expanded.extend(crate::krate::track());
             expanded
         }
-        (Err(error), _) => item_with_errors(item, &error),
+        (Err(error), _) => failed(item, &error, Some(&path).filter(|_| !in_block)),
         (Ok(()), None) => item,
     }
+}
+
+/// The table the attribute names: `table = path`, or the type named `Scopes` in scope.
+fn table_of(parsed: &Args) -> syn::Path {
+    match parsed.tables.first() {
+        Some((_, path)) => syn::parse2(crate::diagnostics::as_expanded(quote::quote!(#path)))
+            .unwrap_or_else(|_| path.clone()),
+        None => Ident::new("Scopes", Span::call_site()).into(),
+    }
+}
+
+/// `item` as written with `error`, and the table's path used once as a type: an
+/// attribute that failed before expanding must not leave the table's import reported
+/// unused (`use auth::Scopes;`), which would invite deleting a correct line. A path
+/// that does not resolve is then reported too, as it would be once the error is fixed.
+fn failed(item: TokenStream, error: &syn::Error, table: Option<&syn::Path>) -> TokenStream {
+    let mut tokens = item_with_errors(item, error);
+    if let Some(path) = table {
+        tokens.extend(quote::quote! {
+            const _: ::core::marker::PhantomData<#path> = ::core::marker::PhantomData;
+        });
+    }
+    tokens
 }

@@ -12,4 +12,8 @@ scopes! {
 #[requires_scopes("mee", any("users:reed", all("items", "Items")))]
 async fn several() {}
 
+// Two letters swapped count as one edit.
+#[requires_scopes("itmes")]
+async fn swapped() {}
+
 fn main() {}

@@ -26,4 +26,13 @@ async fn misspelt_all() {}
 #[requires_scopes(any("me", "items", table = Scopes))]
 async fn option_inside_a_group() {}
 
+#[requires_scopes(scopes = ["me", "items"])]
+async fn scopes_as_an_option() {}
+
+#[requires_scopes(["me", "items"])]
+async fn scopes_in_brackets() {}
+
+#[requires_scopes(any(["me", "items"]))]
+async fn group_in_brackets() {}
+
 fn main() {}

@@ -9,5 +9,6 @@ scopes! {
 
 fn main() {
     let _ = scope_set!("items", "itemz");
+    let _ = scope_set!("itmes");
     let _ = scope_set!("user:read", table = auth::Scopes);
 }
