@@ -111,12 +111,23 @@ pub(crate) fn relocate(tokens: TokenStream, span: Span) -> TokenStream {
     map_spans(tokens, &|own: Span| own.located_at(span))
 }
 
-/// `tokens` where they are written, resolved as the attribute's own tokens are: rustc
-/// then sees them as the macro's output, and the errors about a path the expansion
-/// uses several times (a table path that does not resolve) are the same each time, so
-/// reported once (a user's span would get a different suggestion at each use).
-pub(crate) fn as_expanded(tokens: TokenStream) -> TokenStream {
-    map_spans(tokens, &|own: Span| own.resolved_at(Span::call_site()))
+/// A table `path` where it is written, resolved as the attribute's own tokens are:
+/// rustc then sees it as the macro's output, and the errors about a path the expansion
+/// uses several times (one that does not resolve) are the same each time, so reported
+/// once (a user's span gets a different suggestion at each use). A `$crate` keeps its
+/// own hygiene: it names the crate of the macro that wrote it.
+pub(crate) fn path_as_expanded(path: &syn::Path) -> syn::Path {
+    let tokens = quote::quote!(#path)
+        .into_iter()
+        .map(|mut tree| {
+            let keep = matches!(&tree, proc_macro2::TokenTree::Ident(word) if word == "$crate");
+            if !keep {
+                tree.set_span(tree.span().resolved_at(Span::call_site()));
+            }
+            tree
+        })
+        .collect();
+    syn::parse2(tokens).unwrap_or_else(|_| path.clone())
 }
 
 /// `tokens` with each token's span (groups' too, recursively) replaced by `new(span)`.

@@ -146,7 +146,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     }
 
     let path = match input.tables.first() {
-        Some((_, path)) => path.clone(),
+        Some((_, path)) => crate::diagnostics::path_as_expanded(path),
         None => syn::Ident::new("Scopes", Span::call_site()).into(),
     };
     let span = path.span();

@@ -298,7 +298,7 @@ where
 #[diagnostic::on_unimplemented(
     message = "the router's state `{Self}` gives no `Verifier` to check the token with",
     label = "`#[requires_scopes]` verifies the token with the `Verifier` of the router's state",
-    note = "give the router the verifier as its state (`.with_state(verifier)`), or implement `FromRef<S> for Verifier`, `S` being the state `{Self}` itself or, when it is an `Arc<T>`, the `T` inside it (scopes-core covers the `Arc`)",
+    note = "give the router the verifier as its state (`.with_state(verifier)`), or implement `FromRef<T> for Verifier` for your state type `T`; for a state `Arc<T>`, implement it for the `T` inside (scopes-core covers the `Arc`)",
     note = "a state of `()` under `#[axum::debug_handler]` means it was not named: write `#[axum::debug_handler(state = AppState)]` below `#[requires_scopes]`"
 )]
 pub trait VerifierState {

@@ -360,6 +360,13 @@ const fn closest<'a>(scopes: &'a [ScopeInfo], name: &str) -> Option<&'a str> {
     let mut i = 0;
     while i < scopes.len() {
         let candidate = scopes[i].name;
+        // The distance is at least the difference in length: the names too long or too
+        // short are not compared (a large table then costs rustc's evaluation little).
+        let (a, b) = (name.len(), candidate.len());
+        if a.abs_diff(b) > limit {
+            i += 1;
+            continue;
+        }
         let exact = distance(name, candidate, false);
         let folded = distance(name, candidate, true);
         let distance = if folded < usize::MAX && folded + 1 < exact {

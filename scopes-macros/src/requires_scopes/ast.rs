@@ -1,6 +1,6 @@
 //! The attribute's arguments as written: `"a", any("b", all("c", "d")), table = path`.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{LitInt, LitStr, Path, Token, bracketed, parenthesized};
@@ -201,15 +201,24 @@ fn unknown_word(input: ParseStream<'_>, top_level: bool) -> syn::Error {
 }
 
 /// The error for a list in brackets where scopes were expected (`["items", "me"]`): the
-/// attribute lists them without brackets.
+/// attribute lists them without brackets. The line to write repeats the names when
+/// they are string literals, else shows the form.
 fn bracketed_list(input: ParseStream<'_>, top_level: bool) -> syn::Error {
-    let span = input.span();
-    let written = || -> syn::Result<TokenStream> {
-        let content;
-        bracketed!(content in input.fork());
-        content.parse()
+    let Ok(group) = input.fork().parse::<proc_macro2::Group>() else {
+        return input.error("expected a scope name, `any(…)` or `all(…)`");
     };
-    let list = written().map_or_else(|_| "\"items\", \"me\"".to_owned(), |list| list.to_string());
+    let names = syn::parse::Parser::parse2(
+        Punctuated::<LitStr, Token![,]>::parse_terminated,
+        group.stream(),
+    );
+    let list = match names {
+        Ok(names) if !names.is_empty() => names
+            .iter()
+            .map(|name| format!("{:?}", name.value()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => "\"items\", \"me\"".to_owned(),
+    };
     let message = match top_level {
         true => format!(
             "`#[requires_scopes]` takes the scope names without brackets: `#[requires_scopes({list})]`"
@@ -218,5 +227,5 @@ fn bracketed_list(input: ParseStream<'_>, top_level: bool) -> syn::Error {
             "`any(…)` and `all(…)` in `#[requires_scopes]` take the scope names without brackets: `{list}`"
         ),
     };
-    syn::Error::new(span, message)
+    syn::Error::new(group.span(), message)
 }

@@ -140,6 +140,10 @@ fn names_debug_handler(text: &str) -> bool {
         let path_start = code[..i]
             .trim_end_matches(|c: char| c == ':' || c == '_' || c.is_ascii_alphanumeric())
             .len();
+        // `debug_handler` must be the path's last segment (not `my_debug_handler`).
+        if i != path_start && !code[..i].ends_with("::") {
+            return false;
+        }
         let Some((_, attribute)) = code[..path_start].rsplit_once("#[") else {
             return false;
         };
@@ -468,6 +472,10 @@ async fn h() {}
 #[cfg_attr(any(debug_handler), allow(dead_code))]
 #[marker_i]
 async fn i() {}
+#[my_debug_handler]
+#[cfg_attr(test, tracing::my_debug_handler)]
+#[marker_j]
+async fn j() {}
 "#;
         assert!(context_at(text, "#[marker_a]").debug_handler_above);
         assert!(!context_at(text, "#[marker_b]").debug_handler_above);
@@ -478,6 +486,7 @@ async fn i() {}
         assert!(context_at(text, "#[marker_g]").debug_handler_above);
         assert!(context_at(text, "#[marker_h]").debug_handler_above);
         assert!(!context_at(text, "#[marker_i]").debug_handler_above);
+        assert!(!context_at(text, "#[marker_j]").debug_handler_above);
     }
 
     #[test]

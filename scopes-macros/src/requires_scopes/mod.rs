@@ -33,6 +33,11 @@ pub(crate) fn expand_attribute(
         Ok(target) => target,
         Err(error) => return item_with_errors(item, &error),
     };
+    // A function in an `impl` or `trait` block (or a method) can have nothing beside it.
+    let in_block = context.in_impl
+        || matches!(&target, Target::Handler(function) if function.sig.receiver().is_some());
+    // The table, for an attribute that fails before expanding (see `failed`).
+    let table = |args: &TokenStream| table_written(args).filter(|_| !in_block);
     if let Target::Handler(function) = &target
         && context.debug_handler_above
     {
@@ -46,10 +51,7 @@ pub(crate) fn expand_attribute(
                 function.sig.ident
             ),
         );
-        let table = syn::parse2::<Args>(args)
-            .ok()
-            .map(|parsed| table_of(&parsed));
-        return failed(item, &error, table.as_ref());
+        return failed(item, &error, table(&args).as_ref());
     }
     if let Target::Handler(function) = &target
         && context.in_impl
@@ -67,9 +69,9 @@ pub(crate) fn expand_attribute(
         );
         return item_with_errors(item, &error);
     }
-    let mut parsed = match syn::parse2::<Args>(args) {
+    let mut parsed = match syn::parse2::<Args>(args.clone()) {
         Ok(parsed) => parsed,
-        Err(error) => return item_with_errors(item, &error),
+        Err(error) => return failed(item, &error, table(&args).as_ref()),
     };
     // Left as written when the crate cannot reach scopes-core: one error, no cascade.
     let table_span = match parsed.tables.first() {
@@ -82,7 +84,7 @@ pub(crate) fn expand_attribute(
         "`#[requires_scopes]`",
         "`#[requires_scopes(\"items\", crate = auth::scopes_core)]`",
     ) {
-        return failed(item, &error, Some(&table_of(&parsed)));
+        return failed(item, &error, table(&args).as_ref());
     }
     let mut errors = Errors::default();
     if empty_parentheses {
@@ -94,9 +96,6 @@ pub(crate) fn expand_attribute(
     valid::check_args(&parsed, &mut errors);
     target.check(&mut errors);
     let path = table_of(&parsed);
-    // A method (in an `impl` block) can have nothing beside it.
-    let in_block = context.in_impl
-        || matches!(&target, Target::Handler(function) if function.sig.receiver().is_some());
     let resolved = valid::resolve(&parsed, &mut errors, Span::call_site());
     let expanded = match target {
         Target::Handler(mut function) => {
@@ -120,10 +119,32 @@ pub(crate) fn expand_attribute(
 /// The table the attribute names: `table = path`, or the type named `Scopes` in scope.
 fn table_of(parsed: &Args) -> syn::Path {
     match parsed.tables.first() {
-        Some((_, path)) => syn::parse2(crate::diagnostics::as_expanded(quote::quote!(#path)))
-            .unwrap_or_else(|_| path.clone()),
+        Some((_, path)) => crate::diagnostics::path_as_expanded(path),
         None => Ident::new("Scopes", Span::call_site()).into(),
     }
+}
+
+/// The table the attribute's tokens name, even when they do not parse as a whole (a
+/// mistake elsewhere in them): the path after `table =` up to the next comma, or the
+/// type named `Scopes` in scope; `None` when that path does not parse.
+fn table_written(args: &TokenStream) -> Option<syn::Path> {
+    use proc_macro2::TokenTree;
+    let tokens: Vec<TokenTree> = args.clone().into_iter().collect();
+    let at = tokens.windows(2).position(|pair| {
+        matches!(&pair[0], TokenTree::Ident(word) if word == "table")
+            && matches!(&pair[1], TokenTree::Punct(punct) if punct.as_char() == '=')
+    });
+    let Some(at) = at else {
+        return Some(Ident::new("Scopes", Span::call_site()).into());
+    };
+    let path: TokenStream = tokens[at + 2..]
+        .iter()
+        .take_while(|tree| !matches!(tree, TokenTree::Punct(punct) if punct.as_char() == ','))
+        .cloned()
+        .collect();
+    syn::parse2::<syn::Path>(path)
+        .ok()
+        .map(|path| crate::diagnostics::path_as_expanded(&path))
 }
 
 /// `item` as written with `error`, and the table's path used once as a type: an

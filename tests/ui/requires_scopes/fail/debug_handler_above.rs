@@ -19,4 +19,18 @@ async fn read_items() {}
 #[requires_scopes("items")]
 async fn read_items_in_debug() {}
 
+// The order is wrong whether or not the condition holds in this build.
+#[cfg_attr(any(), axum::debug_handler(state = scopes_core::Verifier))]
+#[requires_scopes("items")]
+async fn read_items_never_debugged() {}
+
+struct Api;
+
+impl Api {
+    // In an `impl` block too: the one error, nothing beside the function.
+    #[axum::debug_handler(state = scopes_core::Verifier)]
+    #[requires_scopes("items")]
+    async fn read_items() {}
+}
+
 fn main() {}

@@ -19,6 +19,14 @@ mod empty {
     pub async fn read_items() {}
 }
 
+mod brackets {
+    use super::auth::Scopes;
+    use scopes_core::requires_scopes;
+
+    #[requires_scopes(["items"])]
+    pub async fn read_items() {}
+}
+
 mod space {
     use super::auth::Scopes;
     use scopes_core::requires_scopes;
