@@ -93,6 +93,8 @@ macro_rules! __utoipa_order_guard {
         #[allow(non_snake_case, non_camel_case_types, unreachable_pub)]
         mod $guard {
             pub struct $outer;
+            // Not offered in the error as "implemented for `__scopes_order_…`".
+            #[diagnostic::do_not_recommend]
             impl $crate::__private::NoUtoipaPathAbove for $outer {}
         }
         #[allow(unused_imports)]
