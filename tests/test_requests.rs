@@ -815,3 +815,71 @@ async fn a_bare_attribute_requires_a_valid_token_and_no_scope() {
         ok("healthy")
     );
 }
+
+/// What a layer requires of the routes behind it.
+#[requires_scopes("admin")]
+struct AdminOnly;
+
+/// A refusal is answered in the refused request's own header map (it allocates none):
+/// nothing of the request may be answered back, whether the handler takes parameters
+/// or not, and from a router layer.
+#[tokio::test]
+async fn a_refusal_answers_nothing_of_the_request() {
+    let verifier = Verifier::new(Key::hs256(scopes_tests::SECRET).unwrap()).unwrap();
+    let layered: Router = Router::new()
+        .route("/layered", get(|| async { "layered" }))
+        .route_layer(scopes_core::RequireScopesLayer::<Scopes, AdminOnly>::new(
+            &verifier,
+        ))
+        .merge(app(verifier.clone()));
+    let granted = hs256(&[]);
+    let cases = [
+        // A handler without parameters, one with, and the layer: 403, then 401.
+        ("/items/", format!("Bearer {granted}"), 403),
+        ("/items/7", format!("Bearer {granted}"), 403),
+        ("/layered", format!("Bearer {granted}"), 403),
+        ("/items/", format!("Bearer {granted}x"), 401),
+        ("/layered", format!("Bearer {granted}x"), 401),
+        ("/items/", "Basic am9objpzZWNyZXQ=".to_owned(), 401),
+    ];
+    for (uri, authorization, status) in cases {
+        let request = Request::get(uri)
+            .header("authorization", &authorization)
+            .header("cookie", "session=s3cr3t")
+            .header("x-api-key", "k3y")
+            .header("content-type", "text/plain")
+            .header("accept", "application/json")
+            .body(Body::empty())
+            .unwrap();
+        let response = tower::ServiceExt::oneshot(layered.clone(), request)
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "{uri}");
+        let mut names: Vec<_> = response.headers().keys().map(|n| n.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            ["content-length", "content-type", "www-authenticate"],
+            "{uri} {authorization}"
+        );
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/json",
+            "{uri}"
+        );
+        assert_eq!(
+            response
+                .headers()
+                .get_all("www-authenticate")
+                .iter()
+                .count(),
+            1
+        );
+        for value in response.headers().values() {
+            let value = value.to_str().unwrap();
+            for secret in ["s3cr3t", "k3y", &granted] {
+                assert!(!value.contains(secret), "{uri}: {value}");
+            }
+        }
+    }
+}

@@ -5,6 +5,7 @@ use core::marker::PhantomData;
 use std::borrow::Cow;
 
 use axum::extract::{FromRef, FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
+use axum::response::Response;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -169,19 +170,24 @@ where
     S: VerifierState + Send + Sync,
     R: HandlerCheck,
 {
-    type Rejection = Rejection;
+    /// The refusal's response, built here: it is written in the request's header map
+    /// ([`Rejection::respond_in`]), which the request, dropped with the refusal, no
+    /// longer needs.
+    type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (mut parts, _) = request.into_parts();
         let verifier = state.verifier();
         let verified = verified_unrecorded(&parts, &verifier).await;
-        R::with_table(Conclude {
+        match R::with_table(Conclude {
             parts: &mut parts,
             verifier: &verifier,
             verified,
             record: Record::No,
-        })?;
-        Ok(Self(PhantomData))
+        }) {
+            Ok(()) => Ok(Self(PhantomData)),
+            Err(rejection) => Err(rejection.respond_in(parts.headers)),
+        }
     }
 }
 

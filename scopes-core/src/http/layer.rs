@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use axum::body::Body;
 use axum::extract::FromRef;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::Request;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -152,7 +152,8 @@ where
             let (mut parts, body) = request.into_parts();
             match check::<T, R>(&mut parts, &verifier).await {
                 Ok(()) => inner.call(Request::from_parts(parts, body)).await,
-                Err(rejection) => Ok(rejection.into_response()),
+                // Answered in the refused request's header map (emptied first).
+                Err(rejection) => Ok(rejection.respond_in(parts.headers)),
             }
         }))
     }

@@ -11,7 +11,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
-use http::{HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::bearer::{InvalidRequest, Presented};
 use super::challenge::{challenge, header};
@@ -740,23 +740,30 @@ impl Rejection {
         )
     }
 
-    /// The response without the hook: `{"detail": …}`.
-    fn default_response(&self) -> Response {
+    /// The response without the hook: `{"detail": …}`, its headers in `headers`
+    /// (empty).
+    fn default_response(&self, headers: HeaderMap) -> Response {
         const JSON: HeaderValue = HeaderValue::from_static("application/json");
         let mut response = Response::new(Body::from(self.reason.detail_and_body().body));
+        // `Response::new`'s map is `HeaderMap::new()`, which owns nothing: forgotten
+        // rather than dropped (a drop's checks cost a refusal more than the map's use).
+        core::mem::forget(core::mem::replace(response.headers_mut(), headers));
         response.headers_mut().insert(CONTENT_TYPE, JSON);
         response
     }
-}
 
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
+    /// The response, written in the header map of the request it refuses: emptied
+    /// first (nothing of the request is answered back), then reused, so that a refusal
+    /// that owns its request allocates no map of its own (a refusal costs no more than
+    /// an admit, whose handler's response allocates one).
+    pub(crate) fn respond_in(self, mut headers: HeaderMap) -> Response {
+        headers.clear();
         let answer = self.answer();
         let status = answer.status;
         observe::refused(&self.reason, status, self.context.as_deref());
         let mut response = match &self.responder.shape {
             Some(shape) => shape(&self),
-            None => self.default_response(),
+            None => self.default_response(headers),
         };
         // The hook shapes the body; the status and the challenge stay RFC-correct.
         *response.status_mut() = status;
@@ -781,6 +788,12 @@ impl IntoResponse for Rejection {
             }
         }
         response
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        self.respond_in(HeaderMap::new())
     }
 }
 
