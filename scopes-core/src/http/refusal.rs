@@ -746,8 +746,13 @@ impl Rejection {
         const JSON: HeaderValue = HeaderValue::from_static("application/json");
         let mut response = Response::new(Body::from(self.reason.detail_and_body().body));
         // `Response::new`'s map is `HeaderMap::new()`, which owns nothing: forgotten
-        // rather than dropped (a drop's checks cost a refusal more than the map's use).
-        core::mem::forget(core::mem::replace(response.headers_mut(), headers));
+        // rather than dropped (a drop's checks cost a refusal more than the map's use),
+        // but only while it has no capacity, so that nothing can ever leak.
+        let unused = core::mem::replace(response.headers_mut(), headers);
+        match unused.capacity() {
+            0 => core::mem::forget(unused),
+            _ => drop(unused),
+        }
         response.headers_mut().insert(CONTENT_TYPE, JSON);
         response
     }
