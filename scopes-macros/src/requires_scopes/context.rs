@@ -149,24 +149,36 @@ fn names_debug_handler(text: &str) -> bool {
         };
         match attribute {
             "" => matches!(after, Some(']' | '(')),
-            // The condition's own parentheses are balanced before the comma.
+            // Applied by a `cfg_attr`, nested or not: the conditions' own parentheses
+            // are balanced before the comma.
             _ => {
-                attribute.starts_with("cfg_attr(")
-                    && attribute.ends_with(',')
-                    && depth(attribute) == 1
+                attribute.ends_with(',')
+                    && within_cfg_attrs(attribute)
                     && matches!(after, Some(')' | ',' | '('))
             }
         }
     })
 }
 
-/// How many parentheses are open at the end of `code`.
-fn depth(code: &str) -> i32 {
-    code.chars().fold(0, |open, c| match c {
-        '(' => open + 1,
-        ')' => open - 1,
-        _ => open,
-    })
+/// Whether `code` (an attribute's text, up to a point) is inside one `cfg_attr(…)` or
+/// more and nothing else: each parenthesis open at its end is a `cfg_attr`'s, so what
+/// follows is an attribute a `cfg_attr` applies (`cfg_attr(a, cfg_attr(b, …))` too).
+fn within_cfg_attrs(code: &str) -> bool {
+    let mut open = Vec::new();
+    for (at, c) in code.char_indices() {
+        match c {
+            '(' => {
+                let before = code[..at].strip_suffix("cfg_attr");
+                let whole = before.is_some_and(|before| {
+                    !before.ends_with(|c: char| c == '_' || c.is_ascii_alphanumeric())
+                });
+                open.push(whole);
+            }
+            ')' if open.pop().is_none() => return false,
+            _ => {}
+        }
+    }
+    !open.is_empty() && open.iter().all(|&cfg_attr| cfg_attr)
 }
 
 /// A `{ … }` block: where it opens and closes (byte offsets) and what it belongs to.
@@ -476,6 +488,13 @@ async fn i() {}
 #[cfg_attr(test, tracing::my_debug_handler)]
 #[marker_j]
 async fn j() {}
+#[cfg_attr(debug_assertions, cfg_attr(all(test, unix), axum::debug_handler))]
+#[marker_k]
+async fn k() {}
+#[cfg_attr(a, my_cfg_attr(b, debug_handler))]
+#[cfg_attr(a, cfg_attr(b, allow(dead_code)), my::debug_handler_helper)]
+#[marker_l]
+async fn l() {}
 "#;
         assert!(context_at(text, "#[marker_a]").debug_handler_above);
         assert!(!context_at(text, "#[marker_b]").debug_handler_above);
@@ -487,6 +506,8 @@ async fn j() {}
         assert!(context_at(text, "#[marker_h]").debug_handler_above);
         assert!(!context_at(text, "#[marker_i]").debug_handler_above);
         assert!(!context_at(text, "#[marker_j]").debug_handler_above);
+        assert!(context_at(text, "#[marker_k]").debug_handler_above);
+        assert!(!context_at(text, "#[marker_l]").debug_handler_above);
     }
 
     #[test]

@@ -120,8 +120,13 @@ pub(crate) fn expand_attribute(
 fn table_of(parsed: &Args) -> syn::Path {
     match parsed.tables.first() {
         Some((_, path)) => crate::diagnostics::path_as_expanded(path),
-        None => Ident::new("Scopes", Span::call_site()).into(),
+        None => default_table(),
     }
+}
+
+/// The table when the attribute names none: the type named `Scopes` in scope.
+fn default_table() -> syn::Path {
+    Ident::new("Scopes", Span::call_site()).into()
 }
 
 /// The table the attribute's tokens name, even when they do not parse as a whole (a
@@ -135,7 +140,7 @@ fn table_written(args: &TokenStream) -> Option<syn::Path> {
             && matches!(&pair[1], TokenTree::Punct(punct) if punct.as_char() == '=')
     });
     let Some(at) = at else {
-        return Some(Ident::new("Scopes", Span::call_site()).into());
+        return Some(default_table());
     };
     let path: TokenStream = tokens[at + 2..]
         .iter()

@@ -24,6 +24,11 @@ async fn read_items_in_debug() {}
 #[requires_scopes("items")]
 async fn read_items_never_debugged() {}
 
+// Nested: `cfg_attr` inside `cfg_attr`.
+#[cfg_attr(debug_assertions, cfg_attr(test, axum::debug_handler(state = scopes_core::Verifier)))]
+#[requires_scopes("items")]
+async fn read_items_when_testing() {}
+
 struct Api;
 
 impl Api {
