@@ -12,7 +12,9 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use axum::routing::get;
 use jsonwebtoken::Algorithm;
-use scopes_core::{CacheLimits, Key, TrustedIssuer, Verifier, requires_scopes, scopes};
+use scopes_core::{
+    CacheLimits, Key, RequireScopesLayer, TrustedIssuer, Verifier, requires_scopes, scopes,
+};
 use scopes_tests::{SECRET, claims, hs256, sign};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use tower::ServiceExt;
@@ -54,8 +56,21 @@ async fn bare_with(_: Method) -> &'static str {
     "items"
 }
 
+/// What a router layer requires of the route behind it.
+#[requires_scopes("admin")]
+struct AdminOnly;
+
 fn app(verifier: Verifier) -> Router {
+    let layered = Router::new()
+        .route("/layered", get(bare))
+        .route_layer(RequireScopesLayer::<Scopes, AdminOnly>::new(&verifier));
+    // The same route behind a layer that does nothing, to compare.
+    let identity = Router::new()
+        .route("/identity", get(bare))
+        .route_layer(tower::layer::util::Identity::new());
     Router::new()
+        .merge(layered)
+        .merge(identity)
         .route("/guarded", get(guarded))
         .route("/admin", get(admin))
         .route("/bare", get(bare))
@@ -156,6 +171,25 @@ fn allocations_per_request() {
     let (status, missing) = allocations(&runtime, &plain, "/guarded", "Basic abc");
     assert_eq!(status, 401);
     assert_eq!(bare - missing, 2, "missing: {missing}, bare: {bare}");
+    // A router layer's refusal: the box of its future and the verified token's two, and
+    // no map; as many as the same route behind a layer that does nothing (axum boxes a
+    // route layer's service), and fewer than the layer's admit (which also records the
+    // requirement for the handler's check).
+    let (status, layered) = allocations(&runtime, &plain, "/layered", &bearer);
+    assert_eq!(status, 403);
+    let admin = format!("Bearer {}", hs256(&["admin"]));
+    let (status, identity) = allocations(&runtime, &plain, "/identity", &admin);
+    assert_eq!(status, 200);
+    assert_eq!(
+        layered, identity,
+        "layered: {layered}, identity: {identity}"
+    );
+    let (status, layered_admit) = allocations(&runtime, &plain, "/layered", &admin);
+    assert_eq!(status, 200);
+    assert!(
+        layered < layered_admit,
+        "layered: {layered}, its admit: {layered_admit}"
+    );
 
     // With a subscriber listening, a refusal gathers its event's context in one box (the
     // token it verified is shared, the route's scopes borrowed); a 401 for want of a
@@ -172,8 +206,9 @@ fn allocations_per_request() {
         bare + 1,
         "listened to, forbidden: {forbidden}, bare: {bare}"
     );
-    assert!(
-        missing < bare,
+    assert_eq!(
+        missing,
+        bare - 1,
         "listened to, missing: {missing}, bare: {bare}"
     );
 

@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jsonwebtoken::{Algorithm, Header};
@@ -821,64 +822,93 @@ async fn a_bare_attribute_requires_a_valid_token_and_no_scope() {
 struct AdminOnly;
 
 /// A refusal is answered in the refused request's own header map (it allocates none):
-/// nothing of the request may be answered back, whether the handler takes parameters
-/// or not, and from a router layer.
+/// nothing of the request may be answered back, not its credentials and not its
+/// framing, whether the handler takes parameters or not, from a router layer, with
+/// DPoP taken, and with a rejection hook.
 #[tokio::test]
 async fn a_refusal_answers_nothing_of_the_request() {
-    let verifier = Verifier::new(Key::hs256(scopes_tests::SECRET).unwrap()).unwrap();
+    let key = || Key::hs256(scopes_tests::SECRET).unwrap();
+    let verifier = Verifier::new(key()).unwrap();
     let layered: Router = Router::new()
         .route("/layered", get(|| async { "layered" }))
         .route_layer(scopes_core::RequireScopesLayer::<Scopes, AdminOnly>::new(
             &verifier,
         ))
-        .merge(app(verifier.clone()));
+        .merge(app(verifier));
+    let dpop = app(Verifier::builder()
+        .key(key())
+        .dpop(scopes_core::Dpop::allowed().url_from_request())
+        .build()
+        .unwrap());
+    let hooked = app(Verifier::builder()
+        .key(key())
+        .on_rejection(|rejection| rejection.reason().detail().into_response())
+        .build()
+        .unwrap());
     let granted = hs256(&[]);
+    let forged = format!("Bearer {granted}x");
+    let granted = format!("Bearer {granted}");
+    // Each response holds these headers and no other, the last one once per scheme
+    // challenged (the last column).
+    let names = ["content-length", "content-type", "www-authenticate"];
     let cases = [
         // A handler without parameters, one with, and the layer: 403, then 401.
-        ("/items/", format!("Bearer {granted}"), 403),
-        ("/items/7", format!("Bearer {granted}"), 403),
-        ("/layered", format!("Bearer {granted}"), 403),
-        ("/items/", format!("Bearer {granted}x"), 401),
-        ("/layered", format!("Bearer {granted}x"), 401),
-        ("/items/", "Basic am9objpzZWNyZXQ=".to_owned(), 401),
+        (&layered, "/items/", &granted, 403, 1),
+        (&layered, "/items/7", &granted, 403, 1),
+        (&layered, "/layered", &granted, 403, 1),
+        (&layered, "/items/", &forged, 401, 1),
+        (&layered, "/layered", &forged, 401, 1),
+        (
+            &layered,
+            "/items/",
+            &"Basic am9objpzZWNyZXQ=".to_owned(),
+            401,
+            1,
+        ),
+        // DPoP taken beside bearer tokens: both schemes challenged.
+        (&dpop, "/items/", &granted, 403, 2),
+        (&dpop, "/items/", &forged, 401, 2),
+        // A hook's response (text), with the status and challenge kept.
+        (&hooked, "/items/", &granted, 403, 1),
     ];
-    for (uri, authorization, status) in cases {
+    for (app, uri, authorization, status, challenges) in cases {
         let request = Request::get(uri)
-            .header("authorization", &authorization)
+            .header("authorization", authorization.as_str())
             .header("cookie", "session=s3cr3t")
+            .header("cookie", "other=s3cr3t")
             .header("x-api-key", "k3y")
             .header("content-type", "text/plain")
+            .header("content-length", "999")
+            .header("transfer-encoding", "chunked")
+            .header("www-authenticate", "Basic realm=\"evil\"")
+            .header("dpop-nonce", "n0nce")
             .header("accept", "application/json")
             .body(Body::empty())
             .unwrap();
-        let response = tower::ServiceExt::oneshot(layered.clone(), request)
+        let response = tower::ServiceExt::oneshot(app.clone(), request)
             .await
             .unwrap();
-        assert_eq!(response.status().as_u16(), status, "{uri}");
-        let mut names: Vec<_> = response.headers().keys().map(|n| n.as_str()).collect();
-        names.sort_unstable();
+        let what = format!("{uri} {authorization}");
+        assert_eq!(response.status().as_u16(), status, "{what}");
+        let headers = response.headers().clone();
+        let mut written: Vec<_> = headers.keys().map(|n| n.as_str()).collect();
+        written.sort_unstable();
+        written.dedup();
+        assert_eq!(written, names, "{what}");
+        assert_eq!(headers.len(), names.len() + challenges - 1, "{what}");
         assert_eq!(
-            names,
-            ["content-length", "content-type", "www-authenticate"],
-            "{uri} {authorization}"
+            headers.get_all("www-authenticate").iter().count(),
+            challenges,
+            "{what}"
         );
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/json",
-            "{uri}"
-        );
-        assert_eq!(
-            response
-                .headers()
-                .get_all("www-authenticate")
-                .iter()
-                .count(),
-            1
-        );
-        for value in response.headers().values() {
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(headers["content-length"], body.len().to_string(), "{what}");
+        for value in headers.values() {
             let value = value.to_str().unwrap();
-            for secret in ["s3cr3t", "k3y", &granted] {
-                assert!(!value.contains(secret), "{uri}: {value}");
+            for secret in ["s3cr3t", "k3y", "evil", "n0nce", &granted[7..]] {
+                assert!(!value.contains(secret), "{what}: {value}");
             }
         }
     }

@@ -291,7 +291,7 @@ fn required_scope<T: ScopeTable>(required: &[Requirement<T>], parts: &Parts) -> 
 }
 
 /// [`required_scope`], the router layers' requirements known.
-fn scope_of<T: ScopeTable>(
+pub(crate) fn scope_of<T: ScopeTable>(
     required: &[Requirement<T>],
     layers: &[&'static [Requirement<T>]],
 ) -> Cow<'static, str> {

@@ -5,7 +5,6 @@ use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
-use std::borrow::Cow;
 
 use axum::body::Body;
 use axum::extract::FromRef;
@@ -14,11 +13,11 @@ use http::Request;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::extract::{LayerScopes, step_up, verified};
+use super::extract::{LayerScopes, scope_of, step_up, verified};
 use super::observe;
 use super::refusal::{AuthRejection, Rejection};
 use super::verifier::Verifier;
-use crate::table::{RequiredScopes, ScopeTable, scope_union};
+use crate::table::{RequiredScopes, ScopeTable};
 
 /// Requires the scopes of `R` (a struct annotated with `#[requires_scopes]`) on every
 /// route it wraps.
@@ -166,7 +165,8 @@ async fn check<T: ScopeTable, R: RequiredScopes<T>>(
     verifier: &Verifier,
 ) -> Result<(), Rejection> {
     let requirement = R::composed();
-    let scope = || Cow::Owned(scope_union(requirement).join(" "));
+    // Borrowed where it can be (one alternative): its challenge is then formatted once.
+    let scope = || scope_of(requirement, &[]);
     let token = match verified(parts, verifier).await {
         Ok(token) => token,
         Err(reason) => return Err(verifier.rejection(parts, reason, scope)),

@@ -445,6 +445,19 @@ impl Challenges {
         {
             return value;
         }
+        self.get_or_format_shared(key, slot, format)
+    }
+
+    /// [`get_or_format`](Self::get_or_format) past this thread's recent challenges:
+    /// from the shared map, or formatted. Out of line, so that the common path is short
+    /// in code too.
+    #[inline(never)]
+    fn get_or_format_shared(
+        &self,
+        key: ChallengeKey,
+        slot: usize,
+        format: impl FnOnce() -> String,
+    ) -> HeaderValue {
         if let Some(value) = self.map.read().ok().and_then(|map| map.get(&key).cloned()) {
             if self.statics {
                 RECENT.with_borrow_mut(|recent| recent[slot] = Some((key, value.clone())));
@@ -740,15 +753,20 @@ impl Rejection {
         )
     }
 
-    /// The response without the hook: `{"detail": …}`, its headers in `headers`
-    /// (empty).
-    fn default_response(&self, headers: HeaderMap) -> Response {
+    /// The response without the hook: `{"detail": …}`, its headers written in
+    /// `headers`, the refused request's map, emptied first.
+    fn default_response(&self, mut headers: HeaderMap) -> Response {
         const JSON: HeaderValue = HeaderValue::from_static("application/json");
+        // Nothing of the request may be answered back: not its credentials or cookies,
+        // and not its framing (axum keeps a `Content-Length` it finds in a response,
+        // and a `Transfer-Encoding` would frame the body wrongly too).
+        headers.clear();
         let mut response = Response::new(Body::from(self.reason.detail_and_body().body));
         // `Response::new`'s map is `HeaderMap::new()`, which owns nothing: forgotten
         // rather than dropped (a drop's checks cost a refusal more than the map's use),
         // but only while it has no capacity, so that nothing can ever leak.
         let unused = core::mem::replace(response.headers_mut(), headers);
+        debug_assert!(unused.is_empty());
         match unused.capacity() {
             0 => core::mem::forget(unused),
             _ => drop(unused),
@@ -760,9 +778,9 @@ impl Rejection {
     /// The response, written in the header map of the request it refuses: emptied
     /// first (nothing of the request is answered back), then reused, so that a refusal
     /// that owns its request allocates no map of its own (a refusal costs no more than
-    /// an admit, whose handler's response allocates one).
-    pub(crate) fn respond_in(self, mut headers: HeaderMap) -> Response {
-        headers.clear();
+    /// an admit, whose handler's response allocates one). A rejection hook builds its
+    /// own response, and the request's map is dropped.
+    pub(crate) fn respond_in(self, headers: HeaderMap) -> Response {
         let answer = self.answer();
         let status = answer.status;
         observe::refused(&self.reason, status, self.context.as_deref());
@@ -777,22 +795,28 @@ impl Rejection {
             None => {
                 headers.insert(WWW_AUTHENTICATE, self.challenge_header_for(&answer));
             }
-            Some(dpop) => {
-                headers.remove(WWW_AUTHENTICATE);
-                for challenge in self.challenges() {
-                    headers.append(WWW_AUTHENTICATE, header(&challenge));
-                }
-                // A fresh nonce with every DPoP challenge: a client that lacks it, or
-                // holds a stale one, signs again with it.
-                if self.scheme() == Presented::Dpop
-                    && let Some(nonce) = dpop.nonces.as_ref().and_then(Nonces::current)
-                    && let Ok(value) = HeaderValue::from_str(&nonce)
-                {
-                    headers.insert("dpop-nonce", value);
-                }
-            }
+            Some(dpop) => self.write_dpop_challenges(dpop, headers),
         }
         response
+    }
+
+    /// The challenges of a verifier that takes DPoP, in `headers`: formatted each time
+    /// (they depend on the scheme the request used), with a nonce. Kept out of
+    /// [`respond_in`](Self::respond_in), whose common path stays short in code too.
+    #[inline(never)]
+    fn write_dpop_challenges(&self, dpop: &DpopChallenge, headers: &mut HeaderMap) {
+        headers.remove(WWW_AUTHENTICATE);
+        for challenge in self.challenges() {
+            headers.append(WWW_AUTHENTICATE, header(&challenge));
+        }
+        // A fresh nonce with every DPoP challenge: a client that lacks it, or holds a
+        // stale one, signs again with it.
+        if self.scheme() == Presented::Dpop
+            && let Some(nonce) = dpop.nonces.as_ref().and_then(Nonces::current)
+            && let Ok(value) = HeaderValue::from_str(&nonce)
+        {
+            headers.insert("dpop-nonce", value);
+        }
     }
 }
 
