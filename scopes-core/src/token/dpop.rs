@@ -14,6 +14,7 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::json::is_object;
 use crate::error::DpopError as ProofError;
 use crate::keys::Key;
 
@@ -82,8 +83,10 @@ pub(crate) fn check(
         return Err(ProofError::Malformed);
     };
     // The one base64url decoder of the crate's token paths (`with_decoded`).
-    let decode = |segment: &str| {
-        crate::keys::with_decoded(segment, <[u8]>::to_vec).map_err(|()| ProofError::Malformed)
+    // Each segment a JSON object (serde's derive would take an array too).
+    let decode = |segment: &str| match crate::keys::with_decoded(segment, <[u8]>::to_vec) {
+        Ok(json) if is_object(&json) => Ok(json),
+        _ => Err(ProofError::Malformed),
     };
     let header: Header =
         serde_json::from_slice(&decode(header_b64)?).map_err(|_| ProofError::Malformed)?;
@@ -392,6 +395,22 @@ mod tests {
         let forged = format!("{message}.{}", URL_SAFE_NO_PAD.encode(bytes));
         assert_eq!(run(&forged), Err(ProofError::Signature));
         assert_eq!(run("not.a.proof.at-all"), Err(ProofError::Malformed));
+        // The header and the claims as arrays (their members in the order serde's
+        // derive would take them), correctly signed: not JSON objects, so malformed.
+        let claims = good_claims();
+        let as_array = |value: &Value, members: &[&str]| {
+            Value::Array(members.iter().map(|m| value[*m].clone()).collect())
+        };
+        let header = as_array(&good_header(), &["typ", "alg", "jwk"]);
+        let listed = as_array(&claims, &["jti", "htm", "htu", "iat", "ath"]);
+        assert_eq!(
+            run(&proof(header, good_claims())),
+            Err(ProofError::Malformed)
+        );
+        assert_eq!(
+            run(&proof(good_header(), listed)),
+            Err(ProofError::Malformed)
+        );
     }
 
     #[test]

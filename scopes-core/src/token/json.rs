@@ -11,6 +11,13 @@
 
 use std::borrow::Cow;
 
+/// Whether `json` is an object, as a JOSE header and a JWT's claims must be (RFC 7515
+/// §4, RFC 7519 §7.2). Read before serde's derived structs, which also take an array
+/// (its elements as the fields, in order): a header `["HS256"]` is not a header.
+pub(crate) fn is_object(json: &[u8]) -> bool {
+    json.trim_ascii_start().first() == Some(&b'{')
+}
+
 /// The deepest nesting of arrays and objects, read or skipped: far beyond any
 /// provider's claims, and a bound on the skipping's recursion. (serde_json reads typed
 /// values to 127 levels and skips unread ones without a limit: a claim the pass does not

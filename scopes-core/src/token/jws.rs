@@ -9,6 +9,7 @@ use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
+use super::json::is_object;
 use crate::error::TokenError;
 use crate::keys::with_decoded;
 
@@ -225,6 +226,9 @@ fn read_header_memoized(segment: &str) -> Option<ReadHeader> {
 fn read_header(segment: &str) -> Option<ReadHeader> {
     // Headers are small: decoded on the stack, on the heap when one is not.
     with_decoded(segment, |header| {
+        if !is_object(header) {
+            return None;
+        }
         let header: JoseHeader<'_> =
             serde_json::from_str(core::str::from_utf8(header).ok()?).ok()?;
         Some(ReadHeader {
@@ -254,10 +258,7 @@ pub(crate) fn is_compact_jws(token: &str) -> bool {
     ) else {
         return false;
     };
-    with_decoded(header, |header| {
-        header.trim_ascii_start().first() == Some(&b'{')
-    })
-    .unwrap_or(false)
+    with_decoded(header, is_object).unwrap_or(false)
 }
 
 /// Seconds since the epoch; `None` on a clock set before it (every token then counts as
@@ -339,6 +340,11 @@ mod tests {
                 parsed(r#"{"alg":"HS256","alg":"HS256"}"#),
                 Err(TokenError::Malformed)
             );
+            // A header is a JSON object (serde's derive would read an array's elements
+            // as the members, in order).
+            for header in [r#"["HS256"]"#, r#" ["HS256","JWT"]"#, r#""HS256""#] {
+                assert_eq!(parsed(header), Err(TokenError::Malformed), "{header}");
+            }
         }
         // A long header is read each time, and read right.
         let long = format!(r#"{{"alg":"ES256","kid":"{}"}}"#, "k".repeat(300));
