@@ -205,6 +205,17 @@ mod inference {
         Json(_note): Json<Note>,
     ) {
     }
+
+    /// Update a note.
+    #[requires_scopes("write", table = Everything)]
+    #[axum::debug_handler(state = scopes_core::Verifier)]
+    #[utoipa::path(put, path = "/notes/{id}", params(("id" = u64, Path, description = "The note"), Page), request_body = Note, responses((status = 204)))]
+    pub(super) async fn debugged(
+        Path(_id): Path<u64>,
+        Query(_page): Query<Page>,
+        Json(_note): Json<Note>,
+    ) {
+    }
 }
 
 #[test]
@@ -222,7 +233,12 @@ fn the_injected_parameter_leaves_utoipas_inference_alone() {
         json!([{"OAuth2": ["write"]}, {"Keycloak": ["write"]}])
     );
     assert_eq!(plain.get("security"), None);
-    let _ = (inference::plain, inference::secured);
+    // `#[axum::debug_handler]` between the two: documented the same.
+    let debugged = serde_json::to_value(inference::__path_debugged::operation()).unwrap();
+    assert_eq!(debugged["parameters"], plain["parameters"]);
+    assert_eq!(debugged["security"], secured["security"]);
+    assert_eq!(debugged["operationId"], "debugged");
+    let _ = (inference::plain, inference::secured, inference::debugged);
 }
 
 #[test]

@@ -21,10 +21,20 @@ pub(crate) struct Documented {
 
 /// Points the handler's `#[utoipa::path]`, if it has one, at a hidden type.
 pub(crate) fn redirect(function: &mut ItemFn, errors: &mut Errors) -> Option<Documented> {
-    let attr = function
-        .attrs
-        .iter_mut()
-        .find(|attr| is_utoipa_path(attr))?;
+    let at = function.attrs.iter().position(is_utoipa_path)?;
+    // `#[axum::debug_handler]` above `#[utoipa::path]` would copy the function, its
+    // `#[utoipa::path]` with it, into a check of its own, and utoipa would document the
+    // hidden type twice (E0119): utoipa's attribute is moved above it, the order in
+    // which both work, and which changes nothing either of them does.
+    let at = match function.attrs[..at].iter().position(is_debug_handler) {
+        Some(debug_handler) => {
+            let attr = function.attrs.remove(at);
+            function.attrs.insert(debug_handler, attr);
+            debug_handler
+        }
+        None => at,
+    };
+    let attr = &mut function.attrs[at];
     let span = syn::spanned::Spanned::span(attr.path());
     let name = function.sig.ident.unraw();
     let inner = format_ident!("__scopes_openapi_{}", name);
@@ -55,6 +65,14 @@ pub(crate) fn redirect(function: &mut ItemFn, errors: &mut Errors) -> Option<Doc
     };
     list.tokens.extend(quote!(#separator impl_for = #inner));
     Some(Documented { inner, outer, span })
+}
+
+/// `#[debug_handler]`, `#[axum::debug_handler]` or another path to it.
+fn is_debug_handler(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "debug_handler")
 }
 
 /// `#[utoipa::path(...)]` or `#[::utoipa::path(...)]`.
