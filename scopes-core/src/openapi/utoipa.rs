@@ -55,6 +55,7 @@ use ::utoipa::openapi::security::{
 use ::utoipa::openapi::{ComponentsBuilder, OpenApi, RefOr, Response};
 
 use super::{FlowKind, OAuth2Flow, OperationSecurity, ProtectedResponses};
+use crate::http::{HandlerCheck, TableVisitor};
 use crate::table::{RequiredScopes, ScopeSet, ScopeTable, scope_union};
 
 /// Adds the security schemes `T` declares to `components.securitySchemes`; what the
@@ -367,13 +368,26 @@ pub fn security_requirements<T: ScopeTable>(
     to_utoipa(security.requirements())
 }
 
-/// Called by the `__path_<handler>` impl that `#[requires_scopes]` emits.
+/// Called by the `__path_<handler>` impl that `#[requires_scopes]` emits: `operation`
+/// secured with the requirement of the handler whose check is `R`, for its table (which
+/// `R` names, so that a path that is no table is one error, where the attribute names
+/// it).
 #[doc(hidden)]
-pub fn secured_operation<T: ScopeTable, R: RequiredScopes<T>>(
-    mut operation: Operation,
-) -> Operation {
-    secure_operation(&mut operation, &OperationSecurity::<T>::of::<R>());
-    operation
+pub fn secured_operation<R: HandlerCheck>(operation: Operation) -> Operation {
+    R::with_table(Secured(operation))
+}
+
+/// [`secured_operation`] for a handler's table.
+struct Secured(Operation);
+
+impl TableVisitor for Secured {
+    type Output = Operation;
+
+    fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) -> Operation {
+        let Self(mut operation) = self;
+        secure_operation(&mut operation, &OperationSecurity::<T>::of::<R>());
+        operation
+    }
 }
 
 /// The table's `Modify` impl and the handler's `__path_` wrapper, emitted through
@@ -400,7 +414,7 @@ macro_rules! __utoipa_table {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __utoipa_path {
-    ($vis:vis $path:ident => $inner:ident, $table:ty, $requirement:ty) => {
+    ($vis:vis $path:ident => $inner:ident, $requirement:ty) => {
         #[doc(hidden)]
         #[allow(non_camel_case_types, unreachable_pub)]
         #[derive(::core::clone::Clone)]
@@ -422,7 +436,7 @@ macro_rules! __utoipa_path {
             }
 
             fn operation() -> $crate::__private::utoipa::openapi::path::Operation {
-                $crate::openapi::utoipa::secured_operation::<$table, $requirement>(
+                $crate::openapi::utoipa::secured_operation::<$requirement>(
                     <$inner as $crate::__private::utoipa::Path>::operation(),
                 )
             }

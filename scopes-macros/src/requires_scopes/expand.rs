@@ -236,7 +236,11 @@ pub(crate) fn handler(
         None => None,
     };
     let openapi = documented.map(|Documented { inner, outer, span }| {
-        // Documented as secured: the table must declare a scheme to name.
+        // Documented as secured: the table must declare a scheme to name. Written where
+        // `#[utoipa::path]` is, but resolved as the attribute's output, so that a table
+        // not imported is rustc's one error, not a second one offering to make the
+        // check generic over it.
+        let span = span.resolved_at(proc_macro2::Span::call_site());
         let scheme_check = quote_spanned! {span=>
             const _: () = if let ::core::option::Option::Some(message) =
                 #private::missing_scheme::<#table>(#written)
@@ -251,7 +255,7 @@ pub(crate) fn handler(
             #[allow(non_camel_case_types, dead_code)]
             struct #inner;
 
-            #krate::__utoipa_path!(pub #outer => #inner, #table, #requirement);
+            #krate::__utoipa_path!(pub #outer => #inner, #requirement);
         }
     });
 
@@ -278,7 +282,7 @@ pub(crate) fn handler(
 /// scoped extractor (found by autoref specialization, since a macro cannot tell), a
 /// constant. Parameters whose types use the handler's generics cannot be probed here.
 fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> TokenStream {
-    let Names { private, table, .. } = names;
+    let Names { private, .. } = names;
     let generics: Vec<String> = function
         .sig
         .generics
@@ -299,19 +303,17 @@ fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> T
     if probed.is_empty() {
         return TokenStream::new();
     }
-    // In a function of its own, outside the impl that is generic over the table: the
-    // probes must see the table as the type it is (a scoped extractor may name it by
-    // another path), and everything else is a constant built by scopes-core.
+    // In the impl that is generic over the table `__T`, whose bound says which table it
+    // is: a scoped extractor's impl, bound the same way, is found for it however either
+    // names the table. A path that is no table leaves the impl unused, and adds no
+    // error to its own. Everything else is a constant built by scopes-core.
     quote! {
         fn composed() -> &'static [#private::Requirement<__T>] {
-            fn concrete() -> &'static [#private::Requirement<#table>] {
-                #[allow(unused_imports)]
-                use #private::{ProbePlain as _, ProbeScoped as _};
-                #private::composed::<#table, #requirement, _>((
-                    #((&&#private::Probe::<#table, #probed>::new()).part(),)*
-                ))
-            }
-            concrete()
+            #[allow(unused_imports)]
+            use #private::{ProbePlain as _, ProbeScoped as _};
+            #private::composed::<__T, #requirement, _>((
+                #((&&#private::Probe::<__T, #probed>::new()).part(),)*
+            ))
         }
     }
 }
