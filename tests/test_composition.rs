@@ -273,3 +273,63 @@ async fn security_scopes_reports_what_was_required_and_granted() {
         ok("required [admin] granted [admin staff]")
     );
 }
+
+/// The table by another name.
+type Alias = Scopes;
+
+mod other {
+    scopes_core::scopes! {
+        /// Another table.
+        pub Other {
+            "x": "Something else.",
+        }
+    }
+}
+
+/// A scoped extractor of another table: it checks its own scope, and is not part of a
+/// handler's requirement on `Scopes`.
+struct OtherX;
+
+#[requires_scopes("x", table = other::Other)]
+impl<S: Send + Sync> FromRequestParts<S> for OtherX {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let _ = (parts, state);
+        Ok(OtherX)
+    }
+}
+
+/// The table through an alias, the extractor through its own name: composed all the
+/// same.
+#[requires_scopes("orders", table = Alias)]
+async fn orders_by_alias(CurrentUser(_): CurrentUser) -> &'static str {
+    "orders"
+}
+
+#[requires_scopes("orders")]
+async fn orders_and_other(CurrentUser(_): CurrentUser, _: OtherX) -> &'static str {
+    "orders"
+}
+
+#[tokio::test]
+async fn extractors_compose_through_an_alias_and_not_across_tables() {
+    let app = Router::new()
+        .route("/alias/", get(orders_by_alias))
+        .route("/other/", get(orders_and_other))
+        .with_state(Verifier::new(Key::hs256(scopes_tests::SECRET).unwrap()).unwrap());
+    assert_eq!(
+        send(&app, get_with("/alias/", &hs256(&["me"]))).await,
+        insufficient("orders me")
+    );
+    // The other table's extractor adds nothing to the handler's challenge; it refuses
+    // with its own when it runs.
+    assert_eq!(
+        send(&app, get_with("/other/", &hs256(&["me"]))).await,
+        insufficient("orders me")
+    );
+    assert_eq!(
+        send(&app, get_with("/other/", &hs256(&["me", "orders"]))).await,
+        insufficient("x")
+    );
+}

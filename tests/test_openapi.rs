@@ -238,6 +238,9 @@ fn the_injected_parameter_leaves_utoipas_inference_alone() {
     assert_eq!(debugged["parameters"], plain["parameters"]);
     assert_eq!(debugged["security"], secured["security"]);
     assert_eq!(debugged["operationId"], "debugged");
+    assert_eq!(debugged["summary"], secured["summary"]);
+    assert_eq!(debugged["requestBody"], secured["requestBody"]);
+    assert_eq!(debugged["responses"], secured["responses"]);
     let _ = (inference::plain, inference::secured, inference::debugged);
 }
 

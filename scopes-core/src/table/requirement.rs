@@ -193,6 +193,11 @@ impl<T: ScopeTable> fmt::Debug for Requirement<T> {
 ///
 /// The table is a parameter rather than an associated type so that a private table can
 /// serve `pub` handlers (an associated type would leak it).
+///
+/// A handler's requirement includes those of its parameters that implement this trait
+/// as the attribute implements it: for any `T` that the table's path names. An impl
+/// written by hand for one table (`impl RequiredScopes<Scopes> for MyExtractor`) is not
+/// found there; annotate the extractor's `impl FromRequestParts` instead.
 pub trait RequiredScopes<T: ScopeTable>: Send + Sync + 'static {
     /// The type's own requirement.
     const REQUIREMENT: Requirement<T>;

@@ -402,7 +402,7 @@ mod tests {
             Value::Array(members.iter().map(|m| value[*m].clone()).collect())
         };
         let header = as_array(&good_header(), &["typ", "alg", "jwk"]);
-        let listed = as_array(&claims, &["jti", "htm", "htu", "iat", "ath"]);
+        let listed = as_array(&claims, &["jti", "htm", "htu", "iat", "ath", "nonce"]);
         assert_eq!(
             run(&proof(header, good_claims())),
             Err(ProofError::Malformed)

@@ -198,12 +198,7 @@ pub(crate) fn handler(
     // bounds for it are cheaper for rustc than for a request-parts extractor. Not under
     // `#[axum::debug_handler]`: its check of a request extractor says only that the
     // state does not fit, where the request-parts one names the missing `Verifier`.
-    let debugged = function.attrs.iter().any(|attr| {
-        attr.path()
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "debug_handler")
-    });
+    let debugged = function.attrs.iter().any(super::utoipa::is_debug_handler);
     let injected_type = match function.sig.inputs.is_empty() && !debugged {
         true => quote_spanned!(span=> #private::SoleCheck<#requirement>),
         false => quote_spanned!(span=> #private::Check<#requirement>),

@@ -63,7 +63,7 @@ pub(crate) fn expand_attribute(
         let error = syn::Error::new_spanned(
             &function.sig.ident,
             format_args!(
-                "`#[requires_scopes]` cannot annotate an associated function: it emits items beside the handler (its requirement type) that an `impl` or `trait` block cannot hold; move `{}` out of the block into the module (axum routes a free `async fn` the same way), or keep it there and take `scopes_core::Authorized<Table, Requirement>` as its first parameter, the scopes on a struct: `#[requires_scopes(...)] struct Requirement;`",
+                "`#[requires_scopes]` cannot annotate an associated function: it emits items beside the handler (its requirement type) that an `impl` or `trait` block cannot hold; move `{}` out of the block into the module (axum routes a free `async fn` the same way), or keep it there and take `Authorized<Table, Requirement>` as its first parameter, the scopes on a struct: `#[requires_scopes(...)] struct Requirement;`",
                 function.sig.ident
             ),
         );

@@ -68,7 +68,7 @@ pub(crate) fn redirect(function: &mut ItemFn, errors: &mut Errors) -> Option<Doc
 }
 
 /// `#[debug_handler]`, `#[axum::debug_handler]` or another path to it.
-fn is_debug_handler(attr: &Attribute) -> bool {
+pub(crate) fn is_debug_handler(attr: &Attribute) -> bool {
     attr.path()
         .segments
         .last()
