@@ -777,9 +777,9 @@ impl Rejection {
 
     /// The response, written in the header map of the request it refuses: emptied
     /// first (nothing of the request is answered back), then reused, so that a refusal
-    /// that owns its request allocates no map of its own (a refusal costs no more than
-    /// an admit, whose handler's response allocates one). A rejection hook builds its
-    /// own response, and the request's map is dropped.
+    /// that owns its request allocates no map of its own (where an admit's handler's
+    /// response allocates one). A rejection hook builds its own response, and the
+    /// request's map is dropped.
     pub(crate) fn respond_in(self, headers: HeaderMap) -> Response {
         let answer = self.answer();
         let status = answer.status;
