@@ -278,11 +278,18 @@ pub(crate) fn handler(
 /// constant. Parameters whose types use the handler's generics cannot be probed here.
 fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> TokenStream {
     let Names { private, .. } = names;
+    // Every generic the handler declares: a type, a constant or a lifetime (whose
+    // name a type mentions after its `'`).
     let generics: Vec<String> = function
         .sig
         .generics
-        .type_params()
-        .map(|p| p.ident.to_string())
+        .params
+        .iter()
+        .map(|param| match param {
+            syn::GenericParam::Type(param) => param.ident.to_string(),
+            syn::GenericParam::Const(param) => param.ident.to_string(),
+            syn::GenericParam::Lifetime(param) => param.lifetime.ident.to_string(),
+        })
         .collect();
     let probed: Vec<&Type> = function
         .sig

@@ -1,7 +1,7 @@
 // Other extractors, custom state with `FromRef`, claims and `debug_handler` all work.
 use axum::extract::{FromRef, FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use scopes_core::{Claims, Key, Verifier, requires_scopes, scopes};
 
@@ -53,7 +53,27 @@ where
     format!("{name} {:?}", T::default())
 }
 
+/// A parameter whose type uses the handler's constant generic.
+struct Page<const N: usize>;
+
+impl<S: Send + Sync, const N: usize> FromRequestParts<S> for Page<N> {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        _: &mut Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Page)
+    }
+}
+
+/// Constant generics too: the parameter that uses one is not probed.
+#[requires_scopes("items")]
+async fn paged<const N: usize>(State(name): State<String>, _page: Page<N>) -> String {
+    format!("{name} {N}")
+}
+
 fn main() {
     let state = AppState { verifier: Verifier::new(Key::hs256([7; 32]).unwrap()).unwrap(), name: "app".into() };
-    let _app: Router = Router::new().route("/items/{id}", post(create).get(generic::<u8>)).with_state(state);
+    let _app: Router = Router::new().route("/items/{id}", post(create).get(generic::<u8>)).route("/pages", get(paged::<10>)).with_state(state);
 }
