@@ -325,6 +325,15 @@ async fn odd_headers_and_claims_are_refused() {
             json!({ "exp": now() + 600, "aud": 7, "scopes": ["items"] }),
             "The token audience is not accepted",
         ),
+        // A key binding that is not one: refused, and said to be the `cnf`.
+        (
+            json!({ "exp": now() + 600, "cnf": null, "scopes": ["items"] }),
+            "The token cnf claim is invalid",
+        ),
+        (
+            json!({ "exp": now() + 600, "cnf": {"jkt": 1}, "scopes": ["items"] }),
+            "The token cnf claim is invalid",
+        ),
         (
             json!({ "exp": now() + 600, "scopes": ["items", 1] }),
             "The token scope claim is invalid",

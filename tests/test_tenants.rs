@@ -254,6 +254,13 @@ fn the_rfc9068_profile_requires_typ_and_every_claim() {
         let error = block_on(strict.verify(&at_jwt(&claims, Some("at+jwt")))).unwrap_err();
         assert_eq!(error, TokenError::MissingClaim(claim), "{claim}");
     }
+    // An empty string names no subject, client or token.
+    for claim in ["sub", "client_id", "jti"] {
+        let mut claims = rfc9068_claims();
+        claims[claim] = json!("");
+        let error = block_on(strict.verify(&at_jwt(&claims, Some("at+jwt")))).unwrap_err();
+        assert_eq!(error, TokenError::MissingClaim(claim), "empty {claim}");
+    }
     let mut other_resource = rfc9068_claims();
     other_resource["aud"] = json!("https://other-api.example.com");
     let error = block_on(strict.verify(&at_jwt(&other_resource, Some("at+jwt")))).unwrap_err();

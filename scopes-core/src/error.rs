@@ -222,10 +222,12 @@ pub enum TokenError {
     Expired,
     /// `nbf` is in the future (beyond the leeway).
     NotYetValid,
-    /// A required claim is absent.
+    /// A required claim is absent (RFC 9068's `sub`, `client_id` and `jti` also when
+    /// an empty string: it names no subject, client or token).
     MissingClaim(&'static str),
     /// A claim has the wrong type: `exp`, `nbf`, `iat` or `auth_time` not a
-    /// non-negative number; `iss`, `sub`, `client_id`, `jti` or `acr` not a string.
+    /// non-negative number; `iss`, `sub`, `client_id`, `jti` or `acr` not a string;
+    /// `cnf` not an object, or its `jkt` not a string given once.
     InvalidClaim(&'static str),
     /// A claim the crate reads (`exp`, `nbf`, `iss`, `aud`, `sub`, `client_id`, `iat`,
     /// `jti`, or a scope claim) appears twice in the claims object. RFC 7519 §4 lets a
@@ -281,7 +283,11 @@ impl TokenError {
             Self::InvalidClaim("client_id") => "The token client_id claim is not a string",
             Self::InvalidClaim("jti") => "The token jti claim is not a string",
             Self::InvalidClaim("acr") => "The token acr claim is not a string",
-            Self::InvalidClaim(_) => "The token has an invalid time claim",
+            Self::InvalidClaim("cnf") => "The token cnf claim is invalid",
+            Self::InvalidClaim("exp" | "nbf" | "iat" | "auth_time") => {
+                "The token has an invalid time claim"
+            }
+            Self::InvalidClaim(_) => "The token has an invalid claim",
             Self::DuplicateClaim => "The token repeats a claim",
             Self::WrongIssuer => "The token issuer is not accepted",
             Self::WrongAudience => "The token audience is not accepted",

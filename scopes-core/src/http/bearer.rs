@@ -11,7 +11,10 @@ use super::refusal::{AuthRejection, Detail, detail};
 #[non_exhaustive]
 pub enum InvalidRequest {
     /// More than one `Authorization` header, or a token in both the header and the
-    /// `access_token` query parameter (RFC 6750 §3.1).
+    /// `access_token` query parameter (RFC 6750 §3.1; the parameter's name as a form
+    /// decodes it, so `access%5Ftoken` too). A token is only ever read from the header:
+    /// one in the query alone is no credential (401), and the body is never read (the
+    /// check runs before the handler, whose body it is).
     MultipleCredentials,
     /// The `Authorization` header is not `Bearer <token>` (or `DPoP <token>`) with a
     /// `b64token`.
@@ -177,12 +180,37 @@ fn trim_spaces(bytes: &[u8]) -> &[u8] {
     &bytes[start..end]
 }
 
+/// Whether the query has an `access_token` parameter (RFC 6750 §2.3), its name read
+/// as a form decodes it (`access%5Ftoken` is the same parameter).
 fn has_query_token(query: Option<&str>) -> bool {
     query.is_some_and(|query| {
-        query
-            .split('&')
-            .any(|pair| pair.split_once('=').map_or(pair, |(name, _)| name) == "access_token")
+        query.split('&').any(|pair| {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            decodes_to(name.as_bytes(), b"access_token")
+        })
     })
+}
+
+/// Whether `encoded`, percent-decoded (`+` a space), is `expected`: compared as it is
+/// decoded, without allocating.
+fn decodes_to(mut encoded: &[u8], expected: &[u8]) -> bool {
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let mut expected = expected.iter();
+    while let Some((&b, rest)) = encoded.split_first() {
+        let (byte, rest) = match (b, rest) {
+            (b'%', [high, low, rest @ ..]) => match (hex(*high), hex(*low)) {
+                (Some(high), Some(low)) => ((high * 16 + low) as u8, rest),
+                _ => (b, rest),
+            },
+            (b'+', _) => (b' ', rest),
+            _ => (b, rest),
+        };
+        if expected.next() != Some(&byte) {
+            return false;
+        }
+        encoded = rest;
+    }
+    expected.next().is_none()
 }
 
 #[cfg(test)]
@@ -240,6 +268,26 @@ mod tests {
             bearer_token(&parts(&["Bearer a"], "/x?my_access_token=b")).unwrap(),
             "a"
         );
+        // The parameter's name as a form decodes it.
+        for query in [
+            "access%5Ftoken=b",
+            "%61ccess_token",
+            "x=1&access%5ftoken=",
+            "%61%63cess_token=b",
+        ] {
+            let both = bearer_token(&parts(&["Bearer a"], &format!("/x?{query}"))).unwrap_err();
+            assert_eq!(both, multiple, "{query}");
+        }
+        for query in [
+            "access%5Ftoke",
+            "access%5Ftokens=b",
+            "access%_token=b",
+            "access%5",
+        ] {
+            let request = parts(&["Bearer a"], &format!("/x?{query}"));
+            let one = bearer_token(&request).unwrap();
+            assert_eq!(one, "a", "{query}");
+        }
     }
 
     #[test]

@@ -225,11 +225,12 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
                 .map(|iss| found.issuer_matches = Some(rules.issuers.iter().any(|i| **i == *iss))),
             3 => audience(&mut reader, rules.audiences).map(|m| found.audience_matches = Some(m)),
             // Their presence (RFC 9068's required claims) and their types (RFC 7519
-            // §4.1: a NumericDate, strings); their values are the application's business.
+            // §4.1: a NumericDate, strings); their values are the application's
+            // business, but an empty string names no subject, client or token: absent.
             4 => numeric_date(&mut reader).map(|_| found.iat = true),
-            5 => reader.string().map(|_| found.sub = true),
-            6 => reader.string().map(|_| found.client_id = true),
-            7 => reader.string().map(|_| found.jti = true),
+            5 => reader.string().map(|sub| found.sub = !sub.is_empty()),
+            6 => reader.string().map(|id| found.client_id = !id.is_empty()),
+            7 => reader.string().map(|jti| found.jti = !jti.is_empty()),
             8 => reader.string().map(|acr| {
                 found.acr = match acr {
                     Cow::Borrowed(text) => {

@@ -14,7 +14,7 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::json::is_object;
+use super::json::{DistinctMembers, Present, is_object};
 use crate::error::DpopError as ProofError;
 use crate::keys::Key;
 
@@ -49,11 +49,17 @@ pub(crate) struct Checked {
     pub(crate) nonce: Option<String>,
 }
 
+/// A proof's header. A member given twice is refused (serde's derive does; the `jwk`'s
+/// members, [`DistinctMembers`]).
 #[derive(Deserialize)]
 struct Header {
     typ: Option<String>,
     alg: String,
-    jwk: Option<Map<String, Value>>,
+    jwk: Option<DistinctMembers>,
+    /// Extensions the proof says must be understood: none are, so any `crit` member,
+    /// even `null`, refuses it (RFC 7515 §4.1.11), as an access token's does.
+    #[serde(default)]
+    crit: Present,
 }
 
 #[derive(Deserialize)]
@@ -101,7 +107,10 @@ pub(crate) fn check(
     if algorithm.family() == AlgorithmFamily::Hmac || !rules.algorithms.contains(&algorithm) {
         return Err(ProofError::Algorithm);
     }
-    let jwk = header.jwk.ok_or(ProofError::Key)?;
+    if header.crit.0 {
+        return Err(ProofError::Malformed);
+    }
+    let jwk = header.jwk.ok_or(ProofError::Key)?.0;
     if PRIVATE.iter().any(|member| jwk.contains_key(*member)) {
         return Err(ProofError::Key);
     }
@@ -268,8 +277,13 @@ mod tests {
 
     /// A proof signed with the test P-256 key, its header and claims as given.
     fn proof(header: Value, claims: Value) -> String {
-        let header = URL_SAFE_NO_PAD.encode(header.to_string());
-        let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
+        signed(&header.to_string(), &claims.to_string())
+    }
+
+    /// A proof of the header and claims written as given (a member may be repeated).
+    fn signed(header: &str, claims: &str) -> String {
+        let header = URL_SAFE_NO_PAD.encode(header);
+        let claims = URL_SAFE_NO_PAD.encode(claims);
         let message = format!("{header}.{claims}");
         let key = jsonwebtoken::EncodingKey::from_ec_pem(EC_PRIVATE.as_bytes()).unwrap();
         let signature = crate::keys::sign(message.as_bytes(), &key, Algorithm::ES256).unwrap();
@@ -411,6 +425,44 @@ mod tests {
             run(&proof(good_header(), listed)),
             Err(ProofError::Malformed)
         );
+    }
+
+    #[test]
+    fn a_critical_extension_refuses_the_proof() {
+        // None is understood: whatever `crit` lists, even nothing, as for access tokens.
+        for crit in [json!(["x"]), json!([]), Value::Null, json!(["htm"])] {
+            let mut header = good_header();
+            header["crit"] = crit.clone();
+            let refused = run(&proof(header, good_claims()));
+            assert_eq!(refused, Err(ProofError::Malformed), "crit: {crit}");
+        }
+        // RFC 7797's unencoded payload, signed as if encoded: not verified as encoded.
+        let mut header = good_header();
+        header["b64"] = json!(false);
+        header["crit"] = json!(["b64"]);
+        let refused = run(&proof(header, good_claims()));
+        assert_eq!(refused, Err(ProofError::Malformed));
+    }
+
+    #[test]
+    fn a_jwk_member_given_twice_refuses_the_proof() {
+        let jwk = public_jwk();
+        let (x, y) = (&jwk["x"], &jwk["y"]);
+        let claims = good_claims().to_string();
+        let header = |jwk: &str| format!(r#"{{"typ":"dpop+jwt","alg":"ES256","jwk":{jwk}}}"#);
+        // Written out, the good proof passes: the refusals below are the repetition's.
+        let good = format!(r#"{{"kty":"EC","crv":"P-256","x":{x},"y":{y}}}"#);
+        assert!(run(&signed(&header(&good), &claims)).is_ok());
+        let other_x = json!(URL_SAFE_NO_PAD.encode([7u8; 32]));
+        for jwk in [
+            // Another key's `x` first: a parser keeping the first member sees another key.
+            format!(r#"{{"kty":"EC","crv":"P-256","x":{other_x},"x":{x},"y":{y}}}"#),
+            format!(r#"{{"kty":"EC","kty":"EC","crv":"P-256","x":{x},"y":{y}}}"#),
+            format!(r#"{{"kty":"EC","crv":"P-256","x":{x},"\u0078":{x},"y":{y}}}"#),
+        ] {
+            let refused = run(&signed(&header(&jwk), &claims));
+            assert_eq!(refused, Err(ProofError::Malformed), "jwk: {jwk}");
+        }
     }
 
     #[test]

@@ -18,6 +18,55 @@ pub(crate) fn is_object(json: &[u8]) -> bool {
     json.trim_ascii_start().first() == Some(&b'{')
 }
 
+/// Whether a member is present, whatever its value (`#[serde(default)]` gives `false`):
+/// `crit`, which refuses a JOSE header whatever it lists.
+#[derive(Default)]
+pub(crate) struct Present(pub(crate) bool);
+
+impl<'de> serde::Deserialize<'de> for Present {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> core::result::Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer).map(|_| Self(true))
+    }
+}
+
+/// A JSON object whose members are all distinct: one given twice (escaped or not) is
+/// refused, where `serde_json`'s `Map` keeps the last. A DPoP proof's `jwk`: a parser
+/// keeping the first member would see another key, and another thumbprint.
+pub(crate) struct DistinctMembers(pub(crate) serde_json::Map<String, serde_json::Value>);
+
+impl<'de> serde::Deserialize<'de> for DistinctMembers {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> core::result::Result<Self, D::Error> {
+        struct Members;
+
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = DistinctMembers;
+
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a JSON object whose members are distinct")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> core::result::Result<DistinctMembers, A::Error> {
+                let mut members = serde_json::Map::new();
+                while let Some((name, value)) = access.next_entry::<String, serde_json::Value>()? {
+                    if members.insert(name, value).is_some() {
+                        return Err(serde::de::Error::custom("a member is given twice"));
+                    }
+                }
+                Ok(DistinctMembers(members))
+            }
+        }
+
+        deserializer.deserialize_map(Members)
+    }
+}
+
 /// The deepest nesting of arrays and objects, read or skipped: far beyond any
 /// provider's claims, and a bound on the skipping's recursion. (serde_json reads typed
 /// values to 127 levels and skips unread ones without a limit: a claim the pass does not

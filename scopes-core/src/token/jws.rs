@@ -9,7 +9,7 @@ use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
-use super::json::is_object;
+use super::json::{Present, is_object};
 use crate::error::TokenError;
 use crate::keys::with_decoded;
 
@@ -75,16 +75,6 @@ struct JoseHeader<'a> {
     /// even `null`, refuses it (RFC 7515 §4.1.11).
     #[serde(default)]
     crit: Present,
-}
-
-/// Whether a member is present, whatever its value.
-#[derive(Default)]
-struct Present(bool);
-
-impl<'de> Deserialize<'de> for Present {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        serde::de::IgnoredAny::deserialize(deserializer).map(|_| Self(true))
-    }
 }
 
 /// What the header says, read from its decoded bytes.
