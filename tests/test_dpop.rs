@@ -538,7 +538,8 @@ fn configuration_mistakes_are_refused_at_build() {
 
 #[tokio::test]
 async fn the_resource_metadata_says_what_the_verifier_takes() {
-    let issuer = TestIssuer::hs256();
+    // The tokens are meant for the resource the document names.
+    let issuer = TestIssuer::hs256().with_audience("http://127.0.0.1:8000/api");
     let dpop = Dpop::required()
         .url_from_request()
         .algorithms([scopes_core::Algorithm::ES256, scopes_core::Algorithm::EdDSA]);

@@ -10,7 +10,8 @@ use scopes_core::{
     ConfigError, Key, RequireScopesLayer, ResourceMetadata, ResponseMode, Verifier,
     VerifierBuilder, requires_scopes, scopes,
 };
-use scopes_tests::{Request, SECRET, get as get_with, hs256, send};
+use scopes_core::{McpScopesLayer, TrustedIssuer};
+use scopes_tests::{Request, SECRET, claims, get as get_with, send, sign};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -25,8 +26,17 @@ scopes! {
 
 const DOCUMENT: &str = "https://api.example.com/.well-known/oauth-protected-resource/v1/mcp";
 
+const RESOURCE: &str = "https://api.example.com/v1/mcp";
+
 fn metadata() -> ResourceMetadata {
-    ResourceMetadata::new("https://api.example.com/v1/mcp").unwrap()
+    ResourceMetadata::new(RESOURCE).unwrap()
+}
+
+/// A token granting `scopes`, meant for the resource.
+fn hs256(scopes: &[&str]) -> String {
+    let mut claims = claims(scopes);
+    claims["aud"] = json!(RESOURCE);
+    sign(jsonwebtoken::Algorithm::HS256, &claims)
 }
 
 #[test]
@@ -185,6 +195,7 @@ async fn open() -> &'static str {
 fn app(builder: VerifierBuilder) -> Router {
     let verifier = builder
         .key(Key::hs256(SECRET).unwrap())
+        .audience(RESOURCE)
         .resource_metadata(&metadata())
         .build()
         .unwrap();
@@ -257,4 +268,102 @@ async fn every_challenge_names_the_document() {
             .status,
         200
     );
+}
+
+#[test]
+fn the_tokens_must_be_meant_for_the_resource_the_document_names() {
+    let key = || Key::hs256(SECRET).unwrap();
+    let mismatch = ConfigError::MetadataAudience {
+        resource: RESOURCE.into(),
+    };
+    // No audience checked (a token without `aud` would do), or another one (a token
+    // meant for another resource would do): refused at build.
+    for builder in [
+        Verifier::builder().key(key()),
+        Verifier::builder()
+            .key(key())
+            .audience("https://api.example.com"),
+        Verifier::builder()
+            .trust(
+                TrustedIssuer::new("https://a.example.com")
+                    .key(key())
+                    .audience(RESOURCE),
+            )
+            .trust(TrustedIssuer::new("https://b.example.com").key(key())),
+    ] {
+        let error = builder.resource_metadata(&metadata()).build().unwrap_err();
+        assert_eq!(error, mismatch);
+    }
+    let message = mismatch.to_string();
+    assert!(
+        message.contains(r#".audience("https://api.example.com/v1/mcp")"#),
+        "{message}"
+    );
+    // The resource among the audiences, for every issuer: built.
+    for builder in [
+        Verifier::builder().key(key()).audience(RESOURCE),
+        Verifier::builder()
+            .key(key())
+            .audience("https://api.example.com")
+            .audience(RESOURCE),
+        Verifier::builder()
+            .key(key())
+            .issuer("https://a.example.com")
+            .rfc9068(RESOURCE),
+        Verifier::builder()
+            .trust(
+                TrustedIssuer::new("https://a.example.com")
+                    .key(key())
+                    .audience(RESOURCE),
+            )
+            .trust(
+                TrustedIssuer::new("https://b.example.com")
+                    .key(key())
+                    .audience(RESOURCE),
+            ),
+    ] {
+        builder.resource_metadata(&metadata()).build().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_layer_over_the_whole_router_lets_the_document_through() {
+    let verifier = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .audience(RESOURCE)
+        .resource_metadata(&metadata())
+        .build()
+        .unwrap();
+    let path = "/.well-known/oauth-protected-resource/v1/mcp";
+    let layered: Router = Router::new()
+        .route("/v1/mcp", get(open).post(open))
+        .merge(metadata().router())
+        .layer(RequireScopesLayer::<Scopes, AdminOnly>::new(&verifier));
+    let guarded: Router = Router::new()
+        .route("/v1/mcp", get(open).post(open))
+        .merge(metadata().router())
+        .layer(McpScopesLayer::<Scopes>::new(&verifier));
+    for app in [layered, guarded] {
+        // The document, without a token: what a client reads to learn how to get one.
+        let document = send(&app, bare(path)).await;
+        assert_eq!(document.status, 200, "{document:?}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&document.body).unwrap()["resource"],
+            RESOURCE
+        );
+        let head = Request::head(path).body(Body::empty()).unwrap();
+        assert_eq!(send(&app, head).await.status, 200);
+        // Only it, and only read: the server and every other path still need a token.
+        for request in [
+            bare("/v1/mcp"),
+            bare(&format!("{path}/")),
+            bare(&format!("{path}x")),
+            bare("/.well-known/oauth-protected-resource"),
+            Request::post(path).body(Body::empty()).unwrap(),
+        ] {
+            let what = format!("{} {}", request.method(), request.uri());
+            let reply = send(&app, request).await;
+            assert_eq!(reply.status, 401, "{what}: {reply:?}");
+        }
+    }
 }

@@ -272,3 +272,16 @@ fn the_issuer_never_shows_its_key() {
     assert!(key.get("d").is_none());
     let _: Scopes; // the table the tokens above were typed by
 }
+
+#[test]
+fn the_kit_s_requests_carry_a_host() {
+    // As every HTTP/1.1 request does: rmcp's server, for one, refuses a request without.
+    let local = testing::get("/items?page=2", Some("t"));
+    assert_eq!(local.headers()["host"], "localhost");
+    assert_eq!(local.uri(), "/items?page=2");
+    assert_eq!(local.headers()["authorization"], "Bearer t");
+    let absolute = testing::request(axum::http::Method::POST, "http://127.0.0.1:8001/mcp", None);
+    assert_eq!(absolute.headers()["host"], "127.0.0.1:8001");
+    assert_eq!(absolute.uri(), "/mcp");
+    assert!(absolute.headers().get("authorization").is_none());
+}

@@ -89,6 +89,13 @@ pub enum ConfigError {
     /// The resource's metadata (RFC 9728) says of DPoP otherwise than the verifier's
     /// policy: give both the same [`Dpop`](crate::Dpop).
     MetadataDpopMismatch,
+    /// The resource's metadata (RFC 9728) names a resource the verifier's tokens need
+    /// not be meant for: a token meant for another resource would be accepted. Give
+    /// the verifier, and each trusted issuer, the resource as an audience.
+    MetadataAudience {
+        /// The resource the metadata names.
+        resource: String,
+    },
     /// A protected resource identifier (RFC 9728) that cannot be one.
     InvalidResource {
         /// The identifier given.
@@ -189,6 +196,10 @@ impl fmt::Display for ConfigError {
             ),
             Self::MetadataDpopMismatch => f.write_str(
                 "the resource metadata says of DPoP otherwise than the verifier: pass the same `Dpop` to `ResourceMetadata::dpop(&dpop)` and `VerifierBuilder::dpop(dpop)`",
+            ),
+            Self::MetadataAudience { resource } => write!(
+                f,
+                "the resource metadata names the resource `{resource}`, but the verifier does not check that tokens are meant for it: add `.audience(\"{resource}\")` (or `.rfc9068(\"{resource}\")`) to the verifier, and to each `TrustedIssuer` (a token meant for another resource must not be accepted here: RFC 8707, and MCP requires it)"
             ),
             Self::DpopNonceSecret => f.write_str(
                 "the secret of `Dpop::nonces` must be at least 32 bytes (random; the same on every instance)",

@@ -149,6 +149,10 @@ where
         let mut inner = take_ready(&mut self.inner);
         ResponseFuture(Box::pin(async move {
             let (mut parts, body) = request.into_parts();
+            // The resource's metadata document is read without a token (RFC 9728).
+            if verifier.is_metadata_request(&parts) {
+                return inner.call(Request::from_parts(parts, body)).await;
+            }
             match check::<T, R>(&mut parts, &verifier).await {
                 Ok(()) => inner.call(Request::from_parts(parts, body)).await,
                 // Answered in the refused request's header map (emptied first).

@@ -89,6 +89,15 @@ const BODY_LIMIT: usize = 1 << 20;
 /// An admitted request carries the [`VerifiedToken`] in its extensions (rmcp hands the
 /// request's `http::request::Parts` to tools, which can read it there).
 ///
+/// MCP asks more of the verifier: that it take only tokens meant for this server (give
+/// it the server's URL as its [`audience`](crate::VerifierBuilder::audience)), and that
+/// it name the resource's metadata document (RFC 9728) in its challenges
+/// ([`resource_metadata`](crate::VerifierBuilder::resource_metadata), which then also
+/// refuses to build without that audience). A guard over the whole router lets a `GET`
+/// of that document through, as clients read it without a token. Browsers' CORS
+/// preflights carry no token either: put a CORS layer (tower-http's `CorsLayer`)
+/// outside the guard, so that it answers them first.
+///
 /// Sessions: the session the server opens for a token (its `Mcp-Session-Id`) is bound to
 /// that token's principal (`iss` and `sub`, or `client_id`); a request naming the
 /// session with another principal's token is answered 404, as if it did not exist, so a
@@ -249,6 +258,12 @@ where
         let mut inner = take_ready(&mut self.inner);
         ResponseFuture::new(async move {
             let (mut parts, body) = request.into_parts();
+            // The resource's metadata document is read without a token (RFC 9728): a
+            // guard over the whole router lets it through.
+            if guard.verifier.is_metadata_request(&parts) {
+                let response = inner.call(Request::from_parts(parts, body)).await?;
+                return Ok(response.map(Body::new));
+            }
             let token = match verified(&mut parts, &guard.verifier).await {
                 Ok(token) => token,
                 Err(reason) => {

@@ -54,6 +54,8 @@ struct Inner {
     responder: Answering,
     /// Its issuers, as refusal events name the verifier.
     label: Arc<str>,
+    /// Where the resource's metadata document is served, if it names one.
+    metadata_path: Option<Box<str>>,
 }
 
 impl Verifier {
@@ -62,8 +64,9 @@ impl Verifier {
         VerifierBuilder::default()
     }
 
-    /// A verifier with one key and the defaults (no issuer or audience check; see
-    /// [`VerifierBuilder`]).
+    /// A verifier with one key and the defaults (see [`VerifierBuilder`]): no issuer
+    /// check, and no audience, so a token that carries `aud` (as an identity provider's
+    /// do) is refused; configure the audience with [`VerifierBuilder::audience`].
     pub fn new(key: Key) -> Result<Self, ConfigError> {
         Self::builder().key(key).build()
     }
@@ -245,6 +248,15 @@ impl Verifier {
     pub(crate) fn label(&self) -> &str {
         &self.inner.label
     }
+
+    /// Whether `parts` asks for the resource's metadata document (RFC 9728), which a
+    /// client reads without a token to learn how to get one: a layer lets it through.
+    pub(crate) fn is_metadata_request(&self, parts: &Parts) -> bool {
+        self.inner.metadata_path.as_deref().is_some_and(|path| {
+            matches!(parts.method, http::Method::GET | http::Method::HEAD)
+                && parts.uri.path() == path
+        })
+    }
 }
 
 /// A router whose state is `Arc<AppState>` reaches the verifier through `AppState`:
@@ -347,8 +359,9 @@ pub struct VerifierBuilder {
     leeway: Duration,
     cache: Option<CacheLimits>,
     dpop: Option<Dpop>,
-    /// What the resource's metadata says of DPoP, which must be what `dpop` says.
-    advertised_dpop: Option<(Vec<String>, bool)>,
+    /// The resource's metadata (RFC 9728): what it says of DPoP must be what `dpop`
+    /// says, and its resource must be an audience the tokens are checked for.
+    metadata: Option<ResourceMetadata>,
 }
 
 impl Default for VerifierBuilder {
@@ -360,7 +373,7 @@ impl Default for VerifierBuilder {
             leeway: Duration::from_secs(30),
             cache: Some(CacheLimits::default()),
             dpop: None,
-            advertised_dpop: None,
+            metadata: None,
         }
     }
 }
@@ -485,10 +498,18 @@ impl VerifierBuilder {
     /// Names the resource's metadata document (RFC 9728) in every challenge, 401 and 403
     /// alike and in every response mode: `resource_metadata="<its URL>"`, which clients
     /// (MCP clients among them) follow to find the authorization server. Serve the
-    /// document with [`ResourceMetadata::router`].
+    /// document with [`ResourceMetadata::router`]; the verifier's layers
+    /// ([`RequireScopesLayer`](crate::RequireScopesLayer),
+    /// [`McpScopesLayer`](crate::McpScopesLayer)) let a `GET` of it through, so that a
+    /// layer over the whole router does not hide it behind a token.
+    ///
+    /// The tokens must then be meant for the resource the document names (RFC 8707; MCP
+    /// requires it): [`build`](Self::build) refuses a verifier, or a trusted issuer,
+    /// whose audiences do not include it ([`ConfigError::MetadataAudience`]); configure
+    /// it with [`audience`](Self::audience) or [`rfc9068`](Self::rfc9068).
     pub fn resource_metadata(mut self, metadata: &ResourceMetadata) -> Self {
         self.responder.resource_metadata = Some(metadata.url().into());
-        self.advertised_dpop = Some(metadata.dpop_advertised());
+        self.metadata = Some(metadata.clone());
         self
     }
 
@@ -563,13 +584,18 @@ impl VerifierBuilder {
             }
             TokenVerifier::new(self.trusted, true, shared)?
         };
-        if let Some(advertised) = &self.advertised_dpop {
+        if let Some(metadata) = &self.metadata {
             let policy = self
                 .dpop
                 .as_ref()
                 .map_or((Vec::new(), false), Dpop::advertised);
-            if *advertised != policy {
+            if metadata.dpop_advertised() != policy {
                 return Err(ConfigError::MetadataDpopMismatch);
+            }
+            if !tokens.every_issuer_expects(metadata.resource()) {
+                return Err(ConfigError::MetadataAudience {
+                    resource: metadata.resource().to_owned(),
+                });
             }
         }
         let dpop = match self.dpop {
@@ -588,6 +614,7 @@ impl VerifierBuilder {
                 tokens,
                 dpop,
                 responder: Answering::new(responder),
+                metadata_path: self.metadata.map(|metadata| metadata.path().into()),
             }),
         })
     }

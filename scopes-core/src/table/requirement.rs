@@ -198,6 +198,11 @@ impl<T: ScopeTable> fmt::Debug for Requirement<T> {
 /// as the attribute implements it: for any `T` that the table's path names. An impl
 /// written by hand for one table (`impl RequiredScopes<Scopes> for MyExtractor`) is not
 /// found there; annotate the extractor's `impl FromRequestParts` instead.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a scope requirement of the table `{T}`",
+    label = "not a requirement of `{T}`",
+    note = "a requirement is a unit struct annotated with `#[requires_scopes(\"…\")]`, e.g. `#[requires_scopes(\"items:write\")] struct WriteItems;` (add `table = path::To::Table` when its table is not the `Scopes` in scope)"
+)]
 pub trait RequiredScopes<T: ScopeTable>: Send + Sync + 'static {
     /// The type's own requirement.
     const REQUIREMENT: Requirement<T>;

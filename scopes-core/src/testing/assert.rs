@@ -203,7 +203,9 @@ pub trait AuthAssertions {
     /// Refused: 403 `insufficient_scope`, the challenge's `scope` naming exactly the
     /// space-delimited `scope` given (in any order): the scopes the route requires
     /// (the handler's, its scoped extractors', its router layers'), not those the token
-    /// lacks. The names are compared as text at run time.
+    /// lacks. The names are compared as text at run time. An
+    /// [`McpScopesLayer`](crate::McpScopesLayer)'s 403 names the tool's scopes and then
+    /// those the token holds (`"items:write me items"`): give them all.
     #[track_caller]
     fn assert_insufficient_scope(&self, scope: &str) -> Challenge {
         let challenge = expect(

@@ -34,9 +34,19 @@ impl BearerExt for http::request::Builder {
 }
 
 /// A request to `uri` with `method`, `Authorization: Bearer <token>` when `token` is
-/// given, and an empty body.
+/// given, and an empty body. It carries `Host`, as every HTTP/1.1 request does (a server
+/// such as rmcp's refuses a request without one): `localhost`, or the authority of an
+/// absolute `uri` (`http://127.0.0.1:8001/mcp`, sent as `/mcp`).
 pub fn request(method: Method, uri: &str, token: Option<&str>) -> Request<Body> {
-    let builder = Request::builder().method(method).uri(uri);
+    let uri: http::Uri = uri.parse().expect("a valid URI");
+    let host = uri
+        .authority()
+        .map_or_else(|| "localhost".to_owned(), |authority| authority.to_string());
+    let path = uri.path_and_query().map_or("/", |path| path.as_str());
+    let builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(http::header::HOST, host);
     let builder = match token {
         Some(token) => builder.bearer(token),
         None => builder,

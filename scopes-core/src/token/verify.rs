@@ -264,6 +264,17 @@ impl TokenVerifier {
         }
     }
 
+    /// Whether every issuer's tokens must name `audience` among theirs (`aud`): each
+    /// checks an audience, and `audience` is one of them.
+    pub(crate) fn every_issuer_expects(&self, audience: &str) -> bool {
+        self.issuers.iter().all(|rules| {
+            rules
+                .audiences
+                .iter()
+                .any(|expected| **expected == *audience)
+        })
+    }
+
     /// The leeway for time claims, in seconds.
     pub(crate) fn leeway_secs(&self) -> u64 {
         self.leeway_secs
