@@ -51,6 +51,7 @@ const BODY_LIMIT: usize = 1 << 20;
 /// ```
 /// # use axum::{Router, routing::post};
 /// # use scopes_core::{Key, McpScopesLayer, Verifier, requires_scopes, scopes};
+/// # use tower_layer::Layer;
 /// scopes! { pub Scopes { "items:read": "Read items.", "items:write": "Change items." } }
 ///
 /// #[requires_scopes("items:read")]
@@ -66,7 +67,9 @@ const BODY_LIMIT: usize = 1 << 20;
 ///     .tool::<WriteItems>("add_item");
 /// // `mcp` would be rmcp's `StreamableHttpService`.
 /// let mcp = post(|| async { "{}" });
-/// let app: Router = Router::new().route_service("/mcp", mcp).layer(guard);
+/// // The guard around the server's route alone (`tower::Layer::layer`): other paths keep their own answers
+/// // (a `.layer(guard)` over the whole router would answer 401 for unknown paths too).
+/// let app: Router = Router::new().route_service("/mcp", guard.layer(mcp));
 /// # Ok(()) }
 /// ```
 ///
