@@ -329,6 +329,30 @@ async fn a_session_belongs_to_the_principal_that_opened_it() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(send_head(&app, stream).await, StatusCode::NOT_FOUND);
+
+    // An empty `sub` names no one: the client is the principal, and another client's
+    // token with an empty `sub` too is another principal.
+    let nobody = |client: &str| {
+        let extra = json!({ "client_id": client }).as_object().unwrap().clone();
+        Signer::hs256(SECRET)
+            .unwrap()
+            .audience(RESOURCE)
+            .mint_with("", ["items:read", "items:write"], extra)
+            .unwrap()
+    };
+    let opened = self::session(&app, &nobody("client-a")).await;
+    let call_with = |token: String| {
+        let session = opened.clone();
+        let app = app.clone();
+        async move {
+            let message = call(3, "list_items", json!({}));
+            send(&app, post(Some(&token), Some(&session), &message)).await
+        }
+    };
+    let same = call_with(nobody("client-a")).await;
+    assert_eq!(same.status, StatusCode::OK, "{}", same.body);
+    let other = call_with(nobody("client-b")).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.body);
 }
 
 /// The status alone (an event stream would not end).

@@ -13,7 +13,7 @@ use scopes_core::{
 use scopes_core::{McpScopesLayer, TrustedIssuer};
 use scopes_tests::{Request, SECRET, claims, get as get_with, send, sign};
 use serde_json::{Value, json};
-use tower::ServiceExt;
+use tower::{Layer, ServiceExt};
 
 scopes! {
     /// An MCP server's scopes.
@@ -271,63 +271,49 @@ async fn every_challenge_names_the_document() {
 }
 
 #[test]
-fn the_tokens_must_be_meant_for_the_resource_the_document_names() {
+fn the_tokens_must_be_meant_for_some_audience() {
     let key = || Key::hs256(SECRET).unwrap();
+    let issuer = |name: &str| TrustedIssuer::new(name).key(key());
     let mismatch = ConfigError::MetadataAudience {
         resource: RESOURCE.into(),
     };
-    // No audience checked (a token without `aud` would do), or another one (a token
-    // meant for another resource would do): refused at build.
+    // No audience checked, by the verifier or by one of its issuers: a token meant for
+    // no resource in particular would do. Refused at build.
     for builder in [
         Verifier::builder().key(key()),
         Verifier::builder()
-            .key(key())
-            .audience("https://api.example.com"),
-        Verifier::builder()
-            .trust(
-                TrustedIssuer::new("https://a.example.com")
-                    .key(key())
-                    .audience(RESOURCE),
-            )
-            .trust(TrustedIssuer::new("https://b.example.com").key(key())),
+            .trust(issuer("https://a.example.com").audience(RESOURCE))
+            .trust(issuer("https://b.example.com")),
     ] {
         let error = builder.resource_metadata(&metadata()).build().unwrap_err();
         assert_eq!(error, mismatch);
     }
     let message = mismatch.to_string();
-    assert!(
-        message.contains(r#".audience("https://api.example.com/v1/mcp")"#),
-        "{message}"
-    );
-    // The resource among the audiences, for every issuer: built.
+    assert!(message.contains("checks no audience"), "{message}");
+    assert!(message.contains("`TrustedIssuer`"), "{message}");
+    // An audience for every issuer: built, whether it is the resource or the id a
+    // provider writes in its tokens instead (Entra ID's, say).
     for builder in [
         Verifier::builder().key(key()).audience(RESOURCE),
-        Verifier::builder()
-            .key(key())
-            .audience("https://api.example.com")
-            .audience(RESOURCE),
+        Verifier::builder().key(key()).audience("api://4a7c2e8d"),
         Verifier::builder()
             .key(key())
             .issuer("https://a.example.com")
             .rfc9068(RESOURCE),
         Verifier::builder()
-            .trust(
-                TrustedIssuer::new("https://a.example.com")
-                    .key(key())
-                    .audience(RESOURCE),
-            )
-            .trust(
-                TrustedIssuer::new("https://b.example.com")
-                    .key(key())
-                    .audience(RESOURCE),
-            ),
+            .trust(issuer("https://a.example.com").audience(RESOURCE))
+            .trust(issuer("https://b.example.com").audience("api://4a7c2e8d")),
     ] {
         builder.resource_metadata(&metadata()).build().unwrap();
     }
 }
 
+async fn secret() -> &'static str {
+    "SECRET"
+}
+
 #[tokio::test]
-async fn a_layer_over_the_whole_router_lets_the_document_through() {
+async fn a_layer_over_the_whole_router_answers_the_document_itself() {
     let verifier = Verifier::builder()
         .key(Key::hs256(SECRET).unwrap())
         .audience(RESOURCE)
@@ -335,35 +321,62 @@ async fn a_layer_over_the_whole_router_lets_the_document_through() {
         .build()
         .unwrap();
     let path = "/.well-known/oauth-protected-resource/v1/mcp";
-    let layered: Router = Router::new()
-        .route("/v1/mcp", get(open).post(open))
-        .merge(metadata().router())
-        .layer(RequireScopesLayer::<Scopes, AdminOnly>::new(&verifier));
-    let guarded: Router = Router::new()
-        .route("/v1/mcp", get(open).post(open))
-        .merge(metadata().router())
-        .layer(McpScopesLayer::<Scopes>::new(&verifier));
-    for app in [layered, guarded] {
-        // The document, without a token: what a client reads to learn how to get one.
-        let document = send(&app, bare(path)).await;
-        assert_eq!(document.status, 200, "{document:?}");
-        assert_eq!(
-            serde_json::from_str::<Value>(&document.body).unwrap()["resource"],
-            RESOURCE
-        );
-        let head = Request::head(path).body(Body::empty()).unwrap();
-        assert_eq!(send(&app, head).await.status, 200);
-        // Only it, and only read: the server and every other path still need a token.
+    let layer = || RequireScopesLayer::<Scopes, AdminOnly>::new(&verifier);
+    let guard = || McpScopesLayer::<Scopes>::new(&verifier);
+    // Behind each guard, routes that would answer any path: a catch-all, a fallback, a
+    // service; nested, so that the guard sees the path without its prefix.
+    let catch_all = Router::new().route("/{*rest}", get(secret));
+    let fallback = Router::new().route("/x", get(secret)).fallback(secret);
+    let service = tower::service_fn(|_: Request<Body>| async {
+        Ok::<_, std::convert::Infallible>(axum::response::Response::new(Body::from("SECRET")))
+    });
+    let apps: [(&str, Router); 5] = [
+        ("layer, catch-all", catch_all.clone().layer(layer())),
+        ("guard, catch-all", catch_all.layer(guard())),
+        (
+            "nested layer, catch-all",
+            Router::new().nest(
+                "/api",
+                Router::new().route("/{*rest}", get(secret)).layer(layer()),
+            ),
+        ),
+        (
+            "nested layer, fallback",
+            Router::new().nest("/api", fallback.layer(layer())),
+        ),
+        (
+            "nested guard, service",
+            Router::new().nest_service("/api", guard().layer(service)),
+        ),
+    ];
+    for (what, app) in apps {
+        // The document itself, without a token, from the layer: not the route's answer.
+        if !what.starts_with("nested") {
+            let document = send(&app, bare(path)).await;
+            assert_eq!(document.status, 200, "{what}: {document:?}");
+            let json: Value = serde_json::from_str(&document.body).unwrap();
+            assert_eq!(json["resource"], RESOURCE, "{what}");
+            let head = Request::head(path).body(Body::empty()).unwrap();
+            assert_eq!(send(&app, head).await.status, 200, "{what}");
+        }
+        // Nothing else without a token: not the document's path under a prefix, nor
+        // near it, nor written otherwise, nor another method.
         for request in [
-            bare("/v1/mcp"),
+            bare(&format!("/api{path}")),
+            bare("/api/x"),
             bare(&format!("{path}/")),
             bare(&format!("{path}x")),
             bare("/.well-known/oauth-protected-resource"),
+            bare("/.well-known/oauth-protected-resource/v1/%6Dcp"),
             Request::post(path).body(Body::empty()).unwrap(),
         ] {
-            let what = format!("{} {}", request.method(), request.uri());
+            let sent = format!("{} {}", request.method(), request.uri());
             let reply = send(&app, request).await;
-            assert_eq!(reply.status, 401, "{what}: {reply:?}");
+            assert!(!reply.body.contains("SECRET"), "{what}: {sent}: {reply:?}");
+            assert!(
+                matches!(reply.status.as_u16(), 401 | 404),
+                "{what}: {sent}: {reply:?}"
+            );
         }
     }
 }

@@ -280,8 +280,11 @@ fn the_kit_s_requests_carry_a_host() {
     assert_eq!(local.headers()["host"], "localhost");
     assert_eq!(local.uri(), "/items?page=2");
     assert_eq!(local.headers()["authorization"], "Bearer t");
-    let absolute = testing::request(axum::http::Method::POST, "http://127.0.0.1:8001/mcp", None);
+    let absolute = testing::request(axum::http::Method::POST, "https://127.0.0.1:8001/mcp", None);
     assert_eq!(absolute.headers()["host"], "127.0.0.1:8001");
-    assert_eq!(absolute.uri(), "/mcp");
+    assert_eq!(absolute.uri(), "https://127.0.0.1:8001/mcp");
+    assert_eq!(absolute.uri().path(), "/mcp");
     assert!(absolute.headers().get("authorization").is_none());
+    let userinfo = testing::get("http://user:pw@api.example.com:8443/x", None);
+    assert_eq!(userinfo.headers()["host"], "api.example.com:8443");
 }

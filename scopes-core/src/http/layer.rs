@@ -150,8 +150,8 @@ where
         ResponseFuture(Box::pin(async move {
             let (mut parts, body) = request.into_parts();
             // The resource's metadata document is read without a token (RFC 9728).
-            if verifier.is_metadata_request(&parts) {
-                return inner.call(Request::from_parts(parts, body)).await;
+            if let Some(document) = verifier.metadata_answer(&parts) {
+                return Ok(document);
             }
             match check::<T, R>(&mut parts, &verifier).await {
                 Ok(()) => inner.call(Request::from_parts(parts, body)).await,

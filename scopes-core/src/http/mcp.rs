@@ -93,11 +93,12 @@ const BODY_LIMIT: usize = 1 << 20;
 /// request's `http::request::Parts` to tools, which can read it there).
 ///
 /// MCP asks more of the verifier: that it take only tokens meant for this server (give
-/// it the server's URL as its [`audience`](crate::VerifierBuilder::audience)), and that
+/// it the audience the authorization server writes in them, for an RFC 8707 client the
+/// server's URL: [`audience`](crate::VerifierBuilder::audience)), and that
 /// it name the resource's metadata document (RFC 9728) in its challenges
 /// ([`resource_metadata`](crate::VerifierBuilder::resource_metadata), which then also
-/// refuses to build without that audience). A guard over the whole router lets a `GET`
-/// of that document through, as clients read it without a token. Browsers' CORS
+/// refuses to build without an audience). A guard over the whole router answers a `GET`
+/// of that document itself, as clients read it without a token. Browsers' CORS
 /// preflights carry no token either: put a CORS layer (tower-http's `CorsLayer`)
 /// outside the guard, so that it answers them first.
 ///
@@ -262,10 +263,9 @@ where
         ResponseFuture::new(async move {
             let (mut parts, body) = request.into_parts();
             // The resource's metadata document is read without a token (RFC 9728): a
-            // guard over the whole router lets it through.
-            if guard.verifier.is_metadata_request(&parts) {
-                let response = inner.call(Request::from_parts(parts, body)).await?;
-                return Ok(response.map(Body::new));
+            // guard over the whole router answers it.
+            if let Some(document) = guard.verifier.metadata_answer(&parts) {
+                return Ok(document);
             }
             let token = match verified(&mut parts, &guard.verifier).await {
                 Ok(token) => token,
@@ -442,18 +442,22 @@ fn principal(token: &VerifiedToken) -> Box<str> {
         #[serde(borrow, default)]
         client_id: Option<Cow<'a, str>>,
     }
-    match serde_json::from_str::<Who<'_>>(token.claims_json()) {
-        Ok(Who {
-            iss,
-            sub: Some(who),
-            ..
-        })
-        | Ok(Who {
-            iss,
-            client_id: Some(who),
-            ..
-        }) => format!("{}\n{who}", iss.unwrap_or_default()).into(),
-        _ => token.claims_json().into(),
+    let Ok(Who {
+        iss,
+        sub,
+        client_id,
+    }) = serde_json::from_str::<Who<'_>>(token.claims_json())
+    else {
+        return token.claims_json().into();
+    };
+    // An empty `sub` or `client_id` names no one (all such tokens would be one).
+    match [sub, client_id]
+        .into_iter()
+        .flatten()
+        .find(|who| !who.is_empty())
+    {
+        Some(who) => format!("{}\n{who}", iss.unwrap_or_default()).into(),
+        None => token.claims_json().into(),
     }
 }
 

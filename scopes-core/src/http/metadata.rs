@@ -42,7 +42,7 @@ const WELL_KNOWN: &str = "/.well-known/oauth-protected-resource";
 ///     "https://api.example.com/.well-known/oauth-protected-resource/v1/mcp"
 /// );
 /// // Every 401 and 403 then names the document: `resource_metadata="…"`.
-/// // Its tokens must be meant for the resource (RFC 8707): `build` checks it.
+/// // Its tokens must be meant for the resource (RFC 8707): `build` wants an audience.
 /// let verifier = Verifier::builder()
 ///     .key(Key::hs256("a secret of at least thirty-two bytes!!")?)
 ///     .audience("https://api.example.com/v1/mcp")
@@ -269,8 +269,8 @@ impl ResourceMetadata {
     /// A router serving the document at [`path`](Self::path): `200`, `application/json`.
     /// Merge it into the application's router; it needs no state and no token (a
     /// [`RequireScopesLayer`](crate::RequireScopesLayer) or
-    /// [`McpScopesLayer`](crate::McpScopesLayer) over the whole router lets a `GET` of
-    /// it through, when its verifier names this document).
+    /// [`McpScopesLayer`](crate::McpScopesLayer) over the whole router answers a `GET`
+    /// of it itself, when its verifier names this document).
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         let metadata = self.clone();
         Router::new().route(

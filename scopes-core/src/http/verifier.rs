@@ -54,8 +54,8 @@ struct Inner {
     responder: Answering,
     /// Its issuers, as refusal events name the verifier.
     label: Arc<str>,
-    /// Where the resource's metadata document is served, if it names one.
-    metadata_path: Option<Box<str>>,
+    /// The resource's metadata document, if it names one: its layers answer it.
+    metadata: Option<ResourceMetadata>,
 }
 
 impl Verifier {
@@ -249,13 +249,18 @@ impl Verifier {
         &self.inner.label
     }
 
-    /// Whether `parts` asks for the resource's metadata document (RFC 9728), which a
-    /// client reads without a token to learn how to get one: a layer lets it through.
-    pub(crate) fn is_metadata_request(&self, parts: &Parts) -> bool {
-        self.inner.metadata_path.as_deref().is_some_and(|path| {
-            matches!(parts.method, http::Method::GET | http::Method::HEAD)
-                && parts.uri.path() == path
-        })
+    /// The resource's metadata document (RFC 9728), when `parts` asks for it (`GET` or
+    /// `HEAD` of its path, as the client sent it, before any `nest`): a client reads it
+    /// without a token to learn how to get one. A layer answers it itself and passes
+    /// nothing on, so that no other route or fallback is ever reached without a token.
+    pub(crate) fn metadata_answer(&self, parts: &Parts) -> Option<axum::response::Response> {
+        let metadata = self.inner.metadata.as_ref()?;
+        let path = match parts.extensions.get::<axum::extract::OriginalUri>() {
+            Some(original) => original.path(),
+            None => parts.uri.path(),
+        };
+        let read = matches!(parts.method, http::Method::GET | http::Method::HEAD);
+        (read && path == metadata.path()).then(|| metadata.response())
     }
 }
 
@@ -500,13 +505,16 @@ impl VerifierBuilder {
     /// (MCP clients among them) follow to find the authorization server. Serve the
     /// document with [`ResourceMetadata::router`]; the verifier's layers
     /// ([`RequireScopesLayer`](crate::RequireScopesLayer),
-    /// [`McpScopesLayer`](crate::McpScopesLayer)) let a `GET` of it through, so that a
-    /// layer over the whole router does not hide it behind a token.
+    /// [`McpScopesLayer`](crate::McpScopesLayer)) answer a `GET` of it themselves, so
+    /// that a layer over the whole router does not hide it behind a token.
     ///
-    /// The tokens must then be meant for the resource the document names (RFC 8707; MCP
-    /// requires it): [`build`](Self::build) refuses a verifier, or a trusted issuer,
-    /// whose audiences do not include it ([`ConfigError::MetadataAudience`]); configure
-    /// it with [`audience`](Self::audience) or [`rfc9068`](Self::rfc9068).
+    /// The tokens must then be meant for this resource (RFC 8707; MCP requires it):
+    /// [`build`](Self::build) refuses a verifier, or a trusted issuer that verifies
+    /// JWTs, that checks no [`audience`](Self::audience)
+    /// ([`ConfigError::MetadataAudience`]). The audience is what the authorization
+    /// server writes in this API's tokens: for an MCP client, which asks for the
+    /// metadata's `resource` (RFC 8707), that resource; some providers write an id of
+    /// their own instead (Entra ID the API's client id).
     pub fn resource_metadata(mut self, metadata: &ResourceMetadata) -> Self {
         self.responder.resource_metadata = Some(metadata.url().into());
         self.metadata = Some(metadata.clone());
@@ -592,7 +600,7 @@ impl VerifierBuilder {
             if metadata.dpop_advertised() != policy {
                 return Err(ConfigError::MetadataDpopMismatch);
             }
-            if !tokens.every_issuer_expects(metadata.resource()) {
+            if !tokens.every_issuer_checks_an_audience() {
                 return Err(ConfigError::MetadataAudience {
                     resource: metadata.resource().to_owned(),
                 });
@@ -614,7 +622,7 @@ impl VerifierBuilder {
                 tokens,
                 dpop,
                 responder: Answering::new(responder),
-                metadata_path: self.metadata.map(|metadata| metadata.path().into()),
+                metadata: self.metadata,
             }),
         })
     }

@@ -35,18 +35,11 @@ impl BearerExt for http::request::Builder {
 
 /// A request to `uri` with `method`, `Authorization: Bearer <token>` when `token` is
 /// given, and an empty body. It carries `Host`, as every HTTP/1.1 request does (a server
-/// such as rmcp's refuses a request without one): `localhost`, or the authority of an
-/// absolute `uri` (`http://127.0.0.1:8001/mcp`, sent as `/mcp`).
+/// such as rmcp's refuses a request without one): `localhost` for a path, the
+/// authority of an absolute `uri` (`https://api.example.com/items`, whose scheme the
+/// request keeps).
 pub fn request(method: Method, uri: &str, token: Option<&str>) -> Request<Body> {
-    let uri: http::Uri = uri.parse().expect("a valid URI");
-    let host = uri
-        .authority()
-        .map_or_else(|| "localhost".to_owned(), |authority| authority.to_string());
-    let path = uri.path_and_query().map_or("/", |path| path.as_str());
-    let builder = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(http::header::HOST, host);
+    let builder = addressed(method, uri);
     let builder = match token {
         Some(token) => builder.bearer(token),
         None => builder,
@@ -64,21 +57,31 @@ pub fn get(uri: &str, token: Option<&str>) -> Request<Body> {
 /// A request to `url` with `method`, `Authorization: DPoP <token>`, a proof of `key`
 /// made for that method and URL (RFC 9449), and an empty body. `url` is absolute, as
 /// the client addresses the API (`https://api.example.com/items`): the proof names it,
-/// and the request carries its path and `Host`. For a proof made otherwise (replayed,
-/// for another URL, with a nonce), build the request with [`BearerExt::dpop`].
+/// and the request carries it and its `Host`. For a proof made otherwise (replayed, for
+/// another URL, with a nonce), build the request with [`BearerExt::dpop`].
 pub fn dpop_request(method: Method, url: &str, token: &str, key: &super::DpopKey) -> Request<Body> {
     let proof = key.proof(method.as_str(), url).token(token).sign();
-    let uri: http::Uri = url.parse().expect("an absolute URL");
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(uri.path_and_query().map_or("/", |path| path.as_str()));
-    if let Some(authority) = uri.authority() {
-        builder = builder.header(http::header::HOST, authority.as_str());
-    }
-    builder
+    addressed(method, url)
         .dpop(token, &proof)
         .body(Body::empty())
         .expect("a request with a valid method and URI")
+}
+
+/// A request to `uri` as a client addresses it: `Host` its authority (without user
+/// information), or `localhost` for a path alone.
+fn addressed(method: Method, uri: &str) -> http::request::Builder {
+    let uri: http::Uri = uri.parse().expect("a valid URI");
+    let host = uri.authority().map_or("localhost", |authority| {
+        let authority = authority.as_str();
+        authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host)
+    });
+    let host = http::HeaderValue::from_str(host).expect("an authority is a header value");
+    Request::builder()
+        .method(method)
+        .header(http::header::HOST, host)
+        .uri(uri)
 }
 
 /// Sends `request` to `app` in process and reads the whole answer.

@@ -264,15 +264,13 @@ impl TokenVerifier {
         }
     }
 
-    /// Whether every issuer's tokens must name `audience` among theirs (`aud`): each
-    /// checks an audience, and `audience` is one of them.
-    pub(crate) fn every_issuer_expects(&self, audience: &str) -> bool {
-        self.issuers.iter().all(|rules| {
-            rules
-                .audiences
-                .iter()
-                .any(|expected| **expected == *audience)
-        })
+    /// Whether every issuer that verifies JWTs itself checks an audience (`aud`). One
+    /// that only introspects is left to its authorization server, which answers for
+    /// the tokens it issued (RFC 7662 §2.2).
+    pub(crate) fn every_issuer_checks_an_audience(&self) -> bool {
+        self.issuers
+            .iter()
+            .all(|rules| !rules.local || !rules.audiences.is_empty())
     }
 
     /// The leeway for time claims, in seconds.
