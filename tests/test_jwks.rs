@@ -273,10 +273,20 @@ async fn a_key_server_down_at_start_refuses_tokens_and_is_not_hammered() {
     server.set_behavior(Behavior::Down);
     let app = app(jwks_verifier(&server, fast()));
     let token = key.sign(&claims(&["items"]));
-    // Fail closed: no key, no entry. Ten requests within the cooldown: one fetch.
+    // Fail closed: no key, no entry. Ten requests within the cooldown: one fetch. The
+    // answer says the token could not be checked, not that it was wrong.
     for _ in 0..10 {
         let refused = send(&app, get_with("/items/", &token)).await;
-        assert_eq!(refused.status, 401u16);
+        assert_eq!(
+            refused,
+            Reply::new(
+                401,
+                Some(
+                    r#"Bearer error="invalid_token", error_description="The token could not be checked""#
+                ),
+                r#"{"detail":"Could not validate credentials"}"#,
+            )
+        );
     }
     assert_eq!(server.jwks_hits(), 1);
     // The server recovers; after the cooldown the next token fetches and passes.
@@ -284,6 +294,13 @@ async fn a_key_server_down_at_start_refuses_tokens_and_is_not_hammered() {
     tokio::time::sleep(Duration::from_millis(350)).await;
     assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
     assert_eq!(server.jwks_hits(), 2);
+    // The reason, for code that verifies by hand.
+    server.set_behavior(Behavior::Down);
+    let verifier = jwks_verifier(&server, fast());
+    assert_eq!(
+        verifier.verify(&token).await.unwrap_err(),
+        TokenError::KeysUnavailable
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -263,6 +263,11 @@ pub enum TokenError {
     /// answered for another kind of token (a `token_type` other than `Bearer`, e.g. a
     /// refresh token).
     NotBearer,
+    /// The issuer's keys could not be fetched (its JWKS, or its discovery document, is
+    /// unreachable or wrong), and there is no earlier set to check the token with: it
+    /// could not be checked, so it is refused. The refusal event and the log say why;
+    /// `Verifier::refresh_keys` at start-up reports it before any request.
+    KeysUnavailable,
     /// The introspection endpoint could not be asked (down, slow, an error status, an
     /// answer that is not one): the token could not be checked, so it is refused.
     IntrospectionFailed,
@@ -307,7 +312,7 @@ impl TokenError {
             Self::NotAnAccessToken => "The token is not a JWT access token (typ)",
             Self::Inactive => "The access token is not active",
             Self::NotBearer => "The token is not a bearer access token",
-            Self::IntrospectionFailed => "The token could not be checked",
+            Self::IntrospectionFailed | Self::KeysUnavailable => "The token could not be checked",
             Self::KeyBinding => "Invalid DPoP key binding",
         }
     }
@@ -335,6 +340,7 @@ impl TokenError {
             Self::Inactive => "inactive",
             Self::NotBearer => "not_bearer",
             Self::IntrospectionFailed => "introspection_failed",
+            Self::KeysUnavailable => "keys_unavailable",
             Self::KeyBinding => "key_binding",
         }
     }

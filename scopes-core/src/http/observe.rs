@@ -141,6 +141,7 @@ refusal_counters!(
     "invalid_token.inactive",
     "invalid_token.not_bearer",
     "invalid_token.introspection_failed",
+    "invalid_token.keys_unavailable",
     "invalid_token.key_binding",
     "insufficient_scope",
     "insufficient_user_authentication",
@@ -251,6 +252,7 @@ mod tests {
             E::Inactive,
             E::NotBearer,
             E::IntrospectionFailed,
+            E::KeysUnavailable,
             E::KeyBinding,
         ];
         let proofs = [

@@ -125,6 +125,7 @@ impl AuthRejection {
                 E::Inactive => "invalid_token.inactive",
                 E::NotBearer => "invalid_token.not_bearer",
                 E::IntrospectionFailed => "invalid_token.introspection_failed",
+                E::KeysUnavailable => "invalid_token.keys_unavailable",
                 E::KeyBinding => "invalid_token.key_binding",
             },
             Self::InsufficientScope => "insufficient_scope",

@@ -448,17 +448,23 @@ impl TokenVerifier {
         let set = issuer.keys.current();
         let generation = set.generation;
         match issuer.check(token, jws, &set, self.leeway_secs) {
-            // A key the set lacks (or a set still empty): worth a refresh.
-            Err(missed @ TokenError::UnknownKey) => Err(Waiting::KeyRefresh {
-                index,
-                generation,
-                missed,
-            }),
-            Err(missed @ TokenError::AlgorithmNotAllowed) if set.keys.is_empty() => {
+            // A key the set lacks: worth a refresh.
+            Err(missed @ TokenError::UnknownKey) if !set.keys.is_empty() => {
                 Err(Waiting::KeyRefresh {
                     index,
                     generation,
                     missed,
+                })
+            }
+            // No set yet (none fetched): a refresh, and if it fails, the token could not
+            // be checked, which is not the token's fault.
+            Err(TokenError::UnknownKey | TokenError::AlgorithmNotAllowed)
+                if set.keys.is_empty() =>
+            {
+                Err(Waiting::KeyRefresh {
+                    index,
+                    generation,
+                    missed: TokenError::KeysUnavailable,
                 })
             }
             checked => {

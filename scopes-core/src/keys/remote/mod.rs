@@ -196,7 +196,16 @@ impl State {
         let retry_in = match &result {
             Ok(max_age) => *max_age,
             Err(error) => {
-                tracing::warn!(%error, "fetching the key set failed; the last good set stays in use");
+                match self.current.load().keys.is_empty() {
+                    true => tracing::warn!(
+                        %error,
+                        "fetching the key set failed; there is no key set yet, so tokens are refused until a fetch succeeds"
+                    ),
+                    false => tracing::warn!(
+                        %error,
+                        "fetching the key set failed; the last good set stays in use"
+                    ),
+                }
                 self.options.cooldown
             }
         };
