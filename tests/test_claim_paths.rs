@@ -129,6 +129,16 @@ fn auth0_permissions_okta_scp_and_fastapi_scopes() {
         granted(&for_api(providers::okta(), "api://default"), &okta).unwrap(),
         ["items.read", "offline_access"]
     );
+    // Cognito: no `aud` (its `client_id` instead), so no audience.
+    let cognito = base(json!({
+        "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC", "client_id": "5sq2",
+        "token_use": "access", "scope": "shop/items.read shop/items.write",
+        "cognito:groups": ["admins"], "username": "u1"
+    }));
+    assert_eq!(
+        granted(&verifier(providers::cognito()), &cognito).unwrap(),
+        ["admins", "shop/items.read", "shop/items.write"]
+    );
     let fastapi = base(json!({ "scopes": ["me", "items"] }));
     assert_eq!(
         granted(&verifier(providers::fastapi()), &fastapi).unwrap(),

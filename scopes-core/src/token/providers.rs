@@ -31,6 +31,49 @@
 //!
 //! (Entra ID also lists a signed-in user's app roles in `roles`: give app roles and
 //! delegated scopes different names, as Microsoft's own naming does.)
+//!
+//! # Issuer and audience, provider by provider
+//!
+//! Where the scopes are is one third of the configuration; the verifier also checks who
+//! issued the token (`iss`) and for whom (`aud`). A token that carries `aud` is refused
+//! until the audience is configured. What each provider writes:
+//!
+//! | provider | `oidc_issuer(…)` | `audience(…)` | scopes |
+//! |---|---|---|---|
+//! | Keycloak | `https://kc.example.com/realms/<realm>` | the API's client id, which Keycloak writes only with an *Audience* mapper on a client scope (by default `aud` is `account`, or absent) | [`keycloak`]`("<client>")` |
+//! | Auth0 | `https://<tenant>.auth0.com/`, **with** the trailing `/` (it is part of the issuer) | the API's identifier (`aud` is then an array with the userinfo URL, which is fine) | [`auth0`] |
+//! | Entra ID, v2 tokens | `https://login.microsoftonline.com/<tenant-id>/v2.0` | the API's application (client) id, a GUID | [`entra_id`] |
+//! | Entra ID, v1 tokens (the API's manifest has `accessTokenAcceptedVersion` unset or 1) | `https://sts.windows.net/<tenant-id>/` | the application id URI, `api://…` | [`entra_id`] |
+//! | Okta | `https://<org>.okta.com/oauth2/default` (a custom authorization server: the org server's access tokens are for Okta's own APIs) | `api://default`, or the server's audience | [`okta`] |
+//! | Amazon Cognito | `https://cognito-idp.<region>.amazonaws.com/<pool-id>` | none: access tokens carry `client_id`, not `aud` (an ID token, which has `aud`, is then refused) | [`cognito`] |
+//!
+//! Notes:
+//! - **Entra ID, v1 and v2 at once**: name both issuers and both audiences on one
+//!   verifier (`.issuer(…).issuer(…).audience(…).audience(…)` with `jwks_url`), or set
+//!   the manifest's `accessTokenAcceptedVersion` to 2.
+//! - **Entra ID, several tenants**: one [`TrustedIssuer`](crate::TrustedIssuer) per
+//!   tenant, `TrustedIssuer::new("https://login.microsoftonline.com/<tenant-id>/v2.0")`
+//!   with the shared keys,
+//!   `.jwks_url("https://login.microsoftonline.com/common/discovery/v2.0/keys")`, and
+//!   the audience. *Any* tenant is not offered: the `organizations` and `common`
+//!   discovery documents name the issuer `…/{tenantid}/v2.0`, a template, which
+//!   `oidc_issuer` refuses (`KeyFetchError::IssuerMismatch` from
+//!   [`refresh_keys`](crate::Verifier::refresh_keys)).
+//! - **Cognito** checks no audience, so every app client of the pool is trusted; give
+//!   each API its own pool, or its own resource server's scopes. Without an audience a
+//!   verifier cannot name [`resource_metadata`](crate::VerifierBuilder::resource_metadata)
+//!   (MCP's metadata): Cognito's access tokens are not meant for one resource.
+//! - **Google** issues opaque access tokens and no introspection endpoint (RFC 7662):
+//!   they cannot be checked here. Its ID tokens can
+//!   (`oidc_issuer("https://accounts.google.com")` with a second
+//!   `.issuer("accounts.google.com")` and the OAuth client id as audience), but they
+//!   carry no scopes: only routes that require a valid token take them.
+//! - **ID tokens in place of access tokens**: a provider's ID token for the client whose
+//!   id is the API's audience would pass as one. Keycloak's and Okta's do not say so in
+//!   their header; give the API a client of its own, which never signs users in.
+//! - Call [`Verifier::refresh_keys`](crate::Verifier::refresh_keys) at start-up: a wrong
+//!   issuer URL fails there, with the reason, rather than on every request ("The token
+//!   could not be checked").
 
 /// Keycloak: the client scopes in `scope`, the realm roles in `realm_access.roles` and
 /// the roles of `client` (this API's client id) in `resource_access.<client>.roles`.
@@ -57,6 +100,12 @@ pub fn auth0() -> Vec<String> {
 /// Okta: `scp` (an array of scopes).
 pub fn okta() -> Vec<String> {
     vec!["scp".to_owned()]
+}
+
+/// Amazon Cognito: the resource servers' scopes in `scope`
+/// (`<resource-server>/<scope>`), and the user's groups in `cognito:groups`.
+pub fn cognito() -> Vec<String> {
+    vec!["scope".to_owned(), "cognito:groups".to_owned()]
 }
 
 /// FastAPI's tutorial: `scopes` (an array).
