@@ -330,17 +330,22 @@ async fn a_session_belongs_to_the_principal_that_opened_it() {
         .unwrap();
     assert_eq!(send_head(&app, stream).await, StatusCode::NOT_FOUND);
 
-    // An empty `sub` names no one: the client is the principal, and another client's
-    // token with an empty `sub` too is another principal.
-    let nobody = |client: &str| {
-        let extra = json!({ "client_id": client }).as_object().unwrap().clone();
+    // An empty `sub` names no one: the token alone is the principal (not its client,
+    // whose every user it would merge).
+    let nobody = |client: &str, nonce: u32| {
+        let extra = json!({ "client_id": client, "n": nonce });
         Signer::hs256(SECRET)
             .unwrap()
             .audience(RESOURCE)
-            .mint_with("", ["items:read", "items:write"], extra)
+            .mint_with(
+                "",
+                ["items:read", "items:write"],
+                extra.as_object().unwrap().clone(),
+            )
             .unwrap()
     };
-    let opened = self::session(&app, &nobody("client-a")).await;
+    let first = nobody("client-a", 1);
+    let opened = self::session(&app, &first).await;
     let call_with = |token: String| {
         let session = opened.clone();
         let app = app.clone();
@@ -349,10 +354,47 @@ async fn a_session_belongs_to_the_principal_that_opened_it() {
             send(&app, post(Some(&token), Some(&session), &message)).await
         }
     };
-    let same = call_with(nobody("client-a")).await;
+    let same = call_with(first.clone()).await;
     assert_eq!(same.status, StatusCode::OK, "{}", same.body);
-    let other = call_with(nobody("client-b")).await;
-    assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.body);
+    for other in [nobody("client-a", 2), nobody("client-b", 1)] {
+        let refused = call_with(other).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.body);
+    }
+    // A client acting for itself (no `sub` at all) is its client: its next token keeps
+    // the session, and a user whose `sub` is the client's id is someone else.
+    let client = |nonce: u32| {
+        let claims = json!({
+            "client_id": "client-c", "n": nonce, "aud": RESOURCE, "scope": "items:read",
+            "exp": 4_000_000_000u64,
+        });
+        Signer::hs256(SECRET).unwrap().sign(&claims).unwrap()
+    };
+    let opened = self::session(&app, &client(1)).await;
+    let again = send(
+        &app,
+        post(
+            Some(&client(2)),
+            Some(&opened),
+            &call(4, "list_items", json!({})),
+        ),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    let namesake = Signer::hs256(SECRET)
+        .unwrap()
+        .audience(RESOURCE)
+        .mint("client-c", ["items:read"])
+        .unwrap();
+    let refused = send(
+        &app,
+        post(
+            Some(&namesake),
+            Some(&opened),
+            &call(5, "list_items", json!({})),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.body);
 }
 
 /// The status alone (an event stream would not end).

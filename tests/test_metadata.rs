@@ -323,22 +323,24 @@ async fn a_layer_over_the_whole_router_answers_the_document_itself() {
     let path = "/.well-known/oauth-protected-resource/v1/mcp";
     let layer = || RequireScopesLayer::<Scopes, AdminOnly>::new(&verifier);
     let guard = || McpScopesLayer::<Scopes>::new(&verifier);
-    // Behind each guard, routes that would answer any path: a catch-all, a fallback, a
-    // service; nested, so that the guard sees the path without its prefix.
-    let catch_all = Router::new().route("/{*rest}", get(secret));
+    // Behind each guard, routes that would answer any path (a catch-all, a fallback, a
+    // service, a route at the document's own path), some nested, so that the guard sees
+    // the path without its prefix.
+    let catch_all = || Router::new().route("/{*rest}", get(secret));
     let fallback = Router::new().route("/x", get(secret)).fallback(secret);
-    let service = tower::service_fn(|_: Request<Body>| async {
-        Ok::<_, std::convert::Infallible>(axum::response::Response::new(Body::from("SECRET")))
-    });
-    let apps: [(&str, Router); 5] = [
-        ("layer, catch-all", catch_all.clone().layer(layer())),
-        ("guard, catch-all", catch_all.layer(guard())),
+    let service = || {
+        tower::service_fn(|_: Request<Body>| async {
+            Ok::<_, std::convert::Infallible>(axum::response::Response::new(Body::from("SECRET")))
+        })
+    };
+    let own_document = Router::new().route(path, get(secret));
+    let apps: [(&str, Router); 6] = [
+        ("layer, catch-all", catch_all().layer(layer())),
+        ("guard, catch-all", catch_all().layer(guard())),
+        ("layer, a route at the path", own_document.layer(layer())),
         (
             "nested layer, catch-all",
-            Router::new().nest(
-                "/api",
-                Router::new().route("/{*rest}", get(secret)).layer(layer()),
-            ),
+            Router::new().nest("/api", catch_all().layer(layer())),
         ),
         (
             "nested layer, fallback",
@@ -346,37 +348,54 @@ async fn a_layer_over_the_whole_router_answers_the_document_itself() {
         ),
         (
             "nested guard, service",
-            Router::new().nest_service("/api", guard().layer(service)),
+            Router::new().nest_service("/api", guard().layer(service())),
         ),
     ];
     for (what, app) in apps {
-        // The document itself, without a token, from the layer: not the route's answer.
-        if !what.starts_with("nested") {
-            let document = send(&app, bare(path)).await;
-            assert_eq!(document.status, 200, "{what}: {document:?}");
-            let json: Value = serde_json::from_str(&document.body).unwrap();
-            assert_eq!(json["resource"], RESOURCE, "{what}");
-            let head = Request::head(path).body(Body::empty()).unwrap();
-            assert_eq!(send(&app, head).await.status, 200, "{what}");
+        let nested = what.starts_with("nested");
+        // The document itself, without a token, from the layer (never the route's
+        // answer); `HEAD` gets its headers.
+        let document = send(&app, bare(path)).await;
+        match nested {
+            // Not in a nested router: the document is at the host's root.
+            true => assert_eq!(document.status, 404, "{what}: {document:?}"),
+            false => {
+                assert_eq!(document.status, 200, "{what}: {document:?}");
+                let json: Value = serde_json::from_str(&document.body).unwrap();
+                assert_eq!(json["resource"], RESOURCE, "{what}");
+                let head = Request::head(path).body(Body::empty()).unwrap();
+                let head = app.clone().oneshot(head).await.unwrap();
+                assert_eq!(head.status(), 200, "{what}");
+                assert_eq!(head.headers()["content-type"], "application/json", "{what}");
+                let body = axum::body::to_bytes(head.into_body(), 1 << 16)
+                    .await
+                    .unwrap();
+                assert!(body.is_empty(), "{what}");
+            }
         }
-        // Nothing else without a token: not the document's path under a prefix, nor
-        // near it, nor written otherwise, nor another method.
-        for request in [
-            bare(&format!("/api{path}")),
-            bare("/api/x"),
+        // Nothing else without a token: the document's path under a prefix, near it,
+        // written otherwise, another method.
+        let mut refused = vec![
             bare(&format!("{path}/")),
             bare(&format!("{path}x")),
             bare("/.well-known/oauth-protected-resource"),
             bare("/.well-known/oauth-protected-resource/v1/%6Dcp"),
             Request::post(path).body(Body::empty()).unwrap(),
-        ] {
+        ];
+        if nested {
+            refused = vec![bare(&format!("/api{path}")), bare("/api/x")];
+        }
+        for request in refused {
             let sent = format!("{} {}", request.method(), request.uri());
             let reply = send(&app, request).await;
             assert!(!reply.body.contains("SECRET"), "{what}: {sent}: {reply:?}");
-            assert!(
-                matches!(reply.status.as_u16(), 401 | 404),
-                "{what}: {sent}: {reply:?}"
-            );
+            assert_eq!(reply.status, 401, "{what}: {sent}: {reply:?}");
         }
     }
+    // A guard around a service alone (no router, so no original URI): the same.
+    let alone = guard().layer(service());
+    let document = alone.clone().oneshot(bare(path)).await.unwrap();
+    assert_eq!(document.status(), 200);
+    let other = alone.oneshot(bare("/v1/mcp")).await.unwrap();
+    assert_eq!(other.status(), 401);
 }

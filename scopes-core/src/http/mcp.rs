@@ -430,8 +430,9 @@ impl<T: ScopeTable> Guard<T> {
     }
 }
 
-/// Who a token speaks for, to bind sessions to: its issuer and subject (or client,
-/// for a token without a subject), or the whole token when it names neither.
+/// Who a token speaks for, to bind sessions to: its issuer and subject, or its issuer
+/// and client for a token without a subject, or else the token itself (an empty or
+/// unreadable `sub`, an introspection answer naming no one): never two people as one.
 fn principal(token: &VerifiedToken) -> Box<str> {
     #[derive(Deserialize)]
     struct Who<'a> {
@@ -442,22 +443,33 @@ fn principal(token: &VerifiedToken) -> Box<str> {
         #[serde(borrow, default)]
         client_id: Option<Cow<'a, str>>,
     }
-    let Ok(Who {
-        iss,
-        sub,
-        client_id,
-    }) = serde_json::from_str::<Who<'_>>(token.claims_json())
-    else {
-        return token.claims_json().into();
+    let who = match serde_json::from_str::<Who<'_>>(token.claims_json()) {
+        // A user, or (no `sub` at all) a client acting for itself; an empty one names
+        // no one.
+        Ok(Who {
+            iss,
+            sub: Some(sub),
+            ..
+        }) if !sub.is_empty() => Some((iss, "sub", sub)),
+        Ok(Who {
+            iss,
+            sub: None,
+            client_id: Some(client),
+        }) if !client.is_empty() => Some((iss, "client_id", client)),
+        _ => None,
     };
-    // An empty `sub` or `client_id` names no one (all such tokens would be one).
-    match [sub, client_id]
-        .into_iter()
-        .flatten()
-        .find(|who| !who.is_empty())
-    {
-        Some(who) => format!("{}\n{who}", iss.unwrap_or_default()).into(),
-        None => token.claims_json().into(),
+    match who {
+        // The issuer's length first: no issuer and name can read as another pair.
+        Some((iss, kind, name)) => {
+            let iss = iss.unwrap_or_default();
+            format!("{}:{iss}\n{kind}:{name}", iss.len()).into()
+        }
+        // Its hash: the session map holds no bearer token.
+        None => {
+            let hash = crate::keys::sha256(token.token_text().as_bytes());
+            let hex: String = hash.iter().map(|byte| format!("{byte:02x}")).collect();
+            format!("token:{hex}").into()
+        }
     }
 }
 

@@ -259,8 +259,15 @@ impl Verifier {
             Some(original) => original.path(),
             None => parts.uri.path(),
         };
-        let read = matches!(parts.method, http::Method::GET | http::Method::HEAD);
-        (read && path == metadata.path()).then(|| metadata.response())
+        if path != metadata.path() {
+            return None;
+        }
+        match parts.method {
+            http::Method::GET => Some(metadata.response()),
+            // The same headers, no body (as axum's `get` answers `HEAD`).
+            http::Method::HEAD => Some(metadata.response().map(|_| axum::body::Body::empty())),
+            _ => None,
+        }
     }
 }
 
@@ -505,8 +512,10 @@ impl VerifierBuilder {
     /// (MCP clients among them) follow to find the authorization server. Serve the
     /// document with [`ResourceMetadata::router`]; the verifier's layers
     /// ([`RequireScopesLayer`](crate::RequireScopesLayer),
-    /// [`McpScopesLayer`](crate::McpScopesLayer)) answer a `GET` of it themselves, so
-    /// that a layer over the whole router does not hide it behind a token.
+    /// [`McpScopesLayer`](crate::McpScopesLayer)) answer a `GET` or `HEAD` of it
+    /// themselves, so that a layer over the whole router does not hide it behind a
+    /// token; a route of the application's own at that path behind such a layer is then
+    /// never reached (serve a document of your own outside the layer).
     ///
     /// The tokens must then be meant for this resource (RFC 8707; MCP requires it):
     /// [`build`](Self::build) refuses a verifier, or a trusted issuer that verifies

@@ -40,10 +40,10 @@
 //!
 //! | provider | `oidc_issuer(…)` | `audience(…)` | scopes |
 //! |---|---|---|---|
-//! | Keycloak | `https://kc.example.com/realms/<realm>` | the API's client id, which Keycloak writes only with an *Audience* mapper on a client scope (by default `aud` is `account`, or absent) | [`keycloak`]`("<client>")` |
-//! | Auth0 | `https://<tenant>.auth0.com/`, **with** the trailing `/` (it is part of the issuer) | the API's identifier (`aud` is then an array with the userinfo URL, which is fine) | [`auth0`] |
+//! | Keycloak | `https://kc.example.com/realms/<realm>` (before Keycloak 17, `…/auth/realms/<realm>`), at the hostname clients use: a token fetched through another URL names another issuer | the API's client id: written by the default *Audience Resolve* mapper when the user holds roles of that client, else by an *Audience* mapper you add. Never `account`, which every user's token of the realm carries | [`keycloak`]`("<client>")` |
+//! | Auth0 | `https://<tenant>.<region>.auth0.com/` (older tenants `https://<tenant>.auth0.com/`, or your custom domain), **with** the trailing `/`: it is part of the issuer | the API's identifier (with `openid` requested, `aud` is an array that also holds the userinfo URL, which is fine) | [`auth0`] |
 //! | Entra ID, v2 tokens | `https://login.microsoftonline.com/<tenant-id>/v2.0` | the API's application (client) id, a GUID | [`entra_id`] |
-//! | Entra ID, v1 tokens (the API's manifest has `accessTokenAcceptedVersion` unset or 1) | `https://sts.windows.net/<tenant-id>/` | the application id URI, `api://…` | [`entra_id`] |
+//! | Entra ID, v1 tokens (the API's manifest has `accessTokenAcceptedVersion`, or `api.requestedAccessTokenVersion`, unset or 1) | `issuer("https://sts.windows.net/<tenant-id>/")` with `jwks_url("https://login.microsoftonline.com/<tenant-id>/discovery/keys")` | the resource the client asked for: the application id URI (`api://…` or your `https://…` URI) or the client id; name both | [`entra_id`] |
 //! | Okta | `https://<org>.okta.com/oauth2/default` (a custom authorization server: the org server's access tokens are for Okta's own APIs) | `api://default`, or the server's audience | [`okta`] |
 //! | Amazon Cognito | `https://cognito-idp.<region>.amazonaws.com/<pool-id>` | none: access tokens carry `client_id`, not `aud` (an ID token, which has `aud`, is then refused) | [`cognito`] |
 //!
@@ -60,7 +60,10 @@
 //!   `oidc_issuer` refuses (`KeyFetchError::IssuerMismatch` from
 //!   [`refresh_keys`](crate::Verifier::refresh_keys)).
 //! - **Cognito** checks no audience, so every app client of the pool is trusted; give
-//!   each API its own pool, or its own resource server's scopes. Without an audience a
+//!   each API its own pool, or its own resource server's scopes. `cognito:groups` is
+//!   written for a user whatever client signed them in (the SDK's sign-in included,
+//!   which asks for no OAuth scope): granting groups trusts every client of the pool
+//!   with them. Without an audience a
 //!   verifier cannot name [`resource_metadata`](crate::VerifierBuilder::resource_metadata)
 //!   (MCP's metadata): Cognito's access tokens are not meant for one resource.
 //! - **Google** issues opaque access tokens and no introspection endpoint (RFC 7662):

@@ -5,6 +5,7 @@ use std::any::TypeId;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use jsonwebtoken::AlgorithmFamily;
 use serde::de::DeserializeOwned;
 
 use super::cache::{CacheLimits, TokenCache};
@@ -68,6 +69,11 @@ impl VerifiedToken {
     /// Whether this is the verification of `token`.
     pub(crate) fn is_of(&self, token: &str) -> bool {
         self.0.text[..self.0.split] == *token
+    }
+
+    /// The token as it was presented (never logged: a secret).
+    pub(crate) fn token_text(&self) -> &str {
+        &self.0.text[..self.0.split]
     }
 
     /// Deserializes the claims into `C`.
@@ -264,13 +270,11 @@ impl TokenVerifier {
         }
     }
 
-    /// Whether every issuer that verifies JWTs itself checks an audience (`aud`). One
-    /// that only introspects is left to its authorization server, which answers for
-    /// the tokens it issued (RFC 7662 §2.2).
+    /// Whether every issuer checks an audience (`aud`): of its JWTs, and of its
+    /// introspection answers, which RFC 7662 lets omit it (and many authorization
+    /// servers answer for any token of theirs).
     pub(crate) fn every_issuer_checks_an_audience(&self) -> bool {
-        self.issuers
-            .iter()
-            .all(|rules| !rules.local || !rules.audiences.is_empty())
+        self.issuers.iter().all(|rules| !rules.audiences.is_empty())
     }
 
     /// The leeway for time claims, in seconds.
@@ -457,9 +461,10 @@ impl TokenVerifier {
                 })
             }
             // No set yet (none fetched): a refresh, and if it fails, the token could not
-            // be checked, which is not the token's fault.
+            // be checked, which is not the token's fault. (An HMAC token never could: a
+            // fetched set holds no shared secrets.)
             Err(TokenError::UnknownKey | TokenError::AlgorithmNotAllowed)
-                if set.keys.is_empty() =>
+                if set.keys.is_empty() && jws.algorithm.family() != AlgorithmFamily::Hmac =>
             {
                 Err(Waiting::KeyRefresh {
                     index,
