@@ -90,7 +90,7 @@ pub enum ConfigError {
     /// policy: give both the same [`Dpop`](crate::Dpop).
     MetadataDpopMismatch,
     /// The resource's metadata (RFC 9728) is named, but the verifier (or a trusted
-    /// issuer that verifies JWTs) checks no audience: a token meant for no resource in
+    /// issuer) checks no audience: a token meant for no resource in
     /// particular would be accepted. Configure the audience of this API's tokens.
     MetadataAudience {
         /// The resource the metadata names.
@@ -199,7 +199,7 @@ impl fmt::Display for ConfigError {
             ),
             Self::MetadataAudience { resource } => write!(
                 f,
-                "the resource metadata names the resource `{resource}`, but the verifier checks no audience, so it would accept tokens meant for no resource in particular: add `.audience(\"…\")` with the audience your authorization server writes in this API's tokens (MCP clients ask for `{resource}`, RFC 8707), on the builder, or with `trust()` on each `TrustedIssuer` that verifies JWTs"
+                "the resource metadata names the resource `{resource}`, but the verifier checks no audience, so it would accept tokens meant for no resource in particular: add `.audience(\"…\")` with the audience your authorization server writes in this API's tokens (MCP clients ask for `{resource}`, RFC 8707), on the builder, or with `trust()` on each `TrustedIssuer`"
             ),
             Self::DpopNonceSecret => f.write_str(
                 "the secret of `Dpop::nonces` must be at least 32 bytes (random; the same on every instance)",

@@ -255,6 +255,13 @@ impl Verifier {
     /// nothing on, so that no other route or fallback is ever reached without a token.
     pub(crate) fn metadata_answer(&self, parts: &Parts) -> Option<axum::response::Response> {
         let metadata = self.inner.metadata.as_ref()?;
+        // The method first: most requests a layer sees are not reads of the document,
+        // and this spares them the extensions' lookup.
+        let head = match parts.method {
+            http::Method::GET => false,
+            http::Method::HEAD => true,
+            _ => return None,
+        };
         let path = match parts.extensions.get::<axum::extract::OriginalUri>() {
             Some(original) => original.path(),
             None => parts.uri.path(),
@@ -262,12 +269,12 @@ impl Verifier {
         if path != metadata.path() {
             return None;
         }
-        match parts.method {
-            http::Method::GET => Some(metadata.response()),
-            // The same headers, no body (as axum's `get` answers `HEAD`).
-            http::Method::HEAD => Some(metadata.response().map(|_| axum::body::Body::empty())),
-            _ => None,
-        }
+        let document = metadata.response();
+        // The same headers, no body (as axum's `get` answers `HEAD`).
+        Some(match head {
+            true => document.map(|_| axum::body::Body::empty()),
+            false => document,
+        })
     }
 }
 
@@ -372,7 +379,7 @@ pub struct VerifierBuilder {
     cache: Option<CacheLimits>,
     dpop: Option<Dpop>,
     /// The resource's metadata (RFC 9728): what it says of DPoP must be what `dpop`
-    /// says, and its resource must be an audience the tokens are checked for.
+    /// says, and the tokens must be checked for an audience.
     metadata: Option<ResourceMetadata>,
 }
 
@@ -518,8 +525,8 @@ impl VerifierBuilder {
     /// never reached (serve a document of your own outside the layer).
     ///
     /// The tokens must then be meant for this resource (RFC 8707; MCP requires it):
-    /// [`build`](Self::build) refuses a verifier, or a trusted issuer that verifies
-    /// JWTs, that checks no [`audience`](Self::audience)
+    /// [`build`](Self::build) refuses a verifier, or a trusted issuer, that checks no
+    /// [`audience`](Self::audience)
     /// ([`ConfigError::MetadataAudience`]). The audience is what the authorization
     /// server writes in this API's tokens: for an MCP client, which asks for the
     /// metadata's `resource` (RFC 8707), that resource; some providers write an id of

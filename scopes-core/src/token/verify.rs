@@ -68,7 +68,7 @@ impl VerifiedToken {
 
     /// Whether this is the verification of `token`.
     pub(crate) fn is_of(&self, token: &str) -> bool {
-        self.0.text[..self.0.split] == *token
+        self.token_text() == token
     }
 
     /// The token as it was presented (never logged: a secret).
