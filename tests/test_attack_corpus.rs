@@ -163,6 +163,18 @@ fn hostile_requests_are_answered_as_recorded() {
         format!(" Bearer {good}").into(),
     ];
     auth.extend(raw);
+    // Other kinds of JWT signed with the right key (RFC 8725 §2.8), and header members
+    // that must be strings.
+    for hdr in [
+        r#"{"alg":"HS256","typ":"dpop+jwt"}"#,
+        r#"{"alg":"HS256","typ":"logout+jwt"}"#,
+        r#"{"alg":"HS256","typ":"application/secevent+jwt"}"#,
+        r#"{"alg":"HS256","typ":"JOSE"}"#,
+        r#"{"alg":"HS256","typ":"application/jwt"}"#,
+        r#"{"alg":"HS256","kid":null}"#,
+    ] {
+        auth.push(format!("Bearer {}", sign(hdr.as_bytes(), &c(r#","scope":"items""#))).into());
+    }
 
     // The cache (the default) off: every request is verified.
     let verifier = Verifier::builder()

@@ -254,7 +254,10 @@ pub enum TokenError {
     InvalidScopeClaim,
     /// The claims do not deserialize into the type a handler asked for.
     ClaimsMismatch,
-    /// The RFC 9068 profile is on and the header's `typ` is not `at+jwt`.
+    /// The header's `typ` names another kind of JWT than an access token (`dpop+jwt`,
+    /// `logout+jwt`, `secevent+jwt`…: RFC 8725 §2.8 and §3.11), or the RFC 9068 profile
+    /// is on and it is not `at+jwt`. No `typ`, `JWT` and `JOSE` say nothing and pass
+    /// without the profile.
     NotAnAccessToken,
     /// The introspection endpoint answered that the token is not active (RFC 7662).
     Inactive,

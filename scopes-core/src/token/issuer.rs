@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::claims::{Acr, Found, Rules, read};
-use super::jws::{Jws, now};
+use super::jws::{Jws, Typ, now};
 use crate::error::{ConfigError, TokenError};
 use crate::keys::{Key, KeySet, KeyStore, StaticKeys, with_decoded};
 
@@ -335,8 +335,12 @@ impl IssuerRules {
         set: &KeySet,
         leeway_secs: u64,
     ) -> Result<Checked, TokenError> {
-        if self.rfc9068 && !token.access_token_typ {
-            return Err(TokenError::NotAnAccessToken);
+        // Another kind of JWT (RFC 8725 §2.8), or, under RFC 9068, one not typed as
+        // an access token.
+        match token.typ {
+            Typ::Other => return Err(TokenError::NotAnAccessToken),
+            Typ::Generic if self.rfc9068 => return Err(TokenError::NotAnAccessToken),
+            Typ::Generic | Typ::AccessToken => {}
         }
         let key = set.select(token.algorithm, token.kid())?;
         match key.prepared.verify(

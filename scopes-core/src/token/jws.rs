@@ -20,8 +20,41 @@ pub(crate) struct Jws<'t> {
     pub(crate) signature: &'t str,
     pub(crate) algorithm: Algorithm,
     kid: Option<Kid>,
-    /// `typ` is `at+jwt` or `application/at+jwt` (RFC 9068 §2.1), in any case.
-    pub(crate) access_token_typ: bool,
+    /// What the header's `typ` says the token is.
+    pub(crate) typ: Typ,
+}
+
+/// What a JOSE header's `typ` says a token is (compared without regard to case, with or
+/// without the `application/` prefix, RFC 7515 §4.1.9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Typ {
+    /// No `typ`, or a generic one (`JWT`, `JOSE`): nothing said.
+    Generic,
+    /// `at+jwt`, a JWT access token (RFC 9068 §2.1).
+    AccessToken,
+    /// Any other type: another kind of JWT (`dpop+jwt`, `logout+jwt`, `secevent+jwt`,
+    /// an ID token typed as one…), never accepted as an access token (RFC 8725 §2.8,
+    /// §3.11: explicit typing keeps one kind of JWT from passing as another).
+    Other,
+}
+
+impl Typ {
+    fn of(typ: Option<&str>) -> Self {
+        let Some(typ) = typ else {
+            return Self::Generic;
+        };
+        let media = match typ.get(..12) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
+            _ => typ,
+        };
+        if media.eq_ignore_ascii_case("at+jwt") {
+            Self::AccessToken
+        } else if media.eq_ignore_ascii_case("jwt") || media.eq_ignore_ascii_case("jose") {
+            Self::Generic
+        } else {
+            Self::Other
+        }
+    }
 }
 
 /// A JSON string, borrowed from the input unless it has escapes. (serde's own
@@ -67,14 +100,22 @@ impl core::ops::Deref for Text<'_> {
 struct JoseHeader<'a> {
     #[serde(borrow)]
     alg: Text<'a>,
-    #[serde(borrow, default)]
+    /// A string when present: `null` is refused, as any other value that is not one.
+    #[serde(borrow, default, deserialize_with = "present_text")]
     kid: Option<Text<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present_text")]
     typ: Option<Text<'a>>,
     /// Extensions the token says must be understood: none are, so any `crit` member,
     /// even `null`, refuses it (RFC 7515 §4.1.11).
     #[serde(default)]
     crit: Present,
+}
+
+/// A member that must be a string when it is there (serde reads `null` as absent).
+fn present_text<'de: 'a, 'a, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Text<'a>>, D::Error> {
+    Text::deserialize(deserializer).map(Some)
 }
 
 /// What the header says, read from its decoded bytes.
@@ -83,7 +124,7 @@ struct ReadHeader {
     algorithm: Result<Algorithm, ()>,
     kid: Option<Kid>,
     crit: bool,
-    access_token_typ: bool,
+    typ: Typ,
 }
 
 /// A `kid`, held without allocating when it is short (identity providers' are UUIDs or
@@ -147,7 +188,7 @@ impl<'t> Jws<'t> {
             signature,
             algorithm,
             kid: header.kid,
-            access_token_typ: header.access_token_typ,
+            typ: header.typ,
         })
     }
 
@@ -225,9 +266,7 @@ fn read_header(segment: &str) -> Option<ReadHeader> {
             algorithm: header.alg.parse().map_err(|_| ()),
             kid: header.kid.as_deref().map(Kid::new),
             crit: header.crit.0,
-            access_token_typ: header.typ.is_some_and(|typ| {
-                typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
-            }),
+            typ: Typ::of(header.typ.as_deref()),
         })
     })
     .ok()
@@ -277,8 +316,56 @@ mod tests {
         Ok((
             jws.algorithm,
             jws.kid().map(str::to_owned),
-            jws.access_token_typ,
+            jws.typ == Typ::AccessToken,
         ))
+    }
+
+    #[test]
+    fn typ_says_what_kind_of_token_it_is() {
+        for generic in [
+            None,
+            Some("JWT"),
+            Some("jwt"),
+            Some("application/JWT"),
+            Some("JOSE"),
+        ] {
+            assert_eq!(Typ::of(generic), Typ::Generic, "{generic:?}");
+        }
+        for access in [
+            "at+jwt",
+            "AT+JWT",
+            "application/at+jwt",
+            "Application/At+Jwt",
+        ] {
+            assert_eq!(Typ::of(Some(access)), Typ::AccessToken, "{access}");
+        }
+        for other in [
+            "dpop+jwt",
+            "logout+jwt",
+            "secevent+jwt",
+            "id_token+jwt",
+            "application/",
+            "application/dpop+jwt",
+            "",
+            "JWS",
+            "at+jwt ",
+            "application/application/at+jwt",
+            "é",
+        ] {
+            assert_eq!(Typ::of(Some(other)), Typ::Other, "{other:?}");
+        }
+        // `typ` and `kid` are strings when present; `null` is not one.
+        for header in [
+            r#"{"alg":"HS256","typ":null}"#,
+            r#"{"alg":"HS256","typ":["JWT"]}"#,
+            r#"{"alg":"HS256","kid":null}"#,
+        ] {
+            assert_eq!(parsed(header), Err(TokenError::Malformed), "{header}");
+        }
+        assert_eq!(
+            parsed(r#"{"alg":"HS256","typ":"application/AT+JWT"}"#),
+            Ok((Algorithm::HS256, None, true))
+        );
     }
 
     #[test]
