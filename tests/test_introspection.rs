@@ -647,3 +647,28 @@ async fn an_answer_rewritten_in_the_store_is_not_believed() {
     assert_eq!(token.scopes().collect::<Vec<_>>(), ["items"]);
     assert_eq!(server.calls(), 2);
 }
+
+#[tokio::test]
+async fn required_claims_hold_for_introspected_tokens() {
+    let server = start().await;
+    let app = app(verifier(
+        TrustedIssuer::new(ISSUER)
+            .introspection(server.introspection())
+            .audience(AUDIENCE)
+            .require_claim("client_id", "app"),
+    ));
+    server.answer("opaque-app", active("items"));
+    let mut other_client = active("items");
+    other_client["client_id"] = json!("another-app");
+    server.answer("opaque-other", other_client);
+    let send = |token: &'static str| {
+        let app = app.clone();
+        async move { testing::send(&app, testing::get("/items", Some(token))).await }
+    };
+    send("opaque-app").await.assert_admitted();
+    let challenge = send("opaque-other").await.assert_invalid_token();
+    assert_eq!(
+        challenge.param("error_description"),
+        Some("The token lacks a required claim value")
+    );
+}

@@ -55,7 +55,8 @@ pub enum ConfigError {
     KeysAndKeySet,
     /// Two trusted issuers have the same `iss`.
     DuplicateIssuer(String),
-    /// More than 53 top-level scope claims (or 64 paths) were named.
+    /// More than 53 top-level scope claims (or 64 paths) were named, or more than 16
+    /// claims given to `require_claim`, or more of both than 53 together.
     TooManyScopeClaims,
     /// A scope claim was named like a registered claim the verifier reads for itself
     /// (`exp`, `nbf`, `iss`, `aud`, `iat`, `sub`, `client_id`, `jti`, `acr`,
@@ -65,6 +66,15 @@ pub enum ConfigError {
     /// followed by `0` or `1`, or deeper than 8 members, or one that is a prefix of
     /// another (a claim cannot be both a list of scopes and an object holding one).
     InvalidScopeClaimPath(String),
+    /// A claim named in `require_claim` cannot be required: a JSON Pointer or an empty
+    /// name, a registered claim with a setting of its own (`iss`, `aud`, `exp`, `nbf`,
+    /// `iat`, `acr`, `auth_time`, `cnf`), or a claim scopes are read from.
+    RequiredClaim {
+        /// The claim.
+        claim: String,
+        /// Why, and what to use instead.
+        why: &'static str,
+    },
     /// One issuer was given two key set locations (`jwks_url`, `oidc_issuer`).
     KeySetTwice,
     /// `fetch_options` was set for an issuer whose keys are not fetched.
@@ -161,7 +171,7 @@ impl fmt::Display for ConfigError {
                 write!(f, "two trusted issuers have the `iss` `{issuer}`")
             }
             Self::TooManyScopeClaims => {
-                f.write_str("at most 53 top-level claims (and 64 paths) can hold scopes")
+                f.write_str("at most 53 top-level claims (and 64 paths) can hold scopes, and at most 16 claims can be required with `require_claim`, 53 of both together")
             }
             Self::RegisteredScopeClaim(claim) => write!(
                 f,
@@ -171,6 +181,9 @@ impl fmt::Display for ConfigError {
                 f,
                 "the scope claim path `{path}` cannot be read: a path is a claim name, or a JSON Pointer (`/realm_access/roles`, `~1` for `/` and `~0` for `~` in a name) at most 8 members deep, and no path may lead into another"
             ),
+            Self::RequiredClaim { claim, why } => {
+                write!(f, "`require_claim(\"{claim}\", …)` cannot be used: {why}")
+            }
             Self::KeySetTwice => f.write_str(
                 "one issuer has two key set locations (`jwks_url`, `oidc_issuer`); give each issuer its own `TrustedIssuer`",
             ),
@@ -259,6 +272,9 @@ pub enum TokenError {
     /// is on and it is not `at+jwt`. No `typ`, `JWT` and `JOSE` say nothing and pass
     /// without the profile.
     NotAnAccessToken,
+    /// A claim given to `require_claim` is absent, or holds none of the values it must
+    /// hold (as a string, or in an array of strings).
+    RequiredClaim,
     /// The introspection endpoint answered that the token is not active (RFC 7662).
     Inactive,
     /// The token is not a bearer access token: it is bound to a key (`cnf`, RFC 7800;
@@ -313,6 +329,7 @@ impl TokenError {
             Self::InvalidScopeClaim => "The token scope claim is invalid",
             Self::ClaimsMismatch => "The token claims are not as expected",
             Self::NotAnAccessToken => "The token is not a JWT access token (typ)",
+            Self::RequiredClaim => "The token lacks a required claim value",
             Self::Inactive => "The access token is not active",
             Self::NotBearer => "The token is not a bearer access token",
             Self::IntrospectionFailed | Self::KeysUnavailable => "The token could not be checked",
@@ -340,6 +357,7 @@ impl TokenError {
             Self::InvalidScopeClaim => "invalid_scope_claim",
             Self::ClaimsMismatch => "claims_mismatch",
             Self::NotAnAccessToken => "not_an_access_token",
+            Self::RequiredClaim => "required_claim",
             Self::Inactive => "inactive",
             Self::NotBearer => "not_bearer",
             Self::IntrospectionFailed => "introspection_failed",

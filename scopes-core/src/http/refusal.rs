@@ -122,6 +122,7 @@ impl AuthRejection {
                 E::InvalidScopeClaim => "invalid_token.invalid_scope_claim",
                 E::ClaimsMismatch => "invalid_token.claims_mismatch",
                 E::NotAnAccessToken => "invalid_token.not_an_access_token",
+                E::RequiredClaim => "invalid_token.required_claim",
                 E::Inactive => "invalid_token.inactive",
                 E::NotBearer => "invalid_token.not_bearer",
                 E::IntrospectionFailed => "invalid_token.introspection_failed",

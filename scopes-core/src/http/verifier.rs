@@ -475,6 +475,12 @@ impl VerifierBuilder {
         self
     }
 
+    /// Requires the claim `name` to hold `value`; see [`TrustedIssuer::require_claim`].
+    pub fn require_claim(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.own = self.own.require_claim(name, value);
+        self
+    }
+
     /// Trusts one more issuer, with its own keys, audiences, claim shape and profile.
     /// Tokens are then routed by their `iss` to the issuer that has it (which checks it
     /// again), and tokens of other issuers are refused.

@@ -343,7 +343,9 @@ impl TestToken {
 
     /// Not an access token: header `typ` `JWT` (an ID token's), refused by a verifier
     /// under the RFC 9068 profile (the test issuer's [`verifier`](TestIssuer::verifier)
-    /// is; a verifier without `rfc9068` does not look at `typ` and admits it).
+    /// is; a verifier without `rfc9068` admits it, as `JWT` says nothing). A `typ` that
+    /// names another kind of JWT, `.typ(Some("logout+jwt"))`, is refused by every
+    /// verifier.
     pub fn wrong_type(mut self) -> Self {
         self.header_typ = Some("JWT".to_owned());
         self

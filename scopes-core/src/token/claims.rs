@@ -12,6 +12,112 @@ pub(crate) struct Rules<'a> {
     pub(crate) issuers: &'a [Box<str>],
     pub(crate) audiences: &'a [Box<str>],
     pub(crate) scope_claims: &'a ClaimPaths,
+    pub(crate) required: &'a RequiredClaims,
+}
+
+/// Claims that must hold a configured value (`require_claim`): each name with the
+/// values any one of which it must hold, as a string or in an array of strings.
+#[derive(Debug, Default)]
+pub(crate) struct RequiredClaims {
+    /// The names, each once, with their accepted values; the pass sets bit `i` of
+    /// [`Found::required`] when claim `i` holds one.
+    claims: Box<[(Box<str>, Values)]>,
+    /// The registered string claims that may be required (`sub`, `client_id`, `jti`,
+    /// which the pass reads anyway): their index in `claims`.
+    registered: [Option<u8>; 3],
+    /// The others, in the order of `claims`: their index there. Each is a bit of the
+    /// pass's duplicate check, after the scope claims.
+    others: Box<[u8]>,
+}
+
+/// The values a required claim may hold.
+type Values = Box<[Box<str>]>;
+
+/// The registered claims a value may be required of, each at its place in
+/// [`REGISTERED`] (bits 5, 6 and 7).
+const REQUIRABLE: [&str; 3] = ["sub", "client_id", "jti"];
+
+/// The most claims whose value can be required.
+pub(crate) const MAX_REQUIRED_CLAIMS: usize = 16;
+
+impl RequiredClaims {
+    /// The configured `(name, value)` pairs; a name given again accepts one more value.
+    pub(crate) fn new(
+        pairs: &[(String, String)],
+        scope_claims: &ClaimPaths,
+    ) -> Result<Self, ConfigError> {
+        let mut claims: Vec<(Box<str>, Vec<Box<str>>)> = Vec::new();
+        for (name, value) in pairs {
+            let refused = |why| ConfigError::RequiredClaim {
+                claim: name.clone(),
+                why,
+            };
+            if name.is_empty() || name.starts_with('/') {
+                return Err(refused(
+                    "a top-level claim is named as written, not as a JSON Pointer",
+                ));
+            }
+            if REGISTERED.contains(&name.as_str()) && !REQUIRABLE.contains(&name.as_str()) {
+                return Err(refused(
+                    "it is checked by its own setting (issuer, audience, leeway, step-up, DPoP)",
+                ));
+            }
+            if scope_claims.root(name).is_some() {
+                return Err(refused(
+                    "scopes are read from it; require scopes with `#[requires_scopes]`",
+                ));
+            }
+            match claims.iter_mut().find(|(known, _)| **known == **name) {
+                Some((_, values)) => values.push(value.as_str().into()),
+                None => claims.push((name.as_str().into(), vec![value.as_str().into()])),
+            }
+        }
+        let others = (0..claims.len())
+            .filter(|&i| !REQUIRABLE.contains(&&*claims[i].0))
+            .map(|i| i as u8);
+        let others: Box<[u8]> = others.collect();
+        if claims.len() > MAX_REQUIRED_CLAIMS
+            || REGISTERED.len() + scope_claims.roots() + others.len() > 64
+        {
+            return Err(ConfigError::TooManyScopeClaims);
+        }
+        let mut registered = [None; 3];
+        for (slot, name) in registered.iter_mut().zip(REQUIRABLE) {
+            *slot = claims
+                .iter()
+                .position(|(n, _)| **n == *name)
+                .map(|i| i as u8);
+        }
+        Ok(Self {
+            claims: claims
+                .into_iter()
+                .map(|(name, values)| (name, values.into()))
+                .collect(),
+            registered,
+            others,
+        })
+    }
+
+    /// Every claim's bit: what [`Found::required`] must be.
+    pub(crate) fn all(&self) -> u16 {
+        ((1u32 << self.claims.len()) - 1) as u16
+    }
+
+    /// The place among the others of the top-level member `key`, if it is one.
+    fn other(&self, key: &str) -> Option<usize> {
+        self.others
+            .iter()
+            .position(|&i| *self.claims[usize::from(i)].0 == *key)
+    }
+
+    /// Whether `value` of registered claim `REQUIRABLE[at]` is accepted, as a bit of
+    /// [`Found::required`] (0 when it is not required, or not accepted).
+    fn registered_bit(&self, at: usize, value: &str) -> u16 {
+        match self.registered[at] {
+            Some(i) if self.claims[usize::from(i)].1.iter().any(|v| **v == *value) => 1 << i,
+            _ => 0,
+        }
+    }
 }
 
 /// The deepest scope claim path read (members from the top of the claims).
@@ -89,6 +195,11 @@ impl ClaimPaths {
         })
     }
 
+    /// How many top-level members lead to scopes.
+    fn roots(&self) -> usize {
+        self.nodes[0].next.len()
+    }
+
     /// The top-level member `key` leads to scopes: its place among those members.
     fn root(&self, key: &str) -> Option<usize> {
         self.nodes[0]
@@ -140,6 +251,9 @@ pub(crate) struct Found {
     pub(crate) cnf: bool,
     /// `cnf.jkt`: the thumbprint of the key it is bound to (RFC 9449 §6.1).
     pub(crate) jkt: Option<Box<str>>,
+    /// The required claims that hold an accepted value, a bit each
+    /// ([`RequiredClaims`]).
+    pub(crate) required: u16,
 }
 
 /// Where a token's `acr` is: a byte range of the claims' JSON (a string without
@@ -189,6 +303,7 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
         auth_time: None,
         cnf: false,
         jkt: None,
+        required: 0,
     };
     let mut scopes = Scopes {
         start: out.len(),
@@ -197,9 +312,11 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
     let mut reader = Reader::new(text);
     let malformed = |_| TokenError::Malformed;
     let mut members = reader.object().map_err(malformed)?;
-    // Bits 0..11: `REGISTERED`; the scope claims from bit 11 (at most 53, which the
-    // builder checks).
+    // Bits 0..11: `REGISTERED`; the scope claims from bit 11, then the other required
+    // claims (64 bits in all, which the builder checks).
     let mut seen: u64 = 0;
+    let roots = rules.scope_claims.roots();
+    let required = rules.required;
     while let Some(key) = reader.key(&mut members).map_err(malformed)? {
         let bit = REGISTERED
             .iter()
@@ -207,7 +324,8 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
             .or_else(|| {
                 let root = rules.scope_claims.root(&key)?;
                 Some(REGISTERED.len() + root)
-            });
+            })
+            .or_else(|| Some(REGISTERED.len() + roots + required.other(&key)?));
         let Some(bit) = bit else {
             reader.skip().map_err(malformed)?;
             continue;
@@ -223,14 +341,20 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
             2 => reader
                 .string()
                 .map(|iss| found.issuer_matches = Some(rules.issuers.iter().any(|i| **i == *iss))),
-            3 => audience(&mut reader, rules.audiences).map(|m| found.audience_matches = Some(m)),
+            3 => any_of(&mut reader, rules.audiences).map(|m| found.audience_matches = Some(m)),
             // Their presence (RFC 9068's required claims) and their types (RFC 7519
             // §4.1: a NumericDate, strings); their values are the application's
             // business, but an empty string names no subject, client or token: absent.
             4 => numeric_date(&mut reader).map(|_| found.iat = true),
-            5 => reader.string().map(|sub| found.sub = !sub.is_empty()),
-            6 => reader.string().map(|id| found.client_id = !id.is_empty()),
-            7 => reader.string().map(|jti| found.jti = !jti.is_empty()),
+            5..=7 => reader.string().map(|value| {
+                found.required |= required.registered_bit(bit - 5, &value);
+                let present = !value.is_empty();
+                match bit {
+                    5 => found.sub = present,
+                    6 => found.client_id = present,
+                    _ => found.jti = present,
+                }
+            }),
             8 => reader.string().map(|acr| {
                 found.acr = match acr {
                     Cow::Borrowed(text) => {
@@ -246,10 +370,18 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
                 found.cnf = true;
                 found.jkt = jkt;
             }),
-            bit => {
+            bit if bit < REGISTERED.len() + roots => {
                 let nodes = &rules.scope_claims.nodes;
                 let node = nodes[0].next[bit - REGISTERED.len()].1;
                 nested(&mut reader, nodes, node, &mut scopes)
+            }
+            bit => {
+                let i = usize::from(required.others[bit - REGISTERED.len() - roots]);
+                any_of(&mut reader, &required.claims[i].1).map(|holds| {
+                    if holds {
+                        found.required |= 1 << i;
+                    }
+                })
             }
         };
         read.map_err(|Syntax| match bit {
@@ -264,7 +396,9 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
             8 => TokenError::InvalidClaim("acr"),
             9 => TokenError::InvalidClaim("auth_time"),
             10 => TokenError::InvalidClaim("cnf"),
-            _ => TokenError::InvalidScopeClaim,
+            bit if bit < REGISTERED.len() + roots => TokenError::InvalidScopeClaim,
+            // Neither a string nor an array of strings: it holds no accepted value.
+            _ => TokenError::RequiredClaim,
         })?;
     }
     reader.end().map_err(malformed)?;
@@ -322,8 +456,9 @@ fn numeric_date(reader: &mut Reader<'_>) -> Result<f64, Syntax> {
     }
 }
 
-/// `aud`: a string or an array of strings; whether any is one of `wanted`.
-fn audience(reader: &mut Reader<'_>, wanted: &[Box<str>]) -> Result<bool, Syntax> {
+/// `aud`, or a required claim: a string or an array of strings; whether any is one of
+/// `wanted`.
+fn any_of(reader: &mut Reader<'_>, wanted: &[Box<str>]) -> Result<bool, Syntax> {
     let one = |value: &str| wanted.iter().any(|wanted| **wanted == *value);
     if reader.peek() != Some(b'[') {
         return reader.string().map(|value| one(&value));

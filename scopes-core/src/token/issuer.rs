@@ -46,6 +46,8 @@ pub struct TrustedIssuer {
     pub(crate) issuers: Vec<String>,
     pub(crate) audiences: Vec<String>,
     pub(crate) scope_claims: Option<Vec<String>>,
+    /// `require_claim`'s pairs, in order.
+    pub(crate) required_claims: Vec<(String, String)>,
     pub(crate) rfc9068: bool,
     /// A second key set location was given (refused at build).
     pub(crate) located_twice: bool,
@@ -85,6 +87,7 @@ impl TrustedIssuer {
             issuers: Vec::new(),
             audiences: Vec::new(),
             scope_claims: None,
+            required_claims: Vec::new(),
             rfc9068: false,
             located_twice: false,
             #[cfg(feature = "introspection")]
@@ -172,6 +175,40 @@ impl TrustedIssuer {
         self
     }
 
+    /// Requires the claim `name` to hold `value`: a string equal to it, or an array of
+    /// strings that has it. Call again with the same name to accept any of several
+    /// values; claims of different names are all required. A token without the claim,
+    /// or with another value, or with a value that is neither, is refused (401
+    /// `invalid_token`, "The token lacks a required claim value"), introspected ones
+    /// included. Values are compared exactly, as strings.
+    ///
+    /// For what the issuer, audience, time and scope settings do not say: which kind of
+    /// token it is, and for which client. Amazon Cognito's ID tokens and access tokens
+    /// differ in `token_use`; Keycloak's in `typ`:
+    ///
+    /// ```
+    /// use scopes_core::{Key, TrustedIssuer};
+    /// # fn main() -> Result<(), scopes_core::ConfigError> {
+    /// let keycloak = TrustedIssuer::new("https://kc.example.com/realms/shop")
+    ///     .key(Key::hs256([1; 32])?)
+    ///     .audience("shop-api")
+    ///     .require_claim("typ", "Bearer") // not an ID token ("ID") or a refresh token
+    ///     .require_claim("azp", "shop-web") // issued to one of these two clients
+    ///     .require_claim("azp", "shop-cli");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// A claim is named as written (a top-level member; no JSON Pointer). `sub`,
+    /// `client_id` and `jti` can be required; the other registered claims have settings
+    /// of their own ([`issuer`](crate::VerifierBuilder::issuer),
+    /// [`audience`](Self::audience), the leeway, step-up, DPoP), and a claim scopes are
+    /// read from is checked by `#[requires_scopes]`: naming one is
+    /// [`ConfigError::RequiredClaim`] when the verifier is built. At most 16 claims.
+    pub fn require_claim(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.required_claims.push((name.into(), value.into()));
+        self
+    }
+
     /// The settings a verifier trusting several issuers must not carry itself: any
     /// that differs from an anonymous issuer's, named.
     pub(crate) fn first_setting(&self) -> Option<&'static str> {
@@ -193,6 +230,7 @@ impl TrustedIssuer {
             (self.rfc9068, "rfc9068"),
             (!self.audiences.is_empty(), "audience"),
             (self.scope_claims.is_some(), "scope_claims"),
+            (!self.required_claims.is_empty(), "require_claim"),
         ]
         .into_iter()
         .find_map(|(set, name)| set.then_some(name))
@@ -226,6 +264,7 @@ impl TrustedIssuer {
             .scope_claims
             .unwrap_or_else(|| ["scope", "scopes", "scp"].map(String::from).to_vec());
         let paths = super::claims::ClaimPaths::new(&scope_claims)?;
+        let required = super::claims::RequiredClaims::new(&self.required_claims, &paths)?;
         let boxed = |items: Vec<String>| items.into_iter().map(String::into_boxed_str).collect();
         Ok(IssuerRules {
             keys,
@@ -235,6 +274,7 @@ impl TrustedIssuer {
             issuers: boxed(self.issuers),
             audiences: boxed(self.audiences),
             scope_claims: paths,
+            required,
             rfc9068: self.rfc9068,
         })
     }
@@ -290,6 +330,7 @@ pub(crate) struct IssuerRules {
     pub(crate) issuers: Box<[Box<str>]>,
     pub(crate) audiences: Box<[Box<str>]>,
     pub(crate) scope_claims: super::claims::ClaimPaths,
+    pub(crate) required: super::claims::RequiredClaims,
     /// RFC 9068: `typ` `at+jwt`, and `iss`, `aud`, `sub`, `client_id`, `iat`, `jti`.
     pub(crate) rfc9068: bool,
 }
@@ -324,6 +365,7 @@ impl IssuerRules {
             issuers: &self.issuers,
             audiences: &self.audiences,
             scope_claims: &self.scope_claims,
+            required: &self.required,
         }
     }
 
@@ -449,6 +491,9 @@ impl IssuerRules {
             || (self.audiences.is_empty() && found.audience_matches.is_some())
         {
             return Err(TokenError::WrongAudience);
+        }
+        if found.required != self.required.all() {
+            return Err(TokenError::RequiredClaim);
         }
         if rfc9068 {
             let required = [

@@ -72,8 +72,14 @@
 //!   `.issuer("accounts.google.com")` and the OAuth client id as audience), but they
 //!   carry no scopes: only routes that require a valid token take them.
 //! - **ID tokens in place of access tokens**: a provider's ID token for the client whose
-//!   id is the API's audience would pass as one. Keycloak's and Okta's do not say so in
-//!   their header; give the API a client of its own, which never signs users in.
+//!   id is the API's audience would pass as one, since few providers type their tokens
+//!   in the header. Give the API a client of its own, which never signs users in, and
+//!   where the provider marks the kind of token in a claim, require it with
+//!   [`require_claim`](crate::TrustedIssuer::require_claim): Keycloak writes `typ`
+//!   (`"Bearer"` for access tokens, `"ID"`, `"Refresh"`), Cognito `token_use`
+//!   (`"access"`, `"id"`). The same call pins the client a token was issued to
+//!   (Keycloak's `azp`, Cognito's `client_id`, Okta's `cid`), which matters for
+//!   Cognito above all, whose access tokens name no audience.
 //! - Call [`Verifier::refresh_keys`](crate::Verifier::refresh_keys) at start-up: a wrong
 //!   issuer URL fails there, with the reason, rather than on every request ("The token
 //!   could not be checked").
