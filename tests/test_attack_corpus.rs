@@ -175,6 +175,18 @@ fn hostile_requests_are_answered_as_recorded() {
     ] {
         auth.push(format!("Bearer {}", sign(hdr.as_bytes(), &c(r#","scope":"items""#))).into());
     }
+    // Issued in the future (in 2100), or a second ago; an `iat` that is not a date.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for extra in [
+        r#","iat":4102444000,"scope":"items""#.to_owned(),
+        format!(r#","iat":{},"scope":"items""#, now - 1),
+        r#","iat":"1","scope":"items""#.to_owned(),
+    ] {
+        auth.push(format!("Bearer {}", sign(&h, &c(&extra))).into());
+    }
 
     // The cache (the default) off: every request is verified.
     let verifier = Verifier::builder()

@@ -35,6 +35,8 @@
 //!    numbers; the crate reads no such claim), so its verdict is the reference's on the
 //!    token without that claim; `jsonwebtoken::decode::<Value>` refuses the whole token
 //!    (a `Claims<T>` whose `T` reads that claim refuses it too).
+//! 9. `iat` later than now and the leeway: refused as not yet valid, as PyJWT (FastAPI's)
+//!    refuses it; the reference does not read `iat`.
 //!
 //! Cases run: 256 per property by default; `PROPTEST_CASES=100000` for a long run. A
 //! failure prints the minimal failing token's parts; proptest keeps its seed in
@@ -86,6 +88,18 @@ impl Json {
 
     fn is_string(&self) -> bool {
         matches!(self, Self::Str(_))
+    }
+
+    /// A NumericDate later than now and the leeway (30 s; the generator keeps times
+    /// away from that edge).
+    fn is_future_date(&self) -> bool {
+        let now = now() as i128;
+        match self {
+            Self::Int(n) => *n > now + 30,
+            Self::Frac(offset) => *offset > 30,
+            Self::Raw(raw) => matches!(*raw, "18446744073709551616"),
+            _ => false,
+        }
     }
 
     /// A NumericDate: a non-negative number within `f64`'s range.
@@ -415,6 +429,9 @@ fn deliberate(token: &Token) -> Option<&'static str> {
     }
     if token.header.iter().any(|(name, _)| name == "crit") {
         return Some("6: a crit header");
+    }
+    if one("iat").is_some_and(Json::is_future_date) {
+        return Some("9: issued in the future");
     }
     None
 }

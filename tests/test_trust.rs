@@ -521,3 +521,28 @@ async fn a_key_bound_token_is_refused_as_a_bearer_token() {
         .mint();
     verifier.verify(&free).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_token_issued_in_the_future_is_not_yet_valid() {
+    let verifier = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .build()
+        .unwrap();
+    let now = scopes_tests::now();
+    let token = |iat: u64| {
+        raw_token(&format!(
+            r#"{{"sub":"a","exp":{},"iat":{iat},"scope":"items"}}"#,
+            now + 3600
+        ))
+    };
+    // Within the leeway (30 s), as `nbf` is.
+    assert!(verifier.verify(&token(now)).await.is_ok());
+    assert!(verifier.verify(&token(now + 20)).await.is_ok());
+    for iat in [now + 60, now + 3000] {
+        assert_eq!(
+            verifier.verify(&token(iat)).await.err(),
+            Some(scopes_core::TokenError::NotYetValid),
+            "{iat}"
+        );
+    }
+}

@@ -244,7 +244,8 @@ pub enum TokenError {
     BadSignature,
     /// `exp` is in the past (beyond the leeway).
     Expired,
-    /// `nbf` is in the future (beyond the leeway).
+    /// `nbf` or `iat` is in the future (beyond the leeway): a token issued later than
+    /// now is refused, as PyJWT (FastAPI's) refuses it.
     NotYetValid,
     /// A required claim is absent (RFC 9068's `sub`, `client_id` and `jti` also when
     /// an empty string: it names no subject, client or token).

@@ -241,7 +241,8 @@ pub(crate) struct Found {
     /// `sub`, `client_id`, `iat` and `jti` are present (RFC 9068 §2.2).
     pub(crate) sub: bool,
     pub(crate) client_id: bool,
-    pub(crate) iat: bool,
+    /// `iat`: when the token was issued (a token issued in the future is refused).
+    pub(crate) iat: Option<f64>,
     pub(crate) jti: bool,
     /// `acr` (OpenID Connect; RFC 9470's step-up), where it is in the claims.
     pub(crate) acr: Acr,
@@ -297,7 +298,7 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
         audience_matches: None,
         sub: false,
         client_id: false,
-        iat: false,
+        iat: None,
         jti: false,
         acr: Acr::Absent,
         auth_time: None,
@@ -345,7 +346,7 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
             // Their presence (RFC 9068's required claims) and their types (RFC 7519
             // §4.1: a NumericDate, strings); their values are the application's
             // business, but an empty string names no subject, client or token: absent.
-            4 => numeric_date(&mut reader).map(|_| found.iat = true),
+            4 => numeric_date(&mut reader).map(|n| found.iat = Some(n)),
             5..=7 => reader.string().map(|value| {
                 found.required |= required.registered_bit(bit - 5, &value);
                 let present = !value.is_empty();

@@ -479,7 +479,10 @@ impl IssuerRules {
         if exp < now - leeway {
             return Err(TokenError::Expired);
         }
-        if found.nbf.is_some_and(|nbf| nbf > now + leeway) {
+        // Issued in the future: PyJWT (FastAPI's) refuses it too.
+        if found.nbf.is_some_and(|nbf| nbf > now + leeway)
+            || found.iat.is_some_and(|iat| iat > now + leeway)
+        {
             return Err(TokenError::NotYetValid);
         }
         if !self.issuers.is_empty() && found.issuer_matches == Some(false) {
@@ -499,7 +502,7 @@ impl IssuerRules {
             let required = [
                 ("sub", found.sub),
                 ("client_id", found.client_id),
-                ("iat", found.iat),
+                ("iat", found.iat.is_some()),
                 ("jti", found.jti),
             ];
             if let Some((claim, _)) = required.iter().find(|(_, present)| !present) {
