@@ -75,6 +75,52 @@ fn keys_must_parse_for_their_algorithm() {
 }
 
 #[test]
+fn rsa_keys_shorter_than_2048_bits_are_refused() {
+    let pem = include_str!("keys/rsa1024_public.pem");
+    let der = include_bytes!("keys/rsa1024_public.der");
+    for algorithm in [Algorithm::RS256, Algorithm::PS256, Algorithm::RS512] {
+        let weak = ConfigError::WeakRsaKey {
+            algorithm,
+            bits: 1024,
+        };
+        assert_eq!(Key::public_pem(algorithm, pem).unwrap_err(), weak);
+        assert_eq!(Key::public_der(algorithm, der).unwrap_err(), weak);
+        assert!(Key::public_pem(algorithm, RSA_PUBLIC).is_ok());
+        assert!(Key::public_der(algorithm, scopes_tests::RSA_PUBLIC_DER).is_ok());
+    }
+    assert_eq!(
+        Key::public_pem(Algorithm::RS256, pem)
+            .unwrap_err()
+            .to_string(),
+        "the RS256 key is 1024 bits; RSA keys must be at least 2048 bits (RFC 7518 §3.3)"
+    );
+    // DER that is not an RSAPublicKey is refused when the key is made, not on every
+    // token.
+    assert_eq!(
+        Key::public_der(Algorithm::RS256, [0x30, 0x03, 0x02, 0x01, 0x01]).unwrap_err(),
+        ConfigError::InvalidKey(Algorithm::RS256)
+    );
+    assert_eq!(
+        Key::public_der(Algorithm::RS256, [1, 2, 3]).unwrap_err(),
+        ConfigError::InvalidKey(Algorithm::RS256)
+    );
+}
+
+#[test]
+fn a_pem_key_is_never_an_hmac_secret() {
+    for secret in [
+        RSA_PUBLIC,
+        ED_PUBLIC,
+        "\n  -----BEGIN PRIVATE KEY-----\nabc",
+    ] {
+        assert_eq!(
+            Key::hs256(secret).unwrap_err(),
+            ConfigError::HmacWithPublicKey(Algorithm::HS256)
+        );
+    }
+}
+
+#[test]
 fn kids_are_unique() {
     let error = Verifier::builder()
         .key(Key::hs256(SECRET).unwrap().with_kid("a"))

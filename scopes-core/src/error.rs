@@ -26,6 +26,13 @@ pub enum ConfigError {
     },
     /// The key could not be parsed for the algorithm.
     InvalidKey(Algorithm),
+    /// An RSA key shorter than 2048 bits (RFC 7518 §3.3).
+    WeakRsaKey {
+        /// The algorithm.
+        algorithm: Algorithm,
+        /// The modulus's size.
+        bits: u64,
+    },
     /// Two keys share a `kid`.
     DuplicateKid(String),
     /// No claim to read scopes from.
@@ -138,6 +145,10 @@ impl fmt::Display for ConfigError {
                 "the {algorithm:?} secret is {len} bytes; it must be at least {min_len} (generate one with `openssl rand -hex 32`)"
             ),
             Self::InvalidKey(alg) => write!(f, "the key is not a valid {alg:?} public key"),
+            Self::WeakRsaKey { algorithm, bits } => write!(
+                f,
+                "the {algorithm:?} key is {bits} bits; RSA keys must be at least 2048 bits (RFC 7518 §3.3)"
+            ),
             Self::DuplicateKid(kid) => write!(f, "two keys have the kid `{kid}`"),
             Self::NoScopeClaims => {
                 f.write_str("no claim to read scopes from; keep the default or name at least one")

@@ -38,6 +38,8 @@ pub enum SkipReason {
     /// Another key of the set has the same `kid`: both are left out, since a token
     /// naming it could not tell them apart.
     DuplicateKid,
+    /// An RSA key shorter than 2048 bits (RFC 7518 §3.3).
+    WeakKey,
 }
 
 impl fmt::Display for SkipReason {
@@ -50,6 +52,7 @@ impl fmt::Display for SkipReason {
             Self::Mismatch => "kty/crv do not fit alg",
             Self::NoAlgorithm => "no alg, and none follows from the key type",
             Self::DuplicateKid => "its kid is used twice",
+            Self::WeakKey => "an RSA key shorter than 2048 bits",
         })
     }
 }
@@ -170,6 +173,13 @@ impl Key {
             _ => return Err(skip(SkipReason::Mismatch)),
         }
         let key = DecodingKey::from_jwk(jwk).map_err(|_| skip(SkipReason::Unparsable))?;
+        if key.family() == jsonwebtoken::AlgorithmFamily::Rsa {
+            match super::key::rsa_modulus_bits(&key) {
+                Some(bits) if bits >= super::key::RSA_MIN_BITS => {}
+                Some(_) => return Err(skip(SkipReason::WeakKey)),
+                None => return Err(skip(SkipReason::Unparsable)),
+            }
+        }
         let mut key = Key::new(algorithm, key);
         key.kid = jwk.common.key_id.clone();
         Ok(key)
@@ -212,6 +222,49 @@ fn implied_algorithm(parameters: &AlgorithmParameters) -> Option<Algorithm> {
 }
 
 /// Property tests of reading a key set: a key is kept only when its `kty`, `crv`, `alg`,
+#[cfg(test)]
+mod tests {
+    use jsonwebtoken::jwk::Jwk;
+
+    use super::{Key, SkipReason};
+
+    /// An RS256 JWK whose modulus is `n`.
+    fn rsa(n: &[u8]) -> Jwk {
+        use base64::Engine;
+        let n = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(n);
+        serde_json::from_value(serde_json::json!({
+            "kty": "RSA", "alg": "RS256", "kid": "k", "n": n, "e": "AQAB"
+        }))
+        .unwrap()
+    }
+
+    fn modulus(bytes: usize, first: u8) -> Vec<u8> {
+        let mut n = vec![1u8; bytes];
+        n[0] = first;
+        n
+    }
+
+    #[test]
+    fn rsa_keys_shorter_than_2048_bits_are_left_out() {
+        assert!(Key::from_jwk(&rsa(&modulus(256, 0x80))).is_ok());
+        // Leading zero bytes do not count.
+        let mut padded = vec![0, 0];
+        padded.extend(modulus(256, 0xff));
+        assert!(Key::from_jwk(&rsa(&padded)).is_ok());
+        // 2047 bits, 1024 bits, 2047 bits after a zero byte.
+        let mut short = vec![0];
+        short.extend(modulus(256, 0x7f));
+        for n in [modulus(256, 0x7f), modulus(128, 0xff), short] {
+            let skipped = Key::from_jwk(&rsa(&n)).unwrap_err();
+            assert_eq!(skipped.reason, SkipReason::WeakKey);
+            assert_eq!(skipped.kid.as_deref(), Some("k"));
+        }
+        // No modulus at all.
+        let skipped = Key::from_jwk(&rsa(&[0, 0])).unwrap_err();
+        assert_eq!(skipped.reason, SkipReason::Unparsable);
+    }
+}
+
 /// `use` and `key_ops` agree (a plain statement of the rule decides), one bad key never
 /// drops the others, and a `kid` used twice selects nothing.
 #[cfg(test)]
@@ -224,6 +277,15 @@ mod properties {
 
     /// Base64url that decodes (the material is not checked until a signature is).
     const MATERIAL: &str = "AQAB";
+
+    /// 256 bytes, the first with its high bit set, in base64url: a 2048-bit modulus.
+    const MODULUS_2048: &str = concat!(
+        "gAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAA",
+    );
 
     #[derive(Debug, Clone)]
     struct Spec {
@@ -283,7 +345,9 @@ mod properties {
             }
             match self.kty {
                 Some("RSA") => {
-                    jwk.insert("n".into(), json!(material));
+                    // A 2048-bit modulus: shorter ones are left out as weak.
+                    let modulus = if self.garbled { material } else { MODULUS_2048 };
+                    jwk.insert("n".into(), json!(modulus));
                     jwk.insert("e".into(), json!(MATERIAL));
                 }
                 Some("EC") => {

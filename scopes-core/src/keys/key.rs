@@ -52,6 +52,7 @@ impl Key {
             AlgorithmFamily::Hmac => unreachable!("public_family refuses HMAC"),
         }
         .map_err(|_| ConfigError::InvalidKey(algorithm))?;
+        check_rsa_size(algorithm, &key)?;
         Ok(Self::new(algorithm, key))
     }
 
@@ -69,6 +70,7 @@ impl Key {
             AlgorithmFamily::Ed => DecodingKey::from_ed_der(der),
             AlgorithmFamily::Hmac => unreachable!("public_family refuses HMAC"),
         };
+        check_rsa_size(algorithm, &key)?;
         Ok(Self::new(algorithm, key))
     }
 
@@ -110,6 +112,11 @@ pub(crate) fn check_secret(algorithm: Algorithm, secret: &[u8]) -> Result<(), Co
         Algorithm::HS512 => 64,
         _ => return Err(ConfigError::NotHmac(algorithm)),
     };
+    // A PEM key given as a secret: the classic confusion, where a public key (which
+    // anyone has) becomes the HMAC secret (RFC 8725 §2.1).
+    if secret.trim_ascii_start().starts_with(b"-----BEGIN") {
+        return Err(ConfigError::HmacWithPublicKey(algorithm));
+    }
     if secret.len() < min_len {
         return Err(ConfigError::WeakSecret {
             algorithm,
@@ -118,6 +125,43 @@ pub(crate) fn check_secret(algorithm: Algorithm, secret: &[u8]) -> Result<(), Co
         });
     }
     Ok(())
+}
+
+/// The smallest RSA modulus accepted, in bits (RFC 7518 §3.3: "A key of size 2048 bits
+/// or larger MUST be used").
+pub(crate) const RSA_MIN_BITS: u64 = 2048;
+
+/// Refuses an RSA key whose modulus is shorter than [`RSA_MIN_BITS`], or that cannot be
+/// read (other keys pass).
+fn check_rsa_size(algorithm: Algorithm, key: &DecodingKey) -> Result<(), ConfigError> {
+    if key.family() != AlgorithmFamily::Rsa {
+        return Ok(());
+    }
+    match rsa_modulus_bits(key) {
+        Some(bits) if bits >= RSA_MIN_BITS => Ok(()),
+        Some(bits) => Err(ConfigError::WeakRsaKey { algorithm, bits }),
+        None => Err(ConfigError::InvalidKey(algorithm)),
+    }
+}
+
+/// The size of an RSA key's modulus, in bits: from its components (a JWK), or from its
+/// PKCS#1 `RSAPublicKey` DER (PEM and DER keys), `None` when that cannot be read.
+pub(crate) fn rsa_modulus_bits(key: &DecodingKey) -> Option<u64> {
+    use jsonwebtoken::DecodingKeyKind;
+    use simple_asn1::ASN1Block;
+    match key.kind() {
+        DecodingKeyKind::RsaModulusExponent { n, .. } => {
+            let n = &n[n.iter().position(|&b| b != 0)?..];
+            Some(n.len() as u64 * 8 - u64::from(n[0].leading_zeros()))
+        }
+        DecodingKeyKind::SecretOrDer(der) => match simple_asn1::from_der(der).ok()?.as_slice() {
+            [ASN1Block::Sequence(_, fields)] => match fields.as_slice() {
+                [ASN1Block::Integer(_, n), ASN1Block::Integer(_, _)] => Some(n.bits()),
+                _ => None,
+            },
+            _ => None,
+        },
+    }
 }
 
 fn public_family(algorithm: Algorithm) -> Result<AlgorithmFamily, ConfigError> {
