@@ -277,6 +277,37 @@ async fn what_the_guard_cannot_vouch_for_is_refused() {
     let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(2 << 20));
     let answer = send(&app, post_raw(Some(&full), None, huge)).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // JSON that is not a JSON-RPC message: a nested batch hiding a call (serde would
+    // read an array as a message's fields), an empty batch, an object `id`.
+    let hidden = call(3, "add_item", json!({"name": "x"}));
+    for body in [
+        format!("[[{hidden}]]"),
+        format!("[{},[{hidden}]]", call(4, "list_items", json!({}))),
+        "[]".to_owned(),
+        r#"{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}"#.to_owned(),
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":["add_item"]}"#.to_owned(),
+    ] {
+        let answer = send(&app, post_raw(Some(&reader), None, body.clone())).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body}");
+        let error: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(error["error"]["code"], -32600, "{body}");
+        assert_eq!(error["id"], Value::Null, "{body}");
+    }
+    // Methods Streamable HTTP does not use: not passed on, whatever the body.
+    for method in [Method::PUT, Method::PATCH, Method::OPTIONS, Method::HEAD] {
+        let mut request = post(Some(&full), None, &hidden);
+        *request.method_mut() = method.clone();
+        let answer = send(&app, request).await;
+        assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
+    }
+    let mut put = post(Some(&full), None, &hidden);
+    *put.method_mut() = Method::PUT;
+    let response = app.clone().oneshot(put).await.unwrap();
+    assert_eq!(response.headers()["allow"], "GET, POST, DELETE");
+    // Without a token, the 401 comes first.
+    let mut put = post(None, None, &hidden);
+    *put.method_mut() = Method::PUT;
+    assert_eq!(send(&app, put).await.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -321,6 +352,22 @@ async fn a_session_belongs_to_the_principal_that_opened_it() {
     .await;
     assert_eq!(hijack.status, StatusCode::NOT_FOUND);
     assert!(!hijack.body.contains("Foo"), "{}", hijack.body);
+    // Two session ids, one of them Alice's: refused, whichever comes first (the guard
+    // and the server could each read another).
+    for ids in [
+        ["unknown-x", session.as_str()],
+        [session.as_str(), "unknown-x"],
+    ] {
+        let mut request = post(
+            Some(&mallory),
+            Some(ids[0]),
+            &call(2, "list_items", json!({})),
+        );
+        request
+            .headers_mut()
+            .append("mcp-session-id", ids[1].parse().unwrap());
+        assert_eq!(send(&app, request).await.status, StatusCode::BAD_REQUEST);
+    }
     let stream = Request::get("/mcp")
         .header("host", "127.0.0.1:8001")
         .header("accept", "text/event-stream")

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use axum::extract::FromRef;
 use axum::response::{IntoResponse, Response};
-use http::header::CONTENT_TYPE;
+use http::header::{ALLOW, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use quick_cache::sync::Cache;
@@ -86,8 +86,14 @@ const BODY_LIMIT: usize = 1 << 20;
 ///   (`-32602`, unknown tool) for that call (fail closed: an undeclared tool is not
 ///   callable, rather than callable by any token; and no challenge, since no token
 ///   would do);
-/// - a POST body that is not JSON-RPC (a message or a batch): 400 with a JSON-RPC parse
-///   error; one larger than [`body_limit`](Self::body_limit): 413.
+/// - a POST body that is not JSON: 400 with a JSON-RPC parse error (`-32700`); JSON
+///   that is not a JSON-RPC message or a non-empty batch of them (a message that is not
+///   an object, a nested batch, an `id` that is not a string, a number or `null`, a
+///   `tools/call` whose `params` is not an object naming the tool): 400, invalid
+///   request (`-32600`); a body larger than [`body_limit`](Self::body_limit): 413;
+/// - a method Streamable HTTP does not use (anything but `POST`, `GET` and `DELETE`):
+///   405 with `Allow`, since the guard reads no other body;
+/// - two `Mcp-Session-Id` headers: 400.
 ///
 /// An admitted request carries the [`VerifiedToken`] in its extensions (rmcp hands the
 /// request's `http::request::Parts` to tools, which can read it there).
@@ -277,10 +283,37 @@ where
                         .into_response());
                 }
             };
+            // Streamable HTTP is POST (messages), GET (the server's stream) and DELETE
+            // (closing a session); a body sent another way is not read by the guard, so
+            // it is not passed on.
+            if ![Method::POST, Method::GET, Method::DELETE].contains(&parts.method) {
+                let mut refused = json_rpc_error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    None,
+                    -32600,
+                    "Method not allowed",
+                );
+                refused
+                    .headers_mut()
+                    .insert(ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
+                return Ok(refused);
+            }
             // A session belongs to the principal whose token opened it (MCP's security
-            // advice): another token naming it is answered as if it did not exist.
-            let session = (parts.headers.get(SESSION))
+            // advice): another token naming it is answered as if it did not exist. One
+            // session per request: with two ids, the guard and the server could each
+            // read another.
+            let mut ids = parts.headers.get_all(SESSION).iter();
+            let session = ids
+                .next()
                 .map(|id| String::from_utf8_lossy(id.as_bytes()).into_owned());
+            if ids.next().is_some() {
+                return Ok(json_rpc_error(
+                    StatusCode::BAD_REQUEST,
+                    None,
+                    -32600,
+                    "More than one Mcp-Session-Id",
+                ));
+            }
             if let Some(id) = &session
                 && guard
                     .sessions
@@ -334,13 +367,24 @@ where
                     ));
                 }
             };
-            let Ok(calls) = tool_calls(&bytes) else {
-                return Ok(json_rpc_error(
-                    StatusCode::BAD_REQUEST,
-                    None,
-                    -32700,
-                    "Parse error",
-                ));
+            let calls = match tool_calls(&bytes) {
+                Ok(calls) => calls,
+                Err(Unreadable::Json) => {
+                    return Ok(json_rpc_error(
+                        StatusCode::BAD_REQUEST,
+                        None,
+                        -32700,
+                        "Parse error",
+                    ));
+                }
+                Err(Unreadable::Shape) => {
+                    return Ok(json_rpc_error(
+                        StatusCode::BAD_REQUEST,
+                        None,
+                        -32600,
+                        "Invalid Request",
+                    ));
+                }
             };
             for (name, id) in calls {
                 let Some(required) = guard.tools.get(&*name).copied() else {
@@ -496,22 +540,60 @@ struct CallParams<'a> {
 /// what the guard cannot read, it does not pass on.
 type Calls<'a> = Vec<(Cow<'a, str>, Option<&'a RawValue>)>;
 
-fn tool_calls(body: &[u8]) -> Result<Calls<'_>, serde_json::Error> {
-    let batch = body
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|&b| b == b'[');
-    let messages: Vec<Message<'_>> = match batch {
+/// Why a POST body is not passed on.
+#[derive(Debug, PartialEq, Eq)]
+enum Unreadable {
+    /// It is not JSON (JSON-RPC's parse error).
+    Json,
+    /// It is JSON, but not a JSON-RPC message or a batch of them (an invalid request):
+    /// a message that is not an object (serde would read an array as a struct's fields
+    /// in order, so `[[{…}]]` would pass for a batch), an empty or nested batch, an `id`
+    /// that is not a string, a number or `null`, `tools/call` whose `params` is not an
+    /// object naming the tool.
+    Shape,
+}
+
+impl From<serde_json::Error> for Unreadable {
+    fn from(error: serde_json::Error) -> Self {
+        match error.classify() {
+            serde_json::error::Category::Data => Self::Shape,
+            _ => Self::Json,
+        }
+    }
+}
+
+fn tool_calls(body: &[u8]) -> Result<Calls<'_>, Unreadable> {
+    let batch = body.trim_ascii_start().first() == Some(&b'[');
+    let messages: Vec<&RawValue> = match batch {
         true => serde_json::from_slice(body)?,
         false => vec![serde_json::from_slice(body)?],
     };
+    if messages.is_empty() {
+        return Err(Unreadable::Shape);
+    }
+    let object = |raw: &RawValue| raw.get().starts_with('{');
     let mut calls = Vec::new();
-    for message in messages {
+    for raw in messages {
+        if !object(raw) {
+            return Err(Unreadable::Shape);
+        }
+        let message: Message<'_> = serde_json::from_str(raw.get())?;
+        if message.id.is_some_and(|id| {
+            !matches!(
+                id.get().as_bytes().first(),
+                Some(b'"' | b'-' | b'0'..=b'9' | b'n')
+            )
+        }) {
+            return Err(Unreadable::Shape);
+        }
         if message.method.as_deref() != Some("tools/call") {
             continue;
         }
-        let params: CallParams<'_> =
-            serde_json::from_str(message.params.map_or("null", RawValue::get))?;
+        let params = message.params.ok_or(Unreadable::Shape)?;
+        if !object(params) {
+            return Err(Unreadable::Shape);
+        }
+        let params: CallParams<'_> = serde_json::from_str(params.get())?;
         calls.push((params.name, message.id));
     }
     Ok(calls)
@@ -573,6 +655,52 @@ mod tests {
             b"",
         ] {
             assert!(tool_calls(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+        // Messages are objects, a batch is one level deep and not empty, an `id` is a
+        // string, a number or null, and `tools/call` names its tool in an object.
+        let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"admin"}}"#;
+        for bad in [
+            format!("[[{call}]]"),
+            format!("[[[{call}]]]"),
+            format!("[{call},[{call}]]"),
+            "[[]]".to_owned(),
+            "[]".to_owned(),
+            " [ ] ".to_owned(),
+            "[1]".to_owned(),
+            r#"["tools/call"]"#.to_owned(),
+            "null".to_owned(),
+            "7".to_owned(),
+            r#""tools/call""#.to_owned(),
+            r#"{"id":{"a":1},"method":"tools/call","params":{"name":"a"}}"#.to_owned(),
+            r#"{"id":[1],"method":"ping"}"#.to_owned(),
+            r#"{"id":true,"method":"ping"}"#.to_owned(),
+            r#"{"id":1,"method":"tools/call","params":["admin"]}"#.to_owned(),
+            r#"{"id":1,"method":"tools/call","params":null}"#.to_owned(),
+        ] {
+            assert_eq!(
+                tool_calls(bad.as_bytes()).err(),
+                Some(super::Unreadable::Shape),
+                "{bad}"
+            );
+        }
+        for bad in ["not json", "", "[", "{\"id\":1", "[{}"] {
+            assert_eq!(
+                tool_calls(bad.as_bytes()).err(),
+                Some(super::Unreadable::Json),
+                "{bad}"
+            );
+        }
+        // An `id` may be a string, a number (negative too) or null; `{}` is a message
+        // without a method, passed on for the server to answer.
+        for good in [
+            r#"{"id":"a","method":"ping"}"#,
+            r#"{"id":-1,"method":"ping"}"#,
+            r#"{"id":null,"method":"ping"}"#,
+            r#"{"method":"notifications/initialized"}"#,
+            "{}",
+            r#"[{"id":1,"result":{}}]"#,
+        ] {
+            assert!(tool_calls(good.as_bytes()).is_ok(), "{good}");
         }
     }
 }
