@@ -285,13 +285,14 @@ async fn every_fault_of_the_endpoint_refuses_and_is_not_cached() {
         down.verify("opaque").await.unwrap_err(),
         TokenError::IntrospectionFailed
     );
+    // Refused without blaming the token: 503, no challenge, try again later.
     let app = app(down);
-    let challenge = testing::send(&app, testing::get("/items", Some("opaque")))
-        .await
-        .assert_invalid_token();
+    let refused = testing::send(&app, testing::get("/items", Some("opaque"))).await;
+    refused.assert_unavailable();
+    assert_eq!(refused.header("retry-after"), Some("10"));
     assert_eq!(
-        challenge.param("error_description"),
-        Some("The token could not be checked")
+        refused.text(),
+        r#"{"detail":"The credentials could not be checked; try again later"}"#
     );
 }
 

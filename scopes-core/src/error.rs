@@ -296,11 +296,13 @@ pub enum TokenError {
     NotBearer,
     /// The issuer's keys could not be fetched (its JWKS, or its discovery document, is
     /// unreachable or wrong), and there is no earlier set to check the token with: it
-    /// could not be checked, so it is refused. The refusal event and the log say why;
+    /// could not be checked, so it is refused, with 503 and `Retry-After` (not 401: the
+    /// token may well be good). The refusal event and the log say why;
     /// `Verifier::refresh_keys` at start-up reports it before any request.
     KeysUnavailable,
     /// The introspection endpoint could not be asked (down, slow, an error status, an
-    /// answer that is not one): the token could not be checked, so it is refused.
+    /// answer that is not one): the token could not be checked, so it is refused, with
+    /// 503 and `Retry-After`.
     IntrospectionFailed,
     /// The token came with a DPoP proof (RFC 9449) but is not bound to the proof's key:
     /// its `cnf.jkt` names another key, or it is not bound to any.
@@ -422,8 +424,8 @@ pub enum DpopError {
     TokenHash,
     /// The proof was seen before (its `jti`, for this key, within the proof lifetime).
     Replayed,
-    /// The replay store could not be asked: the proof could not be checked, so it is
-    /// refused.
+    /// The replay store could not be asked (or a memory store is full): the proof could
+    /// not be checked, so it is refused, with 503 and `Retry-After`.
     ReplayCheckFailed,
 }
 

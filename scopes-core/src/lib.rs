@@ -275,7 +275,7 @@
 //! `store::RedisStore` (feature `redis`) to share them: `Dpop::store(redis.clone())` and
 //! `Introspection::store(redis)`. A Redis store holds as much as Redis does; a memory
 //! store is bounded, and refuses when full (give each use its own). When the store cannot be reached, a DPoP proof is
-//! refused (`401 invalid_dpop_proof`, "The DPoP proof could not be checked"), and an
+//! refused (503 with `Retry-After`: it could not be checked), and an
 //! introspection answer is asked of the endpoint (each instance keeps its own cache).
 //!
 //! # MCP servers

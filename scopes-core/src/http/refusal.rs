@@ -10,7 +10,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::bearer::{InvalidRequest, Presented};
@@ -32,6 +32,12 @@ use crate::table::Authentication;
 /// | `InsufficientUserAuthentication` | 401, `Bearer error="insufficient_user_authentication", error_description="…", acr_values="…", max_age=…` (RFC 9470) | the same |
 /// | `InvalidDpopProof` | 401, `DPoP error="invalid_dpop_proof", error_description="…", algs="…"` (RFC 9449) | the same |
 /// | `UseDpopNonce` | 401, `DPoP error="use_dpop_nonce", error_description="…", algs="…"` and a `DPoP-Nonce` header | the same |
+/// | `InvalidToken(KeysUnavailable \| IntrospectionFailed)`, `InvalidDpopProof(ReplayCheckFailed)` ([`is_outage`](Self::is_outage)) | 503, `Retry-After: 10`, no challenge | the same |
+///
+/// A 503 refuses the request (fail closed) without blaming the credentials: the issuer's
+/// keys, its introspection endpoint or the DPoP replay store could not be reached, and
+/// a client that read 401 would throw away a good token (an MCP client would start a
+/// new authorization). The refusal event and the log say which.
 ///
 /// With [`Dpop`](crate::Dpop) on, a refusal answers in the scheme the request used
 /// (`DPoP` when it is required, or for no credentials when it is), its challenges
@@ -66,6 +72,9 @@ pub enum AuthRejection {
     /// carries one in `DPoP-Nonce`, for the client to sign again.
     UseDpopNonce,
 }
+
+/// `Retry-After` of a 503: the default cooldown between two fetches of a key set.
+const RETRY_SECONDS: &str = "10";
 
 /// A refusal's `detail` and its JSON body `{"detail":"…"}`, written from one literal
 /// (the body is a constant: refusing allocates nothing for it).
@@ -151,7 +160,20 @@ impl AuthRejection {
         }
     }
 
+    /// Whether the request was refused because its credentials could not be checked
+    /// (503), not because they are wrong.
+    pub fn is_outage(&self) -> bool {
+        matches!(
+            self,
+            Self::InvalidToken(TokenError::KeysUnavailable | TokenError::IntrospectionFailed)
+                | Self::InvalidDpopProof(DpopError::ReplayCheckFailed)
+        )
+    }
+
     fn detail_and_body(&self) -> Detail {
+        if self.is_outage() {
+            return detail!("The credentials could not be checked; try again later");
+        }
         match self {
             Self::MissingCredentials => detail!("Not authenticated"),
             Self::InvalidRequest(why) => why.detail(),
@@ -231,6 +253,10 @@ struct Answer {
 fn answer(mode: ResponseMode, scope_on_401: bool, reason: &AuthRejection) -> Answer {
     use AuthRejection as R;
     let (status, error, description, scope) = match (mode, reason) {
+        // The token could not be checked (the issuer's keys, its introspection
+        // endpoint or the replay store out of reach): refused, but not blamed on the
+        // client's credentials, which a 401 would have it throw away.
+        (_, reason) if reason.is_outage() => (StatusCode::SERVICE_UNAVAILABLE, None, None, false),
         (_, R::MissingCredentials) => (StatusCode::UNAUTHORIZED, None, None, scope_on_401),
         (_, R::InvalidRequest(why)) => (
             StatusCode::BAD_REQUEST,
@@ -794,6 +820,11 @@ impl Rejection {
         *response.status_mut() = status;
         let headers = response.headers_mut();
         match &self.responder.dpop {
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => {
+                // No challenge: no other credentials would do better.
+                headers.remove(WWW_AUTHENTICATE);
+                headers.insert(RETRY_AFTER, HeaderValue::from_static(RETRY_SECONDS));
+            }
             None => {
                 headers.insert(WWW_AUTHENTICATE, self.challenge_header_for(&answer));
             }

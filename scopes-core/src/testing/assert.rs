@@ -275,6 +275,24 @@ pub trait AuthAssertions {
         }
     }
 
+    /// Refused because the credentials could not be checked: 503 with `Retry-After` and
+    /// no challenge (the issuer's keys, its introspection endpoint or the DPoP replay
+    /// store out of reach; see [`AuthRejection::is_outage`](crate::AuthRejection::is_outage)).
+    #[track_caller]
+    fn assert_unavailable(&self) {
+        let status = self.status();
+        let challenge = self.challenge();
+        if status != StatusCode::SERVICE_UNAVAILABLE || challenge.is_some() {
+            panic!(
+                "expected 503 without a challenge (credentials that could not be checked), got {status}{}",
+                describe(challenge)
+            );
+        }
+        if self.headers().get(http::header::RETRY_AFTER).is_none() {
+            panic!("expected a `Retry-After` header with the 503, got none");
+        }
+    }
+
     /// Refused: 401 `insufficient_user_authentication` (RFC 9470 step-up).
     #[track_caller]
     fn assert_insufficient_user_authentication(&self) -> Challenge {

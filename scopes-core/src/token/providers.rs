@@ -81,8 +81,8 @@
 //!   (Keycloak's `azp`, Cognito's `client_id`, Okta's `cid`), which matters for
 //!   Cognito above all, whose access tokens name no audience.
 //! - Call [`Verifier::refresh_keys`](crate::Verifier::refresh_keys) at start-up: a wrong
-//!   issuer URL fails there, with the reason, rather than on every request ("The token
-//!   could not be checked").
+//!   issuer URL fails there, with the reason, rather than on every request (503, "The
+//!   credentials could not be checked; try again later").
 
 /// Keycloak: the client scopes in `scope`, the realm roles in `realm_access.roles` and
 /// the roles of `client` (this API's client id) in `resource_access.<client>.roles`.
