@@ -39,9 +39,30 @@ impl FromRequestParts<Verifier> for CurrentUser {
     }
 }
 
-// aide asks every extractor for its part of the operation; this one adds nothing of its
-// own (its scopes reach the operation through the handler's `Authorized`).
-impl aide::OperationInput for CurrentUser {}
+// aide asks every extractor for its part of the operation: the attribute wrote this
+// one's, which documents its scopes.
+
+/// A second scoped extractor.
+struct ItemsReader;
+
+#[requires_scopes("items")]
+impl FromRequestParts<Verifier> for ItemsReader {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(_parts: &mut Parts, _state: &Verifier) -> Result<Self, Rejection> {
+        Ok(Self)
+    }
+}
+
+/// Two scoped extractors and no attribute: both required.
+async fn read_both(_user: CurrentUser, _reader: ItemsReader) -> &'static str {
+    "both"
+}
+
+/// Protected by the scoped extractor alone: documented as protected all the same.
+async fn read_profile(CurrentUser(user): CurrentUser) -> String {
+    user
+}
 
 #[requires_scopes("items")]
 async fn read_own_items(CurrentUser(user): CurrentUser) -> Json<Value> {
@@ -78,6 +99,8 @@ fn api(dpop: Option<scopes_core::Dpop>) -> OpenApi {
         .api_route("/users/me/items/", get(read_own_items))
         .api_route("/status/", get(read_system_status))
         .api_route("/items/", get(read_all_items))
+        .api_route("/profile/", get(read_profile))
+        .api_route("/both/", get(read_both))
         .finish_api_with(&mut api, |mut doc| {
             for (name, scheme) in scopes_core::openapi::aide::security_schemes::<Scopes>() {
                 doc = doc.security_scheme(&name, scheme);
@@ -131,6 +154,26 @@ fn aide_documents_security_and_refusals_as_utoipa_does() {
         );
         assert_eq!(response, serde[status], "{status}");
     }
+    // A handler protected only by its scoped extractor: its scopes and refusals.
+    let profile = &document["paths"]["/profile/"]["get"];
+    assert_eq!(
+        profile["security"],
+        json!([{"OAuth2PasswordBearer": ["me"]}])
+    );
+    assert_eq!(
+        profile["responses"]["403"]["headers"]["WWW-Authenticate"]["example"],
+        r#"Bearer error="insufficient_scope", scope="me""#
+    );
+    assert!(profile["responses"]["401"].is_object());
+    let both = &document["paths"]["/both/"]["get"];
+    assert_eq!(
+        both["security"],
+        json!([{"OAuth2PasswordBearer": ["me", "items"]}])
+    );
+    assert_eq!(
+        both["responses"]["403"]["headers"]["WWW-Authenticate"]["example"],
+        r#"Bearer error="insufficient_scope", scope="me items""#
+    );
     // A handler without parameters: the same security and refusals.
     let all = &document["paths"]["/items/"]["get"];
     assert_eq!(

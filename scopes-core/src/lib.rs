@@ -494,6 +494,8 @@ pub mod __private {
 
     /// Checks [`NoUtoipaPathAbove`].
     pub const fn no_utoipa_path_above<T: NoUtoipaPathAbove>() {}
+    #[cfg(feature = "aide")]
+    pub use crate::openapi::aide::{scoped_input, scoped_responses};
     pub use crate::table::check::{
         Message, check_granted_scope, check_scheme_of, check_scope, missing_scheme, scope_index,
         set_of, slot_hashes, slots, unknown_scope,
@@ -502,6 +504,8 @@ pub mod __private {
         AsTable, Part, Parts, Plain, Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement,
         ScopeInfo, ScopeSet, ScopeTable, Scoped, composed,
     };
+    #[cfg(feature = "aide")]
+    pub use ::aide;
     #[cfg(feature = "utoipa")]
     pub use ::utoipa;
     pub use axum::extract::{FromRef, FromRequestParts};

@@ -11,8 +11,18 @@
 //! - [`security_schemes`] gives the table's schemes for
 //!   `TransformOpenApi::security_scheme`.
 //!
-//! Your own extractors need `impl aide::OperationInput for YourExtractor {}`, as aide
-//! asks of every extractor.
+//! - A scoped extractor (`#[requires_scopes]` on its `FromRequestParts` impl) gets its
+//!   `aide::OperationInput` impl from the attribute: it documents its scopes and
+//!   refusals wherever it is used, beside the handler's (both required) or alone, so a
+//!   route protected by the extractor alone is documented as protected. Do not write
+//!   that impl yourself (it would conflict, E0119).
+//!
+//! Your other extractors need `impl aide::OperationInput for YourExtractor {}`, as aide
+//! asks of every extractor. A router layer's scopes (`RequireScopesLayer`) are not in
+//! aide's inference: add them to those routes' operations with `api_route_with` and
+//! `TransformOperation::security_requirement_scopes` (utoipa has
+//! [`add_layer_security`](crate::openapi::utoipa::add_layer_security), which aide has
+//! no document of a sub-router to apply to).
 //!
 //! ```
 //! use aide::axum::{ApiRouter, routing::get};
@@ -62,6 +72,11 @@ use crate::issuer::{AccessTokenResponse, GrantError, PasswordForm};
 use crate::table::{RequiredScopes, ScopeTable};
 
 /// The security schemes `T` declares, by name, for `TransformOpenApi::security_scheme`.
+///
+/// aide 0.15 writes a flow without a refresh URL as `"refreshUrl": null`, which OpenAPI
+/// 3.1 does not allow (validators refuse the document): declare `refresh_url` in the
+/// table's flow (the token URL, usually: refresh requests go to the token endpoint,
+/// RFC 6749 §6), e.g. `password { token_url: "token", refresh_url: "token" }`.
 pub fn security_schemes<T: ScopeTable>() -> Vec<(String, SecurityScheme)> {
     let Value::Object(schemes) = serde_json::to_value(schemes_json::<T>()).unwrap_or_default()
     else {
@@ -201,6 +216,67 @@ impl TableVisitor for Responses<'_> {
     fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) -> Self::Output {
         <Authorized<T, R> as OperationInput>::inferred_early_responses(self.0, self.1)
     }
+}
+
+/// [`OperationInput::operation_input`] of a scoped extractor (`#[requires_scopes]` on its
+/// `FromRequestParts` impl writes the impl that calls it): what `R` requires, required
+/// beside what the operation requires already (a handler's attribute, other scoped
+/// extractors), so that a handler protected by the extractor alone is documented as
+/// protected. Each of the operation's requirement objects is joined with each of `R`'s
+/// (both must be met); objects that come out the same are written once.
+pub fn scoped_input<T: ScopeTable, R: RequiredScopes<T>>(
+    _ctx: &mut GenContext,
+    operation: &mut Operation,
+) {
+    let own = OperationSecurity::<T>::of::<R>().requirements();
+    let existing = core::mem::take(&mut operation.security);
+    let mut joined: Vec<aide::openapi::SecurityRequirement> = Vec::new();
+    let starts = if existing.is_empty() {
+        vec![Default::default()]
+    } else {
+        existing
+    };
+    for start in &starts {
+        for object in &own {
+            let mut requirement = start.clone();
+            for (scheme, scopes) in object {
+                let entry: &mut Vec<String> = requirement.entry((*scheme).to_owned()).or_default();
+                for scope in scopes {
+                    if !entry.iter().any(|known| known == scope) {
+                        entry.push((*scope).to_owned());
+                    }
+                }
+            }
+            if !joined.contains(&requirement) {
+                joined.push(requirement);
+            }
+        }
+    }
+    operation.security = joined;
+}
+
+/// [`OperationInput::inferred_early_responses`] of a scoped extractor: the `401` and
+/// `403` responses, their challenges naming every scope of the operation's `security`
+/// (the handler's and every scoped extractor's, as a refusal names them), with `R`'s
+/// step-up.
+pub fn scoped_responses<T: ScopeTable, R: RequiredScopes<T>>(
+    _ctx: &mut GenContext,
+    operation: &mut Operation,
+) -> Vec<(Option<u16>, Response)> {
+    let mut names: Vec<&str> = Vec::new();
+    for requirement in &operation.security {
+        for scope in requirement.values().flatten() {
+            if !names.contains(&scope.as_str()) {
+                names.push(scope);
+            }
+        }
+    }
+    super::responses::ProtectedResponses::new(names.join(" "))
+        .with_step_up(super::responses::StepUp::of(R::composed().iter()))
+        .entries()
+        .into_iter()
+        .map(|(code, response)| (status(code), read(response)))
+        .collect()
 }
 
 /// The token is verified by the attribute (or by `Claims` alone, which knows no table

@@ -358,12 +358,45 @@ pub(crate) fn extractor(
     );
 
     let required = required_scopes_impl(&names, TokenStream::new(), quote!(#self_ty), None, own);
+    let documented = aide_input(&names, self_ty, path);
     quote! {
         #required
 
         #checks
 
         #block
+
+        #documented
+    }
+}
+
+/// With aide (scopes-core's `aide` feature), a scoped extractor documents its scopes
+/// wherever it is used, as the check a handler's attribute injects does: aide asks an
+/// `OperationInput` of every extractor, and this is it.
+fn aide_input(names: &Names<'_>, self_ty: &Type, path: &Path) -> TokenStream {
+    if !cfg!(feature = "aide") {
+        return TokenStream::new();
+    }
+    let Names { private, table, .. } = names;
+    quote_spanned! {path.span()=>
+        impl #private::aide::OperationInput for #self_ty {
+            fn operation_input(
+                ctx: &mut #private::aide::generate::GenContext,
+                operation: &mut #private::aide::openapi::Operation,
+            ) {
+                #private::scoped_input::<#table, Self>(ctx, operation);
+            }
+
+            fn inferred_early_responses(
+                ctx: &mut #private::aide::generate::GenContext,
+                operation: &mut #private::aide::openapi::Operation,
+            ) -> ::std::vec::Vec<(
+                ::core::option::Option<u16>,
+                #private::aide::openapi::Response,
+            )> {
+                #private::scoped_responses::<#table, Self>(ctx, operation)
+            }
+        }
     }
 }
 
