@@ -53,13 +53,18 @@ pub struct RequireScopesLayer<T, R> {
     requirement: PhantomData<fn() -> (T, R)>,
 }
 
-impl<T: ScopeTable, R: RequiredScopes<T>> RequireScopesLayer<T, R> {
+// The bounds are on the constructors, not on the impl: a type that is not a requirement
+// of the table is then `RequiredScopes`' own error, which says how to declare one
+// (rather than "`new` exists but its trait bounds were not satisfied").
+impl<T, R> RequireScopesLayer<T, R> {
     /// The layer, verifying tokens with the router state's [`Verifier`] (the one the
     /// extractors reach through `FromRef`): pass the state, or the verifier itself.
     /// Whatever verifier this yields is the layer's; the handlers trust its tokens only
     /// if it is theirs (a clone of the state's), and verify again otherwise.
     pub fn new<S>(state: &S) -> Self
     where
+        T: ScopeTable,
+        R: RequiredScopes<T>,
         Verifier: FromRef<S>,
     {
         Self::with_verifier(Verifier::from_ref(state))
@@ -67,7 +72,11 @@ impl<T: ScopeTable, R: RequiredScopes<T>> RequireScopesLayer<T, R> {
 
     /// The layer, verifying tokens with a verifier of its own. The tokens it verifies
     /// are bound to that verifier: handlers verify them again with theirs.
-    pub fn with_verifier(verifier: Verifier) -> Self {
+    pub fn with_verifier(verifier: Verifier) -> Self
+    where
+        T: ScopeTable,
+        R: RequiredScopes<T>,
+    {
         Self {
             verifier,
             requirement: PhantomData,
