@@ -77,7 +77,8 @@
 //! `#[requires_scopes("items", crate = auth::scopes_core)]`,
 //! `scopes! { #[scopes(crate = auth::scopes_core)] pub Billing { … } }` and
 //! `security_of!(handler, crate = auth::scopes_core)`. A crate that does neither gets
-//! one error per macro that says both.
+//! one error per macro that says both (and then errors where what those macros would
+//! have declared is used: fix the first ones first).
 //!
 //! # Features
 //!
