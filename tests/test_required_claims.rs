@@ -233,7 +233,7 @@ fn what_cannot_be_required_is_refused_at_build() {
     for i in 0..17 {
         many = many.require_claim(format!("c{i}"), "x");
     }
-    assert_eq!(many.build().err(), Some(ConfigError::TooManyScopeClaims));
+    assert_eq!(many.build().err(), Some(ConfigError::TooManyRequiredClaims));
     // On a verifier trusting several issuers, it belongs to each issuer.
     assert_eq!(
         Verifier::builder()
@@ -285,5 +285,52 @@ async fn each_trusted_issuer_has_its_own_requirements() {
             .verify(&sign("https://other.example.com", &other_secret, ""))
             .await
             .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn the_last_bits_of_the_claims_pass_hold() {
+    // 11 registered claims, 50 scope claims and 3 required claims: 64 bits, the last
+    // one a required claim's.
+    let scope_claims: Vec<String> = (0..50).map(|i| format!("s{i}")).collect();
+    let build = |required: usize| {
+        let mut builder = Verifier::builder()
+            .key(Key::hs256(SECRET).unwrap())
+            .scope_claims(scope_claims.clone());
+        for i in 0..required {
+            builder = builder.require_claim(format!("r{i}"), "yes");
+        }
+        builder.build()
+    };
+    assert_eq!(build(4).err(), Some(ConfigError::TooManyRequiredClaims));
+    let verifier = build(3).unwrap();
+    let exp = scopes_tests::now() + 600;
+    let sign = |extra: &str| {
+        let json = format!(r#"{{"sub":"a","exp":{exp},"s49":"items"{extra}}}"#);
+        Signer::hs256(SECRET)
+            .unwrap()
+            .sign(&RawValue::from_string(json).unwrap())
+            .unwrap()
+    };
+    let all = r#","r0":"yes","r1":"yes","r2":"yes""#;
+    let token = verifier.verify(&sign(all)).await.unwrap();
+    assert!(token.granted::<Scopes>().contains(0), "s49 grants items");
+    for extra in [
+        r#","r0":"yes","r1":"yes""#,
+        r#","r0":"yes","r1":"yes","r2":"no""#,
+    ] {
+        assert_eq!(
+            verifier.verify(&sign(extra)).await.err(),
+            Some(TokenError::RequiredClaim),
+            "{extra}"
+        );
+    }
+    // The last bit is a duplicate check too.
+    assert_eq!(
+        verifier
+            .verify(&sign(r#","r0":"yes","r1":"yes","r2":"yes","r2":"yes""#))
+            .await
+            .err(),
+        Some(TokenError::DuplicateClaim)
     );
 }

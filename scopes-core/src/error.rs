@@ -62,9 +62,11 @@ pub enum ConfigError {
     KeysAndKeySet,
     /// Two trusted issuers have the same `iss`.
     DuplicateIssuer(String),
-    /// More than 53 top-level scope claims (or 64 paths) were named, or more than 16
-    /// claims given to `require_claim`, or more of both than 53 together.
+    /// More than 53 top-level scope claims (or 64 paths) were named.
     TooManyScopeClaims,
+    /// More than 16 claims given to `require_claim`, or more than 53 of them and of the
+    /// top-level scope claims together (each is a bit of the claims' one pass).
+    TooManyRequiredClaims,
     /// A scope claim was named like a registered claim the verifier reads for itself
     /// (`exp`, `nbf`, `iss`, `aud`, `iat`, `sub`, `client_id`, `jti`, `acr`,
     /// `auth_time`).
@@ -182,7 +184,10 @@ impl fmt::Display for ConfigError {
                 write!(f, "two trusted issuers have the `iss` `{issuer}`")
             }
             Self::TooManyScopeClaims => {
-                f.write_str("at most 53 top-level claims (and 64 paths) can hold scopes, and at most 16 claims can be required with `require_claim`, 53 of both together")
+                f.write_str("at most 53 top-level claims (and 64 paths) can hold scopes")
+            }
+            Self::TooManyRequiredClaims => {
+                f.write_str("at most 16 claims can be required with `require_claim`, and 53 of them and the top-level scope claims together")
             }
             Self::RegisteredScopeClaim(claim) => write!(
                 f,

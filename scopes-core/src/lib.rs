@@ -193,7 +193,7 @@
 //! # Tokens
 //!
 //! A [`Verifier`] (in the router state, reached through `FromRef`) checks the signature
-//! with keys pinned to one algorithm each ([`Key`]), `exp` (required), `nbf`, and
+//! with keys pinned to one algorithm each ([`Key`]), `exp` (required), `nbf`, `iat` (not in the future), and
 //! `iss`/`aud` when configured. Scopes are read from `scope` (space-delimited),
 //! `scopes` (array, as FastAPI mints them) and `scp` (either), configurable; names the
 //! table does not know are ignored. Extractors refuse with a [`Rejection`]: its

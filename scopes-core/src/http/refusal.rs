@@ -693,8 +693,12 @@ impl Rejection {
 
     /// The `WWW-Authenticate` challenge answered (`realm` first, when configured). With
     /// DPoP taken beside `Bearer`, the response has a second, bare challenge of the
-    /// other scheme: [`challenges`](Self::challenges) gives both.
+    /// other scheme: [`challenges`](Self::challenges) gives both. Empty for a 503
+    /// ([`AuthRejection::is_outage`]), which answers no challenge.
     pub fn challenge(&self) -> String {
+        if self.reason.is_outage() {
+            return String::new();
+        }
         let answer = self.answer();
         let responder = &self.responder;
         let dpop = self.scheme() == Presented::Dpop;
@@ -713,6 +717,9 @@ impl Rejection {
     /// [`challenge`](Self::challenge), then, where a verifier takes both `Bearer` and
     /// `DPoP`, the other scheme's, bare (`realm`, `algs` and `resource_metadata` only).
     pub fn challenges(&self) -> Vec<String> {
+        if self.reason.is_outage() {
+            return Vec::new();
+        }
         let mut all = vec![self.challenge()];
         let responder = &self.responder;
         if let Some(dpop) = &responder.dpop

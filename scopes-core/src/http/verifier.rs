@@ -27,7 +27,7 @@ use crate::token::{CacheLimits, Presentation, TokenVerifier, TrustedIssuer, Veri
 ///
 /// A token is checked in one pass: its header names an algorithm that a configured key
 /// is pinned to (by `kid` first), the crypto backend verifies the signature, and one
-/// reading of the claims checks `exp` (required), `nbf`, `iss` and `aud` and collects
+/// reading of the claims checks `exp` (required), `nbf`, `iat` (not in the future), `iss` and `aud` and collects
 /// the scopes. The [`VerifiedToken`] remembers this verifier: no other verifier trusts
 /// it.
 ///
@@ -71,7 +71,7 @@ impl Verifier {
         Self::builder().key(key).build()
     }
 
-    /// Verifies a bearer token: its signature, `exp`, `nbf`, and `iss`/`aud` when
+    /// Verifies a bearer token: its signature, `exp`, `nbf`, `iat`, and `iss`/`aud` when
     /// configured. A token bound to a key (`cnf`, e.g. DPoP) is refused
     /// ([`TokenError::NotBearer`]): it needs its proof, which only a request carries.
     ///
@@ -365,7 +365,7 @@ impl fmt::Debug for Verifier {
 /// (leeway, cache, response mode, realm, hook), and an issuer setting left on the
 /// builder is a [`ConfigError::IssuerSettingOnVerifier`].
 ///
-/// Defaults: `exp` required, `nbf` checked when present, 30 s leeway, no issuer or
+/// Defaults: `exp` required, `nbf` and `iat` checked when present, 30 s leeway, no issuer or
 /// audience (a token that carries `aud` is then refused: configure the audience),
 /// scopes read from `scope`, `scopes` and `scp`.
 #[derive(Debug)]
@@ -507,7 +507,7 @@ impl VerifierBuilder {
         self
     }
 
-    /// Clock skew tolerated on `exp` and `nbf` (whole seconds), for every issuer.
+    /// Clock skew tolerated on `exp`, `nbf` and `iat` (whole seconds), for every issuer.
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
         self

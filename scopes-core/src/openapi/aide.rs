@@ -160,12 +160,16 @@ impl<T: ScopeTable, R: RequiredScopes<T>> OperationInput for Authorized<T, R> {
                     .collect()
             })
             .collect();
+        claim_responses::<R>(operation);
     }
 
     fn inferred_early_responses(
         _ctx: &mut GenContext,
-        _operation: &mut Operation,
+        operation: &mut Operation,
     ) -> Vec<(Option<u16>, Response)> {
+        if !responses_mine::<R>(operation) {
+            return Vec::new();
+        }
         OperationSecurity::<T>::of::<R>()
             .responses()
             .entries()
@@ -222,47 +226,101 @@ impl TableVisitor for Responses<'_> {
 /// `FromRequestParts` impl writes the impl that calls it): what `R` requires, required
 /// beside what the operation requires already (a handler's attribute, other scoped
 /// extractors), so that a handler protected by the extractor alone is documented as
-/// protected. Each of the operation's requirement objects is joined with each of `R`'s
-/// (both must be met); objects that come out the same are written once.
+/// protected. The operation's requirement objects of `T`'s schemes are joined with
+/// `R`'s as a router layer's are ([`add_layer_security`](super::utoipa::add_layer_security)
+/// for utoipa); objects of another table's schemes each require `R`'s too.
+///
+/// # Panics
+///
+/// When `T` declares no OpenAPI security scheme: the operation could not be documented
+/// as secured (a handler's attribute makes that a compile error; an extractor's impl
+/// is compiled whether aide documents it or not, so it is refused here, when it is).
 pub fn scoped_input<T: ScopeTable, R: RequiredScopes<T>>(
     _ctx: &mut GenContext,
     operation: &mut Operation,
 ) {
-    let own = OperationSecurity::<T>::of::<R>().requirements();
-    let existing = core::mem::take(&mut operation.security);
-    let mut joined: Vec<aide::openapi::SecurityRequirement> = Vec::new();
-    let starts = if existing.is_empty() {
-        vec![Default::default()]
-    } else {
-        existing
-    };
-    for start in &starts {
-        for object in &own {
-            let mut requirement = start.clone();
-            for (scheme, scopes) in object {
-                let entry: &mut Vec<String> = requirement.entry((*scheme).to_owned()).or_default();
-                for scope in scopes {
-                    if !entry.iter().any(|known| known == scope) {
-                        entry.push((*scope).to_owned());
-                    }
-                }
-            }
-            if !joined.contains(&requirement) {
-                joined.push(requirement);
-            }
-        }
+    if let Some(message) = crate::table::check::missing_scheme::<T>(T::NAME) {
+        panic!("{}", message.as_str());
     }
-    operation.security = joined;
+    let schemes = T::SECURITY;
+    let ours = |object: &aide::openapi::SecurityRequirement| {
+        object.keys().all(|scheme| {
+            schemes.oauth2.is_some_and(|s| s.name == scheme)
+                || schemes.openid_connect.is_some_and(|s| s.name == scheme)
+        })
+    };
+    let (own, foreign): (Vec<_>, Vec<_>) = core::mem::take(&mut operation.security)
+        .into_iter()
+        .partition(ours);
+    let own = super::alternatives_of(own.iter().map(|object| object.values()));
+    let joined = super::joined_requirements(own, R::composed())
+        .into_iter()
+        .map(|object| {
+            object
+                .into_iter()
+                .map(|(scheme, scopes)| {
+                    let scopes = scopes.into_iter().map(str::to_owned).collect();
+                    (scheme.to_owned(), scopes)
+                })
+                .collect::<aide::openapi::SecurityRequirement>()
+        });
+    operation.security = match foreign.is_empty() {
+        true => joined.collect(),
+        // Another table's objects (an "or" of theirs): each must be met with ours.
+        false => joined
+            .flat_map(|ours| {
+                foreign.iter().map(move |theirs| {
+                    let mut both = theirs.clone();
+                    both.extend(ours.clone());
+                    both
+                })
+            })
+            .collect(),
+    };
+    claim_responses::<R>(operation);
+}
+
+/// Marks, between aide's two passes over an operation's inputs (their `security`, then
+/// their responses), the input that writes the operation's refusals: the first to
+/// document its security (the handler's check, which comes first, or else the first
+/// scoped extractor). aide keeps the first response per status and reports the others
+/// as conflicts, so only one writes them; it removes the mark.
+const RESPONSES_BY: &str = "x-scopes-responses-by";
+
+/// The operation's refusals are written by `R`'s input, unless another claimed them.
+fn claim_responses<R>(operation: &mut Operation) {
+    if !operation.extensions.contains_key(RESPONSES_BY) {
+        operation.extensions.insert(
+            RESPONSES_BY.to_owned(),
+            Value::from(core::any::type_name::<R>()),
+        );
+    }
+}
+
+/// Whether `R`'s input claimed the operation's refusals (the mark is then removed).
+fn responses_mine<R>(operation: &mut Operation) -> bool {
+    let mine = operation
+        .extensions
+        .get(RESPONSES_BY)
+        .is_some_and(|by| by.as_str() == Some(core::any::type_name::<R>()));
+    if mine {
+        operation.extensions.shift_remove(RESPONSES_BY);
+    }
+    mine
 }
 
 /// [`OperationInput::inferred_early_responses`] of a scoped extractor: the `401` and
 /// `403` responses, their challenges naming every scope of the operation's `security`
 /// (the handler's and every scoped extractor's, as a refusal names them), with `R`'s
-/// step-up.
+/// step-up. Only from the first scoped extractor, and only where the handler's
+/// attribute did not write them already.
 pub fn scoped_responses<T: ScopeTable, R: RequiredScopes<T>>(
     _ctx: &mut GenContext,
     operation: &mut Operation,
 ) -> Vec<(Option<u16>, Response)> {
+    if !responses_mine::<R>(operation) {
+        return Vec::new();
+    }
     let mut names: Vec<&str> = Vec::new();
     for requirement in &operation.security {
         for scope in requirement.values().flatten() {
@@ -311,11 +369,25 @@ impl OperationInput for PasswordForm {
         operation.request_body = Some(ReferenceOr::Item(body));
     }
 
+    /// The grant errors, where the handler's output (a `GrantError`, usually) did not
+    /// document them already: aide reports a second response for a status as a conflict.
     fn inferred_early_responses(
         _ctx: &mut GenContext,
-        _operation: &mut Operation,
+        operation: &mut Operation,
     ) -> Vec<(Option<u16>, Response)> {
+        let documented = |code: Option<u16>| {
+            let responses = operation.responses.as_ref();
+            code.is_some_and(|code| {
+                responses.is_some_and(|r| {
+                    r.responses
+                        .contains_key(&aide::openapi::StatusCode::Code(code))
+                })
+            })
+        };
         grant_error_responses()
+            .into_iter()
+            .filter(|(code, _)| !documented(*code))
+            .collect()
     }
 }
 

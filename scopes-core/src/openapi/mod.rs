@@ -292,6 +292,63 @@ pub(crate) fn minimal_alternatives<'a, T: ScopeTable>(
         .collect()
 }
 
+/// The requirement objects of an operation that requires `added` beside what it required
+/// already: `own`, its alternatives as lists of scope names (none when it had no
+/// `security`), read back from its document. Each alternative is joined with each of
+/// `added`'s and the result minimised ([`minimal_alternatives`]); the operation's names
+/// come first, then `added`'s. What a router layer (utoipa's `add_layer_security`) and a
+/// scoped extractor (aide's inference) add to an operation, computed once here.
+pub(crate) fn joined_requirements<T: ScopeTable>(
+    mut own: Vec<Vec<String>>,
+    added: &[Requirement<T>],
+) -> Vec<BTreeMap<&'static str, Vec<&'static str>>> {
+    if own.is_empty() {
+        own.push(Vec::new());
+    }
+    let own_sets: Vec<ScopeSet<T>> = own
+        .iter()
+        .map(|names| {
+            let mut set = ScopeSet::EMPTY;
+            names
+                .iter()
+                .filter_map(|name| T::index_of(name))
+                .for_each(|index| set.insert(index));
+            set
+        })
+        .collect();
+    let met = minimal_alternatives(
+        own_sets,
+        added.iter().map(|requirement| requirement.alternatives()),
+    );
+    let mut order: Vec<&'static str> = Vec::new();
+    let own_names = own.iter().flatten().filter_map(|name| T::lookup(name));
+    for name in own_names.map(|scope| scope.name).chain(scope_union(added)) {
+        if !order.contains(&name) {
+            order.push(name);
+        }
+    }
+    requirement_objects(&met, &order)
+}
+
+/// The distinct scope lists of an operation's requirement objects, one per alternative
+/// whatever the scheme (each alternative is written once per scheme of the table).
+pub(crate) fn alternatives_of<'a>(
+    objects: impl IntoIterator<Item = impl IntoIterator<Item = &'a Vec<String>>>,
+) -> Vec<Vec<String>> {
+    let same = |left: &[String], right: &[String]| {
+        left.len() == right.len() && left.iter().all(|name| right.contains(name))
+    };
+    let mut lists: Vec<Vec<String>> = Vec::new();
+    for object in objects {
+        for scopes in object {
+            if !lists.iter().any(|known| same(known, scopes)) {
+                lists.push(scopes.clone());
+            }
+        }
+    }
+    lists
+}
+
 /// OpenAPI requirement objects for `alternatives`, one per alternative and scheme of
 /// `T`, scope names listed in `order`.
 pub(crate) fn requirement_objects<T: ScopeTable>(

@@ -56,7 +56,7 @@ use ::utoipa::openapi::{ComponentsBuilder, OpenApi, RefOr, Response};
 
 use super::{FlowKind, OAuth2Flow, OperationSecurity, ProtectedResponses};
 use crate::http::{HandlerCheck, TableVisitor};
-use crate::table::{RequiredScopes, ScopeSet, ScopeTable, scope_union};
+use crate::table::{RequiredScopes, ScopeTable};
 
 /// Adds the security schemes `T` declares to `components.securitySchemes`; what the
 /// table's [`Modify`](::utoipa::Modify) impl does.
@@ -200,40 +200,14 @@ pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(openapi: &mut Ope
     let layer = L::composed();
     for operation in all_operations(openapi) {
         let ours = documented_here(operation) || !operation.responses.responses.contains_key("401");
-        // The operation's own alternatives, as scope sets of the table.
+        // The operation's own alternatives, joined with the layer's.
         // No security, `[]` or `[{}]` (optional authentication) all leave the layer's.
-        let mut own: Vec<Vec<String>> = operation
+        let own: Vec<Vec<String>> = operation
             .security
             .as_deref()
             .map(alternatives)
             .unwrap_or_default();
-        if own.is_empty() {
-            own.push(Vec::new());
-        }
-        let own_sets: Vec<ScopeSet<T>> = own
-            .iter()
-            .map(|names| {
-                let mut set = ScopeSet::EMPTY;
-                names
-                    .iter()
-                    .filter_map(|name| T::index_of(name))
-                    .for_each(|index| set.insert(index));
-                set
-            })
-            .collect();
-        let met = super::minimal_alternatives(
-            own_sets,
-            layer.iter().map(|requirement| requirement.alternatives()),
-        );
-        // The operation's scopes first, then the layer's, each once.
-        let mut order: Vec<&'static str> = Vec::new();
-        let own_names = own.iter().flatten().filter_map(|name| T::lookup(name));
-        for name in own_names.map(|scope| scope.name).chain(scope_union(layer)) {
-            if !order.contains(&name) {
-                order.push(name);
-            }
-        }
-        let security = to_utoipa(super::requirement_objects(&met, &order));
+        let security = to_utoipa(super::joined_requirements(own, layer));
         let scope = scope_of(&security);
         operation.security = Some(security);
         if ours {

@@ -79,7 +79,7 @@ impl RequiredClaims {
         if claims.len() > MAX_REQUIRED_CLAIMS
             || REGISTERED.len() + scope_claims.roots() + others.len() > 64
         {
-            return Err(ConfigError::TooManyScopeClaims);
+            return Err(ConfigError::TooManyRequiredClaims);
         }
         let mut registered = [None; 3];
         for (slot, name) in registered.iter_mut().zip(REQUIRABLE) {
