@@ -76,6 +76,15 @@ pub enum AuthRejection {
 /// `Retry-After` of a 503: the default cooldown between two fetches of a key set.
 const RETRY_SECONDS: &str = "10";
 
+/// The refusals whose credentials could not be checked ([`AuthRejection::is_outage`]),
+/// as a pattern: the one list, matched by variant where a refusal is answered.
+macro_rules! outage {
+    () => {
+        AuthRejection::InvalidToken(TokenError::KeysUnavailable | TokenError::IntrospectionFailed)
+            | AuthRejection::InvalidDpopProof(DpopError::ReplayCheckFailed)
+    };
+}
+
 /// A refusal's `detail` and its JSON body `{"detail":"…"}`, written from one literal
 /// (the body is a constant: refusing allocates nothing for it).
 macro_rules! detail {
@@ -163,20 +172,14 @@ impl AuthRejection {
     /// Whether the request was refused because its credentials could not be checked
     /// (503), not because they are wrong.
     pub fn is_outage(&self) -> bool {
-        matches!(
-            self,
-            Self::InvalidToken(TokenError::KeysUnavailable | TokenError::IntrospectionFailed)
-                | Self::InvalidDpopProof(DpopError::ReplayCheckFailed)
-        )
+        matches!(self, outage!())
     }
 
     fn detail_and_body(&self) -> Detail {
-        if self.is_outage() {
-            return detail!("The credentials could not be checked; try again later");
-        }
         match self {
             Self::MissingCredentials => detail!("Not authenticated"),
             Self::InvalidRequest(why) => why.detail(),
+            outage!() => detail!("The credentials could not be checked; try again later"),
             Self::InvalidToken(_) => detail!("Could not validate credentials"),
             Self::InsufficientScope => detail!("Not enough permissions"),
             Self::InsufficientUserAuthentication(_) => {
@@ -250,14 +253,16 @@ struct Answer {
     scope: bool,
 }
 
+#[inline]
 fn answer(mode: ResponseMode, scope_on_401: bool, reason: &AuthRejection) -> Answer {
     use AuthRejection as R;
     let (status, error, description, scope) = match (mode, reason) {
+        (_, R::MissingCredentials) => (StatusCode::UNAUTHORIZED, None, None, scope_on_401),
         // The token could not be checked (the issuer's keys, its introspection
         // endpoint or the replay store out of reach): refused, but not blamed on the
-        // client's credentials, which a 401 would have it throw away.
-        (_, reason) if reason.is_outage() => (StatusCode::SERVICE_UNAVAILABLE, None, None, false),
-        (_, R::MissingCredentials) => (StatusCode::UNAUTHORIZED, None, None, scope_on_401),
+        // client's credentials, which a 401 would have it throw away. (Matched by
+        // variant, as `is_outage` says, so that other refusals pay no test for it.)
+        (_, outage!()) => (StatusCode::SERVICE_UNAVAILABLE, None, None, false),
         (_, R::InvalidRequest(why)) => (
             StatusCode::BAD_REQUEST,
             Some("invalid_request"),
@@ -780,6 +785,7 @@ impl Rejection {
     }
 
     /// What this responder answers for the reason.
+    #[inline]
     fn answer(&self) -> Answer {
         answer(
             self.responder.mode,
