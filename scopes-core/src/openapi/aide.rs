@@ -148,18 +148,7 @@ fn grant_error_responses() -> Vec<(Option<u16>, Response)> {
 impl<T: ScopeTable, R: RequiredScopes<T>> OperationInput for Authorized<T, R> {
     fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
         let security = OperationSecurity::<T>::of::<R>().requirements();
-        operation.security = security
-            .into_iter()
-            .map(|object| {
-                object
-                    .into_iter()
-                    .map(|(scheme, scopes)| {
-                        let scopes = scopes.into_iter().map(str::to_owned).collect();
-                        (scheme.to_owned(), scopes)
-                    })
-                    .collect()
-            })
-            .collect();
+        operation.security = security.into_iter().map(to_aide).collect();
         claim_responses::<R>(operation);
     }
 
@@ -255,15 +244,7 @@ pub fn scoped_input<T: ScopeTable, R: RequiredScopes<T>>(
     let own = super::alternatives_of(own.iter().map(|object| object.values()));
     let joined = super::joined_requirements(own, R::composed())
         .into_iter()
-        .map(|object| {
-            object
-                .into_iter()
-                .map(|(scheme, scopes)| {
-                    let scopes = scopes.into_iter().map(str::to_owned).collect();
-                    (scheme.to_owned(), scopes)
-                })
-                .collect::<aide::openapi::SecurityRequirement>()
-        });
+        .map(to_aide);
     operation.security = match foreign.is_empty() {
         true => joined.collect(),
         // Another table's objects (an "or" of theirs): each must be met with ours.
@@ -278,6 +259,19 @@ pub fn scoped_input<T: ScopeTable, R: RequiredScopes<T>>(
             .collect(),
     };
     claim_responses::<R>(operation);
+}
+
+/// A requirement object as aide's.
+fn to_aide(
+    object: std::collections::BTreeMap<&'static str, Vec<&'static str>>,
+) -> aide::openapi::SecurityRequirement {
+    object
+        .into_iter()
+        .map(|(scheme, scopes)| {
+            let scopes = scopes.into_iter().map(str::to_owned).collect();
+            (scheme.to_owned(), scopes)
+        })
+        .collect()
 }
 
 /// Marks, between aide's two passes over an operation's inputs (their `security`, then
