@@ -280,3 +280,74 @@ mod two_schemes {
         assert_eq!(document["paths"]["/alone"]["get"]["security"], expected);
     }
 }
+
+mod layers {
+    //! A router layer's scopes, added to the operations below the path its router is
+    //! nested at, as utoipa's `add_layer_security` does.
+    use scopes_core::RequireScopesLayer;
+
+    use super::*;
+
+    #[requires_scopes("me")]
+    struct MeLayer;
+
+    async fn stats() -> &'static str {
+        "stats"
+    }
+
+    #[requires_scopes("items")]
+    async fn admin_items() -> &'static str {
+        "items"
+    }
+
+    #[test]
+    fn a_layer_s_scopes_reach_the_operations_below_its_path() {
+        aide::generate::on_error(|error| panic!("aide: {error}"));
+        let verifier = Verifier::new(Key::hs256(scopes_tests::SECRET).unwrap()).unwrap();
+        let admin: ApiRouter<Verifier> = ApiRouter::new()
+            .api_route("/stats", get(stats))
+            .api_route("/items", get(admin_items))
+            .route_layer(RequireScopesLayer::<Scopes, MeLayer>::new(&verifier));
+        let mut api = OpenApi::default();
+        let _app: axum::Router = ApiRouter::new()
+            .nest("/admin", admin)
+            .api_route("/administrators", get(stats))
+            .finish_api(&mut api)
+            .with_state(verifier);
+        scopes_core::openapi::aide::add_layer_security::<Scopes, MeLayer>(&mut api, "/admin/");
+        let document = serde_json::to_value(&api).unwrap();
+        let operation = |path: &str| document["paths"][path]["get"].clone();
+        let challenge = |path: &str| {
+            operation(path)["responses"]["403"]["headers"]["WWW-Authenticate"]["example"].clone()
+        };
+        // A route of its own without scopes: the layer's.
+        assert_eq!(
+            operation("/admin/stats")["security"],
+            json!([{"OAuth2PasswordBearer": ["me"]}])
+        );
+        assert_eq!(
+            challenge("/admin/stats"),
+            r#"Bearer error="insufficient_scope", scope="me""#
+        );
+        assert!(operation("/admin/stats")["responses"]["401"].is_object());
+        // A route with scopes of its own: both, its own first.
+        assert_eq!(
+            operation("/admin/items")["security"],
+            json!([{"OAuth2PasswordBearer": ["items", "me"]}])
+        );
+        assert_eq!(
+            challenge("/admin/items"),
+            r#"Bearer error="insufficient_scope", scope="items me""#
+        );
+        // Another path that only starts with the same letters: untouched.
+        assert_eq!(operation("/administrators")["security"], Value::Null);
+        assert_eq!(
+            operation("/administrators")["responses"]["403"],
+            Value::Null
+        );
+        // Twice is as once.
+        scopes_core::openapi::aide::add_layer_security::<Scopes, MeLayer>(&mut api, "/admin");
+        let again = serde_json::to_value(&api).unwrap();
+        assert_eq!(again, document);
+    }
+}

@@ -17,12 +17,12 @@
 //!   route protected by the extractor alone is documented as protected. Do not write
 //!   that impl yourself (it would conflict, E0119).
 //!
+//! - A router layer's scopes (`RequireScopesLayer`) are not in aide's inference (aide
+//!   never sees a layer): [`add_layer_security`] adds them to the operations below the
+//!   path the layered router is nested at, on the finished document.
+//!
 //! Your other extractors need `impl aide::OperationInput for YourExtractor {}`, as aide
-//! asks of every extractor. A router layer's scopes (`RequireScopesLayer`) are not in
-//! aide's inference: add them to those routes' operations with `api_route_with` and
-//! `TransformOperation::security_requirement_scopes` (utoipa has
-//! [`add_layer_security`](crate::openapi::utoipa::add_layer_security), which aide has
-//! no document of a sub-router to apply to).
+//! asks of every extractor.
 //!
 //! ```
 //! use aide::axum::{ApiRouter, routing::get};
@@ -231,6 +231,28 @@ pub fn scoped_input<T: ScopeTable, R: RequiredScopes<T>>(
     if let Some(message) = crate::table::check::missing_scheme::<T>(T::NAME) {
         panic!("{}", message.as_str());
     }
+    join_into::<T>(operation, R::composed());
+    claim_responses::<R>(operation);
+}
+
+/// A requirement object as aide's.
+fn to_aide(
+    object: std::collections::BTreeMap<&'static str, Vec<&'static str>>,
+) -> aide::openapi::SecurityRequirement {
+    object
+        .into_iter()
+        .map(|(scheme, scopes)| {
+            let scopes = scopes.into_iter().map(str::to_owned).collect();
+            (scheme.to_owned(), scopes)
+        })
+        .collect()
+}
+
+/// Requires `added` of the operation beside what it requires already: its requirement
+/// objects of `T`'s schemes are joined with `added`'s ([`super::joined_requirements`],
+/// as utoipa's layers are); objects of another table's schemes each require `added`'s
+/// too.
+fn join_into<T: ScopeTable>(operation: &mut Operation, added: &[crate::table::Requirement<T>]) {
     let schemes = T::SECURITY;
     let ours = |object: &aide::openapi::SecurityRequirement| {
         object.keys().all(|scheme| {
@@ -242,7 +264,7 @@ pub fn scoped_input<T: ScopeTable, R: RequiredScopes<T>>(
         .into_iter()
         .partition(ours);
     let own = super::alternatives_of(own.iter().map(|object| object.values()));
-    let joined = super::joined_requirements(own, R::composed())
+    let joined = super::joined_requirements(own, added)
         .into_iter()
         .map(to_aide);
     operation.security = match foreign.is_empty() {
@@ -258,20 +280,98 @@ pub fn scoped_input<T: ScopeTable, R: RequiredScopes<T>>(
             })
             .collect(),
     };
-    claim_responses::<R>(operation);
 }
 
-/// A requirement object as aide's.
-fn to_aide(
-    object: std::collections::BTreeMap<&'static str, Vec<&'static str>>,
-) -> aide::openapi::SecurityRequirement {
-    object
-        .into_iter()
-        .map(|(scheme, scopes)| {
-            let scopes = scopes.into_iter().map(str::to_owned).collect();
-            (scheme.to_owned(), scopes)
-        })
-        .collect()
+/// Adds what `L` requires, a router layer's requirement (see
+/// [`RequireScopesLayer`](crate::RequireScopesLayer)), to the operations of the finished
+/// document whose path is `prefix` or below it (`"/admin"`: `/admin` and `/admin/stats`,
+/// not `/administrators`; `""` for every path), as utoipa's
+/// [`add_layer_security`](super::utoipa::add_layer_security) does: each then requires
+/// its own scopes and the layer's, and its 401/403 responses name them all (with the
+/// layer's step-up). Call it once per layer, on the document `finish_api` filled, with
+/// the path the layered router is nested at. aide's inference cannot see a layer, so
+/// without it the layer's routes are documented without the layer's scopes (or as
+/// public).
+pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(
+    openapi: &mut aide::openapi::OpenApi,
+    prefix: &str,
+) {
+    if let Some(message) = crate::table::check::missing_scheme::<T>(T::NAME) {
+        panic!("{}", message.as_str());
+    }
+    let prefix = prefix.trim_end_matches('/');
+    let under = |path: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    let Some(paths) = openapi.paths.as_mut() else {
+        return;
+    };
+    let layer = L::composed();
+    for (_, item) in paths.paths.iter_mut().filter(|(path, _)| under(path)) {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            join_into::<T>(operation, layer);
+            let responses = operation.responses.get_or_insert_with(Default::default);
+            let code = |code| aide::openapi::StatusCode::Code(code);
+            // A 401 of the operation's own (not one this crate wrote) is kept.
+            let ours = match responses.responses.get(&code(401)) {
+                None => true,
+                Some(ReferenceOr::Item(response)) => {
+                    response.extensions.contains_key(super::responses::MARKER)
+                }
+                Some(_) => false,
+            };
+            if !ours {
+                continue;
+            }
+            let step_up = match responses.responses.shift_remove(&code(401)) {
+                Some(ReferenceOr::Item(response)) => response
+                    .extensions
+                    .get(super::responses::STEP_UP)
+                    .and_then(|value| serde_json::from_value(value.clone()).ok()),
+                _ => None,
+            };
+            responses.responses.shift_remove(&code(403));
+            let written = super::responses::ProtectedResponses::new(security_names(operation))
+                .with_step_up(step_up)
+                .with_step_up(super::responses::StepUp::of(layer.iter()));
+            let responses = operation.responses.get_or_insert_with(Default::default);
+            for (status_code, response) in written.entries() {
+                if let Some(status_code) = status(status_code) {
+                    responses
+                        .responses
+                        .insert(code(status_code), ReferenceOr::Item(read(response)));
+                }
+            }
+        }
+    }
+}
+
+/// Every scope the operation's requirement objects name, each once, in order: what its
+/// 403 challenge's `scope` lists.
+fn security_names(operation: &Operation) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for requirement in &operation.security {
+        for scope in requirement.values().flatten() {
+            if !names.contains(&scope.as_str()) {
+                names.push(scope);
+            }
+        }
+    }
+    names.join(" ")
 }
 
 /// Marks, between aide's two passes over an operation's inputs (their `security`, then
@@ -315,15 +415,7 @@ pub fn scoped_responses<T: ScopeTable, R: RequiredScopes<T>>(
     if !responses_mine::<R>(operation) {
         return Vec::new();
     }
-    let mut names: Vec<&str> = Vec::new();
-    for requirement in &operation.security {
-        for scope in requirement.values().flatten() {
-            if !names.contains(&scope.as_str()) {
-                names.push(scope);
-            }
-        }
-    }
-    super::responses::ProtectedResponses::new(names.join(" "))
+    super::responses::ProtectedResponses::new(security_names(operation))
         .with_step_up(super::responses::StepUp::of(R::composed().iter()))
         .entries()
         .into_iter()
