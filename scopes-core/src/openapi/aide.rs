@@ -99,30 +99,12 @@ pub fn document_dpop(openapi: &mut aide::openapi::OpenApi, dpop: &crate::http::D
         ReferenceOr::Item(read(super::dpop::scheme(dpop))),
     );
     let required = dpop.advertised().1;
-    let Some(paths) = openapi.paths.as_mut() else {
-        return;
-    };
-    for item in paths.paths.values_mut() {
-        let ReferenceOr::Item(item) = item else {
+    for (_, operation) in operations_mut(openapi) {
+        let Ok(mut json) = serde_json::to_value(&*operation) else {
             continue;
         };
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
-            let Ok(mut json) = serde_json::to_value(&*operation) else {
-                continue;
-            };
-            if super::dpop::secure_operation(&mut json, required) {
-                operation.security = read(json["security"].take());
-            }
+        if super::dpop::secure_operation(&mut json, required) {
+            operation.security = read(json["security"].take());
         }
     }
 }
@@ -304,60 +286,73 @@ pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(
         path.strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     };
-    let Some(paths) = openapi.paths.as_mut() else {
-        return;
-    };
     let layer = L::composed();
-    for (_, item) in paths.paths.iter_mut().filter(|(path, _)| under(path)) {
-        let ReferenceOr::Item(item) = item else {
-            continue;
-        };
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
-            join_into::<T>(operation, layer);
-            let responses = operation.responses.get_or_insert_with(Default::default);
-            let code = |code| aide::openapi::StatusCode::Code(code);
-            // A 401 of the operation's own (not one this crate wrote) is kept.
-            let ours = match responses.responses.get(&code(401)) {
-                None => true,
-                Some(ReferenceOr::Item(response)) => {
-                    response.extensions.contains_key(super::responses::MARKER)
-                }
-                Some(_) => false,
-            };
-            if !ours {
-                continue;
+    for (_, operation) in operations_mut(openapi).filter(|(path, _)| under(path)) {
+        join_into::<T>(operation, layer);
+        let responses = operation.responses.get_or_insert_with(Default::default);
+        let code = |code| aide::openapi::StatusCode::Code(code);
+        // A 401 of the operation's own (not one this crate wrote) is kept.
+        let ours = match responses.responses.get(&code(401)) {
+            None => true,
+            Some(ReferenceOr::Item(response)) => {
+                response.extensions.contains_key(super::responses::MARKER)
             }
-            let step_up = match responses.responses.shift_remove(&code(401)) {
-                Some(ReferenceOr::Item(response)) => response
-                    .extensions
-                    .get(super::responses::STEP_UP)
-                    .and_then(|value| serde_json::from_value(value.clone()).ok()),
-                _ => None,
-            };
-            responses.responses.shift_remove(&code(403));
-            let written = super::responses::ProtectedResponses::new(security_names(operation))
-                .with_step_up(step_up)
-                .with_step_up(super::responses::StepUp::of(layer.iter()));
-            let responses = operation.responses.get_or_insert_with(Default::default);
-            for (status_code, response) in written.entries() {
-                if let Some(status_code) = status(status_code) {
-                    responses
-                        .responses
-                        .insert(code(status_code), ReferenceOr::Item(read(response)));
-                }
+            Some(_) => false,
+        };
+        if !ours {
+            continue;
+        }
+        let step_up = match responses.responses.shift_remove(&code(401)) {
+            Some(ReferenceOr::Item(response)) => response
+                .extensions
+                .get(super::responses::STEP_UP)
+                .and_then(|value| serde_json::from_value(value.clone()).ok()),
+            _ => None,
+        };
+        responses.responses.shift_remove(&code(403));
+        let written = super::responses::ProtectedResponses::new(security_names(operation))
+            .with_step_up(step_up)
+            .with_step_up(super::responses::StepUp::of(layer.iter()));
+        let responses = operation.responses.get_or_insert_with(Default::default);
+        for (status_code, response) in written.entries() {
+            if let Some(status_code) = status(status_code) {
+                responses
+                    .responses
+                    .insert(code(status_code), ReferenceOr::Item(read(response)));
             }
         }
     }
+}
+
+/// Every operation of the document, with its path.
+fn operations_mut(
+    openapi: &mut aide::openapi::OpenApi,
+) -> impl Iterator<Item = (&str, &mut Operation)> {
+    let paths = openapi
+        .paths
+        .iter_mut()
+        .flat_map(|paths| paths.paths.iter_mut());
+    paths.flat_map(|(path, item)| {
+        let item = match item {
+            ReferenceOr::Item(item) => Some(item),
+            _ => None,
+        };
+        item.into_iter().flat_map(move |item| {
+            [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.options,
+                &mut item.head,
+                &mut item.patch,
+                &mut item.trace,
+            ]
+            .into_iter()
+            .flatten()
+            .map(move |operation| (path.as_str(), operation))
+        })
+    })
 }
 
 /// Every scope the operation's requirement objects name, each once, in order: what its
