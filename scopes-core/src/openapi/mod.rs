@@ -298,6 +298,7 @@ pub(crate) fn minimal_alternatives<'a, T: ScopeTable>(
 /// `added`'s and the result minimised ([`minimal_alternatives`]); the operation's names
 /// come first, then `added`'s. What a router layer (utoipa's `add_layer_security`) and a
 /// scoped extractor (aide's inference) add to an operation, computed once here.
+#[cfg(any(feature = "utoipa", feature = "aide"))]
 pub(crate) fn joined_requirements<T: ScopeTable>(
     mut own: Vec<Vec<String>>,
     added: &[Requirement<T>],
@@ -332,6 +333,7 @@ pub(crate) fn joined_requirements<T: ScopeTable>(
 
 /// The distinct scope lists of an operation's requirement objects, one per alternative
 /// whatever the scheme (each alternative is written once per scheme of the table).
+#[cfg(feature = "aide")]
 pub(crate) fn alternatives_of<'a>(
     objects: impl IntoIterator<Item = impl IntoIterator<Item = &'a Vec<String>>>,
 ) -> Vec<Vec<String>> {
