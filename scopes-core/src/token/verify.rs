@@ -89,6 +89,7 @@ impl VerifiedToken {
 
     /// The scopes of table `T` the token grants, implications included; names the
     /// table does not declare are ignored.
+    #[inline]
     pub fn granted<T: ScopeTable>(&self) -> ScopeSet<T> {
         let mut words = T::Words::ZERO;
         let len = words.as_ref().len();
@@ -98,6 +99,15 @@ impl VerifiedToken {
             words.as_mut().copy_from_slice(&kept[..len]);
             return ScopeSet::from_words(words);
         }
+        self.grant_of::<T>()
+    }
+
+    /// [`granted`](Self::granted) read from the token's scopes, and kept when the cache
+    /// holds the token: out of line, so that a cached token's request inlines only the
+    /// read of what was kept.
+    #[inline(never)]
+    fn grant_of<T: ScopeTable>(&self) -> ScopeSet<T> {
+        let len = T::Words::ZERO.as_ref().len();
         let granted = ScopeSet::<T>::granted_by(self.scopes());
         // Kept only for a token the cache holds: another request may ask again.
         if len <= 4 && self.0.cached {
