@@ -22,6 +22,23 @@ use crate::table::{
 };
 use crate::token::VerifiedToken;
 
+/// `check(args…)`, a check's future, as the future of the marker type (`Check<R>`,
+/// `SoleCheck<R>`): with debug assertions the check returns `()` and [`Marked`] gives
+/// the marker; optimized, the check returns the marker itself (see [`Concludes`]). A
+/// macro, so that a debug build compiles no function per handler for it.
+macro_rules! as_marker {
+    ($check:ident($($arg:expr),*), $marker:expr) => {{
+        #[cfg(debug_assertions)]
+        let future = Marked {
+            check: $check($($arg,)* ()),
+            marker: $marker,
+        };
+        #[cfg(not(debug_assertions))]
+        let future = $check($($arg,)* $marker);
+        future
+    }};
+}
+
 /// Verifies the bearer token and checks the scopes `R` requires of table `T`.
 ///
 /// `#[requires_scopes]` injects it as the handler's first parameter, so the token is
@@ -157,9 +174,9 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
-        as_marker(
-            |marker| check_parts(parts, state, concluder::<R>(), marker),
-            Self(PhantomData),
+        as_marker!(
+            check_parts(parts, state, concluder::<R>()),
+            Self(PhantomData)
         )
     }
 }
@@ -188,7 +205,7 @@ async fn check_parts<M>(
 /// A handler's requirement, checked against a verification ([`Conclude`]).
 ///
 /// The checks ([`check_parts`], [`sole_check`]) are one path in the source, compiled
-/// in one of two ways that the build profile chooses ([`concluder`], [`as_marker`]):
+/// in one of two ways that the build profile chooses ([`concluder`], `as_marker!`):
 /// - with debug assertions (`cargo build`, `cargo test`): the requirement is a
 ///   function pointer and the marker `()`, so the checks' futures are compiled once for
 ///   all handlers of a router state's type, and each handler adds only the small [`Marked`] future around them
@@ -236,28 +253,6 @@ fn concluder<R: HandlerCheck>() -> for<'a> fn(Conclude<'a>) -> Result<(), Reject
 #[inline]
 fn concluder<R: HandlerCheck>() -> ByRequirement<R> {
     ByRequirement(PhantomData)
-}
-
-/// The future of a check (`check`, given the marker it returns) as the future of the
-/// marker type `M` (`Check<R>`, `SoleCheck<R>`): the check returns `()`, and [`Marked`]
-/// gives the marker (see [`Concludes`]).
-#[cfg(debug_assertions)]
-fn as_marker<M: Copy, E, F: Future<Output = Result<(), E>>>(
-    check: impl FnOnce(()) -> F,
-    marker: M,
-) -> Marked<F, M> {
-    Marked {
-        check: check(()),
-        marker,
-    }
-}
-
-/// The future of a check (`check`, given the marker it returns) as the future of the
-/// marker type `M`: the check's own (see [`Concludes`]).
-#[cfg(not(debug_assertions))]
-#[inline]
-fn as_marker<M, E, F: Future<Output = Result<M, E>>>(check: impl FnOnce(M) -> F, marker: M) -> F {
-    check(marker)
 }
 
 pin_project_lite::pin_project! {
@@ -328,9 +323,9 @@ where
         request: Request,
         state: &S,
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
-        as_marker(
-            |marker| sole_check(request, state, concluder::<R>(), marker),
-            Self(PhantomData),
+        as_marker!(
+            sole_check(request, state, concluder::<R>()),
+            Self(PhantomData)
         )
     }
 }
