@@ -716,3 +716,167 @@ fn record_mark(parts: &mut Parts, mark: Option<ProofMark>) {
         parts.extensions.insert(mark);
     }
 }
+
+/// The two forms of a handler's check (see [`Concludes`]) answer every request alike;
+/// a test build compiles both, whatever the profile, so the optimized form's
+/// composition runs here too, not only in benchmarks.
+#[cfg(all(test, feature = "macros"))]
+mod tests {
+    use axum::body::to_bytes;
+    use axum::response::IntoResponse;
+    use http::{HeaderMap, StatusCode, header};
+
+    use super::*;
+    use crate::issuer::Signer;
+    use crate::{Key, requires_scopes, scopes};
+
+    scopes! {
+        Scopes {
+            "items": "Read items.",
+            "admin": "Administer.",
+        }
+    }
+
+    // Here for its requirement type: the tests check with it, not through a router.
+    #[allow(dead_code)]
+    #[requires_scopes("items")]
+    async fn read_items() {}
+
+    type Items = __scopes_requirement_read_items;
+
+    const SECRET: &[u8] = b"a test secret of thirty-two bytes or more";
+
+    /// The debug build's form: the requirement behind a function pointer.
+    fn by_pointer() -> for<'a> fn(Conclude<'a>) -> Result<(), Rejection> {
+        |conclude| ByRequirement::<Items>(PhantomData).conclude(conclude)
+    }
+
+    /// The optimized build's form: the requirement as a type.
+    fn by_type() -> ByRequirement<Items> {
+        ByRequirement(PhantomData)
+    }
+
+    /// A request case: its `Authorization` header, and the status its refusal gives
+    /// (`None`: admitted).
+    fn cases() -> Vec<(&'static str, Option<String>, Option<StatusCode>)> {
+        let signer = Signer::hs256(SECRET).unwrap();
+        let forger = Signer::hs256(b"another secret of thirty-two bytes or more").unwrap();
+        let items = signer.mint("alice", ["items"]).unwrap();
+        vec![
+            ("admitted", Some(format!("Bearer {items}")), None),
+            // Twice: verified, then from the verified-token cache.
+            ("admitted again", Some(format!("Bearer {items}")), None),
+            (
+                "insufficient scope",
+                Some(format!("Bearer {}", signer.mint("bob", ["admin"]).unwrap())),
+                Some(StatusCode::FORBIDDEN),
+            ),
+            (
+                "forged",
+                Some(format!("Bearer {}", forger.mint("eve", ["items"]).unwrap())),
+                Some(StatusCode::UNAUTHORIZED),
+            ),
+            (
+                "garbage",
+                Some("Bearer not.a.jwt".into()),
+                Some(StatusCode::UNAUTHORIZED),
+            ),
+            ("no credentials", None, Some(StatusCode::UNAUTHORIZED)),
+            (
+                "two tokens",
+                Some(format!("Bearer {items} {items}")),
+                Some(StatusCode::BAD_REQUEST),
+            ),
+        ]
+    }
+
+    fn request(authorization: &Option<String>) -> Request {
+        let mut request = Request::new(axum::body::Body::empty());
+        if let Some(value) = authorization {
+            request
+                .headers_mut()
+                .insert(header::AUTHORIZATION, value.parse().unwrap());
+        }
+        request
+    }
+
+    /// A response's status, headers and body, to compare.
+    async fn answer(response: Response) -> (StatusCode, HeaderMap, axum::body::Bytes) {
+        let (parts, body) = response.into_parts();
+        (
+            parts.status,
+            parts.headers,
+            to_bytes(body, 1 << 16).await.unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn both_forms_of_a_sole_check_answer_alike() {
+        let verifier = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
+        for (case, authorization, refused) in cases() {
+            let pointer = sole_check(request(&authorization), &verifier, by_pointer(), ()).await;
+            let typed = sole_check(request(&authorization), &verifier, by_type(), ()).await;
+            let built = <SoleCheck<Items> as FromRequest<Verifier>>::from_request(
+                request(&authorization),
+                &verifier,
+            )
+            .await;
+            match (refused, pointer, typed, built) {
+                (None, Ok(()), Ok(()), Ok(_)) => {}
+                (Some(status), Err(pointer), Err(typed), Err(built)) => {
+                    let pointer = answer(pointer).await;
+                    assert_eq!(pointer.0, status, "{case}");
+                    assert!(pointer.1.contains_key(header::WWW_AUTHENTICATE), "{case}");
+                    assert_eq!(answer(typed).await, pointer, "{case}");
+                    assert_eq!(answer(built).await, pointer, "{case}");
+                }
+                (refused, pointer, typed, built) => panic!(
+                    "{case}: expected {refused:?}, got {:?} / {:?} / {:?}",
+                    pointer.map_err(|r| r.status()),
+                    typed.map_err(|r| r.status()),
+                    built.map_err(|r| r.status()),
+                ),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn both_forms_of_a_check_answer_and_record_alike() {
+        let verifier = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
+        for (case, authorization, refused) in cases() {
+            let (mut pointer_parts, _) = request(&authorization).into_parts();
+            let (mut typed_parts, _) = request(&authorization).into_parts();
+            let (mut built_parts, _) = request(&authorization).into_parts();
+            let pointer = check_parts(&mut pointer_parts, &verifier, by_pointer(), ()).await;
+            let typed = check_parts(&mut typed_parts, &verifier, by_type(), ()).await;
+            let built = <Check<Items> as FromRequestParts<Verifier>>::from_request_parts(
+                &mut built_parts,
+                &verifier,
+            )
+            .await;
+            match (refused, pointer, typed, built) {
+                (None, Ok(()), Ok(()), Ok(_)) => {
+                    // What the extractors that follow read: the token, recorded alike.
+                    for parts in [&pointer_parts, &typed_parts, &built_parts] {
+                        let token = parts.extensions.get::<VerifiedToken>().expect(case);
+                        assert!(verifier.vouched_for(token), "{case}");
+                        let seen = parts.extensions.get::<RequestScopes<Scopes>>().expect(case);
+                        assert_eq!(seen.granted, ScopeSet::granted_by(["items"]), "{case}");
+                    }
+                }
+                (Some(status), Err(pointer), Err(typed), Err(built)) => {
+                    let pointer = answer(pointer.into_response()).await;
+                    assert_eq!(pointer.0, status, "{case}");
+                    assert_eq!(answer(typed.into_response()).await, pointer, "{case}");
+                    assert_eq!(answer(built.into_response()).await, pointer, "{case}");
+                }
+                (refused, pointer, typed, built) => panic!(
+                    "{case}: expected {refused:?}, got {:?} / {:?} / {:?}",
+                    pointer.map_err(|r| r.into_response().status()),
+                    typed.map_err(|r| r.into_response().status()),
+                    built.map_err(|r| r.into_response().status()),
+                ),
+            }
+        }
+    }
+}
