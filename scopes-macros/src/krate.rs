@@ -122,7 +122,7 @@ pub(crate) fn fill(
     given: &mut Option<syn::Path>,
     span: Span,
     what: &str,
-    example: &str,
+    example: impl FnOnce() -> String,
 ) -> syn::Result<()> {
     if given.is_some() {
         return Ok(());
@@ -150,7 +150,10 @@ pub(crate) fn fill(
                 ),
             )),
         },
-        Reach::Missing => Err(syn::Error::new(Span::call_site(), missing(what, example))),
+        Reach::Missing => Err(syn::Error::new(
+            Span::call_site(),
+            missing(what, &example()),
+        )),
         Reach::Unreadable => Err(syn::Error::new(
             Span::call_site(),
             "this crate's Cargo.toml has a `metadata.scopes` that the macros cannot read: write it as the table `[package.metadata.scopes]` with the line `crate = \"auth::scopes_core\"` (the path of your auth crate's re-export of scopes-core)",
@@ -174,6 +177,28 @@ pub(crate) fn track() -> TokenStream {
     }
 }
 
+/// How to write the macro as it was written with `crate = …` added, for the error's
+/// example: `open` (`#[requires_scopes(`), the macro's own arguments, `close`. Pasted,
+/// it requires and documents what the original did.
+pub(crate) fn example(open: &str, args: &TokenStream, close: &str) -> String {
+    let written = args.to_string();
+    // Tokens print spaced (`"items" , any ("a" , "b")`, `auth :: Scopes`): closed up.
+    let mut written = written
+        .replace(" ,", ",")
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" (", "(")
+        .replace("( ", "(")
+        .replace(" )", ")");
+    while written.ends_with([',', ' ']) {
+        written.pop();
+    }
+    match written.is_empty() {
+        true => format!("`{open}crate = auth::scopes_core{close}`"),
+        false => format!("`{open}{written}, crate = auth::scopes_core{close}`"),
+    }
+}
+
 /// The error for a crate that does not reach scopes-core, naming `what` (the macro, as
 /// written) and how to write it with `crate = …` (`example`).
 fn missing(what: &str, example: &str) -> String {
@@ -190,6 +215,27 @@ mod tests {
         match reach {
             Reach::Path(path) => Some(path),
             _ => None,
+        }
+    }
+
+    #[test]
+    fn the_example_repeats_what_was_written() {
+        let cases = [
+            (
+                quote::quote!(),
+                "`#[requires_scopes(crate = auth::scopes_core)]`",
+            ),
+            (
+                quote::quote!("items", "me",),
+                "`#[requires_scopes(\"items\", \"me\", crate = auth::scopes_core)]`",
+            ),
+            (
+                quote::quote!(any("a", "b"), table = auth::Scopes),
+                "`#[requires_scopes(any(\"a\", \"b\"), table = auth::Scopes, crate = auth::scopes_core)]`",
+            ),
+        ];
+        for (args, expected) in cases {
+            assert_eq!(example("#[requires_scopes(", &args, ")]"), expected);
         }
     }
 

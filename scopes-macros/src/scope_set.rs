@@ -67,6 +67,7 @@ impl Parse for Input {
 }
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    let written = input.clone();
     let mut input = match syn::parse2::<Input>(input) {
         Ok(input) => input,
         Err(error) => {
@@ -82,12 +83,9 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             Some((_, path)) => path.span(),
             None => Span::call_site(),
         };
-        if let Err(error) = crate::krate::fill(
-            &mut krate,
-            span,
-            "`scope_set!`",
-            "`scope_set!(\"items\", crate = auth::scopes_core)`",
-        ) {
+        if let Err(error) = crate::krate::fill(&mut krate, span, "`scope_set!`", || {
+            crate::krate::example("scope_set!(", &written, ")")
+        }) {
             return error.to_compile_error();
         }
         input.krates.extend(krate);

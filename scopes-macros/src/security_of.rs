@@ -28,6 +28,7 @@ impl syn::parse::Parse for Input {
 }
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    let written = input.clone();
     let Input {
         handler: mut path,
         mut krate,
@@ -44,7 +45,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         &mut krate,
         proc_macro2::Span::call_site(),
         "`security_of!`",
-        "`security_of!(read_items, crate = auth::scopes_core)`",
+        || crate::krate::example("security_of!(", &written, ")"),
     ) {
         return error.to_compile_error();
     }

@@ -330,7 +330,7 @@ where
     message = "the router's state `{Self}` gives no `Verifier` to check the token with",
     label = "`#[requires_scopes]` verifies the token with the `Verifier` of the router's state",
     note = "give the router the verifier as its state (`.with_state(verifier)`), or implement `FromRef<T> for Verifier` for your state type `T`; for a state `Arc<T>`, implement it for the `T` inside (scopes-core covers the `Arc`)",
-    note = "a state of `()` under `#[axum::debug_handler]` means it was not named: write `#[axum::debug_handler(state = AppState)]` below `#[requires_scopes]`"
+    note = "when this state is `()` under `#[axum::debug_handler]`, the router's state was not named: write `#[axum::debug_handler(state = AppState)]` below `#[requires_scopes]`, naming the state as the router has it (`state = Arc<AppState>` for a router of `Arc<AppState>`)"
 )]
 pub trait VerifierState {
     /// The state's verifier.

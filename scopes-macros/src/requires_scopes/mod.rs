@@ -82,7 +82,7 @@ pub(crate) fn expand_attribute(
         &mut parsed.krate,
         table_span,
         "`#[requires_scopes]`",
-        "`#[requires_scopes(\"items\", crate = auth::scopes_core)]`",
+        || crate::krate::example("#[requires_scopes(", &args, ")]"),
     ) {
         return failed(item, &error, table(&args).as_ref());
     }

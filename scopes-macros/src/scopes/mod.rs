@@ -16,7 +16,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         &mut table.krate,
         proc_macro2::Span::call_site(),
         "`scopes!`",
-        "`scopes! { #[scopes(crate = auth::scopes_core)] pub Scopes { … } }`",
+        || "`scopes! { #[scopes(crate = auth::scopes_core)] pub Scopes { … } }`".to_owned(),
     ) {
         return error.to_compile_error();
     }
