@@ -24,7 +24,7 @@ use crate::token::VerifiedToken;
 
 /// `check(args…)`, a check's future, as the future of the marker type (`Check<R>`,
 /// `SoleCheck<R>`): with debug assertions the check returns `()` and [`Marked`] gives
-/// the marker; optimized, the check returns the marker itself (see [`Concludes`]). A
+/// the marker; without them, the check returns the marker itself (see [`Concludes`]). A
 /// macro, so that a debug build compiles no function per handler for it.
 macro_rules! as_marker {
     ($check:ident($($arg:expr),*), $marker:expr) => {{
@@ -229,7 +229,7 @@ impl Concludes for for<'a> fn(Conclude<'a>) -> Result<(), Rejection> {
     }
 }
 
-/// The [`Concludes`] of an optimized build: the requirement `R` as a type.
+/// The [`Concludes`] of a build without debug assertions: the requirement `R` as a type.
 struct ByRequirement<R>(PhantomData<fn() -> R>);
 
 impl<R> Clone for ByRequirement<R> {
@@ -723,8 +723,8 @@ fn record_mark(parts: &mut Parts, mark: Option<ProofMark>) {
 }
 
 /// The two forms of a handler's check (see [`Concludes`]) answer every request alike;
-/// a test build compiles both, whatever the profile, so the optimized form's
-/// composition runs here too, not only in benchmarks.
+/// a test build compiles both, whatever the profile, so the form without debug
+/// assertions (release) runs here too, not only in benchmarks.
 #[cfg(all(test, feature = "macros"))]
 mod tests {
     use axum::body::to_bytes;
@@ -760,7 +760,7 @@ mod tests {
         |conclude| ByRequirement::<Items>(PhantomData).conclude(conclude)
     }
 
-    /// The optimized build's form: the requirement as a type.
+    /// The form without debug assertions (release): the requirement as a type.
     fn by_type() -> ByRequirement<Items> {
         ByRequirement(PhantomData)
     }
