@@ -217,6 +217,91 @@ async fn a_storm_after_the_cooldown_causes_exactly_one_fetch() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_key_signed_with_just_after_a_refresh_is_fetched_at_once() {
+    // Keycloak signs with a key as soon as it is added. A refresh that no token's miss
+    // caused (at start-up, or after the set's max-age) starts no cooldown, so the first
+    // token with the new kid fetches the set, however soon after.
+    let server = JwksServer::start().await;
+    let (old, new) = (TestKey::rsa("2026-10"), TestKey::rsa_other("2026-11"));
+    server.set_keys(vec![old.jwk()]);
+    let options = fast().cooldown(Duration::from_secs(60));
+    let verifier = jwks_verifier(&server, options);
+    verifier.refresh_keys().await.unwrap();
+    let app = app(verifier.clone());
+    assert_eq!(server.jwks_hits(), 1);
+    server.set_keys(vec![old.jwk(), new.jwk()]);
+    let new_token = new.sign(&claims(&["items"]));
+    assert_eq!(send(&app, get_with("/items/", &new_token)).await, ok());
+    assert_eq!(server.jwks_hits(), 2);
+    // That fetch was a miss's: the next unknown kid within the cooldown is refused
+    // without one.
+    let forged = forged(&new, 1).remove(0);
+    assert_eq!(
+        send(&app, get_with("/items/", &forged)).await,
+        unknown_key()
+    );
+    assert_eq!(server.jwks_hits(), 2);
+    // `refresh_keys` fetches whatever the cooldown.
+    verifier.refresh_keys().await.unwrap();
+    assert_eq!(server.jwks_hits(), 3);
+}
+
+fn unavailable() -> Reply {
+    Reply::new(
+        503,
+        None,
+        r#"{"detail":"The credentials could not be checked; try again later"}"#,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_kid_while_the_key_server_fails_could_not_be_checked() {
+    let server = JwksServer::start().await;
+    let (old, new) = (TestKey::ec("old"), TestKey::ec("new"));
+    server.set_keys(vec![old.jwk()]);
+    let verifier = jwks_verifier(&server, fast());
+    let app = app(verifier.clone());
+    let (old_token, new_token) = (old.sign(&claims(&["items"])), new.sign(&claims(&["items"])));
+    assert_eq!(send(&app, get_with("/items/", &old_token)).await, ok());
+    assert_eq!(server.jwks_hits(), 1);
+
+    // The provider rotates and goes down. The new kid's fetch fails: the key may be the
+    // new one, so the token could not be checked (503, try again), not blamed (401).
+    server.set_keys(vec![old.jwk(), new.jwk()]);
+    server.set_behavior(Behavior::Down);
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert_eq!(
+        send(&app, get_with("/items/", &new_token)).await,
+        unavailable()
+    );
+    assert_eq!(server.jwks_hits(), 2);
+    // Within the cooldown of that failure: the same answer, and the provider is not
+    // asked again. The last good set still serves its keys.
+    assert_eq!(
+        send(&app, get_with("/items/", &new_token)).await,
+        unavailable()
+    );
+    assert_eq!(send(&app, get_with("/items/", &old_token)).await, ok());
+    assert_eq!(server.jwks_hits(), 2);
+    assert_eq!(
+        verifier.verify(&new_token).await.unwrap_err(),
+        TokenError::KeysUnavailable
+    );
+
+    // Back up: after the cooldown the next token fetches the set and passes.
+    server.set_behavior(Behavior::Normal);
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert_eq!(send(&app, get_with("/items/", &new_token)).await, ok());
+    assert_eq!(server.jwks_hits(), 3);
+    // And a kid nobody published is the token's fault again.
+    let forged = forged(&new, 1).remove(0);
+    assert_eq!(
+        send(&app, get_with("/items/", &forged)).await,
+        unknown_key()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_last_good_set_serves_while_the_key_server_fails() {
     let server = JwksServer::start().await;
     let key = TestKey::ed("k1");

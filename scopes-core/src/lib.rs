@@ -223,7 +223,8 @@
 //! the others. Reads never take a lock a refresh holds. The set is refreshed after its
 //! `Cache-Control: max-age`, and on a token naming an unknown `kid`, at most once per
 //! cooldown, a burst of such tokens sharing one fetch; while the provider fails, the
-//! last good set serves. URLs come from configuration only (`jku`/`x5u` are ignored),
+//! last good set serves, and a token naming a key it lacks is answered 503 (it could not
+//! be checked), not 401. URLs come from configuration only (`jku`/`x5u` are ignored),
 //! must be https (http on loopback), and fetches are bounded in time and size
 //! (`FetchOptions`). Several issuers at once are each a [`TrustedIssuer`] given to
 //! [`VerifierBuilder::trust`]: a token is routed by its `iss` to that issuer's keys,

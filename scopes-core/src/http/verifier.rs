@@ -78,7 +78,9 @@ impl Verifier {
     /// Every extractor and layer takes this path, through the request (which reads the
     /// `Bearer` or `DPoP` scheme and checks a DPoP proof). For a token naming a key that
     /// a fetched key set lacks, it waits for one refresh of the set when the cooldown
-    /// allows (then checks the token again); every other token is answered at once.
+    /// allows (then checks the token again); every other token is answered at once. When
+    /// that refresh fails (or the last one failed, within the cooldown), the token could
+    /// not be checked: [`TokenError::KeysUnavailable`], answered 503.
     pub async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
         self.inner
             .tokens
@@ -155,7 +157,8 @@ impl Verifier {
         self.inner.tokens.vouched_for(token)
     }
 
-    /// Fetches every key set configured by URL now (whatever the cooldown): call it at
+    /// Fetches every key set configured by URL now (whatever the cooldown, and starting
+    /// none: a token naming a key added just after still fetches the set): call it at
     /// start-up to fail fast when the identity provider cannot be reached. Verifiers
     /// with configured keys only return `Ok` at once.
     #[cfg(feature = "jwks")]

@@ -67,6 +67,22 @@ impl KeySet {
     }
 }
 
+/// What a key set can tell, after a refresh it was asked for, of a key it lacked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    not(feature = "jwks"),
+    expect(dead_code, reason = "only fetched key sets change or fail")
+)]
+pub(crate) enum AfterMiss {
+    /// The set changed since: a second lookup is worth it.
+    Changed,
+    /// The set is as fresh as a fetch allowed now makes it, and the key is not in it.
+    Current,
+    /// The provider could not be reached for a fresh set (the last fetch failed): the
+    /// key may be new, so the token cannot be judged.
+    Unavailable,
+}
+
 /// A future a key store returns (only on the slow paths: a refresh).
 pub(crate) type KeysFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -86,11 +102,10 @@ pub(crate) trait KeyStore: Debug + Send + Sync {
     fn refresh_if_due(&self) {}
 
     /// After a token named a key the set of `generation` lacks: waits for a refresh
-    /// when one is allowed now. `true` when the set changed since, so a second lookup
-    /// is worth it.
-    fn refresh_after_miss(&self, generation: u64) -> KeysFuture<'_, bool> {
+    /// when one is allowed now, and says what the set can tell of the key since.
+    fn refresh_after_miss(&self, generation: u64) -> KeysFuture<'_, AfterMiss> {
         let _ = generation;
-        Box::pin(async { false })
+        Box::pin(async { AfterMiss::Current })
     }
 
     /// Fetches now, whatever the cooldown (start-up checks).

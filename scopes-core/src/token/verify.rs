@@ -13,6 +13,7 @@ use super::claims::Acr;
 use super::issuer::{Binding, Checked, IssuerRules, TrustedIssuer};
 use super::jws::{Jws, now};
 use crate::error::{ConfigError, TokenError};
+use crate::keys::AfterMiss;
 use crate::table::{Authentication, ScopeSet, ScopeTable, Words};
 
 /// Verifies tokens for one [`Verifier`](crate::Verifier): its trusted issuers, leeway
@@ -401,7 +402,7 @@ impl TokenVerifier {
                 // The set changed: the token is checked again with the new set, once (read
                 // again, as it was once). Not through `verify_uncached`, which would ask
                 // for a refresh when the new set is already due.
-                true => {
+                AfterMiss::Changed => {
                     let rechecked =
                         Jws::parse(token).map(|jws| self.check_with_keys(token, &jws, index));
                     match rechecked {
@@ -412,7 +413,10 @@ impl TokenVerifier {
                         Err(error) => Err(error),
                     }
                 }
-                false => Err(missed),
+                AfterMiss::Current => Err(missed),
+                // The provider failed: the key may be one it started signing with since
+                // the last good set, so the token could not be checked.
+                AfterMiss::Unavailable => Err(TokenError::KeysUnavailable),
             },
         };
         #[cfg(feature = "metrics")]

@@ -7,8 +7,12 @@
 //!   request starts a refresh in the background and goes on with the current set.
 //! - A token naming an unknown `kid` waits for one refresh, at most one per cooldown
 //!   (single flight: a burst of such tokens causes one fetch, and none during the
-//!   cooldown that follows).
-//! - A failed refresh keeps the last good set; it is retried after the cooldown.
+//!   cooldown that follows). Only such fetches start that cooldown: a refresh at start-up
+//!   or after the set's max-age does not, so a key the provider starts signing with
+//!   just after it is fetched at once.
+//! - A failed refresh keeps the last good set; it is retried after the cooldown. While
+//!   the last fetch failed, a token naming an unknown `kid` could not be checked (the
+//!   key may be new): it is refused as such (503), not blamed (401).
 
 mod fetch;
 mod options;
@@ -25,7 +29,7 @@ pub(crate) use fetch::{check_url, client, get, post_form};
 pub use options::FetchOptions;
 
 use super::jwk::parse_set;
-use super::{KeySet, KeyStore, KeysFuture};
+use super::{AfterMiss, KeySet, KeyStore, KeysFuture};
 use crate::error::ConfigError;
 
 /// Where the key set is found.
@@ -64,7 +68,20 @@ struct State {
 
 #[derive(Default)]
 struct Flight {
-    last_attempt: Option<Instant>,
+    /// When a token naming a key the set lacked last caused a fetch.
+    last_miss_fetch: Option<Instant>,
+    /// When the last fetch failed; `None` once one succeeds.
+    failed_at: Option<Instant>,
+}
+
+impl Flight {
+    /// What the set can tell of a key it lacks, without a fetch now.
+    fn without_fetch(&self) -> AfterMiss {
+        match self.failed_at {
+            Some(_) => AfterMiss::Unavailable,
+            None => AfterMiss::Current,
+        }
+    }
 }
 
 impl RemoteKeys {
@@ -91,7 +108,7 @@ impl KeyStore for RemoteKeys {
         }
     }
 
-    fn refresh_after_miss(&self, generation: u64) -> KeysFuture<'_, bool> {
+    fn refresh_after_miss(&self, generation: u64) -> KeysFuture<'_, AfterMiss> {
         Box::pin(self.0.refresh_after_miss(generation))
     }
 
@@ -152,29 +169,35 @@ impl State {
         })
     }
 
-    /// After a miss on the set of `generation`: `true` when the set changed since, or
-    /// when a fetch allowed now changed it.
-    async fn refresh_after_miss(&self, generation: u64) -> bool {
+    /// After a miss on the set of `generation`: whether the set changed since (or a
+    /// fetch allowed now changed it), and if not, whether it is current or the provider
+    /// failed.
+    async fn refresh_after_miss(&self, generation: u64) -> AfterMiss {
         let attempts = self.attempts.load(Ordering::Acquire);
         if self.current.load().generation != generation {
-            return true;
+            return AfterMiss::Changed;
         }
         let mut flight = self.flight.lock().await;
         if self.current.load().generation != generation {
-            return true;
+            return AfterMiss::Changed;
         }
-        // Someone fetched while this request waited: the set is as fresh as it gets.
-        if self.attempts.load(Ordering::Acquire) != attempts {
-            return false;
+        let cooling =
+            |at: Option<Instant>| at.is_some_and(|at| at.elapsed() < self.options.cooldown);
+        // Someone fetched while this request waited (the set is as fresh as it gets),
+        // a token's miss fetched within the cooldown, or a fetch failed within it (the
+        // provider is not asked again before).
+        if self.attempts.load(Ordering::Acquire) != attempts
+            || cooling(flight.last_miss_fetch)
+            || cooling(flight.failed_at)
+        {
+            return flight.without_fetch();
         }
-        let cooling = flight
-            .last_attempt
-            .is_some_and(|last| last.elapsed() < self.options.cooldown);
-        if cooling {
-            return false;
+        flight.last_miss_fetch = Some(Instant::now());
+        match self.fetch_locked(&mut flight).await {
+            Err(_) => AfterMiss::Unavailable,
+            Ok(()) if self.current.load().generation != generation => AfterMiss::Changed,
+            Ok(()) => AfterMiss::Current,
         }
-        let _ = self.fetch_locked(&mut flight).await;
-        self.current.load().generation != generation
     }
 
     /// Fetches now, whatever the cooldown (start-up checks, tests).
@@ -184,8 +207,11 @@ impl State {
     }
 
     async fn fetch_locked(&self, flight: &mut Flight) -> Result<(), KeyFetchError> {
-        flight.last_attempt = Some(Instant::now());
         let result = self.fetch().await;
+        flight.failed_at = match result {
+            Ok(_) => None,
+            Err(_) => Some(Instant::now()),
+        };
         self.attempts.fetch_add(1, Ordering::AcqRel);
         #[cfg(feature = "metrics")]
         metrics::counter!(

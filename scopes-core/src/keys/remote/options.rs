@@ -54,7 +54,12 @@ impl FetchOptions {
 
     /// The shortest time between two fetches caused by tokens naming an unknown `kid`
     /// (and between retries after a failure). Tokens with unknown `kid`s inside it are
-    /// refused without a fetch.
+    /// refused without a fetch: 401 `invalid_token` when the last fetch succeeded, 503
+    /// with `Retry-After` when it failed (the key may be one the provider started
+    /// signing with since, so the token could not be checked). A fetch at start-up
+    /// ([`refresh_keys`](crate::Verifier::refresh_keys)) or after the set's `max-age`
+    /// starts no cooldown: a key the provider signs with just after it is fetched at
+    /// once.
     pub fn cooldown(mut self, cooldown: Duration) -> Self {
         self.cooldown = cooldown;
         self
