@@ -187,6 +187,18 @@ fn hostile_requests_are_answered_as_recorded() {
     ] {
         auth.push(format!("Bearer {}", sign(&h, &c(&extra))).into());
     }
+    // A nested JWT (RFC 7519 §5.2: `cty` `JWT`) is not taken, whatever its payload; a
+    // tab after the scheme and a DPoP token on a verifier without DPoP.
+    for hdr in [
+        r#"{"alg":"HS256","cty":"JWT"}"#,
+        r#"{"alg":"HS256","cty":"application/jwt"}"#,
+        r#"{"alg":"HS256","cty":null}"#,
+        r#"{"alg":"HS256","cty":"example"}"#,
+    ] {
+        auth.push(format!("Bearer {}", sign(hdr.as_bytes(), &c(r#","scope":"items""#))).into());
+    }
+    auth.push(format!("bearer\t {good}").into());
+    auth.push(format!("DPoP\t{good}").into());
 
     // The cache (the default) off: every request is verified.
     let verifier = Verifier::builder()

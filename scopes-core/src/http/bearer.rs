@@ -97,11 +97,19 @@ pub(crate) fn credentials(parts: &Parts, dpop: bool) -> Result<Credentials<'_>, 
     // The scheme, then the token checked against `b64token` (a subset of ASCII): the
     // header value is not checked as a whole first, as `to_str` would.
     let value = value.as_bytes();
-    let (scheme, rest) = match value.iter().position(|&b| b == b' ') {
-        Some(space) => (&value[..space], &value[space + 1..]),
-        None => (value, &[][..]),
+    // The scheme ends at the first space (RFC 7235: `1*SP`) or tab (which does not end
+    // it, but a known scheme followed by one is that scheme's credentials, malformed).
+    let (scheme, rest, tab) = match value.iter().position(|&b| b == b' ' || b == b'\t') {
+        Some(at) => (&value[..at], &value[at + 1..], value[at] == b'\t'),
+        None => (value, &[][..], false),
     };
     let scheme = match scheme {
+        _ if tab
+            && (scheme.eq_ignore_ascii_case(b"bearer")
+                || dpop && scheme.eq_ignore_ascii_case(b"dpop")) =>
+        {
+            return Err(InvalidRequest::MalformedAuthorization.into());
+        }
         _ if scheme.eq_ignore_ascii_case(b"bearer") => Presented::Bearer,
         _ if dpop && scheme.eq_ignore_ascii_case(b"dpop") => Presented::Dpop,
         // Another scheme (or none): no credentials, unless the value is not even
@@ -366,6 +374,27 @@ mod tests {
             value(b"Basic a\tb").unwrap_err(),
             AuthRejection::MissingCredentials
         );
+        // A tab after the scheme (RFC 7235 separates with spaces only): a Bearer token,
+        // malformed, not another scheme's credentials.
+        assert_eq!(value(b"Bearer\tabc").unwrap_err(), malformed);
+        assert_eq!(value(b"bearer\t abc").unwrap_err(), malformed);
+        assert_eq!(
+            value(b"Basic\tabc").unwrap_err(),
+            AuthRejection::MissingCredentials
+        );
+        // DPoP is a scheme of its own only where the verifier takes it.
+        let dpop = |bytes: &[u8], takes: bool| {
+            let mut parts = parts(&[], "/");
+            let value = http::HeaderValue::from_bytes(bytes).unwrap();
+            parts.headers.insert(AUTHORIZATION, value);
+            credentials(&parts, takes).map(|credentials| credentials.token.to_owned())
+        };
+        assert_eq!(dpop(b"DPoP\tabc", true).unwrap_err(), malformed);
+        assert_eq!(
+            dpop(b"DPoP\tabc", false).unwrap_err(),
+            AuthRejection::MissingCredentials
+        );
+        assert_eq!(dpop(b"DPoP abc", true).unwrap(), "abc");
         assert_eq!(
             value(b"bEaReR  abc.DEF-_~+/==  ").unwrap(),
             "abc.DEF-_~+/=="

@@ -38,15 +38,21 @@ pub(crate) enum Typ {
     Other,
 }
 
+/// A header's media type without its `application/` prefix, which may be left out
+/// (RFC 7515 §4.1.9, §4.1.10).
+fn media_type(value: &str) -> &str {
+    match value.get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &value[12..],
+        _ => value,
+    }
+}
+
 impl Typ {
     fn of(typ: Option<&str>) -> Self {
         let Some(typ) = typ else {
             return Self::Generic;
         };
-        let media = match typ.get(..12) {
-            Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
-            _ => typ,
-        };
+        let media = media_type(typ);
         if media.eq_ignore_ascii_case("at+jwt") {
             Self::AccessToken
         } else if media.eq_ignore_ascii_case("jwt") || media.eq_ignore_ascii_case("jose") {
@@ -93,7 +99,8 @@ impl core::ops::Deref for Text<'_> {
     }
 }
 
-/// The JOSE header fields that matter here; the rest is ignored, except `crit`. `jku`,
+/// The JOSE header fields that matter here; the rest is ignored, except `crit` and
+/// `cty`. `jku`,
 /// `x5u` and `jwk` are never followed: keys come from configuration only. A member given
 /// twice is refused (serde's derive does).
 #[derive(Deserialize)]
@@ -109,6 +116,11 @@ struct JoseHeader<'a> {
     /// even `null`, refuses it (RFC 7515 §4.1.11).
     #[serde(default)]
     crit: Present,
+    /// `JWT` says the payload is itself a JWT, signed or encrypted again (RFC 7519
+    /// §5.2, §7.2 step 8): nested tokens are not taken, so it refuses the token rather
+    /// than read the inner one's bytes as claims. Other values say nothing here.
+    #[serde(borrow, default, deserialize_with = "present_text")]
+    cty: Option<Text<'a>>,
 }
 
 /// A member that must be a string when it is there (serde reads `null` as absent).
@@ -123,7 +135,8 @@ fn present_text<'de: 'a, 'a, D: Deserializer<'de>>(
 struct ReadHeader {
     algorithm: Result<Algorithm, ()>,
     kid: Option<Kid>,
-    crit: bool,
+    /// The header asks for what is not supported: a `crit` extension, or a nested JWT.
+    unsupported: bool,
     typ: Typ,
 }
 
@@ -176,7 +189,7 @@ impl<'t> Jws<'t> {
         let (message, signature) = (&token[..last], &token[last + 1..]);
         let (header, payload) = (&token[..first], &token[first + 1..last]);
         let header = read_header_memoized(header).ok_or(TokenError::Malformed)?;
-        if header.crit {
+        if header.unsupported {
             return Err(TokenError::Malformed);
         }
         let algorithm = header
@@ -265,7 +278,11 @@ fn read_header(segment: &str) -> Option<ReadHeader> {
         Some(ReadHeader {
             algorithm: header.alg.parse().map_err(|_| ()),
             kid: header.kid.as_deref().map(Kid::new),
-            crit: header.crit.0,
+            unsupported: header.crit.0
+                || header
+                    .cty
+                    .as_deref()
+                    .is_some_and(|cty| media_type(cty).eq_ignore_ascii_case("jwt")),
             typ: Typ::of(header.typ.as_deref()),
         })
     })
@@ -408,6 +425,18 @@ mod tests {
             assert_eq!(
                 parsed(r#"{"alg":"HS256","crit":["b64"]}"#),
                 Err(TokenError::Malformed)
+            );
+            // A nested JWT (RFC 7519 §5.2) is not taken; `cty` is a string when present.
+            for cty in [r#""JWT""#, r#""jwt""#, r#""application/JWT""#, "null", "1"] {
+                assert_eq!(
+                    parsed(&format!(r#"{{"alg":"HS256","cty":{cty}}}"#)),
+                    Err(TokenError::Malformed),
+                    "{cty}"
+                );
+            }
+            assert_eq!(
+                parsed(r#"{"alg":"HS256","cty":"example"}"#).unwrap(),
+                (Algorithm::HS256, None, false)
             );
             assert_eq!(
                 parsed(r#"{"alg":"none"}"#),
