@@ -1,14 +1,19 @@
-//! The tutorial's routes behind a real identity provider (Keycloak, Auth0, Entra ID,
-//! Okta, …): keys found through OpenID Connect discovery and refreshed as they rotate,
-//! tokens checked in the strict RFC 9068 profile, repeated tokens served from the cache.
+//! The tutorial's routes behind a real identity provider that issues RFC 9068 access
+//! tokens (oidc-provider, Auth0 with the API's RFC 9068 token profile, …): keys found
+//! through OpenID Connect discovery and refreshed as they rotate, tokens checked in the
+//! strict RFC 9068 profile, repeated tokens served from the cache.
 //!
 //! ```text
-//! OIDC_ISSUER=https://auth.example.com/realms/shop API_RESOURCE=https://api.example.com \
+//! OIDC_ISSUER=https://auth.example.com API_RESOURCE=https://api.example.com \
 //!     cargo run -p scopes-examples --bin provider
 //! ```
 //!
 //! `OIDC_ISSUER` is the issuer exactly as the provider's discovery document names it;
-//! `API_RESOURCE` is this API's identifier, which the tokens' `aud` must contain. To try
+//! `API_RESOURCE` is this API's identifier, which the tokens' `aud` must contain.
+//! Keycloak (by default), Entra ID and Okta type their access tokens `JWT`, which the
+//! profile refuses: for them, replace `.rfc9068(&resource)` with `.audience(&resource)`
+//! and read the scopes where they put them (`scope_claims(providers::keycloak(…))`, see
+//! the `providers` docs). To try
 //! it on this machine, `node tests/oidc/provider.mjs 8123` (after `npm ci` in
 //! tests/oidc) starts a provider on http://127.0.0.1:8123 whose resource is
 //! `urn:scopes:api`, and `node tests/oidc/token.mjs http://127.0.0.1:8123` prints a token.

@@ -426,8 +426,10 @@ impl VerifierBuilder {
     /// use scopes_core::{CacheLimits, Verifier};
     ///
     /// let verifier = Verifier::builder()
-    ///     .oidc_issuer("https://auth.example.com/realms/shop")
-    ///     .rfc9068("https://api.example.com") // strict JWT access token profile (optional)
+    ///     .oidc_issuer("https://auth.example.com")
+    ///     // The strict JWT access token profile, for a provider that issues it (`typ`
+    ///     // `at+jwt`); for Keycloak, Entra ID or Okta, `.audience(…)` instead: see `providers`.
+    ///     .rfc9068("https://api.example.com")
     ///     .cache(CacheLimits { entries: 100_000, bytes: 64 << 20 }) // (on by default)
     ///     .build()?;
     /// verifier.refresh_keys().await?; // fail fast at start-up if the provider is unreachable

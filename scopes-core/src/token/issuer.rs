@@ -150,6 +150,13 @@ impl TrustedIssuer {
     /// `iat` and `jti` must be present; `aud` must contain `resource`, this API's
     /// identifier, and an issuer must be configured. Without it, FastAPI-style tokens
     /// (`sub`, `exp`, `scopes`) are accepted.
+    ///
+    /// Only for a provider that issues this profile: oidc-provider does, Auth0 with the
+    /// API's RFC 9068 token profile. Keycloak (by default), Entra ID and Okta type their
+    /// access tokens `JWT` and leave out some of these claims, so every one of their
+    /// tokens would be refused ("The token is not a JWT access token (typ)"): for them,
+    /// name the [`audience`](Self::audience) instead, and require the claims that tell
+    /// their access tokens apart with `require_claim` (see [`providers`](crate::providers)).
     pub fn rfc9068(mut self, resource: impl Into<String>) -> Self {
         self.rfc9068 = true;
         self.audiences.push(resource.into());
