@@ -26,7 +26,11 @@ use crate::table::{RequiredScopes, ScopeTable};
 /// router state ([`new`](Self::new)). Handlers below that have their own
 /// `#[requires_scopes]` on the same table check the layer's scopes too, against their
 /// own verification, and list them in their challenge after their own, so a refusal
-/// names everything the route needs.
+/// by the handler names everything the route needs. A refusal by the layer itself names
+/// the layer's scopes only: it answers before the route is called, and cannot see what
+/// the handler requires. Where neither requirement implies the other, a client that
+/// asks for only the layer's scopes then meets the handler's refusal, which names both;
+/// put the handler's scopes in the layer's requirement too if one round trip matters.
 ///
 /// A layer given a verifier of its own ([`with_verifier`](Self::with_verifier)) never
 /// vouches for a token to the handlers: their extractors verify it again with the
