@@ -82,6 +82,71 @@ fn every_flow_and_openid_connect() {
     );
 }
 
+/// `value` with every `…Url` member passed through `url`.
+fn with_urls(mut value: Value, url: &impl Fn(&str) -> String) -> Value {
+    match &mut value {
+        Value::Object(members) => {
+            for (name, member) in members.iter_mut() {
+                *member = match member {
+                    Value::String(text) if name.ends_with("Url") => Value::from(url(text)),
+                    _ => with_urls(member.take(), url),
+                };
+            }
+        }
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                *item = with_urls(item.take(), url);
+            }
+        }
+        _ => {}
+    }
+    value
+}
+
+#[test]
+fn scheme_urls_are_rewritten_at_run_time_in_utoipa_and_aide() {
+    let url = |url: &str| format!("{url}?env=prod");
+    let declared = serde_json::to_value(security_schemes::<Everything>()).unwrap();
+    // Another scheme of the document, with a URL of its own: left alone.
+    let other = json!({"type": "openIdConnect", "openIdConnectUrl": "https://other.example.com/"});
+    let mut expected = with_urls(declared.clone(), &url);
+    expected["Other"] = other.clone();
+    assert_ne!(expected["OAuth2"], declared["OAuth2"]);
+
+    let mut doc = utoipa::openapi::OpenApiBuilder::new().build();
+    scopes_core::openapi::utoipa::add_security_schemes::<Everything>(&mut doc);
+    let other_scheme: utoipa::openapi::security::SecurityScheme =
+        serde_json::from_value(other.clone()).unwrap();
+    doc.components
+        .as_mut()
+        .unwrap()
+        .add_security_scheme("Other", other_scheme);
+    scopes_core::openapi::utoipa::map_scheme_urls::<Everything>(&mut doc, url);
+    let doc = serde_json::to_value(doc).unwrap();
+    assert_eq!(doc["components"]["securitySchemes"], expected);
+
+    let mut api = aide::openapi::OpenApi::default();
+    let components = api.components.get_or_insert_default();
+    let other = serde_json::from_value(other).unwrap();
+    let schemes = scopes_core::openapi::aide::security_schemes::<Everything>();
+    for (name, scheme) in schemes.into_iter().chain([("Other".to_owned(), other)]) {
+        let scheme = aide::openapi::ReferenceOr::Item(scheme);
+        components.security_schemes.insert(name, scheme);
+    }
+    scopes_core::openapi::aide::map_scheme_urls::<Everything>(&mut api, url);
+    let mut api = serde_json::to_value(api).unwrap();
+    // aide writes a flow without a refresh URL as `"refreshUrl": null`.
+    for flow in api["components"]["securitySchemes"]["OAuth2"]["flows"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+    {
+        let flow = flow.as_object_mut().unwrap();
+        flow.retain(|name, value| name != "refreshUrl" || !value.is_null());
+    }
+    assert_eq!(api["components"]["securitySchemes"], expected);
+}
+
 #[test]
 fn any_is_several_requirement_objects_for_each_scheme() {
     let _ = write;

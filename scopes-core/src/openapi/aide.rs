@@ -88,6 +88,71 @@ pub fn security_schemes<T: ScopeTable>() -> Vec<(String, SecurityScheme)> {
         .collect()
 }
 
+/// Rewrites the URLs of the security schemes `T` declares in `openapi` (the flows'
+/// authorization, token and refresh URLs, the OpenID Connect URL) with `url`: for URLs
+/// known only at run time, such as an identity provider that differs from one
+/// environment to the next. The table's URLs are then templates of your own
+/// (`"{issuer}/protocol/openid-connect/token"`); schemes of other names are left alone.
+/// Call it on the finished document (after `finish_api`), as
+/// [`utoipa::map_scheme_urls`](super::utoipa::map_scheme_urls) is called on utoipa's.
+pub fn map_scheme_urls<T: ScopeTable>(
+    openapi: &mut aide::openapi::OpenApi,
+    mut url: impl FnMut(&str) -> String,
+) {
+    use aide::openapi::OAuth2Flow;
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let mut map = |value: &mut String| *value = url(value);
+    for name in super::scheme_names::<T>() {
+        match components.security_schemes.get_mut(name) {
+            Some(ReferenceOr::Item(SecurityScheme::OAuth2 { flows, .. })) => {
+                let flows = [
+                    &mut flows.implicit,
+                    &mut flows.password,
+                    &mut flows.client_credentials,
+                    &mut flows.authorization_code,
+                ];
+                for flow in flows.into_iter().flatten() {
+                    let (authorization, token, refresh) = match flow {
+                        OAuth2Flow::Implicit {
+                            authorization_url,
+                            refresh_url,
+                            ..
+                        } => (Some(authorization_url), None, refresh_url),
+                        OAuth2Flow::Password {
+                            token_url,
+                            refresh_url,
+                            ..
+                        }
+                        | OAuth2Flow::ClientCredentials {
+                            token_url,
+                            refresh_url,
+                            ..
+                        } => (None, Some(token_url), refresh_url),
+                        OAuth2Flow::AuthorizationCode {
+                            authorization_url,
+                            token_url,
+                            refresh_url,
+                            ..
+                        } => (Some(authorization_url), Some(token_url), refresh_url),
+                    };
+                    authorization
+                        .into_iter()
+                        .chain(token)
+                        .chain(refresh.as_mut())
+                        .for_each(&mut map);
+                }
+            }
+            Some(ReferenceOr::Item(SecurityScheme::OpenIdConnect {
+                open_id_connect_url,
+                ..
+            })) => map(open_id_connect_url),
+            _ => {}
+        }
+    }
+}
+
 /// Documents the `DPoP` scheme and the operations that take it, as
 /// [`openapi::document_dpop`](super::document_dpop) says, on aide's document. Call it
 /// last, on the finished document (after `finish_api`).

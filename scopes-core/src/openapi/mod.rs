@@ -351,19 +351,22 @@ pub(crate) fn alternatives_of<'a>(
     lists
 }
 
+/// The names of the security schemes `T` declares.
+pub(crate) fn scheme_names<T: ScopeTable>() -> impl Iterator<Item = &'static str> {
+    let schemes = T::SECURITY;
+    let oauth2 = schemes.oauth2.map(|scheme| scheme.name);
+    oauth2
+        .into_iter()
+        .chain(schemes.openid_connect.map(|scheme| scheme.name))
+}
+
 /// OpenAPI requirement objects for `alternatives`, one per alternative and scheme of
 /// `T`, scope names listed in `order`.
 pub(crate) fn requirement_objects<T: ScopeTable>(
     alternatives: &[ScopeSet<T>],
     order: &[&'static str],
 ) -> Vec<BTreeMap<&'static str, Vec<&'static str>>> {
-    let schemes = T::SECURITY;
-    let names = schemes
-        .oauth2
-        .map(|s| s.name)
-        .into_iter()
-        .chain(schemes.openid_connect.map(|s| s.name));
-    let names: Vec<&'static str> = names.collect();
+    let names: Vec<&'static str> = scheme_names::<T>().collect();
     alternatives
         .iter()
         .flat_map(|alternative| {

@@ -69,6 +69,87 @@ pub fn add_security_schemes<T: ScopeTable>(openapi: &mut OpenApi) {
     }
 }
 
+/// Rewrites the URLs of the security schemes `T` declares in `openapi` (the flows'
+/// `authorizationUrl`, `tokenUrl` and `refreshUrl`, the `openIdConnectUrl`) with
+/// `url`: for URLs known only at run time, such as an identity provider that differs
+/// from one environment to the next. The table's URLs are then templates of your own;
+/// schemes of other names are left alone. Call it on the finished document.
+///
+/// ```
+/// use scopes_core::{openapi, scopes};
+/// use utoipa::OpenApi;
+///
+/// scopes! {
+///     pub Scopes { "items": "Read items." }
+///     oauth2 "keycloak" {
+///         authorization_code {
+///             authorization_url: "{issuer}/protocol/openid-connect/auth",
+///             token_url: "{issuer}/protocol/openid-connect/token",
+///         },
+///     }
+/// }
+///
+/// #[derive(OpenApi)]
+/// #[openapi(modifiers(&Scopes))]
+/// struct ApiDoc;
+///
+/// // From the configuration, at start-up.
+/// let issuer = "https://kc.example.com/realms/shop";
+/// let mut doc = ApiDoc::openapi();
+/// openapi::utoipa::map_scheme_urls::<Scopes>(&mut doc, |url| url.replace("{issuer}", issuer));
+/// let doc = serde_json::to_value(doc).unwrap();
+/// assert_eq!(
+///     doc["components"]["securitySchemes"]["keycloak"]["flows"]["authorizationCode"]["tokenUrl"],
+///     "https://kc.example.com/realms/shop/protocol/openid-connect/token",
+/// );
+/// ```
+pub fn map_scheme_urls<T: ScopeTable>(openapi: &mut OpenApi, mut url: impl FnMut(&str) -> String) {
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let mut map = |value: &mut String| *value = url(value);
+    for name in super::scheme_names::<T>() {
+        match components.security_schemes.get_mut(name) {
+            Some(RefOr::T(SecurityScheme::OAuth2(oauth2))) => {
+                for flow in oauth2.flows.values_mut() {
+                    let (authorization, token, refresh) = match flow {
+                        Flow::Implicit(flow) => (
+                            Some(&mut flow.authorization_url),
+                            None,
+                            &mut flow.refresh_url,
+                        ),
+                        Flow::Password(flow) => {
+                            (None, Some(&mut flow.token_url), &mut flow.refresh_url)
+                        }
+                        Flow::ClientCredentials(flow) => {
+                            (None, Some(&mut flow.token_url), &mut flow.refresh_url)
+                        }
+                        Flow::AuthorizationCode(flow) => (
+                            Some(&mut flow.authorization_url),
+                            Some(&mut flow.token_url),
+                            &mut flow.refresh_url,
+                        ),
+                        Flow::DeviceAuthorization(flow) => (
+                            Some(&mut flow.device_authorization_url),
+                            Some(&mut flow.token_url),
+                            &mut flow.refresh_url,
+                        ),
+                    };
+                    authorization
+                        .into_iter()
+                        .chain(token)
+                        .chain(refresh.as_mut())
+                        .for_each(&mut map);
+                }
+            }
+            Some(RefOr::T(SecurityScheme::OpenIdConnect(oidc))) => {
+                map(&mut oidc.open_id_connect_url)
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The security schemes `T` declares, by name.
 pub fn security_schemes<T: ScopeTable>() -> Vec<(&'static str, SecurityScheme)> {
     let declared = T::SECURITY;
