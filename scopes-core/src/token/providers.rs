@@ -86,6 +86,13 @@
 
 /// Keycloak: the client scopes in `scope`, the realm roles in `realm_access.roles` and
 /// the roles of `client` (this API's client id) in `resource_access.<client>.roles`.
+///
+/// The three are granted together, as names of one kind: a realm role named like a
+/// scope of the table grants that scope (a realm administrator who creates a role
+/// `items:write` grants it to whoever holds the role), and a route that requires a
+/// role documents it, and is refused with it (`scope="…"`), as a scope. Give roles and
+/// scopes names that cannot meet (`role:admin`, `items:write`), or read the client
+/// scopes alone (`scope_claims(["scope"])`) where roles play no part.
 pub fn keycloak(client: &str) -> Vec<String> {
     vec![
         "scope".to_owned(),
