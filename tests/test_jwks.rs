@@ -12,6 +12,7 @@ use scopes_core::{
 use scopes_tests::jwks_server::{Behavior, JwksServer, TestKey};
 use scopes_tests::{Reply, claims, get as get_with, send};
 use serde_json::json;
+use tower::ServiceExt;
 
 scopes! {
     /// The tutorial's scopes.
@@ -224,7 +225,9 @@ async fn a_key_signed_with_just_after_a_refresh_is_fetched_at_once() {
     let server = JwksServer::start().await;
     let (old, new) = (TestKey::rsa("2026-10"), TestKey::rsa_other("2026-11"));
     server.set_keys(vec![old.jwk()]);
-    let options = fast().cooldown(Duration::from_secs(60));
+    let options = fast()
+        .cooldown(Duration::from_secs(60))
+        .default_max_age(Duration::from_secs(60));
     let verifier = jwks_verifier(&server, options);
     verifier.refresh_keys().await.unwrap();
     let app = app(verifier.clone());
@@ -246,6 +249,61 @@ async fn a_key_signed_with_just_after_a_refresh_is_fetched_at_once() {
     assert_eq!(server.jwks_hits(), 3);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_storm_of_a_new_kid_just_after_a_refresh_fetches_once() {
+    // The key rotates just after start-up; a hundred requests with its kid arrive at
+    // once, while the provider answers slowly: one fetch, every token passes.
+    let server = JwksServer::start().await;
+    let (old, new) = (TestKey::ec("old"), TestKey::ec("new"));
+    server.set_keys(vec![old.jwk()]);
+    let options = fast()
+        .cooldown(Duration::from_secs(60))
+        .default_max_age(Duration::from_secs(60));
+    let verifier = jwks_verifier(&server, options);
+    verifier.refresh_keys().await.unwrap();
+    let app = app(verifier);
+    server.set_keys(vec![old.jwk(), new.jwk()]);
+    server.set_behavior(Behavior::Slow(Duration::from_millis(200)));
+    let token = new.sign(&claims(&["items"]));
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let (app, token) = (app.clone(), token.clone());
+            tokio::spawn(async move { send(&app, get_with("/items/", &token)).await })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), ok());
+    }
+    assert_eq!(server.jwks_hits(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_dropped_while_its_kid_is_fetched_wastes_neither_the_fetch_nor_the_cooldown() {
+    // A client gives up while the fetch its token's new kid caused is in flight: the
+    // fetch goes on without it, and the next token with that kid finds the key (the
+    // cooldown that fetch started does not leave the kid unknown until the set's
+    // max-age).
+    let server = JwksServer::start().await;
+    let (old, new) = (TestKey::ec("old"), TestKey::ec("new"));
+    server.set_keys(vec![old.jwk()]);
+    let options = fast()
+        .cooldown(Duration::from_secs(60))
+        .default_max_age(Duration::from_secs(60));
+    let verifier = jwks_verifier(&server, options);
+    verifier.refresh_keys().await.unwrap();
+    server.set_keys(vec![old.jwk(), new.jwk()]);
+    server.set_behavior(Behavior::Slow(Duration::from_millis(300)));
+    let token = new.sign(&claims(&["items"]));
+    let gone = tokio::time::timeout(Duration::from_millis(50), verifier.verify(&token)).await;
+    assert!(gone.is_err(), "the client gave up before the fetch ended");
+    server.set_behavior(Behavior::Normal);
+    assert_eq!(
+        send(&app(verifier), get_with("/items/", &token)).await,
+        ok()
+    );
+    assert_eq!(server.jwks_hits(), 2);
+}
+
 fn unavailable() -> Reply {
     Reply::new(
         503,
@@ -259,7 +317,13 @@ async fn an_unknown_kid_while_the_key_server_fails_could_not_be_checked() {
     let server = JwksServer::start().await;
     let (old, new) = (TestKey::ec("old"), TestKey::ec("new"));
     server.set_keys(vec![old.jwk()]);
-    let verifier = jwks_verifier(&server, fast());
+    // A cooldown long enough that it cannot end between two steps that assert it has
+    // not, however slow the machine; the set never falls due.
+    let cooldown = Duration::from_secs(1);
+    let options = fast()
+        .cooldown(cooldown)
+        .default_max_age(Duration::from_secs(60));
+    let verifier = jwks_verifier(&server, options);
     let app = app(verifier.clone());
     let (old_token, new_token) = (old.sign(&claims(&["items"])), new.sign(&claims(&["items"])));
     assert_eq!(send(&app, get_with("/items/", &old_token)).await, ok());
@@ -269,7 +333,29 @@ async fn an_unknown_kid_while_the_key_server_fails_could_not_be_checked() {
     // new one, so the token could not be checked (503, try again), not blamed (401).
     server.set_keys(vec![old.jwk(), new.jwk()]);
     server.set_behavior(Behavior::Down);
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    tokio::time::sleep(cooldown + Duration::from_millis(50)).await;
+    let response = app
+        .clone()
+        .oneshot(get_with("/items/", &new_token))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "10");
+    assert_eq!(server.jwks_hits(), 2);
+    // Within the cooldown of that failure: a storm of new kids, forged or not, is
+    // answered 503 too, and the provider is not asked again.
+    let tasks: Vec<_> = forged(&new, 50)
+        .into_iter()
+        .chain(std::iter::repeat_n(new_token.clone(), 50))
+        .map(|token| {
+            let app = app.clone();
+            tokio::spawn(async move { send(&app, get_with("/items/", &token)).await })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), unavailable());
+    }
+    assert_eq!(server.jwks_hits(), 2);
     assert_eq!(
         send(&app, get_with("/items/", &new_token)).await,
         unavailable()
@@ -290,7 +376,7 @@ async fn an_unknown_kid_while_the_key_server_fails_could_not_be_checked() {
 
     // Back up: after the cooldown the next token fetches the set and passes.
     server.set_behavior(Behavior::Normal);
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    tokio::time::sleep(cooldown + Duration::from_millis(50)).await;
     assert_eq!(send(&app, get_with("/items/", &new_token)).await, ok());
     assert_eq!(server.jwks_hits(), 3);
     // And a kid nobody published is the token's fault again.

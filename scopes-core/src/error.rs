@@ -303,8 +303,9 @@ pub enum TokenError {
     /// unreachable or wrong), and there is no earlier set to check the token with, or
     /// the earlier set lacks the token's `kid` (the key may be one the provider started
     /// signing with since): it could not be checked, so it is refused, with 503 and
-    /// `Retry-After` (not 401: the token may well be good). The refusal event and the log say why;
-    /// `Verifier::refresh_keys` at start-up reports it before any request.
+    /// `Retry-After` (not 401: the token may well be good). The refusal event says so,
+    /// and a warning logs each failed fetch; `Verifier::refresh_keys` at start-up
+    /// reports it before any request.
     KeysUnavailable,
     /// The introspection endpoint could not be asked (down, slow, an error status, an
     /// answer that is not one): the token could not be checked, so it is refused, with

@@ -71,8 +71,22 @@ pub(crate) fn presented(parts: &Parts, dpop: bool) -> Presented {
     let Some(value) = parts.headers.get(AUTHORIZATION) else {
         return Presented::Nothing;
     };
-    let value = value.as_bytes();
-    let scheme = value.split(|&b| b == b' ').next().unwrap_or(value);
+    scheme_of(split(value.as_bytes()).0, dpop)
+}
+
+/// An `Authorization` value split into its scheme, the rest, and whether a tab ended
+/// the scheme. The scheme ends at the first space (RFC 7235: `1*SP`) or tab (which does
+/// not end it, but a known scheme followed by one is that scheme's credentials,
+/// malformed).
+fn split(value: &[u8]) -> (&[u8], &[u8], bool) {
+    match value.iter().position(|&b| b == b' ' || b == b'\t') {
+        Some(at) => (&value[..at], &value[at + 1..], value[at] == b'\t'),
+        None => (value, &[][..], false),
+    }
+}
+
+/// The scheme a request presented, among those taken: `Bearer`, and `DPoP` when `dpop`.
+fn scheme_of(scheme: &[u8], dpop: bool) -> Presented {
     match scheme {
         _ if scheme.eq_ignore_ascii_case(b"bearer") => Presented::Bearer,
         _ if dpop && scheme.eq_ignore_ascii_case(b"dpop") => Presented::Dpop,
@@ -97,24 +111,11 @@ pub(crate) fn credentials(parts: &Parts, dpop: bool) -> Result<Credentials<'_>, 
     // The scheme, then the token checked against `b64token` (a subset of ASCII): the
     // header value is not checked as a whole first, as `to_str` would.
     let value = value.as_bytes();
-    // The scheme ends at the first space (RFC 7235: `1*SP`) or tab (which does not end
-    // it, but a known scheme followed by one is that scheme's credentials, malformed).
-    let (scheme, rest, tab) = match value.iter().position(|&b| b == b' ' || b == b'\t') {
-        Some(at) => (&value[..at], &value[at + 1..], value[at] == b'\t'),
-        None => (value, &[][..], false),
-    };
-    let scheme = match scheme {
-        _ if tab
-            && (scheme.eq_ignore_ascii_case(b"bearer")
-                || dpop && scheme.eq_ignore_ascii_case(b"dpop")) =>
-        {
-            return Err(InvalidRequest::MalformedAuthorization.into());
-        }
-        _ if scheme.eq_ignore_ascii_case(b"bearer") => Presented::Bearer,
-        _ if dpop && scheme.eq_ignore_ascii_case(b"dpop") => Presented::Dpop,
+    let (scheme, rest, tab) = split(value);
+    let scheme = match scheme_of(scheme, dpop) {
         // Another scheme (or none): no credentials, unless the value is not even
         // visible ASCII, which is malformed whatever the scheme.
-        _ => {
+        Presented::Nothing => {
             return Err(
                 match value
                     .iter()
@@ -125,6 +126,8 @@ pub(crate) fn credentials(parts: &Parts, dpop: bool) -> Result<Credentials<'_>, 
                 },
             );
         }
+        _ if tab => return Err(InvalidRequest::MalformedAuthorization.into()),
+        scheme => scheme,
     };
     let token = trim_spaces(rest);
     if token.is_empty() {
@@ -324,6 +327,13 @@ mod tests {
             presented(&parts(&["bearer x"], "/"), true),
             Presented::Bearer
         );
+        // A tab after the scheme: malformed, and the challenge is that scheme's.
+        let tabbed = parts(&["DPoP\tabc"], "/");
+        assert_eq!(
+            credentials(&tabbed, true).unwrap_err(),
+            AuthRejection::InvalidRequest(InvalidRequest::MalformedAuthorization)
+        );
+        assert_eq!(presented(&tabbed, true), Presented::Dpop);
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //!   (single flight: a burst of such tokens causes one fetch, and none during the
 //!   cooldown that follows). Only such fetches start that cooldown: a refresh at start-up
 //!   or after the set's max-age does not, so a key the provider starts signing with
-//!   just after it is fetched at once.
+//!   just after it is fetched at once. The fetch runs in a task of its own: a request
+//!   dropped while it waits (its client gone) neither aborts the fetch nor leaves the
+//!   cooldown started with no set fetched.
 //! - A failed refresh keeps the last good set; it is retried after the cooldown. While
 //!   the last fetch failed, a token naming an unknown `kid` could not be checked (the
 //!   key may be new): it is refused as such (503), not blamed (401).
@@ -53,8 +55,9 @@ struct State {
     current: ArcSwap<KeySet>,
     /// The JWKS URL, once known (discovery); cleared after a failed fetch.
     jwks_uri: Mutex<Option<String>>,
-    /// Held across a fetch: one fetch at a time.
-    flight: tokio::sync::Mutex<Flight>,
+    /// Held across a fetch: one fetch at a time. Shared, so that a token's miss can
+    /// hand its guard to the task that fetches.
+    flight: Arc<tokio::sync::Mutex<Flight>>,
     /// Fetches attempted, successful or not.
     attempts: AtomicU64,
     /// When the set is due for a refresh, in milliseconds since `epoch`.
@@ -72,6 +75,9 @@ struct Flight {
     last_miss_fetch: Option<Instant>,
     /// When the last fetch failed; `None` once one succeeds.
     failed_at: Option<Instant>,
+    /// When the last fetch started (every fetch holds the flight, so whoever holds it
+    /// next finds that fetch done).
+    fetch_started: Option<Instant>,
 }
 
 impl Flight {
@@ -109,7 +115,7 @@ impl KeyStore for RemoteKeys {
     }
 
     fn refresh_after_miss(&self, generation: u64) -> KeysFuture<'_, AfterMiss> {
-        Box::pin(self.0.refresh_after_miss(generation))
+        Box::pin(Arc::clone(&self.0).refresh_after_miss(generation, Instant::now()))
     }
 
     fn refresh_now(&self) -> KeysFuture<'_, Result<(), KeyFetchError>> {
@@ -160,7 +166,7 @@ impl State {
             options,
             current: ArcSwap::from_pointee(KeySet::default()),
             jwks_uri: Mutex::new(None),
-            flight: tokio::sync::Mutex::new(Flight::default()),
+            flight: Arc::new(tokio::sync::Mutex::new(Flight::default())),
             attempts: AtomicU64::new(0),
             due_at: AtomicU64::new(0),
             refreshing: AtomicBool::new(false),
@@ -169,34 +175,42 @@ impl State {
         })
     }
 
-    /// After a miss on the set of `generation`: whether the set changed since (or a
-    /// fetch allowed now changed it), and if not, whether it is current or the provider
-    /// failed.
-    async fn refresh_after_miss(&self, generation: u64) -> AfterMiss {
-        let attempts = self.attempts.load(Ordering::Acquire);
+    /// After a miss, at `missed_at`, on the set of `generation`: whether the set changed
+    /// since (or a fetch allowed now changed it), and if not, whether it is current or
+    /// the provider failed.
+    async fn refresh_after_miss(self: Arc<Self>, generation: u64, missed_at: Instant) -> AfterMiss {
         if self.current.load().generation != generation {
             return AfterMiss::Changed;
         }
-        let mut flight = self.flight.lock().await;
+        let mut flight = Arc::clone(&self.flight).lock_owned().await;
         if self.current.load().generation != generation {
             return AfterMiss::Changed;
         }
         let cooling =
             |at: Option<Instant>| at.is_some_and(|at| at.elapsed() < self.options.cooldown);
-        // Someone fetched while this request waited (the set is as fresh as it gets),
-        // a token's miss fetched within the cooldown, or a fetch failed within it (the
-        // provider is not asked again before).
-        if self.attempts.load(Ordering::Acquire) != attempts
+        // A fetch started since the miss (it is done: it held the flight), so the set is
+        // as fresh as it gets; or a token's miss fetched within the cooldown; or a fetch
+        // failed within it (the provider is not asked again before).
+        if flight.fetch_started.is_some_and(|at| at >= missed_at)
             || cooling(flight.last_miss_fetch)
             || cooling(flight.failed_at)
         {
             return flight.without_fetch();
         }
         flight.last_miss_fetch = Some(Instant::now());
-        match self.fetch_locked(&mut flight).await {
-            Err(_) => AfterMiss::Unavailable,
-            Ok(()) if self.current.load().generation != generation => AfterMiss::Changed,
-            Ok(()) => AfterMiss::Current,
+        let state = Arc::clone(&self);
+        let fetch = async move {
+            match state.fetch_locked(&mut flight).await {
+                Err(_) => AfterMiss::Unavailable,
+                Ok(()) if state.current.load().generation != generation => AfterMiss::Changed,
+                Ok(()) => AfterMiss::Current,
+            }
+        };
+        // In a task of its own, with the flight: the fetch that started the cooldown
+        // ends, whatever becomes of this request.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => runtime.spawn(fetch).await.unwrap_or(AfterMiss::Unavailable),
+            Err(_) => fetch.await,
         }
     }
 
@@ -207,6 +221,7 @@ impl State {
     }
 
     async fn fetch_locked(&self, flight: &mut Flight) -> Result<(), KeyFetchError> {
+        flight.fetch_started = Some(Instant::now());
         let result = self.fetch().await;
         flight.failed_at = match result {
             Ok(_) => None,

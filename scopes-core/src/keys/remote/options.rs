@@ -60,6 +60,11 @@ impl FetchOptions {
     /// ([`refresh_keys`](crate::Verifier::refresh_keys)) or after the set's `max-age`
     /// starts no cooldown: a key the provider signs with just after it is fetched at
     /// once.
+    ///
+    /// While the provider is down, a token naming a `kid` the last good set lacks is
+    /// answered 503, a forged one as well: nothing tells it from a key published since
+    /// the outage began. Tokens signed with the last good set's keys still pass. The
+    /// 503's `Retry-After` is 10 seconds, the default cooldown, whatever this one is.
     pub fn cooldown(mut self, cooldown: Duration) -> Self {
         self.cooldown = cooldown;
         self
