@@ -121,7 +121,16 @@ fn scheme_urls_are_rewritten_at_run_time_in_utoipa_and_aide() {
         .as_mut()
         .unwrap()
         .add_security_scheme("Other", other_scheme);
-    scopes_core::openapi::utoipa::map_scheme_urls::<Everything>(&mut doc, url);
+    // Called too early, on a document without the table's schemes: nothing rewritten.
+    let mut early = utoipa::openapi::OpenApiBuilder::new().build();
+    assert_eq!(
+        scopes_core::openapi::utoipa::map_scheme_urls::<Everything>(&mut early, url),
+        0
+    );
+    assert_eq!(
+        scopes_core::openapi::utoipa::map_scheme_urls::<Everything>(&mut doc, url),
+        2
+    );
     let doc = serde_json::to_value(doc).unwrap();
     assert_eq!(doc["components"]["securitySchemes"], expected);
 
@@ -133,7 +142,15 @@ fn scheme_urls_are_rewritten_at_run_time_in_utoipa_and_aide() {
         let scheme = aide::openapi::ReferenceOr::Item(scheme);
         components.security_schemes.insert(name, scheme);
     }
-    scopes_core::openapi::aide::map_scheme_urls::<Everything>(&mut api, url);
+    assert_eq!(
+        scopes_core::openapi::aide::map_scheme_urls::<Everything>(&mut api, url),
+        2
+    );
+    let mut early = aide::openapi::OpenApi::default();
+    assert_eq!(
+        scopes_core::openapi::aide::map_scheme_urls::<Everything>(&mut early, url),
+        0
+    );
     let mut api = serde_json::to_value(api).unwrap();
     // aide writes a flow without a refresh URL as `"refreshUrl": null`.
     for flow in api["components"]["securitySchemes"]["OAuth2"]["flows"]

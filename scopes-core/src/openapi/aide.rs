@@ -95,18 +95,22 @@ pub fn security_schemes<T: ScopeTable>() -> Vec<(String, SecurityScheme)> {
 /// (`"{issuer}/protocol/openid-connect/token"`); schemes of other names are left alone.
 /// Call it on the finished document (after `finish_api`), as
 /// [`utoipa::map_scheme_urls`](super::utoipa::map_scheme_urls) is called on utoipa's.
+/// Returns how many schemes it rewrote; none also logs a warning.
 pub fn map_scheme_urls<T: ScopeTable>(
     openapi: &mut aide::openapi::OpenApi,
     mut url: impl FnMut(&str) -> String,
-) {
+) -> usize {
     use aide::openapi::OAuth2Flow;
-    let Some(components) = openapi.components.as_mut() else {
-        return;
-    };
+    let mut rewritten = 0;
     let mut map = |value: &mut String| *value = url(value);
     for name in super::scheme_names::<T>() {
-        match components.security_schemes.get_mut(name) {
+        let scheme = openapi
+            .components
+            .as_mut()
+            .and_then(|components| components.security_schemes.get_mut(name));
+        match scheme {
             Some(ReferenceOr::Item(SecurityScheme::OAuth2 { flows, .. })) => {
+                rewritten += 1;
                 let flows = [
                     &mut flows.implicit,
                     &mut flows.password,
@@ -147,10 +151,19 @@ pub fn map_scheme_urls<T: ScopeTable>(
             Some(ReferenceOr::Item(SecurityScheme::OpenIdConnect {
                 open_id_connect_url,
                 ..
-            })) => map(open_id_connect_url),
+            })) => {
+                rewritten += 1;
+                map(open_id_connect_url);
+            }
             _ => {}
         }
     }
+    if rewritten == 0 && super::scheme_names::<T>().next().is_some() {
+        tracing::warn!(
+            "map_scheme_urls: the document holds none of the table's security schemes; call it on the finished document (after the table's schemes were added)"
+        );
+    }
+    rewritten
 }
 
 /// Documents the `DPoP` scheme and the operations that take it, as

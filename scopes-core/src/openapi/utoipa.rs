@@ -73,7 +73,9 @@ pub fn add_security_schemes<T: ScopeTable>(openapi: &mut OpenApi) {
 /// `authorizationUrl`, `tokenUrl` and `refreshUrl`, the `openIdConnectUrl`) with
 /// `url`: for URLs known only at run time, such as an identity provider that differs
 /// from one environment to the next. The table's URLs are then templates of your own;
-/// schemes of other names are left alone. Call it on the finished document.
+/// schemes of other names are left alone. Call it on the finished document. Returns how
+/// many schemes it rewrote; none (a document without the table's schemes yet) also
+/// logs a warning.
 ///
 /// ```
 /// use scopes_core::{openapi, scopes};
@@ -103,14 +105,20 @@ pub fn add_security_schemes<T: ScopeTable>(openapi: &mut OpenApi) {
 ///     "https://kc.example.com/realms/shop/protocol/openid-connect/token",
 /// );
 /// ```
-pub fn map_scheme_urls<T: ScopeTable>(openapi: &mut OpenApi, mut url: impl FnMut(&str) -> String) {
-    let Some(components) = openapi.components.as_mut() else {
-        return;
-    };
+pub fn map_scheme_urls<T: ScopeTable>(
+    openapi: &mut OpenApi,
+    mut url: impl FnMut(&str) -> String,
+) -> usize {
+    let mut rewritten = 0;
     let mut map = |value: &mut String| *value = url(value);
     for name in super::scheme_names::<T>() {
-        match components.security_schemes.get_mut(name) {
+        let scheme = openapi
+            .components
+            .as_mut()
+            .and_then(|components| components.security_schemes.get_mut(name));
+        match scheme {
             Some(RefOr::T(SecurityScheme::OAuth2(oauth2))) => {
+                rewritten += 1;
                 for flow in oauth2.flows.values_mut() {
                     let (authorization, token, refresh) = match flow {
                         Flow::Implicit(flow) => (
@@ -143,11 +151,18 @@ pub fn map_scheme_urls<T: ScopeTable>(openapi: &mut OpenApi, mut url: impl FnMut
                 }
             }
             Some(RefOr::T(SecurityScheme::OpenIdConnect(oidc))) => {
-                map(&mut oidc.open_id_connect_url)
+                rewritten += 1;
+                map(&mut oidc.open_id_connect_url);
             }
             _ => {}
         }
     }
+    if rewritten == 0 && super::scheme_names::<T>().next().is_some() {
+        tracing::warn!(
+            "map_scheme_urls: the document holds none of the table's security schemes; call it on the finished document (after the table's schemes were added)"
+        );
+    }
+    rewritten
 }
 
 /// The security schemes `T` declares, by name.

@@ -153,10 +153,11 @@ impl TrustedIssuer {
     ///
     /// Only for a provider that issues this profile: oidc-provider does, Auth0 with the
     /// API's RFC 9068 token profile. Keycloak (by default), Entra ID and Okta type their
-    /// access tokens `JWT` and leave out some of these claims, so every one of their
-    /// tokens would be refused ("The token is not a JWT access token (typ)"): for them,
-    /// name the [`audience`](Self::audience) instead, and require the claims that tell
-    /// their access tokens apart with `require_claim` (see [`providers`](crate::providers)).
+    /// access tokens `JWT` (or not at all) and leave out some of these claims, so every
+    /// one of their tokens would be refused ("The token is not a JWT access token
+    /// (typ)"): for them, name the [`audience`](Self::audience) instead, and require the
+    /// claims that tell their access tokens apart with `require_claim` (see
+    /// [`providers`](crate::providers)).
     pub fn rfc9068(mut self, resource: impl Into<String>) -> Self {
         self.rfc9068 = true;
         self.audiences.push(resource.into());

@@ -90,9 +90,10 @@
 /// The three are granted together, as names of one kind: a realm role named like a
 /// scope of the table grants that scope (a realm administrator who creates a role
 /// `items:write` grants it to whoever holds the role), and a route that requires a
-/// role documents it, and is refused with it (`scope="…"`), as a scope. Give roles and
-/// scopes names that cannot meet (`role:admin`, `items:write`), or read the client
-/// scopes alone (`scope_claims(["scope"])`) where roles play no part.
+/// role documents it, and is refused with it (`scope="…"`), as a scope. Names that
+/// cannot meet (`role:admin`, `items:write`) keep them apart by accident only: whoever
+/// may create realm roles can still create one named like a scope. Where roles play no
+/// part, read the client scopes alone (`scope_claims(["scope"])`).
 pub fn keycloak(client: &str) -> Vec<String> {
     vec![
         "scope".to_owned(),
