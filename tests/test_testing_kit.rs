@@ -128,6 +128,92 @@ async fn keys_fetched_from_the_served_issuer() {
 }
 
 #[tokio::test]
+async fn an_issuer_served_at_a_realm_s_path_is_found_by_the_app_s_own_configuration() {
+    let issuer = TestIssuer::es256().serve_at("/realms/shop/").await;
+    let base = issuer.issuer().strip_suffix("/realms/shop").unwrap();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    // The app builds its issuer's URL from a base URL and a realm, as it does in
+    // production.
+    let verifier = Verifier::builder()
+        .oidc_issuer(format!("{base}/realms/{}", "shop"))
+        .audience(issuer.audience())
+        .build()
+        .unwrap();
+    verifier.refresh_keys().await.unwrap();
+    let app = app(verifier);
+    let token = issuer.mint("alice", scope_set!("items"));
+    testing::send(&app, testing::get("/items", Some(&token)))
+        .await
+        .assert_admitted();
+    // Nothing is served at the root.
+    let root = Verifier::builder()
+        .oidc_issuer(base)
+        .audience(issuer.audience())
+        .build()
+        .unwrap();
+    assert!(root.refresh_keys().await.is_err());
+}
+
+#[tokio::test]
+async fn a_served_issuer_rotates_retires_and_goes_down_as_a_provider_does() {
+    let old = TestIssuer::rs256().serve().await;
+    let verifier = old.verifier();
+    verifier.refresh_keys().await.unwrap();
+    let app = app(verifier.clone());
+    let old_token = old.mint("alice", scope_set!("items"));
+    testing::send(&app, testing::get("/items", Some(&old_token)))
+        .await
+        .assert_admitted();
+
+    // The provider rotates its key and goes down: a token of the new key cannot be
+    // checked (503); the key the app holds still serves.
+    let new = old.rotate();
+    assert_eq!(new.issuer(), old.issuer());
+    let new_token = new.mint("alice", scope_set!("items"));
+    old.set_available(false);
+    testing::send(&app, testing::get("/items", Some(&new_token)))
+        .await
+        .assert_unavailable();
+    testing::send(&app, testing::get("/items", Some(&old_token)))
+        .await
+        .assert_admitted();
+    assert!(verifier.refresh_keys().await.is_err());
+
+    // Back up: the next fetch finds the new key beside the old one; both pass.
+    new.set_available(true);
+    verifier.refresh_keys().await.unwrap();
+    for token in [&new_token, &old_token] {
+        testing::send(&app, testing::get("/items", Some(token)))
+            .await
+            .assert_admitted();
+    }
+
+    // The old key retired: once the app fetches the set again, its tokens are refused.
+    old.retire();
+    verifier.refresh_keys().await.unwrap();
+    testing::send(&app, testing::get("/items", Some(&old_token)))
+        .await
+        .assert_invalid_token();
+    testing::send(&app, testing::get("/items", Some(&new_token)))
+        .await
+        .assert_admitted();
+}
+
+#[tokio::test]
+async fn a_key_rotated_in_is_fetched_on_its_first_token() {
+    // No `refresh_keys`: the first token's fetch is a start-up's and holds no later
+    // fetch off, so a key rotated in at once is found on its first token.
+    let old = TestIssuer::es256().serve().await;
+    let app = app(old.verifier());
+    for issuer in [&old, &old.rotate()] {
+        let token = issuer.mint("alice", scope_set!("items"));
+        testing::send(&app, testing::get("/items", Some(&token)))
+            .await
+            .assert_admitted();
+    }
+}
+
+#[tokio::test]
 async fn scopes_composition_and_claims() {
     let issuer = TestIssuer::es256()
         .with_issuer("https://login.example.com")

@@ -4,6 +4,7 @@
 use core::fmt;
 use core::time::Duration;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::encoding::AsDer;
@@ -244,6 +245,81 @@ impl TestIssuer {
     pub fn mint<T: ScopeTable>(&self, sub: &str, scopes: ScopeSet<T>) -> String {
         self.token(scopes).sub(sub).mint()
     }
+
+    /// The same issuer and audience with a new key, as a provider rotates its signing
+    /// key: the issuer returned signs with a fresh key of the same algorithm, under a
+    /// new `kid` (`test-key-2`, `test-key-3`…). When [served](Self::serve), the server
+    /// publishes the new key first, beside the earlier ones, so tokens of either verify
+    /// (the app's verifier fetches the set again when it meets the new `kid`);
+    /// [`retire`](Self::retire) an old one to have its tokens refused. Not served, the
+    /// new key is known only to the returned issuer's own [`verifier`](Self::verifier).
+    ///
+    /// ```
+    /// # use scopes_core::testing::TestIssuer;
+    /// # use scopes_core::{scope_set, scopes};
+    /// # scopes! { pub Scopes { "items": "Read items." } }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let old = TestIssuer::rs256().serve().await;
+    /// let verifier = old.verifier();
+    /// let new = old.rotate();
+    /// assert!(verifier.verify(&new.mint("alice", scope_set!("items"))).await.is_ok());
+    /// assert!(verifier.verify(&old.mint("alice", scope_set!("items"))).await.is_ok());
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn rotate(&self) -> TestIssuer {
+        static NEXT: AtomicU64 = AtomicU64::new(2);
+        let kid = format!("{KID}-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        let fresh = match self.algorithm() {
+            Algorithm::HS256 => Self::hs256(),
+            Algorithm::RS256 => Self::rs256(),
+            Algorithm::ES256 => Self::es256(),
+            other => unreachable!("a test issuer signs with HS256, RS256 or ES256, not {other:?}"),
+        };
+        let fresh = &fresh.inner;
+        let mut jwk = fresh.jwk.clone();
+        if let Some(jwk) = &mut jwk {
+            jwk["kid"] = json!(kid);
+        }
+        if let (Some(served), Some(jwk)) = (&self.inner.served, &jwk) {
+            served.publish(jwk.clone());
+        }
+        self.changed(|inner| {
+            inner.signer = fresh.signer.clone().with_kid(kid.as_str());
+            inner.key = fresh.key.clone().with_kid(kid.as_str());
+            inner.jwk = jwk;
+        })
+    }
+
+    /// Stops publishing this issuer's key (served issuers only; a provider removing a
+    /// key after a rotation): the app refuses its tokens once its verifier fetches the
+    /// key set again (at the set's `max-age`, or `Verifier::refresh_keys`).
+    ///
+    /// # Panics
+    ///
+    /// When the issuer is not [served](Self::serve).
+    pub fn retire(&self) {
+        let (Some(served), Some(jwk)) = (&self.inner.served, &self.inner.jwk) else {
+            panic!("only a served test issuer publishes keys: `serve().await` it first");
+        };
+        served.unpublish(&jwk["kid"]);
+    }
+
+    /// Takes the server down (`false`: every endpoint answers 503) or brings it back
+    /// (served issuers only), to test how the app behaves while its provider is
+    /// unreachable: tokens of keys it fetched before still pass, one of a key it has
+    /// not seen is refused with 503 (`assert_unavailable`).
+    ///
+    /// # Panics
+    ///
+    /// When the issuer is not [served](Self::serve).
+    pub fn set_available(&self, available: bool) {
+        let Some(served) = &self.inner.served else {
+            panic!("only a served test issuer has a server to take down: `serve().await` it first");
+        };
+        served.set_available(available);
+    }
 }
 
 /// Redacts the key.
@@ -406,7 +482,7 @@ impl TestToken {
         let inner = &self.issuer.inner;
         let mut header = Header::new(inner.algorithm);
         header.typ = self.header_typ.clone();
-        header.kid = Some(KID.to_owned());
+        header.kid = inner.key.kid().map(str::to_owned);
         let claims = self.claims();
         let token = inner
             .signer

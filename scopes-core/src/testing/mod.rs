@@ -12,8 +12,11 @@
 //!   `rs256()` or `es256()` makes its own key; [`verifier`](TestIssuer::verifier) is
 //!   the [`Verifier`](crate::Verifier) that trusts it (no secret to share by hand), or
 //!   [`trusted`](TestIssuer::trusted) plugs it into your own configuration;
-//!   [`serve`](TestIssuer::serve) publishes its discovery document and
-//!   key set on 127.0.0.1, for an app that fetches its keys.
+//!   [`serve`](TestIssuer::serve) (or [`serve_at`](TestIssuer::serve_at) a realm's
+//!   path) publishes its discovery document and key set on 127.0.0.1, for an app that
+//!   fetches its keys; a served issuer [`rotate`](TestIssuer::rotate)s its key,
+//!   [`retire`](TestIssuer::retire)s an old one and goes down
+//!   ([`set_available`](TestIssuer::set_available)) as a provider does.
 //! - [`scope_set!`](crate::scope_set): the scopes a test token grants, checked at
 //!   compile time against the table like `#[requires_scopes]` (a typo in a test is a
 //!   compile error on the literal, with the closest declared scope).

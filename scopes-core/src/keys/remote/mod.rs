@@ -8,8 +8,8 @@
 //! - A token naming an unknown `kid` waits for one refresh, at most one per cooldown
 //!   (single flight: a burst of such tokens causes one fetch, and none during the
 //!   cooldown that follows). Only such fetches start that cooldown: a refresh at start-up
-//!   or after the set's max-age does not, so a key the provider starts signing with
-//!   just after it is fetched at once. The fetch runs in a task of its own: a request
+//!   or after the set's max-age, or the first fetch, for the first token, does not, so a
+//!   key the provider starts signing with just after it is fetched at once. The fetch runs in a task of its own: a request
 //!   dropped while it waits (its client gone) neither aborts the fetch nor leaves the
 //!   cooldown started with no set fetched.
 //! - A failed refresh keeps the last good set; it is retried after the cooldown. While
@@ -197,7 +197,11 @@ impl State {
         {
             return flight.without_fetch();
         }
-        flight.last_miss_fetch = Some(Instant::now());
+        // The first set is fetched for whoever needs it first, a start-up's fetch: it
+        // starts no cooldown, or a key rotated in soon after would wait for it.
+        if !self.current.load().keys.is_empty() {
+            flight.last_miss_fetch = Some(Instant::now());
+        }
         let state = Arc::clone(&self);
         let fetch = async move {
             match state.fetch_locked(&mut flight).await {

@@ -57,9 +57,9 @@ impl FetchOptions {
     /// refused without a fetch: 401 `invalid_token` when the last fetch succeeded, 503
     /// with `Retry-After` when it failed (the key may be one the provider started
     /// signing with since, so the token could not be checked). A fetch at start-up
-    /// ([`refresh_keys`](crate::Verifier::refresh_keys)) or after the set's `max-age`
-    /// starts no cooldown: a key the provider signs with just after it is fetched at
-    /// once.
+    /// ([`refresh_keys`](crate::Verifier::refresh_keys), or the first token's fetch of
+    /// the first set) or after the set's `max-age` starts no cooldown: a key the
+    /// provider signs with just after it is fetched at once.
     ///
     /// While the provider is down, a token naming a `kid` the last good set lacks is
     /// answered 503, a forged one as well: nothing tells it from a key published since
