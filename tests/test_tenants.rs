@@ -285,3 +285,248 @@ fn the_rfc9068_profile_needs_an_issuer() {
     assert_eq!(error, ConfigError::Rfc9068Incomplete);
     assert!(error.to_string().contains("issuer"));
 }
+
+/// Entra ID's multi-tenant issuer, as its `organizations` discovery document names it.
+const ENTRA: &str = "https://login.microsoftonline.com/{tenantid}/v2.0";
+const CONTOSO: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const FABRIKAM: &str = "0b5c1e7a-3d2f-4a8b-9c6e-1f4d7a2b8e90";
+/// The API's client id, the audience of its tokens.
+const API: &str = "3f2a8c4e-0b7d-4e59-9a1c-6d5e8f7b2a10";
+
+/// An Entra ID v2 access token's claims for `tenant` (its `iss` and `tid`).
+fn entra_claims(tenant: &str, scp: &str) -> Value {
+    json!({
+        "iss": format!("https://login.microsoftonline.com/{tenant}/v2.0"),
+        "tid": tenant, "aud": API, "sub": "u1", "exp": now() + 600, "scp": scp,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_tenant_s_token_is_checked_against_its_own_tenant_id() {
+    let (microsoft, auth0) = (JwksServer::start().await, JwksServer::start().await);
+    let (microsoft_key, auth0_key) = (TestKey::rsa("ms-1"), TestKey::ec("a0-1"));
+    microsoft.set_keys(vec![microsoft_key.jwk()]);
+    auth0.set_keys(vec![auth0_key.jwk()]);
+    let entra = || {
+        TrustedIssuer::any_tenant(ENTRA)
+            .jwks_url(microsoft.jwks_url())
+            .audience(API)
+            .scope_claims(scopes_core::providers::entra_id())
+            .fetch_options(options())
+    };
+    let verifier = Verifier::builder()
+        .trust(entra())
+        .trust(
+            TrustedIssuer::new("https://tenant.auth0.example/")
+                .jwks_url(auth0.jwks_url())
+                .audience(API)
+                .fetch_options(options()),
+        )
+        .build()
+        .unwrap();
+    verifier.refresh_keys().await.unwrap();
+
+    // Any tenant's token, filled in with its own `tid`.
+    for tenant in [CONTOSO, FABRIKAM] {
+        let token = microsoft_key.sign(&entra_claims(tenant, "me items"));
+        assert_eq!(granted(&verifier, &token).await, Ok(vec!["me", "items"]));
+    }
+    // Its keys serve the template only: Auth0's issuer is still Auth0's.
+    let auth0_token = auth0_key.sign(&json!({
+        "iss": "https://tenant.auth0.example/", "aud": API, "sub": "u2",
+        "exp": now() + 600, "scope": "me",
+    }));
+    assert_eq!(granted(&verifier, &auth0_token).await, Ok(vec!["me"]));
+    let impostor = auth0_key.sign(&entra_claims(CONTOSO, "items"));
+    assert_eq!(
+        granted(&verifier, &impostor).await,
+        Err(TokenError::UnknownKey)
+    );
+
+    // A tenant's `iss` with another tenant's `tid`, or none, or one that is not a
+    // string, or given twice: refused.
+    let refused = [
+        (json!({"tid": FABRIKAM}), TokenError::WrongIssuer),
+        (json!({"tid": null}), TokenError::InvalidClaim("tid")),
+        (json!({"tid": [CONTOSO]}), TokenError::InvalidClaim("tid")),
+        (
+            json!({"tid": CONTOSO.to_uppercase()}),
+            TokenError::WrongIssuer,
+        ),
+    ];
+    for (change, error) in refused {
+        let mut claims = entra_claims(CONTOSO, "items");
+        claims["tid"] = change["tid"].clone();
+        let token = microsoft_key.sign(&claims);
+        assert_eq!(granted(&verifier, &token).await, Err(error), "{change}");
+    }
+    let mut without_tid = entra_claims(CONTOSO, "items");
+    without_tid.as_object_mut().unwrap().remove("tid");
+    let token = microsoft_key.sign(&without_tid);
+    assert_eq!(
+        granted(&verifier, &token).await,
+        Err(TokenError::WrongIssuer)
+    );
+    // Issuers that do not fit the template: `common`, a tenant id that is no GUID, a
+    // path around it, another host.
+    for iss in [
+        "https://login.microsoftonline.com/common/v2.0",
+        "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0",
+        "https://login.microsoftonline.com/x/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+        "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0/",
+        "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/",
+    ] {
+        let mut claims = entra_claims(CONTOSO, "items");
+        claims["iss"] = json!(iss);
+        let token = microsoft_key.sign(&claims);
+        assert_eq!(
+            granted(&verifier, &token).await,
+            Err(TokenError::WrongIssuer),
+            "{iss}"
+        );
+    }
+
+    // Only some tenants: their ids required.
+    let customers = Verifier::builder()
+        .trust(entra().require_claim("tid", CONTOSO))
+        .build()
+        .unwrap();
+    customers.refresh_keys().await.unwrap();
+    let contoso = microsoft_key.sign(&entra_claims(CONTOSO, "items"));
+    let fabrikam = microsoft_key.sign(&entra_claims(FABRIKAM, "items"));
+    assert_eq!(granted(&customers, &contoso).await, Ok(vec!["items"]));
+    assert_eq!(
+        granted(&customers, &fabrikam).await,
+        Err(TokenError::RequiredClaim)
+    );
+
+    // A tenant with rules of its own: its exact issuer is chosen over the template.
+    let special = Verifier::builder()
+        .trust(entra())
+        .trust(
+            TrustedIssuer::new(format!("https://login.microsoftonline.com/{FABRIKAM}/v2.0"))
+                .jwks_url(microsoft.jwks_url())
+                .audience(API)
+                .scope_claims(["roles"])
+                .fetch_options(options()),
+        )
+        .build()
+        .unwrap();
+    special.refresh_keys().await.unwrap();
+    let mut claims = entra_claims(FABRIKAM, "me");
+    claims["roles"] = json!(["items"]);
+    let token = microsoft_key.sign(&claims);
+    assert_eq!(granted(&special, &token).await, Ok(vec!["items"]));
+    let mut claims = entra_claims(CONTOSO, "me");
+    claims["roles"] = json!(["items"]);
+    let token = microsoft_key.sign(&claims);
+    assert_eq!(granted(&special, &token).await, Ok(vec!["me", "items"]));
+}
+
+#[test]
+fn a_verifier_of_its_own_keys_takes_a_template_beside_exact_issuers() {
+    let verifier = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .issuer("https://login.microsoftonline.com/home-tenant/v2.0")
+        .any_tenant_issuer(ENTRA)
+        .audience(API)
+        .build()
+        .unwrap();
+    let sign = |claims: &Value| scopes_tests::sign(scopes_core::Algorithm::HS256, claims);
+    for tenant in [CONTOSO, FABRIKAM] {
+        assert!(block_on(verifier.verify(&sign(&entra_claims(tenant, "me")))).is_ok());
+    }
+    let mut home = entra_claims(CONTOSO, "me");
+    home["iss"] = json!("https://login.microsoftonline.com/home-tenant/v2.0");
+    assert!(block_on(verifier.verify(&sign(&home))).is_ok());
+    let mut mismatched = entra_claims(CONTOSO, "me");
+    mismatched["tid"] = json!(FABRIKAM);
+    assert_eq!(
+        block_on(verifier.verify(&sign(&mismatched))).unwrap_err(),
+        TokenError::WrongIssuer
+    );
+    // `tid` given twice.
+    let claims = entra_claims(CONTOSO, "me").to_string();
+    let twice = format!("{},\"tid\":\"{CONTOSO}\"}}", &claims[..claims.len() - 1]);
+    let twice = serde_json::value::RawValue::from_string(twice).unwrap();
+    let token = scopes_core::issuer::Signer::hs256(SECRET)
+        .unwrap()
+        .sign(&twice)
+        .unwrap();
+    assert_eq!(
+        block_on(verifier.verify(&token)).unwrap_err(),
+        TokenError::DuplicateClaim
+    );
+    // The RFC 9068 profile takes a template as its issuer.
+    assert!(
+        Verifier::builder()
+            .key(Key::hs256(SECRET).unwrap())
+            .any_tenant_issuer(ENTRA)
+            .rfc9068(API)
+            .build()
+            .is_ok()
+    );
+
+    // Without a template, `tid` is any other claim: a number is no reason to refuse.
+    let plain = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .build()
+        .unwrap();
+    let mut claims = scopes_tests::claims(&["me"]);
+    claims["tid"] = json!(7);
+    assert!(block_on(plain.verify(&sign(&claims))).is_ok());
+}
+
+#[test]
+fn issuer_templates_that_cannot_be_used_are_refused() {
+    let keyed = |issuer: TrustedIssuer| issuer.key(Key::hs256(SECRET).unwrap());
+    let template_error = |result: Result<Verifier, ConfigError>| match result {
+        Err(error @ ConfigError::IssuerTemplate { .. }) => error.to_string(),
+        other => panic!("{:?}", other.map(|_| ())),
+    };
+    // The template given as an exact issuer: no token could match it.
+    for builder in [
+        Verifier::builder()
+            .key(Key::hs256(SECRET).unwrap())
+            .issuer(ENTRA),
+        Verifier::builder().trust(keyed(TrustedIssuer::new(ENTRA))),
+    ] {
+        let message = template_error(builder.build());
+        assert!(message.contains("any_tenant"), "{message}");
+    }
+    for template in [
+        "https://login.microsoftonline.com/common/v2.0",
+        "https://login.microsoftonline.com/{tenantid}/{tenantid}",
+        "https://login.microsoftonline.com/{tid}/{tenantid}",
+        "{tenantid}",
+    ] {
+        template_error(
+            Verifier::builder()
+                .trust(keyed(TrustedIssuer::any_tenant(template)))
+                .build(),
+        );
+    }
+    assert_eq!(
+        Verifier::builder()
+            .trust(keyed(TrustedIssuer::any_tenant(ENTRA)))
+            .trust(keyed(TrustedIssuer::any_tenant(ENTRA)))
+            .build()
+            .unwrap_err(),
+        ConfigError::DuplicateIssuer(ENTRA.into())
+    );
+    assert_eq!(
+        Verifier::builder()
+            .any_tenant_issuer(ENTRA)
+            .trust(keyed(TrustedIssuer::new("https://a.example")))
+            .build()
+            .unwrap_err(),
+        ConfigError::IssuerSettingOnVerifier("any_tenant_issuer")
+    );
+    assert_eq!(
+        Verifier::builder()
+            .trust(keyed(TrustedIssuer::any_tenant(ENTRA)).scope_claims(["tid", "scp"]))
+            .build()
+            .unwrap_err(),
+        ConfigError::RegisteredScopeClaim("tid".into())
+    );
+}

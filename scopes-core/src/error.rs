@@ -60,8 +60,16 @@ pub enum ConfigError {
     IssuerSettingOnVerifier(&'static str),
     /// Both keys and a key set URL were configured for one issuer.
     KeysAndKeySet,
-    /// Two trusted issuers have the same `iss`.
+    /// Two trusted issuers have the same `iss` (or the same issuer template).
     DuplicateIssuer(String),
+    /// An issuer template ([`TrustedIssuer::any_tenant`](crate::TrustedIssuer::any_tenant))
+    /// that cannot be one, or an exact issuer written as a template.
+    IssuerTemplate {
+        /// The issuer or template given.
+        issuer: String,
+        /// Why, and what to write instead.
+        why: &'static str,
+    },
     /// More than 53 top-level scope claims (or 64 paths) were named.
     TooManyScopeClaims,
     /// More than 16 claims given to `require_claim`, or more than 53 of them and of the
@@ -69,7 +77,7 @@ pub enum ConfigError {
     TooManyRequiredClaims,
     /// A scope claim was named like a registered claim the verifier reads for itself
     /// (`exp`, `nbf`, `iss`, `aud`, `iat`, `sub`, `client_id`, `jti`, `acr`,
-    /// `auth_time`).
+    /// `auth_time`, `cnf`; and `tid` beside an issuer template).
     RegisteredScopeClaim(String),
     /// A scope claim path that cannot be read: a JSON Pointer (RFC 6901) with a `~` not
     /// followed by `0` or `1`, or deeper than 8 members, or one that is a prefix of
@@ -182,6 +190,9 @@ impl fmt::Display for ConfigError {
             ),
             Self::DuplicateIssuer(issuer) => {
                 write!(f, "two trusted issuers have the `iss` `{issuer}`")
+            }
+            Self::IssuerTemplate { issuer, why } => {
+                write!(f, "the issuer `{issuer}` cannot be used: {why}")
             }
             Self::TooManyScopeClaims => {
                 f.write_str("at most 53 top-level claims (and 64 paths) can hold scopes")

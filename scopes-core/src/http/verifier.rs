@@ -464,6 +464,14 @@ impl VerifierBuilder {
         self
     }
 
+    /// Requires `iss` to be `template` filled with the token's `tid`, for a provider's
+    /// every tenant (Entra ID); see [`TrustedIssuer::any_tenant`]. Beside
+    /// [`issuer`](Self::issuer), an `iss` is accepted if either accepts it.
+    pub fn any_tenant_issuer(mut self, template: impl Into<String>) -> Self {
+        self.own.tenant_templates.push(template.into());
+        self
+    }
+
     /// Requires `aud` to contain `audience` (call again to accept any of several).
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.own = self.own.audience(audience);

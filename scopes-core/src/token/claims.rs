@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use super::issuer::TenantTemplate;
 use super::json::{Reader, Syntax};
 
 use crate::error::{ConfigError, TokenError};
@@ -10,6 +11,8 @@ use crate::error::{ConfigError, TokenError};
 /// What the configuration requires of the claims.
 pub(crate) struct Rules<'a> {
     pub(crate) issuers: &'a [Box<str>],
+    /// Issuer templates filled with `tid`, tried when `iss` is none of `issuers`.
+    pub(crate) tenants: &'a [TenantTemplate],
     pub(crate) audiences: &'a [Box<str>],
     pub(crate) scope_claims: &'a ClaimPaths,
     pub(crate) required: &'a RequiredClaims,
@@ -96,6 +99,24 @@ impl RequiredClaims {
             registered,
             others,
         })
+    }
+
+    /// The bits of the claims' pass its other claims take, after the scope claims.
+    pub(crate) fn bits(&self) -> usize {
+        self.others.len()
+    }
+
+    /// The bit of [`Found::required`] that `value` of the top-level claim `key` (one of
+    /// the others) sets: 0 when it is not required, or `value` not accepted.
+    fn other_bit(&self, key: &str, value: &str) -> u16 {
+        let Some(place) = self.other(key) else {
+            return 0;
+        };
+        let i = usize::from(self.others[place]);
+        match self.claims[i].1.iter().any(|v| **v == *value) {
+            true => 1 << i,
+            false => 0,
+        }
     }
 
     /// Every claim's bit: what [`Found::required`] must be.
@@ -196,12 +217,12 @@ impl ClaimPaths {
     }
 
     /// How many top-level members lead to scopes.
-    fn roots(&self) -> usize {
+    pub(crate) fn roots(&self) -> usize {
         self.nodes[0].next.len()
     }
 
     /// The top-level member `key` leads to scopes: its place among those members.
-    fn root(&self, key: &str) -> Option<usize> {
+    pub(crate) fn root(&self, key: &str) -> Option<usize> {
         self.nodes[0]
             .next
             .iter()
@@ -318,6 +339,11 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
     let mut seen: u64 = 0;
     let roots = rules.scope_claims.roots();
     let required = rules.required;
+    // With issuer templates, `tid` (the tenant id that fills them in) takes the bit
+    // after the other required claims, and `iss`, when no issuer is it exactly, is kept
+    // for the templates; both are compared once the pass is done.
+    let tid_bit = (!rules.tenants.is_empty()).then(|| REGISTERED.len() + roots + required.bits());
+    let (mut tenant_iss, mut tid) = (None, None);
     while let Some(key) = reader.key(&mut members).map_err(malformed)? {
         let bit = REGISTERED
             .iter()
@@ -326,6 +352,7 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
                 let root = rules.scope_claims.root(&key)?;
                 Some(REGISTERED.len() + root)
             })
+            .or_else(|| tid_bit.filter(|_| *key == *"tid"))
             .or_else(|| Some(REGISTERED.len() + roots + required.other(&key)?));
         let Some(bit) = bit else {
             reader.skip().map_err(malformed)?;
@@ -339,9 +366,13 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
         let read = match bit {
             0 => numeric_date(&mut reader).map(|n| found.exp = Some(n)),
             1 => numeric_date(&mut reader).map(|n| found.nbf = Some(n)),
-            2 => reader
-                .string()
-                .map(|iss| found.issuer_matches = Some(rules.issuers.iter().any(|i| **i == *iss))),
+            2 => reader.string().map(|iss| {
+                let exact = rules.issuers.iter().any(|i| **i == *iss);
+                found.issuer_matches = Some(exact);
+                if !exact && !rules.tenants.is_empty() {
+                    tenant_iss = Some(iss);
+                }
+            }),
             3 => any_of(&mut reader, rules.audiences).map(|m| found.audience_matches = Some(m)),
             // Their presence (RFC 9068's required claims) and their types (RFC 7519
             // §4.1: a NumericDate, strings); their values are the application's
@@ -371,6 +402,10 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
                 found.cnf = true;
                 found.jkt = jkt;
             }),
+            bit if Some(bit) == tid_bit => reader.string().map(|value| {
+                found.required |= required.other_bit("tid", &value);
+                tid = Some(value);
+            }),
             bit if bit < REGISTERED.len() + roots => {
                 let nodes = &rules.scope_claims.nodes;
                 let node = nodes[0].next[bit - REGISTERED.len()].1;
@@ -398,11 +433,17 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
             9 => TokenError::InvalidClaim("auth_time"),
             10 => TokenError::InvalidClaim("cnf"),
             bit if bit < REGISTERED.len() + roots => TokenError::InvalidScopeClaim,
+            bit if Some(bit) == tid_bit => TokenError::InvalidClaim("tid"),
             // Neither a string nor an array of strings: it holds no accepted value.
             _ => TokenError::RequiredClaim,
         })?;
     }
     reader.end().map_err(malformed)?;
+    // `iss` is one of the templates filled with this token's own tenant id.
+    if let Some(iss) = tenant_iss {
+        let filled = |tid: &str| rules.tenants.iter().any(|t| t.matches(&iss, tid));
+        found.issuer_matches = Some(tid.as_deref().is_some_and(filled));
+    }
     Ok(found)
 }
 

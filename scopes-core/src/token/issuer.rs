@@ -44,6 +44,8 @@ pub struct TrustedIssuer {
     #[cfg(feature = "jwks")]
     pub(crate) fetch: Option<crate::keys::FetchOptions>,
     pub(crate) issuers: Vec<String>,
+    /// Issuer templates with `{tenantid}` ([`any_tenant`](Self::any_tenant)).
+    pub(crate) tenant_templates: Vec<String>,
     pub(crate) audiences: Vec<String>,
     pub(crate) scope_claims: Option<Vec<String>>,
     /// `require_claim`'s pairs, in order.
@@ -75,6 +77,48 @@ impl TrustedIssuer {
         this
     }
 
+    /// Every tenant of a multi-tenant provider, Microsoft Entra ID's above all: `iss`
+    /// must equal `template` with `{tenantid}` replaced by the token's `tid` claim, which
+    /// must be a GUID. As Microsoft.Identity.Web validates the issuer of an app registered
+    /// for accounts in any organizational directory (its discovery document,
+    /// `…/organizations/v2.0/.well-known/openid-configuration`, names the issuer
+    /// `https://login.microsoftonline.com/{tenantid}/v2.0`).
+    ///
+    /// Any tenant means any organization can sign its users in and send their tokens:
+    /// the signature (Microsoft's keys) and the audience (your API) are what stand
+    /// between them and your API. To take only some tenants, require their ids with
+    /// [`require_claim`](Self::require_claim)`("tid", …)`, once per tenant; a tenant
+    /// that needs other rules is a [`TrustedIssuer::new`] of its own, whose exact `iss`
+    /// is chosen over the template.
+    ///
+    /// ```
+    /// # #[cfg(feature = "jwks")]
+    /// # fn main() -> Result<(), scopes_core::ConfigError> {
+    /// use scopes_core::{TrustedIssuer, Verifier, providers};
+    ///
+    /// let entra = TrustedIssuer::any_tenant("https://login.microsoftonline.com/{tenantid}/v2.0")
+    ///     .jwks_url("https://login.microsoftonline.com/common/discovery/v2.0/keys")
+    ///     .audience("3f2a8c4e-0b7d-4e59-9a1c-6d5e8f7b2a10") // the API's client id
+    ///     .scope_claims(providers::entra_id())
+    ///     // Only these two customers' directories:
+    ///     .require_claim("tid", "72f988bf-86f1-41af-91ab-2d7cd011db47")
+    ///     .require_claim("tid", "0b5c1e7a-3d2f-4a8b-9c6e-1f4d7a2b8e90");
+    /// let verifier = Verifier::builder().trust(entra).build()?;
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "jwks"))]
+    /// # fn main() {}
+    /// ```
+    ///
+    /// A template holds `{tenantid}` once, and no other `{` or `}`
+    /// ([`ConfigError::IssuerTemplate`] otherwise); an exact issuer
+    /// ([`new`](Self::new), [`oidc`](Self::oidc)) that holds `{tenantid}` is refused
+    /// the same way, since no token could match it.
+    pub fn any_tenant(template: impl Into<String>) -> Self {
+        let mut this = Self::anonymous();
+        this.tenant_templates.push(template.into());
+        this
+    }
+
     /// No `iss` required: the one issuer of a verifier configured directly on its
     /// builder.
     pub(crate) fn anonymous() -> Self {
@@ -85,6 +129,7 @@ impl TrustedIssuer {
             #[cfg(feature = "jwks")]
             fetch: None,
             issuers: Vec::new(),
+            tenant_templates: Vec::new(),
             audiences: Vec::new(),
             scope_claims: None,
             required_claims: Vec::new(),
@@ -235,6 +280,7 @@ impl TrustedIssuer {
         [
             (!self.keys.is_empty(), "key"),
             (!self.issuers.is_empty(), "issuer"),
+            (!self.tenant_templates.is_empty(), "any_tenant_issuer"),
             (self.rfc9068, "rfc9068"),
             (!self.audiences.is_empty(), "audience"),
             (self.scope_claims.is_some(), "scope_claims"),
@@ -265,14 +311,27 @@ impl TrustedIssuer {
         };
         #[cfg(not(feature = "introspection"))]
         let (keys, local) = (self.key_store()?, true);
-        if self.rfc9068 && (self.issuers.is_empty() || self.audiences.is_empty()) {
+        let no_issuer = self.issuers.is_empty() && self.tenant_templates.is_empty();
+        if self.rfc9068 && (no_issuer || self.audiences.is_empty()) {
             return Err(ConfigError::Rfc9068Incomplete);
         }
+
         let scope_claims = self
             .scope_claims
             .unwrap_or_else(|| ["scope", "scopes", "scp"].map(String::from).to_vec());
         let paths = super::claims::ClaimPaths::new(&scope_claims)?;
         let required = super::claims::RequiredClaims::new(&self.required_claims, &paths)?;
+        let tenants = TenantTemplate::parse_all(&self.issuers, &self.tenant_templates)?;
+        if !tenants.is_empty() {
+            // `tid` fills the templates in: it holds no scopes, and takes one more bit
+            // of the claims' pass.
+            if paths.root("tid").is_some() {
+                return Err(ConfigError::RegisteredScopeClaim("tid".to_owned()));
+            }
+            if super::claims::REGISTERED.len() + paths.roots() + required.bits() >= 64 {
+                return Err(ConfigError::TooManyRequiredClaims);
+            }
+        }
         let boxed = |items: Vec<String>| items.into_iter().map(String::into_boxed_str).collect();
         Ok(IssuerRules {
             keys,
@@ -280,6 +339,7 @@ impl TrustedIssuer {
             #[cfg(feature = "introspection")]
             introspector,
             issuers: boxed(self.issuers),
+            tenants,
             audiences: boxed(self.audiences),
             scope_claims: paths,
             required,
@@ -336,6 +396,8 @@ pub(crate) struct IssuerRules {
     #[cfg(feature = "introspection")]
     pub(crate) introspector: Option<super::introspect::Introspector>,
     pub(crate) issuers: Box<[Box<str>]>,
+    /// The issuer templates (`any_tenant`), tried when `iss` is none of `issuers`.
+    pub(crate) tenants: Box<[TenantTemplate]>,
     pub(crate) audiences: Box<[Box<str>]>,
     pub(crate) scope_claims: super::claims::ClaimPaths,
     pub(crate) required: super::claims::RequiredClaims,
@@ -368,9 +430,26 @@ pub(crate) enum Binding {
 }
 
 impl IssuerRules {
+    /// Whether `iss` is checked: an issuer or a template is configured.
+    pub(crate) fn checks_issuer(&self) -> bool {
+        !self.issuers.is_empty() || !self.tenants.is_empty()
+    }
+
+    /// Whether `iss` routes a token here: one of its issuers exactly.
+    pub(crate) fn is_issuer(&self, iss: &str) -> bool {
+        self.issuers.iter().any(|known| **known == *iss)
+    }
+
+    /// Whether `iss` is shaped as one of its templates fills in (the `tid` claim it
+    /// must be filled with is checked by the claims' pass).
+    pub(crate) fn fits_template(&self, iss: &str) -> bool {
+        self.tenants.iter().any(|template| template.fits(iss))
+    }
+
     fn rules(&self) -> Rules<'_> {
         Rules {
             issuers: &self.issuers,
+            tenants: &self.tenants,
             audiences: &self.audiences,
             scope_claims: &self.scope_claims,
             required: &self.required,
@@ -475,8 +554,8 @@ impl IssuerRules {
             (None, false) => return Err(TokenError::MissingClaim("exp")),
         };
         let rfc9068 = self.rfc9068 && !introspected;
-        if !introspected && (rfc9068 || !self.issuers.is_empty()) && found.issuer_matches.is_none()
-        {
+        let checks_issuer = self.checks_issuer();
+        if !introspected && (rfc9068 || checks_issuer) && found.issuer_matches.is_none() {
             return Err(TokenError::MissingClaim("iss"));
         }
         if (rfc9068 || !self.audiences.is_empty()) && found.audience_matches.is_none() {
@@ -493,7 +572,7 @@ impl IssuerRules {
         {
             return Err(TokenError::NotYetValid);
         }
-        if !self.issuers.is_empty() && found.issuer_matches == Some(false) {
+        if checks_issuer && found.issuer_matches == Some(false) {
             return Err(TokenError::WrongIssuer);
         }
         // A token meant for some audience is refused when none is configured: it may
@@ -518,5 +597,133 @@ impl IssuerRules {
             }
         }
         Ok(exp)
+    }
+}
+
+/// The placeholder of an issuer template, filled with the token's `tid`.
+const TENANT_ID: &str = "{tenantid}";
+
+/// An issuer template (`…/{tenantid}/v2.0`), split at its placeholder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TenantTemplate {
+    prefix: Box<str>,
+    suffix: Box<str>,
+}
+
+impl TenantTemplate {
+    /// The templates, checked; an exact issuer that holds the placeholder is refused
+    /// (no `iss` could equal it: it was meant as a template).
+    fn parse_all(issuers: &[String], templates: &[String]) -> Result<Box<[Self]>, ConfigError> {
+        if let Some(issuer) = issuers.iter().find(|issuer| issuer.contains(TENANT_ID)) {
+            return Err(ConfigError::IssuerTemplate {
+                issuer: issuer.clone(),
+                why: "an exact issuer cannot hold `{tenantid}`; for every tenant, use `TrustedIssuer::any_tenant` (or `VerifierBuilder::any_tenant_issuer`)",
+            });
+        }
+        templates.iter().map(|t| Self::parse(t)).collect()
+    }
+
+    fn parse(template: &str) -> Result<Self, ConfigError> {
+        let refused = |why| ConfigError::IssuerTemplate {
+            issuer: template.to_owned(),
+            why,
+        };
+        let Some((prefix, suffix)) = template.split_once(TENANT_ID) else {
+            return Err(refused(
+                "a template holds `{tenantid}`, which the token's `tid` fills in",
+            ));
+        };
+        if [prefix, suffix]
+            .iter()
+            .any(|part| part.contains(['{', '}']))
+        {
+            return Err(refused(
+                "a template holds `{tenantid}` once, and no other `{` or `}`",
+            ));
+        }
+        if prefix.is_empty() {
+            return Err(refused(
+                "a template starts with the issuer's URL, before `{tenantid}`",
+            ));
+        }
+        Ok(Self {
+            prefix: prefix.into(),
+            suffix: suffix.into(),
+        })
+    }
+
+    /// The template as configured.
+    pub(crate) fn text(&self) -> String {
+        format!("{}{TENANT_ID}{}", self.prefix, self.suffix)
+    }
+
+    /// The tenant id `iss` names in the template's place, if it has that shape.
+    fn tenant_of<'i>(&self, iss: &'i str) -> Option<&'i str> {
+        let tenant = iss
+            .strip_prefix(&*self.prefix)?
+            .strip_suffix(&*self.suffix)?;
+        is_guid(tenant).then_some(tenant)
+    }
+
+    /// Whether `iss` has the template's shape, filled with some tenant id.
+    pub(crate) fn fits(&self, iss: &str) -> bool {
+        self.tenant_of(iss).is_some()
+    }
+
+    /// Whether `iss` is the template filled with `tid`, a tenant id (a GUID).
+    pub(crate) fn matches(&self, iss: &str, tid: &str) -> bool {
+        self.tenant_of(iss) == Some(tid)
+    }
+}
+
+/// A GUID as Entra ID writes tenant ids: 8-4-4-4-12 hexadecimal digits.
+fn is_guid(text: &str) -> bool {
+    text.len() == 36
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TenantTemplate;
+
+    const ENTRA: &str = "https://login.microsoftonline.com/{tenantid}/v2.0";
+    const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+    #[test]
+    fn a_template_is_filled_with_a_guid_only() {
+        let template = TenantTemplate::parse(ENTRA).unwrap();
+        let iss = format!("https://login.microsoftonline.com/{TENANT}/v2.0");
+        assert!(template.fits(&iss) && template.matches(&iss, TENANT));
+        assert_eq!(template.text(), ENTRA);
+        // Another tenant's issuer, or a tenant id that is not one.
+        assert!(!template.matches(&iss, "0b5c1e7a-3d2f-4a8b-9c6e-1f4d7a2b8e90"));
+        for iss in [
+            "https://login.microsoftonline.com//v2.0",
+            "https://login.microsoftonline.com/common/v2.0",
+            "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/x/v2.0",
+            "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db4/v2.0",
+            "https://login.microsoftonline.com/72f988bf_86f1-41af-91ab-2d7cd011db47/v2.0",
+            "https://evil.example/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+            "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0/",
+        ] {
+            assert!(!template.fits(iss), "{iss}");
+        }
+    }
+
+    #[test]
+    fn templates_and_exact_issuers_are_checked() {
+        for bad in [
+            "https://login.microsoftonline.com/common/v2.0",
+            "https://login.microsoftonline.com/{tenantid}/{tenantid}",
+            "https://login.microsoftonline.com/{tid}/v2.0/{tenantid}",
+            "{tenantid}/v2.0",
+        ] {
+            assert!(TenantTemplate::parse(bad).is_err(), "{bad}");
+        }
+        let exact = [ENTRA.to_owned()];
+        assert!(TenantTemplate::parse_all(&exact, &[]).is_err());
     }
 }

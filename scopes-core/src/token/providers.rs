@@ -51,14 +51,20 @@
 //! - **Entra ID, v1 and v2 at once**: name both issuers and both audiences on one
 //!   verifier (`.issuer(…).issuer(…).audience(…).audience(…)` with `jwks_url`), or set
 //!   the manifest's `accessTokenAcceptedVersion` to 2.
-//! - **Entra ID, several tenants**: one [`TrustedIssuer`](crate::TrustedIssuer) per
-//!   tenant, `TrustedIssuer::new("https://login.microsoftonline.com/<tenant-id>/v2.0")`
-//!   with the shared keys,
-//!   `.jwks_url("https://login.microsoftonline.com/common/discovery/v2.0/keys")`, and
-//!   the audience. *Any* tenant is not offered: the `organizations` and `common`
-//!   discovery documents name the issuer `…/{tenantid}/v2.0`, a template, which
-//!   `oidc_issuer` refuses (`KeyFetchError::IssuerMismatch` from
-//!   [`refresh_keys`](crate::Verifier::refresh_keys)).
+//! - **Entra ID, every tenant** (an app registered for accounts in any organizational
+//!   directory, as Microsoft.Identity.Web validates it):
+//!   [`TrustedIssuer::any_tenant`](crate::TrustedIssuer::any_tenant)`("https://login.microsoftonline.com/{tenantid}/v2.0")`
+//!   with `.jwks_url("https://login.microsoftonline.com/common/discovery/v2.0/keys")`
+//!   and the audience: `iss` must be the template filled with the token's own `tid`.
+//!   Its `organizations` and `common` discovery documents name that template as their
+//!   issuer, which `oidc_issuer` cannot take (`KeyFetchError::IssuerMismatch`, which
+//!   says so). Any tenant means any organization's users: to take a few, add
+//!   `.require_claim("tid", "<tenant-id>")` for each. A tenant with rules of its own is
+//!   a `TrustedIssuer::new("https://login.microsoftonline.com/<tenant-id>/v2.0")` beside
+//!   it, whose exact issuer wins. v1 and v2 tokens of every tenant at once: a verifier
+//!   of its own keys, `Verifier::builder().jwks_url(…)` with
+//!   `.any_tenant_issuer("https://login.microsoftonline.com/{tenantid}/v2.0")`,
+//!   `.any_tenant_issuer("https://sts.windows.net/{tenantid}/")` and both audiences.
 //! - **Cognito** checks no audience, so every app client of the pool is trusted; give
 //!   each API its own pool, or its own resource server's scopes. `cognito:groups` is
 //!   written for a user whatever client signed them in (the SDK's sign-in included,

@@ -270,10 +270,13 @@ impl TokenVerifier {
     /// Its issuers, space-separated (`(no issuer check)` for a verifier of keys alone),
     /// as events name it.
     pub(crate) fn label(&self) -> String {
-        let issuers: Vec<&str> = self
+        let issuers: Vec<String> = self
             .issuers
             .iter()
-            .flat_map(|rules| rules.issuers.iter().map(|iss| &**iss))
+            .flat_map(|rules| {
+                let exact = rules.issuers.iter().map(|iss| iss.to_string());
+                exact.chain(rules.tenants.iter().map(|template| template.text()))
+            })
             .collect();
         match issuers.is_empty() {
             true => "(no issuer check)".to_owned(),
@@ -307,6 +310,14 @@ impl TokenVerifier {
             for iss in rules.issuers.iter() {
                 if issuers[..i].iter().any(|other| other.issuers.contains(iss)) {
                     return Err(ConfigError::DuplicateIssuer(iss.to_string()));
+                }
+            }
+            for template in rules.tenants.iter() {
+                if issuers[..i]
+                    .iter()
+                    .any(|other| other.tenants.contains(template))
+                {
+                    return Err(ConfigError::DuplicateIssuer(template.text()));
                 }
             }
         }
@@ -544,16 +555,18 @@ impl TokenVerifier {
         self.cache.as_ref().map_or(0, TokenCache::len)
     }
 
-    /// The issuer for `token`: the only one, or the one of its `iss`.
+    /// The issuer for `token`: the only one, or the one of its `iss`: the one that names
+    /// it exactly, else the one with a template it fits (`any_tenant`; its claims' pass
+    /// then checks that the token's `tid` fills it in).
     fn issuer_for(&self, token: &Jws<'_>) -> Result<(usize, &IssuerRules), TokenError> {
         if !self.routed {
             return Ok((0, &self.issuers[0]));
         }
         let iss = token.unverified_issuer()?;
-        self.issuers
-            .iter()
-            .enumerate()
-            .find(|(_, issuer)| issuer.issuers.iter().any(|known| **known == *iss))
+        let issuers = || self.issuers.iter().enumerate();
+        issuers()
+            .find(|(_, issuer)| issuer.is_issuer(&iss))
+            .or_else(|| issuers().find(|(_, issuer)| issuer.fits_template(&iss)))
             .ok_or(TokenError::WrongIssuer)
     }
 

@@ -58,10 +58,17 @@ impl fmt::Display for KeyFetchError {
             Self::NotADiscoveryDocument => {
                 f.write_str("the discovery document is not JSON with `issuer` and `jwks_uri`")
             }
-            Self::IssuerMismatch { expected, found } => write!(
-                f,
-                "the discovery document's issuer is `{found}`, not the configured `{expected}`"
-            ),
+            Self::IssuerMismatch { expected, found } => {
+                write!(
+                    f,
+                    "the discovery document's issuer is `{found}`, not the configured `{expected}`"
+                )?;
+                // Entra ID's `organizations` and `common` documents.
+                if found.contains("{tenantid}") {
+                    f.write_str(": an issuer for every tenant; trust it with `TrustedIssuer::any_tenant` and the document's `jwks_uri` as `jwks_url`")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -234,6 +241,18 @@ pub(super) async fn discover(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_issuer_in_discovery_points_to_any_tenant() {
+        let mismatch = |found: &str| KeyFetchError::IssuerMismatch {
+            expected: "https://login.microsoftonline.com/organizations/v2.0".to_owned(),
+            found: found.to_owned(),
+        };
+        let entra = mismatch("https://login.microsoftonline.com/{tenantid}/v2.0").to_string();
+        assert!(entra.contains("TrustedIssuer::any_tenant"), "{entra}");
+        let other = mismatch("https://other.example").to_string();
+        assert!(!other.contains("any_tenant"), "{other}");
+    }
 
     #[test]
     fn max_age_is_read_from_cache_control() {
