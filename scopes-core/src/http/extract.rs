@@ -384,24 +384,28 @@ fn conclude<T: ScopeTable>(
         .extensions
         .get::<LayerScopes<T>>()
         .map_or(&[][..], |layers| &layers.0[..]);
-    let refuse = |reason| {
+    // Refused, the token is released: nothing records it.
+    let refuse = |reason, token: VerifiedToken| {
         let scope = || scope_of(required, layers);
-        verifier.refusal(reason, scope, Some(&token), || None)
+        let refused = verifier.refusal(reason, scope, Some(&token), || None);
+        token.release();
+        refused
     };
     let met = |requirements: &[Requirement<T>]| requirements.iter().all(|r| r.is_met_by(&granted));
     if !met(required) || !layers.iter().all(|layer| met(layer)) {
-        return Err(refuse(AuthRejection::InsufficientScope));
+        return Err(refuse(AuthRejection::InsufficientScope, token));
     }
     let all = required
         .iter()
         .chain(layers.iter().flat_map(|layer| layer.iter()));
     if let Some(step_up) = step_up(all, &token, verifier) {
-        return Err(refuse(step_up));
+        return Err(refuse(step_up, token));
     }
     observe::admitted("handler", verifier.label(), &token, || {
         scope_of(required, layers)
     });
     if record == Record::No {
+        token.release();
         return Ok(granted);
     }
     // Admitted: the token is recorded for the extractors that follow (the handler's

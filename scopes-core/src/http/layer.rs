@@ -18,6 +18,7 @@ use super::observe;
 use super::refusal::{AuthRejection, Rejection};
 use super::verifier::Verifier;
 use crate::table::{RequiredScopes, ScopeTable};
+use crate::token::VerifiedToken;
 
 /// Requires the scopes of `R` (a struct annotated with `#[requires_scopes]`) on every
 /// route it wraps.
@@ -189,12 +190,17 @@ async fn check<T: ScopeTable, R: RequiredScopes<T>>(
         Err(reason) => return Err(verifier.rejection(parts, reason, scope)),
     };
     let granted = token.granted::<T>();
-    let refuse = |reason| verifier.refusal(reason, scope, Some(&token), || None);
+    // Refused, the token is released (kept for the next only if nothing records it).
+    let refuse = |reason, token: VerifiedToken| {
+        let refused = verifier.refusal(reason, scope, Some(&token), || None);
+        token.release();
+        refused
+    };
     if !requirement.iter().all(|r| r.is_met_by(&granted)) {
-        return Err(refuse(AuthRejection::InsufficientScope));
+        return Err(refuse(AuthRejection::InsufficientScope, token));
     }
     if let Some(step_up) = step_up(requirement.iter(), &token, verifier) {
-        return Err(refuse(step_up));
+        return Err(refuse(step_up, token));
     }
     observe::admitted("layer", verifier.label(), &token, scope);
     match parts.extensions.get_mut::<LayerScopes<T>>() {

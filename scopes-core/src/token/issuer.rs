@@ -514,11 +514,19 @@ impl IssuerRules {
         // The text the verified token keeps, in one allocation: the token, the claims,
         // then the scope names the pass appends (never longer than the claims).
         let split = raw.len() + claims.len();
-        let mut text = String::with_capacity(split + claims.len());
+        let mut text = super::verify::text_buffer(split + claims.len());
         text.push_str(raw);
         text.push_str(claims);
-        let found = read(claims, &self.rules(), &mut text)?;
-        let exp = self.validate(&found, leeway_secs, introspected)?;
+        let found = read(claims, &self.rules(), &mut text)
+            .and_then(|found| Ok((self.validate(&found, leeway_secs, introspected)?, found)));
+        let (exp, found) = match found {
+            Ok(found) => found,
+            // Refused: the buffer is left for the next token.
+            Err(refused) => {
+                super::verify::spare_text(text);
+                return Err(refused);
+            }
+        };
         let (acr, auth_time) = (found.acr, found.auth_time);
         let binding = match (found.cnf, found.jkt) {
             (false, _) => Binding::None,

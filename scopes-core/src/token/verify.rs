@@ -1,5 +1,6 @@
 //! The one verification path, and the verified token it yields.
 
+use core::cell::Cell;
 use core::fmt;
 use std::any::TypeId;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -175,6 +176,78 @@ impl VerifiedToken {
     pub(crate) fn size(&self) -> usize {
         self.0.text.capacity()
     }
+
+    /// Drops it, keeping its two allocations (its handle and its text) for the next
+    /// token this thread verifies, when nothing else holds it: a handler's check that
+    /// records nothing calls this, so that an uncached admit or refusal allocates
+    /// nothing of its own (`tests/test_allocations.rs`). A token the cache holds, or
+    /// one shared with a request's extensions, is only dropped.
+    pub(crate) fn release(self) {
+        if self.0.cached {
+            return;
+        }
+        let mut handle = self.0;
+        let Some(verified) = Arc::get_mut(&mut handle) else {
+            return;
+        };
+        spare_text(core::mem::take(&mut verified.text));
+        let _ = SPARE.try_with(|spare| spare.handle.set(Some(handle)));
+    }
+}
+
+/// Keeps `text`, a verified token's buffer no longer used, for this thread's next
+/// verification ([`text_buffer`]), when it is small.
+pub(super) fn spare_text(text: String) {
+    if text.capacity() <= SPARE_TEXT_MAX {
+        let _ = SPARE.try_with(|spare| spare.text.set(text));
+    }
+}
+
+/// A released token's allocations ([`VerifiedToken::release`]), kept for this thread's
+/// next verification: at most one of each. Everything in them is written again before
+/// use; the text is kept only when small, so a thread holds at most a few KiB.
+struct Spare {
+    handle: Cell<Option<Arc<Verified>>>,
+    text: Cell<String>,
+}
+
+/// The largest text kept spare: claims as large providers write them fit.
+const SPARE_TEXT_MAX: usize = 16 * 1024;
+
+thread_local! {
+    static SPARE: Spare = const {
+        Spare { handle: Cell::new(None), text: Cell::new(String::new()) }
+    };
+}
+
+/// A buffer of at least `capacity` bytes for a verified token's text: this thread's
+/// spare when one is kept and it is not more than twice as large (a token the cache
+/// keeps holds its buffer), else a new one.
+pub(super) fn text_buffer(capacity: usize) -> String {
+    let spare = SPARE
+        .try_with(|spare| spare.text.take())
+        .unwrap_or_default();
+    if spare.capacity() >= capacity && spare.capacity() <= capacity.saturating_mul(2) {
+        let mut text = spare;
+        text.clear();
+        return text;
+    }
+    if spare.capacity() != 0 {
+        // Not this token's size: left for another.
+        spare_text(spare);
+    }
+    String::with_capacity(capacity)
+}
+
+/// `verified` in a shared handle: this thread's spare one when kept, else a new one.
+fn handle(verified: Verified) -> Arc<Verified> {
+    if let Ok(Some(mut handle)) = SPARE.try_with(|spare| spare.handle.take())
+        && let Some(slot) = Arc::get_mut(&mut handle)
+    {
+        *slot = verified;
+        return handle;
+    }
+    Arc::new(verified)
 }
 
 impl fmt::Debug for VerifiedToken {
@@ -603,7 +676,7 @@ impl TokenVerifier {
         held: Held,
     ) -> VerifiedToken {
         let cache = self.cache.as_ref().filter(|_| held == Held::Here);
-        let verified = VerifiedToken(Arc::new(Verified {
+        let verified = VerifiedToken(handle(Verified {
             text: checked.text,
             split: token.len(),
             scopes: checked.claims_end,
@@ -621,5 +694,90 @@ impl TokenVerifier {
             cache.insert(token, verified.clone());
         }
         verified
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jsonwebtoken::{Algorithm, EncodingKey};
+
+    use super::*;
+    use crate::keys::{Key, sign};
+
+    const SECRET: &[u8] = b"a secret of at least thirty-two bytes, for tests";
+
+    /// An HS256 token with `claims` (an hour long).
+    fn token(mut claims: serde_json::Value) -> String {
+        let exp = now().unwrap() as u64 + 3600;
+        claims["exp"] = exp.into();
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
+        let message = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
+        let key = EncodingKey::from_secret(SECRET);
+        let signature = sign(message.as_bytes(), &key, Algorithm::HS256).unwrap();
+        format!("{message}.{signature}")
+    }
+
+    fn verifier(cache: Option<CacheLimits>) -> TokenVerifier {
+        let issuer = TrustedIssuer::anonymous().key(Key::hs256(SECRET).unwrap());
+        let shared = Shared {
+            leeway_secs: 0,
+            cache,
+        };
+        TokenVerifier::new(vec![issuer], false, shared).unwrap()
+    }
+
+    fn verified(verifier: &TokenVerifier, token: &str) -> VerifiedToken {
+        match verifier.verify_now(token, Presentation::Bearer) {
+            Step::Done(verified) => verified.unwrap(),
+            Step::Wait(_) => panic!("a token checked with configured keys waits for nothing"),
+        }
+    }
+
+    /// A released token's handle and text are reused by the next token verified on the
+    /// thread, and nothing of the first shows through the second: not its claims, its
+    /// scopes, its `acr` or `auth_time`, nor the verifier or the cache it was held by.
+    #[test]
+    fn a_released_token_leaves_nothing_but_its_allocations() {
+        let (uncached, cached) = (verifier(None), verifier(Some(CacheLimits::default())));
+        let first = token(serde_json::json!({
+            "sub": "alice", "scope": "admin items", "acr": "mfa", "auth_time": 1,
+        }));
+        let second = token(serde_json::json!({ "sub": "bob", "scope": "me", "xyz": 12 }));
+        // Not larger, and not less than half: the first's text is reused.
+        assert!(second.len() <= first.len() && 2 * second.len() >= first.len());
+
+        let released = verified(&uncached, &first);
+        assert_eq!(released.acr(), Some("mfa"));
+        let (handle, text) = (Arc::as_ptr(&released.0), released.0.text.as_ptr());
+        released.release();
+
+        let reused = verified(&cached, &second);
+        assert_eq!(Arc::as_ptr(&reused.0), handle, "the handle is reused");
+        assert_eq!(reused.0.text.as_ptr(), text, "the text is reused");
+        assert!(reused.is_of(&second));
+        assert!(reused.claims_json().contains(r#""sub":"bob""#));
+        assert!(!reused.claims_json().contains("alice"));
+        assert_eq!(reused.scopes().collect::<Vec<_>>(), ["me"]);
+        assert_eq!((reused.acr(), reused.auth_time()), (None, None));
+        assert!(cached.vouched_for(&reused) && !uncached.vouched_for(&reused));
+
+        // Held by the cache: released, it stays where it is, whole.
+        reused.release();
+        let again = verified(&cached, &second);
+        assert_eq!(Arc::as_ptr(&again.0), handle, "from the cache");
+        assert_eq!(again.scopes().collect::<Vec<_>>(), ["me"]);
+        // Shared with another holder: only dropped.
+        let held = verified(&uncached, &first);
+        let (other, handle) = (held.clone(), Arc::as_ptr(&held.0));
+        held.release();
+        assert_eq!(other.acr(), Some("mfa"));
+        let next = verified(&uncached, &first);
+        assert_ne!(
+            Arc::as_ptr(&next.0),
+            handle,
+            "a shared handle is not reused"
+        );
     }
 }
