@@ -106,6 +106,67 @@ async fn each_algorithm_with_configured_keys() {
     }
 }
 
+/// A multi-tenant provider (Entra ID): the issuer a template, each token its tenant's.
+#[tokio::test]
+async fn a_multi_tenant_issuer_mints_each_tenant_s_tokens() {
+    let entra =
+        TestIssuer::rs256().with_issuer("https://login.microsoftonline.com/{tenantid}/v2.0");
+    let (contoso, fabrikam) = (
+        "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        "0b5c1e7a-3d2f-4a8b-9c6e-1f4d7a2b8e90",
+    );
+    let every = app(entra.verifier());
+    // Every way of being wrong still is, with the default tenant.
+    each_way_of_being_wrong(&entra, &every).await;
+    for tenant in [contoso, fabrikam, testing::TEST_TENANT] {
+        let token = entra.token(scope_set!("items")).tenant(tenant);
+        let claims = token.claims();
+        assert_eq!(claims["tid"], tenant);
+        assert_eq!(
+            claims["iss"],
+            format!("https://login.microsoftonline.com/{tenant}/v2.0")
+        );
+        testing::send(&every, testing::get("/items", Some(&token.mint())))
+            .await
+            .assert_admitted();
+    }
+    // `iss` of one tenant, `tid` of another; no `tid`; a tenant that is no GUID.
+    for token in [
+        entra
+            .token(scope_set!("items"))
+            .tenant(contoso)
+            .claim("tid", fabrikam),
+        entra.token(scope_set!("items")).without("tid"),
+        entra.token(scope_set!("items")).tenant("contoso"),
+    ] {
+        testing::send(&every, testing::get("/items", Some(&token.mint())))
+            .await
+            .assert_invalid_token();
+    }
+
+    // Only some tenants, as an app restricts them.
+    let only_contoso = Verifier::builder()
+        .trust(entra.trusted().require_claim("tid", contoso))
+        .build()
+        .unwrap();
+    let restricted = app(only_contoso);
+    let token = entra.token(scope_set!("items")).tenant(contoso).mint();
+    testing::send(&restricted, testing::get("/items", Some(&token)))
+        .await
+        .assert_admitted();
+    let token = entra.token(scope_set!("items")).tenant(fabrikam).mint();
+    testing::send(&restricted, testing::get("/items", Some(&token)))
+        .await
+        .assert_invalid_token();
+
+    // An issuer that is no template: `tenant` sets `tid` alone.
+    let single = TestIssuer::hs256()
+        .token(scope_set!("items"))
+        .tenant(contoso);
+    assert_eq!(single.claims()["iss"], testing::TEST_ISSUER);
+    assert_eq!(single.claims()["tid"], contoso);
+}
+
 #[tokio::test]
 async fn keys_fetched_from_the_served_issuer() {
     let issuer = TestIssuer::rs256().serve().await;

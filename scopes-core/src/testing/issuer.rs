@@ -20,12 +20,16 @@ use crate::http::{Verifier, VerifierBuilder};
 use crate::issuer::Signer;
 use crate::keys::Key;
 use crate::table::{ScopeSet, ScopeTable};
-use crate::token::TrustedIssuer;
+use crate::token::{TENANT_ID, TrustedIssuer};
 
 /// The `iss` of a test issuer's tokens until it is [served](TestIssuer::serve).
 pub const TEST_ISSUER: &str = "https://issuer.test";
 /// The `aud` of a test issuer's tokens: the API under test.
 pub const TEST_AUDIENCE: &str = "https://api.test";
+/// The tenant (`tid`) of a test issuer's tokens when its issuer is a template for
+/// every tenant (see [`TestIssuer::with_issuer`]) and the token names none
+/// ([`TestToken::tenant`]).
+pub const TEST_TENANT: &str = "00000000-0000-4000-8000-00000000a11c";
 
 /// An authorization server for tests: it makes its own key, hands out the [`Verifier`]
 /// that trusts it, and mints tokens whose scopes are checked at compile time
@@ -119,6 +123,37 @@ impl TestIssuer {
     }
 
     /// The same keys, issuing as `issuer` (`iss`).
+    ///
+    /// An issuer holding `{tenantid}` is a multi-tenant provider's template (Entra ID's
+    /// `https://login.microsoftonline.com/{tenantid}/v2.0`): its tokens carry a `tid`
+    /// ([`TEST_TENANT`], or the one [`TestToken::tenant`] names) and the template filled
+    /// with it as `iss`, and [`trusted`](Self::trusted) is
+    /// [`TrustedIssuer::any_tenant`] of the template, as the app configures it.
+    ///
+    /// ```
+    /// use scopes_core::testing::TestIssuer;
+    /// use scopes_core::{scope_set, scopes};
+    ///
+    /// scopes! { pub Scopes { "items": "Read items." } }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let entra = TestIssuer::rs256()
+    ///     .with_issuer("https://login.microsoftonline.com/{tenantid}/v2.0");
+    /// let verifier = entra.verifier(); // trusts every tenant
+    /// let contoso = entra
+    ///     .token(scope_set!("items"))
+    ///     .tenant("72f988bf-86f1-41af-91ab-2d7cd011db47")
+    ///     .mint();
+    /// assert!(verifier.verify(&contoso).await.is_ok());
+    /// // A token whose `iss` names another tenant than its `tid` is refused.
+    /// let mixed = entra
+    ///     .token(scope_set!("items"))
+    ///     .tenant("72f988bf-86f1-41af-91ab-2d7cd011db47")
+    ///     .claim("tid", "0b5c1e7a-3d2f-4a8b-9c6e-1f4d7a2b8e90")
+    ///     .mint();
+    /// assert!(verifier.verify(&mixed).await.is_err());
+    /// # });
+    /// ```
     #[must_use]
     pub fn with_issuer(&self, issuer: impl Into<String>) -> Self {
         self.changed(|inner| inner.issuer = issuer.into())
@@ -200,9 +235,15 @@ impl TestIssuer {
     pub fn trusted(&self) -> TrustedIssuer {
         let trusted = match self.served_trust() {
             Some(trusted) => trusted,
+            None if self.is_template() => TrustedIssuer::any_tenant(self.issuer()).key(self.key()),
             None => TrustedIssuer::new(self.issuer()).key(self.key()),
         };
         trusted.rfc9068(self.audience())
+    }
+
+    /// Whether its issuer is a template for every tenant.
+    fn is_template(&self) -> bool {
+        self.inner.issuer.contains(TENANT_ID)
     }
 
     fn served_trust(&self) -> Option<TrustedIssuer> {
@@ -235,6 +276,7 @@ impl TestIssuer {
             header_typ: Some("at+jwt".to_owned()),
             claims: Map::new(),
             removed: Vec::new(),
+            tenant: None,
             lifetime: Duration::from_secs(3600),
             shift: 0,
             tampered: false,
@@ -345,6 +387,8 @@ pub struct TestToken {
     claims: Map<String, Value>,
     /// Claims the test removed.
     removed: Vec<String>,
+    /// Its tenant (`tid`), if named.
+    tenant: Option<String>,
     lifetime: Duration,
     /// Seconds added to `iat`, `nbf` and `exp` (negative: in the past).
     shift: i64,
@@ -356,6 +400,17 @@ impl TestToken {
     #[allow(clippy::should_implement_trait)] // named after the claim
     pub fn sub(self, sub: impl Into<String>) -> Self {
         self.claim("sub", sub.into())
+    }
+
+    /// Its tenant, as a multi-tenant provider names it (`tid`, a GUID such as Entra ID
+    /// writes). From an issuer that is a template (`…/{tenantid}/v2.0`, see
+    /// [`TestIssuer::with_issuer`]), its `iss` is the template filled with it (the
+    /// default tenant is [`TEST_TENANT`]); from any other, it only sets `tid`. To test a
+    /// token whose `iss` and `tid` disagree, set `tid` apart with
+    /// [`claim`](Self::claim).
+    pub fn tenant(mut self, tid: impl Into<String>) -> Self {
+        self.tenant = Some(tid.into());
+        self
     }
 
     /// `client_id` (`test-client` by default).
@@ -451,7 +506,20 @@ impl TestToken {
         let mut jti = [0u8; 16];
         aws_lc_rs::rand::fill(&mut jti).expect("the system's random source works");
         let mut claims = Map::new();
-        claims.insert("iss".into(), json!(inner.issuer));
+        let tenant = match &self.tenant {
+            Some(tenant) => Some(tenant.as_str()),
+            None if self.issuer.is_template() => Some(TEST_TENANT),
+            None => None,
+        };
+        match tenant {
+            Some(tenant) => {
+                claims.insert("iss".into(), json!(inner.issuer.replace(TENANT_ID, tenant)));
+                claims.insert("tid".into(), json!(tenant));
+            }
+            None => {
+                claims.insert("iss".into(), json!(inner.issuer));
+            }
+        }
         claims.insert("aud".into(), json!(inner.audience));
         claims.insert("sub".into(), json!("test-user"));
         claims.insert("client_id".into(), json!("test-client"));

@@ -16,7 +16,10 @@
 //!   path) publishes its discovery document and key set on 127.0.0.1, for an app that
 //!   fetches its keys; a served issuer [`rotate`](TestIssuer::rotate)s its key,
 //!   [`retire`](TestIssuer::retire)s an old one and goes down
-//!   ([`set_available`](TestIssuer::set_available)) as a provider does.
+//!   ([`set_available`](TestIssuer::set_available)) as a provider does; an issuer
+//!   [`with_issuer`](TestIssuer::with_issuer) a template
+//!   (`https://login.microsoftonline.com/{tenantid}/v2.0`) is a multi-tenant provider,
+//!   trusted for every tenant, whose tokens name their [`tenant`](TestToken::tenant).
 //! - [`scope_set!`](crate::scope_set): the scopes a test token grants, checked at
 //!   compile time against the table like `#[requires_scopes]` (a typo in a test is a
 //!   compile error on the literal, with the closest declared scope).
@@ -165,5 +168,5 @@ mod serve;
 
 pub use assert::{AuthAssertions, Challenge};
 pub use dpop::{DpopKey, TestProof};
-pub use issuer::{TEST_AUDIENCE, TEST_ISSUER, TestIssuer, TestToken};
+pub use issuer::{TEST_AUDIENCE, TEST_ISSUER, TEST_TENANT, TestIssuer, TestToken};
 pub use request::{BearerExt, TestResponse, dpop_request, get, request, send};

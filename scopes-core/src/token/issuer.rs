@@ -609,7 +609,7 @@ impl IssuerRules {
 }
 
 /// The placeholder of an issuer template, filled with the token's `tid`.
-const TENANT_ID: &str = "{tenantid}";
+pub(crate) const TENANT_ID: &str = "{tenantid}";
 
 /// An issuer template (`…/{tenantid}/v2.0`), split at its placeholder.
 #[derive(Debug, Clone, PartialEq, Eq)]
