@@ -28,6 +28,7 @@ pub(crate) use dpop::{
 };
 #[cfg(feature = "introspection")]
 pub use introspect::Introspection;
+#[cfg(feature = "testing")]
 pub(crate) use issuer::TENANT_ID;
 pub use issuer::TrustedIssuer;
 pub(crate) use jws::now;
