@@ -922,3 +922,51 @@ async fn a_refusal_answers_nothing_of_the_request() {
         }
     }
 }
+
+/// Without the cache, a check that records nothing leaves its verified token's
+/// allocations to the next token its thread verifies. Many users' requests at once, on
+/// several threads, mixing such checks with routes that read the claims: each answer is
+/// its own token's (scopes, `sub`), never another's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_users_never_see_each_other_s_tokens() {
+    let app = app(Verifier::builder()
+        .key(Key::hs256(scopes_tests::SECRET).unwrap())
+        .no_cache()
+        .build()
+        .unwrap());
+    let users: Vec<(String, &[&str])> = (0..12)
+        .map(|i| {
+            let scopes: &[&str] = match i % 3 {
+                0 => &["me", "items"],
+                1 => &["me"],
+                _ => &["items"],
+            };
+            (format!("user-{i}"), scopes)
+        })
+        .collect();
+    let tasks = (0..600).map(|n| {
+        let app = app.clone();
+        let (sub, scopes) = users[n % users.len()].clone();
+        tokio::spawn(async move {
+            let mut claims = claims(scopes);
+            claims["sub"] = sub.clone().into();
+            let token = sign(Algorithm::HS256, &claims);
+            let own_items = send(&app, get_with("/users/me/items/", &token)).await;
+            let expected = if scopes.contains(&"me") && scopes.contains(&"items") {
+                ok("own items")
+            } else {
+                insufficient("items me")
+            };
+            assert_eq!(own_items, expected, "{sub} {scopes:?}");
+            let item = send(&app, get_with("/items/7?page=2", &token)).await;
+            if scopes.contains(&"me") {
+                assert_eq!(item, ok(&format!("item 7 page 2 of {sub}")));
+            } else {
+                assert_eq!(item.status, 403, "{sub} {scopes:?}");
+            }
+        })
+    });
+    for task in tasks.collect::<Vec<_>>() {
+        task.await.unwrap();
+    }
+}
