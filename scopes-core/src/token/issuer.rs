@@ -91,6 +91,12 @@ impl TrustedIssuer {
     /// that needs other rules is a [`TrustedIssuer::new`] of its own, whose exact `iss`
     /// is chosen over the template.
     ///
+    /// An API that takes Entra ID's v1.0 tokens too (`accessTokenAcceptedVersion` not
+    /// set to 2 in its app registration; their `iss` is
+    /// `https://sts.windows.net/{tenantid}/`) trusts a second `any_tenant` with that
+    /// template and the same key set and rules: each token goes to the template its
+    /// `iss` fits.
+    ///
     /// ```
     /// # #[cfg(feature = "jwks")]
     /// # fn main() -> Result<(), scopes_core::ConfigError> {
