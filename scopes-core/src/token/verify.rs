@@ -191,6 +191,10 @@ impl VerifiedToken {
             return;
         };
         spare_text(core::mem::take(&mut verified.text));
+        // What else it owns (an `acr` with escapes, a bound key's thumbprint) goes now,
+        // not when the handle is next used.
+        verified.acr = Acr::Absent;
+        verified.binding = Binding::None;
         let _ = SPARE.try_with(|spare| spare.handle.set(Some(handle)));
     }
 }
@@ -205,7 +209,8 @@ pub(super) fn spare_text(text: String) {
 
 /// A released token's allocations ([`VerifiedToken::release`]), kept for this thread's
 /// next verification: at most one of each. Everything in them is written again before
-/// use; the text is kept only when small, so a thread holds at most a few KiB.
+/// use; the text is kept only up to [`SPARE_TEXT_MAX`], and the handle without what
+/// else it owned, so a thread holds at most that much and one handle.
 struct Spare {
     handle: Cell<Option<Arc<Verified>>>,
     text: Cell<String>,
@@ -710,8 +715,9 @@ mod tests {
 
     /// An HS256 token with `claims` (an hour long).
     fn token(mut claims: serde_json::Value) -> String {
-        let exp = now().unwrap() as u64 + 3600;
-        claims["exp"] = exp.into();
+        if claims.get("exp").is_none() {
+            claims["exp"] = (now().unwrap() as u64 + 3600).into();
+        }
         let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
         let message = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
         let key = EncodingKey::from_secret(SECRET);
@@ -729,9 +735,72 @@ mod tests {
     }
 
     fn verified(verifier: &TokenVerifier, token: &str) -> VerifiedToken {
-        match verifier.verify_now(token, Presentation::Bearer) {
-            Step::Done(verified) => verified.unwrap(),
+        verified_as(verifier, token, Presentation::Bearer).unwrap()
+    }
+
+    fn verified_as(
+        verifier: &TokenVerifier,
+        token: &str,
+        presentation: Presentation<'_>,
+    ) -> Result<VerifiedToken, TokenError> {
+        match verifier.verify_now(token, presentation) {
+            Step::Done(verified) => verified,
             Step::Wait(_) => panic!("a token checked with configured keys waits for nothing"),
+        }
+    }
+
+    /// What a reused handle holds beyond the text: the key a token is bound to, `exp`,
+    /// the issuer that verified it, an `acr` kept apart (it had escapes), each the new
+    /// token's, in both directions: a bound token's handle given to a bearer token, and a
+    /// bearer token's to a bound one, which then still needs its proof.
+    #[test]
+    fn a_reused_handle_holds_only_the_new_token_s_binding_and_dates() {
+        let issuer = |iss: &str| TrustedIssuer::new(iss).key(Key::hs256(SECRET).unwrap());
+        let shared = Shared {
+            leeway_secs: 0,
+            cache: None,
+        };
+        let issuers = vec![issuer("https://a.example"), issuer("https://b.example")];
+        let routed = TokenVerifier::new(issuers, true, shared).unwrap();
+        let jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+        let exp = now().unwrap() as u64;
+        let bound = token(serde_json::json!({
+            "iss": "https://b.example", "sub": "alice", "scope": "items", "exp": exp + 3600,
+            "acr": "urn:mfa\t", "cnf": { "jkt": jkt },
+        }));
+        let plain = token(serde_json::json!({
+            "iss": "https://a.example", "sub": "bob", "scope": "me", "exp": exp + 60,
+        }));
+        let dpop = Presentation::Dpop { thumbprint: jkt };
+
+        for first_bound in [true, false] {
+            let (first, first_as) = match first_bound {
+                true => (&bound, dpop),
+                false => (&plain, Presentation::Bearer),
+            };
+            let released = verified_as(&routed, first, first_as).unwrap();
+            let handle = Arc::as_ptr(&released.0);
+            released.release();
+            let reused = if first_bound {
+                verified(&routed, &plain)
+            } else {
+                // Bound: refused as a bearer token, whatever the handle held before.
+                assert!(matches!(
+                    verified_as(&routed, &bound, Presentation::Bearer),
+                    Err(TokenError::NotBearer)
+                ));
+                verified_as(&routed, &bound, dpop).unwrap()
+            };
+            assert_eq!(Arc::as_ptr(&reused.0), handle, "the handle is reused");
+            let (want_jkt, want_acr, want_issuer, want_exp) = match first_bound {
+                true => (None, None, 0, exp + 60),
+                false => (Some(jkt), Some("urn:mfa\t"), 1, exp + 3600),
+            };
+            assert_eq!(reused.dpop_jkt(), want_jkt);
+            assert_eq!(reused.acr(), want_acr);
+            assert_eq!(reused.0.issuer, want_issuer);
+            assert_eq!(reused.0.exp, want_exp as f64);
+            assert_eq!(reused.0.binding == Binding::None, first_bound);
         }
     }
 
