@@ -529,4 +529,43 @@ fn issuer_templates_that_cannot_be_used_are_refused() {
             .unwrap_err(),
         ConfigError::RegisteredScopeClaim("tid".into())
     );
+
+    // The placeholder in another case, as an exact issuer: it would match nothing.
+    let message = template_error(
+        Verifier::builder()
+            .trust(keyed(TrustedIssuer::new(
+                "https://login.microsoftonline.com/{tenantId}/v2.0",
+            )))
+            .build(),
+    );
+    assert!(message.contains("any_tenant"), "{message}");
+    // The same template twice on one builder.
+    assert_eq!(
+        Verifier::builder()
+            .key(Key::hs256(SECRET).unwrap())
+            .any_tenant_issuer(ENTRA)
+            .any_tenant_issuer(ENTRA)
+            .build()
+            .unwrap_err(),
+        ConfigError::DuplicateIssuer(ENTRA.into())
+    );
+    // A tenant's own issuer with its id in capitals beside the template: its tokens
+    // (lowercase) would skip its stricter rules for the template's. Refused, whether
+    // in the template's issuer or another.
+    let upper = "https://login.microsoftonline.com/0B5C1E7A-3D2F-4A8B-9C6E-1F4D7A2B8E90/v2.0";
+    for builder in [
+        Verifier::builder()
+            .trust(keyed(TrustedIssuer::any_tenant(ENTRA)))
+            .trust(keyed(TrustedIssuer::new(upper)).audience("other")),
+        Verifier::builder()
+            .trust(keyed(TrustedIssuer::new(upper)).audience("other"))
+            .trust(keyed(TrustedIssuer::any_tenant(ENTRA))),
+        Verifier::builder()
+            .key(Key::hs256(SECRET).unwrap())
+            .issuer(upper)
+            .any_tenant_issuer(ENTRA),
+    ] {
+        let message = template_error(builder.build());
+        assert!(message.contains("lowercase"), "{message}");
+    }
 }

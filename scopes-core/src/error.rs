@@ -189,7 +189,11 @@ impl fmt::Display for ConfigError {
                 "configure either keys (`key`) or a key set (`jwks_url`, `oidc_issuer`), not both",
             ),
             Self::DuplicateIssuer(issuer) => {
-                write!(f, "two trusted issuers have the `iss` `{issuer}`")
+                if issuer.contains("{tenantid}") {
+                    write!(f, "the issuer template `{issuer}` is given twice")
+                } else {
+                    write!(f, "two trusted issuers have the `iss` `{issuer}`")
+                }
             }
             Self::IssuerTemplate { issuer, why } => {
                 write!(f, "the issuer `{issuer}` cannot be used: {why}")

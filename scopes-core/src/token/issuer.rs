@@ -79,7 +79,8 @@ impl TrustedIssuer {
 
     /// Every tenant of a multi-tenant provider, Microsoft Entra ID's above all: `iss`
     /// must equal `template` with `{tenantid}` replaced by the token's `tid` claim, which
-    /// must be a GUID. As Microsoft.Identity.Web validates the issuer of an app registered
+    /// must be a GUID in lowercase, as Entra ID writes them. This is the issuer check
+    /// Microsoft.Identity.Web makes for an app registered
     /// for accounts in any organizational directory (its discovery document,
     /// `…/organizations/v2.0/.well-known/openid-configuration`, names the issuer
     /// `https://login.microsoftonline.com/{tenantid}/v2.0`).
@@ -89,7 +90,13 @@ impl TrustedIssuer {
     /// between them and your API. To take only some tenants, require their ids with
     /// [`require_claim`](Self::require_claim)`("tid", …)`, once per tenant; a tenant
     /// that needs other rules is a [`TrustedIssuer::new`] of its own, whose exact `iss`
-    /// is chosen over the template.
+    /// is chosen over the template. Tenant ids are compared as Entra ID writes them, in
+    /// lowercase: give them so to `require_claim`, and to an exact issuer. Personal
+    /// Microsoft accounts have a tenant of their own
+    /// (`9188040d-6c67-4c5b-b112-36a304b66dad`), which fits the template when the app
+    /// registration accepts them. Microsoft.Identity.Web also checks a signing key's own
+    /// `issuer` member against the token's; this crate does not read that member (every
+    /// key of Entra ID's `common` set names the template).
     ///
     /// An API that takes Entra ID's v1.0 tokens too (`accessTokenAcceptedVersion` not
     /// set to 2 in its app registration; their `iss` is
@@ -628,13 +635,44 @@ impl TenantTemplate {
     /// The templates, checked; an exact issuer that holds the placeholder is refused
     /// (no `iss` could equal it: it was meant as a template).
     fn parse_all(issuers: &[String], templates: &[String]) -> Result<Box<[Self]>, ConfigError> {
-        if let Some(issuer) = issuers.iter().find(|issuer| issuer.contains(TENANT_ID)) {
+        // Found whatever its case (`{tenantId}` too): no `iss` could equal it either.
+        let placeholder = |issuer: &String| issuer.to_ascii_lowercase().contains(TENANT_ID);
+        if let Some(issuer) = issuers.iter().find(|issuer| placeholder(issuer)) {
             return Err(ConfigError::IssuerTemplate {
                 issuer: issuer.clone(),
                 why: "an exact issuer cannot hold `{tenantid}`; for every tenant, use `TrustedIssuer::any_tenant` (or `VerifierBuilder::any_tenant_issuer`)",
             });
         }
-        templates.iter().map(|t| Self::parse(t)).collect()
+        let parsed: Box<[Self]> = templates
+            .iter()
+            .map(|t| Self::parse(t))
+            .collect::<Result<_, _>>()?;
+        for (i, template) in parsed.iter().enumerate() {
+            if parsed[..i].contains(template) {
+                return Err(ConfigError::DuplicateIssuer(template.text()));
+            }
+        }
+        Self::exact_apart(issuers, &parsed)?;
+        Ok(parsed)
+    }
+
+    /// Refuses an exact issuer that has a template's shape in another case than Entra
+    /// ID writes tenant ids (lowercase): no token would name it exactly, and its tenant's
+    /// tokens would go to the template, without the rules given for that tenant.
+    pub(crate) fn exact_apart<S: AsRef<str>>(
+        issuers: &[S],
+        templates: &[Self],
+    ) -> Result<(), ConfigError> {
+        for issuer in issuers.iter().map(AsRef::as_ref) {
+            let lowered = issuer.to_ascii_lowercase();
+            if issuer != lowered && templates.iter().any(|t| t.fits(&lowered)) {
+                return Err(ConfigError::IssuerTemplate {
+                    issuer: issuer.to_owned(),
+                    why: "a tenant's issuer names its tenant id in lowercase, as its tokens do",
+                });
+            }
+        }
+        Ok(())
     }
 
     fn parse(template: &str) -> Result<Self, ConfigError> {
@@ -690,12 +728,12 @@ impl TenantTemplate {
     }
 }
 
-/// A GUID as Entra ID writes tenant ids: 8-4-4-4-12 hexadecimal digits.
+/// A GUID as Entra ID writes tenant ids: 8-4-4-4-12 hexadecimal digits, lowercase.
 fn is_guid(text: &str) -> bool {
     text.len() == 36
         && text.bytes().enumerate().all(|(i, b)| match i {
             8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
         })
 }
 
@@ -722,6 +760,8 @@ mod tests {
             "https://login.microsoftonline.com/72f988bf_86f1-41af-91ab-2d7cd011db47/v2.0",
             "https://evil.example/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
             "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0/",
+            // Entra ID writes tenant ids in lowercase.
+            "https://login.microsoftonline.com/72F988BF-86F1-41AF-91AB-2D7CD011DB47/v2.0",
         ] {
             assert!(!template.fits(iss), "{iss}");
         }

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::cache::{CacheLimits, TokenCache};
 use super::claims::Acr;
-use super::issuer::{Binding, Checked, IssuerRules, TrustedIssuer};
+use super::issuer::{Binding, Checked, IssuerRules, TenantTemplate, TrustedIssuer};
 use super::jws::{Jws, now};
 use crate::error::{ConfigError, TokenError};
 use crate::keys::AfterMiss;
@@ -397,6 +397,10 @@ impl TokenVerifier {
                 {
                     return Err(ConfigError::DuplicateIssuer(template.text()));
                 }
+            }
+            // An exact issuer of one and a template of another.
+            for other in &issuers {
+                TenantTemplate::exact_apart(&rules.issuers, &other.tenants)?;
             }
         }
         #[cfg(feature = "introspection")]

@@ -65,7 +65,7 @@ impl fmt::Display for KeyFetchError {
                 )?;
                 // Entra ID's `organizations` and `common` documents.
                 if found.contains("{tenantid}") {
-                    f.write_str(": an issuer for every tenant; trust it with `TrustedIssuer::any_tenant` and the document's `jwks_uri` as `jwks_url`")?;
+                    f.write_str(": an issuer for every tenant; trust it with `TrustedIssuer::any_tenant` (or `VerifierBuilder::any_tenant_issuer`) and the document's `jwks_uri` as `jwks_url`")?;
                 }
                 Ok(())
             }
