@@ -643,25 +643,17 @@ impl TenantTemplate {
                 why: "an exact issuer cannot hold `{tenantid}`; for every tenant, use `TrustedIssuer::any_tenant` (or `VerifierBuilder::any_tenant_issuer`)",
             });
         }
-        let parsed: Box<[Self]> = templates
-            .iter()
-            .map(|t| Self::parse(t))
-            .collect::<Result<_, _>>()?;
-        for (i, template) in parsed.iter().enumerate() {
-            if parsed[..i].contains(template) {
-                return Err(ConfigError::DuplicateIssuer(template.text()));
-            }
-        }
-        Self::exact_apart(issuers, &parsed)?;
-        Ok(parsed)
+        // Duplicates, and exact issuers against templates, are checked by the verifier,
+        // across all its issuers (`TokenVerifier::new`).
+        templates.iter().map(|t| Self::parse(t)).collect()
     }
 
     /// Refuses an exact issuer that has a template's shape in another case than Entra
     /// ID writes tenant ids (lowercase): no token would name it exactly, and its tenant's
     /// tokens would go to the template, without the rules given for that tenant.
-    pub(crate) fn exact_apart<S: AsRef<str>>(
-        issuers: &[S],
-        templates: &[Self],
+    pub(crate) fn exact_apart(
+        issuers: &[Box<str>],
+        templates: &[&Self],
     ) -> Result<(), ConfigError> {
         for issuer in issuers.iter().map(AsRef::as_ref) {
             let lowered = issuer.to_ascii_lowercase();

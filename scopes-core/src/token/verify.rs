@@ -390,18 +390,20 @@ impl TokenVerifier {
                     return Err(ConfigError::DuplicateIssuer(iss.to_string()));
                 }
             }
-            for template in rules.tenants.iter() {
-                if issuers[..i]
-                    .iter()
-                    .any(|other| other.tenants.contains(template))
-                {
-                    return Err(ConfigError::DuplicateIssuer(template.text()));
-                }
+        }
+        // Templates, across every issuer and within one: none twice, and no exact issuer
+        // that only its case keeps from fitting one.
+        let templates: Vec<&TenantTemplate> = issuers
+            .iter()
+            .flat_map(|rules| rules.tenants.iter())
+            .collect();
+        for (i, template) in templates.iter().enumerate() {
+            if templates[..i].contains(template) {
+                return Err(ConfigError::DuplicateIssuer(template.text()));
             }
-            // An exact issuer of one and a template of another.
-            for other in &issuers {
-                TenantTemplate::exact_apart(&rules.issuers, &other.tenants)?;
-            }
+        }
+        for rules in &issuers {
+            TenantTemplate::exact_apart(&rules.issuers, &templates)?;
         }
         #[cfg(feature = "introspection")]
         if issuers
