@@ -421,7 +421,7 @@ static PROCESS_CHALLENGES: Challenges = Challenges {
 /// named, and the addresses and lengths of those `'static` strings; bounded.
 #[derive(Default)]
 struct Challenges {
-    map: RwLock<FxHashMap<ChallengeKey, HeaderValue>>,
+    map: RwLock<FxHashMap<ChallengeKey, Cow<'static, HeaderValue>>>,
     /// Values are leaked to be static (the process's cache only).
     statics: bool,
 }
@@ -438,13 +438,13 @@ const RECENT_SLOTS: usize = 8;
 /// route's `scope`).
 type ChallengeKey = [usize; 8];
 
-/// Challenges by their key (see [`Challenges::get_or_format`]), direct-mapped.
-type Recent = [Option<(ChallengeKey, HeaderValue)>; RECENT_SLOTS];
+/// One of a thread's recent challenges: its key and the process cache's static value.
+/// Plain data (nothing to drop, no borrow flag), so that reading it is a copy.
+type Recent = core::cell::Cell<Option<(ChallengeKey, &'static HeaderValue)>>;
 
 thread_local! {
-    /// The process cache's challenges this thread read last.
-    static RECENT: core::cell::RefCell<Recent> =
-        const { core::cell::RefCell::new([const { None }; RECENT_SLOTS]) };
+    /// The process cache's challenges this thread read last, direct-mapped by key.
+    static RECENT: [Recent; RECENT_SLOTS] = const { [const { Recent::new(None) }; RECENT_SLOTS] };
 }
 
 impl Challenges {
@@ -471,8 +471,8 @@ impl Challenges {
         // few it read, and reads them again without the lock.
         let slot = (key[6] >> 3 ^ key[2] >> 3) % RECENT_SLOTS;
         if self.statics
-            && let Some(value) = RECENT.with_borrow(|recent| match &recent[slot] {
-                Some((known, value)) if *known == key => Some(value.clone()),
+            && let Some(value) = RECENT.with(|recent| match recent[slot].get() {
+                Some((known, value)) if known == key => Some(value.clone()),
                 _ => None,
             })
         {
@@ -492,10 +492,10 @@ impl Challenges {
         format: impl FnOnce() -> String,
     ) -> HeaderValue {
         if let Some(value) = self.map.read().ok().and_then(|map| map.get(&key).cloned()) {
-            if self.statics {
-                RECENT.with_borrow_mut(|recent| recent[slot] = Some((key, value.clone())));
+            if let Cow::Borrowed(value) = value {
+                RECENT.with(|recent| recent[slot].set(Some((key, value))));
             }
-            return value;
+            return value.into_owned();
         }
         let text = format();
         let value = header(&text);
@@ -510,11 +510,13 @@ impl Challenges {
         let visible = text
             .bytes()
             .all(|b| b == b'\t' || (0x20..0x7f).contains(&b));
-        let value = match self.statics && visible {
-            true => HeaderValue::from_static(Box::leak(text.into_boxed_str())),
-            false => value,
+        let stored = match self.statics && visible {
+            true => Cow::Borrowed(&*Box::leak(Box::new(HeaderValue::from_static(Box::leak(
+                text.into_boxed_str(),
+            ))))),
+            false => Cow::Owned(value.clone()),
         };
-        map.insert(key, value.clone());
+        map.insert(key, stored);
         value
     }
 }
