@@ -385,6 +385,24 @@ async fn every_tenant_s_token_is_checked_against_its_own_tenant_id() {
             "{iss}"
         );
     }
+    // `iss` and `tid` that agree, but the tenant is no lowercase GUID: a domain name,
+    // `common`, a GUID in capitals, one with a character too many.
+    for tid in [
+        "contoso.onmicrosoft.com",
+        "common",
+        "72F988BF-86F1-41AF-91AB-2D7CD011DB47",
+        "72f988bf-86f1-41af-91ab-2d7cd011db47a",
+    ] {
+        let mut claims = entra_claims(CONTOSO, "items");
+        claims["tid"] = json!(tid);
+        claims["iss"] = json!(format!("https://login.microsoftonline.com/{tid}/v2.0"));
+        let token = microsoft_key.sign(&claims);
+        assert_eq!(
+            granted(&verifier, &token).await,
+            Err(TokenError::WrongIssuer),
+            "{tid}"
+        );
+    }
 
     // Only some tenants: their ids required.
     let customers = Verifier::builder()

@@ -466,7 +466,10 @@ impl VerifierBuilder {
 
     /// Requires `iss` to be `template` filled with the token's `tid`, for a provider's
     /// every tenant (Entra ID); see [`TrustedIssuer::any_tenant`]. Beside
-    /// [`issuer`](Self::issuer), an `iss` is accepted if either accepts it.
+    /// [`issuer`](Self::issuer), an `iss` is accepted if either accepts it: an `iss`
+    /// equal to an exact issuer is taken without a look at `tid` (as a valid issuer is
+    /// in Microsoft.Identity.Web); [`require_claim`](Self::require_claim)`("tid", …)`
+    /// checks it too.
     pub fn any_tenant_issuer(mut self, template: impl Into<String>) -> Self {
         self.own.tenant_templates.push(template.into());
         self

@@ -90,7 +90,8 @@ impl TrustedIssuer {
     /// between them and your API. To take only some tenants, require their ids with
     /// [`require_claim`](Self::require_claim)`("tid", …)`, once per tenant; a tenant
     /// that needs other rules is a [`TrustedIssuer::new`] of its own, whose exact `iss`
-    /// is chosen over the template. Tenant ids are compared as Entra ID writes them, in
+    /// is chosen over the template, and whose tokens are taken without a look at `tid`
+    /// unless it requires one. Tenant ids are compared as Entra ID writes them, in
     /// lowercase: give them so to `require_claim`, and to an exact issuer. Personal
     /// Microsoft accounts have a tenant of their own
     /// (`9188040d-6c67-4c5b-b112-36a304b66dad`), which fits the template when the app
