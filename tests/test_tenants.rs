@@ -367,40 +367,34 @@ async fn every_tenant_s_token_is_checked_against_its_own_tenant_id() {
         granted(&verifier, &token).await,
         Err(TokenError::WrongIssuer)
     );
-    // Issuers that do not fit the template: `common`, a tenant id that is no GUID, a
-    // path around it, another host.
-    for iss in [
+    // Issuers that do not fit the template (Contoso's `tid`): `common`, a tenant id that
+    // is no GUID, a path around it, another host. Then `iss` and `tid` that agree, but
+    // on a tenant that is no lowercase GUID: a domain name, `common`, a GUID in
+    // capitals, one with a character too many.
+    let unfit = [
         "https://login.microsoftonline.com/common/v2.0",
         "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0",
         "https://login.microsoftonline.com/x/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
         "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0/",
         "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/",
-    ] {
-        let mut claims = entra_claims(CONTOSO, "items");
-        claims["iss"] = json!(iss);
-        let token = microsoft_key.sign(&claims);
-        assert_eq!(
-            granted(&verifier, &token).await,
-            Err(TokenError::WrongIssuer),
-            "{iss}"
-        );
-    }
-    // `iss` and `tid` that agree, but the tenant is no lowercase GUID: a domain name,
-    // `common`, a GUID in capitals, one with a character too many.
-    for tid in [
+    ]
+    .map(|iss| (iss.to_owned(), CONTOSO));
+    let no_guid = [
         "contoso.onmicrosoft.com",
         "common",
         "72F988BF-86F1-41AF-91AB-2D7CD011DB47",
         "72f988bf-86f1-41af-91ab-2d7cd011db47a",
-    ] {
+    ]
+    .map(|tid| (format!("https://login.microsoftonline.com/{tid}/v2.0"), tid));
+    for (iss, tid) in unfit.into_iter().chain(no_guid) {
         let mut claims = entra_claims(CONTOSO, "items");
+        claims["iss"] = json!(iss);
         claims["tid"] = json!(tid);
-        claims["iss"] = json!(format!("https://login.microsoftonline.com/{tid}/v2.0"));
         let token = microsoft_key.sign(&claims);
         assert_eq!(
             granted(&verifier, &token).await,
             Err(TokenError::WrongIssuer),
-            "{tid}"
+            "{iss} {tid}"
         );
     }
 
