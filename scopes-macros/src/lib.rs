@@ -24,11 +24,16 @@ pub fn scopes(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
     // `#[requires_scopes()]` and `#[requires_scopes]` both have empty arguments; only the
-    // attribute's text tells them apart.
+    // attribute's text tells them apart: `#[requires_scopes()]`, or `requires_scopes()`
+    // when `cfg_attr` applies it (its span is then the attribute inside `cfg_attr`).
     let empty_parentheses = args.is_empty()
         && proc_macro::Span::call_site()
             .source_text()
-            .is_some_and(|text| text.replace(char::is_whitespace, "").ends_with("()]"));
+            .is_some_and(|text| {
+                let text = text.replace(char::is_whitespace, "");
+                let text = text.strip_suffix(']').unwrap_or(&text);
+                ["()", "[]", "{}"].iter().any(|empty| text.ends_with(empty))
+            });
     let context = requires_scopes::context(proc_macro::Span::call_site());
     requires_scopes::expand_attribute(args.into(), item.into(), empty_parentheses, context).into()
 }

@@ -6,7 +6,7 @@
 //! read (rustc gives the attribute's file and line) and the braces before the attribute
 //! are scanned: when the innermost open block is an `impl` or a `trait`, the attribute
 //! reports one error on the function instead. The file's text at the span must be the
-//! attribute itself; when it is not, or the file cannot be read (a span from code
+//! attribute itself (inside a `cfg_attr`, the part that names it); when it is not, or the file cannot be read (a span from code
 //! another macro wrote, an editor's unsaved buffer), nothing is assumed.
 //!
 //! Each file is scanned once per compilation: the blocks found are kept, keyed by the
@@ -44,7 +44,8 @@ pub(crate) fn context(span: proc_macro::Span) -> Context {
     let (Some(path), Some(attribute)) = (span.local_file(), span.source_text()) else {
         return Context::default();
     };
-    if !attribute.starts_with("#") || !attribute.contains("requires_scopes") {
+    // `#[requires_scopes(…)]`, or `requires_scopes(…)` inside a `cfg_attr`.
+    if !attribute.contains("requires_scopes") {
         return Context::default();
     }
     let (line, column) = (span.line(), span.column());
