@@ -73,12 +73,14 @@
 //! ```
 //!
 //! (read from the crate root; trybuild's UI tests build with a manifest of their own, so
-//! there say it on the macro) or on one macro:
+//! there say it on the macro) or on one macro (the path bare or in a string):
 //! `#[requires_scopes("items", crate = auth::scopes_core)]`,
 //! `scopes! { #[scopes(crate = auth::scopes_core)] pub Billing { … } }` and
 //! `security_of!(handler, crate = auth::scopes_core)`. A crate that does neither gets
 //! one error per macro that says both (and then errors where what those macros would
-//! have declared is used: fix the first ones first).
+//! have declared is used: fix the first ones first). A dependency renamed
+//! (`sc = { package = "scopes-core", … }`) needs none of this: the macros read its name
+//! from the manifest.
 //!
 //! # Features
 //!
@@ -154,7 +156,12 @@
 //! checks its scopes wherever it is used, and a `#[requires_scopes]` handler taking it
 //! requires both, listing the union (the handler's first) when it refuses. On a struct it
 //! names a requirement for [`RequireScopesLayer`] (router level). [`SecurityScopes`] shows
-//! a handler what was required and granted.
+//! a handler what was required and granted. The union is of one table: an extractor whose
+//! scopes are of another table than the handler's (the company's `auth::CurrentUser`
+//! in a handler of a service's own table) still checks them, but its refusal names only
+//! its own, the handler's names only the handler's, and the operation's OpenAPI
+//! `security` lists the handler's table only. Declare both in one table where the
+//! challenge and the documentation must name everything.
 //!
 //! ```
 //! # use axum::{extract::FromRequestParts, http::request::Parts, response::Response};

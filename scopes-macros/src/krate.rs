@@ -57,7 +57,12 @@ pub(crate) fn reach() -> Reach {
         return reach.clone();
     }
     let reach = match std::fs::read_to_string(&manifest) {
-        Ok(text) => read(&text),
+        Ok(text) => match read(&text) {
+            // A dependency inherited from the workspace (`sc = { workspace = true }`)
+            // may be renamed there.
+            Reach::Missing => inherited_rename(&manifest, &text).unwrap_or(Reach::Missing),
+            reach => reach,
+        },
         Err(_) => Reach::Root,
     };
     *last = Some((manifest, modified, reach.clone()));
@@ -65,11 +70,16 @@ pub(crate) fn reach() -> Reach {
 }
 
 /// What a manifest's text says (see [`Reach`]). Deliberately lenient: any mention of
-/// `scopes-core` (a dependency, renamed or not, or the package itself) counts as
-/// reaching it at the root, so a crate that can is never refused.
+/// `scopes-core` (a dependency, or the package itself) counts as reaching it at the
+/// root, so a crate that can is never refused; a dependency renamed
+/// (`sc = { package = "scopes-core", … }`) is reached by its new name.
 fn read(text: &str) -> Reach {
     if let Some(path) = metadata_crate(text) {
         return Reach::Path(path);
+    }
+    let keys = scopes_core_keys(text);
+    if !keys.is_empty() && !keys.iter().any(|key| key == "scopes_core") {
+        return Reach::Path(format!("::{}", keys[0]));
     }
     // Written in another form (dotted keys, an inline table): said, not ignored.
     if text.contains("metadata.scopes")
@@ -82,6 +92,82 @@ fn read(text: &str) -> Reach {
     } else {
         Reach::Missing
     }
+}
+
+/// The names (`-` read as `_`) under which the manifest's dependency tables list
+/// scopes-core: `scopes-core = …`, or a key whose `package` is `"scopes-core"`, inline
+/// (`sc = { package = "scopes-core", … }`) or as a table of its own
+/// (`[dependencies.sc]` then `package = "scopes-core"`).
+fn scopes_core_keys(text: &str) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut add = |key: &str| {
+        let key = key.trim().trim_matches(['"', '\'']).replace('-', "_");
+        if !key.is_empty() && !keys.contains(&key) {
+            keys.push(key);
+        }
+    };
+    // The table a line is in: a dependency table, or one dependency's own table.
+    let mut table: Option<(bool, Option<String>)> = None;
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        if let Some(header) = line.strip_prefix('[') {
+            let header = header.trim_end_matches(']').replace(' ', "");
+            table = header.rfind("dependencies").map(|at| {
+                let rest = &header[at + "dependencies".len()..];
+                match rest.strip_prefix('.') {
+                    Some(key) => (true, Some(key.to_owned())),
+                    None => (rest.is_empty(), None),
+                }
+            });
+            continue;
+        }
+        let Some((true, own)) = &table else {
+            continue;
+        };
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let (key, value) = (key.trim(), value.replace(' ', ""));
+        match own {
+            Some(own) if key == "package" && value.trim_matches(['"', '\'']) == "scopes-core" => {
+                add(own)
+            }
+            Some(_) => {}
+            None if value.contains("package=\"scopes-core\"")
+                || value.contains("package='scopes-core'") =>
+            {
+                add(key)
+            }
+            // `scopes-core = "0.1"`, `scopes-core.workspace = true`, `scopes-core = { … }`.
+            None if key.split('.').next().map(str::trim) == Some("scopes-core") => {
+                add(key.split('.').next().unwrap_or(key))
+            }
+            None => {}
+        }
+    }
+    keys
+}
+
+/// For a member whose manifest does not name scopes-core: the workspace's manifest
+/// (the nearest one above with a `[workspace]` table), when it renames scopes-core
+/// under a key the member inherits (`sc = { workspace = true }`, `sc.workspace = true`).
+fn inherited_rename(manifest: &std::path::Path, member: &str) -> Option<Reach> {
+    let root = manifest.parent()?.ancestors().skip(1).find_map(|dir| {
+        let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+        text.contains("[workspace").then_some(text)
+    })?;
+    let inherits = |key: &str| {
+        member.lines().any(|line| {
+            let line = line.split('#').next().unwrap_or_default().replace(' ', "");
+            let named = line.replace('-', "_");
+            (named.starts_with(&format!("{key}=")) || named.starts_with(&format!("{key}.")))
+                && line.contains("workspace")
+        })
+    };
+    scopes_core_keys(&root)
+        .into_iter()
+        .find(|key| key != "scopes_core" && inherits(key))
+        .map(|key| Reach::Path(format!("::{key}")))
 }
 
 /// `crate = "…"` in the manifest's `[package.metadata.scopes]` table.
@@ -159,6 +245,39 @@ pub(crate) fn fill(
             "this crate's Cargo.toml has a `metadata.scopes` that the macros cannot read: write it as the table `[package.metadata.scopes]` with the line `crate = \"auth::scopes_core\"` (the path of your auth crate's re-export of scopes-core)",
         )),
     }
+}
+
+/// The value of `crate = …`: scopes-core's path, written as a path
+/// (`crate = auth::scopes_core`) or, as serde's `#[serde(crate = "…")]` and the
+/// manifest's `crate = "…"` write it, in a string (`crate = "auth::scopes_core"`).
+pub(crate) fn parse_crate_path(input: syn::parse::ParseStream<'_>) -> syn::Result<syn::Path> {
+    if input.peek(syn::LitStr) {
+        let written: syn::LitStr = input.parse()?;
+        return match syn::parse_str::<syn::Path>(&written.value()) {
+            Ok(path) => syn::parse2(respan(quote::quote!(#path), written.span())),
+            Err(_) => Err(syn::Error::new(
+                written.span(),
+                "`crate = …` takes the path of scopes-core (or of its re-export), e.g. `crate = auth::scopes_core`",
+            )),
+        };
+    }
+    input.parse()
+}
+
+/// The value of `table = …`: a path, never a string; the mistake of quoting it (as
+/// `crate = "…"` may be) says so on the string.
+pub(crate) fn parse_table_path(input: syn::parse::ParseStream<'_>) -> syn::Result<syn::Path> {
+    if input.peek(syn::LitStr) {
+        let written: syn::LitStr = input.parse()?;
+        return Err(syn::Error::new(
+            written.span(),
+            format!(
+                "`table = …` takes the table's type, not a string: write `table = {}` without the quotes",
+                written.value()
+            ),
+        ));
+    }
+    input.parse()
 }
 
 /// An item that makes rustc read the manifest, once per compilation where the macros
@@ -245,8 +364,19 @@ mod tests {
         assert!(matches!(read(depends), Reach::Root));
         let workspace = "[dependencies]\nscopes-core.workspace = true\n";
         assert!(matches!(read(workspace), Reach::Root));
-        let renamed = "[dependencies]\nscopes = { package = \"scopes-core\", version = \"0.1\" }\n";
-        assert!(matches!(read(renamed), Reach::Root));
+        let renamed = "[dependencies]\nsc = { package = \"scopes-core\", version = \"0.1\" }\n";
+        assert_eq!(path(read(renamed)).as_deref(), Some("::sc"));
+        let renamed_table = "[dependencies.my-scopes]\npackage = \"scopes-core\"\npath = \"../scopes-core\"\n[dependencies]\nauth = \"1\"\n";
+        assert_eq!(path(read(renamed_table)).as_deref(), Some("::my_scopes"));
+        let renamed_dev =
+            "[target.'cfg(unix)'.dev-dependencies]\nsc = {package='scopes-core', path = \"x\"}\n";
+        assert_eq!(path(read(renamed_dev)).as_deref(), Some("::sc"));
+        // Under its own name too: the root path serves.
+        let both = "[dependencies]\nscopes-core = \"0.1\"\n[dev-dependencies]\nsc = { package = \"scopes-core\" }\n";
+        assert!(matches!(read(both), Reach::Root));
+        // scopes-core itself, and a package named like it elsewhere.
+        let itself = "[package]\nname = \"scopes-core\"\n[dependencies]\nserde = \"1\"\n";
+        assert!(matches!(read(itself), Reach::Root));
         let through = "[package]\nname = \"svc\"\n\n[package.metadata.scopes]\ncrate = \"auth::scopes_core\" # the re-export\n\n[dependencies]\nauth = { path = \"../auth\" }\n";
         assert_eq!(path(read(through)).as_deref(), Some("auth::scopes_core"));
         let single = "[package.metadata.scopes]\ncrate = 'auth::scopes_core'\n";

@@ -37,12 +37,12 @@ impl Parse for Arg {
         if lookahead.peek(table) {
             let keyword = input.parse()?;
             input.parse::<Token![=]>()?;
-            return Ok(Self::Table(keyword, input.parse()?));
+            return Ok(Self::Table(keyword, crate::krate::parse_table_path(input)?));
         }
         if lookahead.peek(Token![crate]) {
             input.parse::<Token![crate]>()?;
             input.parse::<Token![=]>()?;
-            return Ok(Self::Crate(input.parse()?));
+            return Ok(Self::Crate(crate::krate::parse_crate_path(input)?));
         }
         Err(lookahead.error())
     }

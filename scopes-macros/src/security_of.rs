@@ -20,7 +20,7 @@ impl syn::parse::Parse for Input {
         if input.parse::<Option<syn::Token![,]>>()?.is_some() && !input.is_empty() {
             input.parse::<syn::Token![crate]>()?;
             input.parse::<syn::Token![=]>()?;
-            krate = Some(input.parse()?);
+            krate = Some(crate::krate::parse_crate_path(input)?);
             input.parse::<Option<syn::Token![,]>>()?;
         }
         Ok(Self { handler, krate })

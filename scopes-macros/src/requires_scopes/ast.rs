@@ -72,12 +72,12 @@ impl Parse for Arg {
         if input.peek(Token![crate]) {
             input.parse::<Token![crate]>()?;
             input.parse::<Token![=]>()?;
-            return Ok(Self::Crate(input.parse()?));
+            return Ok(Self::Crate(crate::krate::parse_crate_path(input)?));
         }
         if input.peek(table) {
             let keyword: table = input.parse()?;
             input.parse::<Token![=]>()?;
-            return Ok(Self::Table(keyword, input.parse()?));
+            return Ok(Self::Table(keyword, crate::krate::parse_table_path(input)?));
         }
         if input.peek(acr) {
             let keyword: acr = input.parse()?;

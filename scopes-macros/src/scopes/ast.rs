@@ -62,7 +62,7 @@ impl Parse for Table {
             let parsed = attr.parse_args_with(|input: ParseStream<'_>| {
                 input.parse::<Token![crate]>()?;
                 input.parse::<Token![=]>()?;
-                input.parse::<syn::Path>()
+                crate::krate::parse_crate_path(input)
             });
             match parsed {
                 Ok(path) => krate = Some(path),

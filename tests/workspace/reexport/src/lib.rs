@@ -21,8 +21,9 @@ pub async fn read_items() -> &'static str {
     "items"
 }
 
-/// Requires `invoices:read` of this crate's table.
-#[requires_scopes("invoices:read", table = Billing)]
+/// Requires `invoices:read` of this crate's table (the crate's path given here too, in a
+/// string).
+#[requires_scopes("invoices:read", table = Billing, crate = "auth::scopes_core")]
 pub async fn read_invoices(auth::CurrentUser(user): auth::CurrentUser) -> String {
     user.sub
 }

@@ -46,6 +46,12 @@ fn security_of_takes_the_crate_path_too() {
         serde_json::to_value(&security).unwrap(),
         serde_json::json!([{ "OAuth2PasswordBearer": ["items"] }])
     );
+    // In a string too, as serde's `#[serde(crate = "…")]` and the manifest write it.
+    let quoted = security_of!(reexport::read_items, crate = "auth::scopes_core");
+    assert_eq!(
+        serde_json::to_value(&quoted).unwrap(),
+        serde_json::to_value(&security).unwrap()
+    );
     // Without `crate = …`: the path in this crate's Cargo.toml. (`CurrentUser`'s scope
     // is of the auth crate's table, which this operation's `Billing` scheme does not
     // list.)
