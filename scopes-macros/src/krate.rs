@@ -138,6 +138,12 @@ fn scopes_core_keys(text: &str) -> Vec<String> {
             {
                 add(key)
             }
+            // Dotted keys: `sc.package = "scopes-core"`.
+            None if key.replace(' ', "").ends_with(".package")
+                && value.trim_matches(['"', '\'']) == "scopes-core" =>
+            {
+                add(key.split('.').next().unwrap_or(key))
+            }
             // `scopes-core = "0.1"`, `scopes-core.workspace = true`, `scopes-core = { … }`.
             None if key.split('.').next().map(str::trim) == Some("scopes-core") => {
                 add(key.split('.').next().unwrap_or(key))
@@ -371,6 +377,8 @@ mod tests {
         let renamed_dev =
             "[target.'cfg(unix)'.dev-dependencies]\nsc = {package='scopes-core', path = \"x\"}\n";
         assert_eq!(path(read(renamed_dev)).as_deref(), Some("::sc"));
+        let dotted_rename = "[dependencies]\nsc.package = \"scopes-core\"\nsc.path = \"x\"\n";
+        assert_eq!(path(read(dotted_rename)).as_deref(), Some("::sc"));
         // Under its own name too: the root path serves.
         let both = "[dependencies]\nscopes-core = \"0.1\"\n[dev-dependencies]\nsc = { package = \"scopes-core\" }\n";
         assert!(matches!(read(both), Reach::Root));
