@@ -182,6 +182,62 @@ fn any_is_several_requirement_objects_for_each_scheme() {
     );
 }
 
+/// A partner's table, with a scheme of its own, and a scoped extractor of it.
+mod partner {
+    use axum::extract::FromRequestParts;
+    use axum::http::request::Parts;
+    use axum::response::Response;
+    use scopes_core::{requires_scopes, scopes};
+
+    scopes! {
+        /// The partner's scopes.
+        pub Partner {
+            "orders:read": "Read orders.",
+            "orders:all": "Every order.",
+        }
+        oauth2 "Partner" { client_credentials { token_url: "https://partner.example.com/token" } }
+    }
+
+    /// Requires either of the partner's scopes.
+    pub(crate) struct PartnerCall;
+
+    #[requires_scopes(any("orders:read", "orders:all"), table = Partner)]
+    impl<S: Send + Sync> FromRequestParts<S> for PartnerCall {
+        type Rejection = Response;
+
+        async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+            let _ = (parts, state);
+            Ok(PartnerCall)
+        }
+    }
+}
+
+#[requires_scopes("write", table = Everything)]
+async fn write_for_partner(_: partner::PartnerCall) {}
+
+#[test]
+fn an_extractor_of_another_table_is_required_under_its_own_schemes() {
+    let _ = write_for_partner;
+    let security = security_of!(write_for_partner);
+    // Each of the handler's objects (one per scheme of its table) with each of the
+    // partner's alternatives under the partner's scheme: both are required.
+    let expected: Value = json!([
+        {"OAuth2": ["write"], "Partner": ["orders:read"]},
+        {"OAuth2": ["write"], "Partner": ["orders:all"]},
+        {"Keycloak": ["write"], "Partner": ["orders:read"]},
+        {"Keycloak": ["write"], "Partner": ["orders:all"]},
+    ]);
+    assert_eq!(serde_json::to_value(&security).unwrap(), expected);
+    // The documented 403 names every scope, the handler's first.
+    let responses = serde_json::to_value(security.responses()).unwrap();
+    assert!(
+        responses
+            .to_string()
+            .contains(r#"scope=\"write orders:read orders:all\""#),
+        "{responses}"
+    );
+}
+
 /// The tutorial's whole document, as `/openapi.json` serves it.
 fn tutorial_document() -> Value {
     serde_json::to_value(ApiDoc::openapi()).unwrap()

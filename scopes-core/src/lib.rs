@@ -156,12 +156,12 @@
 //! checks its scopes wherever it is used, and a `#[requires_scopes]` handler taking it
 //! requires both, listing the union (the handler's first) when it refuses. On a struct it
 //! names a requirement for [`RequireScopesLayer`] (router level). [`SecurityScopes`] shows
-//! a handler what was required and granted. The union is of one table: an extractor whose
-//! scopes are of another table than the handler's (the company's `auth::CurrentUser`
-//! in a handler of a service's own table) still checks them, but its refusal names only
-//! its own, the handler's names only the handler's, and the operation's OpenAPI
-//! `security` lists the handler's table only. Declare both in one table where the
-//! challenge and the documentation must name everything.
+//! a handler what was required and granted (of its table). An extractor whose scopes are
+//! of another table than the handler's (the company's `auth::CurrentUser` in a handler of
+//! a service's own table) composes too: the handler's check checks its scopes with its
+//! own and names them after its own when it refuses, and the operation's OpenAPI
+//! `security` requires them under that table's schemes (one list where both tables'
+//! schemes have the same name).
 //!
 //! ```
 //! # use axum::{extract::FromRequestParts, http::request::Parts, response::Response};
@@ -510,8 +510,9 @@ pub mod __private {
         set_of, slot_hashes, slots, unknown_scope,
     };
     pub use crate::table::{
-        AsTable, Part, Parts, Plain, Probe, ProbePlain, ProbeScoped, RequiredScopes, Requirement,
-        ScopeInfo, ScopeSet, ScopeTable, Scoped, composed,
+        AsTable, Composed, Foreign, ForeignRequirement, ForeignScoped, Part, Parts, Plain, Probe,
+        ProbeForeign, ProbePlain, ProbeScoped, RequiredScopes, Requirement, ScopeInfo, ScopeSet,
+        ScopeTable, Scoped, composed,
     };
     #[cfg(feature = "aide")]
     pub use ::aide;

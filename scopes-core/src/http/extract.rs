@@ -18,7 +18,8 @@ use super::refusal::{AuthRejection, Rejection};
 use super::verifier::{Verifier, VerifierState};
 use crate::error::TokenError;
 use crate::table::{
-    Authentication, RequiredScopes, Requirement, ScopeSet, ScopeTable, scope_union,
+    Authentication, Composed, ForeignRequirement, RequiredScopes, Requirement, ScopeSet,
+    ScopeTable, scope_union, scope_union_of,
 };
 use crate::token::VerifiedToken;
 
@@ -79,7 +80,7 @@ where
         // `verified_unrecorded` (once) and `conclude` (once per table).
         let verifier = Verifier::from_ref(state);
         let verified = verified_unrecorded(parts, &verifier).await;
-        let granted = conclude::<T>(parts, &verifier, R::composed(), verified, Record::Yes)?;
+        let granted = conclude::<T>(parts, &verifier, R::parts(), verified, Record::Yes)?;
         Ok(Self {
             granted,
             requirement: PhantomData,
@@ -144,7 +145,7 @@ impl TableVisitor for Conclude<'_> {
             verified,
             record,
         } = self;
-        match conclude::<T>(parts, verifier, R::composed(), verified, record) {
+        match conclude::<T>(parts, verifier, R::parts(), verified, record) {
             Ok(_) => Ok(()),
             Err(refused) => Err(refused),
         }
@@ -366,15 +367,21 @@ type Verified = Result<(VerifiedToken, Fresh), AuthRejection>;
 fn conclude<T: ScopeTable>(
     parts: &mut Parts,
     verifier: &Verifier,
-    required: &'static [Requirement<T>],
+    composed: Composed<T>,
     verified: Verified,
     record: Record,
 ) -> Result<ScopeSet<T>, Rejection> {
+    let Composed {
+        own: required,
+        foreign,
+    } = composed;
     let (token, fresh) = match verified {
         Ok(verified) => verified,
         Err(reason) => {
             let parts = &*parts;
-            return Err(verifier.rejection(parts, reason, || required_scope(required, parts)));
+            return Err(
+                verifier.rejection(parts, reason, || required_scope(required, foreign, parts))
+            );
         }
     };
     let granted = token.granted::<T>();
@@ -386,13 +393,20 @@ fn conclude<T: ScopeTable>(
         .map_or(&[][..], |layers| &layers.0[..]);
     // Refused, the token is released: nothing records it.
     let refuse = |reason, token: VerifiedToken| {
-        let scope = || scope_of(required, layers);
+        let scope = || scope_of(required, layers, foreign);
         let refused = verifier.refusal(reason, scope, Some(&token), || None);
         token.release();
         refused
     };
     let met = |requirements: &[Requirement<T>]| requirements.iter().all(|r| r.is_met_by(&granted));
-    if !met(required) || !layers.iter().all(|layer| met(layer)) {
+    // The scoped extractors of other tables are checked here too (they check again
+    // when they run), so that a refusal names everything the handler needs at once.
+    let foreign_met = || {
+        foreign
+            .iter()
+            .all(|requirement| requirement.is_met_by(token.scope_text()))
+    };
+    if !met(required) || !layers.iter().all(|layer| met(layer)) || !foreign_met() {
         return Err(refuse(AuthRejection::InsufficientScope, token));
     }
     let all = required
@@ -402,7 +416,7 @@ fn conclude<T: ScopeTable>(
         return Err(refuse(step_up, token));
     }
     observe::admitted("handler", verifier.label(), &token, || {
-        scope_of(required, layers)
+        scope_of(required, layers, foreign)
     });
     if record == Record::No {
         token.release();
@@ -420,6 +434,7 @@ fn conclude<T: ScopeTable>(
     if !recorded.is_some_and(|seen| verifier.vouched_for(&seen.token)) {
         parts.extensions.insert(RequestScopes {
             required,
+            foreign,
             granted,
             token,
         });
@@ -452,25 +467,33 @@ pub(crate) fn step_up<'r, T: ScopeTable>(
 
 /// Every scope the route requires: `required`, then the router layers' that the
 /// request passed; borrowed when there is a single requirement.
-fn required_scope<T: ScopeTable>(required: &[Requirement<T>], parts: &Parts) -> Cow<'static, str> {
+fn required_scope<T: ScopeTable>(
+    required: &[Requirement<T>],
+    foreign: &[ForeignRequirement],
+    parts: &Parts,
+) -> Cow<'static, str> {
     let layers = parts
         .extensions
         .get::<LayerScopes<T>>()
         .map_or(&[][..], |layers| &layers.0[..]);
-    scope_of(required, layers)
+    scope_of(required, layers, foreign)
 }
 
-/// [`required_scope`], the router layers' requirements known.
+/// [`required_scope`], the router layers' requirements known: `required`, the layers',
+/// then those of other tables (`foreign`).
 pub(crate) fn scope_of<T: ScopeTable>(
     required: &[Requirement<T>],
     layers: &[&'static [Requirement<T>]],
+    foreign: &[ForeignRequirement],
 ) -> Cow<'static, str> {
-    match (required, layers) {
-        ([only], []) => Cow::Borrowed(only.scope()),
-        _ => scope_union(
+    match (required, layers, foreign) {
+        ([only], [], []) => Cow::Borrowed(only.scope()),
+        _ => scope_union_of(
             required
                 .iter()
-                .chain(layers.iter().flat_map(|layer| layer.iter())),
+                .chain(layers.iter().flat_map(|layer| layer.iter()))
+                .map(Requirement::scope)
+                .chain(foreign.iter().map(ForeignRequirement::scope)),
         )
         .join(" ")
         .into(),
@@ -483,11 +506,11 @@ pub(crate) fn scope_of<T: ScopeTable>(
 struct RouteScope(fn(&Parts) -> Cow<'static, str>);
 
 fn route_scope<T: ScopeTable>(parts: &Parts) -> Cow<'static, str> {
-    let required = parts
+    let (required, foreign) = parts
         .extensions
         .get::<RequestScopes<T>>()
-        .map_or(&[][..], |seen| seen.required);
-    required_scope(required, parts)
+        .map_or((&[][..], &[][..]), |seen| (seen.required, seen.foreign));
+    required_scope(required, foreign, parts)
 }
 
 /// Requirements of router layers that a request passed, for the handler's check and
@@ -503,6 +526,9 @@ impl<T: ScopeTable> Clone for LayerScopes<T> {
 /// What the handler's check saw, for [`SecurityScopes`], and the token it checked.
 struct RequestScopes<T: ScopeTable> {
     required: &'static [Requirement<T>],
+    /// The handler's requirements of other tables (named in refusals, not listed by
+    /// [`SecurityScopes`], which is of one table).
+    foreign: &'static [ForeignRequirement],
     granted: ScopeSet<T>,
     token: VerifiedToken,
 }
@@ -511,6 +537,7 @@ impl<T: ScopeTable> Clone for RequestScopes<T> {
     fn clone(&self) -> Self {
         Self {
             required: self.required,
+            foreign: self.foreign,
             granted: self.granted,
             token: self.token.clone(),
         }
@@ -596,7 +623,9 @@ where
         let granted = match verified(parts, &verifier).await {
             Ok(token) => token.granted::<T>(),
             Err(reason) => {
-                return Err(verifier.rejection(parts, reason, || required_scope::<T>(&[], parts)));
+                return Err(
+                    verifier.rejection(parts, reason, || required_scope::<T>(&[], &[], parts))
+                );
             }
         };
         Ok(Self {

@@ -184,7 +184,7 @@ async fn check<T: ScopeTable, R: RequiredScopes<T>>(
 ) -> Result<(), Rejection> {
     let requirement = R::composed();
     // Borrowed where it can be (one alternative): its challenge is then formatted once.
-    let scope = || scope_of(requirement, &[]);
+    let scope = || scope_of(requirement, &[], &[]);
     let token = match verified(parts, verifier).await {
         Ok(token) => token,
         Err(reason) => return Err(verifier.rejection(parts, reason, scope)),

@@ -207,7 +207,10 @@ fn grant_error_responses() -> Vec<(Option<u16>, Response)> {
 
 impl<T: ScopeTable, R: RequiredScopes<T>> OperationInput for Authorized<T, R> {
     fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
-        let security = OperationSecurity::<T>::of::<R>().requirements();
+        // The scoped extractors of other tables add theirs when aide asks them.
+        let security = OperationSecurity::<T>::of::<R>()
+            .of_its_table()
+            .requirements();
         operation.security = security.into_iter().map(to_aide).collect();
         claim_responses::<R>(operation);
     }

@@ -26,7 +26,10 @@ use std::collections::BTreeMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 pub use crate::table::{FlowKind, OAuth2Flow, OAuth2Scheme, OpenIdConnectScheme, SecuritySchemes};
-use crate::table::{RequiredScopes, Requirement, ScopeSet, ScopeTable, scope_union};
+use crate::table::{
+    ForeignRequirement, RequiredScopes, Requirement, ScopeSet, ScopeTable, scope_union,
+    scope_union_of,
+};
 
 #[cfg(feature = "aide")]
 pub mod aide;
@@ -202,6 +205,9 @@ impl<T: ScopeTable> Serialize for FlowsJson<T> {
 #[must_use]
 pub struct OperationSecurity<T: ScopeTable> {
     requirements: Vec<&'static [Requirement<T>]>,
+    /// Those of the handler's scoped extractors whose table is another: each object
+    /// requires them too, under their table's schemes.
+    foreign: &'static [ForeignRequirement],
 }
 
 impl<T: ScopeTable> OperationSecurity<T> {
@@ -217,8 +223,10 @@ impl<T: ScopeTable> OperationSecurity<T> {
     /// would be documented as needing no authentication.
     pub fn of<R: RequiredScopes<T>>() -> Self {
         const { Self::SCHEME_DECLARED };
+        let composed = R::parts();
         Self {
-            requirements: vec![R::composed()],
+            requirements: vec![composed.own],
+            foreign: composed.foreign,
         }
     }
 
@@ -227,7 +235,16 @@ impl<T: ScopeTable> OperationSecurity<T> {
         const { Self::SCHEME_DECLARED };
         Self {
             requirements: Vec::new(),
+            foreign: &[],
         }
+    }
+
+    /// Without the requirements of other tables: for aide, whose inference asks each
+    /// scoped extractor for its own.
+    #[cfg(feature = "aide")]
+    pub(crate) fn of_its_table(mut self) -> Self {
+        self.foreign = &[];
+        self
     }
 
     /// Adds what `L` requires (a router layer's requirement struct, say).
@@ -238,7 +255,9 @@ impl<T: ScopeTable> OperationSecurity<T> {
 
     /// The `401` and `403` responses the operation can give, with their challenges.
     pub fn responses(&self) -> ProtectedResponses {
-        ProtectedResponses::new(scope_union(self.all()).join(" "))
+        let scopes = self.all().map(Requirement::scope);
+        let foreign = self.foreign.iter().map(ForeignRequirement::scope);
+        ProtectedResponses::new(scope_union_of(scopes.chain(foreign)).join(" "))
             .with_step_up(responses::StepUp::of(self.all()))
     }
 
@@ -255,7 +274,35 @@ impl<T: ScopeTable> OperationSecurity<T> {
             vec![ScopeSet::EMPTY],
             self.all().map(|requirement| requirement.alternatives()),
         );
-        requirement_objects(&met, &order)
+        let mut objects = requirement_objects(&met, &order);
+        // Each of another table's requirements, in each object: one of its alternatives
+        // under one of its schemes (OpenAPI's "or" again), beside the handler's.
+        for foreign in self.foreign {
+            let names: Vec<&'static str> = schemes_of(foreign.security()).collect();
+            if names.is_empty() {
+                continue;
+            }
+            let alternatives = foreign.alternatives();
+            let mut next = Vec::new();
+            for object in &objects {
+                for alternative in &alternatives {
+                    for name in &names {
+                        let mut joined = object.clone();
+                        let scopes = joined.entry(*name).or_default();
+                        for scope in alternative {
+                            if !scopes.contains(scope) {
+                                scopes.push(scope);
+                            }
+                        }
+                        if !next.contains(&joined) {
+                            next.push(joined);
+                        }
+                    }
+                }
+            }
+            objects = next;
+        }
+        objects
     }
 }
 
@@ -353,7 +400,11 @@ pub(crate) fn alternatives_of<'a>(
 
 /// The names of the security schemes `T` declares.
 pub(crate) fn scheme_names<T: ScopeTable>() -> impl Iterator<Item = &'static str> {
-    let schemes = T::SECURITY;
+    schemes_of(T::SECURITY)
+}
+
+/// The names of the security schemes in `schemes`.
+fn schemes_of(schemes: SecuritySchemes) -> impl Iterator<Item = &'static str> {
     let oauth2 = schemes.oauth2.map(|scheme| scheme.name);
     oauth2
         .into_iter()

@@ -10,11 +10,11 @@ mod requirement;
 mod schemes;
 mod set;
 
-pub(crate) use requirement::scope_union;
 pub use requirement::{
-    Authentication, Part, Parts, Plain, Probe, ProbePlain, ProbeScoped, RequiredScopes,
-    Requirement, Scoped, composed,
+    Authentication, Composed, Foreign, ForeignRequirement, ForeignScoped, Part, Parts, Plain,
+    Probe, ProbeForeign, ProbePlain, ProbeScoped, RequiredScopes, Requirement, Scoped, composed,
 };
+pub(crate) use requirement::{scope_union, scope_union_of};
 pub use schemes::{FlowKind, OAuth2Flow, OAuth2Scheme, OpenIdConnectScheme, SecuritySchemes};
 pub use set::ScopeSet;
 

@@ -5,7 +5,7 @@ use std::sync::RwLock;
 
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
-use super::{ScopeSet, ScopeTable};
+use super::{ScopeSet, ScopeTable, SecuritySchemes};
 
 /// A scope requirement in disjunctive normal form: it is met when the granted set
 /// contains **any one** of the alternatives entirely.
@@ -210,21 +210,133 @@ pub trait RequiredScopes<T: ScopeTable>: Send + Sync + 'static {
     /// Everything a request must meet: for a handler, its own requirement first, then
     /// those of the scoped extractors it takes (FastAPI's `SecurityScopes` order).
     fn composed() -> &'static [Requirement<T>] {
-        core::slice::from_ref(const { &Self::REQUIREMENT })
+        Self::parts().own
     }
+
+    /// For a handler, the requirements of the scoped extractors it takes whose table is
+    /// another than `T`: checked and named with the handler's own.
+    #[doc(hidden)]
+    fn foreign() -> &'static [ForeignRequirement] {
+        Self::parts().foreign
+    }
+
+    /// [`composed`](Self::composed) and [`foreign`](Self::foreign), as
+    /// `#[requires_scopes]` writes them for a handler with parameters (the type's own
+    /// requirement alone otherwise).
+    #[doc(hidden)]
+    fn parts() -> Composed<T> {
+        Composed {
+            own: core::slice::from_ref(const { &Self::REQUIREMENT }),
+            foreign: &[],
+        }
+    }
+}
+
+/// A requirement of another table than the one it is composed with (a handler of a
+/// service's table taking the company's `auth::CurrentUser`): the scopes it names and
+/// whether a token's scope names meet it, with the table's types left behind.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct ForeignRequirement {
+    scope: &'static str,
+    met: fn(&str) -> bool,
+    /// Its table's security schemes, for OpenAPI.
+    security: SecuritySchemes,
+    alternatives: fn() -> Vec<Vec<&'static str>>,
+}
+
+impl ForeignRequirement {
+    /// `R`'s requirement of table `U`.
+    pub const fn of<U: ScopeTable, R: RequiredScopes<U>>() -> Self {
+        Self {
+            scope: R::REQUIREMENT.scope,
+            met: met_by::<U, R>,
+            security: U::SECURITY,
+            alternatives: alternatives_of::<U, R>,
+        }
+    }
+
+    /// A placeholder, never read (see [`present_foreign`]).
+    const NONE: Self = Self {
+        scope: "",
+        met: |_| true,
+        security: SecuritySchemes::NONE,
+        alternatives: Vec::new,
+    };
+
+    /// The scopes it names, space-delimited (as [`Requirement::scope`]).
+    pub fn scope(&self) -> &'static str {
+        self.scope
+    }
+
+    /// Whether a token whose scope claims list `scopes` (space-delimited) meets it.
+    pub fn is_met_by(&self, scopes: &str) -> bool {
+        (self.met)(scopes)
+    }
+
+    /// Its table's security schemes.
+    pub(crate) fn security(&self) -> SecuritySchemes {
+        self.security
+    }
+
+    /// Its alternatives (any one of them suffices), each the scope names it requires in
+    /// the order written.
+    pub(crate) fn alternatives(&self) -> Vec<Vec<&'static str>> {
+        (self.alternatives)()
+    }
+}
+
+/// [`ForeignRequirement::alternatives`] for `R` of table `U`.
+fn alternatives_of<U: ScopeTable, R: RequiredScopes<U>>() -> Vec<Vec<&'static str>> {
+    let requirement = R::REQUIREMENT;
+    requirement
+        .alternatives()
+        .iter()
+        .map(|alternative| {
+            requirement
+                .scope()
+                .split(' ')
+                .filter(|name| U::index_of(name).is_some_and(|index| alternative.contains(index)))
+                .collect()
+        })
+        .collect()
+}
+
+impl fmt::Debug for ForeignRequirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForeignRequirement")
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// [`ForeignRequirement::is_met_by`] for `R` of table `U`.
+fn met_by<U: ScopeTable, R: RequiredScopes<U>>(scopes: &str) -> bool {
+    let granted = ScopeSet::<U>::granted_by(scopes.split(' ').filter(|name| !name.is_empty()));
+    R::REQUIREMENT.is_met_by(&granted)
+}
+
+/// A scoped extractor as any handler sees it, whatever its table: implemented by
+/// `#[requires_scopes]` beside `RequiredScopes`, for the handlers of other tables that
+/// take it.
+#[doc(hidden)]
+pub trait ForeignScoped {
+    /// Its requirement, of its own table.
+    const FOREIGN: ForeignRequirement;
 }
 
 /// The union of the scopes `requirements` name, space-delimited, first mention first.
 pub(crate) fn scope_union<'a, T: ScopeTable>(
     requirements: impl IntoIterator<Item = &'a Requirement<T>>,
 ) -> Vec<&'static str> {
+    scope_union_of(requirements.into_iter().map(Requirement::scope))
+}
+
+/// The union of the space-delimited scope lists `scopes`, first mention first.
+pub(crate) fn scope_union_of(scopes: impl IntoIterator<Item = &'static str>) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Vec::new();
-    for requirement in requirements {
-        for name in requirement
-            .scope()
-            .split(' ')
-            .filter(|name| !name.is_empty())
-        {
+    for scope in scopes {
+        for name in scope.split(' ').filter(|name| !name.is_empty()) {
             if !names.contains(&name) {
                 names.push(name);
             }
@@ -239,29 +351,66 @@ pub(crate) fn scope_union<'a, T: ScopeTable>(
 /// its own, once per handler; a request reads a constant.
 #[doc(hidden)]
 pub trait Parts<T: ScopeTable> {
-    /// `R`'s requirement, then those of the parameters that are scoped extractors.
-    fn composed<R: RequiredScopes<T>>() -> &'static [Requirement<T>];
+    /// `R`'s requirement, then those of the parameters that are scoped extractors of
+    /// `T`; and the requirements of those of other tables.
+    fn composed<R: RequiredScopes<T>>() -> Composed<T>;
+}
+
+/// A handler's requirements: of its table (its own first), and of other tables.
+#[doc(hidden)]
+pub struct Composed<T: ScopeTable> {
+    /// The handler's, then its parameters' of the same table.
+    pub own: &'static [Requirement<T>],
+    /// Its parameters' of other tables.
+    pub foreign: &'static [ForeignRequirement],
+}
+
+impl<T: ScopeTable> Clone for Composed<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: ScopeTable> Copy for Composed<T> {}
+
+impl<T: ScopeTable> fmt::Debug for Composed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Composed")
+            .field("own", &self.own)
+            .field("foreign", &self.foreign)
+            .finish()
+    }
 }
 
 /// What a handler's probes found, composed after its own requirement `R`: see [`Parts`].
 #[doc(hidden)]
-pub fn composed<T: ScopeTable, R: RequiredScopes<T>, P: Parts<T>>(
-    _: P,
-) -> &'static [Requirement<T>] {
+pub fn composed<T: ScopeTable, R: RequiredScopes<T>, P: Parts<T>>(_: P) -> Composed<T> {
     P::composed::<R>()
 }
 
-/// What one parameter's probe found: [`Scoped`] or [`Plain`].
+/// What one parameter's probe found: [`Scoped`], [`Foreign`] or [`Plain`].
 #[doc(hidden)]
 pub trait Part<T: ScopeTable> {
-    /// The parameter's requirement, when it is a scoped extractor.
+    /// The parameter's requirement, when it is a scoped extractor of `T`.
     const REQUIREMENT: Option<Requirement<T>>;
+    /// The parameter's requirement, when it is a scoped extractor of another table.
+    const FOREIGN: Option<ForeignRequirement> = None;
 }
 
 /// A parameter of type `P`, a scoped extractor.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Scoped<P>(core::marker::PhantomData<fn() -> P>);
+
+/// A parameter of type `P`, a scoped extractor of another table than the handler's.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Foreign<P>(core::marker::PhantomData<fn() -> P>);
+
+impl<T: ScopeTable, P: ForeignScoped> Part<T> for Foreign<P> {
+    const REQUIREMENT: Option<Requirement<T>> = None;
+    const FOREIGN: Option<ForeignRequirement> = Some(P::FOREIGN);
+}
 
 /// A parameter that is not a scoped extractor.
 #[doc(hidden)]
@@ -296,18 +445,40 @@ const fn present<T: ScopeTable, const N: usize>(
     (present, count)
 }
 
+/// The foreign requirements that are present in `parts`, first, and how many they are.
+const fn present_foreign<const N: usize>(
+    parts: [Option<ForeignRequirement>; N],
+) -> ([ForeignRequirement; N], usize) {
+    let mut present = [ForeignRequirement::NONE; N];
+    let (mut i, mut count) = (0, 0);
+    while i < N {
+        if let Some(requirement) = parts[i] {
+            present[count] = requirement;
+            count += 1;
+        }
+        i += 1;
+    }
+    (present, count)
+}
+
 /// [`Parts`] for tuples of up to 16 parameters (axum's limit).
 macro_rules! parts {
     ($($part:ident)*) => {
         impl<T: ScopeTable, $($part: Part<T>),*> Parts<T> for ($($part,)*) {
-            fn composed<R: RequiredScopes<T>>() -> &'static [Requirement<T>] {
+            fn composed<R: RequiredScopes<T>>() -> Composed<T> {
                 let (present, count) = const {
                     &present([
                         Some(R::REQUIREMENT),
                         $($part::REQUIREMENT,)*
                     ])
                 };
-                &present[..*count]
+                let (foreign, foreigners) = const {
+                    &present_foreign([$($part::FOREIGN,)*])
+                };
+                Composed {
+                    own: &present[..*count],
+                    foreign: &foreign[..*foreigners],
+                }
             }
         }
     };
@@ -330,9 +501,10 @@ parts!(A B C D E F G H I J K L M N);
 parts!(A B C D E F G H I J K L M N O);
 parts!(A B C D E F G H I J K L M N O P);
 
-/// Autoref specialization: `(&&Probe::<T, P>::new()).part()` is [`Scoped<P>`] when
-/// `P: RequiredScopes<T>`, else [`Plain`]. The handler attribute probes each parameter
-/// type with it, since a macro cannot see which types are scoped extractors.
+/// Autoref specialization: `(&&&Probe::<T, P>::new()).part()` is [`Scoped<P>`] when
+/// `P: RequiredScopes<T>`, else [`Foreign<P>`] when `P` is a scoped extractor of another
+/// table, else [`Plain`]. The handler attribute probes each parameter type with it,
+/// since a macro cannot see which types are scoped extractors.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Probe<T, P>(core::marker::PhantomData<fn() -> (T, P)>);
@@ -349,9 +521,20 @@ pub trait ProbeScoped<P> {
     fn part(&self) -> Scoped<P>;
 }
 
-impl<T: ScopeTable, P: RequiredScopes<T>> ProbeScoped<P> for &Probe<T, P> {
+impl<T: ScopeTable, P: RequiredScopes<T>> ProbeScoped<P> for &&Probe<T, P> {
     fn part(&self) -> Scoped<P> {
         Scoped(core::marker::PhantomData)
+    }
+}
+
+#[doc(hidden)]
+pub trait ProbeForeign<P> {
+    fn part(&self) -> Foreign<P>;
+}
+
+impl<T, P: ForeignScoped> ProbeForeign<P> for &Probe<T, P> {
+    fn part(&self) -> Foreign<P> {
+        Foreign(core::marker::PhantomData)
     }
 }
 

@@ -273,9 +273,9 @@ pub(crate) fn handler(
     }
 }
 
-/// `fn composed()`: the handler's requirement, then each parameter type's that is a
-/// scoped extractor (found by autoref specialization, since a macro cannot tell), a
-/// constant. Parameters whose types use the handler's generics cannot be probed here.
+/// `fn parts()`: the handler's requirement, then each parameter type's that is a
+/// scoped extractor of its table, and those of other tables apart (found by autoref
+/// specialization, since a macro cannot tell), constants. Parameters whose types use the handler's generics cannot be probed here.
 fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> TokenStream {
     let Names { private, .. } = names;
     // Every generic the handler declares: a type, a constant or a lifetime (whose
@@ -310,11 +310,11 @@ fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> T
     // names the table. A path that is no table leaves the impl unused, and adds no
     // error to its own. Everything else is a constant built by scopes-core.
     quote! {
-        fn composed() -> &'static [#private::Requirement<__T>] {
+        fn parts() -> #private::Composed<__T> {
             #[allow(unused_imports)]
-            use #private::{ProbePlain as _, ProbeScoped as _};
+            use #private::{ProbeForeign as _, ProbePlain as _, ProbeScoped as _};
             #private::composed::<__T, #requirement, _>((
-                #((&&#private::Probe::<__T, #probed>::new()).part(),)*
+                #((&&&#private::Probe::<__T, #probed>::new()).part(),)*
             ))
         }
     }
@@ -359,8 +359,22 @@ pub(crate) fn extractor(
 
     let required = required_scopes_impl(&names, TokenStream::new(), quote!(#self_ty), None, own);
     let documented = aide_input(&names, self_ty, path);
+    // For the handlers of other tables that take it: its requirement with its table
+    // left behind. Bound as `RequiredScopes` is, so that a path that is no table adds
+    // no error of its own.
+    let foreign = quote_spanned! {path.span()=>
+        impl #private::ForeignScoped for #self_ty
+        where
+            for<'__scopes> #path: #private::AsTable,
+        {
+            const FOREIGN: #private::ForeignRequirement =
+                #private::ForeignRequirement::of::<#table, Self>();
+        }
+    };
     quote! {
         #required
+
+        #foreign
 
         #checks
 
