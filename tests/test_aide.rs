@@ -87,6 +87,37 @@ async fn login(_form: PasswordForm) -> Result<AccessTokenResponse, GrantError> {
     ))
 }
 
+/// A service's own table, whose scheme has the name of the tutorial's, and one whose
+/// scheme has another.
+mod service {
+    scopes_core::scopes! {
+        /// A service's scopes.
+        pub Billing {
+            "invoices:read": "Read invoices.",
+        }
+        oauth2 "OAuth2PasswordBearer" { password { token_url: "token" } }
+    }
+
+    scopes_core::scopes! {
+        /// A partner's scopes.
+        pub Partner {
+            "orders:read": "Read orders.",
+        }
+        oauth2 "Partner" { client_credentials { token_url: "https://partner.example.com/token" } }
+    }
+}
+
+/// A handler of another table taking the tutorial's `CurrentUser` (`me`).
+#[requires_scopes("invoices:read", table = service::Billing)]
+async fn read_invoices(CurrentUser(user): CurrentUser) -> String {
+    user
+}
+
+#[requires_scopes("orders:read", table = service::Partner)]
+async fn read_orders(CurrentUser(user): CurrentUser) -> String {
+    user
+}
+
 fn document() -> Value {
     serde_json::to_value(api(None)).unwrap()
 }
@@ -103,6 +134,8 @@ fn api(dpop: Option<scopes_core::Dpop>) -> OpenApi {
         .api_route("/items/", get(read_all_items))
         .api_route("/profile/", get(read_profile))
         .api_route("/both/", get(read_both))
+        .api_route("/invoices/", get(read_invoices))
+        .api_route("/orders/", get(read_orders))
         .finish_api_with(&mut api, |mut doc| {
             for (name, scheme) in scopes_core::openapi::aide::security_schemes::<Scopes>() {
                 doc = doc.security_scheme(&name, scheme);
@@ -114,6 +147,45 @@ fn api(dpop: Option<scopes_core::Dpop>) -> OpenApi {
         scopes_core::openapi::aide::document_dpop(&mut api, &dpop);
     }
     api
+}
+
+#[test]
+fn aide_documents_an_extractor_of_another_table_as_utoipa_does() {
+    let document = document();
+    for (path, handler_scope, expected) in [
+        (
+            "/invoices/",
+            "invoices:read",
+            json!([{"OAuth2PasswordBearer": ["invoices:read", "me"]}]),
+        ),
+        (
+            "/orders/",
+            "orders:read",
+            json!([{"Partner": ["orders:read"], "OAuth2PasswordBearer": ["me"]}]),
+        ),
+    ] {
+        let operation = &document["paths"][path]["get"];
+        assert_eq!(operation["security"], expected, "{path}");
+        assert_eq!(
+            operation["responses"]["403"]["headers"]["WWW-Authenticate"]["example"],
+            format!(r#"Bearer error="insufficient_scope", scope="{handler_scope} me""#),
+            "{path}"
+        );
+    }
+    // utoipa's and serde's documents say the same.
+    fn serde<T: scopes_core::ScopeTable>(
+        security: scopes_core::openapi::OperationSecurity<T>,
+    ) -> Value {
+        serde_json::to_value(security).unwrap()
+    }
+    assert_eq!(
+        serde(scopes_core::openapi::security_of!(read_invoices)),
+        document["paths"]["/invoices/"]["get"]["security"]
+    );
+    assert_eq!(
+        serde(scopes_core::openapi::security_of!(read_orders)),
+        document["paths"]["/orders/"]["get"]["security"]
+    );
 }
 
 #[test]

@@ -298,6 +298,31 @@ pub fn scoped_input<T: ScopeTable, R: RequiredScopes<T>>(
     claim_responses::<R>(operation);
 }
 
+/// [`join_into`] for alternatives that name scopes `T` does not know: each alternative
+/// joined with `added` on its own, its names kept first.
+fn joined_keeping<T: ScopeTable>(
+    own: Vec<Vec<String>>,
+    added: &[crate::table::Requirement<T>],
+) -> Vec<aide::openapi::SecurityRequirement> {
+    let mut joined: Vec<aide::openapi::SecurityRequirement> = Vec::new();
+    for list in own {
+        for object in super::joined_requirements(vec![list.clone()], added) {
+            let object = to_aide(object)
+                .into_iter()
+                .map(|(scheme, names)| {
+                    let mut all = list.clone();
+                    all.extend(names.into_iter().filter(|name| !list.contains(name)));
+                    (scheme, all)
+                })
+                .collect();
+            if !joined.contains(&object) {
+                joined.push(object);
+            }
+        }
+    }
+    joined
+}
+
 /// A requirement object as aide's.
 fn to_aide(
     object: std::collections::BTreeMap<&'static str, Vec<&'static str>>,
@@ -327,9 +352,18 @@ fn join_into<T: ScopeTable>(operation: &mut Operation, added: &[crate::table::Re
         .into_iter()
         .partition(ours);
     let own = super::alternatives_of(own.iter().map(|object| object.values()));
-    let joined = super::joined_requirements(own, added)
-        .into_iter()
-        .map(to_aide);
+    let joined: Vec<aide::openapi::SecurityRequirement> =
+        match own.iter().flatten().all(|name| T::index_of(name).is_some()) {
+            true => super::joined_requirements(own, added)
+                .into_iter()
+                .map(to_aide)
+                .collect(),
+            // Another table's names under a scheme of the same name (a handler of a
+            // service's table whose scheme is named as the company's): kept, each
+            // alternative in its order, `added`'s after them.
+            false => joined_keeping(own, added),
+        };
+    let joined = joined.into_iter();
     operation.security = match foreign.is_empty() {
         true => joined.collect(),
         // Another table's objects (an "or" of theirs): each must be met with ours.
