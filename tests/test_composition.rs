@@ -336,3 +336,35 @@ async fn extractors_compose_through_an_alias_and_across_tables() {
         ok("orders")
     );
 }
+
+#[derive(Deserialize)]
+struct NeedsEmail {
+    #[allow(dead_code)]
+    email: String,
+}
+
+#[requires_scopes("orders")]
+async fn orders_other_claims(_: OtherX, Claims(_): Claims<NeedsEmail>) -> &'static str {
+    "orders"
+}
+
+#[tokio::test]
+async fn claims_after_another_tables_extractor_name_everything_the_handler_needs() {
+    // FastAPI's mode names the route's scopes in a 401 too: `Claims` finds them through
+    // the handler's check, which an extractor of another table, checking after it, must
+    // not narrow.
+    let verifier = Verifier::builder()
+        .key(Key::hs256(scopes_tests::SECRET).unwrap())
+        .response_mode(scopes_core::ResponseMode::FastApi)
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/claims/", get(orders_other_claims))
+        .with_state(verifier);
+    let reply = send(&app, get_with("/claims/", &hs256(&["orders", "x"]))).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.challenge.as_deref(),
+        Some(r#"Bearer scope="orders x""#)
+    );
+}

@@ -495,3 +495,94 @@ fn dpop_is_documented_where_the_verifier_requires_it() {
     // The token endpoint stays unauthenticated.
     assert_eq!(document["paths"]["/token"]["post"].get("security"), None);
 }
+
+mod cross_table {
+    //! A handler of `Everything` taking a scoped extractor of the partner's table, and
+    //! one taking an extractor of a table whose schemes have `Everything`'s names.
+    use axum::extract::FromRequestParts;
+    use axum::http::request::Parts;
+    use axum::response::Response;
+    use scopes_core::{requires_scopes, scopes};
+
+    use super::Everything;
+    use super::partner::PartnerCall;
+
+    scopes! {
+        /// Another table with `Everything`'s scheme names.
+        pub Twin {
+            "me": "Me.",
+        }
+        oauth2 { password { token_url: "/token" } }
+        openid_connect "Keycloak" { url: "https://auth.example.com/.well-known/openid-configuration" }
+    }
+
+    pub(super) struct TwinUser;
+
+    #[requires_scopes("me", table = Twin)]
+    impl<S: Send + Sync> FromRequestParts<S> for TwinUser {
+        type Rejection = Response;
+
+        async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+            let _ = (parts, state);
+            Ok(TwinUser)
+        }
+    }
+
+    #[requires_scopes("write", table = Everything)]
+    #[utoipa::path(get, path = "/partner", responses((status = 200, description = "Done")))]
+    pub(super) async fn partner(_: PartnerCall) {}
+
+    #[requires_scopes("write", table = Everything)]
+    #[utoipa::path(get, path = "/twin", responses((status = 200, description = "Done")))]
+    pub(super) async fn twin(_: TwinUser) {}
+
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(partner, twin))]
+    pub(super) struct Routes;
+}
+
+#[test]
+fn another_tables_extractor_is_required_with_the_handler_in_utoipa_and_under_a_layer() {
+    let _ = (cross_table::partner, cross_table::twin);
+    // Same scheme names: one list per scheme, never a scheme's list beside another's.
+    assert_eq!(
+        serde_json::to_value(security_of!(cross_table::twin)).unwrap(),
+        json!([{"OAuth2": ["write", "me"]}, {"Keycloak": ["write", "me"]}])
+    );
+    let mut document = <cross_table::Routes as OpenApi>::openapi();
+    let operation = |document: &Value, path: &str| document["paths"][path]["get"].clone();
+    let partner = |handler: &[&str]| {
+        let mut objects = Vec::new();
+        for scheme in ["OAuth2", "Keycloak"] {
+            for theirs in ["orders:read", "orders:all"] {
+                objects.push(json!({ scheme: handler, "Partner": [theirs] }));
+            }
+        }
+        Value::from(objects)
+    };
+    // utoipa writes each object whole: both schemes in it, both required.
+    let written = serde_json::to_value(&document).unwrap();
+    assert_eq!(
+        operation(&written, "/partner")["security"],
+        partner(&["write"])
+    );
+    assert_eq!(
+        operation(&written, "/partner")["security"],
+        serde_json::to_value(security_of!(cross_table::partner)).unwrap()
+    );
+    assert_eq!(
+        operation(&written, "/twin")["security"],
+        json!([{"OAuth2": ["write", "me"]}, {"Keycloak": ["write", "me"]}])
+    );
+    // A layer's `admin` joins the handler's part; the partner's stays beside it.
+    scopes_core::openapi::utoipa::add_layer_security::<Everything, AdminLayer>(&mut document);
+    let layered = serde_json::to_value(&document).unwrap();
+    assert_eq!(
+        operation(&layered, "/partner")["security"],
+        partner(&["write", "admin"])
+    );
+    assert_eq!(
+        operation(&layered, "/twin")["security"],
+        json!([{"OAuth2": ["write", "me", "admin"]}, {"Keycloak": ["write", "me", "admin"]}])
+    );
+}

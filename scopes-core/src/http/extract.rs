@@ -440,7 +440,11 @@ fn conclude<T: ScopeTable>(
         });
         // `Claims` knows no table: when its refusals name the route's scopes (FastAPI's
         // mode), it finds them through this.
-        if verifier.names_scope(&AuthRejection::InvalidToken(TokenError::ClaimsMismatch)) {
+        // The first check's (the handler's, which names everything): a scoped extractor
+        // of another table checks after it and must not narrow it.
+        if verifier.names_scope(&AuthRejection::InvalidToken(TokenError::ClaimsMismatch))
+            && parts.extensions.get::<RouteScope>().is_none()
+        {
             parts.extensions.insert(RouteScope(route_scope::<T>));
         }
     }

@@ -298,39 +298,14 @@ pub fn scoped_input<T: ScopeTable, R: RequiredScopes<T>>(
     claim_responses::<R>(operation);
 }
 
-/// [`join_into`] for alternatives that name scopes `T` does not know: each alternative
-/// joined with `added` on its own, its names kept first.
-fn joined_keeping<T: ScopeTable>(
-    own: Vec<Vec<String>>,
-    added: &[crate::table::Requirement<T>],
-) -> Vec<aide::openapi::SecurityRequirement> {
-    let mut joined: Vec<aide::openapi::SecurityRequirement> = Vec::new();
-    for list in own {
-        for object in super::joined_requirements(vec![list.clone()], added) {
-            let object = to_aide(object)
-                .into_iter()
-                .map(|(scheme, names)| {
-                    let mut all = list.clone();
-                    all.extend(names.into_iter().filter(|name| !list.contains(name)));
-                    (scheme, all)
-                })
-                .collect();
-            if !joined.contains(&object) {
-                joined.push(object);
-            }
-        }
-    }
-    joined
-}
-
 /// A requirement object as aide's.
-fn to_aide(
-    object: std::collections::BTreeMap<&'static str, Vec<&'static str>>,
+fn to_aide<S: Into<String>>(
+    object: std::collections::BTreeMap<&'static str, Vec<S>>,
 ) -> aide::openapi::SecurityRequirement {
     object
         .into_iter()
         .map(|(scheme, scopes)| {
-            let scopes = scopes.into_iter().map(str::to_owned).collect();
+            let scopes = scopes.into_iter().map(Into::into).collect();
             (scheme.to_owned(), scopes)
         })
         .collect()
@@ -352,18 +327,9 @@ fn join_into<T: ScopeTable>(operation: &mut Operation, added: &[crate::table::Re
         .into_iter()
         .partition(ours);
     let own = super::alternatives_of(own.iter().map(|object| object.values()));
-    let joined: Vec<aide::openapi::SecurityRequirement> =
-        match own.iter().flatten().all(|name| T::index_of(name).is_some()) {
-            true => super::joined_requirements(own, added)
-                .into_iter()
-                .map(to_aide)
-                .collect(),
-            // Another table's names under a scheme of the same name (a handler of a
-            // service's table whose scheme is named as the company's): kept, each
-            // alternative in its order, `added`'s after them.
-            false => joined_keeping(own, added),
-        };
-    let joined = joined.into_iter();
+    // Another table's names under a scheme of the same name (a handler of a service's
+    // table whose scheme is named as the company's) are kept.
+    let joined = super::joined_keeping(own, added).into_iter().map(to_aide);
     operation.security = match foreign.is_empty() {
         true => joined.collect(),
         // Another table's objects (an "or" of theirs): each must be met with ours.

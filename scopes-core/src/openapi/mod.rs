@@ -285,8 +285,19 @@ impl<T: ScopeTable> OperationSecurity<T> {
             let alternatives = foreign.alternatives();
             let mut next = Vec::new();
             for object in &objects {
+                // A scheme of the same name as one the object has already: the same
+                // scheme, one list; else each of the other table's, in turn.
+                let shared: Vec<&'static str> = names
+                    .iter()
+                    .copied()
+                    .filter(|name| object.contains_key(name))
+                    .collect();
+                let names = match shared.is_empty() {
+                    true => &names,
+                    false => &shared,
+                };
                 for alternative in &alternatives {
-                    for name in &names {
+                    for name in names {
                         let mut joined = object.clone();
                         let scopes = joined.entry(*name).or_default();
                         for scope in alternative {
@@ -337,6 +348,45 @@ pub(crate) fn minimal_alternatives<'a, T: ScopeTable>(
         })
         .copied()
         .collect()
+}
+
+/// [`joined_requirements`] for alternatives that may name scopes `T` does not know
+/// (another table's, under a scheme of the same name, from a scoped extractor of that
+/// table): those are joined with `added` one by one, their names kept first.
+#[cfg(any(feature = "utoipa", feature = "aide"))]
+pub(crate) fn joined_keeping<T: ScopeTable>(
+    own: Vec<Vec<String>>,
+    added: &[Requirement<T>],
+) -> Vec<BTreeMap<&'static str, Vec<String>>> {
+    let owned = |object: BTreeMap<&'static str, Vec<&'static str>>| {
+        object
+            .into_iter()
+            .map(|(scheme, names)| (scheme, names.into_iter().map(str::to_owned).collect()))
+            .collect()
+    };
+    if own.iter().flatten().all(|name| T::index_of(name).is_some()) {
+        return joined_requirements(own, added)
+            .into_iter()
+            .map(owned)
+            .collect();
+    }
+    let mut joined: Vec<BTreeMap<&'static str, Vec<String>>> = Vec::new();
+    for list in own {
+        for object in joined_requirements(vec![list.clone()], added) {
+            let object = owned(object)
+                .into_iter()
+                .map(|(scheme, names): (&'static str, Vec<String>)| {
+                    let mut all = list.clone();
+                    all.extend(names.into_iter().filter(|name| !list.contains(name)));
+                    (scheme, all)
+                })
+                .collect();
+            if !joined.contains(&object) {
+                joined.push(object);
+            }
+        }
+    }
+    joined
 }
 
 /// The requirement objects of an operation that requires `added` beside what it required

@@ -298,12 +298,32 @@ pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(openapi: &mut Ope
         let ours = documented_here(operation) || !operation.responses.responses.contains_key("401");
         // The operation's own alternatives, joined with the layer's.
         // No security, `[]` or `[{}]` (optional authentication) all leave the layer's.
-        let own: Vec<Vec<String>> = operation
-            .security
-            .as_deref()
-            .map(alternatives)
-            .unwrap_or_default();
-        let security = to_utoipa(super::joined_requirements(own, layer));
+        // Objects with a scheme of another table (a scoped extractor of that table) keep
+        // that part; the layer's scopes join the part of `T`'s schemes.
+        let (own, foreign) = split_by_table::<T>(operation.security.as_deref().unwrap_or(&[]));
+        let joined = super::joined_keeping(own, layer);
+        let security = match foreign.is_empty() {
+            true => to_utoipa(joined),
+            false => joined
+                .iter()
+                .flat_map(|ours| {
+                    foreign.iter().map(move |theirs| {
+                        let mut both = theirs.clone();
+                        both.extend(
+                            ours.iter()
+                                .map(|(scheme, scopes)| (scheme.to_string(), scopes.clone())),
+                        );
+                        both
+                    })
+                })
+                .map(|object| {
+                    let mut schemes = object.into_iter();
+                    let (scheme, scopes) = schemes.next().unwrap_or_default();
+                    let first = SecurityRequirement::new(scheme, scopes);
+                    schemes.fold(first, |object, (scheme, scopes)| object.add(scheme, scopes))
+                })
+                .collect(),
+        };
         let scope = scope_of(&security);
         operation.security = Some(security);
         if ours {
@@ -322,18 +342,64 @@ fn same_set(left: &[String], right: &[String]) -> bool {
     left.len() == right.len() && left.iter().all(|name| right.contains(name))
 }
 
-/// Requirement objects as utoipa's.
-fn to_utoipa(
-    objects: Vec<std::collections::BTreeMap<&'static str, Vec<&'static str>>>,
+/// Requirement objects as utoipa's: one each, all its schemes in it (an object with a
+/// scheme of another table's too requires both).
+fn to_utoipa<S: Into<String>>(
+    objects: Vec<std::collections::BTreeMap<&'static str, Vec<S>>>,
 ) -> Vec<SecurityRequirement> {
     objects
         .into_iter()
-        .flat_map(|object| {
-            object
-                .into_iter()
-                .map(|(scheme, scopes)| SecurityRequirement::new(scheme, scopes))
+        .filter_map(|object| {
+            let mut schemes = object.into_iter();
+            let (scheme, scopes) = schemes.next()?;
+            let first = SecurityRequirement::new(scheme, scopes);
+            Some(schemes.fold(first, |object, (scheme, scopes)| object.add(scheme, scopes)))
         })
         .collect()
+}
+
+/// A requirement object read back: scheme name → scope names.
+type Schemes = std::collections::BTreeMap<String, Vec<String>>;
+
+/// An operation's requirement objects apart: the distinct scope lists under `T`'s
+/// schemes (one per alternative, whatever the scheme), and, for each object, what it
+/// requires under the schemes of other tables (none when every object is `T`'s alone).
+fn split_by_table<T: ScopeTable>(
+    security: &[SecurityRequirement],
+) -> (Vec<Vec<String>>, Vec<Schemes>) {
+    let ours: Vec<&'static str> = super::scheme_names::<T>().collect();
+    let mut foreign = Vec::new();
+    let mut own_objects = Vec::new();
+    for requirement in security {
+        let value = serde_json::to_value(requirement).unwrap_or_default();
+        let mut theirs = std::collections::BTreeMap::new();
+        let mut mine = serde_json::Map::new();
+        for (scheme, scopes) in value.as_object().into_iter().flatten() {
+            let names: Vec<String> = scopes
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|name| name.as_str().map(str::to_owned))
+                .collect();
+            match ours.contains(&scheme.as_str()) {
+                true => {
+                    mine.insert(scheme.clone(), serde_json::Value::from(names));
+                }
+                false => {
+                    theirs.insert(scheme.clone(), names);
+                }
+            }
+        }
+        if !theirs.is_empty() && !foreign.contains(&theirs) {
+            foreign.push(theirs);
+        }
+        own_objects.push(serde_json::Value::Object(mine));
+    }
+    let own: Vec<SecurityRequirement> = own_objects
+        .into_iter()
+        .filter_map(|object| serde_json::from_value(object).ok())
+        .collect();
+    (alternatives(&own), foreign)
 }
 
 /// The distinct scope lists of requirement objects (one list per alternative, whatever
