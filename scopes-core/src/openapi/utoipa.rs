@@ -304,25 +304,21 @@ pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(openapi: &mut Ope
         let joined = super::joined_keeping(own, layer);
         let security = match foreign.is_empty() {
             true => to_utoipa(joined),
-            false => joined
-                .iter()
-                .flat_map(|ours| {
-                    foreign.iter().map(move |theirs| {
-                        let mut both = theirs.clone();
-                        both.extend(
-                            ours.iter()
-                                .map(|(scheme, scopes)| (scheme.to_string(), scopes.clone())),
-                        );
-                        both
+            false => to_utoipa(
+                joined
+                    .iter()
+                    .flat_map(|ours| {
+                        foreign.iter().map(move |theirs| {
+                            let mut both = theirs.clone();
+                            both.extend(
+                                ours.iter()
+                                    .map(|(scheme, scopes)| (scheme.to_string(), scopes.clone())),
+                            );
+                            both
+                        })
                     })
-                })
-                .map(|object| {
-                    let mut schemes = object.into_iter();
-                    let (scheme, scopes) = schemes.next().unwrap_or_default();
-                    let first = SecurityRequirement::new(scheme, scopes);
-                    schemes.fold(first, |object, (scheme, scopes)| object.add(scheme, scopes))
-                })
-                .collect(),
+                    .collect(),
+            ),
         };
         let scope = scope_of(&security);
         operation.security = Some(security);
@@ -338,14 +334,10 @@ pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(openapi: &mut Ope
     }
 }
 
-fn same_set(left: &[String], right: &[String]) -> bool {
-    left.len() == right.len() && left.iter().all(|name| right.contains(name))
-}
-
 /// Requirement objects as utoipa's: one each, all its schemes in it (an object with a
 /// scheme of another table's too requires both).
-fn to_utoipa<S: Into<String>>(
-    objects: Vec<std::collections::BTreeMap<&'static str, Vec<S>>>,
+fn to_utoipa<K: Into<String>, S: Into<String>>(
+    objects: Vec<std::collections::BTreeMap<K, Vec<S>>>,
 ) -> Vec<SecurityRequirement> {
     objects
         .into_iter()
@@ -361,6 +353,26 @@ fn to_utoipa<S: Into<String>>(
 /// A requirement object read back: scheme name → scope names.
 type Schemes = std::collections::BTreeMap<String, Vec<String>>;
 
+/// Requirement objects read back.
+fn objects_of(security: &[SecurityRequirement]) -> Vec<Schemes> {
+    security
+        .iter()
+        .filter_map(|requirement| {
+            serde_json::from_value(serde_json::to_value(requirement).ok()?).ok()
+        })
+        .collect()
+}
+
+/// Adds `list` to `lists` unless it holds the same names already.
+fn push_distinct(lists: &mut Vec<Vec<String>>, list: &[String]) {
+    let same = |known: &Vec<String>| {
+        known.len() == list.len() && known.iter().all(|name| list.contains(name))
+    };
+    if !lists.iter().any(same) {
+        lists.push(list.to_vec());
+    }
+}
+
 /// An operation's requirement objects apart: the distinct scope lists under `T`'s
 /// schemes (one per alternative, whatever the scheme), and, for each object, what it
 /// requires under the schemes of other tables (none when every object is `T`'s alone).
@@ -368,58 +380,28 @@ fn split_by_table<T: ScopeTable>(
     security: &[SecurityRequirement],
 ) -> (Vec<Vec<String>>, Vec<Schemes>) {
     let ours: Vec<&'static str> = super::scheme_names::<T>().collect();
-    let mut foreign = Vec::new();
-    let mut own_objects = Vec::new();
-    for requirement in security {
-        let value = serde_json::to_value(requirement).unwrap_or_default();
-        let mut theirs = std::collections::BTreeMap::new();
-        let mut mine = serde_json::Map::new();
-        for (scheme, scopes) in value.as_object().into_iter().flatten() {
-            let names: Vec<String> = scopes
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|name| name.as_str().map(str::to_owned))
-                .collect();
-            match ours.contains(&scheme.as_str()) {
-                true => {
-                    mine.insert(scheme.clone(), serde_json::Value::from(names));
-                }
-                false => {
-                    theirs.insert(scheme.clone(), names);
-                }
-            }
+    let (mut own, mut foreign) = (Vec::new(), Vec::new());
+    for object in objects_of(security) {
+        let (mine, theirs): (Schemes, Schemes) = object
+            .into_iter()
+            .partition(|(scheme, _)| ours.contains(&scheme.as_str()));
+        for list in mine.values() {
+            push_distinct(&mut own, list);
         }
         if !theirs.is_empty() && !foreign.contains(&theirs) {
             foreign.push(theirs);
         }
-        own_objects.push(serde_json::Value::Object(mine));
     }
-    let own: Vec<SecurityRequirement> = own_objects
-        .into_iter()
-        .filter_map(|object| serde_json::from_value(object).ok())
-        .collect();
-    (alternatives(&own), foreign)
+    (own, foreign)
 }
 
 /// The distinct scope lists of requirement objects (one list per alternative, whatever
 /// the scheme).
 fn alternatives(security: &[SecurityRequirement]) -> Vec<Vec<String>> {
-    let mut lists: Vec<Vec<String>> = Vec::new();
-    for requirement in security {
-        let value = serde_json::to_value(requirement).unwrap_or_default();
-        let objects = value
-            .as_object()
-            .into_iter()
-            .flat_map(|object| object.values());
-        for scopes in objects.filter_map(|scopes| scopes.as_array()) {
-            let list: Vec<String> = scopes
-                .iter()
-                .filter_map(|name| name.as_str().map(str::to_owned))
-                .collect();
-            if !lists.iter().any(|known| same_set(known, &list)) {
-                lists.push(list);
-            }
+    let mut lists = Vec::new();
+    for object in objects_of(security) {
+        for list in object.values() {
+            push_distinct(&mut lists, list);
         }
     }
     lists

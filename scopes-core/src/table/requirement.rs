@@ -213,16 +213,10 @@ pub trait RequiredScopes<T: ScopeTable>: Send + Sync + 'static {
         Self::parts().own
     }
 
-    /// For a handler, the requirements of the scoped extractors it takes whose table is
-    /// another than `T`: checked and named with the handler's own.
-    #[doc(hidden)]
-    fn foreign() -> &'static [ForeignRequirement] {
-        Self::parts().foreign
-    }
-
-    /// [`composed`](Self::composed) and [`foreign`](Self::foreign), as
-    /// `#[requires_scopes]` writes them for a handler with parameters (the type's own
-    /// requirement alone otherwise).
+    /// [`composed`](Self::composed), and for a handler the requirements of the scoped
+    /// extractors it takes whose table is another than `T` (checked and named with the
+    /// handler's own), as `#[requires_scopes]` writes them for a handler with parameters
+    /// (the type's own requirement alone otherwise).
     #[doc(hidden)]
     fn parts() -> Composed<T> {
         Composed {
@@ -256,7 +250,7 @@ impl ForeignRequirement {
         }
     }
 
-    /// A placeholder, never read (see [`present_foreign`]).
+    /// A placeholder, never read (see [`present`]).
     const NONE: Self = Self {
         scope: "",
         met: |_| true,
@@ -425,35 +419,14 @@ impl<T: ScopeTable> Part<T> for Plain {
     const REQUIREMENT: Option<Requirement<T>> = None;
 }
 
-/// `parts` with the requirements that are present first, in order, and how many they
-/// are (the rest repeats the first, which is always present).
-const fn present<T: ScopeTable, const N: usize>(
-    parts: [Option<Requirement<T>>; N],
-) -> ([Requirement<T>; N], usize) {
-    let Some(first) = parts[0] else {
-        panic!("a handler's own requirement comes first")
-    };
-    let mut present = [first; N];
+/// `parts` with the ones that are present first, in order, and how many they are (the
+/// rest is `filler`, never read).
+const fn present<X: Copy, const N: usize>(parts: [Option<X>; N], filler: X) -> ([X; N], usize) {
+    let mut present = [filler; N];
     let (mut i, mut count) = (0, 0);
     while i < N {
-        if let Some(requirement) = parts[i] {
-            present[count] = requirement;
-            count += 1;
-        }
-        i += 1;
-    }
-    (present, count)
-}
-
-/// The foreign requirements that are present in `parts`, first, and how many they are.
-const fn present_foreign<const N: usize>(
-    parts: [Option<ForeignRequirement>; N],
-) -> ([ForeignRequirement; N], usize) {
-    let mut present = [ForeignRequirement::NONE; N];
-    let (mut i, mut count) = (0, 0);
-    while i < N {
-        if let Some(requirement) = parts[i] {
-            present[count] = requirement;
+        if let Some(part) = parts[i] {
+            present[count] = part;
             count += 1;
         }
         i += 1;
@@ -466,17 +439,17 @@ macro_rules! parts {
     ($($part:ident)*) => {
         impl<T: ScopeTable, $($part: Part<T>),*> Parts<T> for ($($part,)*) {
             fn composed<R: RequiredScopes<T>>() -> Composed<T> {
-                let (present, count) = const {
+                let (own, count) = const {
                     &present([
                         Some(R::REQUIREMENT),
                         $($part::REQUIREMENT,)*
-                    ])
+                    ], R::REQUIREMENT)
                 };
                 let (foreign, foreigners) = const {
-                    &present_foreign([$($part::FOREIGN,)*])
+                    &present([$($part::FOREIGN,)*], ForeignRequirement::NONE)
                 };
                 Composed {
-                    own: &present[..*count],
+                    own: &own[..*count],
                     foreign: &foreign[..*foreigners],
                 }
             }
