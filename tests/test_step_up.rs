@@ -233,6 +233,79 @@ fn openapi_describes_the_step_up_on_the_operation() {
     assert!(plain["401"].get("x-scopes-step-up").is_none());
 }
 
+/// The company's table, whose scoped extractor asks for a recent login with a phishing-
+/// resistant method.
+mod company {
+    use axum::extract::FromRequestParts;
+    use axum::http::request::Parts;
+    use axum::response::Response;
+    use scopes_core::{requires_scopes, scopes};
+
+    scopes! {
+        /// The company's scopes.
+        pub Company {
+            "me": "Read your profile.",
+        }
+        oauth2 "Company" { client_credentials { token_url: "https://id.example.com/token" } }
+    }
+
+    /// The signed-in employee, recently and strongly authenticated.
+    pub(crate) struct Employee;
+
+    #[requires_scopes("me", acr = ["phr"], max_age = 120, table = Company)]
+    impl<S: Send + Sync> FromRequestParts<S> for Employee {
+        type Rejection = Response;
+
+        async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+            let _ = (parts, state);
+            Ok(Employee)
+        }
+    }
+}
+
+#[requires_scopes("payments:read", max_age = 3600)]
+async fn employee_history(_: company::Employee) {}
+
+#[test]
+fn openapi_describes_the_step_up_of_an_extractor_of_another_table() {
+    let _ = employee_history;
+    let responses =
+        serde_json::to_value(scopes_core::openapi::security_of!(employee_history).responses())
+            .unwrap();
+    // The extractor checks it itself; the operation says so, with the handler's own:
+    // the `acr` list it asks, and the strictest `max_age` of the two.
+    assert_eq!(
+        responses["401"]["x-scopes-step-up"],
+        json!({ "acr_values": [PHR], "max_age": 120 }),
+        "{responses}"
+    );
+}
+
+#[tokio::test]
+async fn an_extractor_of_another_table_checks_its_step_up() {
+    let app: Router = Router::new()
+        .route("/employee/history", get(employee_history))
+        .with_state(verifier());
+    let employee = |acr: &str, ago: u64| {
+        ISSUER
+            .token(scope_set!("payments:read"))
+            .extra_scopes(["me"])
+            .claim("acr", acr)
+            .claim("auth_time", now() - ago)
+            .mint()
+    };
+    send(&app, "/employee/history", &employee(PHR, 60))
+        .await
+        .assert_admitted();
+    // Recent enough for the handler (an hour), not for the extractor (two minutes).
+    let reply = send(&app, "/employee/history", &employee(PHR, 600)).await;
+    let challenge = reply.assert_insufficient_user_authentication();
+    assert_eq!(challenge.param("acr_values"), Some(PHR));
+    assert_eq!(challenge.param("max_age"), Some("120"));
+    let reply = send(&app, "/employee/history", &employee("pwd", 60)).await;
+    reply.assert_insufficient_user_authentication();
+}
+
 #[tokio::test]
 async fn composed_acr_lists_ask_for_what_all_accept() {
     let app = app();

@@ -257,8 +257,14 @@ impl<T: ScopeTable> OperationSecurity<T> {
     pub fn responses(&self) -> ProtectedResponses {
         let scopes = self.all().map(Requirement::scope);
         let foreign = self.foreign.iter().map(ForeignRequirement::scope);
+        // A scoped extractor of another table checks how the user authenticated itself;
+        // the operation documents it with the handler's.
+        let authentications = self
+            .all()
+            .map(Requirement::authentication)
+            .chain(self.foreign.iter().map(ForeignRequirement::authentication));
         ProtectedResponses::new(scope_union_of(scopes.chain(foreign)).join(" "))
-            .with_step_up(responses::StepUp::of(self.all()))
+            .with_step_up(responses::StepUp::asked(authentications))
     }
 
     fn all(&self) -> impl Iterator<Item = &Requirement<T>> + Clone {

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::error::TokenError;
 use crate::http::refusal::{AuthRejection, Example, ResponseMode, example};
-use crate::table::{Requirement, ScopeTable};
+use crate::table::{Authentication, Requirement, ScopeTable};
 
 /// OpenAPI `responses` entries for a protected operation, as the verifier's
 /// [`ResponseMode`] answers: with RFC 6750 (the default), `401` always and `403` when the
@@ -40,14 +40,20 @@ impl StepUp {
     pub(crate) fn of<'r, T: ScopeTable>(
         requirements: impl Iterator<Item = &'r Requirement<T>> + Clone,
     ) -> Option<Self> {
-        let acr_values = requirements
+        Self::asked(requirements.map(Requirement::authentication))
+    }
+
+    /// What `authentications` ask together: the first `acr` list and the strictest
+    /// `max_age`.
+    pub(crate) fn asked<'a>(
+        authentications: impl Iterator<Item = &'a Authentication> + Clone,
+    ) -> Option<Self> {
+        let acr_values = authentications
             .clone()
-            .map(|requirement| requirement.authentication().acr())
+            .map(Authentication::acr)
             .find(|acr| !acr.is_empty())
             .unwrap_or_default();
-        let max_age = requirements
-            .filter_map(|requirement| requirement.authentication().max_age())
-            .min();
+        let max_age = authentications.filter_map(Authentication::max_age).min();
         Some(Self {
             acr_values: acr_values.iter().map(|acr| (*acr).to_owned()).collect(),
             max_age,

@@ -237,6 +237,9 @@ pub struct ForeignRequirement {
     /// Its table's security schemes, for OpenAPI.
     security: SecuritySchemes,
     alternatives: fn() -> Vec<Vec<&'static str>>,
+    /// How the user must have authenticated (RFC 9470), for OpenAPI: the extractor
+    /// checks it itself.
+    authentication: Authentication,
 }
 
 impl ForeignRequirement {
@@ -247,6 +250,7 @@ impl ForeignRequirement {
             met: met_by::<U, R>,
             security: U::SECURITY,
             alternatives: alternatives_of::<U, R>,
+            authentication: R::REQUIREMENT.authentication,
         }
     }
 
@@ -256,6 +260,7 @@ impl ForeignRequirement {
         met: |_| true,
         security: SecuritySchemes::NONE,
         alternatives: Vec::new,
+        authentication: Authentication::NONE,
     };
 
     /// The scopes it names, space-delimited (as [`Requirement::scope`]).
@@ -277,6 +282,11 @@ impl ForeignRequirement {
     /// the order written.
     pub(crate) fn alternatives(&self) -> Vec<Vec<&'static str>> {
         (self.alternatives)()
+    }
+
+    /// How the user must have authenticated (RFC 9470).
+    pub(crate) fn authentication(&self) -> &Authentication {
+        &self.authentication
     }
 }
 

@@ -9,7 +9,7 @@ use syn::{FnArg, ImplItem, Item, ItemFn, ItemImpl, Path, Type};
 use super::target::{ExtractorParts, mentions_any};
 use super::utoipa::Documented;
 use super::valid::Resolved;
-use crate::diagnostics::{check_at, relocate};
+use crate::diagnostics::{check_at, relocate, respan};
 use crate::scope_token::scope_hash;
 
 /// How the expansion names scopes-core and the table: built once per attribute, then
@@ -339,11 +339,26 @@ pub(crate) fn extractor(
         state_arg,
     } = parts;
 
+    let self_at_path = respan(quote!(#self_ty), path.span());
+    // The check a handler's attribute injects, for a requirement type of its own that
+    // reaches the table as a handler's does (`HandlerCheck`): a path that is no table
+    // is then reported once, where `with_table` names it, and the check adds nothing.
     let check: syn::Stmt = syn::parse_quote_spanned! {path.span()=>
-        let _ = <#private::Authorized<#table, Self> as #private::FromRequestParts<#state>>::from_request_parts(
-            #parts_arg,
-            #state_arg,
-        )
+        let _ = {
+            #[allow(non_camel_case_types)]
+            struct __scopes_extractor_check;
+            impl #private::HandlerCheck for __scopes_extractor_check {
+                fn with_table<__V: #private::TableVisitor>(
+                    visitor: __V,
+                ) -> <__V as #private::TableVisitor>::Output {
+                    visitor.visit::<#table, #self_at_path>()
+                }
+            }
+            <#private::Check<__scopes_extractor_check> as #private::FromRequestParts<#state>>::from_request_parts(
+                #parts_arg,
+                #state_arg,
+            )
+        }
         .await?;
     };
     for item in &mut block.items {
