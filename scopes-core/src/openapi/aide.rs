@@ -4,7 +4,10 @@
 //!   its operation: `security` (the handler's scopes, then its scoped extractors') and
 //!   the `401`/`403` responses with their RFC 6750 challenges. Nothing to write twice.
 //! - The crate's other extractors and responses take part in aide's inference:
-//!   [`Claims`] and [`SecurityScopes`] add nothing,
+//!   [`Claims`] and [`SecurityScopes`] add nothing (`Claims<T>` names no table, so it
+//!   cannot say whose schemes a token comes from: a route that `Claims` alone protects is
+//!   documented as public; give it a bare `#[requires_scopes]`, "any valid token", and it
+//!   is documented as protected, with its `401`),
 //!   [`PasswordForm`] documents its form body,
 //!   [`AccessTokenResponse`] and
 //!   [`GrantError`] their responses.

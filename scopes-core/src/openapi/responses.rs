@@ -4,8 +4,9 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
 use crate::error::TokenError;
+use crate::http::InvalidRequest;
 use crate::http::refusal::{AuthRejection, Example, ResponseMode, example};
-use crate::table::{Authentication, Requirement, ScopeTable};
+use crate::table::Authentication;
 
 /// OpenAPI `responses` entries for a protected operation, as the verifier's
 /// [`ResponseMode`] answers: with RFC 6750 (the default), `401` always and `403` when the
@@ -37,10 +38,11 @@ pub(crate) struct StepUp {
 impl StepUp {
     /// What `requirements` ask together (RFC 9470), as the handler's check answers: the
     /// first `acr` list and the strictest `max_age`.
-    pub(crate) fn of<'r, T: ScopeTable>(
-        requirements: impl Iterator<Item = &'r Requirement<T>> + Clone,
+    #[cfg(any(feature = "utoipa", feature = "aide"))]
+    pub(crate) fn of<'r, T: crate::table::ScopeTable>(
+        requirements: impl Iterator<Item = &'r crate::table::Requirement<T>> + Clone,
     ) -> Option<Self> {
-        Self::asked(requirements.map(Requirement::authentication))
+        Self::asked(requirements.map(crate::table::Requirement::authentication))
     }
 
     /// What `authentications` ask together: the first `acr` list and the strictest
@@ -104,11 +106,16 @@ impl ProtectedResponses {
         self
     }
 
-    /// `(status, response object)` pairs, 401 first: a bad token's, then, when the
-    /// operation requires a scope and the mode answers it with another status, a
-    /// missing scope's.
+    /// `(status, response object)` pairs: credentials that could not be read (400), a
+    /// bad token's (401), then, when the operation requires a scope and the mode
+    /// answers it with another status, a missing scope's (403).
     pub fn entries(&self) -> Vec<(&'static str, Value)> {
         let (mode, scope) = (self.mode, self.scope.as_str());
+        let malformed = example(
+            mode,
+            AuthRejection::InvalidRequest(InvalidRequest::MalformedAuthorization),
+            scope,
+        );
         let invalid = example(
             mode,
             AuthRejection::InvalidToken(TokenError::Expired),
@@ -139,7 +146,10 @@ impl ProtectedResponses {
             ));
             unauthorized[STEP_UP] = serde_json::to_value(step_up).unwrap_or(Value::Null);
         }
-        let mut entries = vec![("401", unauthorized)];
+        let mut entries = vec![
+            ("400", response(RFC_400, RFC_400_HEADER, &malformed)),
+            ("401", unauthorized),
+        ];
         if !scope.is_empty() && insufficient.status != invalid.status {
             entries.push(("403", response(RFC_403, RFC_403_HEADER, &insufficient)));
         }
@@ -158,6 +168,11 @@ impl Serialize for ProtectedResponses {
     }
 }
 
+const RFC_400: &str = "Bad Request: the credentials could not be read (RFC 6750 §3.1 \
+    `invalid_request`): an `Authorization` header that is not `Bearer` (or `DPoP`) and one token, or \
+    credentials given twice (two headers, or a token in the query as well).";
+const RFC_400_HEADER: &str = "The RFC 6750 challenge, `error=\"invalid_request\"` with an \
+    `error_description` saying what could not be read.";
 const RFC_401: &str = "Unauthorized: the bearer token is missing, malformed, expired or \
     otherwise invalid (RFC 6750 §3.1).";
 const RFC_401_HEADER: &str = "The RFC 6750 challenge: `Bearer` alone when no token was sent; \

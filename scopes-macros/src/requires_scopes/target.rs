@@ -81,6 +81,9 @@ impl Parse for Handler {
     }
 }
 
+/// The most parameters axum 0.8 implements `Handler` for.
+const AXUM_MAX_PARAMETERS: usize = 16;
+
 fn check_handler(function: &ItemFn, errors: &mut Errors) {
     let sig = &function.sig;
     if sig.asyncness.is_none() {
@@ -93,6 +96,18 @@ fn check_handler(function: &ItemFn, errors: &mut Errors) {
         errors.spanned(
             receiver,
             "`#[requires_scopes]` handlers are free functions; a method taking `self` cannot be an axum handler",
+        );
+    }
+    // axum's handlers take at most 16 parameters, and the check is one of them: with 16
+    // of its own, the handler would be no `Handler`, with an error that names none.
+    if let Some(last) = sig.inputs.iter().nth(AXUM_MAX_PARAMETERS - 1) {
+        errors.spanned(
+            last,
+            format_args!(
+                "`#[requires_scopes]` adds a parameter of its own (the token's check), and an axum handler takes at most {AXUM_MAX_PARAMETERS}: `{}` may take {} of its own; take two of them as one tuple, `(A, B)`, which axum extracts in order",
+                sig.ident,
+                AXUM_MAX_PARAMETERS - 1,
+            ),
         );
     }
     // A second `#[requires_scopes]` below this one.
