@@ -503,8 +503,19 @@ pub mod __private {
 
     /// Checks [`NoUtoipaPathAbove`].
     pub const fn no_utoipa_path_above<T: NoUtoipaPathAbove>() {}
+
+    /// Implemented by nothing: the bound of what utoipa-axum's `routes!` calls on the
+    /// fallback `__path_<handler>` of a handler without `#[utoipa::path]`.
+    #[diagnostic::on_unimplemented(
+        message = "this handler has no `#[utoipa::path]`, which utoipa-axum's `routes!` and `#[openapi(paths(…))]` read its operation from",
+        label = "no `#[utoipa::path]` on this handler",
+        note = "write `#[utoipa::path(get, path = \"…\", …)]` below `#[requires_scopes]`, or route the handler with axum's own `Router::route` and leave it out of the document"
+    )]
+    pub trait UtoipaPathBelow {}
     #[cfg(feature = "aide")]
     pub use crate::openapi::aide::{scoped_input, scoped_responses};
+    #[cfg(feature = "utoipa")]
+    pub use crate::openapi::utoipa::NoUtoipaPath;
     pub use crate::table::check::{
         Message, check_granted_scope, check_scheme_of, check_scope, missing_scheme, scope_index,
         set_of, slot_hashes, slots, unknown_scope,

@@ -86,7 +86,8 @@ macro_rules! __utoipa_table {
 /// Beside a `#[requires_scopes]` handler without `#[utoipa::path]` below it: a fallback
 /// `__path_<handler>` through a glob import, which an item of the same name shadows —
 /// utoipa's, when `#[utoipa::path]` sits above and documented the operation without its
-/// security; the check then fails with the fix in its message.
+/// security; the check then fails with the fix in its message. The fallback is an alias
+/// of one type ([`utoipa::NoUtoipaPath`]), so that a handler adds no impl of its own.
 #[cfg(feature = "utoipa")]
 #[doc(hidden)]
 #[macro_export]
@@ -95,10 +96,7 @@ macro_rules! __utoipa_order_guard {
         #[doc(hidden)]
         #[allow(non_snake_case, non_camel_case_types, unreachable_pub)]
         mod $guard {
-            pub struct $outer;
-            // Not offered in the error as "implemented for `__scopes_order_…`".
-            #[diagnostic::do_not_recommend]
-            impl $crate::__private::NoUtoipaPathAbove for $outer {}
+            pub type $outer = $crate::__private::NoUtoipaPath;
         }
         #[allow(unused_imports)]
         use $guard::*;

@@ -508,6 +508,57 @@ impl TableVisitor for Secured {
     }
 }
 
+/// What `__path_<handler>` is for a `#[requires_scopes]` handler without
+/// `#[utoipa::path]` below it (an alias, through a glob import that utoipa's own
+/// `__path_` type shadows): see `__utoipa_order_guard!`.
+///
+/// utoipa-axum's `routes!` and `#[openapi(paths(…))]` call `path`, `operation`,
+/// `methods`, `tags` and `schemas` on a `__path_` type. Here `path` has a bound nothing
+/// meets ([`UtoipaPathBelow`](crate::__private::UtoipaPathBelow)), so that the error
+/// says the handler has no `#[utoipa::path]` (utoipa's own traits would report bounds
+/// of its private `PathConfig`, `Tags`…); the rest is there so that nothing else fails.
+/// Never called. Generic, its parameter defaulted, so that `path`'s bound is not a
+/// trivial one (which rustc would report where it is written).
+#[doc(hidden)]
+#[allow(missing_debug_implementations)]
+pub struct NoUtoipaPath<X: ?Sized = ()>(core::marker::PhantomData<X>);
+
+// Not offered in the error as "implemented for `NoUtoipaPath`".
+#[diagnostic::do_not_recommend]
+impl crate::__private::NoUtoipaPathAbove for NoUtoipaPath {}
+
+impl<X: ?Sized> NoUtoipaPath<X> {
+    /// Fails the build: the handler has no `#[utoipa::path]`.
+    pub fn path() -> String
+    where
+        Self: crate::__private::UtoipaPathBelow,
+    {
+        unreachable!("NoUtoipaPath::path has a bound nothing meets")
+    }
+}
+
+impl NoUtoipaPath {
+    /// Never called (see [`NoUtoipaPath::path`]).
+    pub fn operation() -> Operation {
+        unreachable!("NoUtoipaPath::path fails the build first")
+    }
+
+    /// Never called (see [`NoUtoipaPath::path`]).
+    pub fn methods() -> Vec<::utoipa::openapi::path::HttpMethod> {
+        unreachable!("NoUtoipaPath::path fails the build first")
+    }
+}
+
+impl<'t> ::utoipa::__dev::Tags<'t> for NoUtoipaPath {
+    fn tags() -> Vec<&'t str> {
+        unreachable!("NoUtoipaPath::path fails the build first")
+    }
+}
+
+impl ::utoipa::__dev::SchemaReferences for NoUtoipaPath {
+    fn schemas(_: &mut Vec<(String, RefOr<::utoipa::openapi::schema::Schema>)>) {}
+}
+
 /// The table's `Modify` impl and the handler's `__path_` wrapper, emitted through
 /// `scopes_core` so that they exist only with the feature.
 #[doc(hidden)]
