@@ -218,7 +218,12 @@ fn aide_documents_security_and_refusals_as_utoipa_does() {
     let serde =
         serde_json::to_value(scopes_core::openapi::security_of!(read_own_items).responses())
             .unwrap();
-    for status in ["401", "403"] {
+    // RFC 6750's 400 for credentials that could not be read is documented too.
+    assert_eq!(
+        items["responses"]["400"]["headers"]["WWW-Authenticate"]["example"],
+        r#"Bearer error="invalid_request", error_description="The Authorization header is malformed""#
+    );
+    for status in ["400", "401", "403"] {
         // aide spells out the header's default `style: simple`; otherwise the same.
         let mut response = items["responses"][status].clone();
         let header = &mut response["headers"]["WWW-Authenticate"];
