@@ -428,3 +428,71 @@ mod layers {
         assert_eq!(again, document);
     }
 }
+
+/// An application's error type that documents a 400 of its own (a validation error).
+struct ApiError;
+
+impl axum::response::IntoResponse for ApiError {
+    fn into_response(self) -> axum::response::Response {
+        axum::http::StatusCode::BAD_REQUEST.into_response()
+    }
+}
+
+impl aide::OperationOutput for ApiError {
+    type Inner = Self;
+
+    fn inferred_responses(
+        _: &mut aide::generate::GenContext,
+        _: &mut aide::openapi::Operation,
+    ) -> Vec<(Option<u16>, aide::openapi::Response)> {
+        let own = aide::openapi::Response {
+            description: "Validation failed.".into(),
+            ..Default::default()
+        };
+        vec![(Some(400), own)]
+    }
+}
+
+#[requires_scopes("items")]
+async fn create_item() -> Result<String, ApiError> {
+    Ok(String::new())
+}
+
+async fn stats() -> Result<String, ApiError> {
+    Ok(String::new())
+}
+
+/// A router layer's requirement.
+#[requires_scopes("me")]
+struct Staff;
+
+#[test]
+fn an_operations_own_responses_are_kept() {
+    // The handler's output documents a 400: the check's inferred 400 does not
+    // conflict with it (aide would report it), and the handler's stays.
+    aide::generate::on_error(|error| panic!("aide: {error}"));
+    let verifier = Verifier::new(Key::hs256([7u8; 32]).unwrap()).unwrap();
+    let staff: ApiRouter<Verifier> = ApiRouter::new()
+        .api_route("/stats", get(stats))
+        .route_layer(scopes_core::RequireScopesLayer::<Scopes, Staff>::new(
+            &verifier,
+        ));
+    let mut api = OpenApi::default();
+    let _app: axum::Router = ApiRouter::new()
+        .api_route("/items", post(create_item))
+        .nest("/staff", staff)
+        .finish_api(&mut api)
+        .with_state(verifier);
+    // A layer's refusals join an operation's own 400, which stays.
+    scopes_core::openapi::aide::add_layer_security::<Scopes, Staff>(&mut api, "/staff");
+    let document = serde_json::to_value(&api).unwrap();
+    for (path, method) in [("/items", "post"), ("/staff/stats", "get")] {
+        let responses = &document["paths"][path][method]["responses"];
+        assert_eq!(
+            responses["400"]["description"], "Validation failed.",
+            "{path}"
+        );
+        assert!(responses["401"].is_object(), "{path}");
+        assert!(responses["403"].is_object(), "{path}");
+    }
+}

@@ -368,3 +368,114 @@ async fn claims_after_another_tables_extractor_name_everything_the_handler_needs
         Some(r#"Bearer scope="orders x""#)
     );
 }
+
+/// Extractors that the attribute must find as `Self`, however their type is named.
+mod names {
+    use super::*;
+
+    /// Requires `orders`.
+    pub(crate) struct Wrapped;
+
+    #[requires_scopes("orders")]
+    impl<S: Send + Sync> FromRequestParts<S> for Wrapped {
+        type Rejection = Response;
+
+        async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+            let _ = (parts, state);
+            Ok(Wrapped)
+        }
+    }
+
+    pub(crate) mod outer {
+        use super::*;
+
+        /// Requires `admin`, and wraps the other `Wrapped`, imported under the same name
+        /// in its body: the check is still this type's.
+        pub(crate) struct Wrapped;
+
+        #[requires_scopes("admin")]
+        impl<S: Send + Sync> FromRequestParts<S> for Wrapped {
+            type Rejection = Response;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &S,
+            ) -> Result<Self, Self::Rejection> {
+                use super::Wrapped;
+                let Wrapped = Wrapped::from_request_parts(parts, state).await?;
+                Ok(self::Wrapped)
+            }
+        }
+
+        pub(crate) mod inner {
+            /// Its impl names it by a path.
+            pub(crate) struct Deep;
+        }
+
+        #[requires_scopes("staff", table = crate::Scopes)]
+        impl<S: Send + Sync> FromRequestParts<S> for crate::names::outer::inner::Deep {
+            type Rejection = Response;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &S,
+            ) -> Result<Self, Self::Rejection> {
+                let _ = (parts, state);
+                Ok(inner::Deep)
+            }
+        }
+    }
+
+    /// An extractor written by a `macro_rules!`.
+    macro_rules! scoped {
+        ($name:ident, $scope:literal) => {
+            pub(crate) struct $name;
+
+            #[requires_scopes($scope)]
+            impl<S: Send + Sync> FromRequestParts<S> for $name {
+                type Rejection = Response;
+
+                async fn from_request_parts(
+                    parts: &mut Parts,
+                    state: &S,
+                ) -> Result<Self, Self::Rejection> {
+                    let _ = (parts, state);
+                    Ok($name)
+                }
+            }
+        };
+    }
+
+    scoped!(Macroed, "items");
+}
+
+async fn by_outer(_: names::outer::Wrapped) {}
+async fn by_deep(_: names::outer::inner::Deep) {}
+async fn by_macro(_: names::Macroed) {}
+
+#[tokio::test]
+async fn an_extractor_is_checked_as_itself_however_it_is_named() {
+    let verifier = Verifier::new(Key::hs256(scopes_tests::SECRET).unwrap()).unwrap();
+    let app: Router = Router::new()
+        .route("/outer", get(by_outer))
+        .route("/deep", get(by_deep))
+        .route("/macro", get(by_macro))
+        .with_state(verifier);
+    // The wrapping extractor's own scope first, then the wrapped one's.
+    let insufficient =
+        |scope: &str| format!(r#"Bearer error="insufficient_scope", scope="{scope}""#);
+    let reply = send(&app, get_with("/outer", &hs256(&["orders"]))).await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.challenge, Some(insufficient("admin")));
+    let reply = send(&app, get_with("/outer", &hs256(&["admin"]))).await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.challenge, Some(insufficient("orders")));
+    let reply = send(&app, get_with("/outer", &hs256(&["admin", "orders"]))).await;
+    assert_eq!(reply.status, 200);
+    for (path, scope) in [("/deep", "staff"), ("/macro", "items")] {
+        let reply = send(&app, get_with(path, &hs256(&["orders"]))).await;
+        assert_eq!(reply.status, 403, "{path}");
+        let reply = send(&app, get_with(path, &hs256(&[scope]))).await;
+        assert_eq!(reply.status, 200, "{path}");
+    }
+}

@@ -89,13 +89,13 @@
 //! | `macros` | yes | `scopes!` and `#[requires_scopes]` |
 //! | `aws_lc_rs` | yes | jsonwebtoken's aws-lc-rs crypto backend (except HS256 on a CPU with SHA-256 instructions, checked with RustCrypto's `hmac` and `sha2`: for a token's few blocks they are about 1.7 times as fast as aws-lc's HMAC context; aws-lc in FIPS mode keeps it) |
 //! | `rust_crypto` | no | jsonwebtoken's pure-Rust backend; with both enabled, aws-lc-rs is used (HS256 as above). The crate calls its backend directly and never touches jsonwebtoken's process-wide provider (see [`install_crypto_provider`] if your own code uses jsonwebtoken) |
-//! | `aide` | no | [aide](https://docs.rs/aide) 0.15 integration: `#[requires_scopes]` handlers document their `security` and 401/403 responses, the crate's extractors and responses take part in aide's inference (see `openapi::aide`) |
+//! | `aide` | no | [aide](https://docs.rs/aide) 0.15 integration: `#[requires_scopes]` handlers document their `security` and 400/401/403 responses, the crate's extractors and responses take part in aide's inference (see `openapi::aide`) |
 //! | `jwks` | no | keys from a JWKS URL or OpenID Connect discovery, refreshed (reqwest, rustls) |
 //! | `introspection` | no | opaque tokens checked at the issuer's introspection endpoint (RFC 7662), alone or beside JWTs: `TrustedIssuer::introspection` (implies `jwks`) |
 //! | `testing` | no | the test kit (implies `jwks`): a test issuer with its own keys, tokens typed by the table, request helpers and refusal assertions (see `testing`, "Testing your API") |
 //! | `metrics` | no | counters and a histogram through the [`metrics`](https://docs.rs/metrics) facade (see "Observability" below) |
 //! | `redis` | no | `store::RedisStore`: the DPoP replay check and introspection answers shared by every instance of an API (see "Many instances" below) |
-//! | `utoipa` | no | [utoipa](https://docs.rs/utoipa) 6 integration (your own `utoipa` dependency must be 6 too): the table is a `Modify`, `#[utoipa::path]` handlers get their `security` and 401/403 responses (see `openapi::utoipa`) |
+//! | `utoipa` | no | [utoipa](https://docs.rs/utoipa) 6 integration (your own `utoipa` dependency must be 6 too): the table is a `Modify`, `#[utoipa::path]` handlers get their `security` and 400/401/403 responses (see `openapi::utoipa`) |
 //!
 //! # The table: `scopes!`
 //!
@@ -497,7 +497,7 @@ pub mod __private {
     #[diagnostic::on_unimplemented(
         message = "`#[utoipa::path]` is written above `#[requires_scopes]`, so utoipa documents the operation without its security",
         label = "write `#[requires_scopes]` above `#[utoipa::path]`",
-        note = "`#[requires_scopes]` must expand first to give the operation its `security` and 401/403 responses"
+        note = "`#[requires_scopes]` must expand first to give the operation its `security` and 400/401/403 responses"
     )]
     pub trait NoUtoipaPathAbove {}
 

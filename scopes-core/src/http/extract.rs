@@ -109,8 +109,9 @@ impl<R: HandlerCheck> fmt::Debug for Check<R> {
     }
 }
 
-/// Implemented by `#[requires_scopes]` for a handler's requirement type: hands the
-/// table and the requirement to what needs them as types (the handler's check, OpenAPI).
+/// Implemented by `#[requires_scopes]` for a handler's requirement type, and for a
+/// scoped extractor (whose own check is [`Check<Self>`](Check)): hands the table and the
+/// requirement to what needs them as types (the check, OpenAPI).
 #[doc(hidden)]
 pub trait HandlerCheck: Send + Sync + 'static {
     /// `visitor.visit::<Table, Self>()`.

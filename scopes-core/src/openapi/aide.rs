@@ -225,13 +225,31 @@ impl<T: ScopeTable, R: RequiredScopes<T>> OperationInput for Authorized<T, R> {
         if !responses_mine::<R>(operation) {
             return Vec::new();
         }
-        OperationSecurity::<T>::of::<R>()
-            .responses()
-            .entries()
-            .into_iter()
-            .map(|(code, response)| (status(code), read(response)))
-            .collect()
+        early(operation, &OperationSecurity::<T>::of::<R>().responses())
     }
+}
+
+/// `responses` as aide's inferred early responses, but for a status the operation has
+/// already (its handler's output documents it, say): aide would report each of those
+/// as a conflict (`InferredResponseConflict`), and the operation's own is kept.
+fn early(
+    operation: &Operation,
+    responses: &super::responses::ProtectedResponses,
+) -> Vec<(Option<u16>, Response)> {
+    let present = |code: u16| {
+        operation.responses.as_ref().is_some_and(|responses| {
+            responses
+                .responses
+                .contains_key(&aide::openapi::StatusCode::Code(code))
+        })
+    };
+    responses
+        .entries()
+        .into_iter()
+        .filter_map(|(code, response)| status(code).map(|code| (code, response)))
+        .filter(|(code, _)| !present(*code))
+        .map(|(code, response)| (Some(code), read(response)))
+        .collect()
 }
 
 /// What `#[requires_scopes]` injects documents what [`Authorized`] does, for the
@@ -353,7 +371,7 @@ fn join_into<T: ScopeTable>(operation: &mut Operation, added: &[crate::table::Re
 /// document whose path is `prefix` or below it (`"/admin"`: `/admin` and `/admin/stats`,
 /// not `/administrators`; `""` for every path), as utoipa's
 /// [`add_layer_security`](super::utoipa::add_layer_security) does: each then requires
-/// its own scopes and the layer's, and its 401/403 responses name them all (with the
+/// its own scopes and the layer's, and its 400/401/403 responses name them all (with the
 /// layer's step-up). Call it once per layer, on the document `finish_api` filled, with
 /// the path the layered router is nested at. aide's inference cannot see a layer, so
 /// without it the layer's routes are documented without the layer's scopes (or as
@@ -393,7 +411,14 @@ pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(
                 .and_then(|value| serde_json::from_value(value.clone()).ok()),
             _ => None,
         };
-        responses.responses.shift_remove(&code(403));
+        // The other refusals this crate wrote are written again; the operation's own
+        // (a 400 or 403 its output documents) are kept.
+        responses.responses.retain(|_, response| match response {
+            ReferenceOr::Item(response) => {
+                !response.extensions.contains_key(super::responses::MARKER)
+            }
+            _ => true,
+        });
         let written = super::responses::ProtectedResponses::new(security_names(operation))
             .with_step_up(step_up)
             .with_step_up(super::responses::StepUp::of(layer.iter()));
@@ -402,7 +427,8 @@ pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(
             if let Some(status_code) = status(status_code) {
                 responses
                     .responses
-                    .insert(code(status_code), ReferenceOr::Item(read(response)));
+                    .entry(code(status_code))
+                    .or_insert_with(|| ReferenceOr::Item(read(response)));
             }
         }
     }
@@ -494,12 +520,9 @@ pub fn scoped_responses<T: ScopeTable, R: RequiredScopes<T>>(
     if !responses_mine::<R>(operation) {
         return Vec::new();
     }
-    super::responses::ProtectedResponses::new(security_names(operation))
-        .with_step_up(super::responses::StepUp::of(R::composed().iter()))
-        .entries()
-        .into_iter()
-        .map(|(code, response)| (status(code), read(response)))
-        .collect()
+    let responses = super::responses::ProtectedResponses::new(security_names(operation))
+        .with_step_up(super::responses::StepUp::of(R::composed().iter()));
+    early(operation, &responses)
 }
 
 /// The token is verified by the attribute (or by `Claims` alone, which knows no table

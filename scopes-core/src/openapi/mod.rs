@@ -86,8 +86,8 @@ macro_rules! __utoipa_table {
 /// Beside a `#[requires_scopes]` handler without `#[utoipa::path]` below it: a fallback
 /// `__path_<handler>` through a glob import, which an item of the same name shadows —
 /// utoipa's, when `#[utoipa::path]` sits above and documented the operation without its
-/// security; the check then fails with the fix in its message. The fallback is an alias
-/// of one type ([`utoipa::NoUtoipaPath`]), so that a handler adds no impl of its own.
+/// security; the check then fails with the fix in its message. The fallback is one type
+/// re-exported ([`utoipa::NoUtoipaPath`]), so that a handler adds no impl of its own.
 #[cfg(feature = "utoipa")]
 #[doc(hidden)]
 #[macro_export]
@@ -96,10 +96,13 @@ macro_rules! __utoipa_order_guard {
         #[doc(hidden)]
         #[allow(non_snake_case, non_camel_case_types, unreachable_pub)]
         mod $guard {
-            pub type $outer = $crate::__private::NoUtoipaPath;
+            // A re-export, not an alias: two globs that bring it (a module's own, and its
+            // parent's through `use super::*`) are then the same item, not an ambiguity.
+            pub use $crate::__private::NoUtoipaPath as $outer;
         }
-        #[allow(unused_imports)]
-        use $guard::*;
+        // Crate-visible, as `paths(module::handler)` reads it from elsewhere.
+        #[allow(unused_imports, unreachable_pub)]
+        pub(crate) use $guard::*;
         const _: () = $crate::__private::no_utoipa_path_above::<$outer>();
     };
 }
@@ -251,7 +254,7 @@ impl<T: ScopeTable> OperationSecurity<T> {
         self
     }
 
-    /// The `401` and `403` responses the operation can give, with their challenges.
+    /// The `400`, `401` and `403` responses the operation can give, with their challenges.
     pub fn responses(&self) -> ProtectedResponses {
         let scopes = self.all().map(Requirement::scope);
         let foreign = self.foreign.iter().map(ForeignRequirement::scope);

@@ -1,4 +1,4 @@
-//! The 401 and 403 responses of a protected operation, as OpenAPI response objects.
+//! The 400, 401 and 403 responses of a protected operation, as OpenAPI response objects.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
@@ -9,8 +9,9 @@ use crate::http::refusal::{AuthRejection, Example, ResponseMode, example};
 use crate::table::Authentication;
 
 /// OpenAPI `responses` entries for a protected operation, as the verifier's
-/// [`ResponseMode`] answers: with RFC 6750 (the default), `401` always and `403` when the
-/// operation requires a scope; with FastAPI's mode, `401` for both. Each documents the
+/// [`ResponseMode`] answers: `400` for credentials that could not be read; with RFC 6750
+/// (the default), `401` always and `403` when the operation requires a scope; with
+/// FastAPI's mode, `401` for both. Each documents the
 /// `WWW-Authenticate` challenge and the JSON body (`{"detail": "…"}`), as the refusal
 /// model answers them.
 ///
@@ -45,20 +46,16 @@ impl StepUp {
         Self::asked(requirements.map(crate::table::Requirement::authentication))
     }
 
-    /// What `authentications` ask together: the first `acr` list and the strictest
-    /// `max_age`.
+    /// What `authentications` ask together, as a refusal's challenge names it
+    /// ([`Authentication::combined`]): the `acr` values every list accepts, and the
+    /// strictest `max_age`.
     pub(crate) fn asked<'a>(
         authentications: impl Iterator<Item = &'a Authentication> + Clone,
     ) -> Option<Self> {
-        let acr_values = authentications
-            .clone()
-            .map(Authentication::acr)
-            .find(|acr| !acr.is_empty())
-            .unwrap_or_default();
-        let max_age = authentications.filter_map(Authentication::max_age).min();
+        let combined = Authentication::combined(authentications);
         Some(Self {
-            acr_values: acr_values.iter().map(|acr| (*acr).to_owned()).collect(),
-            max_age,
+            acr_values: combined.acr().iter().map(|acr| (*acr).to_owned()).collect(),
+            max_age: combined.max_age(),
         })
     }
 }
@@ -81,15 +78,20 @@ impl ProtectedResponses {
     }
 
     /// The responses of an operation that also asks how the user authenticated: what
-    /// they asked already, composed with `step_up` (the first `acr` list, the
+    /// they asked already, composed with `step_up` (the `acr` values both accept, the
     /// strictest `max_age`).
     pub(crate) fn with_step_up(mut self, step_up: Option<StepUp>) -> Self {
         let merged = match (self.step_up.take(), step_up) {
+            // As `Authentication::combined`: the values both lists accept.
             (Some(own), Some(other)) => Some(StepUp {
-                acr_values: if own.acr_values.is_empty() {
-                    other.acr_values
-                } else {
-                    own.acr_values
+                acr_values: match (own.acr_values.is_empty(), other.acr_values.is_empty()) {
+                    (true, _) => other.acr_values,
+                    (false, true) => own.acr_values,
+                    (false, false) => own
+                        .acr_values
+                        .into_iter()
+                        .filter(|value| other.acr_values.contains(value))
+                        .collect(),
                 },
                 max_age: own.max_age.into_iter().chain(other.max_age).min(),
             }),
@@ -169,8 +171,10 @@ impl Serialize for ProtectedResponses {
 }
 
 const RFC_400: &str = "Bad Request: the credentials could not be read (RFC 6750 §3.1 \
-    `invalid_request`): an `Authorization` header that is not `Bearer` (or `DPoP`) and one token, or \
-    credentials given twice (two headers, or a token in the query as well).";
+    `invalid_request`): a `Bearer` (or, where DPoP is accepted, `DPoP`) credential that is \
+    not one token (a space, a comma or a byte outside visible ASCII in it), or credentials \
+    given twice (two `Authorization` headers, or a token in the query as well). No \
+    credentials at all, or another scheme, is a 401.";
 const RFC_400_HEADER: &str = "The RFC 6750 challenge, `error=\"invalid_request\"` with an \
     `error_description` saying what could not be read.";
 const RFC_401: &str = "Unauthorized: the bearer token is missing, malformed, expired or \

@@ -290,7 +290,7 @@ pub fn document_dpop(openapi: &mut OpenApi, dpop: &crate::http::Dpop) {
 /// call it on the document of the routes the layer wraps (utoipa-axum's
 /// `OpenApiRouter::split_for_parts`, say) before nesting or merging it. Each operation
 /// then requires its own scopes and the layer's (FastAPI's `dependencies=[Security(…)]`),
-/// and its 401/403 responses name them all. Call it before
+/// and its 400/401/403 responses name them all. Call it before
 /// [`document_response_mode`], which rewrites those responses last.
 pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(openapi: &mut OpenApi) {
     let layer = L::composed();
@@ -429,7 +429,18 @@ fn replace_responses(operation: &mut Operation, responses: &ProtectedResponses) 
             .and_then(|value| serde_json::from_value(value.clone()).ok()),
         _ => None,
     };
-    operation.responses.responses.remove("403");
+    // The other refusals this crate wrote are written again; the operation's own (a
+    // 400 or 403 it documents itself) are kept.
+    operation
+        .responses
+        .responses
+        .retain(|_, response| match response {
+            RefOr::T(response) => !response
+                .extensions
+                .as_ref()
+                .is_some_and(|extensions| extensions.contains_key(super::responses::MARKER)),
+            RefOr::Ref(_) => true,
+        });
     insert_responses(operation, &responses.clone().with_step_up(step_up));
 }
 

@@ -9,7 +9,7 @@ use syn::{FnArg, ImplItem, Item, ItemFn, ItemImpl, Path, Type};
 use super::target::{ExtractorParts, mentions_any};
 use super::utoipa::Documented;
 use super::valid::Resolved;
-use crate::diagnostics::{check_at, relocate, respan};
+use crate::diagnostics::{check_at, relocate};
 use crate::scope_token::scope_hash;
 
 /// How the expansion names scopes-core and the table: built once per attribute, then
@@ -223,7 +223,11 @@ pub(crate) fn handler(
         Some(_) => None,
         None if cfg!(feature = "utoipa") => {
             let outer = format_ident!("__path_{}", function.sig.ident.unraw());
-            let guard = format_ident!("__scopes_order_{}", function.sig.ident.unraw());
+            // The module's name differs from that of a handler of the same name in a
+            // module around it (which `use super::*` would bring in, an ambiguity
+            // with this one in the glob import below): it carries where the handler is.
+            let place = scope_hash(&format!("{:?}", function.sig.ident.span())) as u32;
+            let guard = format_ident!("__scopes_order_{}_{place:08x}", function.sig.ident.unraw());
             Some(quote_spanned! {path.span()=>
                 #krate::__utoipa_order_guard!(#guard, #outer);
             })
@@ -339,26 +343,16 @@ pub(crate) fn extractor(
         state_arg,
     } = parts;
 
-    let self_at_path = respan(quote!(#self_ty), path.span());
-    // The check a handler's attribute injects, for a requirement type of its own that
-    // reaches the table as a handler's does (`HandlerCheck`): a path that is no table
-    // is then reported once, where `with_table` names it, and the check adds nothing.
+    // The check a handler's attribute injects, `Check<Self>`: the extractor reaches its
+    // table as a handler's requirement type does (`HandlerCheck`, implemented below), so
+    // a path that is no table is reported once, where `with_table` names it. `Self`,
+    // never the type's name as written: a name imported in the body (a type of the same
+    // name that the extractor wraps) would stand for another type, with its requirement.
     let check: syn::Stmt = syn::parse_quote_spanned! {path.span()=>
-        let _ = {
-            #[allow(non_camel_case_types)]
-            struct __scopes_extractor_check;
-            impl #private::HandlerCheck for __scopes_extractor_check {
-                fn with_table<__V: #private::TableVisitor>(
-                    visitor: __V,
-                ) -> <__V as #private::TableVisitor>::Output {
-                    visitor.visit::<#table, #self_at_path>()
-                }
-            }
-            <#private::Check<__scopes_extractor_check> as #private::FromRequestParts<#state>>::from_request_parts(
-                #parts_arg,
-                #state_arg,
-            )
-        }
+        let _ = <#private::Check<Self> as #private::FromRequestParts<#state>>::from_request_parts(
+            #parts_arg,
+            #state_arg,
+        )
         .await?;
     };
     for item in &mut block.items {
@@ -386,10 +380,24 @@ pub(crate) fn extractor(
                 #private::ForeignRequirement::of::<#table, Self>();
         }
     };
+    // Beside the impl, where the self type is named as its header names it. `Self` is
+    // spanned at the table's path, as a handler's requirement type is.
+    let self_at_path = quote_spanned!(path.span()=> Self);
+    let handler_check = quote_spanned! {path.span()=>
+        impl #private::HandlerCheck for #self_ty {
+            fn with_table<__V: #private::TableVisitor>(
+                visitor: __V,
+            ) -> <__V as #private::TableVisitor>::Output {
+                visitor.visit::<#table, #self_at_path>()
+            }
+        }
+    };
     quote! {
         #required
 
         #foreign
+
+        #handler_check
 
         #checks
 

@@ -100,7 +100,15 @@ fn check_handler(function: &ItemFn, errors: &mut Errors) {
     }
     // axum's handlers take at most 16 parameters, and the check is one of them: with 16
     // of its own, the handler would be no `Handler`, with an error that names none.
-    if let Some(last) = sig.inputs.iter().nth(AXUM_MAX_PARAMETERS - 1) {
+    // A parameter under `#[cfg(…)]` may be compiled out: not counted.
+    let mut counted = sig.inputs.iter().filter(|input| {
+        let attrs = match input {
+            FnArg::Typed(typed) => &typed.attrs,
+            FnArg::Receiver(receiver) => &receiver.attrs,
+        };
+        !attrs.iter().any(|attr| attr.path().is_ident("cfg"))
+    });
+    if let Some(last) = counted.nth(AXUM_MAX_PARAMETERS - 1) {
         errors.spanned(
             last,
             format_args!(
