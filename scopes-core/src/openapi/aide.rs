@@ -2,7 +2,8 @@
 //!
 //! - [`Authorized`], which `#[requires_scopes]` injects, documents
 //!   its operation: `security` (the handler's scopes, then its scoped extractors') and
-//!   the `401`/`403` responses with their RFC 6750 challenges. Nothing to write twice.
+//!   the `400`/`401`/`403` responses with their RFC 6750 challenges (a status the
+//!   operation documents itself is kept). Nothing to write twice.
 //! - The crate's other extractors and responses take part in aide's inference:
 //!   [`Claims`] and [`SecurityScopes`] add nothing (`Claims<T>` names no table, so it
 //!   cannot say whose schemes a token comes from: a route that `Claims` alone protects is

@@ -37,8 +37,8 @@ pub(crate) struct StepUp {
 }
 
 impl StepUp {
-    /// What `requirements` ask together (RFC 9470), as the handler's check answers: the
-    /// first `acr` list and the strictest `max_age`.
+    /// What `requirements` ask together (RFC 9470), as a refusal's challenge names it
+    /// (see [`asked`](Self::asked)).
     #[cfg(any(feature = "utoipa", feature = "aide"))]
     pub(crate) fn of<'r, T: crate::table::ScopeTable>(
         requirements: impl Iterator<Item = &'r crate::table::Requirement<T>> + Clone,

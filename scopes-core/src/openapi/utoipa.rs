@@ -4,7 +4,7 @@
 //!   schemes to `components.securitySchemes`.
 //! - `#[requires_scopes]` written **above** `#[utoipa::path]` gives the operation its
 //!   `security` (the handler's scopes with those of the scoped extractors it takes) and
-//!   its `401`/`403` responses with their RFC 6750 challenges. Nothing is written twice,
+//!   its `400`/`401`/`403` responses with their RFC 6750 challenges. Nothing is written twice,
 //!   and utoipa's parameter inference never sees the injected parameter (its pattern is
 //!   `_`, which utoipa skips).
 //! - [`add_layer_security`] adds a router layer's scopes to the operations it wraps, and
@@ -221,7 +221,7 @@ pub fn secure_operation<T: ScopeTable>(operation: &mut Operation, security: &Ope
     insert_responses(operation, &security.responses());
 }
 
-/// Rewrites the `401`/`403` responses that `#[requires_scopes]` documented as a
+/// Rewrites the `400`/`401`/`403` responses that `#[requires_scopes]` documented as a
 /// verifier answering in `mode` gives them: with [`ResponseMode::FastApi`], `401` for
 /// a missing scope too, challenged with `Bearer scope="…"`. Responses the operations
 /// documented themselves are kept.
@@ -520,8 +520,8 @@ impl TableVisitor for Secured {
 }
 
 /// What `__path_<handler>` is for a `#[requires_scopes]` handler without
-/// `#[utoipa::path]` below it (an alias, through a glob import that utoipa's own
-/// `__path_` type shadows): see `__utoipa_order_guard!`.
+/// `#[utoipa::path]` below it (re-exported under that name, through a glob import that
+/// utoipa's own `__path_` type shadows): see `__utoipa_order_guard!`.
 ///
 /// utoipa-axum's `routes!` and `#[openapi(paths(…))]` call `path`, `operation`,
 /// `methods`, `tags` and `schemas` on a `__path_` type. Here `path` has a bound nothing
