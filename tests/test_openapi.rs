@@ -429,9 +429,42 @@ mod layered {
     #[utoipa::path(get, path = "/optional", security(()), responses((status = 200, description = "Maybe")))]
     pub(super) async fn optional() {}
 
+    /// Documents a 400 and a 403 of its own (validation, a rule of the application).
+    #[requires_scopes("write", table = Everything)]
+    #[utoipa::path(
+        post,
+        path = "/own",
+        responses(
+            (status = 200, description = "Written"),
+            (status = 400, description = "Validation failed."),
+            (status = 403, description = "Not your item."),
+        )
+    )]
+    pub(super) async fn own() {}
+
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(secured, plain, optional))]
+    #[openapi(paths(secured, plain, optional, own))]
     pub(super) struct Routes;
+}
+
+#[test]
+fn an_operations_own_responses_are_kept_by_the_rewrites() {
+    let _ = layered::own;
+    let mut document = <layered::Routes as OpenApi>::openapi();
+    scopes_core::openapi::utoipa::add_layer_security::<Everything, AdminLayer>(&mut document);
+    scopes_core::openapi::utoipa::document_response_mode(
+        &mut document,
+        scopes_core::ResponseMode::FastApi,
+    );
+    let document = serde_json::to_value(document).unwrap();
+    let responses = &document["paths"]["/own"]["post"]["responses"];
+    assert_eq!(responses["400"]["description"], "Validation failed.");
+    assert_eq!(responses["403"]["description"], "Not your item.");
+    // Ours, rewritten for the layer and the mode: FastAPI's 401 names every scope.
+    assert_eq!(
+        responses["401"]["headers"]["WWW-Authenticate"]["example"],
+        r#"Bearer scope="write admin""#
+    );
 }
 
 #[test]
