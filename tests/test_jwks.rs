@@ -611,6 +611,25 @@ async fn discovery_finds_the_jwks_and_the_issuer_is_checked_everywhere() {
 }
 
 #[test]
+fn an_oidc_issuer_with_a_query_or_fragment_is_refused() {
+    for issuer in [
+        "https://idp.example.com/?tenant=a",
+        "https://idp.example.com/#a",
+    ] {
+        assert_eq!(
+            Verifier::builder().oidc_issuer(issuer).build().unwrap_err(),
+            ConfigError::InvalidIssuerUrl(issuer.into())
+        );
+    }
+    assert!(
+        Verifier::builder()
+            .oidc_issuer("https://idp.example.com/realms/shop")
+            .build()
+            .is_ok()
+    );
+}
+
+#[test]
 fn key_set_urls_must_be_https_except_on_loopback() {
     let refused = Verifier::builder()
         .jwks_url("http://idp.example.com/jwks")

@@ -50,9 +50,37 @@ async fn maybe(claims: Option<Claims<Profile>>) -> &'static str {
     }
 }
 
+/// Claims whose shape puts the token's text in serde's errors: a map's keys, and a
+/// type's own check that quotes its input.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Settings {
+    prefs: BTreeMap<String, u32>,
+    email: Email,
+}
+
+#[derive(Deserialize)]
+#[serde(try_from = "String")]
+struct Email;
+
+impl TryFrom<String> for Email {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        match text.contains('@') {
+            true => Ok(Email),
+            false => Err(format!("not an email address: {text}")),
+        }
+    }
+}
+
+#[requires_scopes("me")]
+async fn settings(Claims(_): Claims<Settings>) {}
+
 fn app(issuer: &TestIssuer) -> Router {
     Router::new()
         .route("/items", get(read_items))
+        .route("/settings", get(settings))
         .route("/profile", get(profile))
         .route("/maybe", get(maybe))
         .with_state(issuer.verifier())
@@ -211,6 +239,35 @@ fn claims_of_another_shape_name_the_field_and_the_type_not_the_value() {
         refusals(&events)[0].field("claims_error"),
         Some("missing field `age`")
     );
+}
+
+#[test]
+fn a_map_key_or_a_types_own_message_is_not_logged() {
+    let issuer = TestIssuer::es256();
+    let app = app(&issuer);
+    let refusal = |claims: serde_json::Value| {
+        let mut token = issuer.token(scope_set!("me"));
+        for (name, value) in claims.as_object().unwrap() {
+            token = token.claim(name, value.clone());
+        }
+        let token = token.mint();
+        let (events, _) = observed(async {
+            testing::send(&app, testing::get("/settings", Some(&token)))
+                .await
+                .assert_invalid_token();
+        });
+        let refused = refusals(&events);
+        assert_eq!(refused.len(), 1, "{events:#?}");
+        refused[0].field("claims_error").unwrap().to_owned()
+    };
+    let error = refusal(serde_json::json!({
+        "prefs": { "bob@example.com": "dark" },
+        "email": "a@example.com",
+    }));
+    assert_eq!(error, "`prefs.*`: invalid type: string, expected u32");
+    let error = refusal(serde_json::json!({ "prefs": {}, "email": "SECRET-no-at" }));
+    assert!(error.starts_with("`email`: "), "{error}");
+    assert!(!error.contains("SECRET"), "{error}");
 }
 
 #[test]

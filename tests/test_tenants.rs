@@ -101,6 +101,50 @@ async fn tokens_go_to_the_tenant_of_their_issuer() {
 }
 
 #[test]
+fn an_empty_issuer_audience_or_required_value_is_refused() {
+    // As `env::var("ISSUER").unwrap_or_default()` gives them when the variable is unset.
+    let key = || Key::hs256(SECRET).unwrap();
+    let cases: [(Result<Verifier, ConfigError>, &str); 4] = [
+        (
+            Verifier::builder()
+                .trust(TrustedIssuer::new("").key(key()).audience("api"))
+                .build(),
+            "issuer",
+        ),
+        (
+            Verifier::builder()
+                .trust(
+                    TrustedIssuer::new("https://a.example")
+                        .key(key())
+                        .audience(""),
+                )
+                .build(),
+            "audience",
+        ),
+        (Verifier::builder().key(key()).issuer("").build(), "issuer"),
+        (
+            Verifier::builder()
+                .trust(
+                    TrustedIssuer::new("https://a.example")
+                        .key(key())
+                        .audience("api")
+                        .require_claim("azp", ""),
+                )
+                .build(),
+            "require_claim",
+        ),
+    ];
+    for (built, setting) in cases {
+        let refused = built.unwrap_err();
+        assert_eq!(refused, ConfigError::EmptySetting(setting));
+        assert!(
+            refused.to_string().contains("environment variable"),
+            "{refused}"
+        );
+    }
+}
+
+#[test]
 fn issuer_configurations_that_cannot_route_are_refused() {
     let trusted = |issuer: &str| TrustedIssuer::new(issuer).key(Key::hs256(SECRET).unwrap());
     let twice = Verifier::builder()

@@ -98,6 +98,13 @@ pub enum ConfigError {
     FetchOptionsWithoutKeySet,
     /// The RFC 9068 profile needs an issuer and a resource (audience).
     Rfc9068Incomplete,
+    /// An issuer, an audience or a required claim's value is the empty string: no token
+    /// is meant to match it (an unset environment variable read as `""`, say).
+    EmptySetting(&'static str),
+    /// An OpenID Connect issuer URL (`oidc_issuer`, `TrustedIssuer::oidc`) with a query or
+    /// a fragment, which OpenID Connect Discovery §2 does not allow: the discovery
+    /// document's address is the issuer followed by `/.well-known/openid-configuration`.
+    InvalidIssuerUrl(String),
     /// [`Dpop::algorithms`](crate::Dpop::algorithms) was empty or named an HMAC
     /// algorithm (a proof's key is public: only asymmetric algorithms can sign one).
     DpopAlgorithms,
@@ -250,6 +257,14 @@ impl fmt::Display for ConfigError {
             ),
             Self::Rfc9068Incomplete => f.write_str(
                 "the RFC 9068 profile checks `iss` and `aud`: configure an issuer (`issuer` or `oidc_issuer`) and the resource (`rfc9068(\"https://api.example.com\")`)",
+            ),
+            Self::InvalidIssuerUrl(issuer) => write!(
+                f,
+                "the OpenID Connect issuer `{issuer}` has a query or a fragment, which an issuer URL cannot hold (OpenID Connect Discovery §2); give the issuer as its tokens name it in `iss`"
+            ),
+            Self::EmptySetting(setting) => write!(
+                f,
+                "`{setting}` is given the empty string, which no token should match: was it read from an unset environment variable? Give the value, or leave the setting out"
             ),
         }
     }

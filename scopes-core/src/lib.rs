@@ -347,7 +347,7 @@
 //! | `issuer` | the verified token's `iss` (refusals after verification: a 403, a step-up, claims of another shape) |
 //! | `required` | every scope the route requires, space-separated |
 //! | `granted` | the scope names the verified token grants |
-//! | `claims_error` | for `invalid_token.claims_mismatch`: the field and the type expected, e.g. ``` `age`: invalid type: string, expected u32 ``` |
+//! | `claims_error` | for `invalid_token.claims_mismatch`: the field and the type expected, e.g. ``` `age`: invalid type: string, expected u32 ```; below the claim's name a path's keys are `*` (a map's keys are the token's), and a type's own error message (which may quote the value) is left out |
 //!
 //! What goes beyond the reason is gathered only when such an event is enabled, so a
 //! refusal costs nothing more when nobody listens. A request a check admits emits one

@@ -176,23 +176,49 @@ fn issuer_of(token: &VerifiedToken) -> Option<Cow<'_, str>> {
 }
 
 /// Why the claims do not deserialize into `C`, naming the field and what was expected
-/// and leaving out the value the token holds (it may be personal data):
-/// "`age`: invalid type: string, expected u32".
+/// and leaving out what the token holds (it may be personal data):
+/// "`age`: invalid type: string, expected u32". The claim's name stays; below it, the
+/// keys of a map come from the token, so the path names fields by position only
+/// (`prefs.*`); a message that is not one of serde's own (a type's custom check, which
+/// may quote its input) is replaced.
 pub(crate) fn claims_error<C: DeserializeOwned>(token: &VerifiedToken) -> Option<String> {
     let deserializer = &mut serde_json::Deserializer::from_str(token.claims_json());
     let error = serde_path_to_error::deserialize::<_, C>(deserializer).err()?;
-    let path = error.path().to_string();
+    let path = path_without_keys(error.path());
     let message = without_values(&error.into_inner().to_string());
     Some(match path.as_str() {
-        "." | "" => message,
+        "" => message,
         path => format!("`{path}`: {message}"),
     })
 }
 
+/// The path to the error, its first key (the claim's name) as it is and every other key
+/// as `*`: a struct's field and a map's key look alike here, and a map's keys are the
+/// token's (an email, a tenant).
+fn path_without_keys(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut written = String::new();
+    for (at, segment) in path.iter().enumerate() {
+        match segment {
+            Segment::Seq { index } => written.push_str(&format!("[{index}]")),
+            Segment::Map { key } if at == 0 => written.push_str(key),
+            Segment::Map { .. } | Segment::Enum { .. } | Segment::Unknown => {
+                if !written.is_empty() {
+                    written.push('.');
+                }
+                written.push('*');
+            }
+        }
+    }
+    written
+}
+
 /// serde's message without the value it quotes: "invalid type: integer `42`, expected
 /// a string" → "invalid type: integer, expected a string"; "unknown variant `x`,
-/// expected one of …" → "unknown variant, expected one of …". Field names ("missing
-/// field `sub`") stay: they come from the type, not the token.
+/// expected one of …" → "unknown variant, expected one of …"; "unknown field `x`, …" →
+/// "unknown field, …" (its name is the token's). Field names the type expects ("missing
+/// field `sub`") stay. Any other message (a type's own `Deserialize`, which may quote its
+/// input) is not written at all.
 fn without_values(message: &str) -> String {
     // serde_json adds where in the text the error is: not needed here.
     let message = match message.rfind(" at line ") {
@@ -207,10 +233,24 @@ fn without_values(message: &str) -> String {
         "invalid type: ",
         "invalid value: ",
         "unknown variant",
+        "unknown field",
         "invalid length ",
     ];
     if !valued.iter().any(|prefix| head.starts_with(prefix)) {
-        return message.to_owned();
+        // serde's own messages that quote nothing of the token.
+        let plain = [
+            "missing field `",
+            "duplicate field `",
+            "data did not match any variant of untagged enum ",
+            "number out of range",
+            "recursion limit exceeded",
+        ];
+        return match plain.iter().any(|prefix| message.starts_with(prefix)) {
+            true => message.to_owned(),
+            false => "the type's own check refused the value (its message is left out: it may \
+                      quote the value)"
+                .to_owned(),
+        };
     }
     let cut = head.find([' ', '`', '"']).map_or(head.len(), |first| {
         // Keep the kind ("invalid type: integer"), drop the quoted value after it.
@@ -323,6 +363,14 @@ mod tests {
                 "invalid type: map, expected a string",
             ),
             ("missing field `sub`", "missing field `sub`"),
+            (
+                "unknown field `alice@example.com`, expected `sub` or `name`",
+                "unknown field, expected `sub` or `name`",
+            ),
+            (
+                "not an email address: alice-at-example.com",
+                "the type's own check refused the value (its message is left out: it may quote the value)",
+            ),
             (
                 "invalid length 3, expected an array of length 2",
                 "invalid length 3, expected an array of length 2",

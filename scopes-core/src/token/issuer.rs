@@ -325,6 +325,21 @@ impl TrustedIssuer {
         };
         #[cfg(not(feature = "introspection"))]
         let (keys, local) = (self.key_store()?, true);
+        // An empty value matches an empty claim, or nothing: a setting read from an
+        // unset variable, not one meant.
+        let empty = [
+            (self.issuers.iter().any(String::is_empty), "issuer"),
+            (self.audiences.iter().any(String::is_empty), "audience"),
+            (
+                self.required_claims
+                    .iter()
+                    .any(|(_, value)| value.is_empty()),
+                "require_claim",
+            ),
+        ];
+        if let Some((_, setting)) = empty.into_iter().find(|(found, _)| *found) {
+            return Err(ConfigError::EmptySetting(setting));
+        }
         let no_issuer = self.issuers.is_empty() && self.tenant_templates.is_empty();
         if self.rfc9068 && (no_issuer || self.audiences.is_empty()) {
             return Err(ConfigError::Rfc9068Incomplete);

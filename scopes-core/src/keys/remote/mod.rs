@@ -159,6 +159,14 @@ impl State {
             Location::Jwks(url) | Location::Issuer(url) => url,
         };
         fetch::check_url(url, &options).map_err(|_| ConfigError::InsecureUrl(url.clone()))?;
+        // Discovery appends its path to the issuer: a query or fragment would end up
+        // before it.
+        if let Location::Issuer(issuer) = &location
+            && reqwest::Url::parse(issuer)
+                .is_ok_and(|parsed| parsed.query().is_some() || parsed.fragment().is_some())
+        {
+            return Err(ConfigError::InvalidIssuerUrl(issuer.clone()));
+        }
         let client = fetch::client(&options)?;
         Ok(Self {
             location,
