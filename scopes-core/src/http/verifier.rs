@@ -160,7 +160,9 @@ impl Verifier {
     /// Fetches every key set configured by URL now (whatever the cooldown, and starting
     /// none: a token naming a key added just after still fetches the set): call it at
     /// start-up to fail fast when the identity provider cannot be reached. Verifiers
-    /// with configured keys only return `Ok` at once.
+    /// with configured keys only return `Ok` at once. It stops at the first fetch
+    /// that fails, and returns its error; each failure is also logged (a `WARN` event whose `source` field is the
+    /// issuer or JWKS URL), which says which provider it was when several are trusted.
     #[cfg(feature = "jwks")]
     pub async fn refresh_keys(&self) -> Result<(), crate::keys::KeyFetchError> {
         self.inner.tokens.refresh_keys().await

@@ -249,13 +249,19 @@ impl State {
         let retry_in = match &result {
             Ok(max_age) => *max_age,
             Err(error) => {
+                // Which provider: a verifier may trust several.
+                let source = match &self.location {
+                    Location::Jwks(url) | Location::Issuer(url) => url.as_str(),
+                };
                 match self.current.load().keys.is_empty() {
                     true => tracing::warn!(
                         %error,
+                        source,
                         "fetching the key set failed; there is no key set yet, so tokens are refused until a fetch succeeds"
                     ),
                     false => tracing::warn!(
                         %error,
+                        source,
                         "fetching the key set failed; the last good set stays in use"
                     ),
                 }
