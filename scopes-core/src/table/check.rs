@@ -9,9 +9,14 @@
 //! ```
 //!
 //! rustc evaluates it while compiling the using crate and reports the panic on the
-//! literal: `unknown scope `itemz` in `#[requires_scopes]`: table `auth::Scopes` does
-//! not declare it; did you mean `items`?`. Every literal has its own constant, so every
-//! mistake of a build is reported. Everything here is a `const fn`.
+//! literal:
+//!
+//! ```text
+//! unknown scope `itemz` in `#[requires_scopes]`: table `auth::Scopes` does not declare it; did you mean `items`?
+//! ```
+//!
+//! Every literal has its own constant, so every mistake of a build is reported.
+//! Everything here is a `const fn`.
 
 use super::{ScopeInfo, ScopeSet, ScopeTable};
 
