@@ -184,15 +184,7 @@ pub(crate) fn handler(
     // requirement is named at the table's path here: a path that is not a table is then
     // reported there once.
     let requirement_at_path = proc_macro2::Ident::new(&requirement.to_string(), span);
-    let check = quote_spanned! {span=>
-        impl #private::HandlerCheck for #requirement {
-            fn with_table<__V: #private::TableVisitor>(
-                visitor: __V,
-            ) -> <__V as #private::TableVisitor>::Output {
-                visitor.visit::<#table, #requirement_at_path>()
-            }
-        }
-    };
+    let check = handler_check(&names, quote!(#requirement), quote!(#requirement_at_path));
     // A handler without parameters of its own gets the check as its only extractor,
     // which takes the whole request and records nothing (nothing follows it); axum's
     // bounds for it are cheaper for rustc than for a request-parts extractor. Not under
@@ -274,6 +266,27 @@ pub(crate) fn handler(
         #openapi
 
         #guard
+    }
+}
+
+/// `impl HandlerCheck for #ty`: hands the table and `visited` (the type, spanned at the
+/// table's path, so that a path that is no table is reported once, there) to a visitor.
+/// For a handler's requirement type and for a scoped extractor.
+fn handler_check(names: &Names<'_>, ty: TokenStream, visited: TokenStream) -> TokenStream {
+    let Names {
+        path,
+        private,
+        table,
+        ..
+    } = names;
+    quote_spanned! {path.span()=>
+        impl #private::HandlerCheck for #ty {
+            fn with_table<__V: #private::TableVisitor>(
+                visitor: __V,
+            ) -> <__V as #private::TableVisitor>::Output {
+                visitor.visit::<#table, #visited>()
+            }
+        }
     }
 }
 
@@ -380,18 +393,8 @@ pub(crate) fn extractor(
                 #private::ForeignRequirement::of::<#table, Self>();
         }
     };
-    // Beside the impl, where the self type is named as its header names it. `Self` is
-    // spanned at the table's path, as a handler's requirement type is.
-    let self_at_path = quote_spanned!(path.span()=> Self);
-    let handler_check = quote_spanned! {path.span()=>
-        impl #private::HandlerCheck for #self_ty {
-            fn with_table<__V: #private::TableVisitor>(
-                visitor: __V,
-            ) -> <__V as #private::TableVisitor>::Output {
-                visitor.visit::<#table, #self_at_path>()
-            }
-        }
-    };
+    // Beside the impl, where the self type is named as its header names it.
+    let handler_check = handler_check(&names, quote!(#self_ty), quote_spanned!(path.span()=> Self));
     quote! {
         #required
 
