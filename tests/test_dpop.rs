@@ -643,3 +643,51 @@ async fn a_layer_with_its_own_store_does_not_spare_the_handler_s_shared_one() {
     dpop(&two, &token, &proof).await.assert_invalid_dpop_proof();
     assert_eq!(shared.len(), 1);
 }
+
+/// An app's own refusal (a user who no longer exists, say), after the check admitted.
+#[requires_scopes("items")]
+async fn gone(
+    axum::extract::State(verifier): axum::extract::State<Verifier>,
+    headers: axum::http::HeaderMap,
+) -> Result<&'static str, scopes_core::Rejection> {
+    let reason = scopes_core::AuthRejection::InvalidToken(scopes_core::TokenError::ClaimsMismatch);
+    Err(verifier.refuse(&headers, reason, "items"))
+}
+
+#[tokio::test]
+async fn an_apps_own_refusal_challenges_the_scheme_used() {
+    let Setup {
+        issuer,
+        client,
+        token,
+    } = setup();
+    let verifier = issuer
+        .verifier_builder()
+        .dpop(Dpop::allowed().url_from_request())
+        .build()
+        .unwrap();
+    let app = Router::new().route("/gone", get(gone)).with_state(verifier);
+    // Made with DPoP: the error is on the `DPoP` challenge (RFC 9449 §7.1), as the
+    // attribute's own refusals are.
+    let proof = client
+        .proof("GET", "http://api.test/gone")
+        .token(&token)
+        .sign();
+    let response = testing::send(
+        &app,
+        request("/gone", Some(format!("DPoP {token}")), &[&proof]),
+    )
+    .await;
+    let challenge = response.assert_invalid_token();
+    assert_eq!(challenge.scheme(), "DPoP");
+    assert!(challenge.param("algs").is_some());
+    assert_eq!(response.challenges()[1].to_string(), "Bearer");
+    // Made with `Bearer`: on the `Bearer` challenge.
+    let bearer = issuer.token(scope_set!("items")).mint();
+    let response = testing::send(
+        &app,
+        request("/gone", Some(format!("Bearer {bearer}")), &[]),
+    )
+    .await;
+    assert_eq!(response.assert_invalid_token().scheme(), "Bearer");
+}

@@ -139,9 +139,11 @@ proptest! {
     #[test]
     fn a_challenge_parses_back_whatever_scope_text_it_names(scope in any::<String>()) {
         let verifier = verifier();
-        let response = verifier
-            .refuse(AuthRejection::InsufficientScope, scope.clone())
-            .into_response();
+        let rejection = verifier
+            .refuse(&axum::http::HeaderMap::new(), AuthRejection::InsufficientScope, scope.clone());
+        // What the rejection says it names is what its challenge names.
+        prop_assert_eq!(rejection.scope(), kept(&scope));
+        let response = rejection.into_response();
         let value = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
         let params = auth_params(&value);
         prop_assert!(params.is_some(), "not auth-params: {value:?}");

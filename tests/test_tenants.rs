@@ -104,7 +104,7 @@ async fn tokens_go_to_the_tenant_of_their_issuer() {
 fn an_empty_issuer_audience_or_required_value_is_refused() {
     // As `env::var("ISSUER").unwrap_or_default()` gives them when the variable is unset.
     let key = || Key::hs256(SECRET).unwrap();
-    let cases: [(Result<Verifier, ConfigError>, &str); 4] = [
+    let cases: [(Result<Verifier, ConfigError>, &str); 5] = [
         (
             Verifier::builder()
                 .trust(TrustedIssuer::new("").key(key()).audience("api"))
@@ -122,6 +122,7 @@ fn an_empty_issuer_audience_or_required_value_is_refused() {
             "audience",
         ),
         (Verifier::builder().key(key()).issuer("").build(), "issuer"),
+        (Verifier::builder().key(key()).realm("").build(), "realm"),
         (
             Verifier::builder()
                 .trust(

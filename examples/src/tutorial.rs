@@ -152,7 +152,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 let reason = AuthRejection::InvalidToken(TokenError::ClaimsMismatch);
                 Err(state
                     .verifier
-                    .refuse(reason, security.scope_str())
+                    .refuse(&parts.headers, reason, security.scope_str())
                     .into_response())
             }
         }

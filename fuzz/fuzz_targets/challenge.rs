@@ -5,6 +5,7 @@
 
 mod common;
 
+use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use libfuzzer_sys::fuzz_target;
 use scopes_core::AuthRejection;
@@ -12,14 +13,17 @@ use scopes_core::testing::Challenge;
 
 fuzz_target!(|scope: String| {
     let response = common::VERIFIER
-        .refuse(AuthRejection::InsufficientScope, scope.clone())
-        .into_response();
+        .refuse(&HeaderMap::new(), AuthRejection::InsufficientScope, scope.clone());
+    // What the rejection says it names is what the challenge names.
+    let said = response.scope().to_owned();
+    let response = response.into_response();
     let value = response.headers()["www-authenticate"]
         .to_str()
         .expect("a visible-ASCII challenge");
     let challenge = Challenge::parse(value).expect("a challenge that parses back");
     assert_eq!(challenge.scheme(), "Bearer");
     assert_eq!(challenge.error(), Some("insufficient_scope"));
+    assert_eq!(challenge.param("scope").unwrap_or_default(), said);
     if let Some(named) = challenge.param("scope") {
         // Only names from the input, each a scope-token.
         for name in named.split(' ') {

@@ -68,7 +68,12 @@ pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, AuthRejection> {
 
 /// The scheme of the request's `Authorization` header, for a refusal's challenge.
 pub(crate) fn presented(parts: &Parts, dpop: bool) -> Presented {
-    let Some(value) = parts.headers.get(AUTHORIZATION) else {
+    presented_in(&parts.headers, dpop)
+}
+
+/// [`presented`], from the request's headers.
+pub(crate) fn presented_in(headers: &http::HeaderMap, dpop: bool) -> Presented {
+    let Some(value) = headers.get(AUTHORIZATION) else {
         return Presented::Nothing;
     };
     scheme_of(split(value.as_bytes()).0, dpop)

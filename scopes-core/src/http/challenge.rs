@@ -1,5 +1,6 @@
 //! The one formatter of `WWW-Authenticate` challenges (RFC 7235 §4.1, RFC 6750 §3).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use http::HeaderValue;
@@ -18,16 +19,8 @@ pub(crate) fn challenge(scheme: &str, params: &[(&str, Option<&str>)]) -> String
         let Some(value) = value else {
             continue;
         };
-        let kept: String = match *name {
-            "scope" => {
-                let mut names = value.split(' ').filter(|name| is_scope_token(name));
-                let mut kept = names.next().unwrap_or_default().to_owned();
-                for name in names {
-                    kept.push(' ');
-                    kept.push_str(name);
-                }
-                kept
-            }
+        let kept: Cow<'_, str> = match *name {
+            "scope" => scope_tokens(value),
             _ => value.chars().filter(|c| allowed(*c)).collect(),
         };
         if kept.is_empty() {
@@ -38,6 +31,22 @@ pub(crate) fn challenge(scheme: &str, params: &[(&str, Option<&str>)]) -> String
         let _ = write!(out, "{name}=\"{kept}\"");
     }
     out
+}
+
+/// The names of `scope` (space-delimited) that are scope-tokens, one space apart: what
+/// a challenge's `scope` says (borrowed when that is all of `scope`).
+pub(crate) fn scope_tokens(scope: &str) -> Cow<'_, str> {
+    let mut names = scope.split(' ');
+    if !scope.starts_with(' ') && !scope.ends_with(' ') && names.all(is_scope_token) {
+        return Cow::Borrowed(scope);
+    }
+    let mut names = scope.split(' ').filter(|name| is_scope_token(name));
+    let mut kept = names.next().unwrap_or_default().to_owned();
+    for name in names {
+        kept.push(' ');
+        kept.push_str(name);
+    }
+    Cow::Owned(kept)
 }
 
 /// `1*( %x21 / %x23-5B / %x5D-7E )` (RFC 6749 §3.3).

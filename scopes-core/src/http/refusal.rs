@@ -29,7 +29,7 @@ use crate::table::Authentication;
 /// | `InvalidRequest` | 400, `Bearer error="invalid_request", error_description="…"` | the same |
 /// | `InvalidToken` | 401, `Bearer error="invalid_token", error_description="…"` | 401, `Bearer scope="…"` |
 /// | `InsufficientScope` | 403, `Bearer error="insufficient_scope", scope="…"` | 401, `Bearer scope="…"` |
-/// | `InsufficientUserAuthentication` | 401, `Bearer error="insufficient_user_authentication", error_description="…", acr_values="…", max_age=…` (RFC 9470) | the same |
+/// | `InsufficientUserAuthentication` | 401, `Bearer error="insufficient_user_authentication", error_description="…", acr_values="…", max_age="…"` (RFC 9470) | the same |
 /// | `InvalidDpopProof` | 401, `DPoP error="invalid_dpop_proof", error_description="…", algs="…"` (RFC 9449) | the same |
 /// | `UseDpopNonce` | 401, `DPoP error="use_dpop_nonce", error_description="…", algs="…"` and a `DPoP-Nonce` header | the same |
 /// | `InvalidToken(KeysUnavailable \| IntrospectionFailed)`, `InvalidDpopProof(ReplayCheckFailed)` ([`is_outage`](Self::is_outage)) | 503, `Retry-After: 10`, no challenge | the same |

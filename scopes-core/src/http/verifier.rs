@@ -183,14 +183,33 @@ impl Verifier {
         self.inner.tokens.cached_tokens()
     }
 
-    /// A refusal answered by this verifier's policy, for extractors of your own (a token
-    /// whose user no longer exists, say). `scope` lists the scopes the route requires,
-    /// for the challenges that name them: [`SecurityScopes::scope_str`] gives it.
+    /// A refusal of the request whose headers are `headers`, answered by this verifier's
+    /// policy, for extractors of your own (a token whose user no longer exists, say).
+    /// `scope` lists the scopes the route requires, for the challenges that name them:
+    /// [`SecurityScopes::scope_str`] gives it. The headers say how the token was
+    /// presented, so that a request made with DPoP is answered in the `DPoP` scheme
+    /// (RFC 9449 §7.1), with a nonce when the policy asks for them.
+    ///
+    /// Only the names in `scope` that are scope-tokens (RFC 6749 §3.3: printable ASCII
+    /// without space, `"` or `\`) are kept, and [`Rejection::scope`] gives what is kept.
     ///
     /// [`SecurityScopes::scope_str`]: crate::SecurityScopes::scope_str
-    pub fn refuse(&self, reason: AuthRejection, scope: impl Into<Cow<'static, str>>) -> Rejection {
-        let scope = scope.into();
+    pub fn refuse(
+        &self,
+        headers: &http::HeaderMap,
+        reason: AuthRejection,
+        scope: impl Into<Cow<'static, str>>,
+    ) -> Rejection {
+        let scope = match scope.into() {
+            Cow::Borrowed(scope) => super::challenge::scope_tokens(scope),
+            Cow::Owned(scope) => match super::challenge::scope_tokens(&scope) {
+                Cow::Borrowed(_) => Cow::Owned(scope),
+                Cow::Owned(kept) => Cow::Owned(kept),
+            },
+        };
+        let presented = bearer::presented_in(headers, self.inner.dpop.is_some());
         self.refusal(reason, move || scope, None, || None)
+            .presented(presented)
     }
 
     /// Whether the refusal for `reason` names the route's scopes.
@@ -534,8 +553,8 @@ impl VerifierBuilder {
         self
     }
 
-    /// The `realm` of every challenge (RFC 6750 §3), e.g. `realm="api"`. It may not
-    /// contain `"` or `\`, which [`build`](Self::build) refuses.
+    /// The `realm` of every challenge (RFC 6750 §3), e.g. `realm="api"`. It may not be
+    /// empty or contain `"` or `\`, which [`build`](Self::build) refuses.
     pub fn realm(mut self, realm: impl Into<String>) -> Self {
         self.responder.realm = Some(realm.into().into());
         self
@@ -617,6 +636,11 @@ impl VerifierBuilder {
 
     /// Checks the configuration and builds the verifier.
     pub fn build(self) -> Result<Verifier, ConfigError> {
+        // An empty realm would be left out of every challenge: most likely an unset
+        // environment variable, refused as the other empty settings are.
+        if self.responder.realm.as_deref() == Some("") {
+            return Err(ConfigError::EmptySetting("realm"));
+        }
         if let Some(realm) = &self.responder.realm
             && (realm.contains(['"', '\\'])
                 || !realm.bytes().all(|b| b == b' ' || b.is_ascii_graphic()))

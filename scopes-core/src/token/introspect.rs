@@ -28,8 +28,13 @@ use crate::store::Store;
 /// [`inactive_for`](Self::inactive_for) (10 seconds), so a flood of one bad token does
 /// not become a flood of calls. A failed call (timeout, connection, status other than
 /// 200, a body that is not an introspection answer or is larger than the limit) is never
-/// cached and refuses the request: 401 `invalid_token`, "The token could not be
-/// checked".
+/// cached and refuses the request without blaming the token: 503 with `Retry-After: 10`
+/// and no challenge (`AuthRejection::is_outage`), so that a client keeps its token and
+/// tries again.
+///
+/// The answer's claims are checked as a JWT's are (`exp`, `nbf`, `aud`, and `iss` when
+/// the answer has one: it comes from the issuer's own endpoint, so one without `iss` is
+/// the issuer's); its `scope` may also be a JSON array of names, as some servers send.
 ///
 /// ```
 /// use scopes_core::{Introspection, TrustedIssuer, Verifier};
