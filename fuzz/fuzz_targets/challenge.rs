@@ -12,11 +12,14 @@ use scopes_core::AuthRejection;
 use scopes_core::testing::Challenge;
 
 fuzz_target!(|scope: String| {
-    let response = common::VERIFIER
-        .refuse(&HeaderMap::new(), AuthRejection::InsufficientScope, scope.clone());
+    let rejection = common::VERIFIER.refuse(
+        &HeaderMap::new(),
+        AuthRejection::InsufficientScope,
+        scope.clone(),
+    );
     // What the rejection says it names is what the challenge names.
-    let said = response.scope().to_owned();
-    let response = response.into_response();
+    let said = rejection.scope().to_owned();
+    let response = rejection.into_response();
     let value = response.headers()["www-authenticate"]
         .to_str()
         .expect("a visible-ASCII challenge");
