@@ -8,9 +8,10 @@ use std::sync::LazyLock;
 
 use axum::Router;
 use axum::routing::get;
+use scopes_core::__private::handler_requirement;
 use scopes_core::testing::{self, AuthAssertions, TestIssuer, TestResponse};
 use scopes_core::{
-    AuthRejection, RequireScopesLayer, RequiredScopes, Verifier, requires_scopes, scope_set, scopes,
+    AuthRejection, RequireScopesLayer, Verifier, requires_scopes, scope_set, scopes,
 };
 use scopes_tests::now;
 use serde_json::json;
@@ -201,7 +202,9 @@ async fn the_token_says_how_the_user_authenticated() {
         assert!(verifier().verify(&token).await.is_err());
     }
     // The requirement says what it asks.
-    let asked = <__scopes_requirement_pay as RequiredScopes<Scopes>>::REQUIREMENT;
+    let asked = handler_requirement::<Scopes, __scopes_requirement_pay>()
+        .own
+        .as_slice()[0];
     assert_eq!(asked.authentication().acr(), [MFA, PHR]);
     assert_eq!(asked.authentication().max_age(), Some(300));
     let refusal = AuthRejection::InsufficientUserAuthentication(*asked.authentication());

@@ -1,8 +1,7 @@
 //! The registry `scopes!` generates, scope sets and requirements.
 
-use scopes_core::{
-    RequiredScopes, Requirement, ScopeInfo, ScopeSet, ScopeTable, requires_scopes, scopes,
-};
+use scopes_core::__private::handler_requirement;
+use scopes_core::{Requirement, ScopeInfo, ScopeSet, ScopeTable, requires_scopes, scopes};
 
 scopes! {
     /// Seed 000's basic scopes, with implications.
@@ -92,7 +91,9 @@ async fn handler() {}
 #[test]
 fn the_attribute_compiles_the_requirement_to_masks() {
     let requirement: Requirement<Scopes> =
-        <__scopes_requirement_handler as RequiredScopes<Scopes>>::REQUIREMENT;
+        handler_requirement::<Scopes, __scopes_requirement_handler>()
+            .own
+            .as_slice()[0];
     // `all("delete", "admin")` is one alternative: {read, delete, admin}; with {read, write}.
     let mut read_delete_admin = ScopeSet::EMPTY;
     for index in [0, 2, 3] {
@@ -119,7 +120,7 @@ fn the_attribute_compiles_the_requirement_to_masks() {
 /// hashes), and never a match for a name the table does not declare.
 #[test]
 fn the_compile_time_lookup_finds_declared_names_by_hash_and_nothing_else() {
-    use scopes_core::__private::{check_scope, scope_index};
+    use scopes_core::__private::{alternatives, check_scope, scope_index};
     // FNV-1a, as `#[requires_scopes]` computes it.
     let hash = |name: &str| {
         name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
@@ -159,6 +160,25 @@ fn the_compile_time_lookup_finds_declared_names_by_hash_and_nothing_else() {
     assert_eq!(scope_index::<ByHand>("only", 0), 0);
     assert_eq!(scope_index::<ByHand>("other", hash("only")), usize::MAX);
     check_scope::<ByHand>("ByHand", "only", 0);
+    // A requirement's sets: by hash for a table with hashes, by name for one without.
+    // `spec`: each alternative's number of names, then their hashes.
+    let [first, second] = alternatives::<Scopes, _, 2>(
+        "read write admin",
+        &[2, hash("read"), hash("write"), 1, hash("admin")],
+    );
+    assert_eq!(first, set(&["read", "write"]));
+    let mut admin = ScopeSet::EMPTY;
+    admin.insert(3);
+    assert_eq!(second, admin);
+    let [only, none] = alternatives::<ByHand, _, 2>("only other", &[1, 0, 1, 0]);
+    assert_eq!(only, ScopeSet::from_words([1]));
+    assert_eq!(
+        none,
+        ScopeSet::EMPTY,
+        "a name the table lacks counts for nothing"
+    );
+    // The empty requirement (a valid token) is one empty alternative.
+    assert_eq!(alternatives::<Scopes, _, 1>("", &[0]), [ScopeSet::EMPTY]);
     let unknown =
         std::panic::catch_unwind(|| check_scope::<Scopes>("Scopes", "reed", hash("reed")));
     let message = unknown.expect_err("an unknown scope panics");

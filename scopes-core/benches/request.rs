@@ -26,7 +26,7 @@ use axum::routing::get;
 use criterion::Criterion;
 use http::Request;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
-use scopes_core::{CacheLimits, Key, RequiredScopes, ScopeSet, Verifier, requires_scopes, scopes};
+use scopes_core::{CacheLimits, Key, ScopeSet, Verifier, requires_scopes, scopes};
 use serde::Deserialize;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use tower::ServiceExt;
@@ -271,7 +271,10 @@ fn benches(c: &mut Criterion, runtime: &tokio::runtime::Runtime, cases: &[Case])
         assert_eq!(run(runtime, case), case.status, "{}", case.name);
     }
 
-    let requirement = <__scopes_requirement_guarded as RequiredScopes<Scopes>>::REQUIREMENT;
+    let requirement =
+        scopes_core::__private::handler_requirement::<Scopes, __scopes_requirement_guarded>()
+            .own
+            .as_slice()[0];
     let granted = ScopeSet::<Scopes>::granted_by(["me", "items"]);
     let region = Region::new(GLOBAL);
     assert!(black_box(requirement).is_met_by(black_box(&granted)));

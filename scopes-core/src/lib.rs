@@ -489,6 +489,7 @@ pub mod __fuzz {
 pub mod __private {
     pub use crate::http::{
         Authorized, Check, HandlerCheck, SoleCheck, TableVisitor, Verifier, VerifierState,
+        handler_requirement,
     };
 
     /// Implemented by the fallback `__path_<handler>` that `#[requires_scopes]` emits
@@ -517,13 +518,13 @@ pub mod __private {
     #[cfg(feature = "utoipa")]
     pub use crate::openapi::utoipa::NoUtoipaPath;
     pub use crate::table::check::{
-        Message, check_granted_scope, check_scheme_of, check_scope, missing_scheme, scope_index,
-        set_of, slot_hashes, slots, unknown_scope,
+        Message, alternatives, check_granted_scope, check_scheme_of, check_scope, missing_scheme,
+        scope_index, set_of, slot_hashes, slots, unknown_scope,
     };
     pub use crate::table::{
-        AsTable, Composed, Foreign, ForeignRequirement, ForeignScoped, Part, Parts, Plain, Probe,
-        ProbeForeign, ProbePlain, ProbeScoped, RequiredScopes, Requirement, ScopeInfo, ScopeSet,
-        ScopeTable, Scoped, composed,
+        AsTable, Composed, Foreign, ForeignRequirement, ForeignScoped, HandlerOf, Own, Part, Parts,
+        Plain, Probe, ProbeForeign, ProbePlain, ProbeScoped, RequiredScopes, Requirement,
+        ScopeInfo, ScopeSet, ScopeTable, Scoped, composed,
     };
     #[cfg(feature = "aide")]
     pub use ::aide;

@@ -66,7 +66,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         {
             // A table without a security scheme cannot document its operations.
             const _: () = #krate::__private::check_scheme_of::<_, #path>();
-            #openapi::OperationSecurity::<_>::of::<#path>()
+            #openapi::OperationSecurity::<_>::of_handler::<#path>()
         }
     }
 }

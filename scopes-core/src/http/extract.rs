@@ -18,8 +18,8 @@ use super::refusal::{AuthRejection, Rejection};
 use super::verifier::{Verifier, VerifierState};
 use crate::error::TokenError;
 use crate::table::{
-    Authentication, Composed, ForeignRequirement, RequiredScopes, Requirement, ScopeSet,
-    ScopeTable, scope_union, scope_union_of,
+    Authentication, Composed, ForeignRequirement, HandlerOf, Own, RequiredScopes, Requirement,
+    ScopeSet, ScopeTable, scope_union, scope_union_of,
 };
 use crate::token::VerifiedToken;
 
@@ -110,11 +110,16 @@ impl<R: HandlerCheck> fmt::Debug for Check<R> {
 }
 
 /// Implemented by `#[requires_scopes]` for a handler's requirement type, and for a
-/// scoped extractor (whose own check is [`Check<Self>`](Check)): hands the table and the
-/// requirement to what needs them as types (the check, OpenAPI).
+/// scoped extractor (whose own check is [`Check<Self>`](Check)): hands the table, as a
+/// type, and the composed requirement to what needs them (the check, OpenAPI).
+///
+/// For a handler without parameters the requirement is an inline constant of
+/// `with_table` itself, which is generic (over the visitor), so that `cargo check`
+/// does not evaluate it (the literals' own constants report unknown names) and the
+/// handler needs no [`RequiredScopes`] impl of its own.
 #[doc(hidden)]
 pub trait HandlerCheck: Send + Sync + 'static {
-    /// `visitor.visit::<Table, Self>()`.
+    /// `visitor.visit::<Table>(composed)`.
     fn with_table<V: TableVisitor>(visitor: V) -> V::Output;
 }
 
@@ -124,8 +129,32 @@ pub trait TableVisitor {
     /// What the visit gives.
     type Output;
 
-    /// Visits table `T` and requirement `R`.
-    fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) -> Self::Output;
+    /// Visits table `T` and the handler's requirement, composed with its parameters'.
+    fn visit<T: ScopeTable>(self, composed: Composed<T>) -> Self::Output;
+}
+
+/// The requirement of the handler whose hidden requirement type is `R`, of table `T`
+/// (which `R`'s [`HandlerOf`] impl names): for `security_of!`, and for tests.
+#[doc(hidden)]
+pub fn handler_requirement<T: ScopeTable, R: HandlerCheck + HandlerOf<T>>() -> Composed<T> {
+    R::with_table(OfTable(PhantomData))
+}
+
+/// [`handler_requirement`]'s visitor.
+struct OfTable<T>(PhantomData<fn() -> T>);
+
+impl<T: ScopeTable> TableVisitor for OfTable<T> {
+    type Output = Composed<T>;
+
+    fn visit<U: ScopeTable>(self, composed: Composed<U>) -> Composed<T> {
+        // `U` is `T`: `#[requires_scopes]` writes `HandlerOf<T>` and `with_table` for the
+        // table's one path, so the downcast cannot fail.
+        let composed: &dyn core::any::Any = &composed;
+        match composed.downcast_ref::<Composed<T>>() {
+            Some(composed) => *composed,
+            None => unreachable!("a handler's `HandlerOf` and `with_table` name one table"),
+        }
+    }
 }
 
 /// The handler check's table part: [`conclude`] with the handler's requirement.
@@ -139,14 +168,14 @@ struct Conclude<'a> {
 impl TableVisitor for Conclude<'_> {
     type Output = Result<(), Rejection>;
 
-    fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) -> Self::Output {
+    fn visit<T: ScopeTable>(self, composed: Composed<T>) -> Self::Output {
         let Self {
             parts,
             verifier,
             verified,
             record,
         } = self;
-        match conclude::<T>(parts, verifier, R::parts(), verified, record) {
+        match conclude::<T>(parts, verifier, composed, verified, record) {
             Ok(_) => Ok(()),
             Err(refused) => Err(refused),
         }
@@ -372,10 +401,8 @@ fn conclude<T: ScopeTable>(
     verified: Verified,
     record: Record,
 ) -> Result<ScopeSet<T>, Rejection> {
-    let Composed {
-        own: required,
-        foreign,
-    } = composed;
+    let Composed { own, foreign } = composed;
+    let required = own.as_slice();
     let (token, fresh) = match verified {
         Ok(verified) => verified,
         Err(reason) => {
@@ -434,7 +461,7 @@ fn conclude<T: ScopeTable>(
     let recorded = parts.extensions.get::<RequestScopes<T>>();
     if !recorded.is_some_and(|seen| verifier.vouched_for(&seen.token)) {
         parts.extensions.insert(RequestScopes {
-            required,
+            required: own,
             foreign,
             granted,
             token,
@@ -514,7 +541,9 @@ fn route_scope<T: ScopeTable>(parts: &Parts) -> Cow<'static, str> {
     let (required, foreign) = parts
         .extensions
         .get::<RequestScopes<T>>()
-        .map_or((&[][..], &[][..]), |seen| (seen.required, seen.foreign));
+        .map_or((&[][..], &[][..]), |seen| {
+            (seen.required.as_slice(), seen.foreign)
+        });
     required_scope(required, foreign, parts)
 }
 
@@ -530,7 +559,7 @@ impl<T: ScopeTable> Clone for LayerScopes<T> {
 
 /// What the handler's check saw, for [`SecurityScopes`], and the token it checked.
 struct RequestScopes<T: ScopeTable> {
-    required: &'static [Requirement<T>],
+    required: Own<T>,
     /// The handler's requirements of other tables (named in refusals, not listed by
     /// [`SecurityScopes`], which is of one table).
     foreign: &'static [ForeignRequirement],
@@ -556,7 +585,7 @@ impl<T: ScopeTable> Clone for RequestScopes<T> {
 /// of the scoped extractors it takes, then those of its router layers. Elsewhere it
 /// lists the layers' only, and the extractor verifies the token itself.
 pub struct SecurityScopes<T: ScopeTable> {
-    required: &'static [Requirement<T>],
+    required: Own<T>,
     layers: Vec<&'static [Requirement<T>]>,
     granted: ScopeSet<T>,
 }
@@ -566,6 +595,7 @@ impl<T: ScopeTable> SecurityScopes<T> {
     pub fn scopes(&self) -> Vec<&'static str> {
         scope_union(
             self.required
+                .as_slice()
                 .iter()
                 .chain(self.layers.iter().flat_map(|layer| layer.iter())),
         )
@@ -634,7 +664,7 @@ where
             }
         };
         Ok(Self {
-            required: &[],
+            required: Own::Many(&[]),
             layers,
             granted,
         })

@@ -73,7 +73,7 @@ use crate::http::{
     Authorized, Check, Claims, HandlerCheck, SecurityScopes, SoleCheck, TableVisitor,
 };
 use crate::issuer::{AccessTokenResponse, GrantError, PasswordForm};
-use crate::table::{RequiredScopes, ScopeTable};
+use crate::table::{Composed, RequiredScopes, ScopeTable};
 
 /// The security schemes `T` declares, by name, for `TransformOpenApi::security_scheme`.
 ///
@@ -211,23 +211,45 @@ fn grant_error_responses() -> Vec<(Option<u16>, Response)> {
 
 impl<T: ScopeTable, R: RequiredScopes<T>> OperationInput for Authorized<T, R> {
     fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
-        // The scoped extractors of other tables add theirs when aide asks them.
-        let security = OperationSecurity::<T>::of::<R>()
-            .of_its_table()
-            .requirements();
-        operation.security = security.into_iter().map(to_aide).collect();
-        claim_responses::<R>(operation);
+        checked_input(operation, R::parts(), core::any::type_name::<R>());
     }
 
     fn inferred_early_responses(
         _ctx: &mut GenContext,
         operation: &mut Operation,
     ) -> Vec<(Option<u16>, Response)> {
-        if !responses_mine::<R>(operation) {
-            return Vec::new();
-        }
-        early(operation, &OperationSecurity::<T>::of::<R>().responses())
+        checked_responses(operation, R::parts(), core::any::type_name::<R>())
     }
+}
+
+/// What a check (`Authorized`, or the one `#[requires_scopes]` injects) documents of
+/// the operation: the `security` of `composed`, its refusals claimed by `by`.
+fn checked_input<T: ScopeTable>(
+    operation: &mut Operation,
+    composed: Composed<T>,
+    by: &'static str,
+) {
+    // The scoped extractors of other tables add theirs when aide asks them.
+    let security = OperationSecurity::of_composed(composed)
+        .of_its_table()
+        .requirements();
+    operation.security = security.into_iter().map(to_aide).collect();
+    claim_responses(operation, by);
+}
+
+/// The refusals a check answers with, when `by` claimed them ([`checked_input`]).
+fn checked_responses<T: ScopeTable>(
+    operation: &mut Operation,
+    composed: Composed<T>,
+    by: &'static str,
+) -> Vec<(Option<u16>, Response)> {
+    if !responses_mine(operation, by) {
+        return Vec::new();
+    }
+    early(
+        operation,
+        &OperationSecurity::of_composed(composed).responses(),
+    )
 }
 
 /// `responses` as aide's inferred early responses, but for a status the operation has
@@ -258,15 +280,15 @@ fn early(
 macro_rules! injected_input {
     ($($injected:ident),*) => {$(
         impl<R: HandlerCheck> OperationInput for $injected<R> {
-            fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
-                R::with_table(Input(ctx, operation));
+            fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+                R::with_table(Input(operation, core::any::type_name::<R>()));
             }
 
             fn inferred_early_responses(
-                ctx: &mut GenContext,
+                _ctx: &mut GenContext,
                 operation: &mut Operation,
             ) -> Vec<(Option<u16>, Response)> {
-                R::with_table(Responses(ctx, operation))
+                R::with_table(Responses(operation, core::any::type_name::<R>()))
             }
         }
     )*};
@@ -274,25 +296,25 @@ macro_rules! injected_input {
 
 injected_input!(Check, SoleCheck);
 
-/// [`OperationInput::operation_input`] of [`Authorized`], for a handler's table.
-struct Input<'a>(&'a mut GenContext, &'a mut Operation);
+/// [`checked_input`] for a handler's table, the input named by its check's type.
+struct Input<'a>(&'a mut Operation, &'static str);
 
 impl TableVisitor for Input<'_> {
     type Output = ();
 
-    fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) {
-        <Authorized<T, R> as OperationInput>::operation_input(self.0, self.1);
+    fn visit<T: ScopeTable>(self, composed: Composed<T>) {
+        checked_input(self.0, composed, self.1);
     }
 }
 
-/// [`OperationInput::inferred_early_responses`] of [`Authorized`], for a handler's table.
-struct Responses<'a>(&'a mut GenContext, &'a mut Operation);
+/// [`checked_responses`] for a handler's table, the input named by its check's type.
+struct Responses<'a>(&'a mut Operation, &'static str);
 
 impl TableVisitor for Responses<'_> {
     type Output = Vec<(Option<u16>, Response)>;
 
-    fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) -> Self::Output {
-        <Authorized<T, R> as OperationInput>::inferred_early_responses(self.0, self.1)
+    fn visit<T: ScopeTable>(self, composed: Composed<T>) -> Self::Output {
+        checked_responses(self.0, composed, self.1)
     }
 }
 
@@ -317,7 +339,7 @@ pub fn scoped_input<T: ScopeTable, R: RequiredScopes<T>>(
         panic!("{}", message.as_str());
     }
     join_into::<T>(operation, R::composed());
-    claim_responses::<R>(operation);
+    claim_responses(operation, core::any::type_name::<R>());
 }
 
 /// A requirement object as aide's.
@@ -487,22 +509,22 @@ fn security_names(operation: &Operation) -> String {
 /// as conflicts, so only one writes them; it removes the mark.
 const RESPONSES_BY: &str = "x-scopes-responses-by";
 
-/// The operation's refusals are written by `R`'s input, unless another claimed them.
-fn claim_responses<R>(operation: &mut Operation) {
+/// The operation's refusals are written by the input `by` (a type's name), unless
+/// another claimed them.
+fn claim_responses(operation: &mut Operation, by: &'static str) {
     if !operation.extensions.contains_key(RESPONSES_BY) {
-        operation.extensions.insert(
-            RESPONSES_BY.to_owned(),
-            Value::from(core::any::type_name::<R>()),
-        );
+        operation
+            .extensions
+            .insert(RESPONSES_BY.to_owned(), Value::from(by));
     }
 }
 
-/// Whether `R`'s input claimed the operation's refusals (the mark is then removed).
-fn responses_mine<R>(operation: &mut Operation) -> bool {
+/// Whether the input `by` claimed the operation's refusals (the mark is then removed).
+fn responses_mine(operation: &mut Operation, by: &'static str) -> bool {
     let mine = operation
         .extensions
         .get(RESPONSES_BY)
-        .is_some_and(|by| by.as_str() == Some(core::any::type_name::<R>()));
+        .is_some_and(|claimed| claimed.as_str() == Some(by));
     if mine {
         operation.extensions.shift_remove(RESPONSES_BY);
     }
@@ -518,7 +540,7 @@ pub fn scoped_responses<T: ScopeTable, R: RequiredScopes<T>>(
     _ctx: &mut GenContext,
     operation: &mut Operation,
 ) -> Vec<(Option<u16>, Response)> {
-    if !responses_mine::<R>(operation) {
+    if !responses_mine(operation, core::any::type_name::<R>()) {
         return Vec::new();
     }
     let responses = super::responses::ProtectedResponses::new(security_names(operation))

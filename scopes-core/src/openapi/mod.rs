@@ -25,11 +25,12 @@ use std::collections::BTreeMap;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-pub use crate::table::{FlowKind, OAuth2Flow, OAuth2Scheme, OpenIdConnectScheme, SecuritySchemes};
+use crate::http::HandlerCheck;
 use crate::table::{
-    ForeignRequirement, RequiredScopes, Requirement, ScopeSet, ScopeTable, scope_union,
-    scope_union_of,
+    Composed, ForeignRequirement, HandlerOf, Own, RequiredScopes, Requirement, ScopeSet,
+    ScopeTable, scope_union, scope_union_of,
 };
+pub use crate::table::{FlowKind, OAuth2Flow, OAuth2Scheme, OpenIdConnectScheme, SecuritySchemes};
 
 #[cfg(feature = "aide")]
 pub mod aide;
@@ -205,7 +206,7 @@ impl<T: ScopeTable> Serialize for FlowsJson<T> {
 /// table's schemes.
 #[must_use]
 pub struct OperationSecurity<T: ScopeTable> {
-    requirements: Vec<&'static [Requirement<T>]>,
+    requirements: Vec<Own<T>>,
     /// Those of the handler's scoped extractors whose table is another: each object
     /// requires them too, under their table's schemes.
     foreign: &'static [ForeignRequirement],
@@ -223,8 +224,19 @@ impl<T: ScopeTable> OperationSecurity<T> {
     /// A table without an OpenAPI security scheme fails the build here: its operations
     /// would be documented as needing no authentication.
     pub fn of<R: RequiredScopes<T>>() -> Self {
+        Self::of_composed(R::parts())
+    }
+
+    /// What a `#[requires_scopes]` handler requires, `R` its hidden requirement type:
+    /// what `security_of!` calls.
+    #[doc(hidden)]
+    pub fn of_handler<R: HandlerCheck + HandlerOf<T>>() -> Self {
+        Self::of_composed(crate::http::handler_requirement::<T, R>())
+    }
+
+    /// What a handler's or an extractor's composed requirement requires.
+    pub(crate) fn of_composed(composed: Composed<T>) -> Self {
         const { Self::SCHEME_DECLARED };
-        let composed = R::parts();
         Self {
             requirements: vec![composed.own],
             foreign: composed.foreign,
@@ -250,7 +262,7 @@ impl<T: ScopeTable> OperationSecurity<T> {
 
     /// Adds what `L` requires (a router layer's requirement struct, say).
     pub fn and<L: RequiredScopes<T>>(mut self, _layer: PhantomData<L>) -> Self {
-        self.requirements.push(L::composed());
+        self.requirements.push(Own::Many(L::composed()));
         self
     }
 
@@ -271,7 +283,7 @@ impl<T: ScopeTable> OperationSecurity<T> {
     fn all(&self) -> impl Iterator<Item = &Requirement<T>> + Clone {
         self.requirements
             .iter()
-            .flat_map(|requirements| requirements.iter())
+            .flat_map(|requirements| requirements.as_slice().iter())
     }
 
     /// The requirement objects: scheme name → scope names.

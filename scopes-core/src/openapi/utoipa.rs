@@ -56,7 +56,7 @@ use ::utoipa::openapi::{ComponentsBuilder, OpenApi, RefOr, Response};
 
 use super::{FlowKind, OAuth2Flow, OperationSecurity, ProtectedResponses};
 use crate::http::{HandlerCheck, TableVisitor};
-use crate::table::{RequiredScopes, ScopeTable};
+use crate::table::{Composed, RequiredScopes, ScopeTable};
 
 /// Adds the security schemes `T` declares to `components.securitySchemes`; what the
 /// table's [`Modify`](::utoipa::Modify) impl does.
@@ -512,9 +512,9 @@ struct Secured(Operation);
 impl TableVisitor for Secured {
     type Output = Operation;
 
-    fn visit<T: ScopeTable, R: RequiredScopes<T>>(self) -> Operation {
+    fn visit<T: ScopeTable>(self, composed: Composed<T>) -> Operation {
         let Self(mut operation) = self;
-        secure_operation(&mut operation, &OperationSecurity::<T>::of::<R>());
+        secure_operation(&mut operation, &OperationSecurity::of_composed(composed));
         operation
     }
 }

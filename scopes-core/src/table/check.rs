@@ -298,9 +298,89 @@ pub const fn check_granted_scope<T: ScopeTable>(table: &str, name: &str, hash: u
     }
 }
 
+/// The alternatives of a `#[requires_scopes]` requirement of table `T`, each the set of
+/// its scopes. `spec` gives, for each alternative in turn, how many names it has, then
+/// each name's `name_hash`; `names` gives the names themselves in the same order, apart
+/// by a space (read only for a table built without `HASHES`). A name the table does
+/// not declare counts for nothing, as in [`set_of`].
+///
+/// One call whose arguments are literals per requirement, rather than a `set_of` call
+/// per alternative: rustc type-checks it for every `cargo check` (and evaluates it
+/// only when the handler is built), and such a call is the cheapest there is to check.
+/// Its evaluation probes the table's hashes, as `set_of`'s does, and parses no text.
+///
+/// # Panics
+///
+/// At compile time, when `spec` does not describe `A` alternatives (the macro writes
+/// both).
+pub const fn alternatives<T, const N: usize, const A: usize>(
+    names: &str,
+    spec: &[u64],
+) -> [ScopeSet<T>; A]
+where
+    T: ScopeTable<Words = [u64; N]>,
+{
+    let by_hash = T::HASHES.len() == T::SLOTS.len() && hashed(T::SLOTS.len(), T::SCOPES.len());
+    let mut sets = [ScopeSet::from_words([0; N]); A];
+    let (mut next, mut at) = (0, 0);
+    let mut alternative = 0;
+    while alternative < A {
+        assert!(
+            next < spec.len(),
+            "`spec` describes fewer alternatives than `A`"
+        );
+        let size = spec[next] as usize;
+        next += 1;
+        assert!(next + size <= spec.len(), "`spec` is cut short");
+        let mut words = [0u64; N];
+        let mut member = 0;
+        while member < size {
+            let index = if by_hash {
+                scope_index::<T>("", spec[next])
+            } else {
+                let (name, after) = next_name(names, at);
+                at = after;
+                scope_index::<T>(name, spec[next])
+            };
+            if index / 64 < N {
+                words[index / 64] |= 1 << (index % 64);
+            }
+            next += 1;
+            member += 1;
+        }
+        sets[alternative] = ScopeSet::from_words(words);
+        alternative += 1;
+    }
+    assert!(
+        next == spec.len(),
+        "`spec` describes more alternatives than `A`"
+    );
+    sets
+}
+
+/// The name of `names` (apart by spaces) that starts at or after byte `at`, and the
+/// byte after it: in a constant, where indexing a `str` is not allowed.
+const fn next_name(names: &str, mut at: usize) -> (&str, usize) {
+    let bytes = names.as_bytes();
+    while at < bytes.len() && bytes[at] == b' ' {
+        at += 1;
+    }
+    let start = at;
+    while at < bytes.len() && bytes[at] != b' ' {
+        at += 1;
+    }
+    let (head, _) = bytes.split_at(at);
+    let (_, name) = head.split_at(start);
+    match core::str::from_utf8(name) {
+        Ok(name) => (name, at),
+        Err(_) => panic!("a scope name is split at a character boundary"),
+    }
+}
+
 /// Panics, at compile time, when the table of requirement `R` declares no OpenAPI
-/// security scheme (`security_of!` evaluates it; `T` is inferred from `R`).
-pub const fn check_scheme_of<T: ScopeTable, R: super::RequiredScopes<T>>() {
+/// security scheme (`security_of!` evaluates it for a handler's requirement type; `T`
+/// is inferred from `R`).
+pub const fn check_scheme_of<T: ScopeTable, R: super::HandlerOf<T>>() {
     if let Some(message) = missing_scheme::<T>(T::NAME) {
         panic!("{}", message.as_str())
     }

@@ -186,10 +186,11 @@ impl<T: ScopeTable> fmt::Debug for Requirement<T> {
 
 /// A type that names a requirement on the table `T`.
 ///
-/// `#[requires_scopes]` implements it for a hidden unit struct per handler (and injects
-/// `Authorized<T, ThatStruct>`), for an extractor when it annotates the extractor's
-/// `impl FromRequestParts`, and for a struct it annotates (a requirement to reuse, e.g.
-/// in [`RequireScopesLayer`](crate::RequireScopesLayer)).
+/// `#[requires_scopes]` implements it for an extractor when it annotates the extractor's
+/// `impl FromRequestParts`, for a struct it annotates (a requirement to reuse, e.g. in
+/// [`RequireScopesLayer`](crate::RequireScopesLayer)), and for the hidden unit struct
+/// of a handler that takes parameters (whose requirements it composes); a handler
+/// without parameters hands its requirement to its check directly.
 ///
 /// The table is a parameter rather than an associated type so that a private table can
 /// serve `pub` handlers (an associated type would leak it).
@@ -210,7 +211,10 @@ pub trait RequiredScopes<T: ScopeTable>: Send + Sync + 'static {
     /// Everything a request must meet: for a handler, its own requirement first, then
     /// those of the scoped extractors it takes (FastAPI's `SecurityScopes` order).
     fn composed() -> &'static [Requirement<T>] {
-        Self::parts().own
+        match Self::parts().own {
+            Own::Many(own) => own,
+            Own::One(_) => core::slice::from_ref(const { &Self::REQUIREMENT }),
+        }
     }
 
     /// [`composed`](Self::composed), and for a handler the requirements of the scoped
@@ -220,11 +224,19 @@ pub trait RequiredScopes<T: ScopeTable>: Send + Sync + 'static {
     #[doc(hidden)]
     fn parts() -> Composed<T> {
         Composed {
-            own: core::slice::from_ref(const { &Self::REQUIREMENT }),
+            own: Own::Many(core::slice::from_ref(const { &Self::REQUIREMENT })),
             foreign: &[],
         }
     }
 }
+
+/// Links a handler's requirement type to its table, for `security_of!`, which infers
+/// the table from it: implemented by `#[requires_scopes]` for every `T` that the
+/// table's path names (generic, so that a path that is no table adds no error of its
+/// own). A handler without parameters has no [`RequiredScopes`] impl: its requirement
+/// is an inline constant of its `HandlerCheck::with_table`.
+#[doc(hidden)]
+pub trait HandlerOf<T: ScopeTable> {}
 
 /// A requirement of another table than the one it is composed with (a handler of a
 /// service's table taking the company's `auth::CurrentUser`): the scopes it names and
@@ -364,9 +376,44 @@ pub trait Parts<T: ScopeTable> {
 #[doc(hidden)]
 pub struct Composed<T: ScopeTable> {
     /// The handler's, then its parameters' of the same table.
-    pub own: &'static [Requirement<T>],
+    pub own: Own<T>,
     /// Its parameters' of other tables.
     pub foreign: &'static [ForeignRequirement],
+}
+
+/// A handler's requirements of its table: its own alone, by value (a handler without
+/// parameters: built where it is handed over, which spares rustc a constant per
+/// handler to check), or its own then its parameters', composed at compile time.
+#[doc(hidden)]
+pub enum Own<T: ScopeTable> {
+    /// The handler's own requirement alone.
+    One(Requirement<T>),
+    /// The handler's, then its parameters'.
+    Many(&'static [Requirement<T>]),
+}
+
+impl<T: ScopeTable> Own<T> {
+    /// The requirements, in order.
+    pub fn as_slice(&self) -> &[Requirement<T>] {
+        match self {
+            Self::One(one) => core::slice::from_ref(one),
+            Self::Many(many) => many,
+        }
+    }
+}
+
+impl<T: ScopeTable> Clone for Own<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: ScopeTable> Copy for Own<T> {}
+
+impl<T: ScopeTable> fmt::Debug for Own<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
 }
 
 impl<T: ScopeTable> Clone for Composed<T> {
@@ -459,7 +506,7 @@ macro_rules! parts {
                     &present([$($part::FOREIGN,)*], ForeignRequirement::NONE)
                 };
                 Composed {
-                    own: &own[..*count],
+                    own: Own::Many(&own[..*count]),
                     foreign: &foreign[..*foreigners],
                 }
             }

@@ -76,9 +76,12 @@ fn required_scopes_impl(
     }
 }
 
-/// `const REQUIREMENT: Requirement<__T> = …;`: each alternative's set built at compile
-/// time from its scopes' indices in the table, found by the hash of their names.
-fn requirement_const(names: &Names<'_>) -> TokenStream {
+/// `Requirement::new(const { &alternatives::<Table, _, A>("…", &[…]) }, "…")`: each
+/// alternative's set built at compile time from its scopes' indices in the table,
+/// found by the hash of their names. An expression for a constant of the table's
+/// `Requirement`; one call whose arguments are literals, the cheapest for rustc to
+/// check.
+fn requirement_value(names: &Names<'_>) -> TokenStream {
     let Names {
         path,
         resolved,
@@ -87,16 +90,20 @@ fn requirement_const(names: &Names<'_>) -> TokenStream {
         ..
     } = names;
     let span = path.span();
-    let alternatives = resolved.alternatives.iter().map(|alternative| {
-        let mut members = alternative.clone();
-        members.sort_unstable();
-        let members = members.into_iter().map(|i| {
-            let name = &resolved.names[i];
-            let hash = Literal::u64_suffixed(scope_hash(name));
-            quote_spanned!(span=> (#name, #hash))
-        });
-        quote_spanned!(span=> #private::set_of([#(#members),*]))
-    });
+    // For each alternative, how many names it has, then their hashes; the names in
+    // the same order.
+    let mut listed = Vec::new();
+    let mut spec = Vec::new();
+    for alternative in &resolved.alternatives {
+        spec.push(Literal::u64_suffixed(alternative.len() as u64));
+        for &member in alternative {
+            let name = &resolved.names[member];
+            listed.push(name.as_str());
+            spec.push(Literal::u64_suffixed(scope_hash(name)));
+        }
+    }
+    let listed = listed.join(" ");
+    let count = Literal::usize_unsuffixed(resolved.alternatives.len());
     let scope = resolved.names.join(" ");
     // RFC 9470: how the user must have authenticated, when the attribute says.
     let authentication = (!resolved.acr.is_empty() || resolved.max_age.is_some()).then(|| {
@@ -108,16 +115,32 @@ fn requirement_const(names: &Names<'_>) -> TokenStream {
         };
         quote!(.with_authentication(&[#(#acr),*], #acr_values, #max_age))
     });
+    quote_spanned! {span=>
+        #private::Requirement::new(
+            const { &#private::alternatives::<#table, _, #count>(#listed, &[#(#spec),*]) },
+            #scope,
+        )#authentication
+    }
+}
+
+/// `const REQUIREMENT: Requirement<__T> = …;` ([`requirement_value`]).
+fn requirement_const(names: &Names<'_>) -> TokenStream {
+    let Names {
+        path,
+        private,
+        table,
+        ..
+    } = names;
+    let value = requirement_value(names);
     // An associated constant of a generic type of its own, not a free constant: rustc
     // evaluates a free constant with every `cargo check`, and a lint there evaluates the
     // constants a non-generic body uses. This one is evaluated where it is used, when
     // the handler is built; the literals' own constants report unknown names.
-    quote_spanned! {span=>
+    quote_spanned! {path.span()=>
         const REQUIREMENT: #private::Requirement<__T> = {
             struct __ScopesConcrete<__X>(::core::marker::PhantomData<__X>);
             impl<__X> __ScopesConcrete<__X> {
-                const REQUIREMENT: #private::Requirement<#table> =
-                    #private::Requirement::new(&[#(#alternatives),*], #scope)#authentication;
+                const REQUIREMENT: #private::Requirement<#table> = #value;
             }
             __ScopesConcrete::<()>::REQUIREMENT
         };
@@ -168,23 +191,53 @@ pub(crate) fn handler(
     let span = path.span();
     let vis = &function.vis;
     let requirement = format_ident!("__scopes_requirement_{}", function.sig.ident.unraw());
-    let own = requirement_const(&names);
     let checks = name_checks(&names);
-    let composed = composed(&function, &names, &requirement);
-    let required = required_scopes_impl(
-        &names,
-        TokenStream::new(),
-        quote!(#requirement),
-        None,
-        quote!(#own #composed),
-    );
+    // The requirement is named at the table's path in what reaches the table: a path
+    // that is not a table is then reported there once.
+    let requirement_at_path = proc_macro2::Ident::new(&requirement.to_string(), span);
+    let (required, composed) = match composed(&function, &names, &requirement) {
+        // Composed with the parameters' requirements, found by probing their types in
+        // an impl generic over the table.
+        Some(parts) => {
+            let own = requirement_const(&names);
+            let required = required_scopes_impl(
+                &names,
+                TokenStream::new(),
+                quote!(#requirement),
+                None,
+                quote!(#own #parts),
+            );
+            let composed = quote_spanned! {span=>
+                <#requirement_at_path as #private::RequiredScopes<#table>>::parts()
+            };
+            (required, composed)
+        }
+        // Its own requirement alone, handed over by value: built in `with_table`, which
+        // is generic (over the visitor), so its sets (an inline constant) are evaluated
+        // when the handler is built, not by `cargo check` (the literals' constants
+        // report unknown names); no impl of its own, and nothing more for rustc to check.
+        None => {
+            let value = requirement_value(&names);
+            let composed = quote_spanned! {span=>
+                #private::Composed {
+                    own: #private::Own::One(#value),
+                    foreign: &[],
+                }
+            };
+            (TokenStream::new(), composed)
+        }
+    };
+    // Which table the requirement is of, for `security_of!`.
+    let handler_of = quote_spanned! {span=>
+        impl<__T: #private::ScopeTable> #private::HandlerOf<__T> for #requirement
+        where
+            for<'__scopes> #path: #private::AsTable<Table = __T>,
+        {}
+    };
 
     // The injected parameter names the requirement alone (its table is reached through
-    // this impl), so that a table path in error leaves the handler a handler. The
-    // requirement is named at the table's path here: a path that is not a table is then
-    // reported there once.
-    let requirement_at_path = proc_macro2::Ident::new(&requirement.to_string(), span);
-    let check = handler_check(&names, quote!(#requirement), quote!(#requirement_at_path));
+    // this impl), so that a table path in error leaves the handler a handler.
+    let check = handler_check(&names, quote!(#requirement), composed);
     // A handler without parameters of its own gets the check as its only extractor,
     // which takes the whole request and records nothing (nothing follows it); axum's
     // bounds for it are cheaper for rustc than for a request-parts extractor. Not under
@@ -257,6 +310,8 @@ pub(crate) fn handler(
 
         #required
 
+        #handler_of
+
         #check
 
         #checks
@@ -269,10 +324,10 @@ pub(crate) fn handler(
     }
 }
 
-/// `impl HandlerCheck for #ty`: hands the table and `visited` (the type, spanned at the
-/// table's path, so that a path that is no table is reported once, there) to a visitor.
-/// For a handler's requirement type and for a scoped extractor.
-fn handler_check(names: &Names<'_>, ty: TokenStream, visited: TokenStream) -> TokenStream {
+/// `impl HandlerCheck for #ty`: hands the table and `composed`, the requirement (naming
+/// anything at the table's path, so that a path that is no table is reported once,
+/// there), to a visitor. For a handler's requirement type and for a scoped extractor.
+fn handler_check(names: &Names<'_>, ty: TokenStream, composed: TokenStream) -> TokenStream {
     let Names {
         path,
         private,
@@ -284,7 +339,7 @@ fn handler_check(names: &Names<'_>, ty: TokenStream, visited: TokenStream) -> To
             fn with_table<__V: #private::TableVisitor>(
                 visitor: __V,
             ) -> <__V as #private::TableVisitor>::Output {
-                visitor.visit::<#table, #visited>()
+                visitor.visit::<#table>(#composed)
             }
         }
     }
@@ -293,7 +348,7 @@ fn handler_check(names: &Names<'_>, ty: TokenStream, visited: TokenStream) -> To
 /// `fn parts()`: the handler's requirement, then each parameter type's that is a
 /// scoped extractor of its table, and those of other tables apart (found by autoref
 /// specialization, since a macro cannot tell), constants. Parameters whose types use the handler's generics cannot be probed here.
-fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> TokenStream {
+fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> Option<TokenStream> {
     let Names { private, .. } = names;
     // Every generic the handler declares: a type, a constant or a lifetime (whose
     // name a type mentions after its `'`).
@@ -320,13 +375,13 @@ fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> T
         })
         .collect();
     if probed.is_empty() {
-        return TokenStream::new();
+        return None;
     }
     // In the impl that is generic over the table `__T`, whose bound says which table it
     // is: a scoped extractor's impl, bound the same way, is found for it however either
     // names the table. A path that is no table leaves the impl unused, and adds no
     // error to its own. Everything else is a constant built by scopes-core.
-    quote! {
+    Some(quote! {
         fn parts() -> #private::Composed<__T> {
             #[allow(unused_imports)]
             use #private::{ProbeForeign as _, ProbePlain as _, ProbeScoped as _};
@@ -334,7 +389,7 @@ fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> T
                 #((&&&#private::Probe::<__T, #probed>::new()).part(),)*
             ))
         }
-    }
+    })
 }
 
 /// A scoped extractor: its type gets the requirement, and `from_request_parts` checks
@@ -394,7 +449,11 @@ pub(crate) fn extractor(
         }
     };
     // Beside the impl, where the self type is named as its header names it.
-    let handler_check = handler_check(&names, quote!(#self_ty), quote_spanned!(path.span()=> Self));
+    let handler_check = handler_check(
+        &names,
+        quote!(#self_ty),
+        quote_spanned!(path.span()=> <Self as #private::RequiredScopes<#table>>::parts()),
+    );
     quote! {
         #required
 
