@@ -202,9 +202,7 @@ async fn the_token_says_how_the_user_authenticated() {
         assert!(verifier().verify(&token).await.is_err());
     }
     // The requirement says what it asks.
-    let asked = handler_requirement::<Scopes, __scopes_requirement_pay>()
-        .own
-        .as_slice()[0];
+    let asked = handler_requirement::<Scopes, __scopes_requirement_pay>().own[0];
     assert_eq!(asked.authentication().acr(), [MFA, PHR]);
     assert_eq!(asked.authentication().max_age(), Some(300));
     let refusal = AuthRejection::InsufficientUserAuthentication(*asked.authentication());

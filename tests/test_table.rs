@@ -91,9 +91,7 @@ async fn handler() {}
 #[test]
 fn the_attribute_compiles_the_requirement_to_masks() {
     let requirement: Requirement<Scopes> =
-        handler_requirement::<Scopes, __scopes_requirement_handler>()
-            .own
-            .as_slice()[0];
+        handler_requirement::<Scopes, __scopes_requirement_handler>().own[0];
     // `all("delete", "admin")` is one alternative: {read, delete, admin}; with {read, write}.
     let mut read_delete_admin = ScopeSet::EMPTY;
     for index in [0, 2, 3] {

@@ -272,9 +272,8 @@ fn benches(c: &mut Criterion, runtime: &tokio::runtime::Runtime, cases: &[Case])
     }
 
     let requirement =
-        scopes_core::__private::handler_requirement::<Scopes, __scopes_requirement_guarded>()
-            .own
-            .as_slice()[0];
+        scopes_core::__private::handler_requirement::<Scopes, __scopes_requirement_guarded>().own
+            [0];
     let granted = ScopeSet::<Scopes>::granted_by(["me", "items"]);
     let region = Region::new(GLOBAL);
     assert!(black_box(requirement).is_met_by(black_box(&granted)));

@@ -522,7 +522,7 @@ pub mod __private {
         scope_index, set_of, slot_hashes, slots, unknown_scope,
     };
     pub use crate::table::{
-        AsTable, Composed, Foreign, ForeignRequirement, ForeignScoped, HandlerOf, Own, Part, Parts,
+        AsTable, Composed, Foreign, ForeignRequirement, ForeignScoped, HandlerOf, Part, Parts,
         Plain, Probe, ProbeForeign, ProbePlain, ProbeScoped, RequiredScopes, Requirement,
         ScopeInfo, ScopeSet, ScopeTable, Scoped, composed,
     };

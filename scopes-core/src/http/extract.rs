@@ -18,8 +18,8 @@ use super::refusal::{AuthRejection, Rejection};
 use super::verifier::{Verifier, VerifierState};
 use crate::error::TokenError;
 use crate::table::{
-    Authentication, Composed, ForeignRequirement, HandlerOf, Own, RequiredScopes, Requirement,
-    ScopeSet, ScopeTable, scope_union, scope_union_of,
+    Authentication, Composed, ForeignRequirement, HandlerOf, RequiredScopes, Requirement, ScopeSet,
+    ScopeTable, scope_union, scope_union_of,
 };
 use crate::token::VerifiedToken;
 
@@ -401,8 +401,10 @@ fn conclude<T: ScopeTable>(
     verified: Verified,
     record: Record,
 ) -> Result<ScopeSet<T>, Rejection> {
-    let Composed { own, foreign } = composed;
-    let required = own.as_slice();
+    let Composed {
+        own: required,
+        foreign,
+    } = composed;
     let (token, fresh) = match verified {
         Ok(verified) => verified,
         Err(reason) => {
@@ -461,7 +463,7 @@ fn conclude<T: ScopeTable>(
     let recorded = parts.extensions.get::<RequestScopes<T>>();
     if !recorded.is_some_and(|seen| verifier.vouched_for(&seen.token)) {
         parts.extensions.insert(RequestScopes {
-            required: own,
+            required,
             foreign,
             granted,
             token,
@@ -541,9 +543,7 @@ fn route_scope<T: ScopeTable>(parts: &Parts) -> Cow<'static, str> {
     let (required, foreign) = parts
         .extensions
         .get::<RequestScopes<T>>()
-        .map_or((&[][..], &[][..]), |seen| {
-            (seen.required.as_slice(), seen.foreign)
-        });
+        .map_or((&[][..], &[][..]), |seen| (seen.required, seen.foreign));
     required_scope(required, foreign, parts)
 }
 
@@ -559,7 +559,7 @@ impl<T: ScopeTable> Clone for LayerScopes<T> {
 
 /// What the handler's check saw, for [`SecurityScopes`], and the token it checked.
 struct RequestScopes<T: ScopeTable> {
-    required: Own<T>,
+    required: &'static [Requirement<T>],
     /// The handler's requirements of other tables (named in refusals, not listed by
     /// [`SecurityScopes`], which is of one table).
     foreign: &'static [ForeignRequirement],
@@ -585,7 +585,7 @@ impl<T: ScopeTable> Clone for RequestScopes<T> {
 /// of the scoped extractors it takes, then those of its router layers. Elsewhere it
 /// lists the layers' only, and the extractor verifies the token itself.
 pub struct SecurityScopes<T: ScopeTable> {
-    required: Own<T>,
+    required: &'static [Requirement<T>],
     layers: Vec<&'static [Requirement<T>]>,
     granted: ScopeSet<T>,
 }
@@ -595,7 +595,6 @@ impl<T: ScopeTable> SecurityScopes<T> {
     pub fn scopes(&self) -> Vec<&'static str> {
         scope_union(
             self.required
-                .as_slice()
                 .iter()
                 .chain(self.layers.iter().flat_map(|layer| layer.iter())),
         )
@@ -664,7 +663,7 @@ where
             }
         };
         Ok(Self {
-            required: Own::Many(&[]),
+            required: &[],
             layers,
             granted,
         })

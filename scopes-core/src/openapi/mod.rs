@@ -27,8 +27,8 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::http::HandlerCheck;
 use crate::table::{
-    Composed, ForeignRequirement, HandlerOf, Own, RequiredScopes, Requirement, ScopeSet,
-    ScopeTable, scope_union, scope_union_of,
+    Composed, ForeignRequirement, HandlerOf, RequiredScopes, Requirement, ScopeSet, ScopeTable,
+    scope_union, scope_union_of,
 };
 pub use crate::table::{FlowKind, OAuth2Flow, OAuth2Scheme, OpenIdConnectScheme, SecuritySchemes};
 
@@ -206,7 +206,7 @@ impl<T: ScopeTable> Serialize for FlowsJson<T> {
 /// table's schemes.
 #[must_use]
 pub struct OperationSecurity<T: ScopeTable> {
-    requirements: Vec<Own<T>>,
+    requirements: Vec<&'static [Requirement<T>]>,
     /// Those of the handler's scoped extractors whose table is another: each object
     /// requires them too, under their table's schemes.
     foreign: &'static [ForeignRequirement],
@@ -262,7 +262,7 @@ impl<T: ScopeTable> OperationSecurity<T> {
 
     /// Adds what `L` requires (a router layer's requirement struct, say).
     pub fn and<L: RequiredScopes<T>>(mut self, _layer: PhantomData<L>) -> Self {
-        self.requirements.push(Own::Many(L::composed()));
+        self.requirements.push(L::composed());
         self
     }
 
@@ -283,7 +283,7 @@ impl<T: ScopeTable> OperationSecurity<T> {
     fn all(&self) -> impl Iterator<Item = &Requirement<T>> + Clone {
         self.requirements
             .iter()
-            .flat_map(|requirements| requirements.as_slice().iter())
+            .flat_map(|requirements| requirements.iter())
     }
 
     /// The requirement objects: scheme name → scope names.

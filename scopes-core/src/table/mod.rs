@@ -11,9 +11,9 @@ mod schemes;
 mod set;
 
 pub use requirement::{
-    Authentication, Composed, Foreign, ForeignRequirement, ForeignScoped, HandlerOf, Own, Part,
-    Parts, Plain, Probe, ProbeForeign, ProbePlain, ProbeScoped, RequiredScopes, Requirement,
-    Scoped, composed,
+    Authentication, Composed, Foreign, ForeignRequirement, ForeignScoped, HandlerOf, Part, Parts,
+    Plain, Probe, ProbeForeign, ProbePlain, ProbeScoped, RequiredScopes, Requirement, Scoped,
+    composed,
 };
 pub(crate) use requirement::{scope_union, scope_union_of};
 pub use schemes::{FlowKind, OAuth2Flow, OAuth2Scheme, OpenIdConnectScheme, SecuritySchemes};

@@ -211,10 +211,7 @@ pub trait RequiredScopes<T: ScopeTable>: Send + Sync + 'static {
     /// Everything a request must meet: for a handler, its own requirement first, then
     /// those of the scoped extractors it takes (FastAPI's `SecurityScopes` order).
     fn composed() -> &'static [Requirement<T>] {
-        match Self::parts().own {
-            Own::Many(own) => own,
-            Own::One(_) => core::slice::from_ref(const { &Self::REQUIREMENT }),
-        }
+        Self::parts().own
     }
 
     /// [`composed`](Self::composed), and for a handler the requirements of the scoped
@@ -224,7 +221,7 @@ pub trait RequiredScopes<T: ScopeTable>: Send + Sync + 'static {
     #[doc(hidden)]
     fn parts() -> Composed<T> {
         Composed {
-            own: Own::Many(core::slice::from_ref(const { &Self::REQUIREMENT })),
+            own: core::slice::from_ref(const { &Self::REQUIREMENT }),
             foreign: &[],
         }
     }
@@ -376,44 +373,9 @@ pub trait Parts<T: ScopeTable> {
 #[doc(hidden)]
 pub struct Composed<T: ScopeTable> {
     /// The handler's, then its parameters' of the same table.
-    pub own: Own<T>,
+    pub own: &'static [Requirement<T>],
     /// Its parameters' of other tables.
     pub foreign: &'static [ForeignRequirement],
-}
-
-/// A handler's requirements of its table: its own alone, by value (a handler without
-/// parameters: built where it is handed over, which spares rustc a constant per
-/// handler to check), or its own then its parameters', composed at compile time.
-#[doc(hidden)]
-pub enum Own<T: ScopeTable> {
-    /// The handler's own requirement alone.
-    One(Requirement<T>),
-    /// The handler's, then its parameters'.
-    Many(&'static [Requirement<T>]),
-}
-
-impl<T: ScopeTable> Own<T> {
-    /// The requirements, in order.
-    pub fn as_slice(&self) -> &[Requirement<T>] {
-        match self {
-            Self::One(one) => core::slice::from_ref(one),
-            Self::Many(many) => many,
-        }
-    }
-}
-
-impl<T: ScopeTable> Clone for Own<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T: ScopeTable> Copy for Own<T> {}
-
-impl<T: ScopeTable> fmt::Debug for Own<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.as_slice()).finish()
-    }
 }
 
 impl<T: ScopeTable> Clone for Composed<T> {
@@ -506,7 +468,7 @@ macro_rules! parts {
                     &present([$($part::FOREIGN,)*], ForeignRequirement::NONE)
                 };
                 Composed {
-                    own: Own::Many(&own[..*count]),
+                    own: &own[..*count],
                     foreign: &foreign[..*foreigners],
                 }
             }
