@@ -113,7 +113,8 @@ impl<R: HandlerCheck> fmt::Debug for Check<R> {
 /// scoped extractor (whose own check is [`Check<Self>`](Check)): hands the table, as a
 /// type, and the composed requirement to what needs them (the check, OpenAPI).
 ///
-/// For a handler without parameters the requirement is an inline constant of
+/// For a handler none of whose parameters is probed (it has none, or each mentions
+/// the handler's generics) the requirement is an inline constant of
 /// `with_table` itself, which is generic (over the visitor), so that `cargo check`
 /// does not evaluate it (the literals' own constants report unknown names) and the
 /// handler needs no [`RequiredScopes`] impl of its own.

@@ -689,6 +689,8 @@ impl Rejection {
 
     /// The scopes the route requires, space-delimited (the handler's, then its
     /// extractors', then its router layers'), when the answer names them; else empty.
+    /// Only scope-tokens (RFC 6749 §3.3), as the challenge names them: nothing here can
+    /// break a header it is copied into.
     pub fn scope(&self) -> &str {
         &self.scope
     }

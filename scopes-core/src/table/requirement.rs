@@ -230,8 +230,9 @@ pub trait RequiredScopes<T: ScopeTable>: Send + Sync + 'static {
 /// Links a handler's requirement type to its table, for `security_of!`, which infers
 /// the table from it: implemented by `#[requires_scopes]` for every `T` that the
 /// table's path names (generic, so that a path that is no table adds no error of its
-/// own). A handler without parameters has no [`RequiredScopes`] impl: its requirement
-/// is an inline constant of its `HandlerCheck::with_table`.
+/// own). A handler none of whose parameters is probed (it has none, or each mentions
+/// its generics) has no [`RequiredScopes`] impl: its requirement is an inline constant
+/// of its `HandlerCheck::with_table`.
 #[doc(hidden)]
 pub trait HandlerOf<T: ScopeTable> {}
 

@@ -212,7 +212,8 @@ pub(crate) fn handler(
             };
             (required, composed)
         }
-        // Its own requirement alone: an inline constant of `with_table`, which is
+        // No parameter probed (none, or each mentions the handler's generics): its own
+        // requirement alone, an inline constant of `with_table`, which is
         // generic (over the visitor), so evaluated when the handler is built, not by
         // `cargo check` (the literals' constants report unknown names); no impl of its
         // own. (Handed over by value instead, it would spare `cargo check` another
