@@ -199,13 +199,13 @@ pub(crate) const fn index_in(scopes: &[ScopeInfo], slots: &[u16], name: &str) ->
 }
 
 /// The set of the scopes `names` of table `T`, each given with its `name_hash` (which
-/// the macros compute): one alternative of a `#[requires_scopes]` requirement, or a
-/// `scope_set!`. A name the table does not declare counts for nothing here; its
+/// the macros compute): a `scope_set!` (a requirement's alternatives are built by
+/// [`alternatives`]). A name the table does not declare counts for nothing here; its
 /// literal's own check ([`check_scope`]) reports it. `N`, the table's number of words,
 /// is inferred from `T::Words`, so the macros need not know it.
 ///
 /// The names come by value (an array, `M` inferred): a borrowed one would be one more
-/// reference for rustc to check in every requirement.
+/// reference for rustc to check.
 pub const fn set_of<T, const N: usize, const M: usize>(names: [(&str, u64); M]) -> ScopeSet<T>
 where
     T: ScopeTable<Words = [u64; N]>,
