@@ -96,7 +96,16 @@ async fn send(app: &Router, path: &str, token: &str) -> TestResponse {
     testing::send(app, testing::get(path, Some(token))).await
 }
 
-const PAY_CHALLENGE: &str = r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="urn:example:mfa phr", max_age="300""#;
+/// The refusal of `/pay`, with its description: a context the route does not accept,
+/// or (RFC 9470 §3's other text) an accepted one whose login is too old.
+fn pay_challenge(description: &str) -> String {
+    format!(
+        r#"Bearer error="insufficient_user_authentication", error_description="{description}", acr_values="urn:example:mfa phr", max_age="300""#
+    )
+}
+
+const OTHER_LEVEL: &str = "A different authentication level is required";
+const MORE_RECENT: &str = "More recent authentication is required";
 
 #[tokio::test]
 async fn a_route_requiring_an_authentication_context_and_a_recent_login() {
@@ -106,24 +115,22 @@ async fn a_route_requiring_an_authentication_context_and_a_recent_login() {
             .await
             .assert_admitted();
     }
-    for (acr, ago) in [
-        (None, Some(10)),                    // no acr
-        (Some("pwd"), Some(10)),             // not an acceptable one
-        (Some("URN:EXAMPLE:MFA"), Some(10)), // compared exactly
-        (Some(MFA), Some(301)),              // too long ago
-        (Some(MFA), None),                   // no auth_time
+    for (acr, ago, description) in [
+        (None, Some(10), OTHER_LEVEL),                    // no acr
+        (Some("pwd"), Some(10), OTHER_LEVEL),             // not an acceptable one
+        (Some("URN:EXAMPLE:MFA"), Some(10), OTHER_LEVEL), // compared exactly
+        (Some("pwd"), Some(301), OTHER_LEVEL),            // both
+        (Some(MFA), Some(301), MORE_RECENT),              // too long ago
+        (Some(MFA), None, MORE_RECENT),                   // no auth_time
     ] {
         let reply = send(&app, "/pay", &token(acr, ago)).await;
         reply.assert_insufficient_user_authentication();
         assert_eq!(
             reply.header("www-authenticate"),
-            Some(PAY_CHALLENGE),
+            Some(pay_challenge(description).as_str()),
             "{acr:?} {ago:?}"
         );
-        assert_eq!(
-            reply.text(),
-            r#"{"detail":"A different authentication level is required"}"#
-        );
+        assert_eq!(reply.text(), format!(r#"{{"detail":"{description}"}}"#));
     }
     // An `auth_time` in the future is no recent login.
     let payer = || {
@@ -158,7 +165,7 @@ async fn max_age_alone_names_no_acr_values() {
     assert_eq!(
         reply.header("www-authenticate"),
         Some(
-            r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", max_age="3600""#
+            r#"Bearer error="insufficient_user_authentication", error_description="More recent authentication is required", max_age="3600""#
         )
     );
 }

@@ -493,10 +493,17 @@ pub(crate) fn step_up<'r, T: ScopeTable>(
 ) -> Option<AuthRejection> {
     let leeway = verifier.leeway_secs();
     let needs = requirements.map(Requirement::authentication);
-    needs
+    let mut unmet = needs
         .clone()
-        .find(|needed| needed.is_required() && !token.authenticated_as(needed, leeway))?;
-    let combined = Authentication::combined(needs);
+        .filter(|needed| needed.is_required() && !token.authenticated_as(needed, leeway))
+        .peekable();
+    unmet.peek()?;
+    // Each unmet requirement accepts the token's `acr` (or asks none): only the login is
+    // too old, or its time unknown, and the refusal says so (RFC 9470 §3's two texts).
+    let only_too_old = unmet.all(|needed| {
+        needed.acr().is_empty() || token.acr().is_some_and(|acr| needed.acr().contains(&acr))
+    });
+    let combined = Authentication::combined(needs).refused_as(only_too_old);
     Some(AuthRejection::InsufficientUserAuthentication(combined))
 }
 

@@ -64,7 +64,9 @@ pub enum AuthRejection {
     /// The token is valid but does not grant the scopes required.
     InsufficientScope,
     /// The token grants the scopes, but the user did not authenticate as the route
-    /// requires (RFC 9470): not with an acceptable `acr`, or too long ago.
+    /// requires (RFC 9470): not with an acceptable `acr` ("A different authentication
+    /// level is required"), or, the `acr` accepted, too long ago or at an unknown time
+    /// ("More recent authentication is required": [`Authentication::only_too_old`]).
     InsufficientUserAuthentication(Authentication),
     /// The DPoP proof (RFC 9449 §4.3) is not acceptable.
     InvalidDpopProof(DpopError),
@@ -182,6 +184,9 @@ impl AuthRejection {
             outage!() => detail!("The credentials could not be checked; try again later"),
             Self::InvalidToken(_) => detail!("Could not validate credentials"),
             Self::InsufficientScope => detail!("Not enough permissions"),
+            Self::InsufficientUserAuthentication(asked) if asked.only_too_old() => {
+                detail!("More recent authentication is required")
+            }
             Self::InsufficientUserAuthentication(_) => {
                 detail!("A different authentication level is required")
             }
@@ -284,10 +289,13 @@ fn answer(mode: ResponseMode, scope_on_401: bool, reason: &AuthRejection) -> Ans
         (ResponseMode::FastApi, R::InvalidToken(_) | R::InsufficientScope) => {
             (StatusCode::UNAUTHORIZED, None, None, true)
         }
-        (_, R::InsufficientUserAuthentication(_)) => (
+        (_, R::InsufficientUserAuthentication(asked)) => (
             StatusCode::UNAUTHORIZED,
             Some("insufficient_user_authentication"),
-            Some("A different authentication level is required"),
+            Some(match asked.only_too_old() {
+                true => "More recent authentication is required",
+                false => "A different authentication level is required",
+            }),
             false,
         ),
         (_, R::InvalidDpopProof(why)) => (

@@ -25,6 +25,9 @@ pub struct Authentication {
     acr: &'static [&'static str],
     acr_values: &'static str,
     max_age: Option<u64>,
+    /// In a refusal: the token's `acr` is accepted, and only its login is too old
+    /// (RFC 9470's "More recent authentication is required").
+    only_too_old: bool,
 }
 
 impl Authentication {
@@ -33,6 +36,7 @@ impl Authentication {
         acr: &[],
         acr_values: "",
         max_age: None,
+        only_too_old: false,
     };
 
     /// The acceptable `acr` values (empty: any, or none).
@@ -53,6 +57,22 @@ impl Authentication {
     /// Whether this asks anything.
     pub fn is_required(&self) -> bool {
         !self.acr.is_empty() || self.max_age.is_some()
+    }
+
+    /// In a refusal ([`AuthRejection::InsufficientUserAuthentication`]): whether the
+    /// token's authentication context was accepted and only the user's login is too old
+    /// (or its time unknown), so that a fresh login at the same level will do.
+    ///
+    /// [`AuthRejection::InsufficientUserAuthentication`]: crate::AuthRejection::InsufficientUserAuthentication
+    pub fn only_too_old(&self) -> bool {
+        self.only_too_old
+    }
+
+    /// This, as a refusal of a token whose `acr` was accepted and whose login was too
+    /// old (`only_too_old`).
+    pub(crate) fn refused_as(mut self, only_too_old: bool) -> Self {
+        self.only_too_old = only_too_old;
+        self
     }
 
     /// What several requirements ask together (a route's handler, extractors and
@@ -82,6 +102,7 @@ impl Authentication {
             acr,
             acr_values,
             max_age,
+            only_too_old: false,
         }
     }
 }
@@ -136,6 +157,7 @@ impl<T: ScopeTable> Requirement<T> {
             acr,
             acr_values,
             max_age,
+            only_too_old: false,
         };
         self
     }
