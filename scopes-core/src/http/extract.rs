@@ -493,18 +493,30 @@ pub(crate) fn step_up<'r, T: ScopeTable>(
 ) -> Option<AuthRejection> {
     let leeway = verifier.leeway_secs();
     let needs = requirements.map(Requirement::authentication);
-    let mut unmet = needs
+    needs
+        .clone()
+        .find(|needed| needed.is_required() && !token.authenticated_as(needed, leeway))?;
+    Some(step_up_refusal(needs, token, leeway))
+}
+
+/// [`step_up`]'s refusal, out of the admit's path: what `needs` ask together, and
+/// whether only the login's age failed. Each unmet requirement accepting the token's
+/// `acr` (or asking none) means the login is too old, or its time unknown, and the
+/// refusal says so (RFC 9470 §3's two texts).
+#[inline(never)]
+fn step_up_refusal<'a>(
+    needs: impl Iterator<Item = &'a Authentication> + Clone,
+    token: &VerifiedToken,
+    leeway: u64,
+) -> AuthRejection {
+    let only_too_old = needs
         .clone()
         .filter(|needed| needed.is_required() && !token.authenticated_as(needed, leeway))
-        .peekable();
-    unmet.peek()?;
-    // Each unmet requirement accepts the token's `acr` (or asks none): only the login is
-    // too old, or its time unknown, and the refusal says so (RFC 9470 §3's two texts).
-    let only_too_old = unmet.all(|needed| {
-        needed.acr().is_empty() || token.acr().is_some_and(|acr| needed.acr().contains(&acr))
-    });
+        .all(|needed| {
+            needed.acr().is_empty() || token.acr().is_some_and(|acr| needed.acr().contains(&acr))
+        });
     let combined = Authentication::combined(needs).refused_as(only_too_old);
-    Some(AuthRejection::InsufficientUserAuthentication(combined))
+    AuthRejection::InsufficientUserAuthentication(combined)
 }
 
 /// Every scope the route requires: `required`, then the router layers' that the
