@@ -413,10 +413,17 @@ async fn the_last_good_set_serves_while_the_key_server_fails() {
     for (behavior, error) in failures {
         server.set_behavior(behavior);
         let started = std::time::Instant::now();
+        let refused = verifier.refresh_keys().await.unwrap_err();
+        assert_eq!(refused.error(), &error, "{behavior:?}");
+        // It says whose key set it is.
+        assert_eq!(refused.jwks_url(), Some(server.jwks_url().as_str()));
+        assert_eq!(refused.issuer(), None);
         assert_eq!(
-            verifier.refresh_keys().await,
-            Err(error.clone()),
-            "{behavior:?}"
+            refused.to_string(),
+            format!(
+                "the key set at `{}` could not be fetched: {error}",
+                server.jwks_url()
+            )
         );
         assert!(
             started.elapsed() < Duration::from_secs(2),
@@ -433,8 +440,8 @@ async fn the_last_good_set_serves_while_the_key_server_fails() {
     server.set_behavior(Behavior::Normal);
     server.set_keys(vec![]);
     assert_eq!(
-        verifier.refresh_keys().await,
-        Err(KeyFetchError::NoUsableKeys)
+        verifier.refresh_keys().await.unwrap_err().error(),
+        &KeyFetchError::NoUsableKeys
     );
     assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
 }
@@ -601,12 +608,21 @@ async fn discovery_finds_the_jwks_and_the_issuer_is_checked_everywhere() {
         .fetch_options(fast())
         .build()
         .unwrap();
+    let refused = other.refresh_keys().await.unwrap_err();
     assert_eq!(
-        other.refresh_keys().await,
-        Err(KeyFetchError::IssuerMismatch {
+        refused.error(),
+        &KeyFetchError::IssuerMismatch {
             expected: server.issuer(),
             found: "https://evil.example.com".into(),
-        })
+        }
+    );
+    assert_eq!(refused.issuer(), Some(server.issuer().as_str()));
+    assert!(
+        refused.to_string().starts_with(&format!(
+            "the key set of issuer `{}` could not",
+            server.issuer()
+        )),
+        "{refused}"
     );
 }
 

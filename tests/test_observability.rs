@@ -207,6 +207,59 @@ fn each_refusal_is_one_event_with_its_code_and_scopes() {
 }
 
 #[test]
+fn a_wrong_audience_or_issuer_names_what_the_token_says_and_what_is_accepted() {
+    let issuer = TestIssuer::hs256();
+    let app = app(&issuer);
+    let for_another = issuer.token(scope_set!("items")).wrong_audience().mint();
+    let keycloak_like = issuer
+        .token(scope_set!("items"))
+        .claim("aud", serde_json::json!(["account", "a\nforged line", 7]))
+        .mint();
+    let long = "x".repeat(500);
+    let elsewhere = issuer
+        .token(scope_set!("items"))
+        .claim("iss", long.as_str())
+        .mint();
+    let expired = issuer.token(scope_set!("items")).expired().mint();
+    let (events, _) = observed(async {
+        for token in [&for_another, &keycloak_like, &elsewhere, &expired] {
+            testing::send(&app, testing::get("/items", Some(token)))
+                .await
+                .assert_invalid_token();
+        }
+    });
+    let refused = refusals(&events);
+    assert_eq!(refused.len(), 4, "{events:#?}");
+    let [audience, keycloak, issuer_event, expired] =
+        [refused[0], refused[1], refused[2], refused[3]];
+    assert_eq!(
+        audience.field("reason"),
+        Some("invalid_token.wrong_audience")
+    );
+    assert_eq!(
+        audience.field("token_aud"),
+        Some("https://another-api.test")
+    );
+    assert_eq!(audience.field("audiences"), Some(testing::TEST_AUDIENCE));
+    assert_eq!(audience.field("token_iss"), Some("https://issuer.test"));
+    // Strings only, a control character replaced: the line stays one line.
+    assert_eq!(
+        keycloak.field("token_aud"),
+        Some("account a\u{fffd}forged line")
+    );
+    assert_eq!(
+        issuer_event.field("reason"),
+        Some("invalid_token.wrong_issuer")
+    );
+    let named = issuer_event.field("token_iss").unwrap();
+    assert_eq!(named, format!("{}…", "x".repeat(120)));
+    assert_eq!(issuer_event.field("audiences"), None);
+    // Other refusals say nothing of it.
+    assert_eq!(expired.field("token_aud"), None);
+    assert_eq!(expired.field("token_iss"), None);
+}
+
+#[test]
 fn claims_of_another_shape_name_the_field_and_the_type_not_the_value() {
     let issuer = TestIssuer::es256();
     let app = app(&issuer);

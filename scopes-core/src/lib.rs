@@ -336,7 +336,7 @@
 //!
 //! Every refusal the crate answers emits one [`tracing`](https://docs.rs/tracing) event,
 //! target `scopes_core::refusal`, level INFO, message `request refused`, with these
-//! fields (never the token, a secret, or a claim's value):
+//! fields (never the token, a secret, or a claim's value beyond `iss` and `aud`):
 //!
 //! | field | what it holds |
 //! |---|---|
@@ -347,6 +347,8 @@
 //! | `issuer` | the verified token's `iss` (refusals after verification: a 403, a step-up, claims of another shape) |
 //! | `required` | every scope the route requires, space-separated |
 //! | `granted` | the scope names the verified token grants |
+//! | `token_iss`, `token_aud` | for `invalid_token.wrong_issuer` and `invalid_token.wrong_audience`: the token's `iss` and `aud` (its strings, space-separated), each cut to 120 characters, control characters replaced; read from a token nobody vouched for (a routed verifier refuses an unknown issuer before any signature check) |
+//! | `audiences` | for `invalid_token.wrong_audience`: the audiences the verifier accepts (Keycloak's `account`, in `token_aud` here, is the usual surprise: see [`providers`]) |
 //! | `claims_error` | for `invalid_token.claims_mismatch`: the field and the type expected, e.g. ``` `age`: invalid type: string, expected u32 ```; below the claim's name a path's keys are `*` (a map's keys are the token's), and a type's own error message (which may quote the value) is left out |
 //!
 //! What goes beyond the reason is gathered only when such an event is enabled, so a
@@ -409,7 +411,7 @@ pub use http::{
 pub use jsonwebtoken::Algorithm;
 pub use keys::install_crypto_provider;
 #[cfg(feature = "jwks")]
-pub use keys::{FetchOptions, KeyFetchError};
+pub use keys::{FetchOptions, KeyFetchError, KeyRefreshError};
 pub use keys::{Key, SkipReason, SkippedKey};
 pub use table::{
     Authentication, RequiredScopes, Requirement, ScopeInfo, ScopeSet, ScopeTable, Words,

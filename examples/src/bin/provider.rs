@@ -65,7 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     verifier
         .refresh_keys()
         .await
-        .map_err(|error| format!("the keys of {issuer}: {error}"))?;
+        .map_err(|error| error.to_string())?;
     let app = Router::new()
         .route("/users/me/", get(read_users_me))
         .route("/users/me/items/", get(read_own_items))

@@ -4,7 +4,8 @@
 //! emits them; the crate root's docs list the fields and names.
 //!
 //! Nothing here ever records a token or a secret: the fields are the reason's stable
-//! code, fixed descriptions, the verifier's configured issuers, the token's `iss`, and
+//! code, fixed descriptions, the verifier's configured issuers and audiences, the
+//! token's `iss` (and, refused for them, its `iss` and `aud` as it names them), and
 //! scope names.
 
 use std::borrow::Cow;
@@ -41,6 +42,91 @@ pub(crate) struct Context {
     /// Why the claims did not fit the type a handler asked for: the field and the
     /// expected type (never the value).
     pub(crate) claims_error: Option<String>,
+    /// For a token refused for its issuer or its audience: what it names, and what
+    /// the verifier accepts.
+    pub(crate) addressed: Option<Addressed>,
+}
+
+/// What a token refused for its `iss` or its `aud` names, beside what its verifier
+/// accepts: the refusal an integration meets first (Keycloak's `account` audience, an
+/// issuer URL fetched through another host), which the event then explains. Read from
+/// the token's claims only when the event is written; each value is cut to
+/// [`NAMED_MAX`] characters, and at most [`AUDIENCES_MAX`] audiences are kept. These are
+/// not secrets, and nothing else of the token is read.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Addressed {
+    /// The token's `iss`, if it is a string.
+    pub(crate) iss: Option<String>,
+    /// The token's `aud`: its string, or its array's strings, space-separated.
+    pub(crate) aud: Option<String>,
+    /// The audiences the verifier accepts, space-separated (for a wrong audience).
+    pub(crate) accepted: Option<String>,
+}
+
+/// The longest `iss` or audience an event repeats (the rest is cut, with `…`).
+const NAMED_MAX: usize = 120;
+/// The most audiences of a token an event repeats.
+const AUDIENCES_MAX: usize = 4;
+
+impl Addressed {
+    /// What the token's claims (`token`'s second segment) name; nothing when they
+    /// cannot be read.
+    pub(crate) fn of(token: &str) -> Self {
+        #[derive(Deserialize)]
+        struct Parties {
+            #[serde(default)]
+            iss: Option<serde_json::Value>,
+            #[serde(default)]
+            aud: Option<serde_json::Value>,
+        }
+        let Some(payload) = token.split('.').nth(1) else {
+            return Self::default();
+        };
+        let parties =
+            crate::keys::with_decoded(payload, |json| serde_json::from_slice::<Parties>(json).ok());
+        let Ok(Some(parties)) = parties else {
+            return Self::default();
+        };
+        let aud = match parties.aud {
+            Some(serde_json::Value::String(one)) => Some(cut(&one)),
+            Some(serde_json::Value::Array(many)) => {
+                let mut names: Vec<String> = many
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .take(AUDIENCES_MAX)
+                    .map(cut)
+                    .collect();
+                if many.len() > AUDIENCES_MAX {
+                    names.push("…".to_owned());
+                }
+                Some(names.join(" "))
+            }
+            _ => None,
+        };
+        Self {
+            iss: parties
+                .iss
+                .as_ref()
+                .and_then(serde_json::Value::as_str)
+                .map(cut),
+            aud,
+            accepted: None,
+        }
+    }
+}
+
+/// `text` cut to [`NAMED_MAX`] characters, its control characters replaced: it comes
+/// from a token nobody vouched for, and goes to a log line.
+fn cut(text: &str) -> String {
+    let mut kept: String = text
+        .chars()
+        .take(NAMED_MAX)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    if text.chars().nth(NAMED_MAX).is_some() {
+        kept.push('…');
+    }
+    kept
 }
 
 /// The event (and the counter) of a refusal answered with `status`.
@@ -50,6 +136,7 @@ pub(crate) fn refused(reason: &AuthRejection, status: StatusCode, context: Optio
     match context {
         Some(context) => {
             let token = context.token.as_ref();
+            let addressed = context.addressed.as_ref();
             tracing::info!(
                 target: REFUSAL,
                 reason = reason.code(),
@@ -59,6 +146,9 @@ pub(crate) fn refused(reason: &AuthRejection, status: StatusCode, context: Optio
                 required = &*context.required,
                 granted = token.map(VerifiedToken::scope_text),
                 claims_error = context.claims_error.as_deref(),
+                token_iss = addressed.and_then(|named| named.iss.as_deref()),
+                token_aud = addressed.and_then(|named| named.aud.as_deref()),
+                audiences = addressed.and_then(|named| named.accepted.as_deref()),
                 detail = %reason,
                 "request refused"
             )

@@ -680,6 +680,11 @@ impl Rejection {
         }
     }
 
+    /// Its event's context, when refusals are traced.
+    pub(crate) fn context_mut(&mut self) -> Option<&mut Context> {
+        self.context.as_deref_mut()
+    }
+
     pub(crate) fn presented(mut self, presented: Presented) -> Self {
         self.presented = presented;
         self

@@ -161,10 +161,12 @@ impl Verifier {
     /// none: a token naming a key added just after still fetches the set): call it at
     /// start-up to fail fast when the identity provider cannot be reached. Verifiers
     /// with configured keys only return `Ok` at once. It stops at the first fetch
-    /// that fails, and returns its error; each failure is also logged (a `WARN` event whose `source` field is the
-    /// issuer or JWKS URL), which says which provider it was when several are trusted.
+    /// that fails, and returns its error, which names the issuer or the JWKS URL of the
+    /// key set (the provider, when several are trusted) and, in
+    /// [`KeyRefreshError::error`](crate::KeyRefreshError::error), why. Each failure is
+    /// also logged (a `WARN` event whose `source` field is that issuer or URL).
     #[cfg(feature = "jwks")]
-    pub async fn refresh_keys(&self) -> Result<(), crate::keys::KeyFetchError> {
+    pub async fn refresh_keys(&self) -> Result<(), crate::keys::KeyRefreshError> {
         self.inner.tokens.refresh_keys().await
     }
 
@@ -226,8 +228,36 @@ impl Verifier {
         reason: AuthRejection,
         scope: impl FnOnce() -> Cow<'static, str>,
     ) -> Rejection {
-        self.refusal(reason, scope, None, || None)
-            .presented(self.presented(parts))
+        let addressed = match reason {
+            AuthRejection::InvalidToken(
+                error @ (TokenError::WrongAudience | TokenError::WrongIssuer),
+            ) => Some(error),
+            _ => None,
+        };
+        let mut rejection = self
+            .refusal(reason, scope, None, || None)
+            .presented(self.presented(parts));
+        if let (Some(error), Some(context)) = (addressed, rejection.context_mut()) {
+            self.addressed(context, parts, error);
+        }
+        rejection
+    }
+
+    /// What a token refused for its issuer or its audience names, for the event that
+    /// is written (what it says of other refusals is empty).
+    #[cold]
+    fn addressed(&self, context: &mut Context, parts: &Parts, error: TokenError) {
+        let accepted = match error {
+            TokenError::WrongAudience => self.inner.tokens.audiences_label(),
+            TokenError::WrongIssuer => String::new(),
+            _ => return,
+        };
+        let Ok(credentials) = bearer::credentials(parts, self.inner.dpop.is_some()) else {
+            return;
+        };
+        let mut addressed = observe::Addressed::of(credentials.token);
+        addressed.accepted = (!accepted.is_empty()).then_some(accepted);
+        context.addressed = Some(addressed);
     }
 
     /// [`rejection`](Self::rejection) of a request whose `token` was verified (a 403, a
@@ -256,6 +286,7 @@ impl Verifier {
                 token: token.cloned(),
                 required: scope.clone(),
                 claims_error: claims_error(),
+                addressed: None,
             })
         });
         let scope = match named {

@@ -25,7 +25,7 @@ pub use jwk::{SkipReason, SkippedKey};
 pub use key::Key;
 pub(crate) use key::check_secret;
 #[cfg(feature = "jwks")]
-pub use remote::{FetchOptions, KeyFetchError};
+pub use remote::{FetchOptions, KeyFetchError, KeyRefreshError};
 #[cfg(feature = "jwks")]
 pub(crate) use remote::{Location, RemoteKeys};
 #[cfg(feature = "introspection")]
@@ -110,7 +110,7 @@ pub(crate) trait KeyStore: Debug + Send + Sync {
 
     /// Fetches now, whatever the cooldown (start-up checks).
     #[cfg(feature = "jwks")]
-    fn refresh_now(&self) -> KeysFuture<'_, Result<(), KeyFetchError>> {
+    fn refresh_now(&self) -> KeysFuture<'_, Result<(), KeyRefreshError>> {
         Box::pin(async { Ok(()) })
     }
 }

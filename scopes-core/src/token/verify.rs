@@ -362,6 +362,18 @@ impl TokenVerifier {
         }
     }
 
+    /// The audiences its issuers accept, space-separated, each once (events of a
+    /// token refused for its audience).
+    pub(crate) fn audiences_label(&self) -> String {
+        let mut audiences: Vec<&str> = Vec::new();
+        for audience in self.issuers.iter().flat_map(|rules| rules.audiences.iter()) {
+            if !audiences.contains(&&**audience) {
+                audiences.push(audience);
+            }
+        }
+        audiences.join(" ")
+    }
+
     /// Whether every issuer checks an audience (`aud`): of its JWTs, and of its
     /// introspection answers, which RFC 7662 lets omit it (and many authorization
     /// servers answer for any token of theirs).
@@ -628,7 +640,7 @@ impl TokenVerifier {
 
     /// Fetches every key set configured by URL now.
     #[cfg(feature = "jwks")]
-    pub(crate) async fn refresh_keys(&self) -> Result<(), crate::keys::KeyFetchError> {
+    pub(crate) async fn refresh_keys(&self) -> Result<(), crate::keys::KeyRefreshError> {
         for issuer in &self.issuers {
             issuer.keys.refresh_now().await?;
         }

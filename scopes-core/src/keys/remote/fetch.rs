@@ -75,6 +75,71 @@ impl fmt::Display for KeyFetchError {
 
 impl std::error::Error for KeyFetchError {}
 
+/// A key set that [`Verifier::refresh_keys`](crate::Verifier::refresh_keys) could not
+/// fetch, and whose it is: the issuer (through its discovery document) or the JWKS URL
+/// configured. Its message names both, e.g. "the key set of issuer
+/// `https://auth.example.com/realms/shop` could not be fetched: the answer's status is
+/// 404, not 200", so that a start-up failure says which provider of several it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRefreshError {
+    from: KeySource,
+    error: KeyFetchError,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum KeySource {
+    Issuer(String),
+    Jwks(String),
+}
+
+impl KeyRefreshError {
+    pub(crate) fn of_issuer(issuer: &str, error: KeyFetchError) -> Self {
+        let from = KeySource::Issuer(issuer.to_owned());
+        Self { from, error }
+    }
+
+    pub(crate) fn of_jwks(url: &str, error: KeyFetchError) -> Self {
+        let from = KeySource::Jwks(url.to_owned());
+        Self { from, error }
+    }
+
+    /// Why the fetch failed.
+    pub fn error(&self) -> &KeyFetchError {
+        &self.error
+    }
+
+    /// The issuer whose key set it is, when the verifier found it by discovery
+    /// (`oidc_issuer`).
+    pub fn issuer(&self) -> Option<&str> {
+        match &self.from {
+            KeySource::Issuer(issuer) => Some(issuer),
+            KeySource::Jwks(_) => None,
+        }
+    }
+
+    /// The JWKS URL configured (`jwks_url`), when the key set has one.
+    pub fn jwks_url(&self) -> Option<&str> {
+        match &self.from {
+            KeySource::Jwks(url) => Some(url),
+            KeySource::Issuer(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for KeyRefreshError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.from {
+            KeySource::Issuer(issuer) => write!(f, "the key set of issuer `{issuer}`"),
+            KeySource::Jwks(url) => write!(f, "the key set at `{url}`"),
+        }?;
+        write!(f, " could not be fetched: {}", self.error)
+    }
+}
+
+/// Its message includes the [`KeyFetchError`]'s, so that is not its `source`
+/// (a report would say it twice).
+impl std::error::Error for KeyRefreshError {}
+
 /// Refuses URLs that are not https, except on loopback.
 pub(crate) fn check_url(url: &str, options: &FetchOptions) -> Result<(), KeyFetchError> {
     let insecure = || KeyFetchError::InsecureUrl(url.to_owned());

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
-pub use fetch::KeyFetchError;
+pub use fetch::{KeyFetchError, KeyRefreshError};
 #[cfg(feature = "introspection")]
 pub(crate) use fetch::{check_url, client, get, post_form};
 pub use options::FetchOptions;
@@ -118,8 +118,16 @@ impl KeyStore for RemoteKeys {
         Box::pin(Arc::clone(&self.0).refresh_after_miss(generation, Instant::now()))
     }
 
-    fn refresh_now(&self) -> KeysFuture<'_, Result<(), KeyFetchError>> {
-        Box::pin(self.0.refresh_now())
+    fn refresh_now(&self) -> KeysFuture<'_, Result<(), KeyRefreshError>> {
+        Box::pin(async {
+            self.0
+                .refresh_now()
+                .await
+                .map_err(|error| match &self.0.location {
+                    Location::Jwks(url) => KeyRefreshError::of_jwks(url, error),
+                    Location::Issuer(issuer) => KeyRefreshError::of_issuer(issuer, error),
+                })
+        })
     }
 }
 
