@@ -569,9 +569,30 @@ mod cross_table {
     #[utoipa::path(get, path = "/twin", responses((status = 200, description = "Done")))]
     pub(super) async fn twin(_: TwinUser) {}
 
+    /// Only the extractor requires scopes: a bare attribute documents them (utoipa has
+    /// no way for an extractor to document itself).
+    #[requires_scopes(table = Everything)]
+    #[utoipa::path(get, path = "/partner-only", responses((status = 200, description = "Done")))]
+    pub(super) async fn partner_only(_: PartnerCall) {}
+
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(partner, twin))]
+    #[openapi(paths(partner, twin, partner_only))]
     pub(super) struct Routes;
+}
+
+#[test]
+fn a_bare_attribute_documents_the_scoped_extractor_it_is_given() {
+    let _ = cross_table::partner_only;
+    let document = serde_json::to_value(<cross_table::Routes as OpenApi>::openapi()).unwrap();
+    let operation = &document["paths"]["/partner-only"]["get"];
+    let mut expected = Vec::new();
+    for scheme in ["OAuth2", "Keycloak"] {
+        for theirs in ["orders:read", "orders:all"] {
+            expected.push(json!({ scheme: [], "Partner": [theirs] }));
+        }
+    }
+    assert_eq!(operation["security"], Value::from(expected));
+    assert!(operation["responses"]["403"].is_object(), "{operation}");
 }
 
 #[test]

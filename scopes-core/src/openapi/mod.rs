@@ -123,7 +123,7 @@ macro_rules! __utoipa_order_guard {
 macro_rules! __utoipa_path {
     ($($tokens:tt)*) => {
         ::core::compile_error!(
-            "#[requires_scopes] documents `#[utoipa::path]` operations with the `utoipa` feature of scopes-core: enable it (`scopes-core = { features = [\"utoipa\"] }`)"
+            "#[requires_scopes] documents `#[utoipa::path]` operations with the `utoipa` feature of scopes-core: enable it in the Cargo.toml that depends on scopes-core (`scopes-core = { features = [\"utoipa\"] }`; in a crate that reaches scopes-core through another, such as a shared `auth` crate, enable it there, or forward a feature of that crate)"
         );
     };
 }

@@ -7,6 +7,12 @@
 //!   its `400`/`401`/`403` responses with their RFC 6750 challenges. Nothing is written twice,
 //!   and utoipa's parameter inference never sees the injected parameter (its pattern is
 //!   `_`, which utoipa skips).
+//! - **A handler whose only requirement is a scoped extractor** (`async fn
+//!   me(user: CurrentUser)`) is checked at run time all the same, but utoipa gives an
+//!   extractor no way to document itself (aide does): without the attribute, the
+//!   operation is documented without `security`, as if public. Write a bare
+//!   `#[requires_scopes]` (no scopes of its own: a valid token) above its
+//!   `#[utoipa::path]`, and the operation requires the extractor's scopes.
 //! - [`add_layer_security`] adds a router layer's scopes to the operations it wraps, and
 //!   [`document_response_mode`] documents FastAPI's answers when the verifier gives them.
 //! - [`secure_operation`] and [`add_security_schemes`] do the same by hand, for

@@ -97,6 +97,17 @@ pub(crate) fn expand_attribute(
     target.check(&mut errors);
     let path = table_of(&parsed);
     let resolved = valid::resolve(&parsed, &mut errors, Span::call_site());
+    // A handler written without `async` is reported as such, and left as the `async fn`
+    // it was meant to be: written as it was, it would be no axum `Handler` either, a
+    // second error (at its route) that names neither the attribute nor the fix.
+    let item = match &target {
+        Target::Handler(function) if function.sig.asyncness.is_none() => {
+            let mut function = function.clone();
+            function.sig.asyncness = Some(syn::Token![async](function.sig.fn_token.span));
+            quote::ToTokens::into_token_stream(function)
+        }
+        _ => item,
+    };
     let expanded = match target {
         Target::Handler(mut function) => {
             let documented = utoipa::redirect(&mut function, &mut errors);

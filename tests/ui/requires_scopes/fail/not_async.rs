@@ -11,4 +11,8 @@ scopes! {
 #[requires_scopes("me")]
 fn not_async() {}
 
-fn main() {}
+fn main() {
+    // Its route reports nothing more: the attribute's error says all.
+    let _app: axum::Router<scopes_core::Verifier> =
+        axum::Router::new().route("/me", axum::routing::get(not_async));
+}
