@@ -11,7 +11,7 @@ use axum::Router;
 use axum::routing::get;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use scopes_core::testing::{self, AuthAssertions, TestIssuer};
-use scopes_core::{Claims, requires_scopes, scope_set, scopes};
+use scopes_core::{Claims, Verifier, requires_scopes, scope_set, scopes};
 use serde::Deserialize;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -242,10 +242,10 @@ fn a_wrong_audience_or_issuer_names_what_the_token_says_and_what_is_accepted() {
     );
     assert_eq!(audience.field("audiences"), Some(testing::TEST_AUDIENCE));
     assert_eq!(audience.field("token_iss"), Some("https://issuer.test"));
-    // Strings only, a control character replaced: the line stays one line.
+    // Strings only, what is not printable ASCII escaped: the line stays one line.
     assert_eq!(
         keycloak.field("token_aud"),
-        Some("account a\u{fffd}forged line")
+        Some("account a\\u{a}forged line")
     );
     assert_eq!(
         issuer_event.field("reason"),
@@ -257,6 +257,60 @@ fn a_wrong_audience_or_issuer_names_what_the_token_says_and_what_is_accepted() {
     // Other refusals say nothing of it.
     assert_eq!(expired.field("token_aud"), None);
     assert_eq!(expired.field("token_iss"), None);
+}
+
+#[test]
+fn the_audiences_named_are_those_of_the_tokens_issuer_or_none() {
+    let shop = TestIssuer::hs256().with_audience("https://shop.test");
+    let billing = TestIssuer::hs256()
+        .with_issuer("https://billing.issuer.test")
+        .with_audience("https://billing.test");
+    let both = Verifier::builder()
+        .trust(shop.trusted())
+        .trust(billing.trusted())
+        .build()
+        .unwrap();
+    let keys_alone = Verifier::new(shop.key()).unwrap();
+    let refused = |verifier: Verifier, token: String| {
+        let app = Router::new()
+            .route("/items", get(read_items))
+            .with_state(verifier);
+        let (events, _) = observed(async {
+            testing::send(&app, testing::get("/items", Some(&token)))
+                .await
+                .assert_invalid_token();
+        });
+        let refused = refusals(&events);
+        assert_eq!(refused.len(), 1, "{events:#?}");
+        refused[0].clone()
+    };
+    let event = refused(
+        both.clone(),
+        billing.token(scope_set!("items")).wrong_audience().mint(),
+    );
+    assert_eq!(event.field("reason"), Some("invalid_token.wrong_audience"));
+    assert_eq!(event.field("audiences"), Some("https://billing.test"));
+    assert_eq!(
+        event.field("token_iss"),
+        Some("https://billing.issuer.test")
+    );
+    // An issuer no one trusts: refused before its signature is checked, named escaped.
+    let forged = billing
+        .with_issuer("https://evil.test/\u{2028}INFO admitted")
+        .token(scope_set!("items"))
+        .tampered()
+        .mint();
+    let event = refused(both, forged);
+    assert_eq!(event.field("reason"), Some("invalid_token.wrong_issuer"));
+    assert_eq!(
+        event.field("token_iss"),
+        Some("https://evil.test/\\u{2028}INFO admitted")
+    );
+    // A verifier without an audience refuses every token that names one, and says so.
+    let event = refused(keys_alone, shop.mint("alice", scope_set!("items")));
+    assert_eq!(event.field("reason"), Some("invalid_token.wrong_audience"));
+    assert_eq!(event.field("token_aud"), Some("https://shop.test"));
+    assert_eq!(event.field("audiences"), Some("(none configured)"));
 }
 
 #[test]

@@ -347,8 +347,8 @@
 //! | `issuer` | the verified token's `iss` (refusals after verification: a 403, a step-up, claims of another shape) |
 //! | `required` | every scope the route requires, space-separated |
 //! | `granted` | the scope names the verified token grants |
-//! | `token_iss`, `token_aud` | for `invalid_token.wrong_issuer` and `invalid_token.wrong_audience`: the token's `iss` and `aud` (its strings, space-separated), each cut to 120 characters, control characters replaced; read from a token nobody vouched for (a routed verifier refuses an unknown issuer before any signature check) |
-//! | `audiences` | for `invalid_token.wrong_audience`: the audiences the verifier accepts (Keycloak's `account`, in `token_aud` here, is the usual surprise: see [`providers`]) |
+//! | `token_iss`, `token_aud` | for `invalid_token.wrong_issuer` and `invalid_token.wrong_audience`: the token's `iss` and `aud` (its strings, space-separated), each cut to 120 characters, what is not printable ASCII written `\u{…}`; read from a token nobody vouched for (a routed verifier refuses an unknown issuer before any signature check) |
+//! | `audiences` | for `invalid_token.wrong_audience`: the audiences the verifier accepts from the token's issuer, or `(none configured)` (a verifier without an audience refuses every token that names one; Keycloak's `account`, in `token_aud` here, is the usual surprise: see [`providers`]) |
 //! | `claims_error` | for `invalid_token.claims_mismatch`: the field and the type expected, e.g. ``` `age`: invalid type: string, expected u32 ```; below the claim's name a path's keys are `*` (a map's keys are the token's), and a type's own error message (which may quote the value) is left out |
 //!
 //! What goes beyond the reason is gathered only when such an event is enabled, so a

@@ -4,9 +4,9 @@
 //! emits them; the crate root's docs list the fields and names.
 //!
 //! Nothing here ever records a token or a secret: the fields are the reason's stable
-//! code, fixed descriptions, the verifier's configured issuers and audiences, the
-//! token's `iss` (and, refused for them, its `iss` and `aud` as it names them), and
-//! scope names.
+//! code, fixed descriptions, the verifier's configured issuers and audiences, scope
+//! names, the verified token's `iss`, and the `iss` and `aud` of a token refused for
+//! them (escaped: it may be forged).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -50,18 +50,24 @@ pub(crate) struct Context {
 /// What a token refused for its `iss` or its `aud` names, beside what its verifier
 /// accepts: the refusal an integration meets first (Keycloak's `account` audience, an
 /// issuer URL fetched through another host), which the event then explains. Read from
-/// the token's claims only when the event is written; each value is cut to
-/// [`NAMED_MAX`] characters, and at most [`AUDIENCES_MAX`] audiences are kept. These are
-/// not secrets, and nothing else of the token is read.
-#[derive(Debug, Clone, Default)]
+/// the token's claims only when the event is written, and nothing else of the token:
+/// each value is cut to [`NAMED_MAX`] characters and escaped ([`escaped`]), and at most
+/// [`AUDIENCES_MAX`] audiences are kept. These are not secrets, but a routed verifier
+/// refuses an unknown issuer before any signature check, so they may be anyone's text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Addressed {
     /// The token's `iss`, if it is a string.
     pub(crate) iss: Option<String>,
-    /// The token's `aud`: its string, or its array's strings, space-separated.
+    /// The token's `aud`: its string, or its array's strings, space-separated; none
+    /// when it has no string.
     pub(crate) aud: Option<String>,
-    /// The audiences the verifier accepts, space-separated (for a wrong audience).
+    /// The audiences the verifier accepts from the token's issuer, space-separated, or
+    /// [`NO_AUDIENCE`] (for a wrong audience).
     pub(crate) accepted: Option<String>,
 }
+
+/// `audiences` when the verifier accepts none: a token that names one is then refused.
+pub(crate) const NO_AUDIENCE: &str = "(none configured)";
 
 /// The longest `iss` or audience an event repeats (the rest is cut, with `…`).
 const NAMED_MAX: usize = 120;
@@ -88,18 +94,15 @@ impl Addressed {
             return Self::default();
         };
         let aud = match parties.aud {
-            Some(serde_json::Value::String(one)) => Some(cut(&one)),
+            Some(serde_json::Value::String(one)) => Some(escaped(&one)),
             Some(serde_json::Value::Array(many)) => {
-                let mut names: Vec<String> = many
-                    .iter()
-                    .filter_map(serde_json::Value::as_str)
-                    .take(AUDIENCES_MAX)
-                    .map(cut)
-                    .collect();
-                if many.len() > AUDIENCES_MAX {
+                let mut strings = many.iter().filter_map(serde_json::Value::as_str);
+                let mut names: Vec<String> =
+                    strings.by_ref().take(AUDIENCES_MAX).map(escaped).collect();
+                if strings.next().is_some() {
                     names.push("…".to_owned());
                 }
-                Some(names.join(" "))
+                (!names.is_empty()).then(|| names.join(" "))
             }
             _ => None,
         };
@@ -108,25 +111,83 @@ impl Addressed {
                 .iss
                 .as_ref()
                 .and_then(serde_json::Value::as_str)
-                .map(cut),
+                .map(escaped),
             aud,
             accepted: None,
         }
     }
 }
 
-/// `text` cut to [`NAMED_MAX`] characters, its control characters replaced: it comes
-/// from a token nobody vouched for, and goes to a log line.
-fn cut(text: &str) -> String {
-    let mut kept: String = text
-        .chars()
-        .take(NAMED_MAX)
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect();
+/// `text` cut to [`NAMED_MAX`] characters, every character outside printable ASCII
+/// written as `\u{…}`: it comes from a token nobody vouched for and goes to a log, where
+/// a line break (U+2028 too), a bidirectional override or an escape sequence could
+/// forge or hide a line. Issuers and audiences are URLs and identifiers: ASCII, almost
+/// always.
+fn escaped(text: &str) -> String {
+    use core::fmt::Write;
+    let mut kept = String::with_capacity(text.len().min(NAMED_MAX));
+    for c in text.chars().take(NAMED_MAX) {
+        match c {
+            ' '..='~' => kept.push(c),
+            _ => {
+                let _ = write!(kept, "\\u{{{:x}}}", u32::from(c));
+            }
+        }
+    }
     if text.chars().nth(NAMED_MAX).is_some() {
         kept.push('…');
     }
     kept
+}
+
+#[cfg(test)]
+mod addressed_tests {
+    use super::Addressed;
+
+    fn token(claims: &str) -> String {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.sig",
+            b64.encode(r#"{"alg":"HS256"}"#),
+            b64.encode(claims)
+        )
+    }
+
+    fn of(claims: &str) -> Addressed {
+        Addressed::of(&token(claims))
+    }
+
+    #[test]
+    fn strings_only_at_most_four_audiences_escaped_and_cut() {
+        let read = of(r#"{"iss":"https://a.test","aud":["a","b",7,"c","d","e"]}"#);
+        assert_eq!(read.iss.as_deref(), Some("https://a.test"));
+        assert_eq!(read.aud.as_deref(), Some("a b c d …"));
+        // A number does not count as an audience dropped.
+        assert_eq!(
+            of(r#"{"aud":["a","b","c","d",7]}"#).aud.as_deref(),
+            Some("a b c d")
+        );
+        assert_eq!(of(r#"{"aud":[]}"#).aud, None);
+        assert_eq!(of(r#"{"aud":[1,null]}"#).aud, None);
+        assert_eq!(of(r#"{"aud":7,"iss":["x"]}"#), Addressed::default());
+        let hostile = of(r#"{"iss":"a\u2028b\u202ec\u001b[31m\nd\u00e9"}"#);
+        assert_eq!(
+            hostile.iss.as_deref(),
+            Some("a\\u{2028}b\\u{202e}c\\u{1b}[31m\\u{a}d\\u{e9}")
+        );
+        let long = of(&format!(r#"{{"iss":"{}"}}"#, "x".repeat(200)));
+        assert_eq!(long.iss, Some(format!("{}…", "x".repeat(120))));
+    }
+
+    #[test]
+    fn what_cannot_be_read_names_nothing() {
+        for text in ["", "a", "a.!!!.b", "a.e30", "a.bm90IGpzb24.b"] {
+            assert_eq!(Addressed::of(text), Addressed::default(), "{text}");
+        }
+        // Duplicate keys: serde refuses them; nothing is named.
+        assert_eq!(of(r#"{"iss":"a","iss":"b"}"#), Addressed::default());
+    }
 }
 
 /// The event (and the counter) of a refusal answered with `status`.

@@ -247,16 +247,18 @@ impl Verifier {
     /// is written (what it says of other refusals is empty).
     #[cold]
     fn addressed(&self, context: &mut Context, parts: &Parts, error: TokenError) {
-        let accepted = match error {
-            TokenError::WrongAudience => self.inner.tokens.audiences_label(),
-            TokenError::WrongIssuer => String::new(),
-            _ => return,
-        };
         let Ok(credentials) = bearer::credentials(parts, self.inner.dpop.is_some()) else {
             return;
         };
         let mut addressed = observe::Addressed::of(credentials.token);
-        addressed.accepted = (!accepted.is_empty()).then_some(accepted);
+        if error == TokenError::WrongAudience {
+            let accepted = self.inner.tokens.audiences_for(addressed.iss.as_deref());
+            addressed.accepted = Some(match accepted.is_empty() {
+                // A token naming an audience is refused where none is configured.
+                true => observe::NO_AUDIENCE.to_owned(),
+                false => accepted,
+            });
+        }
         context.addressed = Some(addressed);
     }
 

@@ -362,11 +362,26 @@ impl TokenVerifier {
         }
     }
 
-    /// The audiences its issuers accept, space-separated, each once (events of a
-    /// token refused for its audience).
-    pub(crate) fn audiences_label(&self) -> String {
+    /// The audiences accepted from the issuer a token naming `iss` is checked by (the
+    /// only one, or the one its `iss` routes it to; every issuer's when none is),
+    /// space-separated, each once: for the event of a token refused for its audience.
+    /// Empty when that issuer accepts none.
+    pub(crate) fn audiences_for(&self, iss: Option<&str>) -> String {
+        let routed_to = match (self.routed, iss) {
+            (false, _) => self.issuers.first(),
+            (true, Some(iss)) => self
+                .issuers
+                .iter()
+                .find(|issuer| issuer.is_issuer(iss))
+                .or_else(|| self.issuers.iter().find(|issuer| issuer.fits_template(iss))),
+            (true, None) => None,
+        };
+        let rules: &[IssuerRules] = match routed_to {
+            Some(issuer) => core::slice::from_ref(issuer),
+            None => &self.issuers,
+        };
         let mut audiences: Vec<&str> = Vec::new();
-        for audience in self.issuers.iter().flat_map(|rules| rules.audiences.iter()) {
+        for audience in rules.iter().flat_map(|rules| rules.audiences.iter()) {
             if !audiences.contains(&&**audience) {
                 audiences.push(audience);
             }

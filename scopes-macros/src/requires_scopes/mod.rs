@@ -100,8 +100,14 @@ pub(crate) fn expand_attribute(
     // A handler written without `async` is reported as such, and left as the `async fn`
     // it was meant to be: written as it was, it would be no axum `Handler` either, a
     // second error (at its route) that names neither the attribute nor the fix.
+    // (Not a `const fn`, which cannot be `async`, nor one returning `impl Future`,
+    // which would return a future of a future.)
     let item = match &target {
-        Target::Handler(function) if function.sig.asyncness.is_none() => {
+        Target::Handler(function)
+            if function.sig.asyncness.is_none()
+                && function.sig.constness.is_none()
+                && !returns_impl_trait(&function.sig.output) =>
+        {
             let mut function = function.clone();
             function.sig.asyncness = Some(syn::Token![async](function.sig.fn_token.span));
             quote::ToTokens::into_token_stream(function)
@@ -125,6 +131,11 @@ pub(crate) fn expand_attribute(
         (Err(error), _) => failed(item, &error, Some(&path).filter(|_| !in_block)),
         (Ok(()), None) => item,
     }
+}
+
+/// Whether a function returns `impl …` (a handler written `fn h() -> impl Future`).
+fn returns_impl_trait(output: &syn::ReturnType) -> bool {
+    matches!(output, syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)))
 }
 
 /// The table the attribute names: `table = path`, or the type named `Scopes` in scope.

@@ -108,6 +108,11 @@ impl KeyRefreshError {
         &self.error
     }
 
+    /// Why the fetch failed, by value.
+    pub fn into_error(self) -> KeyFetchError {
+        self.error
+    }
+
     /// The issuer whose key set it is, when the verifier found it by discovery
     /// (`oidc_issuer`).
     pub fn issuer(&self) -> Option<&str> {
