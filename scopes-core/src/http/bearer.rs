@@ -118,19 +118,11 @@ pub(crate) fn credentials(parts: &Parts, dpop: bool) -> Result<Credentials<'_>, 
     let value = value.as_bytes();
     let (scheme, rest, tab) = split(value);
     let scheme = match scheme_of(scheme, dpop) {
-        // Another scheme (or none): no credentials, unless the value is not even
-        // visible ASCII, which is malformed whatever the scheme.
-        Presented::Nothing => {
-            return Err(
-                match value
-                    .iter()
-                    .all(|&b| b == b'\t' || (0x20..0x7f).contains(&b))
-                {
-                    true => AuthRejection::MissingCredentials,
-                    false => InvalidRequest::MalformedAuthorization.into(),
-                },
-            );
-        }
+        // Another scheme (or none): no credentials, whatever its bytes. Another
+        // scheme's syntax is not this crate's to judge, and RFC 9110's allows bytes
+        // beyond ASCII (obs-text, in an auth-param's quoted string): FastAPI and Spring
+        // Security answer such a request 401 too.
+        Presented::Nothing => return Err(AuthRejection::MissingCredentials),
         _ if tab => return Err(InvalidRequest::MalformedAuthorization.into()),
         scheme => scheme,
     };
@@ -374,7 +366,7 @@ mod tests {
     }
 
     #[test]
-    fn bytes_outside_visible_ascii_are_malformed_whatever_the_scheme() {
+    fn bytes_outside_visible_ascii_are_malformed_in_a_bearer_token_only() {
         let malformed = AuthRejection::InvalidRequest(InvalidRequest::MalformedAuthorization);
         let value = |bytes: &[u8]| {
             let mut parts = parts(&[], "/");
@@ -383,7 +375,20 @@ mod tests {
             bearer_token(&parts).map(str::to_owned)
         };
         assert_eq!(value(b"Bearer ab\xc3\xa9").unwrap_err(), malformed);
-        assert_eq!(value(b"Basic \xff").unwrap_err(), malformed);
+        // Another scheme's credentials may hold obs-text (RFC 9110 §11.4, an
+        // auth-param's quoted string): not a bearer token, so none.
+        assert_eq!(
+            value(b"Basic \xff").unwrap_err(),
+            AuthRejection::MissingCredentials
+        );
+        assert_eq!(
+            value(b"Digest realm=\"caf\xc3\xa9\"").unwrap_err(),
+            AuthRejection::MissingCredentials
+        );
+        assert_eq!(
+            value(b"\xff").unwrap_err(),
+            AuthRejection::MissingCredentials
+        );
         assert_eq!(value(b"Bearer a\tb").unwrap_err(), malformed);
         assert_eq!(
             value(b"Basic a\tb").unwrap_err(),
