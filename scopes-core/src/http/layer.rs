@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::extract::FromRef;
 use axum::response::Response;
 use http::Request;
+use http::request::Parts;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -55,8 +56,17 @@ use crate::token::VerifiedToken;
 /// ```
 pub struct RequireScopesLayer<T, R> {
     verifier: Verifier,
+    conclude: Conclude,
     requirement: PhantomData<fn() -> (T, R)>,
 }
+
+/// The layer's check once the token's verification is known: [`conclude::<T, R>`],
+/// taken where `T` and `R` are known to be a table and its requirement (the
+/// constructors), so that the `Layer` and `Service` impls need no bounds of their own:
+/// a type that is neither is then one error, at the constructor, not one more at
+/// `.layer(…)`.
+type Conclude =
+    fn(&mut Parts, &Verifier, Result<VerifiedToken, AuthRejection>) -> Result<(), Rejection>;
 
 // The bounds are on the constructors, not on the impl: a type that is not a requirement
 // of the table is then `RequiredScopes`' own error, which says how to declare one
@@ -84,6 +94,7 @@ impl<T, R> RequireScopesLayer<T, R> {
     {
         Self {
             verifier,
+            conclude: conclude::<T, R>,
             requirement: PhantomData,
         }
     }
@@ -93,6 +104,7 @@ impl<T, R> Clone for RequireScopesLayer<T, R> {
     fn clone(&self) -> Self {
         Self {
             verifier: self.verifier.clone(),
+            conclude: self.conclude,
             requirement: PhantomData,
         }
     }
@@ -106,13 +118,14 @@ impl<T: ScopeTable, R: RequiredScopes<T>> fmt::Debug for RequireScopesLayer<T, R
     }
 }
 
-impl<S, T: ScopeTable, R: RequiredScopes<T>> Layer<S> for RequireScopesLayer<T, R> {
+impl<S, T, R> Layer<S> for RequireScopesLayer<T, R> {
     type Service = RequireScopes<S, T, R>;
 
     fn layer(&self, inner: S) -> Self::Service {
         RequireScopes {
             inner,
             verifier: self.verifier.clone(),
+            conclude: self.conclude,
             requirement: PhantomData,
         }
     }
@@ -122,6 +135,7 @@ impl<S, T: ScopeTable, R: RequiredScopes<T>> Layer<S> for RequireScopesLayer<T, 
 pub struct RequireScopes<S, T, R> {
     inner: S,
     verifier: Verifier,
+    conclude: Conclude,
     requirement: PhantomData<fn() -> (T, R)>,
 }
 
@@ -130,6 +144,7 @@ impl<S: Clone, T, R> Clone for RequireScopes<S, T, R> {
         Self {
             inner: self.inner.clone(),
             verifier: self.verifier.clone(),
+            conclude: self.conclude,
             requirement: PhantomData,
         }
     }
@@ -147,8 +162,6 @@ impl<S, T, R> Service<Request<Body>> for RequireScopes<S, T, R>
 where
     S: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
     S::Future: Send + 'static,
-    T: ScopeTable,
-    R: RequiredScopes<T>,
 {
     type Response = Response;
     type Error = S::Error;
@@ -159,7 +172,7 @@ where
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let verifier = self.verifier.clone();
+        let (verifier, conclude) = (self.verifier.clone(), self.conclude);
         let mut inner = take_ready(&mut self.inner);
         ResponseFuture(Box::pin(async move {
             let (mut parts, body) = request.into_parts();
@@ -167,7 +180,9 @@ where
             if let Some(document) = verifier.metadata_answer(&parts) {
                 return Ok(document);
             }
-            match check::<T, R>(&mut parts, &verifier).await {
+            // Verified as every extractor verifies (the one path), then checked.
+            let verified = verified(&mut parts, &verifier).await;
+            match conclude(&mut parts, &verifier, verified) {
                 Ok(()) => inner.call(Request::from_parts(parts, body)).await,
                 // Answered in the refused request's header map (emptied first).
                 Err(rejection) => Ok(rejection.respond_in(parts.headers)),
@@ -176,16 +191,17 @@ where
     }
 }
 
-/// Verifies the request's token (the one path every extractor takes) and checks `R`;
-/// records the requirement for the handler's own check and challenge.
-async fn check<T: ScopeTable, R: RequiredScopes<T>>(
-    parts: &mut http::request::Parts,
+/// Checks `R` against the request's verified token (`verified`); records the
+/// requirement for the handler's own check and challenge.
+fn conclude<T: ScopeTable, R: RequiredScopes<T>>(
+    parts: &mut Parts,
     verifier: &Verifier,
+    verified: Result<VerifiedToken, AuthRejection>,
 ) -> Result<(), Rejection> {
     let requirement = R::composed();
     // Borrowed where it can be (one alternative): its challenge is then formatted once.
     let scope = || scope_of(requirement, &[], &[]);
-    let token = match verified(parts, verifier).await {
+    let token = match verified {
         Ok(token) => token,
         Err(reason) => return Err(verifier.rejection(parts, reason, scope)),
     };
