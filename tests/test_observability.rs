@@ -166,6 +166,19 @@ fn refusals(events: &[Event]) -> Vec<&Event> {
         .collect()
 }
 
+/// Sends `token` to `path` of `app`, which must refuse it as `invalid_token` with one
+/// refusal event: that event.
+fn invalid_token_event(app: &Router, path: &str, token: &str) -> Event {
+    let (events, _) = observed(async {
+        testing::send(app, testing::get(path, Some(token)))
+            .await
+            .assert_invalid_token();
+    });
+    let refused = refusals(&events);
+    assert_eq!(refused.len(), 1, "{events:#?}");
+    refused[0].clone()
+}
+
 #[test]
 fn each_refusal_is_one_event_with_its_code_and_scopes() {
     let issuer = TestIssuer::hs256();
@@ -275,14 +288,7 @@ fn the_audiences_named_are_those_of_the_tokens_issuer_or_none() {
         let app = Router::new()
             .route("/items", get(read_items))
             .with_state(verifier);
-        let (events, _) = observed(async {
-            testing::send(&app, testing::get("/items", Some(&token)))
-                .await
-                .assert_invalid_token();
-        });
-        let refused = refusals(&events);
-        assert_eq!(refused.len(), 1, "{events:#?}");
-        refused[0].clone()
+        invalid_token_event(&app, "/items", &token)
     };
     let event = refused(
         both.clone(),
@@ -321,29 +327,18 @@ fn claims_of_another_shape_name_the_field_and_the_type_not_the_value() {
         .token(scope_set!("me"))
         .claim("age", "forty-two, says alice@example.com")
         .mint();
-    let (events, _) = observed(async {
-        testing::send(&app, testing::get("/profile", Some(&token)))
-            .await
-            .assert_invalid_token();
-    });
-    let refused = refusals(&events);
-    assert_eq!(refused.len(), 1, "{events:#?}");
+    let refused = invalid_token_event(&app, "/profile", &token);
     assert_eq!(
-        refused[0].field("reason"),
+        refused.field("reason"),
         Some("invalid_token.claims_mismatch")
     );
     assert_eq!(
-        refused[0].field("claims_error"),
+        refused.field("claims_error"),
         Some("`age`: invalid type: string, expected u32")
     );
     let missing = issuer.token(scope_set!("me")).mint();
-    let (events, _) = observed(async {
-        testing::send(&app, testing::get("/profile", Some(&missing)))
-            .await
-            .assert_invalid_token();
-    });
     assert_eq!(
-        refusals(&events)[0].field("claims_error"),
+        invalid_token_event(&app, "/profile", &missing).field("claims_error"),
         Some("missing field `age`")
     );
 }
@@ -358,14 +353,10 @@ fn a_map_key_or_a_types_own_message_is_not_logged() {
             token = token.claim(name, value.clone());
         }
         let token = token.mint();
-        let (events, _) = observed(async {
-            testing::send(&app, testing::get("/settings", Some(&token)))
-                .await
-                .assert_invalid_token();
-        });
-        let refused = refusals(&events);
-        assert_eq!(refused.len(), 1, "{events:#?}");
-        refused[0].field("claims_error").unwrap().to_owned()
+        invalid_token_event(&app, "/settings", &token)
+            .field("claims_error")
+            .unwrap()
+            .to_owned()
     };
     let error = refusal(serde_json::json!({
         "prefs": { "bob@example.com": "dark" },
