@@ -521,7 +521,7 @@ pub mod __private {
     pub use crate::openapi::utoipa::NoUtoipaPath;
     pub use crate::table::check::{
         Message, alternatives, check_granted_scope, check_scheme_of, check_scope, missing_scheme,
-        scope_index, set_of, slot_hashes, slots, unknown_scope,
+        scope_index, slot_hashes, slots, unknown_scope,
     };
     pub use crate::table::{
         AsTable, Composed, Foreign, ForeignRequirement, ForeignScoped, HandlerOf, Part, Parts,

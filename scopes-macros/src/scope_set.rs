@@ -11,7 +11,7 @@ use syn::spanned::Spanned;
 use syn::{LitStr, Path, Token};
 
 use crate::diagnostics::{Errors, check_at};
-use crate::scope_token::{padded, problem, scope_hash};
+use crate::scope_token::{alternatives_call, padded, problem, scope_hash};
 
 syn::custom_keyword!(table);
 
@@ -166,14 +166,17 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             quote_spanned!(name.span()=> #written, #name, #hash),
         )
     });
-    let members = input.names.iter().map(|name| {
-        let hash = Literal::u64_suffixed(scope_hash(&name.value()));
-        quote_spanned!(span=> (#name, #hash))
-    });
+    let names: Vec<String> = input.names.iter().map(LitStr::value).collect();
+    let set = alternatives_call(
+        &private,
+        &table,
+        core::iter::once(names.iter().map(String::as_str)),
+        span,
+    );
     quote_spanned! {span=>
         {
             #(#checks)*
-            const SET: #private::ScopeSet<#table> = #private::set_of([#(#members),*]);
+            const SET: #private::ScopeSet<#table> = #set[0];
             SET
         }
     }

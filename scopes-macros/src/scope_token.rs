@@ -1,4 +1,7 @@
-//! RFC 6749 §3.3 scope-token syntax.
+//! RFC 6749 §3.3 scope-token syntax, and scope names as the emitted code gives them.
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::quote_spanned;
 
 /// Why `name` is not a scope-token, if it is not.
 pub(crate) fn problem(name: &str) -> Option<String> {
@@ -34,6 +37,33 @@ pub(crate) fn scope_hash(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// `alternatives::<Table, _, A>("…", &[…])`: scopes-core's one builder of scope sets,
+/// for `alternatives`, each a list of declared names (`#[requires_scopes]`'s
+/// requirement, or `scope_set!`'s one set). Its arguments: the names apart by spaces,
+/// and for each alternative its size and then its names' hashes.
+pub(crate) fn alternatives_call<'n, A>(
+    private: &TokenStream,
+    table: &TokenStream,
+    alternatives: impl ExactSizeIterator<Item = A>,
+    span: Span,
+) -> TokenStream
+where
+    A: ExactSizeIterator<Item = &'n str>,
+{
+    let count = Literal::usize_unsuffixed(alternatives.len());
+    let mut listed = Vec::new();
+    let mut spec = Vec::new();
+    for alternative in alternatives {
+        spec.push(Literal::u64_suffixed(alternative.len() as u64));
+        for name in alternative {
+            listed.push(name);
+            spec.push(Literal::u64_suffixed(scope_hash(name)));
+        }
+    }
+    let listed = listed.join(" ");
+    quote_spanned!(span=> #private::alternatives::<#table, _, #count>(#listed, &[#(#spec),*]))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::error::TokenError;
 use crate::http::InvalidRequest;
 use crate::http::refusal::{AuthRejection, Example, ResponseMode, example};
-use crate::table::Authentication;
+use crate::table::{Authentication, accepted_together};
 
 /// OpenAPI `responses` entries for a protected operation, as the verifier's
 /// [`ResponseMode`] answers: `400` for credentials that could not be read; with RFC 6750
@@ -87,11 +87,11 @@ impl ProtectedResponses {
                 acr_values: match (own.acr_values.is_empty(), other.acr_values.is_empty()) {
                     (true, _) => other.acr_values,
                     (false, true) => own.acr_values,
-                    (false, false) => own
-                        .acr_values
-                        .into_iter()
-                        .filter(|value| other.acr_values.contains(value))
-                        .collect(),
+                    (false, false) => {
+                        accepted_together(&own.acr_values, &[other.acr_values.as_slice()])
+                            .cloned()
+                            .collect()
+                    }
                 },
                 max_age: own.max_age.into_iter().chain(other.max_age).min(),
             }),
@@ -279,4 +279,35 @@ pub(crate) fn grant_errors() -> Vec<(&'static str, Value)> {
             unauthorized
         }),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ProtectedResponses, StepUp};
+
+    fn step_up(acr_values: &[&str], max_age: Option<u64>) -> Option<StepUp> {
+        Some(StepUp {
+            acr_values: acr_values.iter().map(|acr| (*acr).to_owned()).collect(),
+            max_age,
+        })
+    }
+
+    #[test]
+    fn step_ups_compose_as_a_refusal_composes_them() {
+        // The values both accept, in the first's order, and the strictest `max_age`.
+        let both = ProtectedResponses::new("items".to_owned())
+            .with_step_up(step_up(&["gold", "silver", "bronze"], Some(600)))
+            .with_step_up(step_up(&["bronze", "silver"], Some(300)));
+        assert_eq!(both.step_up, step_up(&["silver", "bronze"], Some(300)));
+        // A list that names no value asks nothing of the other's.
+        let one = ProtectedResponses::new(String::new())
+            .with_step_up(step_up(&[], Some(60)))
+            .with_step_up(step_up(&["gold"], None));
+        assert_eq!(one.step_up, step_up(&["gold"], Some(60)));
+        // Nothing asked is no step-up at all.
+        let none = ProtectedResponses::new(String::new())
+            .with_step_up(None)
+            .with_step_up(step_up(&[], None));
+        assert_eq!(none.step_up, None);
+    }
 }

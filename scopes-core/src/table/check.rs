@@ -198,30 +198,6 @@ pub(crate) const fn index_in(scopes: &[ScopeInfo], slots: &[u16], name: &str) ->
     None
 }
 
-/// The set of the scopes `names` of table `T`, each given with its `name_hash` (which
-/// the macros compute): a `scope_set!` (a requirement's alternatives are built by
-/// [`alternatives`]). A name the table does not declare counts for nothing here; its
-/// literal's own check ([`check_scope`]) reports it. `N`, the table's number of words,
-/// is inferred from `T::Words`, so the macros need not know it.
-///
-/// The names come by value (an array, `M` inferred): a borrowed one would be one more
-/// reference for rustc to check.
-pub const fn set_of<T, const N: usize, const M: usize>(names: [(&str, u64); M]) -> ScopeSet<T>
-where
-    T: ScopeTable<Words = [u64; N]>,
-{
-    let mut words = [0u64; N];
-    let mut i = 0;
-    while i < M {
-        let index = scope_index::<T>(names[i].0, names[i].1);
-        if index / 64 < N {
-            words[index / 64] |= 1 << (index % 64);
-        }
-        i += 1;
-    }
-    ScopeSet::from_words(words)
-}
-
 /// `None` when table `T` declares an OpenAPI security scheme; else the error to report
 /// where its operations are documented (without one, `security` would be `[]`, which
 /// OpenAPI reads as "no authentication").
@@ -302,12 +278,14 @@ pub const fn check_granted_scope<T: ScopeTable>(table: &str, name: &str, hash: u
 /// its scopes. `spec` gives, for each alternative in turn, how many names it has, then
 /// each name's `name_hash`; `names` gives the names themselves in the same order, apart
 /// by a space (read only for a table built without `HASHES`). A name the table does
-/// not declare counts for nothing, as in [`set_of`].
+/// not declare counts for nothing: its literal's own check ([`check_scope`]) reports
+/// it. `N`, the table's number of words, is inferred from `T::Words`, so the macros need
+/// not know it. `scope_set!` builds its one set here too.
 ///
-/// One call whose arguments are literals per requirement, rather than a `set_of` call
-/// per alternative: rustc type-checks it for every `cargo check` (and evaluates it
-/// only when the handler is built), and such a call is the cheapest there is to check.
-/// Its evaluation probes the table's hashes, as `set_of`'s does, and parses no text.
+/// One call whose arguments are literals per requirement, rather than a call per
+/// alternative: rustc type-checks it for every `cargo check` (and evaluates it only
+/// when the handler is built), and such a call is the cheapest there is to check. Its
+/// evaluation probes the table's hashes and parses no text.
 ///
 /// # Panics
 ///

@@ -97,7 +97,10 @@ impl Authentication {
                 ..Self::NONE
             };
         };
-        let others: Vec<&Self> = lists.filter(|other| other.acr != first.acr).collect();
+        let others: Vec<&[&'static str]> = lists
+            .filter(|other| other.acr != first.acr)
+            .map(|other| other.acr)
+            .collect();
         if others.is_empty() {
             return Self {
                 max_age,
@@ -105,12 +108,7 @@ impl Authentication {
                 ..*first
             };
         }
-        let common: Vec<&'static str> = first
-            .acr
-            .iter()
-            .copied()
-            .filter(|value| others.iter().all(|other| other.acr.contains(value)))
-            .collect();
+        let common = accepted_together(first.acr, &others).copied().collect();
         let (acr, acr_values) = interned(common).unwrap_or((first.acr, first.acr_values));
         Self {
             acr,
@@ -120,6 +118,20 @@ impl Authentication {
             only_too_old: false,
         }
     }
+}
+
+/// The `acr` values of `first` that every list of `others` accepts too, in `first`'s
+/// order: what requirements ask together (RFC 9470: one of the values is needed, so a
+/// value counts only where every requirement takes it). A list that names no value asks
+/// nothing and is not passed. One rule for a refusal's challenge
+/// ([`Authentication::combined`]) and the operation's documentation.
+pub(crate) fn accepted_together<'v, V: PartialEq>(
+    first: &'v [V],
+    others: &[&[V]],
+) -> impl Iterator<Item = &'v V> {
+    first
+        .iter()
+        .filter(|value| others.iter().all(|other| other.contains(value)))
 }
 
 /// The `acr` lists of composed requirements, kept for the process (each leaked once,

@@ -10,7 +10,7 @@ use super::target::{ExtractorParts, mentions_any};
 use super::utoipa::Documented;
 use super::valid::Resolved;
 use crate::diagnostics::{check_at, relocate};
-use crate::scope_token::scope_hash;
+use crate::scope_token::{alternatives_call, scope_hash};
 
 /// How the expansion names scopes-core and the table: built once per attribute, then
 /// interpolated (building tokens is most of a proc macro's own cost).
@@ -90,20 +90,16 @@ fn requirement_value(names: &Names<'_>) -> TokenStream {
         ..
     } = names;
     let span = path.span();
-    // For each alternative, how many names it has, then their hashes; the names in
-    // the same order.
-    let mut listed = Vec::new();
-    let mut spec = Vec::new();
-    for alternative in &resolved.alternatives {
-        spec.push(Literal::u64_suffixed(alternative.len() as u64));
-        for &member in alternative {
-            let name = &resolved.names[member];
-            listed.push(name.as_str());
-            spec.push(Literal::u64_suffixed(scope_hash(name)));
-        }
-    }
-    let listed = listed.join(" ");
-    let count = Literal::usize_unsuffixed(resolved.alternatives.len());
+    let alternatives = alternatives_call(
+        private,
+        table,
+        resolved.alternatives.iter().map(|alternative| {
+            alternative
+                .iter()
+                .map(|&member| resolved.names[member].as_str())
+        }),
+        span,
+    );
     let scope = resolved.names.join(" ");
     // RFC 9470: how the user must have authenticated, when the attribute says.
     let authentication = (!resolved.acr.is_empty() || resolved.max_age.is_some()).then(|| {
@@ -117,7 +113,7 @@ fn requirement_value(names: &Names<'_>) -> TokenStream {
     });
     quote_spanned! {span=>
         #private::Requirement::new(
-            const { &#private::alternatives::<#table, _, #count>(#listed, &[#(#spec),*]) },
+            const { &#alternatives },
             #scope,
         )#authentication
     }
