@@ -37,6 +37,9 @@
 //!    (a `Claims<T>` whose `T` reads that claim refuses it too).
 //! 9. `iat` later than now and the leeway: refused as not yet valid, as PyJWT (FastAPI's)
 //!    refuses it; the reference does not read `iat`.
+//! 10. `auth_time` later than now and the leeway: refused as an invalid time claim (a
+//!     login in the future is none the token can vouch for; RFC 9470 asks for a step-up
+//!     only for one too old); the reference does not read `auth_time`.
 //!
 //! Cases run: 256 per property by default; `PROPTEST_CASES=100000` for a long run. A
 //! failure prints the minimal failing token's parts; proptest keeps its seed in
@@ -432,6 +435,9 @@ fn deliberate(token: &Token) -> Option<&'static str> {
     }
     if one("iat").is_some_and(Json::is_future_date) {
         return Some("9: issued in the future");
+    }
+    if one("auth_time").is_some_and(Json::is_future_date) {
+        return Some("10: authenticated in the future");
     }
     None
 }

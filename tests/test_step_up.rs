@@ -132,16 +132,21 @@ async fn a_route_requiring_an_authentication_context_and_a_recent_login() {
         );
         assert_eq!(reply.text(), format!(r#"{{"detail":"{description}"}}"#));
     }
-    // An `auth_time` in the future is no recent login.
+    // An `auth_time` in the future is no login at all: the token is refused as
+    // invalid, on a route that asks for a step-up or not (a new login would not mend it).
     let payer = || {
         ISSUER
-            .token(scope_set!("payments:process"))
+            .token(scope_set!("payments:process", "payments:read"))
             .claim("acr", MFA)
     };
     let future = payer().claim("auth_time", now() + 3600).mint();
-    send(&app, "/pay", &future)
-        .await
-        .assert_insufficient_user_authentication();
+    for path in ["/pay", "/balance"] {
+        let challenge = send(&app, path, &future).await.assert_invalid_token();
+        assert_eq!(
+            challenge.param("error_description"),
+            Some("The token has an invalid time claim")
+        );
+    }
     let fresh = payer().claim("auth_time", now()).mint();
     send(&app, "/pay", &fresh).await.assert_admitted();
     // Scopes first: a token without them is 403, whatever its authentication.

@@ -609,6 +609,11 @@ impl IssuerRules {
         {
             return Err(TokenError::NotYetValid);
         }
+        // A login in the future is no login the token can vouch for (RFC 9470's
+        // `auth_time` says when the user authenticated): not a step-up to ask for.
+        if found.auth_time.is_some_and(|at| at > now + leeway) {
+            return Err(TokenError::InvalidClaim("auth_time"));
+        }
         if checks_issuer && found.issuer_matches == Some(false) {
             return Err(TokenError::WrongIssuer);
         }
