@@ -448,3 +448,45 @@ async fn a_session_belongs_to_the_principal_that_opened_it() {
 async fn send_head(app: &Router, request: Request<Body>) -> StatusCode {
     app.clone().oneshot(request).await.unwrap().status()
 }
+
+#[test]
+fn the_declared_tools_are_checked_against_the_servers() {
+    use scopes_core::{ConfigError, McpScopesLayer};
+    use scopes_examples::mcp::{ReadItems, WriteItems};
+    let verifier = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
+    let declared = || {
+        McpScopesLayer::<Scopes>::with_verifier(verifier.clone())
+            .tool::<ReadItems>("list_items")
+            .tool::<WriteItems>("add_item")
+    };
+    // The example's server: every tool declared (its `guard` checks it too).
+    assert!(declared().check_tools(["add_item", "list_items"]).is_ok());
+    // A tool of the server left out, and a declared name mistyped.
+    let error = McpScopesLayer::<Scopes>::with_verifier(verifier.clone())
+        .tool::<ReadItems>("list_itemz")
+        .check_tools(["list_items", "add_item"])
+        .unwrap_err();
+    assert_eq!(
+        error,
+        ConfigError::McpTools {
+            undeclared: vec!["add_item".into(), "list_items".into()],
+            unknown: vec![("list_itemz".into(), Some("list_items".into()))],
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "the MCP server's tools `add_item`, `list_items` have no scopes declared, so no token \
+         can call them: declare each with `McpScopesLayer::tool::<Marker>(\"name\")` (a marker \
+         of `#[requires_scopes]`; a bare `#[requires_scopes]` asks only a valid token); \
+         `list_itemz` is declared, but the server has no such tool; did you mean `list_items`?"
+    );
+    // A declared name far from every tool gets no suggestion.
+    let error = declared()
+        .tool::<ReadItems>("inventory")
+        .check_tools(["list_items", "add_item"])
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`inventory` is declared, but the server has no such tool"
+    );
+}

@@ -13,7 +13,7 @@ use scopes_core::{
 use scopes_core::{McpScopesLayer, TrustedIssuer};
 use scopes_tests::{Request, SECRET, claims, get as get_with, send, sign};
 use serde_json::{Value, json};
-use tower::{Layer, ServiceExt};
+use tower::ServiceExt;
 
 scopes! {
     /// An MCP server's scopes.

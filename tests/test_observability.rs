@@ -469,3 +469,48 @@ fn metrics_count_admissions_refusals_the_cache_and_key_refreshes() {
         other => panic!("scopes_verify_seconds: {other:?}"),
     }
 }
+
+#[test]
+fn an_mcp_guard_that_clients_could_not_discover_is_warned_about() {
+    let issuer = TestIssuer::hs256();
+    let warnings = |verifier: Verifier| {
+        let (events, _) = observed(async move {
+            let _guard = scopes_core::McpScopesLayer::<Scopes>::with_verifier(verifier);
+        });
+        events
+            .into_iter()
+            .filter(|event| event.target == "scopes_core::mcp")
+            .inspect(|event| assert_eq!(event.level, tracing::Level::WARN))
+            .map(|event| event.field("message").unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // No metadata: clients cannot learn where to get a token.
+    let without = warnings(issuer.verifier());
+    assert_eq!(without.len(), 1, "{without:?}");
+    assert!(
+        without[0].contains("names no resource metadata")
+            && without[0].contains("VerifierBuilder::resource_metadata"),
+        "{without:?}"
+    );
+    // A document without an authorization server.
+    let resource = "http://127.0.0.1:8001/mcp";
+    let builder = |metadata: &scopes_core::ResourceMetadata| {
+        Verifier::builder()
+            .key(scopes_core::Key::hs256("a secret of at least thirty-two bytes!!").unwrap())
+            .audience(resource)
+            .resource_metadata(metadata)
+            .build()
+            .unwrap()
+    };
+    let bare = scopes_core::ResourceMetadata::new(resource).unwrap();
+    let nameless = warnings(builder(&bare));
+    assert_eq!(nameless.len(), 1, "{nameless:?}");
+    assert!(
+        nameless[0].contains("names no authorization server")
+            && nameless[0].contains("ResourceMetadata::authorization_server"),
+        "{nameless:?}"
+    );
+    // As MCP asks: nothing to say.
+    let complete = bare.authorization_server("https://auth.example.com");
+    assert_eq!(warnings(builder(&complete)), Vec::<String>::new());
+}

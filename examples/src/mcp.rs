@@ -26,7 +26,6 @@ use scopes_core::{
     McpScopesLayer, ResourceMetadata, ScopeSet, ScopeTable, Verifier, requires_scopes, scopes,
 };
 use serde::Deserialize;
-use tower::Layer;
 
 scopes! {
     /// What an MCP client may be granted on this server.
@@ -112,11 +111,16 @@ impl ServerHandler for Items {
     }
 }
 
-/// The guard: each tool with the requirement it declares.
+/// The guard: each tool with the requirement it declares, checked against the server's
+/// own tools at start-up (a tool left out, or a name mistyped, is an error here rather
+/// than a tool no token can call).
 pub fn guard(verifier: Verifier) -> McpScopesLayer<Scopes> {
+    let served = Items::tool_router().list_all();
     McpScopesLayer::with_verifier(verifier)
         .tool::<ReadItems>("list_items")
         .tool::<WriteItems>("add_item")
+        .check_tools(served.iter().map(|tool| &*tool.name))
+        .expect("every tool of the server is declared with its scopes")
 }
 
 /// The app: the MCP server at `/mcp` behind the guard, and its RFC 9728 metadata.

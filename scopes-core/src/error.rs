@@ -137,6 +137,15 @@ pub enum ConfigError {
         /// Why it cannot be one.
         why: &'static str,
     },
+    /// [`McpScopesLayer::check_tools`](crate::McpScopesLayer::check_tools): the tools
+    /// declared to the guard are not the MCP server's.
+    McpTools {
+        /// The server's tools that were not declared: no token could call them.
+        undeclared: Vec<String>,
+        /// The declared names the server has no tool of, each with the server's tool
+        /// whose name is close, if any (a typo).
+        unknown: Vec<(String, Option<String>)>,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -232,6 +241,29 @@ impl fmt::Display for ConfigError {
                 f,
                 "`{resource}` cannot identify a protected resource: {why} (RFC 9728 §1.2, e.g. `https://api.example.com/v1/mcp`)"
             ),
+            Self::McpTools {
+                undeclared,
+                unknown,
+            } => {
+                let mut sentences = Vec::new();
+                if !undeclared.is_empty() {
+                    sentences.push(format!(
+                        "the MCP server's {} no scopes declared, so no token can call {}: declare {} with `McpScopesLayer::tool::<Marker>(\"name\")` (a marker of `#[requires_scopes]`; a bare `#[requires_scopes]` asks only a valid token)",
+                        listed("tool", "has", "tools", "have", undeclared.iter()),
+                        if undeclared.len() == 1 { "it" } else { "them" },
+                        if undeclared.len() == 1 { "it" } else { "each" },
+                    ));
+                }
+                for (name, near) in unknown {
+                    sentences.push(match near {
+                        Some(near) => format!(
+                            "`{name}` is declared, but the server has no such tool; did you mean `{near}`?"
+                        ),
+                        None => format!("`{name}` is declared, but the server has no such tool"),
+                    });
+                }
+                f.write_str(&sentences.join("; "))
+            }
             Self::DpopAlgorithms => f.write_str(
                 "`Dpop::algorithms` needs at least one asymmetric algorithm (ES256, EdDSA, PS256, RS256, …); HMAC cannot sign a DPoP proof",
             ),
@@ -516,3 +548,19 @@ impl fmt::Display for DpopError {
 }
 
 impl std::error::Error for DpopError {}
+
+/// "tool `a` has" or "tools `a`, `b` have".
+fn listed<'a>(
+    one: &str,
+    verb: &str,
+    many: &str,
+    verbs: &str,
+    names: impl ExactSizeIterator<Item = &'a String>,
+) -> String {
+    let (noun, verb) = match names.len() {
+        1 => (one, verb),
+        _ => (many, verbs),
+    };
+    let names: Vec<String> = names.map(|name| format!("`{name}`")).collect();
+    format!("{noun} {} {verb}", names.join(", "))
+}

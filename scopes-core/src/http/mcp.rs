@@ -26,6 +26,8 @@ use super::layer::{ResponseFuture, take_ready};
 use super::observe;
 use super::refusal::{AuthRejection, Rejection};
 use super::verifier::Verifier;
+use crate::error::ConfigError;
+use crate::table::check::closest_name;
 use crate::table::{RequiredScopes, Requirement, ScopeTable, scope_union};
 use crate::token::VerifiedToken;
 
@@ -51,7 +53,6 @@ const BODY_LIMIT: usize = 1 << 20;
 /// ```
 /// # use axum::{Router, routing::post};
 /// # use scopes_core::{Key, McpScopesLayer, Verifier, requires_scopes, scopes};
-/// # use tower_layer::Layer;
 /// scopes! { pub Scopes { "items:read": "Read items.", "items:write": "Change items." } }
 ///
 /// #[requires_scopes("items:read")]
@@ -62,12 +63,15 @@ const BODY_LIMIT: usize = 1 << 20;
 ///
 /// # fn main() -> Result<(), scopes_core::ConfigError> {
 /// let verifier = Verifier::new(Key::hs256([7; 32])?)?;
+/// // With rmcp: `Items::tool_router().list_all()`, each tool's `name`.
+/// let served = ["list_items", "add_item"];
 /// let guard = McpScopesLayer::<Scopes>::new(&verifier)
 ///     .tool::<ReadItems>("list_items")
-///     .tool::<WriteItems>("add_item");
+///     .tool::<WriteItems>("add_item")
+///     .check_tools(served)?; // every tool declared, no name mistyped
 /// // `mcp` would be rmcp's `StreamableHttpService`.
 /// let mcp = post(|| async { "{}" });
-/// // The guard around the server's route alone (`tower::Layer::layer`): other paths keep their own answers
+/// // The guard around the server's route alone: other paths keep their own answers
 /// // (a `.layer(guard)` over the whole router would answer 401 for unknown paths too).
 /// let app: Router = Router::new().route_service("/mcp", guard.layer(mcp));
 /// # Ok(()) }
@@ -151,7 +155,25 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     }
 
     /// The guard, verifying tokens with `verifier`.
+    ///
+    /// MCP asks its servers to publish their metadata (RFC 9728) naming at least one
+    /// authorization server, so that a client finds where to get a token: a verifier
+    /// without [`resource_metadata`](crate::VerifierBuilder::resource_metadata), or whose
+    /// document names no authorization server, is logged as a warning here (a `tracing`
+    /// event, target `scopes_core::mcp`). Requests are guarded all the same.
     pub fn with_verifier(verifier: Verifier) -> Self {
+        match verifier.metadata() {
+            None => tracing::warn!(
+                target: "scopes_core::mcp",
+                "the MCP server's verifier names no resource metadata: clients cannot find its authorization server (RFC 9728); give it one with `VerifierBuilder::resource_metadata`"
+            ),
+            Some(metadata) if metadata.authorization_servers().is_empty() => tracing::warn!(
+                target: "scopes_core::mcp",
+                resource = metadata.resource(),
+                "the MCP server's resource metadata names no authorization server, which MCP requires; add one with `ResourceMetadata::authorization_server`"
+            ),
+            Some(_) => {}
+        }
         Self {
             guard: Arc::new(Guard {
                 verifier,
@@ -184,6 +206,74 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     pub fn body_limit(mut self, bytes: usize) -> Self {
         Arc::make_mut(&mut self.guard).body_limit = bytes;
         self
+    }
+
+    /// Checks, at start-up, that the tools declared with [`tool`](Self::tool) are the
+    /// server's: `served` is the names of its tools (with rmcp,
+    /// `Server::tool_router().list_all()`, each tool's `name`). A tool of the server that
+    /// was not declared could be called by no token, and a declared name that is no tool
+    /// of the server is a typo: either is a [`ConfigError::McpTools`], which names them
+    /// (with the server's tool a typo was likely meant for).
+    ///
+    /// ```
+    /// # use scopes_core::{ConfigError, Key, McpScopesLayer, Verifier, requires_scopes, scopes};
+    /// # scopes! { pub Scopes { "items:read": "Read items." } }
+    /// # #[requires_scopes("items:read")]
+    /// # struct ReadItems;
+    /// # fn main() -> Result<(), ConfigError> {
+    /// # let verifier = Verifier::new(Key::hs256([7; 32])?)?;
+    /// let served = ["list_items"]; // rmcp: `Items::tool_router().list_all()`'s names
+    /// let error = McpScopesLayer::<Scopes>::new(&verifier)
+    ///     .tool::<ReadItems>("list_itemz")
+    ///     .check_tools(served)
+    ///     .unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "the MCP server's tool `list_items` has no scopes declared, so no token can call it: \
+    ///      declare it with `McpScopesLayer::tool::<Marker>(\"name\")` (a marker of \
+    ///      `#[requires_scopes]`; a bare `#[requires_scopes]` asks only a valid token); \
+    ///      `list_itemz` is declared, but the server has no such tool; did you mean `list_items`?"
+    /// );
+    /// # Ok(()) }
+    /// ```
+    pub fn check_tools<I>(self, served: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let served: Vec<String> = served
+            .into_iter()
+            .map(|name| name.as_ref().to_owned())
+            .collect();
+        let declared = &self.guard.tools;
+        let mut undeclared: Vec<String> = served
+            .iter()
+            .filter(|name| !declared.contains_key(name.as_str()))
+            .cloned()
+            .collect();
+        let mut unknown: Vec<(String, Option<String>)> = declared
+            .keys()
+            .filter(|name| !served.iter().any(|tool| tool == &***name))
+            .map(|name| {
+                let near = closest_name(undeclared.iter().map(String::as_str), name);
+                (name.to_string(), near.map(str::to_owned))
+            })
+            .collect();
+        if undeclared.is_empty() && unknown.is_empty() {
+            return Ok(self);
+        }
+        undeclared.sort();
+        unknown.sort();
+        Err(ConfigError::McpTools {
+            undeclared,
+            unknown,
+        })
+    }
+
+    /// Wraps the MCP server `service` (rmcp's `StreamableHttpService`) in the guard, for
+    /// `Router::route_service`: [`Layer::layer`], callable without importing the trait.
+    pub fn layer<S>(&self, service: S) -> McpScopes<S, T> {
+        Layer::layer(self, service)
     }
 }
 

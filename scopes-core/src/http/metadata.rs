@@ -250,6 +250,11 @@ impl ResourceMetadata {
         )
     }
 
+    /// The authorization servers it names.
+    pub fn authorization_servers(&self) -> &[String] {
+        &self.authorization_servers
+    }
+
     /// The resource identifier.
     pub fn resource(&self) -> &str {
         &self.resource

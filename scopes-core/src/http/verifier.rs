@@ -309,6 +309,11 @@ impl Verifier {
         &self.inner.label
     }
 
+    /// The resource's metadata document (RFC 9728), if the verifier names one.
+    pub(crate) fn metadata(&self) -> Option<&ResourceMetadata> {
+        self.inner.metadata.as_ref()
+    }
+
     /// The resource's metadata document (RFC 9728), when `parts` asks for it (`GET` or
     /// `HEAD` of its path, as the client sent it, before any `nest`): a client reads it
     /// without a token to learn how to get one. A layer answers it itself and passes

@@ -414,36 +414,63 @@ const fn declared(mut message: Message, scopes: &[ScopeInfo]) -> Message {
 /// rule as the proc-macro's: at most a third of the name's length in edits, case
 /// differences counting less).
 const fn closest<'a>(scopes: &'a [ScopeInfo], name: &str) -> Option<&'a str> {
-    let limit = {
-        let third = chars(name) / 3;
-        if third == 0 { 1 } else { third }
-    };
+    let limit = typo_limit(name);
     let mut best: Option<&str> = None;
     let mut best_distance = usize::MAX;
     let mut i = 0;
     while i < scopes.len() {
         let candidate = scopes[i].name;
-        // The distance is at least the difference in length: the names too long or too
-        // short are not compared (a large table then costs rustc's evaluation little).
-        let (a, b) = (name.len(), candidate.len());
-        if a.abs_diff(b) > limit {
-            i += 1;
-            continue;
-        }
-        let exact = distance(name, candidate, false);
-        let folded = distance(name, candidate, true);
-        let distance = if folded < usize::MAX && folded + 1 < exact {
-            folded + 1
-        } else {
-            exact
-        };
-        if distance <= limit && distance < best_distance {
+        if let Some(distance) = typo_distance(name, candidate, limit)
+            && distance < best_distance
+        {
             best = Some(candidate);
             best_distance = distance;
         }
         i += 1;
     }
     best
+}
+
+/// [`closest`]'s rule at run time, for names that are not a table's scopes (an MCP
+/// server's tools): the candidate closest to `name`, if it is a likely typo.
+pub(crate) fn closest_name<'a>(
+    candidates: impl IntoIterator<Item = &'a str>,
+    name: &str,
+) -> Option<&'a str> {
+    let limit = typo_limit(name);
+    candidates
+        .into_iter()
+        .filter_map(|candidate| Some((typo_distance(name, candidate, limit)?, candidate)))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// The most edits a typo of `name` makes: a third of its length, at least one.
+const fn typo_limit(name: &str) -> usize {
+    let third = chars(name) / 3;
+    if third == 0 { 1 } else { third }
+}
+
+/// How far `candidate` is from `name`, when at most `limit` (a case difference counts
+/// less than another letter).
+const fn typo_distance(name: &str, candidate: &str, limit: usize) -> Option<usize> {
+    // The distance is at least the difference in length: the names too long or too
+    // short are not compared (a large table then costs rustc's evaluation little).
+    if name.len().abs_diff(candidate.len()) > limit {
+        return None;
+    }
+    let exact = distance(name, candidate, false);
+    let folded = distance(name, candidate, true);
+    let distance = if folded < usize::MAX && folded + 1 < exact {
+        folded + 1
+    } else {
+        exact
+    };
+    if distance <= limit {
+        Some(distance)
+    } else {
+        None
+    }
 }
 
 /// The number of characters of `text`.
