@@ -2,9 +2,14 @@
 //!
 //! ```toml
 //! [dev-dependencies]
-//! scopes-core = { version = "0.1", features = ["testing"] }
+//! # Not on crates.io yet: by path (or git), as in `[dependencies]`.
+//! scopes-core = { path = "../scopes/scopes-core", features = ["testing"] }
 //! tokio = { version = "1", features = ["macros", "rt"] }
 //! ```
+//!
+//! A development server that mints its own tokens (as the examples do) needs the
+//! feature in `[dependencies]` instead; keep such a binary out of production builds
+//! (a feature of your own, or a separate crate).
 //!
 //! # The pieces
 //!
