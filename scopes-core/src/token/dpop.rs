@@ -166,7 +166,7 @@ pub(crate) fn check(
 /// `htu` names `uri`: equal once both leave out query and fragment and are normalized
 /// as RFC 9449 §4.3 (9) asks (RFC 3986 §6.2.2 and §6.2.3): scheme and host in lower
 /// case, the scheme's default port left out, an empty path as `/`, percent-encodings in
-/// upper case and those of unreserved characters decoded.
+/// upper case and those of unreserved characters decoded, `.` and `..` segments removed.
 fn same_uri(htu: &str, uri: &str) -> bool {
     normalize(htu).is_some_and(|htu| Some(htu) == normalize(uri))
 }
@@ -191,7 +191,7 @@ fn normalize(text: &str) -> Option<String> {
         authority.truncate(authority.len() - default_port.len());
     }
     let path = if path.is_empty() { "/" } else { path };
-    let mut out = format!("{scheme}://{authority}");
+    let mut out = String::with_capacity(path.len());
     let bytes = path.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -213,7 +213,33 @@ fn normalize(text: &str) -> Option<String> {
             i += 1;
         }
     }
-    Some(out)
+    // After the percent-encodings, so that `%2E` counts as the `.` it is.
+    if out.contains("/.") {
+        out = without_dot_segments(&out);
+    }
+    Some(format!("{scheme}://{authority}{out}"))
+}
+
+/// `path` (absolute) without its `.` and `..` segments, as RFC 3986 §5.2.4 removes
+/// them (`/a/./b/../c` is `/a/c`, `/a/..` is `/`).
+fn without_dot_segments(path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let mut kept: Vec<&str> = Vec::with_capacity(segments.len());
+    for (at, segment) in segments.iter().enumerate() {
+        let last = at + 1 == segments.len();
+        match *segment {
+            "." => {}
+            ".." => {
+                kept.pop();
+            }
+            other => kept.push(other),
+        }
+        // A path that ends in a dot segment ends in `/`.
+        if last && matches!(*segment, "." | "..") {
+            kept.push("");
+        }
+    }
+    format!("/{}", kept.join("/"))
 }
 
 /// The JWK SHA-256 thumbprint (RFC 7638): the required members of its key type, in
@@ -508,6 +534,32 @@ mod tests {
         assert!(!same_uri(
             "https://api.example.com/%+4",
             "https://api.example.com/%+4"
+        ));
+        // Dot segments (RFC 3986 §5.2.4), percent-encoded or not.
+        for htu in [
+            "https://api.example.com/./items",
+            "https://api.example.com/x/../items",
+            "https://api.example.com/x/%2E%2E/items",
+            "https://api.example.com/../items",
+        ] {
+            assert!(same_uri(htu, "https://api.example.com/items"), "{htu}");
+        }
+        assert!(same_uri(
+            "https://api.example.com/a/b/..",
+            "https://api.example.com/a/"
+        ));
+        assert!(!same_uri(
+            "https://api.example.com/x/../admin",
+            "https://api.example.com/items"
+        ));
+        assert!(!same_uri(
+            "https://api.example.com/items/..",
+            "https://api.example.com/items"
+        ));
+        // A segment that only begins with dots is a name.
+        assert!(!same_uri(
+            "https://api.example.com/.items",
+            "https://api.example.com/items"
         ));
     }
 }
