@@ -99,6 +99,10 @@ const BODY_LIMIT: usize = 1 << 20;
 ///   405 with `Allow`, since the guard reads no other body;
 /// - two `Mcp-Session-Id` headers: 400.
 ///
+/// `tools/list` is passed on as the server answers it: a client sees every tool, and a
+/// call of one its token lacks scopes for is the 403 above (a server that lists only
+/// what a token may call filters in its own `list_tools`, reading the token as below).
+///
 /// An admitted request carries the [`VerifiedToken`] in its extensions (rmcp hands the
 /// request's `http::request::Parts` to tools, which can read it there).
 ///
