@@ -484,12 +484,17 @@ fn an_mcp_guard_that_clients_could_not_discover_is_warned_about() {
             .map(|event| event.field("message").unwrap_or_default().to_owned())
             .collect::<Vec<_>>()
     };
-    // No metadata: clients cannot learn where to get a token.
+    // No metadata: clients cannot learn where to get a token; and no scopes in 401s.
     let without = warnings(issuer.verifier());
-    assert_eq!(without.len(), 1, "{without:?}");
+    assert_eq!(without.len(), 2, "{without:?}");
     assert!(
         without[0].contains("names no resource metadata")
             && without[0].contains("VerifierBuilder::resource_metadata"),
+        "{without:?}"
+    );
+    assert!(
+        without[1].contains("401s name no scopes")
+            && without[1].contains("VerifierBuilder::scope_on_401(true)"),
         "{without:?}"
     );
     // A document without an authorization server.
@@ -499,6 +504,7 @@ fn an_mcp_guard_that_clients_could_not_discover_is_warned_about() {
             .key(scopes_core::Key::hs256("a secret of at least thirty-two bytes!!").unwrap())
             .audience(resource)
             .resource_metadata(metadata)
+            .scope_on_401(true)
             .build()
             .unwrap()
     };

@@ -161,10 +161,13 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     /// The guard, verifying tokens with `verifier`.
     ///
     /// MCP asks its servers to publish their metadata (RFC 9728) naming at least one
-    /// authorization server, so that a client finds where to get a token: a verifier
-    /// without [`resource_metadata`](crate::VerifierBuilder::resource_metadata), or whose
-    /// document names no authorization server, is logged as a warning here (a `tracing`
-    /// event, target `scopes_core::mcp`). Requests are guarded all the same.
+    /// authorization server, so that a client finds where to get a token, and to name
+    /// the scopes in their 401s: a verifier without
+    /// [`resource_metadata`](crate::VerifierBuilder::resource_metadata), whose document
+    /// names no authorization server, or without
+    /// [`scope_on_401`](crate::VerifierBuilder::scope_on_401), is logged as a warning
+    /// here (a `tracing` event, target `scopes_core::mcp`). Requests are guarded all the
+    /// same.
     pub fn with_verifier(verifier: Verifier) -> Self {
         match verifier.metadata() {
             None => tracing::warn!(
@@ -177,6 +180,12 @@ impl<T: ScopeTable> McpScopesLayer<T> {
                 "the MCP server's resource metadata names no authorization server, which MCP requires; add one with `ResourceMetadata::authorization_server`"
             ),
             Some(_) => {}
+        }
+        if !verifier.names_scope(&AuthRejection::MissingCredentials) {
+            tracing::warn!(
+                target: "scopes_core::mcp",
+                "the MCP server's 401s name no scopes, which MCP asks for so that a client knows what to request; turn them on with `VerifierBuilder::scope_on_401(true)`"
+            );
         }
         Self {
             guard: Arc::new(Guard {
