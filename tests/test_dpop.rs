@@ -161,6 +161,32 @@ async fn a_bound_token_sent_as_bearer_is_refused_under_every_policy() {
     assert_eq!(challenges.len(), 1, "{challenges:?}");
     assert_eq!(challenges[0].scheme(), "DPoP");
     assert_eq!(challenges[0].error(), None);
+    // Nor is it anonymous to optional authentication: refused as above, where another
+    // scheme's credentials, or none, are anonymous.
+    async fn maybe(user: Option<scopes_core::Claims<serde_json::Value>>) -> &'static str {
+        if user.is_some() { "user" } else { "anonymous" }
+    }
+    let optional = Router::new().route("/maybe", get(maybe)).with_state(
+        issuer
+            .verifier_builder()
+            .dpop(Dpop::required().url_from_request())
+            .build()
+            .unwrap(),
+    );
+    for bearer in [token.clone(), format!("{token}x")] {
+        let response = testing::send(
+            &optional,
+            request("/maybe", Some(format!("Bearer {bearer}")), &[]),
+        )
+        .await;
+        assert_eq!(response.status(), 401);
+        assert_eq!(response.challenges()[0].scheme(), "DPoP");
+    }
+    for authorization in [None, Some("Basic YWxhZGRpbjpvcGVuc2VzYW1l".to_owned())] {
+        let response = testing::send(&optional, request("/maybe", authorization, &[])).await;
+        response.assert_admitted();
+        assert_eq!(response.text(), "anonymous");
+    }
 }
 
 #[tokio::test]
@@ -401,6 +427,42 @@ async fn a_store_that_is_down_refuses_every_proof() {
         answer.text(),
         r#"{"detail":"The credentials could not be checked; try again later"}"#
     );
+}
+
+#[tokio::test]
+async fn one_key_cannot_fill_the_replay_store_for_the_others() {
+    let Setup {
+        issuer,
+        client,
+        token,
+    } = setup();
+    // A store of 6, each key's share 3: the first key's fourth proof in its window is
+    // refused, and the store still has room for another client's.
+    let store = Arc::new(MemoryStore::new(6));
+    let app = allowed_with(
+        &issuer,
+        Dpop::allowed()
+            .url_from_request()
+            .store(store.clone())
+            .proofs_per_key(3),
+    );
+    for _ in 0..3 {
+        let proof = client.proof("GET", URL).token(&token).sign();
+        dpop(&app, &token, &proof).await.assert_admitted();
+    }
+    let proof = client.proof("GET", URL).token(&token).sign();
+    dpop(&app, &token, &proof).await.assert_unavailable();
+    assert_eq!(store.len(), 3);
+    let other = DpopKey::es256();
+    let other_token = issuer
+        .token(scope_set!("items"))
+        .sub("bob")
+        .dpop_bound(&other)
+        .mint();
+    for _ in 0..3 {
+        let proof = other.proof("GET", URL).token(&other_token).sign();
+        dpop(&app, &other_token, &proof).await.assert_admitted();
+    }
 }
 
 fn allowed_with(issuer: &TestIssuer, dpop: Dpop) -> Router {

@@ -6,11 +6,13 @@
 use core::fmt;
 use core::time::Duration;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::OriginalUri;
 use http::header::HOST;
 use http::request::Parts;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, EncodingKey};
+use quick_cache::sync::Cache;
 
 use super::refusal::AuthRejection;
 use crate::error::{ConfigError, DpopError};
@@ -68,6 +70,7 @@ pub struct Dpop {
     clock_skew: Duration,
     store: Option<Arc<dyn Store>>,
     nonce_secret: Option<Arc<[u8]>>,
+    proofs_per_key: u32,
 }
 
 /// Where the URL a proof's `htu` must name comes from.
@@ -100,6 +103,7 @@ impl Dpop {
             clock_skew: Duration::from_secs(10),
             store: None,
             nonce_secret: None,
+            proofs_per_key: PROOFS_PER_KEY,
         }
     }
 
@@ -167,6 +171,19 @@ impl Dpop {
     /// proof ([`DpopError::ReplayCheckFailed`](crate::DpopError::ReplayCheckFailed)).
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
+        self
+    }
+
+    /// How many proofs of one client key are remembered in one replay window (the proof
+    /// lifetime with the clock skew and a margin, 95 s by default): 10 000 by default,
+    /// about a hundred requests a second for each key. Past it, that key's proofs are
+    /// refused until its window ends, as when the store cannot be asked (503 with
+    /// `Retry-After`, [`DpopError::ReplayCheckFailed`](crate::DpopError::ReplayCheckFailed)),
+    /// and a warning names the key's thumbprint: one client cannot fill the replay store
+    /// (a [`MemoryStore`] holds 100 000 by default, then refuses every new proof) and lock
+    /// every other client out. Each instance counts its own.
+    pub fn proofs_per_key(mut self, proofs: u32) -> Self {
+        self.proofs_per_key = proofs;
         self
     }
 
@@ -239,6 +256,8 @@ impl Dpop {
                 .store
                 .unwrap_or_else(|| Arc::new(MemoryStore::default())),
             nonces,
+            per_key: self.proofs_per_key,
+            counts: Arc::new(Cache::new(COUNTED_KEYS)),
         })
     }
 }
@@ -253,6 +272,7 @@ impl fmt::Debug for Dpop {
             .field("clock_skew", &self.clock_skew)
             .field("store", &self.store)
             .field("nonces", &self.nonce_secret.is_some())
+            .field("proofs_per_key", &self.proofs_per_key)
             .finish()
     }
 }
@@ -268,6 +288,11 @@ pub(crate) struct Policy {
     leeway: Duration,
     store: Arc<dyn Store>,
     pub(crate) nonces: Option<Nonces>,
+    /// The most proofs of one key remembered in one window ([`Dpop::proofs_per_key`]).
+    per_key: u32,
+    /// For each key (its thumbprint), when its window began and how many of its proofs
+    /// were remembered since.
+    counts: Arc<Cache<Box<str>, (Instant, u32)>>,
 }
 
 impl fmt::Debug for Policy {
@@ -358,6 +383,15 @@ impl Policy {
         // + skew] by this server's clock), with a margin for the clocks of the instances
         // (and of the store) sharing it.
         let ttl = self.lifetime + self.leeway * 3 + Duration::from_secs(5);
+        if !self.within_share(&checked.thumbprint, ttl) {
+            tracing::warn!(
+                key = %checked.thumbprint,
+                "a DPoP key made more proofs than its share of the replay store in one window; its proof is refused"
+            );
+            return Err(AuthRejection::InvalidDpopProof(
+                DpopError::ReplayCheckFailed,
+            ));
+        }
         match self.store.set_if_absent(&key, b"1", ttl).await {
             Ok(true) => Ok(ProofMark { key, store }),
             Ok(false) => Err(AuthRejection::InvalidDpopProof(DpopError::Replayed)),
@@ -368,6 +402,21 @@ impl Policy {
                 ))
             }
         }
+    }
+
+    /// Whether the key of `thumbprint` may have one more proof remembered in its current
+    /// window (of length `window`, begun with its first proof), counting it if so.
+    fn within_share(&self, thumbprint: &str, window: Duration) -> bool {
+        let now = Instant::now();
+        let (began, count) = match self.counts.get(thumbprint) {
+            Some((began, count)) if now.duration_since(began) < window => (began, count),
+            _ => (now, 0),
+        };
+        if count >= self.per_key {
+            return false;
+        }
+        self.counts.insert(thumbprint.into(), (began, count + 1));
+        true
     }
 
     /// The URL the client addressed, without query: the public URL and the path, or
@@ -395,6 +444,13 @@ impl Policy {
 
 /// The longest proof lifetime accepted (RFC 9449 §11.1: proofs are short-lived).
 const MAX_LIFETIME: Duration = Duration::from_secs(600);
+
+/// [`Dpop::proofs_per_key`] by default: a tenth of a default [`MemoryStore`].
+const PROOFS_PER_KEY: u32 = 10_000;
+
+/// The most keys whose proofs are counted at once (past it, the least used are
+/// forgotten, and start counting again).
+const COUNTED_KEYS: usize = 100_000;
 
 /// The widest clock skew accepted.
 const MAX_SKEW: Duration = Duration::from_secs(300);

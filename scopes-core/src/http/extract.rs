@@ -743,7 +743,8 @@ where
 
 /// Optional authentication: `None` when the request carries no bearer token, the
 /// claims when it carries a valid one, and a refusal when it carries a bad one (a bad
-/// token is never mistaken for an anonymous request).
+/// token is never mistaken for an anonymous request: nor is a `Bearer` token where the
+/// verifier requires DPoP, which is refused as the non-optional extractor refuses it).
 impl<S, C> OptionalFromRequestParts<S> for Claims<C>
 where
     S: Send + Sync,
@@ -758,7 +759,15 @@ where
     ) -> Result<Option<Self>, Self::Rejection> {
         match <Self as FromRequestParts<S>>::from_request_parts(parts, state).await {
             Ok(claims) => Ok(Some(claims)),
-            Err(rejection) if *rejection.reason() == AuthRejection::MissingCredentials => Ok(None),
+            Err(rejection) if *rejection.reason() == AuthRejection::MissingCredentials => {
+                // No credentials of a scheme the verifier reads: anonymous. Credentials of
+                // one, refused as none (a bearer token where DPoP is required): refused.
+                let takes_dpop = Verifier::from_ref(state).dpop().is_some();
+                match credentials(parts, takes_dpop) {
+                    Ok(_) => Err(rejection),
+                    Err(_) => Ok(None),
+                }
+            }
             Err(rejection) => Err(rejection),
         }
     }

@@ -197,11 +197,12 @@ impl Introspection {
     }
 }
 
-/// Redacts the secret.
+/// Redacts the secret, and what of the endpoint could be one (its user information and
+/// query, as the logs leave them out).
 impl fmt::Debug for Introspection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Introspection")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &self.endpoint.as_deref().map(for_logs))
             .field("client_id", &self.client_id)
             .field("client_secret_post", &self.post)
             .field("cache_ceiling", &self.ceiling)
@@ -615,7 +616,24 @@ fn read_answer(body: &[u8]) -> Result<Fields, ()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Fields, read_answer};
+    use super::{Fields, Introspection, read_answer};
+
+    #[test]
+    fn debug_shows_neither_the_secret_nor_what_of_the_endpoint_could_be_one() {
+        let introspection = Introspection::new(
+            "https://user:hunter2@auth.example.com/introspect?api_key=k3y",
+            "client",
+            "s3cret",
+        );
+        let debug = format!("{introspection:?}");
+        for secret in ["hunter2", "k3y", "s3cret", "user:"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        assert!(
+            debug.contains("https://auth.example.com/introspect"),
+            "{debug}"
+        );
+    }
 
     #[test]
     fn active_is_a_boolean_given_once() {
