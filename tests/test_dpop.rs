@@ -74,16 +74,21 @@ struct Setup {
 fn setup() -> Setup {
     let issuer = TestIssuer::es256();
     let client = DpopKey::es256();
-    let token = issuer
-        .token(scope_set!("items"))
-        .sub("alice")
-        .dpop_bound(&client)
-        .mint();
+    let token = bound(&issuer, "alice", &client);
     Setup {
         issuer,
         client,
         token,
     }
+}
+
+/// A token of `sub` with `items`, bound to `client`'s key.
+fn bound(issuer: &TestIssuer, sub: &str, client: &DpopKey) -> String {
+    issuer
+        .token(scope_set!("items"))
+        .sub(sub)
+        .dpop_bound(client)
+        .mint()
 }
 
 fn allowed(issuer: &TestIssuer) -> Router {
@@ -454,11 +459,7 @@ async fn one_key_cannot_fill_the_replay_store_for_the_others() {
     dpop(&app, &token, &proof).await.assert_unavailable();
     assert_eq!(store.len(), 3);
     let other = DpopKey::es256();
-    let other_token = issuer
-        .token(scope_set!("items"))
-        .sub("bob")
-        .dpop_bound(&other)
-        .mint();
+    let other_token = bound(&issuer, "bob", &other);
     for _ in 0..3 {
         let proof = other.proof("GET", URL).token(&other_token).sign();
         dpop(&app, &other_token, &proof).await.assert_admitted();
