@@ -247,11 +247,15 @@ impl fmt::Display for ConfigError {
             } => {
                 let mut sentences = Vec::new();
                 if !undeclared.is_empty() {
+                    let names: Vec<String> =
+                        undeclared.iter().map(|name| format!("`{name}`")).collect();
+                    let (noun, verb, them, each) = match undeclared.len() {
+                        1 => ("tool", "has", "it", "it"),
+                        _ => ("tools", "have", "them", "each"),
+                    };
                     sentences.push(format!(
-                        "the MCP server's {} no scopes declared, so no token can call {}: declare {} with `McpScopesLayer::tool::<Marker>(\"name\")` (a marker of `#[requires_scopes]`; a bare `#[requires_scopes]` asks only a valid token)",
-                        listed("tool", "has", "tools", "have", undeclared.iter()),
-                        if undeclared.len() == 1 { "it" } else { "them" },
-                        if undeclared.len() == 1 { "it" } else { "each" },
+                        "the MCP server's {noun} {} {verb} no scopes declared, so no token can call {them}: declare {each} with `McpScopesLayer::tool::<Marker>(\"name\")` (a marker of `#[requires_scopes]`; a bare `#[requires_scopes]` asks only a valid token)",
+                        names.join(", "),
                     ));
                 }
                 for (name, near) in unknown {
@@ -548,19 +552,3 @@ impl fmt::Display for DpopError {
 }
 
 impl std::error::Error for DpopError {}
-
-/// "tool `a` has" or "tools `a`, `b` have".
-fn listed<'a>(
-    one: &str,
-    verb: &str,
-    many: &str,
-    verbs: &str,
-    names: impl ExactSizeIterator<Item = &'a String>,
-) -> String {
-    let (noun, verb) = match names.len() {
-        1 => (one, verb),
-        _ => (many, verbs),
-    };
-    let names: Vec<String> = names.map(|name| format!("`{name}`")).collect();
-    format!("{noun} {} {verb}", names.join(", "))
-}
