@@ -166,12 +166,14 @@ pub(crate) fn check(
 /// `htu` names `uri`: equal once both leave out query and fragment and are normalized
 /// as RFC 9449 §4.3 (9) asks (RFC 3986 §6.2.2 and §6.2.3): scheme and host in lower
 /// case, the scheme's default port left out, an empty path as `/`, percent-encodings in
-/// upper case and those of unreserved characters decoded, `.` and `..` segments removed.
+/// upper case and those of unreserved characters decoded; `htu`'s `.` and `..` segments
+/// removed, but not the request's: the router does not remove them, so a request to
+/// `/x/../admin` is routed as written, and a proof naming `/admin` is not for it.
 fn same_uri(htu: &str, uri: &str) -> bool {
-    normalize(htu).is_some_and(|htu| Some(htu) == normalize(uri))
+    normalize(htu, true).is_some_and(|htu| Some(htu) == normalize(uri, false))
 }
 
-fn normalize(text: &str) -> Option<String> {
+fn normalize(text: &str, dot_segments: bool) -> Option<String> {
     let end = text.find(['?', '#']).unwrap_or(text.len());
     let (scheme, rest) = text[..end].split_once("://")?;
     let scheme = scheme.to_ascii_lowercase();
@@ -214,7 +216,7 @@ fn normalize(text: &str) -> Option<String> {
         }
     }
     // After the percent-encodings, so that `%2E` counts as the `.` it is.
-    if out.contains("/.") {
+    if dot_segments && out.contains("/.") {
         out = without_dot_segments(&out);
     }
     Some(format!("{scheme}://{authority}{out}"))
@@ -555,6 +557,15 @@ mod tests {
         assert!(!same_uri(
             "https://api.example.com/items/..",
             "https://api.example.com/items"
+        ));
+        // The request's own dot segments stay: the router takes them as written.
+        assert!(!same_uri(
+            "https://api.example.com/admin",
+            "https://api.example.com/x/../admin"
+        ));
+        assert!(!same_uri(
+            "https://api.example.com/x/../admin",
+            "https://api.example.com/x/../admin"
         ));
         // A segment that only begins with dots is a name.
         assert!(!same_uri(
