@@ -464,6 +464,18 @@ async fn one_key_cannot_fill_the_replay_store_for_the_others() {
         let proof = other.proof("GET", URL).token(&other_token).sign();
         dpop(&app, &other_token, &proof).await.assert_admitted();
     }
+    // A store of one's own, no share set: no limit (the default's is for the default
+    // store, which then refuses every new proof).
+    let own = allowed_with(
+        &issuer,
+        Dpop::allowed()
+            .url_from_request()
+            .store(Arc::new(MemoryStore::new(6))),
+    );
+    for _ in 0..6 {
+        let proof = client.proof("GET", URL).token(&token).sign();
+        dpop(&own, &token, &proof).await.assert_admitted();
+    }
 }
 
 fn allowed_with(issuer: &TestIssuer, dpop: Dpop) -> Router {

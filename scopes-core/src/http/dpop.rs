@@ -70,7 +70,7 @@ pub struct Dpop {
     clock_skew: Duration,
     store: Option<Arc<dyn Store>>,
     nonce_secret: Option<Arc<[u8]>>,
-    proofs_per_key: u32,
+    proofs_per_key: Option<u32>,
 }
 
 /// Where the URL a proof's `htu` must name comes from.
@@ -103,7 +103,7 @@ impl Dpop {
             clock_skew: Duration::from_secs(10),
             store: None,
             nonce_secret: None,
-            proofs_per_key: PROOFS_PER_KEY,
+            proofs_per_key: None,
         }
     }
 
@@ -175,15 +175,18 @@ impl Dpop {
     }
 
     /// How many proofs of one client key are remembered in one replay window (the proof
-    /// lifetime with the clock skew and a margin, 95 s by default): 10 000 by default,
-    /// about a hundred requests a second for each key. Past it, that key's proofs are
-    /// refused until its window ends, as when the store cannot be asked (503 with
-    /// `Retry-After`, [`DpopError::ReplayCheckFailed`](crate::DpopError::ReplayCheckFailed)),
-    /// and a warning names the key's thumbprint: one client cannot fill the replay store
-    /// (a [`MemoryStore`] holds 100 000 by default, then refuses every new proof) and lock
-    /// every other client out. Each instance counts its own.
+    /// lifetime with the clock skew and a margin, 95 s by default). Past it, that key's
+    /// proofs are refused until its window ends, as when the store cannot be asked (503
+    /// with `Retry-After`,
+    /// [`DpopError::ReplayCheckFailed`](crate::DpopError::ReplayCheckFailed)), and a
+    /// warning names the key's thumbprint: one client cannot fill the replay store and
+    /// lock every other client out. Each instance counts its own.
+    ///
+    /// With the default store (a [`MemoryStore`] of 100 000 proofs, which then refuses
+    /// every new one), the default is 10 000, about a hundred requests a second for
+    /// each key; with a [`store`](Self::store) of your own, no limit unless set here.
     pub fn proofs_per_key(mut self, proofs: u32) -> Self {
-        self.proofs_per_key = proofs;
+        self.proofs_per_key = Some(proofs);
         self
     }
 
@@ -245,6 +248,11 @@ impl Dpop {
             .map(|alg| format!("{alg:?}"))
             .collect::<Vec<_>>()
             .join(" ");
+        let per_key = match (self.proofs_per_key, &self.store) {
+            (Some(proofs), _) => proofs,
+            (None, None) => PROOFS_PER_KEY,
+            (None, Some(_)) => u32::MAX,
+        };
         Ok(Policy {
             required: self.required,
             algorithms: self.algorithms,
@@ -256,7 +264,7 @@ impl Dpop {
                 .store
                 .unwrap_or_else(|| Arc::new(MemoryStore::default())),
             nonces,
-            per_key: self.proofs_per_key,
+            per_key,
             counts: Arc::new(Cache::new(COUNTED_KEYS)),
         })
     }
@@ -288,7 +296,8 @@ pub(crate) struct Policy {
     leeway: Duration,
     store: Arc<dyn Store>,
     pub(crate) nonces: Option<Nonces>,
-    /// The most proofs of one key remembered in one window ([`Dpop::proofs_per_key`]).
+    /// The most proofs of one key remembered in one window ([`Dpop::proofs_per_key`];
+    /// `u32::MAX`: no limit, and nothing counted).
     per_key: u32,
     /// For each key (its thumbprint), when its window began and how many of its proofs
     /// were remembered since.
@@ -407,6 +416,9 @@ impl Policy {
     /// Whether the key of `thumbprint` may have one more proof remembered in its current
     /// window (of length `window`, begun with its first proof), counting it if so.
     fn within_share(&self, thumbprint: &str, window: Duration) -> bool {
+        if self.per_key == u32::MAX {
+            return true;
+        }
         let now = Instant::now();
         let (began, count) = match self.counts.get(thumbprint) {
             Some((began, count)) if now.duration_since(began) < window => (began, count),
@@ -445,7 +457,8 @@ impl Policy {
 /// The longest proof lifetime accepted (RFC 9449 §11.1: proofs are short-lived).
 const MAX_LIFETIME: Duration = Duration::from_secs(600);
 
-/// [`Dpop::proofs_per_key`] by default: a tenth of a default [`MemoryStore`].
+/// [`Dpop::proofs_per_key`] with the default store: a tenth of a default
+/// [`MemoryStore`].
 const PROOFS_PER_KEY: u32 = 10_000;
 
 /// The most keys whose proofs are counted at once (past it, the least used are
