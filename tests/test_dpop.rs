@@ -451,7 +451,13 @@ async fn one_key_cannot_fill_the_replay_store_for_the_others() {
             .store(store.clone())
             .proofs_per_key(3),
     );
-    for _ in 0..3 {
+    let first = client.proof("GET", URL).token(&token).sign();
+    dpop(&app, &token, &first).await.assert_admitted();
+    // A captured proof replayed uses none of its key's share.
+    for _ in 0..5 {
+        dpop(&app, &token, &first).await.assert_invalid_dpop_proof();
+    }
+    for _ in 0..2 {
         let proof = client.proof("GET", URL).token(&token).sign();
         dpop(&app, &token, &proof).await.assert_admitted();
     }

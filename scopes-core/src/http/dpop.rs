@@ -402,7 +402,12 @@ impl Policy {
             ));
         }
         match self.store.set_if_absent(&key, b"1", ttl).await {
-            Ok(true) => Ok(ProofMark { key, store }),
+            Ok(true) => {
+                // Only a proof remembered counts: a replay, or a store that did not
+                // answer, uses none of the key's share.
+                self.count_proof(&checked.thumbprint, ttl);
+                Ok(ProofMark { key, store })
+            }
             Ok(false) => Err(AuthRejection::InvalidDpopProof(DpopError::Replayed)),
             Err(error) => {
                 tracing::warn!(%error, "the DPoP replay store did not answer; the proof is refused");
@@ -413,22 +418,30 @@ impl Policy {
         }
     }
 
-    /// Whether the key of `thumbprint` may have one more proof remembered in its current
-    /// window (of length `window`, begun with its first proof), counting it if so.
-    fn within_share(&self, thumbprint: &str, window: Duration) -> bool {
-        if self.per_key == u32::MAX {
-            return true;
-        }
+    /// The key of `thumbprint`'s current window (of length `window`, begun with its
+    /// first proof remembered) and how many of its proofs were remembered in it.
+    fn window_of(&self, thumbprint: &str, window: Duration) -> (Instant, u32) {
         let now = Instant::now();
-        let (began, count) = match self.counts.get(thumbprint) {
+        match self.counts.get(thumbprint) {
             Some((began, count)) if now.duration_since(began) < window => (began, count),
             _ => (now, 0),
-        };
-        if count >= self.per_key {
-            return false;
         }
-        self.counts.insert(thumbprint.into(), (began, count + 1));
-        true
+    }
+
+    /// Whether the key of `thumbprint` may have one more proof remembered in its current
+    /// window.
+    fn within_share(&self, thumbprint: &str, window: Duration) -> bool {
+        self.per_key == u32::MAX || self.window_of(thumbprint, window).1 < self.per_key
+    }
+
+    /// Counts a proof of the key of `thumbprint` as remembered.
+    fn count_proof(&self, thumbprint: &str, window: Duration) {
+        if self.per_key == u32::MAX {
+            return;
+        }
+        let (began, count) = self.window_of(thumbprint, window);
+        self.counts
+            .insert(thumbprint.into(), (began, count.saturating_add(1)));
     }
 
     /// The URL the client addressed, without query: the public URL and the path, or
