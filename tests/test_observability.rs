@@ -520,3 +520,54 @@ fn an_mcp_guard_that_clients_could_not_discover_is_warned_about() {
     let complete = bare.authorization_server("https://auth.example.com");
     assert_eq!(warnings(builder(&complete)), Vec::<String>::new());
 }
+
+#[test]
+fn a_dpop_key_over_its_share_is_warned_about_once_per_window() {
+    let issuer = TestIssuer::es256();
+    let client = testing::DpopKey::es256();
+    let token = issuer.token(scope_set!("items")).dpop_bound(&client).mint();
+    let verifier = issuer
+        .verifier_builder()
+        .dpop(
+            scopes_core::Dpop::allowed()
+                .url_from_request()
+                .proofs_per_key(1),
+        )
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/items", get(read_items))
+        .with_state(verifier);
+    let (events, _) = observed(async {
+        let url = "http://api.test/items";
+        let request = || testing::dpop_request(axum::http::Method::GET, url, &token, &client);
+        testing::send(&app, request()).await.assert_admitted();
+        for _ in 0..3 {
+            let refused = testing::send(&app, request()).await;
+            assert_eq!(refused.assert_too_many_dpop_proofs(), 95);
+        }
+    });
+    let warnings = events
+        .iter()
+        .filter(|event| event.level == tracing::Level::WARN)
+        .collect::<Vec<_>>();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    let warning = warnings[0];
+    assert!(
+        warning
+            .field("message")
+            .is_some_and(|message| message.contains("Dpop::proofs_per_key")),
+        "{warning:?}"
+    );
+    assert_eq!(warning.field("key"), Some(client.thumbprint()));
+    assert_eq!(warning.field("per_key"), Some("1"));
+    // Each refusal is still its own event, with its code.
+    let codes = refusals(&events)
+        .iter()
+        .map(|event| event.field("reason").unwrap_or_default().to_owned())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        codes, ["invalid_dpop_proof.too_many_proofs"; 3],
+        "{events:#?}"
+    );
+}

@@ -6,6 +6,7 @@
 use core::fmt;
 use core::time::Duration;
 use std::sync::Arc;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use axum::extract::OriginalUri;
@@ -175,16 +176,25 @@ impl Dpop {
     }
 
     /// How many proofs of one client key are remembered in one replay window (the proof
-    /// lifetime with the clock skew and a margin, 95 s by default). Past it, that key's
-    /// proofs are refused until its window ends, as when the store cannot be asked (503
-    /// with `Retry-After`,
-    /// [`DpopError::ReplayCheckFailed`](crate::DpopError::ReplayCheckFailed)), and a
-    /// warning names the key's thumbprint: one client cannot fill the replay store and
-    /// lock every other client out. Each instance counts its own.
+    /// lifetime with three times the clock skew and 5 s, 95 s by default; a key's window
+    /// begins with its first proof). Past it, that key's proofs are refused
+    /// until its window ends: `429 Too Many Requests` with a `Retry-After` of the
+    /// window's length and no challenge (the credentials were good;
+    /// [`DpopError::TooManyProofs`](crate::DpopError::TooManyProofs)), and one warning
+    /// per window names the key's thumbprint. So one client cannot fill the replay store
+    /// and lock every other client out. Only proofs remembered count (a replayed proof
+    /// uses none of the share), and each instance counts its own. Proofs are remembered
+    /// for one window, so a key holds at most twice its share of the store at once (the
+    /// end of one window and the start of the next).
     ///
-    /// With the default store (a [`MemoryStore`] of 100 000 proofs, which then refuses
-    /// every new one), the default is 10 000, about a hundred requests a second for
-    /// each key; with a [`store`](Self::store) of your own, no limit unless set here.
+    /// The default depends on the store. With the default one (a [`MemoryStore`] of
+    /// 100 000 proofs, which then refuses every new proof), it is a tenth of it, 10 000
+    /// for one key, about a hundred requests a second with a fresh proof each: raise it
+    /// for a service client that makes more. With a [`store`](Self::store) of your own
+    /// (a `RedisStore`, or an explicit `MemoryStore`, even `MemoryStore::default()`),
+    /// there is no limit unless set here. `u32::MAX` counts nothing; 0 is refused at
+    /// [`build`](crate::VerifierBuilder::build)
+    /// ([`ConfigError::DpopProofsPerKey`]).
     pub fn proofs_per_key(mut self, proofs: u32) -> Self {
         self.proofs_per_key = Some(proofs);
         self
@@ -249,10 +259,15 @@ impl Dpop {
             .collect::<Vec<_>>()
             .join(" ");
         let per_key = match (self.proofs_per_key, &self.store) {
+            (Some(0), _) => return Err(ConfigError::DpopProofsPerKey),
             (Some(proofs), _) => proofs,
             (None, None) => PROOFS_PER_KEY,
             (None, Some(_)) => u32::MAX,
         };
+        // Longer than a proof's `iat` is acceptable ([iat - skew, iat + lifetime + skew]
+        // by this server's clock), with a margin for the clocks of the instances (and of
+        // the store) sharing it.
+        let window = self.lifetime + self.clock_skew * 3 + Duration::from_secs(5);
         Ok(Policy {
             required: self.required,
             algorithms: self.algorithms,
@@ -264,6 +279,7 @@ impl Dpop {
                 .store
                 .unwrap_or_else(|| Arc::new(MemoryStore::default())),
             nonces,
+            window,
             per_key,
             counts: Arc::new(Cache::new(COUNTED_KEYS)),
         })
@@ -296,12 +312,54 @@ pub(crate) struct Policy {
     leeway: Duration,
     store: Arc<dyn Store>,
     pub(crate) nonces: Option<Nonces>,
+    /// How long a proof's `jti` is remembered, and the length of a key's window.
+    pub(crate) window: Duration,
     /// The most proofs of one key remembered in one window ([`Dpop::proofs_per_key`];
     /// `u32::MAX`: no limit, and nothing counted).
     per_key: u32,
-    /// For each key (its thumbprint), when its window began and how many of its proofs
-    /// were remembered since.
-    counts: Arc<Cache<Box<str>, (Instant, u32)>>,
+    /// Each key's share in its current window (by its thumbprint).
+    counts: Arc<Cache<String, Arc<Mutex<Share>>>>,
+}
+
+/// One key's share in its window: when the window began (with a proof of the key), how
+/// many of its proofs were remembered, or are being, since, and whether it went over.
+#[derive(Debug)]
+struct Share {
+    began: Instant,
+    count: u32,
+    /// Whether the key went over its share in this window (and that was logged).
+    warned: bool,
+}
+
+impl Share {
+    fn lock(share: &Mutex<Self>) -> MutexGuard<'_, Self> {
+        // Nothing panics while holding it, and its fields are each valid alone.
+        share.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A place in a key's share, taken before its proof is offered to the store (so that
+/// parallel requests cannot together go past it), and given back unless
+/// [`keep`](Self::keep) says the proof was remembered: a replay, a store that did not
+/// answer or a request dropped while waiting for it counts nothing.
+struct Place(Option<(Arc<Mutex<Share>>, Instant)>);
+
+impl Place {
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        if let Some((share, began)) = &self.0 {
+            let mut share = Share::lock(share);
+            // Unless a new window began meanwhile.
+            if share.began == *began {
+                share.count = share.count.saturating_sub(1);
+            }
+        }
+    }
 }
 
 impl fmt::Debug for Policy {
@@ -313,7 +371,9 @@ impl fmt::Debug for Policy {
             .field("lifetime", &self.lifetime)
             .field("store", &self.store)
             .field("nonces", &self.nonces.is_some())
-            .finish()
+            .field("window", &self.window)
+            .field("per_key", &self.per_key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -388,24 +448,10 @@ impl Policy {
         if seen.is_some_and(|mark| mark.key == key && mark.store == store) {
             return Ok(ProofMark { key, store });
         }
-        // Remembered for longer than its `iat` is acceptable ([iat - skew, iat + lifetime
-        // + skew] by this server's clock), with a margin for the clocks of the instances
-        // (and of the store) sharing it.
-        let ttl = self.lifetime + self.leeway * 3 + Duration::from_secs(5);
-        if !self.within_share(&checked.thumbprint, ttl) {
-            tracing::warn!(
-                key = %checked.thumbprint,
-                "a DPoP key made more proofs than its share of the replay store in one window; its proof is refused"
-            );
-            return Err(AuthRejection::InvalidDpopProof(
-                DpopError::ReplayCheckFailed,
-            ));
-        }
-        match self.store.set_if_absent(&key, b"1", ttl).await {
+        let place = self.take_place(&checked.thumbprint, Instant::now())?;
+        match self.store.set_if_absent(&key, b"1", self.window).await {
             Ok(true) => {
-                // Only a proof remembered counts: a replay, or a store that did not
-                // answer, uses none of the key's share.
-                self.count_proof(&checked.thumbprint, ttl);
+                place.keep();
                 Ok(ProofMark { key, store })
             }
             Ok(false) => Err(AuthRejection::InvalidDpopProof(DpopError::Replayed)),
@@ -418,30 +464,43 @@ impl Policy {
         }
     }
 
-    /// The key of `thumbprint`'s current window (of length `window`, begun with its
-    /// first proof remembered) and how many of its proofs were remembered in it.
-    fn window_of(&self, thumbprint: &str, window: Duration) -> (Instant, u32) {
-        let now = Instant::now();
-        match self.counts.get(thumbprint) {
-            Some((began, count)) if now.duration_since(began) < window => (began, count),
-            _ => (now, 0),
-        }
-    }
-
-    /// Whether the key of `thumbprint` may have one more proof remembered in its current
-    /// window.
-    fn within_share(&self, thumbprint: &str, window: Duration) -> bool {
-        self.per_key == u32::MAX || self.window_of(thumbprint, window).1 < self.per_key
-    }
-
-    /// Counts a proof of the key of `thumbprint` as remembered.
-    fn count_proof(&self, thumbprint: &str, window: Duration) {
+    /// A place in the share of the key of `thumbprint` in its window at `now`, or its
+    /// refusal when the share is taken ([`Dpop::proofs_per_key`]).
+    fn take_place(&self, thumbprint: &str, now: Instant) -> Result<Place, AuthRejection> {
         if self.per_key == u32::MAX {
-            return;
+            return Ok(Place(None));
         }
-        let (began, count) = self.window_of(thumbprint, window);
-        self.counts
-            .insert(thumbprint.into(), (began, count.saturating_add(1)));
+        let fresh = || Share {
+            began: now,
+            count: 0,
+            warned: false,
+        };
+        let Ok(share) = self.counts.get_or_insert_with(thumbprint, || {
+            Ok::<_, core::convert::Infallible>(Arc::new(Mutex::new(fresh())))
+        });
+        // Under the key's lock, so that parallel requests of one key cannot each see room
+        // for the last proof.
+        let mut state = Share::lock(&share);
+        if now.saturating_duration_since(state.began) >= self.window {
+            *state = fresh();
+        }
+        if state.count < self.per_key {
+            state.count += 1;
+            let began = state.began;
+            drop(state);
+            return Ok(Place(Some((share, began))));
+        }
+        let first = !core::mem::replace(&mut state.warned, true);
+        drop(state);
+        if first {
+            tracing::warn!(
+                key = %thumbprint,
+                per_key = self.per_key,
+                window_seconds = self.window.as_secs(),
+                "a DPoP key had more proofs than its share of the replay store in one window (`Dpop::proofs_per_key`): its proofs are refused with 429 until the window ends"
+            );
+        }
+        Err(AuthRejection::InvalidDpopProof(DpopError::TooManyProofs))
     }
 
     /// The URL the client addressed, without query: the public URL and the path, or
@@ -472,7 +531,7 @@ const MAX_LIFETIME: Duration = Duration::from_secs(600);
 
 /// [`Dpop::proofs_per_key`] with the default store: a tenth of a default
 /// [`MemoryStore`].
-const PROOFS_PER_KEY: u32 = 10_000;
+const PROOFS_PER_KEY: u32 = (MemoryStore::DEFAULT_CAPACITY / 10) as u32;
 
 /// The most keys whose proofs are counted at once (past it, the least used are
 /// forgotten, and start counting again).
@@ -549,6 +608,69 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn policy(dpop: Dpop) -> Policy {
+        dpop.url_from_request().build().unwrap()
+    }
+
+    #[test]
+    fn a_keys_share_defaults_to_a_tenth_of_the_default_store_only() {
+        assert_eq!(policy(Dpop::allowed()).per_key, 10_000);
+        let own = Arc::new(MemoryStore::default());
+        assert_eq!(policy(Dpop::allowed().store(own.clone())).per_key, u32::MAX);
+        let set = Dpop::allowed().store(own).proofs_per_key(5);
+        assert_eq!(policy(set).per_key, 5);
+        assert_eq!(policy(Dpop::required()).window, Duration::from_secs(95));
+        let zero = Dpop::allowed().url_from_request().proofs_per_key(0).build();
+        assert!(matches!(zero, Err(ConfigError::DpopProofsPerKey)));
+    }
+
+    #[test]
+    fn a_keys_share_is_taken_given_back_and_renewed_with_its_window() {
+        let policy = policy(Dpop::allowed().proofs_per_key(2));
+        let start = Instant::now();
+        let refused = Err(AuthRejection::InvalidDpopProof(DpopError::TooManyProofs));
+        // A place not kept (a replay, a store that did not answer) is given back.
+        drop(policy.take_place("a", start).unwrap());
+        policy.take_place("a", start).unwrap().keep();
+        policy.take_place("a", start).unwrap().keep();
+        assert_eq!(policy.take_place("a", start).map(drop), refused);
+        // The others' shares are their own.
+        policy.take_place("b", start).unwrap().keep();
+        // Still refused just before the window ends; renewed when it does.
+        let last = start + policy.window - Duration::from_millis(1);
+        assert_eq!(policy.take_place("a", last).map(drop), refused);
+        let next = start + policy.window;
+        policy.take_place("a", next).unwrap().keep();
+        policy.take_place("a", next).unwrap().keep();
+        assert_eq!(policy.take_place("a", next).map(drop), refused);
+        // Nothing counted when there is no limit.
+        let open = self::policy(Dpop::allowed().proofs_per_key(u32::MAX));
+        for _ in 0..3 {
+            open.take_place("a", start).unwrap().keep();
+        }
+        assert!(open.counts.is_empty());
+    }
+
+    #[test]
+    fn parallel_proofs_of_one_key_cannot_pass_its_share() {
+        let policy = Arc::new(policy(Dpop::allowed().proofs_per_key(100)));
+        let now = Instant::now();
+        let taken = (0..4)
+            .map(|_| {
+                let policy = policy.clone();
+                std::thread::spawn(move || {
+                    (0..100)
+                        .filter(|_| policy.take_place("a", now).map(Place::keep).is_ok())
+                        .count()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|thread| thread.join().unwrap())
+            .sum::<usize>();
+        assert_eq!(taken, 100);
+    }
 
     #[test]
     fn nonces_of_this_and_the_previous_period_are_accepted() {

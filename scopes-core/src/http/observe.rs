@@ -463,6 +463,7 @@ mod tests {
             D::TokenHash,
             D::Replayed,
             D::ReplayCheckFailed,
+            D::TooManyProofs,
         ];
         let mut reasons = vec![
             R::MissingCredentials,

@@ -33,6 +33,7 @@ use crate::table::Authentication;
 /// | `InvalidDpopProof` | 401, `DPoP error="invalid_dpop_proof", error_description="…", algs="…"` (RFC 9449) | the same |
 /// | `UseDpopNonce` | 401, `DPoP error="use_dpop_nonce", error_description="…", algs="…"` and a `DPoP-Nonce` header | the same |
 /// | `InvalidToken(KeysUnavailable \| IntrospectionFailed)`, `InvalidDpopProof(ReplayCheckFailed)` ([`is_outage`](Self::is_outage)) | 503, `Retry-After: 10`, no challenge | the same |
+/// | `InvalidDpopProof(TooManyProofs)` ([`Dpop::proofs_per_key`](crate::Dpop::proofs_per_key)) | 429, `Retry-After` the replay window's length, no challenge | the same |
 ///
 /// A 503 refuses the request (fail closed) without blaming the credentials: the issuer's
 /// keys, its introspection endpoint or the DPoP replay store could not be reached, and
@@ -166,6 +167,7 @@ impl AuthRejection {
                 DpopError::TokenHash => "invalid_dpop_proof.token_hash",
                 DpopError::Replayed => "invalid_dpop_proof.replayed",
                 DpopError::ReplayCheckFailed => "invalid_dpop_proof.replay_check_failed",
+                DpopError::TooManyProofs => "invalid_dpop_proof.too_many_proofs",
             },
             Self::UseDpopNonce => "use_dpop_nonce",
         }
@@ -189,6 +191,9 @@ impl AuthRejection {
             }
             Self::InsufficientUserAuthentication(_) => {
                 detail!("A different authentication level is required")
+            }
+            Self::InvalidDpopProof(DpopError::TooManyProofs) => {
+                detail!("Too many requests with this DPoP key; try again later")
             }
             Self::InvalidDpopProof(_) => detail!("Invalid DPoP proof"),
             Self::UseDpopNonce => detail!("A DPoP nonce is required"),
@@ -298,6 +303,11 @@ fn answer(mode: ResponseMode, scope_on_401: bool, reason: &AuthRejection) -> Ans
             }),
             false,
         ),
+        // One client key over its share of the replay store: refused without blaming
+        // the proof, which was good (RFC 6585).
+        (_, R::InvalidDpopProof(DpopError::TooManyProofs)) => {
+            (StatusCode::TOO_MANY_REQUESTS, None, None, false)
+        }
         (_, R::InvalidDpopProof(why)) => (
             StatusCode::UNAUTHORIZED,
             Some("invalid_dpop_proof"),
@@ -386,6 +396,9 @@ pub(crate) struct DpopChallenge {
     pub(crate) algs: Arc<str>,
     /// Server nonces, given in `DPoP-Nonce` with the `DPoP` challenges.
     pub(crate) nonces: Option<Nonces>,
+    /// `Retry-After` of a key over its share ([`DpopError::TooManyProofs`]): the replay
+    /// window's length in seconds.
+    pub(crate) retry_after: HeaderValue,
 }
 
 /// A verifier's answering policy.
@@ -869,6 +882,11 @@ impl Rejection {
     #[inline(never)]
     fn write_dpop_challenges(&self, dpop: &DpopChallenge, headers: &mut HeaderMap) {
         headers.remove(WWW_AUTHENTICATE);
+        if self.reason == AuthRejection::InvalidDpopProof(DpopError::TooManyProofs) {
+            // No challenge: the credentials were good; the key's window ends by then.
+            headers.insert(RETRY_AFTER, dpop.retry_after.clone());
+            return;
+        }
         for challenge in self.challenges() {
             headers.append(WWW_AUTHENTICATE, header(&challenge));
         }

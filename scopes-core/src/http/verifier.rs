@@ -720,6 +720,10 @@ impl VerifierBuilder {
             required: policy.required,
             algs: policy.algs.clone(),
             nonces: policy.nonces.clone(),
+            // Whole seconds, rounded up: by then the key's window is over.
+            retry_after: http::HeaderValue::from(
+                policy.window.as_secs() + u64::from(policy.window.subsec_nanos() > 0),
+            ),
         });
         Ok(Verifier {
             inner: Arc::new(Inner {

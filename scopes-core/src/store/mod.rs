@@ -107,6 +107,10 @@ struct Entries {
 }
 
 impl MemoryStore {
+    /// The capacity of [`MemoryStore::default`], the store a [`Dpop`](crate::Dpop)
+    /// policy without one of its own uses.
+    pub const DEFAULT_CAPACITY: usize = 100_000;
+
     /// A store of at most `capacity` live entries.
     pub fn new(capacity: usize) -> Self {
         Self {
@@ -169,9 +173,9 @@ impl MemoryStore {
 }
 
 impl Default for MemoryStore {
-    /// 100 000 entries.
+    /// 100 000 entries ([`DEFAULT_CAPACITY`](Self::DEFAULT_CAPACITY)).
     fn default() -> Self {
-        Self::new(100_000)
+        Self::new(Self::DEFAULT_CAPACITY)
     }
 }
 

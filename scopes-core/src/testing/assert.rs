@@ -293,6 +293,26 @@ pub trait AuthAssertions {
         }
     }
 
+    /// Refused because the DPoP proof's key went over its share of the replay store
+    /// ([`Dpop::proofs_per_key`](crate::Dpop::proofs_per_key)): 429 with `Retry-After`
+    /// and no challenge; returns the `Retry-After` seconds.
+    #[track_caller]
+    fn assert_too_many_dpop_proofs(&self) -> u64 {
+        let status = self.status();
+        let challenge = self.challenge();
+        if status != StatusCode::TOO_MANY_REQUESTS || challenge.is_some() {
+            panic!(
+                "expected 429 without a challenge (a DPoP key over its share), got {status}{}",
+                describe(challenge)
+            );
+        }
+        let retry = self.headers().get(http::header::RETRY_AFTER);
+        match retry.and_then(|value| value.to_str().ok()?.parse().ok()) {
+            Some(seconds) => seconds,
+            None => panic!("expected a `Retry-After` of seconds with the 429, got {retry:?}"),
+        }
+    }
+
     /// Refused: 401 `insufficient_user_authentication` (RFC 9470 step-up).
     #[track_caller]
     fn assert_insufficient_user_authentication(&self) -> Challenge {
