@@ -464,7 +464,8 @@ fn the_declared_tools_are_checked_against_the_servers() {
     // A tool of the server left out, and a declared name mistyped.
     let error = McpScopesLayer::<Scopes>::with_verifier(verifier.clone())
         .tool::<ReadItems>("list_itemz")
-        .check_tools(["list_items", "add_item"])
+        // A name the server lists twice is reported once.
+        .check_tools(["list_items", "add_item", "list_items"])
         .unwrap_err();
     assert_eq!(
         error,

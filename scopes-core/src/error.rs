@@ -338,9 +338,10 @@ pub enum TokenError {
     /// A required claim is absent (RFC 9068's `sub`, `client_id` and `jti` also when
     /// an empty string: it names no subject, client or token).
     MissingClaim(&'static str),
-    /// A claim has the wrong type: `exp`, `nbf`, `iat` or `auth_time` not a
-    /// non-negative number; `iss`, `sub`, `client_id`, `jti` or `acr` not a string;
-    /// `cnf` not an object, or its `jkt` not a string given once.
+    /// A claim has the wrong type, or a value no token may hold: `exp`, `nbf`, `iat` or
+    /// `auth_time` not a non-negative number, or `auth_time` in the future (beyond the
+    /// leeway: a login that has not happened); `iss`, `sub`, `client_id`, `jti` or
+    /// `acr` not a string; `cnf` not an object, or its `jkt` not a string given once.
     InvalidClaim(&'static str),
     /// A claim the crate reads (`exp`, `nbf`, `iss`, `aud`, `sub`, `client_id`, `iat`,
     /// `jti`, or a scope claim) appears twice in the claims object. RFC 7519 §4 lets a

@@ -254,12 +254,13 @@ impl<T: ScopeTable> McpScopesLayer<T> {
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        let served: Vec<String> = served
+        // Each name once, however often the server's list repeats it.
+        let served: std::collections::BTreeSet<String> = served
             .into_iter()
             .map(|name| name.as_ref().to_owned())
             .collect();
         let declared = &self.guard.tools;
-        let mut undeclared: Vec<String> = served
+        let undeclared: Vec<String> = served
             .iter()
             .filter(|name| !declared.contains_key(name.as_str()))
             .cloned()
@@ -275,7 +276,6 @@ impl<T: ScopeTable> McpScopesLayer<T> {
         if undeclared.is_empty() && unknown.is_empty() {
             return Ok(self);
         }
-        undeclared.sort();
         unknown.sort();
         Err(ConfigError::McpTools {
             undeclared,

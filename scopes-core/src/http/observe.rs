@@ -311,6 +311,7 @@ refusal_counters!(
     "invalid_dpop_proof.token_hash",
     "invalid_dpop_proof.replayed",
     "invalid_dpop_proof.replay_check_failed",
+    "invalid_dpop_proof.too_many_proofs",
     "use_dpop_nonce",
 );
 

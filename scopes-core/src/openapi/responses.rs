@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::error::TokenError;
 use crate::http::InvalidRequest;
 use crate::http::refusal::{AuthRejection, Example, ResponseMode, example};
-use crate::table::{Authentication, accepted_together};
+use crate::table::{Authentication, acr_in_common};
 
 /// OpenAPI `responses` entries for a protected operation, as the verifier's
 /// [`ResponseMode`] answers: `400` for credentials that could not be read; with RFC 6750
@@ -32,6 +32,10 @@ pub struct ProtectedResponses {
 pub(crate) struct StepUp {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) acr_values: Vec<String>,
+    /// The requirements name `acr` values, but none in common: no token can meet them
+    /// all (kept apart from asking none, which any token meets).
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub(crate) no_common_acr: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) max_age: Option<u64>,
 }
@@ -47,16 +51,39 @@ impl StepUp {
     }
 
     /// What `authentications` ask together, as a refusal's challenge names it
-    /// ([`Authentication::combined`]): the `acr` values every list accepts, and the
-    /// strictest `max_age`.
+    /// ([`Authentication::combined`]): the `acr` values every list accepts
+    /// ([`acr_in_common`]), and the strictest `max_age`.
     pub(crate) fn asked<'a>(
         authentications: impl Iterator<Item = &'a Authentication> + Clone,
     ) -> Option<Self> {
-        let combined = Authentication::combined(authentications);
+        let common = acr_in_common(authentications.clone().map(Authentication::acr));
         Some(Self {
-            acr_values: combined.acr().iter().map(|acr| (*acr).to_owned()).collect(),
-            max_age: combined.max_age(),
+            acr_values: common
+                .iter()
+                .flatten()
+                .map(|acr| (**acr).to_owned())
+                .collect(),
+            no_common_acr: common.is_some_and(|common| common.is_empty()),
+            max_age: authentications.filter_map(Authentication::max_age).min(),
         })
+    }
+
+    /// What this and `other` ask together: as [`asked`](Self::asked) of both lists.
+    fn and(self, other: Self) -> Self {
+        let common = match self.no_common_acr || other.no_common_acr {
+            true => Some(Vec::new()),
+            false => acr_in_common([&self.acr_values[..], &other.acr_values[..]].into_iter()),
+        };
+        Self {
+            acr_values: common.iter().flatten().map(|acr| (*acr).clone()).collect(),
+            no_common_acr: common.is_some_and(|common| common.is_empty()),
+            max_age: self.max_age.into_iter().chain(other.max_age).min(),
+        }
+    }
+
+    /// Whether it asks anything.
+    fn asks(&self) -> bool {
+        !self.acr_values.is_empty() || self.no_common_acr || self.max_age.is_some()
     }
 }
 
@@ -82,22 +109,10 @@ impl ProtectedResponses {
     /// strictest `max_age`).
     pub(crate) fn with_step_up(mut self, step_up: Option<StepUp>) -> Self {
         let merged = match (self.step_up.take(), step_up) {
-            // As `Authentication::combined`: the values both lists accept.
-            (Some(own), Some(other)) => Some(StepUp {
-                acr_values: match (own.acr_values.is_empty(), other.acr_values.is_empty()) {
-                    (true, _) => other.acr_values,
-                    (false, true) => own.acr_values,
-                    (false, false) => {
-                        accepted_together(&own.acr_values, &[other.acr_values.as_slice()])
-                            .cloned()
-                            .collect()
-                    }
-                },
-                max_age: own.max_age.into_iter().chain(other.max_age).min(),
-            }),
+            (Some(own), Some(other)) => Some(own.and(other)),
             (own, other) => own.or(other),
         };
-        self.step_up = merged.filter(|s| !s.acr_values.is_empty() || s.max_age.is_some());
+        self.step_up = merged.filter(StepUp::asks);
         self
     }
 
@@ -133,6 +148,9 @@ impl ProtectedResponses {
         let mut unauthorized = response(description, header, &invalid);
         if let Some(step_up) = &self.step_up {
             let mut text = String::from(STEP_UP_401);
+            if step_up.no_common_acr {
+                text.push_str(NO_COMMON_ACR);
+            }
             if !step_up.acr_values.is_empty() {
                 text.push_str(&format!(
                     " Acceptable `acr`: {}.",
@@ -185,6 +203,9 @@ const RFC_401_HEADER: &str = "The RFC 6750 challenge: `Bearer` alone when no tok
 const STEP_UP_401: &str = "Also 401 when the token has the scopes but the user did not \
     authenticate as the operation requires (RFC 9470): `error=\"insufficient_user_authentication\"` \
     with `acr_values` and/or `max_age` saying what to ask the authorization server for.";
+const NO_COMMON_ACR: &str = " But the requirements of this operation (its handler, \
+    extractors and layers) name `acr` values with none in common, so no token is admitted: \
+    make them accept a common value.";
 const RFC_403: &str = "Forbidden: the token is valid but lacks a required scope (RFC 6750 \
     §3.1 `insufficient_scope`).";
 const RFC_403_HEADER: &str = "The RFC 6750 challenge, `error=\"insufficient_scope\"` with \
@@ -288,6 +309,7 @@ mod tests {
     fn step_up(acr_values: &[&str], max_age: Option<u64>) -> Option<StepUp> {
         Some(StepUp {
             acr_values: acr_values.iter().map(|acr| (*acr).to_owned()).collect(),
+            no_common_acr: false,
             max_age,
         })
     }
@@ -309,5 +331,43 @@ mod tests {
             .with_step_up(None)
             .with_step_up(step_up(&[], None));
         assert_eq!(none.step_up, None);
+    }
+
+    #[test]
+    fn lists_without_a_common_value_stay_unsatisfiable_in_any_order() {
+        use crate::table::Authentication;
+        // A handler asking `gold`, an extractor `silver`, a layer either.
+        let lists: [&'static [&'static str]; 3] = [&["gold"], &["silver"], &["gold", "silver"]];
+        let orders = [[0, 1, 2], [0, 2, 1], [2, 0, 1], [2, 1, 0], [1, 2, 0]];
+        for order in orders {
+            let folded = order
+                .iter()
+                .fold(ProtectedResponses::new(String::new()), |responses, &i| {
+                    responses.with_step_up(step_up(lists[i], None))
+                });
+            let unsatisfiable = Some(StepUp {
+                acr_values: Vec::new(),
+                no_common_acr: true,
+                max_age: None,
+            });
+            assert_eq!(folded.step_up, unsatisfiable, "{order:?}");
+            // As documented for all lists at once, and as a refusal's challenge says.
+            let asked = order.map(|i| Authentication::for_test(lists[i]));
+            assert_eq!(StepUp::asked(asked.iter()), unsatisfiable);
+            assert_eq!(Authentication::combined(asked.iter()).acr(), &[] as &[&str]);
+            let text = folded.entries()[1].1["description"].to_string();
+            assert!(text.contains("none in common"), "{text}");
+        }
+        // Serialized and read back (as the operation's extension keeps it).
+        let kept: StepUp = serde_json::from_value(
+            serde_json::to_value(StepUp {
+                acr_values: Vec::new(),
+                no_common_acr: true,
+                max_age: Some(60),
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(kept.no_common_acr);
     }
 }

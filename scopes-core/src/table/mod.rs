@@ -15,7 +15,7 @@ pub use requirement::{
     Plain, Probe, ProbeForeign, ProbePlain, ProbeScoped, RequiredScopes, Requirement, Scoped,
     composed,
 };
-pub(crate) use requirement::{accepted_together, scope_union, scope_union_of};
+pub(crate) use requirement::{acr_in_common, scope_union, scope_union_of};
 pub use schemes::{FlowKind, OAuth2Flow, OAuth2Scheme, OpenIdConnectScheme, SecuritySchemes};
 pub use set::ScopeSet;
 

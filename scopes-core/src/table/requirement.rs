@@ -2,6 +2,7 @@
 
 use core::fmt;
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
@@ -76,6 +77,16 @@ impl Authentication {
         self.only_too_old
     }
 
+    /// Asking one of `acr` (a test's, with its values leaked).
+    #[cfg(test)]
+    pub(crate) fn for_test(acr: &'static [&'static str]) -> Self {
+        Self {
+            acr,
+            acr_values: Box::leak(acr.join(" ").into_boxed_str()),
+            ..Self::NONE
+        }
+    }
+
     /// This, as a refusal of a token whose `acr` was accepted and whose login was too
     /// old (`only_too_old`).
     pub(crate) fn refused_as(mut self, only_too_old: bool) -> Self {
@@ -89,26 +100,33 @@ impl Authentication {
     pub(crate) fn combined<'a>(needs: impl Iterator<Item = &'a Self> + Clone) -> Self {
         let max_age = needs.clone().filter_map(Self::max_age).min();
         let (max_age, asks_max_age) = (max_age.unwrap_or(0), max_age.is_some());
-        let mut lists = needs.filter(|needed| !needed.acr.is_empty());
-        let Some(first) = lists.next() else {
+        let lists = needs.clone().map(|needed| needed.acr);
+        let Some(first) = needs.into_iter().find(|needed| !needed.acr.is_empty()) else {
             return Self {
                 max_age,
                 asks_max_age,
                 ..Self::NONE
             };
         };
-        let others: Vec<&[&'static str]> = lists
-            .filter(|other| other.acr != first.acr)
-            .map(|other| other.acr)
-            .collect();
-        if others.is_empty() {
+        if lists.clone().all(|acr| acr.is_empty() || acr == first.acr) {
             return Self {
                 max_age,
                 asks_max_age,
                 ..*first
             };
         }
-        let common = accepted_together(first.acr, &others).copied().collect();
+        // Values in common, or none (no token can meet them all: the challenge then
+        // names no `acr_values`).
+        let common: Vec<&'static str> = acr_in_common(lists)
+            .unwrap_or_default()
+            .into_iter()
+            .copied()
+            .collect();
+        if common.is_empty() && !NO_COMMON_ACR_WARNED.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                "a route's requirements (its handler, extractors and layers) name `acr` values with none in common, so no token can be admitted: make them accept a common value (logged once)"
+            );
+        }
         let (acr, acr_values) = interned(common).unwrap_or((first.acr, first.acr_values));
         Self {
             acr,
@@ -120,19 +138,29 @@ impl Authentication {
     }
 }
 
-/// The `acr` values of `first` that every list of `others` accepts too, in `first`'s
-/// order: what requirements ask together (RFC 9470: one of the values is needed, so a
-/// value counts only where every requirement takes it). A list that names no value asks
-/// nothing and is not passed. One rule for a refusal's challenge
-/// ([`Authentication::combined`]) and the operation's documentation.
-pub(crate) fn accepted_together<'v, V: PartialEq>(
-    first: &'v [V],
-    others: &[&[V]],
-) -> impl Iterator<Item = &'v V> {
-    first
-        .iter()
-        .filter(|value| others.iter().all(|other| other.contains(value)))
+/// The `acr` values that every one of `lists` accepts, in the first's order: what
+/// requirements ask together (RFC 9470: one of the values is needed, so a value counts
+/// only where every requirement takes it). A list that names no value asks nothing and
+/// is skipped: `None` when no list names one, and an empty list when they name some
+/// but none in common, so that no token can meet them all. One rule for a refusal's
+/// challenge ([`Authentication::combined`]) and the operation's documentation, which
+/// compose all of a route's lists at once or two at a time alike.
+pub(crate) fn acr_in_common<'v, V: PartialEq + 'v>(
+    lists: impl Iterator<Item = &'v [V]>,
+) -> Option<Vec<&'v V>> {
+    let mut lists = lists.filter(|list| !list.is_empty());
+    let first = lists.next()?;
+    let others: Vec<&[V]> = lists.collect();
+    Some(
+        first
+            .iter()
+            .filter(|value| others.iter().all(|other| other.contains(value)))
+            .collect(),
+    )
 }
+
+/// Whether a composition without a common `acr` value was logged (once a process).
+static NO_COMMON_ACR_WARNED: AtomicBool = AtomicBool::new(false);
 
 /// The `acr` lists of composed requirements, kept for the process (each leaked once,
 /// at most [`MAX_INTERNED`] of them): a refusal names them as `'static` text.

@@ -156,7 +156,9 @@ impl VerifiedToken {
         match needed.max_age() {
             None => true,
             // An `auth_time` in the future (beyond the leeway) is not a recent login: it
-            // is a wrong clock or a forged claim.
+            // is a wrong clock or a forged claim. Verification refuses such a token
+            // already (`InvalidClaim("auth_time")`); tested here too, so that this test
+            // alone never takes one for a recent login (defence in depth).
             Some(max_age) => match (self.0.auth_time, now()) {
                 (Some(auth_time), Some(now)) => {
                     now - auth_time <= max_age.saturating_add(leeway_secs) as f64
