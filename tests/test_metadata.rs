@@ -178,6 +178,41 @@ async fn the_router_serves_the_document_without_a_token() {
     assert_eq!(document, serde_json::to_value(&metadata).unwrap());
 }
 
+#[tokio::test]
+async fn the_document_is_served_at_the_root_too_only_when_asked() {
+    const ROOT: &str = "/.well-known/oauth-protected-resource";
+    let status = |app: Router, path: &'static str| async move {
+        let request = Request::get(path).body(Body::empty()).unwrap();
+        app.oneshot(request).await.unwrap().status()
+    };
+    let only = metadata();
+    assert_eq!(status(only.router(), ROOT).await, 404);
+    let both = metadata().also_at_root();
+    assert_eq!(
+        both.url(),
+        DOCUMENT,
+        "challenges still name the path-inserted URL"
+    );
+    for path in [DOCUMENT.trim_start_matches("https://api.example.com"), ROOT] {
+        assert_eq!(status(both.router(), path).await, 200, "{path}");
+    }
+    // A layer over the whole router answers it at both too, without a token.
+    let verifier = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .audience(RESOURCE)
+        .resource_metadata(&both)
+        .build()
+        .unwrap();
+    let guarded = Router::new()
+        .route("/{*rest}", get(secret))
+        .layer(RequireScopesLayer::<Scopes, AdminOnly>::new(&verifier));
+    assert_eq!(status(guarded.clone(), ROOT).await, 200);
+    assert_eq!(
+        status(guarded, "/.well-known/oauth-protected-resource/x").await,
+        401
+    );
+}
+
 #[requires_scopes("items:read")]
 async fn read_items() -> &'static str {
     "items"

@@ -81,6 +81,9 @@ pub struct ResourceMetadata {
     url: String,
     #[serde(skip)]
     path: String,
+    /// Served at the host's root well-known path too ([`also_at_root`](Self::also_at_root)).
+    #[serde(skip)]
+    at_root: bool,
 }
 
 impl ResourceMetadata {
@@ -137,6 +140,7 @@ impl ResourceMetadata {
         Ok(Self {
             url: format!("{scheme}://{authority}{path}"),
             path,
+            at_root: false,
             resource,
             authorization_servers: Vec::new(),
             jwks_uri: None,
@@ -271,20 +275,41 @@ impl ResourceMetadata {
         &self.path
     }
 
-    /// A router serving the document at [`path`](Self::path): `200`, `application/json`.
-    /// Merge it into the application's router; it needs no state and no token (a
-    /// [`RequireScopesLayer`](crate::RequireScopesLayer) or
+    /// Serves the document at the host's root well-known path too,
+    /// `/.well-known/oauth-protected-resource`, besides [`path`](Self::path) (for a
+    /// resource with a path; its challenges still name `path`). RFC 9728 §3.1 puts a
+    /// resource's document at the path-inserted URL, and MCP clients read that, or the
+    /// URL the 401's `resource_metadata` names; a client that asks only the root (as
+    /// early MCP clients did) finds it there too. Only for a host that serves one
+    /// protected resource: the root can describe only one.
+    #[must_use]
+    pub fn also_at_root(mut self) -> Self {
+        self.at_root = true;
+        self
+    }
+
+    /// Whether the document is served at `path` (as the client sent it).
+    pub(crate) fn served_at(&self, path: &str) -> bool {
+        path == self.path || (self.at_root && path == WELL_KNOWN)
+    }
+
+    /// A router serving the document at [`path`](Self::path) (and at the root's
+    /// well-known path with [`also_at_root`](Self::also_at_root)): `200`,
+    /// `application/json`. Merge it into the application's router; it needs no state and
+    /// no token (a [`RequireScopesLayer`](crate::RequireScopesLayer) or
     /// [`McpScopesLayer`](crate::McpScopesLayer) over the whole router answers a `GET`
     /// of it itself, when its verifier names this document).
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         let metadata = self.clone();
-        Router::new().route(
-            &self.path,
-            get(move || {
-                let response = metadata.response();
-                async move { response }
-            }),
-        )
+        let document = get(move || {
+            let response = metadata.response();
+            async move { response }
+        });
+        let router = Router::new().route(&self.path, document.clone());
+        match self.at_root && self.path != WELL_KNOWN {
+            true => router.route(WELL_KNOWN, document),
+            false => router,
+        }
     }
 
     /// The document as a response (for a router built by hand).

@@ -331,7 +331,7 @@ impl Verifier {
             Some(original) => original.path(),
             None => parts.uri.path(),
         };
-        if path != metadata.path() {
+        if !metadata.served_at(path) {
             return None;
         }
         let document = metadata.response();
