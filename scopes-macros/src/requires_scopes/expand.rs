@@ -66,6 +66,7 @@ fn required_scopes_impl(
         quote!(#predicates,)
     });
     quote_spanned! {path.span()=>
+        #[diagnostic::do_not_recommend]
         impl<#impl_generics __T: #private::ScopeTable> #private::RequiredScopes<__T> for #self_ty
         where
             #predicates
