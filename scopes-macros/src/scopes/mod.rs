@@ -12,11 +12,14 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         Ok(table) => table,
         Err(error) => return error.to_compile_error(),
     };
+    // The hint names the table as written: `pub Billing`, not a generic `Scopes`.
+    let (vis, name) = (&table.vis, &table.name);
+    let declared = quote::quote!(#vis #name).to_string();
     if let Err(error) = crate::krate::fill(
         &mut table.krate,
         proc_macro2::Span::call_site(),
         "`scopes!`",
-        || "`scopes! { #[scopes(crate = auth::scopes_core)] pub Scopes { … } }`".to_owned(),
+        || format!("`scopes! {{ #[scopes(crate = auth::scopes_core)] {declared} {{ … }} }}`"),
     ) {
         return error.to_compile_error();
     }
