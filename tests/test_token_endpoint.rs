@@ -142,3 +142,34 @@ async fn responses_and_errors_are_rfc_6749_json_and_never_cached() {
         assert_eq!((error.status().as_u16(), error.code()), (400, code));
     }
 }
+
+#[tokio::test]
+async fn an_error_description_holds_only_what_rfc_6749_allows() {
+    let described = |error: GrantError| async move {
+        let response = error.into_response();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["detail"], json["error_description"]);
+        json["error_description"].as_str().unwrap().to_owned()
+    };
+    // A scope token is named, to help the client's developer.
+    assert_eq!(
+        described(GrantError::InvalidScope("billing".into())).await,
+        "unknown scope `billing`"
+    );
+    // Anything else of the request is not (RFC 6749 §5.2: %x20-21 / %x23-5B / %x5D-7E).
+    for hostile in ["x\"y\\z", "été", "a\nb", "", &"x".repeat(65)] {
+        assert_eq!(
+            described(GrantError::InvalidScope(hostile.into())).await,
+            "a requested scope is not a scope name",
+            "{hostile:?}"
+        );
+    }
+    // An application's own text is kept to the allowed characters.
+    assert_eq!(
+        described(GrantError::InvalidGrant("no user \"é\"\n".into())).await,
+        "no user ????"
+    );
+}

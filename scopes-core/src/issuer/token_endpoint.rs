@@ -185,8 +185,36 @@ impl fmt::Display for GrantError {
             Self::UnsupportedGrantType => {
                 f.write_str("only the `password` grant type is supported here")
             }
-            Self::InvalidScope(scope) => write!(f, "unknown scope `{scope}`"),
+            // Named only when it is a scope token (RFC 6749 §3.3), which is all text an
+            // `error_description` may hold (§5.2); never anything else of the request.
+            Self::InvalidScope(scope) if is_scope_token(scope) => {
+                write!(f, "unknown scope `{scope}`")
+            }
+            Self::InvalidScope(_) => f.write_str("a requested scope is not a scope name"),
         }
+    }
+}
+
+/// A short RFC 6749 §3.3 scope token: `%x21 / %x23-5B / %x5D-7E`, at most 64 of them.
+fn is_scope_token(text: &str) -> bool {
+    (1..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
+}
+
+/// `text` with what RFC 6749 §5.2 does not allow in an `error_description` (outside
+/// `%x20-21 / %x23-5B / %x5D-7E`: quotes, backslashes, controls, non-ASCII) replaced
+/// by `?`: an application's own description may quote its input.
+fn description_text(text: &str) -> Cow<'_, str> {
+    let allowed =
+        |c: char| c == ' ' || c == '!' || ('#'..='[').contains(&c) || (']'..='~').contains(&c);
+    match text.chars().all(allowed) {
+        true => Cow::Borrowed(text),
+        false => text
+            .chars()
+            .map(|c| if allowed(c) { c } else { '?' })
+            .collect(),
     }
 }
 
@@ -194,7 +222,8 @@ impl std::error::Error for GrantError {}
 
 impl IntoResponse for GrantError {
     fn into_response(self) -> Response {
-        let description = self.to_string();
+        let text = self.to_string();
+        let description = description_text(&text);
         let body = serde_json::json!({
             "error": self.code(),
             "error_description": description,
