@@ -473,6 +473,35 @@ async fn one_key_cannot_fill_the_replay_store_for_the_others() {
         );
     }
     assert_eq!(store.len(), 3);
+    // A rejection hook is told what the answer carries: no challenge.
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let hooked = {
+        let seen = seen.clone();
+        crate::app(
+            issuer
+                .verifier_builder()
+                .dpop(Dpop::allowed().url_from_request().proofs_per_key(1))
+                .on_rejection(move |rejection| {
+                    seen.lock().unwrap().push((
+                        rejection.challenge(),
+                        rejection.challenges(),
+                        rejection.reason().is_challenged(),
+                    ));
+                    axum::response::IntoResponse::into_response("refused")
+                })
+                .build()
+                .unwrap(),
+        )
+    };
+    for expected in [200, 429] {
+        let proof = client.proof("GET", URL).token(&token).sign();
+        let answer = dpop(&hooked, &token, &proof).await;
+        assert_eq!(answer.status(), expected);
+    }
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(String::new(), Vec::<String>::new(), false)]
+    );
     let other = DpopKey::es256();
     let other_token = bound(&issuer, "bob", &other);
     for _ in 0..3 {

@@ -153,7 +153,7 @@ async fn tutorial_session(mode: ResponseMode) {
         (unknown.status.as_u16(), unknown.body.as_str()),
         (
             400,
-            r#"{"detail":"unknown scope `admin`","error":"invalid_scope","error_description":"unknown scope `admin`"}"#
+            r#"{"detail":"a requested scope is not known","error":"invalid_scope","error_description":"a requested scope is not known"}"#
         )
     );
     let grant_type = login(

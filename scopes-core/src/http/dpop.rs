@@ -5,6 +5,7 @@
 
 use core::fmt;
 use core::time::Duration;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
@@ -179,13 +180,18 @@ impl Dpop {
     /// lifetime with three times the clock skew and 5 s, 95 s by default; a key's window
     /// begins with its first proof). Past it, that key's proofs are refused
     /// until its window ends: `429 Too Many Requests` with a `Retry-After` of the
-    /// window's length and no challenge (the credentials were good;
+    /// window's length (an upper bound: the key's window may end sooner) and no
+    /// challenge (the credentials were good;
     /// [`DpopError::TooManyProofs`](crate::DpopError::TooManyProofs)), and one warning
-    /// per window names the key's thumbprint. So one client cannot fill the replay store
-    /// and lock every other client out. Only proofs remembered count (a replayed proof
-    /// uses none of the share), and each instance counts its own. Proofs are remembered
-    /// for one window, so a key holds at most twice its share of the store at once (the
-    /// end of one window and the start of the next).
+    /// per window names the key's thumbprint. So one key cannot fill the replay store
+    /// and lock every other client out; a client that makes many keys (one per token)
+    /// still can, with one share each, which only the store's size bounds. A proof the
+    /// store knew already (a replay) uses none of the share, and a copy of a proof
+    /// still being checked is refused as a replay without taking any; a proof offered
+    /// to a store that failed, or by a request dropped while the store was asked,
+    /// counts (it may have been remembered). Each instance counts its own. Proofs are
+    /// remembered for one window, so a key holds at most twice its share of the store
+    /// at once (the end of one window and the start of the next).
     ///
     /// The default depends on the store. With the default one (a [`MemoryStore`] of
     /// 100 000 proofs, which then refuses every new proof), it is a tenth of it, 10 000
@@ -329,6 +335,10 @@ struct Share {
     count: u32,
     /// Whether the key went over its share in this window (and that was logged).
     warned: bool,
+    /// The `jti`s of this key's proofs being offered to the store now: a second request
+    /// with one of them is a replay, refused without taking a place (so that copies of
+    /// a captured request, sent at once to a slow store, cannot hold the key's share).
+    in_flight: HashSet<Box<str>>,
 }
 
 impl Share {
@@ -339,23 +349,36 @@ impl Share {
 }
 
 /// A place in a key's share, taken before its proof is offered to the store (so that
-/// parallel requests cannot together go past it), and given back unless
-/// [`keep`](Self::keep) says the proof was remembered: a replay, a store that did not
-/// answer or a request dropped while waiting for it counts nothing.
-struct Place(Option<(Arc<Mutex<Share>>, Instant)>);
+/// parallel requests cannot together go past it). It is kept unless
+/// [`give_back`](Self::give_back) says the store knew the proof already (a replay):
+/// a store that failed, or a request dropped while the store was asked, may have
+/// remembered the proof, so it counts (fail closed).
+struct Place(Option<Taken>);
+
+struct Taken {
+    share: Arc<Mutex<Share>>,
+    began: Instant,
+    jti: Box<str>,
+    give_back: bool,
+}
 
 impl Place {
-    fn keep(mut self) {
-        self.0 = None;
+    /// The store knew the proof: it takes none of the key's share.
+    fn give_back(mut self) {
+        if let Some(taken) = &mut self.0 {
+            taken.give_back = true;
+        }
     }
 }
 
 impl Drop for Place {
     fn drop(&mut self) {
-        if let Some((share, began)) = &self.0 {
-            let mut share = Share::lock(share);
-            // Unless a new window began meanwhile.
-            if share.began == *began {
+        let Some(taken) = &self.0 else { return };
+        let mut share = Share::lock(&taken.share);
+        // Unless a new window began meanwhile (which forgot what was in flight).
+        if share.began == taken.began {
+            share.in_flight.remove(&taken.jti);
+            if taken.give_back {
                 share.count = share.count.saturating_sub(1);
             }
         }
@@ -448,13 +471,13 @@ impl Policy {
         if seen.is_some_and(|mark| mark.key == key && mark.store == store) {
             return Ok(ProofMark { key, store });
         }
-        let place = self.take_place(&checked.thumbprint, Instant::now())?;
+        let place = self.take_place(&checked.thumbprint, &checked.jti, Instant::now())?;
         match self.store.set_if_absent(&key, b"1", self.window).await {
-            Ok(true) => {
-                place.keep();
-                Ok(ProofMark { key, store })
+            Ok(true) => Ok(ProofMark { key, store }),
+            Ok(false) => {
+                place.give_back();
+                Err(AuthRejection::InvalidDpopProof(DpopError::Replayed))
             }
-            Ok(false) => Err(AuthRejection::InvalidDpopProof(DpopError::Replayed)),
             Err(error) => {
                 tracing::warn!(%error, "the DPoP replay store did not answer; the proof is refused");
                 Err(AuthRejection::InvalidDpopProof(
@@ -466,7 +489,12 @@ impl Policy {
 
     /// A place in the share of the key of `thumbprint` in its window at `now`, or its
     /// refusal when the share is taken ([`Dpop::proofs_per_key`]).
-    fn take_place(&self, thumbprint: &str, now: Instant) -> Result<Place, AuthRejection> {
+    fn take_place(
+        &self,
+        thumbprint: &str,
+        jti: &str,
+        now: Instant,
+    ) -> Result<Place, AuthRejection> {
         if self.per_key == u32::MAX {
             return Ok(Place(None));
         }
@@ -474,6 +502,7 @@ impl Policy {
             began: now,
             count: 0,
             warned: false,
+            in_flight: HashSet::new(),
         };
         let Ok(share) = self.counts.get_or_insert_with(thumbprint, || {
             Ok::<_, core::convert::Infallible>(Arc::new(Mutex::new(fresh())))
@@ -484,11 +513,20 @@ impl Policy {
         if now.saturating_duration_since(state.began) >= self.window {
             *state = fresh();
         }
+        if state.in_flight.contains(jti) {
+            return Err(AuthRejection::InvalidDpopProof(DpopError::Replayed));
+        }
         if state.count < self.per_key {
             state.count += 1;
+            state.in_flight.insert(jti.into());
             let began = state.began;
             drop(state);
-            return Ok(Place(Some((share, began))));
+            return Ok(Place(Some(Taken {
+                share,
+                began,
+                jti: jti.into(),
+                give_back: false,
+            })));
         }
         let first = !core::mem::replace(&mut state.warned, true);
         drop(state);
@@ -630,24 +668,30 @@ mod tests {
         let policy = policy(Dpop::allowed().proofs_per_key(2));
         let start = Instant::now();
         let refused = Err(AuthRejection::InvalidDpopProof(DpopError::TooManyProofs));
-        // A place not kept (a replay, a store that did not answer) is given back.
-        drop(policy.take_place("a", start).unwrap());
-        policy.take_place("a", start).unwrap().keep();
-        policy.take_place("a", start).unwrap().keep();
-        assert_eq!(policy.take_place("a", start).map(drop), refused);
+        let replayed = Err(AuthRejection::InvalidDpopProof(DpopError::Replayed));
+        // A place given back (the store knew the proof: a replay) counts nothing.
+        policy.take_place("a", "1", start).unwrap().give_back();
+        // A place dropped otherwise (remembered, a store that failed, a request
+        // dropped while it was asked) counts.
+        drop(policy.take_place("a", "1", start).unwrap());
+        let second = policy.take_place("a", "2", start).unwrap();
+        // A copy of a proof in flight is a replay, and takes no place.
+        assert_eq!(policy.take_place("a", "2", start).map(drop), replayed);
+        drop(second);
+        assert_eq!(policy.take_place("a", "3", start).map(drop), refused);
         // The others' shares are their own.
-        policy.take_place("b", start).unwrap().keep();
+        drop(policy.take_place("b", "1", start).unwrap());
         // Still refused just before the window ends; renewed when it does.
         let last = start + policy.window - Duration::from_millis(1);
-        assert_eq!(policy.take_place("a", last).map(drop), refused);
+        assert_eq!(policy.take_place("a", "4", last).map(drop), refused);
         let next = start + policy.window;
-        policy.take_place("a", next).unwrap().keep();
-        policy.take_place("a", next).unwrap().keep();
-        assert_eq!(policy.take_place("a", next).map(drop), refused);
+        drop(policy.take_place("a", "5", next).unwrap());
+        drop(policy.take_place("a", "6", next).unwrap());
+        assert_eq!(policy.take_place("a", "7", next).map(drop), refused);
         // Nothing counted when there is no limit.
         let open = self::policy(Dpop::allowed().proofs_per_key(u32::MAX));
         for _ in 0..3 {
-            open.take_place("a", start).unwrap().keep();
+            drop(open.take_place("a", "1", start).unwrap());
         }
         assert!(open.counts.is_empty());
     }
@@ -657,11 +701,15 @@ mod tests {
         let policy = Arc::new(policy(Dpop::allowed().proofs_per_key(100)));
         let now = Instant::now();
         let taken = (0..4)
-            .map(|_| {
+            .map(|thread| {
                 let policy = policy.clone();
                 std::thread::spawn(move || {
                     (0..100)
-                        .filter(|_| policy.take_place("a", now).map(Place::keep).is_ok())
+                        .filter(|n| {
+                            policy
+                                .take_place("a", &format!("{thread}.{n}"), now)
+                                .is_ok()
+                        })
                         .count()
                 })
             })

@@ -281,7 +281,10 @@ impl ResourceMetadata {
     /// resource's document at the path-inserted URL, and MCP clients read that, or the
     /// URL the 401's `resource_metadata` names; a client that asks only the root (as
     /// early MCP clients did) finds it there too. Only for a host that serves one
-    /// protected resource: the root can describe only one.
+    /// protected resource: the root can describe only one. The document names the
+    /// resource with its path, and RFC 9728 §3.3 has a client that checks it against
+    /// the URL it asked discard it (the root stands for the bare origin): this helps
+    /// the clients that use it as MCP's fallback, not strict ones.
     #[must_use]
     pub fn also_at_root(mut self) -> Self {
         self.at_root = true;

@@ -179,6 +179,13 @@ impl AuthRejection {
         matches!(self, outage!())
     }
 
+    /// Whether its answer carries a `WWW-Authenticate` challenge: every refusal's but an
+    /// outage's (503) and a DPoP key's over its share (429), whose credentials other
+    /// credentials would not do better than.
+    pub fn is_challenged(&self) -> bool {
+        !self.is_outage() && *self != Self::InvalidDpopProof(DpopError::TooManyProofs)
+    }
+
     fn detail_and_body(&self) -> Detail {
         match self {
             Self::MissingCredentials => detail!("Not authenticated"),
@@ -728,10 +735,10 @@ impl Rejection {
 
     /// The `WWW-Authenticate` challenge answered (`realm` first, when configured). With
     /// DPoP taken beside `Bearer`, the response has a second, bare challenge of the
-    /// other scheme: [`challenges`](Self::challenges) gives both. Empty for a 503
-    /// ([`AuthRejection::is_outage`]), which answers no challenge.
+    /// other scheme: [`challenges`](Self::challenges) gives both. Empty where the
+    /// answer has none ([`AuthRejection::is_challenged`]: a 503, a 429).
     pub fn challenge(&self) -> String {
-        if self.reason.is_outage() {
+        if !self.reason.is_challenged() {
             return String::new();
         }
         let answer = self.answer();
@@ -752,7 +759,7 @@ impl Rejection {
     /// [`challenge`](Self::challenge), then, where a verifier takes both `Bearer` and
     /// `DPoP`, the other scheme's, bare (`realm`, `algs` and `resource_metadata` only).
     pub fn challenges(&self) -> Vec<String> {
-        if self.reason.is_outage() {
+        if !self.reason.is_challenged() {
             return Vec::new();
         }
         let mut all = vec![self.challenge()];

@@ -1,8 +1,7 @@
 //! What a handler requires, precomputed by `#[requires_scopes]`.
 
 use core::fmt;
-use std::sync::RwLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, RwLock};
 
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
@@ -117,15 +116,13 @@ impl Authentication {
         }
         // Values in common, or none (no token can meet them all: the challenge then
         // names no `acr_values`).
-        let common: Vec<&'static str> = acr_in_common(lists)
+        let common: Vec<&'static str> = acr_in_common(lists.clone())
             .unwrap_or_default()
             .into_iter()
             .copied()
             .collect();
-        if common.is_empty() && !NO_COMMON_ACR_WARNED.swap(true, Ordering::Relaxed) {
-            tracing::warn!(
-                "a route's requirements (its handler, extractors and layers) name `acr` values with none in common, so no token can be admitted: make them accept a common value (logged once)"
-            );
+        if common.is_empty() {
+            warn_no_common_acr(lists.filter(|acr| !acr.is_empty()).collect());
         }
         let (acr, acr_values) = interned(common).unwrap_or((first.acr, first.acr_values));
         Self {
@@ -159,8 +156,26 @@ pub(crate) fn acr_in_common<'v, V: PartialEq + 'v>(
     )
 }
 
-/// Whether a composition without a common `acr` value was logged (once a process).
-static NO_COMMON_ACR_WARNED: AtomicBool = AtomicBool::new(false);
+/// The compositions without a common `acr` value already logged (each once; at most
+/// [`MAX_INTERNED`] of them).
+static NO_COMMON_ACR_WARNED: Mutex<Vec<Vec<&'static [&'static str]>>> = Mutex::new(Vec::new());
+
+/// Logs, once for each, requirements whose `acr` lists have no value in common: a
+/// configuration that admits no token, named by its lists (static configuration).
+#[cold]
+fn warn_no_common_acr(lists: Vec<&'static [&'static str]>) {
+    let Ok(mut warned) = NO_COMMON_ACR_WARNED.lock() else {
+        return;
+    };
+    if warned.len() >= MAX_INTERNED || warned.contains(&lists) {
+        return;
+    }
+    tracing::warn!(
+        acr_lists = ?lists,
+        "a route's requirements (its handler, extractors and layers) name `acr` values with none in common, so no token can be admitted: make them accept a common value"
+    );
+    warned.push(lists);
+}
 
 /// The `acr` lists of composed requirements, kept for the process (each leaked once,
 /// at most [`MAX_INTERNED`] of them): a refusal names them as `'static` text.
