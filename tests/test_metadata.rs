@@ -207,6 +207,18 @@ async fn the_document_is_served_at_the_root_too_only_when_asked() {
         .route("/{*rest}", get(secret))
         .layer(RequireScopesLayer::<Scopes, AdminOnly>::new(&verifier));
     assert_eq!(status(guarded.clone(), ROOT).await, 200);
+    // And an MCP guard over a service.
+    let mcp = Router::new().route_service(
+        "/{*rest}",
+        McpScopesLayer::<Scopes>::new(&verifier).layer(tower::service_fn(
+            |_: Request<Body>| async {
+                Ok::<_, std::convert::Infallible>(axum::response::Response::new(Body::from(
+                    "SECRET",
+                )))
+            },
+        )),
+    );
+    assert_eq!(status(mcp, ROOT).await, 200);
     assert_eq!(
         status(guarded, "/.well-known/oauth-protected-resource/x").await,
         401
