@@ -889,8 +889,9 @@ impl Rejection {
     #[inline(never)]
     fn write_dpop_challenges(&self, dpop: &DpopChallenge, headers: &mut HeaderMap) {
         headers.remove(WWW_AUTHENTICATE);
-        if self.reason == AuthRejection::InvalidDpopProof(DpopError::TooManyProofs) {
-            // No challenge: the credentials were good; the key's window ends by then.
+        // Outages are answered before; what else has no challenge is a key over its
+        // share: the credentials were good, and the key's window ends by then.
+        if !self.reason.is_challenged() {
             headers.insert(RETRY_AFTER, dpop.retry_after.clone());
             return;
         }
