@@ -12,7 +12,9 @@ use axum::http::Request;
 use axum::routing::get;
 use scopes_core::store::MemoryStore;
 use scopes_core::testing::{self, AuthAssertions, BearerExt, DpopKey, TestIssuer, TestResponse};
-use scopes_core::{Dpop, RequireScopesLayer, Verifier, requires_scopes, scope_set, scopes};
+use scopes_core::{
+    Dpop, RequireScopesLayer, TrustedIssuer, Verifier, requires_scopes, scope_set, scopes,
+};
 use serde_json::json;
 
 scopes! {
@@ -435,25 +437,25 @@ async fn a_store_that_is_down_refuses_every_proof() {
 }
 
 #[tokio::test]
-async fn one_key_cannot_fill_the_replay_store_for_the_others() {
+async fn one_subject_cannot_fill_the_replay_store_for_the_others() {
     let Setup {
         issuer,
         client,
         token,
     } = setup();
-    // A store of 6, each key's share 3: the first key's fourth proof in its window is
-    // refused, and the store still has room for another client's.
+    // A store of 6, each subject's share 3: alice's fourth proof in her window is
+    // refused, and the store still has room for another user's.
     let store = Arc::new(MemoryStore::new(6));
     let app = allowed_with(
         &issuer,
         Dpop::allowed()
             .url_from_request()
             .store(store.clone())
-            .proofs_per_key(3),
+            .proofs_per_subject(3),
     );
     let first = client.proof("GET", URL).token(&token).sign();
     dpop(&app, &token, &first).await.assert_admitted();
-    // A captured proof replayed uses none of its key's share.
+    // A captured proof replayed uses none of its subject's share.
     for _ in 0..5 {
         dpop(&app, &token, &first).await.assert_invalid_dpop_proof();
     }
@@ -469,7 +471,7 @@ async fn one_key_cannot_fill_the_replay_store_for_the_others() {
         assert_eq!(answer.assert_too_many_dpop_proofs(), 95);
         assert_eq!(
             answer.text(),
-            r#"{"detail":"Too many requests with this DPoP key; try again later"}"#
+            r#"{"detail":"Too many DPoP requests for this subject; try again later"}"#
         );
     }
     assert_eq!(store.len(), 3);
@@ -480,7 +482,7 @@ async fn one_key_cannot_fill_the_replay_store_for_the_others() {
         crate::app(
             issuer
                 .verifier_builder()
-                .dpop(Dpop::allowed().url_from_request().proofs_per_key(1))
+                .dpop(Dpop::allowed().url_from_request().proofs_per_subject(1))
                 .on_rejection(move |rejection| {
                     seen.lock().unwrap().push((
                         rejection.challenge(),
@@ -519,6 +521,60 @@ async fn one_key_cannot_fill_the_replay_store_for_the_others() {
     for _ in 0..6 {
         let proof = client.proof("GET", URL).token(&token).sign();
         dpop(&own, &token, &proof).await.assert_admitted();
+    }
+}
+
+#[tokio::test]
+async fn a_subjects_share_spans_its_keys_and_a_token_without_sub_counts_by_key() {
+    let issuer = TestIssuer::es256();
+    let app = allowed_with(
+        &issuer,
+        Dpop::allowed().url_from_request().proofs_per_subject(2),
+    );
+    let request = |key: &DpopKey, token: &str| {
+        let proof = key.proof("GET", URL).token(token).sign();
+        let app = app.clone();
+        let token = token.to_owned();
+        async move { dpop(&app, &token, &proof).await.status() }
+    };
+    // A user who signs each token with a new key still has one share.
+    for expected in [200, 200, 429, 429] {
+        let key = DpopKey::es256();
+        let token = bound(&issuer, "mallory", &key);
+        assert_eq!(request(&key, &token).await, expected);
+    }
+    // Another user's share is untouched.
+    let key = DpopKey::es256();
+    let token = bound(&issuer, "bob", &key);
+    assert_eq!(request(&key, &token).await, 200);
+    // Tokens without `sub` (to a verifier without RFC 9068's profile, which requires
+    // it): each key has a share of its own.
+    let trusted = TrustedIssuer::new(issuer.issuer())
+        .key(issuer.key())
+        .audience(issuer.audience());
+    let without_profile = crate::app(
+        Verifier::builder()
+            .trust(trusted)
+            .dpop(Dpop::allowed().url_from_request().proofs_per_subject(2))
+            .build()
+            .unwrap(),
+    );
+    let request = |key: &DpopKey, token: &str| {
+        let proof = key.proof("GET", URL).token(token).sign();
+        let app = without_profile.clone();
+        let token = token.to_owned();
+        async move { dpop(&app, &token, &proof).await.status() }
+    };
+    for _ in 0..2 {
+        let key = DpopKey::es256();
+        let token = issuer
+            .token(scope_set!("items"))
+            .without("sub")
+            .dpop_bound(&key)
+            .mint();
+        for expected in [200, 200, 429] {
+            assert_eq!(request(&key, &token).await, expected);
+        }
     }
 }
 

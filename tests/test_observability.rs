@@ -522,7 +522,7 @@ fn an_mcp_guard_that_clients_could_not_discover_is_warned_about() {
 }
 
 #[test]
-fn a_dpop_key_over_its_share_is_warned_about_once_per_window() {
+fn a_dpop_subject_over_its_share_is_warned_about_once_per_window() {
     let issuer = TestIssuer::es256();
     let client = testing::DpopKey::es256();
     let token = issuer.token(scope_set!("items")).dpop_bound(&client).mint();
@@ -531,7 +531,7 @@ fn a_dpop_key_over_its_share_is_warned_about_once_per_window() {
         .dpop(
             scopes_core::Dpop::allowed()
                 .url_from_request()
-                .proofs_per_key(1),
+                .proofs_per_subject(1),
         )
         .build()
         .unwrap();
@@ -556,11 +556,11 @@ fn a_dpop_key_over_its_share_is_warned_about_once_per_window() {
     assert!(
         warning
             .field("message")
-            .is_some_and(|message| message.contains("Dpop::proofs_per_key")),
+            .is_some_and(|message| message.contains("Dpop::proofs_per_subject")),
         "{warning:?}"
     );
     assert_eq!(warning.field("key"), Some(client.thumbprint()));
-    assert_eq!(warning.field("per_key"), Some("1"));
+    assert_eq!(warning.field("per_subject"), Some("1"));
     // Each refusal is still its own event, with its code.
     let codes = refusals(&events)
         .iter()

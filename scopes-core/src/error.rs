@@ -120,9 +120,9 @@ pub enum ConfigError {
     /// [`Dpop::proof_lifetime`](crate::Dpop::proof_lifetime) is zero or over 10
     /// minutes, or [`Dpop::clock_skew`](crate::Dpop::clock_skew) over 5 minutes.
     DpopProofLifetime,
-    /// [`Dpop::proofs_per_key`](crate::Dpop::proofs_per_key) was given 0, which would
-    /// refuse every proof (`u32::MAX` counts nothing).
-    DpopProofsPerKey,
+    /// [`Dpop::proofs_per_subject`](crate::Dpop::proofs_per_subject) was given 0, which
+    /// would refuse every proof (`u32::MAX` counts nothing).
+    DpopProofsPerSubject,
     /// The resource's metadata (RFC 9728) says of DPoP otherwise than the verifier's
     /// policy: give both the same [`Dpop`](crate::Dpop).
     MetadataDpopMismatch,
@@ -291,8 +291,8 @@ impl fmt::Display for ConfigError {
                 f,
                 "the resource metadata names the resource `{resource}`, but the verifier checks no audience, so it would accept tokens meant for no resource in particular: add `.audience(\"…\")` with the audience your authorization server writes in this API's tokens (MCP clients ask for `{resource}`, RFC 8707), on the builder, or with `trust()` on each `TrustedIssuer`"
             ),
-            Self::DpopProofsPerKey => f.write_str(
-                "`Dpop::proofs_per_key(0)` would refuse every DPoP proof: give the most proofs one client key may have remembered in one replay window, or `u32::MAX` to count none",
+            Self::DpopProofsPerSubject => f.write_str(
+                "`Dpop::proofs_per_subject(0)` would refuse every DPoP proof: give the most proofs one subject (a user, or a service client) may have remembered in one replay window, or `u32::MAX` to count none",
             ),
             Self::DpopNonceSecret => f.write_str(
                 "the secret of `Dpop::nonces` must be at least 32 bytes (random; the same on every instance)",
@@ -507,10 +507,10 @@ pub enum DpopError {
     /// The replay store could not be asked (or a memory store is full): the proof could
     /// not be checked, so it is refused, with 503 and `Retry-After`.
     ReplayCheckFailed,
-    /// The proof's key had more proofs remembered in the current replay window than
-    /// [`Dpop::proofs_per_key`](crate::Dpop::proofs_per_key) allows: refused with 429
-    /// and a `Retry-After` of the window's length, by which time that key's count has
-    /// begun again.
+    /// The token's subject had more proofs remembered in the current replay window than
+    /// [`Dpop::proofs_per_subject`](crate::Dpop::proofs_per_subject) allows: refused
+    /// with 429 and a `Retry-After` of the window's length, by which time that
+    /// subject's count has begun again.
     TooManyProofs,
 }
 
@@ -532,7 +532,7 @@ impl DpopError {
             Self::TokenHash => "The DPoP proof ath does not match the access token",
             Self::Replayed => "The DPoP proof was used before",
             Self::ReplayCheckFailed => "The DPoP proof could not be checked",
-            Self::TooManyProofs => "The DPoP key made too many proofs; try again later",
+            Self::TooManyProofs => "Too many DPoP proofs for this subject; try again later",
         }
     }
 

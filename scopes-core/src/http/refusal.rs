@@ -33,7 +33,7 @@ use crate::table::Authentication;
 /// | `InvalidDpopProof` | 401, `DPoP error="invalid_dpop_proof", error_description="…", algs="…"` (RFC 9449) | the same |
 /// | `UseDpopNonce` | 401, `DPoP error="use_dpop_nonce", error_description="…", algs="…"` and a `DPoP-Nonce` header | the same |
 /// | `InvalidToken(KeysUnavailable \| IntrospectionFailed)`, `InvalidDpopProof(ReplayCheckFailed)` ([`is_outage`](Self::is_outage)) | 503, `Retry-After: 10`, no challenge | the same |
-/// | `InvalidDpopProof(TooManyProofs)` ([`Dpop::proofs_per_key`](crate::Dpop::proofs_per_key)) | 429, `Retry-After` the replay window's length, no challenge | the same |
+/// | `InvalidDpopProof(TooManyProofs)` ([`Dpop::proofs_per_subject`](crate::Dpop::proofs_per_subject)) | 429, `Retry-After` the replay window's length, no challenge | the same |
 ///
 /// A 503 refuses the request (fail closed) without blaming the credentials: the issuer's
 /// keys, its introspection endpoint or the DPoP replay store could not be reached, and
@@ -200,7 +200,7 @@ impl AuthRejection {
                 detail!("A different authentication level is required")
             }
             Self::InvalidDpopProof(DpopError::TooManyProofs) => {
-                detail!("Too many requests with this DPoP key; try again later")
+                detail!("Too many DPoP requests for this subject; try again later")
             }
             Self::InvalidDpopProof(_) => detail!("Invalid DPoP proof"),
             Self::UseDpopNonce => detail!("A DPoP nonce is required"),
@@ -310,7 +310,7 @@ fn answer(mode: ResponseMode, scope_on_401: bool, reason: &AuthRejection) -> Ans
             }),
             false,
         ),
-        // One client key over its share of the replay store: refused without blaming
+        // One subject over its share of the replay store: refused without blaming
         // the proof, which was good (RFC 6585).
         (_, R::InvalidDpopProof(DpopError::TooManyProofs)) => {
             (StatusCode::TOO_MANY_REQUESTS, None, None, false)
@@ -403,7 +403,7 @@ pub(crate) struct DpopChallenge {
     pub(crate) algs: Arc<str>,
     /// Server nonces, given in `DPoP-Nonce` with the `DPoP` challenges.
     pub(crate) nonces: Option<Nonces>,
-    /// `Retry-After` of a key over its share ([`DpopError::TooManyProofs`]): the replay
+    /// `Retry-After` of a subject over its share ([`DpopError::TooManyProofs`]): the replay
     /// window's length in seconds.
     pub(crate) retry_after: HeaderValue,
 }
@@ -889,8 +889,8 @@ impl Rejection {
     #[inline(never)]
     fn write_dpop_challenges(&self, dpop: &DpopChallenge, headers: &mut HeaderMap) {
         headers.remove(WWW_AUTHENTICATE);
-        // Outages are answered before; what else has no challenge is a key over its
-        // share: the credentials were good, and the key's window ends by then.
+        // Outages are answered before; what else has no challenge is a subject over its
+        // share: the credentials were good, and the subject's window ends by then.
         if !self.reason.is_challenged() {
             headers.insert(RETRY_AFTER, dpop.retry_after.clone());
             return;

@@ -138,7 +138,7 @@ impl Verifier {
             .await?;
         // The proof is marked seen last: only a proof that would be accepted takes room
         // in the store.
-        let mark = policy.remember(&proof, seen).await?;
+        let mark = policy.remember(&proof, &token, seen).await?;
         Ok((token, Some(mark)))
     }
 

@@ -293,8 +293,8 @@ pub trait AuthAssertions {
         }
     }
 
-    /// Refused because the DPoP proof's key went over its share of the replay store
-    /// ([`Dpop::proofs_per_key`](crate::Dpop::proofs_per_key)): 429 with `Retry-After`
+    /// Refused because the DPoP token's subject went over its share of the replay store
+    /// ([`Dpop::proofs_per_subject`](crate::Dpop::proofs_per_subject)): 429 with `Retry-After`
     /// and no challenge; returns the `Retry-After` seconds.
     #[track_caller]
     fn assert_too_many_dpop_proofs(&self) -> u64 {
@@ -302,7 +302,7 @@ pub trait AuthAssertions {
         let challenge = self.challenge();
         if status != StatusCode::TOO_MANY_REQUESTS || challenge.is_some() {
             panic!(
-                "expected 429 without a challenge (a DPoP key over its share), got {status}{}",
+                "expected 429 without a challenge (a DPoP subject over its share), got {status}{}",
                 describe(challenge)
             );
         }
