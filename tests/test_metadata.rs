@@ -141,6 +141,8 @@ fn identifiers_that_cannot_be_one_are_refused() {
         "https:///mcp",
         "https://api.example.com/m\"cp",
         "https://api.example.com/m cp",
+        "https://api.example.com/{tenant}/mcp",
+        "https://api.example.com/a|b",
     ] {
         match ResourceMetadata::new(resource) {
             Err(ConfigError::InvalidResource {
@@ -176,6 +178,21 @@ async fn the_router_serves_the_document_without_a_token() {
         .unwrap();
     let document: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(document, serde_json::to_value(&metadata).unwrap());
+}
+
+#[tokio::test]
+async fn a_path_is_served_as_written_never_as_a_route_pattern() {
+    let status = |app: Router, path: &'static str| async move {
+        let request = Request::get(path).body(Body::empty()).unwrap();
+        app.oneshot(request).await.unwrap().status()
+    };
+    // Segments that axum's routes would read as captures (or refuse) are literals.
+    let metadata = ResourceMetadata::new("https://api.example.com/:tenant/*/mcp").unwrap();
+    let served = "/.well-known/oauth-protected-resource/:tenant/*/mcp";
+    assert_eq!(metadata.path(), served);
+    assert_eq!(status(metadata.router(), served).await, 200);
+    let other = "/.well-known/oauth-protected-resource/acme/x/mcp";
+    assert_eq!(status(metadata.router(), other).await, 404);
 }
 
 #[tokio::test]

@@ -193,8 +193,9 @@ impl Dpop {
     /// proof the store knew already (a replay) uses none of the share, and a copy of a
     /// proof still being checked is refused as a replay without taking any; a proof
     /// offered to a store that failed, or by a request dropped while the store was
-    /// asked, counts (it may have been remembered). Each instance counts its own.
-    /// Proofs are remembered for one window, so a subject holds at most twice its share
+    /// asked, counts (it may have been remembered). Over the share the store is not
+    /// asked, so a replay of an older proof is answered 429 too: refused either way.
+    /// Each instance counts its own. Proofs are remembered for one window, so a subject holds at most twice its share
     /// of the store at once (the end of one window and the start of the next).
     ///
     /// The default depends on the store. With the default one (a [`MemoryStore`] of

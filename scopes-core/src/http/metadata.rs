@@ -122,13 +122,14 @@ impl ResourceMetadata {
         if resource.contains('#') || resource.contains('?') {
             return Err(invalid("it may not have a query or a fragment"));
         }
-        // It goes into challenges between quotes, and compares code point by code point.
+        // It goes into challenges between quotes, and compares code point by code point;
+        // and its path is served as written (never as a route pattern: `{…}`).
         if !resource
             .bytes()
-            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+            .all(|b| b.is_ascii_graphic() && !b"\"<>\\^`{|}".contains(&b))
         {
             return Err(invalid(
-                "it must be printable ASCII without spaces, `\"` or `\\`",
+                "a URL is printable ASCII without spaces or any of \"<>\\^`{|} (RFC 3986): percent-encode them",
             ));
         }
         // RFC 9728 §3.1: the well-known segment goes between the host and the path (a
@@ -308,7 +309,10 @@ impl ResourceMetadata {
             let response = metadata.response();
             async move { response }
         });
-        let router = Router::new().route(&self.path, document.clone());
+        // The path is a literal: a segment that starts with `:` or `*` is no capture.
+        let router = Router::new()
+            .without_v07_checks()
+            .route(&self.path, document.clone());
         match self.at_root && self.path != WELL_KNOWN {
             true => router.route(WELL_KNOWN, document),
             false => router,

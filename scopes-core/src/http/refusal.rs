@@ -76,7 +76,8 @@ pub enum AuthRejection {
     UseDpopNonce,
 }
 
-/// `Retry-After` of a 503: the default cooldown between two fetches of a key set.
+/// `Retry-After` of a 503 (the default cooldown between two fetches of a key set), and
+/// of a 429 from a verifier without the DPoP window it would name.
 const RETRY_SECONDS: &str = "10";
 
 /// The refusals whose credentials could not be checked ([`AuthRejection::is_outage`]),
@@ -869,11 +870,23 @@ impl Rejection {
         // The hook shapes the body; the status and the challenge stay RFC-correct.
         *response.status_mut() = status;
         let headers = response.headers_mut();
+        // The refusals without a challenge ([`AuthRejection::is_challenged`]) by the
+        // status `answer` gives them: a number's test on a 403's path.
+        let unchallenged = matches!(
+            status,
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
+        );
+        debug_assert_eq!(unchallenged, !self.reason.is_challenged());
         match &self.responder.dpop {
-            _ if status == StatusCode::SERVICE_UNAVAILABLE => {
-                // No challenge: no other credentials would do better.
+            // No challenge: no other credentials would do better (an outage), or the
+            // credentials were good (a subject over its DPoP share). When to try again.
+            dpop if unchallenged => {
                 headers.remove(WWW_AUTHENTICATE);
-                headers.insert(RETRY_AFTER, HeaderValue::from_static(RETRY_SECONDS));
+                let retry_after = match (status, dpop) {
+                    (StatusCode::TOO_MANY_REQUESTS, Some(dpop)) => dpop.retry_after.clone(),
+                    _ => HeaderValue::from_static(RETRY_SECONDS),
+                };
+                headers.insert(RETRY_AFTER, retry_after);
             }
             None => {
                 headers.insert(WWW_AUTHENTICATE, self.challenge_header_for(&answer));
@@ -889,12 +902,6 @@ impl Rejection {
     #[inline(never)]
     fn write_dpop_challenges(&self, dpop: &DpopChallenge, headers: &mut HeaderMap) {
         headers.remove(WWW_AUTHENTICATE);
-        // Outages are answered before; what else has no challenge is a subject over its
-        // share: the credentials were good, and the subject's window ends by then.
-        if !self.reason.is_challenged() {
-            headers.insert(RETRY_AFTER, dpop.retry_after.clone());
-            return;
-        }
         for challenge in self.challenges() {
             headers.append(WWW_AUTHENTICATE, header(&challenge));
         }
@@ -951,6 +958,34 @@ mod tests {
         for reason in reasons {
             let json = serde_json::json!({ "detail": reason.detail() }).to_string();
             assert_eq!(reason.detail_and_body().body, json);
+        }
+    }
+
+    #[test]
+    fn refusals_without_a_challenge_say_when_to_try_again_whatever_the_verifier() {
+        // A DPoP share's 429 handed to a verifier without DPoP (`Verifier::refuse`), or
+        // an outage: no `WWW-Authenticate`, and a `Retry-After`.
+        for (reason, status) in [
+            (
+                AuthRejection::InvalidDpopProof(DpopError::TooManyProofs),
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            (
+                AuthRejection::InvalidDpopProof(DpopError::ReplayCheckFailed),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+        ] {
+            let rejection = Rejection::new(
+                reason,
+                Cow::Borrowed("items"),
+                Answering::new(Responder::default()),
+                Presented::Bearer,
+                None,
+            );
+            let response = rejection.into_response();
+            assert_eq!(response.status(), status);
+            assert!(!response.headers().contains_key(WWW_AUTHENTICATE));
+            assert_eq!(response.headers()[RETRY_AFTER], RETRY_SECONDS);
         }
     }
 
