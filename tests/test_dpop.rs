@@ -510,18 +510,22 @@ async fn one_subject_cannot_fill_the_replay_store_for_the_others() {
         let proof = other.proof("GET", URL).token(&other_token).sign();
         dpop(&app, &other_token, &proof).await.assert_admitted();
     }
-    // A store of one's own, no share set: no limit (the default's is for the default
-    // store, which then refuses every new proof).
+    // A memory store of one's own, no share set: a tenth of it for each subject, as for
+    // the default store (a memory store refuses every new proof when full).
     let own = allowed_with(
         &issuer,
         Dpop::allowed()
             .url_from_request()
-            .store(Arc::new(MemoryStore::new(6))),
+            .store(Arc::new(MemoryStore::new(60))),
     );
     for _ in 0..6 {
         let proof = client.proof("GET", URL).token(&token).sign();
         dpop(&own, &token, &proof).await.assert_admitted();
     }
+    let proof = client.proof("GET", URL).token(&token).sign();
+    dpop(&own, &token, &proof)
+        .await
+        .assert_too_many_dpop_proofs();
 }
 
 #[tokio::test]

@@ -198,13 +198,14 @@ impl Dpop {
     /// Each instance counts its own. Proofs are remembered for one window, so a subject holds at most twice its share
     /// of the store at once (the end of one window and the start of the next).
     ///
-    /// The default depends on the store. With the default one (a [`MemoryStore`] of
-    /// 100 000 proofs, which then refuses every new proof), it is a tenth of it, 10 000
-    /// for one subject, about a hundred requests a second with a fresh proof each: raise
-    /// it for a service client that makes more (all its instances count as one subject
-    /// when its tokens have one `sub`). With a [`store`](Self::store) of your own (a
-    /// `RedisStore`, or an explicit `MemoryStore`, even `MemoryStore::default()`), there
-    /// is no limit unless set here. `u32::MAX` counts nothing; 0 is refused at
+    /// The default depends on the store. With a [`MemoryStore`] (the default one holds
+    /// 100 000 proofs, and then refuses every new proof), it is a tenth of the store's
+    /// capacity ([`Store::capacity`]), 10 000 for one subject with the default store,
+    /// about a hundred requests a second with a fresh proof each: raise it for a
+    /// service client that makes more (all its instances count as one subject when its
+    /// tokens have one `sub`). With a store whose room is not known here (a
+    /// `RedisStore`, a store of your own), there is no limit unless set here.
+    /// `u32::MAX` counts nothing; 0 is refused at
     /// [`build`](crate::VerifierBuilder::build)
     /// ([`ConfigError::DpopProofsPerSubject`]).
     pub fn proofs_per_subject(mut self, proofs: u32) -> Self {
@@ -270,11 +271,15 @@ impl Dpop {
             .map(|alg| format!("{alg:?}"))
             .collect::<Vec<_>>()
             .join(" ");
-        let per_subject = match (self.proofs_per_subject, &self.store) {
+        let store = self
+            .store
+            .unwrap_or_else(|| Arc::new(MemoryStore::default()));
+        // A tenth of a store that refuses new proofs when full (at least one proof).
+        let per_subject = match (self.proofs_per_subject, store.capacity()) {
             (Some(0), _) => return Err(ConfigError::DpopProofsPerSubject),
             (Some(proofs), _) => proofs,
-            (None, None) => PROOFS_PER_SUBJECT,
-            (None, Some(_)) => u32::MAX,
+            (None, Some(capacity)) => u32::try_from(capacity / 10).unwrap_or(u32::MAX - 1).max(1),
+            (None, None) => u32::MAX,
         };
         // Longer than a proof's `iat` is acceptable ([iat - skew, iat + lifetime + skew]
         // by this server's clock), with a margin for the clocks of the instances (and of
@@ -287,9 +292,7 @@ impl Dpop {
             public_url,
             lifetime: self.lifetime,
             leeway: self.clock_skew,
-            store: self
-                .store
-                .unwrap_or_else(|| Arc::new(MemoryStore::default())),
+            store,
             nonces,
             window,
             per_subject,
@@ -611,10 +614,6 @@ fn share_of(token: &VerifiedToken, thumbprint: &str) -> String {
 /// The longest proof lifetime accepted (RFC 9449 §11.1: proofs are short-lived).
 const MAX_LIFETIME: Duration = Duration::from_secs(600);
 
-/// [`Dpop::proofs_per_subject`] with the default store: a tenth of a default
-/// [`MemoryStore`].
-const PROOFS_PER_SUBJECT: u32 = (MemoryStore::DEFAULT_CAPACITY / 10) as u32;
-
 /// The most subjects whose proofs are counted at once (past it, the least used are
 /// forgotten, and start counting again).
 const COUNTED_SUBJECTS: usize = 100_000;
@@ -695,14 +694,45 @@ mod tests {
         dpop.url_from_request().build().unwrap()
     }
 
+    /// A store whose room is not known (as Redis's is not).
+    #[derive(Debug)]
+    struct Elsewhere;
+
+    impl Store for Elsewhere {
+        fn get<'a>(&'a self, _: &'a str) -> crate::store::StoreFuture<'a, Option<Vec<u8>>> {
+            Box::pin(core::future::ready(Ok(None)))
+        }
+        fn set<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a [u8],
+            _: Duration,
+        ) -> crate::store::StoreFuture<'a, ()> {
+            Box::pin(core::future::ready(Ok(())))
+        }
+        fn set_if_absent<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a [u8],
+            _: Duration,
+        ) -> crate::store::StoreFuture<'a, bool> {
+            Box::pin(core::future::ready(Ok(true)))
+        }
+    }
+
     #[test]
-    fn a_subjects_share_defaults_to_a_tenth_of_the_default_store_only() {
-        assert_eq!(policy(Dpop::allowed()).per_subject, 10_000);
-        let own = Arc::new(MemoryStore::default());
-        let unset = policy(Dpop::allowed().store(own.clone()));
-        assert_eq!(unset.per_subject, u32::MAX);
-        let set = Dpop::allowed().store(own).proofs_per_subject(5);
-        assert_eq!(policy(set).per_subject, 5);
+    fn a_subjects_share_defaults_to_a_tenth_of_a_memory_store() {
+        let share = |dpop: Dpop| policy(dpop).per_subject;
+        assert_eq!(share(Dpop::allowed()), 10_000);
+        let store = |capacity| Arc::new(MemoryStore::new(capacity));
+        assert_eq!(share(Dpop::allowed().store(store(100_000))), 10_000);
+        assert_eq!(share(Dpop::allowed().store(store(25))), 2);
+        assert_eq!(share(Dpop::allowed().store(store(3))), 1);
+        assert_eq!(share(Dpop::allowed().store(Arc::new(Elsewhere))), u32::MAX);
+        let set = Dpop::allowed()
+            .store(Arc::new(Elsewhere))
+            .proofs_per_subject(5);
+        assert_eq!(share(set), 5);
         assert_eq!(policy(Dpop::required()).window, Duration::from_secs(95));
         let zero = Dpop::allowed()
             .url_from_request()

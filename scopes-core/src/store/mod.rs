@@ -54,6 +54,15 @@ pub trait Store: fmt::Debug + Send + Sync + 'static {
         value: &'a [u8],
         ttl: Duration,
     ) -> StoreFuture<'a, bool>;
+
+    /// The most entries it holds, for a store that refuses new ones past it rather than
+    /// make room (as [`MemoryStore`] does): a DPoP policy then gives each subject a
+    /// tenth of it by default ([`Dpop::proofs_per_subject`](crate::Dpop::proofs_per_subject)),
+    /// so that one cannot fill it for the others. `None` (the default) for a store whose
+    /// room is not known here (Redis, a database).
+    fn capacity(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// A store could not answer (unreachable, too slow, full).
@@ -204,6 +213,10 @@ impl Store for MemoryStore {
         ttl: Duration,
     ) -> StoreFuture<'a, bool> {
         Box::pin(core::future::ready(self.insert(key, value, ttl, false)))
+    }
+
+    fn capacity(&self) -> Option<usize> {
+        Some(self.capacity)
     }
 }
 
