@@ -569,16 +569,32 @@ async fn a_subjects_share_spans_its_keys_and_a_token_without_sub_counts_by_key()
         let token = token.to_owned();
         async move { dpop(&app, &token, &proof).await.status() }
     };
-    for _ in 0..2 {
+    for sub in [None, None, Some(""), Some("")] {
         let key = DpopKey::es256();
-        let token = issuer
-            .token(scope_set!("items"))
-            .without("sub")
-            .dpop_bound(&key)
-            .mint();
+        let token = match sub {
+            None => issuer.token(scope_set!("items")).without("sub"),
+            Some(empty) => issuer.token(scope_set!("items")).sub(empty),
+        };
+        let token = token.dpop_bound(&key).mint();
         for expected in [200, 200, 429] {
-            assert_eq!(request(&key, &token).await, expected);
+            assert_eq!(request(&key, &token).await, expected, "{sub:?}");
         }
+    }
+    // One `sub` from two issuers is two subjects.
+    let other = issuer.with_issuer("https://other.example");
+    let both = crate::app(
+        Verifier::builder()
+            .trust(issuer.trusted())
+            .trust(other.trusted())
+            .dpop(Dpop::allowed().url_from_request().proofs_per_subject(1))
+            .build()
+            .unwrap(),
+    );
+    let key = DpopKey::es256();
+    for (from, expected) in [(&issuer, 200), (&other, 200), (&issuer, 429)] {
+        let token = bound(from, "mallory", &key);
+        let proof = key.proof("GET", URL).token(&token).sign();
+        assert_eq!(dpop(&both, &token, &proof).await.status(), expected);
     }
 }
 

@@ -143,6 +143,11 @@ fn identifiers_that_cannot_be_one_are_refused() {
         "https://api.example.com/m cp",
         "https://api.example.com/{tenant}/mcp",
         "https://api.example.com/a|b",
+        "https://api.example.com/:tenant/mcp",
+        "https://api.example.com/files/*",
+        "https://api.example.com/a%zz",
+        "https://api.example.com/a%2",
+        "https://api.example.com/a[0]",
     ] {
         match ResourceMetadata::new(resource) {
             Err(ConfigError::InvalidResource {
@@ -181,18 +186,30 @@ async fn the_router_serves_the_document_without_a_token() {
 }
 
 #[tokio::test]
-async fn a_path_is_served_as_written_never_as_a_route_pattern() {
+async fn a_path_is_served_as_written_in_the_apps_router() {
     let status = |app: Router, path: &'static str| async move {
         let request = Request::get(path).body(Body::empty()).unwrap();
         app.oneshot(request).await.unwrap().status()
     };
-    // Segments that axum's routes would read as captures (or refuse) are literals.
-    let metadata = ResourceMetadata::new("https://api.example.com/:tenant/*/mcp").unwrap();
-    let served = "/.well-known/oauth-protected-resource/:tenant/*/mcp";
+    // Merged into an app's router, as the docs show, with the root's copy: what axum's
+    // routes would read as parameters is percent-encoded, and served as written.
+    let metadata = ResourceMetadata::new("https://[::1]:8443/%3Atenant/v1:beta/%2A/mcp")
+        .unwrap()
+        .also_at_root();
+    let served = "/.well-known/oauth-protected-resource/%3Atenant/v1:beta/%2A/mcp";
     assert_eq!(metadata.path(), served);
-    assert_eq!(status(metadata.router(), served).await, 200);
-    let other = "/.well-known/oauth-protected-resource/acme/x/mcp";
-    assert_eq!(status(metadata.router(), other).await, 404);
+    let app = || {
+        Router::new()
+            .route("/mcp", get(|| async { "mcp" }))
+            .merge(metadata.router())
+    };
+    assert_eq!(status(app(), served).await, 200);
+    assert_eq!(
+        status(app(), "/.well-known/oauth-protected-resource").await,
+        200
+    );
+    let other = "/.well-known/oauth-protected-resource/acme/v1:beta/x/mcp";
+    assert_eq!(status(app(), other).await, 404);
 }
 
 #[tokio::test]

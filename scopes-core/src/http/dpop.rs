@@ -180,9 +180,10 @@ impl Dpop {
 
     /// How many proofs of one subject are remembered in one replay window (the proof
     /// lifetime with three times the clock skew and 5 s, 95 s by default; a subject's
-    /// window begins with its first proof). The subject is the token's `iss` and `sub`:
-    /// one user, or one service client, whatever keys it signs with (a token without a
-    /// string `sub` is counted by its key). Past it, that subject's proofs are refused
+    /// window begins with its first proof). The subject is the token's issuer (the one
+    /// that verified it, and its `iss`) and `sub`: one user, or one service client,
+    /// whatever keys it signs with (a token without a `sub`, or with an empty one, is
+    /// counted by its key). Past it, that subject's proofs are refused
     /// until its window ends: `429 Too Many Requests` with a `Retry-After` of the
     /// window's length (an upper bound: the window may end sooner) and no challenge
     /// (the credentials were good; [`DpopError::TooManyProofs`](crate::DpopError::TooManyProofs)),
@@ -485,13 +486,8 @@ impl Policy {
         if seen.is_some_and(|mark| mark.key == key && mark.store == store) {
             return Ok(ProofMark { key, store });
         }
-        let place = match self.per_subject {
-            u32::MAX => Place(None),
-            _ => {
-                let share = share_of(token, &checked.thumbprint);
-                self.take_place(&share, (&checked.thumbprint, &key), Instant::now())?
-            }
-        };
+        let share = || share_of(token, &checked.thumbprint);
+        let place = self.take_place(share, (&checked.thumbprint, &key), Instant::now())?;
         match self.store.set_if_absent(&key, b"1", self.window).await {
             Ok(true) => Ok(ProofMark { key, store }),
             Ok(false) => {
@@ -508,23 +504,27 @@ impl Policy {
     }
 
     /// A place for `proof` (its key's thumbprint and its store key) in the share
-    /// `share` ([`share_of`]) in its window at `now`, or its refusal: a replay when a
-    /// copy of the proof is being checked, too many when the share is taken
+    /// `share` names ([`share_of`]) in its window at `now`, or its refusal: a replay
+    /// when a copy of the proof is being checked, too many when the share is taken
     /// ([`Dpop::proofs_per_subject`]; the first time in a window, with a warning that
-    /// names the key).
+    /// names the key). Without a limit, nothing is counted (nor `share` named).
     fn take_place(
         &self,
-        share: &str,
+        share: impl FnOnce() -> String,
         (thumbprint, proof): (&str, &str),
         now: Instant,
     ) -> Result<Place, AuthRejection> {
+        if self.per_subject == u32::MAX {
+            return Ok(Place(None));
+        }
+        let share = share();
         let fresh = || Share {
             began: now,
             count: 0,
             warned: false,
             in_flight: HashSet::new(),
         };
-        let Ok(counted) = self.counts.get_or_insert_with(share, || {
+        let Ok(counted) = self.counts.get_or_insert_with(&share, || {
             Ok::<_, core::convert::Infallible>(Arc::new(Mutex::new(fresh())))
         });
         // Under the share's lock, so that parallel requests of one subject cannot each
@@ -584,9 +584,10 @@ impl Policy {
     }
 }
 
-/// Whose share of the replay store a proof takes: its token's subject (`iss` and
-/// `sub`: one user, or one service client, whatever keys it signs with), or its key
-/// for a token without a string `sub`. Hashed: a share's name has a bounded length.
+/// Whose share of the replay store a proof takes: its token's subject (the issuer that
+/// verified it, its `iss` and its `sub`: one user, or one service client, whatever
+/// keys it signs with), or its key for a token without a `sub` (absent, empty, or not
+/// a string). Hashed: a share's name has a bounded length.
 fn share_of(token: &VerifiedToken, thumbprint: &str) -> String {
     #[derive(Deserialize)]
     struct Subject<'a> {
@@ -599,10 +600,11 @@ fn share_of(token: &VerifiedToken, thumbprint: &str) -> String {
         Ok(Subject {
             iss,
             sub: Some(sub),
-        }) => crate::store::key(
+        }) if !sub.is_empty() => crate::store::key(
             "",
             &[
                 b"sub",
+                &token.issuer_index().to_be_bytes(),
                 iss.as_deref().unwrap_or_default().as_bytes(),
                 sub.as_bytes(),
             ],
@@ -747,7 +749,7 @@ mod tests {
         let start = Instant::now();
         let refused = Err(AuthRejection::InvalidDpopProof(DpopError::TooManyProofs));
         let replayed = Err(AuthRejection::InvalidDpopProof(DpopError::Replayed));
-        let take = |share, proof, now| policy.take_place(share, ("k", proof), now);
+        let take = |share: &str, proof, now| policy.take_place(|| share.into(), ("k", proof), now);
         // A place given back (the store knew the proof: a replay) counts nothing.
         take("a", "1", start).unwrap().give_back();
         // A place dropped otherwise (remembered, a store that failed, a request
@@ -767,6 +769,13 @@ mod tests {
         drop(take("a", "5", next).unwrap());
         drop(take("a", "6", next).unwrap());
         assert_eq!(take("a", "7", next).map(drop), refused);
+        // Nothing counted when there is no limit.
+        let open = self::policy(Dpop::allowed().proofs_per_subject(u32::MAX));
+        for _ in 0..3 {
+            let place = open.take_place(|| unreachable!("no share named"), ("k", "1"), start);
+            drop(place.unwrap());
+        }
+        assert!(open.counts.is_empty());
     }
 
     #[test]
@@ -780,7 +789,8 @@ mod tests {
                     (0..100)
                         .filter(|n| {
                             let proof = format!("{thread}.{n}");
-                            policy.take_place("a", ("k", &proof), now).is_ok()
+                            let share = || "a".to_owned();
+                            policy.take_place(share, ("k", &proof), now).is_ok()
                         })
                         .count()
                 })

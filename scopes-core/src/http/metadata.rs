@@ -122,14 +122,32 @@ impl ResourceMetadata {
         if resource.contains('#') || resource.contains('?') {
             return Err(invalid("it may not have a query or a fragment"));
         }
-        // It goes into challenges between quotes, and compares code point by code point;
-        // and its path is served as written (never as a route pattern: `{…}`).
+        // It goes into challenges between quotes, and compares code point by code point.
         if !resource
             .bytes()
             .all(|b| b.is_ascii_graphic() && !b"\"<>\\^`{|}".contains(&b))
         {
             return Err(invalid(
                 "a URL is printable ASCII without spaces or any of \"<>\\^`{|} (RFC 3986): percent-encode them",
+            ));
+        }
+        let escape = |after: &str| {
+            let hex = after.get(..2).unwrap_or_default();
+            hex.len() == 2 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        };
+        if path.contains(['[', ']']) || !path.split('%').skip(1).all(escape) {
+            return Err(invalid(
+                "its path may hold `[` and `]` only percent-encoded, and `%` only before two hexadecimal digits (RFC 3986)",
+            ));
+        }
+        // Its path is served as a route of axum's: a segment that starts with `:` or `*`
+        // would be read as a parameter (and refused).
+        if path
+            .split('/')
+            .any(|segment| segment.starts_with([':', '*']))
+        {
+            return Err(invalid(
+                "a path segment may not start with `:` or `*`, which axum's routes read as parameters: percent-encode it (`%3A`, `%2A`)",
             ));
         }
         // RFC 9728 §3.1: the well-known segment goes between the host and the path (a
@@ -309,10 +327,7 @@ impl ResourceMetadata {
             let response = metadata.response();
             async move { response }
         });
-        // The path is a literal: a segment that starts with `:` or `*` is no capture.
-        let router = Router::new()
-            .without_v07_checks()
-            .route(&self.path, document.clone());
+        let router = Router::new().route(&self.path, document.clone());
         match self.at_root && self.path != WELL_KNOWN {
             true => router.route(WELL_KNOWN, document),
             false => router,

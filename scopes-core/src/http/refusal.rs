@@ -181,7 +181,7 @@ impl AuthRejection {
     }
 
     /// Whether its answer carries a `WWW-Authenticate` challenge: every refusal's but an
-    /// outage's (503) and a DPoP key's over its share (429), whose credentials other
+    /// outage's (503) and a DPoP subject's over its share (429), whose credentials other
     /// credentials would not do better than.
     pub fn is_challenged(&self) -> bool {
         !self.is_outage() && *self != Self::InvalidDpopProof(DpopError::TooManyProofs)

@@ -68,6 +68,12 @@ impl VerifiedToken {
         &self.0.text[self.0.split..self.0.scopes]
     }
 
+    /// Which of the verifier's trusted issuers verified it (its index): subjects of two
+    /// issuers are two subjects, whatever their claims say.
+    pub(crate) fn issuer_index(&self) -> usize {
+        self.0.issuer
+    }
+
     /// Whether this is the verification of `token`.
     pub(crate) fn is_of(&self, token: &str) -> bool {
         self.token_text() == token
