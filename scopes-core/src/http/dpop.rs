@@ -196,8 +196,9 @@ impl Dpop {
     /// offered to a store that failed, or by a request dropped while the store was
     /// asked, counts (it may have been remembered). Over the share the store is not
     /// asked, so a replay of an older proof is answered 429 too: refused either way.
-    /// Each instance counts its own. Proofs are remembered for one window, so a subject holds at most twice its share
-    /// of the store at once (the end of one window and the start of the next).
+    /// Each instance counts its own. Proofs are remembered for one window, so a subject
+    /// holds at most twice its share of the store at once (the end of one window and
+    /// the start of the next).
     ///
     /// The default depends on the store. With a [`MemoryStore`] (the default one holds
     /// 100 000 proofs, and then refuses every new proof), it is a tenth of the store's
