@@ -408,12 +408,26 @@ async fn the_last_good_set_serves_while_the_key_server_fails() {
             Behavior::Slow(Duration::from_secs(3)),
             KeyFetchError::Timeout,
         ),
-        (Behavior::Close, KeyFetchError::Unreachable),
+        (
+            Behavior::Close,
+            KeyFetchError::Unreachable {
+                cause: String::new(),
+            },
+        ),
     ];
     for (behavior, error) in failures {
         server.set_behavior(behavior);
         let started = std::time::Instant::now();
         let refused = verifier.refresh_keys().await.unwrap_err();
+        // A failed connection says how, as the network stack put it.
+        let error = match (refused.error(), error) {
+            (KeyFetchError::Unreachable { cause }, KeyFetchError::Unreachable { .. }) => {
+                assert!(!cause.is_empty(), "{behavior:?}");
+                assert!(!cause.contains(server.jwks_url().as_str()), "{cause}");
+                refused.error().clone()
+            }
+            (_, error) => error,
+        };
         assert_eq!(refused.error(), &error, "{behavior:?}");
         // It says whose key set it is.
         assert_eq!(refused.jwks_url(), Some(server.jwks_url().as_str()));
@@ -624,6 +638,29 @@ async fn discovery_finds_the_jwks_and_the_issuer_is_checked_everywhere() {
         )),
         "{refused}"
     );
+}
+
+#[test]
+fn a_discovery_documents_address_or_an_empty_url_is_refused_with_the_fix() {
+    for given in [
+        "https://idp.example.com/realms/shop/.well-known/openid-configuration",
+        "https://idp.example.com/realms/shop/.well-known/openid-configuration/",
+        "https://idp.example.com/realms/shop/.well-known/oauth-authorization-server",
+    ] {
+        let refused = Verifier::builder().oidc_issuer(given).build().unwrap_err();
+        assert_eq!(refused, ConfigError::DiscoveryUrlAsIssuer(given.into()));
+        assert!(
+            refused
+                .to_string()
+                .contains("(`https://idp.example.com/realms/shop`)"),
+            "{refused}"
+        );
+    }
+    // A variable that was not set: named as the setting it was given to.
+    let empty = Verifier::builder().oidc_issuer("").build().unwrap_err();
+    assert_eq!(empty, ConfigError::EmptySetting("oidc_issuer"));
+    let empty = Verifier::builder().jwks_url("").build().unwrap_err();
+    assert_eq!(empty, ConfigError::EmptySetting("jwks_url"));
 }
 
 #[test]

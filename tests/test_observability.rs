@@ -522,6 +522,37 @@ fn an_mcp_guard_that_clients_could_not_discover_is_warned_about() {
 }
 
 #[test]
+fn a_providers_keys_without_an_audience_are_warned_about_at_build() {
+    let warnings = |builder: scopes_core::VerifierBuilder| {
+        let (events, _) = observed(async move {
+            builder.build().unwrap();
+        });
+        events
+            .into_iter()
+            .filter(|event| event.level == tracing::Level::WARN)
+            .map(|event| {
+                let keys = event.field("keys").unwrap_or_default().to_owned();
+                (keys, event.field("message").unwrap_or_default().to_owned())
+            })
+            .collect::<Vec<_>>()
+    };
+    let issuer = "https://auth.example.com/realms/shop";
+    let without = warnings(Verifier::builder().oidc_issuer(issuer));
+    assert_eq!(without.len(), 1, "{without:?}");
+    assert_eq!(without[0].0, issuer);
+    assert!(without[0].1.contains(".audience("), "{without:?}");
+    let trusted = scopes_core::TrustedIssuer::oidc(issuer);
+    assert_eq!(warnings(Verifier::builder().trust(trusted)).len(), 1);
+    // With an audience, or with keys of one's own: nothing to say.
+    let checked = Verifier::builder()
+        .oidc_issuer(issuer)
+        .audience("https://api.example.com");
+    assert_eq!(warnings(checked), []);
+    let own = TestIssuer::hs256().verifier_builder();
+    assert_eq!(warnings(own), []);
+}
+
+#[test]
 fn a_dpop_subject_over_its_share_is_warned_about_once_per_window() {
     let issuer = TestIssuer::es256();
     let client = testing::DpopKey::es256();

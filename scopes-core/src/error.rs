@@ -105,6 +105,10 @@ pub enum ConfigError {
     /// a fragment, which OpenID Connect Discovery §2 does not allow: the discovery
     /// document's address is the issuer followed by `/.well-known/openid-configuration`.
     InvalidIssuerUrl(String),
+    /// An OpenID Connect issuer URL (`oidc_issuer`, `TrustedIssuer::oidc`) that is the
+    /// address of a discovery document (`…/.well-known/openid-configuration`), not of the
+    /// issuer: tokens name the issuer in `iss`, and discovery appends the path itself.
+    DiscoveryUrlAsIssuer(String),
     /// [`Dpop::algorithms`](crate::Dpop::algorithms) was empty or named an HMAC
     /// algorithm (a proof's key is public: only asymmetric algorithms can sign one).
     DpopAlgorithms,
@@ -303,6 +307,11 @@ impl fmt::Display for ConfigError {
             Self::InvalidIssuerUrl(issuer) => write!(
                 f,
                 "the OpenID Connect issuer `{issuer}` has a query or a fragment, which an issuer URL cannot hold (OpenID Connect Discovery §2); give the issuer as its tokens name it in `iss`"
+            ),
+            Self::DiscoveryUrlAsIssuer(url) => write!(
+                f,
+                "`{url}` is the address of the provider's discovery document, not its issuer: give `oidc_issuer` the issuer as its tokens name it in `iss` (`{}`); the discovery path is appended to it",
+                issuer_of_discovery(url)
             ),
             Self::EmptySetting(setting) => write!(
                 f,
@@ -566,3 +575,10 @@ impl fmt::Display for DpopError {
 }
 
 impl std::error::Error for DpopError {}
+
+/// The issuer a discovery document's address belongs to: the address without its
+/// well-known path.
+fn issuer_of_discovery(url: &str) -> &str {
+    let url = url.trim_end_matches('/');
+    url.rfind("/.well-known/").map_or(url, |at| &url[..at])
+}

@@ -512,6 +512,23 @@ impl VerifierBuilder {
         self
     }
 
+    /// Without the `jwks` feature: a compile error that says to enable it.
+    #[cfg(not(feature = "jwks"))]
+    #[doc(hidden)]
+    pub fn jwks_url<U: Into<String> + crate::__jwks::NeedsTheJwksFeature>(self, _url: U) -> Self {
+        self
+    }
+
+    /// Without the `jwks` feature: a compile error that says to enable it.
+    #[cfg(not(feature = "jwks"))]
+    #[doc(hidden)]
+    pub fn oidc_issuer<I: Into<String> + crate::__jwks::NeedsTheJwksFeature>(
+        self,
+        _issuer: I,
+    ) -> Self {
+        self
+    }
+
     /// The JWT access token profile (RFC 9068), strictly; see
     /// [`TrustedIssuer::rfc9068`].
     pub fn rfc9068(mut self, resource: impl Into<String>) -> Self {
@@ -689,6 +706,18 @@ impl VerifierBuilder {
             leeway_secs: self.leeway.as_secs(),
             cache: self.cache,
         };
+        // Legal (a provider may write no `aud`), but a provider's tokens name an audience
+        // as a rule, and are then refused as "The token audience is not accepted".
+        let unchecked = self.trusted.iter().chain([&self.own]);
+        if let Some(keys) = unchecked
+            .filter_map(TrustedIssuer::fetched_without_audience)
+            .next()
+        {
+            tracing::warn!(
+                keys,
+                "the keys of an identity provider are trusted without an audience: its tokens that name one (most do: Keycloak's `account`, this API's identifier) are refused; name this API's with `.audience(\"…\")`"
+            );
+        }
         let tokens = if self.trusted.is_empty() {
             TokenVerifier::new(vec![self.own], false, shared)?
         } else {

@@ -198,6 +198,20 @@ impl TrustedIssuer {
         self
     }
 
+    /// Without the `jwks` feature: a compile error that says to enable it.
+    #[cfg(not(feature = "jwks"))]
+    #[doc(hidden)]
+    pub fn oidc<I: Into<String> + crate::__jwks::NeedsTheJwksFeature>(_issuer: I) -> Self {
+        Self::anonymous()
+    }
+
+    /// Without the `jwks` feature: a compile error that says to enable it.
+    #[cfg(not(feature = "jwks"))]
+    #[doc(hidden)]
+    pub fn jwks_url<U: Into<String> + crate::__jwks::NeedsTheJwksFeature>(self, _url: U) -> Self {
+        self
+    }
+
     /// Requires `aud` to contain `audience` (call again to accept any of several).
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audiences.push(audience.into());
@@ -274,6 +288,19 @@ impl TrustedIssuer {
     pub fn require_claim(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.required_claims.push((name.into(), value.into()));
         self
+    }
+
+    /// Where its keys are fetched from, when they are fetched (an identity provider's)
+    /// and it checks no audience: its tokens name one, almost always, and are refused.
+    pub(crate) fn fetched_without_audience(&self) -> Option<&str> {
+        #[cfg(feature = "jwks")]
+        if let Some(crate::keys::Location::Issuer(url) | crate::keys::Location::Jwks(url)) =
+            &self.remote
+            && self.audiences.is_empty()
+        {
+            return Some(url);
+        }
+        None
     }
 
     /// The settings a verifier trusting several issuers must not carry itself: any

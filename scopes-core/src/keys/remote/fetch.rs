@@ -19,8 +19,12 @@ pub enum KeyFetchError {
     InsecureUrl(String),
     /// No answer within the time limit.
     Timeout,
-    /// The connection failed.
-    Unreachable,
+    /// The connection failed: `cause` says how, as the network stack put it (the name
+    /// did not resolve, the connection was refused, the TLS handshake failed…).
+    Unreachable {
+        /// The innermost error's message.
+        cause: String,
+    },
     /// The answer's status was not 200.
     Status(u16),
     /// The body is larger than [`FetchOptions::max_body`].
@@ -48,7 +52,7 @@ impl fmt::Display for KeyFetchError {
                 "`{url}` is not an https URL (http is accepted on loopback only; see FetchOptions::allow_http)"
             ),
             Self::Timeout => f.write_str("no answer in time"),
-            Self::Unreachable => f.write_str("the connection failed"),
+            Self::Unreachable { cause } => write!(f, "the connection failed: {cause}"),
             Self::Status(status) => write!(f, "the answer's status is {status}, not 200"),
             Self::TooLarge => {
                 f.write_str("the body is larger than the limit (FetchOptions::max_body)")
@@ -255,9 +259,18 @@ pub(crate) async fn post_form(
 
 fn classify(error: reqwest::Error) -> KeyFetchError {
     if error.is_timeout() {
-        KeyFetchError::Timeout
-    } else {
-        KeyFetchError::Unreachable
+        return KeyFetchError::Timeout;
+    }
+    // The innermost source says what happened (reqwest's own message only that a
+    // request failed); the URL is named where the error is reported, and left out here
+    // (with whatever credentials it may hold).
+    let error = error.without_url();
+    let mut cause: &dyn std::error::Error = &error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    KeyFetchError::Unreachable {
+        cause: cause.to_string(),
     }
 }
 

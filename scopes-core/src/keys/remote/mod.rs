@@ -161,11 +161,30 @@ impl RemoteKeys {
     }
 }
 
+/// The well-known paths of discovery documents (OpenID Connect Discovery, RFC 8414).
+const DISCOVERY_PATHS: [&str; 2] = [
+    "/.well-known/openid-configuration",
+    "/.well-known/oauth-authorization-server",
+];
+
 impl State {
     fn new(location: Location, options: FetchOptions) -> Result<Self, ConfigError> {
-        let url = match &location {
-            Location::Jwks(url) | Location::Issuer(url) => url,
+        let (url, setting) = match &location {
+            Location::Jwks(url) => (url, "jwks_url"),
+            Location::Issuer(url) => (url, "oidc_issuer"),
         };
+        // An unset environment variable read as `""`.
+        if url.is_empty() {
+            return Err(ConfigError::EmptySetting(setting));
+        }
+        // The discovery document's own address given for the issuer it names.
+        if let Location::Issuer(given) = &location
+            && DISCOVERY_PATHS
+                .iter()
+                .any(|path| given.trim_end_matches('/').ends_with(path))
+        {
+            return Err(ConfigError::DiscoveryUrlAsIssuer(given.clone()));
+        }
         fetch::check_url(url, &options).map_err(|_| ConfigError::InsecureUrl(url.clone()))?;
         // Discovery appends its path to the issuer: a query or fragment would end up
         // before it.
