@@ -515,14 +515,17 @@ impl VerifierBuilder {
     /// Without the `jwks` feature: a compile error that says to enable it.
     #[cfg(not(feature = "jwks"))]
     #[doc(hidden)]
-    pub fn jwks_url<U: Into<String> + crate::__jwks::NeedsTheJwksFeature>(self, _url: U) -> Self {
+    pub fn jwks_url<U: Into<String> + crate::keys::without_jwks::NeedsTheJwksFeature>(
+        self,
+        _url: U,
+    ) -> Self {
         self
     }
 
     /// Without the `jwks` feature: a compile error that says to enable it.
     #[cfg(not(feature = "jwks"))]
     #[doc(hidden)]
-    pub fn oidc_issuer<I: Into<String> + crate::__jwks::NeedsTheJwksFeature>(
+    pub fn oidc_issuer<I: Into<String> + crate::keys::without_jwks::NeedsTheJwksFeature>(
         self,
         _issuer: I,
     ) -> Self {

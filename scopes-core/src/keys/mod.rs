@@ -137,3 +137,22 @@ impl KeyStore for StaticKeys {
         self.0.generation
     }
 }
+
+/// The bound of the key-fetching methods of a build without the `jwks`
+/// feature (`VerifierBuilder::oidc_issuer`, `VerifierBuilder::jwks_url`,
+/// `TrustedIssuer::oidc`, `TrustedIssuer::jwks_url`), which nothing implements
+/// (nor can: it is sealed), so that a call says which feature to enable where rustc
+/// would suggest another method.
+#[cfg(not(feature = "jwks"))]
+pub(crate) mod without_jwks {
+    mod sealed {
+        pub trait Sealed {}
+    }
+
+    #[diagnostic::on_unimplemented(
+        message = "fetching keys from an identity provider needs scopes-core's `jwks` feature",
+        label = "`oidc_issuer`, `jwks_url` and `TrustedIssuer::oidc` need the `jwks` feature",
+        note = "enable it: `scopes-core = {{ version = \"…\", features = [\"jwks\"] }}` (or `cargo add scopes-core -F jwks`)"
+    )]
+    pub trait NeedsTheJwksFeature: sealed::Sealed {}
+}

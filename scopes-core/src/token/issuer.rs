@@ -201,14 +201,19 @@ impl TrustedIssuer {
     /// Without the `jwks` feature: a compile error that says to enable it.
     #[cfg(not(feature = "jwks"))]
     #[doc(hidden)]
-    pub fn oidc<I: Into<String> + crate::__jwks::NeedsTheJwksFeature>(_issuer: I) -> Self {
+    pub fn oidc<I: Into<String> + crate::keys::without_jwks::NeedsTheJwksFeature>(
+        _issuer: I,
+    ) -> Self {
         Self::anonymous()
     }
 
     /// Without the `jwks` feature: a compile error that says to enable it.
     #[cfg(not(feature = "jwks"))]
     #[doc(hidden)]
-    pub fn jwks_url<U: Into<String> + crate::__jwks::NeedsTheJwksFeature>(self, _url: U) -> Self {
+    pub fn jwks_url<U: Into<String> + crate::keys::without_jwks::NeedsTheJwksFeature>(
+        self,
+        _url: U,
+    ) -> Self {
         self
     }
 
