@@ -711,16 +711,10 @@ impl VerifierBuilder {
         };
         // Legal (a provider may write no `aud`), but a provider's tokens name an audience
         // as a rule, and are then refused as "The token audience is not accepted".
-        let unchecked = self.trusted.iter().chain([&self.own]);
-        if let Some(keys) = unchecked
-            .filter_map(TrustedIssuer::fetched_without_audience)
-            .next()
-        {
-            tracing::warn!(
-                keys,
-                "the keys of an identity provider are trusted without an audience: its tokens that name one (most do: Keycloak's `account`, this API's identifier) are refused; name this API's with `.audience(\"…\")`"
-            );
-        }
+        // Said once the configuration is known to build.
+        let unchecked = (self.trusted.iter().chain([&self.own]))
+            .find_map(TrustedIssuer::fetched_without_audience)
+            .map(str::to_owned);
         let tokens = if self.trusted.is_empty() {
             TokenVerifier::new(vec![self.own], false, shared)?
         } else {
@@ -757,6 +751,12 @@ impl VerifierBuilder {
                 policy.window.as_secs() + u64::from(policy.window.subsec_nanos() > 0),
             ),
         });
+        if let Some(keys) = unchecked {
+            tracing::warn!(
+                keys,
+                "the keys of an identity provider are trusted without an audience: its tokens that name one (most do: Keycloak's `account`, this API's identifier) are refused; name this API's with `.audience(\"…\")`"
+            );
+        }
         Ok(Verifier {
             inner: Arc::new(Inner {
                 label: tokens.label().into(),
