@@ -642,20 +642,75 @@ async fn discovery_finds_the_jwks_and_the_issuer_is_checked_everywhere() {
 
 #[test]
 fn a_discovery_documents_address_or_an_empty_url_is_refused_with_the_fix() {
-    for given in [
-        "https://idp.example.com/realms/shop/.well-known/openid-configuration",
-        "https://idp.example.com/realms/shop/.well-known/openid-configuration/",
-        "https://idp.example.com/realms/shop/.well-known/oauth-authorization-server",
+    let refused = |setting: &str, given: &str| match setting {
+        "oidc_issuer" => Verifier::builder().oidc_issuer(given).build().unwrap_err(),
+        _ => Verifier::builder().jwks_url(given).build().unwrap_err(),
+    };
+    for (given, issuer) in [
+        (
+            "https://idp.example.com/realms/shop/.well-known/openid-configuration",
+            "https://idp.example.com/realms/shop",
+        ),
+        (
+            "https://idp.example.com/realms/shop/.well-known/openid-configuration/",
+            "https://idp.example.com/realms/shop",
+        ),
+        (
+            "https://idp.example.com/realms/shop/.well-known/oauth-authorization-server",
+            "https://idp.example.com/realms/shop",
+        ),
+        // RFC 8414 §3.1: inserted between the host and the issuer's path.
+        (
+            "https://idp.example.com/.well-known/oauth-authorization-server/tenant-a",
+            "https://idp.example.com/tenant-a",
+        ),
+        // Auth0's: the issuer is `https://tenant.auth0.com/`, with its slash.
+        (
+            "https://tenant.auth0.com/.well-known/openid-configuration",
+            "https://tenant.auth0.com",
+        ),
     ] {
-        let refused = Verifier::builder().oidc_issuer(given).build().unwrap_err();
-        assert_eq!(refused, ConfigError::DiscoveryUrlAsIssuer(given.into()));
-        assert!(
-            refused
-                .to_string()
-                .contains("(`https://idp.example.com/realms/shop`)"),
-            "{refused}"
-        );
+        for setting in ["oidc_issuer", "jwks_url"] {
+            let refused = refused(setting, given);
+            assert_eq!(
+                refused,
+                ConfigError::DiscoveryUrl {
+                    setting,
+                    url: given.into(),
+                    issuer: issuer.into(),
+                }
+            );
+            let message = refused.to_string();
+            assert!(message.contains(&format!("`{issuer}`")), "{message}");
+            // The issuer may end with a slash: both are named, the document decides.
+            assert!(message.contains(&format!("`{issuer}/`")), "{message}");
+            let fix = match setting {
+                "jwks_url" => "`jwks_uri`",
+                _ => "document's `issuer`",
+            };
+            assert!(message.contains(fix), "{message}");
+        }
     }
+    // What a credential could be in is left out of the message.
+    let secret = refused(
+        "jwks_url",
+        "https://user:hunter2@idp.example.com/.well-known/openid-configuration?key=hunter2",
+    )
+    .to_string();
+    assert!(!secret.contains("hunter2"), "{secret}");
+    // Not a discovery document's address: a key set that lives under `.well-known`.
+    assert!(
+        Verifier::builder()
+            .jwks_url("https://idp.example.com/.well-known/jwks.json")
+            .build()
+            .is_ok()
+    );
+    assert!(
+        Verifier::builder()
+            .oidc_issuer("https://idp.example.com/.well-known/openid-configurations")
+            .build()
+            .is_ok()
+    );
     // A variable that was not set: named as the setting it was given to.
     let empty = Verifier::builder().oidc_issuer("").build().unwrap_err();
     assert_eq!(empty, ConfigError::EmptySetting("oidc_issuer"));

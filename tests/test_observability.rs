@@ -523,6 +523,7 @@ fn an_mcp_guard_that_clients_could_not_discover_is_warned_about() {
 
 #[test]
 fn a_providers_keys_without_an_audience_are_warned_about_at_build() {
+    use scopes_core::{Introspection, TrustedIssuer};
     let warnings = |builder: scopes_core::VerifierBuilder| {
         let (events, _) = observed(async move {
             builder.build().unwrap();
@@ -531,8 +532,11 @@ fn a_providers_keys_without_an_audience_are_warned_about_at_build() {
             .into_iter()
             .filter(|event| event.level == tracing::Level::WARN)
             .map(|event| {
-                let keys = event.field("keys").unwrap_or_default().to_owned();
-                (keys, event.field("message").unwrap_or_default().to_owned())
+                let issuer = event.field("issuer").unwrap_or_default().to_owned();
+                (
+                    issuer,
+                    event.field("message").unwrap_or_default().to_owned(),
+                )
             })
             .collect::<Vec<_>>()
     };
@@ -541,8 +545,31 @@ fn a_providers_keys_without_an_audience_are_warned_about_at_build() {
     assert_eq!(without.len(), 1, "{without:?}");
     assert_eq!(without[0].0, issuer);
     assert!(without[0].1.contains(".audience("), "{without:?}");
-    let trusted = scopes_core::TrustedIssuer::oidc(issuer);
+    let trusted = TrustedIssuer::oidc(issuer);
     assert_eq!(warnings(Verifier::builder().trust(trusted)).len(), 1);
+    // A key set named by its URL alone: named by it, without what may be a secret.
+    let by_url = warnings(
+        Verifier::builder().jwks_url("https://user:hunter2@auth.example.com/jwks?key=hunter2"),
+    );
+    assert_eq!(by_url.len(), 1, "{by_url:?}");
+    assert_eq!(by_url[0].0, "https://auth.example.com/jwks");
+    // Every provider without one is named, introspected ones too.
+    let other = "https://login.example.org/";
+    let several = warnings(
+        Verifier::builder()
+            .trust(TrustedIssuer::oidc(issuer))
+            .trust(
+                TrustedIssuer::oidc("https://checked.example.net")
+                    .audience("https://api.example.com"),
+            )
+            .trust(TrustedIssuer::new(other).introspection(Introspection::new(
+                "https://login.example.org/introspect",
+                "my-api",
+                "my-api-secret",
+            ))),
+    );
+    let named: Vec<&str> = several.iter().map(|(issuer, _)| issuer.as_str()).collect();
+    assert_eq!(named, [issuer, other], "{several:?}");
     // With an audience, or with keys of one's own: nothing to say.
     let checked = Verifier::builder()
         .oidc_issuer(issuer)

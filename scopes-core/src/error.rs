@@ -41,12 +41,14 @@ pub enum ConfigError {
     /// ASCII).
     InvalidRealm,
     /// A JWKS or issuer URL is not `https://` (plain `http://` is accepted on loopback
-    /// only, or everywhere with `FetchOptions::allow_http`).
+    /// only, or everywhere with `FetchOptions::allow_http`). The URL is given without
+    /// its user information, query and fragment, which may hold a credential.
     InsecureUrl(String),
     /// The HTTP client for key sets could not be built (TLS setup).
     HttpClient,
     /// The introspection endpoint is not an https URL (http on loopback only, or with
-    /// `FetchOptions::allow_http`).
+    /// `FetchOptions::allow_http`). The URL is given without its user information,
+    /// query and fragment.
     InsecureIntrospectionEndpoint(String),
     /// `Introspection::discovered` on an issuer without `iss`: there is no discovery
     /// document to read the endpoint from.
@@ -105,10 +107,20 @@ pub enum ConfigError {
     /// a fragment, which OpenID Connect Discovery §2 does not allow: the discovery
     /// document's address is the issuer followed by `/.well-known/openid-configuration`.
     InvalidIssuerUrl(String),
-    /// An OpenID Connect issuer URL (`oidc_issuer`, `TrustedIssuer::oidc`) that is the
-    /// address of a discovery document (`…/.well-known/openid-configuration`), not of the
-    /// issuer: tokens name the issuer in `iss`, and discovery appends the path itself.
-    DiscoveryUrlAsIssuer(String),
+    /// An issuer URL (`oidc_issuer`, `TrustedIssuer::oidc`) or a JWKS URL (`jwks_url`)
+    /// that is the address of a discovery document
+    /// (`…/.well-known/openid-configuration`, or RFC 8414's
+    /// `/.well-known/oauth-authorization-server…`): tokens name the issuer in `iss`, and
+    /// discovery appends the path itself; the key set is at the document's `jwks_uri`.
+    DiscoveryUrl {
+        /// The setting given it: `oidc_issuer` or `jwks_url`.
+        setting: &'static str,
+        /// The URL given, without user information, query and fragment.
+        url: String,
+        /// The issuer the document is most likely of, without a trailing `/` (some
+        /// providers' issuers end with one: Auth0's).
+        issuer: String,
+    },
     /// [`Dpop::algorithms`](crate::Dpop::algorithms) was empty or named an HMAC
     /// algorithm (a proof's key is public: only asymmetric algorithms can sign one).
     DpopAlgorithms,
@@ -308,10 +320,21 @@ impl fmt::Display for ConfigError {
                 f,
                 "the OpenID Connect issuer `{issuer}` has a query or a fragment, which an issuer URL cannot hold (OpenID Connect Discovery §2); give the issuer as its tokens name it in `iss`"
             ),
-            Self::DiscoveryUrlAsIssuer(url) => write!(
+            Self::DiscoveryUrl {
+                setting: "jwks_url",
+                url,
+                issuer,
+            } => write!(
                 f,
-                "`{url}` is the address of the provider's discovery document, not its issuer: give `oidc_issuer` the issuer as its tokens name it in `iss` (`{}`); the discovery path is appended to it",
-                issuer_of_discovery(url)
+                "`{url}` is the address of a discovery document, not of a key set: give `jwks_url` the document's `jwks_uri`, or give `oidc_issuer` the issuer (the document's `issuer`, likely `{issuer}` or `{issuer}/`) to have the key set found"
+            ),
+            Self::DiscoveryUrl {
+                setting,
+                url,
+                issuer,
+            } => write!(
+                f,
+                "`{url}` is the address of a discovery document, not of an issuer: give `{setting}` the document's `issuer`, as tokens carry it in `iss` (likely `{issuer}`, or `{issuer}/`: Auth0's issuers end with a slash, and the two are different issuers); the discovery path is appended to it"
             ),
             Self::EmptySetting(setting) => write!(
                 f,
@@ -575,10 +598,3 @@ impl fmt::Display for DpopError {
 }
 
 impl std::error::Error for DpopError {}
-
-/// The issuer a discovery document's address belongs to: the address without its
-/// well-known path.
-fn issuer_of_discovery(url: &str) -> &str {
-    let url = url.trim_end_matches('/');
-    url.rfind("/.well-known/").map_or(url, |at| &url[..at])
-}

@@ -712,9 +712,9 @@ impl VerifierBuilder {
         // Legal (a provider may write no `aud`), but a provider's tokens name an audience
         // as a rule, and are then refused as "The token audience is not accepted".
         // Said once the configuration is known to build.
-        let unchecked = (self.trusted.iter().chain([&self.own]))
-            .find_map(TrustedIssuer::fetched_without_audience)
-            .map(str::to_owned);
+        let unchecked: Vec<String> = (self.trusted.iter().chain([&self.own]))
+            .filter_map(TrustedIssuer::provider_without_audience)
+            .collect();
         let tokens = if self.trusted.is_empty() {
             TokenVerifier::new(vec![self.own], false, shared)?
         } else {
@@ -751,10 +751,10 @@ impl VerifierBuilder {
                 policy.window.as_secs() + u64::from(policy.window.subsec_nanos() > 0),
             ),
         });
-        if let Some(keys) = unchecked {
+        for issuer in unchecked {
             tracing::warn!(
-                keys,
-                "the keys of an identity provider are trusted without an audience: its tokens that name one (most do: Keycloak's `account`, this API's identifier) are refused; name this API's with `.audience(\"…\")`"
+                issuer,
+                "an identity provider's tokens are trusted without an audience: those that name one (most do: Keycloak's `account`, this API's identifier) are refused; name this API's with `.audience(\"…\")`"
             );
         }
         Ok(Verifier {

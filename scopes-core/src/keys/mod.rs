@@ -25,6 +25,8 @@ pub use jwk::{SkipReason, SkippedKey};
 pub use key::Key;
 pub(crate) use key::check_secret;
 #[cfg(feature = "jwks")]
+pub(crate) use remote::for_logs;
+#[cfg(feature = "jwks")]
 pub use remote::{FetchOptions, KeyFetchError, KeyRefreshError};
 #[cfg(feature = "jwks")]
 pub(crate) use remote::{Location, RemoteKeys};
@@ -151,7 +153,7 @@ pub(crate) mod without_jwks {
 
     #[diagnostic::on_unimplemented(
         message = "fetching keys from an identity provider needs scopes-core's `jwks` feature",
-        label = "`oidc_issuer`, `jwks_url` and `TrustedIssuer::oidc` need the `jwks` feature",
+        label = "`oidc_issuer`, `jwks_url`, `TrustedIssuer::oidc` and `TrustedIssuer::jwks_url` need the `jwks` feature",
         note = "enable it: `scopes-core = {{ version = \"…\", features = [\"jwks\"] }}` (or `cargo add scopes-core -F jwks`)"
     )]
     pub trait NeedsTheJwksFeature: sealed::Sealed {}

@@ -13,7 +13,7 @@ use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 
 use super::VerifiedToken;
 use crate::error::{ConfigError, TokenError};
-use crate::keys::FetchOptions;
+use crate::keys::{FetchOptions, for_logs};
 use crate::store::Store;
 
 /// How an issuer's introspection endpoint is called (RFC 7662), for opaque tokens (or
@@ -150,7 +150,7 @@ impl Introspection {
     }
 
     pub(crate) fn build(self, issuer: Option<&str>) -> Result<Introspector, ConfigError> {
-        let insecure = |url: &str| ConfigError::InsecureIntrospectionEndpoint(url.to_owned());
+        let insecure = |url: &str| ConfigError::InsecureIntrospectionEndpoint(for_logs(url));
         let endpoint = tokio::sync::OnceCell::new();
         match (&self.endpoint, issuer) {
             (Some(given), _) => {
@@ -240,19 +240,6 @@ impl quick_cache::Weighter<String, Answer> for Bytes {
             _ => 0,
         };
         (token.len() + answer + 128) as u64
-    }
-}
-
-/// `endpoint` without what could be a secret: user info and query.
-fn for_logs(endpoint: &str) -> String {
-    match url::Url::parse(endpoint) {
-        Ok(mut url) => {
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-            url.set_query(None);
-            url.to_string()
-        }
-        Err(_) => "(not a URL)".to_owned(),
     }
 }
 

@@ -295,16 +295,30 @@ impl TrustedIssuer {
         self
     }
 
-    /// Where its keys are fetched from, when they are fetched (an identity provider's)
-    /// and it checks no audience: its tokens name one, almost always, and are refused.
-    pub(crate) fn fetched_without_audience(&self) -> Option<&str> {
+    /// When it trusts an identity provider's word (keys fetched from it, or its
+    /// introspection endpoint's answers) and checks no audience, what names it in the
+    /// logs: its `iss`, or else where its keys are fetched from. Such tokens name an
+    /// audience almost always, and are then refused.
+    pub(crate) fn provider_without_audience(&self) -> Option<String> {
         #[cfg(feature = "jwks")]
-        if let Some(crate::keys::Location::Issuer(url) | crate::keys::Location::Jwks(url)) =
-            &self.remote
-            && self.audiences.is_empty()
         {
-            return Some(url);
+            #[cfg(feature = "introspection")]
+            let introspects = self.introspection.is_some();
+            #[cfg(not(feature = "introspection"))]
+            let introspects = false;
+            if !self.audiences.is_empty() || (self.remote.is_none() && !introspects) {
+                return None;
+            }
+            let location = self.remote.as_ref().map(|location| match location {
+                crate::keys::Location::Issuer(url) | crate::keys::Location::Jwks(url) => {
+                    crate::keys::for_logs(url)
+                }
+            });
+            let named =
+                (self.issuers.first().cloned()).or_else(|| self.tenant_templates.first().cloned());
+            named.or(location)
         }
+        #[cfg(not(feature = "jwks"))]
         None
     }
 

@@ -49,7 +49,8 @@ impl fmt::Display for KeyFetchError {
         match self {
             Self::InsecureUrl(url) => write!(
                 f,
-                "`{url}` is not an https URL (http is accepted on loopback only; see FetchOptions::allow_http)"
+                "`{}` is not an https URL (http is accepted on loopback only; see FetchOptions::allow_http)",
+                for_logs(url)
             ),
             Self::Timeout => f.write_str("no answer in time"),
             Self::Unreachable { cause } => write!(f, "the connection failed: {cause}"),
@@ -135,11 +136,12 @@ impl KeyRefreshError {
     }
 }
 
+/// Its message leaves out what of the URL could be a secret (see [`for_logs`]).
 impl fmt::Display for KeyRefreshError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.from {
-            KeySource::Issuer(issuer) => write!(f, "the key set of issuer `{issuer}`"),
-            KeySource::Jwks(url) => write!(f, "the key set at `{url}`"),
+            KeySource::Issuer(issuer) => write!(f, "the key set of issuer `{}`", for_logs(issuer)),
+            KeySource::Jwks(url) => write!(f, "the key set at `{}`", for_logs(url)),
         }?;
         write!(f, " could not be fetched: {}", self.error)
     }
@@ -150,6 +152,29 @@ impl fmt::Display for KeyRefreshError {
 impl std::error::Error for KeyRefreshError {}
 
 /// Refuses URLs that are not https, except on loopback.
+/// `url` as logs and messages may show it: without its user information, query and
+/// fragment, where a configured URL may carry a credential (`https://user:pass@…`,
+/// `?api_key=…`). Text that is not a URL is cut the same way, as well as it can be.
+pub(crate) fn for_logs(url: &str) -> String {
+    match url::Url::parse(url) {
+        // `user:pass@host` parses as a URL of scheme `user`, without a host.
+        Ok(mut parsed) if parsed.has_host() => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            parsed.to_string()
+        }
+        _ => {
+            let before = url.split(['?', '#']).next().unwrap_or_default();
+            before
+                .rsplit_once('@')
+                .map_or(before, |(_, after)| after)
+                .to_owned()
+        }
+    }
+}
+
 pub(crate) fn check_url(url: &str, options: &FetchOptions) -> Result<(), KeyFetchError> {
     let insecure = || KeyFetchError::InsecureUrl(url.to_owned());
     let parsed = reqwest::Url::parse(url).map_err(|_| insecure())?;
@@ -262,8 +287,9 @@ fn classify(error: reqwest::Error) -> KeyFetchError {
         return KeyFetchError::Timeout;
     }
     // The innermost source says what happened (reqwest's own message only that a
-    // request failed); the URL is named where the error is reported, and left out here
-    // (with whatever credentials it may hold).
+    // request failed); the URL is left out here, and named where the error is
+    // reported, without what could be a credential (`for_logs`). A TLS failure's cause
+    // may name the host.
     let error = error.without_url();
     let mut cause: &dyn std::error::Error = &error;
     while let Some(source) = cause.source() {
@@ -324,6 +350,39 @@ pub(super) async fn discover(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_could_be_a_credential_is_left_out_of_logged_urls() {
+        for (url, logged) in [
+            (
+                "https://user:hunter2@idp.example.com/jwks?key=hunter2#hunter2",
+                "https://idp.example.com/jwks",
+            ),
+            (
+                "https://idp.example.com/realms/shop",
+                "https://idp.example.com/realms/shop",
+            ),
+            ("http://127.0.0.1:8080/jwks", "http://127.0.0.1:8080/jwks"),
+            // Not URLs: cut as well as can be.
+            (
+                "user:hunter2@idp.example.com/jwks?key=hunter2",
+                "idp.example.com/jwks",
+            ),
+            ("idp.example.com/jwks", "idp.example.com/jwks"),
+        ] {
+            assert_eq!(for_logs(url), logged, "{url}");
+        }
+        let refused = KeyRefreshError::of_jwks(
+            "https://user:hunter2@idp.example.com/jwks?key=hunter2",
+            KeyFetchError::InsecureUrl("http://user:hunter2@idp.example.com/".to_owned()),
+        )
+        .to_string();
+        assert!(!refused.contains("hunter2"), "{refused}");
+        assert!(
+            refused.contains("`https://idp.example.com/jwks`"),
+            "{refused}"
+        );
+    }
 
     #[test]
     fn a_template_issuer_in_discovery_points_to_any_tenant() {

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
+pub(crate) use fetch::for_logs;
 pub use fetch::{KeyFetchError, KeyRefreshError};
 #[cfg(feature = "introspection")]
 pub(crate) use fetch::{check_url, client, get, post_form};
@@ -161,11 +162,31 @@ impl RemoteKeys {
     }
 }
 
-/// The well-known paths of discovery documents (OpenID Connect Discovery, RFC 8414).
-const DISCOVERY_PATHS: [&str; 2] = [
-    "/.well-known/openid-configuration",
-    "/.well-known/oauth-authorization-server",
-];
+/// The well-known names of discovery documents (OpenID Connect Discovery, RFC 8414).
+const DISCOVERY_NAMES: [&str; 2] = ["openid-configuration", "oauth-authorization-server"];
+
+/// When `url` is the address of a discovery document, the issuer that document is
+/// most likely of, without a trailing `/`: the discovery path appended to the issuer
+/// (OpenID Connect Discovery §4), or inserted between its host and its path (RFC 8414
+/// §3.1).
+fn issuer_of_discovery(url: &str) -> Option<String> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    let path = parsed.path();
+    DISCOVERY_NAMES.iter().find_map(|name| {
+        let marker = format!("/.well-known/{name}");
+        let at = path.find(&marker)?;
+        let (before, after) = (&path[..at], &path[at + marker.len()..]);
+        if !(after.is_empty() || after.starts_with('/')) {
+            return None;
+        }
+        let origin = parsed.origin().ascii_serialization();
+        Some(
+            format!("{origin}{before}{after}")
+                .trim_end_matches('/')
+                .to_owned(),
+        )
+    })
+}
 
 impl State {
     fn new(location: Location, options: FetchOptions) -> Result<Self, ConfigError> {
@@ -177,15 +198,16 @@ impl State {
         if url.is_empty() {
             return Err(ConfigError::EmptySetting(setting));
         }
-        // The discovery document's own address given for the issuer it names.
-        if let Location::Issuer(given) = &location
-            && DISCOVERY_PATHS
-                .iter()
-                .any(|path| given.trim_end_matches('/').ends_with(path))
-        {
-            return Err(ConfigError::DiscoveryUrlAsIssuer(given.clone()));
+        // A discovery document's own address given for the issuer it names, or for the
+        // key set it points to.
+        if let Some(issuer) = issuer_of_discovery(url) {
+            return Err(ConfigError::DiscoveryUrl {
+                setting,
+                url: for_logs(url),
+                issuer,
+            });
         }
-        fetch::check_url(url, &options).map_err(|_| ConfigError::InsecureUrl(url.clone()))?;
+        fetch::check_url(url, &options).map_err(|_| ConfigError::InsecureUrl(for_logs(url)))?;
         // Discovery appends its path to the issuer: a query or fragment would end up
         // before it.
         if let Location::Issuer(issuer) = &location
@@ -278,17 +300,17 @@ impl State {
             Err(error) => {
                 // Which provider: a verifier may trust several.
                 let source = match &self.location {
-                    Location::Jwks(url) | Location::Issuer(url) => url.as_str(),
+                    Location::Jwks(url) | Location::Issuer(url) => for_logs(url),
                 };
                 match self.current.load().keys.is_empty() {
                     true => tracing::warn!(
                         %error,
-                        source,
+                        %source,
                         "fetching the key set failed; there is no key set yet, so tokens are refused until a fetch succeeds"
                     ),
                     false => tracing::warn!(
                         %error,
-                        source,
+                        %source,
                         "fetching the key set failed; the last good set stays in use"
                     ),
                 }
