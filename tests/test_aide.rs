@@ -7,7 +7,7 @@ use aide::openapi::OpenApi;
 use axum::Json;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use scopes_core::issuer::{AccessTokenResponse, GrantError, PasswordForm};
+use scopes_core::issuer::{AccessTokenResponse, GrantError, LaxPasswordForm, PasswordForm};
 use scopes_core::{Claims, Key, Rejection, Verifier, requires_scopes, scopes};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -81,6 +81,10 @@ async fn read_all_items() -> Json<Value> {
     Json(json!([]))
 }
 
+async fn lax_login(_form: LaxPasswordForm) -> Result<AccessTokenResponse, GrantError> {
+    Err(GrantError::InvalidClient)
+}
+
 async fn login(_form: PasswordForm) -> Result<AccessTokenResponse, GrantError> {
     Err(GrantError::InvalidGrant(
         "Incorrect username or password".into(),
@@ -129,6 +133,7 @@ fn api(dpop: Option<scopes_core::Dpop>) -> OpenApi {
     let mut api = OpenApi::default();
     let _app: axum::Router = ApiRouter::new()
         .api_route("/token", post(login))
+        .api_route("/token-lax", post(lax_login))
         .api_route("/users/me/items/", get(read_own_items))
         .api_route("/status/", get(read_system_status))
         .api_route("/items/", get(read_all_items))
@@ -291,7 +296,19 @@ fn aide_documents_security_and_refusals_as_utoipa_does() {
     let token = &document["paths"]["/token"]["post"];
     assert_eq!(token.get("security"), None);
     let form = &token["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"];
-    assert_eq!(form["required"], json!(["username", "password"]));
+    assert_eq!(
+        form["required"],
+        json!(["grant_type", "username", "password"])
+    );
+    assert_eq!(form["properties"]["grant_type"]["const"], "password");
+    // FastAPI's lax form: `grant_type` may be left out.
+    let lax = &document["paths"]["/token-lax"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+        ["schema"];
+    assert_eq!(lax["required"], json!(["username", "password"]));
+    assert_eq!(
+        lax["properties"]["username"],
+        form["properties"]["username"]
+    );
     assert_eq!(
         token["responses"]["200"]["content"]["application/json"]["schema"]["required"][0],
         "access_token"

@@ -640,3 +640,28 @@ fn another_tables_extractor_is_required_with_the_handler_in_utoipa_and_under_a_l
         json!([{"OAuth2": ["write", "me", "admin"]}, {"Keycloak": ["write", "me", "admin"]}])
     );
 }
+
+#[test]
+fn the_lax_password_form_documents_grant_type_as_optional() {
+    use scopes_core::issuer::{LaxPasswordForm, PasswordForm};
+    use utoipa::{PartialSchema, ToSchema};
+    let strict = serde_json::to_value(PasswordForm::schema()).unwrap();
+    let lax = serde_json::to_value(LaxPasswordForm::schema()).unwrap();
+    assert_eq!(
+        strict["required"],
+        json!(["grant_type", "username", "password"])
+    );
+    assert_eq!(lax["required"], json!(["username", "password"]));
+    assert_eq!(
+        lax["properties"]["username"],
+        strict["properties"]["username"]
+    );
+    assert!(
+        lax["properties"]["grant_type"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("absent"),
+        "{lax}"
+    );
+    assert_eq!(LaxPasswordForm::name(), "LaxPasswordForm");
+}

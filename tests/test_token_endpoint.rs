@@ -7,7 +7,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::response::IntoResponse;
 use axum::routing::post;
-use scopes_core::issuer::{AccessTokenResponse, GrantError, PasswordForm, grant_scopes};
+use scopes_core::issuer::{
+    AccessTokenResponse, GrantError, LaxPasswordForm, PasswordForm, grant_scopes,
+};
 use scopes_core::{ScopeSet, ScopeTable, scopes};
 use scopes_tests::{Reply, Request, send};
 
@@ -44,11 +46,19 @@ fn granting_is_limited_to_what_the_user_may_have() {
 }
 
 async fn echo(form: PasswordForm) -> String {
+    echo_of(&form)
+}
+
+fn echo_of(form: &PasswordForm) -> String {
     let scopes: Vec<&str> = form.scopes().collect();
     format!(
         "{} {} {:?} {:?} {:?} {:?}",
         form.username, form.password, scopes, form.grant_type, form.client_id, form.client_secret
     )
+}
+
+async fn lax_echo(LaxPasswordForm(form): LaxPasswordForm) -> String {
+    echo_of(&form)
 }
 
 fn post_form(body: &str) -> Request<Body> {
@@ -63,12 +73,62 @@ async fn the_password_form_reads_rfc_6749_parameters() {
     let app = Router::new().route("/token", post(echo));
     assert_eq!(
         send(&app, post_form("grant_type=password&username=johndoe&password=s%20cret&scope=users%3Aread++admin&client_id=cli&client_secret=shh")).await,
-        Reply::new(200, None, r#"johndoe s cret ["users:read", "admin"] Some("password") Some("cli") Some("shh")"#)
+        Reply::new(200, None, r#"johndoe s cret ["users:read", "admin"] "password" Some("cli") Some("shh")"#)
+    );
+    // RFC 6749 §3.1: a parameter without a value is as if omitted.
+    assert_eq!(
+        send(
+            &app,
+            post_form(
+                "grant_type=password&username=johndoe&password=secret&client_id=&client_secret="
+            )
+        )
+        .await,
+        Reply::new(200, None, r#"johndoe secret [] "password" None None"#)
+    );
+    // §4.3.2: `grant_type` is required; the message says what to send.
+    for body in [
+        "username=johndoe&password=secret",
+        "grant_type=&username=johndoe&password=secret",
+    ] {
+        assert_eq!(
+            send(&app, post_form(body)).await,
+            Reply::new(
+                400,
+                None,
+                r#"{"detail":"the form has no `grant_type`: send `grant_type=password` (RFC 6749, section 4.3.2)","error":"invalid_request","error_description":"the form has no `grant_type`: send `grant_type=password` (RFC 6749, section 4.3.2)"}"#
+            ),
+            "{body}"
+        );
+    }
+    // FastAPI's `OAuth2PasswordRequestForm`: a missing one is taken as `password`.
+    let lax = Router::new().route("/token", post(lax_echo));
+    assert_eq!(
+        send(&lax, post_form("username=johndoe&password=secret")).await,
+        Reply::new(200, None, r#"johndoe secret [] "password" None None"#)
     );
     assert_eq!(
-        send(&app, post_form("username=johndoe&password=secret")).await,
-        Reply::new(200, None, "johndoe secret [] None None None")
+        send(
+            &lax,
+            post_form("grant_type=client_credentials&username=a&password=b")
+        )
+        .await
+        .status,
+        400
     );
+    // §3.2: a parameter given twice is refused.
+    for app in [&app, &lax] {
+        let twice = send(
+            app,
+            post_form("grant_type=password&username=a&username=b&password=c"),
+        )
+        .await;
+        assert_eq!(twice.status, 400, "{twice:?}");
+        assert!(
+            twice.body.contains(r#""error":"invalid_request""#),
+            "{twice:?}"
+        );
+    }
     let unsupported = send(
         &app,
         post_form("grant_type=client_credentials&username=a&password=b"),
@@ -82,7 +142,11 @@ async fn the_password_form_reads_rfc_6749_parameters() {
             r#"{"detail":"only the `password` grant type is supported here","error":"unsupported_grant_type","error_description":"only the `password` grant type is supported here"}"#
         )
     );
-    for body in ["username=johndoe", "password=secret", ""] {
+    for body in [
+        "grant_type=password&username=johndoe",
+        "grant_type=password&password=secret",
+        "",
+    ] {
         let reply = send(&app, post_form(body)).await;
         assert_eq!(reply.status, 400, "{body}");
         assert!(
@@ -92,7 +156,9 @@ async fn the_password_form_reads_rfc_6749_parameters() {
     }
     let json = Request::post("/token")
         .header("content-type", "application/json")
-        .body(Body::from(r#"{"username":"johndoe","password":"secret"}"#))
+        .body(Body::from(
+            r#"{"grant_type":"password","username":"johndoe","password":"secret"}"#,
+        ))
         .unwrap();
     assert_eq!(send(&app, json).await.status, 400);
 }

@@ -88,7 +88,11 @@ async fn tutorial_session(mode: ResponseMode) {
     let addr = serve(mode).await;
 
     // Logging in: the token response, RFC 6749 §5.1.
-    let response = login(addr, "username=johndoe&password=secret&scope=me+items").await;
+    let response = login(
+        addr,
+        "grant_type=password&username=johndoe&password=secret&scope=me+items",
+    )
+    .await;
     assert_eq!(response.status, 200);
     assert_eq!(response.header("cache-control"), Some("no-store"));
     assert_eq!(response.header("content-type"), Some("application/json"));
@@ -98,11 +102,27 @@ async fn tutorial_session(mode: ResponseMode) {
         (&json!("bearer"), &json!(1800), &json!("me items"))
     );
 
-    let full = token(addr, "username=johndoe&password=secret&scope=me items").await;
-    let me = token(addr, "username=johndoe&password=secret&scope=me").await;
-    let items = token(addr, "username=johndoe&password=secret&scope=items").await;
-    let none = token(addr, "username=johndoe&password=secret").await;
-    let alice = token(addr, "username=alice&password=secret2&scope=me items").await;
+    let full = token(
+        addr,
+        "grant_type=password&username=johndoe&password=secret&scope=me items",
+    )
+    .await;
+    let me = token(
+        addr,
+        "grant_type=password&username=johndoe&password=secret&scope=me",
+    )
+    .await;
+    let items = token(
+        addr,
+        "grant_type=password&username=johndoe&password=secret&scope=items",
+    )
+    .await;
+    let none = token(addr, "grant_type=password&username=johndoe&password=secret").await;
+    let alice = token(
+        addr,
+        "grant_type=password&username=alice&password=secret2&scope=me items",
+    )
+    .await;
 
     // Each route with each token.
     assert_eq!(get(addr, "/users/me/", &full).await, ok(JOHNDOE));
@@ -137,8 +157,8 @@ async fn tutorial_session(mode: ResponseMode) {
     // Wrong credentials, unknown scopes and other grant types (RFC 6749 §5.2, with
     // FastAPI's `detail` as well).
     for form in [
-        "username=johndoe&password=wrong",
-        "username=nobody&password=secret",
+        "grant_type=password&username=johndoe&password=wrong",
+        "grant_type=password&username=nobody&password=secret",
     ] {
         let response = login(addr, form).await;
         assert_eq!(response.status, 400);
@@ -148,7 +168,11 @@ async fn tutorial_session(mode: ResponseMode) {
             r#"{"detail":"Incorrect username or password","error":"invalid_grant","error_description":"Incorrect username or password"}"#
         );
     }
-    let unknown = login(addr, "username=johndoe&password=secret&scope=me admin").await;
+    let unknown = login(
+        addr,
+        "grant_type=password&username=johndoe&password=secret&scope=me admin",
+    )
+    .await;
     assert_eq!(
         (unknown.status.as_u16(), unknown.body.as_str()),
         (
@@ -168,7 +192,17 @@ async fn tutorial_session(mode: ResponseMode) {
             .contains(r#""error":"unsupported_grant_type""#),
         "{grant_type:?}"
     );
-    let missing = login(addr, "username=johndoe").await;
+    // RFC 6749 §4.3.2 requires `grant_type` (FastAPI's lax form does not):
+    // `LaxPasswordForm` is the option.
+    let no_grant_type = login(addr, "username=johndoe&password=secret&scope=me").await;
+    assert_eq!(
+        (no_grant_type.status.as_u16(), no_grant_type.body.as_str()),
+        (
+            400,
+            r#"{"detail":"the form has no `grant_type`: send `grant_type=password` (RFC 6749, section 4.3.2)","error":"invalid_request","error_description":"the form has no `grant_type`: send `grant_type=password` (RFC 6749, section 4.3.2)"}"#
+        )
+    );
+    let missing = login(addr, "grant_type=password&username=johndoe").await;
     assert_eq!(missing.status, 400);
     assert!(
         missing.body.contains(r#""error":"invalid_request""#),

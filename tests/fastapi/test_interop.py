@@ -62,7 +62,8 @@ def servers():
 
 
 def login(base, username="johndoe", password="secret", scope="me items"):
-    response = httpx.post(f"{base}/token", data={"username": username, "password": password, "scope": scope}, timeout=10)
+    form = {"grant_type": "password", "username": username, "password": password, "scope": scope}
+    response = httpx.post(f"{base}/token", data=form, timeout=10)
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 
@@ -117,10 +118,23 @@ def test_the_fastapi_mode_answers_the_session_as_fastapi(servers):
     assert compared == 30
 
     for username, password in [("johndoe", "wrong"), ("nobody", "secret")]:
-        theirs = httpx.post(f"{fastapi}/token", data={"username": username, "password": password}, timeout=10)
-        ours = httpx.post(f"{rust}/token", data={"username": username, "password": password}, timeout=10)
+        form = {"grant_type": "password", "username": username, "password": password}
+        theirs = httpx.post(f"{fastapi}/token", data=form, timeout=10)
+        ours = httpx.post(f"{rust}/token", data=form, timeout=10)
         assert (ours.status_code, ours.json()["detail"]) == (theirs.status_code, theirs.json()["detail"]) == (
             400, "Incorrect username or password")
+
+
+def test_a_form_without_grant_type_is_refused_as_rfc_6749_asks(servers):
+    # FastAPI's `OAuth2PasswordRequestForm` takes it as `password`; RFC 6749 §4.3.2
+    # requires it, and `PasswordForm` does (`LaxPasswordForm` is FastAPI's).
+    form = {"username": "johndoe", "password": "secret", "scope": "me"}
+    assert httpx.post(f"{servers['fastapi']}/token", data=form, timeout=10).status_code == 200
+    for name in ["rust", "rust_fastapi_mode"]:
+        ours = httpx.post(f"{servers[name]}/token", data=form, timeout=10)
+        assert ours.status_code == 400, ours.text
+        assert ours.json()["error"] == "invalid_request"
+        assert "grant_type=password" in ours.json()["detail"]
 
 
 def test_the_openapi_document_is_valid_openapi_3_1(servers):

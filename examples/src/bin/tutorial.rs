@@ -28,7 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("FastAPI's OAuth2 scopes tutorial, in Rust, on {base} ({mode:?} responses)");
     eprintln!("  docs:    {base}/docs (Authorize as johndoe / secret)");
     eprintln!(
-        "  log in:  curl -s -d 'username=johndoe&password=secret&scope=me items' {base}/token"
+        "  log in:  curl -s -d 'grant_type=password&username=johndoe&password=secret&scope=me items' {base}/token"
     );
     eprintln!(
         "  then:    curl -s -H 'Authorization: Bearer <access_token>' {base}/users/me/items/"

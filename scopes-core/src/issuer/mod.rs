@@ -11,4 +11,6 @@ pub use jsonwebtoken::Header;
 pub use signer::{MintError, ScopeClaim, Signer};
 #[cfg_attr(not(any(feature = "utoipa", feature = "aide")), allow(unused_imports))]
 pub(crate) use token_endpoint::invalid_client_challenge;
-pub use token_endpoint::{AccessTokenResponse, GrantError, PasswordForm, grant_scopes};
+pub use token_endpoint::{
+    AccessTokenResponse, GrantError, LaxPasswordForm, PasswordForm, grant_scopes,
+};

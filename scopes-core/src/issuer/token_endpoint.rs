@@ -14,18 +14,30 @@ use serde::{Deserialize, Serialize};
 use crate::http::challenge::{challenge, header};
 use crate::table::{ScopeSet, ScopeTable};
 
-/// The form of the OAuth2 password grant (RFC 6749 §4.3), FastAPI's
-/// `OAuth2PasswordRequestForm`: `grant_type` (`password`, optional as in FastAPI),
-/// `username`, `password`, a space-delimited `scope`, and optional `client_id` and
-/// `client_secret`.
+/// The form of the OAuth2 password grant (RFC 6749 §4.3.2), FastAPI's
+/// `OAuth2PasswordRequestFormStrict`: `grant_type=password`, `username`, `password`, a
+/// space-delimited `scope`, and optional `client_id` and `client_secret`.
 ///
-/// A malformed form answers `400 invalid_request`, another `grant_type`
-/// `400 unsupported_grant_type`, as JSON errors (RFC 6749 §5.2).
+/// A form without `grant_type` (or with it empty: RFC 6749 §3.1 treats a parameter
+/// without a value as omitted) answers `400 invalid_request`, saying to send
+/// `grant_type=password`; another `grant_type` answers `400 unsupported_grant_type`; a
+/// malformed form (a required parameter missing, one given twice, a body that is not
+/// `application/x-www-form-urlencoded`) `400 invalid_request`: JSON errors (RFC 6749
+/// §5.2). [`LaxPasswordForm`] accepts a form without `grant_type`, as FastAPI's
+/// `OAuth2PasswordRequestForm` does.
 #[derive(Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "utoipa",
+    schema(
+        description = "The OAuth2 password grant (RFC 6749 §4.3.2): `grant_type=password`, the resource owner's `username` and `password`, the requested `scope` (space-delimited), and the client's `client_id` and `client_secret` when it authenticates in the form."
+    )
+)]
 pub struct PasswordForm {
-    /// `password`, or absent.
-    pub grant_type: Option<String>,
+    /// `password`.
+    #[serde(default)]
+    #[cfg_attr(feature = "utoipa", schema(required = true, pattern = "^password$"))]
+    pub grant_type: String,
     /// The resource owner's username.
     pub username: String,
     /// The resource owner's password.
@@ -43,6 +55,38 @@ impl PasswordForm {
     /// The requested scopes (FastAPI's `form_data.scopes`).
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
         self.scope.split(' ').filter(|scope| !scope.is_empty())
+    }
+
+    /// The form of `request`; without a `grant_type`, one of `password` when
+    /// `missing_is_password` (FastAPI's lax form) and `invalid_request` otherwise.
+    async fn read<S: Send + Sync>(
+        request: Request,
+        state: &S,
+        missing_is_password: bool,
+    ) -> Result<Self, GrantError> {
+        let Form(mut form) = Form::<PasswordForm>::from_request(request, state).await.map_err(|_| {
+            GrantError::InvalidRequest(
+                "expected a form with `grant_type=password`, `username` and `password` (application/x-www-form-urlencoded), each parameter once".into(),
+            )
+        })?;
+        // RFC 6749 §3.1: sent without a value, as if omitted.
+        for optional in [&mut form.client_id, &mut form.client_secret] {
+            if optional.as_deref() == Some("") {
+                *optional = None;
+            }
+        }
+        match form.grant_type.as_str() {
+            "password" => Ok(form),
+            "" if missing_is_password => {
+                form.grant_type = "password".to_owned();
+                Ok(form)
+            }
+            "" => Err(GrantError::InvalidRequest(
+                "the form has no `grant_type`: send `grant_type=password` (RFC 6749, section 4.3.2)"
+                    .into(),
+            )),
+            _ => Err(GrantError::UnsupportedGrantType),
+        }
     }
 }
 
@@ -62,15 +106,39 @@ impl<S: Send + Sync> FromRequest<S> for PasswordForm {
     type Rejection = GrantError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let Form(form) = Form::<PasswordForm>::from_request(request, state).await.map_err(|_| {
-            GrantError::InvalidRequest(
-                "expected a form with `username` and `password` (application/x-www-form-urlencoded)".into(),
-            )
-        })?;
-        match form.grant_type.as_deref() {
-            None | Some("password") => Ok(form),
-            Some(_) => Err(GrantError::UnsupportedGrantType),
-        }
+        Self::read(request, state, false).await
+    }
+}
+
+/// The password-grant form as FastAPI's `OAuth2PasswordRequestForm` reads it: a form
+/// without `grant_type` is taken as `grant_type=password`, for clients written against
+/// FastAPI that leave it out. Otherwise as [`PasswordForm`], which it holds (and
+/// derefs to); prefer that one, which RFC 6749 §4.3.2 asks for.
+///
+/// ```
+/// use scopes_core::issuer::{GrantError, LaxPasswordForm};
+///
+/// async fn login(LaxPasswordForm(form): LaxPasswordForm) -> Result<String, GrantError> {
+///     Ok(form.username)
+/// }
+/// # let _ = axum::Router::<()>::new().route("/token", axum::routing::post(login));
+/// ```
+#[derive(Debug)]
+pub struct LaxPasswordForm(pub PasswordForm);
+
+impl core::ops::Deref for LaxPasswordForm {
+    type Target = PasswordForm;
+
+    fn deref(&self) -> &PasswordForm {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for LaxPasswordForm {
+    type Rejection = GrantError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        PasswordForm::read(request, state, true).await.map(Self)
     }
 }
 

@@ -9,7 +9,7 @@
 //!   cannot say whose schemes a token comes from: a route that `Claims` alone protects is
 //!   documented as public; give it a bare `#[requires_scopes]`, "any valid token", and it
 //!   is documented as protected, with its `401`),
-//!   [`PasswordForm`] documents its form body,
+//!   [`PasswordForm`] and [`LaxPasswordForm`] document their form body,
 //!   [`AccessTokenResponse`] and
 //!   [`GrantError`] their responses.
 //! - [`security_schemes`] gives the table's schemes for
@@ -72,7 +72,7 @@ use super::{OperationSecurity, responses::grant_errors, security_schemes as sche
 use crate::http::{
     Authorized, Check, Claims, HandlerCheck, SecurityScopes, SoleCheck, TableVisitor,
 };
-use crate::issuer::{AccessTokenResponse, GrantError, PasswordForm};
+use crate::issuer::{AccessTokenResponse, GrantError, LaxPasswordForm, PasswordForm};
 use crate::table::{Composed, RequiredScopes, ScopeTable};
 
 /// The security schemes `T` declares, by name, for `TransformOpenApi::security_scheme`.
@@ -554,51 +554,83 @@ impl<C> OperationInput for Claims<C> {}
 
 impl<T: ScopeTable> OperationInput for SecurityScopes<T> {}
 
-impl OperationInput for PasswordForm {
-    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
-        let optional =
-            |description: &str| json!({ "type": ["string", "null"], "description": description });
-        let body: RequestBody = read(json!({
-            "required": true,
-            "content": {
-                "application/x-www-form-urlencoded": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["username", "password"],
-                        "properties": {
-                            "grant_type": optional("`password`, or absent."),
-                            "username": { "type": "string", "description": "The resource owner's username." },
-                            "password": { "type": "string", "description": "The resource owner's password." },
-                            "scope": { "type": "string", "description": "The requested scopes, space-delimited." },
-                            "client_id": optional("The client's id, if sent in the form."),
-                            "client_secret": optional("The client's secret, if sent in the form."),
-                        },
+/// The body of a password-grant form; `grant_type` is required unless `lax`.
+fn password_form_body(operation: &mut Operation, lax: bool) {
+    let optional =
+        |description: &str| json!({ "type": ["string", "null"], "description": description });
+    let (required, grant_type) = match lax {
+        false => (
+            json!(["grant_type", "username", "password"]),
+            json!({ "type": "string", "const": "password", "description": "`password`." }),
+        ),
+        true => (
+            json!(["username", "password"]),
+            optional("`password`, or absent (taken as `password`)."),
+        ),
+    };
+    let body: RequestBody = read(json!({
+        "required": true,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": required,
+                    "properties": {
+                        "grant_type": grant_type,
+                        "username": { "type": "string", "description": "The resource owner's username." },
+                        "password": { "type": "string", "description": "The resource owner's password." },
+                        "scope": { "type": "string", "description": "The requested scopes, space-delimited." },
+                        "client_id": optional("The client's id, if sent in the form."),
+                        "client_secret": optional("The client's secret, if sent in the form."),
                     },
                 },
             },
-        }));
-        operation.request_body = Some(ReferenceOr::Item(body));
+        },
+    }));
+    operation.request_body = Some(ReferenceOr::Item(body));
+}
+
+/// The grant errors, where the handler's output (a `GrantError`, usually) did not
+/// document them already: aide reports a second response for a status as a conflict.
+fn undocumented_grant_errors(operation: &mut Operation) -> Vec<(Option<u16>, Response)> {
+    let documented = |code: Option<u16>| {
+        let responses = operation.responses.as_ref();
+        code.is_some_and(|code| {
+            responses.is_some_and(|r| {
+                r.responses
+                    .contains_key(&aide::openapi::StatusCode::Code(code))
+            })
+        })
+    };
+    grant_error_responses()
+        .into_iter()
+        .filter(|(code, _)| !documented(*code))
+        .collect()
+}
+
+impl OperationInput for PasswordForm {
+    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+        password_form_body(operation, false);
     }
 
-    /// The grant errors, where the handler's output (a `GrantError`, usually) did not
-    /// document them already: aide reports a second response for a status as a conflict.
     fn inferred_early_responses(
         _ctx: &mut GenContext,
         operation: &mut Operation,
     ) -> Vec<(Option<u16>, Response)> {
-        let documented = |code: Option<u16>| {
-            let responses = operation.responses.as_ref();
-            code.is_some_and(|code| {
-                responses.is_some_and(|r| {
-                    r.responses
-                        .contains_key(&aide::openapi::StatusCode::Code(code))
-                })
-            })
-        };
-        grant_error_responses()
-            .into_iter()
-            .filter(|(code, _)| !documented(*code))
-            .collect()
+        undocumented_grant_errors(operation)
+    }
+}
+
+impl OperationInput for LaxPasswordForm {
+    fn operation_input(_ctx: &mut GenContext, operation: &mut Operation) {
+        password_form_body(operation, true);
+    }
+
+    fn inferred_early_responses(
+        _ctx: &mut GenContext,
+        operation: &mut Operation,
+    ) -> Vec<(Option<u16>, Response)> {
+        undocumented_grant_errors(operation)
     }
 }
 

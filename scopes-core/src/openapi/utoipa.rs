@@ -658,3 +658,23 @@ impl ::utoipa::IntoResponses for crate::issuer::GrantError {
             .collect()
     }
 }
+
+/// [`PasswordForm`](crate::issuer::PasswordForm)'s schema, `grant_type` optional.
+impl ::utoipa::PartialSchema for crate::issuer::LaxPasswordForm {
+    fn schema() -> RefOr<::utoipa::openapi::schema::Schema> {
+        use ::utoipa::openapi::schema::Schema;
+        let mut schema = <crate::issuer::PasswordForm as ::utoipa::PartialSchema>::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.required.retain(|name| name != "grant_type");
+            if let Some(RefOr::T(Schema::Object(grant_type))) =
+                object.properties.get_mut("grant_type")
+            {
+                grant_type.description =
+                    Some("`password`, or absent (taken as `password`).".into());
+            }
+        }
+        schema
+    }
+}
+
+impl ::utoipa::ToSchema for crate::issuer::LaxPasswordForm {}
