@@ -698,6 +698,12 @@ fn a_discovery_documents_address_or_an_empty_url_is_refused_with_the_fix() {
     )
     .to_string();
     assert!(!secret.contains("hunter2"), "{secret}");
+    // `Debug` is the message: what `main` returning `Box<dyn Error>` prints.
+    let shown = refused(
+        "oidc_issuer",
+        "https://idp.example.com/.well-known/openid-configuration",
+    );
+    assert_eq!(format!("{shown:?}"), format!("ConfigError: {shown}"));
     // Not a discovery document's address: a key set that lives under `.well-known`.
     assert!(
         Verifier::builder()

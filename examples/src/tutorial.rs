@@ -195,11 +195,11 @@ impl FromRequestParts<AppState> for CurrentActiveUser {
 
 /// Log in for an access token.
 ///
-/// `POST /token`, FastAPI's `login_for_access_token`: the OAuth2 password grant with
-/// `username`, `password` and the space-delimited `scope` requested. Only scopes the
-/// table declares and the user may have are granted. `PasswordForm` requires
-/// `grant_type=password`, as RFC 6749 §4.3.2 does; FastAPI's `OAuth2PasswordRequestForm`
-/// does not, and `LaxPasswordForm` reads the form as it does.
+/// `POST /token`, FastAPI's `login_for_access_token`: the OAuth2 password grant
+/// (`grant_type=password`) with `username`, `password` and the space-delimited `scope`
+/// requested. Only scopes the table declares and the user may have are granted.
+// `PasswordForm` requires `grant_type`, as RFC 6749 §4.3.2 does; FastAPI's
+// `OAuth2PasswordRequestForm` does not, and `LaxPasswordForm` reads the form as it does.
 #[utoipa::path(
     post,
     path = "/token",

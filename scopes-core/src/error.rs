@@ -6,7 +6,10 @@ use jsonwebtoken::Algorithm;
 
 /// A verifier configuration that cannot be used safely; returned when it is built, so
 /// that a misconfigured service fails at start-up rather than letting requests through.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` is its message (`ConfigError: …`), which says what to change: a
+/// `main` returning `Result<(), Box<dyn Error>>` prints it on failure.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// No key was configured: every token would be refused.
@@ -165,6 +168,12 @@ pub enum ConfigError {
         /// whose name is close, if any (a typo).
         unknown: Vec<(String, Option<String>)>,
     },
+}
+
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ConfigError: {self}")
+    }
 }
 
 impl fmt::Display for ConfigError {

@@ -15,7 +15,8 @@ use crate::error::ConfigError;
 #[non_exhaustive]
 pub enum KeyFetchError {
     /// The URL is `http://` on a host other than loopback (see
-    /// [`FetchOptions::allow_http`]), or not a URL.
+    /// [`FetchOptions::allow_http`]), or not a URL. It is given without its user
+    /// information, query and fragment.
     InsecureUrl(String),
     /// No answer within the time limit.
     Timeout,
@@ -85,7 +86,9 @@ impl std::error::Error for KeyFetchError {}
 /// configured. Its message names both, e.g. "the key set of issuer
 /// `https://auth.example.com/realms/shop` could not be fetched: the answer's status is
 /// 404, not 200", so that a start-up failure says which provider of several it was.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Its `Debug` is that message too (`KeyRefreshError: …`), without what of the URL may
+/// be a secret.
+#[derive(Clone, PartialEq, Eq)]
 pub struct KeyRefreshError {
     from: KeySource,
     error: KeyFetchError,
@@ -136,6 +139,12 @@ impl KeyRefreshError {
     }
 }
 
+impl fmt::Debug for KeyRefreshError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyRefreshError: {self}")
+    }
+}
+
 /// Its message leaves out what of the URL could be a secret (see [`for_logs`]).
 impl fmt::Display for KeyRefreshError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -176,7 +185,7 @@ pub(crate) fn for_logs(url: &str) -> String {
 }
 
 pub(crate) fn check_url(url: &str, options: &FetchOptions) -> Result<(), KeyFetchError> {
-    let insecure = || KeyFetchError::InsecureUrl(url.to_owned());
+    let insecure = || KeyFetchError::InsecureUrl(for_logs(url));
     let parsed = reqwest::Url::parse(url).map_err(|_| insecure())?;
     match parsed.scheme() {
         "https" => Ok(()),
