@@ -435,3 +435,171 @@ fn the_kit_s_requests_carry_a_host() {
     let userinfo = testing::get("http://user:pw@api.example.com:8443/x", None);
     assert_eq!(userinfo.headers()["host"], "api.example.com:8443");
 }
+
+/// `POST` `form` to the served issuer's token endpoint, with `basic` credentials when
+/// given: the status, the JSON answer.
+async fn token_request(
+    issuer: &TestIssuer,
+    form: &str,
+    basic: Option<&str>,
+    dpop: bool,
+) -> (u16, serde_json::Value) {
+    let mut request = reqwest::Client::new()
+        .post(issuer.token_endpoint())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.to_owned());
+    if let Some(id) = basic {
+        request = request.basic_auth(id, Some("whatever secret"));
+    }
+    if dpop {
+        request = request.header("dpop", "a.proof.here");
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_served_issuer_grants_client_credentials_to_a_client_under_test() {
+    let issuer = TestIssuer::es256().serve().await;
+    let verifier = issuer.verifier();
+    let app = app(verifier.clone());
+
+    // Its discovery document names the endpoint.
+    let discovery: serde_json::Value = reqwest::get(format!(
+        "{}/.well-known/openid-configuration",
+        issuer.issuer()
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(discovery["token_endpoint"], issuer.token_endpoint());
+    assert_eq!(
+        discovery["grant_types_supported"],
+        serde_json::json!(["client_credentials"])
+    );
+
+    // A client authenticated with `client_secret_basic`: the token is its own.
+    let (status, answer) = token_request(
+        &issuer,
+        "grant_type=client_credentials&scope=items",
+        Some("reporting-job"),
+        false,
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        (
+            &answer["token_type"],
+            &answer["scope"],
+            &answer["expires_in"]
+        ),
+        (
+            &serde_json::json!("Bearer"),
+            &serde_json::json!("items"),
+            &serde_json::json!(3600)
+        )
+    );
+    let token = answer["access_token"].as_str().unwrap();
+    let claims: serde_json::Value = verifier.verify(token).await.unwrap().claims().unwrap();
+    assert_eq!(
+        (&claims["sub"], &claims["client_id"], &claims["aud"]),
+        (
+            &serde_json::json!("reporting-job"),
+            &serde_json::json!("reporting-job"),
+            &serde_json::json!(issuer.audience())
+        )
+    );
+    testing::send(&app, testing::get("/items", Some(token)))
+        .await
+        .assert_admitted();
+    // The scopes are granted as asked: the API decides what is enough.
+    let (_, reader) = token_request(
+        &issuer,
+        "grant_type=client_credentials&client_id=reader&scope=me",
+        None,
+        false,
+    )
+    .await;
+    let reader = reader["access_token"].as_str().unwrap();
+    testing::send(&app, testing::get("/items", Some(reader)))
+        .await
+        .assert_insufficient_scope("items");
+
+    // RFC 8707: the resources asked for are the audience.
+    let (_, other) = token_request(
+        &issuer,
+        "grant_type=client_credentials&scope=items&resource=https%3A%2F%2Fother.example",
+        None,
+        false,
+    )
+    .await;
+    let other = other["access_token"].as_str().unwrap();
+    testing::send(&app, testing::get("/items", Some(other)))
+        .await
+        .assert_invalid_token();
+
+    // What it refuses, as RFC 6749 §5.2 says.
+    for (form, basic, dpop, status, error) in [
+        ("scope=items", None, false, 400, "invalid_request"),
+        (
+            "grant_type=password&username=a&password=b",
+            None,
+            false,
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            "grant_type=client_credentials&scope=a\"b",
+            None,
+            false,
+            400,
+            "invalid_scope",
+        ),
+        (
+            "grant_type=client_credentials&scope=a&scope=b",
+            None,
+            false,
+            400,
+            "invalid_request",
+        ),
+        (
+            "grant_type=client_credentials&client_id=b",
+            Some("a"),
+            false,
+            400,
+            "invalid_request",
+        ),
+        (
+            "grant_type=client_credentials",
+            None,
+            true,
+            400,
+            "invalid_request",
+        ),
+    ] {
+        let (got, answer) = token_request(&issuer, form, basic, dpop).await;
+        assert_eq!(
+            (got, answer["error"].as_str()),
+            (status, Some(error)),
+            "{form}: {answer}"
+        );
+    }
+
+    // Rotated, it signs with the new key; down, it answers 503.
+    let rotated = issuer.rotate();
+    let (_, answer) = token_request(
+        &issuer,
+        "grant_type=client_credentials&scope=items",
+        None,
+        false,
+    )
+    .await;
+    let header = jsonwebtoken::decode_header(answer["access_token"].as_str().unwrap()).unwrap();
+    assert_eq!(header.kid, rotated.key().kid().map(str::to_owned));
+    issuer.set_available(false);
+    let (status, _) = token_request(&issuer, "grant_type=client_credentials", None, false).await;
+    assert_eq!(status, 503);
+}

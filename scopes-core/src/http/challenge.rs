@@ -50,7 +50,7 @@ pub(crate) fn scope_tokens(scope: &str) -> Cow<'_, str> {
 }
 
 /// `1*( %x21 / %x23-5B / %x5D-7E )` (RFC 6749 §3.3).
-fn is_scope_token(name: &str) -> bool {
+pub(crate) fn is_scope_token(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c != ' ' && allowed(c))
 }
 

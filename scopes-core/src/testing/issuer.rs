@@ -189,6 +189,11 @@ impl TestIssuer {
         })
     }
 
+    /// Whether it is [served](Self::serve).
+    pub(super) fn is_served(&self) -> bool {
+        self.inner.served.is_some()
+    }
+
     /// The algorithm it signs with.
     pub fn algorithm(&self) -> Algorithm {
         self.inner.algorithm
@@ -270,9 +275,14 @@ impl TestIssuer {
     /// so a misspelt scope is a compile error); finish it with
     /// [`mint`](TestToken::mint).
     pub fn token<T: ScopeTable>(&self, scopes: ScopeSet<T>) -> TestToken {
+        self.token_named(scopes.iter().map(|scope| scope.name.to_owned()).collect())
+    }
+
+    /// A token granting the scopes named, unchecked (the served token endpoint's).
+    pub(super) fn token_named(&self, scopes: Vec<String>) -> TestToken {
         TestToken {
             issuer: self.clone(),
-            scopes: scopes.iter().map(|scope| scope.name.to_owned()).collect(),
+            scopes,
             header_typ: Some("at+jwt".to_owned()),
             claims: Map::new(),
             removed: Vec::new(),
@@ -324,14 +334,21 @@ impl TestIssuer {
         if let Some(jwk) = &mut jwk {
             jwk["kid"] = json!(kid);
         }
-        if let (Some(served), Some(jwk)) = (&self.inner.served, &jwk) {
-            served.publish(jwk.clone());
-        }
-        self.changed(|inner| {
+        let rotated = self.changed(|inner| {
             inner.signer = fresh.signer.clone().with_kid(kid.as_str());
             inner.key = fresh.key.clone().with_kid(kid.as_str());
-            inner.jwk = jwk;
-        })
+            inner.jwk = jwk.clone();
+        });
+        if let (Some(served), Some(jwk)) = (&self.inner.served, jwk) {
+            served.publish(jwk, rotated.unserved());
+        }
+        rotated
+    }
+
+    /// The same issuer without its server, which the server's token endpoint signs with
+    /// (holding the server itself would keep it alive).
+    pub(super) fn unserved(&self) -> Self {
+        self.changed(|inner| inner.served = None)
     }
 
     /// Stops publishing this issuer's key (served issuers only; a provider removing a

@@ -23,6 +23,8 @@ pub(crate) struct Served {
 struct Published {
     /// The public keys in the key set, newest first.
     keys: Mutex<Vec<Value>>,
+    /// The issuer the token endpoint signs with: the newest key's, without the server.
+    signing: Mutex<TestIssuer>,
     /// While false, every endpoint answers 503.
     available: AtomicBool,
 }
@@ -37,9 +39,15 @@ impl Drop for Abort {
 }
 
 impl Served {
-    /// Publishes `jwk` first in the key set, as a provider publishes a new key.
-    pub(super) fn publish(&self, jwk: Value) {
+    /// Publishes `jwk` first in the key set, as a provider publishes a new key, and
+    /// signs with `signing` (its issuer) from now on.
+    pub(super) fn publish(&self, jwk: Value, signing: TestIssuer) {
         self.keys().insert(0, jwk);
+        *self
+            .state
+            .signing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = signing;
     }
 
     /// Stops publishing the key of id `kid`.
@@ -62,8 +70,10 @@ impl Served {
 impl TestIssuer {
     /// Serves this issuer on `127.0.0.1` (a free port) for as long as the returned
     /// issuer or a clone of it lives: `GET /.well-known/openid-configuration` (its
-    /// `issuer` and `jwks_uri`) and `GET /jwks.json`. The returned issuer's `iss` is the
-    /// server's URL (`http://127.0.0.1:PORT`), and its [`trusted`](Self::trusted) and
+    /// `issuer`, `jwks_uri` and `token_endpoint`), `GET /jwks.json`, and `POST /token`
+    /// (see [`token_endpoint`](Self::token_endpoint)), for a client under test that gets
+    /// its own tokens. The returned issuer's `iss` is the server's URL
+    /// (`http://127.0.0.1:PORT`), and its [`trusted`](Self::trusted) and
     /// [`verifier`](Self::verifier) discover the keys there (plain HTTP is allowed on
     /// loopback by default; nothing to loosen).
     ///
@@ -142,12 +152,16 @@ impl TestIssuer {
         let discovery = json!({
             "issuer": url,
             "jwks_uri": format!("{url}/jwks.json"),
+            "token_endpoint": format!("{url}/token"),
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "id_token_signing_alg_values_supported": [format!("{:?}", self.algorithm())],
         })
         .to_string();
 
         let state = Arc::new(Published {
             keys: Mutex::new(vec![jwk.clone()]),
+            signing: Mutex::new(self.with_issuer(url.as_str()).unserved()),
             available: AtomicBool::new(true),
         });
         /// Answers `body` as JSON, or 503 while the server is down.
@@ -167,12 +181,29 @@ impl TestIssuer {
                 json!({ "keys": *keys }).to_string()
             })
         };
+        let token_route = |State(state): State<Arc<Published>>,
+                           headers: http::HeaderMap,
+                           body: axum::body::Bytes| async move {
+            if !state.available.load(Ordering::Acquire) {
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+            let signing = state
+                .signing
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            match grant(&signing, &headers, &body) {
+                Ok(granted) => granted.into_response(),
+                Err(refused) => refused.into_response(),
+            }
+        };
         let app = axum::Router::new()
             .route(
                 &format!("{path}/.well-known/openid-configuration"),
                 get(discovery_route),
             )
             .route(&format!("{path}/jwks.json"), get(jwks_route))
+            .route(&format!("{path}/token"), axum::routing::post(token_route))
             .with_state(Arc::clone(&state));
         let task = tokio::spawn(async move {
             // Serving ends when the task is aborted.
@@ -184,4 +215,156 @@ impl TestIssuer {
         };
         self.with_served(url, served)
     }
+}
+
+impl TestIssuer {
+    /// The token endpoint of a [served](Self::serve) issuer, `{issuer}/token`, also named
+    /// by its discovery document: the client credentials grant (RFC 6749 §4.4), for a
+    /// client under test (a service that calls the API, an MCP client) that gets its
+    /// own tokens as it would from a provider.
+    ///
+    /// - Any client is accepted, authenticated with `client_secret_basic`,
+    ///   `client_secret_post` or not at all (`client_id` alone); its id becomes the
+    ///   token's `sub` and `client_id` (`test-client` when none is sent).
+    /// - `scope` (space-delimited) is granted as asked, as a provider configured for the
+    ///   test would: what is enough is the API's to decide. A name that is not an RFC
+    ///   6749 scope-token answers `invalid_scope`.
+    /// - `resource` (RFC 8707), once or more, is the token's `aud`; without it, the
+    ///   issuer's [`audience`](Self::audience).
+    /// - A `DPoP` header answers `400 invalid_request`: this endpoint does not bind
+    ///   tokens to keys; mint those with [`TestToken::dpop_bound`](super::TestToken::dpop_bound).
+    ///
+    /// The token is the issuer's (RFC 9068, an hour), signed with its newest key
+    /// ([`rotate`](Self::rotate) moves it); the answer is `{"access_token", "token_type":
+    /// "Bearer", "expires_in", "scope"}`. While [unavailable](Self::set_available), 503.
+    ///
+    /// ```
+    /// # use scopes_core::testing::TestIssuer;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let issuer = TestIssuer::es256().serve().await;
+    /// let answer = reqwest::Client::new()
+    ///     .post(issuer.token_endpoint())
+    ///     .basic_auth("reporting-job", Some("any secret"))
+    ///     .header("content-type", "application/x-www-form-urlencoded")
+    ///     .body("grant_type=client_credentials&scope=items")
+    ///     .send()
+    ///     .await
+    ///     .unwrap();
+    /// let answer: serde_json::Value =
+    ///     serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    /// let token = answer["access_token"].as_str().unwrap();
+    /// let verified = issuer.verifier().verify(token).await.unwrap();
+    /// let claims: serde_json::Value = verified.claims().unwrap();
+    /// assert_eq!(claims["sub"], "reporting-job");
+    /// assert_eq!(verified.scopes().collect::<Vec<_>>(), ["items"]);
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the issuer is not served.
+    pub fn token_endpoint(&self) -> String {
+        assert!(
+            self.is_served(),
+            "only a served test issuer has a token endpoint: `serve().await` it first"
+        );
+        format!("{}/token", self.issuer())
+    }
+}
+
+/// What a token request of the served endpoint is answered: the token, or why not.
+fn grant(
+    signing: &TestIssuer,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<crate::issuer::AccessTokenResponse, crate::issuer::GrantError> {
+    use crate::issuer::{AccessTokenResponse, GrantError};
+    use base64::Engine;
+
+    if headers.contains_key("dpop") {
+        return Err(GrantError::InvalidRequest(
+            "this test issuer does not bind tokens to DPoP keys: mint them with TestToken::dpop_bound".into(),
+        ));
+    }
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+    let values = |name: &'static str| {
+        form.iter()
+            .filter(move |(key, value)| key == name && !value.is_empty())
+            .map(|(_, value)| value.as_str())
+    };
+    let once = |name: &'static str| -> Result<Option<&str>, GrantError> {
+        let mut given = values(name);
+        match (given.next(), given.next()) {
+            (_, Some(_)) => Err(GrantError::InvalidRequest(
+                format!("`{name}` is given more than once").into(),
+            )),
+            (value, None) => Ok(value),
+        }
+    };
+    match once("grant_type")? {
+        Some("client_credentials") => {}
+        Some(_) => return Err(GrantError::UnsupportedGrantType),
+        None => {
+            return Err(GrantError::InvalidRequest(
+                "the form has no `grant_type`: send `grant_type=client_credentials`".into(),
+            ));
+        }
+    }
+    // `client_secret_basic` (RFC 6749 §2.3.1: the id form-urlencoded, then base64), or
+    // the form's `client_id`.
+    let basic = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Basic "))
+        .and_then(|encoded| {
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim())
+                .ok()
+        })
+        .and_then(|decoded| String::from_utf8(decoded).ok())
+        .and_then(|pair| {
+            let id = pair.split(':').next().unwrap_or_default().to_owned();
+            url::form_urlencoded::parse(id.as_bytes())
+                .next()
+                .map(|(id, _)| id.into_owned())
+        });
+    let client = match (basic, once("client_id")?) {
+        (Some(basic), Some(form)) if basic != form => {
+            return Err(GrantError::InvalidRequest(
+                "the client is named twice, differently".into(),
+            ));
+        }
+        (Some(id), _) => id,
+        (None, Some(id)) => id.to_owned(),
+        (None, None) => "test-client".to_owned(),
+    };
+    let scope = once("scope")?.unwrap_or_default();
+    let scopes: Vec<String> = scope
+        .split(' ')
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if let Some(bad) = scopes
+        .iter()
+        .find(|name| !crate::http::challenge::is_scope_token(name))
+    {
+        return Err(GrantError::InvalidScope(bad.clone()));
+    }
+    let resources: Vec<&str> = values("resource").collect();
+    let mut token = signing
+        .token_named(scopes.clone())
+        .sub(client.as_str())
+        .client_id(client.as_str());
+    match resources.as_slice() {
+        [] => {}
+        [one] => token = token.claim("aud", *one),
+        several => token = token.claim("aud", several),
+    }
+    Ok(AccessTokenResponse {
+        access_token: token.mint(),
+        token_type: "Bearer".to_owned(),
+        expires_in: 3600,
+        scope: scopes.join(" "),
+    })
 }
