@@ -442,7 +442,7 @@ async fn token_request(
     issuer: &TestIssuer,
     form: &str,
     basic: Option<&str>,
-    dpop: bool,
+    dpop: Option<&str>,
 ) -> (u16, serde_json::Value) {
     let mut request = reqwest::Client::new()
         .post(issuer.token_endpoint())
@@ -451,8 +451,8 @@ async fn token_request(
     if let Some(id) = basic {
         request = request.basic_auth(id, Some("whatever secret"));
     }
-    if dpop {
-        request = request.header("dpop", "a.proof.here");
+    if let Some(proof) = dpop {
+        request = request.header("dpop", proof);
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
@@ -486,7 +486,7 @@ async fn a_served_issuer_grants_client_credentials_to_a_client_under_test() {
         &issuer,
         "grant_type=client_credentials&scope=items",
         Some("reporting-job"),
-        false,
+        None,
     )
     .await;
     assert_eq!(status, 200, "{answer}");
@@ -520,7 +520,7 @@ async fn a_served_issuer_grants_client_credentials_to_a_client_under_test() {
         &issuer,
         "grant_type=client_credentials&client_id=reader&scope=me",
         None,
-        false,
+        None,
     )
     .await;
     let reader = reader["access_token"].as_str().unwrap();
@@ -533,7 +533,7 @@ async fn a_served_issuer_grants_client_credentials_to_a_client_under_test() {
         &issuer,
         "grant_type=client_credentials&scope=items&resource=https%3A%2F%2Fother.example",
         None,
-        false,
+        None,
     )
     .await;
     let other = other["access_token"].as_str().unwrap();
@@ -541,52 +541,103 @@ async fn a_served_issuer_grants_client_credentials_to_a_client_under_test() {
         .await
         .assert_invalid_token();
 
-    // What it refuses, as RFC 6749 §5.2 says.
-    for (form, basic, dpop, status, error) in [
-        ("scope=items", None, false, 400, "invalid_request"),
+    // What it refuses, as RFC 6749 §5.2 (and RFC 9449 §5) say.
+    let client = scopes_core::testing::DpopKey::es256();
+    let elsewhere = client.proof("POST", "http://127.0.0.1:1/token").sign();
+    let cases: [(&str, Option<&str>, Option<&str>, &str); 7] = [
+        ("scope=items", None, None, "invalid_request"),
         (
             "grant_type=password&username=a&password=b",
             None,
-            false,
-            400,
+            None,
             "unsupported_grant_type",
         ),
         (
             "grant_type=client_credentials&scope=a\"b",
             None,
-            false,
-            400,
+            None,
             "invalid_scope",
         ),
         (
             "grant_type=client_credentials&scope=a&scope=b",
             None,
-            false,
-            400,
+            None,
             "invalid_request",
         ),
         (
             "grant_type=client_credentials&client_id=b",
             Some("a"),
-            false,
-            400,
+            None,
             "invalid_request",
         ),
         (
             "grant_type=client_credentials",
             None,
-            true,
-            400,
-            "invalid_request",
+            Some("a.proof.here"),
+            "invalid_dpop_proof",
         ),
-    ] {
+        (
+            "grant_type=client_credentials",
+            None,
+            Some(&elsewhere),
+            "invalid_dpop_proof",
+        ),
+    ];
+    for (form, basic, dpop, error) in cases {
         let (got, answer) = token_request(&issuer, form, basic, dpop).await;
         assert_eq!(
             (got, answer["error"].as_str()),
-            (status, Some(error)),
+            (400, Some(error)),
             "{form}: {answer}"
         );
     }
+
+    // With a DPoP proof of its own: a token bound to the client's key.
+    let proof = client.proof("POST", &issuer.token_endpoint()).sign();
+    let (status, answer) = token_request(
+        &issuer,
+        "grant_type=client_credentials&scope=items",
+        None,
+        Some(&proof),
+    )
+    .await;
+    assert_eq!(
+        (status, &answer["token_type"]),
+        (200, &serde_json::json!("DPoP")),
+        "{answer}"
+    );
+    let bound = answer["access_token"].as_str().unwrap();
+    use base64::Engine as _;
+    let payload = bound.split('.').nth(1).unwrap();
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(claims["cnf"]["jkt"], client.thumbprint());
+    // It is signed by the issuer, and bound: a verifier without DPoP refuses it, and
+    // so does an API, as a bearer token.
+    assert!(verifier.verify(bound).await.is_err());
+    // With a proof of the client's key, an API that takes DPoP admits it.
+    let dpop_app = self::app(
+        issuer
+            .verifier_builder()
+            .dpop(scopes_core::Dpop::required().public_url("http://localhost"))
+            .build()
+            .unwrap(),
+    );
+    let proof = client
+        .proof("GET", "http://localhost/items")
+        .token(bound)
+        .sign();
+    let request = Request::get("/items")
+        .header("host", "localhost")
+        .dpop(bound, &proof)
+        .body(Body::empty())
+        .unwrap();
+    testing::send(&dpop_app, request).await.assert_admitted();
+    testing::send(&app, testing::get("/items", Some(bound)))
+        .await
+        .assert_invalid_token();
 
     // Rotated, it signs with the new key; down, it answers 503.
     let rotated = issuer.rotate();
@@ -594,12 +645,12 @@ async fn a_served_issuer_grants_client_credentials_to_a_client_under_test() {
         &issuer,
         "grant_type=client_credentials&scope=items",
         None,
-        false,
+        None,
     )
     .await;
     let header = jsonwebtoken::decode_header(answer["access_token"].as_str().unwrap()).unwrap();
     assert_eq!(header.kid, rotated.key().kid().map(str::to_owned));
     issuer.set_available(false);
-    let (status, _) = token_request(&issuer, "grant_type=client_credentials", None, false).await;
+    let (status, _) = token_request(&issuer, "grant_type=client_credentials", None, None).await;
     assert_eq!(status, 503);
 }

@@ -448,7 +448,7 @@ impl Policy {
         let request = ProofRequest {
             method: parts.method.as_str(),
             uri: &uri,
-            access_token: token,
+            access_token: Some(token),
             now,
         };
         let rules = ProofRules {

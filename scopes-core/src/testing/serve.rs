@@ -6,7 +6,12 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use serde_json::Value;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::StatusCode;
+use http::header::CONTENT_TYPE;
+use serde_json::{Value, json};
 
 use super::TestIssuer;
 
@@ -124,13 +129,6 @@ impl TestIssuer {
     /// As [`serve`](Self::serve) does, and for a `path` that does not start with `/` or
     /// holds a character a URL path cannot hold as it is (`?`, `#`, a space…).
     pub async fn serve_at(&self, path: &str) -> TestIssuer {
-        use axum::extract::State;
-        use axum::response::{IntoResponse, Response};
-        use axum::routing::get;
-        use http::StatusCode;
-        use http::header::CONTENT_TYPE;
-        use serde_json::json;
-
         let Some(jwk) = self.inner_jwk() else {
             panic!(
                 "an HMAC test issuer has no public key to serve; use `TestIssuer::rs256()` or `TestIssuer::es256()`"
@@ -192,7 +190,11 @@ impl TestIssuer {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .clone();
-            match grant(&signing, &headers, &body) {
+            let bound_to = match dpop_key(&signing, &headers) {
+                Ok(bound_to) => bound_to,
+                Err(refused) => return refused,
+            };
+            match grant(&signing, &headers, &body, bound_to) {
                 Ok(granted) => granted.into_response(),
                 Err(refused) => refused.into_response(),
             }
@@ -231,12 +233,15 @@ impl TestIssuer {
     ///   6749 scope-token answers `invalid_scope`.
     /// - `resource` (RFC 8707), once or more, is the token's `aud`; without it, the
     ///   issuer's [`audience`](Self::audience).
-    /// - A `DPoP` header answers `400 invalid_request`: this endpoint does not bind
-    ///   tokens to keys; mint those with [`TestToken::dpop_bound`](super::TestToken::dpop_bound).
+    /// - With a `DPoP` proof (RFC 9449 §5: for `POST` at this endpoint, no `ath`; a
+    ///   [`DpopKey`](super::DpopKey)'s `proof("POST", &issuer.token_endpoint())`), the
+    ///   token is bound to the proof's key (`cnf.jkt`) and its `token_type` is `DPoP`; a
+    ///   bad proof answers `400 invalid_dpop_proof`. Proofs are not remembered: a
+    ///   replay is not refused here.
     ///
     /// The token is the issuer's (RFC 9068, an hour), signed with its newest key
     /// ([`rotate`](Self::rotate) moves it); the answer is `{"access_token", "token_type":
-    /// "Bearer", "expires_in", "scope"}`. While [unavailable](Self::set_available), 503.
+    /// "Bearer" (or "DPoP"), "expires_in", "scope"}`. While [unavailable](Self::set_available), 503.
     ///
     /// ```
     /// # use scopes_core::testing::TestIssuer;
@@ -278,15 +283,11 @@ fn grant(
     signing: &TestIssuer,
     headers: &http::HeaderMap,
     body: &[u8],
+    bound_to: Option<String>,
 ) -> Result<crate::issuer::AccessTokenResponse, crate::issuer::GrantError> {
     use crate::issuer::{AccessTokenResponse, GrantError};
     use base64::Engine;
 
-    if headers.contains_key("dpop") {
-        return Err(GrantError::InvalidRequest(
-            "this test issuer does not bind tokens to DPoP keys: mint them with TestToken::dpop_bound".into(),
-        ));
-    }
     let form: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
     let values = |name: &'static str| {
         form.iter()
@@ -361,10 +362,75 @@ fn grant(
         [one] => token = token.claim("aud", *one),
         several => token = token.claim("aud", several),
     }
+    let token_type = match bound_to {
+        Some(thumbprint) => {
+            token = token.claim("cnf", json!({ "jkt": thumbprint }));
+            "DPoP"
+        }
+        None => "Bearer",
+    };
     Ok(AccessTokenResponse {
         access_token: token.mint(),
-        token_type: "Bearer".to_owned(),
+        token_type: token_type.to_owned(),
         expires_in: 3600,
         scope: scopes.join(" "),
     })
+}
+
+/// The thumbprint of the key of the request's DPoP proof, if it has one (RFC 9449 §5:
+/// the token is then bound to that key), checked as a token endpoint checks it: for
+/// `POST` at the endpoint, signed by its `jwk`, recent; no `ath`, as no access token
+/// goes with it. Not remembered: a test issuer does not refuse a replayed proof.
+fn dpop_key(signing: &TestIssuer, headers: &http::HeaderMap) -> Result<Option<String>, Response> {
+    use jsonwebtoken::Algorithm;
+
+    let invalid = |description: &str| {
+        let body = json!({
+            "error": "invalid_dpop_proof",
+            "error_description": description,
+        });
+        (
+            StatusCode::BAD_REQUEST,
+            [
+                (http::header::CONTENT_TYPE, "application/json"),
+                (http::header::CACHE_CONTROL, "no-store"),
+            ],
+            body.to_string(),
+        )
+            .into_response()
+    };
+    let mut proofs = headers.get_all("dpop").iter();
+    let proof = match (proofs.next(), proofs.next()) {
+        (None, _) => return Ok(None),
+        (Some(_), Some(_)) => return Err(invalid("more than one DPoP header")),
+        (Some(proof), None) => proof
+            .to_str()
+            .map_err(|_| invalid("the proof is not a JWT"))?,
+    };
+    let uri = format!("{}/token", signing.issuer());
+    let now = crate::token::now().ok_or_else(|| invalid("the clock is before 1970"))?;
+    let request = crate::token::ProofRequest {
+        method: "POST",
+        uri: &uri,
+        access_token: None,
+        now,
+    };
+    let rules = crate::token::ProofRules {
+        algorithms: &[
+            Algorithm::ES256,
+            Algorithm::ES384,
+            Algorithm::EdDSA,
+            Algorithm::PS256,
+            Algorithm::PS384,
+            Algorithm::PS512,
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+        ],
+        lifetime: core::time::Duration::from_secs(300),
+        leeway: core::time::Duration::from_secs(5),
+    };
+    crate::token::check_proof(proof, &request, &rules)
+        .map(|checked| Some(checked.thumbprint))
+        .map_err(|error| invalid(&error.to_string()))
 }

@@ -25,8 +25,9 @@ pub(crate) struct Request<'r> {
     /// The request's URI as the client addressed it, without query and fragment
     /// (`https://api.example.com/items`).
     pub(crate) uri: &'r str,
-    /// The access token the proof goes with.
-    pub(crate) access_token: &'r str,
+    /// The access token the proof goes with (its `ath`); none at a token endpoint,
+    /// where the proof asks for a token (RFC 9449 §4.2: no `ath` then).
+    pub(crate) access_token: Option<&'r str>,
     /// Seconds since the epoch.
     pub(crate) now: f64,
 }
@@ -151,9 +152,11 @@ pub(crate) fn check(
     if !(iat >= request.now - lifetime - leeway && iat <= request.now + leeway) {
         return Err(ProofError::IssuedAt);
     }
-    let expected = URL_SAFE_NO_PAD.encode(crate::keys::sha256(request.access_token.as_bytes()));
-    if claims.ath.as_deref() != Some(expected.as_str()) {
-        return Err(ProofError::TokenHash);
+    if let Some(access_token) = request.access_token {
+        let expected = URL_SAFE_NO_PAD.encode(crate::keys::sha256(access_token.as_bytes()));
+        if claims.ath.as_deref() != Some(expected.as_str()) {
+            return Err(ProofError::TokenHash);
+        }
     }
     Ok(Checked {
         thumbprint,
@@ -337,7 +340,7 @@ mod tests {
         let request = Request {
             method: "GET",
             uri: "https://api.example.com/items?page=2",
-            access_token: TOKEN,
+            access_token: Some(TOKEN),
             now: NOW,
         };
         let rules = Rules {
@@ -353,6 +356,29 @@ mod tests {
         let checked = run(&proof(good_header(), good_claims())).unwrap();
         assert_eq!(checked.thumbprint, thumbprint(&public_jwk()).unwrap());
         assert_eq!(checked.jti, "e1j3V_bKic8-LAEB");
+    }
+
+    #[test]
+    fn a_token_endpoint_s_proof_has_no_access_token_to_hash() {
+        let mut claims = good_claims();
+        claims.as_object_mut().unwrap().remove("ath");
+        let proof = proof(good_header(), claims);
+        // Presenting an access token: its hash is required.
+        assert_eq!(run(&proof), Err(ProofError::TokenHash));
+        // Asking for one: none to check.
+        let request = Request {
+            method: "GET",
+            uri: "https://api.example.com/items",
+            access_token: None,
+            now: NOW,
+        };
+        let rules = Rules {
+            algorithms: &[Algorithm::ES256, Algorithm::RS256, Algorithm::EdDSA],
+            lifetime: Duration::from_secs(60),
+            leeway: Duration::from_secs(5),
+        };
+        let checked = check(&proof, &request, &rules).unwrap();
+        assert_eq!(checked.thumbprint, thumbprint(&public_jwk()).unwrap());
     }
 
     #[test]
