@@ -192,7 +192,7 @@ impl TestIssuer {
                 .clone();
             let bound_to = match dpop_key(&signing, &headers) {
                 Ok(bound_to) => bound_to,
-                Err(refused) => return refused,
+                Err(why) => return invalid_dpop_proof(&why),
             };
             match grant(&signing, &headers, &body, bound_to) {
                 Ok(granted) => granted.into_response(),
@@ -380,25 +380,12 @@ fn grant(
 /// The thumbprint of the key of the request's DPoP proof, if it has one (RFC 9449 §5:
 /// the token is then bound to that key), checked as a token endpoint checks it: for
 /// `POST` at the endpoint, signed by its `jwk`, recent; no `ath`, as no access token
-/// goes with it. Not remembered: a test issuer does not refuse a replayed proof.
-fn dpop_key(signing: &TestIssuer, headers: &http::HeaderMap) -> Result<Option<String>, Response> {
+/// goes with it. Not remembered: a test issuer does not refuse a replayed proof. `Err`:
+/// why the proof is refused.
+fn dpop_key(signing: &TestIssuer, headers: &http::HeaderMap) -> Result<Option<String>, String> {
     use jsonwebtoken::Algorithm;
 
-    let invalid = |description: &str| {
-        let body = json!({
-            "error": "invalid_dpop_proof",
-            "error_description": description,
-        });
-        (
-            StatusCode::BAD_REQUEST,
-            [
-                (http::header::CONTENT_TYPE, "application/json"),
-                (http::header::CACHE_CONTROL, "no-store"),
-            ],
-            body.to_string(),
-        )
-            .into_response()
-    };
+    let invalid = |description: &str| description.to_owned();
     let mut proofs = headers.get_all("dpop").iter();
     let proof = match (proofs.next(), proofs.next()) {
         (None, _) => return Ok(None),
@@ -433,4 +420,21 @@ fn dpop_key(signing: &TestIssuer, headers: &http::HeaderMap) -> Result<Option<St
     crate::token::check_proof(proof, &request, &rules)
         .map(|checked| Some(checked.thumbprint))
         .map_err(|error| invalid(&error.to_string()))
+}
+
+/// `400 invalid_dpop_proof` (RFC 9449 §5), as a token endpoint answers a bad proof.
+fn invalid_dpop_proof(description: &str) -> Response {
+    let body = json!({
+        "error": "invalid_dpop_proof",
+        "error_description": description,
+    });
+    (
+        StatusCode::BAD_REQUEST,
+        [
+            (CONTENT_TYPE, "application/json"),
+            (http::header::CACHE_CONTROL, "no-store"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
 }
