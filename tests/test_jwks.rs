@@ -704,13 +704,14 @@ fn a_discovery_documents_address_or_an_empty_url_is_refused_with_the_fix() {
         "https://idp.example.com/.well-known/openid-configuration",
     );
     assert_eq!(format!("{shown:?}"), format!("ConfigError: {shown}"));
-    // Not a discovery document's address: a key set that lives under `.well-known`.
-    assert!(
-        Verifier::builder()
-            .jwks_url("https://idp.example.com/.well-known/jwks.json")
-            .build()
-            .is_ok()
-    );
+    // Not a discovery document's address: a key set that lives under `.well-known`,
+    // IdentityServer's (Duende's) own `jwks_uri` among them.
+    for jwks in [
+        "https://idp.example.com/.well-known/jwks.json",
+        "https://demo.duendesoftware.com/.well-known/openid-configuration/jwks",
+    ] {
+        assert!(Verifier::builder().jwks_url(jwks).build().is_ok(), "{jwks}");
+    }
     assert!(
         Verifier::builder()
             .oidc_issuer("https://idp.example.com/.well-known/openid-configurations")
@@ -725,16 +726,33 @@ fn a_discovery_documents_address_or_an_empty_url_is_refused_with_the_fix() {
 }
 
 #[test]
-fn an_oidc_issuer_with_a_query_or_fragment_is_refused() {
+fn an_oidc_issuer_with_a_query_fragment_or_credentials_is_refused_without_them() {
     for issuer in [
-        "https://idp.example.com/?tenant=a",
-        "https://idp.example.com/#a",
+        "https://idp.example.com/realms/shop?api_key=hunter2",
+        "https://idp.example.com/realms/shop#hunter2",
+        "https://user:hunter2@idp.example.com/realms/shop",
     ] {
+        let refused = Verifier::builder().oidc_issuer(issuer).build().unwrap_err();
         assert_eq!(
-            Verifier::builder().oidc_issuer(issuer).build().unwrap_err(),
-            ConfigError::InvalidIssuerUrl(issuer.into())
+            refused,
+            ConfigError::InvalidIssuerUrl("https://idp.example.com/realms/shop".into())
         );
+        assert!(!refused.to_string().contains("hunter2"), "{refused}");
     }
+    // Nor does a verifier's `Debug` show what of its key set's URL may be a secret.
+    let verifier = Verifier::builder()
+        .jwks_url("https://user:hunter2@idp.example.com/jwks?key=hunter2")
+        .build()
+        .unwrap();
+    let shown = format!("{verifier:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    let trusted = scopes_core::TrustedIssuer::new("https://idp.example.com")
+        .jwks_url("https://idp.example.com/jwks?key=hunter2");
+    let shown = format!("{trusted:?}");
+    assert!(
+        !shown.contains("hunter2") && shown.contains("/jwks"),
+        "{shown}"
+    );
     assert!(
         Verifier::builder()
             .oidc_issuer("https://idp.example.com/realms/shop")

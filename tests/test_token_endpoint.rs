@@ -75,7 +75,7 @@ async fn the_password_form_reads_rfc_6749_parameters() {
         send(&app, post_form("grant_type=password&username=johndoe&password=s%20cret&scope=users%3Aread++admin&client_id=cli&client_secret=shh")).await,
         Reply::new(200, None, r#"johndoe s cret ["users:read", "admin"] "password" Some("cli") Some("shh")"#)
     );
-    // RFC 6749 §3.1: a parameter without a value is as if omitted.
+    // RFC 6749 §3.2: a parameter without a value is as if omitted.
     assert_eq!(
         send(
             &app,
@@ -99,6 +99,31 @@ async fn the_password_form_reads_rfc_6749_parameters() {
                 r#"{"detail":"the form has no `grant_type`: send `grant_type=password` (RFC 6749, section 4.3.2)","error":"invalid_request","error_description":"the form has no `grant_type`: send `grant_type=password` (RFC 6749, section 4.3.2)"}"#
             ),
             "{body}"
+        );
+    }
+    // The grant type is checked first: another grant's form is that grant's, refused as
+    // unsupported, whatever it lacks of this one.
+    for body in [
+        "grant_type=client_credentials&client_id=x&client_secret=y",
+        "grant_type=refresh_token&refresh_token=x",
+    ] {
+        let reply = send(&app, post_form(body)).await;
+        assert!(
+            reply.body.contains(r#""error":"unsupported_grant_type""#),
+            "{body}: {reply:?}"
+        );
+    }
+    // §3.2 again: an empty username or password is none.
+    for (body, missing) in [
+        ("grant_type=password&username=&password=x", "username"),
+        ("grant_type=password&username=a&password=", "password"),
+    ] {
+        let reply = send(&app, post_form(body)).await;
+        assert_eq!(reply.status, 400, "{body}");
+        assert!(
+            reply.body.contains(&format!("the form has no `{missing}`"))
+                && reply.body.contains(r#""error":"invalid_request""#),
+            "{body}: {reply:?}"
         );
     }
     // FastAPI's `OAuth2PasswordRequestForm`: a missing one is taken as `password`.

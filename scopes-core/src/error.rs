@@ -107,8 +107,9 @@ pub enum ConfigError {
     /// is meant to match it (an unset environment variable read as `""`, say).
     EmptySetting(&'static str),
     /// An OpenID Connect issuer URL (`oidc_issuer`, `TrustedIssuer::oidc`) with a query or
-    /// a fragment, which OpenID Connect Discovery §2 does not allow: the discovery
-    /// document's address is the issuer followed by `/.well-known/openid-configuration`.
+    /// a fragment, which OpenID Connect Discovery §2 does not allow (the discovery
+    /// document's address is the issuer followed by `/.well-known/openid-configuration`),
+    /// or with user information. Given without those, which may hold a credential.
     InvalidIssuerUrl(String),
     /// An issuer URL (`oidc_issuer`, `TrustedIssuer::oidc`) or a JWKS URL (`jwks_url`)
     /// that is the address of a discovery document
@@ -327,7 +328,7 @@ impl fmt::Display for ConfigError {
             ),
             Self::InvalidIssuerUrl(issuer) => write!(
                 f,
-                "the OpenID Connect issuer `{issuer}` has a query or a fragment, which an issuer URL cannot hold (OpenID Connect Discovery §2); give the issuer as its tokens name it in `iss`"
+                "the OpenID Connect issuer `{issuer}` has a query, a fragment or user information (not shown), which an issuer URL cannot hold (OpenID Connect Discovery §2); give the issuer as its tokens name it in `iss`"
             ),
             Self::DiscoveryUrl {
                 setting: "jwks_url",
@@ -335,7 +336,7 @@ impl fmt::Display for ConfigError {
                 issuer,
             } => write!(
                 f,
-                "`{url}` is the address of a discovery document, not of a key set: give `jwks_url` the document's `jwks_uri`, or give `oidc_issuer` the issuer (the document's `issuer`, likely `{issuer}` or `{issuer}/`) to have the key set found"
+                "`{url}` is the address of a discovery document, not of a key set: give `jwks_url` the document's `jwks_uri`, or give `oidc_issuer` (or `TrustedIssuer::oidc`) the issuer (the document's `issuer`, likely `{issuer}` or `{issuer}/`) to have the key set found"
             ),
             Self::DiscoveryUrl {
                 setting,
@@ -343,7 +344,7 @@ impl fmt::Display for ConfigError {
                 issuer,
             } => write!(
                 f,
-                "`{url}` is the address of a discovery document, not of an issuer: give `{setting}` the document's `issuer`, as tokens carry it in `iss` (likely `{issuer}`, or `{issuer}/`: Auth0's issuers end with a slash, and the two are different issuers); the discovery path is appended to it"
+                "`{url}` is the address of a discovery document, not of an issuer: give `{setting}` (or `TrustedIssuer::oidc`) the document's `issuer`, as tokens carry it in `iss` (likely `{issuer}`, or `{issuer}/`: Auth0's issuers end with a slash, and the two are different issuers); the discovery path is appended to it"
             ),
             Self::EmptySetting(setting) => write!(
                 f,

@@ -18,13 +18,16 @@ use crate::table::{ScopeSet, ScopeTable};
 /// `OAuth2PasswordRequestFormStrict`: `grant_type=password`, `username`, `password`, a
 /// space-delimited `scope`, and optional `client_id` and `client_secret`.
 ///
-/// A form without `grant_type` (or with it empty: RFC 6749 §3.1 treats a parameter
-/// without a value as omitted) answers `400 invalid_request`, saying to send
-/// `grant_type=password`; another `grant_type` answers `400 unsupported_grant_type`; a
-/// malformed form (a required parameter missing, one given twice, a body that is not
-/// `application/x-www-form-urlencoded`) `400 invalid_request`: JSON errors (RFC 6749
-/// §5.2). [`LaxPasswordForm`] accepts a form without `grant_type`, as FastAPI's
-/// `OAuth2PasswordRequestForm` does.
+/// A parameter sent without a value is as if omitted (RFC 6749 §3.2). The
+/// `grant_type` is checked first: without one, `400 invalid_request`, saying to send
+/// `grant_type=password`; another one, whatever else the form holds,
+/// `400 unsupported_grant_type`. Then a form without `username` or `password`, with a
+/// parameter given twice, or a body that is not `application/x-www-form-urlencoded`,
+/// answers `400 invalid_request`: JSON errors (RFC 6749 §5.2). [`LaxPasswordForm`]
+/// accepts a form without `grant_type`, as FastAPI's `OAuth2PasswordRequestForm` does.
+///
+/// Every field has a default when deserialized (an empty string), so that the
+/// extractor can tell which is missing; deserialized any other way, check them.
 #[derive(Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[cfg_attr(
@@ -39,8 +42,12 @@ pub struct PasswordForm {
     #[cfg_attr(feature = "utoipa", schema(required = true, pattern = "^password$"))]
     pub grant_type: String,
     /// The resource owner's username.
+    #[serde(default)]
+    #[cfg_attr(feature = "utoipa", schema(required = true))]
     pub username: String,
     /// The resource owner's password.
+    #[serde(default)]
+    #[cfg_attr(feature = "utoipa", schema(required = true))]
     pub password: String,
     /// The requested scopes, space-delimited.
     #[serde(default)]
@@ -66,27 +73,35 @@ impl PasswordForm {
     ) -> Result<Self, GrantError> {
         let Form(mut form) = Form::<PasswordForm>::from_request(request, state).await.map_err(|_| {
             GrantError::InvalidRequest(
-                "expected a form with `grant_type=password`, `username` and `password` (application/x-www-form-urlencoded), each parameter once".into(),
+                "expected a form (application/x-www-form-urlencoded) with `grant_type=password`, `username` and `password`, each parameter once".into(),
             )
         })?;
-        // RFC 6749 §3.1: sent without a value, as if omitted.
+        // RFC 6749 §3.2: sent without a value, as if omitted.
         for optional in [&mut form.client_id, &mut form.client_secret] {
             if optional.as_deref() == Some("") {
                 *optional = None;
             }
         }
+        // The grant type first: another grant's form has no username.
         match form.grant_type.as_str() {
-            "password" => Ok(form),
-            "" if missing_is_password => {
-                form.grant_type = "password".to_owned();
-                Ok(form)
+            "password" => {}
+            "" if missing_is_password => form.grant_type = "password".to_owned(),
+            "" => {
+                return Err(GrantError::InvalidRequest(
+                    "the form has no `grant_type`: send `grant_type=password` (RFC 6749, section 4.3.2)"
+                        .into(),
+                ));
             }
-            "" => Err(GrantError::InvalidRequest(
-                "the form has no `grant_type`: send `grant_type=password` (RFC 6749, section 4.3.2)"
-                    .into(),
-            )),
-            _ => Err(GrantError::UnsupportedGrantType),
+            _ => return Err(GrantError::UnsupportedGrantType),
         }
+        for (name, value) in [("username", &form.username), ("password", &form.password)] {
+            if value.is_empty() {
+                return Err(GrantError::InvalidRequest(
+                    format!("the form has no `{name}`").into(),
+                ));
+            }
+        }
+        Ok(form)
     }
 }
 

@@ -671,6 +671,7 @@ impl ::utoipa::PartialSchema for crate::issuer::LaxPasswordForm {
             {
                 grant_type.description =
                     Some("`password`, or absent (taken as `password`).".into());
+                grant_type.pattern = Some("^(password)?$".into());
             }
         }
         schema

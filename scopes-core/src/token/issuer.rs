@@ -297,7 +297,7 @@ impl TrustedIssuer {
 
     /// When it trusts an identity provider's word (keys fetched from it, or its
     /// introspection endpoint's answers) and checks no audience, what names it in the
-    /// logs: its `iss`, or else where its keys are fetched from. Such tokens name an
+    /// logs: its `iss` values, or else where its keys are fetched from. Such tokens name an
     /// audience almost always, and are then refused.
     pub(crate) fn provider_without_audience(&self) -> Option<String> {
         #[cfg(feature = "jwks")]
@@ -314,9 +314,15 @@ impl TrustedIssuer {
                     crate::keys::for_logs(url)
                 }
             });
-            let named =
-                (self.issuers.first().cloned()).or_else(|| self.tenant_templates.first().cloned());
-            named.or(location)
+            // A template's `{tenantid}` as written (a URL would escape its braces).
+            let named: Vec<String> = (self.issuers.iter())
+                .map(|issuer| crate::keys::for_logs(issuer))
+                .chain(self.tenant_templates.iter().cloned())
+                .collect();
+            match named.is_empty() {
+                true => location,
+                false => Some(named.join(", ")),
+            }
         }
         #[cfg(not(feature = "jwks"))]
         None

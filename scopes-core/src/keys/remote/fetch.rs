@@ -38,7 +38,7 @@ pub enum KeyFetchError {
     NotADiscoveryDocument,
     /// The discovery document names another issuer (OpenID Connect Discovery §4.3).
     IssuerMismatch {
-        /// The configured issuer.
+        /// The configured issuer (without what of it may be a credential).
         expected: String,
         /// The document's.
         found: String,
@@ -172,13 +172,26 @@ pub(crate) fn for_logs(url: &str) -> String {
             let _ = parsed.set_password(None);
             parsed.set_query(None);
             parsed.set_fragment(None);
-            parsed.to_string()
+            let mut shown = parsed.to_string();
+            // Serializing adds the `/` of an empty path: `https://t.auth0.com` and
+            // `https://t.auth0.com/` are different issuers, shown as given.
+            let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+            let had_path = rest
+                .find(['/', '?', '#'])
+                .is_some_and(|at| rest[at..].starts_with('/'));
+            if !had_path && parsed.path() == "/" {
+                shown.pop();
+            }
+            shown
         }
+        // Up to the last `@` first (a password may hold `?` or `#`), then the query
+        // and fragment: too much left out is harmless here.
         _ => {
-            let before = url.split(['?', '#']).next().unwrap_or_default();
-            before
-                .rsplit_once('@')
-                .map_or(before, |(_, after)| after)
+            let after = url.rsplit_once('@').map_or(url, |(_, after)| after);
+            after
+                .split(['?', '#'])
+                .next()
+                .unwrap_or_default()
                 .to_owned()
         }
     }
@@ -348,7 +361,7 @@ pub(super) async fn discover(
         serde_json::from_slice(&fetched.body).map_err(|_| KeyFetchError::NotADiscoveryDocument)?;
     if document.issuer != issuer {
         return Err(KeyFetchError::IssuerMismatch {
-            expected: issuer.to_owned(),
+            expected: for_logs(issuer),
             found: document.issuer,
         });
     }
@@ -372,7 +385,19 @@ mod tests {
                 "https://idp.example.com/realms/shop",
             ),
             ("http://127.0.0.1:8080/jwks", "http://127.0.0.1:8080/jwks"),
-            // Not URLs: cut as well as can be.
+            // No path: none added.
+            ("https://t.auth0.com", "https://t.auth0.com"),
+            ("https://t.auth0.com/", "https://t.auth0.com/"),
+            ("https://u:p@t.auth0.com?x=1", "https://t.auth0.com"),
+            // Not URLs: cut as well as can be, a password with `#` or `?` too.
+            (
+                "https://user:pa#hunter2@idp.example.com/jwks",
+                "idp.example.com/jwks",
+            ),
+            (
+                "https://user:pa?hunter2@idp.example.com/jwks",
+                "idp.example.com/jwks",
+            ),
             (
                 "user:hunter2@idp.example.com/jwks?key=hunter2",
                 "idp.example.com/jwks",

@@ -36,12 +36,22 @@ use super::{AfterMiss, KeySet, KeyStore, KeysFuture};
 use crate::error::ConfigError;
 
 /// Where the key set is found.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) enum Location {
     /// A JWKS URL.
     Jwks(String),
     /// An issuer, whose discovery document names the JWKS URL.
     Issuer(String),
+}
+
+/// Without what of the URL may be a credential: a verifier's `Debug` shows it.
+impl core::fmt::Debug for Location {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Jwks(url) => f.debug_tuple("Jwks").field(&for_logs(url)).finish(),
+            Self::Issuer(url) => f.debug_tuple("Issuer").field(&for_logs(url)).finish(),
+        }
+    }
 }
 
 /// A remote key set (cheap to clone: the state is shared with background refreshes).
@@ -167,8 +177,10 @@ const DISCOVERY_NAMES: [&str; 2] = ["openid-configuration", "oauth-authorization
 
 /// When `url` is the address of a discovery document, the issuer that document is
 /// most likely of, without a trailing `/`: the discovery path appended to the issuer
-/// (OpenID Connect Discovery §4), or inserted between its host and its path (RFC 8414
-/// §3.1).
+/// (OpenID Connect Discovery §4, RFC 8414 §3), or, for RFC 8414's name only, inserted
+/// between the host and the issuer's path (RFC 8414 §3.1). A path that goes on after
+/// `openid-configuration` is not its form: IdentityServer serves its key set at
+/// `/.well-known/openid-configuration/jwks`.
 fn issuer_of_discovery(url: &str) -> Option<String> {
     let parsed = reqwest::Url::parse(url).ok()?;
     let path = parsed.path();
@@ -176,7 +188,8 @@ fn issuer_of_discovery(url: &str) -> Option<String> {
         let marker = format!("/.well-known/{name}");
         let at = path.find(&marker)?;
         let (before, after) = (&path[..at], &path[at + marker.len()..]);
-        if !(after.is_empty() || after.starts_with('/')) {
+        let inserted = *name == "oauth-authorization-server" && after.starts_with('/');
+        if !(after.is_empty() || after == "/" || inserted) {
             return None;
         }
         let origin = parsed.origin().ascii_serialization();
@@ -210,11 +223,16 @@ impl State {
         fetch::check_url(url, &options).map_err(|_| ConfigError::InsecureUrl(for_logs(url)))?;
         // Discovery appends its path to the issuer: a query or fragment would end up
         // before it.
+        // Nor can it hold credentials: tokens name it in `iss` as it is.
         if let Location::Issuer(issuer) = &location
-            && reqwest::Url::parse(issuer)
-                .is_ok_and(|parsed| parsed.query().is_some() || parsed.fragment().is_some())
+            && reqwest::Url::parse(issuer).is_ok_and(|parsed| {
+                parsed.query().is_some()
+                    || parsed.fragment().is_some()
+                    || !parsed.username().is_empty()
+                    || parsed.password().is_some()
+            })
         {
-            return Err(ConfigError::InvalidIssuerUrl(issuer.clone()));
+            return Err(ConfigError::InvalidIssuerUrl(for_logs(issuer)));
         }
         let client = fetch::client(&options)?;
         Ok(Self {
