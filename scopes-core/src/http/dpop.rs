@@ -86,22 +86,26 @@ enum UrlSource {
     Request,
 }
 
+/// The algorithms a proof may be signed with unless [`Dpop::algorithms`] says others:
+/// every asymmetric one jsonwebtoken verifies.
+pub(crate) const PROOF_ALGORITHMS: [Algorithm; 9] = [
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+];
+
 impl Dpop {
     /// Bearer tokens as `Bearer` and DPoP-bound tokens as `DPoP`.
     pub fn allowed() -> Self {
         Self {
             required: false,
-            algorithms: vec![
-                Algorithm::ES256,
-                Algorithm::ES384,
-                Algorithm::EdDSA,
-                Algorithm::PS256,
-                Algorithm::PS384,
-                Algorithm::PS512,
-                Algorithm::RS256,
-                Algorithm::RS384,
-                Algorithm::RS512,
-            ],
+            algorithms: PROOF_ALGORITHMS.to_vec(),
             url: None,
             lifetime: Duration::from_secs(60),
             clock_skew: Duration::from_secs(10),

@@ -383,8 +383,6 @@ fn grant(
 /// goes with it. Not remembered: a test issuer does not refuse a replayed proof. `Err`:
 /// why the proof is refused.
 fn dpop_key(signing: &TestIssuer, headers: &http::HeaderMap) -> Result<Option<String>, String> {
-    use jsonwebtoken::Algorithm;
-
     let invalid = |description: &str| description.to_owned();
     let mut proofs = headers.get_all("dpop").iter();
     let proof = match (proofs.next(), proofs.next()) {
@@ -403,17 +401,7 @@ fn dpop_key(signing: &TestIssuer, headers: &http::HeaderMap) -> Result<Option<St
         now,
     };
     let rules = crate::token::ProofRules {
-        algorithms: &[
-            Algorithm::ES256,
-            Algorithm::ES384,
-            Algorithm::EdDSA,
-            Algorithm::PS256,
-            Algorithm::PS384,
-            Algorithm::PS512,
-            Algorithm::RS256,
-            Algorithm::RS384,
-            Algorithm::RS512,
-        ],
+        algorithms: &crate::http::dpop::PROOF_ALGORITHMS,
         lifetime: core::time::Duration::from_secs(300),
         leeway: core::time::Duration::from_secs(5),
     };
