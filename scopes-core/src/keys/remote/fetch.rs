@@ -145,7 +145,8 @@ impl fmt::Debug for KeyRefreshError {
     }
 }
 
-/// Its message leaves out what of the URL could be a secret (see [`for_logs`]).
+/// Its message leaves out what of the URL could be a secret: user information, query
+/// and fragment.
 impl fmt::Display for KeyRefreshError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.from {
