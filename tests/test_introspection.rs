@@ -296,6 +296,34 @@ async fn every_fault_of_the_endpoint_refuses_and_is_not_cached() {
     );
 }
 
+#[tokio::test]
+async fn claims_the_pass_cannot_read_are_the_endpoints_fault_not_the_tokens() {
+    let server = start().await;
+    let verifier = verifier(
+        TrustedIssuer::new(ISSUER)
+            .introspection(server.introspection())
+            .audience(AUDIENCE),
+    );
+    // JSON serde_json reads, but nested deeper than the claims' pass goes.
+    let mut deep = json!(1);
+    for _ in 0..300 {
+        deep = json!([deep]);
+    }
+    let mut answer = active("items");
+    answer["x"] = deep;
+    server.answer("deep", answer);
+    for call in 1..=2 {
+        assert_eq!(
+            verifier.verify("deep").await.unwrap_err(),
+            TokenError::IntrospectionFailed
+        );
+        // Not remembered: asked again.
+        assert_eq!(server.calls(), call);
+    }
+    let refused = testing::send(&app(verifier), testing::get("/items", Some("deep"))).await;
+    refused.assert_unavailable();
+}
+
 fn verifier_for(endpoint: &str) -> Verifier {
     verifier(
         TrustedIssuer::new(ISSUER)

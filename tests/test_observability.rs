@@ -629,3 +629,58 @@ fn a_dpop_subject_over_its_share_is_warned_about_once_per_window() {
         "{events:#?}"
     );
 }
+
+#[test]
+fn a_proof_for_another_url_names_its_htu_and_the_url_expected() {
+    let issuer = TestIssuer::es256();
+    let client = testing::DpopKey::es256();
+    let token = issuer.token(scope_set!("items")).dpop_bound(&client).mint();
+    // The slip a newcomer makes: the resource's URL where its origin belongs, so the
+    // verifier expects `…/items/items`.
+    let verifier = issuer
+        .verifier_builder()
+        .dpop(scopes_core::Dpop::required().public_url("https://api.test/items"))
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/items", get(read_items))
+        .with_state(verifier);
+    let request = |method: &str, url: &str| {
+        let proof = client.proof(method, url).token(&token).sign();
+        axum::http::Request::get("/items?page=2")
+            .header("host", "api.test")
+            .header("authorization", format!("DPoP {token}"))
+            .header("dpop", proof)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let (events, _) = observed(async {
+        testing::send(&app, request("GET", "https://api.test/items\u{2028}"))
+            .await
+            .assert_dpop_error(scopes_core::DpopError::Uri);
+    });
+    let refused = refusals(&events);
+    assert_eq!(refused.len(), 1, "{events:#?}");
+    let event = refused[0];
+    assert_eq!(event.field("reason"), Some("invalid_dpop_proof.uri"));
+    // The proof's text escaped (anyone signs a proof), the expected URL without the query.
+    assert_eq!(
+        event.field("proof_htu"),
+        Some("https://api.test/items\\u{2028}")
+    );
+    assert_eq!(
+        event.field("expected_htu"),
+        Some("https://api.test/items/items")
+    );
+    // Another refusal names no URL.
+    let (events, _) = observed(async {
+        testing::send(&app, request("POST", "https://api.test/items/items"))
+            .await
+            .assert_dpop_error(scopes_core::DpopError::Method);
+    });
+    assert_eq!(refusals(&events).len(), 1, "{events:#?}");
+    for event in refusals(&events) {
+        assert_eq!(event.field("proof_htu"), None, "{event:?}");
+        assert_eq!(event.field("expected_htu"), None, "{event:?}");
+    }
+}

@@ -571,7 +571,7 @@ impl DpopError {
             Self::Uri => "The DPoP proof htu is not the request URL",
             Self::IssuedAt => "The DPoP proof iat is missing or out of range",
             Self::Id => "The DPoP proof has no jti",
-            Self::TokenHash => "The DPoP proof ath does not match the access token",
+            Self::TokenHash => "The DPoP proof ath is missing or does not match the access token",
             Self::Replayed => "The DPoP proof was used before",
             Self::ReplayCheckFailed => "The DPoP proof could not be checked",
             Self::TooManyProofs => "Too many DPoP proofs for this subject; try again later",

@@ -568,6 +568,18 @@ impl Policy {
 
     /// The URL the client addressed, without query: the public URL and the path, or
     /// the request's own scheme and authority (`http` and `Host` when it has none).
+    /// For the event of a proof refused for its `htu`: what it named, and what this
+    /// policy expected (without the query, which `htu` leaves out).
+    #[cold]
+    pub(crate) fn proof_urls(&self, parts: &Parts) -> super::observe::ProofUrls {
+        let proof = parts
+            .headers
+            .get("dpop")
+            .and_then(|proof| proof.to_str().ok())
+            .unwrap_or("");
+        super::observe::ProofUrls::of(proof, self.request_url(parts))
+    }
+
     fn request_url(&self, parts: &Parts) -> Option<String> {
         // Inside a nested router, the path as the client sent it.
         let uri = parts

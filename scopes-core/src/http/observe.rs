@@ -45,6 +45,47 @@ pub(crate) struct Context {
     /// For a token refused for its issuer or its audience: what it names, and what
     /// the verifier accepts.
     pub(crate) addressed: Option<Addressed>,
+    /// For a DPoP proof refused for its `htu`: the URL it names, and the one this
+    /// verifier expected (from `Dpop::public_url` and the request's path).
+    pub(crate) proof_urls: Option<ProofUrls>,
+}
+
+/// A DPoP proof's `htu` beside the URL the verifier expected of it: a `public_url`
+/// that is not what clients call (a resource URL given where the origin belongs, a
+/// proxy's prefix left out) refuses every proof, and only these two say why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ProofUrls {
+    /// The proof's `htu` (escaped and cut: anyone can sign a proof); none when it has
+    /// no string there.
+    pub(crate) htu: Option<String>,
+    /// What the verifier expected, without the query; none when it could not tell
+    /// (no `public_url` and no `Host`).
+    pub(crate) expected: Option<String>,
+}
+
+impl ProofUrls {
+    /// The `htu` of `proof` (a DPoP header's value; its claims are read, nothing else),
+    /// beside `expected`.
+    pub(crate) fn of(proof: &str, expected: Option<String>) -> Self {
+        #[derive(Deserialize)]
+        struct Htu {
+            #[serde(default)]
+            htu: Option<serde_json::Value>,
+        }
+        let htu = proof.split('.').nth(1).and_then(|payload| {
+            crate::keys::with_decoded(payload, |json| serde_json::from_slice::<Htu>(json).ok())
+                .ok()
+                .flatten()
+        });
+        Self {
+            htu: htu
+                .and_then(|read| read.htu)
+                .as_ref()
+                .and_then(serde_json::Value::as_str)
+                .map(escaped),
+            expected: expected.as_deref().map(escaped),
+        }
+    }
 }
 
 /// What a token refused for its `iss` or its `aud` names, beside what its verifier
@@ -190,6 +231,39 @@ mod addressed_tests {
     }
 }
 
+/// The longest granted scope text an event repeats, in bytes (the rest is cut, with
+/// `…`): a signed token may carry thousands of names, and one event is one log line.
+const GRANTED_MAX: usize = 1024;
+
+/// `text` cut to [`GRANTED_MAX`] bytes at a character boundary, with `…` when cut.
+fn clipped(text: &str) -> Cow<'_, str> {
+    if text.len() <= GRANTED_MAX {
+        return Cow::Borrowed(text);
+    }
+    let mut end = GRANTED_MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!("{}…", &text[..end]))
+}
+
+#[cfg(test)]
+mod clipped_tests {
+    use super::{GRANTED_MAX, clipped};
+
+    #[test]
+    fn long_scope_texts_are_cut_at_a_character_boundary() {
+        assert_eq!(clipped("items me"), "items me");
+        let exact = "a".repeat(GRANTED_MAX);
+        assert_eq!(clipped(&exact), exact);
+        let long = "a".repeat(GRANTED_MAX * 100);
+        assert_eq!(clipped(&long), format!("{}…", "a".repeat(GRANTED_MAX)));
+        // A two-byte character across the limit is left out whole.
+        let split = format!("{}é{}", "a".repeat(GRANTED_MAX - 1), "b".repeat(10));
+        assert_eq!(clipped(&split), format!("{}…", "a".repeat(GRANTED_MAX - 1)));
+    }
+}
+
 /// The event (and the counter) of a refusal answered with `status`.
 pub(crate) fn refused(reason: &AuthRejection, status: StatusCode, context: Option<&Context>) {
     #[cfg(feature = "metrics")]
@@ -205,11 +279,16 @@ pub(crate) fn refused(reason: &AuthRejection, status: StatusCode, context: Optio
                 verifier = &*context.verifier,
                 issuer = token.and_then(issuer_of).as_deref(),
                 required = &*context.required,
-                granted = token.map(VerifiedToken::scope_text),
+                granted = token.map(|token| clipped(token.scope_text())).as_deref(),
                 claims_error = context.claims_error.as_deref(),
                 token_iss = addressed.and_then(|named| named.iss.as_deref()),
                 token_aud = addressed.and_then(|named| named.aud.as_deref()),
                 audiences = addressed.and_then(|named| named.accepted.as_deref()),
+                proof_htu = context.proof_urls.as_ref().and_then(|urls| urls.htu.as_deref()),
+                expected_htu = context
+                    .proof_urls
+                    .as_ref()
+                    .and_then(|urls| urls.expected.as_deref()),
                 detail = %reason,
                 "request refused"
             )
@@ -246,7 +325,7 @@ pub(crate) fn admitted<'a>(
             verifier,
             issuer = issuer_of(token).as_deref(),
             required = &*required(),
-            granted = token.scope_text(),
+            granted = &*clipped(token.scope_text()),
             "request admitted"
         );
     }

@@ -13,7 +13,7 @@ use super::dpop::{Dpop, Policy, ProofMark};
 use super::metadata::ResourceMetadata;
 use super::observe::{self, Context};
 use super::refusal::{Answering, AuthRejection, DpopChallenge, Rejection, Responder, ResponseMode};
-use crate::error::{ConfigError, TokenError};
+use crate::error::{ConfigError, DpopError, TokenError};
 use crate::keys::Key;
 use crate::token::{CacheLimits, Presentation, TokenVerifier, TrustedIssuer, VerifiedToken};
 
@@ -234,11 +234,17 @@ impl Verifier {
             ) => Some(error),
             _ => None,
         };
+        let wrong_url = matches!(reason, AuthRejection::InvalidDpopProof(DpopError::Uri));
         let mut rejection = self
             .refusal(reason, scope, None, || None)
             .presented(self.presented(parts));
         if let (Some(error), Some(context)) = (addressed, rejection.context_mut()) {
             self.addressed(context, parts, error);
+        }
+        if let (true, Some(context), Some(dpop)) =
+            (wrong_url, rejection.context_mut(), self.inner.dpop.as_ref())
+        {
+            context.proof_urls = Some(dpop.proof_urls(parts));
         }
         rejection
     }
@@ -289,6 +295,7 @@ impl Verifier {
                 required: scope.clone(),
                 claims_error: claims_error(),
                 addressed: None,
+                proof_urls: None,
             })
         });
         let scope = match named {

@@ -420,6 +420,15 @@ impl Introspector {
         }
         let verified = match check(body) {
             Ok(verified) => verified,
+            // Claims the pass cannot read (nested past its depth, a member it reads
+            // given twice) are the endpoint's answer at fault, not the token: refused
+            // as an answer that is not one (503), and not remembered.
+            Err(TokenError::Malformed) => {
+                tracing::warn!(
+                    "the introspection answer's claims cannot be read; the request is refused"
+                );
+                return Err(());
+            }
             Err(why) => return Ok(Answer::Refused(why, left(config.inactive_for))),
         };
         let mut until = left(config.ceiling);
