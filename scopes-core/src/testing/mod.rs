@@ -24,7 +24,10 @@
 //!   ([`set_available`](TestIssuer::set_available)) as a provider does; an issuer
 //!   [`with_issuer`](TestIssuer::with_issuer) a template
 //!   (`https://login.microsoftonline.com/{tenantid}/v2.0`) is a multi-tenant provider,
-//!   trusted for every tenant, whose tokens name their [`tenant`](TestToken::tenant).
+//!   trusted for every tenant, whose tokens name their [`tenant`](TestToken::tenant);
+//!   a served issuer's [`token_endpoint`](TestIssuer::token_endpoint) grants tokens to
+//!   any client (client credentials, `resource` as the audience, DPoP-bound when the
+//!   request carries a proof), for clients that fetch their own.
 //! - [`scope_set!`](crate::scope_set): the scopes a test token grants, checked at
 //!   compile time against the table like `#[requires_scopes]` (a typo in a test is a
 //!   compile error on the literal, with the closest declared scope).
@@ -41,9 +44,14 @@
 //!   ([`TestResponse::read`] reads one whole, for its body):
 //!   `assert_admitted()`, `assert_missing_credentials()`, `assert_invalid_token()`,
 //!   `assert_insufficient_scope("items")`, `assert_invalid_request()`,
-//!   `assert_insufficient_user_authentication()`. Each panics at your line with the
-//!   status and the challenge it got; they work with `#[test]`, `#[tokio::test]` or
-//!   any other runner.
+//!   `assert_insufficient_user_authentication()`, `assert_dpop_error(DpopError::…)`,
+//!   `assert_use_dpop_nonce()`, `assert_unavailable()`. Each panics at your line with
+//!   the status and the challenge it got; they work with `#[test]`, `#[tokio::test]` or
+//!   any other runner. Over real HTTP, the client's answer converted: with reqwest,
+//!   `http::Response::from(response).assert_insufficient_scope("items")`.
+//! - DPoP (RFC 9449): a client's [`DpopKey`] signs [`proof`](DpopKey::proof)s; a token
+//!   bound to it is [`TestToken::dpop_bound`]; [`dpop_request`] builds a request with
+//!   both, or [`BearerExt::dpop`] adds them to your own.
 //!
 //! # A test file
 //!
