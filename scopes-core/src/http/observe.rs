@@ -72,11 +72,7 @@ impl ProofUrls {
             #[serde(default)]
             htu: Option<serde_json::Value>,
         }
-        let htu = proof.split('.').nth(1).and_then(|payload| {
-            crate::keys::with_decoded(payload, |json| serde_json::from_slice::<Htu>(json).ok())
-                .ok()
-                .flatten()
-        });
+        let htu = claims_of::<Htu>(proof);
         Self {
             htu: htu
                 .and_then(|read| read.htu)
@@ -126,12 +122,7 @@ impl Addressed {
             #[serde(default)]
             aud: Option<serde_json::Value>,
         }
-        let Some(payload) = token.split('.').nth(1) else {
-            return Self::default();
-        };
-        let parties =
-            crate::keys::with_decoded(payload, |json| serde_json::from_slice::<Parties>(json).ok());
-        let Ok(Some(parties)) = parties else {
+        let Some(parties) = claims_of::<Parties>(token) else {
             return Self::default();
         };
         let aud = match parties.aud {
@@ -157,6 +148,15 @@ impl Addressed {
             accepted: None,
         }
     }
+}
+
+/// The claims (second segment) of a compact JWS nobody vouched for, read as `T`, for
+/// an event: none when they cannot be read.
+fn claims_of<T: DeserializeOwned>(jws: &str) -> Option<T> {
+    let payload = jws.split('.').nth(1)?;
+    crate::keys::with_decoded(payload, |json| serde_json::from_slice::<T>(json).ok())
+        .ok()
+        .flatten()
 }
 
 /// `text` cut to [`NAMED_MAX`] characters, every character outside printable ASCII
