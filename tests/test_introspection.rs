@@ -45,8 +45,8 @@ enum Behavior {
 }
 
 struct Endpoint {
-    /// The answer for each token (`{"active": false}` for any other).
-    answers: Mutex<Vec<(String, Value)>>,
+    /// The answer for each token, as sent (`{"active": false}` for any other).
+    answers: Mutex<Vec<(String, String)>>,
     behavior: Mutex<Behavior>,
     calls: AtomicUsize,
     /// What the last call carried: its `Authorization` and its form.
@@ -78,8 +78,10 @@ async fn introspect(
     let answer = answers
         .iter()
         .find(|(known, _)| *known == token)
-        .map_or(json!({"active": false}), |(_, answer)| answer.clone());
-    ([("content-type", "application/json")], answer.to_string()).into_response()
+        .map_or(json!({"active": false}).to_string(), |(_, answer)| {
+            answer.clone()
+        });
+    ([("content-type", "application/json")], answer).into_response()
 }
 
 fn url_decoded(form: &str, name: &str) -> String {
@@ -117,11 +119,16 @@ async fn start() -> Server {
 
 impl Server {
     fn answer(&self, token: &str, answer: Value) {
+        self.answer_text(token, &answer.to_string());
+    }
+
+    /// An answer written out, for what a `Value` cannot hold (a member given twice).
+    fn answer_text(&self, token: &str, answer: &str) {
         self.endpoint
             .answers
             .lock()
             .unwrap()
-            .push((token.to_owned(), answer));
+            .push((token.to_owned(), answer.to_owned()));
     }
 
     fn behave(&self, behavior: Behavior) {
@@ -312,16 +319,35 @@ async fn claims_the_pass_cannot_read_are_the_endpoints_fault_not_the_tokens() {
     let mut answer = active("items");
     answer["x"] = deep;
     server.answer("deep", answer);
-    for call in 1..=2 {
-        assert_eq!(
-            verifier.verify("deep").await.unwrap_err(),
-            TokenError::IntrospectionFailed
-        );
-        // Not remembered: asked again.
-        assert_eq!(server.calls(), call);
+    // A member the pass reads, given twice (RFC 7519 §4 lets a parser keep either).
+    let twice = active("items").to_string();
+    let twice = format!(r#"{},"scope":"items me"}}"#, twice.trim_end_matches('}'));
+    server.answer_text("twice", &twice);
+    // A claim of the wrong type, and a scope claim that is neither a string nor an array.
+    let mut wrong_type = active("items");
+    wrong_type["sub"] = json!(42);
+    server.answer("wrong-type", wrong_type);
+    let mut wrong_scope = active("items");
+    wrong_scope["scope"] = json!({"items": true});
+    server.answer("wrong-scope", wrong_scope);
+    let mut calls = 0;
+    for token in ["deep", "twice", "wrong-type", "wrong-scope"] {
+        for _ in 1..=2 {
+            assert_eq!(
+                verifier.verify(token).await.unwrap_err(),
+                TokenError::IntrospectionFailed,
+                "{token}"
+            );
+            // Not remembered: asked again.
+            calls += 1;
+            assert_eq!(server.calls(), calls, "{token}");
+        }
     }
-    let refused = testing::send(&app(verifier), testing::get("/items", Some("deep"))).await;
-    refused.assert_unavailable();
+    let app = app(verifier);
+    for token in ["deep", "twice", "wrong-type", "wrong-scope"] {
+        let refused = testing::send(&app, testing::get("/items", Some(token))).await;
+        refused.assert_unavailable();
+    }
 }
 
 fn verifier_for(endpoint: &str) -> Verifier {

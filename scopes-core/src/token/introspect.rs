@@ -421,9 +421,15 @@ impl Introspector {
         let verified = match check(body) {
             Ok(verified) => verified,
             // Claims the pass cannot read (nested past its depth, a member it reads
-            // given twice) are the endpoint's answer at fault, not the token: refused
-            // as an answer that is not one (503), and not remembered.
-            Err(TokenError::Malformed) => {
+            // given twice, a claim of the wrong type) are the endpoint's answer at
+            // fault, not the token: refused as an answer that is not one (503), and
+            // not remembered.
+            Err(
+                TokenError::Malformed
+                | TokenError::DuplicateClaim
+                | TokenError::InvalidClaim(_)
+                | TokenError::InvalidScopeClaim,
+            ) => {
                 tracing::warn!(
                     "the introspection answer's claims cannot be read; the request is refused"
                 );
