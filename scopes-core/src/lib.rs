@@ -336,7 +336,8 @@
 //!
 //! Every refusal the crate answers emits one [`tracing`](https://docs.rs/tracing) event,
 //! target `scopes_core::refusal`, level INFO, message `request refused`, with these
-//! fields (never the token, a secret, or a claim's value beyond `iss` and `aud`):
+//! fields (never the token or a secret; of a token's claims, only `iss`, `aud` and scope
+//! names, and of a DPoP proof refused for its URL, its `htu`):
 //!
 //! | field | what it holds |
 //! |---|---|
@@ -346,9 +347,10 @@
 //! | `verifier` | the verifier's configured issuers, space-separated (`(no issuer check)` for keys alone) |
 //! | `issuer` | the verified token's `iss` (refusals after verification: a 403, a step-up, claims of another shape) |
 //! | `required` | every scope the route requires, space-separated |
-//! | `granted` | the scope names the verified token grants |
+//! | `granted` | the scope names the verified token grants (cut after the last whole name within 1 KiB, with `…`) |
 //! | `token_iss`, `token_aud` | for `invalid_token.wrong_issuer` and `invalid_token.wrong_audience`: the token's `iss` and `aud` (its strings, space-separated), each cut to 120 characters, what is not printable ASCII written `\u{…}`; read from a token nobody vouched for (a routed verifier refuses an unknown issuer before any signature check) |
 //! | `audiences` | for `invalid_token.wrong_audience`: the audiences the verifier accepts from the token's issuer, or `(none configured)` (a verifier without an audience refuses every token that names one; Keycloak's `account`, in `token_aud` here, is the usual surprise: see [`providers`]) |
+//! | `proof_htu`, `expected_htu` | for `invalid_dpop_proof.uri`: the proof's `htu` (signed by any key: escaped as above, cut to 512 characters) and the URL the verifier expected, without the query ([`Dpop::public_url`](crate::Dpop::public_url) or the request's scheme and `Host`, then the path) |
 //! | `claims_error` | for `invalid_token.claims_mismatch`: the field and the type expected, e.g. ``` `age`: invalid type: string, expected u32 ```; below the claim's name a path's keys are `*` (a map's keys are the token's), and a type's own error message (which may quote the value) is left out |
 //!
 //! What goes beyond the reason is gathered only when such an event is enabled, so a

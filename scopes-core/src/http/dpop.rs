@@ -566,8 +566,6 @@ impl Policy {
         Err(AuthRejection::InvalidDpopProof(DpopError::TooManyProofs))
     }
 
-    /// The URL the client addressed, without query: the public URL and the path, or
-    /// the request's own scheme and authority (`http` and `Host` when it has none).
     /// For the event of a proof refused for its `htu`: what it named, and what this
     /// policy expected (without the query, which `htu` leaves out).
     #[cold]
@@ -580,6 +578,8 @@ impl Policy {
         super::observe::ProofUrls::of(proof, self.request_url(parts))
     }
 
+    /// The URL the client addressed, without query: the public URL and the path, or
+    /// the request's own scheme and authority (`http` and `Host` when it has none).
     fn request_url(&self, parts: &Parts) -> Option<String> {
         // Inside a nested router, the path as the client sent it.
         let uri = parts

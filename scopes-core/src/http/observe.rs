@@ -5,8 +5,9 @@
 //!
 //! Nothing here ever records a token or a secret: the fields are the reason's stable
 //! code, fixed descriptions, the verifier's configured issuers and audiences, scope
-//! names, the verified token's `iss`, and the `iss` and `aud` of a token refused for
-//! them (escaped: it may be forged).
+//! names, the verified token's `iss`, the `iss` and `aud` of a token refused for them,
+//! and the `htu` of a DPoP proof refused for it beside the URL expected (escaped and
+//! cut: they may be forged).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -53,7 +54,7 @@ pub(crate) struct Context {
 /// A DPoP proof's `htu` beside the URL the verifier expected of it: a `public_url`
 /// that is not what clients call (a resource URL given where the origin belongs, a
 /// proxy's prefix left out) refuses every proof, and only these two say why.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct ProofUrls {
     /// The proof's `htu` (escaped and cut: anyone can sign a proof); none when it has
     /// no string there.
@@ -70,16 +71,43 @@ impl ProofUrls {
         #[derive(Deserialize)]
         struct Htu {
             #[serde(default)]
-            htu: Option<serde_json::Value>,
+            htu: Option<String>,
         }
-        let htu = claims_of::<Htu>(proof);
         Self {
-            htu: htu
+            htu: claims_of::<Htu>(proof)
                 .and_then(|read| read.htu)
-                .as_ref()
-                .and_then(serde_json::Value::as_str)
-                .map(escaped),
-            expected: expected.as_deref().map(escaped),
+                .map(|htu| escaped(&htu, URL_MAX)),
+            expected: expected.map(|url| escaped(&url, URL_MAX)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod proof_urls_tests {
+    use super::ProofUrls;
+
+    fn proof(claims: &str) -> String {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.sig",
+            b64.encode(r#"{"typ":"dpop+jwt"}"#),
+            b64.encode(claims)
+        )
+    }
+
+    #[test]
+    fn the_htu_is_escaped_and_cut_and_a_non_string_names_none() {
+        let expected = Some("https://api.test/items".to_owned());
+        let urls = ProofUrls::of(&proof(r#"{"htu":"https://x.test/\u202e"}"#), expected);
+        assert_eq!(urls.htu.as_deref(), Some("https://x.test/\\u{202e}"));
+        assert_eq!(urls.expected.as_deref(), Some("https://api.test/items"));
+        let long = format!("https://x.test/{}", "p".repeat(600));
+        let urls = ProofUrls::of(&proof(&format!(r#"{{"htu":"{long}"}}"#)), None);
+        assert_eq!(urls.htu, Some(format!("{}…", &long[..super::URL_MAX])));
+        assert_eq!(urls.expected, None);
+        for claims in [r#"{"htu":7}"#, r#"{"htu":null}"#, "{}", "not json"] {
+            assert_eq!(ProofUrls::of(&proof(claims), None).htu, None, "{claims}");
         }
     }
 }
@@ -108,6 +136,10 @@ pub(crate) const NO_AUDIENCE: &str = "(none configured)";
 
 /// The longest `iss` or audience an event repeats (the rest is cut, with `…`).
 const NAMED_MAX: usize = 120;
+/// The longest URL of a DPoP proof's refusal an event repeats: longer than
+/// [`NAMED_MAX`], so that an `htu` and the URL expected that differ only in a long
+/// path do not both show as the same text cut.
+const URL_MAX: usize = 512;
 /// The most audiences of a token an event repeats.
 const AUDIENCES_MAX: usize = 4;
 
@@ -126,11 +158,14 @@ impl Addressed {
             return Self::default();
         };
         let aud = match parties.aud {
-            Some(serde_json::Value::String(one)) => Some(escaped(&one)),
+            Some(serde_json::Value::String(one)) => Some(escaped(&one, NAMED_MAX)),
             Some(serde_json::Value::Array(many)) => {
                 let mut strings = many.iter().filter_map(serde_json::Value::as_str);
-                let mut names: Vec<String> =
-                    strings.by_ref().take(AUDIENCES_MAX).map(escaped).collect();
+                let mut names: Vec<String> = strings
+                    .by_ref()
+                    .take(AUDIENCES_MAX)
+                    .map(|one| escaped(one, NAMED_MAX))
+                    .collect();
                 if strings.next().is_some() {
                     names.push("…".to_owned());
                 }
@@ -143,7 +178,7 @@ impl Addressed {
                 .iss
                 .as_ref()
                 .and_then(serde_json::Value::as_str)
-                .map(escaped),
+                .map(|iss| escaped(iss, NAMED_MAX)),
             aud,
             accepted: None,
         }
@@ -159,23 +194,24 @@ fn claims_of<T: DeserializeOwned>(jws: &str) -> Option<T> {
         .flatten()
 }
 
-/// `text` cut to [`NAMED_MAX`] characters, every character outside printable ASCII
-/// written as `\u{…}`: it comes from a token nobody vouched for and goes to a log, where
-/// a line break (U+2028 too), a bidirectional override or an escape sequence could
-/// forge or hide a line. Issuers and audiences are URLs and identifiers: ASCII, almost
-/// always.
-fn escaped(text: &str) -> String {
+/// `text` cut to `max` characters, every character outside printable ASCII written as
+/// `\u{…}` and a backslash as `\\` (so that no text can pass for an escape): it comes
+/// from a token or a proof nobody vouched for and goes to a log, where a line break
+/// (U+2028 too), a bidirectional override or an escape sequence could forge or hide a
+/// line. Issuers, audiences and URLs are ASCII, almost always.
+fn escaped(text: &str, max: usize) -> String {
     use core::fmt::Write;
-    let mut kept = String::with_capacity(text.len().min(NAMED_MAX));
-    for c in text.chars().take(NAMED_MAX) {
+    let mut kept = String::with_capacity(text.len().min(max));
+    for c in text.chars().take(max) {
         match c {
+            '\\' => kept.push_str("\\\\"),
             ' '..='~' => kept.push(c),
             _ => {
                 let _ = write!(kept, "\\u{{{:x}}}", u32::from(c));
             }
         }
     }
-    if text.chars().nth(NAMED_MAX).is_some() {
+    if text.chars().nth(max).is_some() {
         kept.push('…');
     }
     kept
@@ -219,6 +255,9 @@ mod addressed_tests {
         );
         let long = of(&format!(r#"{{"iss":"{}"}}"#, "x".repeat(200)));
         assert_eq!(long.iss, Some(format!("{}…", "x".repeat(120))));
+        // A backslash is escaped too: no text passes for an escape.
+        let forged = of(r#"{"iss":"a\\u{2028}b"}"#);
+        assert_eq!(forged.iss.as_deref(), Some("a\\\\u{2028}b"));
     }
 
     #[test]
@@ -235,7 +274,8 @@ mod addressed_tests {
 /// `…`): a signed token may carry thousands of names, and one event is one log line.
 const GRANTED_MAX: usize = 1024;
 
-/// `text` cut to [`GRANTED_MAX`] bytes at a character boundary, with `…` when cut.
+/// `text` cut to at most [`GRANTED_MAX`] bytes, after its last whole name (at a
+/// character boundary, for a single name that long), with `…` when cut.
 fn clipped(text: &str) -> Cow<'_, str> {
     if text.len() <= GRANTED_MAX {
         return Cow::Borrowed(text);
@@ -243,6 +283,9 @@ fn clipped(text: &str) -> Cow<'_, str> {
     let mut end = GRANTED_MAX;
     while !text.is_char_boundary(end) {
         end -= 1;
+    }
+    if text.as_bytes()[end] != b' ' {
+        end = text[..end].rfind(' ').unwrap_or(end);
     }
     Cow::Owned(format!("{}…", &text[..end]))
 }
@@ -261,6 +304,16 @@ mod clipped_tests {
         // A two-byte character across the limit is left out whole.
         let split = format!("{}é{}", "a".repeat(GRANTED_MAX - 1), "b".repeat(10));
         assert_eq!(clipped(&split), format!("{}…", "a".repeat(GRANTED_MAX - 1)));
+        // Names are kept whole: the cut falls after the last one that fits.
+        let names = vec!["items:read"; 200].join(" ");
+        let cut = clipped(&names);
+        let kept = cut.strip_suffix('…').unwrap();
+        assert!(kept.len() <= GRANTED_MAX);
+        assert!(kept.split(' ').all(|name| name == "items:read"), "{kept}");
+        assert_eq!(
+            kept.split(' ').count(),
+            (GRANTED_MAX + 1) / "items:read ".len()
+        );
     }
 }
 
