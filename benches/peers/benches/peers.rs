@@ -9,6 +9,7 @@
 //!   the default);
 //! - `scopes_no_cache`: the same with `no_cache()`: every request verifies;
 //! - `scopes_403`: `#[requires_scopes("admin")]`, which the token lacks, uncached;
+//! - `scopes_403_cached`: the same with the token cache on (the default);
 //! - `jwt_authorizer`: `JwtAuthorizer::from_secret` with `.check(…)` on the scopes (its
 //!   README's claims checker, 403 when false), as a layer on an axum 0.7 `Router`;
 //! - `protect_axum`: `GrantsLayer::with_extractor` with an extractor that decodes the
@@ -213,6 +214,14 @@ fn cases(runtime: &tokio::runtime::Runtime) -> Vec<Case> {
             403,
         ),
         case(
+            "scopes_403_cached",
+            App::Axum08(scopes_app(
+                Verifier::new(Key::hs256(SECRET).unwrap()).unwrap(),
+                false,
+            )),
+            403,
+        ),
+        case(
             "jwt_authorizer",
             App::Axum07(runtime.block_on(jwt_authorizer_app())),
             200,
@@ -364,8 +373,9 @@ fn report(cases: &[Case], medians: &[f64], rounds: usize) {
         (uncached - bare) / 1000.0
     );
     println!(
-        "  scopes_403 / scopes_no_cache = {:.3} (goal ≤ 1)",
-        of("scopes_403") / uncached
+        "  scopes_403 / scopes_no_cache = {:.3}, scopes_403_cached / scopes = {:.3} (goal ≤ 1)",
+        of("scopes_403") / uncached,
+        of("scopes_403_cached") / cached
     );
     for (peer, goal) in [
         ("jwt_authorizer", 2.0),
