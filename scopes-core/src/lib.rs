@@ -527,8 +527,8 @@ pub mod __private {
     };
     pub use crate::table::{
         AsTable, Composed, Foreign, ForeignRequirement, ForeignScoped, HandlerOf, Part, Parts,
-        Plain, Probe, ProbeForeign, ProbePlain, ProbeScoped, RequiredScopes, Requirement,
-        ScopeInfo, ScopeSet, ScopeTable, Scoped, composed,
+        Plain, Probe, ProbeForeign, ProbePlain, ProbeScoped, RequiredScopes, Requirement, Same,
+        ScopeInfo, ScopeSet, ScopeTable, Scoped, composed, parts_of,
     };
     #[cfg(feature = "aide")]
     pub use ::aide;

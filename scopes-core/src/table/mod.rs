@@ -12,8 +12,8 @@ mod set;
 
 pub use requirement::{
     Authentication, Composed, Foreign, ForeignRequirement, ForeignScoped, HandlerOf, Part, Parts,
-    Plain, Probe, ProbeForeign, ProbePlain, ProbeScoped, RequiredScopes, Requirement, Scoped,
-    composed,
+    Plain, Probe, ProbeForeign, ProbePlain, ProbeScoped, RequiredScopes, Requirement, Same, Scoped,
+    composed, parts_of,
 };
 pub(crate) use requirement::{acr_in_common, scope_union, scope_union_of};
 pub use schemes::{FlowKind, OAuth2Flow, OAuth2Scheme, OpenIdConnectScheme, SecuritySchemes};

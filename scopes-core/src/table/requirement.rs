@@ -498,6 +498,28 @@ pub fn composed<T: ScopeTable, R: RequiredScopes<T>, P: Parts<T>>(_: P) -> Compo
     P::composed::<R>()
 }
 
+/// `R`'s [`RequiredScopes::parts`] for table `T`: how a handler with parameters hands
+/// its requirement to its check. The attribute names `R` as `<R as Same>::Is`, a type
+/// whose span runs from the table path's first token to its last, as the table's own
+/// projection does: an error about a `table = a::B` that is no table then falls where
+/// the others do, and rustc reports it once.
+#[doc(hidden)]
+pub fn parts_of<T: ScopeTable, R: RequiredScopes<T>>() -> Composed<T> {
+    R::parts()
+}
+
+/// Every type is itself: `<R as Same>::Is` is `R`, written with more tokens than `R`
+/// (see [`parts_of`]).
+#[doc(hidden)]
+pub trait Same {
+    /// `Self`.
+    type Is: ?Sized;
+}
+
+impl<T: ?Sized> Same for T {
+    type Is = T;
+}
+
 /// What one parameter's probe found: [`Scoped`], [`Foreign`] or [`Plain`].
 #[doc(hidden)]
 pub trait Part<T: ScopeTable> {

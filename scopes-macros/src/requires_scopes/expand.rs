@@ -27,6 +27,26 @@ struct Names<'a> {
     table: TokenStream,
     /// The table's path as written, for messages.
     written: String,
+    /// The span of the path's last token (`path.span()` is its first one's).
+    last: proc_macro2::Span,
+}
+
+/// The span of `path`'s last segment.
+fn last_span(path: &Path) -> proc_macro2::Span {
+    path.segments
+        .last()
+        .map_or_else(|| path.span(), |segment| segment.ident.span())
+}
+
+/// `tokens`, their last token tree (a call's parentheses) spanned at `last`: what they
+/// write then spans, for rustc, from where they start (the table path's first token) to
+/// the path's last token, as the path does.
+fn ending_at(tokens: TokenStream, last: proc_macro2::Span) -> TokenStream {
+    let mut trees: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
+    if let Some(tree) = trees.last_mut() {
+        tree.set_span(last);
+    }
+    trees.into_iter().collect()
 }
 
 impl<'a> Names<'a> {
@@ -37,7 +57,13 @@ impl<'a> Names<'a> {
             None => quote_spanned!(span=> ::scopes_core),
         };
         let private = quote_spanned!(span=> #krate::__private);
-        let table = quote_spanned!(span=> <#path as #private::AsTable>::Table);
+        // From the path's first token to its last, as rustc measures the projection
+        // (`path.span()` is the first token alone on stable): every error about a
+        // `table = a::B` that is no table then has the one span, and rustc reports one.
+        let last = last_span(path);
+        let open = quote_spanned!(span=> <);
+        let rest = quote_spanned!(last=> as #private::AsTable>::Table);
+        let table = quote!(#open #path #rest);
         Self {
             path,
             resolved,
@@ -45,6 +71,7 @@ impl<'a> Names<'a> {
             private,
             table,
             written: quote!(#path).to_string().replace(' ', ""),
+            last,
         }
     }
 }
@@ -112,12 +139,13 @@ fn requirement_value(names: &Names<'_>) -> TokenStream {
         };
         quote!(.with_authentication(&[#(#acr),*], #acr_values, #max_age))
     });
-    quote_spanned! {span=>
+    let value = quote_spanned! {span=>
         #private::Requirement::new(
             const { &#alternatives },
             #scope,
         )#authentication
-    }
+    };
+    ending_at(value, names.last)
 }
 
 /// `const REQUIREMENT: Requirement<__T> = …;` ([`requirement_value`]).
@@ -189,9 +217,6 @@ pub(crate) fn handler(
     let vis = &function.vis;
     let requirement = format_ident!("__scopes_requirement_{}", function.sig.ident.unraw());
     let checks = name_checks(&names);
-    // The requirement is named at the table's path in what reaches the table: a path
-    // that is not a table is then reported there once.
-    let requirement_at_path = proc_macro2::Ident::new(&requirement.to_string(), span);
     let (required, composed) = match composed(&function, &names, &requirement) {
         // Composed with the parameters' requirements, found by probing their types in
         // an impl generic over the table.
@@ -204,9 +229,10 @@ pub(crate) fn handler(
                 None,
                 quote!(#own #parts),
             );
-            let composed = quote_spanned! {span=>
-                <#requirement_at_path as #private::RequiredScopes<#table>>::parts()
-            };
+            // Spanned from the path's first token to its last, as the table is.
+            let open = quote_spanned!(span=> <#requirement);
+            let rest = quote_spanned!(names.last=> as #private::Same>::Is);
+            let composed = quote_spanned!(span=> #private::parts_of::<#table, #open #rest>());
             (required, composed)
         }
         // No parameter probed (none, or each mentions the handler's generics): its own
