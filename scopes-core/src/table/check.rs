@@ -203,7 +203,7 @@ pub(crate) const fn index_in(scopes: &[ScopeInfo], slots: &[u16], name: &str) ->
 /// OpenAPI reads as "no authentication").
 pub const fn missing_scheme<T: ScopeTable>(table: &str) -> Option<Message> {
     let schemes = T::SECURITY;
-    if schemes.oauth2.is_some() || schemes.openid_connect.is_some() {
+    if T::INCOMPLETE || schemes.oauth2.is_some() || schemes.openid_connect.is_some() {
         return None;
     }
     Some(
@@ -251,7 +251,7 @@ pub const fn scope_index<T: ScopeTable>(name: &str, hash: u64) -> usize {
 /// build; `hash` as for [`scope_index`]).
 #[track_caller]
 pub const fn check_scope<T: ScopeTable>(table: &str, name: &str, hash: u64) {
-    if scope_index::<T>(name, hash) != usize::MAX {
+    if T::INCOMPLETE || scope_index::<T>(name, hash) != usize::MAX {
         return;
     }
     match unknown_scope::<T>(table, name) {
@@ -265,7 +265,7 @@ pub const fn check_scope<T: ScopeTable>(table: &str, name: &str, hash: u64) {
 /// [`check_scope`] for `scope_set!`: the same check, its error naming that macro.
 #[track_caller]
 pub const fn check_granted_scope<T: ScopeTable>(table: &str, name: &str, hash: u64) {
-    if scope_index::<T>(name, hash) != usize::MAX {
+    if T::INCOMPLETE || scope_index::<T>(name, hash) != usize::MAX {
         return;
     }
     match unknown_scope_in::<T>("`scope_set!`", table, name) {
@@ -386,6 +386,7 @@ const fn unknown_scope_in<T: ScopeTable>(site: &str, table: &str, name: &str) ->
         .push("` does not declare it; ");
     Some(match closest(scopes, name) {
         Some(near) => message.push("did you mean `").push(near).push("`?"),
+        None if scopes.is_empty() => message.push("it declares no scopes"),
         None => declared(message.push("it declares "), scopes),
     })
 }

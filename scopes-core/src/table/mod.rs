@@ -94,6 +94,13 @@ pub trait ScopeTable: Sized + Send + Sync + 'static {
     #[doc(hidden)]
     const HASHES: &'static [u64] = &[];
 
+    /// Whether `scopes!` reported an error about this table's declaration (a name it
+    /// refused, a scheme it could not read): the table may lack a scope its author meant
+    /// to declare, so the compile-time checks against it (unknown scopes, a missing
+    /// scheme) stay silent, and the one error to fix is the declaration's.
+    #[doc(hidden)]
+    const INCOMPLETE: bool = false;
+
     /// The OpenAPI security schemes declared after the scopes (none by default).
     const SECURITY: SecuritySchemes = SecuritySchemes::NONE;
 

@@ -10,7 +10,12 @@ use super::ast::Table;
 use super::security::{FlowKind, Schemes};
 use super::valid::Checked;
 
-pub(crate) fn table(table: &Table, checked: &Checked, schemes: &Schemes) -> TokenStream {
+pub(crate) fn table(
+    table: &Table,
+    checked: &Checked,
+    schemes: &Schemes,
+    incomplete: bool,
+) -> TokenStream {
     let Table {
         attrs,
         vis,
@@ -50,6 +55,11 @@ pub(crate) fn table(table: &Table, checked: &Checked, schemes: &Schemes) -> Toke
     });
 
     let security = security(schemes, &krate);
+    let incomplete = incomplete.then(|| {
+        quote!(
+            const INCOMPLETE: bool = true;
+        )
+    });
 
     quote! {
         #(#attrs)*
@@ -65,6 +75,7 @@ pub(crate) fn table(table: &Table, checked: &Checked, schemes: &Schemes) -> Toke
             const HASHES: &'static [u64] = &#private::slot_hashes::<#slots>(Self::SCOPES, Self::SLOTS);
 
             #security
+            #incomplete
 
             fn index_of(name: &str) -> ::core::option::Option<usize> {
                 match name {

@@ -25,7 +25,9 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     }
     let (checked, mut errors) = valid::check(&table);
     let schemes = security::check(&table.sections, &mut errors);
-    let mut tokens = expand::table(&table, &checked, &schemes);
+    // A table `scopes!` reported an error about may lack a scope its author meant to
+    // declare: checks against it stay silent (its own error says what to fix).
+    let mut tokens = expand::table(&table, &checked, &schemes, !errors.is_empty());
     tokens.extend(crate::krate::track());
     if let Err(error) = errors.into_result() {
         tokens.extend(error.to_compile_error());
