@@ -176,32 +176,57 @@ fn inherited_rename(manifest: &std::path::Path, member: &str) -> Option<Reach> {
         .map(|key| Reach::Path(format!("::{key}")))
 }
 
-/// `crate = "…"` in the manifest's `[package.metadata.scopes]` table.
+/// `crate = "…"` in the manifest's `[package.metadata.scopes]` table, or the same key
+/// written with dots (`metadata.scopes.crate = "…"` under `[package]`, `scopes.crate`
+/// under `[package.metadata]`) or as an inline table (`scopes = { crate = "…" }` under
+/// `[package.metadata]`): TOML's ways of writing one key.
 fn metadata_crate(text: &str) -> Option<String> {
-    let mut inside = false;
+    let mut table = String::new();
     for line in text.lines() {
         let line = line.split('#').next().unwrap_or_default().trim();
         if line.starts_with('[') {
-            inside = line.replace(' ', "") == "[package.metadata.scopes]";
-            continue;
-        }
-        if !inside {
+            table = bare_key(line.trim_start_matches('[').trim_end_matches(']'));
             continue;
         }
         let Some((key, value)) = line.split_once('=') else {
             continue;
         };
-        if key.trim() == "crate" {
-            let value = value.trim();
-            let unquoted = ['"', '\''].iter().find_map(|&quote| {
-                value
-                    .strip_prefix(quote)
-                    .and_then(|value| value.strip_suffix(quote))
-            })?;
-            return Some(unquoted.to_owned());
+        let key = match table.is_empty() {
+            true => bare_key(key),
+            false => format!("{table}.{}", bare_key(key)),
+        };
+        let value = value.trim();
+        match key.as_str() {
+            "package.metadata.scopes.crate" => return unquoted(value),
+            "package.metadata.scopes" => {
+                let inline = value.strip_prefix('{')?.strip_suffix('}')?;
+                return inline.split(',').find_map(|pair| {
+                    let (key, value) = pair.split_once('=')?;
+                    (bare_key(key) == "crate").then(|| unquoted(value.trim()))?
+                });
+            }
+            _ => {}
         }
     }
     None
+}
+
+/// A TOML key as one dotted string: spaces and quotes around its parts left out.
+fn bare_key(key: &str) -> String {
+    key.split('.')
+        .map(|part| part.trim().trim_matches(['"', '\'']))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A TOML string's text, in either kind of quotes.
+fn unquoted(value: &str) -> Option<String> {
+    ['"', '\''].iter().find_map(|&quote| {
+        value
+            .strip_prefix(quote)
+            .and_then(|value| value.strip_suffix(quote))
+            .map(str::to_owned)
+    })
 }
 
 /// Fills in the path of scopes-core the macro was not given (`given` is `None`): the one
@@ -389,10 +414,18 @@ mod tests {
         assert_eq!(path(read(through)).as_deref(), Some("auth::scopes_core"));
         let single = "[package.metadata.scopes]\ncrate = 'auth::scopes_core'\n";
         assert_eq!(path(read(single)).as_deref(), Some("auth::scopes_core"));
+        // TOML's other ways of writing the same key.
         let dotted = "[package]\nmetadata.scopes.crate = \"auth::scopes_core\"\n";
-        assert!(matches!(read(dotted), Reach::Unreadable));
+        assert_eq!(path(read(dotted)).as_deref(), Some("auth::scopes_core"));
+        let half = "[package.metadata]\nscopes.crate = \"auth::scopes_core\"\n";
+        assert_eq!(path(read(half)).as_deref(), Some("auth::scopes_core"));
         let inline = "[package.metadata]\nscopes = { crate = \"auth::scopes_core\" }\n";
-        assert!(matches!(read(inline), Reach::Unreadable));
+        assert_eq!(path(read(inline)).as_deref(), Some("auth::scopes_core"));
+        let quoted = "[package.metadata.\"scopes\"]\n\"crate\" = \"auth::scopes_core\"\n";
+        assert_eq!(path(read(quoted)).as_deref(), Some("auth::scopes_core"));
+        // Said, not ignored: an inline table without a string `crate`.
+        let unreadable = "[package.metadata]\nscopes = { krate = \"auth::scopes_core\" }\n";
+        assert!(matches!(read(unreadable), Reach::Unreadable));
         let neither = "[package]\nname = \"svc\"\n[dependencies]\nauth = { path = \"../auth\" }\n";
         assert!(matches!(read(neither), Reach::Missing));
         // A `crate` key in another table is not this one.

@@ -86,7 +86,7 @@
 //!   (`"access"`, `"id"`). The same call pins the client a token was issued to
 //!   (Keycloak's `azp`, Cognito's `client_id`, Okta's `cid`), which matters for
 //!   Cognito above all, whose access tokens name no audience.
-//! - Call [`Verifier::refresh_keys`](crate::Verifier::refresh_keys) at start-up: a wrong
+//! - Call `Verifier::refresh_keys` (feature `jwks`) at start-up: a wrong
 //!   issuer URL fails there, with the reason, rather than on every request (503, "The
 //!   credentials could not be checked; try again later").
 
