@@ -38,6 +38,22 @@ pub(crate) fn expand_attribute(
         || matches!(&target, Target::Handler(function) if function.sig.receiver().is_some());
     // The table, for an attribute that fails before expanding (see `failed`).
     let table = |args: &TokenStream| table_written(args).filter(|_| !in_block);
+    // An associated function with `debug_handler` above: both fixes at once (moved out
+    // of the block alone, it would then report the order).
+    if let Target::Handler(function) = &target
+        && context.debug_handler_above
+        && context.in_impl
+        && function.sig.receiver().is_none()
+    {
+        let error = syn::Error::new_spanned(
+            &function.sig.ident,
+            format_args!(
+                "`#[requires_scopes]` cannot annotate an associated function: it emits items beside the handler (its requirement type) that an `impl` or `trait` block cannot hold; move `{}` out of the block into the module (axum routes a free `async fn` the same way), and there write `#[requires_scopes(...)]` above `#[axum::debug_handler]`, which checks the handler with the extractor the attribute adds",
+                function.sig.ident
+            ),
+        );
+        return item_with_errors(item, &error);
+    }
     if let Target::Handler(function) = &target
         && context.debug_handler_above
     {

@@ -32,7 +32,8 @@ async fn read_items_when_testing() {}
 struct Api;
 
 impl Api {
-    // In an `impl` block too: the one error, nothing beside the function.
+    // In an `impl` block: the one error, on the function, with both fixes (out of the
+    // block, then the order), not the order alone and the block after it.
     #[axum::debug_handler(state = scopes_core::Verifier)]
     #[requires_scopes("items")]
     async fn read_items() {}
