@@ -350,6 +350,20 @@ async fn claims_the_pass_cannot_read_are_the_endpoints_fault_not_the_tokens() {
     }
 }
 
+#[test]
+fn an_empty_client_id_or_secret_is_refused_at_build() {
+    for (id, secret, setting) in [("my-api", "", "client_secret"), ("", "s3cret", "client_id")] {
+        let built = Verifier::builder()
+            .trust(
+                TrustedIssuer::new(ISSUER)
+                    .introspection(Introspection::new("https://auth.example.com/i", id, secret))
+                    .audience(AUDIENCE),
+            )
+            .build();
+        assert_eq!(built.unwrap_err(), ConfigError::EmptySetting(setting));
+    }
+}
+
 fn verifier_for(endpoint: &str) -> Verifier {
     verifier(
         TrustedIssuer::new(ISSUER)

@@ -36,6 +36,9 @@ pub enum ConfigError {
         /// The modulus's size.
         bits: u64,
     },
+    /// An Ed25519 public key that is a point of small order (the identity among them):
+    /// any token could be signed for it without a private key.
+    SmallOrderKey,
     /// Two keys share a `kid`.
     DuplicateKid(String),
     /// No claim to read scopes from.
@@ -104,7 +107,8 @@ pub enum ConfigError {
     /// The RFC 9068 profile needs an issuer and a resource (audience).
     Rfc9068Incomplete,
     /// An issuer, an audience or a required claim's value is the empty string: no token
-    /// is meant to match it (an unset environment variable read as `""`, say).
+    /// is meant to match it (an unset environment variable read as `""`, say). Also the
+    /// introspection client's `client_id` or `client_secret`.
     EmptySetting(&'static str),
     /// An OpenID Connect issuer URL (`oidc_issuer`, `TrustedIssuer::oidc`) with a query or
     /// a fragment, which OpenID Connect Discovery §2 does not allow (the discovery
@@ -203,6 +207,9 @@ impl fmt::Display for ConfigError {
             Self::WeakRsaKey { algorithm, bits } => write!(
                 f,
                 "the {algorithm:?} key is {bits} bits; RSA keys must be at least 2048 bits (RFC 7518 §3.3)"
+            ),
+            Self::SmallOrderKey => f.write_str(
+                "the EdDSA key is an Ed25519 point of small order, under which any token verifies; it is no public key to trust",
             ),
             Self::DuplicateKid(kid) => write!(f, "two keys have the kid `{kid}`"),
             Self::NoScopeClaims => {
@@ -345,6 +352,10 @@ impl fmt::Display for ConfigError {
             } => write!(
                 f,
                 "`{url}` is the address of a discovery document, not of an issuer: give `{setting}` (or `TrustedIssuer::oidc`) the document's `issuer`, as tokens carry it in `iss` (likely `{issuer}`, or `{issuer}/`: Auth0's issuers end with a slash, and the two are different issuers); the discovery path is appended to it"
+            ),
+            Self::EmptySetting(setting @ ("client_id" | "client_secret")) => write!(
+                f,
+                "the introspection client's `{setting}` is the empty string: was it read from an unset environment variable? The resource server authenticates to the introspection endpoint (RFC 7662 §2.1), and the secret keys the MAC of the answers a shared store keeps"
             ),
             Self::EmptySetting(setting) => write!(
                 f,

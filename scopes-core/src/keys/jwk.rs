@@ -40,6 +40,9 @@ pub enum SkipReason {
     DuplicateKid,
     /// An RSA key shorter than 2048 bits (RFC 7518 §3.3).
     WeakKey,
+    /// An Ed25519 key that is a point of small order (the identity among them): a
+    /// signature that verifies under it can be made for any token without a private key.
+    SmallOrderKey,
 }
 
 impl fmt::Display for SkipReason {
@@ -53,6 +56,7 @@ impl fmt::Display for SkipReason {
             Self::NoAlgorithm => "no alg, and none follows from the key type",
             Self::DuplicateKid => "its kid is used twice",
             Self::WeakKey => "an RSA key shorter than 2048 bits",
+            Self::SmallOrderKey => "an Ed25519 key of small order",
         })
     }
 }
@@ -180,6 +184,9 @@ impl Key {
                 None => return Err(skip(SkipReason::Unparsable)),
             }
         }
+        if super::key::small_order_ed25519(&key) {
+            return Err(skip(SkipReason::SmallOrderKey));
+        }
         let mut key = Key::new(algorithm, key);
         key.kid = jwk.common.key_id.clone();
         Ok(key)
@@ -262,6 +269,55 @@ mod tests {
         // No modulus at all.
         let skipped = Key::from_jwk(&rsa(&[0, 0])).unwrap_err();
         assert_eq!(skipped.reason, SkipReason::Unparsable);
+    }
+
+    /// An EdDSA JWK whose point is `x`.
+    fn ed25519(x: &[u8]) -> Jwk {
+        use base64::Engine;
+        let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(x);
+        serde_json::from_value(serde_json::json!({
+            "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "kid": "k", "x": x
+        }))
+        .unwrap()
+    }
+
+    fn hex(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|at| u8::from_str_radix(&text[at..at + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn ed25519_keys_of_small_order_are_left_out() {
+        // RFC 8032 §7.1, test 1: a real key.
+        let good = hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+        assert!(Key::from_jwk(&ed25519(&good)).is_ok());
+        assert!(Key::public_der(jsonwebtoken::Algorithm::EdDSA, &good).is_ok());
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let small = [
+            identity.to_vec(),
+            vec![0; 32],
+            hex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+            hex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+            hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+            hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+            hex("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+        ];
+        for point in small {
+            // The sign bit set or not.
+            for sign in [0, 0x80] {
+                let mut point = point.clone();
+                point[31] |= sign;
+                let skipped = Key::from_jwk(&ed25519(&point)).unwrap_err();
+                assert_eq!(skipped.reason, SkipReason::SmallOrderKey, "{point:x?}");
+                assert_eq!(
+                    Key::public_der(jsonwebtoken::Algorithm::EdDSA, &point).unwrap_err(),
+                    crate::ConfigError::SmallOrderKey
+                );
+            }
+        }
     }
 }
 

@@ -52,7 +52,7 @@ impl Key {
             AlgorithmFamily::Hmac => unreachable!("public_family refuses HMAC"),
         }
         .map_err(|_| ConfigError::InvalidKey(algorithm))?;
-        check_rsa_size(algorithm, &key)?;
+        check_public(algorithm, &key)?;
         Ok(Self::new(algorithm, key))
     }
 
@@ -70,7 +70,7 @@ impl Key {
             AlgorithmFamily::Ed => DecodingKey::from_ed_der(der),
             AlgorithmFamily::Hmac => unreachable!("public_family refuses HMAC"),
         };
-        check_rsa_size(algorithm, &key)?;
+        check_public(algorithm, &key)?;
         Ok(Self::new(algorithm, key))
     }
 
@@ -133,7 +133,10 @@ pub(crate) const RSA_MIN_BITS: u64 = 2048;
 
 /// Refuses an RSA key whose modulus is shorter than [`RSA_MIN_BITS`], or that cannot be
 /// read (other keys pass).
-fn check_rsa_size(algorithm: Algorithm, key: &DecodingKey) -> Result<(), ConfigError> {
+fn check_public(algorithm: Algorithm, key: &DecodingKey) -> Result<(), ConfigError> {
+    if small_order_ed25519(key) {
+        return Err(ConfigError::SmallOrderKey);
+    }
     if key.family() != AlgorithmFamily::Rsa {
         return Ok(());
     }
@@ -142,6 +145,65 @@ fn check_rsa_size(algorithm: Algorithm, key: &DecodingKey) -> Result<(), ConfigE
         Some(bits) => Err(ConfigError::WeakRsaKey { algorithm, bits }),
         None => Err(ConfigError::InvalidKey(algorithm)),
     }
+}
+
+/// Whether `key` is an Ed25519 public key that is a point of small order: the identity,
+/// or a point of order 2, 4 or 8, in any of their encodings (the sign bit ignored, and
+/// the non-canonical `p`, `p - 1`, `p + 1`). Under such a key the signature (R = the
+/// identity, S = 0) verifies for every message, and aws-lc does not refuse it. The
+/// points are those libsodium refuses (`ge25519_has_small_order`).
+pub(crate) fn small_order_ed25519(key: &DecodingKey) -> bool {
+    use jsonwebtoken::DecodingKeyKind;
+    const SMALL_ORDER: [[u8; 32]; 7] = [
+        // 0 (order 4)
+        [0; 32],
+        // 1 (the identity)
+        [
+            1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0,
+        ],
+        // Order 8.
+        [
+            0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef,
+            0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88,
+            0x6d, 0x53, 0xfc, 0x05,
+        ],
+        [
+            0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10,
+            0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77,
+            0x92, 0xac, 0x03, 0x7a,
+        ],
+        // p - 1 (order 2), p (0, non-canonical), p + 1 (1, non-canonical).
+        {
+            let mut point = [0xff; 32];
+            point[0] = 0xec;
+            point[31] = 0x7f;
+            point
+        },
+        {
+            let mut point = [0xff; 32];
+            point[0] = 0xed;
+            point[31] = 0x7f;
+            point
+        },
+        {
+            let mut point = [0xff; 32];
+            point[0] = 0xee;
+            point[31] = 0x7f;
+            point
+        },
+    ];
+    if key.family() != AlgorithmFamily::Ed {
+        return false;
+    }
+    let DecodingKeyKind::SecretOrDer(bytes) = key.kind() else {
+        return false;
+    };
+    let Ok(mut point) = <[u8; 32]>::try_from(&bytes[..]) else {
+        return false;
+    };
+    point[31] &= 0x7f;
+    SMALL_ORDER.contains(&point)
 }
 
 /// The size of an RSA key's modulus, in bits: from its components (a JWK), or from its

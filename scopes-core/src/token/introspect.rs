@@ -150,6 +150,15 @@ impl Introspection {
     }
 
     pub(crate) fn build(self, issuer: Option<&str>) -> Result<Introspector, ConfigError> {
+        // The client must authenticate (RFC 7662 §2.1), and the secret keys the MAC of
+        // the answers a shared store keeps: an empty one would let anyone who can write
+        // to the store forge them.
+        if self.client_id.is_empty() {
+            return Err(ConfigError::EmptySetting("client_id"));
+        }
+        if self.client_secret.is_empty() {
+            return Err(ConfigError::EmptySetting("client_secret"));
+        }
         let insecure = |url: &str| ConfigError::InsecureIntrospectionEndpoint(for_logs(url));
         let endpoint = tokio::sync::OnceCell::new();
         match (&self.endpoint, issuer) {
