@@ -38,17 +38,26 @@ pub(crate) fn expand_attribute(
         || matches!(&target, Target::Handler(function) if function.sig.receiver().is_some());
     // The table, for an attribute that fails before expanding (see `failed`).
     let table = |args: &TokenStream| table_written(args).filter(|_| !in_block);
-    // An associated function with `debug_handler` above: both fixes at once (moved out
-    // of the block alone, it would then report the order).
     if let Target::Handler(function) = &target
-        && context.debug_handler_above
         && context.in_impl
         && function.sig.receiver().is_none()
     {
+        // What a handler expands to cannot sit in an `impl` block: one error, not
+        // rustc's four about generated items. (A method taking `self` gets its own
+        // error below: it cannot be a handler at all.) With `debug_handler` above, both
+        // fixes at once: moved out of the block alone, it would then report the order.
+        let then = match context.debug_handler_above {
+            true => {
+                "and there write `#[requires_scopes(...)]` above `#[axum::debug_handler]`, which checks the handler with the extractor the attribute adds"
+            }
+            false => {
+                "or keep it there and take `Authorized<Table, Requirement>` as its first parameter, the scopes on a struct: `#[requires_scopes(...)] struct Requirement;`"
+            }
+        };
         let error = syn::Error::new_spanned(
             &function.sig.ident,
             format_args!(
-                "`#[requires_scopes]` cannot annotate an associated function: it emits items beside the handler (its requirement type) that an `impl` or `trait` block cannot hold; move `{}` out of the block into the module (axum routes a free `async fn` the same way), and there write `#[requires_scopes(...)]` above `#[axum::debug_handler]`, which checks the handler with the extractor the attribute adds",
+                "`#[requires_scopes]` cannot annotate an associated function: it emits items beside the handler (its requirement type) that an `impl` or `trait` block cannot hold; move `{}` out of the block into the module (axum routes a free `async fn` the same way), {then}",
                 function.sig.ident
             ),
         );
@@ -68,22 +77,6 @@ pub(crate) fn expand_attribute(
             ),
         );
         return failed(item, &error, table(&args).as_ref());
-    }
-    if let Target::Handler(function) = &target
-        && context.in_impl
-        && function.sig.receiver().is_none()
-    {
-        // What a handler expands to cannot sit in an `impl` block: one error, not
-        // rustc's four about generated items. (A method taking `self` gets its own
-        // error below: it cannot be a handler at all.)
-        let error = syn::Error::new_spanned(
-            &function.sig.ident,
-            format_args!(
-                "`#[requires_scopes]` cannot annotate an associated function: it emits items beside the handler (its requirement type) that an `impl` or `trait` block cannot hold; move `{}` out of the block into the module (axum routes a free `async fn` the same way), or keep it there and take `Authorized<Table, Requirement>` as its first parameter, the scopes on a struct: `#[requires_scopes(...)] struct Requirement;`",
-                function.sig.ident
-            ),
-        );
-        return item_with_errors(item, &error);
     }
     let mut parsed = match syn::parse2::<Args>(args.clone()) {
         Ok(parsed) => parsed,
