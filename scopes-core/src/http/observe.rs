@@ -82,18 +82,20 @@ impl ProofUrls {
     }
 }
 
+/// A compact JWS of `header` and `claims` (its signature not one), for the tests.
+#[cfg(test)]
+fn unsigned(header: &str, claims: &str) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!("{}.{}.sig", b64.encode(header), b64.encode(claims))
+}
+
 #[cfg(test)]
 mod proof_urls_tests {
     use super::ProofUrls;
 
     fn proof(claims: &str) -> String {
-        use base64::Engine;
-        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        format!(
-            "{}.{}.sig",
-            b64.encode(r#"{"typ":"dpop+jwt"}"#),
-            b64.encode(claims)
-        )
+        super::unsigned(r#"{"typ":"dpop+jwt"}"#, claims)
     }
 
     #[test]
@@ -222,13 +224,7 @@ mod addressed_tests {
     use super::Addressed;
 
     fn token(claims: &str) -> String {
-        use base64::Engine;
-        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        format!(
-            "{}.{}.sig",
-            b64.encode(r#"{"alg":"HS256"}"#),
-            b64.encode(claims)
-        )
+        super::unsigned(r#"{"alg":"HS256"}"#, claims)
     }
 
     fn of(claims: &str) -> Addressed {

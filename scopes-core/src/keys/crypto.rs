@@ -242,6 +242,7 @@ pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::from_hex;
 
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -250,13 +251,6 @@ mod tests {
     /// Each way a secret is prepared: for a CPU with SHA-256 instructions and without.
     fn both_ways(algorithm: Algorithm, secret: &[u8]) -> [Prepared; 2] {
         [true, false].map(|hardware| Prepared::secret_with(algorithm, secret, hardware))
-    }
-
-    fn from_hex(hex: &str) -> Vec<u8> {
-        (0..hex.len())
-            .step_by(2)
-            .map(|at| u8::from_str_radix(&hex[at..at + 2], 16).unwrap())
-            .collect()
     }
 
     #[test]

@@ -234,6 +234,7 @@ mod tests {
     use jsonwebtoken::jwk::Jwk;
 
     use super::{Key, SkipReason};
+    use crate::keys::from_hex;
 
     /// An RS256 JWK whose modulus is `n`.
     fn rsa(n: &[u8]) -> Jwk {
@@ -281,17 +282,10 @@ mod tests {
         .unwrap()
     }
 
-    fn hex(text: &str) -> Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|at| u8::from_str_radix(&text[at..at + 2], 16).unwrap())
-            .collect()
-    }
-
     #[test]
     fn ed25519_keys_of_small_order_are_left_out() {
         // RFC 8032 §7.1, test 1: a real key.
-        let good = hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+        let good = from_hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
         assert!(Key::from_jwk(&ed25519(&good)).is_ok());
         assert!(Key::public_der(jsonwebtoken::Algorithm::EdDSA, &good).is_ok());
         let mut identity = [0u8; 32];
@@ -299,11 +293,11 @@ mod tests {
         let small = [
             identity.to_vec(),
             vec![0; 32],
-            hex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
-            hex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
-            hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
-            hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
-            hex("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+            from_hex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+            from_hex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+            from_hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+            from_hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+            from_hex("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
         ];
         for point in small {
             // The sign bit set or not.

@@ -158,3 +158,12 @@ pub(crate) mod without_jwks {
     )]
     pub trait NeedsTheJwksFeature: sealed::Sealed {}
 }
+
+/// Bytes written in hex, for the tests' known-answer vectors.
+#[cfg(test)]
+pub(crate) fn from_hex(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(&hex[at..at + 2], 16).unwrap())
+        .collect()
+}
