@@ -403,6 +403,8 @@ async fn the_last_good_set_serves_while_the_key_server_fails() {
     let failures = [
         (Behavior::Down, KeyFetchError::Status(503)),
         (Behavior::Garbage, KeyFetchError::NotAKeySet),
+        // A key set is a JSON object (RFC 7517 §5), not an array of its members.
+        (Behavior::Array, KeyFetchError::NotAKeySet),
         (Behavior::Huge(2 * 1024 * 1024), KeyFetchError::TooLarge),
         (
             Behavior::Slow(Duration::from_secs(3)),
@@ -614,6 +616,17 @@ async fn discovery_finds_the_jwks_and_the_issuer_is_checked_everywhere() {
             .unwrap()
             .contains("The token has no iss claim")
     );
+
+    // A discovery document is a JSON object, not an array of its members' values.
+    server.set_behavior(Behavior::Array);
+    let array = Verifier::builder()
+        .oidc_issuer(server.issuer())
+        .fetch_options(fast())
+        .build()
+        .unwrap();
+    let refused = array.refresh_keys().await.unwrap_err();
+    assert_eq!(refused.error(), &KeyFetchError::NotADiscoveryDocument);
+    server.set_behavior(Behavior::Normal);
 
     // A discovery document naming another issuer is refused (OIDC Discovery §4.3).
     server.set_discovery_issuer(Some("https://evil.example.com".into()));

@@ -70,6 +70,10 @@ pub enum Behavior {
     Huge(usize),
     /// Closes the connection without sending a single byte of a response.
     Close,
+    /// `200` with the key set, and the discovery document too, written as JSON arrays
+    /// of their members' values in order (`[[{…}]]` for `{"keys": [{…}]}`): what
+    /// serde's derived structs would read as the objects.
+    Array,
 }
 
 /// What the tests control.
@@ -245,6 +249,10 @@ async fn jwks(
             )
                 .into_response()
         }
+        Behavior::Array => {
+            let body = json!([shared.settings().keys]).to_string();
+            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
         Behavior::Close => {
             hangup.hang_up();
             // Never sent: writing it fails and hyper drops the connection.
@@ -273,6 +281,10 @@ async fn discovery(State(shared): State<Arc<Shared>>) -> Response {
         .discovery_issuer
         .clone()
         .unwrap_or_else(|| real.clone());
+    if shared.settings().behavior == Behavior::Array {
+        let document = json!([issuer, format!("{}/jwks", shared.base_url)]).to_string();
+        return ([(header::CONTENT_TYPE, "application/json")], document).into_response();
+    }
     let document = json!({
         "issuer": issuer,
         "jwks_uri": format!("{}/jwks", shared.base_url),

@@ -129,12 +129,21 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
         .headers()
         .get(axum::http::header::WWW_AUTHENTICATE)
         .map(|value| value.to_str().expect("an ASCII challenge").to_owned());
+    let length = response
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .map(|value| value.to_str().expect("an ASCII length").to_owned());
     let body = response
         .into_body()
         .collect()
         .await
         .expect("a readable body")
         .to_bytes();
+    // Whoever wrote it (axum, or a refusal, which writes its own), the length is the
+    // body's.
+    if let Some(length) = length {
+        assert_eq!(length, body.len().to_string(), "Content-Length");
+    }
     Reply {
         status,
         challenge,

@@ -76,10 +76,21 @@ struct Document<'a> {
     keys: Vec<&'a RawValue>,
 }
 
+/// Whether `json` is an object, as a JOSE header, a JWT's claims (RFC 7515 §4, RFC 7519
+/// §7.2), a JWKS (RFC 7517 §5) and a discovery document must be. Read before serde's
+/// derived structs, which also take an array (its elements as the fields, in order): a
+/// header `["HS256"]` is not a header, nor `[[{…}]]` a key set.
+pub(crate) fn is_object(json: &[u8]) -> bool {
+    json.trim_ascii_start().first() == Some(&b'{')
+}
+
 /// Reads a JWKS document (`{"keys": [...]}`). `Err` when the document itself is not
 /// one; a key that cannot be used is skipped, with its reason.
 #[cfg_attr(not(feature = "jwks"), allow(dead_code))]
 pub(crate) fn parse_set(json: &[u8]) -> Result<ParsedSet, serde_json::Error> {
+    if !is_object(json) {
+        return Err(serde::de::Error::custom("a JWKS is a JSON object"));
+    }
     let document: Document<'_> = serde_json::from_slice(json)?;
     let mut parsed = ParsedSet::default();
     for raw in document.keys {

@@ -19,6 +19,7 @@ mod remote;
 
 pub use crypto::install_crypto_provider;
 pub(crate) use crypto::{Prepared, sha256, sign, with_decoded};
+pub(crate) use jwk::is_object;
 #[cfg(fuzzing)]
 pub(crate) use jwk::parse_set;
 pub use jwk::{SkipReason, SkippedKey};

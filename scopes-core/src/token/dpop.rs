@@ -14,9 +14,9 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::json::{DistinctMembers, Present, is_object};
+use super::json::{DistinctMembers, Present};
 use crate::error::DpopError as ProofError;
-use crate::keys::Key;
+use crate::keys::{Key, is_object};
 
 /// What a proof is checked against.
 pub(crate) struct Request<'r> {

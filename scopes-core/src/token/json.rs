@@ -11,13 +11,6 @@
 
 use std::borrow::Cow;
 
-/// Whether `json` is an object, as a JOSE header and a JWT's claims must be (RFC 7515
-/// §4, RFC 7519 §7.2). Read before serde's derived structs, which also take an array
-/// (its elements as the fields, in order): a header `["HS256"]` is not a header.
-pub(crate) fn is_object(json: &[u8]) -> bool {
-    json.trim_ascii_start().first() == Some(&b'{')
-}
-
 /// Whether a member is present, whatever its value (`#[serde(default)]` gives `false`):
 /// `crit`, which refuses a JOSE header whatever it lists.
 #[derive(Default)]

@@ -8,9 +8,9 @@ use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
-use super::json::{Present, is_object};
+use super::json::Present;
 use crate::error::TokenError;
-use crate::keys::with_decoded;
+use crate::keys::{is_object, with_decoded};
 
 /// A compact JWS split into its parts, its header read.
 pub(crate) struct Jws<'t> {

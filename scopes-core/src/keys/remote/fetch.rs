@@ -358,6 +358,9 @@ pub(super) async fn discover(
         issuer.trim_end_matches('/')
     );
     let fetched = get(client, &url, options).await?;
+    if !crate::keys::is_object(&fetched.body) {
+        return Err(KeyFetchError::NotADiscoveryDocument);
+    }
     let document: Discovery =
         serde_json::from_slice(&fetched.body).map_err(|_| KeyFetchError::NotADiscoveryDocument)?;
     if document.issuer != issuer {
