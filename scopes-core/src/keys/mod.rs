@@ -32,7 +32,7 @@ pub use remote::{FetchOptions, KeyFetchError, KeyRefreshError};
 #[cfg(feature = "jwks")]
 pub(crate) use remote::{Location, RemoteKeys};
 #[cfg(feature = "introspection")]
-pub(crate) use remote::{check_url, client, get, post_form};
+pub(crate) use remote::{check_url, client, discovery, post_form};
 
 /// A set of keys, and a number that changes whenever its keys do (cached
 /// verifications of an older generation are not trusted).

@@ -13,7 +13,7 @@ use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 
 use super::VerifiedToken;
 use crate::error::{ConfigError, TokenError};
-use crate::keys::{FetchOptions, for_logs};
+use crate::keys::{FetchOptions, KeyFetchError, for_logs};
 use crate::store::Store;
 
 /// How an issuer's introspection endpoint is called (RFC 7662), for opaque tokens (or
@@ -513,28 +513,15 @@ impl Introspector {
     }
 
     async fn discover(&self, issuer: &str) -> Result<String, String> {
-        #[derive(serde::Deserialize)]
-        struct Discovery {
-            issuer: String,
-            introspection_endpoint: Option<String>,
-        }
-        let url = format!(
-            "{}/.well-known/openid-configuration",
-            issuer.trim_end_matches('/')
-        );
         let options = &self.config.options;
-        let fetched = crate::keys::get(&self.client, &url, options)
+        let endpoint = crate::keys::discovery(&self.client, issuer, options)
             .await
-            .map_err(|error| error.to_string())?;
-        let document: Discovery = serde_json::from_slice(&fetched.body)
-            .map_err(|_| "the discovery document is not JSON with an `issuer`".to_owned())?;
-        if document.issuer != issuer {
-            return Err(format!(
-                "the discovery document names the issuer `{}`",
-                document.issuer
-            ));
-        }
-        let endpoint = document
+            .map_err(|error| match error {
+                KeyFetchError::NotADiscoveryDocument => {
+                    "the discovery document is not a JSON object with an `issuer`".to_owned()
+                }
+                error => error.to_string(),
+            })?
             .introspection_endpoint
             .ok_or("the discovery document names no `introspection_endpoint`")?;
         crate::keys::check_url(&endpoint, options).map_err(|error| error.to_string())?;

@@ -34,7 +34,8 @@ pub enum KeyFetchError {
     NotAKeySet,
     /// The set has no key usable for signatures.
     NoUsableKeys,
-    /// The discovery document is not JSON with an `issuer` and a `jwks_uri`.
+    /// The discovery document is not a JSON object with an `issuer` (and, for keys, a
+    /// `jwks_uri`).
     NotADiscoveryDocument,
     /// The discovery document names another issuer (OpenID Connect Discovery §4.3).
     IssuerMismatch {
@@ -61,9 +62,9 @@ impl fmt::Display for KeyFetchError {
             }
             Self::NotAKeySet => f.write_str("the body is not a JSON Web Key Set"),
             Self::NoUsableKeys => f.write_str("the key set has no key usable for signatures"),
-            Self::NotADiscoveryDocument => {
-                f.write_str("the discovery document is not JSON with `issuer` and `jwks_uri`")
-            }
+            Self::NotADiscoveryDocument => f.write_str(
+                "the discovery document is not a JSON object with `issuer` and `jwks_uri`",
+            ),
             Self::IssuerMismatch { expected, found } => {
                 write!(
                     f,
@@ -340,19 +341,25 @@ fn max_age(value: &str) -> Option<Duration> {
     })
 }
 
+/// What the crate reads of an OpenID Connect discovery document: its `issuer`, and
+/// the endpoints it names.
 #[derive(Deserialize)]
-struct Discovery {
+pub(crate) struct Discovery {
     issuer: String,
-    jwks_uri: String,
+    #[serde(default)]
+    jwks_uri: Option<String>,
+    #[cfg_attr(not(feature = "introspection"), allow(dead_code))]
+    #[serde(default)]
+    pub(crate) introspection_endpoint: Option<String>,
 }
 
-/// The JWKS URL of `issuer`, from its discovery document, whose `issuer` must be the
-/// configured one exactly.
-pub(super) async fn discover(
+/// The discovery document of `issuer`: a JSON object, whose `issuer` must be the
+/// configured one exactly (OpenID Connect Discovery §4.3).
+pub(crate) async fn discovery(
     client: &reqwest::Client,
     issuer: &str,
     options: &FetchOptions,
-) -> Result<String, KeyFetchError> {
+) -> Result<Discovery, KeyFetchError> {
     let url = format!(
         "{}/.well-known/openid-configuration",
         issuer.trim_end_matches('/')
@@ -369,8 +376,21 @@ pub(super) async fn discover(
             found: document.issuer,
         });
     }
-    check_url(&document.jwks_uri, options)?;
-    Ok(document.jwks_uri)
+    Ok(document)
+}
+
+/// The JWKS URL of `issuer`, from its [`discovery`] document.
+pub(super) async fn discover(
+    client: &reqwest::Client,
+    issuer: &str,
+    options: &FetchOptions,
+) -> Result<String, KeyFetchError> {
+    let jwks_uri = discovery(client, issuer, options)
+        .await?
+        .jwks_uri
+        .ok_or(KeyFetchError::NotADiscoveryDocument)?;
+    check_url(&jwks_uri, options)?;
+    Ok(jwks_uri)
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use arc_swap::ArcSwap;
 pub(crate) use fetch::for_logs;
 pub use fetch::{KeyFetchError, KeyRefreshError};
 #[cfg(feature = "introspection")]
-pub(crate) use fetch::{check_url, client, get, post_form};
+pub(crate) use fetch::{check_url, client, discovery, post_form};
 pub use options::FetchOptions;
 
 use super::jwk::parse_set;
