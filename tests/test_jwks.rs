@@ -579,11 +579,15 @@ async fn discovery_finds_the_jwks_and_the_issuer_is_checked_everywhere() {
     let server = JwksServer::start().await;
     let key = TestKey::ec("k1");
     server.set_keys(vec![key.jwk()]);
-    let verifier = Verifier::builder()
-        .oidc_issuer(server.issuer())
-        .fetch_options(fast())
-        .build()
-        .unwrap();
+    // A verifier of the server's issuer, its keys found through discovery.
+    let discovering = || {
+        Verifier::builder()
+            .oidc_issuer(server.issuer())
+            .fetch_options(fast())
+            .build()
+            .unwrap()
+    };
+    let verifier = discovering();
     verifier.refresh_keys().await.unwrap();
     assert_eq!((server.discovery_hits(), server.jwks_hits()), (1, 1));
     let app = app(verifier.clone());
@@ -619,23 +623,13 @@ async fn discovery_finds_the_jwks_and_the_issuer_is_checked_everywhere() {
 
     // A discovery document is a JSON object, not an array of its members' values.
     server.set_behavior(Behavior::Array);
-    let array = Verifier::builder()
-        .oidc_issuer(server.issuer())
-        .fetch_options(fast())
-        .build()
-        .unwrap();
-    let refused = array.refresh_keys().await.unwrap_err();
+    let refused = discovering().refresh_keys().await.unwrap_err();
     assert_eq!(refused.error(), &KeyFetchError::NotADiscoveryDocument);
     server.set_behavior(Behavior::Normal);
 
     // A discovery document naming another issuer is refused (OIDC Discovery §4.3).
     server.set_discovery_issuer(Some("https://evil.example.com".into()));
-    let other = Verifier::builder()
-        .oidc_issuer(server.issuer())
-        .fetch_options(fast())
-        .build()
-        .unwrap();
-    let refused = other.refresh_keys().await.unwrap_err();
+    let refused = discovering().refresh_keys().await.unwrap_err();
     assert_eq!(
         refused.error(),
         &KeyFetchError::IssuerMismatch {
