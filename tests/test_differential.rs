@@ -40,6 +40,8 @@
 //! 10. `auth_time` later than now and the leeway: refused as an invalid time claim (a
 //!     login in the future is none the token can vouch for; RFC 9470 asks for a step-up
 //!     only for one too old); the reference does not read `auth_time`.
+//! 11. `scopes` (FastAPI's claim) as a string: refused (`invalid_scope_claim`), as
+//!     FastAPI's tutorial refuses it (its `TokenData` reads `List[str]`).
 //!
 //! Cases run: 256 per property by default; `PROPTEST_CASES=100000` for a long run. A
 //! failure prints the minimal failing token's parts; proptest keeps its seed in
@@ -421,6 +423,9 @@ fn deliberate(token: &Token) -> Option<&'static str> {
     {
         return Some("4: a scope claim of another type");
     }
+    if one("scopes").is_some_and(Json::is_string) {
+        return Some("11: scopes as a string");
+    }
     if ["sub", "client_id", "jti", "acr"]
         .iter()
         .any(|name| one(name).is_some_and(|value| !value.is_string()))
@@ -508,6 +513,7 @@ fn each_deliberate_difference_goes_the_crate_s_way() {
         valid(vec![("scopes", Json::Int(5))]),
         valid(vec![("sub", Json::Int(5))]),
         valid(vec![("auth_time", s("yesterday"))]),
+        valid(vec![("scopes", s("me items"))]),
     ];
     for token in cases {
         let compact = token.compact();

@@ -241,6 +241,33 @@ async fn tutorial_session(mode: ResponseMode) {
         get(addr, "/users/me/items/", &ghost).await,
         invalid(mode, "items me", "The token claims are not as expected")
     );
+
+    // FastAPI's tutorial reads `scopes` alone, as a list of strings (its `TokenData`):
+    // `scope` and `scp` grant nothing, and a string refuses the token.
+    let elsewhere = sign(
+        Algorithm::HS256,
+        &json!({
+            "sub": "johndoe", "scopes": [], "scope": "me items", "scp": ["me", "items"],
+            "exp": now() + 60,
+        }),
+    );
+    assert_eq!(
+        get(addr, "/users/me/items/", &elsewhere).await,
+        not_enough(mode, "items me")
+    );
+    assert_eq!(get(addr, "/status/", &elsewhere).await, ok(STATUS));
+    let string = sign(
+        Algorithm::HS256,
+        &json!({ "sub": "johndoe", "scopes": "me items", "exp": now() + 60 }),
+    );
+    assert_eq!(
+        get(addr, "/users/me/items/", &string).await,
+        invalid(mode, "items me", "The token scope claim is invalid")
+    );
+    assert_eq!(
+        get(addr, "/status/", &string).await,
+        invalid(mode, "", "The token scope claim is invalid")
+    );
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@ use axum::{Json, Router};
 use scopes_core::issuer::{AccessTokenResponse, GrantError, PasswordForm, Signer, grant_scopes};
 use scopes_core::{
     AuthRejection, Claims, Key, ResponseMode, ScopeSet, SecurityScopes, TokenError, Verifier,
-    requires_scopes, scopes,
+    providers, requires_scopes, scopes,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -121,6 +121,9 @@ impl AppState {
     pub fn new(secret: &str, mode: ResponseMode) -> Result<Self, scopes_core::ConfigError> {
         let verifier = Verifier::builder()
             .key(Key::hs256(secret)?)
+            // FastAPI's tutorial reads its `scopes` claim alone (an array): a `scope`
+            // or `scp` claim grants nothing here.
+            .scope_claims(providers::fastapi())
             .response_mode(mode)
             .build()?;
         let signer = Arc::new(Signer::hs256(secret)?.lifetime(ACCESS_TOKEN_LIFETIME));

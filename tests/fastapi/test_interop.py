@@ -98,6 +98,10 @@ def test_the_fastapi_mode_answers_the_session_as_fastapi(servers):
     expired = jwt.encode({"sub": "johndoe", "scopes": ["me", "items"], "exp": int(time.time()) - 60}, SECRET, "HS256")
     ghost = jwt.encode({"sub": "ghost", "scopes": ["me", "items"], "exp": int(time.time()) + 600}, SECRET, "HS256")
     no_sub = jwt.encode({"scopes": ["me", "items"], "exp": int(time.time()) + 600}, SECRET, "HS256")
+    # FastAPI reads `scopes` alone, as a list: `scope`/`scp` grant nothing, a string is refused.
+    elsewhere = jwt.encode({"sub": "johndoe", "scopes": [], "scope": "me items", "scp": ["me", "items"],
+                            "exp": int(time.time()) + 600}, SECRET, "HS256")
+    as_string = jwt.encode({"sub": "johndoe", "scopes": "me items", "exp": int(time.time()) + 600}, SECRET, "HS256")
     tokens = {
         "full": (login(fastapi), login(rust)),
         "me": (login(fastapi, scope="me"), login(rust, scope="me")),
@@ -107,6 +111,8 @@ def test_the_fastapi_mode_answers_the_session_as_fastapi(servers):
         "expired": (expired, expired),
         "ghost": (ghost, ghost),
         "no sub": (no_sub, no_sub),
+        "scope elsewhere": (elsewhere, elsewhere),
+        "scopes as a string": (as_string, as_string),
         "tampered": (login(fastapi)[:-4] + "AAAA", login(rust)[:-4] + "AAAA"),
         "anonymous": (None, None),
     }
@@ -115,7 +121,7 @@ def test_the_fastapi_mode_answers_the_session_as_fastapi(servers):
         for name, (from_fastapi, from_rust) in tokens.items():
             assert call(rust, path, from_rust) == call(fastapi, path, from_fastapi), (path, name)
             compared += 1
-    assert compared == 30
+    assert compared == 36
 
     for username, password in [("johndoe", "wrong"), ("nobody", "secret")]:
         form = {"grant_type": "password", "username": username, "password": password}

@@ -154,10 +154,22 @@ pub(crate) struct ClaimPaths {
     nodes: Box<[Node]>,
 }
 
-/// A member along the scope claim paths: the members that lead on, each with its node.
+/// A member along the scope claim paths: the members that lead on, each with its node;
+/// where a path ends, whether its value must be an array.
 #[derive(Debug, Default)]
 struct Node {
     next: Vec<(Box<str>, usize)>,
+    array_only: bool,
+}
+
+/// Whether the scope claim at `path` must hold an array of strings, a space-delimited
+/// string being refused: FastAPI's `scopes`, which its tutorial's `TokenData` reads as
+/// `List[str]` (a string there is "Could not validate credentials"). Every other claim
+/// may hold either, as providers write them: `scope` a string (RFC 8693 §4.2), `scp` a
+/// string (Entra ID) or an array (Okta), roles and groups arrays, or a string where a
+/// mapper writes one value.
+fn array_only(path: &[Box<str>]) -> bool {
+    matches!(path, [name] if **name == *"scopes")
 }
 
 impl ClaimPaths {
@@ -207,6 +219,7 @@ impl ClaimPaths {
                     }
                 };
             }
+            nodes[node].array_only = array_only(path);
         }
         if nodes[0].next.len() > MAX_SCOPE_CLAIMS || paths.len() > 64 {
             return Err(ConfigError::TooManyScopeClaims);
@@ -524,7 +537,7 @@ fn nested(
 ) -> Result<(), Syntax> {
     let next = &nodes[node].next;
     if next.is_empty() {
-        return scope_claim(reader, scopes);
+        return scope_claim(reader, scopes, nodes[node].array_only);
     }
     // The members that lead on, by place: at most 64, which the builder checks.
     let mut seen: u64 = 0;
@@ -543,11 +556,16 @@ fn nested(
     Ok(())
 }
 
-/// One scope claim: `"a b c"` or `["a", "b", "c"]`, its names appended to `scopes`.
-/// A name that is not an RFC 6749 §3.3 scope-token (empty, or with a space, `"`, `\`
-/// or a character outside printable ASCII) is left out: no table can declare it, and
-/// with a space it could not be told apart from two names once joined.
-fn scope_claim(reader: &mut Reader<'_>, scopes: &mut Scopes<'_>) -> Result<(), Syntax> {
+/// One scope claim: `"a b c"` (unless `array_only`) or `["a", "b", "c"]`, its names
+/// appended to `scopes`. A name that is not an RFC 6749 §3.3 scope-token (empty, or
+/// with a space, `"`, `\` or a character outside printable ASCII) is left out: no
+/// table can declare it, and with a space it could not be told apart from two names
+/// once joined.
+fn scope_claim(
+    reader: &mut Reader<'_>,
+    scopes: &mut Scopes<'_>,
+    array_only: bool,
+) -> Result<(), Syntax> {
     let mut push = |name: &str| {
         let nqchar = |b: u8| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b);
         if !name.is_empty() && name.bytes().all(nqchar) {
@@ -555,6 +573,9 @@ fn scope_claim(reader: &mut Reader<'_>, scopes: &mut Scopes<'_>) -> Result<(), S
         }
     };
     if reader.peek() != Some(b'[') {
+        if array_only {
+            return Err(Syntax);
+        }
         reader.string()?.split(' ').for_each(push);
         return Ok(());
     }

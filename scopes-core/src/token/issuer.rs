@@ -243,7 +243,8 @@ impl TrustedIssuer {
     }
 
     /// The claims scopes are read from, replacing the default `scope`, `scopes`, `scp`.
-    /// Each may hold a space-delimited string or an array of strings; the scopes of all
+    /// Each may hold a space-delimited string or an array of strings (`scopes`, FastAPI's
+    /// claim, an array only, as FastAPI's tutorial reads it); the scopes of all
     /// of them are granted. Auth0's RBAC uses `permissions`, for instance.
     ///
     /// A claim inside an object is named by a JSON Pointer (RFC 6901): Keycloak's realm

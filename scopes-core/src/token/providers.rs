@@ -131,7 +131,8 @@ pub fn cognito() -> Vec<String> {
     vec!["scope".to_owned(), "cognito:groups".to_owned()]
 }
 
-/// FastAPI's tutorial: `scopes` (an array).
+/// FastAPI's tutorial: `scopes`, an array of strings (a string there refuses the
+/// token, as FastAPI's `TokenData` does; only `scopes` is read that strictly).
 pub fn fastapi() -> Vec<String> {
     vec!["scopes".to_owned()]
 }
