@@ -199,6 +199,16 @@ fn hostile_requests_are_answered_as_recorded() {
     }
     auth.push(format!("bearer\t {good}").into());
     auth.push(format!("DPoP\t{good}").into());
+    // RFC 7797's `b64` without the `crit` its §6 requires; FastAPI's `scopes` claim as a
+    // string (its tutorial reads a list).
+    auth.push(
+        format!(
+            "Bearer {}",
+            sign(br#"{"alg":"HS256","b64":false}"#, &c(r#","scope":"items""#))
+        )
+        .into(),
+    );
+    auth.push(format!("Bearer {}", sign(&h, &c(r#","scopes":"items me""#))).into());
 
     // The cache (the default) off: every request is verified.
     let verifier = Verifier::builder()

@@ -61,6 +61,10 @@ struct Header {
     /// even `null`, refuses it (RFC 7515 §4.1.11), as an access token's does.
     #[serde(default)]
     crit: Present,
+    /// RFC 7797's option, which must be listed in `crit`: refused without it too, as
+    /// an access token's header is.
+    #[serde(default)]
+    b64: Present,
 }
 
 #[derive(Deserialize)]
@@ -108,7 +112,7 @@ pub(crate) fn check(
     if algorithm.family() == AlgorithmFamily::Hmac || !rules.algorithms.contains(&algorithm) {
         return Err(ProofError::Algorithm);
     }
-    if header.crit.0 {
+    if header.crit.0 || header.b64.0 {
         return Err(ProofError::Malformed);
     }
     let jwk = header.jwk.ok_or(ProofError::Key)?.0;
@@ -494,6 +498,11 @@ mod tests {
         let mut header = good_header();
         header["b64"] = json!(false);
         header["crit"] = json!(["b64"]);
+        let refused = run(&proof(header, good_claims()));
+        assert_eq!(refused, Err(ProofError::Malformed));
+        // And without `crit`, which RFC 7797 §6 requires beside it.
+        let mut header = good_header();
+        header["b64"] = json!(false);
         let refused = run(&proof(header, good_claims()));
         assert_eq!(refused, Err(ProofError::Malformed));
     }

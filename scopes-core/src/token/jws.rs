@@ -114,6 +114,11 @@ struct JoseHeader<'a> {
     /// even `null`, refuses it (RFC 7515 §4.1.11).
     #[serde(default)]
     crit: Present,
+    /// RFC 7797's unencoded payload option, which must be listed in `crit` (§6): given
+    /// without it, the header is malformed, and `false` would say the signature covers
+    /// other bytes than the payload read here. Any `b64` member refuses the token.
+    #[serde(default)]
+    b64: Present,
     /// `JWT` says the payload is itself a JWT, signed or encrypted again (RFC 7519
     /// §5.2, §7.2 step 8): nested tokens are not taken, so it refuses the token rather
     /// than read the inner one's bytes as claims. Other values say nothing here.
@@ -277,6 +282,7 @@ fn read_header(segment: &str) -> Option<ReadHeader> {
             algorithm: header.alg.parse().map_err(|_| ()),
             kid: header.kid.as_deref().map(Kid::new),
             unsupported: header.crit.0
+                || header.b64.0
                 || header
                     .cty
                     .as_deref()
@@ -445,6 +451,14 @@ mod tests {
                 parsed(r#"{"alg":"HS256","crit":["b64"]}"#),
                 Err(TokenError::Malformed)
             );
+            // RFC 7797's option without `crit` (which its §6 requires), of any value.
+            for b64 in ["false", "true", "null"] {
+                assert_eq!(
+                    parsed(&format!(r#"{{"alg":"HS256","b64":{b64}}}"#)),
+                    Err(TokenError::Malformed),
+                    "{b64}"
+                );
+            }
             // A nested JWT (RFC 7519 §5.2) is not taken; `cty` is a string when present.
             for cty in [r#""JWT""#, r#""jwt""#, r#""application/JWT""#, "null", "1"] {
                 assert_eq!(
