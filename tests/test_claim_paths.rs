@@ -268,3 +268,38 @@ async fn a_route_accepts_a_delegated_scope_or_an_application_permission() {
         Some(r#"Bearer error="insufficient_scope", scope="Items.Read Items.Read.All""#)
     );
 }
+
+#[test]
+fn fastapi_s_scopes_is_an_array_wherever_it_is_read() {
+    // FastAPI mints `scopes` as an array; its tutorial refuses a string there. The same
+    // claim as a JSON Pointer, and with the default claims, beside a valid `scope`.
+    let as_string = base(json!({ "scopes": "items me" }));
+    for claims in [
+        providers::fastapi(),
+        vec!["/scopes".to_owned()],
+        vec!["scope".to_owned(), "scopes".to_owned(), "scp".to_owned()],
+    ] {
+        let verifier = verifier(claims.clone());
+        assert_eq!(
+            granted(&verifier, &as_string),
+            Err(TokenError::InvalidScopeClaim),
+            "{claims:?}"
+        );
+        assert_eq!(
+            granted(&verifier, &base(json!({ "scopes": ["items", "me"] }))),
+            Ok(vec!["items".to_owned(), "me".to_owned()]),
+            "{claims:?}"
+        );
+    }
+    let defaults = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
+    assert_eq!(
+        granted(&defaults, &base(json!({ "scope": "items", "scopes": "me" }))),
+        Err(TokenError::InvalidScopeClaim)
+    );
+    // A `scopes` member elsewhere is any other claim: a string is read.
+    let nested = verifier(vec!["/app/scopes".to_owned()]);
+    assert_eq!(
+        granted(&nested, &base(json!({ "app": { "scopes": "items me" } }))),
+        Ok(vec!["items".to_owned(), "me".to_owned()])
+    );
+}

@@ -343,6 +343,13 @@ async fn claims_the_pass_cannot_read_are_the_endpoints_fault_not_the_tokens() {
             assert_eq!(server.calls(), calls, "{token}");
         }
     }
+    // FastAPI's `scopes` as a string: refused in a JWT (FastAPI mints an array), read
+    // as any scope claim in an answer (RFC 7662 names `scope` alone).
+    let mut scopes_string = active("");
+    scopes_string["scopes"] = json!("items me");
+    server.answer("scopes-string", scopes_string);
+    let verified = verifier.verify("scopes-string").await.unwrap();
+    assert_eq!(verified.scopes().collect::<Vec<_>>(), ["items", "me"]);
     let app = app(verifier);
     for token in ["deep", "twice", "wrong-type", "wrong-scope"] {
         let refused = testing::send(&app, testing::get("/items", Some(token))).await;

@@ -376,6 +376,31 @@ async fn a_session_belongs_to_the_principal_that_opened_it() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(send_head(&app, stream).await, StatusCode::NOT_FOUND);
+    // A session id that is not visible ASCII (MCP's transport allows no other): the
+    // server would read it as none and open a session the guard did not bind (found by
+    // a red-team round). Refused, as an `initialize` or with a session's real id.
+    let initialize = json!({
+        "jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "test", "version": "1"}
+        }
+    });
+    for id in [
+        &b"\xc3\xa9"[..],
+        b"\x80",
+        &[session.as_bytes(), b"\xff"].concat(),
+        b"a b",
+    ] {
+        let mut request = post(Some(&alice), None, &initialize);
+        request.headers_mut().insert(
+            "mcp-session-id",
+            axum::http::HeaderValue::from_bytes(id).unwrap(),
+        );
+        let refused = send(&app, request).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{id:?}");
+        assert!(refused.session.is_none(), "{id:?}");
+    }
 
     // An empty `sub` names no one: the token alone is the principal (not its client,
     // whose every user it would merge).

@@ -970,3 +970,30 @@ async fn concurrent_users_never_see_each_other_s_tokens() {
         task.await.unwrap();
     }
 }
+
+/// A middleware of the application's may replace a refusal's body: axum measures a
+/// response's length outside the router's layers, so the crate writes none of its own
+/// that would then frame the new body wrongly. Over real HTTP, where a stale length
+/// would cut the body or leave bytes for the next response.
+#[tokio::test]
+async fn a_middleware_may_rewrite_a_refusal_s_body() {
+    const OWN: &str = "the application's own body, longer than the crate's";
+    let rewrite = |response: axum::response::Response| async move {
+        match response.status().is_client_error() {
+            true => response.map(|_| Body::from(OWN)),
+            false => response,
+        }
+    };
+    let app = hs_app().layer(axum::middleware::map_response(rewrite));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let me = hs256(&["me"]);
+    let bearer = format!("Bearer {me}");
+    for headers in [vec![], vec![("authorization", bearer.as_str())]] {
+        let response = scopes_tests::http::send(addr, "GET", "/items/", &headers, "").await;
+        assert!(response.status.is_client_error(), "{response:?}");
+        assert_eq!(response.body, OWN);
+        assert_eq!(response.header("content-length"), Some("51"));
+    }
+}

@@ -406,7 +406,8 @@ pub enum TokenError {
     /// `aud` does not contain the configured audience, or the token has an audience
     /// and none is configured.
     WrongAudience,
-    /// A scope claim is neither a string nor an array of strings.
+    /// A scope claim is neither a string nor an array of strings (or, in a JWT,
+    /// FastAPI's `scopes` is not an array).
     InvalidScopeClaim,
     /// The claims do not deserialize into the type a handler asked for.
     ClaimsMismatch,

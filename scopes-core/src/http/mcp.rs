@@ -406,9 +406,7 @@ where
             // session per request: with two ids, the guard and the server could each
             // read another.
             let mut ids = parts.headers.get_all(SESSION).iter();
-            let session = ids
-                .next()
-                .map(|id| String::from_utf8_lossy(id.as_bytes()).into_owned());
+            let session = ids.next().map(|id| id.as_bytes().to_vec());
             if ids.next().is_some() {
                 return Ok(json_rpc_error(
                     StatusCode::BAD_REQUEST,
@@ -417,6 +415,21 @@ where
                     "More than one Mcp-Session-Id",
                 ));
             }
+            // Visible ASCII only (MCP's Streamable HTTP transport): an id the server
+            // could read otherwise than the guard (as none, and open a session the
+            // guard would not bind) is refused.
+            let session = match session.map(String::from_utf8) {
+                None => None,
+                Some(Ok(id)) if id.bytes().all(|b| (0x21..=0x7e).contains(&b)) => Some(id),
+                Some(_) => {
+                    return Ok(json_rpc_error(
+                        StatusCode::BAD_REQUEST,
+                        None,
+                        -32600,
+                        "The Mcp-Session-Id is not visible ASCII",
+                    ));
+                }
+            };
             if let Some(id) = &session
                 && guard
                     .sessions
@@ -514,12 +527,13 @@ where
             });
             let request = Request::from_parts(parts, Body::from(bytes));
             let response = inner.call(request).await?;
-            // A session the server opened for this request is bound to its principal.
-            if session.is_none()
-                && let Some(id) = response
-                    .headers()
-                    .get(SESSION)
-                    .and_then(|id| id.to_str().ok())
+            // A session the server opened for this request (an id it answers that the
+            // request did not name) is bound to its principal.
+            if let Some(id) = response
+                .headers()
+                .get(SESSION)
+                .and_then(|id| id.to_str().ok())
+                && session.as_deref() != Some(id)
             {
                 guard.sessions.insert(id.into(), principal(&token));
             }
@@ -674,7 +688,7 @@ fn tool_calls(body: &[u8]) -> Result<Calls<'_>, Unreadable> {
     if messages.is_empty() {
         return Err(Unreadable::Shape);
     }
-    let object = |raw: &RawValue| raw.get().starts_with('{');
+    let object = |raw: &RawValue| crate::keys::is_object(raw.get().as_bytes());
     let mut calls = Vec::new();
     for raw in messages {
         if !object(raw) {

@@ -10,7 +10,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::bearer::{InvalidRequest, Presented};
@@ -89,21 +89,15 @@ macro_rules! outage {
     };
 }
 
-/// A refusal's `detail`, its JSON body `{"detail":"…"}` and the body's length in
-/// decimal, written from one literal (all constants: refusing allocates and formats
-/// nothing for them).
+/// A refusal's `detail` and its JSON body `{"detail":"…"}`, written from one literal
+/// (the body is a constant: refusing allocates nothing for it).
 macro_rules! detail {
-    ($text:literal) => {{
-        const BODY: &str = concat!("{\"detail\":\"", $text, "\"}");
-        const DIGITS: [u8; $crate::http::refusal::DIGITS_MAX] =
-            $crate::http::refusal::decimal(BODY.len());
-        const LENGTH: &str = $crate::http::refusal::decimal_text(&DIGITS);
+    ($text:literal) => {
         $crate::http::refusal::Detail {
             text: $text,
-            body: BODY,
-            length: LENGTH,
+            body: concat!("{\"detail\":\"", $text, "\"}"),
         }
-    }};
+    };
 }
 pub(crate) use detail;
 
@@ -112,35 +106,6 @@ pub(crate) use detail;
 pub(crate) struct Detail {
     pub(crate) text: &'static str,
     pub(crate) body: &'static str,
-    /// `body.len()` in decimal: the `Content-Length`.
-    pub(crate) length: &'static str,
-}
-
-/// The digits of a `usize` at most.
-pub(crate) const DIGITS_MAX: usize = 20;
-
-/// The decimal digits of `n`, right-aligned, zeros before them ([`decimal_text`]).
-pub(crate) const fn decimal(mut n: usize) -> [u8; DIGITS_MAX] {
-    let mut digits = [b'0'; DIGITS_MAX];
-    let mut at = DIGITS_MAX;
-    while n > 0 {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    digits
-}
-
-/// [`decimal`]'s digits without the zeros before them (one zero for zero).
-pub(crate) const fn decimal_text(digits: &'static [u8; DIGITS_MAX]) -> &'static str {
-    let mut at = 0;
-    while at + 1 < DIGITS_MAX && digits[at] == b'0' {
-        at += 1;
-    }
-    match core::str::from_utf8(digits.split_at(at).1) {
-        Ok(text) => text,
-        Err(_) => panic!("decimal digits are ASCII"),
-    }
 }
 
 impl AuthRejection {
@@ -881,8 +846,7 @@ impl Rejection {
         // and not its framing (axum keeps a `Content-Length` it finds in a response,
         // and a `Transfer-Encoding` would frame the body wrongly too).
         headers.clear();
-        let detail = self.reason.detail_and_body();
-        let mut response = Response::new(Body::from(detail.body));
+        let mut response = Response::new(Body::from(self.reason.detail_and_body().body));
         // `Response::new`'s map is `HeaderMap::new()`, which owns nothing: forgotten
         // rather than dropped (a drop's checks cost a refusal more than the map's use),
         // but only while it has no capacity, so that nothing can ever leak.
@@ -892,11 +856,7 @@ impl Rejection {
             0 => core::mem::forget(unused),
             _ => drop(unused),
         }
-        let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, JSON);
-        // Its length, a constant too: axum's router leaves a `Content-Length` it finds,
-        // where it would format the body's size and allocate a value for it.
-        headers.insert(CONTENT_LENGTH, HeaderValue::from_static(detail.length));
+        response.headers_mut().insert(CONTENT_TYPE, JSON);
         response
     }
 
@@ -1003,22 +963,8 @@ mod tests {
         ];
         for reason in reasons {
             let json = serde_json::json!({ "detail": reason.detail() }).to_string();
-            let detail = reason.detail_and_body();
-            assert_eq!(detail.body, json);
-            assert_eq!(detail.length, json.len().to_string());
+            assert_eq!(reason.detail_and_body().body, json);
         }
-    }
-
-    #[test]
-    fn a_length_is_written_in_decimal() {
-        const ZERO: [u8; DIGITS_MAX] = decimal(0);
-        const SEVEN: [u8; DIGITS_MAX] = decimal(7);
-        const TEN: [u8; DIGITS_MAX] = decimal(10);
-        const MAX: [u8; DIGITS_MAX] = decimal(usize::MAX);
-        assert_eq!(decimal_text(&ZERO), "0");
-        assert_eq!(decimal_text(&SEVEN), "7");
-        assert_eq!(decimal_text(&TEN), "10");
-        assert_eq!(decimal_text(&MAX), usize::MAX.to_string());
     }
 
     #[test]

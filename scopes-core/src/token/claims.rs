@@ -16,6 +16,10 @@ pub(crate) struct Rules<'a> {
     pub(crate) audiences: &'a [Box<str>],
     pub(crate) scope_claims: &'a ClaimPaths,
     pub(crate) required: &'a RequiredClaims,
+    /// An introspection answer (RFC 7662), not a JWT's claims: FastAPI's `scopes` is
+    /// then read as any other scope claim ([`array_only`] is for the tokens FastAPI
+    /// mints).
+    pub(crate) introspected: bool,
 }
 
 /// Claims that must hold a configured value (`require_claim`): each name with the
@@ -422,7 +426,7 @@ pub(crate) fn read(text: &str, rules: &Rules<'_>, out: &mut String) -> Result<Fo
             bit if bit < REGISTERED.len() + roots => {
                 let nodes = &rules.scope_claims.nodes;
                 let node = nodes[0].next[bit - REGISTERED.len()].1;
-                nested(&mut reader, nodes, node, &mut scopes)
+                nested(&mut reader, nodes, node, !rules.introspected, &mut scopes)
             }
             bit => {
                 let i = usize::from(required.others[bit - REGISTERED.len() - roots]);
@@ -528,16 +532,18 @@ fn any_of(reader: &mut Reader<'_>, wanted: &[Box<str>]) -> Result<bool, Syntax> 
 
 /// The value of the member at `node` of the scope claim paths: the scopes, when a path
 /// ends there; else an object whose members lead on along the paths. A member along a
-/// path that appears twice is refused, like a top-level claim.
+/// path that appears twice is refused, like a top-level claim. `shaped`: a claim's
+/// shape is checked where its path says so ([`array_only`]).
 fn nested(
     reader: &mut Reader<'_>,
     nodes: &[Node],
     node: usize,
+    shaped: bool,
     scopes: &mut Scopes<'_>,
 ) -> Result<(), Syntax> {
     let next = &nodes[node].next;
     if next.is_empty() {
-        return scope_claim(reader, scopes, nodes[node].array_only);
+        return scope_claim(reader, scopes, shaped && nodes[node].array_only);
     }
     // The members that lead on, by place: at most 64, which the builder checks.
     let mut seen: u64 = 0;
@@ -551,7 +557,7 @@ fn nested(
             return Err(Syntax);
         }
         seen |= 1 << index;
-        nested(reader, nodes, next[index].1, scopes)?;
+        nested(reader, nodes, next[index].1, shaped, scopes)?;
     }
     Ok(())
 }

@@ -528,13 +528,14 @@ impl IssuerRules {
         self.tenants.iter().any(|template| template.fits(iss))
     }
 
-    fn rules(&self) -> Rules<'_> {
+    fn rules(&self, introspected: bool) -> Rules<'_> {
         Rules {
             issuers: &self.issuers,
             tenants: &self.tenants,
             audiences: &self.audiences,
             scope_claims: &self.scope_claims,
             required: &self.required,
+            introspected,
         }
     }
 
@@ -599,7 +600,7 @@ impl IssuerRules {
         let mut text = super::verify::text_buffer(split + claims.len());
         text.push_str(raw);
         text.push_str(claims);
-        let found = read(claims, &self.rules(), &mut text)
+        let found = read(claims, &self.rules(introspected), &mut text)
             .and_then(|found| Ok((self.validate(&found, leeway_secs, introspected)?, found)));
         let (exp, found) = match found {
             Ok(found) => found,

@@ -98,8 +98,8 @@ impl core::ops::Deref for Text<'_> {
     }
 }
 
-/// The JOSE header fields that matter here; the rest is ignored, except `crit` and
-/// `cty`. `jku`, `x5u` and `jwk` are never followed: keys come from configuration only.
+/// The JOSE header fields that matter here; the rest is ignored, except `crit`, `b64`
+/// and `cty`. `jku`, `x5u` and `jwk` are never followed: keys come from configuration only.
 /// A member given twice is refused (serde's derive does).
 #[derive(Deserialize)]
 struct JoseHeader<'a> {

@@ -131,8 +131,9 @@ pub fn cognito() -> Vec<String> {
     vec!["scope".to_owned(), "cognito:groups".to_owned()]
 }
 
-/// FastAPI's tutorial: `scopes`, an array of strings (a string there refuses the
-/// token, as FastAPI's `TokenData` does; only `scopes` is read that strictly).
+/// FastAPI's tutorial: `scopes`, an array of strings. A JWT whose `scopes` is a string
+/// is refused, with this preset as with the default claims, as FastAPI's `TokenData`
+/// refuses it; no other claim is read that strictly.
 pub fn fastapi() -> Vec<String> {
     vec!["scopes".to_owned()]
 }

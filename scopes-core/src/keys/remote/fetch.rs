@@ -342,15 +342,26 @@ fn max_age(value: &str) -> Option<Duration> {
 }
 
 /// What the crate reads of an OpenID Connect discovery document: its `issuer`, and
-/// the endpoints it names.
+/// the endpoints it names. An endpoint that is not a string is none (each caller then
+/// refuses the document for the one it needs, and only for that one).
 #[derive(Deserialize)]
 pub(crate) struct Discovery {
     issuer: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "string_or_none")]
     jwks_uri: Option<String>,
     #[cfg_attr(not(feature = "introspection"), allow(dead_code))]
-    #[serde(default)]
+    #[serde(default, deserialize_with = "string_or_none")]
     pub(crate) introspection_endpoint: Option<String>,
+}
+
+/// A member's value when it is a string, else none (read whole, whatever it is).
+fn string_or_none<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(text) => Some(text),
+        _ => None,
+    })
 }
 
 /// The discovery document of `issuer`: a JSON object, whose `issuer` must be the
@@ -396,6 +407,26 @@ pub(super) async fn discover(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endpoint_that_is_not_a_string_fails_only_its_reader() {
+        let document: Discovery = serde_json::from_str(
+            r#"{"issuer":"https://a","jwks_uri":"https://a/keys","introspection_endpoint":5}"#,
+        )
+        .unwrap();
+        assert_eq!(document.jwks_uri.as_deref(), Some("https://a/keys"));
+        assert_eq!(document.introspection_endpoint, None);
+        let document: Discovery =
+            serde_json::from_str(r#"{"issuer":"https://a","jwks_uri":{"x":1}}"#).unwrap();
+        assert_eq!(document.jwks_uri, None);
+        // Still one member each.
+        assert!(
+            serde_json::from_str::<Discovery>(
+                r#"{"issuer":"https://a","jwks_uri":"x","jwks_uri":"y"}"#
+            )
+            .is_err()
+        );
+    }
 
     #[test]
     fn what_could_be_a_credential_is_left_out_of_logged_urls() {
