@@ -293,7 +293,10 @@ fn fastapi_s_scopes_is_an_array_wherever_it_is_read() {
     }
     let defaults = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
     assert_eq!(
-        granted(&defaults, &base(json!({ "scope": "items", "scopes": "me" }))),
+        granted(
+            &defaults,
+            &base(json!({ "scope": "items", "scopes": "me" }))
+        ),
         Err(TokenError::InvalidScopeClaim)
     );
     // A `scopes` member elsewhere is any other claim: a string is read.
