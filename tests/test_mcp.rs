@@ -516,3 +516,103 @@ fn the_declared_tools_are_checked_against_the_servers() {
         "`inventory` is declared, but the server has no such tool"
     );
 }
+
+/// The example's development authorization server answers RFC 6749 §5.2 errors as
+/// JSON, with the codes the RFCs give (RFC 8707's `invalid_target` for a resource that
+/// is not this server), and issues a token for a well-formed request.
+#[tokio::test]
+async fn the_development_token_endpoint_answers_as_the_rfcs_say() {
+    use scopes_examples::mcp::{DEV_CLIENT_ID, DEV_CLIENT_SECRET, dev_authorization_server};
+    let server = dev_authorization_server(ISSUER, RESOURCE, Signer::hs256(SECRET).unwrap());
+    let basic = {
+        use base64::Engine as _;
+        let pair = format!("{DEV_CLIENT_ID}:{DEV_CLIENT_SECRET}");
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        )
+    };
+    let form = |body: &str, content_type: &str, basic: Option<&str>| {
+        let mut request = Request::post("/token").header("content-type", content_type);
+        if let Some(basic) = basic {
+            request = request.header("authorization", basic);
+        }
+        request.body(Body::from(body.to_owned())).unwrap()
+    };
+    let urlencoded = "application/x-www-form-urlencoded";
+    let post_auth = format!("client_id={DEV_CLIENT_ID}&client_secret={DEV_CLIENT_SECRET}");
+    for (request, status, error) in [
+        (
+            form("grant_type=client_credentials", urlencoded, Some(&basic)),
+            200,
+            None,
+        ),
+        (
+            form(
+                &format!("grant_type=client_credentials&resource={RESOURCE}&{post_auth}"),
+                urlencoded,
+                None,
+            ),
+            200,
+            None,
+        ),
+        (
+            form(
+                "grant_type=password&username=a&password=b",
+                urlencoded,
+                Some(&basic),
+            ),
+            400,
+            Some("unsupported_grant_type"),
+        ),
+        (
+            form(
+                "grant_type=client_credentials&resource=http://evil.example/mcp",
+                urlencoded,
+                Some(&basic),
+            ),
+            400,
+            Some("invalid_target"),
+        ),
+        (
+            form("scope=items:read", urlencoded, Some(&basic)),
+            400,
+            Some("invalid_request"),
+        ),
+        (
+            form(
+                r#"{"grant_type":"client_credentials"}"#,
+                "application/json",
+                Some(&basic),
+            ),
+            400,
+            Some("invalid_request"),
+        ),
+        (
+            form(
+                &format!("grant_type=client_credentials&{post_auth}"),
+                urlencoded,
+                Some(&basic),
+            ),
+            400,
+            Some("invalid_request"),
+        ),
+        (
+            form(
+                "grant_type=client_credentials&client_id=x&client_secret=y",
+                urlencoded,
+                None,
+            ),
+            401,
+            Some("invalid_client"),
+        ),
+    ] {
+        let answer = send(&server, request).await;
+        assert_eq!(answer.status.as_u16(), status, "{}", answer.body);
+        let body: Value = serde_json::from_str(&answer.body).expect("a JSON body");
+        match error {
+            Some(error) => assert_eq!(body["error"], error, "{}", answer.body),
+            None => assert!(body["access_token"].is_string(), "{}", answer.body),
+        }
+    }
+}

@@ -164,7 +164,7 @@ async fn the_password_form_reads_rfc_6749_parameters() {
         Reply::new(
             400,
             None,
-            r#"{"detail":"only the `password` grant type is supported here","error":"unsupported_grant_type","error_description":"only the `password` grant type is supported here"}"#
+            r#"{"detail":"this grant type is not supported here","error":"unsupported_grant_type","error_description":"this grant type is not supported here"}"#
         )
     );
     for body in [

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Form;
 use axum::Router;
+use axum::extract::rejection::FormRejection;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{ServerCapabilities, ServerConfig};
@@ -185,7 +186,13 @@ pub fn dev_authorization_server(issuer: &str, resource: &str, signer: Signer) ->
         .route(
             "/token",
             post(
-                move |headers: axum::http::HeaderMap, Form(form): Form<TokenRequest>| async move {
+                move |headers: axum::http::HeaderMap,
+                      form: Result<Form<TokenRequest>, FormRejection>| async move {
+                    // A form that cannot be read is RFC 6749's `invalid_request` (JSON),
+                    // not axum's plain-text 415 or 422.
+                    let Form(form) = form.map_err(|rejection| {
+                        GrantError::InvalidRequest(rejection.body_text().into())
+                    })?;
                     dev_token(&headers, form, &resource, &signer)
                 },
             ),
@@ -227,22 +234,27 @@ fn dev_token(
     let authenticated = match (&basic, &form.client_id, &form.client_secret) {
         (Some(pair), None, None) => *pair == format!("{DEV_CLIENT_ID}:{DEV_CLIENT_SECRET}"),
         (None, Some(id), Some(secret)) => id == DEV_CLIENT_ID && secret == DEV_CLIENT_SECRET,
+        // RFC 6749 §2.3: one authentication method per request.
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            return Err(GrantError::InvalidRequest(
+                "the client authenticated twice: use client_secret_basic or client_secret_post"
+                    .into(),
+            ));
+        }
         _ => false,
     };
     if !authenticated {
         return Err(GrantError::InvalidClient);
     }
     if form.grant_type != "client_credentials" {
-        return Err(GrantError::InvalidRequest(
-            "this development server grants client_credentials only".into(),
-        ));
+        return Err(GrantError::UnsupportedGrantType);
     }
     if form
         .resource
         .as_deref()
         .is_some_and(|asked| asked != resource)
     {
-        return Err(GrantError::InvalidRequest(
+        return Err(GrantError::InvalidTarget(
             "`resource` is not this MCP server".into(),
         ));
     }

@@ -235,6 +235,9 @@ pub enum GrantError {
     UnsupportedGrantType,
     /// A requested scope is not in the table.
     InvalidScope(String),
+    /// The `resource` asked for (RFC 8707 §2) is not one this server issues tokens
+    /// for: `invalid_target`.
+    InvalidTarget(Cow<'static, str>),
 }
 
 impl GrantError {
@@ -247,6 +250,7 @@ impl GrantError {
             Self::UnauthorizedClient => "unauthorized_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope(_) => "invalid_scope",
+            Self::InvalidTarget(_) => "invalid_target",
         }
     }
 
@@ -262,12 +266,12 @@ impl GrantError {
 impl fmt::Display for GrantError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::InvalidRequest(why) | Self::InvalidGrant(why) => f.write_str(why),
+            Self::InvalidRequest(why) | Self::InvalidGrant(why) | Self::InvalidTarget(why) => {
+                f.write_str(why)
+            }
             Self::InvalidClient => f.write_str("client authentication failed"),
             Self::UnauthorizedClient => f.write_str("the client may not use this grant type"),
-            Self::UnsupportedGrantType => {
-                f.write_str("only the `password` grant type is supported here")
-            }
+            Self::UnsupportedGrantType => f.write_str("this grant type is not supported here"),
             // The name is not repeated: nothing of the request is answered back (the
             // variant keeps it, for the application's own logs).
             Self::InvalidScope(_) => f.write_str("a requested scope is not known"),
