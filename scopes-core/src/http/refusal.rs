@@ -467,12 +467,6 @@ const RECENT_SLOTS: usize = 8;
 /// route's `scope`).
 type ChallengeKey = [usize; 8];
 
-/// Whether two keys are equal, compared in vector registers: `==` on the arrays calls
-/// `memcmp`, which costs a refusal more than the rest of its challenge's lookup.
-fn same_key(a: &ChallengeKey, b: &ChallengeKey) -> bool {
-    a.iter().zip(b).fold(0, |differs, (a, b)| differs | (a ^ b)) == 0
-}
-
 /// One of a thread's recent challenges: its key and the process cache's static value.
 /// Plain data (nothing to drop, no borrow flag), so that reading it is a copy.
 type Recent = core::cell::Cell<Option<(ChallengeKey, &'static HeaderValue)>>;
@@ -507,7 +501,7 @@ impl Challenges {
         let slot = (key[6] >> 3 ^ key[2] >> 3) % RECENT_SLOTS;
         if self.statics
             && let Some(value) = RECENT.with(|recent| match recent[slot].get() {
-                Some((known, value)) if same_key(&known, &key) => Some(value.clone()),
+                Some((known, value)) if known == key => Some(value.clone()),
                 _ => None,
             })
         {
