@@ -5,6 +5,30 @@ pub mod docs;
 pub mod mcp;
 pub mod tutorial;
 
+/// Writes the crate's events to stderr: each refusal's reason, the scopes required and
+/// granted, never the token (target `scopes_core::refusal`, INFO). `RUST_LOG` chooses
+/// (`scopes_core=trace` adds admissions, `off` silences); the default is
+/// `scopes_core=info`.
+pub fn log() {
+    use tracing_subscriber::filter::Targets;
+    let targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|filter| filter.parse::<Targets>().ok())
+        .unwrap_or_else(|| {
+            Targets::new().with_target("scopes_core", tracing_subscriber::filter::LevelFilter::INFO)
+        });
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+        )
+        .with(targets)
+        .try_init();
+}
+
 /// `SECRET_KEY` from the environment, or the tutorial's demo secret.
 pub fn secret() -> String {
     std::env::var("SECRET_KEY").unwrap_or_else(|_| tutorial::DEMO_SECRET.to_owned())

@@ -27,6 +27,7 @@ use scopes_examples::secret;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    scopes_examples::log();
     let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:8001".to_owned());
     let listener = tokio::net::TcpListener::bind(&addr)
         .await

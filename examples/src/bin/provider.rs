@@ -51,6 +51,7 @@ async fn read_own_items(Claims(token): Claims<AccessToken>) -> Json<Value> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    scopes_examples::log();
     let env = |name: &str| {
         std::env::var(name)
             .map_err(|_| format!("set {name} (see the top of examples/src/bin/provider.rs)"))

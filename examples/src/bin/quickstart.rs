@@ -55,6 +55,7 @@ fn app(verifier: Verifier) -> Router {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    scopes_examples::log();
     let secret = secret();
     let verifier = Verifier::new(Key::hs256(&secret)?)?;
     let signer = Signer::hs256(&secret)?.lifetime(Duration::from_secs(30 * 60));

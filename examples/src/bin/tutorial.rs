@@ -13,6 +13,7 @@ use scopes_examples::{listener, secret};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    scopes_examples::log();
     let mode = match std::env::var("SCOPES_RESPONSE_MODE").as_deref() {
         Ok("fastapi") => ResponseMode::FastApi,
         Ok("rfc6750") | Err(_) => ResponseMode::Rfc6750,
