@@ -203,8 +203,9 @@
 //! with keys pinned to one algorithm each ([`Key`]), `exp` (required), `nbf`, `iat` (not in the future), and
 //! `iss`/`aud` when configured. Scopes are read from `scope` (space-delimited),
 //! `scopes` (an array, as FastAPI mints them: a string there refuses the token) and
-//! `scp` (either), configurable; names the table does not know are ignored. Extractors refuse with a [`Rejection`]: its
-//! [`reason`](Rejection::reason) is an [`AuthRejection`] to match on, and its response
+//! `scp` (either), configurable; names the table does not know are ignored. Extractors
+//! refuse with a [`Rejection`]: its [`reason`](Rejection::reason) is an
+//! [`AuthRejection`] to match on, and its response
 //! follows the verifier's [`ResponseMode`] (RFC 6750 by default, or FastAPI's answers)
 //! and [`on_rejection`](VerifierBuilder::on_rejection) hook. The injected extractor,
 //! [`Claims`], [`SecurityScopes`], [`RequireScopesLayer`] and [`Verifier::refuse`] all
