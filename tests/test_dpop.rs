@@ -886,3 +886,46 @@ async fn an_apps_own_refusal_challenges_the_scheme_used() {
     .await;
     assert_eq!(response.assert_invalid_token().scheme(), "Bearer");
 }
+
+/// With `url_from_request`, the request's URL is its `Host` and path: a `Host` that is
+/// no `host[:port]` (hyper passes such a header on) must not move the path a proof is
+/// compared with (found by a red-team round: `Host: api.test?` cut the path off, so a
+/// proof for `/` was taken on `/items`).
+#[tokio::test]
+async fn a_host_that_is_no_authority_refuses_the_proof() {
+    let Setup {
+        issuer,
+        client,
+        token,
+    } = setup();
+    let app = allowed(&issuer);
+    for (host, htu) in [
+        ("api.test?", "http://api.test/"),
+        ("api.test#", "http://api.test/"),
+        ("api.test/other?", "http://api.test/other"),
+        ("api.test/admin", "http://api.test/admin/items"),
+        ("u@api.test", "http://u@api.test/items"),
+        ("api.test:8080:80", "http://api.test:8080/items"),
+    ] {
+        let proof = client.proof("GET", htu).token(&token).sign();
+        let request = Request::get("/items")
+            .header("host", host)
+            .dpop(&token, &proof)
+            .body(Body::empty())
+            .unwrap();
+        testing::send(&app, request)
+            .await
+            .assert_invalid_dpop_proof();
+    }
+    // The same request with its real host is admitted.
+    let proof = client
+        .proof("GET", "http://api.test:8080/items")
+        .token(&token)
+        .sign();
+    let request = Request::get("/items")
+        .header("host", "api.test:8080")
+        .dpop(&token, &proof)
+        .body(Body::empty())
+        .unwrap();
+    testing::send(&app, request).await.assert_admitted();
+}

@@ -595,6 +595,9 @@ impl Policy {
                     Some(authority) => authority.as_str(),
                     None => parts.headers.get(HOST)?.to_str().ok()?,
                 };
+                // `host[:port]` alone: a `Host` with a `/`, `?` or `#` in it would move
+                // the path the proof is compared with (hyper passes such a header on).
+                crate::token::split_authority(authority)?;
                 Some(format!("{scheme}://{authority}{path}"))
             }
         }

@@ -67,6 +67,8 @@ struct Inner {
     audience: String,
     /// The JWKS server, when served: it stops when the last clone is dropped.
     served: Option<super::serve::Served>,
+    /// Claims every token it mints carries ([`TestIssuer::with_claim`]).
+    claims: Map<String, Value>,
 }
 
 const KID: &str = "test-key";
@@ -118,6 +120,7 @@ impl TestIssuer {
                 issuer: TEST_ISSUER.to_owned(),
                 audience: TEST_AUDIENCE.to_owned(),
                 served: None,
+                claims: Map::new(),
             }),
         }
     }
@@ -165,6 +168,35 @@ impl TestIssuer {
         self.changed(|inner| inner.audience = audience.into())
     }
 
+    /// The same keys, with a claim in every token it mints, as a provider writes its
+    /// own (a token's [`claim`](TestToken::claim) and [`without`](TestToken::without)
+    /// still change it): Keycloak's access tokens, for instance.
+    ///
+    /// ```
+    /// # use scopes_core::testing::TestIssuer;
+    /// # use scopes_core::{Verifier, scope_set, scopes};
+    /// # scopes! { pub Scopes { "items": "Read items." } }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let keycloak = TestIssuer::rs256()
+    ///     .with_audience("orders-api")
+    ///     .with_claim("typ", "Bearer")
+    ///     .with_claim("azp", "orders-web")
+    ///     .with_claim("aud", ["orders-api", "account"]);
+    /// let verifier = Verifier::builder()
+    ///     .trust(keycloak.trusted().require_claim("typ", "Bearer"))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(verifier.verify(&keycloak.mint("alice", scope_set!("items"))).await.is_ok());
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn with_claim(&self, name: impl Into<String>, value: impl Serialize) -> Self {
+        let value = serde_json::to_value(value).expect("a test claim serializes to JSON");
+        self.changed(|inner| {
+            inner.claims.insert(name.into(), value);
+        })
+    }
+
     fn changed(&self, change: impl FnOnce(&mut Inner)) -> Self {
         let inner = &*self.inner;
         let mut copy = Inner {
@@ -175,6 +207,7 @@ impl TestIssuer {
             issuer: inner.issuer.clone(),
             audience: inner.audience.clone(),
             served: inner.served.clone(),
+            claims: inner.claims.clone(),
         };
         change(&mut copy);
         Self {
@@ -547,7 +580,7 @@ impl TestToken {
         claims.insert("exp".into(), json!(issued + self.lifetime.as_secs() as i64));
         claims.insert("jti".into(), json!(URL_SAFE_NO_PAD.encode(jti)));
         claims.insert("scope".into(), json!(self.scopes.join(" ")));
-        for (name, value) in &self.claims {
+        for (name, value) in inner.claims.iter().chain(&self.claims) {
             claims.insert(name.clone(), value.clone());
         }
         for name in &self.removed {

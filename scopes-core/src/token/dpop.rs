@@ -186,18 +186,18 @@ fn normalize(text: &str, dot_segments: bool) -> Option<String> {
     let scheme = scheme.to_ascii_lowercase();
     let authority_end = rest.find('/').unwrap_or(rest.len());
     let (authority, path) = rest.split_at(authority_end);
-    // No user information: a URL a client addresses has none.
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    let mut authority = authority.to_ascii_lowercase();
+    // `host[:port]`, nothing else (no user information: a URL a client addresses has
+    // none); the port left out when it is empty or the scheme's default.
+    let (host, port) = split_authority(authority)?;
     let default_port = match scheme.as_str() {
-        "http" => ":80",
-        "https" => ":443",
+        "http" => "80",
+        "https" => "443",
         _ => "",
     };
-    if !default_port.is_empty() && authority.ends_with(default_port) {
-        authority.truncate(authority.len() - default_port.len());
+    let mut authority = host.to_ascii_lowercase();
+    if let Some(port) = port.filter(|port| !port.is_empty() && *port != default_port) {
+        authority.push(':');
+        authority.push_str(port);
     }
     let path = if path.is_empty() { "/" } else { path };
     let mut out = String::with_capacity(path.len());
@@ -227,6 +227,65 @@ fn normalize(text: &str, dot_segments: bool) -> Option<String> {
         out = without_dot_segments(&out);
     }
     Some(format!("{scheme}://{authority}{out}"))
+}
+
+/// An authority (RFC 3986 §3.2) as a client addresses a server: `host[:port]`, the host
+/// a registered name or an IPv4 address (unreserved characters, sub-delims and
+/// percent-encodings) or an IP literal in brackets, the port digits (or empty). Anything
+/// else (user information, a second port, a `/`, `?` or `#` that a `Host` header
+/// smuggled in) is `None`.
+pub(crate) fn split_authority(authority: &str) -> Option<(&str, Option<&str>)> {
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(literal) => {
+            let end = literal.find(']')?;
+            let inside = &literal[..end];
+            let ip = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
+            if inside.is_empty() || !inside.bytes().all(ip) {
+                return None;
+            }
+            let after = &literal[end + 1..];
+            let port = match after {
+                "" => None,
+                _ => Some(after.strip_prefix(':')?),
+            };
+            (&authority[..end + 2], port)
+        }
+        None => {
+            let (host, port) = match authority.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            };
+            let name = |b: u8| {
+                b.is_ascii_alphanumeric()
+                    || matches!(
+                        b,
+                        b'-' | b'.'
+                            | b'_'
+                            | b'~'
+                            | b'%'
+                            | b'!'
+                            | b'$'
+                            | b'&'
+                            | b'\''
+                            | b'('
+                            | b')'
+                            | b'*'
+                            | b'+'
+                            | b','
+                            | b';'
+                            | b'='
+                    )
+            };
+            if host.is_empty() || !host.bytes().all(name) {
+                return None;
+            }
+            (host, port)
+        }
+    };
+    match port {
+        Some(port) if !port.bytes().all(|b| b.is_ascii_digit()) => None,
+        port => Some((host, port)),
+    }
 }
 
 /// `path` (absolute) without its `.` and `..` segments, as RFC 3986 §5.2.4 removes
@@ -564,6 +623,38 @@ mod tests {
             "https://u@api.example.com/",
             "https://api.example.com/"
         ));
+        // A port after a port is no authority: its last `:80` is not the default port
+        // (found by a red-team round); an empty port is the default.
+        for htu in [
+            "http://127.0.0.1:18401:80/items",
+            "http://api.test:8080:80/items",
+            "http://api.test:x/items",
+            "http://[::1/items",
+            "http://[zz]/items",
+            "http:///items",
+        ] {
+            assert!(!same_uri(htu, "http://127.0.0.1:18401/items"), "{htu}");
+            assert!(!same_uri(htu, "http://api.test:8080/items"), "{htu}");
+        }
+        assert!(same_uri("http://api.test:/items", "http://api.test/items"));
+        assert!(same_uri("http://[::1]:80/items", "http://[::1]/items"));
+        assert!(same_uri(
+            "http://[::1]:8080/items",
+            "http://[::1]:8080/items"
+        ));
+        for authority in [
+            "api.test?",
+            "api.test#",
+            "api.test/other",
+            "u@api.test",
+            "a:1:2",
+        ] {
+            assert_eq!(split_authority(authority), None, "{authority}");
+        }
+        assert_eq!(
+            split_authority("API.test:8080"),
+            Some(("API.test", Some("8080")))
+        );
         assert!(!same_uri(
             "https://api.example.com/%zz",
             "https://api.example.com/%zz"

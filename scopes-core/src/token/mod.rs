@@ -25,6 +25,7 @@ pub use cache::CacheLimits;
 pub(crate) use dpop::thumbprint;
 pub(crate) use dpop::{
     Checked as CheckedProof, Request as ProofRequest, Rules as ProofRules, check as check_proof,
+    split_authority,
 };
 #[cfg(feature = "introspection")]
 pub use introspect::Introspection;
