@@ -401,7 +401,9 @@ impl TestIssuer {
     /// Takes the server down (`false`: every endpoint answers 503) or brings it back
     /// (served issuers only), to test how the app behaves while its provider is
     /// unreachable: tokens of keys it fetched before still pass, one of a key it has
-    /// not seen is refused with 503 (`assert_unavailable`).
+    /// not seen is refused with 503 (`assert_unavailable`). Back up, such a token is
+    /// still 503 until the verifier may fetch again (its `FetchOptions::cooldown`,
+    /// 10 s by default): call `Verifier::refresh_keys` in a test rather than wait.
     ///
     /// # Panics
     ///
@@ -513,6 +515,9 @@ impl TestToken {
 
     /// Issued by another issuer (`iss` `https://another-issuer.test`): refused as
     /// `invalid_token` by a verifier that checks the issuer (the test issuer's does).
+    /// Like [`wrong_audience`](Self::wrong_audience), it is a claim: a
+    /// [`claim`](Self::claim) of the same name written after it replaces it, one of
+    /// [`TestIssuer::with_claim`] does not.
     pub fn wrong_issuer(self) -> Self {
         self.claim("iss", "https://another-issuer.test")
     }
