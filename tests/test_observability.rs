@@ -320,6 +320,40 @@ fn the_audiences_named_are_those_of_the_tokens_issuer_or_none() {
 }
 
 #[test]
+fn a_required_claim_refused_names_what_the_issuer_requires() {
+    // Keycloak's access tokens say `typ: Bearer`; this one is an ID token.
+    let keycloak = TestIssuer::hs256().with_claim("azp", "orders-web");
+    let verifier = Verifier::builder()
+        .trust(
+            keycloak
+                .trusted()
+                .require_claim("typ", "Bearer")
+                .require_claim("azp", "orders-web")
+                .require_claim("azp", "orders-cli"),
+        )
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/items", get(read_items))
+        .with_state(verifier);
+    let id_token = keycloak
+        .token(scope_set!("items"))
+        .claim("typ", "ID")
+        .mint();
+    let event = invalid_token_event(&app, "/items", &id_token);
+    assert_eq!(event.field("reason"), Some("invalid_token.required_claim"));
+    assert_eq!(
+        event.field("required_claims"),
+        Some("`typ` = `Bearer`; `azp` = `orders-web` or `orders-cli`")
+    );
+    // The token's own values are not written.
+    assert!(
+        event.fields.values().all(|value| !value.contains("`ID`")),
+        "{event:?}"
+    );
+}
+
+#[test]
 fn claims_of_another_shape_name_the_field_and_the_type_not_the_value() {
     let issuer = TestIssuer::es256();
     let app = app(&issuer);

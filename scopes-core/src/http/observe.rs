@@ -49,6 +49,9 @@ pub(crate) struct Context {
     /// For a DPoP proof refused for its `htu`: the URL it names, and the one this
     /// verifier expected (from `Dpop::public_url` and the request's path).
     pub(crate) proof_urls: Option<ProofUrls>,
+    /// For a token refused for a required claim: what the token's issuer requires
+    /// (configured names and values).
+    pub(crate) required_claims: Option<String>,
 }
 
 /// A DPoP proof's `htu` beside the URL the verifier expected of it: a `public_url`
@@ -330,6 +333,7 @@ pub(crate) fn refused(reason: &AuthRejection, status: StatusCode, context: Optio
                 required = &*context.required,
                 granted = token.map(|token| clipped(token.scope_text())).as_deref(),
                 claims_error = context.claims_error.as_deref(),
+                required_claims = context.required_claims.as_deref(),
                 token_iss = addressed.and_then(|named| named.iss.as_deref()),
                 token_aud = addressed.and_then(|named| named.aud.as_deref()),
                 audiences = addressed.and_then(|named| named.accepted.as_deref()),

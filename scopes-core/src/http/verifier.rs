@@ -235,11 +235,15 @@ impl Verifier {
             _ => None,
         };
         let wrong_url = matches!(reason, AuthRejection::InvalidDpopProof(DpopError::Uri));
+        let required = reason == AuthRejection::InvalidToken(TokenError::RequiredClaim);
         let mut rejection = self
             .refusal(reason, scope, None, || None)
             .presented(self.presented(parts));
         if let (Some(error), Some(context)) = (addressed, rejection.context_mut()) {
             self.addressed(context, parts, error);
+        }
+        if let (true, Some(context)) = (required, rejection.context_mut()) {
+            self.required_claims(context, parts);
         }
         if let (true, Some(context), Some(dpop)) =
             (wrong_url, rejection.context_mut(), self.inner.dpop.as_ref())
@@ -266,6 +270,16 @@ impl Verifier {
             });
         }
         context.addressed = Some(addressed);
+    }
+
+    /// What the issuer of a token refused for a required claim requires, for the
+    /// event that is written.
+    #[cold]
+    fn required_claims(&self, context: &mut Context, parts: &Parts) {
+        let iss = bearer::credentials(parts, self.inner.dpop.is_some())
+            .ok()
+            .and_then(|credentials| observe::Addressed::of(credentials.token).iss);
+        context.required_claims = Some(self.inner.tokens.required_claims_for(iss.as_deref()));
     }
 
     /// [`rejection`](Self::rejection) of a request whose `token` was verified (a 403, a
@@ -296,6 +310,7 @@ impl Verifier {
                 claims_error: claims_error(),
                 addressed: None,
                 proof_urls: None,
+                required_claims: None,
             })
         });
         let scope = match named {

@@ -48,6 +48,21 @@ const REQUIRABLE: [&str; 3] = ["sub", "client_id", "jti"];
 pub(crate) const MAX_REQUIRED_CLAIMS: usize = 16;
 
 impl RequiredClaims {
+    /// The requirements, for a refusal's event: `` `typ` = `Bearer`; `azp` = `a` or `b` ``
+    /// (configured values, no secret).
+    pub(crate) fn describe(&self) -> String {
+        let mut out = String::new();
+        for (name, values) in &self.claims {
+            if !out.is_empty() {
+                out.push_str("; ");
+            }
+            out.push_str(&format!("`{name}` = "));
+            let values: Vec<String> = values.iter().map(|value| format!("`{value}`")).collect();
+            out.push_str(&values.join(" or "));
+        }
+        out
+    }
+
     /// The configured `(name, value)` pairs; a name given again accepts one more value.
     pub(crate) fn new(
         pairs: &[(String, String)],

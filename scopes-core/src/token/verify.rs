@@ -374,7 +374,22 @@ impl TokenVerifier {
     /// only one, or the one its `iss` routes it to; every issuer's when none is),
     /// space-separated, each once: for the event of a token refused for its audience.
     /// Empty when that issuer accepts none.
-    pub(crate) fn audiences_for(&self, iss: Option<&str>) -> String {
+    /// The claims (and values) the issuer of `iss` requires, as [`audiences_for`]
+    /// finds that issuer: `required_claims` in a refusal's event.
+    ///
+    /// [`audiences_for`]: Self::audiences_for
+    pub(crate) fn required_claims_for(&self, iss: Option<&str>) -> String {
+        let described: Vec<String> = self
+            .issuers_for(iss)
+            .iter()
+            .map(|rules| rules.required.describe())
+            .filter(|described| !described.is_empty())
+            .collect();
+        described.join(" | ")
+    }
+
+    /// The issuer a token naming `iss` is routed to, or every issuer when none is.
+    fn issuers_for(&self, iss: Option<&str>) -> &[IssuerRules] {
         let routed_to = match (self.routed, iss) {
             (false, _) => self.issuers.first(),
             (true, Some(iss)) => self
@@ -384,10 +399,14 @@ impl TokenVerifier {
                 .or_else(|| self.issuers.iter().find(|issuer| issuer.fits_template(iss))),
             (true, None) => None,
         };
-        let rules: &[IssuerRules] = match routed_to {
+        match routed_to {
             Some(issuer) => core::slice::from_ref(issuer),
             None => &self.issuers,
-        };
+        }
+    }
+
+    pub(crate) fn audiences_for(&self, iss: Option<&str>) -> String {
+        let rules = self.issuers_for(iss);
         let mut audiences: Vec<&str> = Vec::new();
         for audience in rules.iter().flat_map(|rules| rules.audiences.iter()) {
             if !audiences.contains(&&**audience) {
