@@ -616,3 +616,79 @@ async fn the_development_token_endpoint_answers_as_the_rfcs_say() {
         }
     }
 }
+
+/// The session a server answers is bound to the principal whose request opened it, and
+/// never re-bound: a server that answers one user's session id to another user's
+/// request is not passed on (found by a cold review of the binding rule).
+#[tokio::test]
+async fn a_session_the_server_answers_is_bound_once() {
+    use axum::http::HeaderValue;
+    // A stub server: answers the session id the request asks for in `x-answer`.
+    let stub = tower::service_fn(|request: Request<Body>| async move {
+        let mut response = Response::new(Body::from(r#"{"jsonrpc":"2.0","id":1,"result":{}}"#));
+        if let Some(id) = request.headers().get("x-answer") {
+            response.headers_mut().insert("mcp-session-id", id.clone());
+        }
+        Ok::<_, std::convert::Infallible>(response)
+    });
+    let verifier = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .audience(RESOURCE)
+        .build()
+        .unwrap();
+    let app =
+        Router::new().route_service("/mcp", scopes_examples::mcp::guard(verifier).layer(stub));
+    let mint = |sub: &str| {
+        Signer::hs256(SECRET)
+            .unwrap()
+            .audience(RESOURCE)
+            .mint(sub, ["items:read"])
+            .unwrap()
+    };
+    let (alice, mallory) = (mint("alice"), mint("mallory"));
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    let ask = |token: &str, session: Option<&str>, answer: &[u8]| {
+        let mut request = post(Some(token), session, &ping);
+        request
+            .headers_mut()
+            .insert("x-answer", HeaderValue::from_bytes(answer).unwrap());
+        request
+    };
+    // Alice's request opens X: bound to her.
+    assert_eq!(
+        send(&app, ask(&alice, None, b"X")).await.status,
+        StatusCode::OK
+    );
+    // Mallory names Y; a server answering X (Alice's) is not passed on, and X stays hers.
+    assert_eq!(
+        send(&app, ask(&mallory, Some("Y"), b"X")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&app, ask(&mallory, Some("X"), b"X")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&app, ask(&alice, Some("X"), b"X")).await.status,
+        StatusCode::OK
+    );
+    // A new id answered to a request that named an unbound one is bound to its sender.
+    assert_eq!(
+        send(&app, ask(&mallory, Some("Y"), b"Z")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&app, ask(&alice, Some("Z"), b"Z")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // An id the server answers that is not visible ASCII is not passed on.
+    let refused = send(&app, ask(&alice, None, b"a b")).await;
+    assert_eq!(refused.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(refused.session.is_none());
+    // An empty id in the request is refused as the guard cannot bind it.
+    let mut empty = post(Some(&alice), None, &ping);
+    empty
+        .headers_mut()
+        .insert("mcp-session-id", HeaderValue::from_static(""));
+    assert_eq!(send(&app, empty).await.status, StatusCode::BAD_REQUEST);
+}

@@ -10,13 +10,17 @@ pub mod tutorial;
 /// (`scopes_core=trace` adds admissions, `off` silences); the default is
 /// `scopes_core=info`.
 pub fn log() {
-    use tracing_subscriber::filter::Targets;
-    let targets = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|filter| filter.parse::<Targets>().ok())
-        .unwrap_or_else(|| {
-            Targets::new().with_target("scopes_core", tracing_subscriber::filter::LevelFilter::INFO)
-        });
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    let default = || Targets::new().with_target("scopes_core", LevelFilter::INFO);
+    let targets = match std::env::var("RUST_LOG") {
+        Ok(filter) => filter.parse::<Targets>().unwrap_or_else(|error| {
+            eprintln!(
+                "RUST_LOG `{filter}` is not a list of `target=level` ({error}): scopes_core=info instead"
+            );
+            default()
+        }),
+        Err(_) => default(),
+    };
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     let _ = tracing_subscriber::registry()

@@ -232,7 +232,14 @@ fn dev_token(
         })
         .and_then(|decoded| String::from_utf8(decoded).ok());
     let authenticated = match (&basic, &form.client_id, &form.client_secret) {
-        (Some(pair), None, None) => *pair == format!("{DEV_CLIENT_ID}:{DEV_CLIENT_SECRET}"),
+        // With Basic, a form's `client_id` that names the same client is no second method.
+        (Some(pair), id, None)
+            if id
+                .as_ref()
+                .is_none_or(|id| pair.split(':').next() == Some(id.as_str())) =>
+        {
+            *pair == format!("{DEV_CLIENT_ID}:{DEV_CLIENT_SECRET}")
+        }
         (None, Some(id), Some(secret)) => id == DEV_CLIENT_ID && secret == DEV_CLIENT_SECRET,
         // RFC 6749 §2.3: one authentication method per request.
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {

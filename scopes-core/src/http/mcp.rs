@@ -97,7 +97,8 @@ const BODY_LIMIT: usize = 1 << 20;
 ///   request (`-32600`); a body larger than [`body_limit`](Self::body_limit): 413;
 /// - a method Streamable HTTP does not use (anything but `POST`, `GET` and `DELETE`):
 ///   405 with `Allow`, since the guard reads no other body;
-/// - two `Mcp-Session-Id` headers: 400.
+/// - two `Mcp-Session-Id` headers, or one that is not visible ASCII (`0x21`–`0x7E`,
+///   as MCP's transport allows): 400.
 ///
 /// `tools/list` is passed on as the server answers it: a client sees every tool, and a
 /// call of one its token lacks scopes for is the 403 above (a server that lists only
@@ -420,7 +421,11 @@ where
             // guard would not bind) is refused.
             let session = match session.map(String::from_utf8) {
                 None => None,
-                Some(Ok(id)) if id.bytes().all(|b| (0x21..=0x7e).contains(&b)) => Some(id),
+                Some(Ok(id))
+                    if !id.is_empty() && id.bytes().all(|b| (0x21..=0x7e).contains(&b)) =>
+                {
+                    Some(id)
+                }
                 Some(_) => {
                     return Ok(json_rpc_error(
                         StatusCode::BAD_REQUEST,
@@ -461,8 +466,9 @@ where
                 let response = inner.call(Request::from_parts(parts, body)).await?;
                 if let (true, Some(id)) = (closing && response.status().is_success(), &session) {
                     guard.sessions.remove(id.as_str());
+                    return Ok(response.map(Body::new));
                 }
-                return Ok(response.map(Body::new));
+                return Ok(guard.bind(response, session.as_deref(), &token));
             }
             let bytes = match Limited::new(body, guard.body_limit).collect().await {
                 Ok(collected) => collected.to_bytes(),
@@ -527,22 +533,60 @@ where
             });
             let request = Request::from_parts(parts, Body::from(bytes));
             let response = inner.call(request).await?;
-            // A session the server opened for this request (an id it answers that the
-            // request did not name) is bound to its principal.
-            if let Some(id) = response
-                .headers()
-                .get(SESSION)
-                .and_then(|id| id.to_str().ok())
-                && session.as_deref() != Some(id)
-            {
-                guard.sessions.insert(id.into(), principal(&token));
-            }
-            Ok(response.map(Body::new))
+            Ok(guard.bind(response, session.as_deref(), &token))
         })
     }
 }
 
 impl<T: ScopeTable> Guard<T> {
+    /// The server's `response` to a request that named `session`, after the session it
+    /// answers (an id the request did not name: one it opened) is bound to `token`'s
+    /// principal. An id the server answers that is not visible ASCII, or that is bound
+    /// to another principal already, is not passed on: 500 and 404, so a server cannot
+    /// hand one user's session to another.
+    fn bind<B>(
+        &self,
+        response: Response<B>,
+        session: Option<&str>,
+        token: &VerifiedToken,
+    ) -> Response
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        let Some(answered) = response.headers().get(SESSION) else {
+            return response.map(Body::new);
+        };
+        let Some(id) = answered
+            .to_str()
+            .ok()
+            .filter(|id| !id.is_empty() && id.bytes().all(|b| (0x21..=0x7e).contains(&b)))
+        else {
+            return json_rpc_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                None,
+                -32603,
+                "The server answered an Mcp-Session-Id that is not visible ASCII",
+            );
+        };
+        if session != Some(id) {
+            let principal = principal(token);
+            match self.sessions.get(id) {
+                None => self.sessions.insert(id.into(), principal),
+                Some(bound) if *bound == *principal => {}
+                Some(_) => {
+                    return json_rpc_error(
+                        StatusCode::NOT_FOUND,
+                        None,
+                        -32001,
+                        "Session not found",
+                    );
+                }
+            }
+        }
+        response.map(Body::new)
+    }
+
     /// The scopes every request and every tool need, in the table's order: what a 401
     /// names (when the verifier names scopes in its 401s), so that a client asks for
     /// all it may use.

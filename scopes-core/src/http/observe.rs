@@ -63,7 +63,7 @@ pub(crate) struct ProofUrls {
     /// no string there.
     pub(crate) htu: Option<String>,
     /// What the verifier expected, without the query; none when it could not tell
-    /// (no `public_url` and no `Host`).
+    /// (no `public_url`, and no `Host` or one that is not `host[:port]`).
     pub(crate) expected: Option<String>,
 }
 

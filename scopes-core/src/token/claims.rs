@@ -49,7 +49,8 @@ pub(crate) const MAX_REQUIRED_CLAIMS: usize = 16;
 
 impl RequiredClaims {
     /// The requirements, for a refusal's event: `` `typ` = `Bearer`; `azp` = `a` or `b` ``
-    /// (configured values, no secret).
+    /// (the configured values, written to logs: a value required of `sub` is a user's
+    /// id there).
     pub(crate) fn describe(&self) -> String {
         let mut out = String::new();
         for (name, values) in &self.claims {

@@ -370,10 +370,6 @@ impl TokenVerifier {
         }
     }
 
-    /// The audiences accepted from the issuer a token naming `iss` is checked by (the
-    /// only one, or the one its `iss` routes it to; every issuer's when none is),
-    /// space-separated, each once: for the event of a token refused for its audience.
-    /// Empty when that issuer accepts none.
     /// The claims (and values) the issuer of `iss` requires, as [`audiences_for`]
     /// finds that issuer: `required_claims` in a refusal's event.
     ///
@@ -405,6 +401,10 @@ impl TokenVerifier {
         }
     }
 
+    /// The audiences accepted from the issuer a token naming `iss` is checked by (the
+    /// only one, or the one its `iss` routes it to; every issuer's when none is),
+    /// space-separated, each once: for the event of a token refused for its audience.
+    /// Empty when that issuer accepts none.
     pub(crate) fn audiences_for(&self, iss: Option<&str>) -> String {
         let rules = self.issuers_for(iss);
         let mut audiences: Vec<&str> = Vec::new();
