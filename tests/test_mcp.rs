@@ -556,6 +556,16 @@ async fn the_development_token_endpoint_answers_as_the_rfcs_say() {
             200,
             None,
         ),
+        // Basic, and the form naming the same client: one method.
+        (
+            form(
+                &format!("grant_type=client_credentials&client_id={DEV_CLIENT_ID}"),
+                urlencoded,
+                Some(&basic),
+            ),
+            200,
+            None,
+        ),
         (
             form(
                 "grant_type=password&username=a&password=b",
