@@ -899,6 +899,16 @@ async fn a_host_that_is_no_authority_refuses_the_proof() {
         token,
     } = setup();
     let app = allowed(&issuer);
+    // `GET /items` with `Host: host` and a proof for `htu`.
+    let sent = |host: &str, htu: &str| {
+        let proof = client.proof("GET", htu).token(&token).sign();
+        let request = Request::get("/items")
+            .header("host", host)
+            .dpop(&token, &proof)
+            .body(Body::empty())
+            .unwrap();
+        testing::send(&app, request)
+    };
     for (host, htu) in [
         ("api.test?", "http://api.test/"),
         ("api.test#", "http://api.test/"),
@@ -907,25 +917,10 @@ async fn a_host_that_is_no_authority_refuses_the_proof() {
         ("u@api.test", "http://u@api.test/items"),
         ("api.test:8080:80", "http://api.test:8080/items"),
     ] {
-        let proof = client.proof("GET", htu).token(&token).sign();
-        let request = Request::get("/items")
-            .header("host", host)
-            .dpop(&token, &proof)
-            .body(Body::empty())
-            .unwrap();
-        testing::send(&app, request)
-            .await
-            .assert_invalid_dpop_proof();
+        sent(host, htu).await.assert_invalid_dpop_proof();
     }
     // The same request with its real host is admitted.
-    let proof = client
-        .proof("GET", "http://api.test:8080/items")
-        .token(&token)
-        .sign();
-    let request = Request::get("/items")
-        .header("host", "api.test:8080")
-        .dpop(&token, &proof)
-        .body(Body::empty())
-        .unwrap();
-    testing::send(&app, request).await.assert_admitted();
+    sent("api.test:8080", "http://api.test:8080/items")
+        .await
+        .assert_admitted();
 }

@@ -664,33 +664,47 @@ async fn a_session_the_server_answers_is_bound_once() {
             .insert("x-answer", HeaderValue::from_bytes(answer).unwrap());
         request
     };
-    // Alice's request opens X: bound to her.
-    assert_eq!(
-        send(&app, ask(&alice, None, b"X")).await.status,
-        StatusCode::OK
-    );
-    // Mallory names Y; a server answering X (Alice's) is not passed on, and X stays hers.
-    assert_eq!(
-        send(&app, ask(&mallory, Some("Y"), b"X")).await.status,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        send(&app, ask(&mallory, Some("X"), b"X")).await.status,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        send(&app, ask(&alice, Some("X"), b"X")).await.status,
-        StatusCode::OK
-    );
-    // A new id answered to a request that named an unbound one is bound to its sender.
-    assert_eq!(
-        send(&app, ask(&mallory, Some("Y"), b"Z")).await.status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        send(&app, ask(&alice, Some("Z"), b"Z")).await.status,
-        StatusCode::NOT_FOUND
-    );
+    for (token, named, answered, status, why) in [
+        (
+            &alice,
+            None,
+            "X",
+            StatusCode::OK,
+            "Alice's request opens X: bound to her",
+        ),
+        (
+            &mallory,
+            Some("Y"),
+            "X",
+            StatusCode::NOT_FOUND,
+            "a server answering X to Mallory is not passed on",
+        ),
+        (
+            &mallory,
+            Some("X"),
+            "X",
+            StatusCode::NOT_FOUND,
+            "X stays Alice's",
+        ),
+        (&alice, Some("X"), "X", StatusCode::OK, "X is Alice's"),
+        (
+            &mallory,
+            Some("Y"),
+            "Z",
+            StatusCode::OK,
+            "a new id answered to an unbound one is bound to its sender",
+        ),
+        (
+            &alice,
+            Some("Z"),
+            "Z",
+            StatusCode::NOT_FOUND,
+            "Z is Mallory's",
+        ),
+    ] {
+        let answer = send(&app, ask(token, named, answered.as_bytes())).await;
+        assert_eq!(answer.status, status, "{why}");
+    }
     // An id the server answers that is not visible ASCII is not passed on.
     let refused = send(&app, ask(&alice, None, b"a b")).await;
     assert_eq!(refused.status, StatusCode::INTERNAL_SERVER_ERROR);
