@@ -257,10 +257,9 @@ impl Verifier {
     /// is written (what it says of other refusals is empty).
     #[cold]
     fn addressed(&self, context: &mut Context, parts: &Parts, error: TokenError) {
-        let Ok(credentials) = bearer::credentials(parts, self.inner.dpop.is_some()) else {
+        let Some(mut addressed) = self.named_in(parts) else {
             return;
         };
-        let mut addressed = observe::Addressed::of(credentials.token);
         if error == TokenError::WrongAudience {
             let accepted = self.inner.tokens.audiences_for(addressed.iss.as_deref());
             addressed.accepted = Some(match accepted.is_empty() {
@@ -276,10 +275,15 @@ impl Verifier {
     /// event that is written.
     #[cold]
     fn required_claims(&self, context: &mut Context, parts: &Parts) {
-        let iss = bearer::credentials(parts, self.inner.dpop.is_some())
-            .ok()
-            .and_then(|credentials| observe::Addressed::of(credentials.token).iss);
+        let iss = self.named_in(parts).and_then(|named| named.iss);
         context.required_claims = Some(self.inner.tokens.required_claims_for(iss.as_deref()));
+    }
+
+    /// What the token `parts` present names (its `iss` and `aud`, unverified), for a
+    /// refusal's event.
+    fn named_in(&self, parts: &Parts) -> Option<observe::Addressed> {
+        let credentials = bearer::credentials(parts, self.inner.dpop.is_some()).ok()?;
+        Some(observe::Addressed::of(credentials.token))
     }
 
     /// [`rejection`](Self::rejection) of a request whose `token` was verified (a 403, a
