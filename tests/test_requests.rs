@@ -808,6 +808,107 @@ async fn keys_are_chosen_by_kid_then_by_algorithm() {
 }
 
 #[tokio::test]
+async fn a_token_without_a_kid_is_tried_with_each_key_of_its_algorithm() {
+    // Two secrets during a rotation, no ids: a token of either is accepted, the old one
+    // listed first.
+    let old = "an-old-secret-that-is-being-rotated-out-of-use-now";
+    let verifier = Verifier::builder()
+        .key(Key::hs256(old).unwrap())
+        .key(Key::hs256(scopes_tests::SECRET).unwrap())
+        .build()
+        .unwrap();
+    let rotating = app(verifier);
+    let signed_with = |secret: &str| {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims(&["items"]),
+            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        send(
+            &rotating,
+            get_with("/items/", &signed_with(scopes_tests::SECRET))
+        )
+        .await,
+        ok("items")
+    );
+    assert_eq!(
+        send(&rotating, get_with("/items/", &signed_with(old))).await,
+        ok("items")
+    );
+    assert_eq!(
+        send(
+            &rotating,
+            get_with(
+                "/items/",
+                &signed_with("a-third-secret-that-neither-key-holds-at-all")
+            )
+        )
+        .await,
+        invalid_token("The token signature is invalid")
+    );
+
+    // Keys with ids, a token without one: each key of its algorithm, never another's.
+    let verifier = Verifier::builder()
+        .key(
+            Key::public_pem(Algorithm::RS256, scopes_tests::OTHER_RSA_PUBLIC)
+                .unwrap()
+                .with_kid("old"),
+        )
+        .key(
+            Key::public_pem(Algorithm::ES256, scopes_tests::EC_PUBLIC)
+                .unwrap()
+                .with_kid("ec"),
+        )
+        .key(
+            Key::public_pem(Algorithm::RS256, scopes_tests::RSA_PUBLIC)
+                .unwrap()
+                .with_kid("new"),
+        )
+        .build()
+        .unwrap();
+    let named = app(verifier);
+    for algorithm in [Algorithm::RS256, Algorithm::ES256] {
+        assert_eq!(
+            send(
+                &named,
+                get_with("/items/", &sign(algorithm, &claims(&["items"])))
+            )
+            .await,
+            ok("items"),
+            "{algorithm:?}"
+        );
+    }
+    assert_eq!(
+        send(
+            &named,
+            get_with("/items/", &sign(Algorithm::PS256, &claims(&["items"])))
+        )
+        .await,
+        invalid_token("The token algorithm is not accepted")
+    );
+
+    // Keys without ids, a token naming one: the ids are not there to choose by.
+    let verifier = Verifier::builder()
+        .key(Key::public_pem(Algorithm::RS256, scopes_tests::OTHER_RSA_PUBLIC).unwrap())
+        .key(Key::public_pem(Algorithm::RS256, scopes_tests::RSA_PUBLIC).unwrap())
+        .build()
+        .unwrap();
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("anything".into());
+    assert_eq!(
+        send(
+            &app(verifier),
+            get_with("/items/", &sign_with_header(header, &claims(&["items"])))
+        )
+        .await,
+        ok("items")
+    );
+}
+
+#[tokio::test]
 async fn a_bare_attribute_requires_a_valid_token_and_no_scope() {
     let app = hs_app();
     let refused = send(&app, Request::get("/health").body(Body::empty()).unwrap()).await;

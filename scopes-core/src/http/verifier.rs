@@ -489,8 +489,10 @@ impl Default for VerifierBuilder {
 }
 
 impl VerifierBuilder {
-    /// Adds a key. Several keys may be configured (rotation, several algorithms); a
-    /// token is tried only with the key its `kid` (or else its `alg`) selects.
+    /// Adds a key. Several keys may be configured (rotation, several algorithms): a
+    /// token naming a `kid` is tried only with the key of that id (when keys have ids),
+    /// else with each key of its `alg` in turn, until one verifies it (two secrets
+    /// during a rotation need no ids).
     pub fn key(mut self, key: Key) -> Self {
         self.own = self.own.key(key);
         self

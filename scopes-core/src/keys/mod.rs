@@ -43,30 +43,35 @@ pub(crate) struct KeySet {
 }
 
 impl KeySet {
-    /// The key for a token's header: by `kid` when the token names one and keys have
-    /// ids, else the first key pinned to the token's algorithm. The key's algorithm must
-    /// be the token's.
-    pub(crate) fn select(
+    /// The keys a token's header may have been signed with, in the set's order: the
+    /// key of its `kid` when the token names one and keys have ids, else every key
+    /// pinned to the token's algorithm (a token without `kid`, or keys without ids:
+    /// several secrets during a rotation, a provider that names no key). Each key's
+    /// algorithm is the token's; none at all is an error.
+    pub(crate) fn candidates(
         &self,
         algorithm: Algorithm,
         kid: Option<&str>,
-    ) -> Result<&Key, TokenError> {
+    ) -> Result<impl Iterator<Item = &Key>, TokenError> {
         let keys = &self.keys;
-        let key = match kid {
-            Some(kid) if keys.iter().any(|k| k.kid.is_some()) => keys
-                .iter()
-                .find(|k| k.kid.as_deref() == Some(kid))
-                .ok_or(TokenError::UnknownKey)?,
-            _ => keys
-                .iter()
-                .find(|k| k.algorithm == algorithm)
-                .ok_or(TokenError::AlgorithmNotAllowed)?,
+        let by_kid = match kid {
+            Some(kid) if keys.iter().any(|k| k.kid.is_some()) => Some(kid),
+            _ => None,
         };
-        if key.algorithm == algorithm {
-            Ok(key)
-        } else {
-            Err(TokenError::AlgorithmNotAllowed)
+        let named = move |key: &&Key| match by_kid {
+            Some(kid) => key.kid.as_deref() == Some(kid),
+            None => true,
+        };
+        let pinned = move |key: &&Key| key.algorithm == algorithm;
+        if !keys.iter().filter(named).any(|key| pinned(&key)) {
+            // A `kid` no key has is worth a refresh of a fetched set; a key of another
+            // algorithm (or none of the token's) is refused whatever the set.
+            return Err(match by_kid {
+                Some(_) if !keys.iter().any(|key| named(&key)) => TokenError::UnknownKey,
+                _ => TokenError::AlgorithmNotAllowed,
+            });
         }
+        Ok(keys.iter().filter(named).filter(pinned))
     }
 }
 

@@ -167,8 +167,9 @@ impl TrustedIssuer {
         self
     }
 
-    /// Adds a key. Several keys may be configured (rotation, several algorithms); a
-    /// token is tried only with the key its `kid` (or else its `alg`) selects.
+    /// Adds a key. Several keys may be configured (rotation, several algorithms): a
+    /// token naming a `kid` is tried only with the key of that id (when keys have ids),
+    /// else with each key of its `alg` in turn, until one verifies it.
     pub fn key(mut self, key: Key) -> Self {
         self.keys.push(key);
         self
@@ -554,16 +555,28 @@ impl IssuerRules {
             Typ::Generic if self.rfc9068 => return Err(TokenError::NotAnAccessToken),
             Typ::Generic | Typ::AccessToken => {}
         }
-        let key = set.select(token.algorithm, token.kid())?;
-        match key.prepared.verify(
-            token.signature,
-            token.message.as_bytes(),
-            &key.key,
-            token.algorithm,
-        ) {
-            Ok(true) => {}
-            Ok(false) => return Err(TokenError::BadSignature),
-            Err(()) => return Err(TokenError::Malformed),
+        // Each key the header allows, until one verifies the signature (one, nearly
+        // always: the `kid`'s key, or the one key of the algorithm).
+        let mut refused = TokenError::Malformed;
+        let verified = set.candidates(token.algorithm, token.kid())?.any(|key| {
+            match key.prepared.verify(
+                token.signature,
+                token.message.as_bytes(),
+                &key.key,
+                token.algorithm,
+            ) {
+                Ok(true) => true,
+                Ok(false) => {
+                    refused = TokenError::BadSignature;
+                    false
+                }
+                // Not base64url, or a signature this key could not have made (an RSA
+                // signature of another modulus length).
+                Err(()) => false,
+            }
+        });
+        if !verified {
+            return Err(refused);
         }
         // Decoded on the stack when small; checked as UTF-8 once, here.
         with_decoded(token.payload, |claims| {
