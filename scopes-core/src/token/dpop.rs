@@ -231,7 +231,8 @@ fn normalize(text: &str, dot_segments: bool) -> Option<String> {
 
 /// An authority (RFC 3986 §3.2) as a client addresses a server: `host[:port]`, the host
 /// a registered name or an IPv4 address (unreserved characters, sub-delims and
-/// percent-encodings) or an IP literal in brackets, the port digits (or empty). Anything
+/// percent-encodings) or an IP literal in brackets, the port a number up to 65535 (or
+/// empty). Anything
 /// else (user information, a second port, a `/`, `?` or `#` that a `Host` header
 /// smuggled in) is `None`.
 pub(crate) fn split_authority(authority: &str) -> Option<(&str, Option<&str>)> {
@@ -276,14 +277,30 @@ pub(crate) fn split_authority(authority: &str) -> Option<(&str, Option<&str>)> {
                             | b'='
                     )
             };
-            if host.is_empty() || !host.bytes().all(name) {
+            // A `%` opens a percent-encoding: two hex digits follow it.
+            let encoded = |at: usize| {
+                host.as_bytes()
+                    .get(at + 1..at + 3)
+                    .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+            };
+            if host.is_empty()
+                || !host.bytes().all(name)
+                || host.match_indices('%').any(|(at, _)| !encoded(at))
+            {
                 return None;
             }
             (host, port)
         }
     };
+    // Digits, at most a port number's (an empty port is the scheme's default).
     match port {
-        Some(port) if !port.bytes().all(|b| b.is_ascii_digit()) => None,
+        Some(port)
+            if !port.bytes().all(|b| b.is_ascii_digit())
+                || port.len() > 5
+                || (!port.is_empty() && port.parse::<u16>().is_err()) =>
+        {
+            None
+        }
         port => Some((host, port)),
     }
 }
@@ -648,12 +665,22 @@ mod tests {
             "api.test/other",
             "u@api.test",
             "a:1:2",
+            // A `%` without its two hex digits; a port past 65535.
+            "api%.test",
+            "api.test%4",
+            "api%zz.test",
+            "api.test:65536",
+            "api.test:000000080",
         ] {
             assert_eq!(split_authority(authority), None, "{authority}");
         }
         assert_eq!(
             split_authority("API.test:8080"),
             Some(("API.test", Some("8080")))
+        );
+        assert_eq!(
+            split_authority("api%2Dx.test:65535"),
+            Some(("api%2Dx.test", Some("65535")))
         );
         assert!(!same_uri(
             "https://api.example.com/%zz",
