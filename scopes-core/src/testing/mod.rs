@@ -38,8 +38,9 @@
 //!   [`wrong_type`](TestToken::wrong_type), [`tampered`](TestToken::tampered),
 //!   [`without`](TestToken::without) a claim; custom claims with
 //!   [`claim`](TestToken::claim).
-//! - [`send`] a request to a `Router` in process ([`get`], [`request`], or your own
-//!   `Request` with [`BearerExt::bearer`]) and read the [`TestResponse`].
+//! - [`send`] a request to a `Router` in process ([`get`], [`request`],
+//!   [`json_request`] for a JSON body, or your own `Request` with
+//!   [`BearerExt::bearer`]) and read the [`TestResponse`].
 //! - [`AuthAssertions`], on a [`TestResponse`] or any `http::Response`
 //!   ([`TestResponse::read`] reads one whole, for its body):
 //!   `assert_admitted()`, `assert_missing_credentials()`, `assert_invalid_token()`,
@@ -182,4 +183,4 @@ mod serve;
 pub use assert::{AuthAssertions, Challenge};
 pub use dpop::{DpopKey, TestProof};
 pub use issuer::{TEST_AUDIENCE, TEST_ISSUER, TEST_TENANT, TestIssuer, TestToken};
-pub use request::{BearerExt, TestResponse, dpop_request, get, request, send};
+pub use request::{BearerExt, TestResponse, dpop_request, get, json_request, request, send};

@@ -54,6 +54,62 @@ pub fn get(uri: &str, token: Option<&str>) -> Request<Body> {
     request(Method::GET, uri, token)
 }
 
+/// A request to `uri` with `method`, `Authorization: Bearer <token>` when `token` is
+/// given, and `body` as JSON (`Content-Type: application/json`): what a handler taking
+/// axum's `Json<T>` reads.
+///
+/// ```
+/// use axum::{Json, Router, http::Method, routing::post};
+/// use scopes_core::testing::{self, AuthAssertions, TestIssuer};
+/// use scopes_core::{requires_scopes, scope_set, scopes};
+///
+/// scopes! { pub Scopes { "items:write": "Create items." } }
+///
+/// #[derive(serde::Deserialize, serde::Serialize)]
+/// struct Item { name: String }
+///
+/// #[requires_scopes("items:write")]
+/// async fn create_item(Json(item): Json<Item>) -> String { item.name }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let issuer = TestIssuer::hs256();
+/// let app = Router::new()
+///     .route("/items", post(create_item))
+///     .with_state(issuer.verifier());
+/// let item = Item { name: "Foo".into() };
+///
+/// let token = issuer.mint("alice", scope_set!("items:write"));
+/// let created = testing::json_request(Method::POST, "/items", Some(&token), &item);
+/// let created = testing::send(&app, created).await;
+/// created.assert_admitted();
+/// assert_eq!(created.text(), "Foo");
+///
+/// let anonymous = testing::json_request(Method::POST, "/items", None, &item);
+/// testing::send(&app, anonymous).await.assert_missing_credentials();
+/// # }
+/// ```
+///
+/// # Panics
+///
+/// When `body` cannot be written as JSON (a map with keys that are not strings).
+pub fn json_request(
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: &impl serde::Serialize,
+) -> Request<Body> {
+    let body = serde_json::to_vec(body).expect("a body that serializes as JSON");
+    let builder = addressed(method, uri).header(http::header::CONTENT_TYPE, "application/json");
+    let builder = match token {
+        Some(token) => builder.bearer(token),
+        None => builder,
+    };
+    builder
+        .body(Body::from(body))
+        .expect("a request with a valid method and URI")
+}
+
 /// A request to `url` with `method`, `Authorization: DPoP <token>`, a proof of `key`
 /// made for that method and URL (RFC 9449), and an empty body. `url` is absolute, as
 /// the client addresses the API (`https://api.example.com/items`): the proof names it,
