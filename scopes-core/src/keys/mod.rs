@@ -47,31 +47,33 @@ impl KeySet {
     /// key of its `kid` when the token names one and keys have ids, else every key
     /// pinned to the token's algorithm (a token without `kid`, or keys without ids:
     /// several secrets during a rotation, a provider that names no key). Each key's
-    /// algorithm is the token's; none at all is an error.
+    /// algorithm is the token's; when there is none, [`missing`](Self::missing) says why.
     pub(crate) fn candidates(
         &self,
         algorithm: Algorithm,
         kid: Option<&str>,
-    ) -> Result<impl Iterator<Item = &Key>, TokenError> {
-        let keys = &self.keys;
-        let by_kid = match kid {
-            Some(kid) if keys.iter().any(|k| k.kid.is_some()) => Some(kid),
-            _ => None,
-        };
-        let named = move |key: &&Key| match by_kid {
-            Some(kid) => key.kid.as_deref() == Some(kid),
-            None => true,
-        };
-        let pinned = move |key: &&Key| key.algorithm == algorithm;
-        if !keys.iter().filter(named).any(|key| pinned(&key)) {
-            // A `kid` no key has is worth a refresh of a fetched set; a key of another
-            // algorithm (or none of the token's) is refused whatever the set.
-            return Err(match by_kid {
-                Some(_) if !keys.iter().any(|key| named(&key)) => TokenError::UnknownKey,
-                _ => TokenError::AlgorithmNotAllowed,
-            });
+    ) -> impl Iterator<Item = &Key> {
+        let by_kid = self.by_kid(kid);
+        self.keys.iter().filter(move |key| {
+            key.algorithm == algorithm && by_kid.is_none_or(|kid| key.kid.as_deref() == Some(kid))
+        })
+    }
+
+    /// Why a token's header has no [`candidates`](Self::candidates): a `kid` no key
+    /// has (worth a refresh of a fetched set), or no key of its algorithm by that id or
+    /// at all (refused whatever the set).
+    pub(crate) fn missing(&self, kid: Option<&str>) -> TokenError {
+        match self.by_kid(kid) {
+            Some(kid) if !self.keys.iter().any(|key| key.kid.as_deref() == Some(kid)) => {
+                TokenError::UnknownKey
+            }
+            _ => TokenError::AlgorithmNotAllowed,
         }
-        Ok(keys.iter().filter(named).filter(pinned))
+    }
+
+    /// The `kid` keys are chosen by: the token's, when the set's keys have ids.
+    fn by_kid<'a>(&self, kid: Option<&'a str>) -> Option<&'a str> {
+        kid.filter(|_| self.keys.iter().any(|key| key.kid.is_some()))
     }
 }
 

@@ -557,8 +557,8 @@ impl IssuerRules {
         }
         // Each key the header allows, until one verifies the signature (one, nearly
         // always: the `kid`'s key, or the one key of the algorithm).
-        let mut refused = TokenError::Malformed;
-        let verified = set.candidates(token.algorithm, token.kid())?.any(|key| {
+        let mut refused = None;
+        let verified = set.candidates(token.algorithm, token.kid()).any(|key| {
             match key.prepared.verify(
                 token.signature,
                 token.message.as_bytes(),
@@ -567,16 +567,19 @@ impl IssuerRules {
             ) {
                 Ok(true) => true,
                 Ok(false) => {
-                    refused = TokenError::BadSignature;
+                    refused = Some(TokenError::BadSignature);
                     false
                 }
                 // Not base64url, or a signature this key could not have made (an RSA
                 // signature of another modulus length).
-                Err(()) => false,
+                Err(()) => {
+                    refused = refused.or(Some(TokenError::Malformed));
+                    false
+                }
             }
         });
         if !verified {
-            return Err(refused);
+            return Err(refused.unwrap_or_else(|| set.missing(token.kid())));
         }
         // Decoded on the stack when small; checked as UTF-8 once, here.
         with_decoded(token.payload, |claims| {
