@@ -122,13 +122,12 @@ impl Server {
         self.answer_text(token, &answer.to_string());
     }
 
-    /// An answer written out, for what a `Value` cannot hold (a member given twice).
+    /// An answer written out, for what a `Value` cannot hold (a member given twice);
+    /// it replaces the token's answer before.
     fn answer_text(&self, token: &str, answer: &str) {
-        self.endpoint
-            .answers
-            .lock()
-            .unwrap()
-            .push((token.to_owned(), answer.to_owned()));
+        let mut answers = self.endpoint.answers.lock().unwrap();
+        answers.retain(|(known, _)| known != token);
+        answers.push((token.to_owned(), answer.to_owned()));
     }
 
     fn behave(&self, behavior: Behavior) {
@@ -268,12 +267,7 @@ async fn every_fault_of_the_endpoint_refuses_and_is_not_cached() {
             .audience(AUDIENCE),
     );
     server.answer("opaque", active("items"));
-    for behavior in [
-        Behavior::Status500,
-        Behavior::Garbage,
-        Behavior::Huge,
-        Behavior::Slow,
-    ] {
+    for behavior in [Behavior::Status500, Behavior::Huge, Behavior::Slow] {
         server.behave(behavior);
         let started = std::time::Instant::now();
         assert_eq!(
@@ -282,6 +276,16 @@ async fn every_fault_of_the_endpoint_refuses_and_is_not_cached() {
             "{behavior:?}"
         );
         assert!(started.elapsed() < Duration::from_secs(3), "{behavior:?}");
+    }
+    // A body that is no answer at all (a proxy's page): the token is refused as
+    // invalid (RFC 7662 §2.2 leaves no other reading), and that is not remembered
+    // either.
+    server.behave(Behavior::Garbage);
+    for _ in 0..2 {
+        assert_eq!(
+            verifier.verify("opaque").await.unwrap_err(),
+            TokenError::UnreadableIntrospection
+        );
     }
     // Back to normal: nothing of the faults was cached.
     server.behave(Behavior::Answer);
@@ -304,13 +308,41 @@ async fn every_fault_of_the_endpoint_refuses_and_is_not_cached() {
 }
 
 #[tokio::test]
-async fn claims_the_pass_cannot_read_are_the_endpoints_fault_not_the_tokens() {
+async fn an_answer_that_is_not_one_refuses_the_token_and_is_not_remembered() {
     let server = start().await;
     let verifier = verifier(
         TrustedIssuer::new(ISSUER)
             .introspection(server.introspection())
             .audience(AUDIENCE),
     );
+    // Not an introspection answer (RFC 7662 §2.2: a JSON object whose `active` is a
+    // boolean, required).
+    let unreadable = [
+        ("array", json!([active("items")]).to_string()),
+        ("null", "null".to_owned()),
+        ("string", r#""active""#.to_owned()),
+        (
+            "active-string",
+            json!({"active": "true", "scope": "items"}).to_string(),
+        ),
+        (
+            "active-number",
+            json!({"active": 1, "scope": "items"}).to_string(),
+        ),
+        ("active-null", json!({"active": null}).to_string()),
+        (
+            "no-active",
+            json!({"scope": "items", "aud": AUDIENCE}).to_string(),
+        ),
+        ("trailing", format!("{} x", active("items"))),
+        (
+            "active-twice",
+            format!(r#"{{"active":false,{}"#, &active("items").to_string()[1..]),
+        ),
+    ];
+    for (token, answer) in &unreadable {
+        server.answer_text(token, answer);
+    }
     // JSON serde_json reads, but nested deeper than the claims' pass goes.
     let mut deep = json!(1);
     for _ in 0..300 {
@@ -323,21 +355,49 @@ async fn claims_the_pass_cannot_read_are_the_endpoints_fault_not_the_tokens() {
     let twice = active("items").to_string();
     let twice = format!(r#"{},"scope":"items me"}}"#, twice.trim_end_matches('}'));
     server.answer_text("twice", &twice);
-    // A claim of the wrong type, and a scope claim that is neither a string nor an array.
-    let mut wrong_type = active("items");
-    wrong_type["sub"] = json!(42);
-    server.answer("wrong-type", wrong_type);
-    let mut wrong_scope = active("items");
-    wrong_scope["scope"] = json!({"items": true});
-    server.answer("wrong-scope", wrong_scope);
     let mut calls = 0;
-    for token in ["deep", "twice", "wrong-type", "wrong-scope"] {
+    let mut cases: Vec<(&str, TokenError)> = unreadable
+        .iter()
+        .map(|(token, _)| (*token, TokenError::UnreadableIntrospection))
+        .collect();
+    cases.push(("deep", TokenError::UnreadableIntrospection));
+    cases.push(("twice", TokenError::UnreadableIntrospection));
+    // Claims of the wrong type or out of range: refused for what they say, as the same
+    // claims in a JWT would be.
+    for (token, claim, value, why) in [
+        (
+            "wrong-type",
+            "sub",
+            json!(42),
+            TokenError::InvalidClaim("sub"),
+        ),
+        (
+            "wrong-scope",
+            "scope",
+            json!({"items": true}),
+            TokenError::InvalidScopeClaim,
+        ),
+        (
+            "future-login",
+            "auth_time",
+            json!(testing_now() + 3600),
+            TokenError::InvalidClaim("auth_time"),
+        ),
+        (
+            "negative-exp",
+            "exp",
+            json!(-5),
+            TokenError::InvalidClaim("exp"),
+        ),
+    ] {
+        let mut answer = active("items");
+        answer[claim] = value;
+        server.answer(token, answer);
+        cases.push((token, why));
+    }
+    for (token, why) in &cases {
         for _ in 1..=2 {
-            assert_eq!(
-                verifier.verify(token).await.unwrap_err(),
-                TokenError::IntrospectionFailed,
-                "{token}"
-            );
+            assert_eq!(verifier.verify(token).await.unwrap_err(), *why, "{token}");
             // Not remembered: asked again.
             calls += 1;
             assert_eq!(server.calls(), calls, "{token}");
@@ -350,10 +410,11 @@ async fn claims_the_pass_cannot_read_are_the_endpoints_fault_not_the_tokens() {
     server.answer("scopes-string", scopes_string);
     let verified = verifier.verify("scopes-string").await.unwrap();
     assert_eq!(verified.scopes().collect::<Vec<_>>(), ["items", "me"]);
+    // Over HTTP: 401 `invalid_token` (a new token may be answered well), never 503.
     let app = app(verifier);
-    for token in ["deep", "twice", "wrong-type", "wrong-scope"] {
+    for (token, _) in &cases {
         let refused = testing::send(&app, testing::get("/items", Some(token))).await;
-        refused.assert_unavailable();
+        refused.assert_invalid_token();
     }
 }
 
@@ -411,6 +472,26 @@ async fn jwts_of_the_keys_stay_local_and_the_rest_is_introspected() {
         form.contains("client_id=my-api") && form.contains("client_secret=s3cret"),
         "{form}"
     );
+    // An encrypted token (a compact JWE, RFC 7516 §7.1: five segments) only its issuer
+    // can read: introspected, whatever its header's algorithms.
+    use base64::Engine as _;
+    let encoded = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+    for header in [
+        r#"{"alg":"RSA-OAEP-256","enc":"A256GCM"}"#,
+        r#"{"alg":"dir","enc":"A128CBC-HS256"}"#,
+    ] {
+        let jwe = format!(
+            "{}..{}.{}.{}",
+            encoded(header),
+            encoded("iv"),
+            encoded("x"),
+            encoded("tag")
+        );
+        server.answer(&jwe, active("items"));
+        let calls = server.calls();
+        verifier.verify(&jwe).await.unwrap();
+        assert_eq!(server.calls(), calls + 1);
+    }
 }
 
 #[test]
@@ -721,6 +802,67 @@ async fn an_answer_rewritten_in_the_store_is_not_believed() {
     // is the one believed.
     let token = two.verify("opaque").await.unwrap();
     assert_eq!(token.scopes().collect::<Vec<_>>(), ["items"]);
+    assert_eq!(server.calls(), 2);
+}
+
+/// A store that keeps every entry forever, whatever its time to live (as a database
+/// whose expiry runs late would).
+#[derive(Debug, Default)]
+struct Forever(scopes_core::store::MemoryStore);
+
+impl scopes_core::store::Store for Forever {
+    fn get<'a>(&'a self, key: &'a str) -> scopes_core::store::StoreFuture<'a, Option<Vec<u8>>> {
+        self.0.get(key)
+    }
+
+    fn set<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a [u8],
+        _: Duration,
+    ) -> scopes_core::store::StoreFuture<'a, ()> {
+        self.0.set(key, value, Duration::from_secs(3600))
+    }
+
+    fn set_if_absent<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a [u8],
+        _: Duration,
+    ) -> scopes_core::store::StoreFuture<'a, bool> {
+        self.0.set_if_absent(key, value, Duration::from_secs(3600))
+    }
+}
+
+#[tokio::test]
+async fn a_kept_answer_is_not_believed_past_the_cache_ceiling() {
+    let server = start().await;
+    let store = Arc::new(Forever::default());
+    let instance = || {
+        verifier(
+            TrustedIssuer::new(ISSUER)
+                .introspection(
+                    server
+                        .introspection()
+                        .store(store.clone())
+                        .cache_ceiling(Duration::from_millis(500)),
+                )
+                .audience(AUDIENCE),
+        )
+    };
+    server.answer("revoked", active("items"));
+    instance().verify("revoked").await.unwrap();
+    // Another instance within the ceiling takes the kept answer.
+    instance().verify("revoked").await.unwrap();
+    assert_eq!(server.calls(), 1);
+    // Revoked; past the ceiling the kept answer is stale, whatever the store says, and
+    // the endpoint is asked.
+    server.answer("revoked", json!({"active": false}));
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        instance().verify("revoked").await.unwrap_err(),
+        TokenError::Inactive
+    );
     assert_eq!(server.calls(), 2);
 }
 

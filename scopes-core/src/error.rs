@@ -434,10 +434,15 @@ pub enum TokenError {
     /// and a warning logs each failed fetch; `Verifier::refresh_keys` at start-up
     /// reports it before any request.
     KeysUnavailable,
-    /// The introspection endpoint could not be asked (down, slow, an error status, an
-    /// answer that is not one): the token could not be checked, so it is refused, with
-    /// 503 and `Retry-After`.
+    /// The introspection endpoint could not be asked (down, slow, an error status, a
+    /// body past the size limit): the token could not be checked, so it is refused,
+    /// with 503 and `Retry-After`.
     IntrospectionFailed,
+    /// The introspection endpoint answered, but not with an introspection answer (RFC
+    /// 7662 §2.2: not a JSON object, `active` missing or not a boolean, a member given
+    /// twice, claims that cannot be read): the token is refused as invalid (401), and
+    /// the answer is not remembered (a later request asks again). A warning logs each.
+    UnreadableIntrospection,
     /// The token came with a DPoP proof (RFC 9449) but is not bound to the proof's key:
     /// its `cnf.jkt` names another key, or it is not bound to any.
     KeyBinding,
@@ -481,6 +486,7 @@ impl TokenError {
             Self::Inactive => "The access token is not active",
             Self::NotBearer => "The token is not a bearer access token",
             Self::IntrospectionFailed | Self::KeysUnavailable => "The token could not be checked",
+            Self::UnreadableIntrospection => "The token introspection answer is not valid",
             Self::KeyBinding => "Invalid DPoP key binding",
         }
     }
@@ -509,6 +515,7 @@ impl TokenError {
             Self::Inactive => "inactive",
             Self::NotBearer => "not_bearer",
             Self::IntrospectionFailed => "introspection_failed",
+            Self::UnreadableIntrospection => "unreadable_introspection",
             Self::KeysUnavailable => "keys_unavailable",
             Self::KeyBinding => "key_binding",
         }

@@ -425,6 +425,7 @@ refusal_counters!(
     "invalid_token.inactive",
     "invalid_token.not_bearer",
     "invalid_token.introspection_failed",
+    "invalid_token.unreadable_introspection",
     "invalid_token.keys_unavailable",
     "invalid_token.key_binding",
     "insufficient_scope",
@@ -578,6 +579,7 @@ mod tests {
             E::Inactive,
             E::NotBearer,
             E::IntrospectionFailed,
+            E::UnreadableIntrospection,
             E::KeysUnavailable,
             E::KeyBinding,
         ];

@@ -148,6 +148,7 @@ impl AuthRejection {
                 E::Inactive => "invalid_token.inactive",
                 E::NotBearer => "invalid_token.not_bearer",
                 E::IntrospectionFailed => "invalid_token.introspection_failed",
+                E::UnreadableIntrospection => "invalid_token.unreadable_introspection",
                 E::KeysUnavailable => "invalid_token.keys_unavailable",
                 E::KeyBinding => "invalid_token.key_binding",
             },

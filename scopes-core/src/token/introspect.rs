@@ -27,10 +27,17 @@ use crate::store::Store;
 /// with the same token make one call. An inactive answer is cached for
 /// [`inactive_for`](Self::inactive_for) (10 seconds), so a flood of one bad token does
 /// not become a flood of calls. A failed call (timeout, connection, status other than
-/// 200, a body that is not an introspection answer or is larger than the limit) is never
-/// cached and refuses the request without blaming the token: 503 with `Retry-After: 10`
-/// and no challenge (`AuthRejection::is_outage`), so that a client keeps its token and
-/// tries again.
+/// 200, a body larger than the limit) is never cached and refuses the request without
+/// blaming the token: 503 with `Retry-After: 10` and no challenge
+/// (`AuthRejection::is_outage`), so that a client keeps its token and tries again. An
+/// answer that is not one (not a JSON object, `active` missing or not a boolean, a
+/// member given twice, claims that cannot be read) refuses the token as invalid (401
+/// `invalid_token`, `TokenError::UnreadableIntrospection`), and is not cached either.
+///
+/// With a shared [`store`](Self::store), an answer another instance kept is believed
+/// only while this instance would still have cached it (its time of fetching is kept
+/// beside it, under a MAC): a store that keeps entries past their time does not extend
+/// an answer's life.
 ///
 /// The answer's claims are checked as a JWT's are (`exp`, `nbf`, `aud`, and `iss` when
 /// the answer has one: it comes from the issuer's own endpoint, so one without `iss` is
@@ -259,9 +266,11 @@ enum Answer {
     Active(VerifiedToken, Instant),
     /// Not active, or not usable as a bearer token; remembered until then.
     Refused(TokenError, Instant),
-    /// The call failed: handed to the requests that waited for it, stale for any later
-    /// one (which asks again). Never a reason to admit, never remembered.
-    Failed(Instant),
+    /// The call failed (`IntrospectionFailed`: 503), or its answer could not be read
+    /// (401): handed to the requests that waited for it, stale for any later one
+    /// (which asks again). Never a reason to admit, never remembered, never kept in the
+    /// store: an endpoint's error is not an inactive token.
+    Failed(Instant, TokenError),
 }
 
 impl Introspector {
@@ -278,7 +287,7 @@ impl Introspector {
         // waited is its answer too; one from before is stale.
         let fresh = |answer: &Answer| match answer {
             Answer::Active(_, until) | Answer::Refused(_, until) => *until > Instant::now(),
-            Answer::Failed(at) => *at >= asked,
+            Answer::Failed(at, _) => *at >= asked,
         };
         let guard = loop {
             match self.answers.get_value_or_guard_async(token).await {
@@ -304,7 +313,7 @@ impl Introspector {
     ) -> Answer {
         match self.call(token, check).await {
             Ok(answer) => answer,
-            Err(()) => Answer::Failed(Instant::now()),
+            Err(()) => Answer::Failed(Instant::now(), TokenError::IntrospectionFailed),
         }
     }
 
@@ -322,11 +331,22 @@ impl Introspector {
         if let Some((store, key)) = &shared {
             match store.get(key).await {
                 Ok(Some(kept)) => match self.read_kept(key, &kept) {
-                    Some((fetched, body)) => {
-                        if let Ok(answer) = self.conclude(body, fetched, &check) {
-                            return Ok(answer);
+                    // Believed while this instance would still have cached it: a store
+                    // that keeps entries past their time (or a writer whose clock runs
+                    // ahead of this one's) does not extend an answer's life.
+                    Some((fetched, body)) => match self.conclude(body, fetched, &check) {
+                        Answer::Active(verified, until)
+                            if until > Instant::now() && !self.ahead(fetched) =>
+                        {
+                            return Ok(Answer::Active(verified, until));
                         }
-                    }
+                        Answer::Refused(why, until)
+                            if until > Instant::now() && !self.ahead(fetched) =>
+                        {
+                            return Ok(Answer::Refused(why, until));
+                        }
+                        _ => {}
+                    },
                     // Written without this API's secret, or changed since: not believed.
                     None => tracing::warn!(
                         "an introspection answer in the store fails its check (another API's, or tampered with); the endpoint is asked"
@@ -340,13 +360,13 @@ impl Introspector {
         }
         let body = self.fetch(token).await?;
         let fetched = super::jws::now().unwrap_or_default();
-        let answer = self.conclude(&body, fetched, &check)?;
+        let answer = self.conclude(&body, fetched, &check);
         if let Some((store, key)) = shared {
             let ttl = match &answer {
                 Answer::Active(_, until) | Answer::Refused(_, until) => {
                     until.saturating_duration_since(Instant::now())
                 }
-                Answer::Failed(_) => Duration::ZERO,
+                Answer::Failed(..) => Duration::ZERO,
             };
             if !ttl.is_zero() {
                 let kept = self.kept(&key, fetched, &body);
@@ -391,18 +411,30 @@ impl Introspector {
         Ok(body.to_vec())
     }
 
+    /// Whether a kept answer's time of fetching is ahead of this instance's clock
+    /// (beyond a second): its age cannot be told, so it is not believed.
+    fn ahead(&self, fetched: f64) -> bool {
+        super::jws::now().is_none_or(|now| fetched > now + 1.0)
+    }
+
     /// What an answer (`body`, fetched at `fetched`, seconds since the epoch) concludes,
     /// and until when.
+    ///
+    /// An answer that cannot be read (not a JSON object, `active` missing or not a
+    /// boolean, a member given twice, claims of the wrong type) refuses the token as
+    /// invalid (401: RFC 7662 §2.2 leaves no other reading) without being remembered: a
+    /// later request asks again.
     fn conclude(
         &self,
         body: &[u8],
         fetched: f64,
         check: impl FnOnce(&[u8]) -> Result<VerifiedToken, TokenError>,
-    ) -> Result<Answer, ()> {
+    ) -> Answer {
         let config = &*self.config;
-        let fields = read_answer(body).map_err(|()| {
-            tracing::warn!("the introspection answer is not one; the request is refused");
-        })?;
+        let Ok(fields) = read_answer(body) else {
+            tracing::warn!("the introspection answer is not one; the token is refused");
+            return Answer::Failed(Instant::now(), TokenError::UnreadableIntrospection);
+        };
         let now = Instant::now();
         let unix_now = super::jws::now().unwrap_or(fetched);
         // What is left of `duration` from `fetched`.
@@ -412,46 +444,47 @@ impl Introspector {
                 .unwrap_or(now)
         };
         if !fields.active {
-            return Ok(Answer::Refused(
-                TokenError::Inactive,
-                left(config.inactive_for),
-            ));
+            return Answer::Refused(TokenError::Inactive, left(config.inactive_for));
         }
         // A refresh token (an endpoint may ignore the hint), or a DPoP token that names
         // no key: not an access token to accept. (A token bound to a key by `cnf` is
         // accepted only with the proof of that key: the binding is checked with every
         // presentation, after this.)
         if !fields.access_token || (fields.dpop && !fields.cnf) {
-            return Ok(Answer::Refused(
-                TokenError::NotBearer,
-                left(config.inactive_for),
-            ));
+            return Answer::Refused(TokenError::NotBearer, left(config.inactive_for));
         }
         let verified = match check(body) {
             Ok(verified) => verified,
-            // Claims the pass cannot read (nested past its depth, a member it reads
-            // given twice, a claim of the wrong type) are the endpoint's answer at
-            // fault, not the token: refused as an answer that is not one (503), and
-            // not remembered.
+            // Claims the pass cannot read or accept (nested past its depth, a member
+            // given twice, a claim of the wrong type, a time claim out of range): the
+            // token is refused for what its answer says, as a JWT saying it would be,
+            // but the answer may be the endpoint's fault, so it is not remembered.
             Err(
-                TokenError::Malformed
+                why @ (TokenError::Malformed
                 | TokenError::DuplicateClaim
                 | TokenError::InvalidClaim(_)
-                | TokenError::InvalidScopeClaim,
+                | TokenError::InvalidScopeClaim),
             ) => {
                 tracing::warn!(
-                    "the introspection answer's claims cannot be read; the request is refused"
+                    reason = why.code(),
+                    "the introspection answer's claims cannot be accepted; the token is refused"
                 );
-                return Err(());
+                let why = match why {
+                    TokenError::Malformed | TokenError::DuplicateClaim => {
+                        TokenError::UnreadableIntrospection
+                    }
+                    why => why,
+                };
+                return Answer::Failed(Instant::now(), why);
             }
-            Err(why) => return Ok(Answer::Refused(why, left(config.inactive_for))),
+            Err(why) => return Answer::Refused(why, left(config.inactive_for)),
         };
         let mut until = left(config.ceiling);
         if let Some(exp) = fields.exp {
             let remaining = Duration::from_secs_f64((exp - unix_now).clamp(0.0, 1e9));
             until = until.min(now.checked_add(remaining).unwrap_or(now));
         }
-        Ok(Answer::Active(verified, until))
+        Answer::Active(verified, until)
     }
 }
 
@@ -534,7 +567,7 @@ impl Answer {
         match self {
             Self::Active(verified, _) => Ok(verified),
             Self::Refused(why, _) => Err(why),
-            Self::Failed(_) => Err(TokenError::IntrospectionFailed),
+            Self::Failed(_, why) => Err(why),
         }
     }
 }

@@ -294,6 +294,16 @@ fn read_header(segment: &str) -> Option<ReadHeader> {
     .flatten()
 }
 
+/// Whether `token` is a JWE in the compact serialization (RFC 7516 §7.1: five
+/// base64url segments, the first a JSON object): encrypted, so only its issuer can read
+/// it (RFC 7516 §9 tells the two serializations apart by their segments).
+#[cfg(feature = "introspection")]
+pub(crate) fn is_compact_jwe(token: &str) -> bool {
+    let mut segments = token.split('.');
+    let header = segments.next().unwrap_or_default();
+    segments.count() == 4 && with_decoded(header, is_object).unwrap_or(false)
+}
+
 /// Whether `token` is shaped as a compact JWS (three segments, the first a JSON object
 /// once decoded), whatever else is wrong with it: such a token is a JWT to refuse, never
 /// an opaque token to introspect.

@@ -578,15 +578,19 @@ impl TokenVerifier {
     fn verify_uncached(&self, token: &str) -> Result<Result<VerifiedToken, TokenError>, Waiting> {
         // A JWT is verified by the issuer its `iss` routes to, with that issuer's keys
         // and only so (an issuer without keys introspects it); a token that is not a JWT
-        // at all goes to the introspection endpoint when one is configured. Another
-        // issuer's JWT is refused, never sent to an endpoint.
+        // at all, or an encrypted one (a JWE, which only its issuer can read), goes to
+        // the introspection endpoint when one is configured. Another issuer's JWT is
+        // refused, never sent to an endpoint.
         let jws = match Jws::parse(token) {
             Ok(jws) => jws,
             #[cfg(feature = "introspection")]
-            Err(TokenError::Malformed) if !super::jws::is_compact_jws(token) => {
+            Err(error)
+                if (error == TokenError::Malformed && !super::jws::is_compact_jws(token))
+                    || super::jws::is_compact_jwe(token) =>
+            {
                 return match self.introspecting() {
                     Some((index, _)) => Err(Waiting::Introspection(index)),
-                    None => Ok(Err(TokenError::Malformed)),
+                    None => Ok(Err(error)),
                 };
             }
             Err(error) => return Ok(Err(error)),
