@@ -47,6 +47,8 @@ struct Answer {
     status: StatusCode,
     challenge: Option<String>,
     session: Option<String>,
+    /// `Connection`: `close` when the guard answered without reading the body.
+    connection: Option<String>,
     body: String,
 }
 
@@ -59,6 +61,7 @@ async fn send(app: &Router, request: Request<Body>) -> Answer {
             .map(|value| value.to_str().unwrap().to_owned())
     };
     let (challenge, session) = (header("www-authenticate"), header("mcp-session-id"));
+    let connection = header("connection");
     let status = response.status();
     // rmcp answers a POST with a short event stream that ends after the response.
     let body = tokio::time::timeout(Duration::from_secs(10), response.into_body().collect())
@@ -70,6 +73,7 @@ async fn send(app: &Router, request: Request<Body>) -> Answer {
         status,
         challenge,
         session,
+        connection,
         body: String::from_utf8(body.to_vec()).unwrap(),
     }
 }
@@ -123,15 +127,18 @@ async fn without_a_token_the_challenge_leads_to_the_metadata_and_names_the_scope
     let answer = send(&app, post(None, None, &initialize)).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert_eq!(answer.challenge.as_deref(), Some(expected.as_str()));
+    // Its body unread, the answer closes the connection (hyper would close it without
+    // saying so, and the client's next request, for the metadata, would find it closed).
+    assert_eq!(answer.connection.as_deref(), Some("close"));
     // The event stream (GET) too, and a token in the query string is no token.
     let stream = Request::get("/mcp")
         .header("accept", "text/event-stream")
         .body(Body::empty())
         .unwrap();
-    assert_eq!(
-        send(&app, stream).await.challenge.as_deref(),
-        Some(expected.as_str())
-    );
+    let answer = send(&app, stream).await;
+    assert_eq!(answer.challenge.as_deref(), Some(expected.as_str()));
+    // No body: the connection stays open.
+    assert_eq!(answer.connection, None);
     let mut query = post(None, None, &initialize);
     *query.uri_mut() = format!("/mcp?access_token={}", token(&["items:read"]))
         .parse()

@@ -959,8 +959,14 @@ async fn a_refusal_answers_nothing_of_the_request() {
     let forged = format!("Bearer {granted}x");
     let granted = format!("Bearer {granted}");
     // Each response holds these headers and no other, the last one once per scheme
-    // challenged (the last column).
-    let names = ["content-length", "content-type", "www-authenticate"];
+    // challenged (the last column). The request has a body the refusal does not read:
+    // its answer closes the connection.
+    let names = [
+        "connection",
+        "content-length",
+        "content-type",
+        "www-authenticate",
+    ];
     let cases = [
         // A handler without parameters, one with, and the layer: 403, then 401.
         (&layered, "/items/", &granted, 403, 1),
@@ -993,7 +999,7 @@ async fn a_refusal_answers_nothing_of_the_request() {
             .header("www-authenticate", "Basic realm=\"evil\"")
             .header("dpop-nonce", "n0nce")
             .header("accept", "application/json")
-            .body(Body::empty())
+            .body(Body::from(vec![b'x'; 999]))
             .unwrap();
         let response = tower::ServiceExt::oneshot(app.clone(), request)
             .await
@@ -1096,5 +1102,83 @@ async fn a_middleware_may_rewrite_a_refusal_s_body() {
         assert!(response.status.is_client_error(), "{response:?}");
         assert_eq!(response.body, OWN);
         assert_eq!(response.header("content-length"), Some("51"));
+    }
+}
+
+/// One response read off `stream`: its head (lowercased) and body, by its
+/// `Content-Length`.
+async fn read_response(stream: &mut tokio::net::TcpStream) -> (String, Vec<u8>) {
+    use tokio::io::AsyncReadExt;
+    let mut read = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = read.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&read[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length: "))
+                .map_or(0, |length| length.trim().parse().unwrap());
+            if read.len() >= end + 4 + length {
+                return (head, read[end + 4..end + 4 + length].to_vec());
+            }
+        }
+        let n = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut chunk))
+            .await
+            .expect("a response within 5 s")
+            .unwrap();
+        assert!(n > 0, "closed before a whole response: {read:?}");
+        read.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A refusal that leaves the request's body unread says that it closes the connection
+/// (hyper closes it in any case when the body has not all arrived, and a client that
+/// sent its next request on it would find it closed: found with the MCP Python SDK,
+/// whose metadata request after its 401 failed about once in 150 connections). A
+/// refusal of a request without a body keeps the connection for the next request.
+#[tokio::test]
+async fn a_refusal_that_leaves_the_body_unread_closes_the_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, hs_app()).await });
+
+    // No body: 401, and the connection serves the next request.
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let get = b"GET /items/ HTTP/1.1\r\nhost: localhost\r\n\r\n";
+    for _ in 0..2 {
+        stream.write_all(get).await.unwrap();
+        let (head, _) = read_response(&mut stream).await;
+        assert!(head.starts_with("http/1.1 401"), "{head}");
+        assert!(!head.contains("connection:"), "{head}");
+    }
+
+    // A body announced, not yet sent: the handler without parameters, one whose next
+    // parameter reads the body (`Json`), and a 403 after a valid token.
+    let token = hs256(&["me"]);
+    for (path, authorization) in [
+        ("/checkout", String::new()),
+        ("/items/", String::new()),
+        ("/items/", format!("authorization: Bearer {token}\r\n")),
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n\
+             content-length: 13\r\n{authorization}\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let (head, _) = read_response(&mut stream).await;
+        assert!(
+            head.starts_with("http/1.1 401") || head.starts_with("http/1.1 403"),
+            "{head}"
+        );
+        assert!(head.contains("\r\nconnection: close"), "{path}: {head}");
+        // And the server closes it.
+        let mut rest = [0u8; 64];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut rest))
+            .await
+            .expect("closed within 5 s")
+            .unwrap_or(0);
+        assert_eq!(n, 0, "{path}");
     }
 }

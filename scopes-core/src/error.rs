@@ -440,8 +440,10 @@ pub enum TokenError {
     IntrospectionFailed,
     /// The introspection endpoint answered, but not with an introspection answer (RFC
     /// 7662 §2.2: not a JSON object, `active` missing or not a boolean, a member given
-    /// twice, claims that cannot be read): the token is refused as invalid (401), and
-    /// the answer is not remembered (a later request asks again). A warning logs each.
+    /// twice, claims nested deeper than the claims' pass reads): the token is refused as
+    /// invalid (401), and the answer is not remembered (a later request asks again). A
+    /// warning logs each. (Claims of the wrong type or out of range are refused for what
+    /// they say: `InvalidClaim`, `InvalidScopeClaim`, not remembered either.)
     UnreadableIntrospection,
     /// The token came with a DPoP proof (RFC 9449) but is not bound to the proof's key:
     /// its `cnf.jkt` names another key, or it is not bound to any.

@@ -9,12 +9,13 @@ use std::borrow::Cow;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::response::Response;
 use http::request::Parts;
+use http_body::Body as _;
 use serde::de::DeserializeOwned;
 
 use super::bearer::credentials;
 use super::dpop::ProofMark;
 use super::observe;
-use super::refusal::{AuthRejection, Rejection};
+use super::refusal::{self, AuthRejection, Rejection};
 use super::verifier::{Verifier, VerifierState};
 use crate::error::TokenError;
 use crate::table::{
@@ -80,7 +81,8 @@ where
         // `verified_unrecorded` (once) and `conclude` (once per table).
         let verifier = Verifier::from_ref(state);
         let verified = verified_unrecorded(parts, &verifier).await;
-        let granted = conclude::<T>(parts, &verifier, R::parts(), verified, Record::Yes)?;
+        let granted = conclude::<T>(parts, &verifier, R::parts(), verified, Record::Yes)
+            .map_err(|refused| refused.leaving(parts))?;
         Ok(Self {
             granted,
             requirement: PhantomData,
@@ -230,7 +232,8 @@ async fn check_parts<M>(
         record: Record::Yes,
     }) {
         Ok(()) => Ok(marker),
-        Err(refused) => Err(refused),
+        // Other extractors (a body's among them) follow, and will not run.
+        Err(refused) => Err(refused.leaving(parts)),
     }
 }
 
@@ -379,7 +382,7 @@ fn sole_check<M: Send>(
     conclude: impl Concludes,
     marker: M,
 ) -> impl Future<Output = Result<M, Response>> + Send {
-    let (mut parts, _) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let verifier = state.verifier();
     async move {
         let verified = verified_unrecorded(&parts, &verifier).await;
@@ -390,7 +393,11 @@ fn sole_check<M: Send>(
             record: Record::No,
         }) {
             Ok(()) => Ok(marker),
-            Err(rejection) => Err(rejection.respond_in(parts.headers)),
+            // A refusal leaves the body unread.
+            Err(rejection) => {
+                let unread = refusal::unread(parts.version, !body.is_end_stream());
+                Err(rejection.unread(unread).respond_in(parts.headers))
+            }
         }
     }
 }
@@ -683,9 +690,9 @@ where
         let granted = match verified(parts, &verifier).await {
             Ok(token) => token.granted::<T>(),
             Err(reason) => {
-                return Err(
-                    verifier.rejection(parts, reason, || required_scope::<T>(&[], &[], parts))
-                );
+                return Err(verifier
+                    .rejection(parts, reason, || required_scope::<T>(&[], &[], parts))
+                    .leaving(parts));
             }
         };
         Ok(Self {
@@ -732,17 +739,23 @@ where
         };
         let token = match verified(parts, &verifier).await {
             Ok(token) => token,
-            Err(reason) => return Err(verifier.rejection(parts, reason, || scope(parts))),
+            Err(reason) => {
+                return Err(verifier
+                    .rejection(parts, reason, || scope(parts))
+                    .leaving(parts));
+            }
         };
         match token.claims() {
             Ok(claims) => Ok(Self(claims)),
             // Why is told to the logs (the field and the type expected), not the client.
-            Err(why) => Err(verifier.refusal(
-                why.into(),
-                || scope(parts),
-                Some(&token),
-                || observe::claims_error::<C>(&token),
-            )),
+            Err(why) => Err(verifier
+                .refusal(
+                    why.into(),
+                    || scope(parts),
+                    Some(&token),
+                    || observe::claims_error::<C>(&token),
+                )
+                .leaving(parts)),
         }
     }
 }

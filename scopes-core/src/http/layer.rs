@@ -11,12 +11,13 @@ use axum::extract::FromRef;
 use axum::response::Response;
 use http::Request;
 use http::request::Parts;
+use http_body::Body as _;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use super::extract::{LayerScopes, scope_of, step_up, verified};
 use super::observe;
-use super::refusal::{AuthRejection, Rejection};
+use super::refusal::{self, AuthRejection, Rejection};
 use super::verifier::Verifier;
 use crate::table::{RequiredScopes, ScopeTable};
 use crate::token::VerifiedToken;
@@ -184,8 +185,12 @@ where
             let verified = verified(&mut parts, &verifier).await;
             match conclude(&mut parts, &verifier, verified) {
                 Ok(()) => inner.call(Request::from_parts(parts, body)).await,
-                // Answered in the refused request's header map (emptied first).
-                Err(rejection) => Ok(rejection.respond_in(parts.headers)),
+                // Answered in the refused request's header map (emptied first), its
+                // body left unread.
+                Err(rejection) => {
+                    let unread = refusal::unread(parts.version, !body.is_end_stream());
+                    Ok(rejection.unread(unread).respond_in(parts.headers))
+                }
             }
         }))
     }

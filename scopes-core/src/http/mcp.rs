@@ -13,6 +13,7 @@ use axum::extract::FromRef;
 use axum::response::{IntoResponse, Response};
 use http::header::{ALLOW, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, StatusCode};
+use http_body::Body as _;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use quick_cache::sync::Cache;
 use rustc_hash::FxHashMap;
@@ -24,7 +25,7 @@ use tower_service::Service;
 use super::extract::{step_up, verified};
 use super::layer::{ResponseFuture, take_ready};
 use super::observe;
-use super::refusal::{AuthRejection, Rejection};
+use super::refusal::{self, AuthRejection, Rejection, closing};
 use super::verifier::Verifier;
 use crate::error::ConfigError;
 use crate::table::check::closest_name;
@@ -372,6 +373,8 @@ where
         let mut inner = take_ready(&mut self.inner);
         ResponseFuture::new(async move {
             let (mut parts, body) = request.into_parts();
+            // What is refused before the body is read leaves it unread.
+            let unread = refusal::unread(parts.version, !body.is_end_stream());
             // The resource's metadata document is read without a token (RFC 9728): a
             // guard over the whole router answers it.
             if let Some(document) = guard.verifier.metadata_answer(&parts) {
@@ -384,6 +387,7 @@ where
                     return Ok(guard
                         .verifier
                         .rejection(&parts, reason, hint)
+                        .unread(unread)
                         .into_response());
                 }
             };
@@ -400,7 +404,7 @@ where
                 refused
                     .headers_mut()
                     .insert(ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
-                return Ok(refused);
+                return Ok(closing(refused, unread));
             }
             // A session belongs to the principal whose token opened it (MCP's security
             // advice): another token naming it is answered as if it did not exist. One
@@ -409,11 +413,14 @@ where
             let mut ids = parts.headers.get_all(SESSION).iter();
             let session = ids.next().map(|id| id.as_bytes().to_vec());
             if ids.next().is_some() {
-                return Ok(json_rpc_error(
-                    StatusCode::BAD_REQUEST,
-                    None,
-                    -32600,
-                    "More than one Mcp-Session-Id",
+                return Ok(closing(
+                    json_rpc_error(
+                        StatusCode::BAD_REQUEST,
+                        None,
+                        -32600,
+                        "More than one Mcp-Session-Id",
+                    ),
+                    unread,
                 ));
             }
             // Visible ASCII only (MCP's Streamable HTTP transport): an id the server
@@ -427,11 +434,14 @@ where
                     Some(id)
                 }
                 Some(_) => {
-                    return Ok(json_rpc_error(
-                        StatusCode::BAD_REQUEST,
-                        None,
-                        -32600,
-                        "The Mcp-Session-Id is not visible ASCII",
+                    return Ok(closing(
+                        json_rpc_error(
+                            StatusCode::BAD_REQUEST,
+                            None,
+                            -32600,
+                            "The Mcp-Session-Id is not visible ASCII",
+                        ),
+                        unread,
                     ));
                 }
             };
@@ -441,21 +451,20 @@ where
                     .get(id.as_str())
                     .is_some_and(|bound| *bound != *principal(&token))
             {
-                return Ok(json_rpc_error(
-                    StatusCode::NOT_FOUND,
-                    None,
-                    -32001,
-                    "Session not found",
+                return Ok(closing(
+                    json_rpc_error(StatusCode::NOT_FOUND, None, -32001, "Session not found"),
+                    unread,
                 ));
             }
             let granted = token.granted::<T>();
             if !guard.every().all(|r| r.is_met_by(&granted)) {
-                return Ok(guard.insufficient(guard.every(), &token));
+                return Ok(closing(guard.insufficient(guard.every(), &token), unread));
             }
             if let Some(step_up) = step_up(guard.every(), &token, &guard.verifier) {
                 return Ok(guard
                     .verifier
                     .refusal(step_up, Cow::default, Some(&token), || None)
+                    .unread(unread)
                     .into_response());
             }
             if parts.method != Method::POST {
@@ -473,19 +482,25 @@ where
             let bytes = match Limited::new(body, guard.body_limit).collect().await {
                 Ok(collected) => collected.to_bytes(),
                 Err(error) if error.is::<LengthLimitError>() => {
-                    return Ok(json_rpc_error(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        None,
-                        -32600,
-                        "Request body too large",
+                    return Ok(closing(
+                        json_rpc_error(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            None,
+                            -32600,
+                            "Request body too large",
+                        ),
+                        unread,
                     ));
                 }
                 Err(_) => {
-                    return Ok(json_rpc_error(
-                        StatusCode::BAD_REQUEST,
-                        None,
-                        -32600,
-                        "The request body could not be read",
+                    return Ok(closing(
+                        json_rpc_error(
+                            StatusCode::BAD_REQUEST,
+                            None,
+                            -32600,
+                            "The request body could not be read",
+                        ),
+                        unread,
                     ));
                 }
             };

@@ -10,8 +10,10 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::header::{
+    CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, TRANSFER_ENCODING, WWW_AUTHENTICATE,
+};
+use http::{HeaderMap, HeaderValue, StatusCode, Version};
 
 use super::bearer::{InvalidRequest, Presented};
 use super::challenge::{challenge, header};
@@ -680,6 +682,39 @@ pub struct Rejection {
     presented: Presented,
     /// What its event says beyond the reason: gathered only when refusals are traced.
     context: Option<Box<Context>>,
+    /// Whether its answer closes the connection ([`unread`]).
+    close: bool,
+}
+
+/// Whether answering a request leaves its body unread on an HTTP/1 connection, given
+/// whether the body may still be on its way (`pending`). hyper then closes the
+/// connection after the answer (it cannot tell where the next request would start) but
+/// does not say so in it, and a client that sends its next request on that connection
+/// (an MCP client asking for the resource's metadata after its 401, a browser's next
+/// call) finds it closed: such an answer says `Connection: close` (RFC 9112 §9.6). An
+/// HTTP/2 stream ends alone.
+pub(crate) fn unread(version: Version, pending: bool) -> bool {
+    pending && version < Version::HTTP_2
+}
+
+/// Whether a request's headers announce a body (`Transfer-Encoding`, or a
+/// `Content-Length` other than zero): what an extractor of the request's parts, which
+/// cannot see the body, knows of it.
+pub(crate) fn announced(headers: &HeaderMap) -> bool {
+    headers.contains_key(TRANSFER_ENCODING)
+        || headers
+            .get(CONTENT_LENGTH)
+            .is_some_and(|length| length.as_bytes() != b"0")
+}
+
+/// `response` to a request it leaves unread ([`unread`]): with `Connection: close`.
+pub(crate) fn closing(mut response: Response, unread: bool) -> Response {
+    if unread {
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 impl Rejection {
@@ -699,7 +734,21 @@ impl Rejection {
             responder,
             presented,
             context,
+            close: false,
         }
+    }
+
+    /// This refusal, for a request whose body it leaves unread ([`unread`]).
+    pub(crate) fn unread(mut self, unread: bool) -> Self {
+        self.close = unread;
+        self
+    }
+
+    /// This refusal, for a request of `parts` whose body it leaves unread, as its
+    /// headers announce it (an extractor of the parts cannot see the body).
+    pub(crate) fn leaving(self, parts: &http::request::Parts) -> Self {
+        let unread = unread(parts.version, announced(&parts.headers));
+        self.unread(unread)
     }
 
     /// Its event's context, when refusals are traced.
@@ -894,7 +943,7 @@ impl Rejection {
             }
             Some(dpop) => self.write_dpop_challenges(dpop, headers),
         }
-        response
+        closing(response, self.close)
     }
 
     /// The challenges of a verifier that takes DPoP, in `headers`: formatted each time

@@ -131,7 +131,9 @@ impl Prepared {
         })?
     }
 
-    fn check(
+    /// Whether `signature` (decoded) signs `message` with `key` under `algorithm`;
+    /// `Err` when the key does not fit the algorithm.
+    pub(crate) fn check(
         &self,
         signature: &[u8],
         message: &[u8],

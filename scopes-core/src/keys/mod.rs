@@ -34,6 +34,11 @@ pub(crate) use remote::{Location, RemoteKeys};
 #[cfg(feature = "introspection")]
 pub(crate) use remote::{check_url, client, discovery, post_form};
 
+/// The most keys one token is tried with ([`KeySet::candidates`]): a rotation's two or
+/// three, and a bound on what a forged token without `kid` costs (one signature check
+/// each) whatever the size of a fetched set.
+pub(crate) const KEYS_TRIED: usize = 4;
+
 /// A set of keys, and a number that changes whenever its keys do (cached
 /// verifications of an older generation are not trusted).
 #[derive(Debug, Default)]
@@ -46,17 +51,22 @@ impl KeySet {
     /// The keys a token's header may have been signed with, in the set's order: the
     /// key of its `kid` when the token names one and keys have ids, else every key
     /// pinned to the token's algorithm (a token without `kid`, or keys without ids:
-    /// several secrets during a rotation, a provider that names no key). Each key's
-    /// algorithm is the token's; when there is none, [`missing`](Self::missing) says why.
+    /// several secrets during a rotation, a provider that names no key), at most
+    /// [`KEYS_TRIED`] of them. Each key's algorithm is the token's; when there is none,
+    /// [`missing`](Self::missing) says why.
     pub(crate) fn candidates(
         &self,
         algorithm: Algorithm,
         kid: Option<&str>,
     ) -> impl Iterator<Item = &Key> {
         let by_kid = self.by_kid(kid);
-        self.keys.iter().filter(move |key| {
-            key.algorithm == algorithm && by_kid.is_none_or(|kid| key.kid.as_deref() == Some(kid))
-        })
+        self.keys
+            .iter()
+            .filter(move |key| {
+                key.algorithm == algorithm
+                    && by_kid.is_none_or(|kid| key.kid.as_deref() == Some(kid))
+            })
+            .take(KEYS_TRIED)
     }
 
     /// Why a token's header has no [`candidates`](Self::candidates): a `kid` no key

@@ -97,7 +97,7 @@ pub fn json_request(
     method: Method,
     uri: &str,
     token: Option<&str>,
-    body: &impl serde::Serialize,
+    body: &(impl serde::Serialize + ?Sized),
 ) -> Request<Body> {
     let body = serde_json::to_vec(body).expect("a body that serializes as JSON");
     let builder = addressed(method, uri).header(http::header::CONTENT_TYPE, "application/json");

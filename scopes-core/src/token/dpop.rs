@@ -190,14 +190,16 @@ fn normalize(text: &str, dot_segments: bool) -> Option<String> {
     // none); the port left out when it is empty or the scheme's default.
     let (host, port) = split_authority(authority)?;
     let default_port = match scheme.as_str() {
-        "http" => "80",
-        "https" => "443",
-        _ => "",
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
     };
     let mut authority = host.to_ascii_lowercase();
-    if let Some(port) = port.filter(|port| !port.is_empty() && *port != default_port) {
+    // As a number (`00080` is `80`), which `split_authority` checked it is.
+    let port = port.and_then(|port| port.parse::<u16>().ok());
+    if let Some(port) = port.filter(|port| Some(*port) != default_port) {
         authority.push(':');
-        authority.push_str(port);
+        authority.push_str(&port.to_string());
     }
     let path = if path.is_empty() { "/" } else { path };
     let mut out = String::with_capacity(path.len());
@@ -654,6 +656,14 @@ mod tests {
             assert!(!same_uri(htu, "http://api.test:8080/items"), "{htu}");
         }
         assert!(same_uri("http://api.test:/items", "http://api.test/items"));
+        assert!(same_uri(
+            "http://api.test:00080/items",
+            "http://api.test/items"
+        ));
+        assert!(same_uri(
+            "http://api.test:08080/items",
+            "http://api.test:8080/items"
+        ));
         assert!(same_uri("http://[::1]:80/items", "http://[::1]/items"));
         assert!(same_uri(
             "http://[::1]:8080/items",

@@ -31,8 +31,9 @@ use crate::store::Store;
 /// blaming the token: 503 with `Retry-After: 10` and no challenge
 /// (`AuthRejection::is_outage`), so that a client keeps its token and tries again. An
 /// answer that is not one (not a JSON object, `active` missing or not a boolean, a
-/// member given twice, claims that cannot be read) refuses the token as invalid (401
-/// `invalid_token`, `TokenError::UnreadableIntrospection`), and is not cached either.
+/// member given twice) refuses the token as invalid (401 `invalid_token`,
+/// `TokenError::UnreadableIntrospection`), as do claims of the wrong type or out of
+/// range (`InvalidClaim`…, as in a JWT); neither is cached.
 ///
 /// With a shared [`store`](Self::store), an answer another instance kept is believed
 /// only while this instance would still have cached it (its time of fetching is kept
@@ -647,7 +648,37 @@ fn read_answer(body: &[u8]) -> Result<Fields, ()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Fields, Introspection, read_answer};
+    use super::{Answer, Fields, Introspection, read_answer};
+    use crate::error::TokenError;
+    use crate::store::Store as _;
+
+    /// A kept answer whose time of fetching is ahead of this instance's clock is not
+    /// believed: its age cannot be told. (The endpoint is down here, so asking it fails.)
+    #[tokio::test]
+    async fn a_kept_answer_fetched_in_the_future_is_not_believed() {
+        let store = std::sync::Arc::new(crate::store::MemoryStore::default());
+        let introspector = Introspection::new("http://127.0.0.1:9/introspect", "client", "s3cret")
+            .store(store.clone())
+            .build(None)
+            .unwrap();
+        let body = br#"{"active":true,"scope":"items"}"#;
+        let key = introspector.store_key("token").await.unwrap();
+        let now = super::super::jws::now().unwrap();
+        let refuse = |_: &[u8]| Err(TokenError::WrongAudience);
+        let ttl = std::time::Duration::from_secs(60);
+        // Kept just now: believed, the endpoint not asked.
+        let kept = introspector.kept(&key, now, body);
+        store.set(&key, &kept, ttl).await.unwrap();
+        let answer = introspector.call("token", refuse).await;
+        assert!(matches!(
+            answer,
+            Ok(Answer::Refused(TokenError::WrongAudience, _))
+        ));
+        // Kept "a minute from now": not believed, so the endpoint is asked (and fails).
+        let kept = introspector.kept(&key, now + 60.0, body);
+        store.set(&key, &kept, ttl).await.unwrap();
+        assert!(introspector.call("token", refuse).await.is_err());
+    }
 
     #[test]
     fn debug_shows_neither_the_secret_nor_what_of_the_endpoint_could_be_one() {

@@ -157,10 +157,12 @@ impl TrustedIssuer {
     /// Checks the tokens its keys do not cover (opaque ones above all) at its
     /// introspection endpoint (RFC 7662; feature `introspection`): the answer's claims go
     /// through the same checks as a JWT's (`iss` when present, `aud`, `exp`, `nbf`, the
-    /// scope claims). With keys too, a JWT routed to this issuer (its `iss`, or the only
-    /// issuer) is only ever verified locally, with the keys; a token that is not a JWT is
-    /// introspected. Another issuer's JWT is refused, never sent to the endpoint. At most
-    /// one trusted issuer may introspect (an opaque token names no issuer).
+    /// scope claims). With keys too, a signed JWT routed to this issuer (its `iss`, or the
+    /// only issuer) is only ever verified locally, with the keys; a token that is not a
+    /// JWT is introspected, and so is an encrypted one (a JWE, five segments: only its
+    /// issuer can read it, whoever that is). Another issuer's signed JWT is refused, never
+    /// sent to the endpoint. At most one trusted issuer may introspect (an opaque token
+    /// names no issuer).
     #[cfg(feature = "introspection")]
     pub fn introspection(mut self, introspection: super::Introspection) -> Self {
         self.introspection = Some(introspection);
@@ -169,7 +171,7 @@ impl TrustedIssuer {
 
     /// Adds a key. Several keys may be configured (rotation, several algorithms): a
     /// token naming a `kid` is tried only with the key of that id (when keys have ids),
-    /// else with each key of its `alg` in turn, until one verifies it.
+    /// else with each key of its `alg` in turn (at most four), until one verifies it.
     pub fn key(mut self, key: Key) -> Self {
         self.keys.push(key);
         self
@@ -540,7 +542,7 @@ impl IssuerRules {
         }
     }
 
-    /// Checks `token` with the key `set` selects for it.
+    /// Checks `token` with the keys of `set` its header allows ([`KeySet::candidates`]).
     pub(crate) fn check(
         &self,
         raw: &str,
@@ -556,28 +558,32 @@ impl IssuerRules {
             Typ::Generic | Typ::AccessToken => {}
         }
         // Each key the header allows, until one verifies the signature (one, nearly
-        // always: the `kid`'s key, or the one key of the algorithm).
+        // always: the `kid`'s key, or the one key of the algorithm). The signature is
+        // decoded once.
         let mut refused = None;
-        let verified = set.candidates(token.algorithm, token.kid()).any(|key| {
-            match key.prepared.verify(
-                token.signature,
-                token.message.as_bytes(),
-                &key.key,
-                token.algorithm,
-            ) {
-                Ok(true) => true,
-                Ok(false) => {
-                    refused = Some(TokenError::BadSignature);
-                    false
+        let verified = with_decoded(token.signature, |signature| {
+            set.candidates(token.algorithm, token.kid()).any(|key| {
+                match key.prepared.check(
+                    signature,
+                    token.message.as_bytes(),
+                    &key.key,
+                    token.algorithm,
+                ) {
+                    Ok(true) => true,
+                    Ok(false) => {
+                        refused = Some(TokenError::BadSignature);
+                        false
+                    }
+                    // A signature this key could not have made (an RSA signature of
+                    // another modulus length).
+                    Err(()) => {
+                        refused = refused.or(Some(TokenError::Malformed));
+                        false
+                    }
                 }
-                // Not base64url, or a signature this key could not have made (an RSA
-                // signature of another modulus length).
-                Err(()) => {
-                    refused = refused.or(Some(TokenError::Malformed));
-                    false
-                }
-            }
-        });
+            })
+        })
+        .map_err(|()| TokenError::Malformed)?;
         if !verified {
             return Err(refused.unwrap_or_else(|| set.missing(token.kid())));
         }
