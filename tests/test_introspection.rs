@@ -472,6 +472,14 @@ async fn jwts_of_the_keys_stay_local_and_the_rest_is_introspected() {
         form.contains("client_id=my-api") && form.contains("client_secret=s3cret"),
         "{form}"
     );
+    // A token longer than any an authorization server hands out: no call (nor room in
+    // the cache for its answer).
+    let calls = server.calls();
+    assert_eq!(
+        verifier.verify(&"x".repeat(20 * 1024)).await.unwrap_err(),
+        TokenError::Malformed
+    );
+    assert_eq!(server.calls(), calls);
     // An encrypted token (a compact JWE, RFC 7516 §7.1: five segments) only its issuer
     // can read: introspected, whatever its header's algorithms.
     use base64::Engine as _;

@@ -17,6 +17,11 @@ use crate::error::{ConfigError, TokenError};
 use crate::keys::AfterMiss;
 use crate::table::{Authentication, ScopeSet, ScopeTable, Words};
 
+/// The longest token sent to an introspection endpoint: 16 KiB, many times an opaque
+/// token's length and room for an encrypted JWT (a JWE) with a long claims set.
+#[cfg(feature = "introspection")]
+const MAX_INTROSPECTED: usize = 16 * 1024;
+
 /// Verifies tokens for one [`Verifier`](crate::Verifier): its trusted issuers, leeway
 /// and cache.
 #[derive(Debug)]
@@ -665,6 +670,11 @@ impl TokenVerifier {
         issuer: &IssuerRules,
     ) -> Result<VerifiedToken, TokenError> {
         let introspector = issuer.introspector.as_ref().ok_or(TokenError::Malformed)?;
+        // Longer than any token an authorization server hands out: not worth a call,
+        // nor the room its answer would take in the cache.
+        if token.len() > MAX_INTROSPECTED {
+            return Err(TokenError::Malformed);
+        }
         // The answer is checked once, and the verified token kept with it.
         let check = |claims: &[u8]| {
             let checked = issuer.check_introspected(token, claims, self.leeway_secs)?;
