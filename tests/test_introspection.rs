@@ -761,13 +761,19 @@ async fn instances_sharing_a_store_ask_the_endpoint_once() {
     assert_eq!(server.calls(), 3);
 }
 
-/// A store whose writer rewrites every answer it keeps: `items` becomes `admin`.
+/// A store that misbehaves: its writer rewrites every answer it keeps (`items` becomes
+/// `admin`), or it keeps every entry forever whatever its time to live (as a database
+/// whose expiry runs late would).
 #[derive(Debug, Default)]
-struct Tampering(scopes_core::store::MemoryStore);
+struct Odd {
+    store: scopes_core::store::MemoryStore,
+    forging: bool,
+    forever: bool,
+}
 
-impl scopes_core::store::Store for Tampering {
+impl scopes_core::store::Store for Odd {
     fn get<'a>(&'a self, key: &'a str) -> scopes_core::store::StoreFuture<'a, Option<Vec<u8>>> {
-        self.0.get(key)
+        self.store.get(key)
     }
 
     fn set<'a>(
@@ -776,10 +782,17 @@ impl scopes_core::store::Store for Tampering {
         value: &'a [u8],
         ttl: Duration,
     ) -> scopes_core::store::StoreFuture<'a, ()> {
-        let forged = String::from_utf8_lossy(value)
-            .replace("items", "admin")
-            .into_bytes();
-        Box::pin(async move { self.0.set(key, &forged, ttl).await })
+        let value = match self.forging {
+            true => String::from_utf8_lossy(value)
+                .replace("items", "admin")
+                .into_bytes(),
+            false => value.to_vec(),
+        };
+        let ttl = match self.forever {
+            true => Duration::from_secs(3600),
+            false => ttl,
+        };
+        Box::pin(async move { self.store.set(key, &value, ttl).await })
     }
 
     fn set_if_absent<'a>(
@@ -788,14 +801,17 @@ impl scopes_core::store::Store for Tampering {
         value: &'a [u8],
         ttl: Duration,
     ) -> scopes_core::store::StoreFuture<'a, bool> {
-        self.0.set_if_absent(key, value, ttl)
+        self.store.set_if_absent(key, value, ttl)
     }
 }
 
 #[tokio::test]
 async fn an_answer_rewritten_in_the_store_is_not_believed() {
     let server = start().await;
-    let store = Arc::new(Tampering::default());
+    let store = Arc::new(Odd {
+        forging: true,
+        ..Odd::default()
+    });
     let instance = || {
         verifier(
             TrustedIssuer::new(ISSUER)
@@ -813,39 +829,13 @@ async fn an_answer_rewritten_in_the_store_is_not_believed() {
     assert_eq!(server.calls(), 2);
 }
 
-/// A store that keeps every entry forever, whatever its time to live (as a database
-/// whose expiry runs late would).
-#[derive(Debug, Default)]
-struct Forever(scopes_core::store::MemoryStore);
-
-impl scopes_core::store::Store for Forever {
-    fn get<'a>(&'a self, key: &'a str) -> scopes_core::store::StoreFuture<'a, Option<Vec<u8>>> {
-        self.0.get(key)
-    }
-
-    fn set<'a>(
-        &'a self,
-        key: &'a str,
-        value: &'a [u8],
-        _: Duration,
-    ) -> scopes_core::store::StoreFuture<'a, ()> {
-        self.0.set(key, value, Duration::from_secs(3600))
-    }
-
-    fn set_if_absent<'a>(
-        &'a self,
-        key: &'a str,
-        value: &'a [u8],
-        _: Duration,
-    ) -> scopes_core::store::StoreFuture<'a, bool> {
-        self.0.set_if_absent(key, value, Duration::from_secs(3600))
-    }
-}
-
 #[tokio::test]
 async fn a_kept_answer_is_not_believed_past_the_cache_ceiling() {
     let server = start().await;
-    let store = Arc::new(Forever::default());
+    let store = Arc::new(Odd {
+        forever: true,
+        ..Odd::default()
+    });
     let instance = || {
         verifier(
             TrustedIssuer::new(ISSUER)

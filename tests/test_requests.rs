@@ -739,9 +739,10 @@ async fn the_public_key_is_never_an_hmac_secret() {
     );
 }
 
-#[tokio::test]
-async fn keys_are_chosen_by_kid_then_by_algorithm() {
-    let verifier = Verifier::builder()
+/// Three public keys with ids: an old RSA key (whose private half signs nothing here),
+/// the test RSA key, the test EC key.
+fn keys_with_ids() -> Verifier {
+    Verifier::builder()
         .key(
             Key::public_pem(Algorithm::RS256, scopes_tests::OTHER_RSA_PUBLIC)
                 .unwrap()
@@ -758,8 +759,12 @@ async fn keys_are_chosen_by_kid_then_by_algorithm() {
                 .with_kid("ec"),
         )
         .build()
-        .unwrap();
-    let app = app(verifier);
+        .unwrap()
+}
+
+#[tokio::test]
+async fn keys_are_chosen_by_kid_then_by_algorithm() {
+    let app = app(keys_with_ids());
     let with_kid = |algorithm: Algorithm, kid: Option<&str>| {
         let mut header = Header::new(algorithm);
         header.kid = kid.map(str::to_owned);
@@ -851,25 +856,7 @@ async fn a_token_without_a_kid_is_tried_with_each_key_of_its_algorithm() {
     );
 
     // Keys with ids, a token without one: each key of its algorithm, never another's.
-    let verifier = Verifier::builder()
-        .key(
-            Key::public_pem(Algorithm::RS256, scopes_tests::OTHER_RSA_PUBLIC)
-                .unwrap()
-                .with_kid("old"),
-        )
-        .key(
-            Key::public_pem(Algorithm::ES256, scopes_tests::EC_PUBLIC)
-                .unwrap()
-                .with_kid("ec"),
-        )
-        .key(
-            Key::public_pem(Algorithm::RS256, scopes_tests::RSA_PUBLIC)
-                .unwrap()
-                .with_kid("new"),
-        )
-        .build()
-        .unwrap();
-    let named = app(verifier);
+    let named = app(keys_with_ids());
     for algorithm in [Algorithm::RS256, Algorithm::ES256] {
         assert_eq!(
             send(
