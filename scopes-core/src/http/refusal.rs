@@ -709,12 +709,16 @@ pub(crate) fn announced(headers: &HeaderMap) -> bool {
 
 /// `response` to a request it leaves unread ([`unread`]): with `Connection: close`.
 pub(crate) fn closing(mut response: Response, unread: bool) -> Response {
-    if unread {
-        response
-            .headers_mut()
-            .insert(CONNECTION, HeaderValue::from_static("close"));
-    }
+    close_in(response.headers_mut(), unread);
     response
+}
+
+/// `Connection: close` in a response's `headers` when it leaves the request unread.
+#[inline]
+fn close_in(headers: &mut HeaderMap, unread: bool) {
+    if unread {
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    }
 }
 
 impl Rejection {
@@ -943,7 +947,8 @@ impl Rejection {
             }
             Some(dpop) => self.write_dpop_challenges(dpop, headers),
         }
-        closing(response, self.close)
+        close_in(headers, self.close);
+        response
     }
 
     /// The challenges of a verifier that takes DPoP, in `headers`: formatted each time
