@@ -286,9 +286,10 @@ impl Introspector {
         let asked = Instant::now();
         // Fresh for a request that started at `asked`: a failure inserted while it
         // waited is its answer too; one from before is stale.
-        let fresh = |answer: &Answer| match answer {
-            Answer::Active(_, until) | Answer::Refused(_, until) => *until > Instant::now(),
-            Answer::Failed(at, _) => *at >= asked,
+        let fresh = |answer: &Answer| match (answer, answer.until()) {
+            (_, Some(until)) => until > Instant::now(),
+            (Answer::Failed(at, _), None) => *at >= asked,
+            (_, None) => false,
         };
         let guard = loop {
             match self.answers.get_value_or_guard_async(token).await {
@@ -335,19 +336,13 @@ impl Introspector {
                     // Believed while this instance would still have cached it: a store
                     // that keeps entries past their time (or a writer whose clock runs
                     // ahead of this one's) does not extend an answer's life.
-                    Some((fetched, body)) => match self.conclude(body, fetched, &check) {
-                        Answer::Active(verified, until)
-                            if until > Instant::now() && !self.ahead(fetched) =>
-                        {
-                            return Ok(Answer::Active(verified, until));
+                    Some((fetched, body)) => {
+                        let answer = self.conclude(body, fetched, &check);
+                        let live = answer.until().is_some_and(|until| until > Instant::now());
+                        if live && !self.ahead(fetched) {
+                            return Ok(answer);
                         }
-                        Answer::Refused(why, until)
-                            if until > Instant::now() && !self.ahead(fetched) =>
-                        {
-                            return Ok(Answer::Refused(why, until));
-                        }
-                        _ => {}
-                    },
+                    }
                     // Written without this API's secret, or changed since: not believed.
                     None => tracing::warn!(
                         "an introspection answer in the store fails its check (another API's, or tampered with); the endpoint is asked"
@@ -363,12 +358,9 @@ impl Introspector {
         let fetched = super::jws::now().unwrap_or_default();
         let answer = self.conclude(&body, fetched, &check);
         if let Some((store, key)) = shared {
-            let ttl = match &answer {
-                Answer::Active(_, until) | Answer::Refused(_, until) => {
-                    until.saturating_duration_since(Instant::now())
-                }
-                Answer::Failed(..) => Duration::ZERO,
-            };
+            let ttl = answer.until().map_or(Duration::ZERO, |until| {
+                until.saturating_duration_since(Instant::now())
+            });
             if !ttl.is_zero() {
                 let kept = self.kept(&key, fetched, &body);
                 if let Err(error) = store.set(&key, &kept, ttl).await {
@@ -564,6 +556,15 @@ impl Introspector {
 }
 
 impl Answer {
+    /// Until when it may be used: `None` for a failure, which only the requests that
+    /// waited for it take.
+    fn until(&self) -> Option<Instant> {
+        match self {
+            Self::Active(_, until) | Self::Refused(_, until) => Some(*until),
+            Self::Failed(..) => None,
+        }
+    }
+
     fn into_result(self) -> Result<VerifiedToken, TokenError> {
         match self {
             Self::Active(verified, _) => Ok(verified),
