@@ -494,8 +494,8 @@ pub mod __fuzz {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::http::{
-        Authorized, Check, HandlerCheck, SoleCheck, TableVisitor, Verifier, VerifierState,
-        handler_requirement,
+        Authorized, HandlerCheck, NeedsVerifierInState, NeedsVerifierInStateSole, TableVisitor,
+        Verifier, VerifierState, handler_requirement,
     };
 
     /// Implemented by the fallback `__path_<handler>` that `#[requires_scopes]` emits

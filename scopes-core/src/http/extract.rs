@@ -24,10 +24,11 @@ use crate::table::{
 };
 use crate::token::VerifiedToken;
 
-/// `check(args…)`, a check's future, as the future of the marker type (`Check<R>`,
-/// `SoleCheck<R>`): with debug assertions the check returns `()` and [`Marked`] gives
-/// the marker; without them, the check returns the marker itself (see [`Concludes`]). A
-/// macro, so that a debug build compiles no function per handler for it.
+/// `check(args…)`, a check's future, as the future of the marker type
+/// (`NeedsVerifierInState<R>`, `NeedsVerifierInStateSole<R>`): with debug assertions the
+/// check returns `()` and [`Marked`] gives the marker; without them, the check returns
+/// the marker itself (see [`Concludes`]). A macro, so that a debug build compiles no
+/// function per handler for it.
 macro_rules! as_marker {
     ($check:ident($($arg:expr),*), $marker:expr) => {{
         #[cfg(debug_assertions)]
@@ -94,26 +95,32 @@ where
 /// without the table in its type. The table is reached through `R` (see
 /// [`HandlerCheck`]), so a handler's signature names none, and a path that is not a
 /// table is an error only where the attribute names it: the handler is still a handler.
+///
+/// Its name is what a newcomer reads in axum's own error when the router's state gives
+/// no `Verifier` ("the trait bound `fn(NeedsVerifierInState<…>, …) -> … : Handler<…,
+/// AppState>` is not satisfied"): without `#[axum::debug_handler]`, which names the
+/// cause, that error can say nothing else.
 #[doc(hidden)]
-pub struct Check<R: HandlerCheck>(PhantomData<fn() -> R>);
+pub struct NeedsVerifierInState<R: HandlerCheck>(PhantomData<fn() -> R>);
 
-impl<R: HandlerCheck> Clone for Check<R> {
+impl<R: HandlerCheck> Clone for NeedsVerifierInState<R> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<R: HandlerCheck> Copy for Check<R> {}
+impl<R: HandlerCheck> Copy for NeedsVerifierInState<R> {}
 
-impl<R: HandlerCheck> fmt::Debug for Check<R> {
+impl<R: HandlerCheck> fmt::Debug for NeedsVerifierInState<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Check")
+        f.write_str("NeedsVerifierInState")
     }
 }
 
 /// Implemented by `#[requires_scopes]` for a handler's requirement type, and for a
-/// scoped extractor (whose own check is [`Check<Self>`](Check)): hands the table, as a
-/// type, and the composed requirement to what needs them (the check, OpenAPI).
+/// scoped extractor (whose own check is
+/// [`NeedsVerifierInState<Self>`](NeedsVerifierInState)): hands the table, as a type, and
+/// the composed requirement to what needs them (the check, OpenAPI).
 ///
 /// For a handler none of whose parameters is probed (it has none, or each mentions
 /// the handler's generics) the requirement is an inline constant of
@@ -195,7 +202,7 @@ enum Record {
     No,
 }
 
-impl<S, R> FromRequestParts<S> for Check<R>
+impl<S, R> FromRequestParts<S> for NeedsVerifierInState<R>
 where
     S: VerifierState + Send + Sync,
     R: HandlerCheck,
@@ -215,8 +222,8 @@ where
     }
 }
 
-/// [`Check`]'s work: the token's verification, then the handler's requirement
-/// (`conclude`).
+/// [`NeedsVerifierInState`]'s work: the token's verification, then the handler's
+/// requirement (`conclude`).
 async fn check_parts<M>(
     parts: &mut Parts,
     state: &impl VerifierState,
@@ -297,8 +304,8 @@ fn concluder<R: HandlerCheck>() -> ByRequirement<R> {
 
 pin_project_lite::pin_project! {
     /// A check's future, compiled once, as the future of the marker type a handler
-    /// takes (`Check<R>`, `SoleCheck<R>`): rustc then builds, per handler, this small
-    /// future rather than the whole verification's.
+    /// takes (`NeedsVerifierInState<R>`, `NeedsVerifierInStateSole<R>`): rustc then
+    /// builds, per handler, this small future rather than the whole verification's.
     struct Marked<F, M> {
         #[pin]
         check: F,
@@ -326,28 +333,28 @@ where
 }
 
 /// What `#[requires_scopes]` injects into a handler that takes no parameter of its own:
-/// what [`Check`] does, as the handler's only extractor. Nothing can follow it, so it
-/// records nothing for later extractors (the request's parts are dropped once it is
-/// done), and, taking the whole request, it spares rustc axum's bounds for a
-/// request-parts extractor in last place.
+/// what [`NeedsVerifierInState`] does, as the handler's only extractor. Nothing can
+/// follow it, so it records nothing for later extractors (the request's parts are
+/// dropped once it is done), and, taking the whole request, it spares rustc axum's
+/// bounds for a request-parts extractor in last place.
 #[doc(hidden)]
-pub struct SoleCheck<R: HandlerCheck>(PhantomData<fn() -> R>);
+pub struct NeedsVerifierInStateSole<R: HandlerCheck>(PhantomData<fn() -> R>);
 
-impl<R: HandlerCheck> Clone for SoleCheck<R> {
+impl<R: HandlerCheck> Clone for NeedsVerifierInStateSole<R> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<R: HandlerCheck> Copy for SoleCheck<R> {}
+impl<R: HandlerCheck> Copy for NeedsVerifierInStateSole<R> {}
 
-impl<R: HandlerCheck> fmt::Debug for SoleCheck<R> {
+impl<R: HandlerCheck> fmt::Debug for NeedsVerifierInStateSole<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SoleCheck")
+        f.write_str("NeedsVerifierInStateSole")
     }
 }
 
-impl<S, R> FromRequest<S> for SoleCheck<R>
+impl<S, R> FromRequest<S> for NeedsVerifierInStateSole<R>
 where
     S: VerifierState + Send + Sync,
     R: HandlerCheck,
@@ -370,8 +377,8 @@ where
     }
 }
 
-/// [`SoleCheck`]'s work: [`Check`]'s, recording nothing, and a refusal answered in the
-/// request's own header map.
+/// [`NeedsVerifierInStateSole`]'s work: [`NeedsVerifierInState`]'s, recording nothing,
+/// and a refusal answered in the request's own header map.
 ///
 /// The request is taken apart before the future is built, which then holds its parts
 /// alone (an `async fn` would keep the whole request beside them, a few hundred bytes
@@ -958,7 +965,7 @@ mod tests {
         for (case, authorization, refused) in cases() {
             let pointer = sole_check(request(&authorization), &verifier, by_pointer(), ()).await;
             let typed = sole_check(request(&authorization), &verifier, by_type(), ()).await;
-            let built = <SoleCheck<Items> as FromRequest<Verifier>>::from_request(
+            let built = <NeedsVerifierInStateSole<Items> as FromRequest<Verifier>>::from_request(
                 request(&authorization),
                 &verifier,
             )
@@ -991,11 +998,12 @@ mod tests {
             let (mut built_parts, _) = request(&authorization).into_parts();
             let pointer = check_parts(&mut pointer_parts, &verifier, by_pointer(), ()).await;
             let typed = check_parts(&mut typed_parts, &verifier, by_type(), ()).await;
-            let built = <Check<Items> as FromRequestParts<Verifier>>::from_request_parts(
-                &mut built_parts,
-                &verifier,
-            )
-            .await;
+            let built =
+                <NeedsVerifierInState<Items> as FromRequestParts<Verifier>>::from_request_parts(
+                    &mut built_parts,
+                    &verifier,
+                )
+                .await;
             match (refused, pointer, typed, built) {
                 (None, Ok(()), Ok(()), Ok(_)) => {
                     // What the extractors that follow read: the token, recorded alike.

@@ -18,7 +18,9 @@ pub use bearer::InvalidRequest;
 pub use dpop::Dpop;
 pub use extract::{Authorized, Claims, SecurityScopes};
 #[doc(hidden)]
-pub use extract::{Check, HandlerCheck, SoleCheck, TableVisitor, handler_requirement};
+pub use extract::{
+    HandlerCheck, NeedsVerifierInState, NeedsVerifierInStateSole, TableVisitor, handler_requirement,
+};
 pub use layer::{RequireScopes, RequireScopesLayer, ResponseFuture};
 pub use mcp::{McpScopes, McpScopesLayer};
 pub use metadata::ResourceMetadata;

@@ -70,7 +70,8 @@ use serde_json::{Value, json};
 
 use super::{OperationSecurity, responses::grant_errors, security_schemes as schemes_json};
 use crate::http::{
-    Authorized, Check, Claims, HandlerCheck, SecurityScopes, SoleCheck, TableVisitor,
+    Authorized, Claims, HandlerCheck, NeedsVerifierInState, NeedsVerifierInStateSole,
+    SecurityScopes, TableVisitor,
 };
 use crate::issuer::{AccessTokenResponse, GrantError, LaxPasswordForm, PasswordForm};
 use crate::table::{Composed, RequiredScopes, ScopeTable};
@@ -276,7 +277,7 @@ fn early(
 }
 
 /// What `#[requires_scopes]` injects documents what [`Authorized`] does, for the
-/// handler's table: [`Check`] and [`SoleCheck`] alike.
+/// handler's table: [`NeedsVerifierInState`] and [`NeedsVerifierInStateSole`] alike.
 macro_rules! injected_input {
     ($($injected:ident),*) => {$(
         impl<R: HandlerCheck> OperationInput for $injected<R> {
@@ -294,7 +295,7 @@ macro_rules! injected_input {
     )*};
 }
 
-injected_input!(Check, SoleCheck);
+injected_input!(NeedsVerifierInState, NeedsVerifierInStateSole);
 
 /// [`checked_input`] for a handler's table, the input named by its check's type.
 struct Input<'a>(&'a mut Operation, &'static str);

@@ -197,8 +197,9 @@ fn name_checks(names: &Names<'_>) -> TokenStream {
 }
 
 /// A handler: a hidden requirement type composed with the parameters' requirements,
-/// and `Check<it>` (what `Authorized<Table, it>` does) injected as the first parameter
-/// (`SoleCheck<it>`, as the only one, when the handler takes none).
+/// and `NeedsVerifierInState<it>` (what `Authorized<Table, it>` does) injected as the
+/// first parameter (`NeedsVerifierInStateSole<it>`, as the only one, when the handler
+/// takes none).
 pub(crate) fn handler(
     mut function: ItemFn,
     path: &Path,
@@ -273,8 +274,8 @@ pub(crate) fn handler(
     // state does not fit, where the request-parts one names the missing `Verifier`.
     let debugged = function.attrs.iter().any(super::utoipa::is_debug_handler);
     let injected_type = match function.sig.inputs.is_empty() && !debugged {
-        true => quote_spanned!(span=> #private::SoleCheck<#requirement>),
-        false => quote_spanned!(span=> #private::Check<#requirement>),
+        true => quote_spanned!(span=> #private::NeedsVerifierInStateSole<#requirement>),
+        false => quote_spanned!(span=> #private::NeedsVerifierInState<#requirement>),
     };
     // Built, not parsed: the type's tokens are emitted as they are.
     let injected = FnArg::Typed(syn::PatType {
@@ -439,17 +440,16 @@ pub(crate) fn extractor(
         state_arg,
     } = parts;
 
-    // The check a handler's attribute injects, `Check<Self>`: the extractor reaches its
-    // table as a handler's requirement type does (`HandlerCheck`, implemented below), so
-    // a path that is no table is reported once, where `with_table` names it. `Self`,
-    // never the type's name as written: a name imported in the body (a type of the same
-    // name that the extractor wraps) would stand for another type, with its requirement.
+    // The check a handler's attribute injects, `NeedsVerifierInState<Self>`: the
+    // extractor reaches its table as a handler's requirement type does (`HandlerCheck`,
+    // implemented below), so a path that is no table is reported once, where
+    // `with_table` names it. `Self`, never the type's name as written: a name imported
+    // in the body (a type of the same name that the extractor wraps) would stand for
+    // another type, with its requirement.
     let check: syn::Stmt = syn::parse_quote_spanned! {path.span()=>
-        let _ = <#private::Check<Self> as #private::FromRequestParts<#state>>::from_request_parts(
-            #parts_arg,
-            #state_arg,
-        )
-        .await?;
+        let _ = <#private::NeedsVerifierInState<Self>
+            as #private::FromRequestParts<#state>>::from_request_parts(#parts_arg, #state_arg)
+            .await?;
     };
     for item in &mut block.items {
         if let ImplItem::Fn(function) = item
