@@ -1169,3 +1169,40 @@ async fn a_refusal_that_leaves_the_body_unread_closes_the_connection() {
         assert_eq!(n, 0, "{path}");
     }
 }
+
+/// The same from what a refusal can see without the body: the headers an extractor of
+/// the request's parts reads (a `POST` without a length, as a decompressing layer
+/// leaves it, counts as one with a body), and `Verifier::refuse`'s.
+#[tokio::test]
+async fn a_refusal_seen_from_the_headers_closes_the_connection_too() {
+    use axum::response::IntoResponse;
+    let app = hs_app();
+    let connection = |response: &axum::response::Response| {
+        response
+            .headers()
+            .get("connection")
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+    // `create_item` takes `Json`: its check is an extractor of the parts.
+    for (length, close) in [(Some("13"), true), (None, true), (Some("0"), false)] {
+        let mut request = Request::post("/items/").header("content-type", "application/json");
+        if let Some(length) = length {
+            request = request.header("content-length", length);
+        }
+        let request = request.body(Body::empty()).unwrap();
+        let response = tower::ServiceExt::oneshot(app.clone(), request)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
+        let expected = close.then(|| "close".to_owned());
+        assert_eq!(connection(&response), expected, "{length:?}");
+    }
+    let verifier = Verifier::new(Key::hs256(scopes_tests::SECRET).unwrap()).unwrap();
+    let reason = scopes_core::AuthRejection::MissingCredentials;
+    let mut headers = axum::http::HeaderMap::new();
+    let refused = verifier.refuse(&headers, reason, "items").into_response();
+    assert_eq!(connection(&refused), None);
+    headers.insert("content-length", "5".parse().unwrap());
+    let refused = verifier.refuse(&headers, reason, "items").into_response();
+    assert_eq!(connection(&refused).as_deref(), Some("close"));
+}

@@ -749,10 +749,19 @@ impl Rejection {
     }
 
     /// This refusal, for a request of `parts` whose body it leaves unread, as its
-    /// headers announce it (an extractor of the parts cannot see the body).
+    /// headers announce it (an extractor of the parts cannot see the body). A `POST`,
+    /// `PUT` or `PATCH` without a `Content-Length` counts as one with a body: a layer
+    /// that decodes a compressed body (tower-http's `RequestDecompressionLayer`) takes
+    /// the length away, and a client sends `Content-Length: 0` for an empty one.
     pub(crate) fn leaving(self, parts: &http::request::Parts) -> Self {
-        let unread = unread(parts.version, announced(&parts.headers));
-        self.unread(unread)
+        let unlengthed = || {
+            matches!(
+                parts.method,
+                http::Method::POST | http::Method::PUT | http::Method::PATCH
+            ) && !parts.headers.contains_key(CONTENT_LENGTH)
+        };
+        let pending = announced(&parts.headers) || unlengthed();
+        self.unread(unread(parts.version, pending))
     }
 
     /// Its event's context, when refusals are traced.

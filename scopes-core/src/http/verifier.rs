@@ -190,7 +190,9 @@ impl Verifier {
     /// `scope` lists the scopes the route requires, for the challenges that name them:
     /// [`SecurityScopes::scope_str`] gives it. The headers say how the token was
     /// presented, so that a request made with DPoP is answered in the `DPoP` scheme
-    /// (RFC 9449 §7.1), with a nonce when the policy asks for them.
+    /// (RFC 9449 §7.1), with a nonce when the policy asks for them; and whether it has a
+    /// body the refusal leaves unread, so that its answer closes the connection
+    /// (`Connection: close`, which hyper leaves out of an HTTP/2 answer).
     ///
     /// Only the names in `scope` that are scope-tokens (RFC 6749 §3.3: printable ASCII
     /// without space, `"` or `\`) are kept, and [`Rejection::scope`] gives what is kept.
@@ -212,6 +214,7 @@ impl Verifier {
         let presented = bearer::presented_in(headers, self.inner.dpop.is_some());
         self.refusal(reason, move || scope, None, || None)
             .presented(presented)
+            .unread(super::refusal::announced(headers))
     }
 
     /// Whether the refusal for `reason` names the route's scopes.
