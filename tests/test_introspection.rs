@@ -277,6 +277,15 @@ async fn every_fault_of_the_endpoint_refuses_and_is_not_cached() {
         );
         assert!(started.elapsed() < Duration::from_secs(3), "{behavior:?}");
     }
+    assert_eq!(server.calls(), 3);
+    // Three failures in a row pause the calls (a second, by default): refused at once,
+    // the endpoint not called.
+    assert_eq!(
+        verifier.verify("opaque").await.unwrap_err(),
+        TokenError::IntrospectionFailed
+    );
+    assert_eq!(server.calls(), 3);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     // A body that is no answer at all (a proxy's page): the token is refused as
     // invalid (RFC 7662 §2.2 leaves no other reading), and that is not remembered
     // either.
@@ -615,6 +624,94 @@ async fn refresh_tokens_and_key_bound_tokens_are_not_bearer_tokens() {
         );
     }
     verifier.verify("lowercase").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_failing_endpoint_is_paused_then_tried_by_one_call_at_a_time() {
+    let server = start().await;
+    let pause = Duration::from_millis(300);
+    let verifier = verifier(
+        TrustedIssuer::new(ISSUER)
+            .introspection(server.introspection().pause_after_failures(
+                2,
+                pause,
+                Duration::from_secs(2),
+            ))
+            .audience(AUDIENCE),
+    );
+    let refused = |result: Result<_, TokenError>| {
+        assert_eq!(result.unwrap_err(), TokenError::IntrospectionFailed);
+    };
+    server.answer("opaque", active("items"));
+    server.behave(Behavior::Status500);
+    // One failure is not an outage: the next token calls.
+    refused(verifier.verify("a").await);
+    refused(verifier.verify("b").await);
+    assert_eq!(server.calls(), 2);
+    // Two in a row pause the calls: any token not cached is refused without a call,
+    // and answered 503 (no challenge: the client keeps its token).
+    let started = std::time::Instant::now();
+    for token in ["c", "d", "opaque"] {
+        refused(verifier.verify(token).await);
+    }
+    assert!(started.elapsed() < pause);
+    let refusal = testing::send(
+        &app(verifier.clone()),
+        testing::get("/items", Some("opaque")),
+    )
+    .await;
+    refusal.assert_unavailable();
+    assert_eq!(server.calls(), 2);
+    // After the pause one call tries; it fails, and the next pause is twice as long.
+    tokio::time::sleep(pause + Duration::from_millis(50)).await;
+    refused(verifier.verify("e").await);
+    assert_eq!(server.calls(), 3);
+    tokio::time::sleep(pause + Duration::from_millis(50)).await;
+    refused(verifier.verify("f").await);
+    assert_eq!(
+        server.calls(),
+        3,
+        "still paused: the second pause is 600 ms"
+    );
+    // Back up. Once the pause is over, of four tokens at once one call tries (the
+    // endpoint takes 50 ms) and the others are refused meanwhile.
+    server.behave(Behavior::Answer);
+    tokio::time::sleep(pause).await;
+    let requests: Vec<_> = ["opaque", "g", "h", "i"]
+        .into_iter()
+        .map(|token| {
+            let verifier = verifier.clone();
+            tokio::spawn(async move { verifier.verify(token).await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for request in requests {
+        outcomes.push(request.await.unwrap().err());
+    }
+    assert_eq!(server.calls(), 4, "{outcomes:?}");
+    let unavailable = outcomes
+        .iter()
+        .filter(|outcome| **outcome == Some(TokenError::IntrospectionFailed))
+        .count();
+    assert_eq!(unavailable, 3, "{outcomes:?}");
+    // The good answer ended the outage: every token calls again.
+    verifier.verify("opaque").await.unwrap();
+    assert_eq!(
+        verifier.verify("j").await.unwrap_err(),
+        TokenError::Inactive
+    );
+    // Never paused with `failures` 0.
+    let never = self::verifier(
+        TrustedIssuer::new(ISSUER)
+            .introspection(server.introspection().pause_after_failures(0, pause, pause))
+            .audience(AUDIENCE),
+    );
+    server.behave(Behavior::Status500);
+    let before = server.calls();
+    for token in ["k", "l", "m", "n"] {
+        refused(never.verify(token).await);
+    }
+    assert_eq!(server.calls(), before + 4);
 }
 
 #[tokio::test]

@@ -29,7 +29,12 @@ use crate::store::Store;
 /// not become a flood of calls. A failed call (timeout, connection, status other than
 /// 200, a body larger than the limit) is never cached and refuses the request without
 /// blaming the token: 503 with `Retry-After: 10` and no challenge
-/// (`AuthRejection::is_outage`), so that a client keeps its token and tries again. An
+/// (`AuthRejection::is_outage`), so that a client keeps its token and tries again. After
+/// three failed calls in a row the endpoint is not called for a second, then for twice
+/// as long after each further failure (up to 30 seconds): tokens that are not cached are
+/// refused at once meanwhile, instead of each waiting for its own timeout, and one call
+/// at a time tries the endpoint again ([`pause_after_failures`](Self::pause_after_failures)).
+/// An
 /// answer that is not one (not a JSON object, `active` missing or not a boolean, a
 /// member given twice) refuses the token as invalid (401 `invalid_token`,
 /// `TokenError::UnreadableIntrospection`), as do claims of the wrong type or out of
@@ -73,6 +78,16 @@ pub struct Introspection {
     inactive_for: Duration,
     entries: usize,
     store: Option<Arc<dyn Store>>,
+    pause: PauseRule,
+}
+
+/// When the calls pause: after `failures` failed calls in a row (0: never), for `first`,
+/// doubled with each further failure up to `longest`.
+#[derive(Clone, Copy, Debug)]
+struct PauseRule {
+    failures: u32,
+    first: Duration,
+    longest: Duration,
 }
 
 impl Introspection {
@@ -93,6 +108,11 @@ impl Introspection {
             inactive_for: Duration::from_secs(10),
             entries: 10_000,
             store: None,
+            pause: PauseRule {
+                failures: 3,
+                first: Duration::from_secs(1),
+                longest: Duration::from_secs(30),
+            },
         }
     }
 
@@ -148,6 +168,33 @@ impl Introspection {
     /// with other services is still best given its own `prefix`).
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
+        self
+    }
+
+    /// When the endpoint is down, stops calling it for a while: after `failures` failed
+    /// calls in a row (a timeout, no connection, a status other than 200, a body over
+    /// the limit), for `first`, then twice as long after each further failure, up to
+    /// `longest`. Meanwhile a token whose answer is not cached is refused at once (503,
+    /// as for a failed call) rather than waiting for its own call to time out; once the
+    /// pause is over, one call tries the endpoint while the others keep being refused,
+    /// and a good answer ends the outage. Cached answers, and those of a shared
+    /// [`store`](Self::store), are used all along.
+    ///
+    /// By default: after 3 failures, 1 second doubling up to 30 seconds. `failures` of
+    /// 0 never pauses (each request without a cached answer calls the endpoint). A
+    /// pause lasts a day at most.
+    pub fn pause_after_failures(
+        mut self,
+        failures: u32,
+        first: Duration,
+        longest: Duration,
+    ) -> Self {
+        const DAY: Duration = Duration::from_secs(86_400);
+        self.pause = PauseRule {
+            failures,
+            first: first.min(DAY),
+            longest: longest.max(first).min(DAY),
+        };
         self
     }
 
@@ -209,6 +256,7 @@ impl Introspection {
             store_key: jsonwebtoken::EncodingKey::from_secret(&crate::keys::sha256(
                 format!("scopes-core introspection store\n{}", self.client_secret).as_bytes(),
             )),
+            outage: std::sync::Mutex::new(Outage::default()),
             config: Arc::new(self),
         })
     }
@@ -225,6 +273,7 @@ impl fmt::Debug for Introspection {
             .field("cache_ceiling", &self.ceiling)
             .field("inactive_for", &self.inactive_for)
             .field("store", &self.store)
+            .field("pause", &self.pause)
             .finish_non_exhaustive()
     }
 }
@@ -241,6 +290,91 @@ pub(crate) struct Introspector {
     issuer: Option<String>,
     /// The key of the answers' MACs in the shared store (derived from the secret).
     store_key: jsonwebtoken::EncodingKey,
+    /// The endpoint's failures in a row, and the pause they started.
+    outage: std::sync::Mutex<Outage>,
+}
+
+/// The endpoint's state as its calls found it.
+#[derive(Default)]
+struct Outage {
+    /// Failed calls since the last good one.
+    failures: u32,
+    /// No call before then (once set, until a good answer: each call after it tries
+    /// the endpoint alone).
+    paused_until: Option<Instant>,
+    /// Pauses since the first one, each twice as long as the one before.
+    pauses: u32,
+    /// A call is trying the endpoint after a pause; the others are refused meanwhile.
+    trying: bool,
+}
+
+/// Leave to call the endpoint: its outcome is told with [`Leave::ended`]; dropped
+/// without it (the request went away mid-call), it lets another call try.
+struct Leave<'a> {
+    outage: &'a std::sync::Mutex<Outage>,
+    rule: PauseRule,
+    trying: bool,
+}
+
+impl Leave<'_> {
+    /// Records the call's outcome (`what`: the endpoint, or the issuer whose discovery
+    /// failed, for the logs). A good answer ends an outage. Failures count, and enough
+    /// of them in a row pause the calls; a failure of the call that tried after a
+    /// pause starts a pause twice as long. (Calls that started before a pause and fail
+    /// after it began change nothing: they are the same outage.)
+    fn ended(mut self, ok: bool, what: &str) {
+        let mut outage = lock(self.outage);
+        let trying = core::mem::take(&mut self.trying);
+        if trying {
+            outage.trying = false;
+        }
+        if ok {
+            if outage.paused_until.is_some() {
+                tracing::info!(endpoint = %for_logs(what), "the introspection endpoint answers again; it is called again");
+            }
+            *outage = Outage::default();
+            return;
+        }
+        outage.failures = outage.failures.saturating_add(1);
+        let rule = self.rule;
+        let pauses = match (trying, outage.paused_until) {
+            (true, _) => outage.pauses.saturating_add(1),
+            (false, None) if rule.failures > 0 && outage.failures >= rule.failures => 0,
+            _ => return,
+        };
+        let pause = rule
+            .first
+            .saturating_mul(1 << pauses.min(16))
+            .min(rule.longest);
+        outage.pauses = pauses;
+        outage.paused_until = Some(
+            Instant::now()
+                .checked_add(pause)
+                .unwrap_or_else(Instant::now),
+        );
+        tracing::warn!(
+            endpoint = %for_logs(what),
+            failures = outage.failures,
+            pause_ms = pause.as_millis() as u64,
+            "the introspection endpoint keeps failing; it is not called for a while, and tokens not cached are refused (503) meanwhile"
+        );
+    }
+}
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        if self.trying {
+            lock(self.outage).trying = false;
+        }
+    }
+}
+
+/// The lock, even if a thread panicked holding it (its state stays consistent: plain
+/// numbers).
+fn lock(outage: &std::sync::Mutex<Outage>) -> std::sync::MutexGuard<'_, Outage> {
+    outage
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The most bytes of tokens and answers kept.
@@ -381,15 +515,44 @@ impl Introspector {
         ))
     }
 
+    /// Leave to call the endpoint, unless its calls are paused (or, after a pause,
+    /// another call is trying it).
+    fn leave(&self) -> Option<Leave<'_>> {
+        let mut outage = lock(&self.outage);
+        let mut trying = false;
+        if let Some(until) = outage.paused_until {
+            if Instant::now() < until || outage.trying {
+                return None;
+            }
+            outage.trying = true;
+            trying = true;
+        }
+        Some(Leave {
+            outage: &self.outage,
+            rule: self.config.pause,
+            trying,
+        })
+    }
+
     /// Asks the endpoint: the answer's body.
     async fn fetch(&self, token: &str) -> Result<Vec<u8>, ()> {
         let config = &*self.config;
+        let Some(leave) = self.leave() else {
+            tracing::debug!(
+                "the introspection endpoint is not called while it is down; the request is refused"
+            );
+            return Err(());
+        };
         let mut form = vec![("token", token), ("token_type_hint", "access_token")];
         if config.post {
             form.push(("client_id", &config.client_id));
             form.push(("client_secret", &config.client_secret));
         }
-        let endpoint = self.endpoint().await?;
+        // A discovery that fails is the issuer down too.
+        let Ok(endpoint) = self.endpoint().await else {
+            leave.ended(false, self.issuer.as_deref().unwrap_or_default());
+            return Err(());
+        };
         let body = crate::keys::post_form(
             &self.client,
             endpoint,
@@ -400,8 +563,9 @@ impl Introspector {
         .await
         .map_err(|error| {
             tracing::warn!(%error, endpoint = %for_logs(endpoint), "the introspection call failed; the request is refused");
-        })?;
-        Ok(body.to_vec())
+        });
+        leave.ended(body.is_ok(), endpoint);
+        Ok(body?.to_vec())
     }
 
     /// Whether a kept answer's time of fetching is ahead of this instance's clock
@@ -652,6 +816,27 @@ mod tests {
     use super::{Answer, Fields, Introspection, read_answer};
     use crate::error::TokenError;
     use crate::store::Store as _;
+
+    /// After a pause one call at a time tries the endpoint; one whose request went away
+    /// mid-call (its future dropped) lets the next try, rather than pausing forever.
+    #[test]
+    fn a_call_that_tries_and_goes_away_lets_another_try() {
+        let introspector = Introspection::new("http://127.0.0.1:9/introspect", "client", "s3cret")
+            .build(None)
+            .unwrap();
+        assert!(introspector.leave().is_some_and(|leave| !leave.trying));
+        super::lock(&introspector.outage).paused_until = Some(std::time::Instant::now());
+        let trying = introspector.leave().unwrap();
+        assert!(trying.trying);
+        assert!(introspector.leave().is_none(), "another call is trying");
+        drop(trying);
+        let again = introspector.leave().unwrap();
+        assert!(again.trying);
+        // A good answer ends the outage: calls are free again.
+        again.ended(true, "http://127.0.0.1:9/introspect");
+        assert!(introspector.leave().is_some_and(|leave| !leave.trying));
+        assert!(super::lock(&introspector.outage).paused_until.is_none());
+    }
 
     /// A kept answer whose time of fetching is ahead of this instance's clock is not
     /// believed: its age cannot be told. (The endpoint is down here, so asking it fails.)
