@@ -30,7 +30,8 @@ use crate::store::Store;
 /// 200, a body larger than the limit) is never cached and refuses the request without
 /// blaming the token: 503 with `Retry-After: 10` and no challenge
 /// (`AuthRejection::is_outage`), so that a client keeps its token and tries again. After
-/// three failed calls in a row the endpoint is not called for a second, then for twice
+/// three calls in a row find it down (no connection, no answer in time, 429, 502, 503,
+/// 504) the endpoint is not called for a second, then for twice
 /// as long after each further failure (up to 30 seconds): tokens that are not cached are
 /// refused at once meanwhile, instead of each waiting for its own timeout, and one call
 /// at a time tries the endpoint again ([`pause_after_failures`](Self::pause_after_failures)).
@@ -171,9 +172,9 @@ impl Introspection {
         self
     }
 
-    /// When the endpoint is down, stops calling it for a while: after `failures` failed
-    /// calls in a row (a timeout, no connection, a status other than 200, a body over
-    /// the limit), for `first`, then twice as long after each further failure, up to
+    /// When the endpoint is down, stops calling it for a while: after `failures` calls
+    /// in a row that find it down (no connection, no answer in time, a status 429, 502,
+    /// 503 or 504), for `first`, then twice as long after each further failure, up to
     /// `longest`. Meanwhile a token whose answer is not cached is refused at once (503,
     /// as for a failed call) rather than waiting for its own call to time out; once the
     /// pause is over, one call tries the endpoint while the others keep being refused,
@@ -183,6 +184,10 @@ impl Introspection {
     /// By default: after 3 failures, 1 second doubling up to 30 seconds. `failures` of
     /// 0 never pauses (each request without a cached answer calls the endpoint). A
     /// pause lasts a day at most.
+    ///
+    /// Other failures (another status, a body over the limit) refuse the request as
+    /// well but neither count nor end an outage: a token can cause them (an endpoint
+    /// that fails on some tokens), and no client may pause the calls for everyone.
     pub fn pause_after_failures(
         mut self,
         failures: u32,
@@ -316,19 +321,51 @@ struct Leave<'a> {
     trying: bool,
 }
 
+/// How a call to the endpoint (or to its discovery) ended, as an outage counts it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Outcome {
+    /// An answer came (200).
+    Answered,
+    /// The endpoint is down or overwhelmed: no connection, no answer in time, 429, 502,
+    /// 503 or 504 (none of which the token sent can cause).
+    Down,
+    /// Another failure (another status, a body over the limit), which a token could
+    /// cause (an endpoint that fails on some tokens): neither counted nor an end of the
+    /// outage, so that a client cannot pause the calls for everyone.
+    Failed,
+}
+
+impl Outcome {
+    fn of(result: &Result<Vec<u8>, KeyFetchError>) -> Self {
+        match result {
+            Ok(_) => Self::Answered,
+            Err(
+                KeyFetchError::Timeout
+                | KeyFetchError::Unreachable { .. }
+                | KeyFetchError::Status(429 | 502 | 503 | 504),
+            ) => Self::Down,
+            Err(_) => Self::Failed,
+        }
+    }
+}
+
 impl Leave<'_> {
     /// Records the call's outcome (`what`: the endpoint, or the issuer whose discovery
-    /// failed, for the logs). A good answer ends an outage. Failures count, and enough
-    /// of them in a row pause the calls; a failure of the call that tried after a
-    /// pause starts a pause twice as long. (Calls that started before a pause and fail
-    /// after it began change nothing: they are the same outage.)
-    fn ended(mut self, ok: bool, what: &str) {
+    /// failed, for the logs). An answer ends an outage. Calls that find the endpoint
+    /// down count, and enough of them in a row pause the calls; the call that tries
+    /// after a pause and finds it down starts a pause twice as long. (Calls that
+    /// started before a pause and end after it began change nothing: they are the same
+    /// outage.)
+    fn ended(mut self, outcome: Outcome, what: &str) {
         let mut outage = lock(self.outage);
         let trying = core::mem::take(&mut self.trying);
         if trying {
             outage.trying = false;
         }
-        if ok {
+        if outcome == Outcome::Failed {
+            return;
+        }
+        if outcome == Outcome::Answered {
             if outage.paused_until.is_some() {
                 tracing::info!(endpoint = %for_logs(what), "the introspection endpoint answers again; it is called again");
             }
@@ -550,7 +587,7 @@ impl Introspector {
         }
         // A discovery that fails is the issuer down too.
         let Ok(endpoint) = self.endpoint().await else {
-            leave.ended(false, self.issuer.as_deref().unwrap_or_default());
+            leave.ended(Outcome::Down, self.issuer.as_deref().unwrap_or_default());
             return Err(());
         };
         let body = crate::keys::post_form(
@@ -560,12 +597,11 @@ impl Introspector {
             &form,
             &config.options,
         )
-        .await
-        .map_err(|error| {
+        .await;
+        leave.ended(Outcome::of(&body), endpoint);
+        body.map_err(|error| {
             tracing::warn!(%error, endpoint = %for_logs(endpoint), "the introspection call failed; the request is refused");
-        });
-        leave.ended(body.is_ok(), endpoint);
-        Ok(body?.to_vec())
+        })
     }
 
     /// Whether a kept answer's time of fetching is ahead of this instance's clock
@@ -833,7 +869,7 @@ mod tests {
         let again = introspector.leave().unwrap();
         assert!(again.trying);
         // A good answer ends the outage: calls are free again.
-        again.ended(true, "http://127.0.0.1:9/introspect");
+        again.ended(super::Outcome::Answered, "http://127.0.0.1:9/introspect");
         assert!(introspector.leave().is_some_and(|leave| !leave.trying));
         assert!(super::lock(&introspector.outage).paused_until.is_none());
     }
