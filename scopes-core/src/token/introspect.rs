@@ -29,13 +29,12 @@ use crate::store::Store;
 /// not become a flood of calls. A failed call (timeout, connection, status other than
 /// 200, a body larger than the limit) is never cached and refuses the request without
 /// blaming the token: 503 with `Retry-After: 10` and no challenge
-/// (`AuthRejection::is_outage`), so that a client keeps its token and tries again. After
-/// three calls in a row find it down (no connection, no answer in time, 429, 502, 503,
-/// 504) the endpoint is not called for a second, then for twice
-/// as long after each further failure (up to 30 seconds): tokens that are not cached are
-/// refused at once meanwhile, instead of each waiting for its own timeout, and one call
-/// at a time tries the endpoint again ([`pause_after_failures`](Self::pause_after_failures)).
-/// An
+/// (`AuthRejection::is_outage`), so that a client keeps its token and tries again.
+/// After three calls in a row find it down (no connection, no answer in time, 429, 502,
+/// 503, 504) the endpoint is not called for a second, then for twice as long after each
+/// further failure (up to 30 seconds): tokens that are not cached are refused at once
+/// meanwhile, instead of each waiting for its own timeout, and one call at a time tries
+/// the endpoint again ([`pause_after_failures`](Self::pause_after_failures)). An
 /// answer that is not one (not a JSON object, `active` missing or not a boolean, a
 /// member given twice) refuses the token as invalid (401 `invalid_token`,
 /// `TokenError::UnreadableIntrospection`), as do claims of the wrong type or out of
@@ -82,8 +81,8 @@ pub struct Introspection {
     pause: PauseRule,
 }
 
-/// When the calls pause: after `failures` failed calls in a row (0: never), for `first`,
-/// doubled with each further failure up to `longest`.
+/// When the calls pause: after `failures` calls in a row find the endpoint down (0:
+/// never), for `first`, doubled with each further failure up to `longest`.
 #[derive(Clone, Copy, Debug)]
 struct PauseRule {
     failures: u32,
@@ -302,7 +301,7 @@ pub(crate) struct Introspector {
 /// The endpoint's state as its calls found it.
 #[derive(Default)]
 struct Outage {
-    /// Failed calls since the last good one.
+    /// Calls that found the endpoint down since the last answer.
     failures: u32,
     /// No call before then (once set, until a good answer: each call after it tries
     /// the endpoint alone).
