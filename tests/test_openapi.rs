@@ -511,6 +511,44 @@ fn a_layers_scopes_join_every_operation_it_wraps() {
 }
 
 #[test]
+fn a_layers_scopes_join_the_operations_under_its_prefix_only() {
+    let _ = (layered::secured, layered::plain, layered::optional);
+    let untouched = serde_json::to_value(<layered::Routes as OpenApi>::openapi()).unwrap();
+    let mut document = <layered::Routes as OpenApi>::openapi();
+    // A document of every route, the layer wrapping what is nested at `/plain`.
+    scopes_core::openapi::utoipa::add_layer_security_under::<Everything, AdminLayer>(
+        &mut document,
+        "/plain/",
+    );
+    let document = serde_json::to_value(document).unwrap();
+    let operation = |path: &str| document["paths"][path]["get"].clone();
+    assert_eq!(
+        operation("/plain")["security"],
+        json!([{"OAuth2": ["admin"]}, {"Keycloak": ["admin"]}])
+    );
+    assert_eq!(
+        operation("/plain")["responses"]["403"]["headers"]["WWW-Authenticate"]["example"],
+        r#"Bearer error="insufficient_scope", scope="admin""#
+    );
+    // The others are as they were.
+    for path in ["/secured", "/optional", "/own"] {
+        assert_eq!(document["paths"][path], untouched["paths"][path], "{path}");
+    }
+    // `""` is every path: `add_layer_security`.
+    let mut everywhere = <layered::Routes as OpenApi>::openapi();
+    scopes_core::openapi::utoipa::add_layer_security_under::<Everything, AdminLayer>(
+        &mut everywhere,
+        "",
+    );
+    let mut all = <layered::Routes as OpenApi>::openapi();
+    scopes_core::openapi::utoipa::add_layer_security::<Everything, AdminLayer>(&mut all);
+    assert_eq!(
+        serde_json::to_value(everywhere).unwrap(),
+        serde_json::to_value(all).unwrap()
+    );
+}
+
+#[test]
 fn dpop_is_documented_where_the_verifier_requires_it() {
     let mut openapi = ApiDoc::openapi();
     scopes_core::openapi::utoipa::document_dpop(&mut openapi, &scopes_core::Dpop::required());

@@ -407,11 +407,7 @@ pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(
     if let Some(message) = crate::table::check::missing_scheme::<T>(T::NAME) {
         panic!("{}", message.as_str());
     }
-    let prefix = prefix.trim_end_matches('/');
-    let under = |path: &str| {
-        path.strip_prefix(prefix)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    };
+    let under = super::under(prefix);
     let layer = L::composed();
     for (_, operation) in operations_mut(openapi).filter(|(path, _)| under(path)) {
         join_into::<T>(operation, layer);

@@ -336,6 +336,18 @@ impl<T: ScopeTable> OperationSecurity<T> {
     }
 }
 
+/// Whether a document's path is `prefix` or below it (`"/admin"` or `"/admin/"`:
+/// `/admin` and `/admin/stats`, not `/administrators`; `""` for every path): where a
+/// router layer nested at `prefix` applies.
+#[cfg(any(feature = "utoipa", feature = "aide"))]
+pub(crate) fn under(prefix: &str) -> impl Fn(&str) -> bool + '_ {
+    let prefix = prefix.trim_end_matches('/');
+    move |path: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
+}
+
 /// The sets of scopes that meet, together, `start` (alternatives already required) and
 /// each of `requirements` (each a list of alternatives): their cross product, minimal.
 /// An alternative that needs everything another needs, and more, never decides, so it

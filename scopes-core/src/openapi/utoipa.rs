@@ -13,7 +13,8 @@
 //!   operation is documented without `security`, as if public. Write a bare
 //!   `#[requires_scopes]` (no scopes of its own: a valid token) above its
 //!   `#[utoipa::path]`, and the operation requires the extractor's scopes.
-//! - [`add_layer_security`] adds a router layer's scopes to the operations it wraps, and
+//! - [`add_layer_security`] adds a router layer's scopes to the operations it wraps (the
+//!   whole document, or [`add_layer_security_under`] a path prefix), and
 //!   [`document_response_mode`] documents FastAPI's answers when the verifier gives them.
 //! - [`secure_operation`] and [`add_security_schemes`] do the same by hand, for
 //!   operations built another way.
@@ -298,9 +299,32 @@ pub fn document_dpop(openapi: &mut OpenApi, dpop: &crate::http::Dpop) {
 /// then requires its own scopes and the layer's (FastAPI's `dependencies=[Security(…)]`),
 /// and its 400/401/403 responses name them all. Call it before
 /// [`document_response_mode`], which rewrites those responses last.
+///
+/// Without utoipa-axum (routes listed in `#[openapi(paths(…))]`, the layer wrapping some
+/// of them), [`add_layer_security_under`] adds it to the operations at or below the path
+/// the layered router is nested at.
 pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(openapi: &mut OpenApi) {
+    add_layer_security_under::<T, L>(openapi, "");
+}
+
+/// [`add_layer_security`] for the operations of `openapi` whose path is `prefix` or
+/// below it (`"/admin"`: `/admin` and `/admin/stats`, not `/administrators`; `""` for
+/// every path), as aide's [`add_layer_security`](super::aide::add_layer_security)
+/// takes it: for a document of all the routes, of which the layered router nested at
+/// `prefix` is a part.
+pub fn add_layer_security_under<T: ScopeTable, L: RequiredScopes<T>>(
+    openapi: &mut OpenApi,
+    prefix: &str,
+) {
     let layer = L::composed();
-    for operation in all_operations(openapi) {
+    let under = super::under(prefix);
+    let layered = openapi
+        .paths
+        .paths
+        .iter_mut()
+        .filter(|(path, _)| under(path))
+        .flat_map(|(_, item)| operations(item));
+    for operation in layered {
         let ours = documented_here(operation) || !operation.responses.responses.contains_key("401");
         // The operation's own alternatives, joined with the layer's.
         // No security, `[]` or `[{}]` (optional authentication) all leave the layer's.
