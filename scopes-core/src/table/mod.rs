@@ -53,7 +53,8 @@ impl<const N: usize> Words for [u64; N] {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a scope table",
     label = "not a table declared with `scopes!`",
-    note = "`#[requires_scopes]` uses the type named `Scopes` in scope, or the one given with `table = path::To::Table`; declare it with `scopes! {{ pub Scopes {{ \"items\": \"Read items.\" }} }}`"
+    note = "`#[requires_scopes]` uses the type named `Scopes` in scope, or the one given with `table = path::To::Table`; declare it with `scopes! {{ pub Scopes {{ \"items\": \"Read items.\" }} }}`",
+    note = "if `{Self}` is declared with `scopes!`, the build has two copies of scopes-core (two versions, or one version from two sources): every crate must use the same one (`cargo tree --duplicates` lists them)"
 )]
 pub trait AsTable {
     /// The table.
@@ -68,7 +69,8 @@ pub trait AsTable {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a scope table",
     label = "not a table declared with `scopes!`",
-    note = "`#[requires_scopes]` uses the type named `Scopes` in scope, or the one given with `table = path::To::Table`; declare it with `scopes! {{ pub Scopes {{ \"items\": \"Read items.\" }} }}`"
+    note = "`#[requires_scopes]` uses the type named `Scopes` in scope, or the one given with `table = path::To::Table`; declare it with `scopes! {{ pub Scopes {{ \"items\": \"Read items.\" }} }}`",
+    note = "if `{Self}` is declared with `scopes!`, the build has two copies of scopes-core (two versions, or one version from two sources): every crate must use the same one (`cargo tree --duplicates` lists them)"
 )]
 pub trait ScopeTable: Sized + Send + Sync + 'static {
     /// The bit storage of this table's [`ScopeSet`]s.
