@@ -126,8 +126,11 @@ mod proof_urls_tests {
 /// refuses an unknown issuer before any signature check, so they may be anyone's text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Addressed {
-    /// The token's `iss`, if it is a string.
+    /// The token's `iss`, if it is a string: escaped and cut, for the event.
     pub(crate) iss: Option<String>,
+    /// The same as the token has it, to find the issuer it is routed to (whose
+    /// audiences or required claims the event names); never written in an event.
+    pub(crate) routing_iss: Option<String>,
     /// The token's `aud`: its string, or its array's strings, space-separated; none
     /// when it has no string.
     pub(crate) aud: Option<String>,
@@ -178,12 +181,10 @@ impl Addressed {
             }
             _ => None,
         };
+        let iss = parties.iss.as_ref().and_then(serde_json::Value::as_str);
         Self {
-            iss: parties
-                .iss
-                .as_ref()
-                .and_then(serde_json::Value::as_str)
-                .map(|iss| escaped(iss, NAMED_MAX)),
+            iss: iss.map(|iss| escaped(iss, NAMED_MAX)),
+            routing_iss: iss.map(str::to_owned),
             aud,
             accepted: None,
         }
@@ -254,6 +255,9 @@ mod addressed_tests {
         );
         let long = of(&format!(r#"{{"iss":"{}"}}"#, "x".repeat(200)));
         assert_eq!(long.iss, Some(format!("{}…", "x".repeat(120))));
+        // The issuer is found by the `iss` the token has, not the one the event shows.
+        assert_eq!(long.routing_iss, Some("x".repeat(200)));
+        assert_eq!(hostile.routing_iss.as_deref(), Some("a\u{2028}b\u{202e}c\u{1b}[31m\nd\u{e9}"));
         // A backslash is escaped too: no text passes for an escape.
         let forged = of(r#"{"iss":"a\\u{2028}b"}"#);
         assert_eq!(forged.iss.as_deref(), Some("a\\\\u{2028}b"));

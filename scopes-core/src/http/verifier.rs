@@ -264,7 +264,7 @@ impl Verifier {
             return;
         };
         if error == TokenError::WrongAudience {
-            let accepted = self.inner.tokens.audiences_for(addressed.iss.as_deref());
+            let accepted = self.inner.tokens.audiences_for(addressed.routing_iss.as_deref());
             addressed.accepted = Some(match accepted.is_empty() {
                 // A token naming an audience is refused where none is configured.
                 true => observe::NO_AUDIENCE.to_owned(),
@@ -278,7 +278,7 @@ impl Verifier {
     /// event that is written.
     #[cold]
     fn required_claims(&self, context: &mut Context, parts: &Parts) {
-        let iss = self.named_in(parts).and_then(|named| named.iss);
+        let iss = self.named_in(parts).and_then(|named| named.routing_iss);
         context.required_claims = Some(self.inner.tokens.required_claims_for(iss.as_deref()));
     }
 
