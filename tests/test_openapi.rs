@@ -513,39 +513,35 @@ fn a_layers_scopes_join_every_operation_it_wraps() {
 #[test]
 fn a_layers_scopes_join_the_operations_under_its_prefix_only() {
     let _ = (layered::secured, layered::plain, layered::optional);
+    let document = |prefix: Option<&str>| {
+        let mut document = <layered::Routes as OpenApi>::openapi();
+        match prefix {
+            Some(prefix) => scopes_core::openapi::utoipa::add_layer_security_under::<
+                Everything,
+                AdminLayer,
+            >(&mut document, prefix),
+            None => scopes_core::openapi::utoipa::add_layer_security::<Everything, AdminLayer>(
+                &mut document,
+            ),
+        }
+        serde_json::to_value(document).unwrap()
+    };
     let untouched = serde_json::to_value(<layered::Routes as OpenApi>::openapi()).unwrap();
-    let mut document = <layered::Routes as OpenApi>::openapi();
-    // A document of every route, the layer wrapping what is nested at `/plain`.
-    scopes_core::openapi::utoipa::add_layer_security_under::<Everything, AdminLayer>(
-        &mut document,
-        "/plain/",
-    );
-    let document = serde_json::to_value(document).unwrap();
-    let operation = |path: &str| document["paths"][path]["get"].clone();
-    assert_eq!(
-        operation("/plain")["security"],
-        json!([{"OAuth2": ["admin"]}, {"Keycloak": ["admin"]}])
-    );
-    assert_eq!(
-        operation("/plain")["responses"]["403"]["headers"]["WWW-Authenticate"]["example"],
-        r#"Bearer error="insufficient_scope", scope="admin""#
-    );
-    // The others are as they were.
+    // Over the whole document (see `a_layers_scopes_join_every_operation_it_wraps`).
+    let everywhere = document(None);
+    // A document of every route, the layer wrapping what is nested at `/plain`: that
+    // operation as the layer over the whole document makes it, the others untouched.
+    let under = document(Some("/plain/"));
+    assert_eq!(under["paths"]["/plain"], everywhere["paths"]["/plain"]);
+    assert_ne!(under["paths"]["/plain"], untouched["paths"]["/plain"]);
     for path in ["/secured", "/optional", "/own"] {
-        assert_eq!(document["paths"][path], untouched["paths"][path], "{path}");
+        assert_eq!(under["paths"][path], untouched["paths"][path], "{path}");
     }
-    // `""` is every path: `add_layer_security`.
-    let mut everywhere = <layered::Routes as OpenApi>::openapi();
-    scopes_core::openapi::utoipa::add_layer_security_under::<Everything, AdminLayer>(
-        &mut everywhere,
-        "",
-    );
-    let mut all = <layered::Routes as OpenApi>::openapi();
-    scopes_core::openapi::utoipa::add_layer_security::<Everything, AdminLayer>(&mut all);
-    assert_eq!(
-        serde_json::to_value(everywhere).unwrap(),
-        serde_json::to_value(all).unwrap()
-    );
+    // A prefix is a whole segment: `/pla` is not `/plain`'s.
+    assert_eq!(document(Some("/pla")), untouched);
+    // `""` and `"/"` are every path.
+    assert_eq!(document(Some("")), everywhere);
+    assert_eq!(document(Some("/")), everywhere);
 }
 
 #[test]

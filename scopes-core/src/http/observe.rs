@@ -257,7 +257,10 @@ mod addressed_tests {
         assert_eq!(long.iss, Some(format!("{}…", "x".repeat(120))));
         // The issuer is found by the `iss` the token has, not the one the event shows.
         assert_eq!(long.routing_iss, Some("x".repeat(200)));
-        assert_eq!(hostile.routing_iss.as_deref(), Some("a\u{2028}b\u{202e}c\u{1b}[31m\nd\u{e9}"));
+        assert_eq!(
+            hostile.routing_iss.as_deref(),
+            Some("a\u{2028}b\u{202e}c\u{1b}[31m\nd\u{e9}")
+        );
         // A backslash is escaped too: no text passes for an escape.
         let forged = of(r#"{"iss":"a\\u{2028}b"}"#);
         assert_eq!(forged.iss.as_deref(), Some("a\\\\u{2028}b"));

@@ -264,7 +264,10 @@ impl Verifier {
             return;
         };
         if error == TokenError::WrongAudience {
-            let accepted = self.inner.tokens.audiences_for(addressed.routing_iss.as_deref());
+            let accepted = self
+                .inner
+                .tokens
+                .audiences_for(addressed.routing_iss.as_deref());
             addressed.accepted = Some(match accepted.is_empty() {
                 // A token naming an audience is refused where none is configured.
                 true => observe::NO_AUDIENCE.to_owned(),
