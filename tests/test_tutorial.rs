@@ -101,6 +101,16 @@ async fn tutorial_session(mode: ResponseMode) {
         (&body["token_type"], &body["expires_in"], &body["scope"]),
         (&json!("bearer"), &json!(1800), &json!("me items"))
     );
+    // No scope granted: no `scope` (RFC 6749 §3.3 names at least one), as FastAPI
+    // sends none.
+    let response = login(
+        addr,
+        "grant_type=password&username=johndoe&password=secret&scope=",
+    )
+    .await;
+    assert_eq!(response.status, 200);
+    let body: Value = serde_json::from_str(&response.body).unwrap();
+    assert_eq!(body.get("scope"), None, "{body}");
 
     let full = token(
         addr,

@@ -185,7 +185,8 @@ pub struct AccessTokenResponse {
     pub token_type: String,
     /// Lifetime in seconds.
     pub expires_in: u64,
-    /// The granted scopes, space-delimited (present even when they are what was asked).
+    /// The granted scopes, space-delimited; left out when none is granted (RFC 6749 §3.3).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub scope: String,
 }
 

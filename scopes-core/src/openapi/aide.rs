@@ -641,12 +641,12 @@ impl OperationOutput for AccessTokenResponse {
                 "application/json": {
                     "schema": {
                         "type": "object",
-                        "required": ["access_token", "token_type", "expires_in", "scope"],
+                        "required": ["access_token", "token_type", "expires_in"],
                         "properties": {
                             "access_token": { "type": "string" },
                             "token_type": { "type": "string", "const": "bearer" },
                             "expires_in": { "type": "integer", "minimum": 0 },
-                            "scope": { "type": "string", "description": "The granted scopes, space-delimited." },
+                            "scope": { "type": "string", "description": "The granted scopes, space-delimited; left out when none is granted." },
                         },
                     },
                 },
