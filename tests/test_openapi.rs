@@ -537,8 +537,10 @@ fn a_layers_scopes_join_the_operations_under_its_prefix_only() {
     for path in ["/secured", "/optional", "/own"] {
         assert_eq!(under["paths"][path], untouched["paths"][path], "{path}");
     }
-    // A prefix is a whole segment: `/pla` is not `/plain`'s.
+    // A prefix is a whole segment: `/pla` is not `/plain`'s. The leading slash may be
+    // left out.
     assert_eq!(document(Some("/pla")), untouched);
+    assert_eq!(document(Some("plain")), under);
     // `""` and `"/"` are every path.
     assert_eq!(document(Some("")), everywhere);
     assert_eq!(document(Some("/")), everywhere);

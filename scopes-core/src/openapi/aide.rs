@@ -393,7 +393,8 @@ fn join_into<T: ScopeTable>(operation: &mut Operation, added: &[crate::table::Re
 /// Adds what `L` requires, a router layer's requirement (see
 /// [`RequireScopesLayer`](crate::RequireScopesLayer)), to the operations of the finished
 /// document whose path is `prefix` or below it (`"/admin"`: `/admin` and `/admin/stats`,
-/// not `/administrators`; `""` for every path), as utoipa's
+/// not `/administrators`; `""` for every path; a template as the document writes it,
+/// `/t/{tenant}`), as utoipa's
 /// [`add_layer_security`](super::utoipa::add_layer_security) does: each then requires
 /// its own scopes and the layer's, and its 400/401/403 responses name them all (with the
 /// layer's step-up). Call it once per layer, on the document `finish_api` filled, with

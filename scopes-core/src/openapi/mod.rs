@@ -336,15 +336,20 @@ impl<T: ScopeTable> OperationSecurity<T> {
     }
 }
 
-/// Whether a document's path is `prefix` or below it (`"/admin"` or `"/admin/"`:
-/// `/admin` and `/admin/stats`, not `/administrators`; `""` for every path): where a
-/// router layer nested at `prefix` applies.
+/// Whether a document's path is `prefix` or below it (`"/admin"`, `"/admin/"` or
+/// `"admin"`: `/admin` and `/admin/stats`, not `/administrators`; `""` or `"/"` for
+/// every path): where a router layer nested at `prefix` applies. Compared as text,
+/// segment by segment: a path template is written as the document writes it
+/// (`/t/{tenant}`).
 #[cfg(any(feature = "utoipa", feature = "aide"))]
 pub(crate) fn under(prefix: &str) -> impl Fn(&str) -> bool + '_ {
-    let prefix = prefix.trim_end_matches('/');
+    let prefix = prefix.trim_matches('/');
     move |path: &str| {
-        path.strip_prefix(prefix)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        let path = path.strip_prefix('/').unwrap_or(path);
+        prefix.is_empty()
+            || path
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     }
 }
 

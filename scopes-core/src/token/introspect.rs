@@ -31,11 +31,11 @@ use crate::store::Store;
 /// blaming the token: 503 with `Retry-After: 10` and no challenge
 /// (`AuthRejection::is_outage`), so that a client keeps its token and tries again.
 /// After three calls in a row find it down (no connection, no answer in time, 429, 502,
-/// 503, 504) the endpoint is not called for a second, then for twice as long after each
-/// further failure (up to 30 seconds): tokens that are not cached are refused at once
-/// meanwhile, instead of each waiting for its own timeout, and one call at a time tries
-/// the endpoint again ([`pause_after_failures`](Self::pause_after_failures)). An
-/// answer that is not one (not a JSON object, `active` missing or not a boolean, a
+/// 503, 504: the endpoint's state rather than one token's answer) the endpoint is not
+/// called for a second, then for twice as long after each further failure (up to 30
+/// seconds): tokens that are not cached are refused at once meanwhile, instead of each
+/// waiting for its own timeout, and one call at a time tries the endpoint again
+/// ([`pause_after_failures`](Self::pause_after_failures)). An answer that is not one (not a JSON object, `active` missing or not a boolean, a
 /// member given twice) refuses the token as invalid (401 `invalid_token`,
 /// `TokenError::UnreadableIntrospection`), as do claims of the wrong type or out of
 /// range (`InvalidClaim`…, as in a JWT); neither is cached.
@@ -173,20 +173,26 @@ impl Introspection {
 
     /// When the endpoint is down, stops calling it for a while: after `failures` calls
     /// in a row that find it down (no connection, no answer in time, a status 429, 502,
-    /// 503 or 504), for `first`, then twice as long after each further failure, up to
-    /// `longest`. Meanwhile a token whose answer is not cached is refused at once (503,
-    /// as for a failed call) rather than waiting for its own call to time out; once the
-    /// pause is over, one call tries the endpoint while the others keep being refused,
-    /// and a good answer ends the outage. Cached answers, and those of a shared
-    /// [`store`](Self::store), are used all along.
+    /// 503 or 504; a discovery of the endpoint that fails counts too), for `first`,
+    /// then twice as long after each further failure, up to `longest`. Meanwhile a
+    /// token whose answer is not cached is refused at once (503, as for a failed call,
+    /// with `Retry-After: 10` whatever the pause) rather than waiting for its own call
+    /// to time out; once the pause is over, one call tries the endpoint while the
+    /// others keep being refused, and an answer ends the outage. Cached answers, and
+    /// those of a shared [`store`](Self::store), are used all along.
     ///
     /// By default: after 3 failures, 1 second doubling up to 30 seconds. `failures` of
     /// 0 never pauses (each request without a cached answer calls the endpoint). A
-    /// pause lasts a day at most.
+    /// `first` of zero pauses for no time, but still lets one call at a time try until
+    /// an answer comes; a `longest` shorter than `first` is `first`; a pause lasts a
+    /// day at most.
     ///
     /// Other failures (another status, a body over the limit) refuse the request as
-    /// well but neither count nor end an outage: a token can cause them (an endpoint
-    /// that fails on some tokens), and no client may pause the calls for everyone.
+    /// well but neither count nor end an outage: a token could well cause them (an
+    /// endpoint that fails on some tokens). The statuses counted say the endpoint
+    /// itself is down or overwhelmed; still, an endpoint that times out on some tokens
+    /// lets whoever holds such tokens pause it: where that is a risk, `failures` of 0
+    /// turns the pause off.
     pub fn pause_after_failures(
         mut self,
         failures: u32,
@@ -310,6 +316,12 @@ struct Outage {
     pauses: u32,
     /// A call is trying the endpoint after a pause; the others are refused meanwhile.
     trying: bool,
+    /// Counts the answers: a call that started before the last one and then finds the
+    /// endpoint down (a timeout that ends after the endpoint is back) changes nothing.
+    generation: u64,
+    /// When a discovery of the endpoint last failed: the requests that waited for it
+    /// take that failure as theirs rather than each asking the issuer in turn.
+    discovery_failed: Option<Instant>,
 }
 
 /// Leave to call the endpoint: its outcome is told with [`Leave::ended`]; dropped
@@ -318,6 +330,8 @@ struct Leave<'a> {
     outage: &'a std::sync::Mutex<Outage>,
     rule: PauseRule,
     trying: bool,
+    /// The outage's `generation` when the call started.
+    generation: u64,
 }
 
 /// How a call to the endpoint (or to its discovery) ended, as an outage counts it.
@@ -326,11 +340,11 @@ enum Outcome {
     /// An answer came (200).
     Answered,
     /// The endpoint is down or overwhelmed: no connection, no answer in time, 429, 502,
-    /// 503 or 504 (none of which the token sent can cause).
+    /// 503 or 504 (the endpoint's state, rather than one token's answer failing).
     Down,
     /// Another failure (another status, a body over the limit), which a token could
-    /// cause (an endpoint that fails on some tokens): neither counted nor an end of the
-    /// outage, so that a client cannot pause the calls for everyone.
+    /// well cause (an endpoint that fails on some tokens): neither counted nor an end
+    /// of the outage, so that a client cannot pause the calls for everyone that way.
     Failed,
 }
 
@@ -349,13 +363,13 @@ impl Outcome {
 }
 
 impl Leave<'_> {
-    /// Records the call's outcome (`what`: the endpoint, or the issuer whose discovery
-    /// failed, for the logs). An answer ends an outage. Calls that find the endpoint
-    /// down count, and enough of them in a row pause the calls; the call that tries
-    /// after a pause and finds it down starts a pause twice as long. (Calls that
-    /// started before a pause and end after it began change nothing: they are the same
-    /// outage.)
-    fn ended(mut self, outcome: Outcome, what: &str) {
+    /// Records the call's outcome (`url`: the endpoint, or the issuer asked for it, for
+    /// the logs). An answer ends an outage. Calls that find the endpoint down count,
+    /// and enough of them in a row pause the calls; the call that tries after a pause
+    /// and finds it down starts a pause twice as long. (A call that started before a
+    /// pause, or before the last answer, and finds the endpoint down changes nothing:
+    /// it tells of the same outage, or of one that is over.)
+    fn ended(mut self, outcome: Outcome, url: &str) {
         let mut outage = lock(self.outage);
         let trying = core::mem::take(&mut self.trying);
         if trying {
@@ -366,9 +380,15 @@ impl Leave<'_> {
         }
         if outcome == Outcome::Answered {
             if outage.paused_until.is_some() {
-                tracing::info!(endpoint = %for_logs(what), "the introspection endpoint answers again; it is called again");
+                tracing::info!(url = %for_logs(url), "the introspection endpoint answers again; it is called again");
             }
-            *outage = Outage::default();
+            *outage = Outage {
+                generation: outage.generation.wrapping_add(1),
+                ..Outage::default()
+            };
+            return;
+        }
+        if self.generation != outage.generation {
             return;
         }
         outage.failures = outage.failures.saturating_add(1);
@@ -389,7 +409,7 @@ impl Leave<'_> {
                 .unwrap_or_else(Instant::now),
         );
         tracing::warn!(
-            endpoint = %for_logs(what),
+            url = %for_logs(url),
             failures = outage.failures,
             pause_ms = pause.as_millis() as u64,
             "the introspection endpoint keeps failing; it is not called for a while, and tokens not cached are refused (503) meanwhile"
@@ -567,12 +587,15 @@ impl Introspector {
             outage: &self.outage,
             rule: self.config.pause,
             trying,
+            generation: outage.generation,
         })
     }
 
     /// Asks the endpoint: the answer's body.
     async fn fetch(&self, token: &str) -> Result<Vec<u8>, ()> {
         let config = &*self.config;
+        // Discovered first, if it has to be (a call of its own, paused as these are).
+        let endpoint = self.endpoint().await?;
         let Some(leave) = self.leave() else {
             tracing::debug!(
                 "the introspection endpoint is not called while it is down; the request is refused"
@@ -584,11 +607,6 @@ impl Introspector {
             form.push(("client_id", &config.client_id));
             form.push(("client_secret", &config.client_secret));
         }
-        // A discovery that fails is the issuer down too.
-        let Ok(endpoint) = self.endpoint().await else {
-            leave.ended(Outcome::Down, self.issuer.as_deref().unwrap_or_default());
-            return Err(());
-        };
         let body = crate::keys::post_form(
             &self.client,
             endpoint,
@@ -722,16 +740,39 @@ impl Introspector {
 }
 
 impl Introspector {
-    /// The endpoint, discovered on first use when not configured (a failure is not
-    /// kept: the next call tries again).
+    /// The endpoint, discovered on first use when not configured. A failure is not
+    /// kept (a later request asks again), but it answers the requests that waited for
+    /// that discovery, and it counts as a call that found the endpoint down: the
+    /// discoveries pause with the calls.
     async fn endpoint(&self) -> Result<&str, ()> {
+        if let Some(endpoint) = self.endpoint.get() {
+            return Ok(endpoint);
+        }
+        let waited_from = Instant::now();
         let endpoint = self
             .endpoint
             .get_or_try_init(|| async {
                 let issuer = self.issuer.as_deref().ok_or(())?;
-                self.discover(issuer).await.map_err(|error| {
-                    tracing::warn!(%error, issuer, "the introspection endpoint could not be discovered; the request is refused");
-                })
+                let failed = lock(&self.outage).discovery_failed;
+                if failed.is_some_and(|at| at >= waited_from) {
+                    return Err(());
+                }
+                let Some(leave) = self.leave() else {
+                    tracing::debug!(issuer, "the introspection endpoint is not discovered while the issuer is down; the request is refused");
+                    return Err(());
+                };
+                match self.discover(issuer).await {
+                    Ok(endpoint) => {
+                        leave.ended(Outcome::Answered, issuer);
+                        Ok(endpoint)
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, issuer, "the introspection endpoint could not be discovered; the request is refused");
+                        lock(&self.outage).discovery_failed = Some(Instant::now());
+                        leave.ended(Outcome::Down, issuer);
+                        Err(())
+                    }
+                }
             })
             .await?;
         Ok(endpoint)
@@ -852,6 +893,112 @@ mod tests {
     use crate::error::TokenError;
     use crate::store::Store as _;
 
+    use super::{Outcome, lock};
+    use std::time::{Duration, Instant};
+
+    const DOWN: &str = "http://127.0.0.1:9/introspect";
+
+    /// How long the calls are paused from now on, if they are (within the time the
+    /// caller took to ask).
+    fn paused_for(introspector: &super::Introspector) -> Option<Duration> {
+        let until = lock(&introspector.outage).paused_until?;
+        Some(until.saturating_duration_since(Instant::now()))
+    }
+
+    /// Calls that find the endpoint down in a row pause the calls, each failure of the
+    /// call that tries after a pause doubles it, up to the longest; an answer ends it.
+    #[test]
+    fn pauses_start_after_the_failures_in_a_row_and_double_up_to_the_longest() {
+        let introspector = Introspection::new(DOWN, "client", "s3cret")
+            .pause_after_failures(2, Duration::from_secs(10), Duration::from_secs(35))
+            .build(None)
+            .unwrap();
+        let fail = || introspector.leave().unwrap().ended(Outcome::Down, DOWN);
+        // Failures a token could cause neither count nor end anything.
+        introspector.leave().unwrap().ended(Outcome::Failed, DOWN);
+        fail();
+        assert_eq!(paused_for(&introspector), None);
+        fail();
+        let first = paused_for(&introspector).unwrap();
+        assert!(first > Duration::from_secs(9) && first <= Duration::from_secs(10));
+        assert!(introspector.leave().is_none(), "paused");
+        // The pause over, the call that tries finds the endpoint down again: twice as
+        // long, then capped.
+        for expected in [20, 35, 35] {
+            lock(&introspector.outage).paused_until = Some(Instant::now());
+            let trying = introspector.leave().unwrap();
+            assert!(trying.trying);
+            trying.ended(Outcome::Down, DOWN);
+            let pause = paused_for(&introspector).unwrap();
+            let expected = Duration::from_secs(expected);
+            assert!(pause > expected - Duration::from_secs(1) && pause <= expected);
+        }
+        // An answer ends the outage.
+        lock(&introspector.outage).paused_until = Some(Instant::now());
+        introspector.leave().unwrap().ended(Outcome::Answered, DOWN);
+        assert_eq!(paused_for(&introspector), None);
+        assert!(introspector.leave().is_some_and(|leave| !leave.trying));
+    }
+
+    /// Calls that started before an answer and then find the endpoint down (timeouts
+    /// that end after it came back) do not pause it again.
+    #[test]
+    fn failures_of_calls_older_than_the_last_answer_do_not_count() {
+        let introspector = Introspection::new(DOWN, "client", "s3cret")
+            .pause_after_failures(2, Duration::from_secs(10), Duration::from_secs(10))
+            .build(None)
+            .unwrap();
+        let (old, older) = (introspector.leave().unwrap(), introspector.leave().unwrap());
+        introspector.leave().unwrap().ended(Outcome::Answered, DOWN);
+        old.ended(Outcome::Down, DOWN);
+        older.ended(Outcome::Down, DOWN);
+        assert_eq!(lock(&introspector.outage).failures, 0);
+        assert_eq!(paused_for(&introspector), None);
+    }
+
+    /// A discovery that fails counts as a call that found the endpoint down (the
+    /// discoveries pause with the calls), and the requests that waited for it take its
+    /// failure: one timeout for all of them, not one each in turn.
+    #[tokio::test]
+    async fn discoveries_pause_with_the_calls_and_share_their_failure() {
+        // An issuer that takes connections and never answers.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        let timeout = Duration::from_millis(300);
+        let introspector = std::sync::Arc::new(
+            Introspection::discovered("client", "s3cret")
+                .fetch_options(crate::keys::FetchOptions::new().timeout(timeout))
+                .pause_after_failures(2, Duration::from_secs(60), Duration::from_secs(60))
+                .build(Some(&issuer))
+                .unwrap(),
+        );
+        let started = Instant::now();
+        let waiting: Vec<_> = (0..4)
+            .map(|_| {
+                let introspector = introspector.clone();
+                tokio::spawn(async move { introspector.endpoint().await.is_err() })
+            })
+            .collect();
+        for request in waiting {
+            assert!(request.await.unwrap());
+        }
+        assert!(started.elapsed() < timeout * 2, "{:?}", started.elapsed());
+        assert_eq!(lock(&introspector.outage).failures, 1);
+        // A second failure pauses the calls: the next discovery is not tried at all.
+        assert!(introspector.endpoint().await.is_err());
+        assert!(paused_for(&introspector).is_some());
+        let started = Instant::now();
+        assert!(introspector.endpoint().await.is_err());
+        assert!(started.elapsed() < timeout / 2);
+        assert_eq!(lock(&introspector.outage).failures, 2);
+    }
+
     /// After a pause one call at a time tries the endpoint; one whose request went away
     /// mid-call (its future dropped) lets the next try, rather than pausing forever.
     #[test]
@@ -868,7 +1015,7 @@ mod tests {
         let again = introspector.leave().unwrap();
         assert!(again.trying);
         // A good answer ends the outage: calls are free again.
-        again.ended(super::Outcome::Answered, "http://127.0.0.1:9/introspect");
+        again.ended(Outcome::Answered, DOWN);
         assert!(introspector.leave().is_some_and(|leave| !leave.trying));
         assert!(super::lock(&introspector.outage).paused_until.is_none());
     }
