@@ -898,6 +898,14 @@ mod tests {
 
     const DOWN: &str = "http://127.0.0.1:9/introspect";
 
+    /// An introspector of an endpoint down, pausing after 2 failures in a row.
+    fn pausing(first: Duration, longest: Duration) -> super::Introspector {
+        Introspection::new(DOWN, "client", "s3cret")
+            .pause_after_failures(2, first, longest)
+            .build(None)
+            .unwrap()
+    }
+
     /// How long the calls are paused from now on, if they are (within the time the
     /// caller took to ask).
     fn paused_for(introspector: &super::Introspector) -> Option<Duration> {
@@ -909,10 +917,7 @@ mod tests {
     /// call that tries after a pause doubles it, up to the longest; an answer ends it.
     #[test]
     fn pauses_start_after_the_failures_in_a_row_and_double_up_to_the_longest() {
-        let introspector = Introspection::new(DOWN, "client", "s3cret")
-            .pause_after_failures(2, Duration::from_secs(10), Duration::from_secs(35))
-            .build(None)
-            .unwrap();
+        let introspector = pausing(Duration::from_secs(10), Duration::from_secs(35));
         let fail = || introspector.leave().unwrap().ended(Outcome::Down, DOWN);
         // Failures a token could cause neither count nor end anything.
         introspector.leave().unwrap().ended(Outcome::Failed, DOWN);
@@ -944,10 +949,7 @@ mod tests {
     /// that end after it came back) do not pause it again.
     #[test]
     fn failures_of_calls_older_than_the_last_answer_do_not_count() {
-        let introspector = Introspection::new(DOWN, "client", "s3cret")
-            .pause_after_failures(2, Duration::from_secs(10), Duration::from_secs(10))
-            .build(None)
-            .unwrap();
+        let introspector = pausing(Duration::from_secs(10), Duration::from_secs(10));
         let (old, older) = (introspector.leave().unwrap(), introspector.leave().unwrap());
         introspector.leave().unwrap().ended(Outcome::Answered, DOWN);
         old.ended(Outcome::Down, DOWN);
