@@ -309,9 +309,9 @@ pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(openapi: &mut Ope
 
 /// [`add_layer_security`] for the operations of `openapi` whose path is `prefix` or
 /// below it (`"/admin"`: `/admin` and `/admin/stats`, not `/administrators`; `""` for
-/// every path; a template as the document writes it, `/t/{tenant}`), as aide's [`add_layer_security`](super::aide::add_layer_security)
-/// takes it: for a document of all the routes, of which the layered router nested at
-/// `prefix` is a part.
+/// every path; a template as the document writes it, `/t/{tenant}`), as aide's
+/// `openapi::aide::add_layer_security` takes it: for a document of all the routes, of
+/// which the layered router nested at `prefix` is a part.
 pub fn add_layer_security_under<T: ScopeTable, L: RequiredScopes<T>>(
     openapi: &mut OpenApi,
     prefix: &str,
