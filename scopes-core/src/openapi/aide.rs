@@ -99,7 +99,7 @@ pub fn security_schemes<T: ScopeTable>() -> Vec<(String, SecurityScheme)> {
 /// environment to the next. The table's URLs are then templates of your own
 /// (`"{issuer}/protocol/openid-connect/token"`); schemes of other names are left alone.
 /// Call it on the finished document (after `finish_api`), as
-/// [`utoipa::map_scheme_urls`](super::utoipa::map_scheme_urls) is called on utoipa's.
+/// `openapi::utoipa::map_scheme_urls` is called on utoipa's.
 /// Returns how many schemes it rewrote; none also logs a warning.
 pub fn map_scheme_urls<T: ScopeTable>(
     openapi: &mut aide::openapi::OpenApi,
@@ -324,7 +324,7 @@ impl TableVisitor for Responses<'_> {
 /// beside what the operation requires already (a handler's attribute, other scoped
 /// extractors), so that a handler protected by the extractor alone is documented as
 /// protected. The operation's requirement objects of `T`'s schemes are joined with
-/// `R`'s as a router layer's are ([`add_layer_security`](super::utoipa::add_layer_security)
+/// `R`'s as a router layer's are (`openapi::utoipa::add_layer_security`
 /// for utoipa); objects of another table's schemes each require `R`'s too.
 ///
 /// # Panics
@@ -395,7 +395,7 @@ fn join_into<T: ScopeTable>(operation: &mut Operation, added: &[crate::table::Re
 /// document whose path is `prefix` or below it (`"/admin"`: `/admin` and `/admin/stats`,
 /// not `/administrators`; `""` for every path; a template as the document writes it,
 /// `/t/{tenant}`), as utoipa's
-/// [`add_layer_security`](super::utoipa::add_layer_security) does: each then requires
+/// `openapi::utoipa::add_layer_security` does: each then requires
 /// its own scopes and the layer's, and its 400/401/403 responses name them all (with the
 /// layer's step-up). Call it once per layer, on the document `finish_api` filled, with
 /// the path the layered router is nested at. aide's inference cannot see a layer, so
