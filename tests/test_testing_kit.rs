@@ -459,6 +459,51 @@ async fn token_request(
     (status, response.json().await.unwrap_or_default())
 }
 
+/// `url`'s JSON and status.
+async fn fetched(url: &str) -> (u16, serde_json::Value) {
+    let response = reqwest::get(url).await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+/// The served metadata is what OpenID Connect Discovery and RFC 8414 require, at both
+/// well-known places (RFC 8414's before the issuer's path), so that clients that check
+/// it (the MCP SDKs) find the token endpoint; the authorization endpoint refuses.
+#[tokio::test]
+async fn a_served_issuer_s_metadata_is_complete_at_both_well_known_places() {
+    for path in ["/", "/realms/shop"] {
+        let issuer = TestIssuer::es256().serve_at(path).await;
+        let url = issuer.issuer();
+        let base = url.strip_suffix(path.trim_end_matches('/')).unwrap();
+        let realm = path.trim_end_matches('/');
+        let (status, oidc) = fetched(&format!("{url}/.well-known/openid-configuration")).await;
+        assert_eq!(status, 200);
+        let (status, rfc8414) = fetched(&format!(
+            "{base}/.well-known/oauth-authorization-server{realm}"
+        ))
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(oidc, rfc8414);
+        assert_eq!(oidc["issuer"], url);
+        assert_eq!(oidc["token_endpoint"], issuer.token_endpoint());
+        for required in [
+            "authorization_endpoint",
+            "jwks_uri",
+            "response_types_supported",
+            "subject_types_supported",
+            "id_token_signing_alg_values_supported",
+        ] {
+            assert!(!oidc[required].is_null(), "{path}: {required}");
+        }
+        let authorize = oidc["authorization_endpoint"].as_str().unwrap();
+        let (status, refused) = fetched(&format!("{authorize}?response_type=code")).await;
+        assert_eq!(
+            (status, &refused["error"]),
+            (400, &serde_json::json!("unsupported_response_type"))
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_served_issuer_grants_client_credentials_to_a_client_under_test() {
     let issuer = TestIssuer::es256().serve().await;

@@ -74,10 +74,12 @@ impl Served {
 
 impl TestIssuer {
     /// Serves this issuer on `127.0.0.1` (a free port) for as long as the returned
-    /// issuer or a clone of it lives: `GET /.well-known/openid-configuration` (its
-    /// `issuer`, `jwks_uri` and `token_endpoint`), `GET /jwks.json`, and `POST /token`
-    /// (see [`token_endpoint`](Self::token_endpoint)), for a client under test that gets
-    /// its own tokens. The returned issuer's `iss` is the server's URL
+    /// issuer or a clone of it lives: `GET /.well-known/openid-configuration` and, the
+    /// same document, RFC 8414's `GET /.well-known/oauth-authorization-server` (its
+    /// `issuer`, `jwks_uri`, `token_endpoint`, and what the two standards require
+    /// besides, so that MCP clients accept it), `GET /jwks.json`, and `POST /token` (see
+    /// [`token_endpoint`](Self::token_endpoint)), for a client under test that gets its
+    /// own tokens (`GET /authorize` refuses: there is no user to log in). The returned issuer's `iss` is the server's URL
     /// (`http://127.0.0.1:PORT`), and its [`trusted`](Self::trusted) and
     /// [`verifier`](Self::verifier) discover the keys there (plain HTTP is allowed on
     /// loopback by default; nothing to loosen).
@@ -110,8 +112,9 @@ impl TestIssuer {
     /// Serves this issuer, as [`serve`](Self::serve) does, at `path` on the server: for
     /// an issuer whose URL has a path, as Keycloak's realms do
     /// (`serve_at("/realms/shop")`: the issuer is `http://127.0.0.1:PORT/realms/shop`,
-    /// its discovery document at `…/realms/shop/.well-known/openid-configuration`, its
-    /// keys at `…/realms/shop/jwks.json`), so that an app that builds its issuer's URL
+    /// its discovery document at `…/realms/shop/.well-known/openid-configuration` and
+    /// RFC 8414's `/.well-known/oauth-authorization-server/realms/shop`, its keys at
+    /// `…/realms/shop/jwks.json`), so that an app that builds its issuer's URL
     /// from a base URL and a realm can be tested with its own code.
     ///
     /// ```
@@ -147,11 +150,17 @@ impl TestIssuer {
             .expect("binding a loopback port for the test issuer");
         let addr = listener.local_addr().expect("the bound address");
         let url = format!("http://{addr}{path}");
+        // What OpenID Connect Discovery and RFC 8414 require, so that a client that
+        // validates it (the MCP SDKs do) accepts it: an authorization endpoint (which
+        // refuses: there is no user to log in) and the response and subject types.
         let discovery = json!({
             "issuer": url,
+            "authorization_endpoint": format!("{url}/authorize"),
             "jwks_uri": format!("{url}/jwks.json"),
             "token_endpoint": format!("{url}/token"),
             "grant_types_supported": ["client_credentials"],
+            "response_types_supported": [],
+            "subject_types_supported": ["public"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "id_token_signing_alg_values_supported": [format!("{:?}", self.algorithm())],
         })
@@ -199,11 +208,30 @@ impl TestIssuer {
                 Err(refused) => refused.into_response(),
             }
         };
+        // No user to log in: every authorization request is refused, as RFC 6749 §4.1.2.1
+        // has it for a response type the server does not offer.
+        let authorize_route = || async {
+            (
+                StatusCode::BAD_REQUEST,
+                [(CONTENT_TYPE, "application/json")],
+                json!({
+                    "error": "unsupported_response_type",
+                    "error_description": "the test issuer grants client_credentials only",
+                })
+                .to_string(),
+            )
+        };
         let app = axum::Router::new()
             .route(
                 &format!("{path}/.well-known/openid-configuration"),
+                get(discovery_route.clone()),
+            )
+            // RFC 8414 §3: the well-known name goes before the issuer's path.
+            .route(
+                &format!("/.well-known/oauth-authorization-server{path}"),
                 get(discovery_route),
             )
+            .route(&format!("{path}/authorize"), get(authorize_route))
             .route(&format!("{path}/jwks.json"), get(jwks_route))
             .route(&format!("{path}/token"), axum::routing::post(token_route))
             .with_state(Arc::clone(&state));
