@@ -62,9 +62,9 @@ pub enum ConfigError {
     /// Two trusted issuers introspect: an opaque token names no issuer, so it could go
     /// to either.
     IntrospectionTwice,
-    /// The verifier trusts several issuers ([`TrustedIssuer`](crate::TrustedIssuer)),
-    /// and a setting that belongs to one issuer (named here) was also set on the
-    /// verifier itself, where it would apply to none of them.
+    /// The verifier trusts its issuers with [`TrustedIssuer`](crate::TrustedIssuer)s
+    /// (one or several), and a setting that belongs to one issuer (named here) was also
+    /// set on the verifier itself, where it would apply to none of them.
     IssuerSettingOnVerifier(&'static str),
     /// Both keys and a key set URL were configured for one issuer.
     KeysAndKeySet,
@@ -235,7 +235,7 @@ impl fmt::Display for ConfigError {
             ),
             Self::IssuerSettingOnVerifier(setting) => write!(
                 f,
-                "`{setting}` was set on a verifier that trusts several issuers (`trust`): set it on each `TrustedIssuer` it applies to"
+                "`{setting}` was set on a verifier that trusts its issuers with `trust` (`TestIssuer::verifier_builder` does too): set it on each `TrustedIssuer` it applies to"
             ),
             Self::KeysAndKeySet => f.write_str(
                 "configure either keys (`key`) or a key set (`jwks_url`, `oidc_issuer`), not both",
