@@ -317,8 +317,11 @@ impl ResourceMetadata {
 
     /// A router serving the document at [`path`](Self::path) (and at the root's
     /// well-known path with [`also_at_root`](Self::also_at_root)): `200`,
-    /// `application/json`. Merge it into the application's router; it needs no state and
-    /// no token (a [`RequireScopesLayer`](crate::RequireScopesLayer) or
+    /// `application/json`. Merge it into the application's router at its root, never
+    /// inside a `nest` (the path follows from the resource's URL, RFC 9728 §3.1: for a
+    /// resource at `/api/mcp`, `/.well-known/oauth-protected-resource/api/mcp`, which a
+    /// nested router would serve under its prefix instead); it needs no state and no
+    /// token (a [`RequireScopesLayer`](crate::RequireScopesLayer) or
     /// [`McpScopesLayer`](crate::McpScopesLayer) over the whole router answers a `GET`
     /// of it itself, when its verifier names this document).
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
