@@ -497,10 +497,20 @@ async fn a_served_issuer_s_metadata_is_complete_at_both_well_known_places() {
         }
         let authorize = oidc["authorization_endpoint"].as_str().unwrap();
         let (status, refused) = fetched(&format!("{authorize}?response_type=code")).await;
+        assert_eq!(status, 400);
         assert_eq!(
-            (status, &refused["error"]),
-            (400, &serde_json::json!("unsupported_response_type"))
+            refused,
+            serde_json::json!({
+                "error": "unsupported_response_type",
+                "error_description": "the test issuer grants client_credentials only",
+            })
         );
+        assert_eq!(oidc["response_types_supported"], serde_json::json!([]));
+        assert_eq!(
+            oidc["subject_types_supported"],
+            serde_json::json!(["public"])
+        );
+        assert_eq!(oidc["jwks_uri"], format!("{url}/jwks.json"));
     }
 }
 

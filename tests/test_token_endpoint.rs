@@ -36,8 +36,19 @@ fn granting_is_limited_to_what_the_user_may_have() {
     let allowed = set(&["users:read", "orders:read"]);
     let granted = grant_scopes(["users:read", "users:write", "orders:read"], &allowed).unwrap();
     assert_eq!(granted.to_string(), "users:read orders:read");
-    // Asking for `admin` does not smuggle in what it implies.
-    assert_eq!(grant_scopes(["admin"], &allowed).unwrap(), ScopeSet::EMPTY);
+    // Asking for `admin` does not smuggle in what it implies; a request of which nothing
+    // may be granted is refused (a response could not say it granted nothing: without
+    // `scope` it reads as "as asked", RFC 6749 §5.1).
+    assert_eq!(
+        grant_scopes(["admin"], &allowed).unwrap_err(),
+        GrantError::ScopeNotGranted
+    );
+    assert_eq!(GrantError::ScopeNotGranted.code(), "invalid_scope");
+    assert_eq!(
+        grant_scopes(["admin", "orders:read"], &allowed).unwrap(),
+        set(&["orders:read"])
+    );
+    // Nothing asked, nothing granted.
     assert_eq!(grant_scopes([], &allowed).unwrap(), ScopeSet::EMPTY);
     assert_eq!(
         grant_scopes(["users:read", "billing"], &allowed).unwrap_err(),

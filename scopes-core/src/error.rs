@@ -235,7 +235,7 @@ impl fmt::Display for ConfigError {
             ),
             Self::IssuerSettingOnVerifier(setting) => write!(
                 f,
-                "`{setting}` was set on a verifier that trusts its issuers with `trust` (`TestIssuer::verifier_builder` does too): set it on each `TrustedIssuer` it applies to"
+                "`{setting}` was set on the verifier, whose issuers are given with `trust`: set it on each `TrustedIssuer` it applies to"
             ),
             Self::KeysAndKeySet => f.write_str(
                 "configure either keys (`key`) or a key set (`jwks_url`, `oidc_issuer`), not both",

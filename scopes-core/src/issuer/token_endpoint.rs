@@ -161,18 +161,29 @@ impl<S: Send + Sync> FromRequest<S> for LaxPasswordForm {
 /// `invalid_scope`), and only those in `allowed` (what the user or client may have) are
 /// granted. The tutorial grants whatever is asked for and warns against doing so; this
 /// is the fix.
+///
+/// A request of which nothing may be granted is refused
+/// ([`GrantError::ScopeNotGranted`], `invalid_scope`): a token response says what it
+/// grants when that differs from the request (RFC 6749 §5.1), and a grant of nothing
+/// has no `scope` to say it with (§3.3: a scope names at least one), where a response
+/// without `scope` reads as "what was asked for". No scope asked, none granted.
 pub fn grant_scopes<'a, T: ScopeTable>(
     requested: impl IntoIterator<Item = &'a str>,
     allowed: &ScopeSet<T>,
 ) -> Result<ScopeSet<T>, GrantError> {
     let mut granted = ScopeSet::EMPTY;
+    let mut asked = false;
     for name in requested {
         let index = T::index_of(name).ok_or_else(|| GrantError::InvalidScope(name.to_owned()))?;
+        asked = true;
         if allowed.contains(index) {
             granted.insert(index);
         }
     }
-    Ok(granted)
+    match asked && granted.is_empty() {
+        true => Err(GrantError::ScopeNotGranted),
+        false => Ok(granted),
+    }
 }
 
 /// A successful token response (RFC 6749 §5.1), sent with `Cache-Control: no-store`.
@@ -236,6 +247,9 @@ pub enum GrantError {
     UnsupportedGrantType,
     /// A requested scope is not in the table.
     InvalidScope(String),
+    /// None of the requested scopes may be granted to this user or client
+    /// ([`grant_scopes`]): `invalid_scope`.
+    ScopeNotGranted,
     /// The `resource` asked for (RFC 8707 §2) is not one this server issues tokens
     /// for: `invalid_target`.
     InvalidTarget(Cow<'static, str>),
@@ -250,7 +264,7 @@ impl GrantError {
             Self::InvalidGrant(_) => "invalid_grant",
             Self::UnauthorizedClient => "unauthorized_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",
-            Self::InvalidScope(_) => "invalid_scope",
+            Self::InvalidScope(_) | Self::ScopeNotGranted => "invalid_scope",
             Self::InvalidTarget(_) => "invalid_target",
         }
     }
@@ -276,6 +290,7 @@ impl fmt::Display for GrantError {
             // The name is not repeated: nothing of the request is answered back (the
             // variant keeps it, for the application's own logs).
             Self::InvalidScope(_) => f.write_str("a requested scope is not known"),
+            Self::ScopeNotGranted => f.write_str("none of the requested scopes may be granted"),
         }
     }
 }

@@ -647,7 +647,7 @@ impl OperationOutput for AccessTokenResponse {
                             "access_token": { "type": "string" },
                             "token_type": { "type": "string", "const": "bearer" },
                             "expires_in": { "type": "integer", "minimum": 0 },
-                            "scope": { "type": "string", "description": "The granted scopes, space-delimited; left out when none is granted." },
+                            "scope": { "type": "string", "description": "The granted scopes, space-delimited; left out when none is granted (RFC 6749 §3.3)." },
                         },
                     },
                 },

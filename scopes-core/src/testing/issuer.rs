@@ -294,9 +294,10 @@ impl TestIssuer {
 
     /// A verifier builder that trusts this issuer, to set more (response mode, cache…).
     /// It trusts it as a [`TrustedIssuer`] with its audience already
-    /// ([`trusted`](Self::trusted)): settings of the issuer (`audience`,
-    /// `require_claim`…) go on that instead (`Verifier::builder().trust(issuer.trusted()
-    /// .audience(…))`); set on this builder they are refused
+    /// ([`trusted`](Self::trusted)): settings of the issuer (`require_claim`…) go on that
+    /// instead (`Verifier::builder().trust(issuer.trusted().require_claim(…))`; its
+    /// `audience` adds an accepted audience beside the issuer's own: for another one,
+    /// [`with_audience`](Self::with_audience)); set on this builder they are refused
     /// (`ConfigError::IssuerSettingOnVerifier`).
     pub fn verifier_builder(&self) -> VerifierBuilder {
         Verifier::builder().trust(self.trusted())

@@ -76,10 +76,11 @@ impl TestIssuer {
     /// Serves this issuer on `127.0.0.1` (a free port) for as long as the returned
     /// issuer or a clone of it lives: `GET /.well-known/openid-configuration` and, the
     /// same document, RFC 8414's `GET /.well-known/oauth-authorization-server` (its
-    /// `issuer`, `jwks_uri`, `token_endpoint`, and what the two standards require
-    /// besides, so that MCP clients accept it), `GET /jwks.json`, and `POST /token` (see
-    /// [`token_endpoint`](Self::token_endpoint)), for a client under test that gets its
-    /// own tokens (`GET /authorize` refuses: there is no user to log in). The returned issuer's `iss` is the server's URL
+    /// `issuer`, `jwks_uri`, `token_endpoint`, and the fields OpenID Connect Discovery
+    /// requires besides, which the MCP SDKs' clients check), `GET /jwks.json`, and
+    /// `POST /token` (see [`token_endpoint`](Self::token_endpoint)), for a client under
+    /// test that gets its own tokens (`GET /authorize` refuses: there is no user to log
+    /// in). The returned issuer's `iss` is the server's URL
     /// (`http://127.0.0.1:PORT`), and its [`trusted`](Self::trusted) and
     /// [`verifier`](Self::verifier) discover the keys there (plain HTTP is allowed on
     /// loopback by default; nothing to loosen).
@@ -150,8 +151,9 @@ impl TestIssuer {
             .expect("binding a loopback port for the test issuer");
         let addr = listener.local_addr().expect("the bound address");
         let url = format!("http://{addr}{path}");
-        // What OpenID Connect Discovery and RFC 8414 require, so that a client that
-        // validates it (the MCP SDKs do) accepts it: an authorization endpoint (which
+        // Close to what OpenID Connect Discovery requires (its ID-token algorithms are
+        // the issuer's own; it issues no ID tokens), so that a client that validates the
+        // document (the MCP SDKs do) accepts it: an authorization endpoint (which
         // refuses: there is no user to log in) and the response and subject types.
         let discovery = json!({
             "issuer": url,
@@ -208,8 +210,9 @@ impl TestIssuer {
                 Err(refused) => refused.into_response(),
             }
         };
-        // No user to log in: every authorization request is refused, as RFC 6749 §4.1.2.1
-        // has it for a response type the server does not offer.
+        // No user to log in, and no registered redirect URI to send an error to (RFC
+        // 6749 §4.1.2.1, §10.15: redirecting would make it an open redirector): every
+        // authorization request is answered here, 400 `unsupported_response_type`.
         let authorize_route = || async {
             (
                 StatusCode::BAD_REQUEST,

@@ -35,8 +35,8 @@ use crate::store::Store;
 /// called for a second, then for twice as long after each further failure (up to 30
 /// seconds): tokens that are not cached are refused at once meanwhile, instead of each
 /// waiting for its own timeout, and one call at a time tries the endpoint again
-/// ([`pause_after_failures`](Self::pause_after_failures)). An answer that is not one (not a JSON object, `active` missing or not a boolean, a
-/// member given twice) refuses the token as invalid (401 `invalid_token`,
+/// ([`pause_after_failures`](Self::pause_after_failures)). An answer that is not one
+/// (not a JSON object, `active` missing or not a boolean, a member given twice) refuses the token as invalid (401 `invalid_token`,
 /// `TokenError::UnreadableIntrospection`), as do claims of the wrong type or out of
 /// range (`InvalidClaim`…, as in a JWT); neither is cached.
 ///
