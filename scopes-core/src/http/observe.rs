@@ -324,9 +324,21 @@ mod clipped_tests {
 }
 
 /// The event (and the counter) of a refusal answered with `status`.
+#[inline]
 pub(crate) fn refused(reason: &AuthRejection, status: StatusCode, context: Option<&Context>) {
     #[cfg(feature = "metrics")]
     count_refusal(reason.code());
+    if refusals_traced() {
+        refusal_event(reason, status, context);
+    }
+}
+
+/// [`refused`]'s event, once it is known to be wanted: out of line, so that a refusal
+/// nobody listens to carries none of its code (a refusal should cost no more than an
+/// admit, whose event is as far out of its way).
+#[cold]
+#[inline(never)]
+fn refusal_event(reason: &AuthRejection, status: StatusCode, context: Option<&Context>) {
     match context {
         Some(context) => {
             let token = context.token.as_ref();
