@@ -270,3 +270,290 @@ async fn an_error_description_holds_only_what_rfc_6749_allows() {
         "no user ????"
     );
 }
+
+/// `request` with `body` and these `headers`, to the form's echo route taking every
+/// method (as `any(…)` would).
+fn raw(method: &str, headers: &[(&str, &str)], body: &str) -> Request<Body> {
+    let mut request = Request::builder()
+        .method(method)
+        .uri("/token?grant_type=password&username=u&password=p");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.body(Body::from(body.to_owned())).unwrap()
+}
+
+/// RFC 6749 §3.2: a token request is a `POST` of a form, each parameter once; the
+/// grant type is still checked before the rest of the form.
+#[tokio::test]
+async fn the_password_form_is_a_posted_form_read_in_order() {
+    let app = Router::new().route("/token", axum::routing::any(echo));
+    let lax = Router::new().route("/token", axum::routing::any(lax_echo));
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    let good = "grant_type=password&username=johndoe&password=secret";
+    // A `GET` of a route that takes any method: its password would be in the URL.
+    for method in ["GET", "HEAD", "PUT", "DELETE"] {
+        for app in [&app, &lax] {
+            let reply = send(app, raw(method, &form, good)).await;
+            assert_eq!(reply.status, 400, "{method}: {reply:?}");
+            if method != "HEAD" {
+                assert!(
+                    reply.body.contains("a token request is a POST"),
+                    "{method}: {reply:?}"
+                );
+            }
+        }
+    }
+    // The media type's name in any case, with parameters; nothing else.
+    for content_type in [
+        "application/x-www-form-urlencoded",
+        "APPLICATION/X-WWW-FORM-URLENCODED",
+        "application/x-www-form-urlencoded; charset=UTF-8",
+        " application/x-www-form-urlencoded ;charset=utf-8",
+    ] {
+        let reply = send(&app, raw("POST", &[("content-type", content_type)], good)).await;
+        assert_eq!(reply.status, 200, "{content_type}: {reply:?}");
+    }
+    for headers in [
+        &[("content-type", "application/x-www-form-urlencodedXYZ")][..],
+        &[("content-type", "application/json")][..],
+        &[("content-type", "text/plain")][..],
+        &[("content-type", "multipart/form-data; boundary=x")][..],
+        &[][..],
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ][..],
+    ] {
+        let reply = send(&app, raw("POST", headers, good)).await;
+        assert_eq!(reply.status, 400, "{headers:?}: {reply:?}");
+        assert!(
+            reply.body.contains("expected a form")
+                && reply.body.contains(r#""error":"invalid_request""#),
+            "{headers:?}: {reply:?}"
+        );
+    }
+    // Another grant type is refused as such whatever else the form holds, repeats too.
+    for body in [
+        "grant_type=foo&scope=a&scope=b",
+        "grant_type=client_credentials&username=a&username=b",
+    ] {
+        let reply = send(&app, post_form(body)).await;
+        assert!(
+            reply.body.contains(r#""error":"unsupported_grant_type""#),
+            "{body}: {reply:?}"
+        );
+    }
+    // Any parameter twice, named when it is a known one; a value-less one is omitted.
+    for (body, named) in [
+        (
+            "grant_type=password&username=a&password=b&scope=admin&scope=admin",
+            Some("scope"),
+        ),
+        (
+            "grant_type=password&grant_type=password&username=a&password=b",
+            Some("grant_type"),
+        ),
+        (
+            "grant_type=password&username=a&password=b&x%22y=1&x%22y=2",
+            None,
+        ),
+    ] {
+        let reply = send(&app, post_form(body)).await;
+        assert_eq!(reply.status, 400, "{body}");
+        match named {
+            Some(name) => assert!(
+                reply
+                    .body
+                    .contains(&format!("`{name}` is given more than once")),
+                "{body}: {reply:?}"
+            ),
+            None => assert!(
+                reply.body.contains("a parameter is given more than once")
+                    && !reply.body.contains("x\\\"y"),
+                "{body}: {reply:?}"
+            ),
+        }
+    }
+    assert_eq!(
+        send(
+            &app,
+            post_form("grant_type=password&username=a&password=b&scope=&scope=admin")
+        )
+        .await,
+        Reply::new(200, None, r#"a b ["admin"] "password" None None"#)
+    );
+    // FastAPI's lax form splits its scope at any whitespace, as `scope.split()` does.
+    assert_eq!(
+        send(
+            &lax,
+            post_form("username=a&password=b&scope=users%3Aread%09admin%0A")
+        )
+        .await,
+        Reply::new(
+            200,
+            None,
+            r#"a b ["users:read", "admin"] "password" None None"#
+        )
+    );
+}
+
+/// A served test issuer's token endpoint, as a hostile or careless client calls it:
+/// `headers` and `body` sent as given. The status, the JSON answer, the
+/// `WWW-Authenticate` header.
+async fn served_token(
+    issuer: &scopes_core::testing::TestIssuer,
+    headers: &[(&str, &str)],
+    body: impl Into<reqwest::Body>,
+) -> (u16, serde_json::Value, Option<String>) {
+    let mut request = reqwest::Client::new()
+        .post(issuer.token_endpoint())
+        .body(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .map(|value| value.to_str().unwrap().to_owned());
+    (status, response.json().await.unwrap_or_default(), challenge)
+}
+
+/// A token's claims, read without verifying it.
+fn payload(token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let segment = token.split('.').nth(1).unwrap();
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment)
+        .unwrap();
+    serde_json::from_slice(&json).unwrap()
+}
+
+/// `Basic` of these raw bytes.
+fn basic(raw: &[u8]) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+/// The served issuer's token endpoint reads its requests as RFC 6749 says: client
+/// credentials that cannot be read are refused, never taken for another client; one
+/// way of authenticating; a form, each parameter once; `resource` URIs (RFC 8707).
+#[tokio::test]
+async fn a_served_issuer_s_token_endpoint_reads_requests_strictly() {
+    let issuer = scopes_core::testing::TestIssuer::es256().serve().await;
+    let form = ("content-type", "application/x-www-form-urlencoded");
+    let grant = "grant_type=client_credentials&scope=items";
+    let sub = |answer: &serde_json::Value| {
+        let token = answer["access_token"].as_str().expect("a token").to_owned();
+        let claims = payload(&token);
+        (claims["sub"].as_str().unwrap().to_owned(), claims)
+    };
+    // Credentials it cannot read: 401 `invalid_client`, with the `Basic` challenge.
+    for authorization in [
+        "Basic !!!notbase64".to_owned(),
+        basic(b"\xff\xfe:x"),
+        "Basic Y2xpOnM".to_owned(), // `cli:s` without its padding
+        basic(b":s"),               // no id
+        basic(b"cli"),              // no colon
+        basic(b"cl\x01i:s"),        // not printable
+        basic(b"cli%01:s"),         // nor once decoded
+        "Bearer abc".to_owned(),
+        "Basic".to_owned(),
+    ] {
+        let (status, answer, challenge) =
+            served_token(&issuer, &[form, ("authorization", &authorization)], grant).await;
+        assert_eq!(status, 401, "{authorization}: {answer}");
+        assert_eq!(answer["error"], "invalid_client", "{authorization}");
+        assert_eq!(challenge.as_deref(), Some(r#"Basic realm="token""#));
+    }
+    // The scheme's name in any case; the parts form-urlencoded (`+` a space).
+    for (authorization, id) in [
+        (basic(b"cli:s").replacen("Basic", "basic", 1), "cli"),
+        (basic(b"a%3Db%26c:s"), "a=b&c"),
+        (basic(b"report+job:s"), "report job"),
+    ] {
+        let (status, answer, _) =
+            served_token(&issuer, &[form, ("authorization", &authorization)], grant).await;
+        assert_eq!(status, 200, "{authorization}: {answer}");
+        assert_eq!(sub(&answer).0, id);
+    }
+    // One way of authenticating, one client, one header.
+    let cli = basic(b"cli:s");
+    for (headers, body) in [
+        (
+            vec![form, ("authorization", &cli)],
+            format!("{grant}&client_secret=x"),
+        ),
+        (
+            vec![form, ("authorization", &cli)],
+            format!("{grant}&client_id=other"),
+        ),
+        (
+            vec![form, ("authorization", &cli), ("authorization", &cli)],
+            grant.to_owned(),
+        ),
+        (vec![form], format!("{grant}&client_secret=x")),
+        (vec![form], format!("{grant}&client_id=a%01b")),
+    ] {
+        let (status, answer, _) = served_token(&issuer, &headers, body.clone()).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert_eq!(answer["error"], "invalid_request", "{body}");
+    }
+    // A form, each parameter once (`resource` aside); a value-less one is omitted.
+    for (headers, body) in [
+        (vec![("content-type", "application/json")], grant.to_owned()),
+        (vec![("content-type", "text/plain")], grant.to_owned()),
+        (vec![], grant.to_owned()),
+        (
+            vec![form],
+            format!("{grant}&client_secret=a&client_secret=b&client_id=c"),
+        ),
+        (vec![form], format!("{grant}&extension=1&extension=2")),
+    ] {
+        let (status, answer, _) = served_token(&issuer, &headers, body.clone()).await;
+        assert_eq!(status, 400, "{headers:?} {body}: {answer}");
+        assert_eq!(answer["error"], "invalid_request", "{headers:?} {body}");
+    }
+    let (status, answer, _) = served_token(
+        &issuer,
+        &[form],
+        "grant_type=client_credentials&scope=&scope=items%20me%20items",
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    // A scope is a set: each name once, in the order first asked.
+    assert_eq!(answer["scope"], "items me");
+    assert_eq!(sub(&answer).1["scope"], "items me");
+    // RFC 8707 §2: absolute URIs without a fragment.
+    // (Form-encoded: `not a uri`, `https://api.example.com#frag`, `/relative`.)
+    for resource in [
+        "not%20a%20uri",
+        "https%3A%2F%2Fapi.example.com%23frag",
+        "%2Frelative",
+    ] {
+        let body = format!("{grant}&resource={resource}");
+        let (status, answer, _) = served_token(&issuer, &[form], body.clone()).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert_eq!(answer["error"], "invalid_target", "{body}");
+    }
+    let (status, answer, _) = served_token(
+        &issuer,
+        &[form],
+        format!("{grant}&resource=https%3A%2F%2Fapi.example.com&resource=urn%3Aexample%3Aapi"),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        sub(&answer).1["aud"],
+        serde_json::json!(["https://api.example.com", "urn:example:api"])
+    );
+    // A body over axum's limit: still an RFC 6749 §5.2 answer.
+    let (status, answer, _) = served_token(&issuer, &[form], vec![b'a'; 3 << 20]).await;
+    assert_eq!(status, 400);
+    assert_eq!(answer["error"], "invalid_request");
+}

@@ -14,3 +14,5 @@ pub(crate) use token_endpoint::invalid_client_challenge;
 pub use token_endpoint::{
     AccessTokenResponse, GrantError, LaxPasswordForm, PasswordForm, grant_scopes,
 };
+#[cfg(feature = "testing")]
+pub(crate) use token_endpoint::{TokenRequest, expect_form, no_store};

@@ -5,10 +5,11 @@ use core::fmt;
 use core::time::Duration;
 use std::borrow::Cow;
 
-use axum::extract::{Form, FromRequest, Request};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Response};
-use http::header::{CACHE_CONTROL, PRAGMA};
-use http::{HeaderValue, StatusCode};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use crate::http::challenge::{challenge, header};
@@ -18,13 +19,17 @@ use crate::table::{ScopeSet, ScopeTable};
 /// `OAuth2PasswordRequestFormStrict`: `grant_type=password`, `username`, `password`, a
 /// space-delimited `scope`, and optional `client_id` and `client_secret`.
 ///
-/// A parameter sent without a value is as if omitted (RFC 6749 §3.2). The
-/// `grant_type` is checked first: without one, `400 invalid_request`, saying to send
-/// `grant_type=password`; another one, whatever else the form holds,
-/// `400 unsupported_grant_type`. Then a form without `username` or `password`, with a
-/// parameter given twice, or a body that is not `application/x-www-form-urlencoded`,
-/// answers `400 invalid_request`: JSON errors (RFC 6749 §5.2). [`LaxPasswordForm`]
-/// accepts a form without `grant_type`, as FastAPI's `OAuth2PasswordRequestForm` does.
+/// A token request is a `POST` of an `application/x-www-form-urlencoded` body (RFC 6749
+/// §3.2; the media type's name in any case, with parameters): another method (on a
+/// route that takes several, such as `any(…)`, where a `GET` would carry the password
+/// in its URL) or another body answers `400 invalid_request` before anything is read. A
+/// parameter sent without a value is as if omitted. The `grant_type` is checked first:
+/// without one, `400 invalid_request`, saying to send `grant_type=password`; another
+/// one, whatever else the form holds, `400 unsupported_grant_type`. Then a form without
+/// `username` or `password`, or with a parameter given twice (RFC 6749 §3.2: any
+/// parameter, `resource` of RFC 8707 aside), answers `400 invalid_request`: JSON errors
+/// (RFC 6749 §5.2). [`LaxPasswordForm`] accepts a form without `grant_type`, as
+/// FastAPI's `OAuth2PasswordRequestForm` does.
 ///
 /// Every field has a default when deserialized (an empty string), so that the
 /// extractor can tell which is missing; deserialized any other way, check them.
@@ -65,43 +70,166 @@ impl PasswordForm {
     }
 
     /// The form of `request`; without a `grant_type`, one of `password` when
-    /// `missing_is_password` (FastAPI's lax form) and `invalid_request` otherwise.
+    /// `missing_is_password` (FastAPI's lax form, whose `scope` is also split at any
+    /// whitespace, as FastAPI's `scope.split()`) and `invalid_request` otherwise.
     async fn read<S: Send + Sync>(
         request: Request,
         state: &S,
         missing_is_password: bool,
     ) -> Result<Self, GrantError> {
-        let Form(mut form) = Form::<PasswordForm>::from_request(request, state).await.map_err(|_| {
-            GrantError::InvalidRequest(
-                "expected a form (application/x-www-form-urlencoded) with `grant_type=password`, `username` and `password`, each parameter once".into(),
-            )
+        expect_post(request.method())?;
+        expect_form(request.headers())?;
+        let body = Bytes::from_request(request, state).await.map_err(|_| {
+            GrantError::InvalidRequest("the form could not be read (over the body limit?)".into())
         })?;
-        // RFC 6749 §3.2: sent without a value, as if omitted.
-        for optional in [&mut form.client_id, &mut form.client_secret] {
-            if optional.as_deref() == Some("") {
-                *optional = None;
-            }
-        }
+        let form = TokenRequest::parse(&body);
         // The grant type first: another grant's form has no username.
-        match form.grant_type.as_str() {
-            "password" => {}
-            "" if missing_is_password => form.grant_type = "password".to_owned(),
-            "" => {
+        match form.one("grant_type")? {
+            Some("password") => {}
+            None if missing_is_password => {}
+            None => {
                 return Err(GrantError::InvalidRequest(
                     "the form has no `grant_type`: send `grant_type=password` (RFC 6749, section 4.3.2)"
                         .into(),
                 ));
             }
-            _ => return Err(GrantError::UnsupportedGrantType),
+            Some(_) => return Err(GrantError::UnsupportedGrantType),
         }
-        for (name, value) in [("username", &form.username), ("password", &form.password)] {
-            if value.is_empty() {
-                return Err(GrantError::InvalidRequest(
-                    format!("the form has no `{name}`").into(),
-                ));
+        form.each_once()?;
+        let required = |name: &'static str| match form.one(name) {
+            Ok(Some(value)) => Ok(value.to_owned()),
+            _ => Err(GrantError::InvalidRequest(
+                format!("the form has no `{name}`").into(),
+            )),
+        };
+        let (username, password) = (required("username")?, required("password")?);
+        let optional = |name| form.one(name).ok().flatten().map(str::to_owned);
+        let scope = optional("scope").unwrap_or_default();
+        let scope = match missing_is_password {
+            true => scope.split_ascii_whitespace().collect::<Vec<_>>().join(" "),
+            false => scope,
+        };
+        Ok(Self {
+            grant_type: "password".to_owned(),
+            username,
+            password,
+            scope,
+            client_id: optional("client_id"),
+            client_secret: optional("client_secret"),
+        })
+    }
+}
+
+/// The parameters of a token request (RFC 6749 §3.2): its form's pairs, a parameter
+/// sent without a value left out, as if omitted. The crate's one reader of them, for
+/// [`PasswordForm`] and for a served test issuer's token endpoint.
+pub(crate) struct TokenRequest {
+    pairs: Vec<(String, String)>,
+}
+
+/// The parameters a request may send more than once: `resource` (RFC 8707 §2).
+const REPEATABLE: &[&str] = &["resource"];
+
+/// Parameters named in a refusal for their repetition; another name is not answered
+/// back (nothing of the request is).
+const KNOWN: &[&str] = &[
+    "grant_type",
+    "username",
+    "password",
+    "scope",
+    "client_id",
+    "client_secret",
+    "client_assertion",
+    "client_assertion_type",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "refresh_token",
+    "audience",
+];
+
+impl TokenRequest {
+    /// The pairs of an `application/x-www-form-urlencoded` body.
+    pub(crate) fn parse(body: &[u8]) -> Self {
+        let pairs = form_urlencoded::parse(body)
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
+        Self { pairs }
+    }
+
+    /// The value of `name`, if sent; `invalid_request` when it is sent more than once.
+    pub(crate) fn one<'a>(&'a self, name: &'a str) -> Result<Option<&'a str>, GrantError> {
+        let mut values = self.all(name);
+        match (values.next(), values.next()) {
+            (_, Some(_)) => Err(repeated(name)),
+            (value, None) => Ok(value),
+        }
+    }
+
+    /// Every value of `name` (one that may repeat: [`REPEATABLE`]).
+    pub(crate) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.pairs
+            .iter()
+            .filter(move |(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// `invalid_request` for a parameter sent more than once (RFC 6749 §3.2), but those
+    /// that may repeat.
+    pub(crate) fn each_once(&self) -> Result<(), GrantError> {
+        let mut seen = std::collections::HashSet::with_capacity(self.pairs.len());
+        for (name, _) in &self.pairs {
+            if !seen.insert(name.as_str()) && !REPEATABLE.contains(&name.as_str()) {
+                return Err(repeated(name));
             }
         }
-        Ok(form)
+        Ok(())
+    }
+}
+
+/// `invalid_request` for a parameter sent twice: named when it is a known one.
+fn repeated(name: &str) -> GrantError {
+    match KNOWN.iter().find(|known| **known == name) {
+        Some(known) => GrantError::InvalidRequest(
+            format!("`{known}` is given more than once (RFC 6749, section 3.2)").into(),
+        ),
+        None => GrantError::InvalidRequest(
+            "a parameter is given more than once (RFC 6749, section 3.2)".into(),
+        ),
+    }
+}
+
+/// A token request is a `POST` (RFC 6749 §3.2): a `GET` would carry the password or
+/// secret in its URL, where logs and histories keep it.
+pub(crate) fn expect_post(method: &Method) -> Result<(), GrantError> {
+    match *method == Method::POST {
+        true => Ok(()),
+        false => Err(GrantError::InvalidRequest(
+            "a token request is a POST (RFC 6749, section 3.2)".into(),
+        )),
+    }
+}
+
+/// A token request's body is a form: one `Content-Type`, of the media type
+/// `application/x-www-form-urlencoded` in any case, with parameters or without.
+pub(crate) fn expect_form(headers: &HeaderMap) -> Result<(), GrantError> {
+    let mut types = headers.get_all(CONTENT_TYPE).iter();
+    let form = match (types.next(), types.next()) {
+        (Some(value), None) => value.to_str().is_ok_and(|value| {
+            let essence = value.split(';').next().unwrap_or_default();
+            essence
+                .trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        }),
+        _ => false,
+    };
+    match form {
+        true => Ok(()),
+        false => Err(GrantError::InvalidRequest(
+            "expected a form: `Content-Type: application/x-www-form-urlencoded` (RFC 6749, section 3.2)"
+                .into(),
+        )),
     }
 }
 
@@ -344,7 +472,9 @@ pub(crate) fn invalid_client_challenge() -> String {
     challenge("Basic", &[("realm", Some("token"))])
 }
 
-fn no_store() -> [(http::HeaderName, HeaderValue); 2] {
+/// `Cache-Control: no-store` and `Pragma: no-cache`, as every token endpoint answer
+/// carries them (RFC 6749 §5.1, §5.2).
+pub(crate) fn no_store() -> [(http::HeaderName, HeaderValue); 2] {
     [
         (CACHE_CONTROL, HeaderValue::from_static("no-store")),
         (PRAGMA, HeaderValue::from_static("no-cache")),

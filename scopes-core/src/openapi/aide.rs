@@ -638,6 +638,10 @@ impl OperationOutput for AccessTokenResponse {
     fn operation_response(_ctx: &mut GenContext, _operation: &mut Operation) -> Option<Response> {
         Some(read(json!({
             "description": "A bearer token (RFC 6749 §5.1), sent with `Cache-Control: no-store`.",
+            "headers": {
+                "Cache-Control": { "description": "`no-store`", "schema": { "type": "string" } },
+                "Pragma": { "description": "`no-cache`", "schema": { "type": "string" } },
+            },
             "content": {
                 "application/json": {
                     "schema": {

@@ -252,6 +252,7 @@ pub(crate) fn grant_errors() -> Vec<(&'static str, Value)> {
             "description": description,
             "headers": {
                 "Cache-Control": { "description": "`no-store`", "schema": { "type": "string" } },
+                "Pragma": { "description": "`no-cache`", "schema": { "type": "string" } },
             },
             "content": {
                 "application/json": {
@@ -277,11 +278,13 @@ pub(crate) fn grant_errors() -> Vec<(&'static str, Value)> {
             error(
                 "The grant was refused (RFC 6749 §5.2): wrong username or password \
                  (`invalid_grant`), an unknown scope (`invalid_scope`), a malformed form \
-                 (`invalid_request`) or another grant type.",
+                 (`invalid_request`), a resource not served (`invalid_target`, RFC 8707) \
+                 or another grant type.",
                 &[
                     "invalid_request",
                     "invalid_grant",
                     "invalid_scope",
+                    "invalid_target",
                     "unauthorized_client",
                     "unsupported_grant_type",
                 ],

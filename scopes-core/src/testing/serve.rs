@@ -192,10 +192,22 @@ impl TestIssuer {
         };
         let token_route = |State(state): State<Arc<Published>>,
                            headers: http::HeaderMap,
-                           body: axum::body::Bytes| async move {
+                           body: Result<
+            axum::body::Bytes,
+            axum::extract::rejection::BytesRejection,
+        >| async move {
             if !state.available.load(Ordering::Acquire) {
                 return StatusCode::SERVICE_UNAVAILABLE.into_response();
             }
+            if let Err(refused) = crate::issuer::expect_form(&headers) {
+                return refused.into_response();
+            }
+            let Ok(body) = body else {
+                return crate::issuer::GrantError::InvalidRequest(
+                    "the form could not be read (over the body limit?)".into(),
+                )
+                .into_response();
+            };
             let signing = state
                 .signing
                 .lock()
@@ -256,14 +268,23 @@ impl TestIssuer {
     /// client under test (a service that calls the API, an MCP client) that gets its
     /// own tokens as it would from a provider.
     ///
+    /// - A token request as RFC 6749 §3.2 has it: a `POST` of an
+    ///   `application/x-www-form-urlencoded` form, each parameter once (`resource`
+    ///   aside), one without a value as if omitted; anything else answers `400
+    ///   invalid_request`.
     /// - Any client is accepted, authenticated with `client_secret_basic`,
     ///   `client_secret_post` or not at all (`client_id` alone); its id becomes the
-    ///   token's `sub` and `client_id` (`test-client` when none is sent).
-    /// - `scope` (space-delimited) is granted as asked, as a provider configured for the
-    ///   test would: what is enough is the API's to decide. A name that is not an RFC
-    ///   6749 scope-token answers `invalid_scope`.
+    ///   token's `sub` and `client_id` (`test-client` when none is sent). Any secret
+    ///   will do, but an `Authorization` header that is not a readable `Basic`
+    ///   credential (RFC 6749 §2.3.1: the id and secret form-urlencoded, `id:secret` in
+    ///   base64; the id printable ASCII) answers `401 invalid_client`, and a request
+    ///   that authenticates both ways or names two clients `400 invalid_request`.
+    /// - `scope` (space-delimited) is granted as asked, each name once, as a provider
+    ///   configured for the test would: what is enough is the API's to decide. A name
+    ///   that is not an RFC 6749 scope-token answers `invalid_scope`.
     /// - `resource` (RFC 8707), once or more, is the token's `aud`; without it, the
-    ///   issuer's [`audience`](Self::audience).
+    ///   issuer's [`audience`](Self::audience). One that is not an absolute URI without
+    ///   a fragment answers `invalid_target`.
     /// - With a `DPoP` proof (RFC 9449 §5: for `POST` at this endpoint, no `ath`; a
     ///   [`DpopKey`](super::DpopKey)'s `proof("POST", &issuer.token_endpoint())`), the
     ///   token is bound to the proof's key (`cnf.jkt`) and its `token_type` is `DPoP`; a
@@ -309,32 +330,18 @@ impl TestIssuer {
     }
 }
 
-/// What a token request of the served endpoint is answered: the token, or why not.
+/// What a token request of the served endpoint is answered: the token, or why not. The
+/// request is a `POST` (the route's) of a form (checked before its body was read).
 fn grant(
     signing: &TestIssuer,
     headers: &http::HeaderMap,
     body: &[u8],
     bound_to: Option<String>,
 ) -> Result<crate::issuer::AccessTokenResponse, crate::issuer::GrantError> {
-    use crate::issuer::{AccessTokenResponse, GrantError};
-    use base64::Engine;
+    use crate::issuer::{AccessTokenResponse, GrantError, TokenRequest};
 
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
-    let values = |name: &'static str| {
-        form.iter()
-            .filter(move |(key, value)| key == name && !value.is_empty())
-            .map(|(_, value)| value.as_str())
-    };
-    let once = |name: &'static str| -> Result<Option<&str>, GrantError> {
-        let mut given = values(name);
-        match (given.next(), given.next()) {
-            (_, Some(_)) => Err(GrantError::InvalidRequest(
-                format!("`{name}` is given more than once").into(),
-            )),
-            (value, None) => Ok(value),
-        }
-    };
-    match once("grant_type")? {
+    let form = TokenRequest::parse(body);
+    match form.one("grant_type")? {
         Some("client_credentials") => {}
         Some(_) => return Err(GrantError::UnsupportedGrantType),
         None => {
@@ -343,47 +350,30 @@ fn grant(
             ));
         }
     }
-    // `client_secret_basic` (RFC 6749 §2.3.1: the id form-urlencoded, then base64), or
-    // the form's `client_id`.
-    let basic = headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Basic "))
-        .and_then(|encoded| {
-            base64::engine::general_purpose::STANDARD
-                .decode(encoded.trim())
-                .ok()
-        })
-        .and_then(|decoded| String::from_utf8(decoded).ok())
-        .and_then(|pair| {
-            let id = pair.split(':').next().unwrap_or_default().to_owned();
-            url::form_urlencoded::parse(id.as_bytes())
-                .next()
-                .map(|(id, _)| id.into_owned())
-        });
-    let client = match (basic, once("client_id")?) {
-        (Some(basic), Some(form)) if basic != form => {
-            return Err(GrantError::InvalidRequest(
-                "the client is named twice, differently".into(),
-            ));
+    form.each_once()?;
+    let client = client(headers, &form)?;
+    // A set of scope-tokens (RFC 6749 §3.3), in the order first asked.
+    let mut scopes: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for name in form.one("scope")?.unwrap_or_default().split(' ') {
+        if name.is_empty() || !seen.insert(name) {
+            continue;
         }
-        (Some(id), _) => id,
-        (None, Some(id)) => id.to_owned(),
-        (None, None) => "test-client".to_owned(),
-    };
-    let scope = once("scope")?.unwrap_or_default();
-    let scopes: Vec<String> = scope
-        .split(' ')
-        .filter(|name| !name.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if let Some(bad) = scopes
-        .iter()
-        .find(|name| !crate::http::challenge::is_scope_token(name))
-    {
-        return Err(GrantError::InvalidScope(bad.clone()));
+        if !crate::http::challenge::is_scope_token(name) {
+            return Err(GrantError::InvalidScope(name.to_owned()));
+        }
+        scopes.push(name.to_owned());
     }
-    let resources: Vec<&str> = values("resource").collect();
+    // RFC 8707 §2: each an absolute URI without a fragment.
+    let resources: Vec<&str> = form.all("resource").collect();
+    if resources
+        .iter()
+        .any(|resource| url::Url::parse(resource).map_or(true, |url| url.fragment().is_some()))
+    {
+        return Err(GrantError::InvalidTarget(
+            "a `resource` is an absolute URI without a fragment (RFC 8707, section 2)".into(),
+        ));
+    }
     let mut token = signing
         .token_named(scopes.clone())
         .sub(client.as_str())
@@ -406,6 +396,79 @@ fn grant(
         expires_in: 3600,
         scope: scopes.join(" "),
     })
+}
+
+/// The client of a token request: authenticated with `client_secret_basic` (RFC 6749
+/// §2.3.1: its id and secret form-urlencoded, then `id:secret` in base64), or with
+/// `client_secret_post`, or named by `client_id` alone; `test-client` when none is.
+/// Any secret is accepted, but a credential that cannot be read is `invalid_client`
+/// (401), and a request that authenticates both ways, or names two clients, is
+/// `invalid_request`.
+fn client(
+    headers: &http::HeaderMap,
+    form: &crate::issuer::TokenRequest,
+) -> Result<String, crate::issuer::GrantError> {
+    use crate::issuer::GrantError;
+
+    let mut authorizations = headers.get_all(http::header::AUTHORIZATION).iter();
+    let basic = match (authorizations.next(), authorizations.next()) {
+        (None, _) => None,
+        (Some(_), Some(_)) => {
+            return Err(GrantError::InvalidRequest(
+                "more than one `Authorization` header".into(),
+            ));
+        }
+        (Some(value), None) => {
+            Some(basic_client(value.as_bytes()).ok_or(GrantError::InvalidClient)?)
+        }
+    };
+    let (named, secret) = (form.one("client_id")?, form.one("client_secret")?);
+    match (basic, named, secret) {
+        (Some(_), _, Some(_)) => Err(GrantError::InvalidRequest(
+            "the client authenticates twice, with `Authorization` and `client_secret` (RFC 6749, section 2.3.1)".into(),
+        )),
+        (Some(id), Some(named), None) if id != named => Err(GrantError::InvalidRequest(
+            "the client is named twice, differently".into(),
+        )),
+        (Some(id), _, None) => Ok(id),
+        (None, None, Some(_)) => Err(GrantError::InvalidRequest(
+            "`client_secret` without `client_id`".into(),
+        )),
+        (None, Some(id), _) if is_client_id(id) => Ok(id.to_owned()),
+        (None, Some(_), _) => Err(GrantError::InvalidRequest(
+            "a `client_id` is printable ASCII (RFC 6749, appendix A.1)".into(),
+        )),
+        (None, None, None) => Ok("test-client".to_owned()),
+    }
+}
+
+/// The client id of a `Basic` credential (the scheme's name in any case, RFC 9110
+/// §11.1), when it is one: base64 of `id:secret`, each form-urlencoded (RFC 6749
+/// §2.3.1), the id a printable ASCII text (appendix A.1).
+fn basic_client(value: &[u8]) -> Option<String> {
+    use base64::Engine;
+
+    let text = core::str::from_utf8(value).ok()?;
+    let (scheme, encoded) = text.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim_matches(' '))
+        .ok()?;
+    let pair = String::from_utf8(decoded).ok()?;
+    let (id, _secret) = pair.split_once(':')?;
+    // `application/x-www-form-urlencoded` decoding of one part: `+` is a space.
+    let id = id.replace('+', " ");
+    let id = percent_encoding::percent_decode_str(&id)
+        .decode_utf8()
+        .ok()?;
+    is_client_id(&id).then(|| id.into_owned())
+}
+
+/// `client-id = *VSCHAR` (RFC 6749 appendix A.1), not empty.
+fn is_client_id(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|byte| (0x20..=0x7e).contains(&byte))
 }
 
 /// The thumbprint of the key of the request's DPoP proof, if it has one (RFC 9449 §5:
@@ -449,10 +512,8 @@ fn invalid_dpop_proof(description: &str) -> Response {
     });
     (
         StatusCode::BAD_REQUEST,
-        [
-            (CONTENT_TYPE, "application/json"),
-            (http::header::CACHE_CONTROL, "no-store"),
-        ],
+        crate::issuer::no_store(),
+        [(CONTENT_TYPE, "application/json")],
         body.to_string(),
     )
         .into_response()
