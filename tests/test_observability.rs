@@ -372,6 +372,8 @@ fn claims_of_another_shape_name_the_field_and_the_type_not_the_value() {
         refused.field("claims_error"),
         Some("`age`: invalid type: string, expected u32")
     );
+    // The route's scopes, though the RFC 6750 challenge of a 401 does not name them.
+    assert_eq!(refused.field("required"), Some("me"));
     let missing = issuer.token(scope_set!("me")).mint();
     assert_eq!(
         invalid_token_event(&app, "/profile", &missing).field("claims_error"),
@@ -719,4 +721,121 @@ fn a_proof_for_another_url_names_its_htu_and_the_url_expected() {
         assert_eq!(event.field("proof_htu"), None, "{event:?}");
         assert_eq!(event.field("expected_htu"), None, "{event:?}");
     }
+}
+
+/// A scope claim configured by the wrong name reads like a bad token (every token is
+/// refused): the event names the claim and what it held (its type, never its value).
+#[test]
+fn a_scope_claim_of_another_shape_is_named_with_what_it_held() {
+    let keycloak = TestIssuer::es256();
+    let refused = |claims: &[&str], name: &str, value: serde_json::Value| {
+        let verifier = Verifier::builder()
+            .trust(keycloak.trusted().scope_claims(claims.iter().copied()))
+            .build()
+            .unwrap();
+        let app = Router::new()
+            .route("/items", get(read_items))
+            .with_state(verifier);
+        let token = keycloak
+            .token(scope_set!("items"))
+            .claim(name, value)
+            .mint();
+        let event = invalid_token_event(&app, "/items", &token);
+        assert_eq!(
+            event.field("reason"),
+            Some("invalid_token.invalid_scope_claim")
+        );
+        event.field("claims_error").map(str::to_owned)
+    };
+    let roles = serde_json::json!({ "roles": ["items", "secret-role"] });
+    assert_eq!(
+        refused(&["scope", "realm_access"], "realm_access", roles.clone()).as_deref(),
+        Some(
+            "scope claim `realm_access`: an object, expected a space-delimited string or an array of strings"
+        )
+    );
+    assert_eq!(
+        refused(
+            &["/realm_access/roles"],
+            "realm_access",
+            serde_json::json!("items")
+        )
+        .as_deref(),
+        Some("scope claim `/realm_access/…`: a string where an object leads on to scopes")
+    );
+    let error = refused(
+        &["/realm_access/roles"],
+        "realm_access",
+        serde_json::json!({ "roles": [1, "items"] }),
+    );
+    assert_eq!(
+        error.as_deref(),
+        Some(
+            "scope claim `/realm_access/roles`: an array holding other than strings, expected a space-delimited string or an array of strings"
+        )
+    );
+    // FastAPI's `scopes` is an array, never a string.
+    assert_eq!(
+        refused(&["scopes"], "scopes", serde_json::json!("items")).as_deref(),
+        Some("scope claim `scopes`: a string, expected an array of strings")
+    );
+}
+
+/// A scope claim's name that reads like a nested claim's path is warned about when
+/// the verifier is built: it names one top-level claim, which no provider writes.
+#[test]
+fn a_scope_claim_named_like_a_path_is_warned_about() {
+    let issuer = TestIssuer::es256();
+    let (events, _) = observed(async {
+        for claims in [
+            ["realm_access.roles"],
+            ["resource_access/api/roles"],
+            ["https://example.com/roles"],
+            ["scp"],
+        ] {
+            Verifier::builder()
+                .trust(issuer.trusted().scope_claims(claims))
+                .build()
+                .unwrap();
+        }
+    });
+    let warned: Vec<&str> = events
+        .iter()
+        .filter(|event| event.level == tracing::Level::WARN)
+        .filter_map(|event| event.field("message"))
+        .filter(|message| message.contains("scope claim"))
+        .collect();
+    assert_eq!(warned.len(), 2, "{warned:#?}");
+    assert!(
+        warned[0].contains("`realm_access.roles`") && warned[0].contains("`/realm_access/roles`")
+    );
+    assert!(
+        warned[1].contains("`resource_access/api/roles`")
+            && warned[1].contains("`/resource_access/api/roles`")
+    );
+}
+
+/// A multi-tenant issuer's refusal for `iss` shows the token's `tid`, which fills the
+/// template: the mismatch is then there to read.
+#[test]
+fn a_tenant_template_s_refusal_shows_the_token_s_tenant() {
+    let entra =
+        TestIssuer::es256().with_issuer("https://login.microsoftonline.com/{tenantid}/v2.0");
+    let app = Router::new()
+        .route("/items", get(read_items))
+        .with_state(entra.verifier());
+    let tenant_a = "11111111-1111-1111-1111-111111111111";
+    let tenant_b = "22222222-2222-2222-2222-222222222222";
+    let token = entra
+        .token(scope_set!("items"))
+        .tenant(tenant_b)
+        .claim("tid", tenant_a)
+        .mint();
+    let event = invalid_token_event(&app, "/items", &token);
+    assert_eq!(event.field("reason"), Some("invalid_token.wrong_issuer"));
+    assert_eq!(
+        event.field("token_iss"),
+        Some(format!("https://login.microsoftonline.com/{tenant_b}/v2.0").as_str())
+    );
+    assert_eq!(event.field("token_tid"), Some(tenant_a));
 }

@@ -587,6 +587,15 @@ fn issuer_templates_that_cannot_be_used_are_refused() {
         ConfigError::RegisteredScopeClaim("tid".into())
     );
 
+    // The placeholder in another case, as a template: the error says its case.
+    let message = template_error(
+        Verifier::builder()
+            .trust(keyed(TrustedIssuer::any_tenant(
+                "https://login.microsoftonline.com/{tenantId}/v2.0",
+            )))
+            .build(),
+    );
+    assert!(message.contains("`{tenantid}` in lowercase"), "{message}");
     // The placeholder in another case, as an exact issuer: it would match nothing.
     let message = template_error(
         Verifier::builder()

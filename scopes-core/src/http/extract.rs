@@ -490,10 +490,11 @@ fn conclude<T: ScopeTable>(
             token,
         });
         // `Claims` knows no table: when its refusals name the route's scopes (FastAPI's
-        // mode), it finds them through this.
+        // mode), or their events do (a subscriber listens), it finds them through this.
         // The first check's (the handler's, which names everything): a scoped extractor
         // of another table checks after it and must not narrow it.
-        if verifier.names_scope(&AuthRejection::InvalidToken(TokenError::ClaimsMismatch))
+        if (verifier.names_scope(&AuthRejection::InvalidToken(TokenError::ClaimsMismatch))
+            || observe::refusals_traced())
             && parts.extensions.get::<RouteScope>().is_none()
         {
             parts.extensions.insert(RouteScope(route_scope::<T>));

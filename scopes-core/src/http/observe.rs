@@ -40,8 +40,8 @@ pub(crate) struct Context {
     pub(crate) token: Option<VerifiedToken>,
     /// Every scope the route requires (whether or not the challenge names them).
     pub(crate) required: Cow<'static, str>,
-    /// Why the claims did not fit the type a handler asked for: the field and the
-    /// expected type (never the value).
+    /// Why the claims did not fit the type a handler asked for, or a scope claim held
+    /// what no scope reader reads: the field and the expected type (never the value).
     pub(crate) claims_error: Option<String>,
     /// For a token refused for its issuer or its audience: what it names, and what
     /// the verifier accepts.
@@ -137,6 +137,9 @@ pub(crate) struct Addressed {
     /// The audiences the verifier accepts from the token's issuer, space-separated, or
     /// [`NO_AUDIENCE`] (for a wrong audience).
     pub(crate) accepted: Option<String>,
+    /// The token's `tid`, if it is a string (escaped and cut): what fills a tenant
+    /// template's `{tenantid}`, so that a refusal for the issuer shows why it did not.
+    pub(crate) tid: Option<String>,
 }
 
 /// `audiences` when the verifier accepts none: a token that names one is then refused.
@@ -161,6 +164,8 @@ impl Addressed {
             iss: Option<serde_json::Value>,
             #[serde(default)]
             aud: Option<serde_json::Value>,
+            #[serde(default)]
+            tid: Option<serde_json::Value>,
         }
         let Some(parties) = claims_of::<Parties>(token) else {
             return Self::default();
@@ -187,8 +192,19 @@ impl Addressed {
             routing_iss: iss.map(str::to_owned),
             aud,
             accepted: None,
+            tid: parties
+                .tid
+                .as_ref()
+                .and_then(serde_json::Value::as_str)
+                .map(|tid| escaped(tid, NAMED_MAX)),
         }
     }
+}
+
+/// The claims of a token nobody vouched for, for an event: none when they cannot be
+/// read.
+pub(crate) fn unverified_claims(token: &str) -> Option<serde_json::Value> {
+    claims_of(token)
 }
 
 /// The claims (second segment) of a compact JWS nobody vouched for, read as `T`, for
@@ -355,6 +371,7 @@ fn refusal_event(reason: &AuthRejection, status: StatusCode, context: Option<&Co
                 required_claims = context.required_claims.as_deref(),
                 token_iss = addressed.and_then(|named| named.iss.as_deref()),
                 token_aud = addressed.and_then(|named| named.aud.as_deref()),
+                token_tid = addressed.and_then(|named| named.tid.as_deref()),
                 audiences = addressed.and_then(|named| named.accepted.as_deref()),
                 proof_htu = context.proof_urls.as_ref().and_then(|urls| urls.htu.as_deref()),
                 expected_htu = context

@@ -239,6 +239,7 @@ impl Verifier {
         };
         let wrong_url = matches!(reason, AuthRejection::InvalidDpopProof(DpopError::Uri));
         let required = reason == AuthRejection::InvalidToken(TokenError::RequiredClaim);
+        let scope_claim = reason == AuthRejection::InvalidToken(TokenError::InvalidScopeClaim);
         let mut rejection = self
             .refusal(reason, scope, None, || None)
             .presented(self.presented(parts));
@@ -247,6 +248,9 @@ impl Verifier {
         }
         if let (true, Some(context)) = (required, rejection.context_mut()) {
             self.required_claims(context, parts);
+        }
+        if let (true, Some(context)) = (scope_claim, rejection.context_mut()) {
+            self.scope_claim_misfit(context, parts);
         }
         if let (true, Some(context), Some(dpop)) =
             (wrong_url, rejection.context_mut(), self.inner.dpop.as_ref())
@@ -283,6 +287,21 @@ impl Verifier {
     fn required_claims(&self, context: &mut Context, parts: &Parts) {
         let iss = self.named_in(parts).and_then(|named| named.routing_iss);
         context.required_claims = Some(self.inner.tokens.required_claims_for(iss.as_deref()));
+    }
+
+    /// Which scope claim of a token refused for one did not read, and what it held
+    /// (its JSON type), for the event that is written: a configuration that names the
+    /// wrong claim (`realm_access` for `/realm_access/roles`) reads like a bad token.
+    #[cold]
+    fn scope_claim_misfit(&self, context: &mut Context, parts: &Parts) {
+        let Ok(credentials) = bearer::credentials(parts, self.inner.dpop.is_some()) else {
+            return;
+        };
+        let Some(claims) = observe::unverified_claims(credentials.token) else {
+            return;
+        };
+        let iss = claims.get("iss").and_then(serde_json::Value::as_str);
+        context.claims_error = self.inner.tokens.scope_claim_misfit_for(iss, &claims);
     }
 
     /// What the token `parts` present names (its `iss` and `aud`, unverified), for a

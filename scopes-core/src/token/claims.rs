@@ -203,7 +203,10 @@ impl ClaimPaths {
         for claim in claims {
             let invalid = || ConfigError::InvalidScopeClaimPath(claim.clone());
             let path: Vec<Box<str>> = match claim.strip_prefix('/') {
-                None => vec![claim.as_str().into()],
+                None => {
+                    warn_if_path_like(claim);
+                    vec![claim.as_str().into()]
+                }
                 Some(pointer) => pointer
                     .split('/')
                     .map(|segment| unescape(segment).ok_or_else(invalid))
@@ -249,6 +252,58 @@ impl ClaimPaths {
         })
     }
 
+    /// Why `claims` (a token's, nobody vouched for) hold a scope claim the reader
+    /// refuses ([`TokenError::InvalidScopeClaim`]), for a refusal's event: the claim as
+    /// configured and the JSON type found there, never a value; none when each fits.
+    pub(crate) fn misfit(&self, claims: &serde_json::Value) -> Option<String> {
+        self.misfit_at(0, claims, &mut Vec::new())
+    }
+
+    fn misfit_at<'a>(
+        &'a self,
+        node: usize,
+        value: &serde_json::Value,
+        path: &mut Vec<&'a str>,
+    ) -> Option<String> {
+        use serde_json::Value;
+        let Node { next, array_only } = &self.nodes[node];
+        if next.is_empty() {
+            let fits = match value {
+                Value::String(_) => !array_only,
+                Value::Array(items) => items.iter().all(Value::is_string),
+                _ => false,
+            };
+            let expected = match array_only {
+                true => "an array of strings",
+                false => "a space-delimited string or an array of strings",
+            };
+            return (!fits).then(|| {
+                format!(
+                    "scope claim `{}`: {}, expected {expected}",
+                    shown(path),
+                    kind(value)
+                )
+            });
+        }
+        let Value::Object(members) = value else {
+            return Some(format!(
+                "scope claim `{}/…`: {} where an object leads on to scopes",
+                pointer(path),
+                kind(value)
+            ));
+        };
+        for (name, next) in next {
+            if let Some(member) = members.get(&**name) {
+                path.push(name);
+                if let Some(why) = self.misfit_at(*next, member, path) {
+                    return Some(why);
+                }
+                path.pop();
+            }
+        }
+        None
+    }
+
     /// How many top-level members lead to scopes.
     pub(crate) fn roots(&self) -> usize {
         self.nodes[0].next.len()
@@ -265,6 +320,50 @@ impl ClaimPaths {
 
 /// A JSON Pointer reference token, unescaped (`~1` is `/`, `~0` is `~`); `None` for
 /// another `~`.
+/// A scope claim's name that reads like a path to a nested claim (`realm_access.roles`,
+/// `resource_access/api/roles`): it is taken as one top-level claim of that name, which
+/// no provider writes, so that no token would grant anything; warned about when the
+/// verifier is built. A URL (Auth0's namespaced claims, `https://example.com/roles`) is
+/// a name.
+fn warn_if_path_like(name: &str) {
+    if name.contains("://") || !(name.contains('.') || name.contains('/')) {
+        return;
+    }
+    let pointer = format!("/{}", name.replace('.', "/"));
+    tracing::warn!(
+        "the scope claim `{name}` is read as one top-level claim of that name; a nested \
+         claim is written as a JSON Pointer, from the top: `{pointer}`"
+    );
+}
+
+/// A scope claim's path as configured: its name, or a JSON Pointer for a nested one.
+fn shown(path: &[&str]) -> String {
+    match path {
+        [name] => (*name).to_owned(),
+        _ => pointer(path),
+    }
+}
+
+/// `path` as a JSON Pointer (RFC 6901).
+fn pointer(path: &[&str]) -> String {
+    path.iter()
+        .map(|name| format!("/{}", name.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+/// A JSON value's type, as an event names it (never the value).
+fn kind(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array holding other than strings",
+        Value::Object(_) => "an object",
+    }
+}
+
 fn unescape(segment: &str) -> Option<Box<str>> {
     if !segment.contains('~') {
         return Some(segment.into());

@@ -770,9 +770,14 @@ impl TenantTemplate {
             why,
         };
         let Some((prefix, suffix)) = template.split_once(TENANT_ID) else {
-            return Err(refused(
-                "a template holds `{tenantid}`, which the token's `tid` fills in",
-            ));
+            // `{tenantId}`, `{TenantID}`: Entra's discovery writes it in lowercase.
+            let other_case = template.to_ascii_lowercase().contains(TENANT_ID);
+            return Err(refused(match other_case {
+                true => {
+                    "a template holds `{tenantid}` in lowercase, as Entra ID's discovery writes it"
+                }
+                false => "a template holds `{tenantid}`, which the token's `tid` fills in",
+            }));
         };
         if [prefix, suffix]
             .iter()

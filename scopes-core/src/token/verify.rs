@@ -389,6 +389,18 @@ impl TokenVerifier {
         described.join(" | ")
     }
 
+    /// Why the scope claims of a token naming `iss` (`claims`, unverified) do not read
+    /// as its issuer's reader reads them, for a refusal's event.
+    pub(crate) fn scope_claim_misfit_for(
+        &self,
+        iss: Option<&str>,
+        claims: &serde_json::Value,
+    ) -> Option<String> {
+        self.issuers_for(iss)
+            .iter()
+            .find_map(|rules| rules.scope_claims.misfit(claims))
+    }
+
     /// The issuer a token naming `iss` is routed to, or every issuer when none is.
     fn issuers_for(&self, iss: Option<&str>) -> &[IssuerRules] {
         let routed_to = match (self.routed, iss) {
