@@ -749,7 +749,7 @@ fn a_scope_claim_of_another_shape_is_named_with_what_it_held() {
     };
     let roles = serde_json::json!({ "roles": ["items", "secret-role"] });
     assert_eq!(
-        refused(&["scope", "realm_access"], "realm_access", roles.clone()).as_deref(),
+        refused(&["scope", "realm_access"], "realm_access", roles).as_deref(),
         Some(
             "scope claim `realm_access`: an object, expected a space-delimited string or an array of strings"
         )
