@@ -299,10 +299,43 @@ fn fastapi_s_scopes_is_an_array_wherever_it_is_read() {
         ),
         Err(TokenError::InvalidScopeClaim)
     );
-    // A `scopes` member elsewhere is any other claim: a string is read.
+    // A `scopes` member elsewhere is any other claim: a string is read, as one value.
     let nested = verifier(vec!["/app/scopes".to_owned()]);
     assert_eq!(
-        granted(&nested, &base(json!({ "app": { "scopes": "items me" } }))),
-        Ok(vec!["items".to_owned(), "me".to_owned()])
+        granted(&nested, &base(json!({ "app": { "scopes": "items" } }))),
+        Ok(vec!["items".to_owned()])
+    );
+}
+
+#[test]
+fn only_scope_and_scp_strings_are_space_delimited_lists() {
+    // `scope` and `scp` hold space-delimited lists (RFC 9068, RFC 8693; Entra ID).
+    for name in ["scope", "scp", "/scope"] {
+        let verifier = verifier(vec![name.to_owned()]);
+        let claim = name.trim_start_matches('/');
+        assert_eq!(
+            granted(&verifier, &base(json!({ (claim): "items me" }))),
+            Ok(vec!["items".to_owned(), "me".to_owned()]),
+            "{name}"
+        );
+    }
+    // Any other claim's string is one value, as a mapper writes a single role: a role
+    // with a space grants nothing, never the names it holds.
+    for (name, claims) in [
+        ("roles", json!({ "roles": "Shop Admin" })),
+        ("groups", json!({ "groups": "Shop Admin" })),
+        (
+            "/realm_access/roles",
+            json!({ "realm_access": { "roles": "Shop Admin" } }),
+        ),
+        ("/app/scope", json!({ "app": { "scope": "Shop Admin" } })),
+    ] {
+        let verifier = verifier(vec![name.to_owned()]);
+        assert_eq!(granted(&verifier, &base(claims)), Ok(Vec::new()), "{name}");
+    }
+    let roles = verifier(vec!["roles".to_owned()]);
+    assert_eq!(
+        granted(&roles, &base(json!({ "roles": "Admin" }))),
+        Ok(vec!["Admin".to_owned()])
     );
 }

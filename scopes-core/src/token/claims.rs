@@ -180,6 +180,7 @@ pub(crate) struct ClaimPaths {
 struct Node {
     next: Vec<(Box<str>, usize)>,
     array_only: bool,
+    delimited: bool,
 }
 
 /// Whether the scope claim at `path` must hold an array of strings, a space-delimited
@@ -187,9 +188,19 @@ struct Node {
 /// `List[str]` (a string there is "Could not validate credentials"). Every other claim
 /// may hold either, as providers write them: `scope` a string (RFC 8693 §4.2), `scp` a
 /// string (Entra ID) or an array (Okta), roles and groups arrays, or a string where a
-/// mapper writes one value.
+/// mapper writes one value ([`delimited`]: one name, not split).
 fn array_only(path: &[Box<str>]) -> bool {
     matches!(path, [name] if **name == *"scopes")
+}
+
+/// Whether a string in the scope claim at `path` is a space-delimited list: `scope`
+/// (RFC 6749 §3.3, RFC 8693 §4.2, RFC 9068, RFC 7662), `scp` (Entra ID) and `scopes`
+/// (where a string is read at all: in an introspection answer). A string in any other
+/// claim (roles, groups, permissions, a nested path) is one value, as a mapper writes a
+/// single one: a role `Shop Admin` is one name (left out, as it holds a space), never
+/// the two names `Shop` and `Admin`.
+fn delimited(path: &[Box<str>]) -> bool {
+    matches!(path, [name] if ["scope", "scp", "scopes"].contains(&&**name))
 }
 
 impl ClaimPaths {
@@ -243,6 +254,7 @@ impl ClaimPaths {
                 };
             }
             nodes[node].array_only = array_only(path);
+            nodes[node].delimited = delimited(path);
         }
         if nodes[0].next.len() > MAX_SCOPE_CLAIMS || paths.len() > 64 {
             return Err(ConfigError::TooManyScopeClaims);
@@ -266,16 +278,21 @@ impl ClaimPaths {
         path: &mut Vec<&'a str>,
     ) -> Option<String> {
         use serde_json::Value;
-        let Node { next, array_only } = &self.nodes[node];
+        let Node {
+            next,
+            array_only,
+            delimited,
+        } = &self.nodes[node];
         if next.is_empty() {
             let fits = match value {
                 Value::String(_) => !array_only,
                 Value::Array(items) => items.iter().all(Value::is_string),
                 _ => false,
             };
-            let expected = match array_only {
-                true => "an array of strings",
-                false => "a space-delimited string or an array of strings",
+            let expected = match (array_only, delimited) {
+                (true, _) => "an array of strings",
+                (false, true) => "a space-delimited string or an array of strings",
+                (false, false) => "a string or an array of strings",
             };
             return (!fits).then(|| {
                 format!(
@@ -658,7 +675,12 @@ fn nested(
 ) -> Result<(), Syntax> {
     let next = &nodes[node].next;
     if next.is_empty() {
-        return scope_claim(reader, scopes, shaped && nodes[node].array_only);
+        let Node {
+            array_only,
+            delimited,
+            ..
+        } = nodes[node];
+        return scope_claim(reader, scopes, shaped && array_only, delimited);
     }
     // The members that lead on, by place: at most 64, which the builder checks.
     let mut seen: u64 = 0;
@@ -677,15 +699,16 @@ fn nested(
     Ok(())
 }
 
-/// One scope claim: `"a b c"` (unless `array_only`) or `["a", "b", "c"]`, its names
-/// appended to `scopes`. A name that is not an RFC 6749 §3.3 scope-token (empty, or
-/// with a space, `"`, `\` or a character outside printable ASCII) is left out: no
-/// table can declare it, and with a space it could not be told apart from two names
-/// once joined.
+/// One scope claim: `"a b c"` (unless `array_only`; a list only where `delimited`,
+/// else one name) or `["a", "b", "c"]`, its names appended to `scopes`. A name that is
+/// not an RFC 6749 §3.3 scope-token (empty, or with a space, `"`, `\` or a character
+/// outside printable ASCII) is left out: no table can declare it, and with a space it
+/// could not be told apart from two names once joined.
 fn scope_claim(
     reader: &mut Reader<'_>,
     scopes: &mut Scopes<'_>,
     array_only: bool,
+    delimited: bool,
 ) -> Result<(), Syntax> {
     let mut push = |name: &str| {
         let nqchar = |b: u8| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b);
@@ -697,7 +720,11 @@ fn scope_claim(
         if array_only {
             return Err(Syntax);
         }
-        reader.string()?.split(' ').for_each(push);
+        let text = reader.string()?;
+        match delimited {
+            true => text.split(' ').for_each(push),
+            false => push(&text),
+        }
         return Ok(());
     }
     let mut elements = reader.array()?;

@@ -246,9 +246,13 @@ impl TrustedIssuer {
     }
 
     /// The claims scopes are read from, replacing the default `scope`, `scopes`, `scp`.
-    /// Each may hold a space-delimited string or an array of strings (`scopes`, FastAPI's
-    /// claim, an array only, as FastAPI's tutorial reads it); the scopes of all
-    /// of them are granted. Auth0's RBAC uses `permissions`, for instance.
+    /// Each may hold an array of strings or a string (`scopes`, FastAPI's claim, an
+    /// array only, as FastAPI's tutorial reads it); the scopes of all of them are
+    /// granted. Auth0's RBAC uses `permissions`, for instance. A string is a
+    /// space-delimited list in `scope`, `scp` and `scopes` only; in any other claim
+    /// (roles, groups, a nested one) it is one value, as a mapper writes a single role:
+    /// `"Shop Admin"` grants neither `Shop` nor `Admin` (a name with a space is no
+    /// scope, RFC 6749 §3.3).
     ///
     /// A claim inside an object is named by a JSON Pointer (RFC 6901): Keycloak's realm
     /// roles are `/realm_access/roles`, a client's `/resource_access/my-client/roles`.
