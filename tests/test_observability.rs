@@ -750,9 +750,7 @@ fn a_scope_claim_of_another_shape_is_named_with_what_it_held() {
     let roles = serde_json::json!({ "roles": ["items", "secret-role"] });
     assert_eq!(
         refused(&["scope", "realm_access"], "realm_access", roles).as_deref(),
-        Some(
-            "scope claim `realm_access`: an object, expected a space-delimited string or an array of strings"
-        )
+        Some("scope claim `realm_access`: an object, expected a string or an array of strings")
     );
     assert_eq!(
         refused(
@@ -771,7 +769,7 @@ fn a_scope_claim_of_another_shape_is_named_with_what_it_held() {
     assert_eq!(
         error.as_deref(),
         Some(
-            "scope claim `/realm_access/roles`: an array holding other than strings, expected a space-delimited string or an array of strings"
+            "scope claim `/realm_access/roles`: an array holding other than strings, expected a string or an array of strings"
         )
     );
     // FastAPI's `scopes` is an array, never a string.
