@@ -1,7 +1,10 @@
 //! Verifier configuration: what is refused when the service starts.
 
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+use base64::Engine;
 use scopes_core::{Algorithm, ConfigError, Key, Verifier};
-use scopes_tests::{ED_PUBLIC, RSA_PUBLIC, SECRET};
+use scopes_tests::{EC_PUBLIC, ED_PUBLIC, RSA_PUBLIC, SECRET, block_on, claims, sign};
 
 #[test]
 fn a_verifier_needs_a_key() {
@@ -169,5 +172,102 @@ fn a_realm_must_fit_in_a_challenge() {
             .realm("api.example.com v2")
             .build()
             .is_ok()
+    );
+}
+
+/// The DER inside a PEM file: a `SubjectPublicKeyInfo` for `BEGIN PUBLIC KEY` (the test
+/// keys were made by `openssl genpkey`, so this is what `openssl pkey -pubout -outform
+/// DER` writes), and what Keycloak's realm "Public key" button shows, in base64.
+fn der_of(pem: &str) -> Vec<u8> {
+    let base64: String = pem
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(base64)
+        .unwrap()
+}
+
+/// Whether a verifier of `key` alone admits a token of the test key of `algorithm`.
+fn verifies(key: Key, algorithm: Algorithm) -> bool {
+    let verifier = Verifier::builder().key(key).build().unwrap();
+    block_on(verifier.verify(&sign(algorithm, &claims(&["me"])))).is_ok()
+}
+
+#[test]
+fn subject_public_key_info_der_is_a_key_of_its_algorithm() {
+    for (algorithm, pem) in [
+        (Algorithm::RS256, RSA_PUBLIC),
+        (Algorithm::RS512, RSA_PUBLIC),
+        (Algorithm::PS256, RSA_PUBLIC),
+        (Algorithm::ES256, EC_PUBLIC),
+        (Algorithm::EdDSA, ED_PUBLIC),
+    ] {
+        let key = Key::public_der(algorithm, der_of(pem)).unwrap();
+        assert!(verifies(key, algorithm), "{algorithm:?}");
+    }
+    // The bare forms still are.
+    assert!(verifies(
+        Key::public_der(Algorithm::RS256, scopes_tests::RSA_PUBLIC_DER).unwrap(),
+        Algorithm::RS256
+    ));
+    assert!(verifies(
+        Key::public_der(Algorithm::ES256, scopes_tests::EC_PUBLIC_RAW).unwrap(),
+        Algorithm::ES256
+    ));
+    assert!(verifies(
+        Key::public_der(Algorithm::EdDSA, scopes_tests::ED_PUBLIC_RAW).unwrap(),
+        Algorithm::EdDSA
+    ));
+    // A compressed P-256 point: `02` or `03` (the parity of y), then x.
+    let point = scopes_tests::EC_PUBLIC_RAW;
+    let mut compressed = vec![2 | (point[64] & 1)];
+    compressed.extend_from_slice(&point[1..33]);
+    assert!(verifies(
+        Key::public_der(Algorithm::ES256, compressed).unwrap(),
+        Algorithm::ES256
+    ));
+    // A key of aws-lc-rs's, in its own SubjectPublicKeyInfo encoding.
+    let p384 = EcdsaKeyPair::generate(&ECDSA_P384_SHA384_FIXED_SIGNING).unwrap();
+    let spki = p384.public_key().as_der().unwrap();
+    assert!(Key::public_der(Algorithm::ES384, spki.as_ref()).is_ok());
+    assert!(Key::public_der(Algorithm::ES384, p384.public_key().as_ref()).is_ok());
+}
+
+#[test]
+fn der_of_another_algorithm_or_shape_is_refused_when_the_key_is_made() {
+    let p384 = EcdsaKeyPair::generate(&ECDSA_P384_SHA384_FIXED_SIGNING).unwrap();
+    let p384 = p384.public_key().as_der().unwrap().as_ref().to_vec();
+    let mut truncated = der_of(RSA_PUBLIC);
+    truncated.pop();
+    let cases: [(Algorithm, Vec<u8>); 9] = [
+        // Another algorithm's structure.
+        (Algorithm::ES256, der_of(RSA_PUBLIC)),
+        (Algorithm::RS256, der_of(EC_PUBLIC)),
+        (Algorithm::RS256, der_of(ED_PUBLIC)),
+        (Algorithm::EdDSA, der_of(EC_PUBLIC)),
+        // Another curve's.
+        (Algorithm::ES256, p384),
+        (Algorithm::ES384, der_of(EC_PUBLIC)),
+        // Not DER, or not whole; a point of the wrong length.
+        (Algorithm::RS256, truncated),
+        (Algorithm::ES256, scopes_tests::EC_PUBLIC_RAW[..64].to_vec()),
+        (Algorithm::EdDSA, scopes_tests::ED_PUBLIC_RAW[..31].to_vec()),
+    ];
+    for (algorithm, der) in cases {
+        assert_eq!(
+            Key::public_der(algorithm, &der).unwrap_err(),
+            ConfigError::InvalidKey(algorithm),
+            "{algorithm:?} {der:02x?}"
+        );
+    }
+    // The size of an RSA key inside the structure is checked as in the bare form.
+    let weak = der_of(include_str!("keys/rsa1024_public.pem"));
+    assert_eq!(
+        Key::public_der(Algorithm::RS256, weak).unwrap_err(),
+        ConfigError::WeakRsaKey {
+            algorithm: Algorithm::RS256,
+            bits: 1024
+        }
     );
 }

@@ -709,3 +709,217 @@ async fn a_served_issuer_grants_client_credentials_to_a_client_under_test() {
     let (status, _) = token_request(&issuer, "grant_type=client_credentials", None, None).await;
     assert_eq!(status, 503);
 }
+
+/// Scopes where identity providers put them: an app configured with a `providers`
+/// preset reads its scopes there, and the kit mints them there, still checked at
+/// compile time by `scope_set!`.
+mod where_providers_put_scopes {
+    use axum::Router;
+    use axum::routing::get;
+    use scopes_core::testing::{self, AuthAssertions, TestIssuer, TestScopeClaim};
+    use scopes_core::{TrustedIssuer, Verifier, providers, requires_scopes, scope_set, scopes};
+    use serde_json::json;
+
+    scopes! {
+        pub Scopes {
+            "Items.Read": "Read items.",
+            "Items.Write": "Change items.",
+        }
+    }
+
+    #[requires_scopes("Items.Read")]
+    async fn read_items() -> &'static str {
+        "[]"
+    }
+
+    /// The API's client id, its audience at Entra ID.
+    const APP: &str = "3f2a8c4e-0b7d-4e59-9a1c-6d5e8f7b2a10";
+    const TB: &str = "0b5c1e7a-3d2f-4a8b-9c6e-1f4d7a2b8e90";
+
+    /// The app, configured as in production: its issuer trusted with the provider's
+    /// scope claims.
+    fn app(trusted: TrustedIssuer) -> Router {
+        let verifier = Verifier::builder().trust(trusted).build().unwrap();
+        Router::new()
+            .route("/items", get(read_items))
+            .with_state(verifier)
+    }
+
+    /// `token` admitted (200, the handler's body).
+    async fn admitted(app: &Router, token: &str) {
+        let response = testing::send(app, testing::get("/items", Some(token))).await;
+        response.assert_admitted();
+        assert_eq!(response.text(), "[]");
+    }
+
+    /// `token` refused for lacking `Items.Read` (403 `insufficient_scope`).
+    async fn refused(app: &Router, token: &str) {
+        let challenge = testing::send(app, testing::get("/items", Some(token)))
+            .await
+            .assert_insufficient_scope("Items.Read");
+        assert_eq!(challenge.param("scope"), Some("Items.Read"));
+    }
+
+    #[tokio::test]
+    async fn entra_id_delegated_scopes_in_scp_a_string() {
+        let entra = TestIssuer::rs256()
+            .with_issuer("https://login.microsoftonline.com/{tenantid}/v2.0")
+            .with_audience(APP);
+        let app = app(entra.trusted().scope_claims(providers::entra_id()));
+        // The defect: a token with its scopes in `scope` grants nothing there.
+        refused(
+            &app,
+            &entra.token(scope_set!("Items.Read")).tenant(TB).mint(),
+        )
+        .await;
+
+        let entra = entra.with_scope_claim(TestScopeClaim::entra_id());
+        let token = entra
+            .token(scope_set!("Items.Read", "Items.Write"))
+            .tenant(TB);
+        let claims = token.claims();
+        assert_eq!(claims["scp"], "Items.Read Items.Write");
+        assert!(!claims.contains_key("scope"), "{claims:?}");
+        admitted(&app, &token.mint()).await;
+        refused(
+            &app,
+            &entra.token(scope_set!("Items.Write")).tenant(TB).mint(),
+        )
+        .await;
+        // An application's token: its permissions in `roles`, an array.
+        let daemon = entra
+            .token(scope_set!("Items.Read"))
+            .tenant(TB)
+            .scope_claim(TestScopeClaim::entra_id_roles());
+        assert_eq!(daemon.claims()["roles"], json!(["Items.Read"]));
+        assert!(!daemon.claims().contains_key("scp"));
+        admitted(&app, &daemon.mint()).await;
+        // The issuer's own verifier reads `scp`, where it writes them.
+        let own = Router::new()
+            .route("/items", get(read_items))
+            .with_state(entra.verifier());
+        admitted(&own, &entra.token(scope_set!("Items.Read")).mint()).await;
+        refused(&own, &entra.token(scope_set!("Items.Write")).mint()).await;
+    }
+
+    #[tokio::test]
+    async fn okta_scp_and_auth0_permissions_arrays() {
+        for (scope_claim, preset, claim) in [
+            (TestScopeClaim::okta(), providers::okta(), "scp"),
+            (TestScopeClaim::auth0(), providers::auth0(), "permissions"),
+        ] {
+            let issuer = TestIssuer::es256()
+                .with_issuer("https://tenant.example.com/")
+                .with_audience("https://api.example.com")
+                .with_scope_claim(scope_claim);
+            let app = app(issuer.trusted().scope_claims(preset));
+            let token = issuer.token(scope_set!("Items.Write", "Items.Read"));
+            // In the table's order.
+            assert_eq!(token.claims()[claim], json!(["Items.Read", "Items.Write"]));
+            admitted(&app, &token.mint()).await;
+            refused(&app, &issuer.token(scope_set!("Items.Write")).mint()).await;
+            refused(&app, &issuer.token(scope_set!()).mint()).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn keycloak_realm_and_client_roles_nested() {
+        let keycloak = TestIssuer::rs256()
+            .with_issuer("https://kc.example.com/realms/shop")
+            .with_audience("shop-api")
+            .with_claim("typ", "Bearer")
+            .with_claim(
+                "resource_access",
+                json!({ "account": { "roles": ["view-profile"] } }),
+            )
+            .with_scope_claim(TestScopeClaim::keycloak_realm_roles());
+        let app = app(keycloak
+            .trusted()
+            .scope_claims(providers::keycloak("shop-api"))
+            .require_claim("typ", "Bearer"));
+        let token = keycloak.token(scope_set!("Items.Read"));
+        assert_eq!(
+            token.claims()["realm_access"],
+            json!({ "roles": ["Items.Read"] })
+        );
+        admitted(&app, &token.mint()).await;
+        refused(&app, &keycloak.token(scope_set!("Items.Write")).mint()).await;
+
+        // The API client's roles, beside another client's the issuer writes.
+        let client = keycloak
+            .token(scope_set!("Items.Read"))
+            .scope_claim(TestScopeClaim::keycloak_client_roles("shop-api"));
+        assert_eq!(
+            client.claims()["resource_access"],
+            json!({
+                "account": { "roles": ["view-profile"] },
+                "shop-api": { "roles": ["Items.Read"] },
+            })
+        );
+        assert!(!client.claims().contains_key("realm_access"));
+        admitted(&app, &client.mint()).await;
+        // Another client's roles are not the API's.
+        let other = keycloak
+            .token(scope_set!("Items.Read"))
+            .scope_claim(TestScopeClaim::keycloak_client_roles("billing"));
+        refused(&app, &other.mint()).await;
+
+        // A claim the test writes itself stays as written.
+        let written = keycloak
+            .token(scope_set!("Items.Read"))
+            .claim("realm_access", json!({ "roles": ["Items.Write"] }));
+        assert_eq!(
+            written.claims()["realm_access"]["roles"],
+            json!(["Items.Write"])
+        );
+        refused(&app, &written.mint()).await;
+    }
+
+    /// Each preset's issuer is admitted by its own verifier, which reads where it writes,
+    /// whatever the key and whether it is served.
+    #[tokio::test]
+    async fn every_preset_s_issuer_trusts_its_own_tokens() {
+        let presets = [
+            TestScopeClaim::scope(),
+            TestScopeClaim::entra_id(),
+            TestScopeClaim::entra_id_roles(),
+            TestScopeClaim::okta(),
+            TestScopeClaim::auth0(),
+            TestScopeClaim::keycloak_realm_roles(),
+            TestScopeClaim::keycloak_client_roles("shop/api~1"),
+            TestScopeClaim::fastapi(),
+            TestScopeClaim::string("https://example.com/scopes"),
+            TestScopeClaim::array("/ext/permissions"),
+        ];
+        for scope_claim in presets {
+            let issuer = TestIssuer::hs256().with_scope_claim(scope_claim.clone());
+            let served = TestIssuer::es256()
+                .with_scope_claim(scope_claim.clone())
+                .serve()
+                .await;
+            for issuer in [issuer, served] {
+                let app = Router::new()
+                    .route("/items", get(read_items))
+                    .with_state(issuer.verifier());
+                admitted(&app, &issuer.mint("alice", scope_set!("Items.Read"))).await;
+                refused(&app, &issuer.mint("bob", scope_set!("Items.Write"))).await;
+            }
+        }
+        // A name with `/` or `~` is escaped in the pointer, and not in the claim.
+        let token = TestIssuer::hs256()
+            .token(scope_set!("Items.Read"))
+            .scope_claim(TestScopeClaim::keycloak_client_roles("shop/api~1"));
+        assert_eq!(
+            token.claims()["resource_access"],
+            json!({ "shop/api~1": { "roles": ["Items.Read"] } })
+        );
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "a test token cannot carry its scopes in `sub`: `sub` is a registered claim the verifier reads itself; it cannot hold scopes"
+    )]
+    fn a_claim_the_verifier_cannot_read_scopes_from_is_refused_at_once() {
+        let _ = TestScopeClaim::array("sub");
+    }
+}

@@ -293,12 +293,21 @@ mod tests {
         .unwrap()
     }
 
+    /// `point` in a DER SubjectPublicKeyInfo (RFC 8410 §4): `SEQUENCE { SEQUENCE {
+    /// id-Ed25519 }, BIT STRING }`.
+    fn ed25519_spki(point: &[u8]) -> Vec<u8> {
+        let mut der = from_hex("302a300506032b6570032100");
+        der.extend_from_slice(point);
+        der
+    }
+
     #[test]
     fn ed25519_keys_of_small_order_are_left_out() {
         // RFC 8032 §7.1, test 1: a real key.
         let good = from_hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
         assert!(Key::from_jwk(&ed25519(&good)).is_ok());
         assert!(Key::public_der(jsonwebtoken::Algorithm::EdDSA, &good).is_ok());
+        assert!(Key::public_der(jsonwebtoken::Algorithm::EdDSA, ed25519_spki(&good)).is_ok());
         let mut identity = [0u8; 32];
         identity[0] = 1;
         let small = [
@@ -319,6 +328,12 @@ mod tests {
                 assert_eq!(skipped.reason, SkipReason::SmallOrderKey, "{point:x?}");
                 assert_eq!(
                     Key::public_der(jsonwebtoken::Algorithm::EdDSA, &point).unwrap_err(),
+                    crate::ConfigError::SmallOrderKey
+                );
+                // Inside a SubjectPublicKeyInfo too.
+                assert_eq!(
+                    Key::public_der(jsonwebtoken::Algorithm::EdDSA, ed25519_spki(&point))
+                        .unwrap_err(),
                     crate::ConfigError::SmallOrderKey
                 );
             }

@@ -56,18 +56,47 @@ impl Key {
         Ok(Self::new(algorithm, key))
     }
 
-    /// A public key in DER, in the form jsonwebtoken verifies with: PKCS#1
-    /// `RSAPublicKey` for RSA, the uncompressed SEC1 point for ECDSA, the raw 32 bytes
-    /// for Ed25519.
+    /// A public key in DER: a `SubjectPublicKeyInfo` (RFC 5280 §4.1.2.7; what
+    /// `openssl pkey -pubout -outform DER` writes, and what Keycloak's realm "Public key"
+    /// is once base64-decoded) for any of these algorithms, or the bare key such a
+    /// structure holds:
+    ///
+    /// | algorithm | `SubjectPublicKeyInfo` | bare key |
+    /// |---|---|---|
+    /// | `RS*`, `PS*` | `rsaEncryption` (`PS*` also `id-RSASSA-PSS`) | PKCS#1 `RSAPublicKey` (`openssl rsa -pubout -RSAPublicKey_out -outform DER`) |
+    /// | `ES256`, `ES384` | `id-ecPublicKey` on P-256, P-384 | the SEC1 point: uncompressed (`04`, x, y: 65 bytes on P-256, 97 on P-384) or compressed (`02`/`03`, x: 33 or 49 bytes) |
+    /// | `EdDSA` | `id-Ed25519` | the 32-byte Ed25519 point |
+    ///
+    /// Anything else is [`ConfigError::InvalidKey`]: a structure of another algorithm
+    /// or curve, a point of the wrong length, DER that is neither form. A PEM file is
+    /// read by [`public_pem`](Self::public_pem).
+    ///
+    /// ```
+    /// # use scopes_core::{Algorithm, Key};
+    /// use base64::Engine;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Keycloak: Realm settings → Keys → RS256 → "Public key".
+    /// # let public_key = concat!(
+    /// #     "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAxAykMHSsQvGl+ChTAyMe",
+    /// #     "EvN/7dHmfs6zp/zhoZOnhrVKZfpOu5K9Nb5R57Lryas+MzzMqdxMY8i3+0St5uOX",
+    /// #     "fXCNoW0sU9p8ndcYsUZcO/Ln5yJF5sbZJB8sk1AWVwCgL7dXus8sE2ylq7a9syW/",
+    /// #     "TTZsc4bb/nASroAZyktjA9TgFl+B9CjPbZIrreD9jEJ200sb/ko6SjoZDuaIAvbI",
+    /// #     "TnxOhAZ+YkEu4R/4ZoSb4uWcncEGEVo5Rlv9+wqW64zc9TGuQ6mYPc0lEjfc5GON",
+    /// #     "gV3lFqW6lApGnLYSvGulg7uSN5VRf9CFOaNj5BSrI65dGyUR2/mSSqh1saYRRpls",
+    /// #     "VwIDAQAB",
+    /// # );
+    /// let der = base64::engine::general_purpose::STANDARD.decode(public_key)?;
+    /// let key = Key::public_der(Algorithm::RS256, der)?;
+    /// # let _ = key;
+    /// # Ok(()) }
+    /// ```
     pub fn public_der(algorithm: Algorithm, der: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
-        let der = der.as_ref();
-        if der.is_empty() {
-            return Err(ConfigError::InvalidKey(algorithm));
-        }
-        let key = match public_family(algorithm)? {
-            AlgorithmFamily::Rsa => DecodingKey::from_rsa_der(der),
-            AlgorithmFamily::Ec => DecodingKey::from_ec_der(der),
-            AlgorithmFamily::Ed => DecodingKey::from_ed_der(der),
+        let family = public_family(algorithm)?;
+        let bare = bare_public_key(algorithm, der.as_ref())?;
+        let key = match family {
+            AlgorithmFamily::Rsa => DecodingKey::from_rsa_der(&bare),
+            AlgorithmFamily::Ec => DecodingKey::from_ec_der(&bare),
+            AlgorithmFamily::Ed => DecodingKey::from_ed_der(&bare),
             AlgorithmFamily::Hmac => unreachable!("public_family refuses HMAC"),
         };
         check_public(algorithm, &key)?;
@@ -224,6 +253,105 @@ pub(crate) fn rsa_modulus_bits(key: &DecodingKey) -> Option<u64> {
             _ => None,
         },
     }
+}
+
+/// Object identifiers of `SubjectPublicKeyInfo` (RFC 3279, RFC 4055, RFC 5480, RFC 8410).
+const RSA_ENCRYPTION: &[u64] = &[1, 2, 840, 113_549, 1, 1, 1];
+const RSASSA_PSS: &[u64] = &[1, 2, 840, 113_549, 1, 1, 10];
+const EC_PUBLIC_KEY: &[u64] = &[1, 2, 840, 10_045, 2, 1];
+const P256: &[u64] = &[1, 2, 840, 10_045, 3, 1, 7];
+const P384: &[u64] = &[1, 3, 132, 0, 34];
+const ED25519: &[u64] = &[1, 3, 101, 112];
+
+/// `der` as the bare key jsonwebtoken's backends all verify with (PKCS#1 for RSA, the
+/// SEC1 point for ECDSA, the raw point for Ed25519): the key inside a
+/// `SubjectPublicKeyInfo` of `algorithm`, or `der` itself when it has that form. Only
+/// aws-lc reads a `SubjectPublicKeyInfo` itself, and only for some algorithms: unwrapped
+/// here, a key verifies the same whatever the backend.
+fn bare_public_key(algorithm: Algorithm, der: &[u8]) -> Result<Vec<u8>, ConfigError> {
+    let invalid = ConfigError::InvalidKey(algorithm);
+    // A raw Ed25519 point may start like a DER sequence; its length tells it apart.
+    let spki = match (algorithm, der.len()) {
+        (Algorithm::EdDSA, 32) => None,
+        _ => subject_public_key_info(der),
+    };
+    let bare = match spki {
+        Some((kind, key)) if kind.fits(algorithm) => key,
+        Some(_) => return Err(invalid),
+        None => der.to_vec(),
+    };
+    let fits = match algorithm.family() {
+        // Its modulus is read by `check_public`.
+        AlgorithmFamily::Rsa => true,
+        AlgorithmFamily::Ec => {
+            let size = if algorithm == Algorithm::ES384 {
+                48
+            } else {
+                32
+            };
+            match bare.first() {
+                Some(4) => bare.len() == 1 + 2 * size,
+                Some(2 | 3) => bare.len() == 1 + size,
+                _ => false,
+            }
+        }
+        AlgorithmFamily::Ed => bare.len() == 32,
+        AlgorithmFamily::Hmac => false,
+    };
+    if fits { Ok(bare) } else { Err(invalid) }
+}
+
+/// The algorithm a `SubjectPublicKeyInfo` names.
+struct SpkiKind {
+    algorithm: Vec<u64>,
+    /// The curve of an `id-ecPublicKey` (its parameters, when an object identifier).
+    curve: Option<Vec<u64>>,
+}
+
+impl SpkiKind {
+    fn fits(&self, algorithm: Algorithm) -> bool {
+        let (named, curve) = (self.algorithm.as_slice(), self.curve.as_deref());
+        match algorithm {
+            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 => named == RSA_ENCRYPTION,
+            Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512 => {
+                named == RSA_ENCRYPTION || named == RSASSA_PSS
+            }
+            Algorithm::ES256 => named == EC_PUBLIC_KEY && curve == Some(P256),
+            Algorithm::ES384 => named == EC_PUBLIC_KEY && curve == Some(P384),
+            Algorithm::EdDSA => named == ED25519,
+            _ => false,
+        }
+    }
+}
+
+/// The algorithm and the key of a DER `SubjectPublicKeyInfo`
+/// (`SEQUENCE { SEQUENCE { algorithm OID, parameters }, subjectPublicKey BIT STRING }`),
+/// `None` when `der` is not one.
+fn subject_public_key_info(der: &[u8]) -> Option<(SpkiKind, Vec<u8>)> {
+    use simple_asn1::ASN1Block::{BitString, ObjectIdentifier, Sequence};
+    let blocks = simple_asn1::from_der(der).ok()?;
+    let [Sequence(_, fields)] = blocks.as_slice() else {
+        return None;
+    };
+    let [Sequence(_, identifier), BitString(_, bits, key)] = fields.as_slice() else {
+        return None;
+    };
+    let (ObjectIdentifier(_, algorithm), parameters) = identifier.split_first()? else {
+        return None;
+    };
+    // A key is whole bytes.
+    if *bits != key.len() * 8 {
+        return None;
+    }
+    let curve = match parameters {
+        [ObjectIdentifier(_, curve)] => curve.as_vec::<u64>().ok(),
+        _ => None,
+    };
+    let kind = SpkiKind {
+        algorithm: algorithm.as_vec::<u64>().ok()?,
+        curve,
+    };
+    Some((kind, key.clone()))
 }
 
 fn public_family(algorithm: Algorithm) -> Result<AlgorithmFamily, ConfigError> {

@@ -20,6 +20,7 @@ use crate::http::{Verifier, VerifierBuilder};
 use crate::issuer::Signer;
 use crate::keys::Key;
 use crate::table::{ScopeSet, ScopeTable};
+use crate::token::providers::pointer_escape;
 use crate::token::{TENANT_ID, TrustedIssuer};
 
 /// The `iss` of a test issuer's tokens until it is [served](TestIssuer::serve).
@@ -37,8 +38,10 @@ pub const TEST_TENANT: &str = "00000000-0000-4000-8000-00000000a11c";
 ///
 /// Its tokens follow the JWT access token profile (RFC 9068): header `typ` `at+jwt`,
 /// `iss`, `aud`, `sub`, `client_id`, `iat`, `exp` (in an hour), `jti`, and the scopes as
-/// a space-delimited `scope`. [`verifier`](Self::verifier) checks all of that strictly,
-/// so a test token that passes is one a real identity provider could have issued.
+/// a space-delimited `scope` (or where an identity provider puts them:
+/// [`with_scope_claim`](Self::with_scope_claim)). [`verifier`](Self::verifier) checks all
+/// of that strictly, so a test token that passes is one a real identity provider could
+/// have issued.
 ///
 /// ```
 /// use scopes_core::testing::TestIssuer;
@@ -69,6 +72,9 @@ struct Inner {
     served: Option<super::serve::Served>,
     /// Claims every token it mints carries ([`TestIssuer::with_claim`]).
     claims: Map<String, Value>,
+    /// Where its tokens carry their scopes, when not in `scope`
+    /// ([`TestIssuer::with_scope_claim`]).
+    scope_claim: Option<TestScopeClaim>,
 }
 
 const KID: &str = "test-key";
@@ -121,6 +127,7 @@ impl TestIssuer {
                 audience: TEST_AUDIENCE.to_owned(),
                 served: None,
                 claims: Map::new(),
+                scope_claim: None,
             }),
         }
     }
@@ -197,6 +204,50 @@ impl TestIssuer {
         })
     }
 
+    /// The same keys, writing the scopes of every token it mints where an identity
+    /// provider puts them, and read there by [`trusted`](Self::trusted) (and so
+    /// [`verifier`](Self::verifier)): for an app configured with a
+    /// [`providers`](crate::providers) preset, or its own
+    /// [`scope_claims`](crate::TrustedIssuer::scope_claims), whose scopes are not in
+    /// `scope`. The scopes are still checked at compile time
+    /// ([`scope_set!`](crate::scope_set)); a token can write them elsewhere with
+    /// [`TestToken::scope_claim`].
+    ///
+    /// ```
+    /// use scopes_core::testing::{TestIssuer, TestScopeClaim};
+    /// use scopes_core::{Verifier, providers, scope_set, scopes};
+    ///
+    /// scopes! { pub Scopes { "Items.Read": "Read items.", "Items.Read.All": "Read all items." } }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// // Entra ID: delegated scopes in `scp`, a space-delimited string.
+    /// let entra = TestIssuer::rs256()
+    ///     .with_issuer("https://login.microsoftonline.com/{tenantid}/v2.0")
+    ///     .with_audience("3f2a8c4e-0b7d-4e59-9a1c-6d5e8f7b2a10")
+    ///     .with_scope_claim(TestScopeClaim::entra_id());
+    /// // The app's own configuration: it reads `scp` and `roles`.
+    /// let verifier = Verifier::builder()
+    ///     .trust(entra.trusted().scope_claims(providers::entra_id()))
+    ///     .build()
+    ///     .unwrap();
+    /// let user = entra.token(scope_set!("Items.Read")).mint();
+    /// assert_eq!(entra.token(scope_set!("Items.Read")).claims()["scp"], "Items.Read");
+    /// let verified = verifier.verify(&user).await.unwrap();
+    /// assert_eq!(verified.scopes().collect::<Vec<_>>(), ["Items.Read"]);
+    /// // An application's token: app roles in `roles`, an array.
+    /// let daemon = entra
+    ///     .token(scope_set!("Items.Read.All"))
+    ///     .scope_claim(TestScopeClaim::entra_id_roles())
+    ///     .mint();
+    /// let verified = verifier.verify(&daemon).await.unwrap();
+    /// assert_eq!(verified.scopes().collect::<Vec<_>>(), ["Items.Read.All"]);
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn with_scope_claim(&self, scope_claim: TestScopeClaim) -> Self {
+        self.changed(|inner| inner.scope_claim = Some(scope_claim))
+    }
+
     fn changed(&self, change: impl FnOnce(&mut Inner)) -> Self {
         let inner = &*self.inner;
         let mut copy = Inner {
@@ -208,6 +259,7 @@ impl TestIssuer {
             audience: inner.audience.clone(),
             served: inner.served.clone(),
             claims: inner.claims.clone(),
+            scope_claim: inner.scope_claim.clone(),
         };
         change(&mut copy);
         Self {
@@ -268,14 +320,19 @@ impl TestIssuer {
 
     /// This issuer as a [`TrustedIssuer`], for the app's own verifier configuration
     /// (`Verifier::builder().trust(issuer.trusted())…`): its `iss`, its key (or, when
-    /// [served](Self::serve), its discovery document), and its audience under the RFC
-    /// 9068 profile.
+    /// [served](Self::serve), its discovery document), its audience under the RFC
+    /// 9068 profile, and for an issuer [`with_scope_claim`](Self::with_scope_claim), that
+    /// claim as the one scopes are read from (the app's own
+    /// [`scope_claims`](TrustedIssuer::scope_claims) replaces it).
     pub fn trusted(&self) -> TrustedIssuer {
-        let trusted = match self.served_trust() {
+        let mut trusted = match self.served_trust() {
             Some(trusted) => trusted,
             None if self.is_template() => TrustedIssuer::any_tenant(self.issuer()).key(self.key()),
             None => TrustedIssuer::new(self.issuer()).key(self.key()),
         };
+        if let Some(scope_claim) = &self.inner.scope_claim {
+            trusted = trusted.scope_claims([scope_claim.claim.as_str()]);
+        }
         trusted.rfc9068(self.audience())
     }
 
@@ -322,6 +379,7 @@ impl TestIssuer {
         TestToken {
             issuer: self.clone(),
             scopes,
+            scope_claim: self.inner.scope_claim.clone().unwrap_or_default(),
             header_typ: Some("at+jwt".to_owned()),
             claims: Map::new(),
             removed: Vec::new(),
@@ -429,6 +487,7 @@ impl fmt::Debug for TestIssuer {
             .field("algorithm", &self.inner.algorithm)
             .field("issuer", &self.inner.issuer)
             .field("audience", &self.inner.audience)
+            .field("scope_claim", &self.inner.scope_claim)
             .finish_non_exhaustive()
     }
 }
@@ -440,6 +499,8 @@ impl fmt::Debug for TestIssuer {
 pub struct TestToken {
     issuer: TestIssuer,
     scopes: Vec<String>,
+    /// Where its scopes go.
+    scope_claim: TestScopeClaim,
     header_typ: Option<String>,
     /// Claims set or replaced by the test.
     claims: Map<String, Value>,
@@ -490,6 +551,17 @@ impl TestToken {
         let name = name.into();
         self.claims.remove(&name);
         self.removed.push(name);
+        self
+    }
+
+    /// Writes its scopes where `scope_claim` says, in place of its issuer's claim
+    /// ([`TestIssuer::with_scope_claim`], `scope` by default): for a token of another
+    /// kind than the issuer's others, as Entra ID writes an application's permissions in
+    /// `roles` and a user's scopes in `scp`. The issuer's own
+    /// [`trusted`](TestIssuer::trusted) reads only the issuer's claim: such a token is
+    /// for an app that reads both (`providers::entra_id()`).
+    pub fn scope_claim(mut self, scope_claim: TestScopeClaim) -> Self {
+        self.scope_claim = scope_claim;
         self
     }
 
@@ -590,10 +662,10 @@ impl TestToken {
         }
         claims.insert("exp".into(), json!(issued + self.lifetime.as_secs() as i64));
         claims.insert("jti".into(), json!(URL_SAFE_NO_PAD.encode(jti)));
-        claims.insert("scope".into(), json!(self.scopes.join(" ")));
         for (name, value) in inner.claims.iter().chain(&self.claims) {
             claims.insert(name.clone(), value.clone());
         }
+        self.scope_claim.write(&mut claims, &self.scopes);
         for name in &self.removed {
             claims.remove(name);
         }
@@ -635,6 +707,172 @@ impl TestToken {
     /// `Bearer <token>`, for an `Authorization` header.
     pub fn bearer(&self) -> String {
         format!("Bearer {}", self.mint())
+    }
+}
+
+/// Where a test token carries its scopes, and how: a claim named as
+/// [`scope_claims`](crate::TrustedIssuer::scope_claims) names it (a top-level name, or a
+/// JSON Pointer such as `/realm_access/roles` for one inside an object), holding a
+/// space-delimited string or an array of strings. Give it to
+/// [`TestIssuer::with_scope_claim`] or [`TestToken::scope_claim`].
+///
+/// The presets write the scopes as an identity provider writes them, in one of the
+/// claims its [`providers`](crate::providers) preset reads:
+///
+/// | preset | claim | `providers` preset that reads it |
+/// |---|---|---|
+/// | [`scope`](Self::scope) (the default) | `scope`, a string | the default claims, [`keycloak`](crate::providers::keycloak), [`auth0`](crate::providers::auth0), [`cognito`](crate::providers::cognito) |
+/// | [`entra_id`](Self::entra_id) | `scp`, a string (delegated scopes) | [`entra_id`](crate::providers::entra_id) |
+/// | [`entra_id_roles`](Self::entra_id_roles) | `roles`, an array (application permissions) | [`entra_id`](crate::providers::entra_id) |
+/// | [`okta`](Self::okta) | `scp`, an array | [`okta`](crate::providers::okta) |
+/// | [`auth0`](Self::auth0) | `permissions`, an array (RBAC) | [`auth0`](crate::providers::auth0) |
+/// | [`keycloak_realm_roles`](Self::keycloak_realm_roles) | `/realm_access/roles`, an array | [`keycloak`](crate::providers::keycloak) |
+/// | [`keycloak_client_roles`](Self::keycloak_client_roles)`(client)` | `/resource_access/<client>/roles`, an array | [`keycloak`](crate::providers::keycloak)`(client)` |
+/// | [`fastapi`](Self::fastapi) | `scopes`, an array | [`fastapi`](crate::providers::fastapi), the default claims |
+///
+/// A string is split at spaces by the verifier only in `scope`, `scp` and `scopes`; in
+/// any other claim it is one name, as a mapper writes a single role, so a
+/// [`string`](Self::string) there grants one scope at most: name an
+/// [`array`](Self::array) for several.
+///
+/// Where a claim of the token ([`TestToken::claim`], [`TestIssuer::with_claim`]) is
+/// already there, it stays: the scopes go in beside the members of an object on the
+/// way (`realm_access` with others), and nowhere when the test set the claim itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestScopeClaim {
+    /// As `scope_claims` names it.
+    claim: String,
+    array: bool,
+}
+
+impl Default for TestScopeClaim {
+    /// [`scope`](Self::scope).
+    fn default() -> Self {
+        Self::scope()
+    }
+}
+
+impl TestScopeClaim {
+    /// The scopes as one space-delimited string in `claim` (`"Items.Read Items.Write"`).
+    ///
+    /// # Panics
+    ///
+    /// When the verifier could not read scopes from `claim` (`scope_claims` would refuse
+    /// it: a registered claim such as `sub`, a JSON Pointer with a bad `~` escape or more
+    /// than 8 members deep).
+    pub fn string(claim: impl Into<String>) -> Self {
+        Self::new(claim.into(), false)
+    }
+
+    /// The scopes as an array of strings in `claim` (`["Items.Read", "Items.Write"]`).
+    ///
+    /// # Panics
+    ///
+    /// As [`string`](Self::string).
+    pub fn array(claim: impl Into<String>) -> Self {
+        Self::new(claim.into(), true)
+    }
+
+    fn new(claim: String, array: bool) -> Self {
+        // The verifier's own rules for a scope claim, not a copy of them.
+        let key = Key::hs256([0; 32]).expect("a 32-byte secret is an HS256 key");
+        if let Err(error) = Verifier::builder()
+            .key(key)
+            .scope_claims([claim.as_str()])
+            .build()
+        {
+            panic!("a test token cannot carry its scopes in `{claim}`: {error}");
+        }
+        Self { claim, array }
+    }
+
+    /// A preset: a claim the verifier reads (the tests check each), not checked again
+    /// for every token a default issuer mints.
+    fn preset(claim: impl Into<String>, array: bool) -> Self {
+        Self {
+            claim: claim.into(),
+            array,
+        }
+    }
+
+    /// `scope`, a space-delimited string: RFC 9068's claim, and the default.
+    pub fn scope() -> Self {
+        Self::preset("scope", false)
+    }
+
+    /// Microsoft Entra ID's delegated scopes: `scp`, a space-delimited string.
+    pub fn entra_id() -> Self {
+        Self::preset("scp", false)
+    }
+
+    /// Microsoft Entra ID's application permissions (app roles): `roles`, an array.
+    pub fn entra_id_roles() -> Self {
+        Self::preset("roles", true)
+    }
+
+    /// Okta: `scp`, an array.
+    pub fn okta() -> Self {
+        Self::preset("scp", true)
+    }
+
+    /// Auth0's RBAC permissions: `permissions`, an array.
+    pub fn auth0() -> Self {
+        Self::preset("permissions", true)
+    }
+
+    /// Keycloak's realm roles: `realm_access.roles`, an array.
+    pub fn keycloak_realm_roles() -> Self {
+        Self::preset("/realm_access/roles", true)
+    }
+
+    /// Keycloak's roles of `client` (the API's client id):
+    /// `resource_access.<client>.roles`, an array.
+    pub fn keycloak_client_roles(client: &str) -> Self {
+        Self::preset(
+            format!("/resource_access/{}/roles", pointer_escape(client)),
+            true,
+        )
+    }
+
+    /// FastAPI's tutorial: `scopes`, an array.
+    pub fn fastapi() -> Self {
+        Self::preset("scopes", true)
+    }
+
+    /// Writes `scopes` into `claims` where the claim is, unless the test set it itself.
+    fn write(&self, claims: &mut Map<String, Value>, scopes: &[String]) {
+        // No scope: no space-delimited string either (RFC 6749 §3.3: a scope names at
+        // least one; RFC 9068 §2.2.3 writes `scope` for a token that has some).
+        if scopes.is_empty() && !self.array {
+            return;
+        }
+        let value = match self.array {
+            true => json!(scopes),
+            false => json!(scopes.join(" ")),
+        };
+        let path: Vec<String> = match self.claim.strip_prefix('/') {
+            None => vec![self.claim.clone()],
+            // RFC 6901 §4: `~1` first, then `~0`.
+            Some(pointer) => pointer
+                .split('/')
+                .map(|name| name.replace("~1", "/").replace("~0", "~"))
+                .collect(),
+        };
+        let Some((last, on_the_way)) = path.split_last() else {
+            return;
+        };
+        let mut object = claims;
+        for name in on_the_way {
+            let member = object
+                .entry(name.as_str())
+                .or_insert_with(|| Value::Object(Map::new()));
+            // Something else the test wrote there itself.
+            let Value::Object(inner) = member else {
+                return;
+            };
+            object = inner;
+        }
+        object.entry(last.as_str()).or_insert(value);
     }
 }
 

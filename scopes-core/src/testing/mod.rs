@@ -25,6 +25,9 @@
 //!   [`with_issuer`](TestIssuer::with_issuer) a template
 //!   (`https://login.microsoftonline.com/{tenantid}/v2.0`) is a multi-tenant provider,
 //!   trusted for every tenant, whose tokens name their [`tenant`](TestToken::tenant);
+//!   an issuer [`with_scope_claim`](TestIssuer::with_scope_claim) writes its tokens'
+//!   scopes where the app's identity provider puts them ([`TestScopeClaim`]: Entra ID's
+//!   `scp`, Okta's, Auth0's `permissions`, Keycloak's roles…);
 //!   a served issuer's [`token_endpoint`](TestIssuer::token_endpoint) grants tokens to
 //!   any client (client credentials, `resource` as the audience, DPoP-bound when the
 //!   request carries a proof), for clients that fetch their own.
@@ -163,6 +166,47 @@
 //! configuration, it must accept the test tokens' audience ([`TEST_AUDIENCE`] unless
 //! changed with [`with_audience`](TestIssuer::with_audience)).
 //!
+//! # Scopes where the app reads them
+//!
+//! An app configured with a [`providers`](crate::providers) preset (or its own
+//! [`scope_claims`](crate::TrustedIssuer::scope_claims)) reads its scopes where that
+//! provider writes them, and a token with them in `scope` grants it nothing there. Give
+//! the test issuer the same place, with a [`TestScopeClaim`] preset (or
+//! [`TestScopeClaim::string`] / [`array`](TestScopeClaim::array) of any claim, a JSON
+//! Pointer for a nested one); the scopes stay checked at compile time:
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use scopes_core::testing::{self, AuthAssertions, TestIssuer, TestScopeClaim};
+//! use scopes_core::{Verifier, providers, requires_scopes, scope_set, scopes};
+//!
+//! scopes! { pub Scopes { "Items.Read": "Read items.", "Items.Write": "Change items." } }
+//!
+//! #[requires_scopes("Items.Read")]
+//! async fn read_items() -> &'static str { "[]" }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let entra = TestIssuer::rs256()
+//!     .with_issuer("https://login.microsoftonline.com/{tenantid}/v2.0")
+//!     .with_audience("3f2a8c4e-0b7d-4e59-9a1c-6d5e8f7b2a10")
+//!     .with_scope_claim(TestScopeClaim::entra_id()); // `scp`, as Entra ID writes it
+//! // The app's configuration, as in production:
+//! let verifier = Verifier::builder()
+//!     .trust(entra.trusted().scope_claims(providers::entra_id()))
+//!     .build()
+//!     .unwrap();
+//! let app = Router::new().route("/items", get(read_items)).with_state(verifier);
+//!
+//! let reader = entra.token(scope_set!("Items.Read")).mint();
+//! testing::send(&app, testing::get("/items", Some(&reader))).await.assert_admitted();
+//! let writer = entra.token(scope_set!("Items.Write")).mint();
+//! testing::send(&app, testing::get("/items", Some(&writer)))
+//!     .await
+//!     .assert_insufficient_scope("Items.Read");
+//! # }
+//! ```
+//!
 //! # In an integration test
 //!
 //! The table comes from the app's crate like any type: `scope_set!` finds the type
@@ -182,5 +226,5 @@ mod serve;
 
 pub use assert::{AuthAssertions, Challenge};
 pub use dpop::{DpopKey, TestProof};
-pub use issuer::{TEST_AUDIENCE, TEST_ISSUER, TEST_TENANT, TestIssuer, TestToken};
+pub use issuer::{TEST_AUDIENCE, TEST_ISSUER, TEST_TENANT, TestIssuer, TestScopeClaim, TestToken};
 pub use request::{BearerExt, TestResponse, dpop_request, get, json_request, request, send};
