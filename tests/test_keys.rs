@@ -271,3 +271,73 @@ fn der_of_another_algorithm_or_shape_is_refused_when_the_key_is_made() {
         }
     );
 }
+
+/// `der` as a PEM file of `label`.
+fn pem_of(label: &str, der: &[u8]) -> String {
+    let base64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = base64
+        .as_bytes()
+        .chunks(64)
+        .map(|line| std::str::from_utf8(line).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn pem_files_hold_a_key_of_the_algorithm_and_its_curve() {
+    let rsa_cert = include_str!("keys/rsa_cert.pem");
+    let ec_cert = include_str!("keys/ec_cert.pem");
+    let pkcs1 = include_str!("keys/rsa_public_pkcs1.pem");
+    // A certificate's subject key, and PKCS#1 for RSA, verify the tokens of their key.
+    assert!(verifies(
+        Key::public_pem(Algorithm::RS256, rsa_cert).unwrap(),
+        Algorithm::RS256
+    ));
+    assert!(verifies(
+        Key::public_pem(Algorithm::ES256, ec_cert).unwrap(),
+        Algorithm::ES256
+    ));
+    assert!(verifies(
+        Key::public_pem(Algorithm::RS256, pkcs1).unwrap(),
+        Algorithm::RS256
+    ));
+    assert!(verifies(
+        Key::public_pem(Algorithm::ES256, EC_PUBLIC).unwrap(),
+        Algorithm::ES256
+    ));
+
+    let p384 = EcdsaKeyPair::generate(&ECDSA_P384_SHA384_FIXED_SIGNING).unwrap();
+    let p384 = pem_of("PUBLIC KEY", p384.public_key().as_der().unwrap().as_ref());
+    assert!(Key::public_pem(Algorithm::ES384, &p384).is_ok());
+    let cases: [(Algorithm, &str); 10] = [
+        // Another curve's key: it would refuse every token, so it is refused here.
+        (Algorithm::ES256, &p384),
+        (Algorithm::ES384, EC_PUBLIC),
+        (Algorithm::ES384, ec_cert),
+        // Another algorithm's key, in each form.
+        (Algorithm::ES256, rsa_cert),
+        (Algorithm::RS256, ec_cert),
+        (Algorithm::ES256, pkcs1),
+        (Algorithm::EdDSA, EC_PUBLIC),
+        // A private key where its public key belongs.
+        (Algorithm::RS256, scopes_tests::RSA_PRIVATE),
+        (Algorithm::ES256, scopes_tests::EC_PRIVATE),
+        (Algorithm::EdDSA, scopes_tests::ED_PRIVATE),
+    ];
+    for (algorithm, pem) in cases {
+        assert_eq!(
+            Key::public_pem(algorithm, pem).unwrap_err(),
+            ConfigError::InvalidKey(algorithm),
+            "{algorithm:?} {pem}"
+        );
+    }
+    // A `PUBLIC KEY` label holds a `SubjectPublicKeyInfo`, not a bare PKCS#1 key.
+    let mislabelled = pkcs1.replace("RSA PUBLIC KEY", "PUBLIC KEY");
+    assert_eq!(
+        Key::public_pem(Algorithm::RS256, mislabelled).unwrap_err(),
+        ConfigError::InvalidKey(Algorithm::RS256)
+    );
+}

@@ -41,19 +41,30 @@ impl Key {
         Self::secret(Algorithm::HS256, secret)
     }
 
-    /// A public key in PEM (`-----BEGIN PUBLIC KEY-----`, or `BEGIN RSA PUBLIC KEY` for
-    /// RSA) for an RSA (`RS*`, `PS*`), ECDSA (`ES256`, `ES384`) or `EdDSA` algorithm.
+    /// A public key in PEM for an RSA (`RS*`, `PS*`), ECDSA (`ES256`, `ES384`) or `EdDSA`
+    /// algorithm:
+    ///
+    /// | label | holds |
+    /// |---|---|
+    /// | `PUBLIC KEY` | a `SubjectPublicKeyInfo` (`openssl pkey -pubout`) |
+    /// | `RSA PUBLIC KEY` | a PKCS#1 `RSAPublicKey`, for `RS*` and `PS*` |
+    /// | `CERTIFICATE` | an X.509 certificate: its subject's public key is read, the certificate itself (validity, issuer, chain) is not checked |
+    ///
+    /// The key must be of the algorithm's type and, for ECDSA, on its curve (a P-384 key
+    /// for `ES256` is [`ConfigError::InvalidKey`] here, not a refusal of every token
+    /// later); anything else, a private key above all, is refused.
     pub fn public_pem(algorithm: Algorithm, pem: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
-        let pem = pem.as_ref();
-        let key = match public_family(algorithm)? {
-            AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
-            AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
-            AlgorithmFamily::Ed => DecodingKey::from_ed_pem(pem),
-            AlgorithmFamily::Hmac => unreachable!("public_family refuses HMAC"),
-        }
-        .map_err(|_| ConfigError::InvalidKey(algorithm))?;
-        check_public(algorithm, &key)?;
-        Ok(Self::new(algorithm, key))
+        let family = public_family(algorithm)?;
+        let invalid = || ConfigError::InvalidKey(algorithm);
+        let pem = pem::parse(pem.as_ref()).map_err(|_| invalid())?;
+        let der = pem.contents();
+        let bare = match (pem.tag(), family) {
+            ("PUBLIC KEY", _) => spki_key(algorithm, subject_public_key_info(der))?,
+            ("CERTIFICATE", _) => spki_key(algorithm, certificate_key_info(der))?,
+            ("RSA PUBLIC KEY", AlgorithmFamily::Rsa) => der.to_vec(),
+            _ => return Err(invalid()),
+        };
+        Self::public_bare(algorithm, family, &checked_bare(algorithm, bare)?)
     }
 
     /// A public key in DER: a `SubjectPublicKeyInfo` (RFC 5280 §4.1.2.7; what
@@ -93,10 +104,19 @@ impl Key {
     pub fn public_der(algorithm: Algorithm, der: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         let family = public_family(algorithm)?;
         let bare = bare_public_key(algorithm, der.as_ref())?;
+        Self::public_bare(algorithm, family, &bare)
+    }
+
+    /// The key of `algorithm` from its bare form (see [`bare_public_key`]).
+    fn public_bare(
+        algorithm: Algorithm,
+        family: AlgorithmFamily,
+        bare: &[u8],
+    ) -> Result<Self, ConfigError> {
         let key = match family {
-            AlgorithmFamily::Rsa => DecodingKey::from_rsa_der(&bare),
-            AlgorithmFamily::Ec => DecodingKey::from_ec_der(&bare),
-            AlgorithmFamily::Ed => DecodingKey::from_ed_der(&bare),
+            AlgorithmFamily::Rsa => DecodingKey::from_rsa_der(bare),
+            AlgorithmFamily::Ec => DecodingKey::from_ec_der(bare),
+            AlgorithmFamily::Ed => DecodingKey::from_ed_der(bare),
             AlgorithmFamily::Hmac => unreachable!("public_family refuses HMAC"),
         };
         check_public(algorithm, &key)?;
@@ -269,19 +289,32 @@ const ED25519: &[u64] = &[1, 3, 101, 112];
 /// aws-lc reads a `SubjectPublicKeyInfo` itself, and only for some algorithms: unwrapped
 /// here, a key verifies the same whatever the backend.
 fn bare_public_key(algorithm: Algorithm, der: &[u8]) -> Result<Vec<u8>, ConfigError> {
-    let invalid = ConfigError::InvalidKey(algorithm);
     // A raw Ed25519 point may start like a DER sequence; its length tells it apart.
-    let spki = match (algorithm, der.len()) {
-        (Algorithm::EdDSA, 32) => None,
-        _ => subject_public_key_info(der),
+    let bare = match (algorithm, der.len()) {
+        (Algorithm::EdDSA, 32) => der.to_vec(),
+        _ => match subject_public_key_info(der) {
+            None => der.to_vec(),
+            spki => spki_key(algorithm, spki)?,
+        },
     };
-    let bare = match spki {
-        Some((kind, key)) if kind.fits(algorithm) => key,
-        Some(_) => return Err(invalid),
-        None => der.to_vec(),
-    };
+    checked_bare(algorithm, bare)
+}
+
+/// The key of a `SubjectPublicKeyInfo` that names `algorithm` (and its curve).
+fn spki_key(
+    algorithm: Algorithm,
+    spki: Option<(SpkiKind, Vec<u8>)>,
+) -> Result<Vec<u8>, ConfigError> {
+    match spki {
+        Some((kind, key)) if kind.fits(algorithm) => Ok(key),
+        _ => Err(ConfigError::InvalidKey(algorithm)),
+    }
+}
+
+/// `bare` when it has the form of a key of `algorithm`: an ECDSA point of its curve's
+/// length, a 32-byte Ed25519 point (an RSA key's modulus is read by `check_public`).
+fn checked_bare(algorithm: Algorithm, bare: Vec<u8>) -> Result<Vec<u8>, ConfigError> {
     let fits = match algorithm.family() {
-        // Its modulus is read by `check_public`.
         AlgorithmFamily::Rsa => true,
         AlgorithmFamily::Ec => {
             let size = if algorithm == Algorithm::ES384 {
@@ -298,7 +331,11 @@ fn bare_public_key(algorithm: Algorithm, der: &[u8]) -> Result<Vec<u8>, ConfigEr
         AlgorithmFamily::Ed => bare.len() == 32,
         AlgorithmFamily::Hmac => false,
     };
-    if fits { Ok(bare) } else { Err(invalid) }
+    if fits {
+        Ok(bare)
+    } else {
+        Err(ConfigError::InvalidKey(algorithm))
+    }
 }
 
 /// The algorithm a `SubjectPublicKeyInfo` names.
@@ -324,13 +361,43 @@ impl SpkiKind {
     }
 }
 
-/// The algorithm and the key of a DER `SubjectPublicKeyInfo`
-/// (`SEQUENCE { SEQUENCE { algorithm OID, parameters }, subjectPublicKey BIT STRING }`),
-/// `None` when `der` is not one.
+/// The algorithm and the key of a DER `SubjectPublicKeyInfo`, `None` when `der` is not
+/// one.
 fn subject_public_key_info(der: &[u8]) -> Option<(SpkiKind, Vec<u8>)> {
-    use simple_asn1::ASN1Block::{BitString, ObjectIdentifier, Sequence};
     let blocks = simple_asn1::from_der(der).ok()?;
-    let [Sequence(_, fields)] = blocks.as_slice() else {
+    let [spki] = blocks.as_slice() else {
+        return None;
+    };
+    key_info(spki)
+}
+
+/// The `subjectPublicKeyInfo` of a DER X.509 certificate (RFC 5280 §4.1:
+/// `SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber, signature,
+/// issuer, validity, subject, subjectPublicKeyInfo, … }, … }`).
+fn certificate_key_info(der: &[u8]) -> Option<(SpkiKind, Vec<u8>)> {
+    use simple_asn1::ASN1Block::{Explicit, Integer, Sequence};
+    let blocks = simple_asn1::from_der(der).ok()?;
+    let [Sequence(_, certificate)] = blocks.as_slice() else {
+        return None;
+    };
+    let [Sequence(_, tbs), _algorithm, _signature] = certificate.as_slice() else {
+        return None;
+    };
+    let fields = match tbs.as_slice() {
+        [Explicit(..), rest @ ..] => rest,
+        all => all,
+    };
+    let [Integer(..), _, _, _, _, spki, ..] = fields else {
+        return None;
+    };
+    key_info(spki)
+}
+
+/// The algorithm and the key of a `SubjectPublicKeyInfo`
+/// (`SEQUENCE { SEQUENCE { algorithm OID, parameters }, subjectPublicKey BIT STRING }`).
+fn key_info(spki: &simple_asn1::ASN1Block) -> Option<(SpkiKind, Vec<u8>)> {
+    use simple_asn1::ASN1Block::{BitString, ObjectIdentifier, Sequence};
+    let Sequence(_, fields) = spki else {
         return None;
     };
     let [Sequence(_, identifier), BitString(_, bits, key)] = fields.as_slice() else {
