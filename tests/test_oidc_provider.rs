@@ -4,9 +4,11 @@
 //! OpenID Connect discovery, in the strict RFC 9068 profile.
 
 use std::env;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use jsonwebtoken::Algorithm;
 use scopes_core::{Introspection, TokenError, TrustedIssuer, Verifier, requires_scopes, scopes};
 use scopes_tests::{Reply, get as get_with, send};
 use serde_json::Value;
@@ -249,6 +251,34 @@ async fn dpop_bound_tokens_with_proofs_made_by_jose() {
         )
         .build()
         .unwrap();
+    assert_node_client_passes("dpop.mjs", &provider, verifier).await;
+}
+
+/// The same provider's tokens (Bearer, and DPoP-bound) got and used by a real OAuth client
+/// library, panva's `oauth4webapi` (tests/oidc/client.mjs): discovery, client credentials,
+/// the DPoP nonce retry as it documents it, and our 401 and 403 challenges as it parses them.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs oidc-provider on loopback: run tests/oidc/run"]
+async fn oauth4webapi_gets_tokens_and_parses_our_challenges() {
+    let provider = provider();
+    let verifier = Verifier::builder()
+        .oidc_issuer(&provider.issuer)
+        .rfc9068(&provider.resource)
+        .dpop(
+            scopes_core::Dpop::allowed()
+                .algorithms([Algorithm::ES256, Algorithm::EdDSA])
+                .url_from_request()
+                .nonces([7u8; 32]),
+        )
+        .build()
+        .unwrap();
+    assert_node_client_passes("client.mjs", &provider, verifier).await;
+}
+
+/// Serves `/items/` (scope `items`) with `verifier` on a loopback port, runs
+/// `node tests/oidc/<script> ISSUER API_URL` against it (killed after 20 s) and asserts
+/// that it printed `OK <n> checks`.
+async fn assert_node_client_passes(script: &str, provider: &Provider, verifier: Verifier) {
     verifier.refresh_keys().await.unwrap();
     let app = Router::new()
         .route("/items/", get(read_items))
@@ -256,17 +286,20 @@ async fn dpop_bound_tokens_with_proofs_made_by_jose() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/oidc/dpop.mjs");
-    let output = tokio::process::Command::new("node")
-        .args([script, &provider.issuer, &api])
-        .output()
+    let path = format!("{}/oidc/{script}", env!("CARGO_MANIFEST_DIR"));
+    let run = tokio::process::Command::new("node")
+        .args([&path, &provider.issuer, &api])
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(20), run)
         .await
+        .unwrap_or_else(|_| panic!("tests/oidc/{script} still running after 20 s"))
         .expect("node runs");
     let log = String::from_utf8_lossy(&output.stderr);
     eprintln!("{log}");
     assert!(
         output.status.success(),
-        "tests/oidc/dpop.mjs failed:\n{log}"
+        "tests/oidc/{script} failed:\n{log}"
     );
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("OK "));
 }
