@@ -310,6 +310,7 @@ async fn the_password_form_is_a_posted_form_read_in_order() {
         "APPLICATION/X-WWW-FORM-URLENCODED",
         "application/x-www-form-urlencoded; charset=UTF-8",
         " application/x-www-form-urlencoded ;charset=utf-8",
+        "application/x-www-form-urlencoded; charset=\"utf-8\"",
     ] {
         let reply = send(&app, raw("POST", &[("content-type", content_type)], good)).await;
         assert_eq!(reply.status, 200, "{content_type}: {reply:?}");
@@ -333,6 +334,40 @@ async fn the_password_form_is_a_posted_form_read_in_order() {
             "{headers:?}: {reply:?}"
         );
     }
+    // RFC 6749 appendix B: the form is UTF-8. Another charset, or bytes that are not
+    // UTF-8 once percent-decoded, are refused: read with replacement characters, the
+    // passwords `%FF` and `%FE` would be one string.
+    for content_type in [
+        "application/x-www-form-urlencoded; charset=iso-8859-1",
+        "application/x-www-form-urlencoded; charset=\"windows-1252\"",
+    ] {
+        let reply = send(&app, raw("POST", &[("content-type", content_type)], good)).await;
+        assert_eq!(reply.status, 400, "{content_type}: {reply:?}");
+        assert!(
+            reply.body.contains("charset must be UTF-8"),
+            "{content_type}: {reply:?}"
+        );
+    }
+    for body in [
+        "grant_type=password&username=johndoe&password=%FF",
+        "grant_type=password&username=john%C3doe&password=secret",
+        "grant_type=password&username=johndoe&password=secret&x%FE=1",
+    ] {
+        for app in [&app, &lax] {
+            let reply = send(app, post_form(body)).await;
+            assert_eq!(reply.status, 400, "{body}: {reply:?}");
+            assert!(reply.body.contains("not UTF-8"), "{body}: {reply:?}");
+        }
+    }
+    // Percent-encoded UTF-8 and `+` read as they are written.
+    assert_eq!(
+        send(
+            &app,
+            post_form("grant_type=password&username=J%C3%BCrgen+M&password=p%2Bw%26d%3D")
+        )
+        .await,
+        Reply::new(200, None, r#"Jürgen M p+w&d= [] "password" None None"#)
+    );
     // Another grant type is refused as such whatever else the form holds, repeats too.
     for body in [
         "grant_type=foo&scope=a&scope=b",
@@ -470,6 +505,19 @@ async fn a_served_issuer_s_token_endpoint_reads_requests_strictly() {
         assert_eq!(status, 401, "{authorization}: {answer}");
         assert_eq!(answer["error"], "invalid_client", "{authorization}");
         assert_eq!(challenge.as_deref(), Some(r#"Basic realm="token""#));
+    }
+    // A form that is not UTF-8: `invalid_request`, not a client named with `\u{FFFD}`.
+    for (content_type, body) in [
+        (form.1, "grant_type=client_credentials&client_id=cli%FF"),
+        (
+            "application/x-www-form-urlencoded; charset=latin1",
+            "grant_type=client_credentials&client_id=cli",
+        ),
+    ] {
+        let (status, answer, _) =
+            served_token(&issuer, &[("content-type", content_type)], body).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert_eq!(answer["error"], "invalid_request", "{body}");
     }
     // The scheme's name in any case; the parts form-urlencoded (`+` a space).
     for (authorization, id) in [

@@ -82,7 +82,7 @@ impl PasswordForm {
         let body = Bytes::from_request(request, state).await.map_err(|_| {
             GrantError::InvalidRequest("the form could not be read (over the body limit?)".into())
         })?;
-        let form = TokenRequest::parse(&body);
+        let form = TokenRequest::parse(&body)?;
         // The grant type first: another grant's form has no username.
         match form.one("grant_type")? {
             Some("password") => {}
@@ -149,13 +149,40 @@ const KNOWN: &[&str] = &[
 ];
 
 impl TokenRequest {
-    /// The pairs of an `application/x-www-form-urlencoded` body.
-    pub(crate) fn parse(body: &[u8]) -> Self {
-        let pairs = form_urlencoded::parse(body)
-            .filter(|(_, value)| !value.is_empty())
-            .map(|(name, value)| (name.into_owned(), value.into_owned()))
-            .collect();
-        Self { pairs }
+    /// The pairs of an `application/x-www-form-urlencoded` body (its serializing in the
+    /// WHATWG URL standard), read as UTF-8, which RFC 6749 (appendix B) makes it: a name or
+    /// value that is not, once percent-decoded, is `invalid_request`. Decoding it with
+    /// replacement characters, as form parsers do, would make different passwords the
+    /// same string.
+    pub(crate) fn parse(body: &[u8]) -> Result<Self, GrantError> {
+        let decode = |part: &[u8]| -> Result<String, GrantError> {
+            let plus_as_space: Vec<u8> = part
+                .iter()
+                .map(|&byte| if byte == b'+' { b' ' } else { byte })
+                .collect();
+            String::from_utf8(percent_encoding::percent_decode(&plus_as_space).collect()).map_err(
+                |_| {
+                    GrantError::InvalidRequest(
+                        "the form is not UTF-8 once percent-decoded (RFC 6749, appendix B)".into(),
+                    )
+                },
+            )
+        };
+        let mut pairs = Vec::new();
+        for pair in body
+            .split(|&byte| byte == b'&')
+            .filter(|pair| !pair.is_empty())
+        {
+            let (name, value) = match pair.iter().position(|&byte| byte == b'=') {
+                Some(at) => (&pair[..at], &pair[at + 1..]),
+                None => (pair, &[][..]),
+            };
+            let (name, value) = (decode(name)?, decode(value)?);
+            if !value.is_empty() {
+                pairs.push((name, value));
+            }
+        }
+        Ok(Self { pairs })
     }
 
     /// The value of `name`, if sent; `invalid_request` when it is sent more than once.
@@ -212,23 +239,38 @@ pub(crate) fn expect_post(method: &Method) -> Result<(), GrantError> {
 }
 
 /// A token request's body is a form: one `Content-Type`, of the media type
-/// `application/x-www-form-urlencoded` in any case, with parameters or without.
+/// `application/x-www-form-urlencoded` in any case, with parameters or without, but for
+/// a `charset` other than UTF-8 (RFC 6749, appendix B: a form of another charset would
+/// be read wrong).
 pub(crate) fn expect_form(headers: &HeaderMap) -> Result<(), GrantError> {
     let mut types = headers.get_all(CONTENT_TYPE).iter();
-    let form = match (types.next(), types.next()) {
-        (Some(value), None) => value.to_str().is_ok_and(|value| {
-            let essence = value.split(';').next().unwrap_or_default();
-            essence
-                .trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        }),
-        _ => false,
+    let value = match (types.next(), types.next()) {
+        (Some(value), None) => value.to_str().ok(),
+        _ => None,
     };
-    match form {
-        true => Ok(()),
-        false => Err(GrantError::InvalidRequest(
+    let mut parts = value.unwrap_or_default().split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    if !essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return Err(GrantError::InvalidRequest(
             "expected a form: `Content-Type: application/x-www-form-urlencoded` (RFC 6749, section 3.2)"
                 .into(),
+        ));
+    }
+    let utf8 = parts.all(|parameter| match parameter.split_once('=') {
+        Some((name, charset)) if name.trim().eq_ignore_ascii_case("charset") => {
+            let charset = charset.trim();
+            let charset = charset
+                .strip_prefix('"')
+                .and_then(|quoted| quoted.strip_suffix('"'))
+                .unwrap_or(charset);
+            charset.eq_ignore_ascii_case("utf-8") || charset.eq_ignore_ascii_case("utf8")
+        }
+        _ => true,
+    });
+    match utf8 {
+        true => Ok(()),
+        false => Err(GrantError::InvalidRequest(
+            "the form's charset must be UTF-8 (RFC 6749, appendix B)".into(),
         )),
     }
 }

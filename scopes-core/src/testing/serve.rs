@@ -340,7 +340,7 @@ fn grant(
 ) -> Result<crate::issuer::AccessTokenResponse, crate::issuer::GrantError> {
     use crate::issuer::{AccessTokenResponse, GrantError, TokenRequest};
 
-    let form = TokenRequest::parse(body);
+    let form = TokenRequest::parse(body)?;
     match form.one("grant_type")? {
         Some("client_credentials") => {}
         Some(_) => return Err(GrantError::UnsupportedGrantType),
