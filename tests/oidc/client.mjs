@@ -15,6 +15,7 @@
 
 import { isDeepStrictEqual, inspect } from 'node:util';
 import * as oauth from 'oauth4webapi';
+import { check, done } from './check.mjs';
 
 const [issuer, api] = process.argv.slice(2);
 if (!issuer || !api) {
@@ -31,16 +32,6 @@ setTimeout(() => {
   console.error('FAILED: not done after 15 s');
   process.exit(1);
 }, 15_000).unref();
-
-let checks = 0;
-function check(condition, what, detail = '') {
-  if (!condition) {
-    console.error(`FAILED: ${what} ${detail}`);
-    process.exit(1);
-  }
-  checks += 1;
-  console.error(`ok: ${what}`);
-}
 
 // Plain http on loopback, which the library refuses unless told; no request may hang.
 const http = { [oauth.allowInsecureRequests]: true, signal: () => AbortSignal.timeout(5_000) };
@@ -203,4 +194,4 @@ await refused(
   ],
   'DPoP with a bad signature: 401 invalid_token, parsed',
 );
-process.stdout.write(`OK ${checks} checks\n`);
+done();

@@ -13,6 +13,7 @@
 
 import { randomUUID, createHash } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { check, done } from './check.mjs';
 
 const [issuer, api] = process.argv.slice(2);
 if (!issuer || !api) {
@@ -21,16 +22,6 @@ if (!issuer || !api) {
 }
 const clientId = process.env.SCOPES_OIDC_CLIENT_ID ?? 'scopes-test';
 const clientSecret = process.env.SCOPES_OIDC_CLIENT_SECRET ?? 'scopes-test-secret';
-
-let checks = 0;
-function check(condition, what, detail = '') {
-  if (!condition) {
-    console.error(`FAILED: ${what} ${detail}`);
-    process.exit(1);
-  }
-  checks += 1;
-  console.error(`ok: ${what}`);
-}
 
 async function dpopKey() {
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
@@ -113,4 +104,4 @@ for (const resource of ['urn:scopes:api', 'urn:scopes:api-opaque']) {
   const stolen = await call('/items/', bound, other);
   check(stolen.status === 401 && stolen.challenge.includes('Invalid DPoP key binding'), `${resource}: a proof of another key is refused`, stolen.challenge);
 }
-process.stdout.write(`OK ${checks} checks\n`);
+done();
