@@ -436,6 +436,36 @@ fn the_kit_s_requests_carry_a_host() {
     assert_eq!(userinfo.headers()["host"], "api.example.com:8443");
 }
 
+#[test]
+fn the_kit_s_requests_take_a_method_or_its_name() {
+    use axum::http::Method;
+    assert_eq!(
+        testing::request("POST", "/items", None).method(),
+        Method::POST
+    );
+    assert_eq!(
+        testing::request(Method::PUT, "/items", None).method(),
+        Method::PUT
+    );
+    let body = serde_json::json!({ "name": "Foo" });
+    let created = testing::json_request("PATCH", "/items/1", Some("t"), &body);
+    assert_eq!(created.method(), Method::PATCH);
+    assert_eq!(created.headers()["content-type"], "application/json");
+    // An extension method is a name of its own.
+    assert_eq!(
+        testing::request("PURGE", "/cache", None).method().as_str(),
+        "PURGE"
+    );
+    // `post` would be a method no route serves: said at once.
+    let lowercase = std::panic::catch_unwind(|| testing::request("post", "/items", None));
+    let message = *lowercase.unwrap_err().downcast::<String>().unwrap();
+    assert_eq!(
+        message,
+        r#"HTTP methods are case-sensitive: write "POST", not "post""#
+    );
+    assert!(std::panic::catch_unwind(|| testing::request("GE T", "/", None)).is_err());
+}
+
 /// `POST` `form` to the served issuer's token endpoint, with `basic` credentials when
 /// given: the status, the JSON answer.
 async fn token_request(

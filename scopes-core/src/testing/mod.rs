@@ -227,4 +227,6 @@ mod serve;
 pub use assert::{AuthAssertions, Challenge};
 pub use dpop::{DpopKey, TestProof};
 pub use issuer::{TEST_AUDIENCE, TEST_ISSUER, TEST_TENANT, TestIssuer, TestScopeClaim, TestToken};
-pub use request::{BearerExt, TestResponse, dpop_request, get, json_request, request, send};
+pub use request::{
+    BearerExt, IntoMethod, TestResponse, dpop_request, get, json_request, request, send,
+};

@@ -33,13 +33,62 @@ impl BearerExt for http::request::Builder {
     }
 }
 
+/// What [`request`] and [`json_request`] take as a method: a [`Method`], or its name
+/// (`"POST"`). Names are case-sensitive in HTTP: `"post"` would be a method of its own,
+/// which no route serves, so a standard method's name in another case panics, saying
+/// which to write.
+pub trait IntoMethod {
+    /// The method.
+    fn into_method(self) -> Method;
+}
+
+impl IntoMethod for Method {
+    fn into_method(self) -> Method {
+        self
+    }
+}
+
+impl IntoMethod for &str {
+    fn into_method(self) -> Method {
+        let upper = self.to_ascii_uppercase();
+        let standard =
+            Method::from_bytes(upper.as_bytes()).is_ok_and(|method| is_standard(&method));
+        assert!(
+            !standard || upper == self,
+            "HTTP methods are case-sensitive: write {upper:?}, not {self:?}"
+        );
+        Method::from_bytes(self.as_bytes())
+            .unwrap_or_else(|_| panic!("{self:?} is not an HTTP method's name"))
+    }
+}
+
+/// One of the methods `http` names (`GET`, `POST`, …).
+fn is_standard(method: &Method) -> bool {
+    [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::PATCH,
+        Method::TRACE,
+    ]
+    .contains(method)
+}
+
 /// A request to `uri` with `method`, `Authorization: Bearer <token>` when `token` is
 /// given, and an empty body. It carries `Host`, as every HTTP/1.1 request does (a server
 /// such as rmcp's refuses a request without one): `localhost` for a path, the
 /// authority of an absolute `uri` (`https://api.example.com/items`, whose scheme the
-/// request keeps).
-pub fn request(method: Method, uri: &str, token: Option<&str>) -> Request<Body> {
-    let builder = addressed(method, uri);
+/// request keeps). The method is a [`Method`] or its name (`"POST"`).
+///
+/// # Panics
+///
+/// When `method` is not a method's name.
+pub fn request(method: impl IntoMethod, uri: &str, token: Option<&str>) -> Request<Body> {
+    let builder = addressed(method.into_method(), uri);
     let builder = match token {
         Some(token) => builder.bearer(token),
         None => builder,
@@ -92,15 +141,17 @@ pub fn get(uri: &str, token: Option<&str>) -> Request<Body> {
 ///
 /// # Panics
 ///
-/// When `body` cannot be written as JSON (a map with keys that are not strings).
+/// When `body` cannot be written as JSON (a map with keys that are not strings), or
+/// `method` is not a method's name.
 pub fn json_request(
-    method: Method,
+    method: impl IntoMethod,
     uri: &str,
     token: Option<&str>,
     body: &(impl serde::Serialize + ?Sized),
 ) -> Request<Body> {
     let body = serde_json::to_vec(body).expect("a body that serializes as JSON");
-    let builder = addressed(method, uri).header(http::header::CONTENT_TYPE, "application/json");
+    let builder =
+        addressed(method.into_method(), uri).header(http::header::CONTENT_TYPE, "application/json");
     let builder = match token {
         Some(token) => builder.bearer(token),
         None => builder,
@@ -114,8 +165,15 @@ pub fn json_request(
 /// made for that method and URL (RFC 9449), and an empty body. `url` is absolute, as
 /// the client addresses the API (`https://api.example.com/items`): the proof names it,
 /// and the request carries it and its `Host`. For a proof made otherwise (replayed, for
-/// another URL, with a nonce), build the request with [`BearerExt::dpop`].
-pub fn dpop_request(method: Method, url: &str, token: &str, key: &super::DpopKey) -> Request<Body> {
+/// another URL, with a nonce), build the request with [`BearerExt::dpop`]. The method
+/// is a [`Method`] or its name, as [`request`] takes it.
+pub fn dpop_request(
+    method: impl IntoMethod,
+    url: &str,
+    token: &str,
+    key: &super::DpopKey,
+) -> Request<Body> {
+    let method = method.into_method();
     let proof = key.proof(method.as_str(), url).token(token).sign();
     addressed(method, url)
         .dpop(token, &proof)
