@@ -334,12 +334,28 @@ async fn the_password_form_is_a_posted_form_read_in_order() {
             "{headers:?}: {reply:?}"
         );
     }
-    // RFC 6749 appendix B: the form is UTF-8. Another charset, or bytes that are not
-    // UTF-8 once percent-decoded, are refused: read with replacement characters, the
-    // passwords `%FF` and `%FE` would be one string.
+    // RFC 6749 appendix B: the form is UTF-8. A charset that writes ASCII as UTF-8 does
+    // (Apache HttpClient labels its forms `ISO-8859-1`) is read while the form is ASCII;
+    // another charset, or bytes that are not UTF-8 once percent-decoded, are refused:
+    // read with replacement characters, the passwords `%FF` and `%FE` would be one string.
     for content_type in [
-        "application/x-www-form-urlencoded; charset=iso-8859-1",
+        "application/x-www-form-urlencoded; charset=ISO-8859-1",
         "application/x-www-form-urlencoded; charset=\"windows-1252\"",
+        "application/x-www-form-urlencoded; charset=us-ascii",
+    ] {
+        let reply = send(&app, raw("POST", &[("content-type", content_type)], good)).await;
+        assert_eq!(reply.status, 200, "{content_type}: {reply:?}");
+        let latin = "grant_type=password&username=j%FCrgen&password=secret";
+        let reply = send(&app, raw("POST", &[("content-type", content_type)], latin)).await;
+        assert_eq!(reply.status, 400, "{content_type}: {reply:?}");
+        assert!(
+            reply.body.contains("send the form as UTF-8"),
+            "{content_type}: {reply:?}"
+        );
+    }
+    for content_type in [
+        "application/x-www-form-urlencoded; charset=utf-16",
+        "application/x-www-form-urlencoded; charset=\"shift_jis\"",
     ] {
         let reply = send(&app, raw("POST", &[("content-type", content_type)], good)).await;
         assert_eq!(reply.status, 400, "{content_type}: {reply:?}");
@@ -511,6 +527,10 @@ async fn a_served_issuer_s_token_endpoint_reads_requests_strictly() {
         (form.1, "grant_type=client_credentials&client_id=cli%FF"),
         (
             "application/x-www-form-urlencoded; charset=latin1",
+            "grant_type=client_credentials&client_id=cl%E9",
+        ),
+        (
+            "application/x-www-form-urlencoded; charset=utf-16",
             "grant_type=client_credentials&client_id=cli",
         ),
     ] {

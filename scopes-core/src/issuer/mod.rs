@@ -15,4 +15,4 @@ pub use token_endpoint::{
     AccessTokenResponse, GrantError, LaxPasswordForm, PasswordForm, grant_scopes,
 };
 #[cfg(feature = "testing")]
-pub(crate) use token_endpoint::{TokenRequest, expect_form, no_store};
+pub(crate) use token_endpoint::{FormCharset, TokenRequest, expect_form, no_store};

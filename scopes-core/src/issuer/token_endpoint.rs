@@ -78,11 +78,11 @@ impl PasswordForm {
         missing_is_password: bool,
     ) -> Result<Self, GrantError> {
         expect_post(request.method())?;
-        expect_form(request.headers())?;
+        let charset = expect_form(request.headers())?;
         let body = Bytes::from_request(request, state).await.map_err(|_| {
             GrantError::InvalidRequest("the form could not be read (over the body limit?)".into())
         })?;
-        let form = TokenRequest::parse(&body)?;
+        let form = TokenRequest::parse(&body, charset)?;
         // The grant type first: another grant's form has no username.
         match form.one("grant_type")? {
             Some("password") => {}
@@ -153,20 +153,27 @@ impl TokenRequest {
     /// WHATWG URL standard), read as UTF-8, which RFC 6749 (appendix B) makes it: a name or
     /// value that is not, once percent-decoded, is `invalid_request`. Decoding it with
     /// replacement characters, as form parsers do, would make different passwords the
-    /// same string.
-    pub(crate) fn parse(body: &[u8]) -> Result<Self, GrantError> {
+    /// same string. A form labelled with another ASCII-compatible charset
+    /// ([`FormCharset::Ascii`]) is read when it is ASCII, and refused otherwise: its `%FC`
+    /// is a `ü` there and no character here.
+    pub(crate) fn parse(body: &[u8], charset: FormCharset) -> Result<Self, GrantError> {
         let decode = |part: &[u8]| -> Result<String, GrantError> {
             let plus_as_space: Vec<u8> = part
                 .iter()
                 .map(|&byte| if byte == b'+' { b' ' } else { byte })
                 .collect();
-            String::from_utf8(percent_encoding::percent_decode(&plus_as_space).collect()).map_err(
-                |_| {
-                    GrantError::InvalidRequest(
-                        "the form is not UTF-8 once percent-decoded (RFC 6749, appendix B)".into(),
-                    )
-                },
-            )
+            let bytes: Vec<u8> = percent_encoding::percent_decode(&plus_as_space).collect();
+            if charset == FormCharset::Ascii && !bytes.is_ascii() {
+                return Err(GrantError::InvalidRequest(
+                    "the form's charset is not UTF-8: send the form as UTF-8 (RFC 6749, appendix B)"
+                        .into(),
+                ));
+            }
+            String::from_utf8(bytes).map_err(|_| {
+                GrantError::InvalidRequest(
+                    "the form is not UTF-8 once percent-decoded (RFC 6749, appendix B)".into(),
+                )
+            })
         };
         let mut pairs = Vec::new();
         for pair in body
@@ -238,11 +245,23 @@ pub(crate) fn expect_post(method: &Method) -> Result<(), GrantError> {
     }
 }
 
+/// How a token request's form is encoded, as its `Content-Type` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FormCharset {
+    /// UTF-8, as RFC 6749 (appendix B) has it: no `charset`, or `charset=utf-8`.
+    Utf8,
+    /// A charset that writes ASCII as ASCII (`iso-8859-1`, Apache HttpClient's default
+    /// label for a form, `us-ascii`, `windows-1252`): read when the form is ASCII, which
+    /// every such charset and UTF-8 write alike.
+    Ascii,
+}
+
 /// A token request's body is a form: one `Content-Type`, of the media type
-/// `application/x-www-form-urlencoded` in any case, with parameters or without, but for
-/// a `charset` other than UTF-8 (RFC 6749, appendix B: a form of another charset would
-/// be read wrong).
-pub(crate) fn expect_form(headers: &HeaderMap) -> Result<(), GrantError> {
+/// `application/x-www-form-urlencoded` in any case, with parameters or without. Its
+/// `charset` is UTF-8, or one that agrees with UTF-8 on ASCII ([`FormCharset::Ascii`]);
+/// any other (`utf-16`, `shift_jis`) is `invalid_request`, as a form of such a charset
+/// would be read wrong.
+pub(crate) fn expect_form(headers: &HeaderMap) -> Result<FormCharset, GrantError> {
     let mut types = headers.get_all(CONTENT_TYPE).iter();
     let value = match (types.next(), types.next()) {
         (Some(value), None) => value.to_str().ok(),
@@ -256,23 +275,42 @@ pub(crate) fn expect_form(headers: &HeaderMap) -> Result<(), GrantError> {
                 .into(),
         ));
     }
-    let utf8 = parts.all(|parameter| match parameter.split_once('=') {
-        Some((name, charset)) if name.trim().eq_ignore_ascii_case("charset") => {
-            let charset = charset.trim();
-            let charset = charset
-                .strip_prefix('"')
-                .and_then(|quoted| quoted.strip_suffix('"'))
-                .unwrap_or(charset);
-            charset.eq_ignore_ascii_case("utf-8") || charset.eq_ignore_ascii_case("utf8")
+    let mut read = FormCharset::Utf8;
+    for parameter in parts {
+        let Some((name, charset)) = parameter.split_once('=') else {
+            continue;
+        };
+        if !name.trim().eq_ignore_ascii_case("charset") {
+            continue;
         }
-        _ => true,
-    });
-    match utf8 {
-        true => Ok(()),
-        false => Err(GrantError::InvalidRequest(
+        let charset = charset.trim();
+        let charset = charset
+            .strip_prefix('"')
+            .and_then(|quoted| quoted.strip_suffix('"'))
+            .unwrap_or(charset);
+        let is = |names: &[&str]| names.iter().any(|name| charset.eq_ignore_ascii_case(name));
+        if is(&["utf-8", "utf8"]) {
+            continue;
+        }
+        if is(&[
+            "us-ascii",
+            "ascii",
+            "iso-8859-1",
+            "iso_8859-1",
+            "latin1",
+            "l1",
+            "iso-8859-15",
+            "windows-1252",
+            "cp1252",
+        ]) {
+            read = FormCharset::Ascii;
+            continue;
+        }
+        return Err(GrantError::InvalidRequest(
             "the form's charset must be UTF-8 (RFC 6749, appendix B)".into(),
-        )),
+        ));
     }
+    Ok(read)
 }
 
 /// Redacts the password and the client secret.

@@ -50,9 +50,12 @@ impl Key {
     /// | `RSA PUBLIC KEY` | a PKCS#1 `RSAPublicKey`, for `RS*` and `PS*` |
     /// | `CERTIFICATE` | an X.509 certificate: its subject's public key is read, the certificate itself (validity, issuer, chain) is not checked |
     ///
-    /// The key must be of the algorithm's type and, for ECDSA, on its curve (a P-384 key
-    /// for `ES256` is [`ConfigError::InvalidKey`] here, not a refusal of every token
-    /// later); anything else, a private key above all, is refused.
+    /// The key must be of the algorithm's type and, for ECDSA, of its curve: the curve
+    /// named (RFC 5480; a key that spells out its curve's parameters is refused) and a
+    /// point of that curve's length, so that a P-384 key for `ES256` is
+    /// [`ConfigError::InvalidKey`] here, not a refusal of every token later (the point
+    /// itself is checked by the first signature it verifies). Anything else, a private
+    /// key above all, is refused.
     pub fn public_pem(algorithm: Algorithm, pem: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         let family = public_family(algorithm)?;
         let invalid = || ConfigError::InvalidKey(algorithm);

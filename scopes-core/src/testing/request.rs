@@ -33,8 +33,8 @@ impl BearerExt for http::request::Builder {
     }
 }
 
-/// What [`request`] and [`json_request`] take as a method: a [`Method`], or its name
-/// (`"POST"`). Names are case-sensitive in HTTP: `"post"` would be a method of its own,
+/// What [`request`], [`json_request`] and [`dpop_request`] take as a method: a
+/// [`Method`], or its name (`"POST"`). Names are case-sensitive in HTTP: `"post"` would be a method of its own,
 /// which no route serves, so a standard method's name in another case panics, saying
 /// which to write.
 pub trait IntoMethod {
@@ -59,6 +59,18 @@ impl IntoMethod for &str {
         );
         Method::from_bytes(self.as_bytes())
             .unwrap_or_else(|_| panic!("{self:?} is not an HTTP method's name"))
+    }
+}
+
+impl IntoMethod for String {
+    fn into_method(self) -> Method {
+        self.as_str().into_method()
+    }
+}
+
+impl IntoMethod for &String {
+    fn into_method(self) -> Method {
+        self.as_str().into_method()
     }
 }
 

@@ -199,9 +199,10 @@ impl TestIssuer {
             if !state.available.load(Ordering::Acquire) {
                 return StatusCode::SERVICE_UNAVAILABLE.into_response();
             }
-            if let Err(refused) = crate::issuer::expect_form(&headers) {
-                return refused.into_response();
-            }
+            let charset = match crate::issuer::expect_form(&headers) {
+                Ok(charset) => charset,
+                Err(refused) => return refused.into_response(),
+            };
             let Ok(body) = body else {
                 return crate::issuer::GrantError::InvalidRequest(
                     "the form could not be read (over the body limit?)".into(),
@@ -217,7 +218,7 @@ impl TestIssuer {
                 Ok(bound_to) => bound_to,
                 Err(why) => return invalid_dpop_proof(&why),
             };
-            match grant(&signing, &headers, &body, bound_to) {
+            match grant(&signing, &headers, &body, charset, bound_to) {
                 Ok(granted) => granted.into_response(),
                 Err(refused) => refused.into_response(),
             }
@@ -336,11 +337,12 @@ fn grant(
     signing: &TestIssuer,
     headers: &http::HeaderMap,
     body: &[u8],
+    charset: crate::issuer::FormCharset,
     bound_to: Option<String>,
 ) -> Result<crate::issuer::AccessTokenResponse, crate::issuer::GrantError> {
     use crate::issuer::{AccessTokenResponse, GrantError, TokenRequest};
 
-    let form = TokenRequest::parse(body)?;
+    let form = TokenRequest::parse(body, charset)?;
     match form.one("grant_type")? {
         Some("client_credentials") => {}
         Some(_) => return Err(GrantError::UnsupportedGrantType),
