@@ -508,6 +508,98 @@ fn metrics_count_admissions_refusals_the_cache_and_key_refreshes() {
     }
 }
 
+#[requires_scopes("items")]
+struct ListItems;
+
+/// An MCP POST of `message` with `token`, in `session` if given.
+fn mcp_post(
+    token: &str,
+    session: Option<&str>,
+    message: serde_json::Value,
+) -> axum::http::Request<axum::body::Body> {
+    let mut request = testing::json_request("POST", "/mcp", Some(token), &message);
+    request.headers_mut().insert(
+        "accept",
+        "application/json, text/event-stream".parse().unwrap(),
+    );
+    if let Some(session) = session {
+        request
+            .headers_mut()
+            .insert("mcp-session-id", session.parse().unwrap());
+    }
+    request
+}
+
+/// The MCP guard's own refusals are events too: another principal's session id, a
+/// tool not declared to it; and a 403's `required` is the tool's scopes, where its
+/// challenge adds those the token holds.
+#[test]
+fn the_mcp_guard_s_refusals_are_events_with_their_codes() {
+    let (events, metrics) = observed(async {
+        let issuer = TestIssuer::hs256();
+        // A server that opens the session `s-1` on any message.
+        let server = axum::routing::post(|| async { ([("mcp-session-id", "s-1")], "{}") });
+        let guard = scopes_core::McpScopesLayer::<Scopes>::with_verifier(issuer.verifier())
+            .tool::<ListItems>("list_items");
+        let app = Router::new().route_service("/mcp", guard.layer(server));
+        let alice = issuer.mint("alice", scope_set!("items"));
+        let bob = issuer.mint("bob", scope_set!("items"));
+        let carol = issuer.mint("carol", scope_set!("me"));
+        let initialize = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize"});
+        testing::send(&app, mcp_post(&alice, None, initialize.clone()))
+            .await
+            .assert_admitted();
+        let taken = testing::send(&app, mcp_post(&bob, Some("s-1"), initialize)).await;
+        assert_eq!(taken.status(), 404);
+        let call = |tool: &str| {
+            serde_json::json!({
+                "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                "params": {"name": tool, "arguments": {}},
+            })
+        };
+        let unknown = testing::send(
+            &app,
+            mcp_post(&alice, Some("s-1"), call("drop_all\u{202e}")),
+        )
+        .await;
+        assert_eq!(unknown.status(), 400);
+        testing::send(&app, mcp_post(&carol, None, call("list_items")))
+            .await
+            .assert_insufficient_scope("items me");
+    });
+    let refused = refusals(&events);
+    assert_eq!(refused.len(), 3, "{events:#?}");
+    let foreign = refused[0];
+    assert_eq!(foreign.field("reason"), Some("mcp.foreign_session"));
+    assert_eq!(foreign.field("status"), Some("404"));
+    assert_eq!(foreign.field("granted"), Some("items"));
+    assert_eq!(
+        foreign.field("detail"),
+        Some("The session belongs to another principal")
+    );
+    let undeclared = refused[1];
+    assert_eq!(undeclared.field("reason"), Some("mcp.undeclared_tool"));
+    assert_eq!(undeclared.field("status"), Some("400"));
+    // The request's text, escaped.
+    assert_eq!(undeclared.field("tool"), Some("drop_all\\u{202e}"));
+    let insufficient = refused[2];
+    assert_eq!(insufficient.field("reason"), Some("insufficient_scope"));
+    assert_eq!(insufficient.field("required"), Some("items"));
+    assert_eq!(insufficient.field("granted"), Some("me"));
+    let counter = |name: &str| match metrics.get(name) {
+        Some(DebugValue::Counter(count)) => *count,
+        other => panic!("{name}: {other:?} in {metrics:#?}"),
+    };
+    assert_eq!(
+        counter("scopes_refused_total{reason=mcp.foreign_session}"),
+        1
+    );
+    assert_eq!(
+        counter("scopes_refused_total{reason=mcp.undeclared_tool}"),
+        1
+    );
+}
+
 #[test]
 fn an_mcp_guard_that_clients_could_not_discover_is_warned_about() {
     let issuer = TestIssuer::hs256();

@@ -90,7 +90,10 @@ const BODY_LIMIT: usize = 1 << 20;
 /// - a `tools/call` of a tool that was not declared: 400 with a JSON-RPC error
 ///   (`-32602`, unknown tool) for that call (fail closed: an undeclared tool is not
 ///   callable, rather than callable by any token; and no challenge, since no token
-///   would do);
+///   would do), logged as `mcp.undeclared_tool`;
+/// - a session id bound to another principal (another token's `iss` and `sub`): 404
+///   with a JSON-RPC error (`-32001`), as for an unknown session, logged as
+///   `mcp.foreign_session`;
 /// - a POST body that is not JSON: 400 with a JSON-RPC parse error (`-32700`); JSON
 ///   that is not a JSON-RPC message or a non-empty batch of them (a message that is not
 ///   an object, a nested batch, an `id` that is not a string, a number or `null`, a
@@ -451,10 +454,7 @@ where
                     .get(id.as_str())
                     .is_some_and(|bound| *bound != *principal(&token))
             {
-                return Ok(closing(
-                    json_rpc_error(StatusCode::NOT_FOUND, None, -32001, "Session not found"),
-                    unread,
-                ));
+                return Ok(closing(guard.foreign_session(&token), unread));
             }
             let granted = token.granted::<T>();
             if !guard.every().all(|r| r.is_met_by(&granted)) {
@@ -525,6 +525,14 @@ where
             };
             for (name, id) in calls {
                 let Some(required) = guard.tools.get(&*name).copied() else {
+                    observe::mcp_refused(
+                        observe::MCP_UNDECLARED_TOOL,
+                        StatusCode::BAD_REQUEST,
+                        "The tool is not declared to the guard",
+                        guard.verifier.label(),
+                        &token,
+                        Some(&name),
+                    );
                     return Ok(json_rpc_error(
                         StatusCode::BAD_REQUEST,
                         id,
@@ -589,14 +597,7 @@ impl<T: ScopeTable> Guard<T> {
             match self.sessions.get(id) {
                 None => self.sessions.insert(id.into(), principal),
                 Some(bound) if *bound == *principal => {}
-                Some(_) => {
-                    return json_rpc_error(
-                        StatusCode::NOT_FOUND,
-                        None,
-                        -32001,
-                        "Session not found",
-                    );
-                }
+                Some(_) => return self.foreign_session(token),
             }
         }
         response.map(Body::new)
@@ -624,14 +625,31 @@ impl<T: ScopeTable> Guard<T> {
             .flat_map(|requirements| requirements.iter())
     }
 
+    /// The 404 for a session id bound to another principal than `token`'s, as for an
+    /// unknown session (its existence is not confirmed to whoever guesses it); the
+    /// refusal is logged.
+    fn foreign_session(&self, token: &VerifiedToken) -> Response {
+        observe::mcp_refused(
+            observe::MCP_FOREIGN_SESSION,
+            StatusCode::NOT_FOUND,
+            "The session belongs to another principal",
+            self.verifier.label(),
+            token,
+            None,
+        );
+        json_rpc_error(StatusCode::NOT_FOUND, None, -32001, "Session not found")
+    }
+
     /// The 403 for a token that lacks `required`: `scope` lists the scopes `required`
-    /// names, then those of the table the token holds.
+    /// names, then those of the table the token holds; the refusal's event names as
+    /// `required` only the former.
     fn insufficient<'r>(
         &self,
         required: impl IntoIterator<Item = &'r Requirement<T>>,
         token: &VerifiedToken,
     ) -> Response {
         let mut names = scope_union(required);
+        let required_only = names.len();
         for held in token.scopes() {
             if let Some(info) = T::lookup(held)
                 && !names.contains(&info.name)
@@ -640,12 +658,15 @@ impl<T: ScopeTable> Guard<T> {
             }
         }
         let scope = names.join(" ");
-        let rejection: Rejection = self.verifier.refusal(
+        let mut rejection: Rejection = self.verifier.refusal(
             AuthRejection::InsufficientScope,
             || Cow::Owned(scope),
             Some(token),
             || None,
         );
+        if let Some(context) = rejection.context_mut() {
+            context.required = Cow::Owned(names[..required_only].join(" "));
+        }
         rejection.into_response()
     }
 }

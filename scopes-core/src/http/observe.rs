@@ -392,6 +392,41 @@ fn refusal_event(reason: &AuthRejection, status: StatusCode, context: Option<&Co
     }
 }
 
+/// The code of the MCP guard's refusal of a session id bound to another principal
+/// (404), beside [`AuthRejection::code`]'s.
+pub(crate) const MCP_FOREIGN_SESSION: &str = "mcp.foreign_session";
+/// The code of the MCP guard's refusal of a `tools/call` of a tool not declared to it
+/// (400).
+pub(crate) const MCP_UNDECLARED_TOOL: &str = "mcp.undeclared_tool";
+
+/// The event (and the counter) of a refusal of the MCP guard's own, for a verified
+/// `token`: `code` is [`MCP_FOREIGN_SESSION`] or [`MCP_UNDECLARED_TOOL`], `tool` the
+/// tool named (the request's text: escaped and cut as a token's `iss` is).
+pub(crate) fn mcp_refused(
+    code: &'static str,
+    status: StatusCode,
+    detail: &'static str,
+    verifier: &str,
+    token: &VerifiedToken,
+    tool: Option<&str>,
+) {
+    #[cfg(feature = "metrics")]
+    count_refusal(code);
+    if refusals_traced() {
+        tracing::info!(
+            target: REFUSAL,
+            reason = code,
+            status = status.as_u16(),
+            verifier,
+            issuer = issuer_of(token).as_deref(),
+            granted = &*clipped(token.scope_text()),
+            tool = tool.map(|tool| escaped(tool, NAMED_MAX)).as_deref(),
+            detail,
+            "request refused"
+        );
+    }
+}
+
 /// The event (and the counter) of a request `check` admitted (`handler`, `layer`,
 /// `mcp`). The fields are computed only when the event is wanted.
 pub(crate) fn admitted<'a>(
@@ -482,6 +517,8 @@ refusal_counters!(
     "invalid_dpop_proof.replay_check_failed",
     "invalid_dpop_proof.too_many_proofs",
     "use_dpop_nonce",
+    "mcp.foreign_session",
+    "mcp.undeclared_tool",
 );
 
 /// The token's `iss`, borrowed from its claims (owned only when it has escapes).
@@ -660,6 +697,8 @@ mod tests {
         }
         reasons.extend(proofs.map(R::InvalidDpopProof));
         let mut codes: Vec<&str> = reasons.iter().map(R::code).collect();
+        codes.sort_unstable();
+        codes.extend([super::MCP_FOREIGN_SESSION, super::MCP_UNDECLARED_TOOL]);
         codes.sort_unstable();
         let mut listed = super::CODES.to_vec();
         listed.sort_unstable();
