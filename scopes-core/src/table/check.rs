@@ -206,12 +206,16 @@ pub const fn missing_scheme<T: ScopeTable>(table: &str) -> Option<Message> {
     if T::INCOMPLETE || schemes.oauth2.is_some() || schemes.openid_connect.is_some() {
         return None;
     }
+    let message = Message::new().push("table `").push(table).push("`");
+    // Where to add the scheme: the table may be another crate's.
+    let message = match T::MODULE.is_empty() {
+        true => message,
+        false => message.push(" (declared in `").push(T::MODULE).push("`)"),
+    };
     Some(
-        Message::new()
-            .push("table `")
-            .push(table)
-            .push("` declares no OpenAPI security scheme, so its operations cannot be documented as secured; ")
-            .push("declare one after its scopes in `scopes!`, e.g. `oauth2 \"OAuth2PasswordBearer\" { password { token_url: \"token\" } }` ")
+        message
+            .push(" declares no OpenAPI security scheme, so its operations cannot be documented as secured; ")
+            .push("declare one after its scopes in its `scopes!`, e.g. `oauth2 \"OAuth2PasswordBearer\" { password { token_url: \"token\" } }` ")
             .push("or `openid_connect { url: \"https://auth.example.com/.well-known/openid-configuration\" }`"),
     )
 }

@@ -79,6 +79,12 @@ pub trait ScopeTable: Sized + Send + Sync + 'static {
     /// The table's name, as written in `scopes!` (used in messages).
     const NAME: &'static str;
 
+    /// The module that declares the table (`module_path!()` where `scopes!` is written:
+    /// `auth`, `auth::perms`), which messages about its declaration name, since the fix
+    /// goes there and not where the table is used. Empty for a table written by hand.
+    #[doc(hidden)]
+    const MODULE: &'static str = "";
+
     /// Every scope, in declaration order; `SCOPES[i].index == i`.
     const SCOPES: &'static [ScopeInfo];
 

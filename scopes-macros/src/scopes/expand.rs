@@ -69,6 +69,7 @@ pub(crate) fn table(
         impl #private::ScopeTable for #name {
             type Words = [u64; #words];
             const NAME: &'static str = #table_name;
+            const MODULE: &'static str = ::core::module_path!();
             const SCOPES: &'static [#private::ScopeInfo] = &[#(#infos),*];
             const GRANTS: &'static [#private::ScopeSet<Self>] = &[#(#grants),*];
             const SLOTS: &'static [u16] = &#private::slots::<#slots>(Self::SCOPES);
