@@ -143,6 +143,38 @@ def test_a_form_without_grant_type_is_refused_as_rfc_6749_asks(servers):
         assert "grant_type=password" in ours.json()["detail"]
 
 
+def test_an_oauth_client_library_logs_in_as_with_fastapi(servers):
+    """Authlib's OAuth 2 client (nobody here wrote it), with each way it authenticates a
+    client, logs in with the password grant and calls the API, on FastAPI's app and on
+    the port alike; on the port, its errors are RFC 6749's, which the library reads."""
+    from authlib.integrations.base_client.errors import OAuthError
+    from authlib.integrations.requests_client import OAuth2Session as OAuth2Client
+
+    for name in ["fastapi", "rust"]:
+        base = servers[name]
+        for method in ["client_secret_post", "client_secret_basic", "none"]:
+            with OAuth2Client(client_id="swagger", client_secret="", scope="me items",
+                              token_endpoint_auth_method=method) as client:
+                token = client.fetch_token(f"{base}/token", username="johndoe", password="secret", timeout=10)
+                assert token["token_type"].lower() == "bearer", (name, method, token)
+                response = client.get(f"{base}/users/me/items/", timeout=10)
+                assert (response.status_code, response.json()) == (
+                    200, [{"item_id": "Foo", "owner": "johndoe"}]), (name, method)
+    with OAuth2Client(client_id="swagger", client_secret="", scope="me") as client:
+        token = client.fetch_token(f"{servers['rust']}/token", username="johndoe", password="secret", timeout=10)
+        assert token["scope"] == "me"
+        response = client.get(f"{servers['rust']}/users/me/items/", timeout=10)
+        assert response.status_code == 403
+        assert response.headers["www-authenticate"] == 'Bearer error="insufficient_scope", scope="items me"'
+        with pytest.raises(OAuthError) as refused:
+            client.fetch_token(f"{servers['rust']}/token", username="johndoe", password="wrong", timeout=10)
+        assert refused.value.error == "invalid_grant"
+        with pytest.raises(OAuthError) as refused:
+            client.fetch_token(f"{servers['rust']}/token", username="johndoe", password="secret", scope="me billing",
+                               timeout=10)
+        assert refused.value.error == "invalid_scope"
+
+
 def test_the_openapi_document_is_valid_openapi_3_1(servers):
     """The port's /openapi.json against the OpenAPI 3.1 schema, with a real validator."""
     from openapi_spec_validator import OpenAPIV31SpecValidator
