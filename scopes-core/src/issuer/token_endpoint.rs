@@ -560,3 +560,65 @@ pub(crate) fn no_store() -> [(http::HeaderName, HeaderValue); 2] {
         (PRAGMA, HeaderValue::from_static("no-cache")),
     ]
 }
+
+/// The form reader against the WHATWG parser (`url`'s `form_urlencoded`, which it
+/// replaced): the same pairs for every body that is UTF-8 once decoded, and a refusal
+/// exactly where that parser would have put a replacement character.
+#[cfg(test)]
+mod form_tests {
+    use proptest::prelude::*;
+
+    use super::{FormCharset, TokenRequest};
+
+    /// Bodies of the characters that matter to the syntax, escapes good and bad, and
+    /// bytes that are not UTF-8 once decoded.
+    fn body() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "a",
+            "Z",
+            "0",
+            "=",
+            "&",
+            "+",
+            "%",
+            "%2",
+            "%41",
+            "%2B",
+            "%26",
+            "%3D",
+            "%C3%BC",
+            "%C3",
+            "%FF",
+            "%G1",
+            "ü",
+            " ",
+            "%00",
+            "%E2%80%AE",
+        ]);
+        prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn reads_as_the_whatwg_parser_does_or_refuses_what_is_not_utf8(body in body()) {
+            let whatwg: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+                .filter(|(_, value)| !value.is_empty())
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect();
+            let lossy = url::form_urlencoded::parse(body.as_bytes())
+                .any(|(name, value)| name.contains('\u{fffd}') || value.contains('\u{fffd}'));
+            match TokenRequest::parse(body.as_bytes(), FormCharset::Utf8) {
+                Ok(read) => {
+                    prop_assert!(!lossy);
+                    prop_assert_eq!(&read.pairs, &whatwg);
+                }
+                Err(_) => prop_assert!(lossy),
+            }
+            // A charset that agrees with UTF-8 on ASCII: read when the form is ASCII.
+            let ascii = url::form_urlencoded::parse(body.as_bytes())
+                .all(|(name, value)| name.is_ascii() && value.is_ascii());
+            let as_ascii = TokenRequest::parse(body.as_bytes(), FormCharset::Ascii);
+            prop_assert_eq!(as_ascii.is_ok(), !lossy && ascii);
+        }
+    }
+}
