@@ -561,9 +561,9 @@ pub(crate) fn no_store() -> [(http::HeaderName, HeaderValue); 2] {
     ]
 }
 
-/// The form reader against the WHATWG parser (`url`'s `form_urlencoded`, which it
-/// replaced): the same pairs for every body that is UTF-8 once decoded, and a refusal
-/// exactly where that parser would have put a replacement character.
+/// The form reader against the WHATWG parser (`form_urlencoded`, which it replaced):
+/// the same pairs for every body that is UTF-8 once decoded, and a refusal exactly
+/// where that parser would have put a replacement character.
 #[cfg(test)]
 mod form_tests {
     use proptest::prelude::*;
@@ -601,11 +601,11 @@ mod form_tests {
     proptest! {
         #[test]
         fn reads_as_the_whatwg_parser_does_or_refuses_what_is_not_utf8(body in body()) {
-            let whatwg: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+            let whatwg: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
                 .filter(|(_, value)| !value.is_empty())
                 .map(|(name, value)| (name.into_owned(), value.into_owned()))
                 .collect();
-            let lossy = url::form_urlencoded::parse(body.as_bytes())
+            let lossy = form_urlencoded::parse(body.as_bytes())
                 .any(|(name, value)| name.contains('\u{fffd}') || value.contains('\u{fffd}'));
             match TokenRequest::parse(body.as_bytes(), FormCharset::Utf8) {
                 Ok(read) => {
@@ -615,7 +615,7 @@ mod form_tests {
                 Err(_) => prop_assert!(lossy),
             }
             // A charset that agrees with UTF-8 on ASCII: read when the form is ASCII.
-            let ascii = url::form_urlencoded::parse(body.as_bytes())
+            let ascii = form_urlencoded::parse(body.as_bytes())
                 .all(|(name, value)| name.is_ascii() && value.is_ascii());
             let as_ascii = TokenRequest::parse(body.as_bytes(), FormCharset::Ascii);
             prop_assert_eq!(as_ascii.is_ok(), !lossy && ascii);
