@@ -166,7 +166,7 @@ fn scheme_urls_are_rewritten_at_run_time_in_utoipa_and_aide() {
 
 #[test]
 fn any_is_several_requirement_objects_for_each_scheme() {
-    let _ = write;
+    let _ = write::<scopes_core::Verifier>;
     let security = security_of!(write);
     let expected: Value = json!([
         {"OAuth2": ["write", "admin"]}, {"Keycloak": ["write", "admin"]},
@@ -217,7 +217,7 @@ async fn write_for_partner(_: partner::PartnerCall) {}
 
 #[test]
 fn an_extractor_of_another_table_is_required_under_its_own_schemes() {
-    let _ = write_for_partner;
+    let _ = write_for_partner::<scopes_core::Verifier>;
     let security = security_of!(write_for_partner);
     // Each of the handler's objects (one per scheme of its table) with each of the
     // partner's alternatives under the partner's scheme: both are required.
@@ -379,7 +379,11 @@ fn the_injected_parameter_leaves_utoipas_inference_alone() {
     assert_eq!(debugged["summary"], secured["summary"]);
     assert_eq!(debugged["requestBody"], secured["requestBody"]);
     assert_eq!(debugged["responses"], secured["responses"]);
-    let _ = (inference::plain, inference::secured, inference::debugged);
+    let _ = (
+        inference::plain,
+        inference::secured::<scopes_core::Verifier>,
+        inference::debugged,
+    );
 }
 
 #[test]
@@ -449,7 +453,7 @@ mod layered {
 
 #[test]
 fn an_operations_own_responses_are_kept_by_the_rewrites() {
-    let _ = layered::own;
+    let _ = layered::own::<scopes_core::Verifier>;
     let mut document = <layered::Routes as OpenApi>::openapi();
     scopes_core::openapi::utoipa::add_layer_security::<Everything, AdminLayer>(&mut document);
     scopes_core::openapi::utoipa::document_response_mode(
@@ -469,7 +473,11 @@ fn an_operations_own_responses_are_kept_by_the_rewrites() {
 
 #[test]
 fn a_layers_scopes_join_every_operation_it_wraps() {
-    let _ = (layered::secured, layered::plain, layered::optional);
+    let _ = (
+        layered::secured::<scopes_core::Verifier>,
+        layered::plain,
+        layered::optional,
+    );
     let mut document = <layered::Routes as OpenApi>::openapi();
     scopes_core::openapi::utoipa::add_layer_security::<Everything, AdminLayer>(&mut document);
     let document = serde_json::to_value(document).unwrap();
@@ -503,7 +511,7 @@ fn a_layers_scopes_join_every_operation_it_wraps() {
     );
     // The same as OperationSecurity says for the handler with the layer.
     let expected = security_of!(write).and(PhantomData::<AdminLayer>);
-    let _ = write;
+    let _ = write::<scopes_core::Verifier>;
     assert_eq!(
         serde_json::to_value(expected).unwrap(),
         json!([{"OAuth2": ["write", "admin"]}, {"Keycloak": ["write", "admin"]}])
@@ -512,7 +520,11 @@ fn a_layers_scopes_join_every_operation_it_wraps() {
 
 #[test]
 fn a_layers_scopes_join_the_operations_under_its_prefix_only() {
-    let _ = (layered::secured, layered::plain, layered::optional);
+    let _ = (
+        layered::secured::<scopes_core::Verifier>,
+        layered::plain,
+        layered::optional,
+    );
     let document = |prefix: Option<&str>| {
         let mut document = <layered::Routes as OpenApi>::openapi();
         match prefix {
@@ -618,7 +630,7 @@ mod cross_table {
 
 #[test]
 fn a_bare_attribute_documents_the_scoped_extractor_it_is_given() {
-    let _ = cross_table::partner_only;
+    let _ = cross_table::partner_only::<scopes_core::Verifier>;
     let document = serde_json::to_value(<cross_table::Routes as OpenApi>::openapi()).unwrap();
     let operation = &document["paths"]["/partner-only"]["get"];
     let mut expected = Vec::new();
@@ -633,7 +645,10 @@ fn a_bare_attribute_documents_the_scoped_extractor_it_is_given() {
 
 #[test]
 fn another_tables_extractor_is_required_with_the_handler_in_utoipa_and_under_a_layer() {
-    let _ = (cross_table::partner, cross_table::twin);
+    let _ = (
+        cross_table::partner::<scopes_core::Verifier>,
+        cross_table::twin::<scopes_core::Verifier>,
+    );
     // Same scheme names: one list per scheme, never a scheme's list beside another's.
     assert_eq!(
         serde_json::to_value(security_of!(cross_table::twin)).unwrap(),

@@ -281,7 +281,7 @@ async fn employee_history(_: company::Employee) {}
 
 #[test]
 fn openapi_describes_the_step_up_of_an_extractor_of_another_table() {
-    let _ = employee_history;
+    let _ = employee_history::<scopes_core::Verifier>;
     let responses =
         serde_json::to_value(scopes_core::openapi::security_of!(employee_history).responses())
             .unwrap();

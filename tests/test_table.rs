@@ -110,7 +110,8 @@ fn the_attribute_compiles_the_requirement_to_masks() {
     );
     assert!(!requirement.is_met_by(&set(&["write", "delete", "admin"])));
     assert!(!requirement.is_met_by(&ScopeSet::EMPTY));
-    let _ = handler;
+    // The handler is generic over the router's state, which a route infers.
+    let _ = handler::<scopes_core::Verifier>;
 }
 
 /// The compile-time lookup each scope literal's constant evaluates, called at run time:

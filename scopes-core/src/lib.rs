@@ -496,8 +496,8 @@ pub mod __fuzz {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::http::{
-        Authorized, HandlerCheck, NeedsVerifierInState, NeedsVerifierInStateSole, TableVisitor,
-        Verifier, VerifierState, handler_requirement,
+        Authorized, CheckIn, CheckInSole, HandlerCheck, NeedsVerifierInState,
+        NeedsVerifierInStateSole, TableVisitor, Verifier, VerifierState, handler_requirement,
     };
 
     /// Implemented by the fallback `__path_<handler>` that `#[requires_scopes]` emits

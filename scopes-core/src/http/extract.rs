@@ -96,10 +96,11 @@ where
 /// [`HandlerCheck`]), so a handler's signature names none, and a path that is not a
 /// table is an error only where the attribute names it: the handler is still a handler.
 ///
-/// Its name is what a newcomer reads in axum's own error when the router's state gives
-/// no `Verifier` ("the trait bound `fn(NeedsVerifierInState<…>, …) -> … : Handler<…,
-/// AppState>` is not satisfied"): without `#[axum::debug_handler]`, which names the
-/// cause, that error can say nothing else.
+/// It serves handlers that cannot be generic over the router's state (under
+/// `#[axum::debug_handler]`, or generic already); the others take [`CheckIn`]. Its name
+/// is what axum's own error shows when such a handler's router state gives no
+/// `Verifier` ("the trait bound `fn(NeedsVerifierInState<…>, …) -> … : Handler<…,
+/// AppState>` is not satisfied").
 #[doc(hidden)]
 pub struct NeedsVerifierInState<R: HandlerCheck>(PhantomData<fn() -> R>);
 
@@ -217,6 +218,83 @@ where
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
         as_marker!(
             check_parts(parts, state, concluder::<R>()),
+            Self(PhantomData)
+        )
+    }
+}
+
+/// What `#[requires_scopes]` injects into a handler that is not under
+/// `#[axum::debug_handler]`: [`NeedsVerifierInState`], its type naming the router's state
+/// `S` too. The handler is then generic over `S`, which rustc infers where the handler
+/// is routed (`get(handler)`): a state that gives no `Verifier` is reported there, as
+/// the bound it misses (`Verifier: FromRef<AppState>`, required for
+/// `AppState: VerifierState`), where axum's own error would name only `Handler<_, _>`.
+#[doc(hidden)]
+pub struct CheckIn<R: HandlerCheck, S>(PhantomData<fn() -> (R, S)>);
+
+/// [`CheckIn`] as a handler's only extractor: what [`NeedsVerifierInStateSole`] does.
+#[doc(hidden)]
+pub struct CheckInSole<R: HandlerCheck, S>(PhantomData<fn() -> (R, S)>);
+
+impl<R: HandlerCheck, S> Clone for CheckIn<R, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R: HandlerCheck, S> Copy for CheckIn<R, S> {}
+
+impl<R: HandlerCheck, S> fmt::Debug for CheckIn<R, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CheckIn")
+    }
+}
+
+impl<R: HandlerCheck, S> Clone for CheckInSole<R, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R: HandlerCheck, S> Copy for CheckInSole<R, S> {}
+
+impl<R: HandlerCheck, S> fmt::Debug for CheckInSole<R, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CheckInSole")
+    }
+}
+
+impl<S, R> FromRequestParts<S> for CheckIn<R, S>
+where
+    S: VerifierState + Send + Sync,
+    R: HandlerCheck,
+{
+    type Rejection = Rejection;
+
+    fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
+        as_marker!(
+            check_parts(parts, state, concluder::<R>()),
+            Self(PhantomData)
+        )
+    }
+}
+
+impl<S, R> FromRequest<S> for CheckInSole<R, S>
+where
+    S: VerifierState + Send + Sync,
+    R: HandlerCheck,
+{
+    type Rejection = Response;
+
+    fn from_request(
+        request: Request,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
+        as_marker!(
+            sole_check(request, state, concluder::<R>()),
             Self(PhantomData)
         )
     }

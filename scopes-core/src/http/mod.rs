@@ -19,7 +19,8 @@ pub use dpop::Dpop;
 pub use extract::{Authorized, Claims, SecurityScopes};
 #[doc(hidden)]
 pub use extract::{
-    HandlerCheck, NeedsVerifierInState, NeedsVerifierInStateSole, TableVisitor, handler_requirement,
+    CheckIn, CheckInSole, HandlerCheck, NeedsVerifierInState, NeedsVerifierInStateSole,
+    TableVisitor, handler_requirement,
 };
 pub use layer::{RequireScopes, RequireScopesLayer, ResponseFuture};
 pub use mcp::{McpScopes, McpScopesLayer};

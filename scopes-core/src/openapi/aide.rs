@@ -70,8 +70,8 @@ use serde_json::{Value, json};
 
 use super::{OperationSecurity, responses::grant_errors, security_schemes as schemes_json};
 use crate::http::{
-    Authorized, Claims, HandlerCheck, NeedsVerifierInState, NeedsVerifierInStateSole,
-    SecurityScopes, TableVisitor,
+    Authorized, CheckIn, CheckInSole, Claims, HandlerCheck, NeedsVerifierInState,
+    NeedsVerifierInStateSole, SecurityScopes, TableVisitor,
 };
 use crate::issuer::{AccessTokenResponse, GrantError, LaxPasswordForm, PasswordForm};
 use crate::table::{Composed, RequiredScopes, ScopeTable};
@@ -296,6 +296,26 @@ macro_rules! injected_input {
 }
 
 injected_input!(NeedsVerifierInState, NeedsVerifierInStateSole);
+
+/// The same for the injected checks that name the router's state.
+macro_rules! injected_input_in {
+    ($($injected:ident),*) => {$(
+        impl<R: HandlerCheck, S> OperationInput for $injected<R, S> {
+            fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+                <NeedsVerifierInState<R> as OperationInput>::operation_input(ctx, operation);
+            }
+
+            fn inferred_early_responses(
+                ctx: &mut GenContext,
+                operation: &mut Operation,
+            ) -> Vec<(Option<u16>, Response)> {
+                <NeedsVerifierInState<R> as OperationInput>::inferred_early_responses(ctx, operation)
+            }
+        }
+    )*};
+}
+
+injected_input_in!(CheckIn, CheckInSole);
 
 /// [`checked_input`] for a handler's table, the input named by its check's type.
 struct Input<'a>(&'a mut Operation, &'static str);

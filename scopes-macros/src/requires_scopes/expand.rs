@@ -273,10 +273,37 @@ pub(crate) fn handler(
     // `#[axum::debug_handler]`: its check of a request extractor says only that the
     // state does not fit, where the request-parts one names the missing `Verifier`.
     let debugged = function.attrs.iter().any(super::utoipa::is_debug_handler);
-    let injected_type = match function.sig.inputs.is_empty() && !debugged {
-        true => quote_spanned!(span=> #private::NeedsVerifierInStateSole<#requirement>),
-        false => quote_spanned!(span=> #private::NeedsVerifierInState<#requirement>),
+    let sole = function.sig.inputs.is_empty() && !debugged;
+    // Generic over the router's state, which rustc infers where the handler is routed,
+    // so that a state without a `Verifier` is reported there as the bound it misses
+    // (`Verifier: FromRef<AppState>`). Not under `#[axum::debug_handler]`, which takes
+    // no generic function (and names the state itself), nor for a handler generic
+    // already, whose routes may name its parameters (`get(handler::<Db>)`).
+    let in_state = !debugged && function.sig.generics.params.is_empty();
+    let injected_type = match (in_state, sole) {
+        (true, true) => quote_spanned!(span=> #private::CheckInSole<#requirement, __S>),
+        (true, false) => quote_spanned!(span=> #private::CheckIn<#requirement, __S>),
+        (false, true) => quote_spanned!(span=> #private::NeedsVerifierInStateSole<#requirement>),
+        (false, false) => quote_spanned!(span=> #private::NeedsVerifierInState<#requirement>),
     };
+    if in_state {
+        function
+            .sig
+            .generics
+            .params
+            .push(syn::GenericParam::Type(syn::TypeParam::from(
+                syn::Ident::new("__S", span),
+            )));
+        let bound: syn::WherePredicate =
+            syn::parse2(quote_spanned!(span=> __S: #private::VerifierState))
+                .expect("a where predicate");
+        function
+            .sig
+            .generics
+            .make_where_clause()
+            .predicates
+            .push(bound);
+    }
     // Built, not parsed: the type's tokens are emitted as they are.
     let injected = FnArg::Typed(syn::PatType {
         attrs: Vec::new(),

@@ -19,5 +19,5 @@ async fn plain() {}
 
 fn main() {
     let _: OperationSecurity<Scopes> = security_of!(plain);
-    let _ = read_items;
+    let _ = read_items::<scopes_core::Verifier>;
 }

@@ -21,6 +21,6 @@ async fn read_items() -> &'static str {
 struct ApiDoc;
 
 fn main() {
-    let _ = read_items;
+    let _ = read_items::<scopes_core::Verifier>;
     let _ = ApiDoc::openapi();
 }

@@ -22,5 +22,5 @@ async fn concrete() {}
 async fn t() {}
 
 fn main() {
-    let _ = (x, concrete, t);
+    let _ = (x::<scopes_core::Verifier>, concrete::<scopes_core::Verifier>, t::<scopes_core::Verifier>);
 }

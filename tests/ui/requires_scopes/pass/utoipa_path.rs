@@ -30,6 +30,6 @@ async fn r#status() {}
 struct ApiDoc;
 
 fn main() {
-    let _ = (routes::read_items, r#status);
+    let _ = (routes::read_items::<scopes_core::Verifier>, r#status::<scopes_core::Verifier>);
     let _ = ApiDoc::openapi();
 }

@@ -22,5 +22,5 @@ fn main() {
     assert_eq!(core::mem::size_of::<ScopeSet<Scopes>>(), 16);
     let set = ScopeSet::<Scopes>::granted_by(["s65"]);
     assert_eq!(set.to_string(), "s00 s64 s65");
-    let _ = handler;
+    let _ = handler::<scopes_core::Verifier>;
 }
