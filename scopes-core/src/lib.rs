@@ -190,9 +190,13 @@
 //! The attribute injects an extractor as the first parameter (what [`Authorized`] does,
 //! with the table reached through the handler's hidden requirement type): the token is
 //! verified and the scopes checked before any other extractor runs. The requirement is
-//! compiled into bitmasks; at request time the check is a mask test. It goes above
-//! `#[axum::debug_handler(state = AppState)]`, which then checks the rewritten handler
-//! against the router's state and names a missing `FromRef<AppState> for Verifier` (the
+//! compiled into bitmasks; at request time the check is a mask test. The handler is made
+//! generic over the router's state, which rustc infers from its route: a router state
+//! that gives no [`Verifier`] is an error there ("the router's state `AppState` gives no
+//! `Verifier` to check the token with", with the `FromRef` to write), and a handler named
+//! outside a route names the state (`read_items::<AppState>`). The attribute goes above
+//! `#[axum::debug_handler(state = AppState)]` (which takes no generic function, so the
+//! handler is then left as written, and `debug_handler` names a missing `Verifier`; the
 //! other order is an error that says so; without `state = …`, `debug_handler` checks
 //! against `()`). Handlers must be free `async fn`s: on an associated function of an
 //! `impl` block the attribute says to move it out.
