@@ -104,20 +104,6 @@ where
 #[doc(hidden)]
 pub struct NeedsVerifierInState<R: HandlerCheck>(PhantomData<fn() -> R>);
 
-impl<R: HandlerCheck> Clone for NeedsVerifierInState<R> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<R: HandlerCheck> Copy for NeedsVerifierInState<R> {}
-
-impl<R: HandlerCheck> fmt::Debug for NeedsVerifierInState<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("NeedsVerifierInState")
-    }
-}
-
 /// Implemented by `#[requires_scopes]` for a handler's requirement type, and for a
 /// scoped extractor (whose own check is
 /// [`NeedsVerifierInState<Self>`](NeedsVerifierInState)): hands the table, as a type, and
@@ -203,6 +189,48 @@ enum Record {
     No,
 }
 
+/// What `#[requires_scopes]` injects into a handler that is not under
+/// `#[axum::debug_handler]`: [`NeedsVerifierInState`], its type naming the router's state
+/// `S` too. The handler is then generic over `S`, which rustc infers where the handler
+/// is routed (`get(handler)`): a state that gives no `Verifier` is reported there, as
+/// the bound it misses (`Verifier: FromRef<AppState>`, required for
+/// `AppState: VerifierState`), where axum's own error would name only `Handler<_, _>`.
+#[doc(hidden)]
+pub struct CheckIn<R: HandlerCheck, S>(PhantomData<fn() -> (R, S)>);
+
+/// [`CheckIn`] as a handler's only extractor: what [`NeedsVerifierInStateSole`] does.
+#[doc(hidden)]
+pub struct CheckInSole<R: HandlerCheck, S>(PhantomData<fn() -> (R, S)>);
+
+/// `Clone`, `Copy` and `Debug` for the zero-sized types `#[requires_scopes]` injects.
+/// Their extractor impls below are written out, each on its own: rustc shows their
+/// source in the errors of a router state without a `Verifier`, where an impl written
+/// by a macro would read `impl … for $ty` and "in this macro invocation".
+macro_rules! injected {
+    ($($name:ident<$($param:ident),*>),* $(,)?) => {$(
+        impl<R: HandlerCheck $(, $param)*> Clone for $name<R $(, $param)*> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+
+        impl<R: HandlerCheck $(, $param)*> Copy for $name<R $(, $param)*> {}
+
+        impl<R: HandlerCheck $(, $param)*> fmt::Debug for $name<R $(, $param)*> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(stringify!($name))
+            }
+        }
+    )*};
+}
+
+injected! {
+    NeedsVerifierInState<>,
+    NeedsVerifierInStateSole<>,
+    CheckIn<S>,
+    CheckInSole<S>,
+}
+
 impl<S, R> FromRequestParts<S> for NeedsVerifierInState<R>
 where
     S: VerifierState + Send + Sync,
@@ -223,47 +251,7 @@ where
     }
 }
 
-/// What `#[requires_scopes]` injects into a handler that is not under
-/// `#[axum::debug_handler]`: [`NeedsVerifierInState`], its type naming the router's state
-/// `S` too. The handler is then generic over `S`, which rustc infers where the handler
-/// is routed (`get(handler)`): a state that gives no `Verifier` is reported there, as
-/// the bound it misses (`Verifier: FromRef<AppState>`, required for
-/// `AppState: VerifierState`), where axum's own error would name only `Handler<_, _>`.
-#[doc(hidden)]
-pub struct CheckIn<R: HandlerCheck, S>(PhantomData<fn() -> (R, S)>);
-
-/// [`CheckIn`] as a handler's only extractor: what [`NeedsVerifierInStateSole`] does.
-#[doc(hidden)]
-pub struct CheckInSole<R: HandlerCheck, S>(PhantomData<fn() -> (R, S)>);
-
-impl<R: HandlerCheck, S> Clone for CheckIn<R, S> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<R: HandlerCheck, S> Copy for CheckIn<R, S> {}
-
-impl<R: HandlerCheck, S> fmt::Debug for CheckIn<R, S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CheckIn")
-    }
-}
-
-impl<R: HandlerCheck, S> Clone for CheckInSole<R, S> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<R: HandlerCheck, S> Copy for CheckInSole<R, S> {}
-
-impl<R: HandlerCheck, S> fmt::Debug for CheckInSole<R, S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CheckInSole")
-    }
-}
-
+/// [`NeedsVerifierInState`]'s, for a handler generic over the router's state.
 impl<S, R> FromRequestParts<S> for CheckIn<R, S>
 where
     S: VerifierState + Send + Sync,
@@ -282,6 +270,30 @@ where
     }
 }
 
+impl<S, R> FromRequest<S> for NeedsVerifierInStateSole<R>
+where
+    S: VerifierState + Send + Sync,
+    R: HandlerCheck,
+{
+    /// The refusal's response, built here: it is written in the request's header map
+    /// ([`Rejection::respond_in`]), which the request, dropped with the refusal, no
+    /// longer needs.
+    type Rejection = Response;
+
+    /// The check itself is [`sole_check`]; what it is compiled into per handler, see
+    /// [`Concludes`].
+    fn from_request(
+        request: Request,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
+        as_marker!(
+            sole_check(request, state, concluder::<R>()),
+            Self(PhantomData)
+        )
+    }
+}
+
+/// [`NeedsVerifierInStateSole`]'s, for a handler generic over the router's state.
 impl<S, R> FromRequest<S> for CheckInSole<R, S>
 where
     S: VerifierState + Send + Sync,
@@ -417,43 +429,6 @@ where
 /// bounds for a request-parts extractor in last place.
 #[doc(hidden)]
 pub struct NeedsVerifierInStateSole<R: HandlerCheck>(PhantomData<fn() -> R>);
-
-impl<R: HandlerCheck> Clone for NeedsVerifierInStateSole<R> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<R: HandlerCheck> Copy for NeedsVerifierInStateSole<R> {}
-
-impl<R: HandlerCheck> fmt::Debug for NeedsVerifierInStateSole<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("NeedsVerifierInStateSole")
-    }
-}
-
-impl<S, R> FromRequest<S> for NeedsVerifierInStateSole<R>
-where
-    S: VerifierState + Send + Sync,
-    R: HandlerCheck,
-{
-    /// The refusal's response, built here: it is written in the request's header map
-    /// ([`Rejection::respond_in`]), which the request, dropped with the refusal, no
-    /// longer needs.
-    type Rejection = Response;
-
-    /// The check itself is [`sole_check`]; what it is compiled into per handler, see
-    /// [`Concludes`].
-    fn from_request(
-        request: Request,
-        state: &S,
-    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
-        as_marker!(
-            sole_check(request, state, concluder::<R>()),
-            Self(PhantomData)
-        )
-    }
-}
 
 /// [`NeedsVerifierInStateSole`]'s work: [`NeedsVerifierInState`]'s, recording nothing,
 /// and a refusal answered in the request's own header map.
