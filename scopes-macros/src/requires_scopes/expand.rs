@@ -281,8 +281,8 @@ pub(crate) fn handler(
     // already, whose routes may name its parameters (`get(handler::<Db>)`).
     let in_state = !debugged && function.sig.generics.params.is_empty();
     let injected_type = match (in_state, sole) {
-        (true, true) => quote_spanned!(span=> #private::CheckInSole<#requirement, __S>),
-        (true, false) => quote_spanned!(span=> #private::CheckIn<#requirement, __S>),
+        (true, true) => quote_spanned!(span=> #private::CheckInSole<#requirement, __RouterState>),
+        (true, false) => quote_spanned!(span=> #private::CheckIn<#requirement, __RouterState>),
         (false, true) => quote_spanned!(span=> #private::NeedsVerifierInStateSole<#requirement>),
         (false, false) => quote_spanned!(span=> #private::NeedsVerifierInState<#requirement>),
     };
@@ -292,10 +292,10 @@ pub(crate) fn handler(
             .generics
             .params
             .push(syn::GenericParam::Type(syn::TypeParam::from(
-                syn::Ident::new("__S", span),
+                syn::Ident::new("__RouterState", span),
             )));
         let bound: syn::WherePredicate =
-            syn::parse2(quote_spanned!(span=> __S: #private::VerifierState))
+            syn::parse2(quote_spanned!(span=> __RouterState: #private::VerifierState))
                 .expect("a where predicate");
         function
             .sig
