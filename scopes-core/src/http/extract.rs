@@ -192,9 +192,10 @@ enum Record {
 /// What `#[requires_scopes]` injects into a handler that is not under
 /// `#[axum::debug_handler]`: [`NeedsVerifierInState`], its type naming the router's state
 /// `S` too. The handler is then generic over `S`, which rustc infers where the handler
-/// is routed (`get(handler)`): a state that gives no `Verifier` is reported there, as
-/// the bound it misses (`Verifier: FromRef<AppState>`, required for
-/// `AppState: VerifierState`), where axum's own error would name only `Handler<_, _>`.
+/// is routed (`get(handler)`): a state that gives no `Verifier` is reported there by the
+/// handler's bound `__RouterState: VerifierState` ("the router's state `AppState` gives
+/// no `Verifier`…", [`VerifierState`]'s message), where axum's own error would name only
+/// `Handler<_, _>`.
 #[doc(hidden)]
 pub struct CheckIn<R: HandlerCheck, S>(PhantomData<fn() -> (R, S)>);
 
