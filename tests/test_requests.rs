@@ -1170,6 +1170,41 @@ async fn a_refusal_that_leaves_the_body_unread_closes_the_connection() {
     }
 }
 
+/// `Connection` is HTTP/1's: an HTTP/2 or HTTP/3 refusal never carries it (RFC 9113
+/// §8.2.2 makes a response with it malformed), whether its check owns the request
+/// (`/checkout`, a handler without parameters) or reads its parts (`/items/`), and
+/// however much body is left unread. The same request over HTTP/1.1 and 1.0 says
+/// `close`.
+#[tokio::test]
+async fn a_refusal_over_http2_never_says_connection_close() {
+    use axum::http::Version;
+    let app = hs_app();
+    for path in ["/checkout", "/items/"] {
+        for (version, close) in [
+            (Version::HTTP_2, false),
+            (Version::HTTP_3, false),
+            (Version::HTTP_11, true),
+            (Version::HTTP_10, true),
+        ] {
+            let request = Request::post(path)
+                .version(version)
+                .header("content-type", "application/json")
+                .header("content-length", "13")
+                .body(Body::from(r#"{"name":"x"}"#.to_owned() + " "))
+                .unwrap();
+            let response = tower::ServiceExt::oneshot(app.clone(), request)
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 401, "{path} {version:?}");
+            assert_eq!(
+                response.headers().contains_key("connection"),
+                close,
+                "{path} {version:?}"
+            );
+        }
+    }
+}
+
 /// The same from what a refusal can see without the body: the headers an extractor of
 /// the request's parts reads (a `POST` without a length, as a decompressing layer
 /// leaves it, counts as one with a body), and `Verifier::refuse`'s.
