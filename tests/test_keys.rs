@@ -334,6 +334,41 @@ fn pem_files_hold_a_key_of_the_algorithm_and_its_curve() {
             "{algorithm:?} {pem}"
         );
     }
+    // One block: a public key with its private key after it, a chain, two public keys
+    // (only the first would have been read, and the second's tokens refused).
+    let other_rsa = include_str!("keys/other_rsa_public.pem");
+    for (algorithm, pem, blocks) in [
+        (
+            Algorithm::RS256,
+            format!("{RSA_PUBLIC}{}", scopes_tests::RSA_PRIVATE),
+            2,
+        ),
+        (
+            Algorithm::ES256,
+            format!("{EC_PUBLIC}\n{}", scopes_tests::EC_PRIVATE),
+            2,
+        ),
+        (Algorithm::RS256, format!("{other_rsa}{RSA_PUBLIC}"), 2),
+        (
+            Algorithm::ES256,
+            format!("{ec_cert}{ec_cert}{EC_PUBLIC}"),
+            3,
+        ),
+    ] {
+        let refused = Key::public_pem(algorithm, &pem).unwrap_err();
+        assert_eq!(
+            refused,
+            ConfigError::SeveralPemBlocks { algorithm, blocks },
+            "{pem}"
+        );
+        assert!(
+            refused.to_string().contains("give exactly one"),
+            "{refused}"
+        );
+    }
+    // Text around the one block (`openssl x509 -text` writes it before) is no block.
+    let described = format!("Certificate:\n    Data: …\n{ec_cert}\n");
+    assert!(Key::public_pem(Algorithm::ES256, described).is_ok());
     // A `PUBLIC KEY` label holds a `SubjectPublicKeyInfo`, not a bare PKCS#1 key.
     let mislabelled = pkcs1.replace("RSA PUBLIC KEY", "PUBLIC KEY");
     assert_eq!(

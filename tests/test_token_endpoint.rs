@@ -79,6 +79,44 @@ fn post_form(body: &str) -> Request<Body> {
         .unwrap()
 }
 
+/// What a form can make the server hold is bounded whatever the router's body limit:
+/// at most 64 KiB is read, and at most 64 parameters decoded.
+#[tokio::test]
+async fn the_password_form_reads_at_most_64_kib_and_64_parameters() {
+    let refused = |why: &str| {
+        Reply::new(
+            400,
+            None,
+            &format!(
+                r#"{{"detail":"{why}","error":"invalid_request","error_description":"{why}"}}"#
+            ),
+        )
+    };
+    let fields = "grant_type=password&username=johndoe&password=secret";
+    for app in [
+        Router::new().route("/token", post(echo)),
+        Router::new()
+            .route("/token", post(echo))
+            .layer(axum::extract::DefaultBodyLimit::disable()),
+    ] {
+        let at_most = format!(
+            "{fields}&scope={}",
+            "a".repeat(64 * 1024 - fields.len() - 7)
+        );
+        assert_eq!(at_most.len(), 64 * 1024);
+        assert_eq!(send(&app, post_form(&at_most)).await.status, 200);
+        assert_eq!(
+            send(&app, post_form(&format!("{at_most}a"))).await,
+            refused("the form could not be read (over 64 KiB, or the body limit?)")
+        );
+        let many = format!("{fields}{}", "&a=1".repeat(62));
+        assert_eq!(
+            send(&app, post_form(&many)).await,
+            refused("the form has more than 64 parameters")
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_password_form_reads_rfc_6749_parameters() {
     let app = Router::new().route("/token", post(echo));

@@ -29,6 +29,15 @@ pub enum ConfigError {
     },
     /// The key could not be parsed for the algorithm.
     InvalidKey(Algorithm),
+    /// A PEM text given as one public key holds several PEM blocks (a certificate
+    /// chain, or a public key next to its private key): which one would verify tokens
+    /// is not guessed.
+    SeveralPemBlocks {
+        /// The algorithm.
+        algorithm: Algorithm,
+        /// How many blocks the text holds.
+        blocks: usize,
+    },
     /// An RSA key shorter than 2048 bits (RFC 7518 §3.3).
     WeakRsaKey {
         /// The algorithm.
@@ -204,6 +213,10 @@ impl fmt::Display for ConfigError {
                 "the {algorithm:?} secret is {len} bytes; it must be at least {min_len} (generate one with `openssl rand -hex 32`)"
             ),
             Self::InvalidKey(alg) => write!(f, "the key is not a valid {alg:?} public key"),
+            Self::SeveralPemBlocks { algorithm, blocks } => write!(
+                f,
+                "the {algorithm:?} public key's PEM holds {blocks} blocks; give exactly one: the public key, or the certificate of the key that signs the tokens (a chain's first), and never a private key"
+            ),
             Self::WeakRsaKey { algorithm, bits } => write!(
                 f,
                 "the {algorithm:?} key is {bits} bits; RSA keys must be at least 2048 bits (RFC 7518 §3.3)"

@@ -29,7 +29,8 @@ use crate::table::{ScopeSet, ScopeTable};
 /// `username` or `password`, or with a parameter given twice (RFC 6749 §3.2: any
 /// parameter, `resource` of RFC 8707 aside), answers `400 invalid_request`: JSON errors
 /// (RFC 6749 §5.2). [`LaxPasswordForm`] accepts a form without `grant_type`, as
-/// FastAPI's `OAuth2PasswordRequestForm` does.
+/// FastAPI's `OAuth2PasswordRequestForm` does. A form over 64 KiB or 64 parameters is
+/// `400 invalid_request` too, whatever the router's body limit.
 ///
 /// Every field has a default when deserialized (an empty string), so that the
 /// extractor can tell which is missing; deserialized any other way, check them.
@@ -79,8 +80,14 @@ impl PasswordForm {
     ) -> Result<Self, GrantError> {
         expect_post(request.method())?;
         let charset = expect_form(request.headers())?;
+        // Read no further than a form may be, whatever the router's body limit.
+        let request = request.map(|body| {
+            axum::body::Body::new(http_body_util::Limited::new(body, TokenRequest::MOST_BYTES))
+        });
         let body = Bytes::from_request(request, state).await.map_err(|_| {
-            GrantError::InvalidRequest("the form could not be read (over the body limit?)".into())
+            GrantError::InvalidRequest(
+                "the form could not be read (over 64 KiB, or the body limit?)".into(),
+            )
         })?;
         let form = TokenRequest::parse(&body, charset)?;
         // The grant type first: another grant's form has no username.
@@ -127,6 +134,16 @@ pub(crate) struct TokenRequest {
     pairs: Vec<(String, String)>,
 }
 
+impl TokenRequest {
+    /// The largest form read: 64 KiB, room for a signed client assertion and a long
+    /// `scope`. Decoded, each pair is two strings, which cost a few times the bytes
+    /// they come from, so the bound is on what a request can make the server hold.
+    pub(crate) const MOST_BYTES: usize = 64 * 1024;
+    /// The most parameters read: RFC 6749's grants send fewer than a dozen, and
+    /// `resource` may repeat (RFC 8707).
+    pub(crate) const MOST_PARAMETERS: usize = 64;
+}
+
 /// The parameters a request may send more than once: `resource` (RFC 8707 §2).
 const REPEATABLE: &[&str] = &["resource"];
 
@@ -156,7 +173,22 @@ impl TokenRequest {
     /// same string. A form labelled with another ASCII-compatible charset
     /// ([`FormCharset::Ascii`]) is read when it is ASCII, and refused otherwise: its `%FC`
     /// is a `ü` there and no character here.
+    /// A form over [`MOST_BYTES`](Self::MOST_BYTES) or
+    /// [`MOST_PARAMETERS`](Self::MOST_PARAMETERS) is `invalid_request`, before anything
+    /// of it is decoded.
     pub(crate) fn parse(body: &[u8], charset: FormCharset) -> Result<Self, GrantError> {
+        let pairs_of = || {
+            body.split(|&byte| byte == b'&')
+                .filter(|pair| !pair.is_empty())
+        };
+        if body.len() > Self::MOST_BYTES {
+            return Err(GrantError::InvalidRequest("the form is over 64 KiB".into()));
+        }
+        if pairs_of().count() > Self::MOST_PARAMETERS {
+            return Err(GrantError::InvalidRequest(
+                "the form has more than 64 parameters".into(),
+            ));
+        }
         let decode = |part: &[u8]| -> Result<String, GrantError> {
             let plus_as_space: Vec<u8> = part
                 .iter()
@@ -176,10 +208,7 @@ impl TokenRequest {
             })
         };
         let mut pairs = Vec::new();
-        for pair in body
-            .split(|&byte| byte == b'&')
-            .filter(|pair| !pair.is_empty())
-        {
+        for pair in pairs_of() {
             let (name, value) = match pair.iter().position(|&byte| byte == b'=') {
                 Some(at) => (&pair[..at], &pair[at + 1..]),
                 None => (pair, &[][..]),
@@ -568,7 +597,7 @@ pub(crate) fn no_store() -> [(http::HeaderName, HeaderValue); 2] {
 mod form_tests {
     use proptest::prelude::*;
 
-    use super::{FormCharset, TokenRequest};
+    use super::{FormCharset, GrantError, TokenRequest};
 
     /// Bodies of the characters that matter to the syntax, escapes good and bad, and
     /// bytes that are not UTF-8 once decoded.
@@ -596,6 +625,31 @@ mod form_tests {
             "%E2%80%AE",
         ]);
         prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    /// What a form can make the server hold is bounded: its bytes and its pairs are
+    /// counted before anything is decoded (a body of `a=1&` repeated held 28 times its
+    /// size as strings, found by a cold review).
+    #[test]
+    fn a_form_is_refused_over_its_bytes_or_parameters() {
+        let refused = |body: &[u8]| match TokenRequest::parse(body, FormCharset::Utf8) {
+            Err(GrantError::InvalidRequest(why)) => why.into_owned(),
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => panic!("read"),
+        };
+        let pairs = |n: usize| "a=1&".repeat(n).into_bytes();
+        assert!(TokenRequest::parse(&pairs(64), FormCharset::Utf8).is_ok());
+        assert_eq!(refused(&pairs(65)), "the form has more than 64 parameters");
+        // Empty pairs (`&&`) are no parameters.
+        let sparse = format!("{}{}", "&".repeat(1000), "a=1&".repeat(64));
+        assert!(TokenRequest::parse(sparse.as_bytes(), FormCharset::Utf8).is_ok());
+        let long = format!("scope={}", "s".repeat(TokenRequest::MOST_BYTES - 6));
+        assert_eq!(long.len(), TokenRequest::MOST_BYTES);
+        assert!(TokenRequest::parse(long.as_bytes(), FormCharset::Utf8).is_ok());
+        assert_eq!(
+            refused(format!("{long}s").as_bytes()),
+            "the form is over 64 KiB"
+        );
     }
 
     proptest! {

@@ -54,12 +54,21 @@ impl Key {
     /// named (RFC 5480; a key that spells out its curve's parameters is refused) and a
     /// point of that curve's length, so that a P-384 key for `ES256` is
     /// [`ConfigError::InvalidKey`] here, not a refusal of every token later (the point
-    /// itself is checked by the first signature it verifies). Anything else, a private
-    /// key above all, is refused.
+    /// itself is checked by the first signature it verifies). The text holds one PEM
+    /// block: several (a certificate chain, a private key next to the public one) are
+    /// [`ConfigError::SeveralPemBlocks`]. Anything else, a private key above all, is
+    /// refused.
     pub fn public_pem(algorithm: Algorithm, pem: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         let family = public_family(algorithm)?;
         let invalid = || ConfigError::InvalidKey(algorithm);
-        let pem = pem::parse(pem.as_ref()).map_err(|_| invalid())?;
+        // One block, read whole: a second (a chain's next certificate, a private key
+        // pasted after the public one) is refused, not left unread.
+        let mut blocks = pem::parse_many(pem.as_ref()).map_err(|_| invalid())?;
+        if blocks.len() > 1 {
+            let blocks = blocks.len();
+            return Err(ConfigError::SeveralPemBlocks { algorithm, blocks });
+        }
+        let pem = blocks.pop().ok_or_else(invalid)?;
         let der = pem.contents();
         let bare = match (pem.tag(), family) {
             ("PUBLIC KEY", _) => spki_key(algorithm, subject_public_key_info(der))?,
