@@ -93,7 +93,7 @@ fn assert_readable(response: &Response, status: StatusCode) {
 async fn a_cors_layer_outside_answers_preflights_and_exposes_the_challenge() {
     let guarded = Router::new()
         .route("/admin/report", get(report))
-        .layer(RequireScopesLayer::<Scopes, Admin>::new(&verifier()));
+        .route_layer(RequireScopesLayer::<Scopes, Admin>::new(&verifier()));
     let app = Router::new()
         .route("/items", get(items))
         .merge(guarded)
@@ -123,6 +123,10 @@ async fn a_cors_layer_outside_answers_preflights_and_exposes_the_challenge() {
     );
     let admitted = call(&app, from_page("/items", Some(&hs256(&["items"])))).await;
     assert_readable(&admitted, StatusCode::OK);
+    // `route_layer`: a path no route serves is still a 404, with its CORS headers.
+    let unknown = call(&app, from_page("/nope", None)).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(header(&unknown, &ACCESS_CONTROL_ALLOW_ORIGIN), Some(PAGE));
     let layer_refused = call(&app, from_page("/admin/report", Some(&me))).await;
     assert_readable(&layer_refused, StatusCode::FORBIDDEN);
     assert_eq!(
