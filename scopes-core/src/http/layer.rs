@@ -39,6 +39,12 @@ use crate::token::VerifiedToken;
 /// vouches for a token to the handlers: their extractors verify it again with the
 /// state's verifier, so a laxer layer cannot let a token through.
 ///
+/// Give it with `route_layer`, as below: it then wraps the router's routes. With
+/// `layer` it also wraps the router's fallback, which an app that merges the router
+/// inherits, so that a path no route serves answers 401 or 403 instead of 404; and a
+/// browser's CORS preflight (which carries no token) never reaches a CORS layer inside
+/// it: put tower-http's `CorsLayer` outside (README, "Browsers: CORS").
+///
 /// ```
 /// # use axum::{Router, routing::get};
 /// # use scopes_core::{Key, RequireScopesLayer, Verifier, requires_scopes, scopes};
