@@ -723,3 +723,78 @@ async fn a_session_the_server_answers_is_bound_once() {
         .insert("mcp-session-id", HeaderValue::from_static(""));
     assert_eq!(send(&app, empty).await.status, StatusCode::BAD_REQUEST);
 }
+
+/// A browser's MCP client (README, "MCP servers"): a CORS layer outside the guard
+/// answers the preflight, which carries no token, and lets the page read the session
+/// id and the challenge.
+#[tokio::test]
+async fn a_browser_client_gets_through_a_cors_layer_outside_the_guard() {
+    use axum::http::HeaderValue;
+    use tower_http::cors::CorsLayer;
+    const PAGE: &str = "http://127.0.0.1:6274";
+    let stub = tower::service_fn(|_: Request<Body>| async move {
+        let mut response = Response::new(Body::from(r#"{"jsonrpc":"2.0","id":1,"result":{}}"#));
+        response
+            .headers_mut()
+            .insert("mcp-session-id", HeaderValue::from_static("s-1"));
+        Ok::<_, std::convert::Infallible>(response)
+    });
+    let verifier = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .audience(RESOURCE)
+        .build()
+        .unwrap();
+    let cors = CorsLayer::new()
+        .allow_origin(HeaderValue::from_static(PAGE))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers(
+            [
+                "authorization",
+                "content-type",
+                "mcp-session-id",
+                "mcp-protocol-version",
+                "last-event-id",
+            ]
+            .map(axum::http::HeaderName::from_static),
+        )
+        .expose_headers(
+            ["www-authenticate", "mcp-session-id"].map(axum::http::HeaderName::from_static),
+        );
+    let app = Router::new()
+        .route_service("/mcp", scopes_examples::mcp::guard(verifier).layer(stub))
+        .layer(cors);
+    let preflight = Request::options("/mcp")
+        .header("origin", PAGE)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type,mcp-protocol-version",
+        )
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(preflight).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["access-control-allow-origin"], PAGE);
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    for (token, status) in [
+        (None, StatusCode::UNAUTHORIZED),
+        (Some(token(&["items:read"])), StatusCode::OK),
+    ] {
+        let mut request = post(token.as_deref(), None, &ping);
+        request
+            .headers_mut()
+            .insert("origin", HeaderValue::from_static(PAGE));
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), status);
+        assert_eq!(response.headers()["access-control-allow-origin"], PAGE);
+        let exposed = response.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap();
+        assert!(
+            exposed.contains("mcp-session-id") && exposed.contains("www-authenticate"),
+            "{exposed}"
+        );
+        let session = response.headers().get("mcp-session-id");
+        assert_eq!(session.is_some(), status == StatusCode::OK);
+    }
+}
