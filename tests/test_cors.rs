@@ -85,8 +85,18 @@ fn header<'r>(response: &'r Response, name: &HeaderName) -> Option<&'r str> {
 fn assert_readable(response: &Response, status: StatusCode) {
     assert_eq!(response.status(), status);
     assert_eq!(header(response, &ACCESS_CONTROL_ALLOW_ORIGIN), Some(PAGE));
-    let exposed = header(response, &ACCESS_CONTROL_EXPOSE_HEADERS).unwrap();
-    assert!(exposed.contains("www-authenticate"), "{exposed}");
+    assert_eq!(
+        header(response, &ACCESS_CONTROL_EXPOSE_HEADERS),
+        Some("www-authenticate,dpop-nonce")
+    );
+}
+
+async fn body(response: Response) -> String {
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
 }
 
 #[tokio::test]
@@ -105,8 +115,12 @@ async fn a_cors_layer_outside_answers_preflights_and_exposes_the_challenge() {
         let response = call(&app, preflight(path)).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert_eq!(header(&response, &ACCESS_CONTROL_ALLOW_ORIGIN), Some(PAGE));
-        let allowed = header(&response, &ACCESS_CONTROL_ALLOW_HEADERS).unwrap();
-        assert!(allowed.contains("authorization"), "{allowed}");
+        assert_eq!(
+            header(&response, &ACCESS_CONTROL_ALLOW_HEADERS),
+            Some("authorization,content-type,dpop")
+        );
+        assert_eq!(header(&response, &WWW_AUTHENTICATE), None);
+        assert_eq!(body(response).await, "");
     }
 
     // The calls themselves are checked as ever, and each refusal's challenge is the
@@ -114,6 +128,7 @@ async fn a_cors_layer_outside_answers_preflights_and_exposes_the_challenge() {
     let no_token = call(&app, from_page("/items", None)).await;
     assert_readable(&no_token, StatusCode::UNAUTHORIZED);
     assert_eq!(header(&no_token, &WWW_AUTHENTICATE), Some("Bearer"));
+    assert_eq!(body(no_token).await, r#"{"detail":"Not authenticated"}"#);
     let me = hs256(&["me"]);
     let forbidden = call(&app, from_page("/items", Some(&me))).await;
     assert_readable(&forbidden, StatusCode::FORBIDDEN);
@@ -121,8 +136,14 @@ async fn a_cors_layer_outside_answers_preflights_and_exposes_the_challenge() {
         header(&forbidden, &WWW_AUTHENTICATE),
         Some(r#"Bearer error="insufficient_scope", scope="items""#)
     );
+    assert_eq!(
+        body(forbidden).await,
+        r#"{"detail":"Not enough permissions"}"#
+    );
     let admitted = call(&app, from_page("/items", Some(&hs256(&["items"])))).await;
     assert_readable(&admitted, StatusCode::OK);
+    assert_eq!(header(&admitted, &WWW_AUTHENTICATE), None);
+    assert_eq!(body(admitted).await, "[]");
     // `route_layer`: a path no route serves is still a 404, with its CORS headers.
     let unknown = call(&app, from_page("/nope", None)).await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
@@ -132,6 +153,34 @@ async fn a_cors_layer_outside_answers_preflights_and_exposes_the_challenge() {
     assert_eq!(
         header(&layer_refused, &WWW_AUTHENTICATE),
         Some(r#"Bearer error="insufficient_scope", scope="admin""#)
+    );
+    assert_eq!(
+        body(layer_refused).await,
+        r#"{"detail":"Not enough permissions"}"#
+    );
+}
+
+/// Why a merged router takes the scopes layer with `route_layer` (README): with
+/// `layer` it also wraps that router's fallback, which the merged app inherits, so a
+/// path no route serves is refused (401, 403) instead of answered 404.
+#[tokio::test]
+async fn a_merged_router_s_layer_also_answers_for_unknown_paths() {
+    let unknown = |layered: Router<Verifier>| async move {
+        let app = Router::new()
+            .route("/items", get(items))
+            .merge(layered)
+            .with_state(verifier());
+        call(&app, from_page("/nope", None)).await.status()
+    };
+    let admin = || Router::new().route("/admin/report", get(report));
+    let layer = || RequireScopesLayer::<Scopes, Admin>::new(&verifier());
+    assert_eq!(
+        unknown(admin().route_layer(layer())).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        unknown(admin().layer(layer())).await,
+        StatusCode::UNAUTHORIZED
     );
 }
 

@@ -775,6 +775,11 @@ async fn a_browser_client_gets_through_a_cors_layer_outside_the_guard() {
     let response = app.clone().oneshot(preflight).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["access-control-allow-origin"], PAGE);
+    assert_eq!(
+        response.headers()["access-control-allow-headers"],
+        "authorization,content-type,mcp-session-id,mcp-protocol-version,last-event-id"
+    );
+    assert!(!response.headers().contains_key("www-authenticate"));
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
     for (token, status) in [
         (None, StatusCode::UNAUTHORIZED),
@@ -787,14 +792,16 @@ async fn a_browser_client_gets_through_a_cors_layer_outside_the_guard() {
         let response = app.clone().oneshot(request).await.unwrap();
         assert_eq!(response.status(), status);
         assert_eq!(response.headers()["access-control-allow-origin"], PAGE);
-        let exposed = response.headers()["access-control-expose-headers"]
-            .to_str()
-            .unwrap();
-        assert!(
-            exposed.contains("mcp-session-id") && exposed.contains("www-authenticate"),
-            "{exposed}"
+        assert_eq!(
+            response.headers()["access-control-expose-headers"],
+            "www-authenticate,mcp-session-id"
         );
         let session = response.headers().get("mcp-session-id");
         assert_eq!(session.is_some(), status == StatusCode::OK);
+        let challenge = response.headers().get("www-authenticate");
+        match status {
+            StatusCode::OK => assert_eq!(challenge, None),
+            _ => assert!(challenge.unwrap().to_str().unwrap().starts_with("Bearer")),
+        }
     }
 }

@@ -107,7 +107,7 @@ async fn the_password_form_reads_at_most_64_kib_and_64_parameters() {
         assert_eq!(send(&app, post_form(&at_most)).await.status, 200);
         assert_eq!(
             send(&app, post_form(&format!("{at_most}a"))).await,
-            refused("the form could not be read (over 64 KiB, or the body limit?)")
+            refused("the form is too large for a token request (at most 64 KiB)")
         );
         let many = format!("{fields}{}", "&a=1".repeat(62));
         assert_eq!(
@@ -560,6 +560,17 @@ async fn a_served_issuer_s_token_endpoint_reads_requests_strictly() {
         assert_eq!(answer["error"], "invalid_client", "{authorization}");
         assert_eq!(challenge.as_deref(), Some(r#"Basic realm="token""#));
     }
+    // A form over 64 KiB: refused before it is decoded, and read no further.
+    let long = format!(
+        "{grant}&resource=https://api.example/{}",
+        "a".repeat(64 * 1024)
+    );
+    let (status, answer, _) = served_token(&issuer, &[form], long).await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(
+        answer["error_description"],
+        "the form is too large for a token request (at most 64 KiB)"
+    );
     // A form that is not UTF-8: `invalid_request`, not a client named with `\u{FFFD}`.
     for (content_type, body) in [
         (form.1, "grant_type=client_credentials&client_id=cli%FF"),

@@ -215,7 +215,7 @@ impl fmt::Display for ConfigError {
             Self::InvalidKey(alg) => write!(f, "the key is not a valid {alg:?} public key"),
             Self::SeveralPemBlocks { algorithm, blocks } => write!(
                 f,
-                "the {algorithm:?} public key's PEM holds {blocks} blocks; give exactly one: the public key, or the certificate of the key that signs the tokens (a chain's first), and never a private key"
+                "the {algorithm:?} public key's PEM holds {blocks} blocks; give exactly one: the public key, or the certificate of the key that signs the tokens (a chain's first; `openssl x509 -in chain.pem -pubkey -noout` prints its public key), and never a private key"
             ),
             Self::WeakRsaKey { algorithm, bits } => write!(
                 f,

@@ -84,11 +84,13 @@ impl PasswordForm {
         let request = request.map(|body| {
             axum::body::Body::new(http_body_util::Limited::new(body, TokenRequest::MOST_BYTES))
         });
-        let body = Bytes::from_request(request, state).await.map_err(|_| {
-            GrantError::InvalidRequest(
-                "the form could not be read (over 64 KiB, or the body limit?)".into(),
-            )
-        })?;
+        let body =
+            Bytes::from_request(request, state)
+                .await
+                .map_err(|rejection| match rejection.status() {
+                    StatusCode::PAYLOAD_TOO_LARGE => TokenRequest::too_large(),
+                    _ => GrantError::InvalidRequest("the form could not be read".into()),
+                })?;
         let form = TokenRequest::parse(&body, charset)?;
         // The grant type first: another grant's form has no username.
         match form.one("grant_type")? {
@@ -142,6 +144,15 @@ impl TokenRequest {
     /// The most parameters read: RFC 6749's grants send fewer than a dozen, and
     /// `resource` may repeat (RFC 8707).
     pub(crate) const MOST_PARAMETERS: usize = 64;
+
+    /// The refusal of a form over [`MOST_BYTES`](Self::MOST_BYTES), or over the
+    /// router's body limit where that is lower.
+    pub(crate) fn too_large() -> GrantError {
+        let most = Self::MOST_BYTES / 1024;
+        GrantError::InvalidRequest(
+            format!("the form is too large for a token request (at most {most} KiB)").into(),
+        )
+    }
 }
 
 /// The parameters a request may send more than once: `resource` (RFC 8707 §2).
@@ -182,11 +193,15 @@ impl TokenRequest {
                 .filter(|pair| !pair.is_empty())
         };
         if body.len() > Self::MOST_BYTES {
-            return Err(GrantError::InvalidRequest("the form is over 64 KiB".into()));
+            return Err(Self::too_large());
         }
         if pairs_of().count() > Self::MOST_PARAMETERS {
             return Err(GrantError::InvalidRequest(
-                "the form has more than 64 parameters".into(),
+                format!(
+                    "the form has more than {} parameters",
+                    Self::MOST_PARAMETERS
+                )
+                .into(),
             ));
         }
         let decode = |part: &[u8]| -> Result<String, GrantError> {
@@ -648,7 +663,7 @@ mod form_tests {
         assert!(TokenRequest::parse(long.as_bytes(), FormCharset::Utf8).is_ok());
         assert_eq!(
             refused(format!("{long}s").as_bytes()),
-            "the form is over 64 KiB"
+            "the form is too large for a token request (at most 64 KiB)"
         );
     }
 

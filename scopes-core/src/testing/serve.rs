@@ -203,11 +203,17 @@ impl TestIssuer {
                 Ok(charset) => charset,
                 Err(refused) => return refused.into_response(),
             };
-            let Ok(body) = body else {
-                return crate::issuer::GrantError::InvalidRequest(
-                    "the form could not be read (over the body limit?)".into(),
-                )
-                .into_response();
+            let body = match body {
+                Ok(body) => body,
+                Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    return crate::issuer::TokenRequest::too_large().into_response();
+                }
+                Err(_) => {
+                    return crate::issuer::GrantError::InvalidRequest(
+                        "the form could not be read".into(),
+                    )
+                    .into_response();
+                }
             };
             let signing = state
                 .signing
@@ -249,7 +255,12 @@ impl TestIssuer {
             )
             .route(&format!("{path}/authorize"), get(authorize_route))
             .route(&format!("{path}/jwks.json"), get(jwks_route))
-            .route(&format!("{path}/token"), axum::routing::post(token_route))
+            .route(
+                &format!("{path}/token"),
+                axum::routing::post(token_route).layer(axum::extract::DefaultBodyLimit::max(
+                    crate::issuer::TokenRequest::MOST_BYTES,
+                )),
+            )
             .with_state(Arc::clone(&state));
         let task = tokio::spawn(async move {
             // Serving ends when the task is aborted.
