@@ -3,6 +3,7 @@ import os
 import sys
 
 root, work, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+state_first = os.environ.get("COMPILE_COST_STATE_FIRST") == "1"
 scopes = [f"s{i}" for i in range(20)]
 
 def requirement(i):
@@ -73,17 +74,11 @@ opt-level = 3
     # that rustc knows it at every route instead of inferring it from `with_state` at
     # the end (which leaves each route's obligations pending through the whole chain:
     # a cost that grows with the square of the routes, for both crates).
-    if os.environ.get("COMPILE_COST_STATE_FIRST"):
-        lines.append("    let app = Router::<Verifier>::new()")
-    else:
-        lines.append("    let app: Router = Router::new()")
+    router = "Router::<Verifier>" if state_first else "Router"
+    lines.append(f"    let app: Router = {router}::new()")
     for i in range(n):
         lines.append(f'        .route("/h{i}", get(h{i}))')
-    if os.environ.get("COMPILE_COST_STATE_FIRST"):
-        lines.append("        ;")
-        lines.append("    let app: Router = app.with_state(verifier);")
-    else:
-        lines.append("        .with_state(verifier);")
+    lines.append("        .with_state(verifier);")
     lines.append("    let _ = app;")
     lines.append("    let _ = std::marker::PhantomData::<Scopes>;")
     lines.append("}")
