@@ -637,10 +637,9 @@ async fn the_development_token_endpoint_answers_as_the_rfcs_say() {
 /// The session a server answers is bound to the principal whose request opened it, and
 /// never re-bound: a server that answers one user's session id to another user's
 /// request is not passed on (found by a cold review of the binding rule).
-#[tokio::test]
-async fn a_session_the_server_answers_is_bound_once() {
-    use axum::http::HeaderValue;
-    // A stub server: answers the session id the request asks for in `x-answer`.
+/// The example's guard over a stub server that answers the session id the request
+/// asks for in `x-answer`.
+fn stub_app() -> Router {
     let stub = tower::service_fn(|request: Request<Body>| async move {
         let mut response = Response::new(Body::from(r#"{"jsonrpc":"2.0","id":1,"result":{}}"#));
         if let Some(id) = request.headers().get("x-answer") {
@@ -653,8 +652,13 @@ async fn a_session_the_server_answers_is_bound_once() {
         .audience(RESOURCE)
         .build()
         .unwrap();
-    let app =
-        Router::new().route_service("/mcp", scopes_examples::mcp::guard(verifier).layer(stub));
+    Router::new().route_service("/mcp", scopes_examples::mcp::guard(verifier).layer(stub))
+}
+
+#[tokio::test]
+async fn a_session_the_server_answers_is_bound_once() {
+    use axum::http::HeaderValue;
+    let app = stub_app();
     let mint = |sub: &str| {
         Signer::hs256(SECRET)
             .unwrap()
@@ -732,18 +736,6 @@ async fn a_browser_client_gets_through_a_cors_layer_outside_the_guard() {
     use axum::http::HeaderValue;
     use tower_http::cors::CorsLayer;
     const PAGE: &str = "http://127.0.0.1:6274";
-    let stub = tower::service_fn(|_: Request<Body>| async move {
-        let mut response = Response::new(Body::from(r#"{"jsonrpc":"2.0","id":1,"result":{}}"#));
-        response
-            .headers_mut()
-            .insert("mcp-session-id", HeaderValue::from_static("s-1"));
-        Ok::<_, std::convert::Infallible>(response)
-    });
-    let verifier = Verifier::builder()
-        .key(Key::hs256(SECRET).unwrap())
-        .audience(RESOURCE)
-        .build()
-        .unwrap();
     let cors = CorsLayer::new()
         .allow_origin(HeaderValue::from_static(PAGE))
         .allow_methods([Method::GET, Method::POST, Method::DELETE])
@@ -760,9 +752,7 @@ async fn a_browser_client_gets_through_a_cors_layer_outside_the_guard() {
         .expose_headers(
             ["www-authenticate", "mcp-session-id"].map(axum::http::HeaderName::from_static),
         );
-    let app = Router::new()
-        .route_service("/mcp", scopes_examples::mcp::guard(verifier).layer(stub))
-        .layer(cors);
+    let app = stub_app().layer(cors);
     let preflight = Request::options("/mcp")
         .header("origin", PAGE)
         .header("access-control-request-method", "POST")
@@ -786,9 +776,9 @@ async fn a_browser_client_gets_through_a_cors_layer_outside_the_guard() {
         (Some(token(&["items:read"])), StatusCode::OK),
     ] {
         let mut request = post(token.as_deref(), None, &ping);
-        request
-            .headers_mut()
-            .insert("origin", HeaderValue::from_static(PAGE));
+        let headers = request.headers_mut();
+        headers.insert("origin", HeaderValue::from_static(PAGE));
+        headers.insert("x-answer", HeaderValue::from_static("s-1"));
         let response = app.clone().oneshot(request).await.unwrap();
         assert_eq!(response.status(), status);
         assert_eq!(response.headers()["access-control-allow-origin"], PAGE);
