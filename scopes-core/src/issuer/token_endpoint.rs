@@ -184,6 +184,7 @@ impl TokenRequest {
     /// same string. A form labelled with another ASCII-compatible charset
     /// ([`FormCharset::Ascii`]) is read when it is ASCII, and refused otherwise: its `%FC`
     /// is a `ü` there and no character here.
+    ///
     /// A form over [`MOST_BYTES`](Self::MOST_BYTES) or
     /// [`MOST_PARAMETERS`](Self::MOST_PARAMETERS) is `invalid_request`, before anything
     /// of it is decoded.
