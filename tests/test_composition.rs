@@ -479,3 +479,78 @@ async fn an_extractor_is_checked_as_itself_however_it_is_named() {
         assert_eq!(reply.status, 200, "{path}");
     }
 }
+
+/// A parameter compiled out (`#[cfg(any())]` never holds) is not required: not its
+/// scopes, not even its type, which may come from an optional dependency.
+#[requires_scopes("items")]
+async fn compiled_out(
+    #[cfg(any())] _: CurrentUser,
+    #[cfg(any())] _: an_optional_dependency::Handle,
+    security: SecurityScopes<Scopes>,
+) -> String {
+    security.scope_str()
+}
+
+/// A parameter compiled in (`#[cfg(all())]` always holds) is required as any other.
+#[requires_scopes("items")]
+async fn compiled_in(#[cfg(all())] _: CurrentUser, security: SecurityScopes<Scopes>) -> String {
+    security.scope_str()
+}
+
+/// A scoped extractor inside a tuple (axum extracts each element): composed as if it
+/// were a parameter of its own, nested tuples too.
+#[requires_scopes("items")]
+async fn in_a_tuple(
+    (_, _): (axum::http::Method, CurrentUser),
+    (_, (_,)): (axum::http::HeaderMap, (Operator,)),
+    security: SecurityScopes<Scopes>,
+) -> String {
+    security.scope_str()
+}
+
+/// A return type that lists what it captures (`use<>`): the router's state, which the
+/// attribute makes the handler generic over, is added to it.
+#[requires_scopes("items")]
+async fn captures_nothing() -> impl axum::response::IntoResponse + use<> {
+    "captured"
+}
+
+#[tokio::test]
+async fn compiled_out_parameters_are_not_required_and_tuples_are_composed() {
+    let verifier = Verifier::new(Key::hs256(scopes_tests::SECRET).unwrap()).unwrap();
+    let app: Router = Router::new()
+        .route("/out", get(compiled_out))
+        .route("/in", get(compiled_in))
+        .route("/tuple", get(in_a_tuple))
+        .route("/use", get(captures_nothing))
+        .with_state(verifier);
+    assert_eq!(
+        send(&app, get_with("/out", &hs256(&["items"]))).await,
+        ok("items")
+    );
+    assert_eq!(
+        send(&app, get_with("/in", &hs256(&["items"]))).await,
+        insufficient("items me")
+    );
+    assert_eq!(
+        send(&app, get_with("/in", &hs256(&["items", "me"]))).await,
+        ok("items me")
+    );
+    // Every scope named at once, the tuple's extractors in order, as for parameters.
+    assert_eq!(
+        send(&app, get_with("/tuple", &hs256(&["items", "me"]))).await,
+        insufficient("items me admin staff")
+    );
+    assert_eq!(
+        send(&app, get_with("/tuple", &hs256(&["items", "me", "staff"]))).await,
+        ok("items me admin staff")
+    );
+    assert_eq!(
+        send(&app, get_with("/use", &hs256(&["me"]))).await,
+        insufficient("items")
+    );
+    assert_eq!(
+        send(&app, get_with("/use", &hs256(&["items"]))).await,
+        ok("captured")
+    );
+}

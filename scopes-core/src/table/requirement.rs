@@ -572,7 +572,8 @@ const fn present<X: Copy, const N: usize>(parts: [Option<X>; N], filler: X) -> (
     (present, count)
 }
 
-/// [`Parts`] for tuples of up to 16 parameters (axum's limit).
+/// [`Parts`] for tuples of up to 32 parameter types: axum's 16 parameters, some of them
+/// tuples probed element by element (none, when every parameter is compiled out).
 macro_rules! parts {
     ($($part:ident)*) => {
         impl<T: ScopeTable, $($part: Part<T>),*> Parts<T> for ($($part,)*) {
@@ -595,22 +596,39 @@ macro_rules! parts {
     };
 }
 
-parts!(A);
-parts!(A B);
-parts!(A B C);
-parts!(A B C D);
-parts!(A B C D E);
-parts!(A B C D E F);
-parts!(A B C D E F G);
-parts!(A B C D E F G H);
-parts!(A B C D E F G H I);
-parts!(A B C D E F G H I J);
-parts!(A B C D E F G H I J K);
-parts!(A B C D E F G H I J K L);
-parts!(A B C D E F G H I J K L M);
-parts!(A B C D E F G H I J K L M N);
-parts!(A B C D E F G H I J K L M N O);
-parts!(A B C D E F G H I J K L M N O P);
+parts!();
+parts!(P0);
+parts!(P0 P1);
+parts!(P0 P1 P2);
+parts!(P0 P1 P2 P3);
+parts!(P0 P1 P2 P3 P4);
+parts!(P0 P1 P2 P3 P4 P5);
+parts!(P0 P1 P2 P3 P4 P5 P6);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17 P18);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17 P18 P19);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17 P18 P19 P20);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17 P18 P19 P20 P21);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17 P18 P19 P20 P21 P22);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17 P18 P19 P20 P21 P22 P23);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17 P18 P19 P20 P21 P22 P23 P24);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17 P18 P19 P20 P21 P22 P23 P24 P25);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17 P18 P19 P20 P21 P22 P23 P24 P25 P26);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17 P18 P19 P20 P21 P22 P23 P24 P25 P26 P27);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17 P18 P19 P20 P21 P22 P23 P24 P25 P26 P27 P28);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17 P18 P19 P20 P21 P22 P23 P24 P25 P26 P27 P28 P29);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17 P18 P19 P20 P21 P22 P23 P24 P25 P26 P27 P28 P29 P30);
+parts!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 P12 P13 P14 P15 P16 P17 P18 P19 P20 P21 P22 P23 P24 P25 P26 P27 P28 P29 P30 P31);
 
 /// Autoref specialization: `(&&&Probe::<T, P>::new()).part()` is [`Scoped<P>`] when
 /// `P: RequiredScopes<T>`, else [`Foreign<P>`] when `P` is a scoped extractor of another

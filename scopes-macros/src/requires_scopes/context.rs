@@ -44,8 +44,10 @@ pub(crate) fn context(span: proc_macro::Span) -> Context {
     let (Some(path), Some(attribute)) = (span.local_file(), span.source_text()) else {
         return Context::default();
     };
-    // `#[requires_scopes(…)]`, or `requires_scopes(…)` inside a `cfg_attr`.
-    if !attribute.contains("requires_scopes") {
+    // `#[requires_scopes(…)]`, or `requires_scopes(…)` inside a `cfg_attr`, by whatever
+    // name it was imported as (`use scopes_core::requires_scopes as scoped;`): a path.
+    let written = attribute.trim_start_matches("#[").trim_start();
+    if !written.starts_with(|c: char| c == '_' || c == ':' || c.is_alphabetic()) {
         return Context::default();
     }
     let (line, column) = (span.line(), span.column());

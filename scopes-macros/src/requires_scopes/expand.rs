@@ -287,13 +287,17 @@ pub(crate) fn handler(
         (false, false) => quote_spanned!(span=> #private::NeedsVerifierInState<#requirement>),
     };
     if in_state {
+        let state = syn::Ident::new("__RouterState", span);
+        // An `impl Trait + use<…>` in the return type lists what it captures, and must
+        // list every type parameter: the state's too.
+        if let syn::ReturnType::Type(_, output) = &mut function.sig.output {
+            capture(output, &state);
+        }
         function
             .sig
             .generics
             .params
-            .push(syn::GenericParam::Type(syn::TypeParam::from(
-                syn::Ident::new("__RouterState", span),
-            )));
+            .push(syn::GenericParam::Type(syn::TypeParam::from(state)));
         let bound: syn::WherePredicate =
             syn::parse2(quote_spanned!(span=> __RouterState: #private::VerifierState))
                 .expect("a where predicate");
@@ -380,6 +384,36 @@ pub(crate) fn handler(
     }
 }
 
+/// `state` added to each `use<…>` of an `impl Trait` in `ty` (a handler's return type).
+fn capture(ty: &mut Type, state: &syn::Ident) {
+    match ty {
+        Type::ImplTrait(opaque) => {
+            for bound in &mut opaque.bounds {
+                if let syn::TypeParamBound::PreciseCapture(captures) = bound {
+                    captures
+                        .params
+                        .push(syn::CapturedParam::Ident(state.clone()));
+                }
+            }
+        }
+        Type::Path(path) => {
+            for segment in &mut path.path.segments {
+                if let syn::PathArguments::AngleBracketed(arguments) = &mut segment.arguments {
+                    for argument in &mut arguments.args {
+                        if let syn::GenericArgument::Type(ty) = argument {
+                            capture(ty, state);
+                        }
+                    }
+                }
+            }
+        }
+        Type::Tuple(tuple) => tuple.elems.iter_mut().for_each(|ty| capture(ty, state)),
+        Type::Paren(inner) => capture(&mut inner.elem, state),
+        Type::Group(inner) => capture(&mut inner.elem, state),
+        _ => {}
+    }
+}
+
 /// `impl HandlerCheck for #ty`: hands the table and `composed`, the requirement (naming
 /// anything at the table's path, so that a path that is no table is reported once,
 /// there), to a visitor. For a handler's requirement type and for a scoped extractor.
@@ -403,7 +437,11 @@ fn handler_check(names: &Names<'_>, ty: TokenStream, composed: TokenStream) -> T
 
 /// `fn parts()`: the handler's requirement, then each parameter type's that is a
 /// scoped extractor of its table, and those of other tables apart (found by autoref
-/// specialization, since a macro cannot tell), constants. Parameters whose types use the handler's generics cannot be probed here.
+/// specialization, since a macro cannot tell), constants. A tuple parameter is probed
+/// element by element (axum extracts each, and a scoped extractor in it checks its
+/// scopes), and a parameter under `#[cfg(…)]` is probed under the same conditions, so
+/// that one compiled out is not required. Parameters whose types use the handler's
+/// generics cannot be probed here.
 fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> Option<TokenStream> {
     let Names { private, .. } = names;
     // Every generic the handler declares: a type, a constant or a lifetime (whose
@@ -419,20 +457,42 @@ fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> O
             syn::GenericParam::Lifetime(param) => param.lifetime.ident.to_string(),
         })
         .collect();
-    let probed: Vec<&Type> = function
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|input| match input {
-            FnArg::Typed(typed) if !mentions_any(&typed.ty.to_token_stream(), &generics) => {
-                Some(&*typed.ty)
-            }
-            _ => None,
-        })
-        .collect();
+    let mut probed: Vec<(Vec<&syn::Attribute>, &Type)> = Vec::new();
+    for input in &function.sig.inputs {
+        if let FnArg::Typed(typed) = input {
+            let cfgs: Vec<&syn::Attribute> = typed
+                .attrs
+                .iter()
+                .filter(|attr| attr.path().is_ident("cfg"))
+                .collect();
+            let mut types = Vec::new();
+            elements(&typed.ty, &mut types);
+            probed.extend(
+                types
+                    .into_iter()
+                    .filter(|ty| !mentions_any(&ty.to_token_stream(), &generics))
+                    .map(|ty| (cfgs.clone(), ty)),
+            );
+        }
+    }
     if probed.is_empty() {
         return None;
     }
+    if probed.len() > MOST_PROBED {
+        let message = format!(
+            "`#[requires_scopes]` composes the requirements of at most {MOST_PROBED} extractors, a tuple's elements counted one by one; `{}` takes {}",
+            function.sig.ident,
+            probed.len()
+        );
+        return Some(quote_spanned! {function.sig.ident.span()=>
+            fn parts() -> #private::Composed<__T> {
+                ::core::compile_error!(#message)
+            }
+        });
+    }
+    let probes = probed.iter().map(|(cfgs, ty)| {
+        quote! { #(#cfgs)* (&&&#private::Probe::<__T, #ty>::new()).part(), }
+    });
     // In the impl that is generic over the table `__T`, whose bound says which table it
     // is: a scoped extractor's impl, bound the same way, is found for it however either
     // names the table. A path that is no table leaves the impl unused, and adds no
@@ -441,11 +501,28 @@ fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> O
         fn parts() -> #private::Composed<__T> {
             #[allow(unused_imports)]
             use #private::{ProbeForeign as _, ProbePlain as _, ProbeScoped as _};
-            #private::composed::<__T, #requirement, _>((
-                #((&&&#private::Probe::<__T, #probed>::new()).part(),)*
-            ))
+            #private::composed::<__T, #requirement, _>((#(#probes)*))
         }
     })
+}
+
+/// The most parameter types (a tuple's elements each) a handler's requirement is
+/// composed with: scopes-core's `Parts` impls.
+const MOST_PROBED: usize = 32;
+
+/// The types axum extracts for a parameter of type `ty`: a tuple's elements (each in
+/// turn, nested tuples too), else `ty` itself.
+fn elements<'a>(ty: &'a Type, into: &mut Vec<&'a Type>) {
+    match ty {
+        Type::Tuple(tuple) if !tuple.elems.is_empty() => {
+            for element in &tuple.elems {
+                elements(element, into);
+            }
+        }
+        Type::Paren(inner) => elements(&inner.elem, into),
+        Type::Group(inner) => elements(&inner.elem, into),
+        _ => into.push(ty),
+    }
 }
 
 /// A scoped extractor: its type gets the requirement, and `from_request_parts` checks
