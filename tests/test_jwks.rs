@@ -452,14 +452,38 @@ async fn the_last_good_set_serves_while_the_key_server_fails() {
             "{behavior:?}"
         );
     }
-    // An empty set is a failure too: the last good set stays.
+    // A set served without a usable key is no failure of the provider but its answer:
+    // it replaces the last good set, whose keys are trusted no longer (the token, which
+    // the cache held, is refused), and the fetch says so to whoever asked for it. Empty,
+    // or holding only keys that are left out (a symmetric one).
     server.set_behavior(Behavior::Normal);
-    server.set_keys(vec![]);
-    assert_eq!(
-        verifier.refresh_keys().await.unwrap_err().error(),
-        &KeyFetchError::NoUsableKeys
-    );
+    let symmetric = serde_json::json!({"kty": "oct", "kid": "k1", "k": "c2VjcmV0"});
+    for keys in [vec![], vec![symmetric]] {
+        server.set_keys(vec![key.jwk()]);
+        tokio::time::sleep(fast_cooldown()).await;
+        verifier.refresh_keys().await.unwrap();
+        assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
+        server.set_keys(keys.clone());
+        assert_eq!(
+            verifier.refresh_keys().await.unwrap_err().error(),
+            &KeyFetchError::NoUsableKeys,
+            "{keys:?}"
+        );
+        assert_eq!(
+            send(&app, get_with("/items/", &token)).await,
+            unknown_key(),
+            "{keys:?}"
+        );
+    }
+    // The key published again: found by the next token after the cooldown.
+    server.set_keys(vec![key.jwk()]);
+    tokio::time::sleep(fast_cooldown()).await;
     assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
+}
+
+/// `fast()`'s cooldown, and a little more.
+fn fast_cooldown() -> Duration {
+    Duration::from_millis(350)
 }
 
 #[tokio::test(flavor = "multi_thread")]

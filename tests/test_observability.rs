@@ -220,6 +220,46 @@ fn each_refusal_is_one_event_with_its_code_and_scopes() {
 }
 
 #[test]
+fn a_verified_token_s_issuer_and_scopes_are_escaped_and_cut_in_events() {
+    // A verifier of keys alone checks no `iss`: what a signed token says there reaches
+    // the event, as its scope names do, one line whatever they hold.
+    let issuer = TestIssuer::hs256();
+    let app = Router::new()
+        .route("/items", get(read_items))
+        .with_state(Verifier::new(issuer.key()).unwrap());
+    let forged_line = issuer
+        .token(scope_set!("me"))
+        .claim("iss", "https://a.test/\nINFO admitted\u{2028}")
+        .claim("scope", "me\nINFO admitted")
+        .without("aud")
+        .mint();
+    let long = issuer
+        .token(scope_set!("me"))
+        .claim("iss", "x".repeat(100_000))
+        .without("aud")
+        .mint();
+    let (events, _) = observed(async {
+        for token in [&forged_line, &long] {
+            testing::send(&app, testing::get("/items", Some(token)))
+                .await
+                .assert_insufficient_scope("items");
+        }
+    });
+    let refused = refusals(&events);
+    assert_eq!(refused.len(), 2, "{events:#?}");
+    assert_eq!(
+        refused[0].field("issuer"),
+        Some("https://a.test/\\u{a}INFO admitted\\u{2028}")
+    );
+    // A name with a line break is no scope token (RFC 6749 §3.3): not granted, not named.
+    assert_eq!(refused[0].field("granted"), Some("admitted"));
+    assert_eq!(
+        refused[1].field("issuer"),
+        Some(format!("{}…", "x".repeat(120)).as_str())
+    );
+}
+
+#[test]
 fn a_wrong_audience_or_issuer_names_what_the_token_says_and_what_is_accepted() {
     let issuer = TestIssuer::hs256();
     let app = app(&issuer);

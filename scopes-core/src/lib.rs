@@ -236,7 +236,8 @@
 //! `Cache-Control: max-age`, and on a token naming an unknown `kid`, at most once per
 //! cooldown, a burst of such tokens sharing one fetch; while the provider fails, the
 //! last good set serves, and a token naming a key it lacks is answered 503 (it could not
-//! be checked), not 401. URLs come from configuration only (`jku`/`x5u` are ignored),
+//! be checked), not 401. A set the provider serves without a usable key (empty, say)
+//! replaces the last one all the same: the keys it withdrew are trusted no longer. URLs come from configuration only (`jku`/`x5u` are ignored),
 //! must be https (http on loopback), and fetches are bounded in time and size
 //! (`FetchOptions`). Several issuers at once are each a [`TrustedIssuer`] given to
 //! [`VerifierBuilder::trust`]: a token is routed by its `iss` to that issuer's keys,

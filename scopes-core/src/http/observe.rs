@@ -299,6 +299,11 @@ const GRANTED_MAX: usize = 1024;
 /// `text` cut to at most [`GRANTED_MAX`] bytes, after its last whole name (at a
 /// character boundary, for a single name that long), with `…` when cut.
 fn clipped(text: &str) -> Cow<'_, str> {
+    // Outside printable ASCII (a scope name the issuer wrote with a line break), escaped
+    // as the token's other texts are.
+    if !text.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'\\') {
+        return Cow::Owned(escaped(text, GRANTED_MAX));
+    }
     if text.len() <= GRANTED_MAX {
         return Cow::Borrowed(text);
     }
@@ -522,15 +527,18 @@ refusal_counters!(
 );
 
 /// The token's `iss`, borrowed from its claims (owned only when it has escapes).
-fn issuer_of(token: &VerifiedToken) -> Option<Cow<'_, str>> {
+fn issuer_of(token: &VerifiedToken) -> Option<String> {
     #[derive(Deserialize)]
     struct Iss<'a> {
         #[serde(borrow, default)]
         iss: Option<Cow<'a, str>>,
     }
+    // Escaped and cut as the `iss` of a token refused before it was verified: a
+    // verified token's claims are its issuer's word, not the log's.
     serde_json::from_str::<Iss<'_>>(token.claims_json())
         .ok()
         .and_then(|claims| claims.iss)
+        .map(|iss| escaped(&iss, NAMED_MAX))
 }
 
 /// Why the claims do not deserialize into `C`, naming the field and what was expected

@@ -48,6 +48,12 @@ pub(crate) struct KeySet {
 }
 
 impl KeySet {
+    /// Whether the set is one: keys given to the builder, or what the provider last
+    /// answered, empty or not. Only a remote set before its first fetch is none.
+    pub(crate) fn known(&self) -> bool {
+        self.generation != 0 || !self.keys.is_empty()
+    }
+
     /// The keys a token's header may have been signed with, in the set's order: the
     /// key of its `kid` when the token names one and keys have ids, else every key
     /// pinned to the token's algorithm (a token without `kid`, or keys without ids:
@@ -69,10 +75,19 @@ impl KeySet {
             .take(KEYS_TRIED)
     }
 
-    /// Why a token's header has no [`candidates`](Self::candidates): a `kid` no key
-    /// has (worth a refresh of a fetched set), or no key of its algorithm by that id or
-    /// at all (refused whatever the set).
-    pub(crate) fn missing(&self, kid: Option<&str>) -> TokenError {
+    /// Why a token's header (`kid`, `algorithm`) has no [`candidates`](Self::candidates):
+    /// a `kid` no key has, or no key at all (a provider's set without a usable key, for
+    /// a token of a public-key algorithm), each worth a refresh of a fetched set; or no
+    /// key of its algorithm by that id or at all (refused whatever the set).
+    pub(crate) fn missing(
+        &self,
+        kid: Option<&str>,
+        algorithm: jsonwebtoken::Algorithm,
+    ) -> TokenError {
+        use jsonwebtoken::AlgorithmFamily;
+        if self.keys.is_empty() && algorithm.family() != AlgorithmFamily::Hmac {
+            return TokenError::UnknownKey;
+        }
         match self.by_kid(kid) {
             Some(kid) if !self.keys.iter().any(|key| key.kid.as_deref() == Some(kid)) => {
                 TokenError::UnknownKey

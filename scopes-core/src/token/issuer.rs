@@ -589,7 +589,7 @@ impl IssuerRules {
         })
         .map_err(|()| TokenError::Malformed)?;
         if !verified {
-            return Err(refused.unwrap_or_else(|| set.missing(token.kid())));
+            return Err(refused.unwrap_or_else(|| set.missing(token.kid(), token.algorithm)));
         }
         // Decoded on the stack when small; checked as UTF-8 once, here.
         with_decoded(token.payload, |claims| {

@@ -637,18 +637,16 @@ impl TokenVerifier {
         let generation = set.generation;
         match issuer.check(token, jws, &set, self.leeway_secs) {
             // A key the set lacks: worth a refresh.
-            Err(missed @ TokenError::UnknownKey) if !set.keys.is_empty() => {
-                Err(Waiting::KeyRefresh {
-                    index,
-                    generation,
-                    missed,
-                })
-            }
+            Err(missed @ TokenError::UnknownKey) if set.known() => Err(Waiting::KeyRefresh {
+                index,
+                generation,
+                missed,
+            }),
             // No set yet (none fetched): a refresh, and if it fails, the token could not
             // be checked, which is not the token's fault. (An HMAC token never could: a
             // fetched set holds no shared secrets.)
             Err(TokenError::UnknownKey | TokenError::AlgorithmNotAllowed)
-                if set.keys.is_empty() && jws.algorithm.family() != AlgorithmFamily::Hmac =>
+                if !set.known() && jws.algorithm.family() != AlgorithmFamily::Hmac =>
             {
                 Err(Waiting::KeyRefresh {
                     index,

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use super::FetchOptions;
 use crate::error::ConfigError;
 
-/// Why a key set could not be fetched. The last good set stays in use meanwhile.
+/// Why a key set could not be fetched. The last good set stays in use meanwhile, except
+/// after [`NoUsableKeys`](Self::NoUsableKeys).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyFetchError {
@@ -32,7 +33,12 @@ pub enum KeyFetchError {
     TooLarge,
     /// The JWKS body is not a JSON Web Key Set.
     NotAKeySet,
-    /// The set has no key usable for signatures.
+    /// The set was fetched, and has no key usable for signatures: it is empty, or each
+    /// of its keys was left out (an encryption or symmetric key, an unknown key type).
+    /// Unlike the other errors, the set replaces the last one all the same (a provider
+    /// that withdraws its keys is trusted no longer), so tokens are refused (401) until
+    /// the provider publishes a usable key, which the next fetch after the cooldown
+    /// finds.
     NoUsableKeys,
     /// The discovery document is not a JSON object with an `issuer` (and, for keys, a
     /// `jwks_uri`).

@@ -12,6 +12,9 @@
 //!   key the provider starts signing with just after it is fetched at once. The fetch runs in a task of its own: a request
 //!   dropped while it waits (its client gone) neither aborts the fetch nor leaves the
 //!   cooldown started with no set fetched.
+//! - A fetched set replaces the current one, even when it has no usable key (the
+//!   provider withdrew its keys: none is trusted any longer, and tokens are refused
+//!   until a usable one is published).
 //! - A failed refresh keeps the last good set; it is retried after the cooldown. While
 //!   the last fetch failed, a token naming an unknown `kid` could not be checked (the
 //!   key may be new): it is refused as such (503), not blamed (401).
@@ -78,6 +81,14 @@ struct State {
     /// The body the current set was read from: a fetch of the same bytes keeps the
     /// generation (and the cache), any other bytes start a new one.
     body: Mutex<Vec<u8>>,
+}
+
+/// What a fetch read.
+struct Fetched {
+    /// How long the set is fresh.
+    fresh_for: Duration,
+    /// Whether it holds a key usable for signatures.
+    usable: bool,
 }
 
 #[derive(Default)]
@@ -274,15 +285,16 @@ impl State {
         }
         // The first set is fetched for whoever needs it first, a start-up's fetch: it
         // starts no cooldown, or a key rotated in soon after would wait for it.
-        if !self.current.load().keys.is_empty() {
+        if self.current.load().known() {
             flight.last_miss_fetch = Some(Instant::now());
         }
         let state = Arc::clone(&self);
         let fetch = async move {
             match state.fetch_locked(&mut flight).await {
-                Err(_) => AfterMiss::Unavailable,
-                Ok(()) if state.current.load().generation != generation => AfterMiss::Changed,
-                Ok(()) => AfterMiss::Current,
+                // A set without a usable key is the provider's answer all the same.
+                Err(error) if error != KeyFetchError::NoUsableKeys => AfterMiss::Unavailable,
+                _ if state.current.load().generation != generation => AfterMiss::Changed,
+                _ => AfterMiss::Current,
             }
         };
         // In a task of its own, with the flight: the fetch that started the cooldown
@@ -301,10 +313,14 @@ impl State {
 
     async fn fetch_locked(&self, flight: &mut Flight) -> Result<(), KeyFetchError> {
         flight.fetch_started = Some(Instant::now());
-        let result = self.fetch().await;
-        flight.failed_at = match result {
-            Ok(_) => None,
-            Err(_) => Some(Instant::now()),
+        let fetched = self.fetch().await;
+        flight.failed_at = fetched.is_err().then(Instant::now);
+        // A set without a usable key is in use, and an error all the same for whoever
+        // asked for the fetch (a start-up check), asked again after the cooldown.
+        let result = match fetched {
+            Ok(Fetched { usable: false, .. }) => Err(KeyFetchError::NoUsableKeys),
+            Ok(Fetched { fresh_for, .. }) => Ok(fresh_for),
+            Err(error) => Err(error),
         };
         self.attempts.fetch_add(1, Ordering::AcqRel);
         #[cfg(feature = "metrics")]
@@ -320,13 +336,17 @@ impl State {
                 let source = match &self.location {
                     Location::Jwks(url) | Location::Issuer(url) => for_logs(url),
                 };
-                match self.current.load().keys.is_empty() {
-                    true => tracing::warn!(
+                match (error, self.current.load().known()) {
+                    (KeyFetchError::NoUsableKeys, _) => tracing::warn!(
+                        %source,
+                        "the key set has no key usable for signatures (it is empty, or its keys were left out); it replaces the last one, so tokens are refused until it has one"
+                    ),
+                    (_, false) => tracing::warn!(
                         %error,
                         %source,
                         "fetching the key set failed; there is no key set yet, so tokens are refused until a fetch succeeds"
                     ),
-                    false => tracing::warn!(
+                    (_, true) => tracing::warn!(
                         %error,
                         %source,
                         "fetching the key set failed; the last good set stays in use"
@@ -340,8 +360,10 @@ impl State {
         result.map(|_| ())
     }
 
-    /// One fetch: discovery when needed, then the JWKS. Returns how long the set is fresh.
-    async fn fetch(&self) -> Result<Duration, KeyFetchError> {
+    /// One fetch: discovery when needed, then the JWKS, which replaces the current set
+    /// (a set without a usable key too: the provider's keys are the ones it publishes now,
+    /// and one it withdrew is trusted no longer).
+    async fn fetch(&self) -> Result<Fetched, KeyFetchError> {
         let uri = self.jwks_uri().await?;
         let response = match fetch::get(&self.client, &uri, &self.options).await {
             Ok(response) => response,
@@ -355,9 +377,7 @@ impl State {
         for skipped in &parsed.skipped {
             tracing::warn!(kid = ?skipped.kid, reason = %skipped.reason, "a key of the set was left out");
         }
-        if parsed.keys.is_empty() {
-            return Err(KeyFetchError::NoUsableKeys);
-        }
+        let usable = !parsed.keys.is_empty();
         let previous = self.current.load();
         let generation = {
             let mut body = lock(&self.body);
@@ -372,7 +392,10 @@ impl State {
             keys: parsed.keys,
             generation,
         }));
-        Ok(self.options.fresh_for(response.max_age))
+        Ok(Fetched {
+            fresh_for: self.options.fresh_for(response.max_age),
+            usable,
+        })
     }
 
     async fn jwks_uri(&self) -> Result<String, KeyFetchError> {
