@@ -511,7 +511,8 @@ pub mod __private {
     #[diagnostic::on_unimplemented(
         message = "`#[utoipa::path]` is written above `#[requires_scopes]`, so utoipa documents the operation without its security",
         label = "write `#[requires_scopes]` above `#[utoipa::path]`",
-        note = "`#[requires_scopes]` must expand first to give the operation its `security` and 400/401/403 responses"
+        note = "`#[requires_scopes]` must expand first to give the operation its `security` and 400/401/403 responses",
+        note = "with no `#[utoipa::path]` above it, the handler's name is that of a handler documented in another module whose items a glob import brings here (`use super::*;`, which rustc then reports as ambiguous): import what this module needs from there by name, or rename one of the two handlers"
     )]
     pub trait NoUtoipaPathAbove {}
 
