@@ -301,7 +301,10 @@ const GRANTED_MAX: usize = 1024;
 fn clipped(text: &str) -> Cow<'_, str> {
     // Outside printable ASCII (a scope name the issuer wrote with a line break), escaped
     // as the token's other texts are.
-    if !text.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'\\') {
+    if !text
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'\\')
+    {
         return Cow::Owned(escaped(text, GRANTED_MAX));
     }
     if text.len() <= GRANTED_MAX {

@@ -8,7 +8,7 @@ use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
-use super::json::Present;
+use super::json::{Present, Reader};
 use crate::error::TokenError;
 use crate::keys::{is_object, with_decoded};
 
@@ -276,8 +276,13 @@ fn read_header(segment: &str) -> Option<ReadHeader> {
         if !is_object(header) {
             return None;
         }
-        let header: JoseHeader<'_> =
-            serde_json::from_str(core::str::from_utf8(header).ok()?).ok()?;
+        let header = core::str::from_utf8(header).ok()?;
+        // Nested no deeper than claims may be ([`Reader`]'s limit): serde_json skips a
+        // member it does not read at any depth, and anyone can make a header it reads
+        // before a signature is checked.
+        let mut nested = Reader::new(header);
+        nested.skip().and_then(|()| nested.end()).ok()?;
+        let header: JoseHeader<'_> = serde_json::from_str(header).ok()?;
         Some(ReadHeader {
             algorithm: header.alg.parse().map_err(|_| ()),
             kid: header.kid.as_deref().map(Kid::new),
@@ -370,6 +375,21 @@ mod tests {
             jws.kid().map(str::to_owned),
             jws.typ == Typ::AccessToken,
         ))
+    }
+
+    #[test]
+    fn a_header_is_nested_no_deeper_than_claims() {
+        let nested = |depth: usize| {
+            format!(
+                r#"{{"alg":"HS256","x":{}{}}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        // The header itself is one level.
+        assert!(parsed(&nested(127)).is_ok());
+        assert_eq!(parsed(&nested(128)), Err(TokenError::Malformed));
+        assert_eq!(parsed(&nested(100_000)), Err(TokenError::Malformed));
     }
 
     #[test]
