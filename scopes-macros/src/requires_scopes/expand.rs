@@ -480,7 +480,7 @@ fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> O
     }
     if probed.len() > MOST_PROBED {
         let message = format!(
-            "`#[requires_scopes]` composes the requirements of at most {MOST_PROBED} extractors, a tuple's elements counted one by one; `{}` takes {}",
+            "`#[requires_scopes]` composes the requirements of at most {MOST_PROBED} extractors, a tuple's elements counted one by one; `{}` takes {}: group some into an extractor of your own (a struct implementing `FromRequestParts`)",
             function.sig.ident,
             probed.len()
         );
