@@ -299,14 +299,6 @@ const GRANTED_MAX: usize = 1024;
 /// `text` cut to at most [`GRANTED_MAX`] bytes, after its last whole name (at a
 /// character boundary, for a single name that long), with `…` when cut.
 fn clipped(text: &str) -> Cow<'_, str> {
-    // Outside printable ASCII (a scope name the issuer wrote with a line break), escaped
-    // as the token's other texts are.
-    if !text
-        .bytes()
-        .all(|b| (b' '..=b'~').contains(&b) && b != b'\\')
-    {
-        return Cow::Owned(escaped(text, GRANTED_MAX));
-    }
     if text.len() <= GRANTED_MAX {
         return Cow::Borrowed(text);
     }
