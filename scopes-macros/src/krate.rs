@@ -34,6 +34,10 @@ pub(crate) enum Reach {
     Missing,
     /// Its manifest has a `metadata.scopes` this module cannot read.
     Unreadable,
+    /// Its manifest names `scopes-core` among its dev-dependencies only: how its tests,
+    /// examples and benches reach it (`Root` or `Path`), which its library and binaries
+    /// do not see.
+    DevOnly(Box<Reach>),
 }
 
 /// The manifest last read (a build compiles one crate; rust-analyzer's server, many),
@@ -78,19 +82,67 @@ fn read(text: &str) -> Reach {
         return Reach::Path(path);
     }
     let keys = scopes_core_keys(text);
-    if !keys.is_empty() && !keys.iter().any(|key| key == "scopes_core") {
-        return Reach::Path(format!("::{}", keys[0]));
+    let named = |dev: bool| -> Vec<&str> {
+        keys.iter()
+            .filter(|(_, among_dev)| *among_dev == dev)
+            .map(|(key, _)| key.as_str())
+            .collect()
+    };
+    let reach = |names: &[&str]| match names.contains(&"scopes_core") {
+        true => Reach::Root,
+        false => Reach::Path(format!("::{}", names[0])),
+    };
+    let (normal, dev) = (named(false), named(true));
+    if !normal.is_empty() {
+        return reach(&normal);
     }
+    // Comments left out: a mention there reaches nothing.
+    let code: String = text
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
     // Written in another form (dotted keys, an inline table): said, not ignored.
-    if text.contains("metadata.scopes")
-        || (text.contains("[package.metadata]") && text.contains("scopes ="))
+    if code.contains("metadata.scopes")
+        || (code.contains("[package.metadata]") && code.contains("scopes ="))
     {
         return Reach::Unreadable;
     }
-    if text.contains("scopes-core") || text.contains("scopes_core") {
+    if !dev.is_empty() {
+        return Reach::DevOnly(Box::new(reach(&dev)));
+    }
+    if code.contains("scopes-core") || code.contains("scopes_core") {
         Reach::Root
     } else {
         Reach::Missing
+    }
+}
+
+/// Whether the code being compiled sees the crate's dev-dependencies: an integration
+/// test or a bench (cargo says so), or a file under `tests/`, `examples/` or
+/// `benches/`; or where that cannot be told (nothing is refused on a guess).
+fn sees_dev_dependencies() -> bool {
+    if std::env::var_os("CARGO_TARGET_TMPDIR").is_some() || !proc_macro::is_available() {
+        return true;
+    }
+    let (Some(dir), Some(file)) = (
+        std::env::var_os("CARGO_MANIFEST_DIR"),
+        proc_macro::Span::call_site().local_file(),
+    ) else {
+        return true;
+    };
+    let dir = PathBuf::from(dir);
+    let file = match file.is_absolute() {
+        true => file,
+        false => std::env::current_dir().map_or(file.clone(), |cwd| cwd.join(&file)),
+    };
+    match file.strip_prefix(&dir) {
+        Ok(inside) => inside.components().next().is_some_and(|first| {
+            ["tests", "examples", "benches"]
+                .iter()
+                .any(|dev| first.as_os_str() == *dev)
+        }),
+        Err(_) => true,
     }
 }
 
@@ -98,12 +150,14 @@ fn read(text: &str) -> Reach {
 /// scopes-core: `scopes-core = …`, or a key whose `package` is `"scopes-core"`, inline
 /// (`sc = { package = "scopes-core", … }`) or as a table of its own
 /// (`[dependencies.sc]` then `package = "scopes-core"`).
-fn scopes_core_keys(text: &str) -> Vec<String> {
-    let mut keys: Vec<String> = Vec::new();
-    let mut add = |key: &str| {
+fn scopes_core_keys(text: &str) -> Vec<(String, bool)> {
+    let mut keys: Vec<(String, bool)> = Vec::new();
+    // Whether the table the line is in lists dev-dependencies (or a build script's).
+    let mut dev = false;
+    let mut add = |key: &str, dev: bool| {
         let key = key.trim().trim_matches(['"', '\'']).replace('-', "_");
-        if !key.is_empty() && !keys.contains(&key) {
-            keys.push(key);
+        if !key.is_empty() && !keys.contains(&(key.clone(), dev)) {
+            keys.push((key, dev));
         }
     };
     // The table a line is in: a dependency table, or one dependency's own table.
@@ -112,6 +166,7 @@ fn scopes_core_keys(text: &str) -> Vec<String> {
         let line = line.split('#').next().unwrap_or_default().trim();
         if let Some(header) = line.strip_prefix('[') {
             let header = header.trim_end_matches(']').replace(' ', "");
+            dev = header.contains("dev-dependencies") || header.contains("build-dependencies");
             table = header.rfind("dependencies").map(|at| {
                 let rest = &header[at + "dependencies".len()..];
                 match rest.strip_prefix('.') {
@@ -130,23 +185,23 @@ fn scopes_core_keys(text: &str) -> Vec<String> {
         let (key, value) = (key.trim(), value.replace(' ', ""));
         match own {
             Some(own) if key == "package" && value.trim_matches(['"', '\'']) == "scopes-core" => {
-                add(own)
+                add(own, dev)
             }
             Some(_) => {}
             None if value.contains("package=\"scopes-core\"")
                 || value.contains("package='scopes-core'") =>
             {
-                add(key)
+                add(key, dev)
             }
             // Dotted keys: `sc.package = "scopes-core"`.
             None if key.replace(' ', "").ends_with(".package")
                 && value.trim_matches(['"', '\'']) == "scopes-core" =>
             {
-                add(key.split('.').next().unwrap_or(key))
+                add(key.split('.').next().unwrap_or(key), dev)
             }
             // `scopes-core = "0.1"`, `scopes-core.workspace = true`, `scopes-core = { … }`.
             None if key.split('.').next().map(str::trim) == Some("scopes-core") => {
-                add(key.split('.').next().unwrap_or(key))
+                add(key.split('.').next().unwrap_or(key), dev)
             }
             None => {}
         }
@@ -172,6 +227,7 @@ fn inherited_rename(manifest: &std::path::Path, member: &str) -> Option<Reach> {
     };
     scopes_core_keys(&root)
         .into_iter()
+        .map(|(key, _)| key)
         .find(|key| key != "scopes_core" && inherits(key))
         .map(|key| Reach::Path(format!("::{key}")))
 }
@@ -244,7 +300,11 @@ pub(crate) fn fill(
     if given.is_some() {
         return Ok(());
     }
-    match reach() {
+    let reach = match reach() {
+        Reach::DevOnly(reach) if sees_dev_dependencies() => *reach,
+        reach => reach,
+    };
+    match reach {
         Reach::Root => Ok(()),
         Reach::Path(written) => match syn::parse_str::<syn::Path>(&written) {
             Ok(mut path) => {
@@ -270,6 +330,10 @@ pub(crate) fn fill(
         Reach::Missing => Err(syn::Error::new(
             Span::call_site(),
             missing(what, &example()),
+        )),
+        Reach::DevOnly(_) => Err(syn::Error::new(
+            Span::call_site(),
+            dev_only(what, &example()),
         )),
         Reach::Unreadable => Err(syn::Error::new(
             Span::call_site(),
@@ -357,6 +421,14 @@ fn missing(what: &str, example: &str) -> String {
     )
 }
 
+/// The error for a crate whose manifest names scopes-core among its dev-dependencies
+/// only, in code that does not see them (its library or a binary).
+fn dev_only(what: &str, example: &str) -> String {
+    format!(
+        "{what} expands to paths in `scopes_core`, but this crate has `scopes-core` in its [dev-dependencies] only, which its library and binaries do not see: if it reaches scopes-core through another crate's re-export (`pub use scopes_core;` in your `auth` crate), say so once in this crate's Cargo.toml, `[package.metadata.scopes]` then `crate = \"auth::scopes_core\"` (its tests use that path too), or on this macro, {example}; else move `scopes-core` to its [dependencies] (in `#[cfg(test)]` code, write `crate = ::scopes_core` on the macro)"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,9 +471,18 @@ mod tests {
         assert_eq!(path(read(renamed)).as_deref(), Some("::sc"));
         let renamed_table = "[dependencies.my-scopes]\npackage = \"scopes-core\"\npath = \"../scopes-core\"\n[dependencies]\nauth = \"1\"\n";
         assert_eq!(path(read(renamed_table)).as_deref(), Some("::my_scopes"));
+        // Among dev-dependencies only: for the tests, examples and benches alone.
         let renamed_dev =
             "[target.'cfg(unix)'.dev-dependencies]\nsc = {package='scopes-core', path = \"x\"}\n";
-        assert_eq!(path(read(renamed_dev)).as_deref(), Some("::sc"));
+        let Reach::DevOnly(dev) = read(renamed_dev) else {
+            panic!("dev-only")
+        };
+        assert_eq!(path(*dev).as_deref(), Some("::sc"));
+        let dev_only = "[dependencies]\nauth = \"1\"\n[dev-dependencies]\nscopes-core = { path = \"x\", features = [\"testing\"] }\n";
+        assert!(matches!(read(dev_only), Reach::DevOnly(reach) if matches!(*reach, Reach::Root)));
+        // A mention in a comment reaches nothing.
+        let commented = "[package]\nname = \"svc\" # reaches scopes-core through auth\n[dependencies]\nauth = \"1\" # scopes_core\n";
+        assert!(matches!(read(commented), Reach::Missing));
         let dotted_rename = "[dependencies]\nsc.package = \"scopes-core\"\nsc.path = \"x\"\n";
         assert_eq!(path(read(dotted_rename)).as_deref(), Some("::sc"));
         // Under its own name too: the root path serves.

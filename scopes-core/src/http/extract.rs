@@ -6,7 +6,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::borrow::Cow;
 
-use axum::extract::{FromRef, FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::response::Response;
 use http::request::Parts;
 use http_body::Body as _;
@@ -70,17 +70,16 @@ impl<T: ScopeTable, R: RequiredScopes<T>> fmt::Debug for Authorized<T, R> {
 
 impl<S, T, R> FromRequestParts<S> for Authorized<T, R>
 where
-    S: Send + Sync,
+    S: Send + Sync + VerifierState,
     T: ScopeTable,
     R: RequiredScopes<T>,
-    Verifier: FromRef<S>,
 {
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         // Thin on purpose: this is instantiated for every requirement; the work is in
         // `verified_unrecorded` (once) and `conclude` (once per table).
-        let verifier = Verifier::from_ref(state);
+        let verifier = state.verifier();
         let verified = verified_unrecorded(parts, &verifier).await;
         let granted = conclude::<T>(parts, &verifier, R::parts(), verified, Record::Yes)
             .map_err(|refused| refused.leaving(parts))?;
@@ -727,9 +726,8 @@ impl<T: ScopeTable> fmt::Debug for SecurityScopes<T> {
 
 impl<S, T> FromRequestParts<S> for SecurityScopes<T>
 where
-    S: Send + Sync,
+    S: Send + Sync + VerifierState,
     T: ScopeTable,
-    Verifier: FromRef<S>,
 {
     type Rejection = Rejection;
 
@@ -739,7 +737,7 @@ where
             .get::<LayerScopes<T>>()
             .map(|layers| layers.0.clone())
             .unwrap_or_default();
-        let verifier = Verifier::from_ref(state);
+        let verifier = state.verifier();
         if let Some(seen) = parts.extensions.get::<RequestScopes<T>>()
             && verifier.vouched_for(&seen.token)
         {
@@ -787,14 +785,13 @@ pub struct Claims<C>(pub C);
 
 impl<S, C> FromRequestParts<S> for Claims<C>
 where
-    S: Send + Sync,
+    S: Send + Sync + VerifierState,
     C: DeserializeOwned,
-    Verifier: FromRef<S>,
 {
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = Verifier::from_ref(state);
+        let verifier = state.verifier();
         let scope = |parts: &Parts| match parts.extensions.get::<RouteScope>() {
             Some(RouteScope(scope)) => scope(parts),
             None => Cow::Borrowed(""),
@@ -828,9 +825,8 @@ where
 /// verifier requires DPoP, which is refused as the non-optional extractor refuses it).
 impl<S, C> OptionalFromRequestParts<S> for Claims<C>
 where
-    S: Send + Sync,
+    S: Send + Sync + VerifierState,
     C: DeserializeOwned,
-    Verifier: FromRef<S>,
 {
     type Rejection = Rejection;
 
@@ -843,7 +839,7 @@ where
             Err(rejection) if *rejection.reason() == AuthRejection::MissingCredentials => {
                 // No credentials of a scheme the verifier reads: anonymous. Credentials of
                 // one, refused as none (a bearer token where DPoP is required): refused.
-                let takes_dpop = Verifier::from_ref(state).dpop().is_some();
+                let takes_dpop = state.verifier().dpop().is_some();
                 match credentials(parts, takes_dpop) {
                     Ok(_) => Err(rejection),
                     Err(_) => Ok(None),

@@ -562,9 +562,11 @@ pub(crate) fn extractor(
             function.block.stmts.insert(0, check.clone());
         }
     }
-    block.generics.make_where_clause().predicates.push(
-        syn::parse_quote_spanned!(path.span()=> #private::Verifier: #private::FromRef<#state>),
-    );
+    block
+        .generics
+        .make_where_clause()
+        .predicates
+        .push(syn::parse_quote_spanned!(path.span()=> #state: #private::VerifierState));
 
     let required = required_scopes_impl(&names, TokenStream::new(), quote!(#self_ty), None, own);
     let documented = aide_input(&names, self_ty, path);
