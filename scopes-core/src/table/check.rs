@@ -215,7 +215,7 @@ pub const fn missing_scheme<T: ScopeTable>(table: &str) -> Option<Message> {
     Some(
         message
             .push(" declares no OpenAPI security scheme, so its operations cannot be documented as secured; ")
-            .push("declare one after its scopes in its `scopes!`, e.g. `oauth2 \"OAuth2PasswordBearer\" { password { token_url: \"token\" } }` ")
+            .push("declare one after its scopes in its `scopes!`, e.g. `oauth2 \"OAuth2PasswordBearer\" { password { token_url: \"/token\" } }` ")
             .push("or `openid_connect { url: \"https://auth.example.com/.well-known/openid-configuration\" }`"),
     )
 }

@@ -71,7 +71,7 @@ pub(crate) fn check(sections: &[Section], errors: &mut Errors) -> Schemes {
                 if flows.is_empty() {
                     errors.spanned(
                         &section.keyword,
-                        "`oauth2` in `scopes!` needs at least one flow, e.g. `oauth2 { password { token_url: \"token\" } }`",
+                        "`oauth2` in `scopes!` needs at least one flow, e.g. `oauth2 { password { token_url: \"/token\" } }`",
                     );
                 }
                 let mut seen = HashSet::new();
