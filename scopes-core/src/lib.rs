@@ -512,7 +512,7 @@ pub mod __private {
         message = "`#[utoipa::path]` is written above `#[requires_scopes]`, so utoipa documents the operation without its security",
         label = "write `#[requires_scopes]` above `#[utoipa::path]`",
         note = "`#[requires_scopes]` must expand first to give the operation its `security` and 400/401/403 responses",
-        note = "with no `#[utoipa::path]` above it, the handler's name is that of a handler documented in another module whose items a glob import brings here (`use super::*;`, which rustc then reports as ambiguous): import what this module needs from there by name, or rename one of the two handlers"
+        note = "no `#[utoipa::path]` above it? then a glob import (`use super::*;`) brings a documented handler of the same name from another module: import by name, or rename one"
     )]
     pub trait NoUtoipaPathAbove {}
 
