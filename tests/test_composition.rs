@@ -480,12 +480,14 @@ async fn an_extractor_is_checked_as_itself_however_it_is_named() {
     }
 }
 
-/// A parameter compiled out (`#[cfg(not(test))]` never holds in a test) is not required: not its
-/// scopes, not even its type, which may come from an optional dependency.
+/// A parameter compiled out (`#[cfg(not(test))]` never holds in a test, nor does the
+/// `cfg` a `cfg_attr` applies) is not required: not its scopes, not even its type,
+/// which may come from an optional dependency.
 #[requires_scopes("items")]
 async fn compiled_out(
     #[cfg(not(test))] _: CurrentUser,
     #[cfg(not(test))] _: an_optional_dependency::Handle,
+    #[cfg_attr(test, cfg(not(test)))] _: Operator,
     security: SecurityScopes<Scopes>,
 ) -> String {
     security.scope_str()

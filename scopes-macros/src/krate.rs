@@ -174,6 +174,13 @@ fn scopes_core_keys(text: &str) -> Vec<(String, bool)> {
                     None => (rest.is_empty(), None),
                 }
             });
+            // `[dependencies.scopes-core]`: scopes-core under its own name, in a table
+            // of its own.
+            if let Some((true, Some(own))) = &table
+                && own.trim_matches(['"', '\'']) == "scopes-core"
+            {
+                add(own, dev);
+            }
             continue;
         }
         let Some((true, own)) = &table else {
@@ -480,6 +487,14 @@ mod tests {
         assert_eq!(path(*dev).as_deref(), Some("::sc"));
         let dev_only = "[dependencies]\nauth = \"1\"\n[dev-dependencies]\nscopes-core = { path = \"x\", features = [\"testing\"] }\n";
         assert!(matches!(read(dev_only), Reach::DevOnly(reach) if matches!(*reach, Reach::Root)));
+        let dev_table =
+            "[dependencies]\nauth = \"1\"\n[dev-dependencies.scopes-core]\npath = \"x\"\n";
+        assert!(matches!(read(dev_table), Reach::DevOnly(reach) if matches!(*reach, Reach::Root)));
+        // In a table of its own, beside a dev-dependency that adds the testing kit.
+        let own_table = "[dependencies.scopes-core]\npath = \"x\"\nfeatures = [\"macros\"]\n[dev-dependencies]\nscopes-core = { path = \"x\", features = [\"testing\"] }\n";
+        assert!(matches!(read(own_table), Reach::Root));
+        let target_table = "[target.'cfg(unix)'.dependencies.scopes-core]\npath = \"x\"\n";
+        assert!(matches!(read(target_table), Reach::Root));
         // A mention in a comment reaches nothing.
         let commented = "[package]\nname = \"svc\" # reaches scopes-core through auth\n[dependencies]\nauth = \"1\" # scopes_core\n";
         assert!(matches!(read(commented), Reach::Missing));

@@ -161,7 +161,9 @@ impl Verifier {
     /// none: a token naming a key added just after still fetches the set): call it at
     /// start-up to fail fast when the identity provider cannot be reached. Verifiers
     /// with configured keys only return `Ok` at once. It stops at the first fetch
-    /// that fails, and returns its error, which names the issuer or the JWKS URL of the
+    /// that fails (or that finds a set without a usable key, which is in use all the
+    /// same: [`KeyFetchError::NoUsableKeys`](crate::KeyFetchError::NoUsableKeys)), and
+    /// returns its error, which names the issuer or the JWKS URL of the
     /// key set (the provider, when several are trusted) and, in
     /// [`KeyRefreshError::error`](crate::KeyRefreshError::error), why. Each failure is
     /// also logged (a `WARN` event whose `source` field is that issuer or URL).

@@ -94,9 +94,16 @@ pub(crate) fn check(
         return Err(ProofError::Malformed);
     };
     // The one base64url decoder of the crate's token paths (`with_decoded`).
-    // Each segment a JSON object (serde's derive would take an array too).
+    // Each segment a JSON object (serde's derive would take an array too), nested no
+    // deeper than a token's claims may be (serde skips what it does not read at any
+    // depth, and anyone can send a proof).
     let decode = |segment: &str| match crate::keys::with_decoded(segment, <[u8]>::to_vec) {
-        Ok(json) if is_object(&json) => Ok(json),
+        Ok(json)
+            if is_object(&json)
+                && core::str::from_utf8(&json).is_ok_and(super::json::within_depth) =>
+        {
+            Ok(json)
+        }
         _ => Err(ProofError::Malformed),
     };
     let header: Header =
@@ -438,6 +445,28 @@ mod tests {
         let checked = run(&proof(good_header(), good_claims())).unwrap();
         assert_eq!(checked.thumbprint, thumbprint(&public_jwk()).unwrap());
         assert_eq!(checked.jti, "e1j3V_bKic8-LAEB");
+    }
+
+    #[test]
+    fn a_proof_is_nested_no_deeper_than_claims() {
+        let nested = |json: Value, depth: usize| {
+            let text = json.to_string();
+            format!(
+                r#"{},"x":{}{}}}"#,
+                text.strip_suffix('}').unwrap(),
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        let claims = good_claims().to_string();
+        let header = good_header().to_string();
+        assert!(run(&signed(&nested(good_header(), 127), &claims)).is_ok());
+        for depth in [128, 100_000] {
+            let deep_header = signed(&nested(good_header(), depth), &claims);
+            assert_eq!(run(&deep_header), Err(ProofError::Malformed), "{depth}");
+            let deep_claims = signed(&header, &nested(good_claims(), depth));
+            assert_eq!(run(&deep_claims), Err(ProofError::Malformed), "{depth}");
+        }
     }
 
     #[test]

@@ -97,6 +97,15 @@ pub(crate) struct Syntax;
 
 type Result<T> = core::result::Result<T, Syntax>;
 
+/// Whether `json` is one JSON value, nested at most [`MAX_DEPTH`] levels (in the
+/// grammar this reader accepts). For what serde reads: it skips a member it does not
+/// read at any depth, so a JOSE header or a DPoP proof anyone can send is checked here
+/// first, as deep as claims may be.
+pub(crate) fn within_depth(json: &str) -> bool {
+    let mut reader = Reader::new(json);
+    reader.skip().and_then(|()| reader.end()).is_ok()
+}
+
 /// The reader: the text (UTF-8, checked whole by the caller) and where it is.
 pub(crate) struct Reader<'a> {
     text: &'a str,

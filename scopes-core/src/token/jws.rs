@@ -8,7 +8,7 @@ use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
-use super::json::{Present, Reader};
+use super::json::{Present, within_depth};
 use crate::error::TokenError;
 use crate::keys::{is_object, with_decoded};
 
@@ -277,11 +277,10 @@ fn read_header(segment: &str) -> Option<ReadHeader> {
             return None;
         }
         let header = core::str::from_utf8(header).ok()?;
-        // Nested no deeper than claims may be ([`Reader`]'s limit): serde_json skips a
-        // member it does not read at any depth, and anyone can make a header it reads
-        // before a signature is checked.
-        let mut nested = Reader::new(header);
-        nested.skip().and_then(|()| nested.end()).ok()?;
+        // Read before a signature is checked: nested no deeper than claims may be.
+        if !within_depth(header) {
+            return None;
+        }
         let header: JoseHeader<'_> = serde_json::from_str(header).ok()?;
         Some(ReadHeader {
             algorithm: header.alg.parse().map_err(|_| ()),

@@ -6,7 +6,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, Item, ItemFn, ItemImpl, Path, Type};
 
-use super::target::{ExtractorParts, mentions_any};
+use super::target::{ExtractorParts, conditions, mentions_any};
 use super::utoipa::Documented;
 use super::valid::Resolved;
 use crate::diagnostics::{check_at, relocate};
@@ -384,33 +384,44 @@ pub(crate) fn handler(
     }
 }
 
-/// `state` added to each `use<…>` of an `impl Trait` in `ty` (a handler's return type).
+/// `state` added to each `use<…>` of an `impl Trait` in `ty` (a handler's return type),
+/// wherever it is nested.
 fn capture(ty: &mut Type, state: &syn::Ident) {
     match ty {
         Type::ImplTrait(opaque) => {
             for bound in &mut opaque.bounds {
-                if let syn::TypeParamBound::PreciseCapture(captures) = bound {
-                    captures
+                match bound {
+                    syn::TypeParamBound::PreciseCapture(captures) => captures
                         .params
-                        .push(syn::CapturedParam::Ident(state.clone()));
+                        .push(syn::CapturedParam::Ident(state.clone())),
+                    syn::TypeParamBound::Trait(bound) => capture_in(&mut bound.path, state),
+                    _ => {}
                 }
             }
         }
-        Type::Path(path) => {
-            for segment in &mut path.path.segments {
-                if let syn::PathArguments::AngleBracketed(arguments) = &mut segment.arguments {
-                    for argument in &mut arguments.args {
-                        if let syn::GenericArgument::Type(ty) = argument {
-                            capture(ty, state);
-                        }
-                    }
-                }
-            }
-        }
+        Type::Path(path) => capture_in(&mut path.path, state),
         Type::Tuple(tuple) => tuple.elems.iter_mut().for_each(|ty| capture(ty, state)),
         Type::Paren(inner) => capture(&mut inner.elem, state),
         Type::Group(inner) => capture(&mut inner.elem, state),
+        Type::Reference(inner) => capture(&mut inner.elem, state),
+        Type::Array(inner) => capture(&mut inner.elem, state),
+        Type::Slice(inner) => capture(&mut inner.elem, state),
         _ => {}
+    }
+}
+
+/// [`capture`] in the generic arguments of `path` (`Result<impl …, E>`, `Item = impl …`).
+fn capture_in(path: &mut Path, state: &syn::Ident) {
+    for segment in &mut path.segments {
+        if let syn::PathArguments::AngleBracketed(arguments) = &mut segment.arguments {
+            for argument in &mut arguments.args {
+                match argument {
+                    syn::GenericArgument::Type(ty) => capture(ty, state),
+                    syn::GenericArgument::AssocType(binding) => capture(&mut binding.ty, state),
+                    _ => {}
+                }
+            }
+        }
     }
 }
 
@@ -439,8 +450,8 @@ fn handler_check(names: &Names<'_>, ty: TokenStream, composed: TokenStream) -> T
 /// scoped extractor of its table, and those of other tables apart (found by autoref
 /// specialization, since a macro cannot tell), constants. A tuple parameter is probed
 /// element by element (axum extracts each, and a scoped extractor in it checks its
-/// scopes), and a parameter under `#[cfg(…)]` is probed under the same conditions, so
-/// that one compiled out is not required. Parameters whose types use the handler's
+/// scopes), and a parameter under `#[cfg(…)]` (or a `cfg_attr` that applies one) is
+/// probed under the same conditions, so that one compiled out is not required. Parameters whose types use the handler's
 /// generics cannot be probed here.
 fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> Option<TokenStream> {
     let Names { private, .. } = names;
@@ -457,14 +468,10 @@ fn composed(function: &ItemFn, names: &Names<'_>, requirement: &syn::Ident) -> O
             syn::GenericParam::Lifetime(param) => param.lifetime.ident.to_string(),
         })
         .collect();
-    let mut probed: Vec<(Vec<&syn::Attribute>, &Type)> = Vec::new();
+    let mut probed: Vec<(Vec<TokenStream>, &Type)> = Vec::new();
     for input in &function.sig.inputs {
         if let FnArg::Typed(typed) = input {
-            let cfgs: Vec<&syn::Attribute> = typed
-                .attrs
-                .iter()
-                .filter(|attr| attr.path().is_ident("cfg"))
-                .collect();
+            let cfgs = conditions(&typed.attrs);
             let mut types = Vec::new();
             elements(&typed.ty, &mut types);
             probed.extend(

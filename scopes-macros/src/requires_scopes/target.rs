@@ -106,7 +106,7 @@ fn check_handler(function: &ItemFn, errors: &mut Errors) {
             FnArg::Typed(typed) => &typed.attrs,
             FnArg::Receiver(receiver) => &receiver.attrs,
         };
-        !attrs.iter().any(|attr| attr.path().is_ident("cfg"))
+        conditions(attrs).is_empty()
     });
     if let Some(last) = counted.nth(AXUM_MAX_PARAMETERS - 1) {
         errors.spanned(
@@ -244,6 +244,30 @@ fn parameter_names(function: &ImplItemFn) -> Vec<Option<syn::Ident>> {
 }
 
 /// Whether `tokens` mention any of `names` as an identifier (generic parameters).
+/// The attributes that may compile a parameter out: each `#[cfg(…)]`, and each
+/// `#[cfg_attr(predicate, …)]` that applies a `cfg` (kept with its `cfg`s alone).
+pub(crate) fn conditions(attrs: &[Attribute]) -> Vec<TokenStream> {
+    use syn::punctuated::Punctuated;
+    attrs
+        .iter()
+        .filter_map(|attr| {
+            if attr.path().is_ident("cfg") {
+                return Some(attr.to_token_stream());
+            }
+            if !attr.path().is_ident("cfg_attr") {
+                return None;
+            }
+            let metas = attr
+                .parse_args_with(Punctuated::<syn::Meta, token::Comma>::parse_terminated)
+                .ok()?;
+            let mut metas = metas.into_iter();
+            let predicate = metas.next()?;
+            let cfgs: Vec<syn::Meta> = metas.filter(|meta| meta.path().is_ident("cfg")).collect();
+            (!cfgs.is_empty()).then(|| quote::quote!(#[cfg_attr(#predicate, #(#cfgs),*)]))
+        })
+        .collect()
+}
+
 pub(crate) fn mentions_any(tokens: &TokenStream, names: &[String]) -> bool {
     tokens.clone().into_iter().any(|tree| match tree {
         TokenTree::Ident(ident) => names.iter().any(|name| ident == name),
