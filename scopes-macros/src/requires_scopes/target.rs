@@ -33,6 +33,17 @@ impl Target {
             Ok(Item::Impl(block)) => Ok(Self::Extractor(block)),
             Ok(item @ (Item::Struct(_) | Item::Enum(_))) => Ok(Self::Marker(item)),
             Ok(other) => Err(unsupported(&other)),
+            // `#[requires_scopes(…)] let h = |…| async { … };`: a closure.
+            Err(_) if syn::parse2::<Stmt>(item.clone()).is_ok_and(|stmt| {
+                matches!(&stmt, Stmt::Local(local)
+                    if local.init.as_ref().is_some_and(|init| matches!(*init.expr, syn::Expr::Closure(_))))
+            }) =>
+            {
+                Err(syn::Error::new_spanned(
+                    first_token(item),
+                    "`#[requires_scopes]` cannot annotate a closure (it rewrites a handler's signature, which a closure's is not): write the handler as an `async fn` and route it by name",
+                ))
+            }
             // An associated fn of an impl block does not parse as an item.
             Err(_) => match syn::parse2::<ItemFn>(item.clone()) {
                 Ok(function) => Ok(Self::Handler(function)),
