@@ -804,12 +804,14 @@ fn json_rpc_error(
     code: i32,
     message: &'static str,
 ) -> Response {
-    let body = serde_json::json!({
-        "jsonrpc": "2.0",
-        "id": id,
-        "error": { "code": code, "message": message },
-    });
-    let mut response = Response::new(Body::from(Bytes::from(body.to_string())));
+    // The id written back as the request wrote it: a number such as `1e400` is valid
+    // JSON that no `serde_json::Value` holds (converting it failed, and panicked).
+    let message = serde_json::to_string(message).unwrap_or_else(|_| String::from("\"\""));
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":{},"error":{{"code":{code},"message":{message}}}}}"#,
+        id.map_or("null", RawValue::get)
+    );
+    let mut response = Response::new(Body::from(Bytes::from(body)));
     *response.status_mut() = status;
     response
         .headers_mut()
@@ -819,7 +821,37 @@ fn json_rpc_error(
 
 #[cfg(test)]
 mod tests {
-    use super::{RawValue, tool_calls};
+    use super::{RawValue, StatusCode, json_rpc_error, tool_calls};
+
+    #[tokio::test]
+    async fn an_error_repeats_the_id_as_written_whatever_its_number() {
+        for id in [
+            "1e400",
+            "-1e400",
+            "2e308",
+            &"9".repeat(400),
+            "\"a\\\"b\"",
+            "7",
+            "null",
+        ] {
+            let raw = RawValue::from_string(id.to_owned()).unwrap();
+            let response =
+                json_rpc_error(StatusCode::BAD_REQUEST, Some(&raw), -32602, "Unknown tool");
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let body = std::str::from_utf8(&body).unwrap();
+            assert_eq!(
+                body,
+                format!(
+                    r#"{{"jsonrpc":"2.0","id":{id},"error":{{"code":-32602,"message":"Unknown tool"}}}}"#
+                ),
+            );
+            // Still JSON, the id's text kept.
+            assert!(serde_json::from_str::<&RawValue>(body).is_ok(), "{body}");
+        }
+    }
 
     #[test]
     fn tool_calls_are_read_from_messages_and_batches() {
