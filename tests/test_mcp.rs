@@ -359,6 +359,20 @@ async fn a_session_belongs_to_the_principal_that_opened_it() {
     .await;
     assert_eq!(hijack.status, StatusCode::NOT_FOUND);
     assert!(!hijack.body.contains("Foo"), "{}", hijack.body);
+    // A session id the guard never saw opened: the same answer, so that another's is
+    // not told apart from none (and one opened elsewhere, through another instance
+    // sharing the server's session store, is not taken on trust).
+    for method in [Method::POST, Method::GET, Method::DELETE] {
+        let mut request = post(
+            Some(&mallory),
+            Some("never-opened"),
+            &call(2, "list_items", json!({})),
+        );
+        *request.method_mut() = method.clone();
+        let unknown = send(&app, request).await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{method}");
+        assert_eq!(unknown.body, hijack.body, "{method}");
+    }
     // Two session ids, one of them Alice's: refused, whichever comes first (the guard
     // and the server could each read another).
     for ids in [
@@ -702,8 +716,22 @@ async fn a_session_the_server_answers_is_bound_once() {
             &mallory,
             Some("Y"),
             "Z",
+            StatusCode::NOT_FOUND,
+            "an id the guard did not see opened is refused before the server answers",
+        ),
+        (
+            &alice,
+            Some("Z"),
+            "Z",
+            StatusCode::NOT_FOUND,
+            "Z was never opened through the guard",
+        ),
+        (
+            &mallory,
+            None,
+            "Z",
             StatusCode::OK,
-            "a new id answered to an unbound one is bound to its sender",
+            "Mallory's request opens Z: bound to him",
         ),
         (
             &alice,
@@ -712,6 +740,7 @@ async fn a_session_the_server_answers_is_bound_once() {
             StatusCode::NOT_FOUND,
             "Z is Mallory's",
         ),
+        (&mallory, Some("Z"), "Z", StatusCode::OK, "Z is Mallory's"),
     ] {
         let answer = send(&app, ask(token, named, answered.as_bytes())).await;
         assert_eq!(answer.status, status, "{why}");

@@ -347,7 +347,7 @@
 //!
 //! | field | what it holds |
 //! |---|---|
-//! | `reason` | a stable code ([`AuthRejection::code`]): `missing_credentials`, `invalid_request.malformed_authorization`, `invalid_token.expired`, `invalid_token.bad_signature`, `invalid_token.wrong_audience`, `invalid_token.claims_mismatch`, …, `insufficient_scope`, `insufficient_user_authentication`; and the [`McpScopesLayer`]'s own two, for a verified token: `mcp.foreign_session` (a session id bound to another principal: 404, as for an unknown session) and `mcp.undeclared_tool` (a `tools/call` of a tool not declared to the guard: 400) |
+//! | `reason` | a stable code ([`AuthRejection::code`]): `missing_credentials`, `invalid_request.malformed_authorization`, `invalid_token.expired`, `invalid_token.bad_signature`, `invalid_token.wrong_audience`, `invalid_token.claims_mismatch`, …, `insufficient_scope`, `insufficient_user_authentication`; and the [`McpScopesLayer`]'s own three, for a verified token: `mcp.foreign_session` (a session id bound to another principal: 404), `mcp.unknown_session` (a session id the guard did not see opened: the same 404) and `mcp.undeclared_tool` (a `tools/call` of a tool not declared to the guard: 400) |
 //! | `status` | the status answered (400, 401, 403, 404, 429, 503) |
 //! | `detail` | the reason in words (the `error_description`) |
 //! | `verifier` | the verifier's configured issuers, space-separated (`(no issuer check)` for keys alone) |

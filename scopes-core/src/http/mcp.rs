@@ -92,8 +92,8 @@ const BODY_LIMIT: usize = 1 << 20;
 ///   callable, rather than callable by any token; and no challenge, since no token
 ///   would do), logged as `mcp.undeclared_tool`;
 /// - a session id bound to another principal (another token's `iss` and `sub`): 404
-///   with a JSON-RPC error (`-32001`), as for an unknown session, logged as
-///   `mcp.foreign_session`;
+///   with a JSON-RPC error (`-32001`), logged as `mcp.foreign_session`; and the same
+///   for a session id the guard did not see opened (`mcp.unknown_session`);
 /// - a POST body that is not JSON: 400 with a JSON-RPC parse error (`-32700`); JSON
 ///   that is not a JSON-RPC message or a non-empty batch of them (a message that is not
 ///   an object, a nested batch, an `id` that is not a string, a number or `null`, a
@@ -124,9 +124,15 @@ const BODY_LIMIT: usize = 1 << 20;
 /// Sessions: the session the server opens for a token (its `Mcp-Session-Id`) is bound to
 /// that token's principal (`iss` and `sub`, or `client_id`); a request naming the
 /// session with another principal's token is answered 404, as if it did not exist, so a
-/// leaked session id does not hand over another user's event stream. The guard
-/// remembers up to 100 000 sessions (past that, the least used are forgotten, and
-/// their ids are then left to the server).
+/// leaked session id does not hand over another user's event stream. A session id the
+/// guard did not see opened is answered the same way (fail closed): one opened through
+/// another instance that shares the server's session store (route a session's requests
+/// to the instance that opened it), or before a restart; the client opens a new
+/// session, as MCP's transport asks on a 404. The guard remembers up to 100 000
+/// sessions (past that, the least used are forgotten, and their clients open new
+/// ones). A resumption without a session id (`Last-Event-ID` alone, with an event
+/// store and no sessions) is not bound to a principal: keep event stores to servers
+/// with sessions.
 pub struct McpScopesLayer<T: ScopeTable> {
     guard: Arc<Guard<T>>,
 }
@@ -448,13 +454,17 @@ where
                     ));
                 }
             };
-            if let Some(id) = &session
-                && guard
-                    .sessions
-                    .get(id.as_str())
-                    .is_some_and(|bound| *bound != *principal(&token))
-            {
-                return Ok(closing(guard.foreign_session(&token), unread));
+            // A session the guard saw opened for this principal, or none: another's is
+            // refused, and so is one the guard did not see opened (opened through another
+            // instance sharing the server's session store, before a restart, or forgotten
+            // past the guard's bound), which it cannot tell from another's. Both as an
+            // unknown session, which a client answers by opening a new one.
+            if let Some(id) = &session {
+                match guard.sessions.get(id.as_str()) {
+                    Some(bound) if *bound == *principal(&token) => {}
+                    Some(_) => return Ok(closing(guard.foreign_session(&token), unread)),
+                    None => return Ok(closing(guard.unknown_session(&token), unread)),
+                }
             }
             let granted = token.granted::<T>();
             if !guard.every().all(|r| r.is_met_by(&granted)) {
@@ -623,6 +633,20 @@ impl<T: ScopeTable> Guard<T> {
         self.every
             .iter()
             .flat_map(|requirements| requirements.iter())
+    }
+
+    /// The 404 for a session id the guard did not see opened: the answer to another
+    /// principal's session, logged with its own code.
+    fn unknown_session(&self, token: &VerifiedToken) -> Response {
+        observe::mcp_refused(
+            observe::MCP_UNKNOWN_SESSION,
+            StatusCode::NOT_FOUND,
+            "The session was not opened through this guard",
+            self.verifier.label(),
+            token,
+            None,
+        );
+        json_rpc_error(StatusCode::NOT_FOUND, None, -32001, "Session not found")
     }
 
     /// The 404 for a session id bound to another principal than `token`'s, as for an

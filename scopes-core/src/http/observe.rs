@@ -395,12 +395,15 @@ fn refusal_event(reason: &AuthRejection, status: StatusCode, context: Option<&Co
 /// The code of the MCP guard's refusal of a session id bound to another principal
 /// (404), beside [`AuthRejection::code`]'s.
 pub(crate) const MCP_FOREIGN_SESSION: &str = "mcp.foreign_session";
+/// The code of the MCP guard's refusal of a session id it did not see opened (404).
+pub(crate) const MCP_UNKNOWN_SESSION: &str = "mcp.unknown_session";
 /// The code of the MCP guard's refusal of a `tools/call` of a tool not declared to it
 /// (400).
 pub(crate) const MCP_UNDECLARED_TOOL: &str = "mcp.undeclared_tool";
 
 /// The event (and the counter) of a refusal of the MCP guard's own, for a verified
-/// `token`: `code` is [`MCP_FOREIGN_SESSION`] or [`MCP_UNDECLARED_TOOL`], `tool` the
+/// `token`: `code` is [`MCP_FOREIGN_SESSION`], [`MCP_UNKNOWN_SESSION`] or
+/// [`MCP_UNDECLARED_TOOL`], `tool` the
 /// tool named (the request's text: escaped and cut as a token's `iss` is).
 pub(crate) fn mcp_refused(
     code: &'static str,
@@ -518,6 +521,7 @@ refusal_counters!(
     "invalid_dpop_proof.too_many_proofs",
     "use_dpop_nonce",
     "mcp.foreign_session",
+    "mcp.unknown_session",
     "mcp.undeclared_tool",
 );
 
@@ -701,7 +705,11 @@ mod tests {
         reasons.extend(proofs.map(R::InvalidDpopProof));
         let mut codes: Vec<&str> = reasons.iter().map(R::code).collect();
         codes.sort_unstable();
-        codes.extend([super::MCP_FOREIGN_SESSION, super::MCP_UNDECLARED_TOOL]);
+        codes.extend([
+            super::MCP_FOREIGN_SESSION,
+            super::MCP_UNKNOWN_SESSION,
+            super::MCP_UNDECLARED_TOOL,
+        ]);
         codes.sort_unstable();
         let mut listed = super::CODES.to_vec();
         listed.sort_unstable();
