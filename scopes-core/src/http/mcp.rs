@@ -635,28 +635,38 @@ impl<T: ScopeTable> Guard<T> {
             .flat_map(|requirements| requirements.iter())
     }
 
-    /// The 404 for a session id the guard did not see opened: the answer to another
-    /// principal's session, logged with its own code.
-    fn unknown_session(&self, token: &VerifiedToken) -> Response {
-        observe::mcp_refused(
-            observe::MCP_UNKNOWN_SESSION,
-            StatusCode::NOT_FOUND,
-            "The session was not opened through this guard",
-            self.verifier.label(),
-            token,
-            None,
-        );
-        json_rpc_error(StatusCode::NOT_FOUND, None, -32001, "Session not found")
-    }
-
     /// The 404 for a session id bound to another principal than `token`'s, as for an
     /// unknown session (its existence is not confirmed to whoever guesses it); the
     /// refusal is logged.
     fn foreign_session(&self, token: &VerifiedToken) -> Response {
-        observe::mcp_refused(
+        self.session_refused(
+            token,
             observe::MCP_FOREIGN_SESSION,
-            StatusCode::NOT_FOUND,
             "The session belongs to another principal",
+        )
+    }
+
+    /// The same 404 for a session id the guard did not see opened, logged with its own
+    /// code.
+    fn unknown_session(&self, token: &VerifiedToken) -> Response {
+        self.session_refused(
+            token,
+            observe::MCP_UNKNOWN_SESSION,
+            "The session was not opened through this guard",
+        )
+    }
+
+    /// A session refused, logged as `code` with `detail`: one answer whatever the cause.
+    fn session_refused(
+        &self,
+        token: &VerifiedToken,
+        code: &'static str,
+        detail: &'static str,
+    ) -> Response {
+        observe::mcp_refused(
+            code,
+            StatusCode::NOT_FOUND,
+            detail,
             self.verifier.label(),
             token,
             None,
