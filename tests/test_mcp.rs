@@ -824,3 +824,81 @@ async fn a_browser_client_gets_through_a_cors_layer_outside_the_guard() {
         }
     }
 }
+
+/// A principal holds at most its share of sessions: past it, the guard closes at the
+/// server the one a request named least recently, whose client is then answered 404
+/// (and opens a new one); another principal's sessions are untouched.
+#[tokio::test]
+async fn a_principal_past_its_share_of_sessions_loses_its_least_recently_used() {
+    use std::sync::Arc;
+
+    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+    use rmcp::transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService,
+    };
+    use scopes_examples::mcp::Items;
+
+    let manager = Arc::new(LocalSessionManager::default());
+    let mcp = StreamableHttpService::new(
+        || Ok(Items::new()),
+        manager.clone(),
+        StreamableHttpServerConfig::default(),
+    );
+    let verifier = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .audience(RESOURCE)
+        .build()
+        .unwrap();
+    let guard = scopes_examples::mcp::guard(verifier).sessions_per_principal(2);
+    let app = Router::new().route_service("/mcp", guard.layer(mcp));
+    let mint = |sub: &str| {
+        Signer::hs256(SECRET)
+            .unwrap()
+            .audience(RESOURCE)
+            .mint(sub, ["items:read"])
+            .unwrap()
+    };
+    let (alice, bob) = (mint("alice"), mint("bob"));
+    let served = async || manager.sessions.read().await.len();
+    let listed = async |token: &str, session: &str| {
+        send(
+            &app,
+            post(
+                Some(token),
+                Some(session),
+                &call(1, "list_items", json!({})),
+            ),
+        )
+        .await
+        .status
+    };
+
+    let bobs = session(&app, &bob).await;
+    let first = session(&app, &alice).await;
+    let second = session(&app, &alice).await;
+    assert_eq!(served().await, 3);
+    // The first named since: the second is the least recently used.
+    assert_eq!(listed(&alice, &first).await, StatusCode::OK);
+    let third = session(&app, &alice).await;
+    assert_eq!(served().await, 3, "the second was closed at the server");
+    assert_eq!(listed(&alice, &second).await, StatusCode::NOT_FOUND);
+    for kept in [&first, &third] {
+        assert_eq!(listed(&alice, kept).await, StatusCode::OK);
+    }
+    assert_eq!(listed(&bob, &bobs).await, StatusCode::OK);
+    // A client that closes its session makes room: nothing else is closed.
+    let closed = Request::builder()
+        .method(Method::DELETE)
+        .uri("/mcp")
+        .header("host", "127.0.0.1:8001")
+        .header("authorization", format!("Bearer {alice}"))
+        .header("mcp-session-id", &first)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, closed).await.status, StatusCode::ACCEPTED);
+    let fourth = session(&app, &alice).await;
+    assert_eq!(served().await, 3);
+    for kept in [&third, &fourth] {
+        assert_eq!(listed(&alice, kept).await, StatusCode::OK);
+    }
+}

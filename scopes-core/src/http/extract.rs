@@ -780,8 +780,24 @@ where
 ///     user.sub
 /// }
 /// ```
+///
+/// It dereferences to `C`, as axum's `Json` and `State` do: `claims.sub` reads a field.
 #[derive(Debug, Clone)]
 pub struct Claims<C>(pub C);
+
+impl<C> core::ops::Deref for Claims<C> {
+    type Target = C;
+
+    fn deref(&self) -> &C {
+        &self.0
+    }
+}
+
+impl<C> core::ops::DerefMut for Claims<C> {
+    fn deref_mut(&mut self) -> &mut C {
+        &mut self.0
+    }
+}
 
 impl<S, C> FromRequestParts<S> for Claims<C>
 where

@@ -11,17 +11,17 @@ use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use axum::extract::FromRef;
 use axum::response::{IntoResponse, Response};
-use http::header::{ALLOW, CONTENT_TYPE};
+use http::header::{ALLOW, CONTENT_TYPE, HOST};
 use http::{HeaderValue, Method, Request, StatusCode};
 use http_body::Body as _;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use quick_cache::sync::Cache;
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use self::sessions::{Foreign, Named, Sessions};
 use super::extract::{step_up, verified};
 use super::layer::{ResponseFuture, take_ready};
 use super::observe;
@@ -32,8 +32,12 @@ use crate::table::check::closest_name;
 use crate::table::{RequiredScopes, Requirement, ScopeTable, scope_union};
 use crate::token::VerifiedToken;
 
+mod sessions;
+
 /// The most sessions whose principal the guard remembers.
 const SESSIONS: usize = 100_000;
+/// The most sessions a principal holds, by default.
+const SHARE: usize = 100;
 
 /// The header that names an MCP session (Streamable HTTP).
 const SESSION: &str = "mcp-session-id";
@@ -128,9 +132,12 @@ const BODY_LIMIT: usize = 1 << 20;
 /// guard did not see opened is answered the same way (fail closed): one opened through
 /// another instance that shares the server's session store (route a session's requests
 /// to the instance that opened it), or before a restart; the client opens a new
-/// session, as MCP's transport asks on a 404. The guard remembers up to 100 000
-/// sessions (past that, the least used are forgotten, and their clients open new
-/// ones). A resumption without a session id (`Last-Event-ID` alone, with an event
+/// session, as MCP's transport asks on a 404. A principal holds at most 100 sessions
+/// ([`sessions_per_principal`](Self::sessions_per_principal)), and the guard remembers
+/// at most 100 000 in all: past either, the least recently used are closed at the server
+/// (a `DELETE` naming each, as their client would send) and forgotten, and their
+/// clients open new ones. So one token cannot fill the server with sessions faster than
+/// it lets idle ones go. A resumption without a session id (`Last-Event-ID` alone, with an event
 /// store and no sessions) is not bound to a principal: keep event stores to servers
 /// with sessions.
 pub struct McpScopesLayer<T: ScopeTable> {
@@ -140,7 +147,7 @@ pub struct McpScopesLayer<T: ScopeTable> {
 struct Guard<T: ScopeTable> {
     verifier: Verifier,
     /// Each session the server opened, with the principal whose token opened it.
-    sessions: Arc<Cache<Box<str>, Box<str>>>,
+    sessions: Arc<Sessions>,
     /// What every request needs: each `require`d marker's requirements.
     every: Vec<&'static [Requirement<T>]>,
     tools: FxHashMap<Box<str>, &'static [Requirement<T>]>,
@@ -201,7 +208,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
         Self {
             guard: Arc::new(Guard {
                 verifier,
-                sessions: Arc::new(Cache::new(SESSIONS)),
+                sessions: Arc::new(Sessions::new(SESSIONS, SHARE)),
                 every: Vec::new(),
                 tools: FxHashMap::default(),
                 body_limit: BODY_LIMIT,
@@ -229,6 +236,26 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     /// The largest POST body read (1 MiB by default); a larger one is answered 413.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         Arc::make_mut(&mut self.guard).body_limit = bytes;
+        self
+    }
+
+    /// The most sessions one principal holds at a time (100 by default). Past it, the
+    /// guard closes the principal's session that a request named least recently (a
+    /// `DELETE` to the server, as its client would send), and its client, answered 404
+    /// on it, opens a new one. Without a share, one token could open sessions faster
+    /// than the server lets idle ones go (rmcp keeps one five minutes, at tens of
+    /// kilobytes). Raise it for a fleet of clients that share one principal (a
+    /// `client_id` with no `sub`): each client holds a session.
+    ///
+    /// # Panics
+    ///
+    /// If `most` is 0: a principal would hold no session.
+    pub fn sessions_per_principal(mut self, most: usize) -> Self {
+        assert!(
+            most > 0,
+            "McpScopesLayer::sessions_per_principal(0): a principal would hold no session; give at least 1"
+        );
+        Arc::make_mut(&mut self.guard).sessions = Arc::new(Sessions::new(SESSIONS, most));
         self
     }
 
@@ -460,10 +487,10 @@ where
             // past the guard's bound), which it cannot tell from another's. Both as an
             // unknown session, which a client answers by opening a new one.
             if let Some(id) = &session {
-                match guard.sessions.get(id.as_str()) {
-                    Some(bound) if *bound == *principal(&token) => {}
-                    Some(_) => return Ok(closing(guard.foreign_session(&token), unread)),
-                    None => return Ok(closing(guard.unknown_session(&token), unread)),
+                match guard.sessions.named(id, &principal(&token)) {
+                    Named::Held => {}
+                    Named::Foreign => return Ok(closing(guard.foreign_session(&token), unread)),
+                    Named::Unknown => return Ok(closing(guard.unknown_session(&token), unread)),
                 }
             }
             let granted = token.granted::<T>();
@@ -482,12 +509,15 @@ where
                     Cow::Owned(guard.every_scope())
                 });
                 let closing = parts.method == Method::DELETE;
+                let to = Addressed::of(&parts);
                 let response = inner.call(Request::from_parts(parts, body)).await?;
                 if let (true, Some(id)) = (closing && response.status().is_success(), &session) {
-                    guard.sessions.remove(id.as_str());
+                    guard.sessions.close(id);
                     return Ok(response.map(Body::new));
                 }
-                return Ok(guard.bind(response, session.as_deref(), &token));
+                let (response, let_go) = guard.bind(response, session.as_deref(), &token);
+                guard.close_at_server(inner, &to, let_go, &token).await;
+                return Ok(response);
             }
             let bytes = match Limited::new(body, guard.body_limit).collect().await {
                 Ok(collected) => collected.to_bytes(),
@@ -564,9 +594,12 @@ where
             observe::admitted("mcp", guard.verifier.label(), &token, || {
                 Cow::Owned(guard.every_scope())
             });
+            let to = Addressed::of(&parts);
             let request = Request::from_parts(parts, Body::from(bytes));
             let response = inner.call(request).await?;
-            Ok(guard.bind(response, session.as_deref(), &token))
+            let (response, let_go) = guard.bind(response, session.as_deref(), &token);
+            guard.close_at_server(inner, &to, let_go, &token).await;
+            Ok(response)
         })
     }
 }
@@ -574,7 +607,8 @@ where
 impl<T: ScopeTable> Guard<T> {
     /// The server's `response` to a request that named `session`, after the session it
     /// answers (an id the request did not name: one it opened) is bound to `token`'s
-    /// principal. An id the server answers that is not visible ASCII, or that is bound
+    /// principal, with the sessions the guard let go to make room for it (to close at
+    /// the server). An id the server answers that is not visible ASCII, or that is bound
     /// to another principal already, is not passed on: 500 and 404, so a server cannot
     /// hand one user's session to another.
     fn bind<B>(
@@ -582,35 +616,79 @@ impl<T: ScopeTable> Guard<T> {
         response: Response<B>,
         session: Option<&str>,
         token: &VerifiedToken,
-    ) -> Response
+    ) -> (Response, Vec<Box<str>>)
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<axum::BoxError>,
     {
         let Some(answered) = response.headers().get(SESSION) else {
-            return response.map(Body::new);
+            return (response.map(Body::new), Vec::new());
         };
         let Some(id) = answered
             .to_str()
             .ok()
             .filter(|id| !id.is_empty() && id.bytes().all(|b| (0x21..=0x7e).contains(&b)))
         else {
-            return json_rpc_error(
+            let refused = json_rpc_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 None,
                 -32603,
                 "The server answered an Mcp-Session-Id that is not visible ASCII",
             );
+            return (refused, Vec::new());
         };
+        let mut let_go = Vec::new();
         if session != Some(id) {
-            let principal = principal(token);
-            match self.sessions.get(id) {
-                None => self.sessions.insert(id.into(), principal),
-                Some(bound) if *bound == *principal => {}
-                Some(_) => return self.foreign_session(token),
+            match self.sessions.open(id, &principal(token)) {
+                Ok(closed) => let_go = closed,
+                Err(Foreign) => return (self.foreign_session(token), Vec::new()),
             }
         }
-        response.map(Body::new)
+        (response.map(Body::new), let_go)
+    }
+
+    /// Closes at the server the sessions the guard let go ([`bind`](Self::bind)), as
+    /// their clients would: a `DELETE` naming each, addressed as the request that made
+    /// room was (`to`), through the server that answered it. What the server answers is not
+    /// the client's concern, and is dropped; the event says how many were closed.
+    async fn close_at_server<S, B>(
+        &self,
+        mut server: S,
+        to: &Addressed,
+        let_go: Vec<Box<str>>,
+        token: &VerifiedToken,
+    ) where
+        S: Service<Request<Body>, Response = http::Response<B>> + Clone,
+    {
+        if let_go.is_empty() {
+            return;
+        }
+        observe::mcp_sessions_let_go(
+            let_go.len(),
+            self.sessions.share(),
+            self.verifier.label(),
+            token,
+        );
+        for id in let_go {
+            // Bound only when visible ASCII, so always a header value.
+            let Ok(id) = HeaderValue::from_str(&id) else {
+                continue;
+            };
+            let mut request = Request::new(Body::empty());
+            *request.method_mut() = Method::DELETE;
+            *request.uri_mut() = to.uri.clone();
+            *request.version_mut() = to.version;
+            if let Some(host) = &to.host {
+                request.headers_mut().insert(HOST, host.clone());
+            }
+            request.headers_mut().insert(SESSION, id);
+            if core::future::poll_fn(|cx| server.poll_ready(cx))
+                .await
+                .is_ok()
+            {
+                let _ = server.call(request).await;
+            }
+        }
     }
 
     /// The scopes every request and every tool need, in the table's order: what a 401
@@ -702,6 +780,24 @@ impl<T: ScopeTable> Guard<T> {
             context.required = Cow::Owned(names[..required_only].join(" "));
         }
         rejection.into_response()
+    }
+}
+
+/// Where a request was addressed (its URI, version and `Host`): where the guard sends the
+/// `DELETE`s of the sessions it lets go while answering it.
+struct Addressed {
+    uri: http::Uri,
+    version: http::Version,
+    host: Option<HeaderValue>,
+}
+
+impl Addressed {
+    fn of(parts: &http::request::Parts) -> Self {
+        Self {
+            uri: parts.uri.clone(),
+            version: parts.version,
+            host: parts.headers.get(HOST).cloned(),
+        }
     }
 }
 

@@ -430,6 +430,26 @@ pub(crate) fn mcp_refused(
     }
 }
 
+/// The event of the MCP guard letting go of `count` sessions to make room for one a
+/// `token`'s principal opened (each closed at the server): the principal held its
+/// `share`, or the guard's bound was reached. A warning, as a principal's clients then
+/// open sessions again: a fleet of clients sharing one principal needs a larger share.
+pub(crate) fn mcp_sessions_let_go(
+    count: usize,
+    share: usize,
+    verifier: &str,
+    token: &VerifiedToken,
+) {
+    tracing::warn!(
+        target: "scopes_core::mcp",
+        count,
+        share,
+        verifier,
+        issuer = issuer_of(token).as_deref(),
+        "MCP sessions closed to make room for a new one: a principal holds at most `share` (raise it with `McpScopesLayer::sessions_per_principal` if many clients share one principal), and the guard at most 100 000 in all"
+    );
+}
+
 /// The event (and the counter) of a request `check` admitted (`handler`, `layer`,
 /// `mcp`). The fields are computed only when the event is wanted.
 pub(crate) fn admitted<'a>(
