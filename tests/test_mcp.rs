@@ -902,3 +902,80 @@ async fn a_principal_past_its_share_of_sessions_loses_its_least_recently_used() 
         assert_eq!(listed(&alice, kept).await, StatusCode::OK);
     }
 }
+
+/// The server's event stream (a `GET`) ends once the token that opened it has expired:
+/// no event reaches the client past its token's lifetime. A token still valid keeps
+/// its stream open.
+#[tokio::test]
+async fn the_event_stream_ends_with_its_token() {
+    use std::sync::Arc;
+
+    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+    use rmcp::transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService,
+    };
+    use scopes_examples::mcp::Items;
+
+    // Keep-alives every 100 ms: the events the stream carries.
+    let config =
+        StreamableHttpServerConfig::default().with_sse_keep_alive(Some(Duration::from_millis(100)));
+    let mcp = StreamableHttpService::new(
+        || Ok(Items::new()),
+        Arc::new(LocalSessionManager::default()),
+        config,
+    );
+    let verifier = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .audience(RESOURCE)
+        .leeway(Duration::ZERO)
+        .build()
+        .unwrap();
+    let app = Router::new().route_service("/mcp", scopes_examples::mcp::guard(verifier).layer(mcp));
+    let mint = |lifetime: u64| {
+        Signer::hs256(SECRET)
+            .unwrap()
+            .audience(RESOURCE)
+            .lifetime(Duration::from_secs(lifetime))
+            .mint("alice", ["items:read"])
+            .unwrap()
+    };
+    let (short, long) = (mint(2), mint(3600));
+    let stream = async |token: &str| {
+        let id = session(&app, token).await;
+        let request = Request::builder()
+            .method(Method::GET)
+            .uri("/mcp")
+            .header("host", "127.0.0.1:8001")
+            .header("accept", "text/event-stream")
+            .header("mcp-protocol-version", "2025-06-18")
+            .header("authorization", format!("Bearer {token}"))
+            .header("mcp-session-id", id)
+            .body(Body::empty())
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.into_body()
+    };
+    // Frames until the body ends, or `None` if it is still open after `wait`.
+    let read = async |mut body: Body, wait: Duration| {
+        let mut frames = 0;
+        let reading = async {
+            while let Some(frame) = body.frame().await {
+                frame.unwrap();
+                frames += 1;
+            }
+        };
+        tokio::time::timeout(wait, reading)
+            .await
+            .ok()
+            .map(|()| frames)
+    };
+    let (short_stream, long_stream) = (stream(&short).await, stream(&long).await);
+    let (short_frames, long_frames) = tokio::join!(
+        read(short_stream, Duration::from_secs(8)),
+        read(long_stream, Duration::from_secs(4)),
+    );
+    let frames = short_frames.expect("the expired token's stream ended");
+    assert!(frames > 0, "events went out while the token was valid");
+    assert_eq!(long_frames, None, "the valid token's stream is still open");
+}

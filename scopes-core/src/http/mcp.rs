@@ -137,7 +137,9 @@ const BODY_LIMIT: usize = 1 << 20;
 /// at most 100 000 in all: past either, the least recently used are closed at the server
 /// (a `DELETE` naming each, as their client would send) and forgotten, and their
 /// clients open new ones. So one token cannot fill the server with sessions faster than
-/// it lets idle ones go. A resumption without a session id (`Last-Event-ID` alone, with an event
+/// it lets idle ones go. The server's event stream (the answer to a `GET`) ends once
+/// the token that opened it has expired: no event reaches a client past its token's
+/// lifetime, and the client reconnects with a fresh one. A resumption without a session id (`Last-Event-ID` alone, with an event
 /// store and no sessions) is not bound to a principal: keep event stores to servers
 /// with sessions.
 pub struct McpScopesLayer<T: ScopeTable> {
@@ -515,6 +517,18 @@ where
                     guard.sessions.close(id);
                     return Ok(response.map(Body::new));
                 }
+                // The server's event stream: no event of it outlives the token.
+                let streamed = response
+                    .headers()
+                    .get(CONTENT_TYPE)
+                    .is_some_and(|kind| kind.as_bytes().starts_with(b"text/event-stream"));
+                let response = match (streamed, token.expires_at()) {
+                    (true, Some(exp)) => {
+                        let deadline = exp + guard.verifier.leeway_secs() as f64;
+                        response.map(|events| Body::new(UntilExpiry::new(events, deadline)))
+                    }
+                    _ => response.map(Body::new),
+                };
                 let (response, let_go) = guard.bind(response, session.as_deref(), &token);
                 guard.close_at_server(inner, &to, let_go, &token).await;
                 return Ok(response);
@@ -780,6 +794,54 @@ impl<T: ScopeTable> Guard<T> {
             context.required = Cow::Owned(names[..required_only].join(" "));
         }
         rejection.into_response()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The server's event stream (its answer to a `GET`), ended once the token that
+    /// opened it has expired (its `exp`, with the verifier's leeway): no event reaches a
+    /// client past its token's lifetime, as no request would be admitted then. Checked
+    /// as each event is about to go, not on a timer: a stream idle past that sends
+    /// nothing, and ends with its next event (or keep-alive). The client reconnects, as
+    /// after any dropped stream, with a fresh token (`Last-Event-ID` resumes where the
+    /// server keeps events).
+    struct UntilExpiry<B> {
+        #[pin]
+        events: B,
+        deadline: f64,
+    }
+}
+
+impl<B> UntilExpiry<B> {
+    fn new(events: B, deadline: f64) -> Self {
+        Self { events, deadline }
+    }
+}
+
+impl<B: http_body::Body> http_body::Body for UntilExpiry<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: core::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<B::Data>, B::Error>>> {
+        let this = self.project();
+        let frame = core::task::ready!(this.events.poll_frame(cx));
+        // A clock before the epoch counts as expired, as it does for verification.
+        let live = crate::token::now().is_some_and(|now| now <= *this.deadline);
+        match frame {
+            Some(_) if !live => Poll::Ready(None),
+            frame => Poll::Ready(frame),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.events.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.events.size_hint()
     }
 }
 

@@ -151,6 +151,12 @@ impl VerifiedToken {
         }
     }
 
+    /// When the token expires (`exp`, seconds since the epoch); `None` for a token
+    /// without one, which only a verifier that does not require `exp` admits.
+    pub fn expires_at(&self) -> Option<f64> {
+        Some(self.0.exp).filter(|exp| exp.is_finite())
+    }
+
     /// When the user last authenticated actively (`auth_time`, seconds since the
     /// epoch), if the token says.
     pub fn auth_time(&self) -> Option<f64> {
