@@ -35,6 +35,46 @@ fn server() -> Router {
     app(verifier, &metadata)
 }
 
+/// A token for `sub` with `items:read`.
+fn minted(sub: &str) -> String {
+    Signer::hs256(SECRET)
+        .unwrap()
+        .audience(RESOURCE)
+        .mint(sub, ["items:read"])
+        .unwrap()
+}
+
+/// The example's guard, as `guarded` shapes it, over rmcp with `config`, with a verifier
+/// of `leeway`; and rmcp's session manager.
+fn rmcp_behind(
+    config: rmcp::transport::streamable_http_server::StreamableHttpServerConfig,
+    leeway: Duration,
+    guarded: impl FnOnce(scopes_core::McpScopesLayer<Scopes>) -> scopes_core::McpScopesLayer<Scopes>,
+) -> (
+    Router,
+    std::sync::Arc<rmcp::transport::streamable_http_server::session::local::LocalSessionManager>,
+) {
+    use rmcp::transport::streamable_http_server::StreamableHttpService;
+    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+    let manager = std::sync::Arc::new(LocalSessionManager::default());
+    let mcp = StreamableHttpService::new(
+        || Ok(scopes_examples::mcp::Items::new()),
+        manager.clone(),
+        config,
+    );
+    let verifier = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .audience(RESOURCE)
+        .leeway(leeway)
+        .build()
+        .unwrap();
+    let guard = guarded(scopes_examples::mcp::guard(verifier));
+    (
+        Router::new().route_service("/mcp", guard.layer(mcp)),
+        manager,
+    )
+}
+
 fn token(scopes: &[&str]) -> String {
     Signer::hs256(SECRET)
         .unwrap()
@@ -673,14 +713,7 @@ fn stub_app() -> Router {
 async fn a_session_the_server_answers_is_bound_once() {
     use axum::http::HeaderValue;
     let app = stub_app();
-    let mint = |sub: &str| {
-        Signer::hs256(SECRET)
-            .unwrap()
-            .audience(RESOURCE)
-            .mint(sub, ["items:read"])
-            .unwrap()
-    };
-    let (alice, mallory) = (mint("alice"), mint("mallory"));
+    let (alice, mallory) = (minted("alice"), minted("mallory"));
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
     let ask = |token: &str, session: Option<&str>, answer: &[u8]| {
         let mut request = post(Some(token), session, &ping);
@@ -830,35 +863,10 @@ async fn a_browser_client_gets_through_a_cors_layer_outside_the_guard() {
 /// (and opens a new one); another principal's sessions are untouched.
 #[tokio::test]
 async fn a_principal_past_its_share_of_sessions_loses_its_least_recently_used() {
-    use std::sync::Arc;
-
-    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
-    use rmcp::transport::streamable_http_server::{
-        StreamableHttpServerConfig, StreamableHttpService,
-    };
-    use scopes_examples::mcp::Items;
-
-    let manager = Arc::new(LocalSessionManager::default());
-    let mcp = StreamableHttpService::new(
-        || Ok(Items::new()),
-        manager.clone(),
-        StreamableHttpServerConfig::default(),
-    );
-    let verifier = Verifier::builder()
-        .key(Key::hs256(SECRET).unwrap())
-        .audience(RESOURCE)
-        .build()
-        .unwrap();
-    let guard = scopes_examples::mcp::guard(verifier).sessions_per_principal(2);
-    let app = Router::new().route_service("/mcp", guard.layer(mcp));
-    let mint = |sub: &str| {
-        Signer::hs256(SECRET)
-            .unwrap()
-            .audience(RESOURCE)
-            .mint(sub, ["items:read"])
-            .unwrap()
-    };
-    let (alice, bob) = (mint("alice"), mint("bob"));
+    let (app, manager) = rmcp_behind(Default::default(), Duration::from_secs(30), |guard| {
+        guard.sessions_per_principal(2)
+    });
+    let (alice, bob) = (minted("alice"), minted("bob"));
     let served = async || manager.sessions.read().await.len();
     let listed = async |token: &str, session: &str| {
         send(
@@ -908,29 +916,10 @@ async fn a_principal_past_its_share_of_sessions_loses_its_least_recently_used() 
 /// its stream open.
 #[tokio::test]
 async fn the_event_stream_ends_with_its_token() {
-    use std::sync::Arc;
-
-    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
-    use rmcp::transport::streamable_http_server::{
-        StreamableHttpServerConfig, StreamableHttpService,
-    };
-    use scopes_examples::mcp::Items;
-
     // Keep-alives every 100 ms: the events the stream carries.
-    let config =
-        StreamableHttpServerConfig::default().with_sse_keep_alive(Some(Duration::from_millis(100)));
-    let mcp = StreamableHttpService::new(
-        || Ok(Items::new()),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    );
-    let verifier = Verifier::builder()
-        .key(Key::hs256(SECRET).unwrap())
-        .audience(RESOURCE)
-        .leeway(Duration::ZERO)
-        .build()
-        .unwrap();
-    let app = Router::new().route_service("/mcp", scopes_examples::mcp::guard(verifier).layer(mcp));
+    let config = rmcp::transport::streamable_http_server::StreamableHttpServerConfig::default()
+        .with_sse_keep_alive(Some(Duration::from_millis(100)));
+    let (app, _) = rmcp_behind(config, Duration::ZERO, |guard| guard);
     let mint = |lifetime: u64| {
         Signer::hs256(SECRET)
             .unwrap()
