@@ -236,6 +236,11 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     }
 
     /// The largest POST body read (1 MiB by default); a larger one is answered 413.
+    ///
+    /// The guard reads a POST's body whole before the server sees it, for as long as the
+    /// client takes to send it: bound that time where the server is built, as for any
+    /// route that reads a body (tower-http's `TimeoutLayer`, or
+    /// `RequestBodyTimeoutLayer`, outside the guard).
     pub fn body_limit(mut self, bytes: usize) -> Self {
         Arc::make_mut(&mut self.guard).body_limit = bytes;
         self
