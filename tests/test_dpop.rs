@@ -924,3 +924,55 @@ async fn a_host_that_is_no_authority_refuses_the_proof() {
         .await
         .assert_admitted();
 }
+
+/// A proof names a path as the router takes it, dot segments as written: one for
+/// `/files/%2E%2E/items` (which axum routes to `/files/{*rest}`) is admitted there and
+/// never at `/items`, and one for `/items` never at the dotted path (a red-team round:
+/// with `htu`'s dot segments removed, the first was refused where it was sent and, so
+/// unused, taken at `/items`).
+#[tokio::test]
+async fn a_proof_names_the_path_as_the_router_takes_it() {
+    #[requires_scopes("items")]
+    async fn file(axum::extract::Path(rest): axum::extract::Path<String>) -> String {
+        format!("file {rest}")
+    }
+    let Setup {
+        issuer,
+        client,
+        token,
+    } = setup();
+    let verifier = issuer
+        .verifier_builder()
+        .dpop(Dpop::required().public_url("http://api.test"))
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/items", get(items))
+        .route("/files/{*rest}", get(file))
+        .with_state(verifier);
+    let send = async |path: &str, htu: &str| {
+        let proof = client.proof("GET", htu).token(&token).sign();
+        testing::send(
+            &app,
+            request(path, Some(format!("DPoP {token}")), &[&proof]),
+        )
+        .await
+    };
+    for dotted in ["/files/%2E%2E/items", "/files/../items", "/files/.."] {
+        let htu = format!("http://api.test{dotted}");
+        send("/items", &htu).await.assert_invalid_dpop_proof();
+        let admitted = send(dotted, &htu).await;
+        admitted.assert_admitted();
+        assert!(
+            admitted.text().starts_with("file .."),
+            "{}",
+            admitted.text()
+        );
+        send(dotted, "http://api.test/items")
+            .await
+            .assert_invalid_dpop_proof();
+    }
+    send("/items", "http://api.test/items")
+        .await
+        .assert_admitted();
+}

@@ -180,14 +180,17 @@ pub(crate) fn check(
 /// `htu` names `uri`: equal once both leave out query and fragment and are normalized
 /// as RFC 9449 §4.3 (9) asks (RFC 3986 §6.2.2 and §6.2.3): scheme and host in lower
 /// case, the scheme's default port left out, an empty path as `/`, percent-encodings in
-/// upper case and those of unreserved characters decoded; `htu`'s `.` and `..` segments
-/// removed, but not the request's: the router does not remove them, so a request to
-/// `/x/../admin` is routed as written, and a proof naming `/admin` is not for it.
+/// upper case and those of unreserved characters decoded. Dot segments (`.`, `..`) are
+/// compared as written, on both sides: the router does not remove them (axum routes
+/// `/x/../admin` to `/x/{*rest}`), so a path with them names another resource than the
+/// path without, and a proof is taken only for the path it names. (Removing them from
+/// `htu` alone let a proof for `/x/../items`, refused where it was sent, be taken at
+/// `/items`, unused; from both, a proof for `/admin` at `/x/../admin`.)
 fn same_uri(htu: &str, uri: &str) -> bool {
-    normalize(htu, true).is_some_and(|htu| Some(htu) == normalize(uri, false))
+    normalize(htu).is_some_and(|htu| Some(htu) == normalize(uri))
 }
 
-fn normalize(text: &str, dot_segments: bool) -> Option<String> {
+fn normalize(text: &str) -> Option<String> {
     let end = text.find(['?', '#']).unwrap_or(text.len());
     let (scheme, rest) = text[..end].split_once("://")?;
     let scheme = scheme.to_ascii_lowercase();
@@ -230,10 +233,6 @@ fn normalize(text: &str, dot_segments: bool) -> Option<String> {
             out.push(bytes[i] as char);
             i += 1;
         }
-    }
-    // After the percent-encodings, so that `%2E` counts as the `.` it is.
-    if dot_segments && out.contains("/.") {
-        out = without_dot_segments(&out);
     }
     Some(format!("{scheme}://{authority}{out}"))
 }
@@ -312,28 +311,6 @@ pub(crate) fn split_authority(authority: &str) -> Option<(&str, Option<&str>)> {
         }
         port => Some((host, port)),
     }
-}
-
-/// `path` (absolute) without its `.` and `..` segments, as RFC 3986 §5.2.4 removes
-/// them (`/a/./b/../c` is `/a/c`, `/a/..` is `/`).
-fn without_dot_segments(path: &str) -> String {
-    let segments: Vec<&str> = path.split('/').skip(1).collect();
-    let mut kept: Vec<&str> = Vec::with_capacity(segments.len());
-    for (at, segment) in segments.iter().enumerate() {
-        let last = at + 1 == segments.len();
-        match *segment {
-            "." => {}
-            ".." => {
-                kept.pop();
-            }
-            other => kept.push(other),
-        }
-        // A path that ends in a dot segment ends in `/`.
-        if last && matches!(*segment, "." | "..") {
-            kept.push("");
-        }
-    }
-    format!("/{}", kept.join("/"))
 }
 
 /// The JWK SHA-256 thumbprint (RFC 7638): the required members of its key type, in
@@ -729,16 +706,21 @@ mod tests {
             "https://api.example.com/%+4",
             "https://api.example.com/%+4"
         ));
-        // Dot segments (RFC 3986 §5.2.4), percent-encoded or not.
+        // Dot segments, percent-encoded or not, name the path as written: a proof for
+        // one is never taken for the path without them, nor the reverse (a red-team
+        // round: a proof for `/x/../items`, refused where it was sent when only `htu`'s
+        // were removed, was taken at `/items`).
         for htu in [
             "https://api.example.com/./items",
             "https://api.example.com/x/../items",
             "https://api.example.com/x/%2E%2E/items",
             "https://api.example.com/../items",
         ] {
-            assert!(same_uri(htu, "https://api.example.com/items"), "{htu}");
+            assert!(!same_uri(htu, "https://api.example.com/items"), "{htu}");
+            assert!(same_uri(htu, &htu.replace("%2E", ".")), "{htu}");
+            assert!(same_uri(&htu.replace("%2E", "."), htu), "{htu}");
         }
-        assert!(same_uri(
+        assert!(!same_uri(
             "https://api.example.com/a/b/..",
             "https://api.example.com/a/"
         ));
@@ -750,14 +732,13 @@ mod tests {
             "https://api.example.com/items/..",
             "https://api.example.com/items"
         ));
-        // The request's own dot segments stay: the router takes them as written.
         assert!(!same_uri(
             "https://api.example.com/admin",
             "https://api.example.com/x/../admin"
         ));
-        assert!(!same_uri(
+        assert!(same_uri(
             "https://api.example.com/x/../admin",
-            "https://api.example.com/x/../admin"
+            "https://api.example.com/x/%2e%2E/admin"
         ));
         // A segment that only begins with dots is a name.
         assert!(!same_uri(
