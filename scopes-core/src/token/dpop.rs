@@ -108,10 +108,11 @@ pub(crate) fn check(
     };
     let header: Header =
         serde_json::from_slice(&decode(header_b64)?).map_err(|_| ProofError::Malformed)?;
+    // `dpop+jwt`, with or without its `application/` prefix (RFC 7515 §4.1.9).
     if !header
         .typ
         .as_deref()
-        .is_some_and(|typ| typ.eq_ignore_ascii_case("dpop+jwt"))
+        .is_some_and(|typ| super::jws::media_type(typ).eq_ignore_ascii_case("dpop+jwt"))
     {
         return Err(ProofError::Type);
     }
@@ -589,6 +590,35 @@ mod tests {
         header["b64"] = json!(false);
         let refused = run(&proof(header, good_claims()));
         assert_eq!(refused, Err(ProofError::Malformed));
+    }
+
+    #[test]
+    fn typ_is_dpop_jwt_with_or_without_its_application_prefix() {
+        let with_typ = |typ: &str| {
+            let mut header = good_header();
+            header["typ"] = json!(typ);
+            signed(&header.to_string(), &good_claims().to_string())
+        };
+        // RFC 7515 §4.1.9: a `typ` without `/` is read with `application/` before it.
+        for typ in [
+            "dpop+jwt",
+            "DPoP+JWT",
+            "application/dpop+jwt",
+            "Application/DPOP+jwt",
+        ] {
+            assert!(run(&with_typ(typ)).is_ok(), "{typ}");
+        }
+        for typ in [
+            "application/",
+            "application/application/dpop+jwt",
+            "text/dpop+jwt",
+            "application/at+jwt",
+            "at+jwt",
+            "dpop+jwt ",
+            "",
+        ] {
+            assert_eq!(run(&with_typ(typ)), Err(ProofError::Type), "{typ}");
+        }
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub(crate) enum Typ {
 
 /// A header's media type without its `application/` prefix, which may be left out
 /// (RFC 7515 §4.1.9, §4.1.10).
-fn media_type(value: &str) -> &str {
+pub(super) fn media_type(value: &str) -> &str {
     match value.get(..12) {
         Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &value[12..],
         _ => value,
