@@ -867,7 +867,18 @@ async fn a_principal_past_its_share_of_sessions_loses_its_least_recently_used() 
         guard.sessions_per_principal(2)
     });
     let (alice, bob) = (minted("alice"), minted("bob"));
-    let served = async || manager.sessions.read().await.len();
+    // The sessions rmcp holds, once the guard's `DELETE`s (sent in a task of their own)
+    // have had the time to arrive: `want` within two seconds, or what it holds then.
+    let served = async |want: usize| {
+        for _ in 0..200 {
+            let held = manager.sessions.read().await.len();
+            if held == want {
+                return held;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        manager.sessions.read().await.len()
+    };
     let listed = async |token: &str, session: &str| {
         send(
             &app,
@@ -884,11 +895,11 @@ async fn a_principal_past_its_share_of_sessions_loses_its_least_recently_used() 
     let bobs = session(&app, &bob).await;
     let first = session(&app, &alice).await;
     let second = session(&app, &alice).await;
-    assert_eq!(served().await, 3);
+    assert_eq!(served(3).await, 3);
     // The first named since: the second is the least recently used.
     assert_eq!(listed(&alice, &first).await, StatusCode::OK);
     let third = session(&app, &alice).await;
-    assert_eq!(served().await, 3, "the second was closed at the server");
+    assert_eq!(served(3).await, 3, "the second was closed at the server");
     assert_eq!(listed(&alice, &second).await, StatusCode::NOT_FOUND);
     for kept in [&first, &third] {
         assert_eq!(listed(&alice, kept).await, StatusCode::OK);
@@ -905,10 +916,20 @@ async fn a_principal_past_its_share_of_sessions_loses_its_least_recently_used() 
         .unwrap();
     assert_eq!(send(&app, closed).await.status, StatusCode::ACCEPTED);
     let fourth = session(&app, &alice).await;
-    assert_eq!(served().await, 3);
+    assert_eq!(served(3).await, 3);
     for kept in [&third, &fourth] {
         assert_eq!(listed(&alice, kept).await, StatusCode::OK);
     }
+    // A session the server let go (idle, say) is forgotten when the server answers 404
+    // on it: it takes no room, and fourth, used before it was named, stays.
+    use rmcp::transport::streamable_http_server::session::SessionManager as _;
+    manager.close_session(&third.as_str().into()).await.unwrap();
+    assert_eq!(listed(&alice, &third).await, StatusCode::NOT_FOUND);
+    let fifth = session(&app, &alice).await;
+    for kept in [&fourth, &fifth] {
+        assert_eq!(listed(&alice, kept).await, StatusCode::OK);
+    }
+    assert_eq!(served(3).await, 3);
 }
 
 /// The server's event stream (a `GET`) ends once the token that opened it has expired:
@@ -945,13 +966,15 @@ async fn the_event_stream_ends_with_its_token() {
         assert_eq!(response.status(), StatusCode::OK);
         response.into_body()
     };
-    // Frames until the body ends, or `None` if it is still open after `wait`.
+    // When each frame came (seconds since the epoch), until the body ends; `None` if it
+    // is still open after `wait`.
     let read = async |mut body: Body, wait: Duration| {
-        let mut frames = 0;
+        let mut frames = Vec::new();
         let reading = async {
             while let Some(frame) = body.frame().await {
                 frame.unwrap();
-                frames += 1;
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+                frames.push(now.unwrap().as_secs_f64());
             }
         };
         tokio::time::timeout(wait, reading)
@@ -959,12 +982,28 @@ async fn the_event_stream_ends_with_its_token() {
             .ok()
             .map(|()| frames)
     };
+    // The short token's `exp`, read from its claims.
+    let exp = {
+        use base64::Engine as _;
+        let claims = short.split('.').nth(1).unwrap();
+        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims);
+        serde_json::from_slice::<Value>(&claims.unwrap()).unwrap()["exp"]
+            .as_f64()
+            .unwrap()
+    };
     let (short_stream, long_stream) = (stream(&short).await, stream(&long).await);
     let (short_frames, long_frames) = tokio::join!(
         read(short_stream, Duration::from_secs(8)),
         read(long_stream, Duration::from_secs(4)),
     );
     let frames = short_frames.expect("the expired token's stream ended");
-    assert!(frames > 0, "events went out while the token was valid");
+    assert!(
+        !frames.is_empty(),
+        "events went out while the token was valid"
+    );
+    // None after `exp` (the verifier has no leeway), to the clock's tick.
+    for at in &frames {
+        assert!(*at <= exp + 0.05, "a frame at {at}, after exp {exp}");
+    }
     assert_eq!(long_frames, None, "the valid token's stream is still open");
 }

@@ -21,7 +21,7 @@ use serde_json::value::RawValue;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use self::sessions::{Foreign, Named, Sessions};
+use self::sessions::{Addressed, Cause, Foreign, InUse, LetGo, Named, Sessions};
 use super::extract::{step_up, verified};
 use super::layer::{ResponseFuture, take_ready};
 use super::observe;
@@ -134,14 +134,23 @@ const BODY_LIMIT: usize = 1 << 20;
 /// to the instance that opened it), or before a restart; the client opens a new
 /// session, as MCP's transport asks on a 404. A principal holds at most 100 sessions
 /// ([`sessions_per_principal`](Self::sessions_per_principal)), and the guard remembers
-/// at most 100 000 in all: past either, the least recently used are closed at the server
-/// (a `DELETE` naming each, as their client would send) and forgotten, and their
-/// clients open new ones. So one token cannot fill the server with sessions faster than
-/// it lets idle ones go. The server's event stream (the answer to a `GET`) ends once
-/// the token that opened it has expired: no event reaches a client past its token's
-/// lifetime, and the client reconnects with a fresh one. A resumption without a session id (`Last-Event-ID` alone, with an event
-/// store and no sessions) is not bound to a principal: keep event stores to servers
-/// with sessions.
+/// at most 100 000 in all (past that, approximately the least used go): a session let
+/// go is closed at its server (a `DELETE` naming it, as its client would send, from a
+/// task of its own) and forgotten, and its client opens a new one. So one token cannot
+/// fill the server with sessions faster than the server lets idle ones go. A session
+/// the server answers 404 for (it let it go, idle) is forgotten too.
+///
+/// The server's event stream (the answer to a `GET`) ends once the token that opened
+/// it has expired (`exp`, with the verifier's leeway), and the client reconnects with a
+/// fresh one. It ends as its next event is about to go: rmcp sends a keep-alive every
+/// 15 s by default, so within that; a server that sends none ends an idle stream with
+/// its next event. A token without `exp` (an introspection answer without one) is not
+/// cut, and an open stream is not checked for revocation. The answers to `POST`s run to
+/// their end.
+///
+/// A resumption without a session id (`Last-Event-ID` alone, with an event store and
+/// no sessions) is not bound to a principal: keep event stores to servers with
+/// sessions.
 pub struct McpScopesLayer<T: ScopeTable> {
     guard: Arc<Guard<T>>,
 }
@@ -247,12 +256,17 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     }
 
     /// The most sessions one principal holds at a time (100 by default). Past it, the
-    /// guard closes the principal's session that a request named least recently (a
-    /// `DELETE` to the server, as its client would send), and its client, answered 404
-    /// on it, opens a new one. Without a share, one token could open sessions faster
-    /// than the server lets idle ones go (rmcp keeps one five minutes, at tens of
-    /// kilobytes). Raise it for a fleet of clients that share one principal (a
-    /// `client_id` with no `sub`): each client holds a session.
+    /// guard lets go of one of the principal's others (never the one just opened): one
+    /// whose answers are all sent before one still answering (an event stream, a long
+    /// call), the least recently used first. It closes it at the server (a `DELETE`, as
+    /// its client would send, which the server behind the guard must take without a
+    /// token), and its client, answered 404 on it, opens a new one. Without a share, one
+    /// token could open sessions faster than the server lets idle ones go (rmcp keeps
+    /// one five minutes, at tens of kilobytes). Closing a session used within the last
+    /// five minutes is a warning (target `scopes_core::mcp`, at most one a minute);
+    /// closing one its client left is a debug event. Raise the share for a fleet of
+    /// clients that share one principal (a `client_id` with no `sub`): each holds a
+    /// session.
     ///
     /// # Panics
     ///
@@ -493,9 +507,10 @@ where
             // instance sharing the server's session store, before a restart, or forgotten
             // past the guard's bound), which it cannot tell from another's. Both as an
             // unknown session, which a client answers by opening a new one.
+            let mut in_use = None;
             if let Some(id) = &session {
                 match guard.sessions.named(id, &principal(&token)) {
-                    Named::Held => {}
+                    Named::Held(held) => in_use = Some(held),
                     Named::Foreign => return Ok(closing(guard.foreign_session(&token), unread)),
                     Named::Unknown => return Ok(closing(guard.unknown_session(&token), unread)),
                 }
@@ -527,16 +542,13 @@ where
                     .headers()
                     .get(CONTENT_TYPE)
                     .is_some_and(|kind| kind.as_bytes().starts_with(b"text/event-stream"));
-                let response = match (streamed, token.expires_at()) {
-                    (true, Some(exp)) => {
-                        let deadline = exp + guard.verifier.leeway_secs() as f64;
-                        response.map(|events| Body::new(UntilExpiry::new(events, deadline)))
-                    }
-                    _ => response.map(Body::new),
-                };
-                let (response, let_go) = guard.bind(response, session.as_deref(), &token);
-                guard.close_at_server(inner, &to, let_go, &token).await;
-                return Ok(response);
+                let leeway = guard.verifier.leeway_secs() as f64;
+                let deadline = token
+                    .expires_at()
+                    .filter(|_| streamed)
+                    .map(|exp| exp + leeway);
+                let answer = Answer::new(&to, session.as_deref(), in_use, deadline);
+                return Ok(guard.pass_on(inner, response, answer, &token).await);
             }
             let bytes = match Limited::new(body, guard.body_limit).collect().await {
                 Ok(collected) => collected.to_bytes(),
@@ -616,32 +628,66 @@ where
             let to = Addressed::of(&parts);
             let request = Request::from_parts(parts, Body::from(bytes));
             let response = inner.call(request).await?;
-            let (response, let_go) = guard.bind(response, session.as_deref(), &token);
-            guard.close_at_server(inner, &to, let_go, &token).await;
-            Ok(response)
+            let answer = Answer::new(&to, session.as_deref(), in_use, None);
+            Ok(guard.pass_on(inner, response, answer, &token).await)
         })
     }
 }
 
 impl<T: ScopeTable> Guard<T> {
-    /// The server's `response` to a request that named `session`, after the session it
-    /// answers (an id the request did not name: one it opened) is bound to `token`'s
-    /// principal, with the sessions the guard let go to make room for it (to close at
-    /// the server). An id the server answers that is not visible ASCII, or that is bound
-    /// to another principal already, is not passed on: 500 and 404, so a server cannot
-    /// hand one user's session to another.
-    fn bind<B>(
+    /// The server's `response` to an admitted request, passed on: a session it answers
+    /// 404 for forgotten (it no longer knows it), one it opened bound to `token`'s
+    /// principal ([`bind`](Self::bind)) and the sessions let go for it closed at their
+    /// servers, its body holding the named session in use until it ends (and ending at
+    /// the answer's deadline).
+    async fn pass_on<S, B>(
         &self,
-        response: Response<B>,
-        session: Option<&str>,
+        server: S,
+        response: http::Response<B>,
+        answer: Answer<'_>,
         token: &VerifiedToken,
-    ) -> (Response, Vec<Box<str>>)
+    ) -> Response
     where
+        S: Service<Request<Body>, Response = http::Response<B>> + Send + 'static,
+        S::Future: Send + 'static,
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<axum::BoxError>,
     {
+        let Answer {
+            to,
+            session,
+            in_use,
+            deadline,
+        } = answer;
+        if let (StatusCode::NOT_FOUND, Some(id)) = (response.status(), session) {
+            self.sessions.close(id);
+        }
+        let response = match (in_use, deadline) {
+            (None, None) => response.map(Body::new),
+            (in_use, deadline) => {
+                response.map(|body| Body::new(Answered::new(body, in_use, deadline)))
+            }
+        };
+        let (response, let_go) = self.bind(response, session, to, token);
+        self.close_at_server(server, let_go, token).await;
+        response
+    }
+
+    /// `response` to a request that named `session`, after the session it answers (an
+    /// id the request did not name: one it opened, at `to`) is bound to `token`'s
+    /// principal, with the sessions the guard let go to make room for it. An id the
+    /// server answers that is not visible ASCII, or that is bound to another principal
+    /// already, is not passed on: 500 and 404, so a server cannot hand one user's session
+    /// to another.
+    fn bind(
+        &self,
+        response: Response,
+        session: Option<&str>,
+        to: &Addressed,
+        token: &VerifiedToken,
+    ) -> (Response, Vec<LetGo>) {
         let Some(answered) = response.headers().get(SESSION) else {
-            return (response.map(Body::new), Vec::new());
+            return (response, Vec::new());
         };
         let Some(id) = answered
             .to_str()
@@ -656,57 +702,76 @@ impl<T: ScopeTable> Guard<T> {
             );
             return (refused, Vec::new());
         };
-        let mut let_go = Vec::new();
-        if session != Some(id) {
-            match self.sessions.open(id, &principal(token)) {
-                Ok(closed) => let_go = closed,
-                Err(Foreign) => return (self.foreign_session(token), Vec::new()),
-            }
+        if session == Some(id) {
+            return (response, Vec::new());
         }
-        (response.map(Body::new), let_go)
+        match self.sessions.open(id, &principal(token), to) {
+            Ok(let_go) => (response, let_go),
+            Err(Foreign) => (self.foreign_session(token), Vec::new()),
+        }
     }
 
-    /// Closes at the server the sessions the guard let go ([`bind`](Self::bind)), as
-    /// their clients would: a `DELETE` naming each, addressed as the request that made
-    /// room was (`to`), through the server that answered it. What the server answers is not
-    /// the client's concern, and is dropped; the event says how many were closed.
-    async fn close_at_server<S, B>(
-        &self,
-        mut server: S,
-        to: &Addressed,
-        let_go: Vec<Box<str>>,
-        token: &VerifiedToken,
-    ) where
-        S: Service<Request<Body>, Response = http::Response<B>> + Clone,
+    /// Closes the sessions the guard let go at their servers, as their clients would: a
+    /// `DELETE` naming each, addressed as the request that opened it was, through a clone
+    /// of `server` (so, with no token: the server behind the guard must take it). In a
+    /// task of its own, so that the answer waits for none of it (inline where no Tokio
+    /// runtime runs); the event says how many went, why, and how many the server refused.
+    async fn close_at_server<S, B>(&self, server: S, let_go: Vec<LetGo>, token: &VerifiedToken)
+    where
+        S: Service<Request<Body>, Response = http::Response<B>> + Send + 'static,
+        S::Future: Send + 'static,
+        B: Send + 'static,
     {
         if let_go.is_empty() {
             return;
         }
-        observe::mcp_sessions_let_go(
-            let_go.len(),
+        let (share, verifier, token) = (
             self.sessions.share(),
-            self.verifier.label(),
-            token,
+            self.verifier.label().to_owned(),
+            token.clone(),
         );
-        for id in let_go {
-            // Bound only when visible ASCII, so always a header value.
-            let Ok(id) = HeaderValue::from_str(&id) else {
-                continue;
-            };
-            let mut request = Request::new(Body::empty());
-            *request.method_mut() = Method::DELETE;
-            *request.uri_mut() = to.uri.clone();
-            *request.version_mut() = to.version;
-            if let Some(host) = &to.host {
-                request.headers_mut().insert(HOST, host.clone());
+        let closing = async move {
+            let mut server = server;
+            let mut refused = 0;
+            for gone in &let_go {
+                // Bound only when visible ASCII, so always a header value.
+                let Ok(id) = HeaderValue::from_str(&gone.id) else {
+                    continue;
+                };
+                let mut request = Request::new(Body::empty());
+                *request.method_mut() = Method::DELETE;
+                *request.uri_mut() = gone.to.uri.clone();
+                *request.version_mut() = gone.to.version;
+                if let Some(host) = &gone.to.host {
+                    request.headers_mut().insert(HOST, host.clone());
+                }
+                request.headers_mut().insert(SESSION, id);
+                let ready = core::future::poll_fn(|cx| server.poll_ready(cx))
+                    .await
+                    .is_ok();
+                let closed = ready
+                    && server
+                        .call(request)
+                        .await
+                        .is_ok_and(|answer| answer.status().is_success());
+                refused += usize::from(!closed);
             }
-            request.headers_mut().insert(SESSION, id);
-            if core::future::poll_fn(|cx| server.poll_ready(cx))
-                .await
-                .is_ok()
-            {
-                let _ = server.call(request).await;
-            }
+            let count = |cause: Cause| let_go.iter().filter(|gone| gone.cause == cause).count();
+            observe::mcp_sessions_let_go(
+                observe::LetGo {
+                    active: count(Cause::Share { active: true }),
+                    left: count(Cause::Share { active: false }),
+                    bound: count(Cause::Bound),
+                    refused,
+                },
+                share,
+                &verifier,
+                &token,
+            );
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn(closing)),
+            Err(_) => closing.await,
         }
     }
 
@@ -802,28 +867,62 @@ impl<T: ScopeTable> Guard<T> {
     }
 }
 
+/// What the guard passes on with a server's answer: where the request went, the session
+/// it named, that session's use, and when its event stream ends.
+struct Answer<'a> {
+    to: &'a Addressed,
+    session: Option<&'a str>,
+    in_use: Option<InUse>,
+    deadline: Option<f64>,
+}
+
+impl<'a> Answer<'a> {
+    fn new(
+        to: &'a Addressed,
+        session: Option<&'a str>,
+        in_use: Option<InUse>,
+        deadline: Option<f64>,
+    ) -> Self {
+        Self {
+            to,
+            session,
+            in_use,
+            deadline,
+        }
+    }
+}
+
 pin_project_lite::pin_project! {
-    /// The server's event stream (its answer to a `GET`), ended once the token that
-    /// opened it has expired (its `exp`, with the verifier's leeway): no event reaches a
-    /// client past its token's lifetime, as no request would be admitted then. Checked
-    /// as each event is about to go, not on a timer: a stream idle past that sends
-    /// nothing, and ends with its next event (or keep-alive). The client reconnects, as
+    /// The body of a server's answer, passed on: the session the request named stays in
+    /// use until it ends (or is dropped), and the server's event stream (its answer to a
+    /// `GET`) ends once the token that opened it has expired (`deadline`: its `exp`, with
+    /// the verifier's leeway), so that no event reaches a client past its token's
+    /// lifetime, as no request would be admitted then. Checked as each event is about to
+    /// go, not on a timer: a stream idle past that sends nothing, and ends with its next
+    /// event (rmcp sends a keep-alive every 15 s by default). The client reconnects, as
     /// after any dropped stream, with a fresh token (`Last-Event-ID` resumes where the
     /// server keeps events).
-    struct UntilExpiry<B> {
+    struct Answered<B> {
         #[pin]
         events: B,
-        deadline: f64,
+        in_use: Option<InUse>,
+        deadline: Option<f64>,
+        done: bool,
     }
 }
 
-impl<B> UntilExpiry<B> {
-    fn new(events: B, deadline: f64) -> Self {
-        Self { events, deadline }
+impl<B> Answered<B> {
+    fn new(events: B, in_use: Option<InUse>, deadline: Option<f64>) -> Self {
+        Self {
+            events,
+            in_use,
+            deadline,
+            done: false,
+        }
     }
 }
 
-impl<B: http_body::Body> http_body::Body for UntilExpiry<B> {
+impl<B: http_body::Body> http_body::Body for Answered<B> {
     type Data = B::Data;
     type Error = B::Error;
 
@@ -832,38 +931,39 @@ impl<B: http_body::Body> http_body::Body for UntilExpiry<B> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<B::Data>, B::Error>>> {
         let this = self.project();
+        if *this.done {
+            return Poll::Ready(None);
+        }
         let frame = core::task::ready!(this.events.poll_frame(cx));
         // A clock before the epoch counts as expired, as it does for verification.
-        let live = crate::token::now().is_some_and(|now| now <= *this.deadline);
-        match frame {
-            Some(_) if !live => Poll::Ready(None),
-            frame => Poll::Ready(frame),
+        let expired = this
+            .deadline
+            .is_some_and(|deadline| !crate::token::now().is_some_and(|now| now <= deadline));
+        if frame.is_none() || expired {
+            *this.done = true;
+            *this.in_use = None;
+            return Poll::Ready(None);
         }
+        Poll::Ready(frame)
     }
 
     fn is_end_stream(&self) -> bool {
-        self.events.is_end_stream()
+        self.done || self.events.is_end_stream()
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
-        self.events.size_hint()
-    }
-}
-
-/// Where a request was addressed (its URI, version and `Host`): where the guard sends the
-/// `DELETE`s of the sessions it lets go while answering it.
-struct Addressed {
-    uri: http::Uri,
-    version: http::Version,
-    host: Option<HeaderValue>,
-}
-
-impl Addressed {
-    fn of(parts: &http::request::Parts) -> Self {
-        Self {
-            uri: parts.uri.clone(),
-            version: parts.version,
-            host: parts.headers.get(HOST).cloned(),
+        let hint = self.events.size_hint();
+        match (self.done, self.deadline) {
+            (true, _) => http_body::SizeHint::with_exact(0),
+            // It may end early: never an exact size, which would be sent as its length.
+            (false, Some(_)) => {
+                let mut inexact = http_body::SizeHint::new();
+                if let Some(upper) = hint.upper() {
+                    inexact.set_upper(upper);
+                }
+                inexact
+            }
+            (false, None) => hint,
         }
     }
 }

@@ -10,7 +10,9 @@
 //! cut: they may be forged).
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::time::Instant;
 
 use http::StatusCode;
 use serde::Deserialize;
@@ -430,24 +432,84 @@ pub(crate) fn mcp_refused(
     }
 }
 
-/// The event of the MCP guard letting go of `count` sessions to make room for one a
-/// `token`'s principal opened (each closed at the server): the principal held its
-/// `share`, or the guard's bound was reached. A warning, as a principal's clients then
-/// open sessions again: a fleet of clients sharing one principal needs a larger share.
+/// The sessions the MCP guard let go while binding one, by cause, and how many of the
+/// `DELETE`s it sent for them the server refused.
+pub(crate) struct LetGo {
+    /// Past a principal's share, in use within the idle time: its client will notice.
+    pub(crate) active: usize,
+    /// Past a principal's share, idle: clients that left them, as a rule.
+    pub(crate) left: usize,
+    /// Past the guard's bound.
+    pub(crate) bound: usize,
+    pub(crate) refused: usize,
+}
+
+/// Whether a warning of a kind last given at `last` (seconds on the guard's clock, 0 for
+/// never) may be given again: at most one a minute, so that whoever can send requests
+/// does not set the log's volume; the rest are debug events.
+fn warn_again(last: &AtomicU64) -> bool {
+    static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
+    let now = EPOCH.elapsed().as_secs() + 60;
+    let before = last.load(Ordering::Relaxed);
+    now >= before + 60
+        && last
+            .compare_exchange(before, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+}
+
+/// The events of the MCP guard closing sessions it let go to bind one a `token`'s
+/// principal opened. A principal past its `share` with sessions in use, the guard's
+/// bound reached, and `DELETE`s the server refused are warnings (at most one a minute of
+/// each); sessions their clients left, closed to make room, are debug events.
 pub(crate) fn mcp_sessions_let_go(
-    count: usize,
+    let_go: LetGo,
     share: usize,
     verifier: &str,
     token: &VerifiedToken,
 ) {
-    tracing::warn!(
-        target: "scopes_core::mcp",
-        count,
-        share,
-        verifier,
-        issuer = issuer_of(token).as_deref(),
-        "MCP sessions closed to make room for a new one: a principal holds at most `share` (raise it with `McpScopesLayer::sessions_per_principal` if many clients share one principal), and the guard at most 100 000 in all"
-    );
+    static SHARE: AtomicU64 = AtomicU64::new(0);
+    static BOUND: AtomicU64 = AtomicU64::new(0);
+    static REFUSED: AtomicU64 = AtomicU64::new(0);
+    const TARGET: &str = "scopes_core::mcp";
+    let issuer = || issuer_of(token);
+    if let_go.active > 0 {
+        let issuer = issuer();
+        let issuer = issuer.as_deref();
+        let message = "MCP sessions in use closed: a principal opened one past its share (raise it with `McpScopesLayer::sessions_per_principal` when many clients share one principal)";
+        match warn_again(&SHARE) {
+            true => {
+                tracing::warn!(target: TARGET, closed = let_go.active, share, verifier, issuer, "{message}")
+            }
+            false => {
+                tracing::debug!(target: TARGET, closed = let_go.active, share, verifier, issuer, "{message}")
+            }
+        }
+    }
+    if let_go.left > 0 {
+        tracing::debug!(
+            target: TARGET,
+            closed = let_go.left,
+            share,
+            verifier,
+            "MCP sessions left idle closed to make room for a principal's new one"
+        );
+    }
+    if let_go.bound > 0 {
+        let message = "MCP sessions closed: the guard's bound of 100 000 sessions was reached";
+        match warn_again(&BOUND) {
+            true => tracing::warn!(target: TARGET, closed = let_go.bound, verifier, "{message}"),
+            false => tracing::debug!(target: TARGET, closed = let_go.bound, verifier, "{message}"),
+        }
+    }
+    if let_go.refused > 0 {
+        let message = "the MCP server refused the guard's DELETE of sessions it let go (they stay open there until the server's idle timeout): the server behind the guard must take a DELETE without a token from it";
+        match warn_again(&REFUSED) {
+            true => tracing::warn!(target: TARGET, refused = let_go.refused, verifier, "{message}"),
+            false => {
+                tracing::debug!(target: TARGET, refused = let_go.refused, verifier, "{message}")
+            }
+        }
+    }
 }
 
 /// The event (and the counter) of a request `check` admitted (`handler`, `layer`,

@@ -179,10 +179,11 @@ pub(crate) fn check(
 }
 
 /// `htu` names `uri`: equal once both leave out query and fragment and are normalized
-/// as RFC 9449 §4.3 (9) asks (RFC 3986 §6.2.2 and §6.2.3): scheme and host in lower
-/// case, the scheme's default port left out, an empty path as `/`, percent-encodings in
-/// upper case and those of unreserved characters decoded. Dot segments (`.`, `..`) are
-/// compared as written, on both sides: the router does not remove them (axum routes
+/// as RFC 9449 §4.3 (9) suggests (RFC 3986 §6.2.2 and §6.2.3) but for one step: scheme
+/// and host in lower case, the scheme's default port left out, an empty path as `/`,
+/// percent-encodings in upper case and those of unreserved characters decoded. Dot
+/// segments (`.`, `..`) are not removed (§6.2.2.3) but compared as written, on both
+/// sides: the router does not remove them (axum routes
 /// `/x/../admin` to `/x/{*rest}`), so a path with them names another resource than the
 /// path without, and a proof is taken only for the path it names. (Removing them from
 /// `htu` alone let a proof for `/x/../items`, refused where it was sent, be taken at

@@ -151,8 +151,8 @@ impl VerifiedToken {
         }
     }
 
-    /// When the token expires (`exp`, seconds since the epoch); `None` for a token
-    /// without one, which only a verifier that does not require `exp` admits.
+    /// When the token expires (`exp`, seconds since the epoch); `None` for an opaque
+    /// token whose introspection answer gave none (a JWT always has one).
     pub fn expires_at(&self) -> Option<f64> {
         Some(self.0.exp).filter(|exp| exp.is_finite())
     }

@@ -4,37 +4,121 @@
 //! A server keeps a session until it is closed or idle for long (rmcp: five minutes),
 //! whatever a token's holder does, so one token could otherwise open sessions faster
 //! than the server lets them go (tens of kilobytes each with rmcp). A principal holds at
-//! most its share: past it, the guard closes the one it named least recently, and the
-//! guard as a whole remembers at most a fixed number (past it, the least used go). Each
-//! session it lets go is handed back for the guard to close at the server.
+//! most its share: past it, the guard lets go of one of its others (one its client left
+//! first, then the least recently used, one being answered last, never the one just
+//! opened), and the guard as a whole remembers a bounded number (past it, quick_cache
+//! lets the least used go, approximately). Each session let go is handed back with
+//! where its server was addressed, for the guard to close it there.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-use quick_cache::sync::Cache;
+use http::header::HOST;
+use http::{HeaderValue, Uri, Version};
+use quick_cache::sync::{Cache, GuardResult};
 use quick_cache::{DefaultHashBuilder, Lifecycle, UnitWeighter};
 use rustc_hash::FxHashMap;
 
-/// A session's principal, and when a request last named it (on the guard's clock).
+/// How long a session that was neither named nor answering is taken for one its client
+/// left (rmcp's idle timeout): letting it go is no news.
+const IDLE: Duration = Duration::from_secs(300);
+
+/// Where a request was addressed (its URI, version and `Host`): for a session, where the
+/// request that opened it went, and so where its `DELETE` goes.
+#[derive(Clone)]
+pub(super) struct Addressed {
+    pub(super) uri: Uri,
+    pub(super) version: Version,
+    pub(super) host: Option<HeaderValue>,
+}
+
+impl Addressed {
+    pub(super) fn of(parts: &http::request::Parts) -> Self {
+        Self {
+            uri: parts.uri.clone(),
+            version: parts.version,
+            host: parts.headers.get(HOST).cloned(),
+        }
+    }
+}
+
+/// The guard's clock: microseconds since its first reading, never the same twice, so
+/// that of two uses the later always counts as the more recent.
+fn stamp() -> u64 {
+    static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = u64::try_from(EPOCH.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let mut last = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = now.max(last.saturating_add(1));
+        match LAST.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(seen) => last = seen,
+        }
+    }
+}
+
+/// A session's principal and server, and its use.
 struct Binding {
     principal: Arc<str>,
+    to: Addressed,
+    /// When a request last named it, or an answer to one ended ([`stamp`]).
     used: AtomicU64,
+    /// The answers to requests naming it still being sent (an event stream, a call).
+    answering: AtomicUsize,
+}
+
+/// A request's use of its session, from its admission until its answer is sent (or
+/// dropped): the session counts as in use meanwhile.
+pub(super) struct InUse(Arc<Binding>);
+
+impl InUse {
+    fn new(binding: Arc<Binding>) -> Self {
+        binding.answering.fetch_add(1, Ordering::Relaxed);
+        binding.used.store(stamp(), Ordering::Relaxed);
+        Self(binding)
+    }
+}
+
+impl Drop for InUse {
+    fn drop(&mut self) {
+        self.0.used.store(stamp(), Ordering::Relaxed);
+        self.0.answering.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// What the guard knows of a session id a request names, for a principal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Named {
-    /// The principal's own.
-    Held,
+    /// The principal's own, in use until this is dropped.
+    Held(InUse),
     /// Another principal's.
     Foreign,
     /// Not opened through the guard, or let go since.
     Unknown,
 }
 
-/// A session id the server answers that another principal holds already.
+/// A session id the server answers that another principal holds already (or is being
+/// bound to this very moment).
 #[derive(Debug)]
 pub(super) struct Foreign;
+
+/// Why a session was let go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cause {
+    /// Its principal opened one past its share; `active` when it was in use within the
+    /// idle time (a client of the principal's will notice).
+    Share { active: bool },
+    /// The guard's bound was reached.
+    Bound,
+}
+
+/// A session the guard let go, to close at its server.
+pub(super) struct LetGo {
+    pub(super) id: Box<str>,
+    pub(super) to: Addressed,
+    pub(super) cause: Cause,
+}
 
 /// The sessions the guard's bound pushes out while one is inserted, gathered under the
 /// cache's lock and let go after it.
@@ -58,8 +142,6 @@ pub(super) struct Sessions {
     bound: Cache<Box<str>, Arc<Binding>, UnitWeighter, DefaultHashBuilder, Gathered>,
     /// Each principal's session ids, in no order.
     held: Mutex<FxHashMap<Arc<str>, Vec<Box<str>>>>,
-    /// Counts the requests that name a session: a session's `used`.
-    clock: AtomicU64,
     /// The most sessions a principal holds.
     share: usize,
 }
@@ -76,7 +158,6 @@ impl Sessions {
                 Gathered,
             ),
             held: Mutex::default(),
-            clock: AtomicU64::new(0),
             share,
         }
     }
@@ -86,77 +167,117 @@ impl Sessions {
         self.share
     }
 
-    /// Whose `id` is, seen from `principal`; the principal's own is marked as used.
+    /// Whose `id` is, seen from `principal`; the principal's own is in use until the
+    /// answer drops what this returns.
     pub(super) fn named(&self, id: &str, principal: &str) -> Named {
         match self.bound.get(id) {
-            Some(binding) if *binding.principal == *principal => {
-                binding.used.store(self.tick(), Ordering::Relaxed);
-                Named::Held
-            }
+            Some(binding) if *binding.principal == *principal => Named::Held(InUse::new(binding)),
             Some(_) => Named::Foreign,
             None => Named::Unknown,
         }
     }
 
-    /// Binds `id`, a session the server opened for `principal`. The answer is the
-    /// sessions the guard lets go to make room (for the server to close): the
-    /// principal's least recently named past its share, and any the guard's bound
-    /// pushed out. [`Foreign`] when another principal holds `id` already.
-    pub(super) fn open(&self, id: &str, principal: &str) -> Result<Vec<Box<str>>, Foreign> {
-        match self.named(id, principal) {
-            Named::Held => return Ok(Vec::new()),
-            Named::Foreign => return Err(Foreign),
-            Named::Unknown => {}
-        }
-        let principal: Arc<str> = principal.into();
-        let binding = Arc::new(Binding {
-            principal: principal.clone(),
-            used: AtomicU64::new(self.tick()),
-        });
-        let mut pushed_out = Vec::new();
-        self.bound
-            .insert_with_lifecycle(id.into(), binding, &mut pushed_out);
+    /// Binds `id`, a session the server opened for `principal` at `to`. The answer is
+    /// the sessions the guard lets go to make room (to close at their servers): the
+    /// principal's others past its share, and any the guard's bound pushed out.
+    /// [`Foreign`] when another principal holds `id`, or is being given it now.
+    pub(super) fn open(
+        &self,
+        id: &str,
+        principal: &str,
+        to: &Addressed,
+    ) -> Result<Vec<LetGo>, Foreign> {
+        let key: Box<str> = id.into();
+        let (binding, pushed_out) = match self.bound.get_value_or_guard(&key, Some(Duration::ZERO))
+        {
+            GuardResult::Value(bound) if *bound.principal == *principal => {
+                bound.used.store(stamp(), Ordering::Relaxed);
+                return Ok(Vec::new());
+            }
+            GuardResult::Value(_) | GuardResult::Timeout => return Err(Foreign),
+            GuardResult::Guard(unbound) => {
+                let binding = Arc::new(Binding {
+                    principal: principal.into(),
+                    to: to.clone(),
+                    used: AtomicU64::new(stamp()),
+                    answering: AtomicUsize::new(0),
+                });
+                let mut pushed_out = Vec::new();
+                if unbound
+                    .insert_with_lifecycle(binding.clone(), &mut pushed_out)
+                    .is_err()
+                {
+                    return Err(Foreign);
+                }
+                (binding, pushed_out)
+            }
+        };
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut closed: Vec<Box<str>> = Vec::new();
+        let mut let_go = Vec::new();
         for (gone, binding) in pushed_out {
             forget(&mut held, &binding.principal, &gone);
-            closed.push(gone);
+            let to = binding.to.clone();
+            let cause = Cause::Bound;
+            let_go.push(LetGo {
+                id: gone,
+                to,
+                cause,
+            });
         }
-        let mine = held.entry(principal).or_default();
+        let principal = &binding.principal;
+        let mine = held.entry(principal.clone()).or_default();
         mine.push(id.into());
+        let now = stamp();
         while mine.len() > self.share {
-            // The least recently named; an id the bound let go meanwhile (its owner
-            // forgets it once it has this lock) first, as it holds nothing.
-            let Some((at, used)) = mine
+            // Among the principal's others (never the one just opened): an id the bound
+            // let go or gave another meanwhile first (it holds nothing), then a session
+            // not being answered before one that is, the least recently used first.
+            let chosen = mine
                 .iter()
-                .map(|id| {
-                    let binding = self.bound.peek(&**id);
-                    binding.map(|binding| binding.used.load(Ordering::Relaxed))
-                })
                 .enumerate()
-                .min_by_key(|&(_, used)| used)
-            else {
+                .filter(|(_, other)| ***other != *id)
+                .map(|(at, other)| {
+                    let binding = self.bound.peek(&**other);
+                    (at, binding.filter(|bound| bound.principal == *principal))
+                })
+                .min_by_key(|(_, bound)| {
+                    bound.as_ref().map(|bound| {
+                        let answering = bound.answering.load(Ordering::Relaxed) > 0;
+                        (answering, bound.used.load(Ordering::Relaxed))
+                    })
+                });
+            let Some((at, chosen)) = chosen else {
                 break;
             };
             let victim = mine.swap_remove(at);
-            if used.is_some() && self.bound.remove(&*victim).is_some() {
-                closed.push(victim);
+            let Some(chosen) = chosen else {
+                continue;
+            };
+            let removed = self
+                .bound
+                .remove_if(&*victim, |bound| Arc::ptr_eq(bound, &chosen));
+            if removed.is_some() {
+                let idle = chosen.answering.load(Ordering::Relaxed) == 0
+                    && now.saturating_sub(chosen.used.load(Ordering::Relaxed))
+                        >= IDLE.as_micros() as u64;
+                let to = chosen.to.clone();
+                let cause = Cause::Share { active: !idle };
+                let_go.push(LetGo {
+                    id: victim,
+                    to,
+                    cause,
+                });
             }
         }
-        Ok(closed)
+        Ok(let_go)
     }
 
-    /// Forgets `id`, which the server closed.
+    /// Forgets `id`, which the server closed (or no longer knows).
     pub(super) fn close(&self, id: &str) {
         if let Some((id, binding)) = self.bound.remove(id) {
             let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
             forget(&mut held, &binding.principal, &id);
         }
-    }
-
-    /// The next tick of the guard's clock.
-    fn tick(&self) -> u64 {
-        self.clock.fetch_add(1, Ordering::Relaxed) + 1
     }
 }
 
@@ -176,37 +297,78 @@ fn forget(held: &mut FxHashMap<Arc<str>, Vec<Box<str>>>, principal: &Arc<str>, i
 mod tests {
     use super::*;
 
+    fn to() -> Addressed {
+        Addressed {
+            uri: Uri::from_static("/mcp"),
+            version: Version::HTTP_11,
+            host: Some(HeaderValue::from_static("api.test")),
+        }
+    }
+
+    fn opened(sessions: &Sessions, id: &str, principal: &str) -> Vec<(String, Cause)> {
+        let let_go = sessions.open(id, principal, &to()).unwrap();
+        let_go
+            .into_iter()
+            .map(|gone| (gone.id.into(), gone.cause))
+            .collect()
+    }
+
+    fn is_held(sessions: &Sessions, id: &str, principal: &str) -> bool {
+        matches!(sessions.named(id, principal), Named::Held(_))
+    }
+
     #[test]
-    fn a_principal_past_its_share_lets_go_of_its_least_recently_named() {
+    fn a_principal_past_its_share_lets_go_of_its_least_recently_used() {
         let sessions = Sessions::new(1_000, 3);
         for id in ["a1", "a2", "a3"] {
-            assert!(sessions.open(id, "alice").unwrap().is_empty());
+            assert!(opened(&sessions, id, "alice").is_empty());
         }
-        assert!(sessions.open("b1", "bob").unwrap().is_empty());
-        // a1 named since: a2 is the least recently named.
-        assert_eq!(sessions.named("a1", "alice"), Named::Held);
-        assert_eq!(
-            sessions.open("a4", "alice").unwrap(),
-            vec![Box::<str>::from("a2")]
-        );
-        assert_eq!(sessions.named("a2", "alice"), Named::Unknown);
+        assert!(opened(&sessions, "b1", "bob").is_empty());
+        // a1 named since (and its answer sent): a2 is the least recently used, and was
+        // used just now, so its client will notice.
+        drop(sessions.named("a1", "alice"));
+        let active = Cause::Share { active: true };
+        assert_eq!(opened(&sessions, "a4", "alice"), [("a2".into(), active)]);
+        assert!(matches!(sessions.named("a2", "alice"), Named::Unknown));
         for id in ["a1", "a3", "a4"] {
-            assert_eq!(sessions.named(id, "alice"), Named::Held, "{id}");
+            assert!(is_held(&sessions, id, "alice"), "{id}");
         }
         // Another principal's share is its own.
-        assert_eq!(sessions.named("b1", "bob"), Named::Held);
-        assert_eq!(sessions.named("b1", "alice"), Named::Foreign);
-        assert!(matches!(sessions.open("b1", "alice"), Err(Foreign)));
+        assert!(is_held(&sessions, "b1", "bob"));
+        assert!(matches!(sessions.named("b1", "alice"), Named::Foreign));
+        assert!(matches!(sessions.open("b1", "alice", &to()), Err(Foreign)));
         // Binding one held again changes nothing.
-        assert!(sessions.open("a4", "alice").unwrap().is_empty());
+        assert!(opened(&sessions, "a4", "alice").is_empty());
         // A closed session makes room.
         sessions.close("a3");
-        assert_eq!(sessions.named("a3", "alice"), Named::Unknown);
-        assert!(sessions.open("a5", "alice").unwrap().is_empty());
-        assert_eq!(sessions.open("a6", "alice").unwrap().len(), 1);
+        assert!(matches!(sessions.named("a3", "alice"), Named::Unknown));
+        assert!(opened(&sessions, "a5", "alice").is_empty());
+        assert_eq!(opened(&sessions, "a6", "alice").len(), 1);
         let held = sessions.held.lock().unwrap();
         assert_eq!(held.get("alice").map(Vec::len), Some(3));
         assert_eq!(held.get("bob").map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn the_session_just_opened_and_those_being_answered_go_last() {
+        let sessions = Sessions::new(1_000, 2);
+        assert!(opened(&sessions, "s1", "alice").is_empty());
+        assert!(opened(&sessions, "s2", "alice").is_empty());
+        // s1 streams (its answer is not done); s2 is used after s1 was named.
+        let streaming = sessions.named("s1", "alice");
+        drop(sessions.named("s2", "alice"));
+        // s3 is the newest: s2, the one not being answered, goes.
+        assert_eq!(opened(&sessions, "s3", "alice")[0].0, "s2");
+        // s1, named again, is still being answered: s3 goes before it.
+        drop(sessions.named("s1", "alice"));
+        assert_eq!(opened(&sessions, "s4", "alice")[0].0, "s3");
+        drop(streaming);
+        // With a share of one, whatever was used last, the new one stays.
+        let sessions = Sessions::new(1_000, 1);
+        assert!(opened(&sessions, "t1", "bob").is_empty());
+        let _in_use = sessions.named("t1", "bob");
+        assert_eq!(opened(&sessions, "t2", "bob")[0].0, "t1");
+        assert!(is_held(&sessions, "t2", "bob"));
     }
 
     #[test]
@@ -214,26 +376,28 @@ mod tests {
         let sessions = Sessions::new(64, 1_000);
         let mut closed = Vec::new();
         for n in 0..2_000 {
-            closed.extend(
-                sessions
-                    .open(&format!("s{n}"), &format!("p{}", n % 7))
-                    .unwrap(),
-            );
+            let let_go = opened(&sessions, &format!("s{n}"), &format!("p{}", n % 7));
+            assert!(let_go.iter().all(|(_, cause)| *cause == Cause::Bound));
+            closed.extend(let_go.into_iter().map(|(id, _)| id));
         }
         let remembered = sessions.bound.len();
-        assert!(remembered < 1_000, "{remembered}");
+        assert!(remembered < 200, "{remembered}");
         assert_eq!(closed.len() + remembered, 2_000);
         // Each principal's list holds exactly the sessions the bound remembers.
         let held = sessions.held.lock().unwrap();
         assert_eq!(held.values().map(Vec::len).sum::<usize>(), remembered);
-        for (principal, ids) in held.iter() {
-            for id in ids {
-                assert_eq!(sessions.named(id, principal), Named::Held);
-            }
-        }
+        let all: Vec<(String, String)> = held
+            .iter()
+            .flat_map(|(principal, ids)| {
+                ids.iter().map(|id| (id.to_string(), principal.to_string()))
+            })
+            .collect();
         drop(held);
+        for (id, principal) in all {
+            assert!(is_held(&sessions, &id, &principal), "{id}");
+        }
         for id in &closed {
-            assert_eq!(sessions.named(id, "p0"), Named::Unknown);
+            assert!(matches!(sessions.named(id, "p0"), Named::Unknown));
         }
     }
 }
