@@ -306,7 +306,7 @@ async fn scopes_composition_and_claims() {
         .await
         .assert_missing_credentials();
 
-    // Step-up (RFC 9470) through a custom claim.
+    // Step-up (RFC 9470): `acr` (and `auth_time`) as the token builder writes them.
     let request = |token: &str| {
         Request::delete("/items")
             .bearer(token)
@@ -320,9 +320,28 @@ async fn scopes_composition_and_claims() {
     assert_eq!(challenge.param("acr_values"), Some("urn:example:mfa"));
     let mfa = issuer
         .token(scope_set!("items"))
-        .claim("acr", "urn:example:mfa")
+        .acr("urn:example:mfa")
         .mint();
     testing::send(&app, request(&mfa)).await.assert_admitted();
+    // `max_age`: how long ago the user logged in.
+    #[requires_scopes("items", max_age = 300)]
+    async fn recent() -> &'static str {
+        "recent"
+    }
+    let app = Router::new()
+        .route("/recent", get(recent))
+        .with_state(issuer.verifier());
+    let since = |ago: u64| {
+        let token = issuer
+            .token(scope_set!("items"))
+            .authenticated(std::time::Duration::from_secs(ago))
+            .mint();
+        testing::get("/recent", Some(&token))
+    };
+    testing::send(&app, since(60)).await.assert_admitted();
+    testing::send(&app, since(3_600))
+        .await
+        .assert_insufficient_user_authentication();
 }
 
 #[tokio::test]
@@ -369,7 +388,7 @@ async fn a_failed_assertion_says_what_it_got() {
     let message = panic.downcast_ref::<String>().unwrap();
     assert_eq!(
         message,
-        r#"expected the request to be admitted (2xx), got 403 Forbidden with `WWW-Authenticate: Bearer error="insufficient_scope", scope="items"`"#
+        r#"expected the request to be admitted (2xx), got 403 Forbidden with `WWW-Authenticate: Bearer error="insufficient_scope", scope="items"`; body: {"detail":"Not enough permissions"}"#
     );
     let panic =
         std::panic::catch_unwind(|| response.assert_insufficient_scope("items me")).unwrap_err();
@@ -378,6 +397,25 @@ async fn a_failed_assertion_says_what_it_got() {
         message.starts_with(
             r#"expected 403 insufficient_scope with scope="items me", got scope="items""#
         ),
+        "{message}"
+    );
+    // A path without its `/` would parse as an authority, and meet no route.
+    let panic = std::panic::catch_unwind(|| testing::get("items", None)).unwrap_err();
+    let message = panic.downcast_ref::<String>().unwrap();
+    assert!(
+        message.starts_with(r#""items" is neither a path (`/items`)"#),
+        "{message}"
+    );
+    // A 503 says what it usually means in a test: a served issuer dropped.
+    let served = TestIssuer::es256().serve().await;
+    let app = self::app(served.verifier());
+    let token = served.mint("alice", scope_set!("items"));
+    drop(served);
+    let response = testing::send(&app, testing::get("/items", Some(&token))).await;
+    let panic = std::panic::catch_unwind(|| response.assert_admitted()).unwrap_err();
+    let message = panic.downcast_ref::<String>().unwrap();
+    assert!(
+        message.contains("keep the issuer (or a clone) alive"),
         "{message}"
     );
 }

@@ -141,6 +141,12 @@ pub trait AuthAssertions {
         Challenge::parse(value)
     }
 
+    /// The answer's body as text, when the answer was read whole ([`TestResponse`](
+    /// super::TestResponse) was): what a failed assertion shows beside the status.
+    fn body_text(&self) -> Option<&str> {
+        None
+    }
+
     /// Every `WWW-Authenticate` challenge, parsed, in order.
     fn challenges(&self) -> Vec<Challenge> {
         self.headers()
@@ -156,8 +162,9 @@ pub trait AuthAssertions {
         let status = self.status();
         if !status.is_success() {
             panic!(
-                "expected the request to be admitted (2xx), got {status}{}",
-                describe(self.challenge())
+                "expected the request to be admitted (2xx), got {status}{}{}",
+                describe(self.challenge()),
+                explain(self)
             );
         }
     }
@@ -350,8 +357,9 @@ fn expect<A: AuthAssertions + ?Sized>(
     };
     if got != status {
         panic!(
-            "expected {wanted} ({why}), got {got}{}",
-            describe(challenge)
+            "expected {wanted} ({why}), got {got}{}{}",
+            describe(challenge),
+            explain(answer)
         );
     }
     let Some(challenge) = challenge else {
@@ -373,6 +381,27 @@ fn dpop_scheme(challenge: &Challenge) {
     if !challenge.scheme().eq_ignore_ascii_case("DPoP") {
         panic!("expected a `DPoP` challenge, got `{challenge}`");
     }
+}
+
+/// What else a failed assertion shows: the body (its first 300 characters), and for a
+/// 503 its usual cause in a test.
+fn explain<A: AuthAssertions + ?Sized>(answer: &A) -> String {
+    let mut more = String::new();
+    if let Some(body) = answer.body_text().filter(|body| !body.is_empty()) {
+        let cut: String = body.chars().take(300).collect();
+        let ellipsis = if cut.len() < body.len() { "…" } else { "" };
+        more.push_str(&format!("; body: {cut}{ellipsis}"));
+    }
+    if answer.status() == StatusCode::SERVICE_UNAVAILABLE {
+        more.push_str(
+            "; a 503 is an outage: the verifier's keys (or introspection endpoint) were out \
+             of reach. With a served `TestIssuer`, keep the issuer (or a clone) alive as long \
+             as the verifier: its server stops when the last one is dropped. A tracing \
+             subscriber (`tracing_subscriber::fmt().with_test_writer().try_init()`) shows \
+             the refusal's cause",
+        );
+    }
+    more
 }
 
 fn describe(challenge: Option<Challenge>) -> String {

@@ -532,6 +532,21 @@ impl TestToken {
         self
     }
 
+    /// `acr`: the class of the user's authentication (RFC 9470), which a route's
+    /// `#[requires_scopes(…, acr = [...])]` asks for.
+    pub fn acr(self, acr: impl Into<String>) -> Self {
+        self.claim("acr", acr.into())
+    }
+
+    /// `auth_time`: the user authenticated actively `ago` before now (RFC 9470), which
+    /// a route's `#[requires_scopes(…, max_age = …)]` judges.
+    pub fn authenticated(self, ago: Duration) -> Self {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        self.claim("auth_time", now.saturating_sub(ago.as_secs()))
+    }
+
     /// `client_id` (`test-client` by default).
     pub fn client_id(self, client_id: impl Into<String>) -> Self {
         self.claim("client_id", client_id.into())

@@ -49,6 +49,7 @@ impl IntoMethod for Method {
 }
 
 impl IntoMethod for &str {
+    #[track_caller]
     fn into_method(self) -> Method {
         let upper = self.to_ascii_uppercase();
         let standard =
@@ -98,7 +99,9 @@ fn is_standard(method: &Method) -> bool {
 ///
 /// # Panics
 ///
-/// When `method` is not a method's name.
+/// When `method` is not a method's name, or `uri` neither a path (`/items`) nor an
+/// absolute URL.
+#[track_caller]
 pub fn request(method: impl IntoMethod, uri: &str, token: Option<&str>) -> Request<Body> {
     let builder = addressed(method.into_method(), uri);
     let builder = match token {
@@ -111,6 +114,7 @@ pub fn request(method: impl IntoMethod, uri: &str, token: Option<&str>) -> Reque
 }
 
 /// `GET uri` with the bearer token, if any.
+#[track_caller]
 pub fn get(uri: &str, token: Option<&str>) -> Request<Body> {
     request(Method::GET, uri, token)
 }
@@ -153,8 +157,9 @@ pub fn get(uri: &str, token: Option<&str>) -> Request<Body> {
 ///
 /// # Panics
 ///
-/// When `body` cannot be written as JSON (a map with keys that are not strings), or
-/// `method` is not a method's name.
+/// When `body` cannot be written as JSON (a map with keys that are not strings),
+/// `method` is not a method's name, or `uri` neither a path nor an absolute URL.
+#[track_caller]
 pub fn json_request(
     method: impl IntoMethod,
     uri: &str,
@@ -179,6 +184,7 @@ pub fn json_request(
 /// and the request carries it and its `Host`. For a proof made otherwise (replayed, for
 /// another URL, with a nonce), build the request with [`BearerExt::dpop`]. The method
 /// is a [`Method`] or its name, as [`request`] takes it.
+#[track_caller]
 pub fn dpop_request(
     method: impl IntoMethod,
     url: &str,
@@ -195,8 +201,16 @@ pub fn dpop_request(
 
 /// A request to `uri` as a client addresses it: `Host` its authority (without user
 /// information), or `localhost` for a path alone.
+#[track_caller]
 fn addressed(method: Method, uri: &str) -> http::request::Builder {
-    let uri: http::Uri = uri.parse().expect("a valid URI");
+    let parsed: http::Uri = uri.parse().expect("a valid URI");
+    // `items` parses as an authority with no path, which no route matches: a 404 that
+    // would hide the slip.
+    assert!(
+        parsed.scheme().is_some() || uri.starts_with('/'),
+        "{uri:?} is neither a path (`/{uri}`) nor an absolute URL (`https://api.example.com/{uri}`)"
+    );
+    let uri = parsed;
     let host = uri.authority().map_or("localhost", |authority| {
         let authority = authority.as_str();
         authority
@@ -322,5 +336,9 @@ impl AuthAssertions for TestResponse {
 
     fn headers(&self) -> &HeaderMap {
         &self.headers
+    }
+
+    fn body_text(&self) -> Option<&str> {
+        core::str::from_utf8(&self.body).ok()
     }
 }
