@@ -141,12 +141,10 @@ fn api(dpop: Option<scopes_core::Dpop>) -> OpenApi {
         .api_route("/both/", get(read_both))
         .api_route("/invoices/", get(read_invoices))
         .api_route("/orders/", get(read_orders))
-        .finish_api_with(&mut api, |mut doc| {
-            for (name, scheme) in scopes_core::openapi::aide::security_schemes::<Scopes>() {
-                doc = doc.security_scheme(&name, scheme);
-            }
-            doc
-        })
+        .finish_api_with(
+            &mut api,
+            scopes_core::openapi::aide::add_security_schemes::<Scopes>,
+        )
         .with_state(verifier);
     if let Some(dpop) = dpop {
         scopes_core::openapi::aide::document_dpop(&mut api, &dpop);
@@ -280,13 +278,15 @@ fn aide_documents_security_and_refusals_as_utoipa_does() {
         json!([{"OAuth2PasswordBearer": ["me"]}])
     );
 
-    // aide 0.15 writes an absent `refreshUrl` as `null` (its serializer's doing, which
-    // OpenAPI's schema does not allow); otherwise the scheme is ours.
+    // aide 0.15 would write an absent `refreshUrl` as `null` (which OpenAPI's schema
+    // does not allow): the flow's token URL stands in for it; otherwise the scheme is
+    // ours.
     let mut schemes = document["components"]["securitySchemes"].clone();
     let password = &mut schemes["OAuth2PasswordBearer"]["flows"]["password"];
+    let token_url = password["tokenUrl"].clone();
     assert_eq!(
         password.as_object_mut().unwrap().remove("refreshUrl"),
-        Some(Value::Null)
+        Some(token_url)
     );
     assert_eq!(
         schemes,
@@ -512,4 +512,53 @@ fn an_operations_own_responses_are_kept() {
         assert!(responses["401"].is_object(), "{path}");
         assert!(responses["403"].is_object(), "{path}");
     }
+}
+
+/// The document, with DPoP, where `tests/fastapi/test_interop.py` (run after the cargo
+/// tests by `tests/run-all`) holds it against the OpenAPI 3.1 schema with a real
+/// validator, as it does the tutorial's utoipa document.
+#[test]
+fn the_document_is_written_for_the_openapi_validator() {
+    let api = api(Some(scopes_core::Dpop::allowed()));
+    let path = concat!(env!("CARGO_TARGET_TMPDIR"), "/aide-openapi.json");
+    std::fs::write(path, serde_json::to_string_pretty(&api).unwrap()).unwrap();
+}
+
+/// FastAPI's response mode documented on aide's document, as utoipa's
+/// `document_response_mode` documents it: a missing scope is a 401 too, challenged with
+/// the route's scopes, and the operations' own responses stay.
+#[test]
+fn the_documented_responses_follow_the_response_mode() {
+    use scopes_core::ResponseMode;
+    let rfc = document();
+    let mut api = api(None);
+    scopes_core::openapi::aide::document_response_mode(&mut api, ResponseMode::Rfc6750);
+    assert_eq!(
+        serde_json::to_value(&api).unwrap(),
+        rfc,
+        "the default changes nothing"
+    );
+    scopes_core::openapi::aide::document_response_mode(&mut api, ResponseMode::FastApi);
+    let document = serde_json::to_value(&api).unwrap();
+    let responses = |path: &str| document["paths"][path]["get"]["responses"].clone();
+    let challenge =
+        |path: &str| responses(path)["401"]["headers"]["WWW-Authenticate"]["example"].clone();
+    for path in ["/users/me/items/", "/status/"] {
+        assert_eq!(responses(path).get("403"), None, "{path}");
+        assert!(
+            rfc["paths"][path]["get"]["responses"]["403"].is_object(),
+            "{path}"
+        );
+        assert_eq!(
+            responses(path)["200"],
+            rfc["paths"][path]["get"]["responses"]["200"]
+        );
+    }
+    assert_eq!(challenge("/users/me/items/"), r#"Bearer scope="items me""#);
+    assert_eq!(challenge("/status/"), r#"Bearer scope="me""#);
+    // The token endpoint's own 401 (invalid_client) is not ours to rewrite.
+    assert_eq!(
+        document["paths"]["/token"]["post"]["responses"]["401"],
+        rfc["paths"]["/token"]["post"]["responses"]["401"]
+    );
 }

@@ -969,3 +969,29 @@ fn a_tenant_template_s_refusal_shows_the_token_s_tenant() {
     );
     assert_eq!(event.field("token_tid"), Some(tenant_a));
 }
+
+#[requires_scopes("me")]
+struct MeLayer;
+
+/// A layer's scopes added under a prefix no operation of the document is at or below (a
+/// typo, or a document not finished yet) would be documented nowhere: a warning says so.
+#[test]
+fn a_layer_s_prefix_that_reaches_no_operation_is_a_warning() {
+    let (events, _) = observed(async {
+        let mut openapi = utoipa::openapi::OpenApiBuilder::new().build();
+        scopes_core::openapi::utoipa::add_layer_security_under::<Scopes, MeLayer>(
+            &mut openapi,
+            "/admins",
+        );
+    });
+    let warned = events.iter().find(|event| {
+        event.level == tracing::Level::WARN
+            && event.fields.get("prefix").map(String::as_str) == Some("/admins")
+    });
+    let warned = warned.expect("a warning naming the prefix");
+    assert!(
+        warned.fields["message"].contains("documented nowhere"),
+        "{:?}",
+        warned.fields
+    );
+}

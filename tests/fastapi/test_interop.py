@@ -2,6 +2,7 @@
 mints are accepted by the other, and the port in its FastAPI mode answers the tutorial
 session exactly as FastAPI does. Run by .ci/run (see README)."""
 
+import json
 import os
 import socket
 import subprocess
@@ -181,6 +182,20 @@ def test_the_openapi_document_is_valid_openapi_3_1(servers):
 
     document = httpx.get(servers["rust"] + "/openapi.json").json()
     assert document["openapi"] == "3.1.0"
+    errors = [error.message for error in OpenAPIV31SpecValidator(document).iter_errors()]
+    assert errors == []
+
+
+def test_the_aide_document_is_valid_openapi_3_1():
+    """aide's document of tests/test_aide.rs (written by its cargo test, which runs first)
+    against the OpenAPI 3.1 schema: the same validator as for utoipa's."""
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
+    path = os.environ.get("SCOPES_AIDE_DOCUMENT", str(HERE.parents[1] / "target" / "tmp" / "aide-openapi.json"))
+    assert os.path.exists(path), f"{path} is missing: run `cargo test -p scopes-tests --test test_aide` first"
+    with open(path) as file:
+        document = json.load(file)
+    assert document["components"]["securitySchemes"]["OAuth2PasswordBearer"]["type"] == "oauth2"
     errors = [error.message for error in OpenAPIV31SpecValidator(document).iter_errors()]
     assert errors == []
 

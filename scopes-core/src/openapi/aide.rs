@@ -12,8 +12,10 @@
 //!   [`PasswordForm`] and [`LaxPasswordForm`] document their form body,
 //!   [`AccessTokenResponse`] and
 //!   [`GrantError`] their responses.
-//! - [`security_schemes`] gives the table's schemes for
-//!   `TransformOpenApi::security_scheme`.
+//! - [`add_security_schemes`] declares the table's schemes in the document
+//!   (`finish_api_with(&mut api, add_security_schemes::<Scopes>)`); without it, the
+//!   operations name schemes the document lacks. [`security_schemes`] gives them one
+//!   by one.
 //!
 //! - A scoped extractor (`#[requires_scopes]` on its `FromRequestParts` impl) gets its
 //!   `aide::OperationInput` impl from the attribute: it documents its scopes and
@@ -48,17 +50,16 @@
 //! let mut api = OpenApi::default();
 //! let _app: axum::Router = ApiRouter::new()
 //!     .api_route("/items/", get(read_items))
-//!     .finish_api_with(&mut api, |mut doc| {
-//!         for (name, scheme) in scopes_core::openapi::aide::security_schemes::<Scopes>() {
-//!             doc = doc.security_scheme(&name, scheme);
-//!         }
-//!         doc
-//!     })
+//!     .finish_api_with(&mut api, scopes_core::openapi::aide::add_security_schemes::<Scopes>)
 //!     .with_state(verifier);
 //! let doc = serde_json::to_value(&api)?;
 //! let get = &doc["paths"]["/items/"]["get"];
 //! assert_eq!(get["security"], serde_json::json!([{ "OAuth2PasswordBearer": ["items"] }]));
 //! assert!(get["responses"]["403"].is_object());
+//! // Declared, and valid OpenAPI 3.1 (no `"refreshUrl": null`).
+//! let password = &doc["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"];
+//! assert_eq!(password["tokenUrl"], "token");
+//! assert_eq!(password["refreshUrl"], "token");
 //! # Ok(()) }
 //! ```
 
@@ -69,6 +70,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{OperationSecurity, responses::grant_errors, security_schemes as schemes_json};
+use crate::http::refusal::ResponseMode;
 use crate::http::{
     Authorized, CheckIn, CheckInSole, Claims, HandlerCheck, NeedsVerifierInState,
     NeedsVerifierInStateSole, SecurityScopes, TableVisitor,
@@ -76,12 +78,14 @@ use crate::http::{
 use crate::issuer::{AccessTokenResponse, GrantError, LaxPasswordForm, PasswordForm};
 use crate::table::{Composed, RequiredScopes, ScopeTable};
 
-/// The security schemes `T` declares, by name, for `TransformOpenApi::security_scheme`.
+/// The security schemes `T` declares, by name, for `TransformOpenApi::security_scheme`;
+/// [`add_security_schemes`] adds them all in one call.
 ///
-/// aide 0.15 writes a flow without a refresh URL as `"refreshUrl": null`, which OpenAPI
-/// 3.1 does not allow (validators refuse the document): declare `refresh_url` in the
-/// table's flow (the token URL, usually: refresh requests go to the token endpoint,
-/// RFC 6749 §6), e.g. `password { token_url: "token", refresh_url: "token" }`.
+/// A flow the table declares without `refresh_url` gets its token URL as one (refresh
+/// requests go to the token endpoint, RFC 6749 §6; an implicit flow, which has none,
+/// its authorization URL): aide 0.15 writes a missing refresh URL as
+/// `"refreshUrl": null`, which OpenAPI 3.1 does not allow, so validators would refuse
+/// the document.
 pub fn security_schemes<T: ScopeTable>() -> Vec<(String, SecurityScheme)> {
     let Value::Object(schemes) = serde_json::to_value(schemes_json::<T>()).unwrap_or_default()
     else {
@@ -89,8 +93,38 @@ pub fn security_schemes<T: ScopeTable>() -> Vec<(String, SecurityScheme)> {
     };
     schemes
         .into_iter()
-        .map(|(name, scheme)| (name, read(scheme)))
+        .map(|(name, mut scheme)| {
+            if let Some(Value::Object(flows)) = scheme.get_mut("flows") {
+                for flow in flows.values_mut() {
+                    let Value::Object(flow) = flow else { continue };
+                    if flow.contains_key("refreshUrl") {
+                        continue;
+                    }
+                    let url = flow
+                        .get("tokenUrl")
+                        .or_else(|| flow.get("authorizationUrl"));
+                    if let Some(url) = url.cloned() {
+                        flow.insert("refreshUrl".to_owned(), url);
+                    }
+                }
+            }
+            (name, read(scheme))
+        })
         .collect()
+}
+
+/// Adds the security schemes `T` declares to the document (`components.securitySchemes`),
+/// which the operations' `security` names: call it in `finish_api_with`, as
+/// `api_router.finish_api_with(&mut api, add_security_schemes::<Scopes>)`, or on the
+/// `TransformOpenApi` of your own transform. Without it, the operations name schemes
+/// the document does not declare.
+pub fn add_security_schemes<T: ScopeTable>(
+    mut doc: ::aide::transform::TransformOpenApi<'_>,
+) -> ::aide::transform::TransformOpenApi<'_> {
+    for (name, scheme) in security_schemes::<T>() {
+        doc = doc.security_scheme(&name, scheme);
+    }
+    doc
 }
 
 /// Rewrites the URLs of the security schemes `T` declares in `openapi` (the flows'
@@ -430,47 +464,89 @@ pub fn add_layer_security<T: ScopeTable, L: RequiredScopes<T>>(
     }
     let under = super::under(prefix);
     let layer = L::composed();
+    let mut matched = 0;
     for (_, operation) in operations_mut(openapi).filter(|(path, _)| under(path)) {
+        matched += 1;
         join_into::<T>(operation, layer);
-        let responses = operation.responses.get_or_insert_with(Default::default);
-        let code = |code| aide::openapi::StatusCode::Code(code);
-        // A 401 of the operation's own (not one this crate wrote) is kept.
-        let ours = match responses.responses.get(&code(401)) {
-            None => true,
-            Some(ReferenceOr::Item(response)) => {
-                response.extensions.contains_key(super::responses::MARKER)
-            }
-            Some(_) => false,
-        };
-        if !ours {
-            continue;
+        let step_up = super::responses::StepUp::of(layer.iter());
+        rewrite_refusals(operation, step_up, ResponseMode::Rfc6750);
+    }
+    super::warn_if_no_operation_under(prefix, matched);
+}
+
+/// Documents the refusals of the operations this crate documented as a verifier in
+/// `mode` answers them, as `openapi::utoipa::document_response_mode` does on utoipa's
+/// document: in [`ResponseMode::FastApi`] a missing scope is a 401 too, challenged with
+/// `Bearer scope="…"`, and no 403 is documented. Responses the operations documented
+/// themselves are kept. Call it last, on the finished document (after
+/// [`add_layer_security`], which writes the RFC 6750 answers).
+///
+/// [`ResponseMode::FastApi`]: crate::ResponseMode::FastApi
+pub fn document_response_mode(openapi: &mut aide::openapi::OpenApi, mode: ResponseMode) {
+    for (_, operation) in operations_mut(openapi) {
+        let code = aide::openapi::StatusCode::Code(401);
+        let documented_here = operation
+            .responses
+            .as_ref()
+            .and_then(|responses| responses.responses.get(&code))
+            .is_some_and(|response| match response {
+                ReferenceOr::Item(response) => {
+                    response.extensions.contains_key(super::responses::MARKER)
+                }
+                _ => false,
+            });
+        if documented_here {
+            rewrite_refusals(operation, None, mode);
         }
-        let step_up = match responses.responses.shift_remove(&code(401)) {
-            Some(ReferenceOr::Item(response)) => response
-                .extensions
-                .get(super::responses::STEP_UP)
-                .and_then(|value| serde_json::from_value(value.clone()).ok()),
-            _ => None,
-        };
-        // The other refusals this crate wrote are written again; the operation's own
-        // (a 400 or 403 its output documents) are kept.
-        responses.responses.retain(|_, response| match response {
-            ReferenceOr::Item(response) => {
-                !response.extensions.contains_key(super::responses::MARKER)
-            }
-            _ => true,
-        });
-        let written = super::responses::ProtectedResponses::new(security_names(operation))
-            .with_step_up(step_up)
-            .with_step_up(super::responses::StepUp::of(layer.iter()));
-        let responses = operation.responses.get_or_insert_with(Default::default);
-        for (status_code, response) in written.entries() {
-            if let Some(status_code) = status(status_code) {
-                responses
-                    .responses
-                    .entry(code(status_code))
-                    .or_insert_with(|| ReferenceOr::Item(read(response)));
-            }
+    }
+}
+
+/// Writes the refusals this crate documents for `operation` again (its 400, 401 and
+/// 403, marked as ours), for its security as it is now, with `step_up` composed with
+/// the one its 401 recorded, as a verifier in `mode` answers; the operation's own
+/// responses (a 400 or 403 its output documents, a 401 of its own) are kept, and with a
+/// 401 of its own nothing is written.
+fn rewrite_refusals(
+    operation: &mut Operation,
+    step_up: Option<super::responses::StepUp>,
+    mode: ResponseMode,
+) {
+    let responses = operation.responses.get_or_insert_with(Default::default);
+    let code = |code| aide::openapi::StatusCode::Code(code);
+    // A 401 of the operation's own (not one this crate wrote) is kept.
+    let ours = match responses.responses.get(&code(401)) {
+        None => true,
+        Some(ReferenceOr::Item(response)) => {
+            response.extensions.contains_key(super::responses::MARKER)
+        }
+        Some(_) => false,
+    };
+    if !ours {
+        return;
+    }
+    let recorded = match responses.responses.shift_remove(&code(401)) {
+        Some(ReferenceOr::Item(response)) => response
+            .extensions
+            .get(super::responses::STEP_UP)
+            .and_then(|value| serde_json::from_value(value.clone()).ok()),
+        _ => None,
+    };
+    // The other refusals this crate wrote are written again.
+    responses.responses.retain(|_, response| match response {
+        ReferenceOr::Item(response) => !response.extensions.contains_key(super::responses::MARKER),
+        _ => true,
+    });
+    let written = super::responses::ProtectedResponses::new(security_names(operation))
+        .with_step_up(recorded)
+        .with_step_up(step_up)
+        .in_mode(mode);
+    let responses = operation.responses.get_or_insert_with(Default::default);
+    for (status_code, response) in written.entries() {
+        if let Some(status_code) = status(status_code) {
+            responses
+                .responses
+                .entry(code(status_code))
+                .or_insert_with(|| ReferenceOr::Item(read(response)));
         }
     }
 }

@@ -336,6 +336,19 @@ impl<T: ScopeTable> OperationSecurity<T> {
     }
 }
 
+/// Warns when a layer's security reached no operation (`matched` is 0): a prefix that
+/// names no path of the document (a typo, or a document not finished yet) leaves the
+/// layer's routes documented without its scopes, silently otherwise.
+#[cfg(any(feature = "utoipa", feature = "aide"))]
+pub(crate) fn warn_if_no_operation_under(prefix: &str, matched: usize) {
+    if matched == 0 {
+        tracing::warn!(
+            prefix,
+            "add_layer_security: no operation of the document is at or below this prefix, so the layer's scopes are documented nowhere; check the prefix (the path the layered router is nested at) and call it on the finished document"
+        );
+    }
+}
+
 /// Whether a document's path is `prefix` or below it (`"/admin"`, `"/admin/"` or
 /// `"admin"`: `/admin` and `/admin/stats`, not `/administrators`; `""` or `"/"` for
 /// every path): where a router layer nested at `prefix` applies. Compared as text,

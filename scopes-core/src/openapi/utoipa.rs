@@ -324,7 +324,9 @@ pub fn add_layer_security_under<T: ScopeTable, L: RequiredScopes<T>>(
         .iter_mut()
         .filter(|(path, _)| under(path))
         .flat_map(|(_, item)| operations(item));
+    let mut matched = 0;
     for operation in layered {
+        matched += 1;
         let ours = documented_here(operation) || !operation.responses.responses.contains_key("401");
         // The operation's own alternatives, joined with the layer's.
         // No security, `[]` or `[{}]` (optional authentication) all leave the layer's.
@@ -362,6 +364,7 @@ pub fn add_layer_security_under<T: ScopeTable, L: RequiredScopes<T>>(
             );
         }
     }
+    super::warn_if_no_operation_under(prefix, matched);
 }
 
 /// Requirement objects as utoipa's: one each, all its schemes in it (an object with a
