@@ -386,6 +386,7 @@ impl TableVisitor for Responses<'_> {
 /// When `T` declares no OpenAPI security scheme: the operation could not be documented
 /// as secured (a handler's attribute makes that a compile error; an extractor's impl
 /// is compiled whether aide documents it or not, so it is refused here, when it is).
+#[doc(hidden)] // the attribute's, on a scoped extractor's impl
 pub fn scoped_input<T: ScopeTable, R: RequiredScopes<T>>(
     _ctx: &mut GenContext,
     operation: &mut Operation,
@@ -630,6 +631,7 @@ fn responses_mine(operation: &mut Operation, by: &'static str) -> bool {
 /// (the handler's and every scoped extractor's, as a refusal names them), with `R`'s
 /// step-up. Only from the first scoped extractor, and only where the handler's
 /// attribute did not write them already.
+#[doc(hidden)] // the attribute's, on a scoped extractor's impl
 pub fn scoped_responses<T: ScopeTable, R: RequiredScopes<T>>(
     _ctx: &mut GenContext,
     operation: &mut Operation,
