@@ -920,8 +920,8 @@ async fn a_principal_past_its_share_of_sessions_loses_its_least_recently_used() 
     for kept in [&third, &fourth] {
         assert_eq!(listed(&alice, kept).await, StatusCode::OK);
     }
-    // A session the server let go (idle, say) is forgotten when the server answers 404
-    // on it: it takes no room, and fourth, used before it was named, stays.
+    // A session the server let go (idle, say) still counts, but goes first: the server
+    // answered 404 for it (a 404 of another cause must not free a principal's room).
     use rmcp::transport::streamable_http_server::session::SessionManager as _;
     manager.close_session(&third.as_str().into()).await.unwrap();
     assert_eq!(listed(&alice, &third).await, StatusCode::NOT_FOUND);
@@ -929,6 +929,7 @@ async fn a_principal_past_its_share_of_sessions_loses_its_least_recently_used() 
     for kept in [&fourth, &fifth] {
         assert_eq!(listed(&alice, kept).await, StatusCode::OK);
     }
+    assert_eq!(listed(&alice, &third).await, StatusCode::NOT_FOUND);
     assert_eq!(served(3).await, 3);
 }
 

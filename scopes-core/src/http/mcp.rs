@@ -133,20 +133,25 @@ const BODY_LIMIT: usize = 1 << 20;
 /// another instance that shares the server's session store (route a session's requests
 /// to the instance that opened it), or before a restart; the client opens a new
 /// session, as MCP's transport asks on a 404. A principal holds at most 100 sessions
-/// ([`sessions_per_principal`](Self::sessions_per_principal)), and the guard remembers
-/// at most 100 000 in all (past that, approximately the least used go): a session let
-/// go is closed at its server (a `DELETE` naming it, as its client would send, from a
-/// task of its own) and forgotten, and its client opens a new one. So one token cannot
-/// fill the server with sessions faster than the server lets idle ones go. A session
-/// the server answers 404 for (it let it go, idle) is forgotten too.
+/// ([`sessions_per_principal`](Self::sessions_per_principal)), and the guard at most
+/// 100 000 in all: past that, the principal opening one lets go of one of its own, or,
+/// holding no other, whoever holds the most lets go of one (so principals opening
+/// sessions push out each other's, not those of one who keeps few). A session let go is
+/// closed at its server (a `DELETE` naming it, as its client would send, from a task of
+/// its own, addressed to the path without the query of the request that opened it) and
+/// forgotten, and its client opens a new one. So one token cannot fill the server with
+/// sessions faster than the server lets idle ones go. A request that may open a session
+/// is seen through to its end even if its client hangs up, so that the session is
+/// bound. A session the server answered 404 for (it may have let it go, idle) goes
+/// first when room is needed.
 ///
-/// The server's event stream (the answer to a `GET`) ends once the token that opened
-/// it has expired (`exp`, with the verifier's leeway), and the client reconnects with a
+/// An event stream in answer (to a `GET`, the server's own; to a `POST`, a call's, or
+/// the `subscriptions/listen` of MCP's 2026 protocol) ends once the token of its request
+/// has expired (`exp`, with the verifier's leeway), and the client reconnects with a
 /// fresh one. It ends as its next event is about to go: rmcp sends a keep-alive every
 /// 15 s by default, so within that; a server that sends none ends an idle stream with
 /// its next event. A token without `exp` (an introspection answer without one) is not
-/// cut, and an open stream is not checked for revocation. The answers to `POST`s run to
-/// their end.
+/// cut, and an open stream is not checked for revocation.
 ///
 /// A resumption without a session id (`Last-Event-ID` alone, with an event store and
 /// no sessions) is not bound to a principal: keep event stores to servers with
@@ -413,6 +418,7 @@ impl<S, T, B> Service<Request<Body>> for McpScopes<S, T>
 where
     S: Service<Request<Body>, Response = http::Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
+    S::Error: Send + 'static,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
     T: ScopeTable,
@@ -531,23 +537,14 @@ where
                     Cow::Owned(guard.every_scope())
                 });
                 let closing = parts.method == Method::DELETE;
-                let to = Addressed::of(&parts);
+                let answer = Answer::new(&parts, session, in_use, &token, &guard.verifier);
                 let response = inner.call(Request::from_parts(parts, body)).await?;
-                if let (true, Some(id)) = (closing && response.status().is_success(), &session) {
+                if let (true, Some(id)) =
+                    (closing && response.status().is_success(), &answer.session)
+                {
                     guard.sessions.close(id);
                     return Ok(response.map(Body::new));
                 }
-                // The server's event stream: no event of it outlives the token.
-                let streamed = response
-                    .headers()
-                    .get(CONTENT_TYPE)
-                    .is_some_and(|kind| kind.as_bytes().starts_with(b"text/event-stream"));
-                let leeway = guard.verifier.leeway_secs() as f64;
-                let deadline = token
-                    .expires_at()
-                    .filter(|_| streamed)
-                    .map(|exp| exp + leeway);
-                let answer = Answer::new(&to, session.as_deref(), in_use, deadline);
                 return Ok(guard.pass_on(inner, response, answer, &token).await);
             }
             let bytes = match Limited::new(body, guard.body_limit).collect().await {
@@ -625,26 +622,45 @@ where
             observe::admitted("mcp", guard.verifier.label(), &token, || {
                 Cow::Owned(guard.every_scope())
             });
-            let to = Addressed::of(&parts);
+            let answer = Answer::new(&parts, session, in_use, &token, &guard.verifier);
+            let opening = answer.session.is_none();
             let request = Request::from_parts(parts, Body::from(bytes));
-            let response = inner.call(request).await?;
-            let answer = Answer::new(&to, session.as_deref(), in_use, None);
-            Ok(guard.pass_on(inner, response, answer, &token).await)
+            let passed = async move {
+                let response = inner.call(request).await?;
+                Ok(guard.pass_on(inner, response, answer, &token).await)
+            };
+            // A request that may open a session is seen through to its end even if its
+            // client hangs up meanwhile: the session the server opens is then bound, and
+            // counts against its principal's share, whatever becomes of the answer.
+            match (opening, tokio::runtime::Handle::try_current()) {
+                (true, Ok(runtime)) => match runtime.spawn(passed).await {
+                    Ok(passed) => passed,
+                    Err(stopped) if stopped.is_panic() => {
+                        std::panic::resume_unwind(stopped.into_panic())
+                    }
+                    Err(_) => Ok(json_rpc_error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        None,
+                        -32603,
+                        "The server is shutting down",
+                    )),
+                },
+                _ => passed.await,
+            }
         })
     }
 }
 
 impl<T: ScopeTable> Guard<T> {
-    /// The server's `response` to an admitted request, passed on: a session it answers
-    /// 404 for forgotten (it no longer knows it), one it opened bound to `token`'s
-    /// principal ([`bind`](Self::bind)) and the sessions let go for it closed at their
-    /// servers, its body holding the named session in use until it ends (and ending at
-    /// the answer's deadline).
+    /// The server's `response` to an admitted request, passed on: a session it opened
+    /// bound to `token`'s principal ([`bind`](Self::bind)) and the sessions let go for
+    /// it closed at their servers, its body holding the named session in use until it
+    /// ends and, an event stream, ending at the token's expiry.
     async fn pass_on<S, B>(
         &self,
         server: S,
         response: http::Response<B>,
-        answer: Answer<'_>,
+        answer: Answer,
         token: &VerifiedToken,
     ) -> Response
     where
@@ -659,8 +675,15 @@ impl<T: ScopeTable> Guard<T> {
             in_use,
             deadline,
         } = answer;
-        if let (StatusCode::NOT_FOUND, Some(id)) = (response.status(), session) {
-            self.sessions.close(id);
+        // An event stream (a `GET`'s, or a `POST`'s: a call's, or the 2026 protocol's
+        // `subscriptions/listen`): none of its events outlives the token.
+        let streamed = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .is_some_and(|kind| kind.as_bytes().starts_with(b"text/event-stream"));
+        let deadline = deadline.filter(|_| streamed);
+        if let Some(in_use) = &in_use {
+            in_use.answered(response.status());
         }
         let response = match (in_use, deadline) {
             (None, None) => response.map(Body::new),
@@ -668,7 +691,7 @@ impl<T: ScopeTable> Guard<T> {
                 response.map(|body| Body::new(Answered::new(body, in_use, deadline)))
             }
         };
-        let (response, let_go) = self.bind(response, session, to, token);
+        let (response, let_go) = self.bind(response, session.as_deref(), &to, token);
         self.close_at_server(server, let_go, token).await;
         response
     }
@@ -734,13 +757,15 @@ impl<T: ScopeTable> Guard<T> {
             let mut server = server;
             let mut refused = 0;
             for gone in &let_go {
-                // Bound only when visible ASCII, so always a header value.
-                let Ok(id) = HeaderValue::from_str(&gone.id) else {
+                // Bound only when visible ASCII, so always a header value; a session
+                // opened at an overlong path is not closed (its server lets it go idle).
+                let (Ok(id), Some(uri)) = (HeaderValue::from_str(&gone.id), &gone.to.uri) else {
+                    refused += 1;
                     continue;
                 };
                 let mut request = Request::new(Body::empty());
                 *request.method_mut() = Method::DELETE;
-                *request.uri_mut() = gone.to.uri.clone();
+                *request.uri_mut() = uri.clone();
                 *request.version_mut() = gone.to.version;
                 if let Some(host) = &gone.to.host {
                     request.headers_mut().insert(HOST, host.clone());
@@ -868,26 +893,29 @@ impl<T: ScopeTable> Guard<T> {
 }
 
 /// What the guard passes on with a server's answer: where the request went, the session
-/// it named, that session's use, and when its event stream ends.
-struct Answer<'a> {
-    to: &'a Addressed,
-    session: Option<&'a str>,
+/// it named, that session's use, and when an event stream in answer ends (the token's
+/// `exp` with the verifier's leeway; `None` for a token without `exp`).
+struct Answer {
+    to: Addressed,
+    session: Option<String>,
     in_use: Option<InUse>,
     deadline: Option<f64>,
 }
 
-impl<'a> Answer<'a> {
+impl Answer {
     fn new(
-        to: &'a Addressed,
-        session: Option<&'a str>,
+        parts: &http::request::Parts,
+        session: Option<String>,
         in_use: Option<InUse>,
-        deadline: Option<f64>,
+        token: &VerifiedToken,
+        verifier: &Verifier,
     ) -> Self {
+        let leeway = verifier.leeway_secs() as f64;
         Self {
-            to,
+            to: Addressed::of(parts),
             session,
             in_use,
-            deadline,
+            deadline: token.expires_at().map(|exp| exp + leeway),
         }
     }
 }

@@ -4,13 +4,14 @@
 //! A server keeps a session until it is closed or idle for long (rmcp: five minutes),
 //! whatever a token's holder does, so one token could otherwise open sessions faster
 //! than the server lets them go (tens of kilobytes each with rmcp). A principal holds at
-//! most its share: past it, the guard lets go of one of its others (one its client left
-//! first, then the least recently used, one being answered last, never the one just
-//! opened), and the guard as a whole remembers a bounded number (past it, quick_cache
-//! lets the least used go, approximately). Each session let go is handed back with
-//! where its server was addressed, for the guard to close it there.
+//! most its share: past it, the guard lets go of one of its others (one the server
+//! answered 404 for first, then the least recently used, one being answered last, never
+//! the one just opened), and the guard as a whole holds a bounded number (past it, the
+//! principal opening one pays with its own, or, holding no other, whoever holds the
+//! most). Each session let go is handed back with where its server was addressed, for
+//! the guard to close it there.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -24,21 +25,41 @@ use rustc_hash::FxHashMap;
 /// left (rmcp's idle timeout): letting it go is no news.
 const IDLE: Duration = Duration::from_secs(300);
 
-/// Where a request was addressed (its URI, version and `Host`): for a session, where the
-/// request that opened it went, and so where its `DELETE` goes.
+/// The longest path remembered for a session's `DELETE`: a session opened at a longer
+/// one is let go without it (its server lets it go idle).
+const MOST_PATH: usize = 1024;
+
+/// Where a request was addressed (its URI without the query, version and `Host`): for a
+/// session, where the request that opened it went, and so where its `DELETE` goes.
+/// `uri` is `None` past [`MOST_PATH`]: what a session holds stays small, whatever the
+/// request that opened it carried.
 #[derive(Clone)]
 pub(super) struct Addressed {
-    pub(super) uri: Uri,
+    pub(super) uri: Option<Uri>,
     pub(super) version: Version,
     pub(super) host: Option<HeaderValue>,
 }
 
 impl Addressed {
     pub(super) fn of(parts: &http::request::Parts) -> Self {
+        let uri = &parts.uri;
+        let uri = (uri.path().len() <= MOST_PATH)
+            .then(|| {
+                let mut builder = Uri::builder();
+                if let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) {
+                    builder = builder.scheme(scheme.clone()).authority(authority.clone());
+                }
+                builder.path_and_query(uri.path()).build().ok()
+            })
+            .flatten();
+        let host = parts
+            .headers
+            .get(HOST)
+            .filter(|host| host.len() <= MOST_PATH);
         Self {
-            uri: parts.uri.clone(),
+            uri,
             version: parts.version,
-            host: parts.headers.get(HOST).cloned(),
+            host: host.cloned(),
         }
     }
 }
@@ -67,6 +88,11 @@ struct Binding {
     used: AtomicU64,
     /// The answers to requests naming it still being sent (an event stream, a call).
     answering: AtomicUsize,
+    /// Whether the server's last answer to a request naming it was 404: it may have let
+    /// the session go (idle), so it is the first to go when room is needed. Not
+    /// forgotten for that (a 404 of another cause, a route or a method, would let a
+    /// principal open sessions past its share).
+    unknown: AtomicBool,
 }
 
 /// A request's use of its session, from its admission until its answer is sent (or
@@ -78,6 +104,15 @@ impl InUse {
         binding.answering.fetch_add(1, Ordering::Relaxed);
         binding.used.store(stamp(), Ordering::Relaxed);
         Self(binding)
+    }
+}
+
+impl InUse {
+    /// What the server answered the request: a 404 marks the session as one it may
+    /// have let go; any other answer, as one it knows.
+    pub(super) fn answered(&self, status: http::StatusCode) {
+        let unknown = status == http::StatusCode::NOT_FOUND;
+        self.0.unknown.store(unknown, Ordering::Relaxed);
     }
 }
 
@@ -133,6 +168,28 @@ impl Lifecycle<Box<str>, Arc<Binding>> for Gathered {
     }
 }
 
+/// Each principal's session ids (in no order), and how many in all.
+#[derive(Default)]
+struct Held {
+    by: FxHashMap<Arc<str>, Vec<Box<str>>>,
+    total: usize,
+}
+
+impl Held {
+    /// `id` out of `principal`'s sessions (and the principal out, with none left).
+    fn forget(&mut self, principal: &Arc<str>, id: &str) {
+        if let Some(ids) = self.by.get_mut(principal) {
+            if let Some(at) = ids.iter().position(|held| **held == *id) {
+                ids.swap_remove(at);
+                self.total -= 1;
+            }
+            if ids.is_empty() {
+                self.by.remove(principal);
+            }
+        }
+    }
+}
+
 /// The guard's sessions.
 ///
 /// Locks are taken in one order only, `held` before a shard of `bound`: `bound` is
@@ -140,25 +197,30 @@ impl Lifecycle<Box<str>, Arc<Binding>> for Gathered {
 pub(super) struct Sessions {
     /// Each session id, with its principal.
     bound: Cache<Box<str>, Arc<Binding>, UnitWeighter, DefaultHashBuilder, Gathered>,
-    /// Each principal's session ids, in no order.
-    held: Mutex<FxHashMap<Arc<str>, Vec<Box<str>>>>,
+    /// Each principal's session ids.
+    held: Mutex<Held>,
     /// The most sessions a principal holds.
     share: usize,
+    /// The most sessions of all principals.
+    most: usize,
 }
 
 impl Sessions {
     /// At most `most` sessions in all, `share` of them a principal's.
     pub(super) fn new(most: usize, share: usize) -> Self {
         Self {
+            // Room for twice the bound, which `open` keeps: the cache's own eviction
+            // (by shard, approximately the least used) is a last resort.
             bound: Cache::with(
                 most,
-                most as u64,
+                most.saturating_mul(2) as u64,
                 UnitWeighter,
                 DefaultHashBuilder::default(),
                 Gathered,
             ),
             held: Mutex::default(),
             share,
+            most,
         }
     }
 
@@ -201,6 +263,7 @@ impl Sessions {
                     to: to.clone(),
                     used: AtomicU64::new(stamp()),
                     answering: AtomicUsize::new(0),
+                    unknown: AtomicBool::new(false),
                 });
                 let mut pushed_out = Vec::new();
                 if unbound
@@ -213,9 +276,10 @@ impl Sessions {
             }
         };
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        let held = &mut *held;
         let mut let_go = Vec::new();
         for (gone, binding) in pushed_out {
-            forget(&mut held, &binding.principal, &gone);
+            held.forget(&binding.principal, &gone);
             let to = binding.to.clone();
             let cause = Cause::Bound;
             let_go.push(LetGo {
@@ -225,31 +289,70 @@ impl Sessions {
             });
         }
         let principal = &binding.principal;
-        let mine = held.entry(principal.clone()).or_default();
+        let mine = held.by.entry(principal.clone()).or_default();
         mine.push(id.into());
+        held.total += 1;
+        while held
+            .by
+            .get(principal)
+            .is_some_and(|mine| mine.len() > self.share)
+        {
+            let Some(gone) = self.let_go_of(held, principal, id) else {
+                break;
+            };
+            let_go.push(gone);
+        }
+        // Past the guard's bound, the one who opens pays: a session of its own goes,
+        // or, when it holds no other, one of whoever holds the most. So many principals
+        // opening sessions push out each other's, never those of one who holds few.
+        while held.total > self.most {
+            let mine_too = held.by.get(principal).is_some_and(|mine| mine.len() > 1);
+            let owner = match mine_too {
+                true => Some(principal.clone()),
+                false => held
+                    .by
+                    .iter()
+                    .max_by_key(|(_, ids)| ids.len())
+                    .map(|(owner, _)| owner.clone()),
+            };
+            let Some(gone) = owner.and_then(|owner| self.let_go_of(held, &owner, id)) else {
+                break;
+            };
+            let cause = Cause::Bound;
+            let_go.push(LetGo { cause, ..gone });
+        }
+        Ok(let_go)
+    }
+
+    /// Lets go of one of `principal`'s sessions in `held` (never `except`, the one just
+    /// opened): an id the bound let go or gave another meanwhile first (it holds
+    /// nothing, and is only dropped from the list), then one the server answered 404
+    /// for last, then a session not being answered before one that is, the least
+    /// recently used first. `None` when none is left to choose.
+    fn let_go_of(&self, held: &mut Held, principal: &Arc<str>, except: &str) -> Option<LetGo> {
         let now = stamp();
-        while mine.len() > self.share {
-            // Among the principal's others (never the one just opened): an id the bound
-            // let go or gave another meanwhile first (it holds nothing), then a session
-            // not being answered before one that is, the least recently used first.
-            let chosen = mine
+        loop {
+            let ids = held.by.get_mut(principal)?;
+            let (at, chosen) = ids
                 .iter()
                 .enumerate()
-                .filter(|(_, other)| ***other != *id)
+                .filter(|(_, other)| ***other != *except)
                 .map(|(at, other)| {
                     let binding = self.bound.peek(&**other);
                     (at, binding.filter(|bound| bound.principal == *principal))
                 })
                 .min_by_key(|(_, bound)| {
                     bound.as_ref().map(|bound| {
+                        let known = !bound.unknown.load(Ordering::Relaxed);
                         let answering = bound.answering.load(Ordering::Relaxed) > 0;
-                        (answering, bound.used.load(Ordering::Relaxed))
+                        (known, answering, bound.used.load(Ordering::Relaxed))
                     })
-                });
-            let Some((at, chosen)) = chosen else {
-                break;
-            };
-            let victim = mine.swap_remove(at);
+                })?;
+            let victim = ids.swap_remove(at);
+            held.total -= 1;
+            if ids.is_empty() {
+                held.by.remove(principal);
+            }
             let Some(chosen) = chosen else {
                 continue;
             };
@@ -257,38 +360,26 @@ impl Sessions {
                 .bound
                 .remove_if(&*victim, |bound| Arc::ptr_eq(bound, &chosen));
             if removed.is_some() {
-                let idle = chosen.answering.load(Ordering::Relaxed) == 0
-                    && now.saturating_sub(chosen.used.load(Ordering::Relaxed))
-                        >= IDLE.as_micros() as u64;
+                let idle = chosen.unknown.load(Ordering::Relaxed)
+                    || chosen.answering.load(Ordering::Relaxed) == 0
+                        && now.saturating_sub(chosen.used.load(Ordering::Relaxed))
+                            >= IDLE.as_micros() as u64;
                 let to = chosen.to.clone();
                 let cause = Cause::Share { active: !idle };
-                let_go.push(LetGo {
+                return Some(LetGo {
                     id: victim,
                     to,
                     cause,
                 });
             }
         }
-        Ok(let_go)
     }
 
     /// Forgets `id`, which the server closed (or no longer knows).
     pub(super) fn close(&self, id: &str) {
         if let Some((id, binding)) = self.bound.remove(id) {
             let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-            forget(&mut held, &binding.principal, &id);
-        }
-    }
-}
-
-/// `id` out of `principal`'s sessions in `held` (and the principal out, with none left).
-fn forget(held: &mut FxHashMap<Arc<str>, Vec<Box<str>>>, principal: &Arc<str>, id: &str) {
-    if let Some(ids) = held.get_mut(principal) {
-        if let Some(at) = ids.iter().position(|held| **held == *id) {
-            ids.swap_remove(at);
-        }
-        if ids.is_empty() {
-            held.remove(principal);
+            held.forget(&binding.principal, &id);
         }
     }
 }
@@ -299,7 +390,7 @@ mod tests {
 
     fn to() -> Addressed {
         Addressed {
-            uri: Uri::from_static("/mcp"),
+            uri: Some(Uri::from_static("/mcp")),
             version: Version::HTTP_11,
             host: Some(HeaderValue::from_static("api.test")),
         }
@@ -345,8 +436,9 @@ mod tests {
         assert!(opened(&sessions, "a5", "alice").is_empty());
         assert_eq!(opened(&sessions, "a6", "alice").len(), 1);
         let held = sessions.held.lock().unwrap();
-        assert_eq!(held.get("alice").map(Vec::len), Some(3));
-        assert_eq!(held.get("bob").map(Vec::len), Some(1));
+        assert_eq!(held.by.get("alice").map(Vec::len), Some(3));
+        assert_eq!(held.by.get("bob").map(Vec::len), Some(1));
+        assert_eq!(held.total, 4);
     }
 
     #[test]
@@ -372,6 +464,27 @@ mod tests {
     }
 
     #[test]
+    fn past_the_bound_the_opener_pays_or_whoever_holds_the_most() {
+        let sessions = Sessions::new(10, 10);
+        for n in 0..8 {
+            assert!(opened(&sessions, &format!("a{n}"), "alice").is_empty());
+        }
+        assert!(opened(&sessions, "b0", "bob").is_empty());
+        assert!(opened(&sessions, "b1", "bob").is_empty());
+        // Full: a newcomer with no other session costs the one holding the most.
+        let bound = Cause::Bound;
+        assert_eq!(opened(&sessions, "c0", "carol"), [("a0".into(), bound)]);
+        // One who holds others pays with its own, the least recently used.
+        drop(sessions.named("b0", "bob"));
+        assert_eq!(opened(&sessions, "b2", "bob"), [("b1".into(), bound)]);
+        assert_eq!(opened(&sessions, "a8", "alice"), [("a1".into(), bound)]);
+        for (id, principal) in [("b0", "bob"), ("b2", "bob"), ("c0", "carol")] {
+            assert!(is_held(&sessions, id, principal), "{id}");
+        }
+        assert_eq!(sessions.held.lock().unwrap().total, 10);
+    }
+
+    #[test]
     fn what_the_bound_pushes_out_is_let_go_and_forgotten() {
         let sessions = Sessions::new(64, 1_000);
         let mut closed = Vec::new();
@@ -385,8 +498,10 @@ mod tests {
         assert_eq!(closed.len() + remembered, 2_000);
         // Each principal's list holds exactly the sessions the bound remembers.
         let held = sessions.held.lock().unwrap();
-        assert_eq!(held.values().map(Vec::len).sum::<usize>(), remembered);
+        assert_eq!(held.by.values().map(Vec::len).sum::<usize>(), remembered);
+        assert_eq!(held.total, remembered);
         let all: Vec<(String, String)> = held
+            .by
             .iter()
             .flat_map(|(principal, ids)| {
                 ids.iter().map(|id| (id.to_string(), principal.to_string()))
