@@ -126,13 +126,15 @@ const BODY_LIMIT: usize = 1 << 20;
 /// outside the guard, so that it answers them first.
 ///
 /// Sessions: the session the server opens for a token (its `Mcp-Session-Id`) is bound to
-/// that token's principal (`iss` and `sub`, or `client_id`); a request naming the
-/// session with another principal's token is answered 404, as if it did not exist, so a
-/// leaked session id does not hand over another user's event stream. A session id the
-/// guard did not see opened is answered the same way (fail closed): one opened through
-/// another instance that shares the server's session store (route a session's requests
-/// to the instance that opened it), or before a restart; the client opens a new
-/// session, as MCP's transport asks on a 404. A principal holds at most 100 sessions
+/// that token's principal (`iss` and `sub`, or `client_id` for a token without `sub`; a
+/// token with an empty `sub`, which names no one, is its own principal, with its own
+/// share of sessions, rather than its client's, whose users it would merge); a request
+/// naming the session with another principal's token is answered 404, as if it did not
+/// exist, so a leaked session id does not hand over another user's event stream. A
+/// session id the guard did not see opened is answered the same way (fail closed): one
+/// opened through another instance that shares the server's session store (route a
+/// session's requests to the instance that opened it), or before a restart; the client
+/// opens a new session, as MCP's transport asks on a 404. A principal holds at most 100 sessions
 /// ([`sessions_per_principal`](Self::sessions_per_principal)), and the guard at most
 /// 100 000 in all: past that, the principal opening one lets go of one of its own, or,
 /// holding no other, whoever holds the most lets go of one (so principals opening
