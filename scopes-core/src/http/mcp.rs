@@ -21,7 +21,7 @@ use serde_json::value::RawValue;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use self::sessions::{Addressed, Cause, Foreign, InUse, LetGo, Named, Sessions};
+use self::sessions::{Cause, Foreign, InUse, LetGo, Named, OpenedAt, Sessions};
 use super::extract::{step_up, verified};
 use super::layer::{ResponseFuture, take_ready};
 use super::observe;
@@ -708,7 +708,7 @@ impl<T: ScopeTable> Guard<T> {
         &self,
         response: Response,
         session: Option<&str>,
-        to: &Addressed,
+        to: &OpenedAt,
         token: &VerifiedToken,
     ) -> (Response, Vec<LetGo>) {
         let Some(answered) = response.headers().get(SESSION) else {
@@ -898,7 +898,7 @@ impl<T: ScopeTable> Guard<T> {
 /// it named, that session's use, and when an event stream in answer ends (the token's
 /// `exp` with the verifier's leeway; `None` for a token without `exp`).
 struct Answer {
-    to: Addressed,
+    to: OpenedAt,
     session: Option<String>,
     in_use: Option<InUse>,
     deadline: Option<f64>,
@@ -914,7 +914,7 @@ impl Answer {
     ) -> Self {
         let leeway = verifier.leeway_secs() as f64;
         Self {
-            to: Addressed::of(parts),
+            to: OpenedAt::of(parts),
             session,
             in_use,
             deadline: token.expires_at().map(|exp| exp + leeway),

@@ -34,13 +34,13 @@ const MOST_PATH: usize = 1024;
 /// `uri` is `None` past [`MOST_PATH`]: what a session holds stays small, whatever the
 /// request that opened it carried.
 #[derive(Clone)]
-pub(super) struct Addressed {
+pub(super) struct OpenedAt {
     pub(super) uri: Option<Uri>,
     pub(super) version: Version,
     pub(super) host: Option<HeaderValue>,
 }
 
-impl Addressed {
+impl OpenedAt {
     pub(super) fn of(parts: &http::request::Parts) -> Self {
         let uri = &parts.uri;
         let uri = (uri.path().len() <= MOST_PATH)
@@ -83,7 +83,7 @@ fn stamp() -> u64 {
 /// A session's principal and server, and its use.
 struct Binding {
     principal: Arc<str>,
-    to: Addressed,
+    to: OpenedAt,
     /// When a request last named it, or an answer to one ended ([`stamp`]).
     used: AtomicU64,
     /// The answers to requests naming it still being sent (an event stream, a call).
@@ -151,7 +151,7 @@ pub(super) enum Cause {
 /// A session the guard let go, to close at its server.
 pub(super) struct LetGo {
     pub(super) id: Box<str>,
-    pub(super) to: Addressed,
+    pub(super) to: OpenedAt,
     pub(super) cause: Cause,
 }
 
@@ -247,7 +247,7 @@ impl Sessions {
         &self,
         id: &str,
         principal: &str,
-        to: &Addressed,
+        to: &OpenedAt,
     ) -> Result<Vec<LetGo>, Foreign> {
         let key: Box<str> = id.into();
         let (binding, pushed_out) = match self.bound.get_value_or_guard(&key, Some(Duration::ZERO))
@@ -388,8 +388,8 @@ impl Sessions {
 mod tests {
     use super::*;
 
-    fn to() -> Addressed {
-        Addressed {
+    fn to() -> OpenedAt {
+        OpenedAt {
             uri: Some(Uri::from_static("/mcp")),
             version: Version::HTTP_11,
             host: Some(HeaderValue::from_static("api.test")),
