@@ -933,6 +933,59 @@ async fn a_principal_past_its_share_of_sessions_loses_its_least_recently_used() 
     assert_eq!(served(3).await, 3);
 }
 
+/// Past the guard's bound of sessions in all, the principal opening one pays with its
+/// own least recently used, or, holding no other, the principal holding the most pays.
+#[tokio::test]
+async fn past_the_guard_s_bound_the_opener_pays_or_whoever_holds_the_most() {
+    let (app, manager) = rmcp_behind(Default::default(), Duration::from_secs(30), |guard| {
+        guard.sessions_in_all(3).sessions_per_principal(10)
+    });
+    let (alice, bob, carol) = (minted("alice"), minted("bob"), minted("carol"));
+    let served = async |want: usize| {
+        for _ in 0..200 {
+            let held = manager.sessions.read().await.len();
+            if held == want {
+                return held;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        manager.sessions.read().await.len()
+    };
+    let listed = async |token: &str, session: &str| {
+        send(
+            &app,
+            post(
+                Some(token),
+                Some(session),
+                &call(1, "list_items", json!({})),
+            ),
+        )
+        .await
+        .status
+    };
+
+    let alices = [session(&app, &alice).await, session(&app, &alice).await];
+    let bobs = session(&app, &bob).await;
+    assert_eq!(served(3).await, 3);
+    // Bob, at the bound, pays with his own.
+    let bobs_second = session(&app, &bob).await;
+    assert_eq!(served(3).await, 3);
+    assert_eq!(listed(&bob, &bobs).await, StatusCode::NOT_FOUND);
+    assert_eq!(listed(&bob, &bobs_second).await, StatusCode::OK);
+    // Carol holds none: Alice, who holds the most, pays with her least recently used.
+    assert_eq!(listed(&alice, &alices[0]).await, StatusCode::OK);
+    let carols = session(&app, &carol).await;
+    assert_eq!(served(3).await, 3);
+    assert_eq!(listed(&alice, &alices[1]).await, StatusCode::NOT_FOUND);
+    for (token, kept) in [
+        (&alice, &alices[0]),
+        (&bob, &bobs_second),
+        (&carol, &carols),
+    ] {
+        assert_eq!(listed(token, kept).await, StatusCode::OK);
+    }
+}
+
 /// The server's event stream (a `GET`) ends once the token that opened it has expired:
 /// no event reaches the client past its token's lifetime. A token still valid keeps
 /// its stream open.

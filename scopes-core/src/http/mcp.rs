@@ -34,7 +34,7 @@ use crate::token::VerifiedToken;
 
 mod sessions;
 
-/// The most sessions whose principal the guard remembers.
+/// The most sessions whose principal the guard remembers, by default.
 const SESSIONS: usize = 100_000;
 /// The most sessions a principal holds, by default.
 const SHARE: usize = 100;
@@ -136,7 +136,7 @@ const BODY_LIMIT: usize = 1 << 20;
 /// session's requests to the instance that opened it), or before a restart; the client
 /// opens a new session, as MCP's transport asks on a 404. A principal holds at most 100 sessions
 /// ([`sessions_per_principal`](Self::sessions_per_principal)), and the guard at most
-/// 100 000 in all: past that, the principal opening one lets go of one of its own, or,
+/// 100 000 in all ([`sessions_in_all`](Self::sessions_in_all)): past that, the principal opening one lets go of one of its own, or,
 /// holding no other, whoever holds the most lets go of one (so principals opening
 /// sessions push out each other's, not those of one who keeps few). A session let go is
 /// closed at its server (a `DELETE` naming it, as its client would send, from a task of
@@ -283,7 +283,28 @@ impl<T: ScopeTable> McpScopesLayer<T> {
             most > 0,
             "McpScopesLayer::sessions_per_principal(0): a principal would hold no session; give at least 1"
         );
-        Arc::make_mut(&mut self.guard).sessions = Arc::new(Sessions::new(SESSIONS, most));
+        let guard = Arc::make_mut(&mut self.guard);
+        guard.sessions = Arc::new(Sessions::new(guard.sessions.most(), most));
+        self
+    }
+
+    /// The most sessions the guard holds at a time, of all principals (100 000 by
+    /// default). Past it, the principal opening one pays with one of its own others, or,
+    /// holding no other, the principal that holds the most pays with its least recently
+    /// used: each is let go as [`sessions_per_principal`](Self::sessions_per_principal)
+    /// says. Lower it where the server's memory is (rmcp keeps tens of kilobytes a
+    /// session); raise it for a server whose clients keep more sessions open at once.
+    ///
+    /// # Panics
+    ///
+    /// If `most` is 0: no session could be opened.
+    pub fn sessions_in_all(mut self, most: usize) -> Self {
+        assert!(
+            most > 0,
+            "McpScopesLayer::sessions_in_all(0): no session could be opened; give at least 1"
+        );
+        let guard = Arc::make_mut(&mut self.guard);
+        guard.sessions = Arc::new(Sessions::new(most, guard.sessions.share()));
         self
     }
 
@@ -750,8 +771,9 @@ impl<T: ScopeTable> Guard<T> {
         if let_go.is_empty() {
             return;
         }
-        let (share, verifier, token) = (
+        let (share, most, verifier, token) = (
             self.sessions.share(),
+            self.sessions.most(),
             self.verifier.label().to_owned(),
             token.clone(),
         );
@@ -792,6 +814,7 @@ impl<T: ScopeTable> Guard<T> {
                     refused,
                 },
                 share,
+                most,
                 &verifier,
                 &token,
             );

@@ -459,11 +459,12 @@ fn warn_again(last: &AtomicU64) -> bool {
 
 /// The events of the MCP guard closing sessions it let go to bind one a `token`'s
 /// principal opened. A principal past its `share` with sessions in use, the guard's
-/// bound reached, and `DELETE`s the server refused are warnings (at most one a minute of
+/// bound (`most`) reached, and `DELETE`s the server refused are warnings (at most one a minute of
 /// each); sessions their clients left, closed to make room, are debug events.
 pub(crate) fn mcp_sessions_let_go(
     let_go: LetGo,
     share: usize,
+    most: usize,
     verifier: &str,
     token: &VerifiedToken,
 ) {
@@ -495,10 +496,14 @@ pub(crate) fn mcp_sessions_let_go(
         );
     }
     if let_go.bound > 0 {
-        let message = "MCP sessions closed: the guard's bound of 100 000 sessions was reached";
+        let message = "MCP sessions closed: the guard's bound of sessions in all was reached (raise it with `McpScopesLayer::sessions_in_all`)";
         match warn_again(&BOUND) {
-            true => tracing::warn!(target: TARGET, closed = let_go.bound, verifier, "{message}"),
-            false => tracing::debug!(target: TARGET, closed = let_go.bound, verifier, "{message}"),
+            true => {
+                tracing::warn!(target: TARGET, closed = let_go.bound, bound = most, verifier, "{message}")
+            }
+            false => {
+                tracing::debug!(target: TARGET, closed = let_go.bound, bound = most, verifier, "{message}")
+            }
         }
     }
     if let_go.refused > 0 {

@@ -229,6 +229,11 @@ impl Sessions {
         self.share
     }
 
+    /// The most sessions of all principals.
+    pub(super) fn most(&self) -> usize {
+        self.most
+    }
+
     /// Whose `id` is, seen from `principal`; the principal's own is in use until the
     /// answer drops what this returns.
     pub(super) fn named(&self, id: &str, principal: &str) -> Named {
