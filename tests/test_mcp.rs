@@ -535,6 +535,161 @@ async fn send_head(app: &Router, request: Request<Body>) -> StatusCode {
     app.clone().oneshot(request).await.unwrap().status()
 }
 
+/// Prompts and resources need the scopes declared for them, as tools do: a
+/// `prompts/get`, a `resources/read` (or subscription) and a completion against either
+/// without them is 403 before the server reads it; an undeclared prompt or resource is
+/// refused (fail closed), and so is a resource URI with a dot segment.
+#[tokio::test]
+async fn prompts_and_resources_need_their_declared_scopes() {
+    let app = server();
+    let (reader, writer) = (token(&["items:read"]), token(&["items:write"]));
+    let (reader_session, writer_session) =
+        (session(&app, &reader).await, session(&app, &writer).await);
+    let message = |id: u64, method: &str, params: Value| json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+    let read = |uri: &str| message(1, "resources/read", json!({"uri": uri}));
+    let prompt = |name: &str| message(2, "prompts/get", json!({"name": name}));
+    let complete = message(
+        3,
+        "completion/complete",
+        json!({"ref": {"type": "ref/prompt", "name": "summarize_items"},
+            "argument": {"name": "style", "value": "s"}}),
+    );
+    let subscribe = message(4, "resources/subscribe", json!({"uri": "items://all"}));
+
+    // The reader reads the resource and gets the prompt.
+    let answer = send(
+        &app,
+        post(Some(&reader), Some(&reader_session), &read("items://all")),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(answer.body.contains("Foo, Bar"), "{}", answer.body);
+    let answer = send(
+        &app,
+        post(
+            Some(&reader),
+            Some(&reader_session),
+            &prompt("summarize_items"),
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(
+        answer.body.contains("Summarize these items: Foo, Bar"),
+        "{}",
+        answer.body
+    );
+
+    // The writer, without `items:read`, gets none of them: each is the 403 a tool's
+    // call gets, naming what is missing and then what is held.
+    let challenge = format!(
+        r#"Bearer error="insufficient_scope", scope="items:read items:write", resource_metadata="{METADATA}""#
+    );
+    for refused in [
+        read("items://all"),
+        read("items://elsewhere"),
+        prompt("summarize_items"),
+        complete.clone(),
+        subscribe.clone(),
+        // In a batch, beside a message that would pass.
+        json!([message(5, "ping", json!({})), read("items://all")]),
+    ] {
+        let answer = send(&app, post(Some(&writer), Some(&writer_session), &refused)).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{refused}");
+        assert_eq!(
+            answer.challenge.as_deref(),
+            Some(challenge.as_str()),
+            "{refused}"
+        );
+        assert!(!answer.body.contains("Foo"), "{}", answer.body);
+    }
+
+    // What was not declared is refused whatever the token holds, as an undeclared tool
+    // is; so is a URI with a dot segment, which a server could resolve elsewhere.
+    let full = token(&["items:read", "items:write"]);
+    let full_session = session(&app, &full).await;
+    for (refused, code, text) in [
+        (read("file:///etc/passwd"), -32002, "Resource not found"),
+        (prompt("summarize_itemz"), -32602, "Unknown prompt"),
+        (
+            message(
+                6,
+                "completion/complete",
+                json!({"ref": {"type": "ref/resource", "uri": "db://{id}"},
+                "argument": {"name": "id", "value": "1"}}),
+            ),
+            -32002,
+            "Resource not found",
+        ),
+        (
+            read("items://all/../secret"),
+            -32602,
+            "Invalid resource URI",
+        ),
+        (
+            read("items://all/%2e%2e/secret"),
+            -32602,
+            "Invalid resource URI",
+        ),
+    ] {
+        let answer = send(&app, post(Some(&full), Some(&full_session), &refused)).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{refused}");
+        assert_eq!(answer.challenge, None);
+        let body: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(body["error"]["code"], code, "{refused}");
+        assert_eq!(body["error"]["message"], text, "{refused}");
+        assert_eq!(body["id"], refused["id"]);
+    }
+    // A completion against a prompt the token may get passes to the server.
+    let answer = send(&app, post(Some(&full), Some(&full_session), &complete)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    // Listing passes as the server answers it.
+    for listed in ["resources/list", "prompts/list"] {
+        let answer = send(
+            &app,
+            post(
+                Some(&writer),
+                Some(&writer_session),
+                &message(7, listed, json!({})),
+            ),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::OK, "{listed}: {}", answer.body);
+    }
+}
+
+#[test]
+fn the_declared_prompts_are_checked_against_the_servers() {
+    use scopes_core::{ConfigError, McpScopesLayer};
+    use scopes_examples::mcp::ReadItems;
+    let verifier = Verifier::new(Key::hs256(SECRET).unwrap()).unwrap();
+    let error = McpScopesLayer::<Scopes>::with_verifier(verifier.clone())
+        .prompt::<ReadItems>("summarise_items")
+        .check_prompts(["summarize_items", "greet"])
+        .unwrap_err();
+    assert_eq!(
+        error,
+        ConfigError::McpPrompts {
+            undeclared: vec!["greet".into(), "summarize_items".into()],
+            unknown: vec![("summarise_items".into(), Some("summarize_items".into()))],
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "the MCP server's prompts `greet`, `summarize_items` have no scopes declared, so no \
+         token can get them: declare each with `McpScopesLayer::prompt::<Marker>(\"name\")` (a \
+         marker of `#[requires_scopes]`; a bare `#[requires_scopes]` asks only a valid token); \
+         `summarise_items` is declared, but the server has no such prompt; did you mean \
+         `summarize_items`?"
+    );
+    assert!(
+        McpScopesLayer::<Scopes>::with_verifier(verifier)
+            .prompt::<ReadItems>("summarize_items")
+            .check_prompts(["summarize_items"])
+            .is_ok()
+    );
+}
+
 #[test]
 fn the_declared_tools_are_checked_against_the_servers() {
     use scopes_core::{ConfigError, McpScopesLayer};

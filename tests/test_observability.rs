@@ -580,7 +580,8 @@ fn the_mcp_guard_s_refusals_are_events_with_their_codes() {
         // A server that opens the session `s-1` on any message.
         let server = axum::routing::post(|| async { ([("mcp-session-id", "s-1")], "{}") });
         let guard = scopes_core::McpScopesLayer::<Scopes>::with_verifier(issuer.verifier())
-            .tool::<ListItems>("list_items");
+            .tool::<ListItems>("list_items")
+            .resource::<ListItems>("items://*");
         let app = Router::new().route_service("/mcp", guard.layer(server));
         let alice = issuer.mint("alice", scope_set!("items"));
         let bob = issuer.mint("bob", scope_set!("items"));
@@ -606,9 +607,25 @@ fn the_mcp_guard_s_refusals_are_events_with_their_codes() {
         testing::send(&app, mcp_post(&carol, None, call("list_items")))
             .await
             .assert_insufficient_scope("items me");
+        let read = |uri: &str| {
+            serde_json::json!({
+                "jsonrpc": "2.0", "id": 3, "method": "resources/read", "params": {"uri": uri},
+            })
+        };
+        testing::send(&app, mcp_post(&carol, None, read("items://all")))
+            .await
+            .assert_insufficient_scope("items me");
+        let prompt = serde_json::json!({
+            "jsonrpc": "2.0", "id": 4, "method": "prompts/get", "params": {"name": "greet"},
+        });
+        let unknown = testing::send(&app, mcp_post(&alice, Some("s-1"), prompt)).await;
+        assert_eq!(unknown.status(), 400);
+        let dotted =
+            testing::send(&app, mcp_post(&alice, Some("s-1"), read("items://a/../b"))).await;
+        assert_eq!(dotted.status(), 400);
     });
     let refused = refusals(&events);
-    assert_eq!(refused.len(), 3, "{events:#?}");
+    assert_eq!(refused.len(), 6, "{events:#?}");
     let foreign = refused[0];
     assert_eq!(foreign.field("reason"), Some("mcp.foreign_session"));
     assert_eq!(foreign.field("status"), Some("404"));
@@ -626,6 +643,19 @@ fn the_mcp_guard_s_refusals_are_events_with_their_codes() {
     assert_eq!(insufficient.field("reason"), Some("insufficient_scope"));
     assert_eq!(insufficient.field("required"), Some("items"));
     assert_eq!(insufficient.field("granted"), Some("me"));
+    // What was asked, by its kind.
+    assert_eq!(insufficient.field("tool"), Some("list_items"));
+    assert_eq!(insufficient.field("resource"), None);
+    let resource = refused[3];
+    assert_eq!(resource.field("reason"), Some("insufficient_scope"));
+    assert_eq!(resource.field("resource"), Some("items://all"));
+    assert_eq!(resource.field("tool"), None);
+    let prompt = refused[4];
+    assert_eq!(prompt.field("reason"), Some("mcp.undeclared_prompt"));
+    assert_eq!(prompt.field("prompt"), Some("greet"));
+    let dotted = refused[5];
+    assert_eq!(dotted.field("reason"), Some("mcp.dot_segment"));
+    assert_eq!(dotted.field("resource"), Some("items://a/../b"));
     let counter = |name: &str| match metrics.get(name) {
         Some(DebugValue::Counter(count)) => *count,
         other => panic!("{name}: {other:?} in {metrics:#?}"),
@@ -689,6 +719,18 @@ fn an_mcp_guard_that_clients_could_not_discover_is_warned_about() {
     // As MCP asks: nothing to say.
     let complete = bare.authorization_server("https://auth.example.com");
     assert_eq!(warnings(builder(&complete)), Vec::<String>::new());
+    // An audience that is not the document's resource, as written: tokens for the
+    // resource (RFC 8707) would all be refused.
+    let elsewhere = scopes_core::ResourceMetadata::new("http://localhost:8001/mcp")
+        .unwrap()
+        .authorization_server("https://auth.example.com");
+    let mismatched = warnings(builder(&elsewhere));
+    assert_eq!(mismatched.len(), 1, "{mismatched:?}");
+    assert!(
+        mismatched[0].contains("does not accept its resource metadata's `resource` as an audience")
+            && mismatched[0].contains(".audience(resource)"),
+        "{mismatched:?}"
+    );
 }
 
 #[test]

@@ -10,6 +10,9 @@
 //!   (`list_items` needs `items:read`, `add_item` needs `items:write`): a `tools/call`
 //!   for a tool the token lacks scopes for is answered 403 `insufficient_scope` before
 //!   the tool runs.
+//! - The resource `items://all` and the prompt `summarize_items` need `items:read` too,
+//!   declared the same way: a `resources/read` or `prompts/get` without it is answered
+//!   403 before the server reads it.
 
 use std::sync::{Arc, Mutex};
 
@@ -18,7 +21,13 @@ use axum::Router;
 use axum::extract::rejection::FormRejection;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::{ServerCapabilities, ServerConfig};
+use rmcp::model::{
+    ErrorData, GetPromptRequestParams, GetPromptResponse, GetPromptResult, ListPromptsResult,
+    ListResourcesResult, PaginatedRequestParams, Prompt, PromptMessage, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, Role, ServerCapabilities,
+    ServerConfig,
+};
+use rmcp::service::{RequestContext, RoleServer};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ServerHandler, schemars, tool, tool_handler, tool_router};
@@ -46,6 +55,21 @@ pub struct ReadItems;
 #[derive(Debug)]
 pub struct WriteItems;
 
+/// The resource that holds the list of items (needs `items:read`).
+pub const ITEMS_RESOURCE: &str = "items://all";
+
+/// The prompt that asks for a summary of the items (needs `items:read`).
+pub const SUMMARY_PROMPT: &str = "summarize_items";
+
+/// The server's prompts.
+pub fn prompts() -> Vec<Prompt> {
+    vec![Prompt::new(
+        SUMMARY_PROMPT,
+        Some("Ask for a summary of the items."),
+        None,
+    )]
+}
+
 /// The server: a list of items, shared by every session.
 #[derive(Clone)]
 pub struct Items {
@@ -72,6 +96,11 @@ impl Items {
 
     #[tool(description = "List the items (needs the scope items:read).")]
     async fn list_items(&self) -> String {
+        self.listed()
+    }
+
+    /// The items, one text.
+    fn listed(&self) -> String {
         self.items
             .lock()
             .map(|items| items.join(", "))
@@ -107,21 +136,82 @@ impl Default for Items {
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for Items {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_instructions("A list of items: list_items reads it, add_item adds to it.")
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .enable_prompts()
+            .build();
+        ServerConfig::new(capabilities).with_instructions(
+            "A list of items: list_items reads it (and the resource items://all), add_item adds to it.",
+        )
+    }
+
+    async fn list_resources(
+        &self,
+        _: Option<PaginatedRequestParams>,
+        _: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult {
+            resources: vec![Resource::new(ITEMS_RESOURCE, "items")],
+            ..Default::default()
+        })
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        match request.uri == ITEMS_RESOURCE {
+            true => Ok(ReadResourceResult::new(vec![ResourceContents::text(
+                self.listed(),
+                request.uri,
+            )])
+            .into()),
+            false => Err(ErrorData::resource_not_found("no such resource", None)),
+        }
+    }
+
+    async fn list_prompts(
+        &self,
+        _: Option<PaginatedRequestParams>,
+        _: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult {
+            prompts: prompts(),
+            ..Default::default()
+        })
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        match request.name == SUMMARY_PROMPT {
+            true => Ok(GetPromptResult::new(vec![PromptMessage::new_text(
+                Role::User,
+                format!("Summarize these items: {}", self.listed()),
+            )])
+            .into()),
+            false => Err(ErrorData::invalid_params("no such prompt", None)),
+        }
     }
 }
 
-/// The guard: each tool with the requirement it declares, checked against the server's
-/// own tools at start-up (a tool left out, or a name mistyped, is an error here rather
-/// than a tool no token can call).
+/// The guard: each tool, prompt and resource with the requirement it declares, the
+/// tools and prompts checked against the server's own at start-up (one left out, or a
+/// name mistyped, is an error here rather than one no token can use).
 pub fn guard(verifier: Verifier) -> McpScopesLayer<Scopes> {
-    let served = Items::tool_router().list_all();
+    let tools = Items::tool_router().list_all();
     McpScopesLayer::with_verifier(verifier)
         .tool::<ReadItems>("list_items")
         .tool::<WriteItems>("add_item")
-        .check_tools(served.iter().map(|tool| &*tool.name))
-        .expect("every tool of the server is declared with its scopes")
+        .prompt::<ReadItems>(SUMMARY_PROMPT)
+        .resource::<ReadItems>("items://*")
+        .check_tools(tools.iter().map(|tool| &*tool.name))
+        .and_then(|guard| guard.check_prompts(prompts().iter().map(|prompt| &*prompt.name)))
+        .expect("every tool and prompt of the server is declared with its scopes")
 }
 
 /// The app: the MCP server at `/mcp` behind the guard, and its RFC 9728 metadata.

@@ -182,6 +182,15 @@ pub enum ConfigError {
         /// whose name is close, if any (a typo).
         unknown: Vec<(String, Option<String>)>,
     },
+    /// [`McpScopesLayer::check_prompts`](crate::McpScopesLayer::check_prompts): the
+    /// prompts declared to the guard are not the MCP server's.
+    McpPrompts {
+        /// The server's prompts that were not declared: no token could get them.
+        undeclared: Vec<String>,
+        /// The declared names the server has no prompt of, each with the server's
+        /// prompt whose name is close, if any (a typo).
+        unknown: Vec<(String, Option<String>)>,
+    },
 }
 
 impl fmt::Debug for ConfigError {
@@ -293,30 +302,11 @@ impl fmt::Display for ConfigError {
             Self::McpTools {
                 undeclared,
                 unknown,
-            } => {
-                let mut sentences = Vec::new();
-                if !undeclared.is_empty() {
-                    let names: Vec<String> =
-                        undeclared.iter().map(|name| format!("`{name}`")).collect();
-                    let (noun, verb, them, each) = match undeclared.len() {
-                        1 => ("tool", "has", "it", "it"),
-                        _ => ("tools", "have", "them", "each"),
-                    };
-                    sentences.push(format!(
-                        "the MCP server's {noun} {} {verb} no scopes declared, so no token can call {them}: declare {each} with `McpScopesLayer::tool::<Marker>(\"name\")` (a marker of `#[requires_scopes]`; a bare `#[requires_scopes]` asks only a valid token)",
-                        names.join(", "),
-                    ));
-                }
-                for (name, near) in unknown {
-                    sentences.push(match near {
-                        Some(near) => format!(
-                            "`{name}` is declared, but the server has no such tool; did you mean `{near}`?"
-                        ),
-                        None => format!("`{name}` is declared, but the server has no such tool"),
-                    });
-                }
-                f.write_str(&sentences.join("; "))
-            }
+            } => mcp_names(f, ("tool", "call", "tool"), undeclared, unknown),
+            Self::McpPrompts {
+                undeclared,
+                unknown,
+            } => mcp_names(f, ("prompt", "get", "prompt"), undeclared, unknown),
             Self::DpopAlgorithms => f.write_str(
                 "`Dpop::algorithms` needs at least one asymmetric algorithm (ES256, EdDSA, PS256, RS256, …); HMAC cannot sign a DPoP proof",
             ),
@@ -376,6 +366,38 @@ impl fmt::Display for ConfigError {
             ),
         }
     }
+}
+
+/// What [`ConfigError::McpTools`] and [`ConfigError::McpPrompts`] say: `noun` is the
+/// kind of name, `verb` what a client does with one, `method` the guard's method that
+/// declares one.
+fn mcp_names(
+    f: &mut fmt::Formatter<'_>,
+    (noun, verb, method): (&str, &str, &str),
+    undeclared: &[String],
+    unknown: &[(String, Option<String>)],
+) -> fmt::Result {
+    let mut sentences = Vec::new();
+    if !undeclared.is_empty() {
+        let names: Vec<String> = undeclared.iter().map(|name| format!("`{name}`")).collect();
+        let (plural, has, them, each) = match undeclared.len() {
+            1 => ("", "has", "it", "it"),
+            _ => ("s", "have", "them", "each"),
+        };
+        sentences.push(format!(
+            "the MCP server's {noun}{plural} {} {has} no scopes declared, so no token can {verb} {them}: declare {each} with `McpScopesLayer::{method}::<Marker>(\"name\")` (a marker of `#[requires_scopes]`; a bare `#[requires_scopes]` asks only a valid token)",
+            names.join(", "),
+        ));
+    }
+    for (name, near) in unknown {
+        sentences.push(match near {
+            Some(near) => format!(
+                "`{name}` is declared, but the server has no such {noun}; did you mean `{near}`?"
+            ),
+            None => format!("`{name}` is declared, but the server has no such {noun}"),
+        });
+    }
+    f.write_str(&sentences.join("; "))
 }
 
 impl std::error::Error for ConfigError {}

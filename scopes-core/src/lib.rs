@@ -296,12 +296,16 @@
 //! # MCP servers
 //!
 //! [`McpScopesLayer`] guards an MCP server over Streamable HTTP (rmcp's, or any other):
-//! every request verified, each `tools/call` checked against the scopes declared for its
-//! tool with a requirement marker (a typo is a compile error) before the server reads
-//! it, sessions bound to the principal that opened them. With [`ResourceMetadata`]
+//! every request verified, each `tools/call`, `prompts/get` and resource read checked
+//! against the scopes declared for its tool, prompt or resource with a requirement
+//! marker (a typo is a compile error) before the server reads it, what was not declared
+//! refused, sessions bound to the principal that opened them. With [`ResourceMetadata`]
 //! (RFC 9728) and [`VerifierBuilder::scope_on_401`], challenges lead MCP clients to the
-//! authorization server and the scopes. The repository's `examples/src/mcp.rs` is a
-//! whole server.
+//! authorization server and the scopes. [`McpScopesLayer`]'s documentation shows the
+//! guard built and routed, what it answers, and how a tool reads the verified token; a
+//! whole rmcp server (tools, a prompt, a resource, a development authorization server)
+//! is `examples/src/mcp.rs` in the repository, run by `cargo run -p scopes-examples
+//! --bin mcp`.
 //!
 //! # Token endpoints
 //!
@@ -347,7 +351,7 @@
 //!
 //! | field | what it holds |
 //! |---|---|
-//! | `reason` | a stable code ([`AuthRejection::code`]): `missing_credentials`, `invalid_request.malformed_authorization`, `invalid_token.expired`, `invalid_token.bad_signature`, `invalid_token.wrong_audience`, `invalid_token.claims_mismatch`, …, `insufficient_scope`, `insufficient_user_authentication`; and the [`McpScopesLayer`]'s own three, for a verified token: `mcp.foreign_session` (a session id bound to another principal: 404), `mcp.unknown_session` (a session id the guard did not see opened: the same 404) and `mcp.undeclared_tool` (a `tools/call` of a tool not declared to the guard: 400) |
+//! | `reason` | a stable code ([`AuthRejection::code`]): `missing_credentials`, `invalid_request.malformed_authorization`, `invalid_token.expired`, `invalid_token.bad_signature`, `invalid_token.wrong_audience`, `invalid_token.claims_mismatch`, …, `insufficient_scope`, `insufficient_user_authentication`; and the [`McpScopesLayer`]'s own, for a verified token: `mcp.foreign_session` (a session id bound to another principal: 404), `mcp.unknown_session` (a session id the guard did not see opened: the same 404), `mcp.undeclared_tool`, `mcp.undeclared_prompt` and `mcp.undeclared_resource` (a tool, prompt or resource not declared to the guard: 400) and `mcp.dot_segment` (a resource URI with a dot segment: 400) |
 //! | `status` | the status answered (400, 401, 403, 404, 429, 503) |
 //! | `detail` | the reason in words (the `error_description`) |
 //! | `verifier` | the verifier's configured issuers, space-separated (`(no issuer check)` for keys alone) |
@@ -359,7 +363,7 @@
 //! | `audiences` | for `invalid_token.wrong_audience`: the audiences the verifier accepts from the token's issuer, or `(none configured)` (a verifier without an audience refuses every token that names one; Keycloak's `account`, in `token_aud` here, is the usual surprise: see [`providers`]) |
 //! | `proof_htu`, `expected_htu` | for `invalid_dpop_proof.uri`: the proof's `htu` (signed by any key: escaped as above, cut to 512 characters) and the URL the verifier expected, without the query ([`Dpop::public_url`](crate::Dpop::public_url) or the request's scheme and `Host`, then the path; none for a `Host` that is not `host[:port]`) |
 //! | `required_claims` | for `invalid_token.required_claim`: what the token's issuer requires ([`require_claim`](TrustedIssuer::require_claim)), e.g. `` `typ` = `Bearer`; `azp` = `web` or `cli` `` (the configured values; the token's are not written) |
-//! | `tool` | for `mcp.undeclared_tool`: the tool the call named (the request's text: escaped and cut as `token_iss` is) |
+//! | `tool`, `prompt`, `resource` | for the MCP guard's refusals of a tool, prompt or resource (undeclared, a dot segment, or a 403 `insufficient_scope`): the name or URI the message named, in the field of its kind (the request's text: escaped and cut as `token_iss` is) |
 //! | `claims_error` | for `invalid_token.claims_mismatch`: the field and the type expected, e.g. ``` `age`: invalid type: string, expected u32 ```; below the claim's name a path's keys are `*` (a map's keys are the token's), and a type's own error message (which may quote the value) is left out; for `invalid_token.invalid_scope_claim`: which scope claim did not read and what it held, e.g. ``` scope claim `realm_access`: an object, expected a string or an array of strings ``` (a claim configured by the wrong name, where `/realm_access/roles` was meant) |
 //!
 //! What goes beyond the reason is gathered only when such an event is enabled, so a

@@ -1,6 +1,6 @@
 //! MCP servers over Streamable HTTP: the token checked on every request, and each
-//! `tools/call` checked against the scopes declared for its tool before the server
-//! reads it.
+//! `tools/call`, `prompts/get` and resource read checked against the scopes declared
+//! for its tool, prompt or resource before the server reads it.
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -16,11 +16,11 @@ use http::{HeaderValue, Method, Request, StatusCode};
 use http_body::Body as _;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use rustc_hash::FxHashMap;
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use self::asked::{Kind, Resources, Unreadable, asked, has_dot_segment};
 use self::sessions::{Cause, Foreign, InUse, LetGo, Named, OpenedAt, Sessions};
 use super::extract::{step_up, verified};
 use super::layer::{ResponseFuture, take_ready};
@@ -32,6 +32,7 @@ use crate::table::check::closest_name;
 use crate::table::{RequiredScopes, Requirement, ScopeTable, scope_union};
 use crate::token::VerifiedToken;
 
+mod asked;
 mod sessions;
 
 /// The most sessions whose principal the guard remembers, by default.
@@ -50,7 +51,11 @@ const BODY_LIMIT: usize = 1 << 20;
 /// `StreamableHttpService`): every request needs a valid bearer token (and the scopes
 /// of [`require`](Self::require), if any), and each JSON-RPC `tools/call` needs the
 /// scopes declared for its tool with [`tool`](Self::tool), checked before the server
-/// reads the message, so a tool never runs for a token without them.
+/// reads the message, so a tool never runs for a token without them. Prompts and
+/// resources are guarded the same way: [`prompt`](Self::prompt) for `prompts/get`,
+/// [`resource`](Self::resource) (by URI, or a URI's beginning) for `resources/read`,
+/// `resources/subscribe` and `resources/unsubscribe`, and each for a
+/// `completion/complete` against it.
 ///
 /// Tools are declared with requirement markers, so a typo in a tool's scope is a compile
 /// error like any `#[requires_scopes]`:
@@ -94,26 +99,48 @@ const BODY_LIMIT: usize = 1 << 20;
 /// - a `tools/call` of a tool that was not declared: 400 with a JSON-RPC error
 ///   (`-32602`, unknown tool) for that call (fail closed: an undeclared tool is not
 ///   callable, rather than callable by any token; and no challenge, since no token
-///   would do), logged as `mcp.undeclared_tool`;
+///   would do), logged as `mcp.undeclared_tool`; the same for a prompt (`-32602`,
+///   unknown prompt, `mcp.undeclared_prompt`) and a resource (`-32002`, resource not
+///   found, `mcp.undeclared_resource`);
+/// - a resource URI with a dot segment (`.` or `..` between slashes or backslashes,
+///   percent-encoded too): 400, `-32602`, logged as `mcp.dot_segment`, whatever was
+///   declared (a server that resolved it could read outside the beginning that
+///   admitted it);
+/// - in a batch, the first message refused refuses the batch;
 /// - a session id bound to another principal (another token's `iss` and `sub`): 404
 ///   with a JSON-RPC error (`-32001`), logged as `mcp.foreign_session`; and the same
 ///   for a session id the guard did not see opened (`mcp.unknown_session`);
 /// - a POST body that is not JSON: 400 with a JSON-RPC parse error (`-32700`); JSON
 ///   that is not a JSON-RPC message or a non-empty batch of them (a message that is not
 ///   an object, a nested batch, an `id` that is not a string, a number or `null`, a
-///   `tools/call` whose `params` is not an object naming the tool): 400, invalid
-///   request (`-32600`); a body larger than [`body_limit`](Self::body_limit): 413;
+///   `tools/call` (or `prompts/get`, a resource's method, a completion) whose `params`
+///   is not an object naming what it asks for): 400, invalid request (`-32600`); a body larger than [`body_limit`](Self::body_limit): 413;
 /// - a method Streamable HTTP does not use (anything but `POST`, `GET` and `DELETE`):
 ///   405 with `Allow`, since the guard reads no other body;
 /// - two `Mcp-Session-Id` headers, or one that is not visible ASCII (`0x21`–`0x7E`,
 ///   as MCP's transport allows): 400.
 ///
-/// `tools/list` is passed on as the server answers it: a client sees every tool, and a
-/// call of one its token lacks scopes for is the 403 above (a server that lists only
+/// `tools/list` (and `prompts/list`, `resources/list`, `resources/templates/list`) is
+/// passed on as the server answers it: a client sees every tool, and a call of one its
+/// token lacks scopes for is the 403 above (a server that lists only
 /// what a token may call filters in its own `list_tools`, reading the token as below).
 ///
-/// An admitted request carries the [`VerifiedToken`] in its extensions (rmcp hands the
-/// request's `http::request::Parts` to tools, which can read it there).
+/// An admitted request carries the [`VerifiedToken`] in its extensions. rmcp hands the
+/// request's `http::request::Parts` to tools (and to prompts and resources, in their
+/// `RequestContext`'s extensions), which read it there for checks of their own:
+///
+/// ```ignore
+/// use rmcp::handler::server::tool::Extension;
+///
+/// #[tool(description = "The caller's scopes.")]
+/// async fn my_scopes(&self, Extension(parts): Extension<http::request::Parts>) -> String {
+///     let token = parts.extensions.get::<VerifiedToken>().expect("behind the guard");
+///     token.scopes().collect::<Vec<_>>().join(" ")
+/// }
+/// ```
+///
+/// A tool, prompt or resource that any valid token may use is declared with a bare
+/// requirement marker (`#[requires_scopes] struct Authenticated;`).
 ///
 /// MCP asks more of the verifier: that it take only tokens meant for this server (give
 /// it the audience the authorization server writes in them, for an RFC 8707 client the
@@ -169,6 +196,8 @@ struct Guard<T: ScopeTable> {
     /// What every request needs: each `require`d marker's requirements.
     every: Vec<&'static [Requirement<T>]>,
     tools: FxHashMap<Box<str>, &'static [Requirement<T>]>,
+    prompts: FxHashMap<Box<str>, &'static [Requirement<T>]>,
+    resources: Resources<&'static [Requirement<T>]>,
     body_limit: usize,
 }
 
@@ -179,6 +208,8 @@ impl<T: ScopeTable> Clone for Guard<T> {
             sessions: self.sessions.clone(),
             every: self.every.clone(),
             tools: self.tools.clone(),
+            prompts: self.prompts.clone(),
+            resources: self.resources.clone(),
             body_limit: self.body_limit,
         }
     }
@@ -215,6 +246,11 @@ impl<T: ScopeTable> McpScopesLayer<T> {
                 resource = metadata.resource(),
                 "the MCP server's resource metadata names no authorization server, which MCP requires; add one with `ResourceMetadata::authorization_server`"
             ),
+            Some(metadata) if !verifier.accepts_audience(metadata.resource()) => tracing::warn!(
+                target: "scopes_core::mcp",
+                resource = metadata.resource(),
+                "the MCP server's verifier does not accept its resource metadata's `resource` as an audience: MCP clients ask for tokens for that resource (RFC 8707), and an authorization server that writes it in `aud` has them refused; give the verifier `.audience(resource)` with the same text (`localhost` and `127.0.0.1`, or a trailing `/`, differ), unless your provider writes an audience of its own (Entra ID: the API's client id)"
+            ),
             Some(_) => {}
         }
         if !verifier.names_scope(&AuthRejection::MissingCredentials) {
@@ -229,6 +265,8 @@ impl<T: ScopeTable> McpScopesLayer<T> {
                 sessions: Arc::new(Sessions::new(SESSIONS, SHARE)),
                 every: Vec::new(),
                 tools: FxHashMap::default(),
+                prompts: FxHashMap::default(),
+                resources: Resources::default(),
                 body_limit: BODY_LIMIT,
             }),
         }
@@ -248,6 +286,53 @@ impl<T: ScopeTable> McpScopesLayer<T> {
         Arc::make_mut(&mut self.guard)
             .tools
             .insert(name.into(), R::composed());
+        self
+    }
+
+    /// Declares the prompt `name` and the scopes of `R` a `prompts/get` of it (or a
+    /// completion of its arguments) needs. An undeclared prompt is refused, as an
+    /// undeclared tool is. Declaring a name twice keeps the last.
+    pub fn prompt<R: RequiredScopes<T>>(mut self, name: &str) -> Self {
+        Arc::make_mut(&mut self.guard)
+            .prompts
+            .insert(name.into(), R::composed());
+        self
+    }
+
+    /// Declares resources and the scopes of `R` a `resources/read` of them needs (and a
+    /// `resources/subscribe` or `resources/unsubscribe`, or a completion of a resource
+    /// template's arguments, by the template's URI): the resource `pattern` names, or,
+    /// a pattern ending in `*`, every resource whose URI begins with what precedes it
+    /// (`"file:///docs/*"`; `"*"` alone: every resource). A URI's own declaration wins,
+    /// then the longest beginning. An undeclared resource is refused, as an undeclared
+    /// tool is. Declaring a pattern twice keeps the last.
+    ///
+    /// End a beginning with `/` (`"file:///public/*"`, not `"file:///public*"`, which
+    /// also covers `file:///public-keys/…`). A URI with a dot segment (`/../`, `/./`,
+    /// percent-encoded too) is refused whatever was declared: a server that resolved it
+    /// could read outside the beginning that admitted it.
+    ///
+    /// ```
+    /// # use scopes_core::{Key, McpScopesLayer, Verifier, requires_scopes, scopes};
+    /// # scopes! { pub Scopes { "docs:read": "Read documents.", "keys:read": "Read keys." } }
+    /// #[requires_scopes("docs:read")]
+    /// struct ReadDocs;
+    ///
+    /// #[requires_scopes("keys:read")]
+    /// struct ReadKeys;
+    ///
+    /// # fn main() -> Result<(), scopes_core::ConfigError> {
+    /// # let verifier = Verifier::new(Key::hs256([7; 32])?)?;
+    /// let guard = McpScopesLayer::<Scopes>::new(&verifier)
+    ///     .resource::<ReadDocs>("file:///docs/*")
+    ///     .resource::<ReadKeys>("file:///docs/keys/*") // the longest beginning wins
+    ///     .resource::<ReadDocs>("db://orders/{id}"); // a template, as listed
+    /// # Ok(()) }
+    /// ```
+    pub fn resource<R: RequiredScopes<T>>(mut self, pattern: &str) -> Self {
+        Arc::make_mut(&mut self.guard)
+            .resources
+            .insert(pattern, R::composed());
         self
     }
 
@@ -341,33 +426,31 @@ impl<T: ScopeTable> McpScopesLayer<T> {
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        // Each name once, however often the server's list repeats it.
-        let served: std::collections::BTreeSet<String> = served
-            .into_iter()
-            .map(|name| name.as_ref().to_owned())
-            .collect();
-        let declared = &self.guard.tools;
-        let undeclared: Vec<String> = served
-            .iter()
-            .filter(|name| !declared.contains_key(name.as_str()))
-            .cloned()
-            .collect();
-        let mut unknown: Vec<(String, Option<String>)> = declared
-            .keys()
-            .filter(|name| !served.iter().any(|tool| tool == &***name))
-            .map(|name| {
-                let near = closest_name(undeclared.iter().map(String::as_str), name);
-                (name.to_string(), near.map(str::to_owned))
-            })
-            .collect();
-        if undeclared.is_empty() && unknown.is_empty() {
-            return Ok(self);
+        match mismatched(&self.guard.tools, served) {
+            None => Ok(self),
+            Some((undeclared, unknown)) => Err(ConfigError::McpTools {
+                undeclared,
+                unknown,
+            }),
         }
-        unknown.sort();
-        Err(ConfigError::McpTools {
-            undeclared,
-            unknown,
-        })
+    }
+
+    /// Checks, at start-up, that the prompts declared with [`prompt`](Self::prompt) are
+    /// the server's, as [`check_tools`](Self::check_tools) does for tools: `served` is
+    /// the names of its prompts (with rmcp, `Server::prompt_router().list_all()`, each
+    /// prompt's `name`). A mismatch is a [`ConfigError::McpPrompts`].
+    pub fn check_prompts<I>(self, served: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        match mismatched(&self.guard.prompts, served) {
+            None => Ok(self),
+            Some((undeclared, unknown)) => Err(ConfigError::McpPrompts {
+                undeclared,
+                unknown,
+            }),
+        }
     }
 
     /// Wraps the MCP server `service` (rmcp's `StreamableHttpService`) in the guard, for
@@ -394,9 +477,25 @@ impl<T: ScopeTable> fmt::Debug for McpScopesLayer<T> {
             .map(|(name, requirement)| (&**name, scope_union(*requirement).join(" ")))
             .collect();
         tools.sort();
+        let mut prompts: Vec<(&str, String)> = self
+            .guard
+            .prompts
+            .iter()
+            .map(|(name, requirement)| (&**name, scope_union(*requirement).join(" ")))
+            .collect();
+        prompts.sort();
+        let mut resources: Vec<(Cow<'_, str>, String)> = self
+            .guard
+            .resources
+            .iter()
+            .map(|(pattern, requirement)| (pattern, scope_union(requirement).join(" ")))
+            .collect();
+        resources.sort();
         f.debug_struct("McpScopesLayer")
             .field("every", &self.guard.every)
             .field("tools", &tools)
+            .field("prompts", &prompts)
+            .field("resources", &resources)
             .field("body_limit", &self.guard.body_limit)
             .finish()
     }
@@ -546,7 +645,10 @@ where
             }
             let granted = token.granted::<T>();
             if !guard.every().all(|r| r.is_met_by(&granted)) {
-                return Ok(closing(guard.insufficient(guard.every(), &token), unread));
+                return Ok(closing(
+                    guard.insufficient(guard.every(), &token, None),
+                    unread,
+                ));
             }
             if let Some(step_up) = step_up(guard.every(), &token, &guard.verifier) {
                 return Ok(guard
@@ -595,8 +697,8 @@ where
                     ));
                 }
             };
-            let calls = match tool_calls(&bytes) {
-                Ok(calls) => calls,
+            let asked = match asked(&bytes) {
+                Ok(asked) => asked,
                 Err(Unreadable::Json) => {
                     return Ok(json_rpc_error(
                         StatusCode::BAD_REQUEST,
@@ -614,25 +716,51 @@ where
                     ));
                 }
             };
-            for (name, id) in calls {
-                let Some(required) = guard.tools.get(&*name).copied() else {
+            for asked in asked {
+                let (kind, name) = (asked.kind, &*asked.name);
+                let refused = |code, detail, rpc_code, message| {
                     observe::mcp_refused(
-                        observe::MCP_UNDECLARED_TOOL,
+                        code,
                         StatusCode::BAD_REQUEST,
-                        "The tool is not declared to the guard",
+                        detail,
                         guard.verifier.label(),
                         &token,
-                        Some(&name),
+                        Some((kind.word(), name)),
                     );
-                    return Ok(json_rpc_error(
-                        StatusCode::BAD_REQUEST,
-                        id,
+                    json_rpc_error(StatusCode::BAD_REQUEST, asked.id, rpc_code, message)
+                };
+                if kind == Kind::Resource && has_dot_segment(name) {
+                    return Ok(refused(
+                        observe::MCP_DOT_SEGMENT,
+                        "The resource's URI has a dot segment",
                         -32602,
-                        "Unknown tool",
+                        "Invalid resource URI",
                     ));
+                }
+                let Some(required) = guard.declared(kind, name) else {
+                    return Ok(match kind {
+                        Kind::Tool => refused(
+                            observe::MCP_UNDECLARED_TOOL,
+                            "The tool is not declared to the guard",
+                            -32602,
+                            "Unknown tool",
+                        ),
+                        Kind::Prompt => refused(
+                            observe::MCP_UNDECLARED_PROMPT,
+                            "The prompt is not declared to the guard",
+                            -32602,
+                            "Unknown prompt",
+                        ),
+                        Kind::Resource => refused(
+                            observe::MCP_UNDECLARED_RESOURCE,
+                            "The resource is not declared to the guard",
+                            -32002,
+                            "Resource not found",
+                        ),
+                    });
                 };
                 if !required.iter().all(|r| r.is_met_by(&granted)) {
-                    return Ok(guard.insufficient(required, &token));
+                    return Ok(guard.insufficient(required, &token, Some((kind, name))));
                 }
                 let all = guard.every().chain(required);
                 if let Some(step_up) = step_up(all, &token, &guard.verifier) {
@@ -829,15 +957,27 @@ impl<T: ScopeTable> Guard<T> {
     /// names (when the verifier names scopes in its 401s), so that a client asks for
     /// all it may use.
     fn every_scope(&self) -> String {
+        let declared = self
+            .tools
+            .values()
+            .chain(self.prompts.values())
+            .copied()
+            .chain(self.resources.iter().map(|(_, requirement)| requirement));
         let mut names = scope_union(
-            self.every().chain(
-                self.tools
-                    .values()
-                    .flat_map(|requirement| requirement.iter()),
-            ),
+            self.every()
+                .chain(declared.flat_map(|requirement| requirement.iter())),
         );
         names.sort_by_key(|name| T::index_of(name));
         names.join(" ")
+    }
+
+    /// What the tool, prompt or resource `name` needs, if it was declared.
+    fn declared(&self, kind: Kind, name: &str) -> Option<&'static [Requirement<T>]> {
+        match kind {
+            Kind::Tool => self.tools.get(name).copied(),
+            Kind::Prompt => self.prompts.get(name).copied(),
+            Kind::Resource => self.resources.get(name),
+        }
     }
 
     /// What every request needs.
@@ -886,13 +1026,15 @@ impl<T: ScopeTable> Guard<T> {
         json_rpc_error(StatusCode::NOT_FOUND, None, -32001, "Session not found")
     }
 
-    /// The 403 for a token that lacks `required`: `scope` lists the scopes `required`
-    /// names, then those of the table the token holds; the refusal's event names as
-    /// `required` only the former.
+    /// The 403 for a token that lacks `required` (of what it `asked`, if anything):
+    /// `scope` lists the scopes `required` names, then those of the table the token
+    /// holds; the refusal's event names as `required` only the former, and what was
+    /// asked.
     fn insufficient<'r>(
         &self,
         required: impl IntoIterator<Item = &'r Requirement<T>>,
         token: &VerifiedToken,
+        asked: Option<(Kind, &str)>,
     ) -> Response {
         let mut names = scope_union(required);
         let required_only = names.len();
@@ -912,6 +1054,7 @@ impl<T: ScopeTable> Guard<T> {
         );
         if let Some(context) = rejection.context_mut() {
             context.required = Cow::Owned(names[..required_only].join(" "));
+            context.asked = asked.map(|(kind, name)| (kind.word(), name.into()));
         }
         rejection.into_response()
     }
@@ -1021,11 +1164,47 @@ impl<B: http_body::Body> http_body::Body for Answered<B> {
     }
 }
 
+/// The names `served` that `declared` lacks, and the declared names that are none of
+/// `served` (each with the served name it was likely meant for); `None` if they agree.
+#[allow(clippy::type_complexity)]
+fn mismatched<V, I>(
+    declared: &FxHashMap<Box<str>, V>,
+    served: I,
+) -> Option<(Vec<String>, Vec<(String, Option<String>)>)>
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    // Each name once, however often the server's list repeats it.
+    let served: std::collections::BTreeSet<String> = served
+        .into_iter()
+        .map(|name| name.as_ref().to_owned())
+        .collect();
+    let undeclared: Vec<String> = served
+        .iter()
+        .filter(|name| !declared.contains_key(name.as_str()))
+        .cloned()
+        .collect();
+    let mut unknown: Vec<(String, Option<String>)> = declared
+        .keys()
+        .filter(|name| !served.contains(&***name))
+        .map(|name| {
+            let near = closest_name(undeclared.iter().map(String::as_str), name);
+            (name.to_string(), near.map(str::to_owned))
+        })
+        .collect();
+    if undeclared.is_empty() && unknown.is_empty() {
+        return None;
+    }
+    unknown.sort();
+    Some((undeclared, unknown))
+}
+
 /// Who a token speaks for, to bind sessions to: its issuer and subject, or its issuer
 /// and client for a token without a subject, or else the token itself (an empty or
 /// unreadable `sub`, an introspection answer naming no one): never two people as one.
 fn principal(token: &VerifiedToken) -> Box<str> {
-    #[derive(Deserialize)]
+    #[derive(serde::Deserialize)]
     struct Who<'a> {
         #[serde(borrow, default)]
         iss: Option<Cow<'a, str>>,
@@ -1064,88 +1243,6 @@ fn principal(token: &VerifiedToken) -> Box<str> {
     }
 }
 
-/// A JSON-RPC message, as far as the guard reads it.
-#[derive(Deserialize)]
-struct Message<'a> {
-    #[serde(borrow, default)]
-    id: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    method: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    params: Option<&'a RawValue>,
-}
-
-/// The parameters of `tools/call`, as far as the guard reads them.
-#[derive(Deserialize)]
-struct CallParams<'a> {
-    #[serde(borrow)]
-    name: Cow<'a, str>,
-}
-
-/// The tools a POST body calls, with each call's `id`: one JSON-RPC message or a batch
-/// of them. An error for anything else, and for a `tools/call` without a tool name:
-/// what the guard cannot read, it does not pass on.
-type Calls<'a> = Vec<(Cow<'a, str>, Option<&'a RawValue>)>;
-
-/// Why a POST body is not passed on.
-#[derive(Debug, PartialEq, Eq)]
-enum Unreadable {
-    /// It is not JSON (JSON-RPC's parse error).
-    Json,
-    /// It is JSON, but not a JSON-RPC message or a batch of them (an invalid request):
-    /// a message that is not an object (serde would read an array as a struct's fields
-    /// in order, so `[[{…}]]` would pass for a batch), an empty or nested batch, an `id`
-    /// that is not a string, a number or `null`, `tools/call` whose `params` is not an
-    /// object naming the tool.
-    Shape,
-}
-
-impl From<serde_json::Error> for Unreadable {
-    fn from(error: serde_json::Error) -> Self {
-        match error.classify() {
-            serde_json::error::Category::Data => Self::Shape,
-            _ => Self::Json,
-        }
-    }
-}
-
-fn tool_calls(body: &[u8]) -> Result<Calls<'_>, Unreadable> {
-    let batch = body.trim_ascii_start().first() == Some(&b'[');
-    let messages: Vec<&RawValue> = match batch {
-        true => serde_json::from_slice(body)?,
-        false => vec![serde_json::from_slice(body)?],
-    };
-    if messages.is_empty() {
-        return Err(Unreadable::Shape);
-    }
-    let object = |raw: &RawValue| crate::keys::is_object(raw.get().as_bytes());
-    let mut calls = Vec::new();
-    for raw in messages {
-        if !object(raw) {
-            return Err(Unreadable::Shape);
-        }
-        let message: Message<'_> = serde_json::from_str(raw.get())?;
-        if message.id.is_some_and(|id| {
-            !matches!(
-                id.get().as_bytes().first(),
-                Some(b'"' | b'-' | b'0'..=b'9' | b'n')
-            )
-        }) {
-            return Err(Unreadable::Shape);
-        }
-        if message.method.as_deref() != Some("tools/call") {
-            continue;
-        }
-        let params = message.params.ok_or(Unreadable::Shape)?;
-        if !object(params) {
-            return Err(Unreadable::Shape);
-        }
-        let params: CallParams<'_> = serde_json::from_str(params.get())?;
-        calls.push((params.name, message.id));
-    }
-    Ok(calls)
-}
-
 /// A JSON-RPC error answered by the guard itself, for the call `id` (null when the
 /// request could not be read).
 fn json_rpc_error(
@@ -1171,7 +1268,7 @@ fn json_rpc_error(
 
 #[cfg(test)]
 mod tests {
-    use super::{RawValue, StatusCode, json_rpc_error, tool_calls};
+    use super::{RawValue, StatusCode, json_rpc_error};
 
     #[tokio::test]
     async fn an_error_repeats_the_id_as_written_whatever_its_number() {
@@ -1200,86 +1297,6 @@ mod tests {
             );
             // Still JSON, the id's text kept.
             assert!(serde_json::from_str::<&RawValue>(body).is_ok(), "{body}");
-        }
-    }
-
-    #[test]
-    fn tool_calls_are_read_from_messages_and_batches() {
-        let one = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add_item","arguments":{"name":"x"}}}"#;
-        let names = |body| -> Vec<String> {
-            tool_calls(body)
-                .unwrap()
-                .into_iter()
-                .map(|(name, _)| name.into_owned())
-                .collect()
-        };
-        assert_eq!(names(one), ["add_item"]);
-        assert_eq!(tool_calls(one).unwrap()[0].1.map(RawValue::get), Some("1"));
-        let escaped =
-            br#"{"jsonrpc":"2.0","id":1,"method":"tools\/call","params":{"name":"add\u005fitem"}}"#;
-        assert_eq!(names(escaped), ["add_item"]);
-        let batch = br#" [{"jsonrpc":"2.0","id":1,"method":"tools/list"},
-            {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"a"}},
-            {"jsonrpc":"2.0","id":3,"result":{}}]"#;
-        assert_eq!(names(batch), ["a"]);
-        let other = br#"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":7}}"#;
-        assert!(names(other).is_empty());
-        // What cannot be read is not passed on.
-        for bad in [
-            &br#"{"method":"tools/call"}"#[..],
-            br#"{"method":"tools/call","params":{"name":1}}"#,
-            br#"{"method":"ping","method":"tools/call","params":{"name":"a"}}"#,
-            br#"{"method":"tools/call","params":{"name":"a","name":"b"}}"#,
-            b"not json",
-            b"",
-        ] {
-            assert!(tool_calls(bad).is_err(), "{}", String::from_utf8_lossy(bad));
-        }
-        // Messages are objects, a batch is one level deep and not empty, an `id` is a
-        // string, a number or null, and `tools/call` names its tool in an object.
-        let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"admin"}}"#;
-        for bad in [
-            format!("[[{call}]]"),
-            format!("[[[{call}]]]"),
-            format!("[{call},[{call}]]"),
-            "[[]]".to_owned(),
-            "[]".to_owned(),
-            " [ ] ".to_owned(),
-            "[1]".to_owned(),
-            r#"["tools/call"]"#.to_owned(),
-            "null".to_owned(),
-            "7".to_owned(),
-            r#""tools/call""#.to_owned(),
-            r#"{"id":{"a":1},"method":"tools/call","params":{"name":"a"}}"#.to_owned(),
-            r#"{"id":[1],"method":"ping"}"#.to_owned(),
-            r#"{"id":true,"method":"ping"}"#.to_owned(),
-            r#"{"id":1,"method":"tools/call","params":["admin"]}"#.to_owned(),
-            r#"{"id":1,"method":"tools/call","params":null}"#.to_owned(),
-        ] {
-            assert_eq!(
-                tool_calls(bad.as_bytes()).err(),
-                Some(super::Unreadable::Shape),
-                "{bad}"
-            );
-        }
-        for bad in ["not json", "", "[", "{\"id\":1", "[{}"] {
-            assert_eq!(
-                tool_calls(bad.as_bytes()).err(),
-                Some(super::Unreadable::Json),
-                "{bad}"
-            );
-        }
-        // An `id` may be a string, a number (negative too) or null; `{}` is a message
-        // without a method, passed on for the server to answer.
-        for good in [
-            r#"{"id":"a","method":"ping"}"#,
-            r#"{"id":-1,"method":"ping"}"#,
-            r#"{"id":null,"method":"ping"}"#,
-            r#"{"method":"notifications/initialized"}"#,
-            "{}",
-            r#"[{"id":1,"result":{}}]"#,
-        ] {
-            assert!(tool_calls(good.as_bytes()).is_ok(), "{good}");
         }
     }
 }

@@ -54,6 +54,9 @@ pub(crate) struct Context {
     /// For a token refused for a required claim: what the token's issuer requires
     /// (configured names and values).
     pub(crate) required_claims: Option<String>,
+    /// For the MCP guard's 403: the kind (`tool`, `prompt`, `resource`) and the name
+    /// of what the request asked for.
+    pub(crate) asked: Option<(&'static str, Box<str>)>,
 }
 
 /// A DPoP proof's `htu` beside the URL the verifier expected of it: a `public_url`
@@ -361,6 +364,7 @@ fn refusal_event(reason: &AuthRejection, status: StatusCode, context: Option<&Co
         Some(context) => {
             let token = context.token.as_ref();
             let addressed = context.addressed.as_ref();
+            let asked = context.asked.as_ref().map(|(kind, name)| (*kind, &**name));
             tracing::info!(
                 target: REFUSAL,
                 reason = reason.code(),
@@ -371,6 +375,9 @@ fn refusal_event(reason: &AuthRejection, status: StatusCode, context: Option<&Co
                 granted = token.map(|token| clipped(token.scope_text())).as_deref(),
                 claims_error = context.claims_error.as_deref(),
                 required_claims = context.required_claims.as_deref(),
+                tool = named(asked, "tool").as_deref(),
+                prompt = named(asked, "prompt").as_deref(),
+                resource = named(asked, "resource").as_deref(),
                 token_iss = addressed.and_then(|named| named.iss.as_deref()),
                 token_aud = addressed.and_then(|named| named.aud.as_deref()),
                 token_tid = addressed.and_then(|named| named.tid.as_deref()),
@@ -402,18 +409,26 @@ pub(crate) const MCP_UNKNOWN_SESSION: &str = "mcp.unknown_session";
 /// The code of the MCP guard's refusal of a `tools/call` of a tool not declared to it
 /// (400).
 pub(crate) const MCP_UNDECLARED_TOOL: &str = "mcp.undeclared_tool";
+/// The code of the MCP guard's refusal of a `prompts/get` (or a completion) of a
+/// prompt not declared to it (400).
+pub(crate) const MCP_UNDECLARED_PROMPT: &str = "mcp.undeclared_prompt";
+/// The code of the MCP guard's refusal of a resource (read, subscribed to, or
+/// completed against) not declared to it (400).
+pub(crate) const MCP_UNDECLARED_RESOURCE: &str = "mcp.undeclared_resource";
+/// The code of the MCP guard's refusal of a resource URI with a dot segment (400).
+pub(crate) const MCP_DOT_SEGMENT: &str = "mcp.dot_segment";
 
 /// The event (and the counter) of a refusal of the MCP guard's own, for a verified
-/// `token`: `code` is [`MCP_FOREIGN_SESSION`], [`MCP_UNKNOWN_SESSION`] or
-/// [`MCP_UNDECLARED_TOOL`], `tool` the
-/// tool named (the request's text: escaped and cut as a token's `iss` is).
+/// `token`: `code` is one of the `MCP_` codes above, `asked` the kind (`tool`,
+/// `prompt`, `resource`) and the name of what the request asked for (the request's
+/// text: escaped and cut as a token's `iss` is), a field named after its kind.
 pub(crate) fn mcp_refused(
     code: &'static str,
     status: StatusCode,
     detail: &'static str,
     verifier: &str,
     token: &VerifiedToken,
-    tool: Option<&str>,
+    asked: Option<(&'static str, &str)>,
 ) {
     #[cfg(feature = "metrics")]
     count_refusal(code);
@@ -425,11 +440,20 @@ pub(crate) fn mcp_refused(
             verifier,
             issuer = issuer_of(token).as_deref(),
             granted = &*clipped(token.scope_text()),
-            tool = tool.map(|tool| escaped(tool, NAMED_MAX)).as_deref(),
+            tool = named(asked, "tool").as_deref(),
+            prompt = named(asked, "prompt").as_deref(),
+            resource = named(asked, "resource").as_deref(),
             detail,
             "request refused"
         );
     }
+}
+
+/// The name `asked` gives, escaped and cut, if it is of `kind`.
+fn named(asked: Option<(&'static str, &str)>, kind: &str) -> Option<String> {
+    asked
+        .filter(|(of, _)| *of == kind)
+        .map(|(_, name)| escaped(name, NAMED_MAX))
 }
 
 /// The sessions the MCP guard let go while binding one, by cause, and how many of the
@@ -610,6 +634,9 @@ refusal_counters!(
     "mcp.foreign_session",
     "mcp.unknown_session",
     "mcp.undeclared_tool",
+    "mcp.undeclared_prompt",
+    "mcp.undeclared_resource",
+    "mcp.dot_segment",
 );
 
 /// The token's `iss`, borrowed from its claims (owned only when it has escapes).
@@ -796,6 +823,9 @@ mod tests {
             super::MCP_FOREIGN_SESSION,
             super::MCP_UNKNOWN_SESSION,
             super::MCP_UNDECLARED_TOOL,
+            super::MCP_UNDECLARED_PROMPT,
+            super::MCP_UNDECLARED_RESOURCE,
+            super::MCP_DOT_SEGMENT,
         ]);
         codes.sort_unstable();
         let mut listed = super::CODES.to_vec();

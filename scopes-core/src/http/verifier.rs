@@ -219,6 +219,11 @@ impl Verifier {
             .unread(super::refusal::announced(headers))
     }
 
+    /// Whether some trusted issuer's tokens may name `audience`.
+    pub(crate) fn accepts_audience(&self, audience: &str) -> bool {
+        self.inner.tokens.accepts_audience(audience)
+    }
+
     /// Whether the refusal for `reason` names the route's scopes.
     pub(crate) fn names_scope(&self, reason: &AuthRejection) -> bool {
         self.inner.responder.names_scope(reason)
@@ -342,6 +347,7 @@ impl Verifier {
                 addressed: None,
                 proof_urls: None,
                 required_claims: None,
+                asked: None,
             })
         });
         let scope = match named {

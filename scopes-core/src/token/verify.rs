@@ -439,6 +439,13 @@ impl TokenVerifier {
         audiences.join(" ")
     }
 
+    /// Whether some issuer accepts `audience`.
+    pub(crate) fn accepts_audience(&self, audience: &str) -> bool {
+        self.issuers
+            .iter()
+            .any(|rules| rules.audiences.iter().any(|known| **known == *audience))
+    }
+
     /// Whether every issuer checks an audience (`aud`): of its JWTs, and of its
     /// introspection answers, which RFC 7662 lets omit it (and many authorization
     /// servers answer for any token of theirs).
