@@ -85,6 +85,13 @@ check('the SDK found the authorization server, got a token and listed the tools'
 assert.match(text(await writer.callTool({ name: 'add_item', arguments: { name: 'Baz' } })), /added Baz/);
 assert.match(text(await writer.callTool({ name: 'list_items', arguments: {} })), /Foo, Bar, Baz/);
 check('add_item and list_items ran with items:read items:write');
+const { resources } = await writer.listResources();
+assert.deepEqual(resources.map((resource) => resource.uri), ['items://all']);
+const read = await writer.readResource({ uri: 'items://all' });
+assert.match(read.contents[0].text, /Foo, Bar, Baz/);
+const prompt = await writer.getPrompt({ name: 'summarize_items' });
+assert.match(prompt.messages[0].content.text, /Summarize these items: Foo, Bar, Baz/);
+check('the resource items://all and the prompt summarize_items, each needing items:read, were read');
 
 // 3. A client that asks for `items:read` only.
 const readerProvider = new ClientCredentialsProvider({ ...credentials, scope: 'items:read' });
