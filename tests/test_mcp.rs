@@ -658,6 +658,47 @@ async fn prompts_and_resources_need_their_declared_scopes() {
     }
 }
 
+/// `scopes_on_401` names fewer scopes in a 401 than every declared one: an MCP client
+/// asks for those for its first token, and a 403 names the rest when a tool needs them.
+#[tokio::test]
+async fn a_401_may_name_the_first_scopes_only() {
+    use scopes_examples::mcp::{ReadItems, WriteItems};
+    let metadata = ResourceMetadata::new(RESOURCE)
+        .unwrap()
+        .authorization_server(ISSUER)
+        .scopes::<Scopes>();
+    let verifier = Verifier::builder()
+        .key(Key::hs256(SECRET).unwrap())
+        .audience(RESOURCE)
+        .resource_metadata(&metadata)
+        .scope_on_401(true)
+        .build()
+        .unwrap();
+    let guard = scopes_core::McpScopesLayer::<Scopes>::with_verifier(verifier)
+        .tool::<ReadItems>("list_items")
+        .tool::<WriteItems>("add_item")
+        .scopes_on_401::<ReadItems>();
+    let app =
+        Router::new().route_service("/mcp", guard.layer(axum::routing::post(|| async { "{}" })));
+    let answer = send(&app, post(None, None, &call(1, "list_items", json!({})))).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        answer.challenge.as_deref(),
+        Some(format!(r#"Bearer scope="items:read", resource_metadata="{METADATA}""#).as_str())
+    );
+    let reader = token(&["items:read"]);
+    let answer = send(
+        &app,
+        post(Some(&reader), None, &call(2, "add_item", json!({}))),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        answer.challenge.as_deref(),
+        Some(format!(r#"Bearer error="insufficient_scope", scope="items:write items:read", resource_metadata="{METADATA}""#).as_str())
+    );
+}
+
 #[test]
 fn the_declared_prompts_are_checked_against_the_servers() {
     use scopes_core::{ConfigError, McpScopesLayer};

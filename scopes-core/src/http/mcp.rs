@@ -198,6 +198,8 @@ struct Guard<T: ScopeTable> {
     tools: FxHashMap<Box<str>, &'static [Requirement<T>]>,
     prompts: FxHashMap<Box<str>, &'static [Requirement<T>]>,
     resources: Resources<&'static [Requirement<T>]>,
+    /// The scopes a 401 names, if not every declared one.
+    on_401: Option<&'static [Requirement<T>]>,
     body_limit: usize,
 }
 
@@ -210,6 +212,7 @@ impl<T: ScopeTable> Clone for Guard<T> {
             tools: self.tools.clone(),
             prompts: self.prompts.clone(),
             resources: self.resources.clone(),
+            on_401: self.on_401,
             body_limit: self.body_limit,
         }
     }
@@ -267,6 +270,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
                 tools: FxHashMap::default(),
                 prompts: FxHashMap::default(),
                 resources: Resources::default(),
+                on_401: None,
                 body_limit: BODY_LIMIT,
             }),
         }
@@ -333,6 +337,19 @@ impl<T: ScopeTable> McpScopesLayer<T> {
         Arc::make_mut(&mut self.guard)
             .resources
             .insert(pattern, R::composed());
+        self
+    }
+
+    /// Names in a 401 only the scopes of `R` (and those every request needs, from
+    /// [`require`](Self::require)) rather than every scope the guard's tools, prompts
+    /// and resources need. An MCP client asks for the scopes a 401 names for its first
+    /// token (MCP's scope selection), so by default it asks for everything; naming a few
+    /// (those of its reading tools, say) gives it a token of least privilege, and the
+    /// 403 `insufficient_scope` of a tool that needs more names the scopes to ask for
+    /// then (MCP's step-up). Only with the verifier's
+    /// [`scope_on_401`](crate::VerifierBuilder::scope_on_401).
+    pub fn scopes_on_401<R: RequiredScopes<T>>(mut self) -> Self {
+        Arc::make_mut(&mut self.guard).on_401 = Some(R::composed());
         self
     }
 
@@ -568,7 +585,7 @@ where
             let token = match verified(&mut parts, &guard.verifier).await {
                 Ok(token) => token,
                 Err(reason) => {
-                    let hint = || Cow::Owned(guard.every_scope());
+                    let hint = || Cow::Owned(guard.scope_on_401());
                     return Ok(guard
                         .verifier
                         .rejection(&parts, reason, hint)
@@ -967,6 +984,17 @@ impl<T: ScopeTable> Guard<T> {
             self.every()
                 .chain(declared.flat_map(|requirement| requirement.iter())),
         );
+        names.sort_by_key(|name| T::index_of(name));
+        names.join(" ")
+    }
+
+    /// The scopes a 401 names: [`scopes_on_401`](McpScopesLayer::scopes_on_401)'s, or
+    /// every declared one.
+    fn scope_on_401(&self) -> String {
+        let Some(first) = self.on_401 else {
+            return self.every_scope();
+        };
+        let mut names = scope_union(self.every().chain(first));
         names.sort_by_key(|name| T::index_of(name));
         names.join(" ")
     }
