@@ -137,6 +137,54 @@ async fn the_set_is_refreshed_in_the_background_after_its_max_age() {
     assert_eq!(server.jwks_hits(), 2);
 }
 
+/// `Duration::MAX` as a bound, a default max-age or a cooldown ("never") keeps the set
+/// as long as it says: the next refresh's time saturates (it had wrapped to a time past,
+/// so every request fetched the set, and a debug build panicked on the overflow).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_duration_meaning_never_fetches_no_more_often() {
+    let server = JwksServer::start().await;
+    let key = TestKey::ec("k1");
+    server.set_keys(vec![key.jwk()]);
+    let token = key.sign(&claims(&["items"]));
+    for (cache_control, options) in [
+        (
+            None,
+            fast()
+                .default_max_age(Duration::MAX)
+                .max_age_bounds(Duration::from_secs(60), Duration::MAX),
+        ),
+        (
+            Some("max-age=18446744073709551615"),
+            fast().max_age_bounds(Duration::from_secs(60), Duration::MAX),
+        ),
+    ] {
+        server.set_cache_control(cache_control);
+        let before = server.jwks_hits();
+        let verifier = jwks_verifier(&server, options);
+        // Some time on the set's clock, for a sum that can overflow.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        verifier.refresh_keys().await.unwrap();
+        let app = app(verifier);
+        for _ in 0..20 {
+            assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(server.jwks_hits(), before + 1, "{cache_control:?}");
+    }
+    // A failure retried "never": one fetch, however many requests.
+    server.set_behavior(Behavior::Down);
+    let before = server.jwks_hits();
+    let verifier = jwks_verifier(&server, fast().cooldown(Duration::MAX));
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert!(verifier.refresh_keys().await.is_err());
+    let app = app(verifier);
+    for _ in 0..20 {
+        assert_eq!(send(&app, get_with("/items/", &token)).await, unavailable());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(server.jwks_hits(), before + 1);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_check_after_a_refresh_asks_for_no_other_refresh() {
     // A set that is due again at once (no-cache, no floor): the first token misses the

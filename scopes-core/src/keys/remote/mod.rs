@@ -355,8 +355,12 @@ impl State {
                 self.options.cooldown
             }
         };
-        self.due_at
-            .store(self.millis() + millis(retry_in), Ordering::Relaxed);
+        // Saturating: `Duration::MAX` (a cooldown or a bound meant as "never") must not
+        // wrap to a time already past, which would fetch on every request.
+        self.due_at.store(
+            self.millis().saturating_add(millis(retry_in)),
+            Ordering::Relaxed,
+        );
         result.map(|_| ())
     }
 
