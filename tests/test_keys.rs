@@ -123,6 +123,89 @@ fn a_pem_key_is_never_an_hmac_secret() {
     }
 }
 
+/// A key copied in another form than bare PEM is no secret either (a cold red-team
+/// found each one admitted, and tokens signed with the public bytes admitted too).
+#[test]
+fn a_key_in_any_form_it_is_copied_in_is_never_an_hmac_secret() {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    // The PEM's body without its armor lines (Keycloak's realm "Public key" field).
+    let body: String = RSA_PUBLIC
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    let der = b64.decode(&body).unwrap();
+    let cert_pem =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/keys/rsa_cert.pem")).unwrap();
+    let cert_body: String = cert_pem
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    let cert_der = b64.decode(&cert_body).unwrap();
+    let jwk = r#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB"}"#;
+    let forms: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "PEM after a byte-order mark",
+            [&b"\xEF\xBB\xBF"[..], RSA_PUBLIC.as_bytes()].concat(),
+        ),
+        (
+            "PEM after a comment",
+            format!("# the IdP's key\n{RSA_PUBLIC}").into_bytes(),
+        ),
+        (
+            "PEM after openssl's text",
+            format!("Public-Key: (2048 bit)\nModulus: ...\n{RSA_PUBLIC}").into_bytes(),
+        ),
+        ("base64 DER, one line", body.into_bytes()),
+        (
+            "base64 DER, in lines",
+            RSA_PUBLIC
+                .lines()
+                .filter(|line| !line.starts_with("-----"))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into_bytes(),
+        ),
+        ("DER", der),
+        ("a certificate's DER", cert_der),
+        ("a certificate's base64", cert_body.into_bytes()),
+        ("a JWK", jwk.as_bytes().to_vec()),
+        ("a key set", format!(r#" {{"keys":[{jwk}]}} "#).into_bytes()),
+    ];
+    for (form, secret) in forms {
+        assert_eq!(
+            Key::hs256(&secret).unwrap_err(),
+            ConfigError::HmacWithPublicKey(Algorithm::HS256),
+            "{form}"
+        );
+    }
+    // Secrets as people make them are kept: random bytes, their hex and base64, and
+    // a JSON secret that names no key.
+    for length in [32, 48, 64, 100] {
+        for seed in 0..200u64 {
+            // xorshift64*: deterministic, and random enough for secrets.
+            let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            let bytes: Vec<u8> = (0..length)
+                .map(|_| {
+                    state ^= state >> 12;
+                    state ^= state << 25;
+                    state ^= state >> 27;
+                    (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
+                })
+                .collect();
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            for secret in [
+                bytes.clone(),
+                hex.into_bytes(),
+                b64.encode(&bytes).into_bytes(),
+            ] {
+                assert!(Key::hs256(&secret).is_ok(), "{secret:?}");
+            }
+        }
+    }
+    assert!(Key::hs256(r#"{"password": "a long and random secret 1234567890"}"#).is_ok());
+    assert!(Key::hs256(SECRET).is_ok());
+}
+
 #[test]
 fn kids_are_unique() {
     let error = Verifier::builder()

@@ -16,7 +16,8 @@ pub enum ConfigError {
     NoKeys,
     /// A secret was given for an algorithm that is not HMAC.
     NotHmac(Algorithm),
-    /// An HMAC algorithm was paired with a PEM or DER key (RFC 8725 §2.1).
+    /// An HMAC algorithm was paired with a key (PEM, DER, base64 DER, a JWK) rather than
+    /// a shared secret (RFC 8725 §2.1).
     HmacWithPublicKey(Algorithm),
     /// An HMAC secret shorter than the hash output.
     WeakSecret {
@@ -211,7 +212,7 @@ impl fmt::Display for ConfigError {
             ),
             Self::HmacWithPublicKey(alg) => write!(
                 f,
-                "{alg:?} is an HMAC algorithm: it takes a shared secret (`Key::secret`, `Signer::secret`), never a PEM or DER key"
+                "{alg:?} is an HMAC algorithm: it takes a shared secret (`Key::secret`, `Signer::secret`), never a key (PEM, DER, base64 DER or a JWK): a public key as the secret lets anyone who has it sign tokens"
             ),
             Self::WeakSecret {
                 algorithm,

@@ -173,9 +173,9 @@ pub(crate) fn check_secret(algorithm: Algorithm, secret: &[u8]) -> Result<(), Co
         Algorithm::HS512 => 64,
         _ => return Err(ConfigError::NotHmac(algorithm)),
     };
-    // A PEM key given as a secret: the classic confusion, where a public key (which
-    // anyone has) becomes the HMAC secret (RFC 8725 §2.1).
-    if secret.trim_ascii_start().starts_with(b"-----BEGIN") {
+    // A key given as a secret: the classic confusion, where a public key (which anyone
+    // has) becomes the HMAC secret (RFC 8725 §2.1).
+    if looks_like_a_key(secret) {
         return Err(ConfigError::HmacWithPublicKey(algorithm));
     }
     if secret.len() < min_len {
@@ -186,6 +186,36 @@ pub(crate) fn check_secret(algorithm: Algorithm, secret: &[u8]) -> Result<(), Co
         });
     }
     Ok(())
+}
+
+/// Whether `secret` is a key rather than a shared secret, in the forms a key is copied
+/// in: PEM anywhere in it (after a byte-order mark, a comment, `openssl x509 -text`'s
+/// text or a PKCS#12 export's bag attributes), DER (a `SubjectPublicKeyInfo` or a
+/// certificate), the base64 of either without its PEM lines (Keycloak's realm "Public
+/// key"), or a JWK or a key set (JSON naming `kty` or `keys`). No random secret reads as
+/// any of them.
+fn looks_like_a_key(secret: &[u8]) -> bool {
+    use base64::Engine as _;
+    let der = |bytes: &[u8]| {
+        subject_public_key_info(bytes).is_some() || certificate_key_info(bytes).is_some()
+    };
+    if memchr::memmem::find(secret, b"-----BEGIN").is_some() || der(secret) {
+        return true;
+    }
+    let trimmed = secret.trim_ascii();
+    if trimmed.starts_with(b"{") {
+        return memchr::memmem::find(trimmed, b"\"kty\"").is_some()
+            || memchr::memmem::find(trimmed, b"\"keys\"").is_some();
+    }
+    // Base64 broken into lines, as PEM bodies are.
+    let joined: Vec<u8> = trimmed
+        .iter()
+        .copied()
+        .filter(|byte| !byte.is_ascii_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(&joined)
+        .is_ok_and(|decoded| der(&decoded))
 }
 
 /// The smallest RSA modulus accepted, in bits (RFC 7518 §3.3: "A key of size 2048 bits
