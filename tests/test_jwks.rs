@@ -137,6 +137,29 @@ async fn the_set_is_refreshed_in_the_background_after_its_max_age() {
     assert_eq!(server.jwks_hits(), 2);
 }
 
+/// A provider's RSA key whose `n` (and `e`) carries a leading zero octet, which RFC 7518
+/// §6.3.1.1 forbids but providers have published, verifies as the same key without it
+/// (it was kept, and every signature refused).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_rsa_key_with_leading_zero_octets_verifies() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let padded = |text: &str| {
+        let mut bytes = vec![0];
+        bytes.extend(b64.decode(text).unwrap());
+        b64.encode(bytes)
+    };
+    let server = JwksServer::start().await;
+    let key = TestKey::rsa("k1");
+    let mut jwk = key.jwk();
+    jwk["n"] = json!(padded(jwk["n"].as_str().unwrap()));
+    jwk["e"] = json!(padded(jwk["e"].as_str().unwrap()));
+    server.set_keys(vec![jwk]);
+    let app = app(jwks_verifier(&server, fast()));
+    let token = key.sign(&claims(&["items"]));
+    assert_eq!(send(&app, get_with("/items/", &token)).await, ok());
+}
+
 /// `Duration::MAX` as a bound, a default max-age or a cooldown ("never") keeps the set
 /// as long as it says: the next refresh's time saturates (it had wrapped to a time past,
 /// so every request fetched the set, and a debug build panicked on the overflow).

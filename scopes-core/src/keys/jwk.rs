@@ -187,7 +187,19 @@ impl Key {
                 if okp.curve == EllipticCurve::Ed25519 => {}
             _ => return Err(skip(SkipReason::Mismatch)),
         }
-        let key = DecodingKey::from_jwk(jwk).map_err(|_| skip(SkipReason::Unparsable))?;
+        let key = match &jwk.algorithm {
+            // RFC 7518 §6.3.1.1 forbids leading zero octets in `n` and `e`, but some
+            // providers have published them, and the crypto backend then refuses every
+            // signature with the key: read the numbers without them.
+            AlgorithmParameters::RSA(rsa) => {
+                let (n, e) = (unsigned(&rsa.n), unsigned(&rsa.e));
+                let (Some(n), Some(e)) = (n, e) else {
+                    return Err(skip(SkipReason::Unparsable));
+                };
+                DecodingKey::from_rsa_raw_components(&n, &e)
+            }
+            _ => DecodingKey::from_jwk(jwk).map_err(|_| skip(SkipReason::Unparsable))?,
+        };
         if key.family() == jsonwebtoken::AlgorithmFamily::Rsa {
             match super::key::rsa_modulus_bits(&key) {
                 Some(bits) if bits >= super::key::RSA_MIN_BITS => {}
@@ -202,6 +214,17 @@ impl Key {
         key.kid = jwk.common.key_id.clone();
         Ok(key)
     }
+}
+
+/// A JWK's base64url big-endian integer, without leading zero octets; `None` if it is
+/// not base64url or is zero.
+fn unsigned(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()?;
+    let first = bytes.iter().position(|byte| *byte != 0)?;
+    Some(bytes[first..].to_vec())
 }
 
 fn signature_algorithm(alg: KeyAlgorithm) -> Option<Algorithm> {
