@@ -685,7 +685,9 @@ pub struct SecurityScopes<T: ScopeTable> {
 }
 
 impl<T: ScopeTable> SecurityScopes<T> {
-    /// The required scope names, each once, the handler's first.
+    /// The required scope names, each once, the handler's first. Every name a
+    /// requirement mentions is listed: for `any("orders:read", "admin")`, both, of which
+    /// one suffices (the 403's `scope` names them the same way).
     pub fn scopes(&self) -> Vec<&'static str> {
         scope_union(
             self.required
@@ -694,7 +696,8 @@ impl<T: ScopeTable> SecurityScopes<T> {
         )
     }
 
-    /// The required scopes, space-delimited (FastAPI's `scope_str`).
+    /// The required scopes, space-delimited (FastAPI's `scope_str`), as
+    /// [`scopes`](Self::scopes) lists them.
     pub fn scope_str(&self) -> String {
         self.scopes().join(" ")
     }

@@ -164,10 +164,28 @@ fn unknown_word(input: ParseStream<'_>, top_level: bool) -> syn::Error {
         );
     }
     if top_level && fork.peek(Token![=]) && matches!(name.as_str(), "scopes" | "scope") {
+        // The user's own names, when the value is a list or a literal of them.
+        let _ = fork.parse::<Token![=]>();
+        let list = match fork.parse::<proc_macro2::Group>() {
+            Ok(group) => listed(&group),
+            Err(_) => fork
+                .parse::<LitStr>()
+                .ok()
+                .map(|names| {
+                    names
+                        .value()
+                        .split_ascii_whitespace()
+                        .map(|name| format!("{name:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .filter(|list| !list.is_empty())
+                .unwrap_or_else(|| EXAMPLE.to_owned()),
+        };
         return syn::Error::new(
             word.span(),
             format_args!(
-                "`{name} = …` is not an option of `#[requires_scopes]`: it takes the scope names themselves, as string literals, e.g. `#[requires_scopes(\"items\", \"me\")]`"
+                "`{name} = …` is not an option of `#[requires_scopes]`: it takes the scope names themselves, as string literals, e.g. `#[requires_scopes({list})]`"
             ),
         );
     }
@@ -200,6 +218,26 @@ fn unknown_word(input: ParseStream<'_>, top_level: bool) -> syn::Error {
     )
 }
 
+/// The scope names shown in an error's example when the user's own cannot be read.
+const EXAMPLE: &str = "\"items\", \"me\"";
+
+/// The string literals a bracketed list holds, as the attribute takes them (`"a", "b"`);
+/// [`EXAMPLE`] if it holds none or something else.
+fn listed(group: &proc_macro2::Group) -> String {
+    let names = syn::parse::Parser::parse2(
+        Punctuated::<LitStr, Token![,]>::parse_terminated,
+        group.stream(),
+    );
+    match names {
+        Ok(names) if !names.is_empty() => names
+            .iter()
+            .map(|name| format!("{:?}", name.value()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => EXAMPLE.to_owned(),
+    }
+}
+
 /// The error for a list in brackets where scopes were expected (`["items", "me"]`): the
 /// attribute lists them without brackets. The line to write repeats the names when
 /// they are string literals, else shows the form.
@@ -207,18 +245,7 @@ fn bracketed_list(input: ParseStream<'_>, top_level: bool) -> syn::Error {
     let Ok(group) = input.fork().parse::<proc_macro2::Group>() else {
         return input.error("expected a scope name, `any(…)` or `all(…)`");
     };
-    let names = syn::parse::Parser::parse2(
-        Punctuated::<LitStr, Token![,]>::parse_terminated,
-        group.stream(),
-    );
-    let list = match names {
-        Ok(names) if !names.is_empty() => names
-            .iter()
-            .map(|name| format!("{:?}", name.value()))
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => "\"items\", \"me\"".to_owned(),
-    };
+    let list = listed(&group);
     let message = match top_level {
         true => format!(
             "`#[requires_scopes]` takes the scope names without brackets: `#[requires_scopes({list})]`"

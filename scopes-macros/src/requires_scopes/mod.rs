@@ -103,7 +103,7 @@ pub(crate) fn expand_attribute(
         );
     }
     valid::check_args(&parsed, &mut errors);
-    target.check(&mut errors);
+    target.check(&args, &mut errors);
     let path = table_of(&parsed);
     let resolved = valid::resolve(&parsed, &mut errors, Span::call_site());
     // A handler written without `async` is reported as such, and left as the `async fn`

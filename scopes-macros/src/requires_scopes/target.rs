@@ -52,9 +52,10 @@ impl Target {
         }
     }
 
-    pub(crate) fn check(&self, errors: &mut Errors) {
+    /// Checks the item the attribute (with `args`) annotates.
+    pub(crate) fn check(&self, args: &TokenStream, errors: &mut Errors) {
         match self {
-            Self::Handler(function) => check_handler(function, errors),
+            Self::Handler(function) => check_handler(function, args, errors),
             Self::Extractor(block) => {
                 let _ = extractor_parts(block, errors);
             }
@@ -95,7 +96,7 @@ impl Parse for Handler {
 /// The most parameters axum 0.8 implements `Handler` for.
 const AXUM_MAX_PARAMETERS: usize = 16;
 
-fn check_handler(function: &ItemFn, errors: &mut Errors) {
+fn check_handler(function: &ItemFn, args: &TokenStream, errors: &mut Errors) {
     let sig = &function.sig;
     if sig.asyncness.is_none() {
         errors.spanned(
@@ -137,10 +138,39 @@ fn check_handler(function: &ItemFn, errors: &mut Errors) {
             .last()
             .is_some_and(|last| last.ident == "requires_scopes")
         {
+            // Both attributes' scopes in one, when each is a plain list of them.
+            let second = match &attr.meta {
+                syn::Meta::List(list) => Some(list.tokens.clone()),
+                syn::Meta::Path(_) => Some(TokenStream::new()),
+                syn::Meta::NameValue(_) => None,
+            };
+            let names = |tokens: &TokenStream| {
+                syn::parse::Parser::parse2(
+                    syn::punctuated::Punctuated::<syn::LitStr, syn::Token![,]>::parse_terminated,
+                    tokens.clone(),
+                )
+                .ok()
+                .map(|names| names.iter().map(syn::LitStr::value).collect::<Vec<_>>())
+            };
+            let together = match (names(args), second.as_ref().and_then(names)) {
+                (Some(mut first), Some(second)) => {
+                    for name in second {
+                        if !first.contains(&name) {
+                            first.push(name);
+                        }
+                    }
+                    first
+                        .iter()
+                        .map(|name| format!("{name:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+                _ => "\"a\", \"b\"".to_owned(),
+            };
             errors.spanned(
                 attr,
                 format_args!(
-                    "`#[requires_scopes]` is written twice on `{}`; list every scope in one attribute (they are all required): `#[requires_scopes(\"a\", \"b\")]`",
+                    "`#[requires_scopes]` is written twice on `{}`; list every scope in one attribute (they are all required): `#[requires_scopes({together})]`",
                     sig.ident
                 ),
             );

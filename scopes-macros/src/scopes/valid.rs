@@ -82,7 +82,13 @@ pub(crate) fn check(table: &Table) -> (Checked, Errors) {
                 ),
                 Some(&to) => edges[index].push((to, implied)),
                 None => {
-                    let hint = closest(&target, names.iter().map(String::as_str))
+                    // The scope itself is no suggestion: it cannot imply itself.
+                    let others = names
+                        .iter()
+                        .enumerate()
+                        .filter(|(other, _)| *other != index)
+                        .map(|(_, name)| name.as_str());
+                    let hint = closest(&target, others)
                         .map(|near| format!("; did you mean `{near}`?"))
                         .unwrap_or_else(|| {
                             format!(

@@ -6,4 +6,13 @@ scopes_core::scopes! {
     }
 }
 
+// The scope itself is never the suggestion.
+mod alone {
+    scopes_core::scopes! {
+        pub Scopes {
+            "x": "X" implies ["y"],
+        }
+    }
+}
+
 fn main() {}
