@@ -605,7 +605,7 @@ async fn prompts_and_resources_need_their_declared_scopes() {
     }
 
     // What was not declared is refused whatever the token holds, as an undeclared tool
-    // is; so is a URI with a dot segment, which a server could resolve elsewhere.
+    // is; so is a URI a server could read as another than the one matched.
     let full = token(&["items:read", "items:write"]);
     let full_session = session(&app, &full).await;
     for (refused, code, text) in [
@@ -631,7 +631,20 @@ async fn prompts_and_resources_need_their_declared_scopes() {
             -32602,
             "Invalid resource URI",
         ),
-    ] {
+    ]
+    .into_iter()
+    .chain(
+        // What URL parsers would read as another URI than the one matched.
+        [
+            "items://all/..?",
+            "items://all/.\t./secret",
+            "items://all\\secret",
+            "items://all//secret",
+            "items://all%2Fsecret",
+            "items://all/%252e%252e/secret",
+        ]
+        .map(|uri| (read(uri), -32602, "Invalid resource URI")),
+    ) {
         let answer = send(&app, post(Some(&full), Some(&full_session), &refused)).await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{refused}");
         assert_eq!(answer.challenge, None);
@@ -640,6 +653,19 @@ async fn prompts_and_resources_need_their_declared_scopes() {
         assert_eq!(body["error"]["message"], text, "{refused}");
         assert_eq!(body["id"], refused["id"]);
     }
+    // From MCP's 2026-07-28 protocol on, a resource not found is invalid parameters.
+    let mut request = post(
+        Some(&full),
+        Some(&full_session),
+        &read("file:///etc/passwd"),
+    );
+    request.headers_mut().insert(
+        "mcp-protocol-version",
+        axum::http::HeaderValue::from_static("2026-07-28"),
+    );
+    let answer = send(&app, request).await;
+    let body: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(body["error"]["code"], -32602);
     // A completion against a prompt the token may get passes to the server.
     let answer = send(&app, post(Some(&full), Some(&full_session), &complete)).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);

@@ -654,7 +654,7 @@ fn the_mcp_guard_s_refusals_are_events_with_their_codes() {
     assert_eq!(prompt.field("reason"), Some("mcp.undeclared_prompt"));
     assert_eq!(prompt.field("prompt"), Some("greet"));
     let dotted = refused[5];
-    assert_eq!(dotted.field("reason"), Some("mcp.dot_segment"));
+    assert_eq!(dotted.field("reason"), Some("mcp.invalid_resource_uri"));
     assert_eq!(dotted.field("resource"), Some("items://a/../b"));
     let counter = |name: &str| match metrics.get(name) {
         Some(DebugValue::Counter(count)) => *count,

@@ -6,7 +6,7 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::task::{Context, Poll};
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::body::{Body, Bytes};
 use axum::extract::FromRef;
@@ -20,7 +20,7 @@ use serde_json::value::RawValue;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use self::asked::{Kind, Resources, Unreadable, asked, has_dot_segment};
+use self::asked::{Kind, Resources, Unreadable, asked, canonical};
 use self::sessions::{Cause, Foreign, InUse, LetGo, Named, OpenedAt, Sessions};
 use super::extract::{step_up, verified};
 use super::layer::{ResponseFuture, take_ready};
@@ -91,8 +91,10 @@ const BODY_LIMIT: usize = 1 << 20;
 ///
 /// - no token, or a bad one: the verifier's 401 (turn on
 ///   [`scope_on_401`](crate::VerifierBuilder::scope_on_401) so that it names the scopes
-///   of every declared tool, and [`resource_metadata`](crate::VerifierBuilder::resource_metadata)
-///   so that clients find the authorization server, as MCP asks);
+///   of every declared tool, prompt and resource, or those of
+///   [`scopes_on_401`](Self::scopes_on_401), and
+///   [`resource_metadata`](crate::VerifierBuilder::resource_metadata) so that clients
+///   find the authorization server, as MCP asks);
 /// - a `tools/call` of a tool the token lacks scopes for: 403 `insufficient_scope` with
 ///   `scope="…"` listing the tool's scopes and then those the token holds (MCP's advice:
 ///   a client asking again keeps what it had);
@@ -101,11 +103,12 @@ const BODY_LIMIT: usize = 1 << 20;
 ///   callable, rather than callable by any token; and no challenge, since no token
 ///   would do), logged as `mcp.undeclared_tool`; the same for a prompt (`-32602`,
 ///   unknown prompt, `mcp.undeclared_prompt`) and a resource (`-32002`, resource not
-///   found, `mcp.undeclared_resource`);
-/// - a resource URI with a dot segment (`.` or `..` between slashes or backslashes,
-///   percent-encoded too): 400, `-32602`, logged as `mcp.dot_segment`, whatever was
-///   declared (a server that resolved it could read outside the beginning that
-///   admitted it);
+///   found, or `-32602` from MCP's 2026-07-28 protocol on, as rmcp answers;
+///   `mcp.undeclared_resource`);
+/// - a resource URI that a server could read as another than the one the guard
+///   matched (a dot segment, an empty segment, an escaped `/` or `\`, a control
+///   character, a space or a `\` as written, userinfo: see [`resource`](Self::resource)):
+///   400, `-32602`, logged as `mcp.invalid_resource_uri`, whatever was declared;
 /// - in a batch, the first message refused refuses the batch;
 /// - a session id bound to another principal (another token's `iss` and `sub`): 404
 ///   with a JSON-RPC error (`-32001`), logged as `mcp.foreign_session`; and the same
@@ -114,7 +117,8 @@ const BODY_LIMIT: usize = 1 << 20;
 ///   that is not a JSON-RPC message or a non-empty batch of them (a message that is not
 ///   an object, a nested batch, an `id` that is not a string, a number or `null`, a
 ///   `tools/call` (or `prompts/get`, a resource's method, a completion) whose `params`
-///   is not an object naming what it asks for): 400, invalid request (`-32600`); a body larger than [`body_limit`](Self::body_limit): 413;
+///   is not an object naming what it asks for): 400, invalid request (`-32600`); a body
+///   larger than [`body_limit`](Self::body_limit): 413;
 /// - a method Streamable HTTP does not use (anything but `POST`, `GET` and `DELETE`):
 ///   405 with `Allow`, since the guard reads no other body;
 /// - two `Mcp-Session-Id` headers, or one that is not visible ASCII (`0x21`–`0x7E`,
@@ -201,6 +205,17 @@ struct Guard<T: ScopeTable> {
     /// The scopes a 401 names, if not every declared one.
     on_401: Option<&'static [Requirement<T>]>,
     body_limit: usize,
+    /// What the scope texts are, once worked out.
+    texts: OnceLock<Texts>,
+}
+
+/// A guard's scope texts, space-separated in the table's order.
+#[derive(Clone)]
+struct Texts {
+    /// Every scope a request or a declaration needs.
+    every: Box<str>,
+    /// Those a 401 names.
+    on_401: Box<str>,
 }
 
 impl<T: ScopeTable> Clone for Guard<T> {
@@ -214,11 +229,20 @@ impl<T: ScopeTable> Clone for Guard<T> {
             resources: self.resources.clone(),
             on_401: self.on_401,
             body_limit: self.body_limit,
+            texts: self.texts.clone(),
         }
     }
 }
 
 impl<T: ScopeTable> McpScopesLayer<T> {
+    /// The guard, to change its configuration: the scope texts worked out from it are
+    /// worked out again.
+    fn configure(&mut self) -> &mut Guard<T> {
+        let guard = Arc::make_mut(&mut self.guard);
+        guard.texts = OnceLock::new();
+        guard
+    }
+
     /// The guard, verifying tokens with the router state's [`Verifier`] (pass the state
     /// or the verifier), with no tool declared yet.
     pub fn new<S>(state: &S) -> Self
@@ -272,6 +296,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
                 resources: Resources::default(),
                 on_401: None,
                 body_limit: BODY_LIMIT,
+                texts: OnceLock::new(),
             }),
         }
     }
@@ -280,16 +305,14 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     /// request, whatever it asks (initializing, listing tools, the event stream). Called
     /// again, every request needs both.
     pub fn require<R: RequiredScopes<T>>(mut self) -> Self {
-        Arc::make_mut(&mut self.guard).every.push(R::composed());
+        self.configure().every.push(R::composed());
         self
     }
 
     /// Declares the tool `name` and the scopes of `R` it needs. Declaring a name twice
     /// keeps the last.
     pub fn tool<R: RequiredScopes<T>>(mut self, name: &str) -> Self {
-        Arc::make_mut(&mut self.guard)
-            .tools
-            .insert(name.into(), R::composed());
+        self.configure().tools.insert(name.into(), R::composed());
         self
     }
 
@@ -297,24 +320,37 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     /// completion of its arguments) needs. An undeclared prompt is refused, as an
     /// undeclared tool is. Declaring a name twice keeps the last.
     pub fn prompt<R: RequiredScopes<T>>(mut self, name: &str) -> Self {
-        Arc::make_mut(&mut self.guard)
-            .prompts
-            .insert(name.into(), R::composed());
+        self.configure().prompts.insert(name.into(), R::composed());
         self
     }
 
-    /// Declares resources and the scopes of `R` a `resources/read` of them needs (and a
-    /// `resources/subscribe` or `resources/unsubscribe`, or a completion of a resource
-    /// template's arguments, by the template's URI): the resource `pattern` names, or,
-    /// a pattern ending in `*`, every resource whose URI begins with what precedes it
+    /// Declares resources and the scopes of `R` a `resources/read` of them needs (and
+    /// `resources/subscribe`, `resources/unsubscribe`, MCP 2026's `subscriptions/listen`
+    /// for each resource it names, `resources/directory/read`, and a completion against
+    /// a resource template, by the template's URI): the resource `pattern` names, or, a
+    /// pattern ending in `*`, every resource whose URI begins with what precedes it
     /// (`"file:///docs/*"`; `"*"` alone: every resource). A URI's own declaration wins,
     /// then the longest beginning. An undeclared resource is refused, as an undeclared
     /// tool is. Declaring a pattern twice keeps the last.
     ///
-    /// End a beginning with `/` (`"file:///public/*"`, not `"file:///public*"`, which
-    /// also covers `file:///public-keys/…`). A URI with a dot segment (`/../`, `/./`,
-    /// percent-encoded too) is refused whatever was declared: a server that resolved it
-    /// could read outside the beginning that admitted it.
+    /// A client reads a template's resources by their own URIs (`db://orders/42` of
+    /// `db://orders/{id}`): declare the template's beginning (`"db://orders/*"`); the
+    /// template itself (`"db://orders/{id}"`) matches only a completion against it. End
+    /// a beginning with `/` (`"file:///public/*"`, not `"file:///public*"`, which also
+    /// covers `file:///public-keys/…`).
+    ///
+    /// URIs are compared as a server's URL parser reads them (RFC 3986 §6.2.2):
+    /// percent-escapes decoded, the scheme and the host in lower case, `http`'s and
+    /// `https`'s default ports left out. A URI a server could read as another than the
+    /// one matched is refused whatever was declared: a `.` or `..` segment (before `/`,
+    /// `?`, `#` or the end, escaped too), an empty segment (`//`), an escaped `/`, `\`,
+    /// `?`, `#` or control character, a second layer of escapes (`%252e`), a control
+    /// character, space or `\` as written (URL parsers drop tabs and line breaks and
+    /// read `\` as `/`), userinfo or a host ending in `.`.
+    ///
+    /// # Panics
+    ///
+    /// If `pattern` is itself such a URI (before its `*`).
     ///
     /// ```
     /// # use scopes_core::{Key, McpScopesLayer, Verifier, requires_scopes, scopes};
@@ -330,13 +366,22 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     /// let guard = McpScopesLayer::<Scopes>::new(&verifier)
     ///     .resource::<ReadDocs>("file:///docs/*")
     ///     .resource::<ReadKeys>("file:///docs/keys/*") // the longest beginning wins
-    ///     .resource::<ReadDocs>("db://orders/{id}"); // a template, as listed
+    ///     .resource::<ReadDocs>("db://orders/*"); // `db://orders/{id}`'s resources
     /// # Ok(()) }
     /// ```
     pub fn resource<R: RequiredScopes<T>>(mut self, pattern: &str) -> Self {
-        Arc::make_mut(&mut self.guard)
+        let (beginning, star) = match pattern.strip_suffix('*') {
+            Some(beginning) => (beginning, "*"),
+            None => (pattern, ""),
+        };
+        let Some(beginning) = canonical(beginning) else {
+            panic!(
+                "McpScopesLayer::resource(\"{pattern}\"): the pattern is not a URI the guard can match (a dot segment, an empty segment, an escaped separator, a control character or a space, userinfo); write it as clients do, e.g. \"file:///docs/*\""
+            )
+        };
+        self.configure()
             .resources
-            .insert(pattern, R::composed());
+            .insert(&format!("{beginning}{star}"), R::composed());
         self
     }
 
@@ -349,7 +394,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     /// then (MCP's step-up). Only with the verifier's
     /// [`scope_on_401`](crate::VerifierBuilder::scope_on_401).
     pub fn scopes_on_401<R: RequiredScopes<T>>(mut self) -> Self {
-        Arc::make_mut(&mut self.guard).on_401 = Some(R::composed());
+        self.configure().on_401 = Some(R::composed());
         self
     }
 
@@ -360,7 +405,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     /// route that reads a body (tower-http's `TimeoutLayer`, or
     /// `RequestBodyTimeoutLayer`, outside the guard).
     pub fn body_limit(mut self, bytes: usize) -> Self {
-        Arc::make_mut(&mut self.guard).body_limit = bytes;
+        self.configure().body_limit = bytes;
         self
     }
 
@@ -385,7 +430,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
             most > 0,
             "McpScopesLayer::sessions_per_principal(0): a principal would hold no session; give at least 1"
         );
-        let guard = Arc::make_mut(&mut self.guard);
+        let guard = self.configure();
         guard.sessions = Arc::new(Sessions::new(guard.sessions.most(), most));
         self
     }
@@ -405,7 +450,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
             most > 0,
             "McpScopesLayer::sessions_in_all(0): no session could be opened; give at least 1"
         );
-        let guard = Arc::make_mut(&mut self.guard);
+        let guard = self.configure();
         guard.sessions = Arc::new(Sessions::new(most, guard.sessions.share()));
         self
     }
@@ -487,33 +532,31 @@ impl<T: ScopeTable> Clone for McpScopesLayer<T> {
 
 impl<T: ScopeTable> fmt::Debug for McpScopesLayer<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut tools: Vec<(&str, String)> = self
-            .guard
-            .tools
-            .iter()
-            .map(|(name, requirement)| (&**name, scope_union(*requirement).join(" ")))
-            .collect();
-        tools.sort();
-        let mut prompts: Vec<(&str, String)> = self
-            .guard
-            .prompts
-            .iter()
-            .map(|(name, requirement)| (&**name, scope_union(*requirement).join(" ")))
-            .collect();
-        prompts.sort();
-        let mut resources: Vec<(Cow<'_, str>, String)> = self
-            .guard
-            .resources
-            .iter()
-            .map(|(pattern, requirement)| (pattern, scope_union(requirement).join(" ")))
-            .collect();
-        resources.sort();
+        // Each name or pattern with its scopes, in order.
+        fn listed<'a, T: ScopeTable>(
+            declared: impl Iterator<Item = (Cow<'a, str>, &'static [Requirement<T>])>,
+        ) -> Vec<(Cow<'a, str>, String)> {
+            let mut listed: Vec<_> = declared
+                .map(|(name, requirement)| (name, scope_union(requirement).join(" ")))
+                .collect();
+            listed.sort();
+            listed
+        }
+        fn named<'a, T: ScopeTable>(
+            map: &'a FxHashMap<Box<str>, &'static [Requirement<T>]>,
+        ) -> Vec<(Cow<'a, str>, String)> {
+            listed(
+                map.iter()
+                    .map(|(name, requirement)| (Cow::Borrowed(&**name), *requirement)),
+            )
+        }
+        let guard = &self.guard;
         f.debug_struct("McpScopesLayer")
-            .field("every", &self.guard.every)
-            .field("tools", &tools)
-            .field("prompts", &prompts)
-            .field("resources", &resources)
-            .field("body_limit", &self.guard.body_limit)
+            .field("every", &guard.every)
+            .field("tools", &named(&guard.tools))
+            .field("prompts", &named(&guard.prompts))
+            .field("resources", &listed(guard.resources.iter()))
+            .field("body_limit", &guard.body_limit)
             .finish()
     }
 }
@@ -746,15 +789,27 @@ where
                     );
                     json_rpc_error(StatusCode::BAD_REQUEST, asked.id, rpc_code, message)
                 };
-                if kind == Kind::Resource && has_dot_segment(name) {
-                    return Ok(refused(
-                        observe::MCP_DOT_SEGMENT,
-                        "The resource's URI has a dot segment",
-                        -32602,
-                        "Invalid resource URI",
-                    ));
-                }
-                let Some(required) = guard.declared(kind, name) else {
+                // A resource by its canonical URI; one a server could read as another
+                // is refused before any declaration is looked up.
+                let uri;
+                let looked_up = match kind {
+                    Kind::Resource => match canonical(name) {
+                        Some(canonical) => {
+                            uri = canonical;
+                            &*uri
+                        }
+                        None => {
+                            return Ok(refused(
+                                observe::MCP_INVALID_RESOURCE_URI,
+                                "The resource's URI could be read as another (a dot segment, an empty segment, an escaped separator, a control character, userinfo)",
+                                -32602,
+                                "Invalid resource URI",
+                            ));
+                        }
+                    },
+                    Kind::Tool | Kind::Prompt => name,
+                };
+                let Some(required) = guard.declared(kind, looked_up) else {
                     return Ok(match kind {
                         Kind::Tool => refused(
                             observe::MCP_UNDECLARED_TOOL,
@@ -771,7 +826,7 @@ where
                         Kind::Resource => refused(
                             observe::MCP_UNDECLARED_RESOURCE,
                             "The resource is not declared to the guard",
-                            -32002,
+                            resource_not_found(&parts),
                             "Resource not found",
                         ),
                     });
@@ -974,29 +1029,36 @@ impl<T: ScopeTable> Guard<T> {
     /// names (when the verifier names scopes in its 401s), so that a client asks for
     /// all it may use.
     fn every_scope(&self) -> String {
-        let declared = self
-            .tools
-            .values()
-            .chain(self.prompts.values())
-            .copied()
-            .chain(self.resources.iter().map(|(_, requirement)| requirement));
-        let mut names = scope_union(
-            self.every()
-                .chain(declared.flat_map(|requirement| requirement.iter())),
-        );
-        names.sort_by_key(|name| T::index_of(name));
-        names.join(" ")
+        self.texts().every.to_string()
     }
 
     /// The scopes a 401 names: [`scopes_on_401`](McpScopesLayer::scopes_on_401)'s, or
     /// every declared one.
     fn scope_on_401(&self) -> String {
-        let Some(first) = self.on_401 else {
-            return self.every_scope();
-        };
-        let mut names = scope_union(self.every().chain(first));
-        names.sort_by_key(|name| T::index_of(name));
-        names.join(" ")
+        self.texts().on_401.to_string()
+    }
+
+    /// The scope texts, worked out on first use.
+    fn texts(&self) -> &Texts {
+        self.texts.get_or_init(|| {
+            let text = |requirements: &mut dyn Iterator<Item = &Requirement<T>>| {
+                let mut names = scope_union(requirements);
+                names.sort_by_key(|name| T::index_of(name));
+                names.join(" ").into_boxed_str()
+            };
+            let declared = self
+                .tools
+                .values()
+                .chain(self.prompts.values())
+                .copied()
+                .chain(self.resources.values());
+            let every = text(&mut self.every().chain(declared.flatten()));
+            let on_401 = match self.on_401 {
+                Some(first) => text(&mut self.every().chain(first)),
+                None => every.clone(),
+            };
+            Texts { every, on_401 }
+        })
     }
 
     /// What the tool, prompt or resource `name` needs, if it was declared.
@@ -1192,13 +1254,13 @@ impl<B: http_body::Body> http_body::Body for Answered<B> {
     }
 }
 
+/// The served names left undeclared, and the declared names served by none (each with
+/// the served name it was likely meant for).
+type Mismatch = (Vec<String>, Vec<(String, Option<String>)>);
+
 /// The names `served` that `declared` lacks, and the declared names that are none of
 /// `served` (each with the served name it was likely meant for); `None` if they agree.
-#[allow(clippy::type_complexity)]
-fn mismatched<V, I>(
-    declared: &FxHashMap<Box<str>, V>,
-    served: I,
-) -> Option<(Vec<String>, Vec<(String, Option<String>)>)>
+fn mismatched<V, I>(declared: &FxHashMap<Box<str>, V>, served: I) -> Option<Mismatch>
 where
     I: IntoIterator,
     I::Item: AsRef<str>,
@@ -1268,6 +1330,19 @@ fn principal(token: &VerifiedToken) -> Box<str> {
             let hex: String = hash.iter().map(|byte| format!("{byte:02x}")).collect();
             format!("token:{hex}").into()
         }
+    }
+}
+
+/// MCP's code for a resource not found: `-32002`, and `-32602` (invalid parameters) from
+/// the 2026-07-28 protocol on (its dates compare as text), as rmcp answers.
+fn resource_not_found(parts: &http::request::Parts) -> i32 {
+    let version = parts
+        .headers
+        .get("mcp-protocol-version")
+        .and_then(|version| version.to_str().ok());
+    match version.is_some_and(|version| version >= "2026-07-28") {
+        true => -32602,
+        false => -32002,
     }
 }
 

@@ -415,8 +415,9 @@ pub(crate) const MCP_UNDECLARED_PROMPT: &str = "mcp.undeclared_prompt";
 /// The code of the MCP guard's refusal of a resource (read, subscribed to, or
 /// completed against) not declared to it (400).
 pub(crate) const MCP_UNDECLARED_RESOURCE: &str = "mcp.undeclared_resource";
-/// The code of the MCP guard's refusal of a resource URI with a dot segment (400).
-pub(crate) const MCP_DOT_SEGMENT: &str = "mcp.dot_segment";
+/// The code of the MCP guard's refusal of a resource URI a server could read as another
+/// (a dot segment, an empty segment, an escaped separator…): 400.
+pub(crate) const MCP_INVALID_RESOURCE_URI: &str = "mcp.invalid_resource_uri";
 
 /// The event (and the counter) of a refusal of the MCP guard's own, for a verified
 /// `token`: `code` is one of the `MCP_` codes above, `asked` the kind (`tool`,
@@ -636,7 +637,7 @@ refusal_counters!(
     "mcp.undeclared_tool",
     "mcp.undeclared_prompt",
     "mcp.undeclared_resource",
-    "mcp.dot_segment",
+    "mcp.invalid_resource_uri",
 );
 
 /// The token's `iss`, borrowed from its claims (owned only when it has escapes).
@@ -825,7 +826,7 @@ mod tests {
             super::MCP_UNDECLARED_TOOL,
             super::MCP_UNDECLARED_PROMPT,
             super::MCP_UNDECLARED_RESOURCE,
-            super::MCP_DOT_SEGMENT,
+            super::MCP_INVALID_RESOURCE_URI,
         ]);
         codes.sort_unstable();
         let mut listed = super::CODES.to_vec();

@@ -66,6 +66,21 @@ struct ByUri<'a> {
     uri: Cow<'a, str>,
 }
 
+/// The parameters of `subscriptions/listen` (MCP 2026): the resources whose updates the
+/// stream is to carry, among other notifications.
+#[derive(Deserialize)]
+struct Listen<'a> {
+    #[serde(borrow)]
+    notifications: Notifications<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Notifications<'a> {
+    #[serde(borrow, default)]
+    resource_subscriptions: Option<Vec<Cow<'a, str>>>,
+}
+
 /// The parameters of `completion/complete`: what is completed.
 #[derive(Deserialize)]
 struct Completion<'a> {
@@ -107,9 +122,17 @@ impl From<serde_json::Error> for Unreadable {
     }
 }
 
+/// How a checked method's parameters name what it asks for.
+type ReadParams<'a> = fn(&'a str) -> Result<Vec<(Kind, Cow<'a, str>)>, Unreadable>;
+
+/// `params` read as `P`.
+fn by<'a, P: Deserialize<'a>>(params: &'a str) -> Result<P, Unreadable> {
+    Ok(serde_json::from_str(params)?)
+}
+
 /// What a POST body (one JSON-RPC message or a batch of them) asks for, in order: an
 /// error for anything the guard cannot read, which it does not pass on.
-pub(super) fn asked(body: &[u8]) -> Result<Vec<Asked<'_>>, Unreadable> {
+pub(super) fn asked<'a>(body: &'a [u8]) -> Result<Vec<Asked<'a>>, Unreadable> {
     let batch = body.trim_ascii_start().first() == Some(&b'[');
     let messages: Vec<&RawValue> = match batch {
         true => serde_json::from_slice(body)?,
@@ -137,50 +160,52 @@ pub(super) fn asked(body: &[u8]) -> Result<Vec<Asked<'_>>, Unreadable> {
         let Some(method) = message.method.as_deref() else {
             continue;
         };
-        let checked = matches!(
-            method,
-            "tools/call"
-                | "prompts/get"
-                | "resources/read"
-                | "resources/subscribe"
-                | "resources/unsubscribe"
-                | "completion/complete"
-        );
-        if !checked {
-            continue;
-        }
+        // Each method the guard checks, with how its parameters name what it asks for;
+        // any other passes (listing, pings, notifications, initialization).
+        let read: ReadParams<'a> = match method {
+            "tools/call" => |params| Ok(vec![(Kind::Tool, by::<ByName<'_>>(params)?.name)]),
+            "prompts/get" => |params| Ok(vec![(Kind::Prompt, by::<ByName<'_>>(params)?.name)]),
+            "resources/read"
+            | "resources/subscribe"
+            | "resources/unsubscribe"
+            | "resources/directory/read" => {
+                |params| Ok(vec![(Kind::Resource, by::<ByUri<'_>>(params)?.uri)])
+            }
+            "subscriptions/listen" => |params| {
+                let listen = by::<Listen<'_>>(params)?;
+                let uris = listen.notifications.resource_subscriptions;
+                Ok(uris
+                    .into_iter()
+                    .flatten()
+                    .map(|uri| (Kind::Resource, uri))
+                    .collect())
+            },
+            "completion/complete" => |params| {
+                let reference = by::<Completion<'_>>(params)?.reference;
+                match (&*reference.kind, reference.name, reference.uri) {
+                    ("ref/prompt", Some(name), _) => Ok(vec![(Kind::Prompt, name)]),
+                    ("ref/resource", _, Some(uri)) => Ok(vec![(Kind::Resource, uri)]),
+                    // Another kind of reference names what the guard cannot check.
+                    _ => Err(Unreadable::Shape),
+                }
+            },
+            _ => continue,
+        };
         let params = message.params.ok_or(Unreadable::Shape)?;
         if !object(params) {
             return Err(Unreadable::Shape);
         }
-        let params = params.get();
-        let (kind, name) = match method {
-            "tools/call" => (Kind::Tool, serde_json::from_str::<ByName<'_>>(params)?.name),
-            "prompts/get" => (
-                Kind::Prompt,
-                serde_json::from_str::<ByName<'_>>(params)?.name,
-            ),
-            "completion/complete" => {
-                let reference = serde_json::from_str::<Completion<'_>>(params)?.reference;
-                match (&*reference.kind, reference.name, reference.uri) {
-                    ("ref/prompt", Some(name), _) => (Kind::Prompt, name),
-                    ("ref/resource", _, Some(uri)) => (Kind::Resource, uri),
-                    // Another kind of reference names what the guard cannot check.
-                    _ => return Err(Unreadable::Shape),
-                }
-            }
-            _ => (
-                Kind::Resource,
-                serde_json::from_str::<ByUri<'_>>(params)?.uri,
-            ),
-        };
-        asked.push(Asked { kind, name, id });
+        for (kind, name) in read(params.get())? {
+            asked.push(Asked { kind, name, id });
+        }
     }
     Ok(asked)
 }
 
 /// The resources declared to the guard, each with what it needs: by URI, or by a URI's
-/// beginning (a pattern ending in `*`). The URI itself wins, then the longest beginning.
+/// beginning (a pattern ending in `*`), each [`canonical`]. The URI itself wins, then
+/// the longest beginning.
+#[derive(Clone)]
 pub(super) struct Resources<V> {
     exact: FxHashMap<Box<str>, V>,
     /// Longest first.
@@ -212,6 +237,12 @@ impl<V: Copy> Resources<V> {
         })
     }
 
+    /// What each declared pattern needs.
+    pub(super) fn values(&self) -> impl Iterator<Item = V> {
+        let exact = self.exact.values().copied();
+        exact.chain(self.under.iter().map(|(_, value)| *value))
+    }
+
     /// Every declared pattern, with what it needs.
     pub(super) fn iter(&self) -> impl Iterator<Item = (Cow<'_, str>, V)> {
         let exact = self
@@ -235,42 +266,112 @@ impl<V> Default for Resources<V> {
     }
 }
 
-impl<V: Clone> Clone for Resources<V> {
-    fn clone(&self) -> Self {
-        Self {
-            exact: self.exact.clone(),
-            under: self.under.clone(),
+/// `uri` as the guard compares it with the declared resources, or `None` for a URI
+/// written so that a server could read it as another (which is refused, whatever was
+/// declared). The URI is read as URL parsers read it (WHATWG's: Rust's `url`,
+/// JavaScript's `URL`, pydantic's), and the server behind the guard then decodes it:
+///
+/// - refused: a control character, space, DEL or `\` as written (parsers drop tabs and
+///   line breaks, and read `\` as `/`); a percent-escape of a control character, of
+///   `/`, `\`, `?` or `#`, or of `%` before two hex digits (a second layer of escapes);
+///   an empty path segment (`//`: a file system reads it as `/`); a `.` or `..` segment
+///   as written or decoded, before `/`, `?`, `#` or the end; userinfo (`user@`) or a
+///   host ending in `.`; a percent-escape that decodes to no UTF-8;
+/// - made canonical (RFC 3986 §6.2.2): percent-escapes decoded, the scheme and the
+///   host in lower case, and `http`'s port 80 and `https`'s 443 left out.
+///
+/// A URI without `scheme://` keeps its case; one without a scheme is a path.
+pub(super) fn canonical(uri: &str) -> Option<String> {
+    let unsafe_byte = |byte: u8| byte <= 0x20 || byte == 0x7f || byte == b'\\';
+    if uri.bytes().any(unsafe_byte) {
+        return None;
+    }
+    let bytes = uri.as_bytes();
+    let hex = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        if let (b'%', Some(high), Some(low)) = (bytes[at], hex(at + 1), hex(at + 2)) {
+            let byte = (high * 16 + low) as u8;
+            let second_layer = byte == b'%' && hex(at + 3).is_some() && hex(at + 4).is_some();
+            if (byte < 0x20 || byte == 0x7f || matches!(byte, b'/' | b'\\' | b'?' | b'#'))
+                || second_layer
+            {
+                return None;
+            }
+            decoded.push(byte);
+            at += 3;
+        } else {
+            decoded.push(bytes[at]);
+            at += 1;
         }
     }
-}
-
-/// Whether `uri` has a dot segment (`.` or `..` between slashes or backslashes), as
-/// written or once percent-decoded (as often as decoding changes it, a few times at
-/// most): a server that resolves it could read a resource outside the beginning that
-/// admitted the request, so such a URI is refused whatever was declared.
-pub(super) fn has_dot_segment(uri: &str) -> bool {
-    let dotted = |text: &str| {
-        text.split(['/', '\\'])
-            .any(|segment| segment == "." || segment == "..")
-    };
-    let mut text = Cow::Borrowed(uri);
-    for _ in 0..4 {
-        if dotted(&text) {
-            return true;
+    let mut text = String::from_utf8(decoded).ok()?;
+    // The scheme (RFC 3986 §3.1) and, after `//`, the authority, in lower case.
+    let scheme_end = text.find(':').filter(|&end| {
+        let scheme = &text.as_bytes()[..end];
+        scheme.first().is_some_and(u8::is_ascii_alphabetic)
+            && scheme
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    });
+    let mut path_start = 0;
+    if let Some(end) = scheme_end {
+        text[..end].make_ascii_lowercase();
+        path_start = end + 1;
+        if text[path_start..].starts_with("//") {
+            let authority_start = path_start + 2;
+            let authority_end = text[authority_start..]
+                .find(['/', '?', '#'])
+                .map_or(text.len(), |found| authority_start + found);
+            let mut authority = text[authority_start..authority_end].to_ascii_lowercase();
+            if authority.contains('@') {
+                return None;
+            }
+            let default_port = match &text[..end] {
+                "http" | "ws" => Some(":80"),
+                "https" | "wss" => Some(":443"),
+                _ => None,
+            };
+            if let Some(port) = default_port
+                && authority.ends_with(port)
+            {
+                authority.truncate(authority.len() - port.len());
+            }
+            let host = authority
+                .rsplit_once(':')
+                .map_or(&*authority, |(host, _)| host);
+            if host.ends_with('.') {
+                return None;
+            }
+            text.replace_range(authority_start..authority_end, &authority);
+            path_start = authority_start + authority.len();
         }
-        let decoded = percent_encoding::percent_decode_str(&text).decode_utf8_lossy();
-        if decoded == text {
-            return false;
-        }
-        text = Cow::Owned(decoded.into_owned());
     }
-    // Still encoded after four decodings: not a URI any server reads as written.
-    true
+    let rest = &text[path_start..];
+    let path = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    // Empty segments: the path's leading `/` and a trailing one only.
+    let segments: Vec<&str> = path.split('/').collect();
+    let inner = segments.len().saturating_sub(1);
+    if segments
+        .iter()
+        .enumerate()
+        .any(|(at, segment)| segment.is_empty() && at != 0 && at != inner)
+    {
+        return None;
+    }
+    if rest
+        .split(['/', '?', '#'])
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return None;
+    }
+    Some(text)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Kind, RawValue, Resources, Unreadable, asked, has_dot_segment};
+    use super::{Kind, RawValue, Resources, Unreadable, asked, canonical};
 
     fn names(body: &[u8]) -> Vec<(Kind, String)> {
         asked(body)
@@ -296,6 +397,9 @@ mod tests {
             {"jsonrpc":"2.0","id":6,"method":"resources/unsubscribe","params":{"uri":"file:///c"}},
             {"jsonrpc":"2.0","id":7,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"q"},"argument":{"name":"x","value":""}}},
             {"jsonrpc":"2.0","id":8,"method":"completion/complete","params":{"ref":{"type":"ref/resource","uri":"file:///{path}"},"argument":{"name":"path","value":""}}},
+            {"jsonrpc":"2.0","id":12,"method":"resources/directory/read","params":{"uri":"file:///d/"}},
+            {"jsonrpc":"2.0","id":13,"method":"subscriptions/listen","params":{"notifications":{"toolsListChanged":true,"resourceSubscriptions":["file:///e","file:///f"]}}},
+            {"jsonrpc":"2.0","id":14,"method":"subscriptions/listen","params":{"notifications":{"toolsListChanged":true}}},
             {"jsonrpc":"2.0","id":9,"method":"resources/list"},
             {"jsonrpc":"2.0","id":10,"method":"prompts/list"},
             {"jsonrpc":"2.0","id":11,"result":{}}]"#;
@@ -309,6 +413,9 @@ mod tests {
                 (Kind::Resource, "file:///c".to_owned()),
                 (Kind::Prompt, "q".to_owned()),
                 (Kind::Resource, "file:///{path}".to_owned()),
+                (Kind::Resource, "file:///d/".to_owned()),
+                (Kind::Resource, "file:///e".to_owned()),
+                (Kind::Resource, "file:///f".to_owned()),
             ]
         );
         // What cannot be read is not passed on.
@@ -326,6 +433,10 @@ mod tests {
             br#"{"method":"completion/complete","params":{"ref":{"type":"ref/tool","name":"a"}}}"#,
             br#"{"method":"completion/complete","params":{"ref":{"type":"ref/prompt","type":"ref/resource","name":"a"}}}"#,
             br#"{"method":"completion/complete","params":{}}"#,
+            br#"{"method":"subscriptions/listen","params":{}}"#,
+            br#"{"method":"subscriptions/listen","params":{"notifications":{"resourceSubscriptions":"file:///a"}}}"#,
+            br#"{"method":"subscriptions/listen","params":{"notifications":{"resourceSubscriptions":[],"resourceSubscriptions":["file:///a"]}}}"#,
+            br#"{"method":"resources/directory/read","params":{}}"#,
             b"not json",
             b"",
         ] {
@@ -412,31 +523,99 @@ mod tests {
     }
 
     #[test]
-    fn dot_segments_are_found_however_written() {
-        for dotted in [
+    fn a_uri_a_server_could_read_as_another_is_refused() {
+        for refused in [
+            // Dot segments, as written or escaped, before `/`, `?`, `#` or the end.
             "file:///public/../private/key",
             "file:///public/./x",
             "file:///public/..",
+            "file:///srv/docs/..?",
+            "file:///srv/docs/..#x",
             "file:///public/%2e%2e/private",
             "file:///public/%2E./private",
-            "file:///public/..%2fprivate",
-            "file:///public/%252e%252e/private",
-            "file:///public\\..\\private",
             "..",
-            "file:///%25252525252e%25252525252e/x",
+            // Escaped separators, and a second layer of escapes.
+            "file:///public/..%2fprivate",
+            "file:///srv/docs/keys%2Fid_rsa",
+            "file:///srv/docs/keys%5Cid_rsa",
+            "file:///public/%252e%252e/private",
+            "file:///srv/docs/%256Beys/id_rsa",
+            // What URL parsers drop or read as `/`.
+            "file:///srv/docs/a/.\t./keys/id_rsa",
+            "file:///srv/docs/pub/.\r./.\r./etc/passwd",
+            "https://api.example.com/public/.\n./admin",
+            "file:///srv/docs/keys\\id_rsa",
+            "file:///public\\..\\private",
+            "file:///srv/docs/my file",
+            "file:///srv/docs/%00x",
+            // An empty segment, which a file system reads as one `/`.
+            "file:///srv/docs//keys/id_rsa",
+            // Userinfo and a host ending in `.`.
+            "https://user@api.example.com/admin/x",
+            "https://api.example.com./admin/x",
+            // An escape of no UTF-8.
+            "file:///srv/%ff",
         ] {
-            assert!(has_dot_segment(dotted), "{dotted}");
+            assert_eq!(canonical(refused), None, "{refused:?}");
         }
-        for plain in [
-            "file:///public/readme.md",
-            "file:///public/..hidden",
-            "file:///public/a..b/",
-            "file:///.well-known/x",
-            "file:///{path}",
-            "db://orders?page=2",
-            "file:///a%20b",
+        for (written, read) in [
+            ("file:///public/readme.md", "file:///public/readme.md"),
+            ("file:///public/..hidden", "file:///public/..hidden"),
+            ("file:///public/a..b/", "file:///public/a..b/"),
+            ("file:///.well-known/x", "file:///.well-known/x"),
+            ("file:///{path}", "file:///{path}"),
+            ("db://orders?page=2", "db://orders?page=2"),
+            ("items://all", "items://all"),
+            ("file:///srv/docs/", "file:///srv/docs/"),
+            ("readme.md", "readme.md"),
+            // Escapes decoded, a space among them; `%` alone stays.
+            ("file:///a%20b", "file:///a b"),
+            (
+                "file:///srv/docs/%6Beys/id_rsa",
+                "file:///srv/docs/keys/id_rsa",
+            ),
+            ("file:///100%25.txt", "file:///100%.txt"),
+            ("file:///100%.txt", "file:///100%.txt"),
+            ("file:///r%C3%A9sum%C3%A9", "file:///résumé"),
+            // The scheme and the host in lower case, default ports left out.
+            ("FILE:///Srv/Docs", "file:///Srv/Docs"),
+            (
+                "HTTPS://API.Example.COM:443/Admin",
+                "https://api.example.com/Admin",
+            ),
+            ("http://api.example.com:80/a", "http://api.example.com/a"),
+            (
+                "http://api.example.com:8080/a",
+                "http://api.example.com:8080/a",
+            ),
+            ("https://api.ex%61mple.com/a", "https://api.example.com/a"),
         ] {
-            assert!(!has_dot_segment(plain), "{plain}");
+            assert_eq!(canonical(written).as_deref(), Some(read), "{written:?}");
+        }
+    }
+
+    #[test]
+    fn a_resource_is_matched_as_its_server_reads_it() {
+        // The reviewer's setup: the public documents, and the keys below them.
+        let mut resources = Resources::default();
+        resources.insert("file:///srv/docs/*", "public");
+        resources.insert("file:///srv/docs/keys/*", "keys");
+        resources.insert("https://*", "web");
+        resources.insert("https://api.example.com/admin/*", "admin");
+        let found = |uri: &str| canonical(uri).and_then(|uri| resources.get(&uri));
+        for (uri, needs) in [
+            ("file:///srv/docs/keys/id_rsa", Some("keys")),
+            ("file:///srv/docs/%6Beys/id_rsa", Some("keys")),
+            ("file:///srv/docs/readme", Some("public")),
+            ("HTTPS://API.EXAMPLE.COM/admin/x", Some("admin")),
+            ("https://api.example.com:443/admin/x", Some("admin")),
+            ("https://api.example.com/other", Some("web")),
+            // Refused before any declaration is looked up.
+            ("file:///srv/docs//keys/id_rsa", None),
+            ("file:///srv/docs/keys\\id_rsa", None),
+            ("https://user@api.example.com/admin/x", None),
+        ] {
+            assert_eq!(found(uri), needs, "{uri:?}");
         }
     }
 }
