@@ -128,6 +128,9 @@ const BODY_LIMIT: usize = 1 << 20;
 /// passed on as the server answers it: a client sees every tool, and a call of one its
 /// token lacks scopes for is the 403 above (a server that lists only
 /// what a token may call filters in its own `list_tools`, reading the token as below).
+/// Other methods pass with the scopes of [`require`](Self::require). With MCP's tasks, a
+/// task's id is the key to its result (`tasks/get`, `tasks/result`): a server that runs
+/// tools as tasks binds each task to the principal that created it.
 ///
 /// An admitted request carries the [`VerifiedToken`] in its extensions. rmcp hands the
 /// request's `http::request::Parts` to tools (and to prompts and resources, in their
