@@ -1089,30 +1089,8 @@ async fn a_principal_past_its_share_of_sessions_loses_its_least_recently_used() 
         guard.sessions_per_principal(2)
     });
     let (alice, bob) = (minted("alice"), minted("bob"));
-    // The sessions rmcp holds, once the guard's `DELETE`s (sent in a task of their own)
-    // have had the time to arrive: `want` within two seconds, or what it holds then.
-    let served = async |want: usize| {
-        for _ in 0..200 {
-            let held = manager.sessions.read().await.len();
-            if held == want {
-                return held;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        manager.sessions.read().await.len()
-    };
-    let listed = async |token: &str, session: &str| {
-        send(
-            &app,
-            post(
-                Some(token),
-                Some(session),
-                &call(1, "list_items", json!({})),
-            ),
-        )
-        .await
-        .status
-    };
+    let served = async |want: usize| sessions_held(&manager, want).await;
+    let listed = async |token: &str, session: &str| listed(&app, token, session).await;
 
     let bobs = session(&app, &bob).await;
     let first = session(&app, &alice).await;
@@ -1155,6 +1133,30 @@ async fn a_principal_past_its_share_of_sessions_loses_its_least_recently_used() 
     assert_eq!(served(3).await, 3);
 }
 
+/// The sessions rmcp holds, once the guard's `DELETE`s (sent in a task of their own)
+/// have had the time to arrive: `want` within two seconds, or what it holds then.
+async fn sessions_held(
+    manager: &rmcp::transport::streamable_http_server::session::local::LocalSessionManager,
+    want: usize,
+) -> usize {
+    for _ in 0..200 {
+        let held = manager.sessions.read().await.len();
+        if held == want {
+            return held;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    manager.sessions.read().await.len()
+}
+
+/// The status of a `list_items` call in `session` with `token`.
+async fn listed(app: &Router, token: &str, session: &str) -> StatusCode {
+    let message = call(1, "list_items", json!({}));
+    send(app, post(Some(token), Some(session), &message))
+        .await
+        .status
+}
+
 /// Past the guard's bound of sessions in all, the principal opening one pays with its
 /// own least recently used, or, holding no other, the principal holding the most pays.
 #[tokio::test]
@@ -1163,28 +1165,8 @@ async fn past_the_guard_s_bound_the_opener_pays_or_whoever_holds_the_most() {
         guard.sessions_in_all(3).sessions_per_principal(10)
     });
     let (alice, bob, carol) = (minted("alice"), minted("bob"), minted("carol"));
-    let served = async |want: usize| {
-        for _ in 0..200 {
-            let held = manager.sessions.read().await.len();
-            if held == want {
-                return held;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        manager.sessions.read().await.len()
-    };
-    let listed = async |token: &str, session: &str| {
-        send(
-            &app,
-            post(
-                Some(token),
-                Some(session),
-                &call(1, "list_items", json!({})),
-            ),
-        )
-        .await
-        .status
-    };
+    let served = async |want: usize| sessions_held(&manager, want).await;
+    let listed = async |token: &str, session: &str| listed(&app, token, session).await;
 
     let alices = [session(&app, &alice).await, session(&app, &alice).await];
     let bobs = session(&app, &bob).await;
