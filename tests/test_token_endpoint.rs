@@ -321,6 +321,42 @@ fn raw(method: &str, headers: &[(&str, &str)], body: &str) -> Request<Body> {
     request.body(Body::from(body.to_owned())).unwrap()
 }
 
+/// A refusal that leaves the body unread (no form, a form too large) says it closes the
+/// connection, as hyper then does: a keep-alive client's next request on it would fail.
+/// One that read the form keeps it open.
+#[tokio::test]
+async fn a_refusal_that_leaves_the_body_unread_closes_the_connection() {
+    use tower::ServiceExt as _;
+    let app = Router::new().route("/token", post(echo));
+    let connection = async |request: Request<Body>| {
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 400);
+        response
+            .headers()
+            .get("connection")
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+    let json = raw("POST", &[("content-type", "application/json")], "{\"a\":1}");
+    assert_eq!(connection(json).await.as_deref(), Some("close"));
+    let latin = raw(
+        "POST",
+        &[(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-16",
+        )],
+        "a=1",
+    );
+    assert_eq!(connection(latin).await.as_deref(), Some("close"));
+    let large = post_form(&"a".repeat(64 * 1024 + 1));
+    assert_eq!(connection(large).await.as_deref(), Some("close"));
+    // Read whole, then refused: the connection stays.
+    let read = post_form("grant_type=client_credentials");
+    assert_eq!(connection(read).await, None);
+    // A request without a body leaves nothing unread.
+    let empty = raw("POST", &[("content-type", "application/json")], "");
+    assert_eq!(connection(empty).await, None);
+}
+
 /// RFC 6749 §3.2: a token request is a `POST` of a form, each parameter once; the
 /// grant type is still checked before the rest of the form.
 #[tokio::test]

@@ -12,7 +12,7 @@ pub use signer::{MintError, ScopeClaim, Signer};
 #[cfg_attr(not(any(feature = "utoipa", feature = "aide")), allow(unused_imports))]
 pub(crate) use token_endpoint::invalid_client_challenge;
 pub use token_endpoint::{
-    AccessTokenResponse, GrantError, LaxPasswordForm, PasswordForm, grant_scopes,
+    AccessTokenResponse, FormRejection, GrantError, LaxPasswordForm, PasswordForm, grant_scopes,
 };
 #[cfg(feature = "testing")]
 pub(crate) use token_endpoint::{FormCharset, TokenRequest, expect_form, no_store};

@@ -13,6 +13,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use crate::http::challenge::{challenge, header};
+use crate::http::refusal::{closing, unread};
 use crate::table::{ScopeSet, ScopeTable};
 
 /// The form of the OAuth2 password grant (RFC 6749 §4.3.2), FastAPI's
@@ -77,9 +78,18 @@ impl PasswordForm {
         request: Request,
         state: &S,
         missing_is_password: bool,
-    ) -> Result<Self, GrantError> {
-        expect_post(request.method())?;
-        let charset = expect_form(request.headers())?;
+    ) -> Result<Self, FormRejection> {
+        // What is refused before the body is read leaves it unread (HTTP/1).
+        let pending = unread(
+            request.version(),
+            !http_body::Body::is_end_stream(request.body()),
+        );
+        let before_reading = |error| FormRejection {
+            error,
+            close: pending,
+        };
+        expect_post(request.method()).map_err(before_reading)?;
+        let charset = expect_form(request.headers()).map_err(before_reading)?;
         // Read no further than a form may be, whatever the router's body limit.
         let request = request.map(|body| {
             axum::body::Body::new(http_body_util::Limited::new(body, TokenRequest::MOST_BYTES))
@@ -88,10 +98,20 @@ impl PasswordForm {
             Bytes::from_request(request, state)
                 .await
                 .map_err(|rejection| match rejection.status() {
-                    StatusCode::PAYLOAD_TOO_LARGE => TokenRequest::too_large(),
-                    _ => GrantError::InvalidRequest("the form could not be read".into()),
+                    // Its end unread.
+                    StatusCode::PAYLOAD_TOO_LARGE => before_reading(TokenRequest::too_large()),
+                    _ => GrantError::InvalidRequest("the form could not be read".into()).into(),
                 })?;
-        let form = TokenRequest::parse(&body, charset)?;
+        Ok(Self::from_form(&body, charset, missing_is_password)?)
+    }
+
+    /// The form read from `body`.
+    fn from_form(
+        body: &[u8],
+        charset: FormCharset,
+        missing_is_password: bool,
+    ) -> Result<Self, GrantError> {
+        let form = TokenRequest::parse(body, charset)?;
         // The grant type first: another grant's form has no username.
         match form.one("grant_type")? {
             Some("password") => {}
@@ -370,8 +390,66 @@ impl fmt::Debug for PasswordForm {
     }
 }
 
+/// The rejection of [`PasswordForm`] and [`LaxPasswordForm`]: the [`GrantError`] a
+/// token endpoint answers, with `Connection: close` when it leaves the request's body
+/// unread (a `Content-Type` that is no form, a form over 64 KiB): over HTTP/1, the
+/// server then closes the connection, and a client's next request on it would fail.
+/// A handler taking `Result<PasswordForm, FormRejection>` reads the error with
+/// [`error`](Self::error) and answers the rejection itself to keep the header.
+#[derive(Debug)]
+pub struct FormRejection {
+    error: GrantError,
+    close: bool,
+}
+
+impl FormRejection {
+    /// What the token endpoint answers.
+    pub fn error(&self) -> &GrantError {
+        &self.error
+    }
+
+    /// The error, without the connection's state.
+    pub fn into_error(self) -> GrantError {
+        self.error
+    }
+}
+
+impl From<GrantError> for FormRejection {
+    /// A refusal after the form was read.
+    fn from(error: GrantError) -> Self {
+        Self {
+            error,
+            close: false,
+        }
+    }
+}
+
+impl From<FormRejection> for GrantError {
+    fn from(rejection: FormRejection) -> Self {
+        rejection.error
+    }
+}
+
+impl fmt::Display for FormRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for FormRejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl IntoResponse for FormRejection {
+    fn into_response(self) -> Response {
+        closing(self.error.into_response(), self.close)
+    }
+}
+
 impl<S: Send + Sync> FromRequest<S> for PasswordForm {
-    type Rejection = GrantError;
+    type Rejection = FormRejection;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         Self::read(request, state, false).await
@@ -403,7 +481,7 @@ impl core::ops::Deref for LaxPasswordForm {
 }
 
 impl<S: Send + Sync> FromRequest<S> for LaxPasswordForm {
-    type Rejection = GrantError;
+    type Rejection = FormRejection;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         PasswordForm::read(request, state, true).await.map(Self)
