@@ -20,7 +20,7 @@ use serde_json::value::RawValue;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use self::asked::{Kind, Resources, Unreadable, asked, canonical};
+use self::asked::{Kind, Resources, Unreadable, asked, canonical, canonical_beginning};
 use self::sessions::{Cause, Foreign, InUse, LetGo, Named, OpenedAt, Sessions};
 use super::extract::{step_up, verified};
 use super::layer::{ResponseFuture, take_ready};
@@ -340,16 +340,26 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     /// `db://orders/{id}`): declare the template's beginning (`"db://orders/*"`); the
     /// template itself (`"db://orders/{id}"`) matches only a completion against it. End
     /// a beginning with `/` (`"file:///public/*"`, not `"file:///public*"`, which also
-    /// covers `file:///public-keys/…`).
+    /// covers `file:///public-keys/…`); such a beginning covers the URI before its `/`
+    /// too (`file:///public`, whose directory listing names what is below it). Write
+    /// a narrow declaration's whole host (`"https://api.example.com/admin/*"`) and keep
+    /// broad ones (`"*"`, `"https://*"`) for what any of the others may read.
     ///
-    /// URIs are compared as a server's URL parser reads them (RFC 3986 §6.2.2):
-    /// percent-escapes decoded, the scheme and the host in lower case, `http`'s and
-    /// `https`'s default ports left out. A URI a server could read as another than the
-    /// one matched is refused whatever was declared: a `.` or `..` segment (before `/`,
-    /// `?`, `#` or the end, escaped too), an empty segment (`//`), an escaped `/`, `\`,
-    /// `?`, `#` or control character, a second layer of escapes (`%252e`), a control
-    /// character, space or `\` as written (URL parsers drop tabs and line breaks and
-    /// read `\` as `/`), userinfo or a host ending in `.`.
+    /// URIs are compared as a server's URL parser reads them: parsed as WHATWG's URL
+    /// standard has it (the `url` crate: Rust's, JavaScript's and pydantic's parsers
+    /// agree), so the scheme and host are canonical (lower case, mapped as DNS reads
+    /// them, IPv4 and IPv6 addresses in one form, no empty or default port,
+    /// `file://localhost/` as `file:///`), then the path's escapes decoded once. A URI a
+    /// server could read as another than the one matched is refused whatever was
+    /// declared: a `.` or `..` segment (before `/`, `?`, `#` or the end, escaped too), an
+    /// empty path segment (`//`), an escaped `/`, `\\` or control character in the path,
+    /// an escape left once decoded (a second layer: `%252e`, `%%32%65`), a control
+    /// character or `\\` as written or a space at either end (URL parsers drop tabs and
+    /// line breaks and read `\\` as `/`), userinfo, a host ending in `.` or holding an
+    /// escape, and a URI without a scheme. A server on a case-insensitive file system
+    /// (Windows, macOS) reads `file:///docs/Keys/a` and `…/keys./a` as `…/keys/a`, which
+    /// the guard compares as written: such a server declares its resources by the names
+    /// it lists, and refuses other spellings itself.
     ///
     /// # Panics
     ///
@@ -374,10 +384,10 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     /// ```
     pub fn resource<R: RequiredScopes<T>>(mut self, pattern: &str) -> Self {
         let (beginning, star) = match pattern.strip_suffix('*') {
-            Some(beginning) => (beginning, "*"),
-            None => (pattern, ""),
+            Some(beginning) => (canonical_beginning(beginning), "*"),
+            None => (canonical(pattern), ""),
         };
-        let Some(beginning) = canonical(beginning) else {
+        let Some(beginning) = beginning else {
             panic!(
                 "McpScopesLayer::resource(\"{pattern}\"): the pattern is not a URI the guard can match (a dot segment, an empty segment, an escaped separator, a control character or a space, userinfo); write it as clients do, e.g. \"file:///docs/*\""
             )

@@ -227,12 +227,21 @@ impl<V: Copy> Resources<V> {
         }
     }
 
-    /// What `uri` needs, if it was declared.
+    /// What `uri` needs, if it was declared: a beginning ending in `/` covers the URI
+    /// before it too (`file:///docs/keys/*` covers `file:///docs/keys`, whose listing
+    /// names what is below it).
     pub(super) fn get(&self, uri: &str) -> Option<V> {
+        let path_end = uri.find(['?', '#']).unwrap_or(uri.len());
+        let covers = |beginning: &str| {
+            uri.starts_with(beginning)
+                || beginning
+                    .strip_suffix('/')
+                    .is_some_and(|directory| directory == &uri[..path_end])
+        };
         self.exact.get(uri).copied().or_else(|| {
             self.under
                 .iter()
-                .find(|(beginning, _)| uri.starts_with(&**beginning))
+                .find(|(beginning, _)| covers(beginning))
                 .map(|(_, value)| *value)
         })
     }
@@ -268,105 +277,109 @@ impl<V> Default for Resources<V> {
 
 /// `uri` as the guard compares it with the declared resources, or `None` for a URI
 /// written so that a server could read it as another (which is refused, whatever was
-/// declared). The URI is read as URL parsers read it (WHATWG's: Rust's `url`,
-/// JavaScript's `URL`, pydantic's), and the server behind the guard then decodes it:
+/// declared). It is read as URL parsers read it, by one (WHATWG's, the `url` crate's,
+/// as Rust's, JavaScript's and pydantic's servers do), and its path is then decoded, as
+/// a server decodes it to find the resource:
 ///
-/// - refused: a control character, space, DEL or `\` as written (parsers drop tabs and
-///   line breaks, and read `\` as `/`); a percent-escape of a control character, of
-///   `/`, `\`, `?` or `#`, or of `%` before two hex digits (a second layer of escapes);
-///   an empty path segment (`//`: a file system reads it as `/`); a `.` or `..` segment
-///   as written or decoded, before `/`, `?`, `#` or the end; userinfo (`user@`) or a
-///   host ending in `.`; a percent-escape that decodes to no UTF-8;
-/// - made canonical (RFC 3986 §6.2.2): percent-escapes decoded, the scheme and the
-///   host in lower case, and `http`'s port 80 and `https`'s 443 left out.
-///
-/// A URI without `scheme://` keeps its case; one without a scheme is a path.
+/// - refused as written: a control character, DEL or `\\` (parsers drop tabs and line
+///   breaks and read `\\` as `/`), a space at either end (parsers trim it), a `.` or
+///   `..` segment before `/`, `?`, `#` or the end (escaped too), which parsers resolve
+///   and a server given the text as it stands may resolve otherwise; and a URI no
+///   parser reads (one without a scheme);
+/// - made canonical by the parser: the scheme and the host in lower case, the host
+///   mapped as DNS reads it (full-width dots, an IPv4 address written `127.1`), an
+///   empty or default port left out, `file://localhost/` as `file:///`;
+/// - refused after it: userinfo (`user@host`), a host ending in `.` or holding an
+///   escape (a custom scheme's host is kept as written), and in the decoded path an empty
+///   segment (`//`: a file system reads it as `/`), an escaped `/`, `\\` or control
+///   character, or an escape left (a second layer, which a server decoding twice
+///   reads as another character).
 pub(super) fn canonical(uri: &str) -> Option<String> {
-    let unsafe_byte = |byte: u8| byte <= 0x20 || byte == 0x7f || byte == b'\\';
-    if uri.bytes().any(unsafe_byte) {
+    if uri
+        .bytes()
+        .any(|byte| byte < 0x20 || byte == 0x7f || byte == b'\\')
+        || uri.starts_with(' ')
+        || uri.ends_with(' ')
+        || dotted(uri)
+        || dotted(&percent_encoding::percent_decode_str(uri).decode_utf8_lossy())
+    {
         return None;
     }
-    let bytes = uri.as_bytes();
-    let hex = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        if let (b'%', Some(high), Some(low)) = (bytes[at], hex(at + 1), hex(at + 2)) {
-            let byte = (high * 16 + low) as u8;
-            let second_layer = byte == b'%' && hex(at + 3).is_some() && hex(at + 4).is_some();
-            if (byte < 0x20 || byte == 0x7f || matches!(byte, b'/' | b'\\' | b'?' | b'#'))
-                || second_layer
-            {
+    let url = url::Url::parse(uri).ok()?;
+    // Userinfo, a host ending in `.` (the same host to DNS as without it), and an escape
+    // in a host (a custom scheme's, which the parser keeps as written).
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || url
+            .host_str()
+            .is_some_and(|host| host.ends_with('.') || host.contains('%'))
+    {
+        return None;
+    }
+    let path = decoded_path(url.path())?;
+    let before = &url[..url::Position::BeforePath];
+    let after = &url[url::Position::AfterPath..];
+    Some(format!("{before}{path}{after}"))
+}
+
+/// A parsed URI's `path` decoded once, or `None` for a path a server could read as
+/// another's: an empty segment inside it, an escaped separator or control character,
+/// an escape left after decoding, no UTF-8.
+fn decoded_path(path: &str) -> Option<String> {
+    let bytes = path.as_bytes();
+    let hex = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_hexdigit);
+    for at in 0..bytes.len() {
+        if bytes[at] == b'%' && hex(at + 1) && hex(at + 2) {
+            let byte = u8::from_str_radix(&path[at + 1..at + 3], 16).ok()?;
+            if byte < 0x20 || byte == 0x7f || matches!(byte, b'/' | b'\\') {
                 return None;
             }
-            decoded.push(byte);
-            at += 3;
-        } else {
-            decoded.push(bytes[at]);
-            at += 1;
         }
     }
-    let mut text = String::from_utf8(decoded).ok()?;
-    // The scheme (RFC 3986 §3.1) and, after `//`, the authority, in lower case.
-    let scheme_end = text.find(':').filter(|&end| {
-        let scheme = &text.as_bytes()[..end];
-        scheme.first().is_some_and(u8::is_ascii_alphabetic)
-            && scheme
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    let again = decoded.as_bytes();
+    let escaped = (0..again.len()).any(|at| {
+        again[at] == b'%'
+            && again.get(at + 1).is_some_and(u8::is_ascii_hexdigit)
+            && again.get(at + 2).is_some_and(u8::is_ascii_hexdigit)
     });
-    let mut path_start = 0;
-    if let Some(end) = scheme_end {
-        text[..end].make_ascii_lowercase();
-        path_start = end + 1;
-        if text[path_start..].starts_with("//") {
-            let authority_start = path_start + 2;
-            let authority_end = text[authority_start..]
-                .find(['/', '?', '#'])
-                .map_or(text.len(), |found| authority_start + found);
-            let mut authority = text[authority_start..authority_end].to_ascii_lowercase();
-            if authority.contains('@') {
-                return None;
-            }
-            let default_port = match &text[..end] {
-                "http" | "ws" => Some(":80"),
-                "https" | "wss" => Some(":443"),
-                _ => None,
-            };
-            if let Some(port) = default_port
-                && authority.ends_with(port)
-            {
-                authority.truncate(authority.len() - port.len());
-            }
-            let host = authority
-                .rsplit_once(':')
-                .map_or(&*authority, |(host, _)| host);
-            if host.ends_with('.') {
-                return None;
-            }
-            text.replace_range(authority_start..authority_end, &authority);
-            path_start = authority_start + authority.len();
-        }
-    }
-    let rest = &text[path_start..];
-    let path = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
-    // Empty segments: the path's leading `/` and a trailing one only.
-    let segments: Vec<&str> = path.split('/').collect();
-    let inner = segments.len().saturating_sub(1);
-    if segments
+    let segments: Vec<&str> = decoded.split('/').collect();
+    let last = segments.len().saturating_sub(1);
+    let empty_inside = segments
         .iter()
         .enumerate()
-        .any(|(at, segment)| segment.is_empty() && at != 0 && at != inner)
-    {
-        return None;
-    }
-    if rest
-        .split(['/', '?', '#'])
+        .any(|(at, segment)| segment.is_empty() && at != 0 && at != last);
+    (!escaped && !empty_inside && !dotted(&decoded)).then_some(decoded)
+}
+
+/// Whether `text` has a `.` or `..` segment before `/`, `?`, `#` or its end.
+fn dotted(text: &str) -> bool {
+    text.split(['/', '?', '#'])
         .any(|segment| segment == "." || segment == "..")
-    {
-        return None;
+}
+
+/// A pattern's beginning (what precedes its `*`) as [`canonical`] writes a URI that
+/// begins so: a whole URI's beginning is canonical itself; one that ends before a
+/// host is written (`""`, `"db:"`, `"https://"`) is kept in lower case, as every
+/// canonical URI writes its scheme. `None` for one no canonical URI begins with.
+pub(super) fn canonical_beginning(beginning: &str) -> Option<String> {
+    // A scheme, then perhaps `:`, `:/` or `://`, and nothing after.
+    let (scheme, rest) = beginning.split_once(':').unwrap_or((beginning, ""));
+    let scheme_only = scheme
+        .bytes()
+        .next()
+        .is_none_or(|b| b.is_ascii_alphabetic())
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        && matches!(rest, "" | "/" | "//");
+    match scheme_only {
+        true => Some(beginning.to_ascii_lowercase()),
+        false => canonical(beginning),
     }
-    Some(text)
 }
 
 #[cfg(test)]
@@ -546,13 +559,23 @@ mod tests {
             "https://api.example.com/public/.\n./admin",
             "file:///srv/docs/keys\\id_rsa",
             "file:///public\\..\\private",
-            "file:///srv/docs/my file",
+            " file:///srv/docs/x",
             "file:///srv/docs/%00x",
+            "items://all%2Fsecret",
+            // A second layer of escapes, however written.
+            "file:///srv/docs/%25%36%42eys/id_rsa",
+            "file:///srv/docs/%%36%42eys/id_rsa",
+            "file:///srv/docs/%6%42eys/a",
+            "file:///srv/docs/x/%2%65%2%65/keys/a",
+            "db://orders/%7%30rivate/1",
+            // No scheme: no parser reads it.
+            "readme.md",
             // An empty segment, which a file system reads as one `/`.
             "file:///srv/docs//keys/id_rsa",
-            // Userinfo and a host ending in `.`.
+            // Userinfo and a host ending in `.`, however written.
             "https://user@api.example.com/admin/x",
             "https://api.example.com./admin/x",
+            "https://api.example.com\u{3002}/admin/x",
             // An escape of no UTF-8.
             "file:///srv/%ff",
         ] {
@@ -567,7 +590,16 @@ mod tests {
             ("db://orders?page=2", "db://orders?page=2"),
             ("items://all", "items://all"),
             ("file:///srv/docs/", "file:///srv/docs/"),
-            ("readme.md", "readme.md"),
+            ("weather://forecast/New York", "weather://forecast/New York"),
+            (
+                "ui://widget/x.html?theme=dark&v=1",
+                "ui://widget/x.html?theme=dark&v=1",
+            ),
+            (
+                "db://orders?redirect=https%3A%2F%2Fx",
+                "db://orders?redirect=https%3A%2F%2Fx",
+            ),
+            ("file:///C:/Users/x", "file:///C:/Users/x"),
             // Escapes decoded, a space among them; `%` alone stays.
             ("file:///a%20b", "file:///a b"),
             (
@@ -589,6 +621,38 @@ mod tests {
                 "http://api.example.com:8080/a",
             ),
             ("https://api.ex%61mple.com/a", "https://api.example.com/a"),
+            // Hosts and ports as a parser reads them.
+            (
+                "https:///api.example.com/admin/x",
+                "https://api.example.com/admin/x",
+            ),
+            (
+                "https://api.example.com:/admin/x",
+                "https://api.example.com/admin/x",
+            ),
+            (
+                "https://api.example.com:0443/admin/x",
+                "https://api.example.com/admin/x",
+            ),
+            (
+                "https://api\u{FF0E}example.com/admin/x",
+                "https://api.example.com/admin/x",
+            ),
+            (
+                "https://ＡＰＩ.example.com/admin/x",
+                "https://api.example.com/admin/x",
+            ),
+            ("https://127.1/x", "https://127.0.0.1/x"),
+            ("https://[0::1]/x", "https://[::1]/x"),
+            ("file:srv/docs/keys/a", "file:///srv/docs/keys/a"),
+            (
+                "file://localhost/srv/docs/keys/a",
+                "file:///srv/docs/keys/a",
+            ),
+            (
+                "https:api.example.com/admin/x",
+                "https://api.example.com/admin/x",
+            ),
         ] {
             assert_eq!(canonical(written).as_deref(), Some(read), "{written:?}");
         }
@@ -609,6 +673,14 @@ mod tests {
             ("file:///srv/docs/readme", Some("public")),
             ("HTTPS://API.EXAMPLE.COM/admin/x", Some("admin")),
             ("https://api.example.com:443/admin/x", Some("admin")),
+            ("https:///api.example.com/admin/x", Some("admin")),
+            ("https://api\u{FF0E}example.com/admin/x", Some("admin")),
+            ("https:api.example.com/admin/x", Some("admin")),
+            // A beginning ending in `/` covers the URI before it.
+            ("file:///srv/docs/keys", Some("keys")),
+            ("file:///srv/docs/keys?x", Some("keys")),
+            ("https://api.example.com/admin", Some("admin")),
+            ("file:///srv/docs/keysmith", Some("public")),
             ("https://api.example.com/other", Some("web")),
             // Refused before any declaration is looked up.
             ("file:///srv/docs//keys/id_rsa", None),
