@@ -21,6 +21,13 @@ const METADATA: &str = "http://127.0.0.1:8001/.well-known/oauth-protected-resour
 const ISSUER: &str = "http://127.0.0.1:9000";
 
 fn server() -> Router {
+    let (verifier, metadata) = verifier();
+    app(verifier, &metadata)
+}
+
+/// The example's verifier, as MCP asks it (its metadata named in challenges, scopes in
+/// its 401s), and its metadata.
+fn verifier() -> (Verifier, ResourceMetadata) {
     let metadata = ResourceMetadata::new(RESOURCE)
         .unwrap()
         .authorization_server(ISSUER)
@@ -32,7 +39,7 @@ fn server() -> Router {
         .scope_on_401(true)
         .build()
         .unwrap();
-    app(verifier, &metadata)
+    (verifier, metadata)
 }
 
 /// A token for `sub` with `items:read`.
@@ -689,18 +696,7 @@ async fn prompts_and_resources_need_their_declared_scopes() {
 #[tokio::test]
 async fn a_401_may_name_the_first_scopes_only() {
     use scopes_examples::mcp::{ReadItems, WriteItems};
-    let metadata = ResourceMetadata::new(RESOURCE)
-        .unwrap()
-        .authorization_server(ISSUER)
-        .scopes::<Scopes>();
-    let verifier = Verifier::builder()
-        .key(Key::hs256(SECRET).unwrap())
-        .audience(RESOURCE)
-        .resource_metadata(&metadata)
-        .scope_on_401(true)
-        .build()
-        .unwrap();
-    let guard = scopes_core::McpScopesLayer::<Scopes>::with_verifier(verifier)
+    let guard = scopes_core::McpScopesLayer::<Scopes>::with_verifier(verifier().0)
         .tool::<ReadItems>("list_items")
         .tool::<WriteItems>("add_item")
         .scopes_on_401::<ReadItems>();
