@@ -356,14 +356,16 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     /// an escape left once decoded (a second layer: `%252e`, `%%32%65`), a control
     /// character or `\\` as written or a space at either end (URL parsers drop tabs and
     /// line breaks and read `\\` as `/`), userinfo, a host ending in `.` or holding an
-    /// escape, and a URI without a scheme. A server on a case-insensitive file system
+    /// escape, a `file:` URI's host, and a URI without a scheme. A custom scheme's host
+    /// is compared in lower case too (RFC 3986 §6.2.2.1). A server on a case-insensitive file system
     /// (Windows, macOS) reads `file:///docs/Keys/a` and `…/keys./a` as `…/keys/a`, which
     /// the guard compares as written: such a server declares its resources by the names
     /// it lists, and refuses other spellings itself.
     ///
     /// # Panics
     ///
-    /// If `pattern` is itself such a URI (before its `*`).
+    /// If `pattern` is itself such a URI (before its `*`), or its beginning ends inside a
+    /// host or a port (`"https://admin*"`: end it after the host, with `/`).
     ///
     /// ```
     /// # use scopes_core::{Key, McpScopesLayer, Verifier, requires_scopes, scopes};
@@ -389,7 +391,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
         };
         let Some(beginning) = beginning else {
             panic!(
-                "McpScopesLayer::resource(\"{pattern}\"): the pattern is not a URI the guard can match (a dot segment, an empty segment, an escaped separator, a control character or a space, userinfo); write it as clients do, e.g. \"file:///docs/*\""
+                "McpScopesLayer::resource(\"{pattern}\"): the pattern is not a URI the guard can match (a dot segment, an empty segment, an escaped separator, a control character, userinfo, a beginning that ends inside a host or a port); write it as clients do, a beginning ending with `/`, e.g. \"file:///docs/*\""
             )
         };
         self.configure()

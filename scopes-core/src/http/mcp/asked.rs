@@ -290,34 +290,41 @@ impl<V> Default for Resources<V> {
 ///   mapped as DNS reads it (full-width dots, an IPv4 address written `127.1`), an
 ///   empty or default port left out, `file://localhost/` as `file:///`;
 /// - refused after it: userinfo (`user@host`), a host ending in `.` or holding an
-///   escape (a custom scheme's host is kept as written), and in the decoded path an empty
+///   escape (a custom scheme's host is kept as written, then put in lower case), a
+///   `file:` URI's host, and in the decoded path an empty
 ///   segment (`//`: a file system reads it as `/`), an escaped `/`, `\\` or control
 ///   character, or an escape left (a second layer, which a server decoding twice
 ///   reads as another character).
 pub(super) fn canonical(uri: &str) -> Option<String> {
+    // Dot segments as written are looked for in the path (before a query or fragment).
+    let path = &uri[..uri.find(['?', '#']).unwrap_or(uri.len())];
     if uri
         .bytes()
         .any(|byte| byte < 0x20 || byte == 0x7f || byte == b'\\')
         || uri.starts_with(' ')
         || uri.ends_with(' ')
-        || dotted(uri)
-        || dotted(&percent_encoding::percent_decode_str(uri).decode_utf8_lossy())
+        || dotted(path)
+        || dotted(&percent_encoding::percent_decode_str(path).decode_utf8_lossy())
     {
         return None;
     }
     let url = url::Url::parse(uri).ok()?;
-    // Userinfo, a host ending in `.` (the same host to DNS as without it), and an escape
-    // in a host (a custom scheme's, which the parser keeps as written).
+    // Userinfo, a host ending in `.` (the same host to DNS as without it), an escape in
+    // a host (a custom scheme's, which the parser keeps as written), and a `file:` URI's
+    // host (one server reads its path alone, another a share on that host).
     if !url.username().is_empty()
         || url.password().is_some()
         || url
             .host_str()
             .is_some_and(|host| host.ends_with('.') || host.contains('%'))
+        || (url.scheme() == "file" && url.host_str().is_some_and(|host| !host.is_empty()))
     {
         return None;
     }
     let path = decoded_path(url.path())?;
-    let before = &url[..url::Position::BeforePath];
+    // A custom scheme's host in lower case too, as RFC 3986 §6.2.2.1 compares it (the
+    // parser lower-cases only the hosts of the schemes it knows).
+    let before = url[..url::Position::BeforePath].to_ascii_lowercase();
     let after = &url[url::Position::AfterPath..];
     Some(format!("{before}{path}{after}"))
 }
@@ -362,9 +369,12 @@ fn dotted(text: &str) -> bool {
 }
 
 /// A pattern's beginning (what precedes its `*`) as [`canonical`] writes a URI that
-/// begins so: a whole URI's beginning is canonical itself; one that ends before a
-/// host is written (`""`, `"db:"`, `"https://"`) is kept in lower case, as every
-/// canonical URI writes its scheme. `None` for one no canonical URI begins with.
+/// begins so: one that ends before a host is written (`""`, `"db:"`, `"https://"`) is
+/// kept in lower case, as every canonical URI writes its scheme; any other is read as
+/// the beginning of a longer URI (canonical with one more character, which is then
+/// taken off). `None` for a beginning no canonical URI begins with as written: one
+/// that ends inside a host or a port (`"https://admin"`, which the parser would end
+/// with `/`, so that `https://admin.example.com/…` fell to a broader declaration).
 pub(super) fn canonical_beginning(beginning: &str) -> Option<String> {
     // A scheme, then perhaps `:`, `:/` or `://`, and nothing after.
     let (scheme, rest) = beginning.split_once(':').unwrap_or((beginning, ""));
@@ -376,15 +386,20 @@ pub(super) fn canonical_beginning(beginning: &str) -> Option<String> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
         && matches!(rest, "" | "/" | "//");
-    match scheme_only {
-        true => Some(beginning.to_ascii_lowercase()),
-        false => canonical(beginning),
+    if scheme_only {
+        return Some(beginning.to_ascii_lowercase());
     }
+    let longer = format!("{beginning}x");
+    let url = url::Url::parse(&longer).ok()?;
+    if url.host_str().is_some_and(|host| host.ends_with('x')) {
+        return None;
+    }
+    canonical(&longer)?.strip_suffix('x').map(str::to_owned)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Kind, RawValue, Resources, Unreadable, asked, canonical};
+    use super::{Kind, RawValue, Resources, Unreadable, asked, canonical, canonical_beginning};
 
     fn names(body: &[u8]) -> Vec<(Kind, String)> {
         asked(body)
@@ -570,6 +585,9 @@ mod tests {
             "db://orders/%7%30rivate/1",
             // No scheme: no parser reads it.
             "readme.md",
+            // A `file:` URI's host.
+            "file://anyhost/srv/docs/keys/a",
+            "file://127.0.0.1/srv/docs/keys/a",
             // An empty segment, which a file system reads as one `/`.
             "file:///srv/docs//keys/id_rsa",
             // Userinfo and a host ending in `.`, however written.
@@ -591,6 +609,12 @@ mod tests {
             ("items://all", "items://all"),
             ("file:///srv/docs/", "file:///srv/docs/"),
             ("weather://forecast/New York", "weather://forecast/New York"),
+            (
+                "https://example.com/a?path=/../x",
+                "https://example.com/a?path=/../x",
+            ),
+            ("https://example.com/a#/../x", "https://example.com/a#/../x"),
+            ("db://Orders/private/0", "db://orders/private/0"),
             (
                 "ui://widget/x.html?theme=dark&v=1",
                 "ui://widget/x.html?theme=dark&v=1",
@@ -655,6 +679,40 @@ mod tests {
             ),
         ] {
             assert_eq!(canonical(written).as_deref(), Some(read), "{written:?}");
+        }
+    }
+
+    #[test]
+    fn a_pattern_s_beginning_is_read_as_a_longer_uri_s() {
+        for (beginning, read) in [
+            ("", ""),
+            ("db:", "db:"),
+            ("HTTPS://", "https://"),
+            ("file:///srv/docs/", "file:///srv/docs/"),
+            (
+                "HTTPS://API.example.com:443/admin/",
+                "https://api.example.com/admin/",
+            ),
+            ("weather://forecast/New ", "weather://forecast/New "),
+            ("db://Orders/private/", "db://orders/private/"),
+            ("file:///srv/docs/v1.", "file:///srv/docs/v1."),
+        ] {
+            assert_eq!(
+                canonical_beginning(beginning).as_deref(),
+                Some(read),
+                "{beginning:?}"
+            );
+        }
+        // Ending inside a host or a port, or where no URI begins so.
+        for refused in [
+            "https://admin",
+            "https://api.example.co",
+            "https://api.example.com:",
+            "db://orders",
+            "file:///srv/docs/../",
+            "file:///srv//docs/",
+        ] {
+            assert_eq!(canonical_beginning(refused), None, "{refused:?}");
         }
     }
 
