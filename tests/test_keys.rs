@@ -129,10 +129,14 @@ fn a_pem_key_is_never_an_hmac_secret() {
 fn a_key_in_any_form_it_is_copied_in_is_never_an_hmac_secret() {
     let b64 = base64::engine::general_purpose::STANDARD;
     // The PEM's body without its armor lines (Keycloak's realm "Public key" field).
-    let body: String = RSA_PUBLIC
-        .lines()
-        .filter(|line| !line.starts_with("-----"))
-        .collect();
+    let read =
+        |name: &str| std::fs::read(format!("{}/keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let pem_body = |pem: &str| -> String {
+        pem.lines()
+            .filter(|line| !line.starts_with("-----"))
+            .collect()
+    };
+    let body = pem_body(RSA_PUBLIC);
     let der = b64.decode(&body).unwrap();
     let cert_pem =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/keys/rsa_cert.pem")).unwrap();
@@ -155,7 +159,7 @@ fn a_key_in_any_form_it_is_copied_in_is_never_an_hmac_secret() {
             "PEM after openssl's text",
             format!("Public-Key: (2048 bit)\nModulus: ...\n{RSA_PUBLIC}").into_bytes(),
         ),
-        ("base64 DER, one line", body.into_bytes()),
+        ("base64 DER, one line", body.clone().into_bytes()),
         (
             "base64 DER, in lines",
             RSA_PUBLIC
@@ -165,11 +169,34 @@ fn a_key_in_any_form_it_is_copied_in_is_never_an_hmac_secret() {
                 .join("\n")
                 .into_bytes(),
         ),
-        ("DER", der),
+        ("DER", der.clone()),
         ("a certificate's DER", cert_der),
         ("a certificate's base64", cert_body.into_bytes()),
         ("a JWK", jwk.as_bytes().to_vec()),
         ("a key set", format!(r#" {{"keys":[{jwk}]}} "#).into_bytes()),
+        // From a cold review: more forms a key is copied in.
+        ("PKCS#1 DER", read("rsa_public.der")),
+        (
+            "PKCS#1 base64",
+            pem_body(&String::from_utf8(read("rsa_public_pkcs1.pem")).unwrap()).into_bytes(),
+        ),
+        (
+            "a whole PEM file's base64",
+            b64.encode(RSA_PUBLIC).into_bytes(),
+        ),
+        (
+            "base64url DER",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(&der)
+                .into_bytes(),
+        ),
+        ("DER and a line break", [&der[..], b"\n"].concat()),
+        (
+            "a JWK after a byte-order mark",
+            [&b"\xEF\xBB\xBF"[..], jwk.as_bytes()].concat(),
+        ),
+        ("a JWK in a list", format!("[{jwk}]").into_bytes()),
+        ("quoted base64 DER", format!("\"{body}\"").into_bytes()),
     ];
     for (form, secret) in forms {
         assert_eq!(
@@ -203,6 +230,17 @@ fn a_key_in_any_form_it_is_copied_in_is_never_an_hmac_secret() {
         }
     }
     assert!(Key::hs256(r#"{"password": "a long and random secret 1234567890"}"#).is_ok());
+    // A hostile DER as the secret, nested deep or with a long tag, is no key, and is
+    // read at once (the reader of DER stops past the size of any key).
+    let nested: Vec<u8> = std::iter::repeat_n([0x30u8, 0x82, 0xff, 0xff], 6000)
+        .flatten()
+        .collect();
+    let long_tag: Vec<u8> = [&[0x1fu8][..], &[0xff; 100_000][..]].concat();
+    for hostile in [nested, long_tag] {
+        let started = std::time::Instant::now();
+        assert!(Key::hs256(&hostile).is_ok());
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
     assert!(Key::hs256(SECRET).is_ok());
 }
 

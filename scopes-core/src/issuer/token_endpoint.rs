@@ -392,10 +392,11 @@ impl fmt::Debug for PasswordForm {
 
 /// The rejection of [`PasswordForm`] and [`LaxPasswordForm`]: the [`GrantError`] a
 /// token endpoint answers, with `Connection: close` when it leaves the request's body
-/// unread (a `Content-Type` that is no form, a form over 64 KiB): over HTTP/1, the
-/// server then closes the connection, and a client's next request on it would fail.
-/// A handler taking `Result<PasswordForm, FormRejection>` reads the error with
-/// [`error`](Self::error) and answers the rejection itself to keep the header.
+/// unread (a `Content-Type` that is no form, a form over 64 KiB): over HTTP/1, hyper
+/// closes such a connection when the body is still on its way, and a keep-alive
+/// client's next request on it would fail. A handler taking
+/// `Result<PasswordForm, FormRejection>` reads the error with [`error`](Self::error),
+/// and [`closes_connection`](Self::closes_connection) if it answers its own way.
 #[derive(Debug)]
 pub struct FormRejection {
     error: GrantError,
@@ -411,6 +412,12 @@ impl FormRejection {
     /// The error, without the connection's state.
     pub fn into_error(self) -> GrantError {
         self.error
+    }
+
+    /// Whether the answer says `Connection: close`: the request's body was left unread
+    /// (over HTTP/1). A handler answering the rejection its own way sets the header too.
+    pub fn closes_connection(&self) -> bool {
+        self.close
     }
 }
 

@@ -196,26 +196,62 @@ pub(crate) fn check_secret(algorithm: Algorithm, secret: &[u8]) -> Result<(), Co
 /// any of them.
 fn looks_like_a_key(secret: &[u8]) -> bool {
     use base64::Engine as _;
+    // Past this size no key is written, and a hostile DER nested thousands deep (or a
+    // long tag) would take the parser's stack or time: the DER reading stops there.
+    const MOST_DER: usize = 8 * 1024;
     let der = |bytes: &[u8]| {
-        subject_public_key_info(bytes).is_some() || certificate_key_info(bytes).is_some()
+        bytes.len() <= MOST_DER
+            && (subject_public_key_info(bytes).is_some()
+                || certificate_key_info(bytes).is_some()
+                || rsa_public_key(bytes))
     };
-    if memchr::memmem::find(secret, b"-----BEGIN").is_some() || der(secret) {
+    let pem = |bytes: &[u8]| memchr::memmem::find(bytes, b"-----BEGIN").is_some();
+    if pem(secret) || der(secret) || der(secret.trim_ascii()) {
         return true;
     }
-    let trimmed = secret.trim_ascii();
-    if trimmed.starts_with(b"{") {
+    let trimmed = secret
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(secret)
+        .trim_ascii();
+    if trimmed.starts_with(b"{") || trimmed.starts_with(b"[") {
         return memchr::memmem::find(trimmed, b"\"kty\"").is_some()
             || memchr::memmem::find(trimmed, b"\"keys\"").is_some();
     }
-    // Base64 broken into lines, as PEM bodies are.
+    // Base64 (or base64url) broken into lines, as PEM bodies are, perhaps quoted: of a
+    // key's DER, or of a whole PEM file (a key put in an environment variable).
     let joined: Vec<u8> = trimmed
         .iter()
         .copied()
-        .filter(|byte| !byte.is_ascii_whitespace())
+        .filter(|byte| !byte.is_ascii_whitespace() && !matches!(byte, b'"' | b'\''))
         .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(&joined)
-        .is_ok_and(|decoded| der(&decoded))
+    let engines = [
+        base64::engine::general_purpose::STANDARD,
+        base64::engine::general_purpose::URL_SAFE,
+        base64::engine::general_purpose::STANDARD_NO_PAD,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    joined.len() <= MOST_DER * 2
+        && engines.iter().any(|engine| {
+            engine
+                .decode(&joined)
+                .is_ok_and(|decoded| pem(&decoded) || der(&decoded))
+        })
+}
+
+/// Whether `der` is a PKCS#1 `RSAPublicKey` (`SEQUENCE { modulus, exponent }`) of a
+/// modulus of 1024 bits or more: the RSA DER form [`Key::public_der`] takes.
+fn rsa_public_key(der: &[u8]) -> bool {
+    use simple_asn1::ASN1Block::{Integer, Sequence};
+    let Ok(blocks) = simple_asn1::from_der(der) else {
+        return false;
+    };
+    match blocks.as_slice() {
+        [Sequence(_, numbers)] => match numbers.as_slice() {
+            [Integer(_, modulus), Integer(_, _)] => modulus.bits() >= 1024,
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// The smallest RSA modulus accepted, in bits (RFC 7518 §3.3: "A key of size 2048 bits

@@ -167,10 +167,15 @@ fn check_handler(function: &ItemFn, args: &TokenStream, errors: &mut Errors) {
                 }
                 _ => "\"a\", \"b\"".to_owned(),
             };
+            // Both bare: the one attribute is bare too (`#[requires_scopes()]` is refused).
+            let attribute = match together.is_empty() {
+                true => "#[requires_scopes]".to_owned(),
+                false => format!("#[requires_scopes({together})]"),
+            };
             errors.spanned(
                 attr,
                 format_args!(
-                    "`#[requires_scopes]` is written twice on `{}`; list every scope in one attribute (they are all required): `#[requires_scopes({together})]`",
+                    "`#[requires_scopes]` is written twice on `{}`; list every scope in one attribute (they are all required): `{attribute}`",
                     sig.ident
                 ),
             );

@@ -11,4 +11,9 @@ scopes! {
 #[requires_scopes("me")]
 async fn read_own_items() {}
 
+// Both bare: the one attribute is bare too.
+#[requires_scopes]
+#[requires_scopes]
+async fn signed_in() {}
+
 fn main() {}
