@@ -1,6 +1,7 @@
 //! The attribute's arguments as written: `"a", any("b", all("c", "d")), table = path`.
 
 use proc_macro2::Span;
+use quote::ToTokens as _;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{LitInt, LitStr, Path, Token, bracketed, parenthesized};
@@ -46,7 +47,18 @@ impl Parse for Args {
             acr: Vec::new(),
             max_age: Vec::new(),
         };
-        for arg in Punctuated::<Arg, Token![,]>::parse_terminated(input)? {
+        // The scope literals of the top level, for the errors that suggest a whole
+        // attribute (`scopes = [...]` beside them, a bracketed list).
+        let written = top_level_literals(input);
+        let mut list = Vec::new();
+        while !input.is_empty() {
+            list.push(Arg::parse_with(input, &written)?);
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        for arg in list {
             match arg {
                 Arg::Expr(expr) => args.scopes.push(expr),
                 Arg::Table(keyword, path) => args.tables.push((keyword, path)),
@@ -67,8 +79,28 @@ impl Parse for Args {
     }
 }
 
-impl Parse for Arg {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+/// The values of the string literals written as arguments of their own at the top
+/// level (not an option's value, not inside a group), in order.
+fn top_level_literals(input: ParseStream<'_>) -> Vec<String> {
+    let fork = input.fork();
+    let mut names = Vec::new();
+    let mut after_equals = false;
+    while let Ok(tree) = fork.parse::<proc_macro2::TokenTree>() {
+        if let proc_macro2::TokenTree::Literal(literal) = &tree
+            && !after_equals
+            && let Ok(name) = syn::parse2::<LitStr>(literal.clone().into_token_stream())
+        {
+            names.push(name.value());
+        }
+        after_equals =
+            matches!(&tree, proc_macro2::TokenTree::Punct(punct) if punct.as_char() == '=');
+    }
+    names
+}
+
+impl Arg {
+    /// An argument; `written` holds the top level's scope literals.
+    fn parse_with(input: ParseStream<'_>, written: &[String]) -> syn::Result<Self> {
         if input.peek(Token![crate]) {
             input.parse::<Token![crate]>()?;
             input.parse::<Token![=]>()?;
@@ -106,12 +138,14 @@ impl Parse for Arg {
             };
             return Ok(Self::MaxAge(keyword, seconds));
         }
-        Expr::parse_with(input, true).map(Self::Expr)
+        Expr::parse_with(input, Some(written)).map(Self::Expr)
     }
 }
 
 impl Expr {
-    fn parse_with(input: ParseStream<'_>, top_level: bool) -> syn::Result<Self> {
+    /// A scope or a group; `top_level` holds the top level's scope literals when it is
+    /// parsed there, `None` inside a group.
+    fn parse_with(input: ParseStream<'_>, top_level: Option<&[String]>) -> syn::Result<Self> {
         let lookahead = input.lookahead1();
         if lookahead.peek(LitStr) {
             return input.parse().map(Self::Scope);
@@ -127,7 +161,7 @@ impl Expr {
         if input.peek(syn::token::Bracket) {
             return Err(bracketed_list(input, top_level));
         }
-        if top_level {
+        if top_level.is_some() {
             lookahead.peek(table);
             lookahead.peek(Token![crate]);
             lookahead.peek(acr);
@@ -142,14 +176,15 @@ impl Expr {
     fn parse_list(input: ParseStream<'_>) -> syn::Result<Vec<Self>> {
         let content;
         parenthesized!(content in input);
-        let list = content.parse_terminated(|input| Self::parse_with(input, false), Token![,])?;
+        let list = content.parse_terminated(|input| Self::parse_with(input, None), Token![,])?;
         Ok(list.into_iter().collect())
     }
 }
 
 /// The error for a word where a scope, `any(…)`, `all(…)` or an option was expected: an
 /// unquoted scope name, a misspelt keyword or option, with what to write instead.
-fn unknown_word(input: ParseStream<'_>, top_level: bool) -> syn::Error {
+fn unknown_word(input: ParseStream<'_>, written: Option<&[String]>) -> syn::Error {
+    let top_level = written.is_some();
     let fork = input.fork();
     let Ok(word) = fork.parse::<syn::Ident>() else {
         return input.error("expected a scope name, `any(…)` or `all(…)`");
@@ -166,22 +201,20 @@ fn unknown_word(input: ParseStream<'_>, top_level: bool) -> syn::Error {
     if top_level && fork.peek(Token![=]) && matches!(name.as_str(), "scopes" | "scope") {
         // The user's own names, when the value is a list or a literal of them.
         let _ = fork.parse::<Token![=]>();
-        let list = match fork.parse::<proc_macro2::Group>() {
-            Ok(group) => listed(&group),
+        let given = match fork.parse::<proc_macro2::Group>() {
+            Ok(group) => literals(&group).unwrap_or_default(),
             Err(_) => fork
                 .parse::<LitStr>()
-                .ok()
                 .map(|names| {
                     names
                         .value()
                         .split_ascii_whitespace()
-                        .map(|name| format!("{name:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                        .map(str::to_owned)
+                        .collect()
                 })
-                .filter(|list| !list.is_empty())
-                .unwrap_or_else(|| EXAMPLE.to_owned()),
+                .unwrap_or_default(),
         };
+        let list = suggested(written.unwrap_or_default(), given);
         return syn::Error::new(
             word.span(),
             format_args!(
@@ -221,37 +254,53 @@ fn unknown_word(input: ParseStream<'_>, top_level: bool) -> syn::Error {
 /// The scope names shown in an error's example when the user's own cannot be read.
 const EXAMPLE: &str = "\"items\", \"me\"";
 
-/// The string literals a bracketed list holds, as the attribute takes them (`"a", "b"`);
-/// [`EXAMPLE`] if it holds none or something else.
-fn listed(group: &proc_macro2::Group) -> String {
+/// The values of the string literals a bracketed list holds; `None` if it holds
+/// something else.
+fn literals(group: &proc_macro2::Group) -> Option<Vec<String>> {
     let names = syn::parse::Parser::parse2(
         Punctuated::<LitStr, Token![,]>::parse_terminated,
         group.stream(),
-    );
-    match names {
-        Ok(names) if !names.is_empty() => names
+    )
+    .ok()?;
+    Some(names.iter().map(LitStr::value).collect())
+}
+
+/// The scope names of the attribute to write, as it takes them (`"a", "b"`): those
+/// written at the top level, then the `given` ones not among them; [`EXAMPLE`] if there
+/// are none.
+fn suggested(written: &[String], given: Vec<String>) -> String {
+    let mut names: Vec<&str> = written.iter().map(String::as_str).collect();
+    for name in &given {
+        if !names.contains(&name.as_str()) {
+            names.push(name);
+        }
+    }
+    match names.is_empty() {
+        true => EXAMPLE.to_owned(),
+        false => names
             .iter()
-            .map(|name| format!("{:?}", name.value()))
+            .map(|name| format!("{name:?}"))
             .collect::<Vec<_>>()
             .join(", "),
-        _ => EXAMPLE.to_owned(),
     }
 }
 
 /// The error for a list in brackets where scopes were expected (`["items", "me"]`): the
 /// attribute lists them without brackets. The line to write repeats the names when
 /// they are string literals, else shows the form.
-fn bracketed_list(input: ParseStream<'_>, top_level: bool) -> syn::Error {
+fn bracketed_list(input: ParseStream<'_>, written: Option<&[String]>) -> syn::Error {
     let Ok(group) = input.fork().parse::<proc_macro2::Group>() else {
         return input.error("expected a scope name, `any(…)` or `all(…)`");
     };
-    let list = listed(&group);
-    let message = match top_level {
-        true => format!(
-            "`#[requires_scopes]` takes the scope names without brackets: `#[requires_scopes({list})]`"
+    let given = literals(&group).unwrap_or_default();
+    let message = match written {
+        Some(written) => format!(
+            "`#[requires_scopes]` takes the scope names without brackets: `#[requires_scopes({})]`",
+            suggested(written, given)
         ),
-        false => format!(
-            "`any(…)` and `all(…)` in `#[requires_scopes]` take the scope names without brackets: `{list}`"
+        None => format!(
+            "`any(…)` and `all(…)` in `#[requires_scopes]` take the scope names without brackets: `{}`",
+            suggested(&[], given)
         ),
     };
     syn::Error::new(group.span(), message)

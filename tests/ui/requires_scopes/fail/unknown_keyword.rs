@@ -35,4 +35,10 @@ async fn scopes_in_brackets() {}
 #[requires_scopes(any(["me", "items"]))]
 async fn group_in_brackets() {}
 
+#[requires_scopes("me", scopes = ["items", "me"], acr = "urn:mfa")]
+async fn scopes_option_beside_a_scope() {}
+
+#[requires_scopes("me", ["items"])]
+async fn brackets_beside_a_scope() {}
+
 fn main() {}
