@@ -38,6 +38,8 @@ const AUDIENCE: &str = "https://api.example.com";
 #[derive(Clone, Copy, Debug)]
 enum Behavior {
     Answer,
+    /// The answer, with this `Content-Type`.
+    Typed(&'static str),
     Status500,
     Status503,
     Garbage,
@@ -68,10 +70,12 @@ async fn introspect(
     match behavior {
         Behavior::Status500 => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         Behavior::Status503 => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
-        Behavior::Garbage => return "<html>oops</html>".into_response(),
+        Behavior::Garbage => {
+            return ([("content-type", "application/json")], "<html>oops</html>").into_response();
+        }
         Behavior::Huge => return "x".repeat(2 << 20).into_response(),
         Behavior::Slow => tokio::time::sleep(Duration::from_secs(3)).await,
-        Behavior::Answer => {}
+        Behavior::Answer | Behavior::Typed(_) => {}
     }
     // A short delay, so that concurrent requests overlap.
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -83,7 +87,11 @@ async fn introspect(
         .map_or(json!({"active": false}).to_string(), |(_, answer)| {
             answer.clone()
         });
-    ([("content-type", "application/json")], answer).into_response()
+    let content_type = match behavior {
+        Behavior::Typed(content_type) => content_type,
+        _ => "application/json",
+    };
+    ([("content-type", content_type)], answer).into_response()
 }
 
 fn url_decoded(form: &str, name: &str) -> String {
@@ -283,9 +291,33 @@ async fn every_fault_of_the_endpoint_refuses_and_is_not_cached() {
     // could be the token's doing): one, not enough to pause the calls (the calls below
     // show it).
     assert_eq!(server.calls(), 3);
-    // A body that is no answer at all (a proxy's page): the token is refused as
-    // invalid (RFC 7662 §2.2 leaves no other reading), and that is not remembered
-    // either.
+    // Not application/json (RFC 7662 §2.2), whatever the body holds: not the
+    // endpoint's answer (a login page, a proxy's), so the token could not be checked.
+    // A charset or another case of the type is fine.
+    for content_type in [
+        "text/html",
+        "text/plain; charset=utf-8",
+        "application/jwt",
+        "",
+    ] {
+        server.behave(Behavior::Typed(content_type));
+        assert_eq!(
+            verifier.verify("opaque").await.unwrap_err(),
+            TokenError::IntrospectionFailed,
+            "{content_type:?}"
+        );
+    }
+    assert_eq!(server.calls(), 7, "each asked: not paused, not remembered");
+    for (token, content_type) in [
+        ("opaque-charset", "application/json; charset=UTF-8"),
+        ("opaque-case", "Application/JSON"),
+    ] {
+        server.answer(token, active("items"));
+        server.behave(Behavior::Typed(content_type));
+        verifier.verify(token).await.unwrap();
+    }
+    // A body typed as JSON that is no answer at all: the token is refused as invalid
+    // (RFC 7662 §2.2 leaves no other reading), and that is not remembered either.
     server.behave(Behavior::Garbage);
     for _ in 0..2 {
         assert_eq!(
@@ -293,7 +325,7 @@ async fn every_fault_of_the_endpoint_refuses_and_is_not_cached() {
             TokenError::UnreadableIntrospection
         );
     }
-    assert_eq!(server.calls(), 5, "each asked: not paused, not remembered");
+    assert_eq!(server.calls(), 11, "each asked: not paused, not remembered");
     // Back to normal: nothing of the faults was cached.
     server.behave(Behavior::Answer);
     verifier.verify("opaque").await.unwrap();

@@ -27,9 +27,10 @@ use crate::store::Store;
 /// with the same token make one call. An inactive answer is cached for
 /// [`inactive_for`](Self::inactive_for) (10 seconds), so a flood of one bad token does
 /// not become a flood of calls. A failed call (timeout, connection, status other than
-/// 200, a body larger than the limit) is never cached and refuses the request without
-/// blaming the token: 503 with `Retry-After: 10` and no challenge
-/// (`AuthRejection::is_outage`), so that a client keeps its token and tries again.
+/// 200, a `Content-Type` other than `application/json`, a body larger than the limit)
+/// is never cached and refuses the request without blaming the token: 503 with
+/// `Retry-After: 10` and no challenge (`AuthRejection::is_outage`), so that a client
+/// keeps its token and tries again.
 /// After three calls in a row find it down (no connection, no answer in time, 429, 502,
 /// 503, 504: the endpoint's state rather than one token's answer) the endpoint is not
 /// called for a second, then for twice as long after each further failure (up to 30

@@ -33,6 +33,11 @@ pub enum KeyFetchError {
     TooLarge,
     /// The JWKS body is not a JSON Web Key Set.
     NotAKeySet,
+    /// An introspection answer's `Content-Type` is not `application/json` (RFC 7662
+    /// §2.2): the endpoint's, or something in front of it (a login page, a proxy's
+    /// error page), not an introspection answer. It holds the type given, without its
+    /// parameters (empty when none was).
+    NotJson(String),
     /// The set was fetched, and has no key usable for signatures: it is empty, or each
     /// of its keys was left out (an encryption or symmetric key, an unknown key type).
     /// Unlike the other errors, the set replaces the last one all the same (a provider
@@ -67,6 +72,13 @@ impl fmt::Display for KeyFetchError {
                 f.write_str("the body is larger than the limit (FetchOptions::max_body)")
             }
             Self::NotAKeySet => f.write_str("the body is not a JSON Web Key Set"),
+            Self::NotJson(given) if given.is_empty() => f.write_str(
+                "the answer has no Content-Type; an introspection answer is application/json",
+            ),
+            Self::NotJson(given) => write!(
+                f,
+                "the answer's Content-Type is `{given}`, not application/json as an introspection answer's is"
+            ),
             Self::NoUsableKeys => f.write_str("the key set has no key usable for signatures"),
             Self::NotADiscoveryDocument => f.write_str(
                 "the discovery document is not a JSON object with `issuer` and `jwks_uri`",
@@ -309,6 +321,24 @@ pub(crate) async fn post_form(
         request = request.header(http::header::AUTHORIZATION, authorization.clone());
     }
     let mut response = request.send().await.map_err(classify)?;
+    if response.status() == reqwest::StatusCode::OK {
+        // RFC 7662 §2.2: "in application/json format" (parameters such as a charset
+        // aside). Anything else is not the endpoint's answer, whatever it holds.
+        let given = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()))
+            .unwrap_or_default();
+        let given = given.split(';').next().unwrap_or_default().trim();
+        if !given.eq_ignore_ascii_case("application/json") {
+            let given = given
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(100)
+                .collect();
+            return Err(KeyFetchError::NotJson(given));
+        }
+    }
     read_body(&mut response, options).await
 }
 
