@@ -356,7 +356,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     /// an escape left once decoded (a second layer: `%252e`, `%%32%65`), a control
     /// character or `\\` as written or a space at either end (URL parsers drop tabs and
     /// line breaks and read `\\` as `/`), userinfo, a host ending in `.` or holding an
-    /// escape, a `file:` URI's host, and a URI without a scheme. A custom scheme's host
+    /// escape, a `file:` URI's host, query or fragment, and a URI without a scheme. A custom scheme's host
     /// is compared in lower case too (RFC 3986 §6.2.2.1). A server on a case-insensitive file system
     /// (Windows, macOS) reads `file:///docs/Keys/a` and `…/keys./a` as `…/keys/a`, which
     /// the guard compares as written: such a server declares its resources by the names

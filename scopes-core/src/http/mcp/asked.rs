@@ -310,14 +310,18 @@ pub(super) fn canonical(uri: &str) -> Option<String> {
     }
     let url = url::Url::parse(uri).ok()?;
     // Userinfo, a host ending in `.` (the same host to DNS as without it), an escape in
-    // a host (a custom scheme's, which the parser keeps as written), and a `file:` URI's
-    // host (one server reads its path alone, another a share on that host).
+    // a host (a custom scheme's, which the parser keeps as written), a `file:` URI's
+    // host (one server reads its path alone, another a share on that host), and a
+    // `file:` URI's query or fragment (RFC 8089 gives them no meaning; a server that
+    // makes a path of the text after `file://` would read `x?/../keys` as `keys`).
+    let file = url.scheme() == "file";
     if !url.username().is_empty()
         || url.password().is_some()
         || url
             .host_str()
             .is_some_and(|host| host.ends_with('.') || host.contains('%'))
-        || (url.scheme() == "file" && url.host_str().is_some_and(|host| !host.is_empty()))
+        || (file && url.host_str().is_some_and(|host| !host.is_empty()))
+        || (file && (url.query().is_some() || url.fragment().is_some()))
     {
         return None;
     }
@@ -585,6 +589,12 @@ mod tests {
             "db://orders/%7%30rivate/1",
             // No scheme: no parser reads it.
             "readme.md",
+            // A `file:` URI's query or fragment (a server making a path of the text
+            // could normalize what follows `?` or `#`).
+            "file:///srv/docs/x?/../keys/a",
+            "file:///srv/docs/x#/../keys/a",
+            "file:///srv/docs/a?",
+            "file:///srv/docs/a#",
             // A `file:` URI's host.
             "file://anyhost/srv/docs/keys/a",
             "file://127.0.0.1/srv/docs/keys/a",
@@ -736,7 +746,9 @@ mod tests {
             ("https:api.example.com/admin/x", Some("admin")),
             // A beginning ending in `/` covers the URI before it.
             ("file:///srv/docs/keys", Some("keys")),
-            ("file:///srv/docs/keys?x", Some("keys")),
+            ("file:///srv/docs/keys?x", None),
+            ("file:///srv/docs/x?/../keys/a", None),
+            ("file:///srv/docs/x#/../keys/a", None),
             ("https://api.example.com/admin", Some("admin")),
             ("file:///srv/docs/keysmith", Some("public")),
             ("https://api.example.com/other", Some("web")),
