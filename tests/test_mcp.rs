@@ -1261,3 +1261,88 @@ async fn the_event_stream_ends_with_its_token() {
     }
     assert_eq!(long_frames, None, "the valid token's stream is still open");
 }
+
+/// A guard told to refuse unknown methods refuses what it neither checks nor knows to
+/// name nothing it could check, and passes those named to it; a guard left as it is
+/// passes them all.
+#[tokio::test]
+async fn a_guard_may_refuse_the_methods_it_does_not_know() {
+    use rmcp::transport::streamable_http_server::StreamableHttpServerConfig;
+    let strict = |guard: scopes_core::McpScopesLayer<Scopes>| {
+        guard.refuse_unknown_methods().pass_method("acme/reindex")
+    };
+    let (app, _) = rmcp_behind(
+        StreamableHttpServerConfig::default(),
+        Duration::ZERO,
+        strict,
+    );
+    let reader = token(&["items:read"]);
+    let session = session(&app, &reader).await;
+    let message = |id: u64, method: &str| json!({"jsonrpc": "2.0", "id": id, "method": method});
+    // What MCP defines and names nothing to check passes as before.
+    for method in ["ping", "tools/list", "prompts/list", "resources/list"] {
+        let answer = send(
+            &app,
+            post(Some(&reader), Some(&session), &message(1, method)),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::OK, "{method}: {}", answer.body);
+    }
+    let progress = json!({"jsonrpc": "2.0", "method": "notifications/progress",
+        "params": {"progressToken": 1, "progress": 1}});
+    let answer = send(&app, post(Some(&reader), Some(&session), &progress)).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+    // Another method: refused with JSON-RPC's "method not found", for its message.
+    for method in [
+        "acme/export",
+        "Tools/List",
+        "tools/call2",
+        "resources/read/all",
+    ] {
+        let answer = send(
+            &app,
+            post(Some(&reader), Some(&session), &message(7, method)),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{method}");
+        let body: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(body["error"]["code"], -32601, "{method}");
+        assert_eq!(body["id"], 7, "{method}");
+    }
+    // Escaped, it is the same method.
+    let escaped = r#"{"jsonrpc":"2.0","id":3,"method":"acme\/export"}"#.to_owned();
+    let answer = send(&app, post_raw(Some(&reader), Some(&session), escaped)).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    // In a batch, it refuses the batch.
+    let batch = json!([message(1, "ping"), message(2, "acme/export")]);
+    let answer = send(&app, post(Some(&reader), Some(&session), &batch)).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+    // A method passed by name reaches the server (which knows it not: its own answer).
+    let answer = send(
+        &app,
+        post(Some(&reader), Some(&session), &message(4, "acme/reindex")),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    // A guard left as it is passes every method to the server.
+    let (lax, _) = rmcp_behind(
+        StreamableHttpServerConfig::default(),
+        Duration::ZERO,
+        |guard| guard,
+    );
+    let session = self::session(&lax, &reader).await;
+    let answer = send(
+        &lax,
+        post(Some(&reader), Some(&session), &message(5, "acme/export")),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+#[test]
+#[should_panic(expected = "declare it with `tool`, `prompt` or `resource` instead")]
+fn a_method_the_guard_checks_cannot_be_passed_whole() {
+    let (verifier, _) = verifier();
+    let _ =
+        scopes_core::McpScopesLayer::<Scopes>::with_verifier(verifier).pass_method("tools/call");
+}

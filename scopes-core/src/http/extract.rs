@@ -9,7 +9,6 @@ use std::borrow::Cow;
 use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::response::Response;
 use http::request::Parts;
-use http_body::Body as _;
 use serde::de::DeserializeOwned;
 
 use super::bearer::credentials;
@@ -455,7 +454,7 @@ fn sole_check<M: Send>(
             Ok(()) => Ok(marker),
             // A refusal leaves the body unread.
             Err(rejection) => {
-                let unread = refusal::unread(parts.version, !body.is_end_stream());
+                let unread = refusal::leaves_unread(&parts, &body);
                 Err(rejection.unread(unread).respond_in(parts.headers))
             }
         }

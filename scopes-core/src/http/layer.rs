@@ -11,7 +11,6 @@ use axum::extract::FromRef;
 use axum::response::Response;
 use http::Request;
 use http::request::Parts;
-use http_body::Body as _;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -194,7 +193,7 @@ where
                 // Answered in the refused request's header map (emptied first), its
                 // body left unread.
                 Err(rejection) => {
-                    let unread = refusal::unread(parts.version, !body.is_end_stream());
+                    let unread = refusal::leaves_unread(&parts, &body);
                     Ok(rejection.unread(unread).respond_in(parts.headers))
                 }
             }

@@ -13,14 +13,15 @@ use axum::extract::FromRef;
 use axum::response::{IntoResponse, Response};
 use http::header::{ALLOW, CONTENT_TYPE, HOST};
 use http::{HeaderValue, Method, Request, StatusCode};
-use http_body::Body as _;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::value::RawValue;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use self::asked::{Kind, Resources, Unreadable, asked, canonical, canonical_beginning};
+use self::asked::{
+    Kind, Resources, Unreadable, asked, canonical, canonical_beginning, carries_nothing, checks,
+};
 use self::sessions::{Cause, Foreign, InUse, LetGo, Named, OpenedAt, Sessions};
 use super::extract::{step_up, verified};
 use super::layer::{ResponseFuture, take_ready};
@@ -128,7 +129,8 @@ const BODY_LIMIT: usize = 1 << 20;
 /// passed on as the server answers it: a client sees every tool, and a call of one its
 /// token lacks scopes for is the 403 above (a server that lists only
 /// what a token may call filters in its own `list_tools`, reading the token as below).
-/// Other methods pass with the scopes of [`require`](Self::require). With MCP's tasks, a
+/// Other methods pass with the scopes of [`require`](Self::require) (a guard may
+/// [refuse the methods it does not know](Self::refuse_unknown_methods)). With MCP's tasks, a
 /// task's id is the key to its result (`tasks/get`, `tasks/result`): a server that runs
 /// tools as tasks binds each task to the principal that created it.
 ///
@@ -207,6 +209,8 @@ struct Guard<T: ScopeTable> {
     resources: Resources<&'static [Requirement<T>]>,
     /// The scopes a 401 names, if not every declared one.
     on_401: Option<&'static [Requirement<T>]>,
+    /// Whether a method the guard does not know is refused, and those passed anyway.
+    unknown_methods: Option<FxHashSet<Box<str>>>,
     body_limit: usize,
     /// What the scope texts are, once worked out.
     texts: OnceLock<Texts>,
@@ -231,6 +235,7 @@ impl<T: ScopeTable> Clone for Guard<T> {
             prompts: self.prompts.clone(),
             resources: self.resources.clone(),
             on_401: self.on_401,
+            unknown_methods: self.unknown_methods.clone(),
             body_limit: self.body_limit,
             texts: self.texts.clone(),
         }
@@ -298,6 +303,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
                 prompts: FxHashMap::default(),
                 resources: Resources::default(),
                 on_401: None,
+                unknown_methods: None,
                 body_limit: BODY_LIMIT,
                 texts: OnceLock::new(),
             }),
@@ -309,6 +315,52 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     /// again, every request needs both.
     pub fn require<R: RequiredScopes<T>>(mut self) -> Self {
         self.configure().every.push(R::composed());
+        self
+    }
+
+    /// Refuses a message whose method the guard does not know: one it neither checks
+    /// (`tools/call`, `prompts/get`, the resources' methods, `subscriptions/listen`,
+    /// `completion/complete`) nor knows to name nothing it could check (initialization,
+    /// `ping`, `logging/setLevel`, the listings, `server/discover`, `skills/*`,
+    /// `tasks/*`, notifications), unless [`pass_method`](Self::pass_method) names it.
+    /// It is answered 400 with a JSON-RPC error (`-32601`, method not found) for that
+    /// message, and logged as `mcp.unknown_method` (the event's `method` field names
+    /// it).
+    ///
+    /// By default such a method passes with the scopes of [`require`](Self::require):
+    /// a server's own methods, or one a later MCP revision adds, work behind the guard
+    /// as they do without it. Refusing them closes the guard to what it cannot check: a
+    /// method that would read a resource or run something by another name than those
+    /// above is refused until declared, at the price of refusing a new method a client
+    /// and the server both know until it is passed.
+    pub fn refuse_unknown_methods(mut self) -> Self {
+        self.configure()
+            .unknown_methods
+            .get_or_insert_with(FxHashSet::default);
+        self
+    }
+
+    /// Passes `method` with the scopes of [`require`](Self::require) on a guard that
+    /// [refuses unknown methods](Self::refuse_unknown_methods) (a method of the server's
+    /// own, say `"acme/reindex"`, or one of a later MCP revision); on another guard it
+    /// changes nothing.
+    ///
+    /// # Panics
+    ///
+    /// If the guard checks `method` (`"tools/call"`, `"resources/read"`…): what those
+    /// ask for is declared with [`tool`](Self::tool), [`prompt`](Self::prompt) and
+    /// [`resource`](Self::resource), never passed whole.
+    pub fn pass_method(mut self, method: &str) -> Self {
+        assert!(
+            !checks(method),
+            "McpScopesLayer::pass_method({method:?}): the guard checks what `{method}` asks for; declare it with `tool`, `prompt` or `resource` instead"
+        );
+        if !carries_nothing(method) {
+            self.configure()
+                .unknown_methods
+                .get_or_insert_with(FxHashSet::default)
+                .insert(method.into());
+        }
         self
     }
 
@@ -634,7 +686,7 @@ where
         ResponseFuture::new(async move {
             let (mut parts, body) = request.into_parts();
             // What is refused before the body is read leaves it unread.
-            let unread = refusal::unread(parts.version, !body.is_end_stream());
+            let unread = refusal::leaves_unread(&parts, &body);
             // The resource's metadata document is read without a token (RFC 9728): a
             // guard over the whole router answers it.
             if let Some(document) = guard.verifier.metadata_answer(&parts) {
@@ -822,7 +874,7 @@ where
                             ));
                         }
                     },
-                    Kind::Tool | Kind::Prompt => name,
+                    Kind::Tool | Kind::Prompt | Kind::Method => name,
                 };
                 let Some(required) = guard.declared(kind, looked_up) else {
                     return Ok(match kind {
@@ -844,8 +896,18 @@ where
                             resource_not_found(&parts),
                             "Resource not found",
                         ),
+                        Kind::Method => refused(
+                            observe::MCP_UNKNOWN_METHOD,
+                            "The method is not one the guard knows, and it refuses those",
+                            -32601,
+                            "Method not found",
+                        ),
                     });
                 };
+                // A method passed needs `every`, checked above.
+                if kind == Kind::Method {
+                    continue;
+                }
                 if !required.iter().all(|r| r.is_met_by(&granted)) {
                     return Ok(guard.insufficient(required, &token, Some((kind, name))));
                 }
@@ -1082,6 +1144,12 @@ impl<T: ScopeTable> Guard<T> {
             Kind::Tool => self.tools.get(name).copied(),
             Kind::Prompt => self.prompts.get(name).copied(),
             Kind::Resource => self.resources.get(name),
+            // A method the guard does not know: nothing more than `every` when it
+            // passes.
+            Kind::Method => match &self.unknown_methods {
+                Some(passed) if !passed.contains(name) => None,
+                _ => Some(&[]),
+            },
         }
     }
 

@@ -418,6 +418,9 @@ pub(crate) const MCP_UNDECLARED_RESOURCE: &str = "mcp.undeclared_resource";
 /// The code of the MCP guard's refusal of a resource URI a server could read as another
 /// (a dot segment, an empty segment, an escaped separator…): 400.
 pub(crate) const MCP_INVALID_RESOURCE_URI: &str = "mcp.invalid_resource_uri";
+/// The code of the MCP guard's refusal of a method it does not know, by a guard told to
+/// refuse them (400).
+pub(crate) const MCP_UNKNOWN_METHOD: &str = "mcp.unknown_method";
 
 /// The event (and the counter) of a refusal of the MCP guard's own, for a verified
 /// `token`: `code` is one of the `MCP_` codes above, `asked` the kind (`tool`,
@@ -444,6 +447,7 @@ pub(crate) fn mcp_refused(
             tool = named(asked, "tool").as_deref(),
             prompt = named(asked, "prompt").as_deref(),
             resource = named(asked, "resource").as_deref(),
+            method = named(asked, "method").as_deref(),
             detail,
             "request refused"
         );
@@ -637,6 +641,7 @@ refusal_counters!(
     "mcp.undeclared_tool",
     "mcp.undeclared_prompt",
     "mcp.undeclared_resource",
+    "mcp.unknown_method",
     "mcp.invalid_resource_uri",
 );
 
@@ -827,6 +832,7 @@ mod tests {
             super::MCP_UNDECLARED_PROMPT,
             super::MCP_UNDECLARED_RESOURCE,
             super::MCP_INVALID_RESOURCE_URI,
+            super::MCP_UNKNOWN_METHOD,
         ]);
         codes.sort_unstable();
         let mut listed = super::CODES.to_vec();

@@ -707,6 +707,30 @@ pub(crate) fn announced(headers: &HeaderMap) -> bool {
             .is_some_and(|length| length.as_bytes() != b"0")
 }
 
+/// Whether a request of `method` with `headers` may have a body: its headers announce
+/// one ([`announced`]), or it is a `POST`, `PUT` or `PATCH` without a
+/// `Content-Length` (a layer that decodes a compressed body, tower-http's
+/// `RequestDecompressionLayer`, takes the length away, and a client sends
+/// `Content-Length: 0` for an empty one). Any other has none (RFC 9112 §6.3).
+pub(crate) fn may_have_body(method: &http::Method, headers: &HeaderMap) -> bool {
+    announced(headers)
+        || (matches!(
+            *method,
+            http::Method::POST | http::Method::PUT | http::Method::PATCH
+        ) && !headers.contains_key(CONTENT_LENGTH))
+}
+
+/// Whether answering the request of `parts` before reading `body` leaves it unread
+/// ([`unread`]): the body may still be on its way, and the request may have one (a
+/// layer's body wrapper, tower-http's `RequestBodyTimeoutLayer` say, may not tell
+/// that an empty body has ended; the headers are asked then).
+pub(crate) fn leaves_unread(parts: &http::request::Parts, body: &impl http_body::Body) -> bool {
+    unread(
+        parts.version,
+        !body.is_end_stream() && may_have_body(&parts.method, &parts.headers),
+    )
+}
+
 /// `response` to a request it leaves unread ([`unread`]): with `Connection: close`.
 pub(crate) fn closing(mut response: Response, unread: bool) -> Response {
     close_in(response.headers_mut(), unread);
@@ -749,18 +773,9 @@ impl Rejection {
     }
 
     /// This refusal, for a request of `parts` whose body it leaves unread, as its
-    /// headers announce it (an extractor of the parts cannot see the body). A `POST`,
-    /// `PUT` or `PATCH` without a `Content-Length` counts as one with a body: a layer
-    /// that decodes a compressed body (tower-http's `RequestDecompressionLayer`) takes
-    /// the length away, and a client sends `Content-Length: 0` for an empty one.
+    /// headers tell ([`may_have_body`]; an extractor of the parts cannot see the body).
     pub(crate) fn leaving(self, parts: &http::request::Parts) -> Self {
-        let unlengthed = || {
-            matches!(
-                parts.method,
-                http::Method::POST | http::Method::PUT | http::Method::PATCH
-            ) && !parts.headers.contains_key(CONTENT_LENGTH)
-        };
-        let pending = announced(&parts.headers) || unlengthed();
+        let pending = may_have_body(&parts.method, &parts.headers);
         self.unread(unread(parts.version, pending))
     }
 

@@ -19,6 +19,9 @@ pub(super) enum Kind {
     /// `resources/read`, `resources/subscribe`, `resources/unsubscribe`, or a completion
     /// of a resource template's argument, by the URI (or the template).
     Resource,
+    /// A method the guard neither checks nor knows to ask for nothing it could check
+    /// ([`carries_nothing`]), by its name: refused only by a guard told to.
+    Method,
 }
 
 impl Kind {
@@ -28,6 +31,7 @@ impl Kind {
             Self::Tool => "tool",
             Self::Prompt => "prompt",
             Self::Resource => "resource",
+            Self::Method => "method",
         }
     }
 }
@@ -157,12 +161,13 @@ pub(super) fn asked<'a>(body: &'a [u8]) -> Result<Vec<Asked<'a>>, Unreadable> {
         }) {
             return Err(Unreadable::Shape);
         }
-        let Some(method) = message.method.as_deref() else {
+        let Some(method) = message.method else {
             continue;
         };
         // Each method the guard checks, with how its parameters name what it asks for;
-        // any other passes (listing, pings, notifications, initialization).
-        let read: ReadParams<'a> = match method {
+        // any other passes (listing, pings, notifications, initialization), named when
+        // MCP gives it nothing to check.
+        let read: ReadParams<'a> = match &*method {
             "tools/call" => |params| Ok(vec![(Kind::Tool, by::<ByName<'_>>(params)?.name)]),
             "prompts/get" => |params| Ok(vec![(Kind::Prompt, by::<ByName<'_>>(params)?.name)]),
             "resources/read"
@@ -189,7 +194,16 @@ pub(super) fn asked<'a>(body: &'a [u8]) -> Result<Vec<Asked<'a>>, Unreadable> {
                     _ => Err(Unreadable::Shape),
                 }
             },
-            _ => continue,
+            other => {
+                if !carries_nothing(other) {
+                    asked.push(Asked {
+                        kind: Kind::Method,
+                        name: method.clone(),
+                        id,
+                    });
+                }
+                continue;
+            }
         };
         let params = message.params.ok_or(Unreadable::Shape)?;
         if !object(params) {
@@ -200,6 +214,46 @@ pub(super) fn asked<'a>(body: &'a [u8]) -> Result<Vec<Asked<'a>>, Unreadable> {
         }
     }
     Ok(asked)
+}
+
+/// Whether the guard checks what `method` asks for ([`asked`] reads its parameters).
+pub(super) fn checks(method: &str) -> bool {
+    matches!(
+        method,
+        "tools/call"
+            | "prompts/get"
+            | "resources/read"
+            | "resources/subscribe"
+            | "resources/unsubscribe"
+            | "resources/directory/read"
+            | "subscriptions/listen"
+            | "completion/complete"
+    )
+}
+
+/// Whether `method` is one of MCP's (up to its 2026-07-28 revision, and rmcp's) that a
+/// client sends a server and that names nothing the guard checks: initialization,
+/// pings, the log level, listings, discovery, skills, tasks (bound to their principal by
+/// the server) and notifications.
+pub(super) fn carries_nothing(method: &str) -> bool {
+    matches!(
+        method,
+        "initialize"
+            | "ping"
+            | "logging/setLevel"
+            | "tools/list"
+            | "prompts/list"
+            | "resources/list"
+            | "resources/templates/list"
+            | "server/discover"
+            | "skills/list"
+            | "skills/get"
+            | "tasks/get"
+            | "tasks/list"
+            | "tasks/result"
+            | "tasks/update"
+            | "tasks/cancel"
+    ) || method.starts_with("notifications/")
 }
 
 /// The resources declared to the guard, each with what it needs: by URI, or by a URI's
@@ -291,7 +345,7 @@ impl<V> Default for Resources<V> {
 ///   empty or default port left out, `file://localhost/` as `file:///`;
 /// - refused after it: userinfo (`user@host`), a host ending in `.` or holding an
 ///   escape (a custom scheme's host is kept as written, then put in lower case), a
-///   `file:` URI's host, and in the decoded path an empty
+///   `file:` URI's host, query or fragment, and in the decoded path an empty
 ///   segment (`//`: a file system reads it as `/`), an escaped `/`, `\\` or control
 ///   character, or an escape left (a second layer, which a server decoding twice
 ///   reads as another character).
