@@ -609,6 +609,48 @@ mod tests {
     }
 
     #[test]
+    fn the_methods_checked_are_those_whose_parameters_are_read() {
+        use super::{carries_nothing, checks};
+        for method in [
+            "tools/call",
+            "prompts/get",
+            "resources/read",
+            "resources/subscribe",
+            "resources/unsubscribe",
+            "resources/directory/read",
+            "subscriptions/listen",
+            "completion/complete",
+            "initialize",
+            "ping",
+            "tools/list",
+            "tasks/update",
+            "notifications/initialized",
+            "acme/reindex",
+            "Tools/Call",
+            "tools/call/",
+            "notifications",
+        ] {
+            let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{{}}}}"#);
+            let read = asked(body.as_bytes());
+            // Empty parameters name nothing a checked method asks for.
+            if checks(method) {
+                assert_eq!(read.err(), Some(Unreadable::Shape), "{method}");
+                assert!(!carries_nothing(method), "{method}");
+                continue;
+            }
+            let read: Vec<_> = read
+                .unwrap()
+                .into_iter()
+                .map(|a| (a.kind, a.name))
+                .collect();
+            match carries_nothing(method) {
+                true => assert!(read.is_empty(), "{method}"),
+                false => assert_eq!(read, [(Kind::Method, method.into())], "{method}"),
+            }
+        }
+    }
+
+    #[test]
     fn a_uri_a_server_could_read_as_another_is_refused() {
         for refused in [
             // Dot segments, as written or escaped, before `/`, `?`, `#` or the end.
