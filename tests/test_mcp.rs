@@ -1309,6 +1309,14 @@ async fn a_guard_may_refuse_the_methods_it_does_not_know() {
         assert_eq!(body["error"]["code"], -32601, "{method}");
         assert_eq!(body["id"], 7, "{method}");
     }
+    // A notification MCP does not define is a method the guard does not know.
+    for notification in [
+        json!({"jsonrpc": "2.0", "id": 8, "method": "notifications/acme/run"}),
+        json!({"jsonrpc": "2.0", "method": "notifications/acme/run"}),
+    ] {
+        let answer = send(&app, post(Some(&reader), Some(&session), &notification)).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{notification}");
+    }
     // Escaped, it is the same method.
     let escaped = r#"{"jsonrpc":"2.0","id":3,"method":"acme\/export"}"#.to_owned();
     let answer = send(&app, post_raw(Some(&reader), Some(&session), escaped)).await;
@@ -1324,11 +1332,12 @@ async fn a_guard_may_refuse_the_methods_it_does_not_know() {
     )
     .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    // A guard left as it is passes every method to the server.
+    // A guard left as it is passes every method to the server (a method passed by
+    // name changes nothing there).
     let (lax, _) = rmcp_behind(
         StreamableHttpServerConfig::default(),
         Duration::ZERO,
-        |guard| guard,
+        |guard| guard.pass_method("acme/reindex"),
     );
     let session = self::session(&lax, &reader).await;
     let answer = send(
@@ -1345,4 +1354,49 @@ fn a_method_the_guard_checks_cannot_be_passed_whole() {
     let (verifier, _) = verifier();
     let _ =
         scopes_core::McpScopesLayer::<Scopes>::with_verifier(verifier).pass_method("tools/call");
+}
+
+/// The guard reads a POST's body whole before the server sees it: a body still arriving
+/// after `body_timeout` is refused (408), however steadily its pieces come, and over
+/// HTTP/1 the connection is closed.
+#[tokio::test]
+async fn a_body_must_arrive_within_the_guard_s_time() {
+    use rmcp::transport::streamable_http_server::StreamableHttpServerConfig;
+    let (app, _) = rmcp_behind(
+        StreamableHttpServerConfig::default(),
+        Duration::ZERO,
+        |guard| guard.body_timeout(Duration::from_millis(600)),
+    );
+    let reader = token(&["items:read"]);
+    let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"}}})
+    .to_string();
+    // A piece every 200 ms: no gap is long, the whole is.
+    let slow = |pieces: usize| {
+        let chunks: Vec<String> = initialize
+            .as_bytes()
+            .chunks(initialize.len().div_ceil(pieces))
+            .map(|chunk| String::from_utf8(chunk.to_vec()).unwrap())
+            .collect();
+        use futures_util::StreamExt as _;
+        let stream = futures_util::stream::iter(chunks).then(|chunk| async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            Ok::<_, std::convert::Infallible>(chunk)
+        });
+        let mut request = post_raw(Some(&reader), None, String::new());
+        *request.body_mut() = Body::from_stream(stream);
+        request
+    };
+    let answer = send(&app, slow(8)).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::REQUEST_TIMEOUT,
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.connection.as_deref(), Some("close"));
+    // In time, it is read.
+    let answer = send(&app, slow(2)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }

@@ -1017,6 +1017,59 @@ async fn a_refusal_answers_nothing_of_the_request() {
     }
 }
 
+/// A refusal closes an HTTP/1 connection when it leaves a body unread, and only then,
+/// even behind a body wrapper that does not tell when an empty body has ended
+/// (tower-http's `RequestBodyTimeoutLayer`): the request's headers say whether it has
+/// one. Handlers without and with parameters, the layer, and a `GET` or a `POST`.
+#[tokio::test]
+async fn a_refusal_closes_the_connection_only_when_a_body_is_left_unread() {
+    use tower_http::timeout::RequestBodyTimeoutLayer;
+    let verifier = Verifier::new(Key::hs256(scopes_tests::SECRET).unwrap()).unwrap();
+    let wrapped: Router = Router::new()
+        .route(
+            "/layered",
+            get(|| async { "layered" }).post(|| async { "layered" }),
+        )
+        .route_layer(scopes_core::RequireScopesLayer::<Scopes, AdminOnly>::new(
+            &verifier,
+        ))
+        .merge(app(verifier))
+        .layer(RequestBodyTimeoutLayer::new(
+            std::time::Duration::from_secs(5),
+        ));
+    let granted = format!("Bearer {}", hs256(&[]));
+    for uri in ["/items/", "/items/7", "/layered", "/checkout"] {
+        let post = uri == "/checkout";
+        // No body: the connection stays open.
+        let mut request = Request::builder()
+            .method(if post { "POST" } else { "GET" })
+            .uri(uri)
+            .header("authorization", granted.as_str());
+        if post {
+            request = request.header("content-length", "0");
+        }
+        let response =
+            tower::ServiceExt::oneshot(wrapped.clone(), request.body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+        assert!(response.status().is_client_error(), "{uri}");
+        assert_eq!(response.headers().get("connection"), None, "{uri}");
+        // A body announced and left unread: closed.
+        let request = Request::builder()
+            .method(if post { "POST" } else { "GET" })
+            .uri(uri)
+            .header("authorization", granted.as_str())
+            .header("content-length", "5")
+            .body(Body::from("hello"))
+            .unwrap();
+        let response = tower::ServiceExt::oneshot(wrapped.clone(), request)
+            .await
+            .unwrap();
+        assert!(response.status().is_client_error(), "{uri}");
+        assert_eq!(response.headers()["connection"], "close", "{uri}");
+    }
+}
+
 /// Without the cache, a check that records nothing leaves its verified token's
 /// allocations to the next token its thread verifies. Many users' requests at once, on
 /// several threads, mixing such checks with routes that read the claims: each answer is

@@ -15,7 +15,6 @@
 //!   403 before the server reads it.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Form;
 use axum::Router;
@@ -37,7 +36,6 @@ use scopes_core::{
     McpScopesLayer, ResourceMetadata, ScopeSet, ScopeTable, Verifier, requires_scopes, scopes,
 };
 use serde::Deserialize;
-use tower_http::timeout::RequestBodyTimeoutLayer;
 
 scopes! {
     /// What an MCP client may be granted on this server.
@@ -228,10 +226,6 @@ pub fn app(verifier: Verifier, metadata: &ResourceMetadata) -> Router {
     );
     Router::new()
         .route_service("/mcp", guard(verifier).layer(mcp))
-        // The guard reads a POST's body whole before the server sees it: a client has
-        // ten seconds to send it, else the request is refused (400, the connection
-        // closed). The server that runs the app bounds the time for the headers.
-        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(10)))
         .merge(metadata.router())
 }
 

@@ -194,7 +194,12 @@ impl Dpop {
     /// and one warning per window names the thumbprint of the key of the proof refused
     /// (not the subject, which may be personal data). So one user cannot fill the
     /// replay store and lock every other client out, even with a key per token; many
-    /// accounts still can, with one share each, which only the store's size bounds. A
+    /// accounts still can, with one share each, which only the store's size bounds:
+    /// with the defaults, ten subjects using their whole share in one window fill the
+    /// default store, and every other DPoP proof is then answered 503 until the window
+    /// ends (a bearer token is not affected). Where accounts are cheap to get, give the
+    /// store room for more shares ([`Dpop::store`] with a larger [`MemoryStore`], or a
+    /// shared store) or lower the share. A
     /// proof the store knew already (a replay) uses none of the share, and a copy of a
     /// proof still being checked is refused as a replay without taking any; a proof
     /// offered to a store that failed, or by a request dropped while the store was

@@ -7,6 +7,7 @@ use core::marker::PhantomData;
 use core::task::{Context, Poll};
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::FromRef;
@@ -37,7 +38,7 @@ mod asked;
 mod sessions;
 
 /// The most sessions whose principal the guard remembers, by default.
-const SESSIONS: usize = 100_000;
+const SESSIONS: usize = 10_000;
 /// The most sessions a principal holds, by default.
 const SHARE: usize = 100;
 
@@ -47,6 +48,8 @@ const SESSION: &str = "mcp-session-id";
 /// The largest request body read by default (1 MiB): MCP messages are small, and the
 /// guard must read a body before the server to see which tool it calls.
 const BODY_LIMIT: usize = 1 << 20;
+/// The longest a POST's body may take to arrive, by default.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Protects an MCP server served over Streamable HTTP (e.g. rmcp's
 /// `StreamableHttpService`): every request needs a valid bearer token (and the scopes
@@ -172,7 +175,7 @@ const BODY_LIMIT: usize = 1 << 20;
 /// session's requests to the instance that opened it), or before a restart; the client
 /// opens a new session, as MCP's transport asks on a 404. A principal holds at most 100 sessions
 /// ([`sessions_per_principal`](Self::sessions_per_principal)), and the guard at most
-/// 100 000 in all ([`sessions_in_all`](Self::sessions_in_all)): past that, the principal opening one lets go of one of its own, or,
+/// 10 000 in all ([`sessions_in_all`](Self::sessions_in_all)): past that, the principal opening one lets go of one of its own, or,
 /// holding no other, whoever holds the most lets go of one (so principals opening
 /// sessions push out each other's, not those of one who keeps few). A session let go is
 /// closed at its server (a `DELETE` naming it, as its client would send, from a task of
@@ -209,9 +212,12 @@ struct Guard<T: ScopeTable> {
     resources: Resources<&'static [Requirement<T>]>,
     /// The scopes a 401 names, if not every declared one.
     on_401: Option<&'static [Requirement<T>]>,
-    /// Whether a method the guard does not know is refused, and those passed anyway.
-    unknown_methods: Option<FxHashSet<Box<str>>>,
+    /// Whether a method the guard does not know is refused.
+    refuse_unknown: bool,
+    /// The methods passed anyway.
+    passed_methods: FxHashSet<Box<str>>,
     body_limit: usize,
+    body_timeout: Duration,
     /// What the scope texts are, once worked out.
     texts: OnceLock<Texts>,
 }
@@ -235,8 +241,10 @@ impl<T: ScopeTable> Clone for Guard<T> {
             prompts: self.prompts.clone(),
             resources: self.resources.clone(),
             on_401: self.on_401,
-            unknown_methods: self.unknown_methods.clone(),
+            refuse_unknown: self.refuse_unknown,
+            passed_methods: self.passed_methods.clone(),
             body_limit: self.body_limit,
+            body_timeout: self.body_timeout,
             texts: self.texts.clone(),
         }
     }
@@ -303,8 +311,10 @@ impl<T: ScopeTable> McpScopesLayer<T> {
                 prompts: FxHashMap::default(),
                 resources: Resources::default(),
                 on_401: None,
-                unknown_methods: None,
+                refuse_unknown: false,
+                passed_methods: FxHashSet::default(),
                 body_limit: BODY_LIMIT,
+                body_timeout: BODY_TIMEOUT,
                 texts: OnceLock::new(),
             }),
         }
@@ -322,7 +332,8 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     /// (`tools/call`, `prompts/get`, the resources' methods, `subscriptions/listen`,
     /// `completion/complete`) nor knows to name nothing it could check (initialization,
     /// `ping`, `logging/setLevel`, the listings, `server/discover`, `skills/*`,
-    /// `tasks/*`, notifications), unless [`pass_method`](Self::pass_method) names it.
+    /// `tasks/*`, MCP's notifications), unless [`pass_method`](Self::pass_method) names
+    /// it.
     /// It is answered 400 with a JSON-RPC error (`-32601`, method not found) for that
     /// message, and logged as `mcp.unknown_method` (the event's `method` field names
     /// it).
@@ -334,9 +345,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     /// above is refused until declared, at the price of refusing a new method a client
     /// and the server both know until it is passed.
     pub fn refuse_unknown_methods(mut self) -> Self {
-        self.configure()
-            .unknown_methods
-            .get_or_insert_with(FxHashSet::default);
+        self.configure().refuse_unknown = true;
         self
     }
 
@@ -356,10 +365,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
             "McpScopesLayer::pass_method({method:?}): the guard checks what `{method}` asks for; declare it with `tool`, `prompt` or `resource` instead"
         );
         if !carries_nothing(method) {
-            self.configure()
-                .unknown_methods
-                .get_or_insert_with(FxHashSet::default)
-                .insert(method.into());
+            self.configure().passed_methods.insert(method.into());
         }
         self
     }
@@ -443,7 +449,7 @@ impl<T: ScopeTable> McpScopesLayer<T> {
         };
         let Some(beginning) = beginning else {
             panic!(
-                "McpScopesLayer::resource(\"{pattern}\"): the pattern is not a URI the guard can match (a dot segment, an empty segment, an escaped separator, a control character, userinfo, a beginning that ends inside a host or a port); write it as clients do, a beginning ending with `/`, e.g. \"file:///docs/*\""
+                "McpScopesLayer::resource(\"{pattern}\"): the pattern is not a URI the guard can match (a dot segment, an empty segment, an escaped separator, a control character, userinfo, a `file:` URI's host, query or fragment, a beginning that ends inside a host or a port); write it as clients do, a beginning ending with `/`, e.g. \"file:///docs/*\""
             )
         };
         self.configure()
@@ -466,13 +472,22 @@ impl<T: ScopeTable> McpScopesLayer<T> {
     }
 
     /// The largest POST body read (1 MiB by default); a larger one is answered 413.
-    ///
-    /// The guard reads a POST's body whole before the server sees it, for as long as the
-    /// client takes to send it: bound that time where the server is built, as for any
-    /// route that reads a body (tower-http's `TimeoutLayer`, or
-    /// `RequestBodyTimeoutLayer`, outside the guard).
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.configure().body_limit = bytes;
+        self
+    }
+
+    /// The longest a POST's body may take to arrive, whole (30 seconds by default);
+    /// one still arriving then is answered 408, and over HTTP/1 its connection closed.
+    ///
+    /// The guard reads a POST's body whole before the server sees it, so a client
+    /// holding a valid token could otherwise hold the request (and its connection) open
+    /// by sending its body a byte at a time. This bounds the whole body, not the gaps
+    /// between its pieces (as tower-http's `RequestBodyTimeoutLayer` does). It runs on
+    /// Tokio's timer, which every runtime built with `enable_all` (or `enable_time`,
+    /// as `#[tokio::main]` does) has.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.configure().body_timeout = timeout;
         self
     }
 
@@ -502,12 +517,14 @@ impl<T: ScopeTable> McpScopesLayer<T> {
         self
     }
 
-    /// The most sessions the guard holds at a time, of all principals (100 000 by
+    /// The most sessions the guard holds at a time, of all principals (10 000 by
     /// default). Past it, the principal opening one pays with one of its own others, or,
     /// holding no other, the principal that holds the most pays with its least recently
     /// used: each is let go as [`sessions_per_principal`](Self::sessions_per_principal)
-    /// says. Lower it where the server's memory is (rmcp keeps tens of kilobytes a
-    /// session); raise it for a server whose clients keep more sessions open at once.
+    /// says. It bounds the server's memory: rmcp 3.11 keeps about 50 KiB a session
+    /// (measured with the example's server), so 10 000 sessions are about 500 MiB. Raise
+    /// it for a server whose clients keep more sessions open at once, where the memory
+    /// is.
     ///
     /// # Panics
     ///
@@ -799,7 +816,19 @@ where
                 }
                 return Ok(guard.pass_on(inner, response, answer, &token).await);
             }
-            let bytes = match Limited::new(body, guard.body_limit).collect().await {
+            let read = Limited::new(body, guard.body_limit).collect();
+            let Ok(read) = tokio::time::timeout(guard.body_timeout, read).await else {
+                return Ok(closing(
+                    json_rpc_error(
+                        StatusCode::REQUEST_TIMEOUT,
+                        None,
+                        -32600,
+                        "The request body took too long to arrive",
+                    ),
+                    unread,
+                ));
+            };
+            let bytes = match read {
                 Ok(collected) => collected.to_bytes(),
                 Err(error) if error.is::<LengthLimitError>() => {
                     return Ok(closing(
@@ -1146,9 +1175,9 @@ impl<T: ScopeTable> Guard<T> {
             Kind::Resource => self.resources.get(name),
             // A method the guard does not know: nothing more than `every` when it
             // passes.
-            Kind::Method => match &self.unknown_methods {
-                Some(passed) if !passed.contains(name) => None,
-                _ => Some(&[]),
+            Kind::Method => match self.refuse_unknown && !self.passed_methods.contains(name) {
+                true => None,
+                false => Some(&[]),
             },
         }
     }

@@ -4,8 +4,9 @@
 //!
 //! [`Store`] is the one small trait both sit behind. [`MemoryStore`] (the default) keeps
 //! them in the process; `RedisStore` (feature `redis`) shares them between instances.
-//! When the store cannot be reached, a DPoP proof is **refused** (its replay cannot be
-//! ruled out: `401 invalid_dpop_proof`, [`DpopError::ReplayCheckFailed`]), while an
+//! When the store cannot be reached (or is full), a DPoP proof is **refused** (its
+//! replay cannot be ruled out: 503 with `Retry-After`, [`DpopError::ReplayCheckFailed`],
+//! which blames neither the token nor the proof), while an
 //! introspection answer is taken from the process's own cache or the endpoint (an answer
 //! is the endpoint's, whoever keeps it).
 //!

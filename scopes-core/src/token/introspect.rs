@@ -256,12 +256,11 @@ impl Introspection {
                 Some(value)
             }
         };
-        let entries = self.entries.max(1);
+        let entries = self.entries;
         Ok(Introspector {
             client: crate::keys::client(&self.options)?,
             authorization,
-            // Bounded in entries and in bytes (the tokens and the answers kept).
-            answers: Cache::with_weighter(entries, MAX_BYTES, Bytes),
+            answers: answers(entries),
             endpoint,
             issuer: issuer.map(str::to_owned),
             store_key: jsonwebtoken::EncodingKey::from_secret(&crate::keys::sha256(
@@ -437,9 +436,12 @@ fn lock(outage: &std::sync::Mutex<Outage>) -> std::sync::MutexGuard<'_, Outage> 
 /// The most bytes of tokens and answers kept.
 const MAX_BYTES: u64 = 16 << 20;
 
-/// An entry's weight: its token and its answer, and some overhead.
+/// An entry's weight: its token and its answer, and some overhead; at least `floor`,
+/// the share of [`MAX_BYTES`] that keeps the entries within their number.
 #[derive(Clone)]
-struct Bytes;
+struct Bytes {
+    floor: u64,
+}
 
 impl quick_cache::Weighter<String, Answer> for Bytes {
     fn weight(&self, token: &String, answer: &Answer) -> u64 {
@@ -447,8 +449,18 @@ impl quick_cache::Weighter<String, Answer> for Bytes {
             Answer::Active(verified, _) => verified.size(),
             _ => 0,
         };
-        (token.len() + answer + 128) as u64
+        ((token.len() + answer + 128) as u64).max(self.floor)
     }
+}
+
+/// The answers' cache, bounded in entries (at most `entries`, at least one) and in
+/// bytes (the tokens and the answers kept, [`MAX_BYTES`] in all): each entry weighs at
+/// least its share of the bytes, so that small answers (a refusal's) cannot outnumber
+/// `entries`.
+fn answers(entries: usize) -> Cache<String, Answer, Bytes> {
+    let entries = entries.max(1);
+    let floor = (MAX_BYTES / entries as u64).max(1);
+    Cache::with_weighter(entries, MAX_BYTES, Bytes { floor })
 }
 
 /// An answer, as cached.
@@ -890,6 +902,28 @@ fn read_answer(body: &[u8]) -> Result<Fields, ()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_answers_cached_are_bounded_in_number() {
+        for entries in [1, 10, 100] {
+            let cache = super::answers(entries);
+            for n in 0..entries * 20 {
+                let refused = super::Answer::Refused(
+                    crate::TokenError::Inactive,
+                    std::time::Instant::now() + std::time::Duration::from_secs(60),
+                );
+                cache.insert(format!("token-{n}"), refused);
+            }
+            assert!(cache.len() <= entries, "{} > {entries}", cache.len());
+            // Room is used (a single entry weighs the whole room, which quick_cache keeps
+            // none of).
+            assert!(
+                entries == 1 || cache.len() * 2 >= entries,
+                "{} of {entries}",
+                cache.len()
+            );
+        }
+    }
+
     use super::{Answer, Fields, Introspection, read_answer};
     use crate::error::TokenError;
     use crate::store::Store as _;

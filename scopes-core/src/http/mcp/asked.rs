@@ -167,43 +167,15 @@ pub(super) fn asked<'a>(body: &'a [u8]) -> Result<Vec<Asked<'a>>, Unreadable> {
         // Each method the guard checks, with how its parameters name what it asks for;
         // any other passes (listing, pings, notifications, initialization), named when
         // MCP gives it nothing to check.
-        let read: ReadParams<'a> = match &*method {
-            "tools/call" => |params| Ok(vec![(Kind::Tool, by::<ByName<'_>>(params)?.name)]),
-            "prompts/get" => |params| Ok(vec![(Kind::Prompt, by::<ByName<'_>>(params)?.name)]),
-            "resources/read"
-            | "resources/subscribe"
-            | "resources/unsubscribe"
-            | "resources/directory/read" => {
-                |params| Ok(vec![(Kind::Resource, by::<ByUri<'_>>(params)?.uri)])
+        let Some(read) = reader(&method) else {
+            if !carries_nothing(&method) {
+                asked.push(Asked {
+                    kind: Kind::Method,
+                    name: method,
+                    id,
+                });
             }
-            "subscriptions/listen" => |params| {
-                let listen = by::<Listen<'_>>(params)?;
-                let uris = listen.notifications.resource_subscriptions;
-                Ok(uris
-                    .into_iter()
-                    .flatten()
-                    .map(|uri| (Kind::Resource, uri))
-                    .collect())
-            },
-            "completion/complete" => |params| {
-                let reference = by::<Completion<'_>>(params)?.reference;
-                match (&*reference.kind, reference.name, reference.uri) {
-                    ("ref/prompt", Some(name), _) => Ok(vec![(Kind::Prompt, name)]),
-                    ("ref/resource", _, Some(uri)) => Ok(vec![(Kind::Resource, uri)]),
-                    // Another kind of reference names what the guard cannot check.
-                    _ => Err(Unreadable::Shape),
-                }
-            },
-            other => {
-                if !carries_nothing(other) {
-                    asked.push(Asked {
-                        kind: Kind::Method,
-                        name: method.clone(),
-                        id,
-                    });
-                }
-                continue;
-            }
+            continue;
         };
         let params = message.params.ok_or(Unreadable::Shape)?;
         if !object(params) {
@@ -216,25 +188,49 @@ pub(super) fn asked<'a>(body: &'a [u8]) -> Result<Vec<Asked<'a>>, Unreadable> {
     Ok(asked)
 }
 
-/// Whether the guard checks what `method` asks for ([`asked`] reads its parameters).
-pub(super) fn checks(method: &str) -> bool {
-    matches!(
-        method,
-        "tools/call"
-            | "prompts/get"
-            | "resources/read"
-            | "resources/subscribe"
-            | "resources/unsubscribe"
-            | "resources/directory/read"
-            | "subscriptions/listen"
-            | "completion/complete"
-    )
+/// How the parameters of `method` name what it asks for, if the guard checks it.
+fn reader<'a>(method: &str) -> Option<ReadParams<'a>> {
+    let read: ReadParams<'a> = match method {
+        "tools/call" => |params| Ok(vec![(Kind::Tool, by::<ByName<'_>>(params)?.name)]),
+        "prompts/get" => |params| Ok(vec![(Kind::Prompt, by::<ByName<'_>>(params)?.name)]),
+        "resources/read"
+        | "resources/subscribe"
+        | "resources/unsubscribe"
+        | "resources/directory/read" => {
+            |params| Ok(vec![(Kind::Resource, by::<ByUri<'_>>(params)?.uri)])
+        }
+        "subscriptions/listen" => |params| {
+            let listen = by::<Listen<'_>>(params)?;
+            let uris = listen.notifications.resource_subscriptions;
+            Ok(uris
+                .into_iter()
+                .flatten()
+                .map(|uri| (Kind::Resource, uri))
+                .collect())
+        },
+        "completion/complete" => |params| {
+            let reference = by::<Completion<'_>>(params)?.reference;
+            match (&*reference.kind, reference.name, reference.uri) {
+                ("ref/prompt", Some(name), _) => Ok(vec![(Kind::Prompt, name)]),
+                ("ref/resource", _, Some(uri)) => Ok(vec![(Kind::Resource, uri)]),
+                // Another kind of reference names what the guard cannot check.
+                _ => Err(Unreadable::Shape),
+            }
+        },
+        _ => return None,
+    };
+    Some(read)
 }
 
-/// Whether `method` is one of MCP's (up to its 2026-07-28 revision, and rmcp's) that a
-/// client sends a server and that names nothing the guard checks: initialization,
-/// pings, the log level, listings, discovery, skills, tasks (bound to their principal by
-/// the server) and notifications.
+/// Whether the guard checks what `method` asks for ([`asked`] reads its parameters).
+pub(super) fn checks(method: &str) -> bool {
+    reader(method).is_some()
+}
+
+/// Whether `method` is one of MCP's (up to its 2026-07-28 revision, and rmcp's) that
+/// names nothing the guard checks: initialization, pings, the log level, listings,
+/// discovery, skills (their metadata, as listed), tasks (bound to their principal by
+/// the server) and MCP's notifications (a server ignores one it does not expect).
 pub(super) fn carries_nothing(method: &str) -> bool {
     matches!(
         method,
@@ -253,7 +249,21 @@ pub(super) fn carries_nothing(method: &str) -> bool {
             | "tasks/result"
             | "tasks/update"
             | "tasks/cancel"
-    ) || method.starts_with("notifications/")
+            | "notifications/initialized"
+            | "notifications/cancelled"
+            | "notifications/progress"
+            | "notifications/message"
+            | "notifications/roots/list_changed"
+            | "notifications/tools/list_changed"
+            | "notifications/prompts/list_changed"
+            | "notifications/resources/list_changed"
+            | "notifications/resources/updated"
+            | "notifications/elicitation/complete"
+            | "notifications/elicitation/response"
+            | "notifications/subscriptions/acknowledged"
+            | "notifications/tasks"
+            | "notifications/tasks/status"
+    )
 }
 
 /// The resources declared to the guard, each with what it needs: by URI, or by a URI's
@@ -625,6 +635,7 @@ mod tests {
             "tools/list",
             "tasks/update",
             "notifications/initialized",
+            "notifications/acme/run",
             "acme/reindex",
             "Tools/Call",
             "tools/call/",

@@ -34,9 +34,10 @@ pub enum KeyFetchError {
     /// The JWKS body is not a JSON Web Key Set.
     NotAKeySet,
     /// An introspection answer's `Content-Type` is not `application/json` (RFC 7662
-    /// §2.2): the endpoint's, or something in front of it (a login page, a proxy's
-    /// error page), not an introspection answer. It holds the type given, without its
-    /// parameters (empty when none was).
+    /// §2.2), or is given twice: the endpoint's, or something in front of it (a login
+    /// page, a proxy's error page), not an introspection answer. It holds the (first)
+    /// type given, without its parameters, its bytes outside visible ASCII as `?`
+    /// (empty when none was).
     NotJson(String),
     /// The set was fetched, and has no key usable for signatures: it is empty, or each
     /// of its keys was left out (an encryption or symmetric key, an unknown key type).
@@ -324,19 +325,29 @@ pub(crate) async fn post_form(
     if response.status() == reqwest::StatusCode::OK {
         // RFC 7662 §2.2: "in application/json format" (parameters such as a charset
         // aside). Anything else is not the endpoint's answer, whatever it holds.
-        let given = response
+        // One `Content-Type`, whose type (before any parameter) is JSON's.
+        let mut types = response
             .headers()
-            .get(http::header::CONTENT_TYPE)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()))
-            .unwrap_or_default();
-        let given = given.split(';').next().unwrap_or_default().trim();
-        if !given.eq_ignore_ascii_case("application/json") {
-            let given = given
-                .chars()
-                .filter(|c| !c.is_control())
+            .get_all(http::header::CONTENT_TYPE)
+            .iter();
+        let (first, second) = (types.next(), types.next());
+        let given = first.map_or(&b""[..], |value| value.as_bytes());
+        let given = given
+            .split(|&byte| byte == b';')
+            .next()
+            .unwrap_or_default()
+            .trim_ascii();
+        if second.is_some() || !given.eq_ignore_ascii_case(b"application/json") {
+            // Shown as visible ASCII only (it is the answer's text), and short.
+            let shown = given
+                .iter()
                 .take(100)
+                .map(|&byte| match byte {
+                    b' '..=b'~' => byte as char,
+                    _ => '?',
+                })
                 .collect();
-            return Err(KeyFetchError::NotJson(given));
+            return Err(KeyFetchError::NotJson(shown));
         }
     }
     read_body(&mut response, options).await
