@@ -432,8 +432,10 @@ pub enum TokenError {
     /// leeway: a login that has not happened); `iss`, `sub`, `client_id`, `jti` or
     /// `acr` not a string; `cnf` not an object, or its `jkt` not a string given once.
     InvalidClaim(&'static str),
-    /// A claim the crate reads (`exp`, `nbf`, `iss`, `aud`, `sub`, `client_id`, `iat`,
-    /// `jti`, or a scope claim) appears twice in the claims object. RFC 7519 §4 lets a
+    /// A claim the verifier reads (`exp`, `nbf`, `iss`, `aud`, `sub`, `client_id`, `iat`,
+    /// `jti`, `acr`, `auth_time`, `cnf`, a scope claim, `tid` beside a tenant template,
+    /// or a [`require_claim`](crate::VerifierBuilder::require_claim) name) appears twice
+    /// in the claims object. RFC 7519 §4 lets a
     /// parser refuse such a token or keep the last member; refusing is the only choice
     /// on which every parser agrees.
     DuplicateClaim,

@@ -218,8 +218,9 @@
 //! A token is verified by one path, [`Verifier::verify`]; the [`VerifiedToken`] it
 //! yields is kept in the request for the other extractors, bound to the verifier that
 //! vouched for it: a layer or extractor with another verifier verifies the token again
-//! with its own rules. A claim the crate reads (`exp`, `nbf`, `iss`, `aud`, `sub`,
-//! `client_id`, `iat`, `jti`, the scope claims) given twice refuses the token (RFC 7519
+//! with its own rules. A claim the verifier reads (`exp`, `nbf`, `iss`, `aud`, `sub`,
+//! `client_id`, `iat`, `jti`, `acr`, `auth_time`, `cnf`, the scope claims, `tid` beside
+//! a tenant template, each `require_claim`) given twice refuses the token (RFC 7519
 //! §4 allows refusing or keeping the last; refusing leaves no parser disagreement), and
 //! `iss` must be one string.
 //!
@@ -286,8 +287,9 @@
 //!
 //! Behind a load balancer, a proof replayed to another instance, or an introspection
 //! answer fetched by each, defeats the point. Both sit behind one small trait,
-//! [`store::Store`]: [`store::MemoryStore`] (per verifier) by default,
-//! `store::RedisStore` (feature `redis`) to share them: `Dpop::store(redis.clone())` and
+//! [`store::Store`]: by default DPoP's replay check keeps its proofs in a
+//! [`store::MemoryStore`] of its own and introspection answers stay in the introspector's
+//! own bounded cache; `store::RedisStore` (feature `redis`) shares them: `Dpop::store(redis.clone())` and
 //! `Introspection::store(redis)`. A Redis store holds as much as Redis does; a memory
 //! store is bounded, and refuses when full (give each use its own). When the store cannot be reached, a DPoP proof is
 //! refused (503 with `Retry-After`: it could not be checked), and an

@@ -2,8 +2,11 @@
 //! proof replayed to another instance is refused) and introspection answers (so that N
 //! instances ask the endpoint once, not N times).
 //!
-//! [`Store`] is the one small trait both sit behind. [`MemoryStore`] (the default) keeps
-//! them in the process; `RedisStore` (feature `redis`) shares them between instances.
+//! [`Store`] is the one small trait both sit behind. A DPoP policy keeps its proofs in a
+//! [`MemoryStore`] of its own by default (in the process); introspection answers stay in
+//! the introspector's own bounded cache unless it is given a store
+//! (`Introspection::store`). `RedisStore` (feature `redis`) shares them between
+//! instances.
 //! When the store cannot be reached (or is full), a DPoP proof is **refused** (its
 //! replay cannot be ruled out: 503 with `Retry-After`, [`DpopError::ReplayCheckFailed`],
 //! which blames neither the token nor the proof), while an
@@ -98,10 +101,11 @@ impl std::error::Error for StoreError {
 /// Expired entries are dropped as new ones arrive (in order of expiry, without a scan).
 /// When it holds `capacity` entries that have not expired, it refuses new ones (an
 /// error, never an eviction: evicting a proof's mark would let the proof be replayed),
-/// so size it for the peak: a DPoP replay check keeps each proof about its lifetime
-/// plus a minute and a quarter by default, so the default 100 000 entries serve about
-/// 1 300 DPoP requests a second. Give the replay check and introspection answers each
-/// their own (a flood of unknown tokens must not take the room proofs need).
+/// so size it for the peak: a DPoP replay check keeps each proof for its replay window
+/// (the proof lifetime, three times the clock skew and 5 s: 95 s by default), so the
+/// default 100 000 entries serve about 1 050 DPoP requests a second. Give the replay
+/// check and introspection answers each their own (a flood of unknown tokens must not
+/// take the room proofs need).
 #[derive(Debug)]
 pub struct MemoryStore {
     entries: Mutex<Entries>,
