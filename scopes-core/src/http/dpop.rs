@@ -145,12 +145,14 @@ impl Dpop {
         self
     }
 
-    /// Reads the URL a proof must name from the request instead: its scheme and
-    /// authority when the request line has them (HTTP/2), else `http://` and the `Host`
-    /// header. The client chooses those, so a proof made for another service that
-    /// accepts the same token could be replayed here with that service's `Host`: use it
-    /// for tests and local development, where the server speaks plain HTTP itself and
-    /// is reached directly, and [`public_url`](Self::public_url) in production.
+    /// Reads the URL a proof must name from the request instead: its scheme (`http` or
+    /// `https`; another refuses the proof) and authority when the request line has them
+    /// (HTTP/2, or an absolute-form target), else `http://` and the `Host` header. The
+    /// client chooses those, so a proof made for another service that accepts the same
+    /// token (or for this service's public `https` URL) could be replayed here with that
+    /// service's `Host`: use it for tests and local development, where the server
+    /// speaks plain HTTP itself and is reached directly, and
+    /// [`public_url`](Self::public_url) in production.
     pub fn url_from_request(mut self) -> Self {
         self.url = Some(UrlSource::Request);
         self
@@ -595,7 +597,15 @@ impl Policy {
         match &self.public_url {
             Some(base) => Some(format!("{}{path}", base.0)),
             None => {
-                let scheme = uri.scheme_str().unwrap_or("http");
+                // An HTTP URI's scheme only (RFC 9449 §4.3: the request's HTTP URI); a
+                // request line naming another (HTTP/2's `:scheme`) names no URL a proof
+                // can be for.
+                let scheme = match uri.scheme_str() {
+                    None => "http",
+                    Some(scheme) if scheme.eq_ignore_ascii_case("http") => "http",
+                    Some(scheme) if scheme.eq_ignore_ascii_case("https") => "https",
+                    Some(_) => return None,
+                };
                 let authority = match uri.authority() {
                     Some(authority) => authority.as_str(),
                     None => parts.headers.get(HOST)?.to_str().ok()?,
@@ -744,6 +754,37 @@ mod tests {
             _: Duration,
         ) -> crate::store::StoreFuture<'a, bool> {
             Box::pin(core::future::ready(Ok(true)))
+        }
+    }
+
+    #[test]
+    fn a_url_from_the_request_is_an_http_uri() {
+        let policy = policy(Dpop::allowed());
+        let url = |uri: &str, host: Option<&str>| {
+            let mut request = http::Request::builder().uri(uri);
+            if let Some(host) = host {
+                request = request.header(HOST, host);
+            }
+            let (parts, ()) = request.body(()).unwrap().into_parts();
+            policy.request_url(&parts)
+        };
+        assert_eq!(
+            url("/items?x=1", Some("127.0.0.1:8000")).as_deref(),
+            Some("http://127.0.0.1:8000/items")
+        );
+        assert_eq!(
+            url("HTTPS://api.example.com/items", None).as_deref(),
+            Some("https://api.example.com/items")
+        );
+        // Another scheme (HTTP/2's `:scheme`, an absolute-form target), a `Host` that
+        // is no authority, none at all: no URL a proof could be for.
+        for (uri, host) in [
+            ("foo://127.0.0.1:8000/items", None),
+            ("ws://127.0.0.1:8000/items", None),
+            ("/items", Some("127.0.0.1:8000/admin")),
+            ("/items", None),
+        ] {
+            assert_eq!(url(uri, host), None, "{uri} {host:?}");
         }
     }
 

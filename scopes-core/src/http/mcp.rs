@@ -160,7 +160,12 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// it name the resource's metadata document (RFC 9728) in its challenges
 /// ([`resource_metadata`](crate::VerifierBuilder::resource_metadata), which then also
 /// refuses to build without an audience). A guard over the whole router answers a `GET`
-/// of that document itself, as clients read it without a token. Browsers' CORS
+/// of that document itself, as clients read it without a token. Everything else on
+/// such a router is the MCP endpoint to it: every `POST` body is read as JSON-RPC
+/// (a form posted to another route is a parse error, 400) within the body limit,
+/// `HEAD`, `PUT` and `PATCH` are answered 405, and unknown paths 401. Mount it on the
+/// MCP route alone (`route_service("/mcp", guard.layer(mcp))`) when the router serves
+/// anything else. Browsers' CORS
 /// preflights carry no token either: put a CORS layer (tower-http's `CorsLayer`)
 /// outside the guard, so that it answers them first.
 ///
