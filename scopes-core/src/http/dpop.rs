@@ -606,9 +606,14 @@ impl Policy {
                     Some(scheme) if scheme.eq_ignore_ascii_case("https") => "https",
                     Some(_) => return None,
                 };
+                // One `Host` (RFC 9112 §3.2: a request with two is refused; hyper passes
+                // it on).
+                let mut hosts = parts.headers.get_all(HOST).iter();
+                let (host, second) = (hosts.next(), hosts.next());
                 let authority = match uri.authority() {
                     Some(authority) => authority.as_str(),
-                    None => parts.headers.get(HOST)?.to_str().ok()?,
+                    None if second.is_none() => host?.to_str().ok()?,
+                    None => return None,
                 };
                 // `host[:port]` alone: a `Host` with a `/`, `?` or `#` in it would move
                 // the path the proof is compared with (hyper passes such a header on).
@@ -786,6 +791,15 @@ mod tests {
         ] {
             assert_eq!(url(uri, host), None, "{uri} {host:?}");
         }
+        // Two `Host`s: neither is taken.
+        let (parts, ()) = http::Request::builder()
+            .uri("/items")
+            .header(HOST, "127.0.0.1:8000")
+            .header(HOST, "evil.example")
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert_eq!(policy.request_url(&parts), None);
     }
 
     #[test]
