@@ -23,7 +23,7 @@ use tower_service::Service;
 use self::asked::{
     Kind, Resources, Unreadable, asked, canonical, canonical_beginning, carries_nothing, checks,
 };
-use self::sessions::{Cause, Foreign, InUse, LetGo, Named, OpenedAt, Sessions};
+use self::sessions::{Addressed, Cause, Foreign, InUse, LetGo, Named, OpenedAt, Sessions};
 use super::extract::{step_up, verified};
 use super::layer::{ResponseFuture, take_ready};
 use super::observe;
@@ -1040,7 +1040,7 @@ impl<T: ScopeTable> Guard<T> {
         &self,
         response: Response,
         session: Option<&str>,
-        to: &OpenedAt,
+        to: &Addressed,
         token: &VerifiedToken,
     ) -> (Response, Vec<LetGo>) {
         let Some(answered) = response.headers().get(SESSION) else {
@@ -1062,7 +1062,7 @@ impl<T: ScopeTable> Guard<T> {
         if session == Some(id) {
             return (response, Vec::new());
         }
-        match self.sessions.open(id, &principal(token), to) {
+        match self.sessions.open(id, &principal(token), &OpenedAt::of(to)) {
             Ok(let_go) => (response, let_go),
             Err(Foreign) => (self.foreign_session(token), Vec::new()),
         }
@@ -1271,7 +1271,7 @@ impl<T: ScopeTable> Guard<T> {
 /// it named, that session's use, and when an event stream in answer ends (the token's
 /// `exp` with the verifier's leeway; `None` for a token without `exp`).
 struct Answer {
-    to: OpenedAt,
+    to: Addressed,
     session: Option<String>,
     in_use: Option<InUse>,
     deadline: Option<f64>,
@@ -1287,7 +1287,7 @@ impl Answer {
     ) -> Self {
         let leeway = verifier.leeway_secs() as f64;
         Self {
-            to: OpenedAt::of(parts),
+            to: Addressed::of(parts),
             session,
             in_use,
             deadline: token.expires_at().map(|exp| exp + leeway),

@@ -40,9 +40,30 @@ pub(super) struct OpenedAt {
     pub(super) host: Option<HeaderValue>,
 }
 
-impl OpenedAt {
+/// Where a request was addressed, as it came (its URI, version and `Host`, shared with
+/// the request rather than copied): what [`OpenedAt`] is made of when the request
+/// opens a session, which few do.
+pub(super) struct Addressed {
+    uri: Uri,
+    version: Version,
+    host: Option<HeaderValue>,
+}
+
+impl Addressed {
     pub(super) fn of(parts: &http::request::Parts) -> Self {
-        let uri = &parts.uri;
+        Self {
+            uri: parts.uri.clone(),
+            version: parts.version,
+            host: parts.headers.get(HOST).cloned(),
+        }
+    }
+}
+
+impl OpenedAt {
+    /// Where a request `addressed` so went, copied (and so held apart from the
+    /// request's own buffers), without its query.
+    pub(super) fn of(addressed: &Addressed) -> Self {
+        let uri = &addressed.uri;
         let uri = (uri.path().len() <= MOST_PATH)
             .then(|| {
                 let mut builder = Uri::builder();
@@ -52,14 +73,16 @@ impl OpenedAt {
                 builder.path_and_query(uri.path()).build().ok()
             })
             .flatten();
-        let host = parts
-            .headers
-            .get(HOST)
-            .filter(|host| host.len() <= MOST_PATH);
+        let host = addressed
+            .host
+            .as_ref()
+            .filter(|host| host.len() <= MOST_PATH)
+            .map(|host| HeaderValue::from_bytes(host.as_bytes()))
+            .and_then(Result::ok);
         Self {
             uri,
-            version: parts.version,
-            host: host.cloned(),
+            version: addressed.version,
+            host,
         }
     }
 }
