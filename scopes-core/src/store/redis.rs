@@ -17,6 +17,15 @@ use super::{Store, StoreError, StoreFuture};
 /// DPoP proof is refused and an introspection answer comes from the process's cache or
 /// the endpoint. The replay check is one atomic `SET key 1 NX PX ttl`.
 ///
+/// The replay check is only as good as Redis's memory of what it was told: a proof
+/// whose mark Redis lost is taken again. Run the Redis that holds the marks so that it
+/// loses none within a replay window (95 s by default): never evicting them
+/// (`maxmemory-policy noeviction`, or a `volatile-*` policy with nothing else in it
+/// that expires), persisting them across a restart (AOF with `appendfsync everysec` or
+/// `always`) or keeping a restarted Redis out of service for a window, and never
+/// flushed. Give every instance of one API the same Redis, database and
+/// [`prefix`](Self::prefix): instances with different ones check replays apart.
+///
 /// ```no_run
 /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::sync::Arc;
@@ -62,6 +71,9 @@ impl RedisStore {
     }
 
     /// The prefix of every key (`scopes:` by default), to share a Redis with others.
+    /// Every instance of one API must use the same one (and the same database): with
+    /// another, an instance neither sees the proofs the others took nor shares their
+    /// introspection answers.
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
         self

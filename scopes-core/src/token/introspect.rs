@@ -727,7 +727,12 @@ impl Introspector {
     fn read_kept<'k>(&self, key: &str, kept: &'k [u8]) -> Option<(f64, &'k [u8])> {
         let mut parts = kept.splitn(3, |&b| b == b'\n');
         let (fetched, mac, body) = (parts.next()?, parts.next()?, parts.next()?);
-        let fetched: f64 = core::str::from_utf8(fetched).ok()?.parse().ok()?;
+        // A time only (`NaN` and the infinities parse too, and no age is theirs).
+        let fetched: f64 = core::str::from_utf8(fetched)
+            .ok()?
+            .parse()
+            .ok()
+            .filter(|fetched: &f64| fetched.is_finite())?;
         let expected = self.mac(key, fetched, body);
         let equal = expected.len() == mac.len()
             && expected
@@ -902,6 +907,19 @@ fn read_answer(body: &[u8]) -> Result<Fields, ()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_kept_answer_s_time_is_a_finite_number() {
+        let introspector = pausing(Duration::from_secs(1), Duration::from_secs(2));
+        let body = br#"{"active":true}"#;
+        for fetched in [1.0e9, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            // What `kept` writes, signed with this API's key: believed only for a time.
+            let mac = introspector.mac("key", fetched, body);
+            let kept = [format!("{fetched}\n{mac}\n").as_bytes(), body].concat();
+            let read = introspector.read_kept("key", &kept);
+            assert_eq!(read.is_some(), fetched.is_finite(), "{fetched}");
+        }
+    }
+
     #[test]
     fn the_answers_cached_are_bounded_in_number() {
         for entries in [1, 10, 100] {
