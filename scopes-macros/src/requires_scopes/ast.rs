@@ -2,7 +2,7 @@
 
 use proc_macro2::Span;
 use quote::ToTokens as _;
-use syn::parse::{Parse, ParseStream};
+use syn::parse::{Parse, ParseBuffer, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{LitInt, LitStr, Path, Token, bracketed, parenthesized};
 
@@ -49,10 +49,12 @@ impl Parse for Args {
         };
         // The scope literals of the top level, for the errors that suggest a whole
         // attribute (`scopes = [...]` beside them, a bracketed list).
-        let written = top_level_literals(input);
+        // The attribute's start, where an error that suggests a whole attribute reads its
+        // scope literals (only then: the path without errors reads nothing twice).
+        let start = input.fork();
         let mut list = Vec::new();
         while !input.is_empty() {
-            list.push(Arg::parse_with(input, &written)?);
+            list.push(Arg::parse_with(input, &start)?);
             if input.is_empty() {
                 break;
             }
@@ -81,7 +83,7 @@ impl Parse for Args {
 
 /// The values of the string literals written as arguments of their own at the top
 /// level (not an option's value, not inside a group), in order.
-fn top_level_literals(input: ParseStream<'_>) -> Vec<String> {
+fn top_level_literals(input: &ParseBuffer<'_>) -> Vec<String> {
     let fork = input.fork();
     let mut names = Vec::new();
     let mut after_equals = false;
@@ -99,8 +101,8 @@ fn top_level_literals(input: ParseStream<'_>) -> Vec<String> {
 }
 
 impl Arg {
-    /// An argument; `written` holds the top level's scope literals.
-    fn parse_with(input: ParseStream<'_>, written: &[String]) -> syn::Result<Self> {
+    /// An argument; `start` is the attribute's start.
+    fn parse_with(input: ParseStream<'_>, start: &ParseBuffer<'_>) -> syn::Result<Self> {
         if input.peek(Token![crate]) {
             input.parse::<Token![crate]>()?;
             input.parse::<Token![=]>()?;
@@ -138,14 +140,17 @@ impl Arg {
             };
             return Ok(Self::MaxAge(keyword, seconds));
         }
-        Expr::parse_with(input, Some(written)).map(Self::Expr)
+        Expr::parse_with(input, Some(start)).map(Self::Expr)
     }
 }
 
 impl Expr {
-    /// A scope or a group; `top_level` holds the top level's scope literals when it is
-    /// parsed there, `None` inside a group.
-    fn parse_with(input: ParseStream<'_>, top_level: Option<&[String]>) -> syn::Result<Self> {
+    /// A scope or a group; `top_level` is the attribute's start when it is parsed at
+    /// the top level, `None` inside a group.
+    fn parse_with(
+        input: ParseStream<'_>,
+        top_level: Option<&ParseBuffer<'_>>,
+    ) -> syn::Result<Self> {
         let lookahead = input.lookahead1();
         if lookahead.peek(LitStr) {
             return input.parse().map(Self::Scope);
@@ -183,8 +188,8 @@ impl Expr {
 
 /// The error for a word where a scope, `any(…)`, `all(…)` or an option was expected: an
 /// unquoted scope name, a misspelt keyword or option, with what to write instead.
-fn unknown_word(input: ParseStream<'_>, written: Option<&[String]>) -> syn::Error {
-    let top_level = written.is_some();
+fn unknown_word(input: ParseStream<'_>, start: Option<&ParseBuffer<'_>>) -> syn::Error {
+    let top_level = start.is_some();
     let fork = input.fork();
     let Ok(word) = fork.parse::<syn::Ident>() else {
         return input.error("expected a scope name, `any(…)` or `all(…)`");
@@ -214,7 +219,8 @@ fn unknown_word(input: ParseStream<'_>, written: Option<&[String]>) -> syn::Erro
                 })
                 .unwrap_or_default(),
         };
-        let list = suggested(written.unwrap_or_default(), given);
+        let written = start.map(top_level_literals).unwrap_or_default();
+        let list = suggested(&written, given);
         return syn::Error::new(
             word.span(),
             format_args!(
@@ -288,15 +294,15 @@ fn suggested(written: &[String], given: Vec<String>) -> String {
 /// The error for a list in brackets where scopes were expected (`["items", "me"]`): the
 /// attribute lists them without brackets. The line to write repeats the names when
 /// they are string literals, else shows the form.
-fn bracketed_list(input: ParseStream<'_>, written: Option<&[String]>) -> syn::Error {
+fn bracketed_list(input: ParseStream<'_>, start: Option<&ParseBuffer<'_>>) -> syn::Error {
     let Ok(group) = input.fork().parse::<proc_macro2::Group>() else {
         return input.error("expected a scope name, `any(…)` or `all(…)`");
     };
     let given = literals(&group).unwrap_or_default();
-    let message = match written {
-        Some(written) => format!(
+    let message = match start {
+        Some(start) => format!(
             "`#[requires_scopes]` takes the scope names without brackets: `#[requires_scopes({})]`",
-            suggested(written, given)
+            suggested(&top_level_literals(start), given)
         ),
         None => format!(
             "`any(…)` and `all(…)` in `#[requires_scopes]` take the scope names without brackets: `{}`",
