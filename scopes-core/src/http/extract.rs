@@ -454,7 +454,8 @@ fn sole_check<M: Send>(
             Ok(()) => Ok(marker),
             // A refusal leaves the body unread.
             Err(rejection) => {
-                let unread = refusal::leaves_unread(&parts, &body);
+                let unread =
+                    refusal::leaves_unread(parts.version, &parts.method, &parts.headers, &body);
                 Err(rejection.unread(unread).respond_in(parts.headers))
             }
         }

@@ -193,7 +193,8 @@ where
                 // Answered in the refused request's header map (emptied first), its
                 // body left unread.
                 Err(rejection) => {
-                    let unread = refusal::leaves_unread(&parts, &body);
+                    let unread =
+                        refusal::leaves_unread(parts.version, &parts.method, &parts.headers, &body);
                     Ok(rejection.unread(unread).respond_in(parts.headers))
                 }
             }

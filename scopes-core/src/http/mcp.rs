@@ -708,7 +708,8 @@ where
         ResponseFuture::new(async move {
             let (mut parts, body) = request.into_parts();
             // What is refused before the body is read leaves it unread.
-            let unread = refusal::leaves_unread(&parts, &body);
+            let unread =
+                refusal::leaves_unread(parts.version, &parts.method, &parts.headers, &body);
             // The resource's metadata document is read without a token (RFC 9728): a
             // guard over the whole router answers it.
             if let Some(document) = guard.verifier.metadata_answer(&parts) {

@@ -711,7 +711,8 @@ pub(crate) fn announced(headers: &HeaderMap) -> bool {
 /// one ([`announced`]), or it is a `POST`, `PUT` or `PATCH` without a
 /// `Content-Length` (a layer that decodes a compressed body, tower-http's
 /// `RequestDecompressionLayer`, takes the length away, and a client sends
-/// `Content-Length: 0` for an empty one). Any other has none (RFC 9112 §6.3).
+/// `Content-Length: 0` for an empty one). Any other has none by its headers, which
+/// frame a request's body (RFC 9112 §6.3).
 pub(crate) fn may_have_body(method: &http::Method, headers: &HeaderMap) -> bool {
     announced(headers)
         || (matches!(
@@ -720,14 +721,19 @@ pub(crate) fn may_have_body(method: &http::Method, headers: &HeaderMap) -> bool 
         ) && !headers.contains_key(CONTENT_LENGTH))
 }
 
-/// Whether answering the request of `parts` before reading `body` leaves it unread
-/// ([`unread`]): the body may still be on its way, and the request may have one (a
-/// layer's body wrapper, tower-http's `RequestBodyTimeoutLayer` say, may not tell
-/// that an empty body has ended; the headers are asked then).
-pub(crate) fn leaves_unread(parts: &http::request::Parts, body: &impl http_body::Body) -> bool {
+/// Whether answering a request of `version`, `method` and `headers` before reading its
+/// `body` leaves it unread ([`unread`]): the body may still be on its way, and the
+/// request may have one (a layer's body wrapper, tower-http's `RequestBodyTimeoutLayer`
+/// say, may not tell that an empty body has ended; the headers are asked then).
+pub(crate) fn leaves_unread(
+    version: Version,
+    method: &http::Method,
+    headers: &HeaderMap,
+    body: &impl http_body::Body,
+) -> bool {
     unread(
-        parts.version,
-        !body.is_end_stream() && may_have_body(&parts.method, &parts.headers),
+        version,
+        !body.is_end_stream() && may_have_body(method, headers),
     )
 }
 

@@ -13,7 +13,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use crate::http::challenge::{challenge, header};
-use crate::http::refusal::{closing, may_have_body, unread};
+use crate::http::refusal::{closing, leaves_unread};
 use crate::table::{ScopeSet, ScopeTable};
 
 /// The form of the OAuth2 password grant (RFC 6749 §4.3.2), FastAPI's
@@ -80,10 +80,11 @@ impl PasswordForm {
         missing_is_password: bool,
     ) -> Result<Self, FormRejection> {
         // What is refused before the body is read leaves it unread (HTTP/1).
-        let pending = unread(
+        let pending = leaves_unread(
             request.version(),
-            !http_body::Body::is_end_stream(request.body())
-                && may_have_body(request.method(), request.headers()),
+            request.method(),
+            request.headers(),
+            request.body(),
         );
         let before_reading = |error| FormRejection {
             error,
